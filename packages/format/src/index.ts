@@ -1,0 +1,20 @@
+/**
+ * @chatvault/format — the backup format core (spec/backup-format.md).
+ * Pure and browser-safe: no I/O, nothing from Node. Node callers may switch to the
+ * node:crypto fast path with `@chatvault/format/node` (same bytes).
+ */
+export { LABELS, ROOT_SALT, type LabelName } from "./labels.ts";
+export { ChatvaultError, KeyFormatError, WrongKeyError, IntegrityError, type IntegrityReason } from "./errors.ts";
+export { concatBytes, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32BE, toBase64Url, toHex, utf8, writeU32BE } from "./bytes.ts";
+export { Secret, RootKey, generateRootKey } from "./secret.ts";
+export { type CryptoBackend, type RandomSource, getDefaultBackend, platformRandom, setDefaultBackend, webCryptoBackend } from "./backend.ts";
+export { formatKey, keyGroups, parseKey } from "./key-codec.ts";
+export { KeySchedule, chunkId, gearTable } from "./key-schedule.ts";
+export { assertKeyCheck, keyCheckValue } from "./key-check.ts";
+export {
+  FORMAT_VERSION, NONCE_LENGTH, ObjectKind, SEAL_OVERHEAD, TAG_LENGTH,
+  type ObjectContext, type ObjectKindName, type ObjectKindValue, objectAad, openObject, sealObject,
+} from "./object.ts";
+export { DEFAULT_SEGMENT_LOG2, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer, openStream, sealStream, type StreamOptions } from "./stream.ts";
+export { Chunker, DEFAULT_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
+export { ByteQueue } from "./byte-queue.ts";

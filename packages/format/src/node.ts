@@ -1,0 +1,53 @@
+/**
+ * Node fast path: the same primitives on node:crypto (synchronous OpenSSL calls, no
+ * per-call promise/thread-pool hop). Node-only entry `@chatvault/format/node`; the browser
+ * entry never imports this file.
+ */
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from "node:crypto";
+import type { CryptoBackend } from "./backend.ts";
+import { setDefaultBackend } from "./backend.ts";
+
+export const nodeCryptoBackend: CryptoBackend = {
+  name: "node:crypto",
+  async hkdf(ikm, salt, info, length) {
+    return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+  },
+  async hmacSha256(key, data) {
+    return new Uint8Array(createHmac("sha256", key).update(data).digest());
+  },
+  async sha256(data) {
+    return new Uint8Array(createHash("sha256").update(data).digest());
+  },
+  async aesGcmSeal(key, iv, plaintext, aad) {
+    const c = createCipheriv("aes-256-gcm", key, iv);
+    c.setAAD(aad);
+    const out = new Uint8Array(plaintext.length + 16);
+    const body = c.update(plaintext);
+    out.set(body, 0);
+    const fin = c.final();
+    out.set(fin, body.length);
+    out.set(c.getAuthTag(), body.length + fin.length);
+    return out;
+  },
+  async aesGcmOpen(key, iv, sealed, aad) {
+    if (sealed.length < 16) return null;
+    const d = createDecipheriv("aes-256-gcm", key, iv);
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    const body = d.update(sealed.subarray(0, sealed.length - 16));
+    try {
+      const fin = d.final();
+      if (fin.length === 0) return new Uint8Array(body.buffer, body.byteOffset, body.length);
+      return new Uint8Array(Buffer.concat([body, fin]));
+    } catch {
+      return null; // "Unsupported state or unable to authenticate data"
+    }
+  },
+};
+
+/** Make node:crypto the default backend of this process. */
+export function useNodeCrypto(): void {
+  setDefaultBackend(nodeCryptoBackend);
+}
+
+export { nodeCryptoBackend as backend };
