@@ -24,6 +24,8 @@ export class KeySchedule {
   readonly metadataEncryption: Secret;
   /** HMAC-SHA256 key for the key-mode local head record. */
   readonly headAuthentication: Secret;
+  /** HMAC-SHA256 key for the repository config. */
+  readonly configAuthentication: Secret;
   /** 16-byte key-check value, stored in the repository config in the clear. */
   readonly keyCheck: Uint8Array;
 
@@ -35,6 +37,7 @@ export class KeySchedule {
     this.metadataEncryption = new Secret(parts[3]!);
     this.headAuthentication = new Secret(parts[4]!);
     this.keyCheck = parts[5]!;
+    this.configAuthentication = new Secret(parts[6]!);
   }
 
   static async derive(root: RootKey, backend: CryptoBackend = getDefaultBackend()): Promise<KeySchedule> {
@@ -48,6 +51,7 @@ export class KeySchedule {
       d(LABELS.metadataEncryption, 32),
       d(LABELS.headAuthentication, 32),
       d(LABELS.keyCheck, 16),
+      d(LABELS.configAuthentication, 32),
     ]);
     return new KeySchedule(backend, parts);
   }

@@ -14,6 +14,8 @@ export const LABELS = {
   metadataEncryption: "chatvault/v1/metadata-encryption",
   /** HMAC key authenticating the local freshness (head) record in key mode. */
   headAuthentication: "chatvault/v1/head-authentication",
+  /** HMAC key authenticating the repository config (chunker parameters, repository ID). */
+  configAuthentication: "chatvault/v1/config-authentication",
   /** Key-check value: lets a wrong key fail as "wrong key", not "corrupted". */
   keyCheck: "chatvault/v1/key-check",
   /**

@@ -1,0 +1,20 @@
+/**
+ * @chatvault/sdk — the backup engine's platform-neutral core: repository, packs,
+ * index, snapshot manifests, freshness, verify, prune. Node-specific parts (database
+ * source, media walk, backup, restore) are in `@chatvault/sdk/node`.
+ */
+export * from "./errors.ts";
+export { type ProgressEvent, type ProgressListener, ProgressTracker } from "./progress.ts";
+export { type Compressor, looksCompressible } from "./backup/compressor.ts";
+export { Packer } from "./backup/packer.ts";
+export { ChunkStore } from "./backup/chunk-store.ts";
+export { ChunkIndex, type ChunkLocation, type IndexEntry, decodeIndex, encodeIndex } from "./repo/chunk-index.ts";
+export { type Protection, type RepositoryConfig, parseConfig } from "./repo/config.ts";
+export { type Head, type HeadStore, memoryHeadStore, noHeadStore } from "./repo/head.ts";
+export * as layout from "./repo/layout.ts";
+export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
+export { decodePackHeader, readPackHeader } from "./repo/pack.ts";
+export { openChunk, readPackChunks } from "./repo/chunk-reader.ts";
+export { DEFAULT_PACK_SIZE, type InitOptions, Repository, type SnapshotRef, checkFreshness, findSnapshot } from "./repo/repository.ts";
+export { type VerifyReport, verify } from "./verify.ts";
+export { type KeepPolicy, type PruneResult, prune, selectKept } from "./prune.ts";

@@ -1,0 +1,229 @@
+/**
+ * Restore (spec §8.8): resolve the snapshot (checked against the head), check that
+ * every chunk is indexed, write everything into a staging folder inside the
+ * destination, authenticate every chunk, fsync, check the database, and only then move
+ * the results into place. On any error the staging folder is removed: nothing
+ * half-written is left at the destination.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, open, rename, rm, utimes, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { IntegrityError, toHex } from "@chatvault/format";
+import type { Compressor } from "../backup/compressor.ts";
+import { CancelledError, RestoreTargetExistsError } from "../errors.ts";
+import { type ProgressListener, ProgressTracker } from "../progress.ts";
+import type { ChunkLocation } from "../repo/chunk-index.ts";
+import { type ChunkRequest, readPackChunks } from "../repo/chunk-reader.ts";
+import type { HeadStore } from "../repo/head.ts";
+import type { SnapshotManifest } from "../repo/manifest.ts";
+import type { Repository } from "../repo/repository.ts";
+import { zlibCompressor } from "./zlib-compressor.ts";
+
+export interface RestoreOptions {
+  repo: Repository;
+  heads: HeadStore;
+  /** Destination folder: the database lands at `to/<name>`, media under `to/media/`. */
+  to: string;
+  /** "latest" (default), a sequence number, or a digest prefix. */
+  snapshot?: string;
+  /** Replace an existing database / media folder at the destination. */
+  overwrite?: boolean;
+  compressor?: Compressor;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+  /** Pack downloads in parallel. */
+  concurrency?: number;
+}
+
+export interface RestoreResult {
+  snapshot: { sequence: number; digest: string; time: string };
+  database: string | null;
+  mediaFiles: number;
+  bytes: number;
+}
+
+interface Target {
+  file: number; // index into files[]
+  offset: number;
+}
+
+export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
+  const { repo, to } = opts;
+  const progress = new ProgressTracker("restore", opts.onProgress);
+  progress.setPhase("reading repository");
+  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot);
+  if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
+  const m = resolved.manifest;
+  const dbTarget = m.database ? join(to, m.database.name) : null;
+  const mediaTarget = join(to, "media");
+  if (!opts.overwrite) {
+    if (dbTarget && existsSync(dbTarget)) throw new RestoreTargetExistsError(dbTarget);
+    if (m.media.length > 0 && existsSync(mediaTarget)) throw new RestoreTargetExistsError(mediaTarget);
+  }
+  const index = await repo.loadIndex();
+  const { byPack, files, bytes } = plan(m, (id) => index.get(id));
+  progress.bytesTotal = bytes;
+  progress.filesTotal = files.length;
+
+  await mkdir(to, { recursive: true });
+  const staging = await mkdtemp(join(to, ".chatvault-restore-"));
+  try {
+    const paths = files.map((f) => join(staging, f.rel));
+    for (let i = 0; i < files.length; i++) {
+      await mkdir(dirname(paths[i]!), { recursive: true });
+      const fh = await open(paths[i]!, "wx");
+      await fh.truncate(files[i]!.size);
+      await fh.close();
+    }
+    progress.setPhase("downloading");
+    const handles = new HandleCache(paths);
+    try {
+      const packs = [...byPack.entries()];
+      const worker = async () => {
+        for (let next = packs.shift(); next; next = packs.shift()) {
+          if (opts.signal?.aborted) throw new CancelledError();
+          await readPackChunks(repo, opts.compressor ?? zlibCompressor, next[0], next[1], async (req, plain) => {
+            for (const t of req.targets) await handles.use(t.file, (fh) => fh.write(plain, 0, plain.length, t.offset));
+            progress.advance(plain.length * req.targets.length);
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
+      progress.setPhase("syncing");
+      for (let i = 0; i < files.length; i++) await handles.use(i, (fh) => fh.sync());
+    } finally {
+      await handles.closeAll();
+    }
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      if (f.mtimeMs !== undefined) await utimes(paths[i]!, new Date(), new Date(f.mtimeMs));
+    }
+    if (dbTarget) {
+      progress.setPhase("checking database");
+      checkDatabase(join(staging, m.database!.name));
+    }
+    progress.setPhase("moving into place");
+    await moveIntoPlace(staging, to, [m.database?.name, m.media.length > 0 ? "media" : undefined].filter((x): x is string => !!x));
+    progress.setPhase("done");
+    return {
+      snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time },
+      database: dbTarget, mediaFiles: m.media.length, bytes,
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function plan(m: SnapshotManifest, lookup: (id: string) => ChunkLocation | undefined) {
+  const files: { rel: string; size: number; mtimeMs?: number }[] = [];
+  const byPack = new Map<string, ChunkRequest<Target>[]>();
+  const reqs = new Map<string, ChunkRequest<Target>>();
+  let bytes = 0;
+  const want = (id: Uint8Array, target: Target) => {
+    const hex = toHex(id);
+    let r = reqs.get(hex);
+    if (!r) {
+      const loc = lookup(hex);
+      if (!loc) throw new IntegrityError("missing_object", "a chunk of this snapshot is missing from the index", hex);
+      r = { id: hex, loc, targets: [] };
+      reqs.set(hex, r);
+      const list = byPack.get(loc.pack) ?? [];
+      list.push(r);
+      byPack.set(loc.pack, list);
+    }
+    r.targets.push(target);
+    return r.loc.rawLength;
+  };
+  if (m.database) {
+    const db = m.database;
+    const file = files.push({ rel: db.name, size: db.pageSize * db.pageCount }) - 1;
+    db.pages.forEach((id, i) => {
+      const n = want(id, { file, offset: i * db.pageSize });
+      if (n !== db.pageSize) throw new IntegrityError("bad_structure", `database page ${i} has ${n} bytes, expected ${db.pageSize}`);
+    });
+    bytes += db.pageSize * db.pageCount;
+  }
+  for (const f of m.media) {
+    const file = files.push({ rel: join("media", f.path), size: f.size, mtimeMs: f.mtimeMs }) - 1;
+    let offset = 0;
+    for (const id of f.chunks) offset += want(id, { file, offset });
+    if (offset !== f.size) throw new IntegrityError("bad_structure", `chunks of ${f.path} add up to ${offset} bytes, expected ${f.size}`);
+    bytes += f.size;
+  }
+  return { files, byPack, bytes };
+}
+
+function checkDatabase(path: string): void {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+    if (rows.length !== 1 || rows[0]!.integrity_check !== "ok") {
+      throw new IntegrityError("bad_structure", `restored database fails PRAGMA integrity_check: ${rows[0]?.integrity_check ?? "no result"}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Rename each staged top-level entry into `to`; what it replaces is moved aside first and removed after. */
+async function moveIntoPlace(staging: string, to: string, names: string[]): Promise<void> {
+  const aside = join(staging, ".replaced");
+  await mkdir(aside);
+  for (const name of names) {
+    if (existsSync(join(to, name))) await rename(join(to, name), join(aside, name));
+    await rename(join(staging, name), join(to, name));
+  }
+  const dir = await open(to, "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * Open file handles on demand, keeping at most `max` open (media folders hold many
+ * files). A handle is closed only when nobody is using it; each is fsynced before close.
+ */
+class HandleCache {
+  readonly #paths: string[];
+  readonly #open = new Map<number, { h: Promise<FileHandle>; users: number }>();
+  readonly #max: number;
+  constructor(paths: string[], max = 64) {
+    this.#paths = paths;
+    this.#max = max;
+  }
+  async use<T>(i: number, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    let e = this.#open.get(i);
+    if (e) this.#open.delete(i); // refresh LRU position
+    else {
+      await this.#evict();
+      // Another caller may have opened it while we waited.
+      e = this.#open.get(i) ?? { h: open(this.#paths[i]!, "r+"), users: 0 };
+      this.#open.delete(i);
+    }
+    this.#open.set(i, e);
+    e.users++;
+    try {
+      return await fn(await e.h);
+    } finally {
+      e.users--;
+    }
+  }
+  async #evict(): Promise<void> {
+    if (this.#open.size < this.#max) return;
+    for (const [i, e] of this.#open) {
+      if (e.users > 0) continue;
+      this.#open.delete(i);
+      const fh = await e.h;
+      await fh.sync();
+      await fh.close();
+      return;
+    }
+  }
+  async closeAll(): Promise<void> {
+    for (const e of this.#open.values()) await (await e.h).close().catch(() => {});
+    this.#open.clear();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Freshness (spec §8.6): the client remembers the newest snapshot it wrote (sequence +
+ * digest) somewhere the storage provider cannot write: in the vault (password mode) or
+ * in a local record authenticated with an HMAC under the root key (key mode). Restore
+ * compares storage against it, so a provider cannot silently roll a user back.
+ */
+export interface Head {
+  sequence: number;
+  /** SHA-256 of the sealed manifest, hex. */
+  digest: string;
+}
+
+export interface HeadStore {
+  /** The newest head recorded, or undefined if none is known here. */
+  get(): Promise<Head | undefined>;
+  /** Record a newer head. MUST refuse to go backwards. */
+  advance(head: Head): Promise<void>;
+  /** Where the head lives, for messages ("vault", "local record …", "none"). */
+  readonly describe: string;
+}
+
+/** For callers that accept no freshness protection (tests, one-off restores). */
+export const noHeadStore: HeadStore = {
+  describe: "none",
+  async get() {
+    return undefined;
+  },
+  async advance() {},
+};
+
+/** An in-memory head store (unit tests). */
+export function memoryHeadStore(initial?: Head): HeadStore & { current: Head | undefined } {
+  const s = {
+    describe: "memory",
+    current: initial,
+    async get() {
+      return s.current;
+    },
+    async advance(h: Head) {
+      if (s.current && h.sequence < s.current.sequence) throw new Error("head cannot go backwards");
+      s.current = h;
+    },
+  };
+  return s;
+}

@@ -1,0 +1,135 @@
+/**
+ * Snapshot manifests (spec §8.5): what one backup contains, STREAM-sealed under the
+ * metadata key and bound to (repository ID, sequence). Manifests chain by the parent's
+ * sequence and digest, so a storage provider cannot splice or reorder history.
+ */
+import { IntegrityError, fromBase64Url, fromUtf8, toBase64Url, utf8 } from "@chatvault/format";
+
+export interface DatabaseEntry {
+  /** File name of the database, e.g. "msgstore.db". */
+  name: string;
+  pageSize: number;
+  pageCount: number;
+  /** Chunk IDs of the pages, in page order. */
+  pages: Uint8Array[];
+}
+
+export interface MediaEntry {
+  /** Path relative to the media folder, `/`-separated. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  chunks: Uint8Array[];
+}
+
+export interface SnapshotStats {
+  filesNew: number;
+  filesChanged: number;
+  filesUnchanged: number;
+  bytesRead: number;
+  bytesStored: number;
+  chunksNew: number;
+}
+
+export interface SnapshotManifest {
+  version: 1;
+  repoId: string;
+  sequence: number;
+  parent: { sequence: number; digest: string } | null;
+  time: string;
+  host: string;
+  database: DatabaseEntry | null;
+  media: MediaEntry[];
+  stats: SnapshotStats;
+}
+
+const ID = 32;
+
+function packIds(ids: Uint8Array[]): string {
+  const out = new Uint8Array(ids.length * ID);
+  ids.forEach((id, i) => out.set(id, i * ID));
+  return toBase64Url(out);
+}
+
+function unpackIds(s: unknown, what: string): Uint8Array[] {
+  if (typeof s !== "string") throw bad(`${what}: chunk list missing`);
+  let b: Uint8Array;
+  try {
+    b = fromBase64Url(s);
+  } catch {
+    throw bad(`${what}: chunk list is not base64url`);
+  }
+  if (b.length % ID !== 0) throw bad(`${what}: chunk list length is not a multiple of 32`);
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < b.length; o += ID) out.push(b.subarray(o, o + ID));
+  return out;
+}
+
+function bad(message: string): IntegrityError {
+  return new IntegrityError("bad_structure", `snapshot manifest: ${message}`);
+}
+
+export function encodeManifest(m: SnapshotManifest): Uint8Array {
+  return utf8(
+    JSON.stringify({
+      ...m,
+      database: m.database && { ...m.database, pages: packIds(m.database.pages) },
+      media: m.media.map((f) => ({ ...f, chunks: packIds(f.chunks) })),
+    }),
+  );
+}
+
+/** A safe relative path: no absolute paths, no `..`, no empty or `.` segments, no NUL or backslash. */
+export function isSafeRelativePath(p: string): boolean {
+  if (p.length === 0 || p.length > 4096 || p.startsWith("/") || p.includes("\0") || p.includes("\\")) return false;
+  return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}
+
+const nat = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(fromUtf8(bytes)) as Record<string, unknown>;
+  } catch {
+    throw bad("not valid JSON");
+  }
+  if (!j || typeof j !== "object") throw bad("not an object");
+  if (j.version !== 1) throw new IntegrityError("unsupported_version", `snapshot version ${String(j.version)} is not supported`);
+  if (typeof j.repoId !== "string" || !nat(j.sequence) || typeof j.time !== "string" || typeof j.host !== "string") throw bad("missing fields");
+  const parent = j.parent as { sequence?: unknown; digest?: unknown } | null;
+  if (parent !== null && (typeof parent !== "object" || !nat(parent.sequence) || typeof parent.digest !== "string")) throw bad("bad parent");
+  const db = j.database as Record<string, unknown> | null;
+  let database: DatabaseEntry | null = null;
+  if (db !== null) {
+    if (typeof db !== "object" || typeof db.name !== "string" || !isSafeRelativePath(db.name) || db.name.includes("/")) throw bad("bad database entry");
+    if (!nat(db.pageSize) || !nat(db.pageCount) || db.pageSize < 512 || db.pageSize > 65536) throw bad("bad database page size or count");
+    const pages = unpackIds(db.pages, "database");
+    if (pages.length !== db.pageCount) throw bad("database page list does not match its page count");
+    database = { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, pages };
+  }
+  if (!Array.isArray(j.media)) throw bad("media list missing");
+  const seen = new Set<string>();
+  const media = (j.media as Record<string, unknown>[]).map((f, i) => {
+    if (!f || typeof f.path !== "string" || !isSafeRelativePath(f.path) || !nat(f.size) || typeof f.mtimeMs !== "number") throw bad(`media entry ${i} is malformed`);
+    if (seen.has(f.path)) throw bad(`media path ${f.path} appears twice`);
+    seen.add(f.path);
+    return { path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks: unpackIds(f.chunks, `media ${i}`) };
+  });
+  const s = (j.stats ?? {}) as Record<string, unknown>;
+  const stat = (k: string): number => (nat(s[k]) ? (s[k] as number) : 0);
+  return {
+    version: 1,
+    repoId: j.repoId,
+    sequence: j.sequence,
+    parent: parent === null ? null : { sequence: parent.sequence as number, digest: parent.digest as string },
+    time: j.time,
+    host: j.host,
+    database,
+    media,
+    stats: {
+      filesNew: stat("filesNew"), filesChanged: stat("filesChanged"), filesUnchanged: stat("filesUnchanged"),
+      bytesRead: stat("bytesRead"), bytesStored: stat("bytesStored"), chunksNew: stat("chunksNew"),
+    },
+  };
+}

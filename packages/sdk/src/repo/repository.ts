@@ -1,0 +1,188 @@
+/**
+ * A repository on a storage backend, opened with its root key (spec §8).
+ * Reads are authenticated; a wrong key fails as WrongKeyError before anything else.
+ */
+import {
+  type ChunkerParams, DEFAULT_CHUNKER_PARAMS, IntegrityError, KeySchedule, ObjectKind, type RootKey,
+  openStream, platformRandom, toHex,
+} from "@chatvault/format";
+import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
+import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
+import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
+import { type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
+import type { Head, HeadStore } from "./head.ts";
+import { CONFIG_NAME, INDEX_PREFIX, PACKS_PREFIX, SNAPSHOTS_PREFIX, isIndexName, packIdFromName, parseSnapshotName } from "./layout.ts";
+import { type SnapshotManifest, decodeManifest } from "./manifest.ts";
+
+export interface SnapshotRef {
+  name: string;
+  sequence: number;
+  digest: string;
+}
+
+export interface InitOptions {
+  protection: Protection;
+  vaultUrl?: string;
+  chunker?: ChunkerParams;
+  /** Target pack size in bytes (default 8 MiB). */
+  packSize?: number;
+}
+
+export const DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
+
+export function manifestContextId(repoId: string, sequence: number): string {
+  return `snapshot/${repoId}/${sequence}`;
+}
+
+export class Repository {
+  readonly storage: Storage;
+  readonly keys: KeySchedule;
+  readonly config: RepositoryConfig;
+
+  private constructor(storage: Storage, keys: KeySchedule, config: RepositoryConfig) {
+    this.storage = storage;
+    this.keys = keys;
+    this.config = config;
+  }
+
+  /** Read the config without a key: enough to learn the protection mode and vault hint. */
+  static async readConfig(storage: Storage): Promise<ParsedConfig> {
+    try {
+      return parseConfig(await storage.get(CONFIG_NAME));
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) throw new RepositoryNotFoundError(storage.location);
+      throw e;
+    }
+  }
+
+  static async init(storage: Storage, root: RootKey, opts: InitOptions): Promise<Repository> {
+    const keys = await KeySchedule.derive(root);
+    const config: RepositoryConfig = {
+      version: 1,
+      repoId: toHex(platformRandom(16)),
+      created: new Date().toISOString(),
+      protection: opts.protection,
+      ...(opts.vaultUrl ? { vaultUrl: opts.vaultUrl } : {}),
+      chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS,
+      packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
+      keyCheck: keys.keyCheck,
+    };
+    try {
+      await storage.put(CONFIG_NAME, await encodeConfig(config, keys));
+    } catch (e) {
+      if (e instanceof ObjectExistsError) throw new RepositoryExistsError(storage.location);
+      throw e;
+    }
+    return new Repository(storage, keys, config);
+  }
+
+  /** Open with a root key: WrongKeyError if it is not this repository's key. */
+  static async open(storage: Storage, root: RootKey, parsed?: ParsedConfig): Promise<Repository> {
+    const p = parsed ?? (await Repository.readConfig(storage));
+    const keys = await KeySchedule.derive(root);
+    const config = await authenticateConfig(p, keys);
+    return new Repository(storage, keys, config);
+  }
+
+  get repoId(): string {
+    return this.config.repoId;
+  }
+
+  /** Load every index object into one in-memory chunk index. */
+  async loadIndex(): Promise<ChunkIndex> {
+    const index = new ChunkIndex();
+    for await (const o of this.storage.list(INDEX_PREFIX)) {
+      if (!isIndexName(o.name)) continue;
+      const sealed = await this.storage.get(o.name);
+      const plain = await openStream(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: o.name }, sealed);
+      for (const e of decodeIndex(plain, o.name)) index.add(e);
+    }
+    return index;
+  }
+
+  async listIndexNames(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const o of this.storage.list(INDEX_PREFIX)) if (isIndexName(o.name)) out.push(o.name);
+    return out;
+  }
+
+  /** Pack IDs present in storage (hex), whatever the index says. */
+  async listPacks(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for await (const o of this.storage.list(PACKS_PREFIX)) {
+      const id = packIdFromName(o.name);
+      if (id) out.set(id, o.size);
+    }
+    return out;
+  }
+
+  /** Snapshot references, oldest first. Names that are not snapshots are ignored. */
+  async listSnapshots(): Promise<SnapshotRef[]> {
+    const out: SnapshotRef[] = [];
+    for await (const o of this.storage.list(SNAPSHOTS_PREFIX)) {
+      const p = parseSnapshotName(o.name);
+      if (p) out.push({ name: o.name, ...p });
+    }
+    return out.sort((a, b) => a.sequence - b.sequence || a.digest.localeCompare(b.digest));
+  }
+
+  /** Fetch, check the digest, open and validate one manifest. */
+  async readSnapshot(ref: SnapshotRef): Promise<SnapshotManifest> {
+    let sealed: Uint8Array;
+    try {
+      sealed = await this.storage.get(ref.name);
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) throw new IntegrityError("missing_object", "snapshot manifest is missing", ref.name);
+      throw e;
+    }
+    const digest = toHex(await this.keys.backend.sha256(sealed));
+    if (digest !== ref.digest) throw new IntegrityError("id_mismatch", "snapshot manifest does not match its name (replaced or corrupted)", ref.name);
+    const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(this.repoId, ref.sequence) };
+    const m = decodeManifest(await openStream(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), ctx, sealed));
+    if (m.repoId !== this.repoId || m.sequence !== ref.sequence) {
+      throw new IntegrityError("id_mismatch", "snapshot manifest belongs to another repository or sequence", ref.name);
+    }
+    return m;
+  }
+
+  /**
+   * The snapshot to restore or build on, checked against the head (spec §8.6).
+   * `selector` ("latest", a sequence number, or a digest prefix) picks an explicit,
+   * possibly older, snapshot: asking for one by name is the explicit request for it.
+   */
+  async resolveSnapshot(heads: HeadStore, selector?: string): Promise<{ ref: SnapshotRef; manifest: SnapshotManifest } | undefined> {
+    const refs = await this.listSnapshots();
+    const head = await heads.get();
+    if (selector && selector !== "latest") {
+      const ref = findSnapshot(refs, selector);
+      return { ref, manifest: await this.readSnapshot(ref) };
+    }
+    const latest = refs[refs.length - 1];
+    checkFreshness(latest, head);
+    if (!latest) return undefined;
+    return { ref: latest, manifest: await this.readSnapshot(latest) };
+  }
+}
+
+export function findSnapshot(refs: SnapshotRef[], selector: string): SnapshotRef {
+  const s = selector.toLowerCase();
+  const matches = /^\d+$/.test(s) && s.length < 11
+    ? refs.filter((r) => r.sequence === Number(s))
+    : /^[0-9a-f]{6,64}$/.test(s) ? refs.filter((r) => r.digest.startsWith(s)) : [];
+  if (matches.length !== 1) throw new SnapshotNotFoundError(matches.length > 1 ? `"${selector}" uniquely` : `"${selector}"`);
+  return matches[0]!;
+}
+
+/** Throw IntegrityError("rollback") when storage is behind the recorded head. */
+export function checkFreshness(latest: SnapshotRef | undefined, head: Head | undefined): void {
+  if (!head) return;
+  if (!latest || latest.sequence < head.sequence) {
+    throw new IntegrityError(
+      "rollback",
+      `the newest backup (#${head.sequence}) is missing from storage, which offers ${latest ? `#${latest.sequence}` : "none"}: storage was rolled back or objects were deleted`,
+    );
+  }
+  if (latest.sequence === head.sequence && latest.digest !== head.digest) {
+    throw new IntegrityError("rollback", `backup #${head.sequence} in storage is not the one this client wrote`);
+  }
+}
