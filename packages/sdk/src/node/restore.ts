@@ -80,16 +80,25 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     const handles = new HandleCache(paths);
     try {
       const packs = [...byPack.entries()];
+      let failed = false;
       const worker = async () => {
-        for (let next = packs.shift(); next; next = packs.shift()) {
-          if (opts.signal?.aborted) throw new CancelledError();
-          await readPackChunks(repo, opts.compressor ?? zlibCompressor, next[0], next[1], async (req, plain) => {
-            for (const t of req.targets) await handles.use(t.file, (fh) => fh.write(plain, 0, plain.length, t.offset));
-            progress.advance(plain.length * req.targets.length);
-          });
+        try {
+          for (let next = packs.shift(); next && !failed; next = packs.shift()) {
+            if (opts.signal?.aborted) throw new CancelledError();
+            await readPackChunks(repo, opts.compressor ?? zlibCompressor, next[0], next[1], async (req, plain) => {
+              for (const t of req.targets) await handles.use(t.file, (fh) => fh.write(plain, 0, plain.length, t.offset));
+              progress.advance(plain.length * req.targets.length);
+            });
+          }
+        } catch (e) {
+          failed = true; // stop the other workers at their next pack
+          throw e;
         }
       };
-      await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
+      // Wait for every worker to stop before closing handles; then report the first error.
+      const settled = await Promise.allSettled(Array.from({ length: opts.concurrency ?? 4 }, worker));
+      const firstError = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (firstError) throw firstError.reason;
       progress.setPhase("syncing");
       for (let i = 0; i < files.length; i++) await handles.use(i, (fh) => fh.sync());
     } finally {

@@ -1,0 +1,151 @@
+/**
+ * Tamper matrix (issue 4): whatever the storage provider does to the stored objects,
+ * restore refuses with a typed error naming the problem and writes nothing at the
+ * destination.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { IntegrityError, ChatvaultError, type RootKey } from "@chatvault/format";
+import { FsStorage } from "@chatvault/storage/fs";
+import { tempDir } from "@chatvault/testkit";
+import { memoryHeadStore, Repository, verify, type Head } from "../index.ts";
+import { backup, mutateDemoData, restore, zlibCompressor } from "./index.ts";
+import { demo, newRepo } from "../../test/support.ts";
+
+function files(dir: string, sub: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const n of readdirSync(d, { withFileTypes: true })) {
+      if (n.isDirectory()) walk(join(d, n.name));
+      else out.push(join(d, n.name));
+    }
+  };
+  walk(join(dir, sub));
+  return out.sort();
+}
+
+interface Case {
+  name: string;
+  tamper: (repoDir: string) => void;
+  expect: (e: unknown) => boolean;
+}
+
+const reason = (...r: string[]) => (e: unknown) => e instanceof IntegrityError && r.includes(e.reason);
+
+const cases: Case[] = [
+  {
+    name: "flip a byte in a pack",
+    tamper: (d) => {
+      const p = files(d, "packs")[0]!;
+      const b = readFileSync(p);
+      b[100] = b[100]! ^ 1;
+      writeFileSync(p, b);
+    },
+    expect: reason("auth_failed"),
+  },
+  { name: "truncate a pack", tamper: (d) => { const p = files(d, "packs")[0]!; truncateSync(p, Math.floor(readFileSync(p).length / 2)); }, expect: reason("truncated", "auth_failed") },
+  { name: "delete a pack", tamper: (d) => rmSync(files(d, "packs")[0]!), expect: reason("missing_object") },
+  {
+    name: "swap two packs",
+    tamper: (d) => {
+      const [a, b] = files(d, "packs");
+      renameSync(a!, `${a}.tmp`);
+      renameSync(b!, a!);
+      renameSync(`${a}.tmp`, b!);
+    },
+    expect: reason("auth_failed", "truncated", "id_mismatch"),
+  },
+  {
+    name: "replace the newest manifest with an older one",
+    tamper: (d) => {
+      const [older, newer] = files(d, "snapshots");
+      writeFileSync(newer!, readFileSync(older!));
+    },
+    expect: reason("id_mismatch"),
+  },
+  {
+    name: "rename an older manifest over the newest (digest recomputed by the attacker)",
+    tamper: (d) => {
+      const [older, newer] = files(d, "snapshots");
+      const bytes = readFileSync(older!);
+      const digest = createHash("sha256").update(bytes).digest("hex");
+      rmSync(newer!);
+      writeFileSync(join(d, "snapshots", `${"2".padStart(10, "0")}-${digest}`), bytes);
+    },
+    expect: reason("auth_failed", "rollback"),
+  },
+  { name: "delete the newest manifest (rollback)", tamper: (d) => rmSync(files(d, "snapshots").at(-1)!), expect: reason("rollback") },
+  {
+    name: "flip a byte in an index",
+    tamper: (d) => {
+      const p = files(d, "index")[0]!;
+      const b = readFileSync(p);
+      b[b.length - 5] = b[b.length - 5]! ^ 0x80;
+      writeFileSync(p, b);
+    },
+    expect: reason("auth_failed"),
+  },
+  { name: "delete every index", tamper: (d) => files(d, "index").forEach((p) => rmSync(p)), expect: reason("missing_object") },
+  {
+    name: "change the chunker parameters in the config",
+    tamper: (d) => {
+      const p = join(d, "config");
+      writeFileSync(p, readFileSync(p, "utf8").replace(/"min": \d+/, '"min": 4096'));
+    },
+    expect: reason("auth_failed"),
+  },
+];
+
+test("tamper matrix: restore refuses with a named error and writes nothing", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 2000, 3);
+  const { repo, root } = await newRepo(join(dir, "repo"), undefined, { packSize: 256 * 1024 });
+  const heads = memoryHeadStore();
+  await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  await mutateDemoData({ dir: join(dir, "src"), messages: 100, mediaFiles: 1, seed: 9 });
+  await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  const head = (await heads.get())!;
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const copy = join(dir, `repo-${cases.indexOf(c)}`);
+      cpSync(join(dir, "repo"), copy, { recursive: true });
+      c.tamper(copy);
+      const out = join(dir, `out-${cases.indexOf(c)}`);
+      const err = await attemptRestore(copy, root, head, out);
+      assert.ok(err instanceof ChatvaultError, `expected a typed error, got ${String(err)}`);
+      assert.ok(c.expect(err), `unexpected error: ${(err as IntegrityError).reason ?? ""} ${(err as Error).message}`);
+      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], "nothing may be left at the destination");
+    });
+  }
+});
+
+async function attemptRestore(repoDir: string, root: RootKey, head: Head, out: string): Promise<unknown> {
+  try {
+    const repo = await Repository.open(new FsStorage(repoDir), root);
+    await restore({ repo, heads: memoryHeadStore(head), to: out });
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+test("verify finds a flipped byte and names the pack", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 500, 1);
+  const { repo } = await newRepo(join(dir, "repo"));
+  await backup({ repo, heads: memoryHeadStore(), db: src.dbPath, media: src.mediaDir });
+  const clean = await verify({ repo, compressor: zlibCompressor });
+  assert.deepEqual(clean.problems, []);
+  assert.ok(clean.chunksChecked > 0);
+  const p = files(join(dir, "repo"), "packs")[0]!;
+  const b = readFileSync(p);
+  b[200] = b[200]! ^ 4;
+  writeFileSync(p, b);
+  const bad = await verify({ repo, compressor: zlibCompressor });
+  assert.equal(bad.problems.length, 1);
+  assert.match(bad.problems[0]!.object, /^packs\//);
+});
