@@ -1,0 +1,10 @@
+/**
+ * The live SQLite message database as a backup source (DESIGN §5): a consistent copy
+ * made with SQLite's online backup API, then read page by page.
+ */
+export { snapshotDatabase } from "./snapshot.ts";
+export type { DatabaseSnapshot, SnapshotOptions } from "./snapshot.ts";
+export { readPages } from "./read-pages.ts";
+export type { DatabasePage } from "./read-pages.ts";
+export { DatabaseSourceError } from "./errors.ts";
+export type { DatabaseSourceReason } from "./errors.ts";
