@@ -1,0 +1,235 @@
+/**
+ * Filesystem storage (`@chatvault/storage/fs`): objects are files under a root folder; the
+ * name `packs/ab/cd` is the file `<root>/packs/ab/cd`. Node only.
+ *
+ * Put protocol (create-only and atomic, see `put`): write a temp file beside the target,
+ * fsync it, hard-link it to the final name, remove the temp name, fsync the directory.
+ */
+import { link, lstat, mkdir, opendir, readFile, rm, stat, unlink } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError } from "../errors.ts";
+import { checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "../names.ts";
+import type { GetRange, ObjectInfo, Storage } from "../types.ts";
+import { TEMP_MARK, errno, fsyncDir, mapFsError, readRange, tempPathFor, writeNewFile } from "./files.ts";
+
+/** Options of `FsStorage`. */
+export interface FsStorageOptions {
+  /** fsync files and directories so a put that returned survives a power cut (default true). */
+  fsync?: boolean;
+  /** Permission bits of new object files (default 0o600: ciphertext, but still nobody else's business). */
+  fileMode?: number;
+  /** `open()` removes temp files older than this, left by crashed writers (default 1 hour). */
+  staleTempAgeMs?: number;
+}
+
+/** Errno codes meaning "no object at this path". */
+const MISSING = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * Whether a directory entry is a folder. Some filesystems (older XFS, some network ones)
+ * report no entry type; then ask lstat. Symlinked folders are not walked (no loops).
+ */
+async function isFolder(entry: Dirent, path: string): Promise<boolean> {
+  if (entry.isDirectory()) return true;
+  if (entry.isFile() || entry.isSymbolicLink()) return false;
+  return (await lstat(path).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/**
+ * A `Storage` in a local folder. Limits: the folder must support hard links (any POSIX
+ * filesystem, NTFS); it cannot hold both `a` and `a/b` (a file cannot also be a folder);
+ * folders emptied by `delete` stay.
+ */
+export class FsStorage implements Storage {
+  readonly location: string;
+  readonly root: string;
+  readonly #sync: boolean;
+  readonly #mode: number;
+  readonly #staleTempAgeMs: number;
+
+  /** No I/O: the root is created by the first put. Prefer `FsStorage.open`, which also cleans up after crashes. */
+  constructor(root: string, options: FsStorageOptions = {}) {
+    this.root = resolve(root);
+    this.location = this.root;
+    this.#sync = options.fsync ?? true;
+    this.#mode = options.fileMode ?? 0o600;
+    this.#staleTempAgeMs = options.staleTempAgeMs ?? HOUR_MS;
+  }
+
+  /**
+   * Opens (and with `create`, the default, creates) the folder, and removes stale temp
+   * files left by writers that crashed. With `create: false` a missing folder throws
+   * `StorageError` code `storage_missing` — use it when an unmounted drive must not be
+   * mistaken for an empty backup.
+   */
+  static async open(root: string, options: FsStorageOptions & { create?: boolean } = {}): Promise<FsStorage> {
+    const storage = new FsStorage(root, options);
+    if (options.create ?? true) {
+      await mkdir(storage.root, { recursive: true });
+    } else {
+      const st = await stat(storage.root).catch(() => undefined);
+      if (!st?.isDirectory()) throw new StorageError("storage_missing", `storage folder does not exist: ${storage.root}`);
+    }
+    await storage.cleanupTemp();
+    return storage;
+  }
+
+  #path(name: string): string {
+    // Safe: checkObjectName allows no "..", ".", empty segment or separator other than "/".
+    return join(this.root, ...name.split("/"));
+  }
+
+  /**
+   * Create-only and atomic. `link(temp, final)` fails with EEXIST if `final` exists, in one
+   * atomic step, and never replaces it; `rename` would silently overwrite, and writing the
+   * final name directly (`wx`) would let readers — and a crash — see a partial object.
+   * The temp file is fsynced before the link, so the name never points at unwritten data.
+   */
+  async put(name: string, data: Uint8Array): Promise<void> {
+    checkObjectName(name);
+    const path = this.#path(name);
+    const dir = dirname(path);
+    await this.#makeParents(name, dir);
+    const temp = tempPathFor(path);
+    try {
+      await writeNewFile(temp, data, this.#mode, this.#sync).catch((error: unknown) => {
+        throw mapFsError(error, `put ${name}`);
+      });
+      await link(temp, path).catch(async (error: unknown) => {
+        const code = errno(error);
+        if (code === "EEXIST") throw await this.#takenError(name, path, error);
+        if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
+          throw new StorageError("unsupported_filesystem", `cannot hard-link in ${this.root}; the filesystem adapter needs hard links`, { cause: error });
+        }
+        throw mapFsError(error, `put ${name}`);
+      });
+    } finally {
+      // The final name (if linked) keeps the data; a crash before this line leaves a
+      // temp file that list ignores and cleanupTemp removes.
+      await rm(temp, { force: true }).catch(() => {});
+    }
+    if (this.#sync) await fsyncDir(dir).catch((error: unknown) => { throw mapFsError(error, `put ${name}`); });
+  }
+
+  /** mkdir -p the object's folder, fsyncing each parent that gained an entry. */
+  async #makeParents(name: string, dir: string): Promise<void> {
+    let first: string | undefined;
+    try {
+      first = await mkdir(dir, { recursive: true });
+    } catch (error) {
+      if (errno(error) === "EEXIST" || errno(error) === "ENOTDIR") {
+        throw new InvalidObjectNameError(`cannot store ${name}: a folder on its path is an object (the filesystem adapter cannot hold both "a" and "a/b")`);
+      }
+      throw mapFsError(error, `put ${name}`);
+    }
+    if (first === undefined || !this.#sync) return;
+    for (let d = dir; ; d = dirname(d)) {
+      await fsyncDir(dirname(d));
+      if (d === first) break;
+    }
+  }
+
+  async #takenError(name: string, path: string, cause: unknown): Promise<Error> {
+    const st = await lstat(path).catch(() => undefined);
+    if (st?.isDirectory()) {
+      return new InvalidObjectNameError(`cannot store ${name}: it is a folder of other objects (the filesystem adapter cannot hold both "a" and "a/b")`);
+    }
+    return new ObjectExistsError(name, { cause });
+  }
+
+  async get(name: string, range?: GetRange): Promise<Uint8Array> {
+    checkObjectName(name);
+    if (range) checkRange(range);
+    const path = this.#path(name);
+    try {
+      if (range) {
+        const bytes = await readRange(path, range.offset, range.length);
+        if (!bytes) throw new ObjectNotFoundError(name);
+        return bytes;
+      }
+      const buf = await readFile(path);
+      // A plain Uint8Array, not a Buffer: Buffer#slice shares memory, Uint8Array#slice copies.
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    } catch (error) {
+      if (MISSING.has(errno(error) ?? "")) throw new ObjectNotFoundError(name, { cause: error });
+      throw mapFsError(error, `get ${name}`);
+    }
+  }
+
+  async stat(name: string): Promise<ObjectInfo> {
+    checkObjectName(name);
+    const st = await stat(this.#path(name)).catch((error: unknown) => {
+      if (MISSING.has(errno(error) ?? "")) return undefined;
+      throw mapFsError(error, `stat ${name}`);
+    });
+    if (!st?.isFile()) throw new ObjectNotFoundError(name);
+    return { name, size: st.size };
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    checkListPrefix(prefix);
+    // Start in the deepest folder the prefix names in full; filter the rest by name.
+    const cut = prefix.lastIndexOf("/");
+    yield* this.#walk(cut < 0 ? "" : prefix.slice(0, cut), prefix);
+  }
+
+  async *#walk(rel: string, prefix: string): AsyncGenerator<ObjectInfo> {
+    const dir = await opendir(rel ? this.#path(rel) : this.root).catch((error: unknown) => {
+      if (MISSING.has(errno(error) ?? "")) return undefined;
+      throw mapFsError(error, `list ${prefix}`);
+    });
+    if (!dir) return;
+    for await (const entry of dir) {
+      // Skips temp files (their names hold "~") and anything else no put could have made.
+      if (!isValidObjectName(entry.name)) continue;
+      const name = rel ? `${rel}/${entry.name}` : entry.name;
+      if (await isFolder(entry, this.#path(name))) {
+        if (`${name}/`.startsWith(prefix) || prefix.startsWith(`${name}/`)) yield* this.#walk(name, prefix);
+      } else if (name.startsWith(prefix)) {
+        // Deleted between readdir and stat: it is simply not there any more.
+        const st = await stat(this.#path(name)).catch(() => undefined);
+        if (st?.isFile()) yield { name, size: st.size };
+      }
+    }
+  }
+
+  /** Idempotent. A folder is not an object, so "deleting" one is a no-op too. */
+  async delete(name: string): Promise<void> {
+    checkObjectName(name);
+    try {
+      await unlink(this.#path(name));
+    } catch (error) {
+      if (MISSING.has(errno(error) ?? "")) return;
+      // macOS says EPERM for unlink(folder); a folder is not an object.
+      if (errno(error) === "EPERM" && (await lstat(this.#path(name)).catch(() => undefined))?.isDirectory()) return;
+      throw mapFsError(error, `delete ${name}`);
+    }
+  }
+
+  /**
+   * Removes temp files older than `olderThanMs` (default: the `staleTempAgeMs` option),
+   * left by writers that crashed between creating and unlinking them. Younger ones may
+   * belong to a put still running in another process, so they stay. Returns how many went.
+   */
+  async cleanupTemp(olderThanMs = this.#staleTempAgeMs): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    const visit = async (dirPath: string): Promise<void> => {
+      const dir = await opendir(dirPath).catch(() => undefined);
+      if (!dir) return;
+      for await (const entry of dir) {
+        const path = join(dirPath, entry.name);
+        if (entry.isDirectory()) {
+          if (isValidObjectName(entry.name)) await visit(path);
+        } else if (entry.isFile() && entry.name.includes(TEMP_MARK)) {
+          const st = await lstat(path).catch(() => undefined);
+          if (st && st.mtimeMs <= cutoff && (await unlink(path).then(() => true, () => false))) removed++;
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The one storage interface every backend implements (filesystem, S3, memory, HTTP).
+ *
+ * Contract (the conformance suite in `./conformance` checks every line of it):
+ * - Names are relative, `/`-separated, made of [A-Za-z0-9._-] segments; no leading `/`,
+ *   no `..` (nor `.`), no empty segment; at most 512 characters, 200 per segment
+ *   (`checkObjectName` in `./names.ts` is the one validator). Backends map them onto their
+ *   own key space under a prefix. A bad name throws `InvalidObjectNameError`.
+ * - `put` is create-only: if `name` exists it throws `ObjectExistsError` and leaves the
+ *   existing object untouched. A put is atomic: readers see the whole object or nothing,
+ *   never a prefix, even if the writer crashes mid-way. Of concurrent puts of one name,
+ *   exactly one succeeds. The backend keeps its own copy: the caller may reuse `data`
+ *   once `put` returns, and owns the bytes `get` returns.
+ * - A put that failed with `StorageUnavailableError` may still have been stored (lost
+ *   acknowledgement); trying it again then throws `ObjectExistsError` for what is in fact
+ *   the caller's own write. `withRetry` resolves that case by comparing contents.
+ * - `get` returns the whole object, or `length` bytes from `offset` when a range is given
+ *   (a range past the end returns the bytes that exist, possibly none). A missing object
+ *   throws `ObjectNotFoundError`. A negative or non-integer range throws `RangeError`.
+ * - `list(prefix)` yields every object whose name starts with `prefix`, in no set order,
+ *   each once. `prefix` is "" or the start of a valid name.
+ * - `delete` removes an object; deleting a missing object is not an error (idempotent).
+ * - `stat` returns the size, or throws `ObjectNotFoundError`.
+ * - Transient failures throw `StorageUnavailableError` (retrying may help); anything else
+ *   is a bug or a misconfiguration and retrying will not help.
+ * Objects hold ciphertext only; a backend never sees a key.
+ */
+export interface ObjectInfo {
+  name: string;
+  size: number;
+}
+
+export interface GetRange {
+  offset: number;
+  length: number;
+}
+
+export interface Storage {
+  /** Human-readable location, never containing credentials (for messages and logs). */
+  readonly location: string;
+  put(name: string, data: Uint8Array): Promise<void>;
+  get(name: string, range?: GetRange): Promise<Uint8Array>;
+  stat(name: string): Promise<ObjectInfo>;
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  delete(name: string): Promise<void>;
+}
