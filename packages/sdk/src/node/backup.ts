@@ -5,9 +5,9 @@
  * packs this one already uploaded.
  */
 import { mkdtemp, open, rm } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { availableParallelism, hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { Chunker, ObjectKind, gearTable, platformRandom, sealStream, toHex } from "@chatvault/format";
+import { Chunker, ObjectKind, concatBytes, gearTable, platformRandom, sealStream, toHex } from "@chatvault/format";
 import { ChunkStore } from "../backup/chunk-store.ts";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
@@ -22,6 +22,7 @@ import { readPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
 import { type Repository, manifestContextId } from "../repo/repository.ts";
 import { DatabaseSourceError, readPages, snapshotDatabase } from "./db-source/index.ts";
+import { type ChunkBatcher, OrderedBatches, serialBatcher, workerBatcher } from "./chunk-pool.ts";
 import { walkMedia } from "./media-walk.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
@@ -38,6 +39,8 @@ export interface BackupOptions {
   /** Where the database copy is made (default: the OS temp dir). */
   tmpDir?: string;
   host?: string;
+  /** Worker threads for IDs and sealing; 0 = all on this thread. Default: one per core, for backups over 16 MiB. */
+  workers?: number;
 }
 
 export interface BackupResult {
@@ -68,53 +71,76 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const store = new ChunkStore(repo.keys, index, packer, opts.compressor ?? zlibCompressor);
   const stats = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 };
   const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "chatvault-backup-"));
+  let batcher: ChunkBatcher | undefined;
   try {
     const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
-    let database: DatabaseEntry | null = null;
-    if (opts.db) {
-      progress.setPhase("copying database");
-      const snap = await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
-        if (e instanceof DatabaseSourceError) throw new SourceError(e.message, e);
-        throw e;
-      });
-      progress.bytesTotal = snap.bytes + media.files.reduce((n, f) => n + f.size, 0);
-      progress.filesTotal = 1 + media.files.length;
+    const snap = opts.db ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
+      if (e instanceof DatabaseSourceError) throw new SourceError(e.message, e);
+      throw e;
+    }) : undefined;
+    progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
+    progress.filesTotal = (snap ? 1 : 0) + media.files.length;
+    const workers = opts.workers ?? (progress.bytesTotal > 16 * 1024 * 1024 ? availableParallelism() : 0);
+    batcher = workers > 0 && !opts.compressor ? workerBatcher(store, repo.rootKey, workers) : serialBatcher(store);
+    const batches = new OrderedBatches(batcher, 2 * Math.max(1, workers));
+    let submitted = 0;
+    const submit = async (buf: Uint8Array, bounds: number[], compressible: boolean) => {
+      await batches.submit(buf, bounds, compressible);
+      submitted += bounds.length;
+    };
+
+    let dbRange: [number, number] | undefined;
+    if (snap) {
       progress.setPhase("database");
-      const pages: Uint8Array[] = [];
+      let block: ArrayBufferLike | undefined;
+      const flush = async () => {
+        if (!block) return;
+        const buf = new Uint8Array(block);
+        await submit(buf, Array.from({ length: buf.length / snap.pageSize }, (_, i) => (i + 1) * snap.pageSize), true);
+        progress.advance(buf.length);
+        check();
+      };
+      dbRange = [submitted, 0];
+      // readPages gives each block its own buffer, pages are views into it: batch by block.
       for await (const page of readPages(snap.path, snap.pageSize)) {
-        pages.push((await store.store(page.data, true)).id);
-        progress.advance(page.data.length);
-        if ((page.index & 1023) === 0) check();
+        if (page.data.buffer !== block) {
+          await flush();
+          block = page.data.buffer;
+        }
       }
+      await flush();
+      dbRange[1] = submitted;
       stats.bytesRead += snap.bytes;
       progress.advance(0, 1);
-      database = { name: basename(opts.db), pageSize: snap.pageSize, pageCount: snap.pageCount, pages };
-    } else {
-      progress.bytesTotal = media.files.reduce((n, f) => n + f.size, 0);
-      progress.filesTotal = media.files.length;
     }
 
     progress.setPhase("media");
     const previous = new Map((parent?.manifest.media ?? []).map((m) => [m.path, m]));
     const gear = gearTable(repo.keys);
-    const mediaEntries: MediaEntry[] = [];
+    const mediaEntries: { entry: MediaEntry; range?: [number, number] }[] = [];
     for (const f of media.files) {
       check();
       const prev = previous.get(f.path);
       // The size+mtime cache never beats the index: reuse only if every chunk is still there.
       if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs && prev.chunks.every((c) => store.has(toHex(c)))) {
-        mediaEntries.push({ ...prev });
+        mediaEntries.push({ entry: { ...prev } });
         stats.filesUnchanged++;
         progress.advance(f.size, 1);
         continue;
       }
       if (prev) stats.filesChanged++;
       else stats.filesNew++;
-      const chunks = await chunkFile(f.absolute, f.size, new Chunker(gear, repo.config.chunker), store, looksCompressible(f.path), progress, check);
+      const start = submitted;
+      await chunkFile(f.absolute, f.size, new Chunker(gear, repo.config.chunker), (buf, bounds) => submit(buf, bounds, looksCompressible(f.path)), progress, check);
       stats.bytesRead += f.size;
-      mediaEntries.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks });
+      mediaEntries.push({ entry: { path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks: [] }, range: [start, submitted] });
       progress.advance(0, 1);
     }
+    const ids = await batches.drain();
+    const database: DatabaseEntry | null = snap && dbRange
+      ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: ids.slice(dbRange[0], dbRange[1]) }
+      : null;
+    const mediaList = mediaEntries.map(({ entry, range }) => (range ? { ...entry, chunks: ids.slice(range[0], range[1]) } : entry));
 
     progress.setPhase("uploading");
     await packer.flush(); // 1. packs
@@ -131,7 +157,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const manifest: SnapshotManifest = {
       version: 1, repoId: repo.repoId, sequence,
       parent: parent ? { sequence: parent.ref.sequence, digest: parent.ref.digest } : null,
-      time: new Date().toISOString(), host: opts.host ?? hostname(), database, media: mediaEntries, stats,
+      time: new Date().toISOString(), host: opts.host ?? hostname(), database, media: mediaList, stats,
     };
     const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) };
     const sealed = await sealStream(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), ctx, encodeManifest(manifest));
@@ -146,32 +172,39 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       bytesUploaded: packer.bytesUploaded, skipped: media.skipped,
     };
   } finally {
+    await batcher?.close();
     await rm(tmp, { recursive: true, force: true });
   }
 }
 
+/** Read a file in 1 MiB blocks, cut it with the keyed chunker, submit each block's chunks as one batch. */
 async function chunkFile(
-  path: string, size: number, chunker: Chunker, store: ChunkStore, compressible: boolean,
+  path: string, size: number, chunker: Chunker, submit: (buf: Uint8Array, bounds: number[]) => Promise<void>,
   progress: ProgressTracker, check: () => void,
-): Promise<Uint8Array[]> {
-  const ids: Uint8Array[] = [];
+): Promise<void> {
   const fh = await open(path, "r").catch((e: NodeJS.ErrnoException) => {
     throw new SourceError(`cannot read ${path}: ${e.code ?? "error"}`, e);
   });
+  const batch = async (cs: Uint8Array[]) => {
+    if (cs.length === 0) return;
+    const bounds: number[] = [];
+    let n = 0;
+    for (const c of cs) bounds.push((n += c.length));
+    await submit(concatBytes(...cs), bounds);
+  };
   try {
-    const buf = new Uint8Array(Math.min(READ_BLOCK, Math.max(size, 1)));
     for (;;) {
+      const buf = new Uint8Array(Math.min(READ_BLOCK, Math.max(size, 1)));
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
-      for (const c of chunker.push(buf.subarray(0, bytesRead))) ids.push((await store.store(c, compressible)).id);
+      await batch(chunker.push(buf.subarray(0, bytesRead)));
       progress.advance(bytesRead);
       check();
     }
-    for (const c of chunker.finish()) ids.push((await store.store(c, compressible)).id);
+    await batch(chunker.finish());
   } finally {
     await fh.close();
   }
-  return ids;
 }
 
 /**

@@ -14,7 +14,7 @@ test("round trip: database and every media file come back byte-identical", async
   const src = await demo(join(dir, "src"));
   const { repo, root, storage } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
-  const r = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  const r = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 2 });
   assert.equal(r.snapshot.sequence, 1);
   assert.equal(r.stats.filesNew, src.mediaFiles);
   assert.ok(r.bytesUploaded > 0);
@@ -53,7 +53,7 @@ test("incremental: a day later uploads about what changed; no-change uploads not
   const after = await snapshotDatabase(src.dbPath, dir);
   const changedPageBytes = changedPages(before.path, after.path, before.pageSize) * before.pageSize;
   const newMediaBytes = change.mediaBytes;
-  const inc = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  const inc = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 2 });
   assert.equal(inc.stats.filesNew, 2);
   const minimum = changedPageBytes + newMediaBytes;
   t.diagnostic(`full ${first.bytesUploaded} B; incremental ${inc.bytesUploaded} B for ${changedPageBytes} B of changed pages + ${newMediaBytes} B new media`);
@@ -108,3 +108,14 @@ function changedPages(a: string, b: string, pageSize: number): number {
   }
   return n;
 }
+
+test("worker threads and the single-threaded path write the same chunks", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 1000, 2);
+  const { repo } = await newRepo(join(dir, "repo"));
+  const heads = memoryHeadStore();
+  const a = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 2 });
+  const b = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 0 });
+  assert.ok(a.stats.chunksNew > 0);
+  assert.equal(b.stats.chunksNew, 0, "every chunk the workers wrote is found again by the serial path");
+});

@@ -38,11 +38,14 @@ export class Repository {
   readonly storage: Storage;
   readonly keys: KeySchedule;
   readonly config: RepositoryConfig;
+  /** The root key, for worker threads that derive their own subkeys (prints [redacted]). */
+  readonly rootKey: RootKey;
 
-  private constructor(storage: Storage, keys: KeySchedule, config: RepositoryConfig) {
+  private constructor(storage: Storage, keys: KeySchedule, config: RepositoryConfig, rootKey: RootKey) {
     this.storage = storage;
     this.keys = keys;
     this.config = config;
+    this.rootKey = rootKey;
   }
 
   /** Read the config without a key: enough to learn the protection mode and vault hint. */
@@ -73,7 +76,7 @@ export class Repository {
       if (e instanceof ObjectExistsError) throw new RepositoryExistsError(storage.location);
       throw e;
     }
-    return new Repository(storage, keys, config);
+    return new Repository(storage, keys, config, root);
   }
 
   /** Open with a root key: WrongKeyError if it is not this repository's key. */
@@ -81,7 +84,7 @@ export class Repository {
     const p = parsed ?? (await Repository.readConfig(storage));
     const keys = await KeySchedule.derive(root);
     const config = await authenticateConfig(p, keys);
-    return new Repository(storage, keys, config);
+    return new Repository(storage, keys, config, root);
   }
 
   get repoId(): string {
