@@ -23,6 +23,8 @@ export function openStorage(location: string, opts: OpenStorageOptions = {}): St
       ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint } : {}),
       ...(opts.s3Region ? { region: opts.s3Region } : {}),
       forcePathStyle: opts.s3ForcePathStyle ?? !!opts.s3Endpoint,
+      // Retrying lives in one place, the decorator below; SDK retries would multiply it.
+      maxAttempts: 1,
     });
   } else {
     base = new FsStorage(resolve(location));
