@@ -59,6 +59,9 @@ export function fromBase64Url(s: string): Uint8Array {
   const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  // atob ignores the unused low bits of the last character ("QR" and "QQ" both decode to "A"):
+  // accept only the canonical spelling, so one byte string has exactly one encoding.
+  if (toBase64Url(out) !== s) throw new TypeError("invalid base64url (non-canonical trailing bits)");
   return out;
 }
 

@@ -28,8 +28,13 @@ const SEPARATORS = new Set([" ", "-", "\n", "\r", "\t"]);
 
 function describe(ch: string): string {
   const cp = ch.codePointAt(0)!;
-  if (cp < 0x20 || cp === 0x7f) return `control character U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
-  return `'${ch}'`;
+  const u = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (cp < 0x20 || cp === 0x7f) return `control character ${u}`;
+  if (cp < 0x7f) return `'${ch}'`;
+  // Outside ASCII a glyph alone misleads: a no-break space looks like a space, a
+  // zero-width space like nothing, a fullwidth '０' like a digit. Name the code point.
+  if (/[\p{C}\p{Z}]/u.test(ch)) return `character ${u}`;
+  return `'${ch}' (${u})`;
 }
 
 /**

@@ -28,6 +28,12 @@ const MAX_SEGMENTS = 2 ** 32;
 /** How far the error path looks for a segment's real position (diagnosis only). */
 const DIAGNOSE_WINDOW = 64;
 const TRAILING_SEARCH = 256;
+/**
+ * Bytes the error path may decrypt while diagnosing one bad segment. Without it a forged
+ * header announcing 2^24-byte segments would make one bad segment cost ~500 full-size
+ * decryptions (gigabytes of AES); with it large segments get a narrower search.
+ */
+const DIAGNOSE_BUDGET = 64 * 1024 * 1024;
 
 function nonce(counter: number, last: boolean): Uint8Array {
   const n = new Uint8Array(12);
@@ -200,12 +206,15 @@ export class StreamOpener {
 
   /** Error path only: find out why segment `i` failed, to name the problem precisely. */
   async #diagnose(sealed: Uint8Array, i: number, last: boolean): Promise<IntegrityError> {
+    const tries = Math.floor(DIAGNOSE_BUDGET / Math.max(sealed.length, 1));
+    const window = Math.min(DIAGNOSE_WINDOW, Math.max(1, tries >> 2));
+    const trailing = Math.min(TRAILING_SEARCH, Math.max(1, tries >> 1));
     if (await this.#open(sealed, i, !last)) {
       return last
         ? this.#fail("truncated", `stream is truncated after segment ${i}`)
         : this.#fail("trailing_data", `data follows the last segment (${i})`);
     }
-    for (let j = Math.max(0, i - DIAGNOSE_WINDOW); j <= i + DIAGNOSE_WINDOW; j++) {
+    for (let j = Math.max(0, i - window); j <= i + window; j++) {
       if (j === i) continue;
       if ((await this.#open(sealed, j, false)) || (await this.#open(sealed, j, true))) {
         return this.#fail("reordered", `segment ${i} holds segment ${j} of this stream (segments reordered or swapped)`);
@@ -213,13 +222,15 @@ export class StreamOpener {
     }
     if (last) {
       // A valid last segment followed by a little garbage: trailing data.
-      for (let k = 1; k <= Math.min(TRAILING_SEARCH, sealed.length - TAG_LENGTH); k++) {
+      for (let k = 1; k <= Math.min(trailing, sealed.length - TAG_LENGTH); k++) {
         if (await this.#open(sealed.subarray(0, sealed.length - k), i, true)) {
           return this.#fail("trailing_data", `${k} bytes follow the last segment (${i})`);
         }
       }
     }
-    return this.#fail("auth_failed", `segment ${i} failed authentication (tampered, or from another object or key)`);
+    // A last segment cut short looks exactly like a tampered one (its tag is gone), hence "cut short".
+    const how = last ? "tampered or cut short" : "tampered";
+    return this.#fail("auth_failed", `segment ${i} failed authentication (${how}, or from another object or key)`);
   }
 }
 

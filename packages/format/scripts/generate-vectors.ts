@@ -1,0 +1,307 @@
+/**
+ * Writes spec/vectors/*.json (spec/backup-format.md "Test vectors").
+ * Deterministic: fixed keys, and every nonce and salt comes from an injected RandomSource,
+ * so re-running it reproduces the committed files byte for byte (vectors.test.ts checks).
+ *
+ *   node --import tsx packages/format/scripts/generate-vectors.ts
+ *
+ * Malformed streams the sealer cannot produce (an empty last segment after a full one,
+ * a misplaced last flag) are built here from the spec's own description of STREAM, which
+ * doubles as a check that the spec describes what the code does.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { CryptoBackend } from "../src/backend.ts";
+import { webCryptoBackend } from "../src/backend.ts";
+import { concatBytes, toHex, utf8 } from "../src/bytes.ts";
+import { Chunker, DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from "../src/chunker.ts";
+import { formatKey } from "../src/key-codec.ts";
+import { chunkId, gearTable, KeySchedule } from "../src/key-schedule.ts";
+import { LABELS, ROOT_SALT } from "../src/labels.ts";
+import { ObjectKind, sealObject, type ObjectContext } from "../src/object.ts";
+import { RootKey } from "../src/secret.ts";
+import { sealStream } from "../src/stream.ts";
+import { fixedRandom, seededBytes } from "../src/testing/fixtures.ts";
+import { expandInput, outcomeOf, subkeysOf, type Expected, type Vector, type VectorFile, type VectorFileName } from "../src/vectors/run-vectors.ts";
+
+const seq = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 255);
+const KEYS = {
+  zero: new Uint8Array(32),
+  sequential: seq(32),
+  ones: new Uint8Array(32).fill(0xff),
+  mixed: seededBytes(2, 32),
+};
+const root = (b: Uint8Array) => new RootKey(b.slice());
+
+function file(name: VectorFileName, spec: string, description: string, vectors: Vector[]): VectorFile {
+  return { file: name, spec, description, vectors };
+}
+
+/** Flip one bit of a copy. */
+function flip(b: Uint8Array, at: number, bit = 1): Uint8Array {
+  const c = b.slice();
+  c[at < 0 ? c.length + at : at]! ^= bit;
+  return c;
+}
+
+function idField(id: ObjectContext["id"]) {
+  return typeof id === "string" ? { utf8: id } : { hex: toHex(id) };
+}
+
+const integrity = (reason: string): Expected => ({ error: "integrity", reason });
+
+// §4 — the 64-digit key.
+function keyCodecVectors(): VectorFile {
+  const v: Vector[] = [];
+  for (const [name, k] of Object.entries(KEYS)) {
+    v.push({ name: `format ${name} key`, op: "format", key: toHex(k), expected: "success", output: formatKey(root(k)) });
+  }
+  const key = toHex(KEYS.mixed);
+  const canon = formatKey(root(KEYS.mixed));
+  const groups = canon.split(" ");
+  const ok = (name: string, input: string) => v.push({ name, op: "parse", input, expected: "success", key });
+  const bad = (name: string, input: string, message: string) =>
+    v.push({ name, op: "parse", input, expected: { error: "key_format", message } });
+  ok("canonical form", canon);
+  ok("uppercase", canon.toUpperCase());
+  ok("mixed case", [...canon].map((c, i) => (i % 3 ? c : c.toUpperCase())).join(""));
+  ok("no separators", key);
+  ok("dashes between groups", groups.join("-"));
+  ok("four lines of four groups (LF)", [0, 4, 8, 12].map((i) => groups.slice(i, i + 4).join(" ")).join("\n"));
+  ok("CRLF line breaks", [0, 4, 8, 12].map((i) => groups.slice(i, i + 4).join(" ")).join("\r\n"));
+  ok("tabs", groups.join("\t"));
+  ok("separators around the key", ` \n\t${canon}\r\n `);
+  ok("a separator between every digit", [...key].join(" "));
+  ok("runs of mixed separators", groups.join(" - \n"));
+  ok("groups of eight", key.replace(/(.{8})(?!$)/g, "$1 "));
+  bad("empty", "", "0 digits, expected 64");
+  bad("separators only", " - \n ", "0 digits, expected 64");
+  bad("one digit", "a", "1 digit, expected 64");
+  bad("63 digits (too short)", canon.slice(0, -1), "63 digits, expected 64");
+  bad("last group missing", groups.slice(0, 15).join(" "), "60 digits, expected 64");
+  bad("65 digits (too long)", `${canon}0`, "65 digits, expected 64");
+  bad("17 groups (too long)", `${canon} 0000`, "68 digits, expected 64");
+  bad("key pasted twice", `${canon}\n${canon}`, "128 digits, expected 64");
+  bad("'g' at position 17", canon.slice(0, 16) + "g" + canon.slice(17), "'g' at position 17 is not a hex digit");
+  bad("letter o for zero", "o" + canon.slice(1), "'o' at position 1 is not a hex digit");
+  bad("underscore separator", groups.join("_"), "'_' at position 5 is not a hex digit");
+  bad("dot separator", groups.join("."), "'.' at position 5 is not a hex digit");
+  bad("colon separator", groups.join(":"), "':' at position 5 is not a hex digit");
+  bad("0x prefix", `0x${key}`, "'x' at position 2 is not a hex digit");
+  bad("NUL byte", `${groups[0]}\u0000${groups.slice(1).join(" ")}`, "control character U+0000 at position 5 is not a hex digit");
+  bad("no-break space", groups.join("\u00a0"), "character U+00A0 at position 5 is not a hex digit");
+  bad("zero-width space", `\u200b${canon}`, "character U+200B at position 1 is not a hex digit");
+  bad("non-ASCII letter", `é${canon.slice(1)}`, "'é' (U+00E9) at position 1 is not a hex digit");
+  bad("fullwidth digit", `\uff10${canon.slice(1)}`, "'０' (U+FF10) at position 1 is not a hex digit");
+  bad("emoji counts as one position", `🔑 ${canon}`, "'🔑' (U+1F511) at position 1 is not a hex digit");
+  bad("text longer than 1024 characters", `${canon}${" ".repeat(1025 - canon.length)}`, "key text is 1025 characters long; a key is 64 digits");
+  return file("key-codec", "spec/backup-format.md §4", "Formatting and parsing the 64-digit key. key = root key bytes in hex.", v);
+}
+
+// §3 — key schedule and key-check value.
+async function keyScheduleVectors(backend: CryptoBackend): Promise<VectorFile> {
+  const v: Vector[] = [{ name: "labels and root salt", op: "labels", labels: { ...LABELS }, root_salt: ROOT_SALT, expected: "success" }];
+  const inputs = [new Uint8Array(0), Uint8Array.of(0), utf8("hello, chatvault")];
+  for (const [name, k] of Object.entries(KEYS)) {
+    const keys = await KeySchedule.derive(root(k), backend);
+    const subkeys = Object.fromEntries(Object.entries(subkeysOf(keys)).map(([n, b]) => [n, toHex(b)]));
+    const chunkIds = [];
+    for (const input of inputs) chunkIds.push({ input: toHex(input), id: toHex(await chunkId(keys, input)) });
+    v.push({
+      name: `derive from ${name} root key`, op: "derive", root_key: toHex(k), expected: "success",
+      subkeys, gear_table_head: Array.from(gearTable(keys).subarray(0, 4)), chunk_ids: chunkIds,
+    });
+  }
+  const a = await KeySchedule.derive(root(KEYS.sequential), backend);
+  const b = await KeySchedule.derive(root(KEYS.mixed), backend);
+  const check = (name: string, stored: Uint8Array, expected: Expected) =>
+    v.push({ name, op: "key_check", root_key: toHex(KEYS.sequential), stored: toHex(stored), expected });
+  check("key-check value matches", a.keyCheck, "success");
+  check("key-check value of another key", b.keyCheck, { error: "wrong_key" });
+  check("key-check value with one bit flipped", flip(a.keyCheck, 15), { error: "wrong_key" });
+  check("key-check value cut to 15 bytes", a.keyCheck.subarray(0, 15), { error: "wrong_key" });
+  return file("key-schedule", "spec/backup-format.md §3", "HKDF-SHA256 subkeys of the root key, the gear table head (u32), keyed chunk IDs, key-check.", v);
+}
+
+// §5 — sealed objects.
+async function objectVectors(backend: CryptoBackend): Promise<VectorFile> {
+  const v: Vector[] = [];
+  const key = seededBytes(10, 32);
+  let n = 0;
+  const seal = async (name: string, ctx: ObjectContext, plaintext: Uint8Array, k = key, comment?: string) => {
+    const nonce = seededBytes(1000 + n++, 12);
+    const sealed = await sealObject(backend, k, ctx, plaintext, fixedRandom(nonce));
+    v.push({ name, ...(comment ? { comment } : {}), key: toHex(k), kind: ctx.kind, id: idField(ctx.id), nonce: toHex(nonce), plaintext: toHex(plaintext), sealed: toHex(sealed), expected: "success" });
+    return sealed;
+  };
+  await seal("empty plaintext", { kind: ObjectKind.config, id: "config" }, new Uint8Array(0));
+  await seal("one byte", { kind: ObjectKind.snapshot, id: "snapshots/00000001" }, Uint8Array.of(0x2a));
+  await seal("empty object id", { kind: ObjectKind.head, id: "" }, utf8("head"));
+  await seal("255-byte object id", { kind: ObjectKind.index, id: seq(255) }, seq(300));
+  await seal("non-ASCII id is UTF-8", { kind: ObjectKind.snapshot, id: "ünïcødé/📦" }, utf8("manifest"));
+  const ks = await KeySchedule.derive(root(KEYS.sequential), backend);
+  const chunk = seededBytes(11, 1000);
+  await seal("chunk bound to its keyed ID", { kind: ObjectKind.chunk, id: await chunkId(ks, chunk) }, chunk, ks.chunkEncryption.unsafeBytes(),
+    "key = chunkEncryption subkey of the sequential root key (key-schedule.json); id = its chunk ID of the plaintext");
+  const ctx: ObjectContext = { kind: ObjectKind.packHeader, id: "repo-1234" };
+  const base = await seal("base for the failure vectors", ctx, utf8("pack header: 3 entries"));
+  v.push({ name: "string id equals its UTF-8 bytes", key: toHex(key), kind: ctx.kind, id: { hex: toHex(utf8("repo-1234")) }, nonce: v.at(-1)!.nonce, plaintext: v.at(-1)!.plaintext, sealed: toHex(base), expected: "success" });
+  const fail = (name: string, sealed: Uint8Array, reason: string, over: Partial<Vector> = {}) =>
+    v.push({ name, key: toHex(key), kind: ctx.kind, id: idField(ctx.id), sealed: toHex(sealed), ...over, expected: integrity(reason) });
+  fail("tampered tag", flip(base, -1), "auth_failed");
+  fail("tampered ciphertext", flip(base, 13), "auth_failed");
+  fail("tampered nonce", flip(base, 1), "auth_failed");
+  fail("unsupported version 2", Uint8Array.of(2, ...base.subarray(1)), "unsupported_version");
+  fail("version 0", Uint8Array.of(0, ...base.subarray(1)), "unsupported_version");
+  fail("truncated by one byte", base.subarray(0, -1), "auth_failed");
+  fail("trailing byte", concatBytes(base, Uint8Array.of(0)), "auth_failed");
+  fail("too short (28 bytes)", base.subarray(0, 28), "too_short");
+  fail("empty", new Uint8Array(0), "too_short");
+  fail("wrong kind", base, "auth_failed", { kind: ObjectKind.snapshot });
+  fail("wrong object id", base, "auth_failed", { id: { utf8: "repo-1235" } });
+  fail("wrong key", base, "auth_failed", { key: toHex(seededBytes(12, 32)) });
+  return file("object", "spec/backup-format.md §5", "Sealed objects: version ‖ nonce ‖ AES-256-GCM(ciphertext ‖ tag), AAD = version ‖ kind ‖ len(id) ‖ id.", v);
+}
+
+/** STREAM built straight from spec §6, for streams the sealer refuses to make. */
+export async function craftStream(backend: CryptoBackend, key: Uint8Array, ctx: ObjectContext, log2: number, salt: Uint8Array,
+  segments: { plaintext: Uint8Array; last: boolean }[]): Promise<Uint8Array> {
+  const id = typeof ctx.id === "string" ? utf8(ctx.id) : ctx.id;
+  const header = concatBytes(utf8("CVS"), Uint8Array.of(1, ctx.kind, log2, 0, 0), salt);
+  const info = concatBytes(utf8(LABELS.streamPayload), Uint8Array.of(0, ctx.kind, id.length), id);
+  const streamKey = await backend.hkdf(key, salt, info, 32);
+  const parts = [header];
+  for (const [i, s] of segments.entries()) {
+    const nonce = new Uint8Array(12);
+    new DataView(nonce.buffer).setUint32(7, i);
+    nonce[11] = s.last ? 1 : 0;
+    parts.push(await backend.aesGcmSeal(streamKey, nonce, s.plaintext, header));
+  }
+  return concatBytes(...parts);
+}
+
+// §6 — STREAM.
+async function streamVectors(backend: CryptoBackend): Promise<VectorFile> {
+  const v: Vector[] = [];
+  const key = seededBytes(20, 32);
+  const ctx: ObjectContext = { kind: ObjectKind.stream, id: "streams/0001" };
+  let n = 0;
+  const seal = async (name: string, size: number, log2 = 10, c = ctx) => {
+    const salt = seededBytes(2000 + n++, 16);
+    const plaintext = seededBytes(3000 + size, size);
+    const sealed = await sealStream(backend, key, c, plaintext, { segmentLog2: log2, random: fixedRandom(salt) });
+    // The spec's description must produce the very same bytes as the code.
+    const segs = [];
+    for (let o = 0; o < size || segs.length === 0; o += 2 ** log2) segs.push({ plaintext: plaintext.subarray(o, o + 2 ** log2), last: o + 2 ** log2 >= size });
+    if (toHex(await craftStream(backend, key, c, log2, salt, segs)) !== toHex(sealed)) throw new Error(`spec and code disagree on ${name}`);
+    v.push({ name, key: toHex(key), kind: c.kind, id: idField(c.id), segment_log2: log2, salt: toHex(salt), plaintext: toHex(plaintext), sealed: toHex(sealed), expected: "success" });
+    return { sealed, plaintext, salt };
+  };
+  const seg = 1024;
+  const full = seg + 16;
+  await seal("empty stream (one empty last segment)", 0);
+  await seal("1 byte", 1);
+  await seal("segment - 1", seg - 1);
+  const one = await seal("exactly one segment", seg);
+  await seal("segment + 1", seg + 1);
+  const two = await seal("exactly two segments", 2 * seg);
+  const base = await seal("2 segments + 500", 2 * seg + 500);
+  await seal("many segments (6)", 5 * seg + 7);
+  await seal("2 KiB segments", 3000, 11);
+  await seal("index kind, binary id", 1500, 10, { kind: ObjectKind.index, id: seq(32) });
+
+  const s = base.sealed;
+  const h = 24;
+  const at = (i: number) => s.subarray(h + i * full, h + (i + 1) * full);
+  const fail = (name: string, sealed: Uint8Array, expected: Expected, over: Partial<Vector> = {}) =>
+    v.push({ name, key: toHex(key), kind: ctx.kind, id: idField(ctx.id), sealed: toHex(sealed), ...over, expected });
+  const header = (i: number, value: number) => { const c = s.slice(); c[i] = value; return c; };
+  fail("empty input", new Uint8Array(0), integrity("truncated"));
+  fail("truncated inside the header", s.subarray(0, 10), integrity("truncated"));
+  fail("header only", s.subarray(0, h), integrity("truncated"));
+  fail("bad magic", header(0, 0x63), integrity("bad_magic"));
+  fail("unsupported version", header(3, 2), integrity("unsupported_version"));
+  fail("wrong kind in header", header(4, ObjectKind.index), integrity("wrong_kind"));
+  fail("opened as another kind", s, integrity("wrong_kind"), { kind: ObjectKind.snapshot });
+  fail("segment size below 2^10", header(5, 9), integrity("bad_header"));
+  fail("segment size above 2^24", header(5, 25), integrity("bad_header"));
+  fail("reserved byte 6 set", header(6, 1), integrity("bad_header"));
+  fail("reserved byte 7 set", header(7, 0x80), integrity("bad_header"));
+  fail("tampered salt", flip(s, 8), integrity("auth_failed"));
+  fail("tampered tag of first segment", flip(s, h + full - 1), integrity("auth_failed"));
+  fail("tampered ciphertext of middle segment", flip(s, h + full + 100), integrity("auth_failed"));
+  fail("tampered tag of last segment", flip(s, -1), integrity("auth_failed"));
+  fail("truncated at a segment boundary (last segment dropped)", s.subarray(0, h + 2 * full), integrity("truncated"));
+  fail("truncated after the first segment", s.subarray(0, h + full), integrity("truncated"));
+  fail("truncated mid-segment (indistinguishable from tampering)", s.subarray(0, h + 2 * full + 300), integrity("auth_failed"));
+  fail("truncated less than a tag into a segment", s.subarray(0, h + 2 * full + 10), integrity("truncated"));
+  fail("segments swapped", concatBytes(s.subarray(0, h), at(1), at(0), s.subarray(h + 2 * full)), integrity("reordered"));
+  fail("segment duplicated", concatBytes(s.subarray(0, h + full), at(0), s.subarray(h + full)), integrity("reordered"));
+  fail("middle segment dropped", concatBytes(s.subarray(0, h + full), s.subarray(h + 2 * full)), integrity("reordered"));
+  fail("trailing byte after a full last segment", concatBytes(one.sealed, Uint8Array.of(0)), integrity("trailing_data"));
+  fail("trailing segment-sized data after two full segments", concatBytes(two.sealed, new Uint8Array(full)), integrity("trailing_data"));
+  fail("5 trailing bytes after a partial last segment", concatBytes(s, seededBytes(5, 5)), integrity("trailing_data"));
+  fail("wrong key", s, integrity("auth_failed"), { key: toHex(seededBytes(21, 32)) });
+  fail("wrong object id", s, integrity("auth_failed"), { id: { utf8: "streams/0002" } });
+  const other = await sealStream(backend, key, ctx, base.plaintext, { segmentLog2: 10, random: fixedRandom(seededBytes(2999, 16)) });
+  fail("segment from another stream of the same object", concatBytes(s.subarray(0, h + full), other.subarray(h + full, h + 2 * full), s.subarray(h + 2 * full)), integrity("auth_failed"));
+  const p = base.plaintext;
+  const crafted = (segs: { plaintext: Uint8Array; last: boolean }[]) => craftStream(backend, key, ctx, 10, base.salt, segs);
+  fail("empty last segment after a full one", await crafted([{ plaintext: p.subarray(0, seg), last: false }, { plaintext: new Uint8Array(0), last: true }]), integrity("bad_structure"));
+  fail("last flag on the first of two segments", await crafted([{ plaintext: p.subarray(0, seg), last: true }, { plaintext: p.subarray(seg, seg + 10), last: true }]), integrity("trailing_data"));
+  fail("no segment has the last flag", await crafted([{ plaintext: p.subarray(0, seg), last: false }, { plaintext: p.subarray(seg, seg + 10), last: false }]), integrity("truncated"));
+  return file("stream", "spec/backup-format.md §6",
+    "STREAM: header ‖ segments. key = base key; a success vector's salt is what the RandomSource returned. Segments of 2^segment_log2 bytes.", v);
+}
+
+// §7 — chunker.
+async function chunkerVectors(backend: CryptoBackend): Promise<VectorFile> {
+  const v: Vector[] = [];
+  const cut = async (name: string, rootKey: Uint8Array, params: ChunkerParams, seed: string, length: number) => {
+    const keys = await KeySchedule.derive(root(rootKey), backend);
+    const c = new Chunker(gearTable(keys), params);
+    const input = await expandInput(backend, seed, length);
+    const chunks = [];
+    for (const ch of [...c.push(input), ...c.finish()]) chunks.push({ length: ch.length, id: toHex(await chunkId(keys, ch)) });
+    v.push({ name, root_key: toHex(rootKey), params, input: { seed, length }, expected: "success", chunks });
+  };
+  const small = { min: 256, avg: 1024, max: 4096 };
+  await cut("small parameters, 64 KiB", KEYS.sequential, small, "chunker-1", 65536);
+  await cut("same input, another key: other boundaries", KEYS.mixed, small, "chunker-1", 65536);
+  await cut("default parameters, 1 MiB", KEYS.sequential, DEFAULT_CHUNKER_PARAMS, "chunker-2", 1 << 20);
+  await cut("min = avg = max: fixed-size chunks", KEYS.sequential, { min: 512, avg: 512, max: 512 }, "chunker-3", 3000);
+  await cut("empty input: no chunks", KEYS.sequential, small, "chunker-4", 0);
+  await cut("input shorter than min: one short chunk", KEYS.sequential, small, "chunker-5", 100);
+  const invalid = async (name: string, params: ChunkerParams) => {
+    const keys = await KeySchedule.derive(root(KEYS.sequential), backend);
+    let expected: Expected = "success";
+    try { new Chunker(gearTable(keys), params); } catch (e) { expected = outcomeOf(e); }
+    if (expected === "success") throw new Error(`${name}: parameters were accepted`);
+    v.push({ name, root_key: toHex(KEYS.sequential), params, expected });
+  };
+  await invalid("avg not a power of two", { min: 256, avg: 1000, max: 4096 });
+  await invalid("min above avg", { min: 2048, avg: 1024, max: 4096 });
+  await invalid("max below avg", { min: 256, avg: 1024, max: 512 });
+  await invalid("min below 64", { min: 32, avg: 1024, max: 4096 });
+  await invalid("max above 64 MiB", { min: 256, avg: 1024, max: 64 * 1024 * 1024 + 1 });
+  await invalid("fractional min", { min: 256.5, avg: 1024, max: 4096 });
+  return file("chunker", "spec/backup-format.md §7",
+    "Keyed FastCDC. input = first `length` bytes of AES-256-GCM(key = SHA-256(UTF-8 seed), nonce = 12 zero bytes, zeros); chunk id = HMAC chunk ID.", v);
+}
+
+/** Every vector file as the exact text committed under spec/vectors/. */
+export async function generateVectors(backend: CryptoBackend = webCryptoBackend()): Promise<Record<VectorFileName, string>> {
+  const files = [keyCodecVectors(), await keyScheduleVectors(backend), await objectVectors(backend), await streamVectors(backend), await chunkerVectors(backend)];
+  return Object.fromEntries(files.map((f) => [f.file, `${JSON.stringify(f, null, 2)}\n`])) as Record<VectorFileName, string>;
+}
+
+export const vectorsDir = join(dirname(fileURLToPath(import.meta.url)), "../../../spec/vectors");
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  mkdirSync(vectorsDir, { recursive: true });
+  for (const [name, text] of Object.entries(await generateVectors())) {
+    writeFileSync(join(vectorsDir, `${name}.json`), text);
+    console.log(`wrote spec/vectors/${name}.json (${text.length} bytes)`);
+  }
+}

@@ -1,0 +1,55 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { concatBytes, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32BE, toBase64Url, toHex, utf8, writeU32BE } from "./bytes.ts";
+import { ByteQueue } from "./byte-queue.ts";
+
+test("hex: round trip; strict parsing", () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+    assert.equal(toHex(b), Buffer.from(b).toString("hex"));
+    assert.deepEqual(fromHex(toHex(b)), b);
+    assert.deepEqual(fromHex(toHex(b).toUpperCase()), b);
+  }));
+  assert.throws(() => fromHex("abc"), { name: "TypeError", message: "hex string has odd length 3" });
+  for (const s of ["0g", "+1", " 1", "0x"]) assert.throws(() => fromHex(s), TypeError, s);
+});
+
+test("base64url: round trip; one spelling per byte string", () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+    const s = toBase64Url(b);
+    assert.equal(s, Buffer.from(b).toString("base64url"));
+    assert.deepEqual(fromBase64Url(s), b);
+  }));
+  for (const s of ["QQ==", "Q", "QR", "QUJ", "a b", "a+b/", "QUJD\n"]) assert.throws(() => fromBase64Url(s), TypeError, s);
+  assert.deepEqual(fromBase64Url("QUI"), utf8("AB"));
+});
+
+test("utf8: strict decoding", () => {
+  assert.equal(fromUtf8(utf8("ünï📦")), "ünï📦");
+  assert.throws(() => fromUtf8(Uint8Array.of(0xc3)), TypeError);
+});
+
+test("equalBytes, concatBytes, u32 big-endian", () => {
+  assert.ok(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2)));
+  assert.ok(!equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 3)));
+  assert.ok(!equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0)));
+  assert.deepEqual(concatBytes(Uint8Array.of(1), new Uint8Array(0), Uint8Array.of(2, 3)), Uint8Array.of(1, 2, 3));
+  const b = new Uint8Array(6);
+  writeU32BE(b, 1, 0xdeadbeef);
+  assert.deepEqual(b, Uint8Array.of(0, 0xde, 0xad, 0xbe, 0xef, 0));
+  assert.equal(readU32BE(b, 1), 0xdeadbeef);
+});
+
+test("ByteQueue: any pushes and takes return the bytes in order; pushed buffers may be reused", () => {
+  fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 50 })), fc.array(fc.nat(60)), (pushes, takes) => {
+    const q = new ByteQueue();
+    const all = concatBytes(...pushes);
+    for (const p of pushes) { q.push(p); p.fill(0xee); }
+    const out: Uint8Array[] = [];
+    for (const n of takes) if (n <= q.length) out.push(q.take(n).slice());
+    out.push(q.take(q.length));
+    assert.deepEqual(concatBytes(...out), all);
+    assert.equal(q.length, 0);
+  }));
+  assert.throws(() => new ByteQueue().take(1), RangeError);
+});
