@@ -16,6 +16,7 @@ const ENTRIES = [
   { name: "@chatvault/format", required: true },
   { name: "@chatvault/vault-protocol", required: false },
   { name: "@chatvault/storage", required: false },
+  { name: "@chatvault/sdk", required: true },
 ];
 
 /** The file a package's "." export points at, or undefined when the package or file does not exist yet. */

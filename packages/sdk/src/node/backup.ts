@@ -1,30 +1,28 @@
 /**
- * One backup (spec §8.7): snapshot the live database with SQLite's backup API, store
- * its pages, walk and chunk the media, then write packs → index → manifest → head.
- * A crash at any point leaves every earlier snapshot whole; the next backup reuses the
- * packs this one already uploaded.
+ * One backup on Node (spec §8.7): snapshot the live database with SQLite's backup API,
+ * store its pages, walk and chunk the media, then commit packs → index → manifest →
+ * head (backup/session.ts). A crash at any point leaves every earlier snapshot whole;
+ * the next backup reuses the packs this one already uploaded.
  */
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { Chunker, ObjectKind, concatBytes, gearTable, platformRandom, sealStream, toHex } from "@chatvault/format";
-import { ChunkStore } from "../backup/chunk-store.ts";
+import { Chunker, concatBytes, gearTable } from "@chatvault/format";
+import { type ChunkBatcher, OrderedBatches, serialBatcher } from "../backup/batches.ts";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
-import { Packer } from "../backup/packer.ts";
-import { CancelledError, SourceError } from "../errors.ts";
-import { type ProgressListener, ProgressTracker } from "../progress.ts";
-import { type ChunkIndex, type IndexEntry, encodeIndex } from "../repo/chunk-index.ts";
+import { type BackupResult, BackupSession } from "../backup/session.ts";
+import { SourceError } from "../errors.ts";
+import type { ProgressListener, ProgressTracker } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
-import { indexName, snapshotName } from "../repo/layout.ts";
-import { type DatabaseEntry, type MediaEntry, type SnapshotManifest, encodeManifest } from "../repo/manifest.ts";
-import { readPackHeader } from "../repo/pack.ts";
-import { putOnce } from "../repo/put.ts";
-import { type Repository, manifestContextId } from "../repo/repository.ts";
+import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
+import type { Repository } from "../repo/repository.ts";
+import { workerBatcher } from "./chunk-pool.ts";
 import { DatabaseSourceError, readPages, snapshotDatabase } from "./db-source/index.ts";
-import { type ChunkBatcher, OrderedBatches, serialBatcher, workerBatcher } from "./chunk-pool.ts";
 import { walkMedia } from "./media-walk.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
+
+export type { BackupResult } from "../backup/session.ts";
 
 export interface BackupOptions {
   repo: Repository;
@@ -43,65 +41,42 @@ export interface BackupOptions {
   workers?: number;
 }
 
-export interface BackupResult {
-  snapshot: { sequence: number; digest: string; name: string };
-  stats: SnapshotManifest["stats"];
-  packsUploaded: number;
-  bytesUploaded: number;
-  skipped: string[];
-}
-
 const READ_BLOCK = 1024 * 1024;
 
 export async function backup(opts: BackupOptions): Promise<BackupResult> {
-  const { repo, heads } = opts;
+  const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
-  const check = () => {
-    if (opts.signal?.aborted) throw new CancelledError();
-  };
-  const progress = new ProgressTracker("backup", opts.onProgress);
-  progress.setPhase("reading repository");
-  const parent = await repo.resolveSnapshot(heads);
-  const head = await heads.get();
-  const index = await repo.loadIndex();
-  const recovered = await recoverOrphanPacks(repo, index);
-  check();
-
-  const packer = new Packer(repo.storage, repo.keys, repo.repoId, repo.config.packSize);
-  const store = new ChunkStore(repo.keys, index, packer, opts.compressor ?? zlibCompressor);
-  const stats = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 };
+  const session = await BackupSession.begin(repo, opts.heads, {
+    compressor: opts.compressor ?? zlibCompressor, onProgress: opts.onProgress, signal: opts.signal,
+  });
+  const { progress, stats } = session;
   const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "chatvault-backup-"));
   let batcher: ChunkBatcher | undefined;
   try {
     const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
     const snap = opts.db ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
-      if (e instanceof DatabaseSourceError) throw new SourceError(e.message, e);
-      throw e;
+      throw e instanceof DatabaseSourceError ? new SourceError(e.message, e) : e;
     }) : undefined;
     progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
     progress.filesTotal = (snap ? 1 : 0) + media.files.length;
     const workers = opts.workers ?? (progress.bytesTotal > 16 * 1024 * 1024 ? availableParallelism() : 0);
-    batcher = workers > 0 && !opts.compressor ? workerBatcher(store, repo.rootKey, workers) : serialBatcher(store);
+    // A custom compressor cannot travel to worker threads: it keeps the work here.
+    batcher = workers > 0 && !opts.compressor ? workerBatcher(session.store, repo.rootKey, workers) : serialBatcher(session.store);
     const batches = new OrderedBatches(batcher, 2 * Math.max(1, workers));
-    let submitted = 0;
-    const submit = async (buf: Uint8Array, bounds: number[], compressible: boolean) => {
-      await batches.submit(buf, bounds, compressible);
-      submitted += bounds.length;
-    };
 
     let dbRange: [number, number] | undefined;
     if (snap) {
       progress.setPhase("database");
+      const start = batches.submitted;
       let block: ArrayBufferLike | undefined;
       const flush = async () => {
         if (!block) return;
         const buf = new Uint8Array(block);
-        await submit(buf, Array.from({ length: buf.length / snap.pageSize }, (_, i) => (i + 1) * snap.pageSize), true);
+        await batches.submit(buf, Array.from({ length: buf.length / snap.pageSize }, (_, i) => (i + 1) * snap.pageSize), true);
         progress.advance(buf.length);
-        check();
+        session.check();
       };
-      dbRange = [submitted, 0];
-      // readPages gives each block its own buffer, pages are views into it: batch by block.
+      // readPages gives each block its own buffer and pages are views into it: batch by block.
       for await (const page of readPages(snap.path, snap.pageSize)) {
         if (page.data.buffer !== block) {
           await flush();
@@ -109,68 +84,38 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         }
       }
       await flush();
-      dbRange[1] = submitted;
+      dbRange = [start, batches.submitted];
       stats.bytesRead += snap.bytes;
       progress.advance(0, 1);
     }
 
     progress.setPhase("media");
-    const previous = new Map((parent?.manifest.media ?? []).map((m) => [m.path, m]));
     const gear = gearTable(repo.keys);
-    const mediaEntries: { entry: MediaEntry; range?: [number, number] }[] = [];
+    const entries: { entry: MediaEntry; range?: [number, number] }[] = [];
     for (const f of media.files) {
-      check();
-      const prev = previous.get(f.path);
-      // The size+mtime cache never beats the index: reuse only if every chunk is still there.
-      if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs && prev.chunks.every((c) => store.has(toHex(c)))) {
-        mediaEntries.push({ entry: { ...prev } });
+      session.check();
+      const unchanged = session.unchangedMedia(f.path, f.size, f.mtimeMs);
+      if (unchanged) {
+        entries.push({ entry: unchanged });
         stats.filesUnchanged++;
         progress.advance(f.size, 1);
         continue;
       }
-      if (prev) stats.filesChanged++;
+      if (session.isKnownMedia(f.path)) stats.filesChanged++;
       else stats.filesNew++;
-      const start = submitted;
-      await chunkFile(f.absolute, f.size, new Chunker(gear, repo.config.chunker), (buf, bounds) => submit(buf, bounds, looksCompressible(f.path)), progress, check);
+      const start = batches.submitted;
+      const compressible = looksCompressible(f.path);
+      await chunkFile(f.absolute, f.size, new Chunker(gear, repo.config.chunker), (buf, bounds) => batches.submit(buf, bounds, compressible), progress, () => session.check());
       stats.bytesRead += f.size;
-      mediaEntries.push({ entry: { path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks: [] }, range: [start, submitted] });
+      entries.push({ entry: { path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks: [] }, range: [start, batches.submitted] });
       progress.advance(0, 1);
     }
     const ids = await batches.drain();
     const database: DatabaseEntry | null = snap && dbRange
       ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: ids.slice(dbRange[0], dbRange[1]) }
       : null;
-    const mediaList = mediaEntries.map(({ entry, range }) => (range ? { ...entry, chunks: ids.slice(range[0], range[1]) } : entry));
-
-    progress.setPhase("uploading");
-    await packer.flush(); // 1. packs
-    check();
-    const newEntries: IndexEntry[] = [...recovered, ...packer.written];
-    if (newEntries.length > 0) {
-      const name = indexName(platformRandom(16)); // 2. index
-      const sealed = await sealStream(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(newEntries));
-      await putOnce(repo.storage, name, sealed);
-    }
-    stats.chunksNew = store.chunksNew;
-    stats.bytesStored = store.bytesStored;
-    const sequence = Math.max(parent?.ref.sequence ?? 0, head?.sequence ?? 0) + 1;
-    const manifest: SnapshotManifest = {
-      version: 1, repoId: repo.repoId, sequence,
-      parent: parent ? { sequence: parent.ref.sequence, digest: parent.ref.digest } : null,
-      time: new Date().toISOString(), host: opts.host ?? hostname(), database, media: mediaList, stats,
-    };
-    const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) };
-    const sealed = await sealStream(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), ctx, encodeManifest(manifest));
-    const digest = toHex(await repo.keys.backend.sha256(sealed));
-    const name = snapshotName(sequence, digest);
-    check();
-    await putOnce(repo.storage, name, sealed); // 3. manifest
-    await heads.advance({ sequence, digest }); // 4. head
-    progress.setPhase("done");
-    return {
-      snapshot: { sequence, digest, name }, stats, packsUploaded: packer.packsUploaded,
-      bytesUploaded: packer.bytesUploaded, skipped: media.skipped,
-    };
+    const mediaList = entries.map(({ entry, range }) => (range ? { ...entry, chunks: ids.slice(range[0], range[1]) } : entry));
+    return await session.commit(database, mediaList, opts.host ?? hostname(), media.skipped);
   } finally {
     await batcher?.close();
     await rm(tmp, { recursive: true, force: true });
@@ -205,24 +150,4 @@ async function chunkFile(
   } finally {
     await fh.close();
   }
-}
-
-/**
- * Packs in storage that no index lists were uploaded by a backup that did not finish.
- * Read their (authenticated) headers and reuse their chunks; this backup's index then
- * lists them, so the work is not lost.
- */
-async function recoverOrphanPacks(repo: Repository, index: ChunkIndex): Promise<IndexEntry[]> {
-  const out: IndexEntry[] = [];
-  for (const [pack] of await repo.listPacks()) {
-    if (index.hasPack(pack)) continue;
-    try {
-      const entries = await readPackHeader(repo.storage, repo.keys, repo.repoId, pack);
-      for (const e of entries) index.add(e);
-      out.push(...entries);
-    } catch {
-      // An unreadable orphan is ignored: nothing references it, prune will remove it.
-    }
-  }
-  return out;
 }

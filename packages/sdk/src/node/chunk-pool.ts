@@ -10,32 +10,8 @@
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { type RootKey, toHex } from "@chatvault/format";
+import type { ChunkBatcher } from "../backup/batches.ts";
 import type { ChunkStore } from "../backup/chunk-store.ts";
-
-export interface ChunkBatcher {
-  /**
-   * Store the chunks laid end to end in `buf` (chunk i ends at `bounds[i]`); resolves to
-   * their IDs in order. Takes ownership of `buf`'s memory: do not touch it afterwards.
-   */
-  submit(buf: Uint8Array, bounds: number[], compressible: boolean): Promise<Uint8Array[]>;
-  close(): Promise<void>;
-}
-
-function chunks(buf: Uint8Array, bounds: number[]): Uint8Array[] {
-  return bounds.map((end, i) => buf.subarray(i === 0 ? 0 : bounds[i - 1]!, end));
-}
-
-/** Everything on this thread (small backups, tests, and platforms without workers). */
-export function serialBatcher(store: ChunkStore): ChunkBatcher {
-  return {
-    async submit(buf, bounds, compressible) {
-      const ids: Uint8Array[] = [];
-      for (const c of chunks(buf, bounds)) ids.push(await store.store(c, compressible));
-      return ids;
-    },
-    async close() {},
-  };
-}
 
 interface Pending {
   resolve: (m: Record<string, unknown>) => void;
@@ -118,32 +94,4 @@ export function workerBatcher(store: ChunkStore, root: RootKey, n = Math.max(1, 
       await Promise.all(workers.map((w) => w.worker.terminate()));
     },
   };
-}
-
-/**
- * Keeps up to `depth` batches in flight and collects their IDs in submission order.
- */
-export class OrderedBatches {
-  readonly #batcher: ChunkBatcher;
-  readonly #depth: number;
-  readonly #inFlight: Promise<Uint8Array[]>[] = [];
-  readonly ids: Uint8Array[] = [];
-
-  constructor(batcher: ChunkBatcher, depth = 4) {
-    this.#batcher = batcher;
-    this.#depth = depth;
-  }
-
-  async submit(buf: Uint8Array, bounds: number[], compressible: boolean): Promise<void> {
-    if (bounds.length === 0) return;
-    const p = this.#batcher.submit(buf, bounds, compressible);
-    p.catch(() => {}); // surfaced by drain/submit below
-    this.#inFlight.push(p);
-    while (this.#inFlight.length >= this.#depth) this.ids.push(...(await this.#inFlight.shift()!));
-  }
-
-  async drain(): Promise<Uint8Array[]> {
-    while (this.#inFlight.length > 0) this.ids.push(...(await this.#inFlight.shift()!));
-    return this.ids;
-  }
 }

@@ -9,15 +9,14 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, open, rename, rm, utimes, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { IntegrityError, toHex } from "@chatvault/format";
+import { IntegrityError } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { CancelledError, RestoreTargetExistsError } from "../errors.ts";
 import { type ProgressListener, ProgressTracker } from "../progress.ts";
-import type { ChunkLocation } from "../repo/chunk-index.ts";
-import { type ChunkRequest, readPackChunks } from "../repo/chunk-reader.ts";
+import { readPackChunks } from "../repo/chunk-reader.ts";
 import type { HeadStore } from "../repo/head.ts";
-import type { SnapshotManifest } from "../repo/manifest.ts";
 import type { Repository } from "../repo/repository.ts";
+import { planRestore } from "../restore/plan.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
 export interface RestoreOptions {
@@ -43,11 +42,6 @@ export interface RestoreResult {
   bytes: number;
 }
 
-interface Target {
-  file: number; // index into files[]
-  offset: number;
-}
-
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   const { repo, to } = opts;
   const progress = new ProgressTracker("restore", opts.onProgress);
@@ -62,7 +56,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     if (m.media.length > 0 && existsSync(mediaTarget)) throw new RestoreTargetExistsError(mediaTarget);
   }
   const index = await repo.loadIndex();
-  const { byPack, files, bytes } = plan(m, (id) => index.get(id));
+  const { byPack, files, bytes } = planRestore(m, (id) => index.get(id));
   progress.bytesTotal = bytes;
   progress.filesTotal = files.length;
 
@@ -122,45 +116,6 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-}
-
-function plan(m: SnapshotManifest, lookup: (id: string) => ChunkLocation | undefined) {
-  const files: { rel: string; size: number; mtimeMs?: number }[] = [];
-  const byPack = new Map<string, ChunkRequest<Target>[]>();
-  const reqs = new Map<string, ChunkRequest<Target>>();
-  let bytes = 0;
-  const want = (id: Uint8Array, target: Target) => {
-    const hex = toHex(id);
-    let r = reqs.get(hex);
-    if (!r) {
-      const loc = lookup(hex);
-      if (!loc) throw new IntegrityError("missing_object", "a chunk of this snapshot is missing from the index", hex);
-      r = { id: hex, loc, targets: [] };
-      reqs.set(hex, r);
-      const list = byPack.get(loc.pack) ?? [];
-      list.push(r);
-      byPack.set(loc.pack, list);
-    }
-    r.targets.push(target);
-    return r.loc.rawLength;
-  };
-  if (m.database) {
-    const db = m.database;
-    const file = files.push({ rel: db.name, size: db.pageSize * db.pageCount }) - 1;
-    db.pages.forEach((id, i) => {
-      const n = want(id, { file, offset: i * db.pageSize });
-      if (n !== db.pageSize) throw new IntegrityError("bad_structure", `database page ${i} has ${n} bytes, expected ${db.pageSize}`);
-    });
-    bytes += db.pageSize * db.pageCount;
-  }
-  for (const f of m.media) {
-    const file = files.push({ rel: join("media", f.path), size: f.size, mtimeMs: f.mtimeMs }) - 1;
-    let offset = 0;
-    for (const id of f.chunks) offset += want(id, { file, offset });
-    if (offset !== f.size) throw new IntegrityError("bad_structure", `chunks of ${f.path} add up to ${offset} bytes, expected ${f.size}`);
-    bytes += f.size;
-  }
-  return { files, byPack, bytes };
 }
 
 function checkDatabase(path: string): void {

@@ -1,0 +1,138 @@
+/**
+ * One backup's bookkeeping, the same on every platform (spec §8.7): load the parent
+ * snapshot (checked against the head), the index and any orphan packs of an interrupted
+ * backup; then, once the sources are stored, commit in the one safe order:
+ * packs → index → manifest → head.
+ */
+import { ObjectKind, platformRandom, sealStream, toHex } from "@chatvault/format";
+import { CancelledError } from "../errors.ts";
+import { type ProgressListener, ProgressTracker } from "../progress.ts";
+import { type ChunkIndex, type IndexEntry, encodeIndex } from "../repo/chunk-index.ts";
+import type { Head, HeadStore } from "../repo/head.ts";
+import { indexName, snapshotName } from "../repo/layout.ts";
+import { type DatabaseEntry, type MediaEntry, type SnapshotManifest, type SnapshotStats, encodeManifest } from "../repo/manifest.ts";
+import { readPackHeader } from "../repo/pack.ts";
+import { putOnce } from "../repo/put.ts";
+import { type Repository, type SnapshotRef, manifestContextId } from "../repo/repository.ts";
+import { ChunkStore } from "./chunk-store.ts";
+import type { Compressor } from "./compressor.ts";
+import { Packer } from "./packer.ts";
+
+export interface BackupResult {
+  snapshot: { sequence: number; digest: string; name: string };
+  stats: SnapshotStats;
+  packsUploaded: number;
+  bytesUploaded: number;
+  skipped: string[];
+}
+
+export class BackupSession {
+  readonly repo: Repository;
+  readonly heads: HeadStore;
+  readonly parent: { ref: SnapshotRef; manifest: SnapshotManifest } | undefined;
+  readonly head: Head | undefined;
+  readonly store: ChunkStore;
+  readonly progress: ProgressTracker;
+  readonly stats: SnapshotStats = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 };
+  readonly #packer: Packer;
+  readonly #recovered: IndexEntry[];
+  readonly #signal: AbortSignal | undefined;
+  readonly #previousMedia: Map<string, MediaEntry>;
+
+  private constructor(init: {
+    repo: Repository; heads: HeadStore; parent: BackupSession["parent"]; head: Head | undefined; index: ChunkIndex;
+    recovered: IndexEntry[]; compressor: Compressor; progress: ProgressTracker; signal: AbortSignal | undefined;
+  }) {
+    this.repo = init.repo;
+    this.heads = init.heads;
+    this.parent = init.parent;
+    this.head = init.head;
+    this.progress = init.progress;
+    this.#recovered = init.recovered;
+    this.#signal = init.signal;
+    this.#packer = new Packer(init.repo.storage, init.repo.keys, init.repo.repoId, init.repo.config.packSize);
+    this.store = new ChunkStore(init.repo.keys, init.index, this.#packer, init.compressor);
+    this.#previousMedia = new Map((init.parent?.manifest.media ?? []).map((m) => [m.path, m]));
+  }
+
+  static async begin(repo: Repository, heads: HeadStore, opts: { compressor: Compressor; onProgress?: ProgressListener; signal?: AbortSignal }): Promise<BackupSession> {
+    const progress = new ProgressTracker("backup", opts.onProgress);
+    progress.setPhase("reading repository");
+    const parent = await repo.resolveSnapshot(heads);
+    const head = await heads.get();
+    const index = await repo.loadIndex();
+    const recovered = await recoverOrphanPacks(repo, index);
+    const s = new BackupSession({ repo, heads, parent, head, index, recovered, compressor: opts.compressor, progress, signal: opts.signal });
+    s.check();
+    return s;
+  }
+
+  check(): void {
+    if (this.#signal?.aborted) throw new CancelledError();
+  }
+
+  /**
+   * The parent's entry for this file if it can be reused as is: same size and mtime, and
+   * every chunk still indexed (the cache never beats a missing chunk).
+   */
+  unchangedMedia(path: string, size: number, mtimeMs: number): MediaEntry | undefined {
+    const prev = this.#previousMedia.get(path);
+    if (prev && prev.size === size && prev.mtimeMs === mtimeMs && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
+    return undefined;
+  }
+
+  isKnownMedia(path: string): boolean {
+    return this.#previousMedia.has(path);
+  }
+
+  /** Commit: packs → index → manifest → head. Nothing before the head moves what restore sees as "latest" past the head. */
+  async commit(database: DatabaseEntry | null, media: MediaEntry[], host: string, skipped: string[] = []): Promise<BackupResult> {
+    const { repo } = this;
+    this.progress.setPhase("uploading");
+    await this.#packer.flush();
+    this.check();
+    const newEntries = [...this.#recovered, ...this.#packer.written];
+    const keys = repo.keys;
+    if (newEntries.length > 0) {
+      const name = indexName(platformRandom(16));
+      await putOnce(repo.storage, name, await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(newEntries)));
+    }
+    this.stats.chunksNew = this.store.chunksNew;
+    this.stats.bytesStored = this.store.bytesStored;
+    const sequence = Math.max(this.parent?.ref.sequence ?? 0, this.head?.sequence ?? 0) + 1;
+    const manifest: SnapshotManifest = {
+      version: 1, repoId: repo.repoId, sequence,
+      parent: this.parent ? { sequence: this.parent.ref.sequence, digest: this.parent.ref.digest } : null,
+      time: new Date().toISOString(), host, database, media, stats: this.stats,
+    };
+    const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) };
+    const sealed = await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), ctx, encodeManifest(manifest));
+    const digest = toHex(await keys.backend.sha256(sealed));
+    const name = snapshotName(sequence, digest);
+    this.check();
+    await putOnce(repo.storage, name, sealed);
+    await this.heads.advance({ sequence, digest });
+    this.progress.setPhase("done");
+    return { snapshot: { sequence, digest, name }, stats: this.stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, skipped };
+  }
+}
+
+/**
+ * Packs in storage that no index lists were uploaded by a backup that did not finish.
+ * Read their (authenticated) headers and reuse their chunks; this backup's index then
+ * lists them, so the work is not lost.
+ */
+async function recoverOrphanPacks(repo: Repository, index: ChunkIndex): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  for (const [pack] of await repo.listPacks()) {
+    if (index.hasPack(pack)) continue;
+    try {
+      const entries = await readPackHeader(repo.storage, repo.keys, repo.repoId, pack);
+      for (const e of entries) index.add(e);
+      out.push(...entries);
+    } catch {
+      // An unreadable orphan is ignored: nothing references it, prune will remove it.
+    }
+  }
+  return out;
+}

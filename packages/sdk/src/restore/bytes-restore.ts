@@ -1,0 +1,50 @@
+/**
+ * Restore into memory (browsers): the same checks as the Node restore — snapshot
+ * resolved against the head, every chunk indexed, authenticated and checked against its
+ * keyed ID — with the files assembled in buffers instead of a staging folder.
+ */
+import { IntegrityError } from "@chatvault/format";
+import type { Compressor } from "../backup/compressor.ts";
+import { type ProgressListener, ProgressTracker } from "../progress.ts";
+import { readPackChunks } from "../repo/chunk-reader.ts";
+import type { HeadStore } from "../repo/head.ts";
+import type { Repository } from "../repo/repository.ts";
+import { planRestore } from "./plan.ts";
+
+export interface BytesRestoreResult {
+  snapshot: { sequence: number; digest: string; time: string };
+  database: { name: string; bytes: Uint8Array } | null;
+  media: { path: string; bytes: Uint8Array; mtimeMs: number }[];
+}
+
+export async function restoreToBytes(opts: {
+  repo: Repository;
+  heads: HeadStore;
+  compressor: Compressor;
+  snapshot?: string;
+  onProgress?: ProgressListener;
+}): Promise<BytesRestoreResult> {
+  const { repo } = opts;
+  const progress = new ProgressTracker("restore", opts.onProgress);
+  progress.setPhase("reading repository");
+  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot);
+  if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
+  const m = resolved.manifest;
+  const index = await repo.loadIndex();
+  const { files, byPack, bytes } = planRestore(m, (id) => index.get(id));
+  progress.bytesTotal = bytes;
+  progress.filesTotal = files.length;
+  progress.setPhase("downloading");
+  const buffers = files.map((f) => new Uint8Array(f.size));
+  for (const [pack, requests] of byPack) {
+    await readPackChunks(repo, opts.compressor, pack, requests, async (req, plain) => {
+      for (const t of req.targets) buffers[t.file]!.set(plain, t.offset);
+      progress.advance(plain.length * req.targets.length);
+    });
+  }
+  progress.setPhase("done");
+  let fileIndex = 0;
+  const database = m.database ? { name: m.database.name, bytes: buffers[fileIndex++]! } : null;
+  const media = m.media.map((f) => ({ path: f.path, bytes: buffers[fileIndex++]!, mtimeMs: f.mtimeMs }));
+  return { snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time }, database, media };
+}
