@@ -91,7 +91,9 @@ export function decodeIndex(bytes: Uint8Array, name: string): IndexEntry[] {
     const pi = r.u32();
     const pack = packs[pi];
     if (pack === undefined) throw new IntegrityError("bad_structure", `index entry ${i} names pack ${pi} of ${packCount}`, name);
-    out.push({ id, pack, offset: r.u32(), length: r.u32(), rawLength: r.u32(), flags: r.u8() });
+    const e = { id, pack, offset: r.u32(), length: r.u32(), rawLength: r.u32(), flags: r.u8() };
+    if (e.flags & ~CHUNK_COMPRESSED) throw new IntegrityError("bad_structure", `index entry ${i} has unknown flags`, name);
+    out.push(e);
   }
   r.end();
   return out;
