@@ -19,7 +19,7 @@ export interface ChunkRequest<T> {
 
 /** Reads closer than this are merged into one ranged GET. */
 const MERGE_GAP = 256 * 1024;
-const MAX_RANGE = 32 * 1024 * 1024;
+const MAX_RANGE = 8 * 1024 * 1024;
 
 export async function openChunk(repo: Repository, compressor: Compressor, id: string, loc: ChunkLocation, sealed: Uint8Array): Promise<Uint8Array> {
   const idBytes = fromHex(id);
