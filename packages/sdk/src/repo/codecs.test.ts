@@ -26,7 +26,7 @@ function onlyTyped(fn: () => unknown): void {
 /** Mutations of a valid encoding: flip, cut, insert, duplicate a range. */
 const mutated = (valid: Uint8Array) =>
   fc.oneof(
-    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([i, x]) => { const b = valid.slice(); if (b.length) b[i % b.length] ^= x; return b; }),
+    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([i, x]) => { const b = valid.slice(); if (b.length) b[i % b.length] = b[i % b.length]! ^ x; return b; }),
     fc.nat().map((n) => valid.slice(0, n % (valid.length + 1))),
     fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 })).map(([i, ins]) => { const at = i % (valid.length + 1); return Uint8Array.from([...valid.slice(0, at), ...ins, ...valid.slice(at)]); }),
     fc.tuple(fc.nat(), fc.nat()).map(([a, n]) => { const at = a % (valid.length + 1); return Uint8Array.from([...valid, ...valid.slice(at, at + (n % 64))]); }),

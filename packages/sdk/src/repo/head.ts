@@ -1,3 +1,5 @@
+import { fromBase64Url, fromHex, toHex } from "@chatvault/format";
+
 /**
  * Freshness (spec §8.6): the client remembers the newest snapshot it wrote (sequence +
  * digest) somewhere the storage provider cannot write: in the vault (password mode) or
@@ -42,4 +44,29 @@ export function memoryHeadStore(initial?: Head): HeadStore & { current: Head | u
     },
   };
   return s;
+}
+
+/** The part of the vault client a head store needs (structural, so the sdk core stays small). */
+export interface VaultHeadApi {
+  getHead(): Promise<{ sequence: number; digest: string | null }>;
+  advanceHead(update: { sequence: number; digest: Uint8Array }): Promise<unknown>;
+}
+
+/**
+ * Password mode (spec §8.6): the head lives in the vault, next to the wrapped key, where
+ * the storage provider cannot write. The vault stores the digest as base64url bytes and
+ * refuses to go backwards (its `HeadConflictError` passes through unchanged).
+ */
+export function vaultHeadStore(vault: VaultHeadApi): HeadStore {
+  return {
+    describe: "vault",
+    async get() {
+      const h = await vault.getHead();
+      if (h.sequence === 0 || h.digest === null) return undefined;
+      return { sequence: h.sequence, digest: toHex(fromBase64Url(h.digest)) };
+    },
+    async advance(h) {
+      await vault.advanceHead({ sequence: h.sequence, digest: fromHex(h.digest) });
+    },
+  };
 }
