@@ -57,9 +57,9 @@ export interface VaultHeadApi {
  * the storage provider cannot write. The vault stores the digest as base64url bytes and
  * refuses to go backwards (its `HeadConflictError` passes through unchanged).
  */
-export function vaultHeadStore(vault: VaultHeadApi): HeadStore {
+export function vaultHeadStore(vault: VaultHeadApi, describe = "vault"): HeadStore {
   return {
-    describe: "vault",
+    describe,
     async get() {
       const h = await vault.getHead();
       if (h.sequence === 0 || h.digest === null) return undefined;
