@@ -1,0 +1,159 @@
+/**
+ * Field formats shared by client and server (spec/vault-protocol.md §4.1) and strict
+ * parsers for the server's answers: a client never trusts a response's shape.
+ */
+import { keyStretchingProblem } from "./key-stretching.ts";
+import { VaultProtocolError } from "./errors.ts";
+import type {
+  AttemptSummary, BackupHead, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
+  RecordWrittenResponse, RegistrationStartResponse, StatusResponse, WrappedRootKey,
+} from "./wire.ts";
+
+/** Unpadded base64url length of `n` bytes. */
+export function base64UrlLength(n: number): number {
+  return Math.ceil((n * 4) / 3);
+}
+
+/** Byte lengths of every fixed-size field (RFC 9807 with ristretto255 / SHA-512). */
+export const FIELD_BYTES = {
+  registrationRequest: 32,
+  registrationResponse: 64,
+  registrationRecord: 192,
+  startLoginRequest: 96,
+  loginResponse: 320,
+  finishLoginRequest: 64,
+  serverPublicKey: 32,
+  wrapNonce: 12,
+  wrapCiphertext: 48,
+  loginId: 16,
+} as const;
+export type FixedField = keyof typeof FIELD_BYTES;
+
+/** Regular expression source for an unpadded base64url field of `bytes` bytes. */
+export function base64UrlPattern(bytes: number): string {
+  return `^[A-Za-z0-9_-]{${base64UrlLength(bytes)}}$`;
+}
+
+/** Head digests: 16 to 64 bytes (e.g. a SHA-256 or BLAKE3 of the snapshot manifest). */
+export const DIGEST_BYTES = { min: 16, max: 64 } as const;
+export const DIGEST_PATTERN = `^[A-Za-z0-9_-]{${base64UrlLength(DIGEST_BYTES.min)},${base64UrlLength(DIGEST_BYTES.max)}}$`;
+/** Session tokens are opaque to the client; this bounds them. */
+export const SESSION_TOKEN_PATTERN = "^[A-Za-z0-9_.-]{16,512}$";
+/** Account IDs (the token's `sub`): 1–256 characters, no control characters (spec §2). */
+export const ACCOUNT_ID_MAX_LENGTH = 256;
+export function isValidAccountId(s: unknown): s is string {
+  // eslint-disable-next-line no-control-regex
+  return typeof s === "string" && s.length >= 1 && s.length <= ACCOUNT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(s);
+}
+
+type Obj = Record<string, unknown>;
+const fail = (what: string): never => {
+  throw new VaultProtocolError(`malformed vault response: ${what}`);
+};
+function obj(x: unknown, what: string): Obj {
+  return x !== null && typeof x === "object" && !Array.isArray(x) ? (x as Obj) : fail(`${what} is not an object`);
+}
+function b64(o: Obj, f: string, field?: FixedField): string {
+  const v = o[f];
+  if (typeof v !== "string" || !new RegExp(field ? base64UrlPattern(FIELD_BYTES[field]) : "^[A-Za-z0-9_-]*$").test(v)) fail(f);
+  return v as string;
+}
+function int(o: Obj, f: string, nullable = false): number {
+  const v = o[f];
+  if (nullable && v === null) return v as unknown as number;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) fail(f);
+  return v as number;
+}
+function intOrNull(o: Obj, f: string): number | null {
+  return int(o, f, true) as number | null;
+}
+function ksf(x: unknown, f: string): KeyStretching {
+  if (keyStretchingProblem(x) !== null) fail(f);
+  const k = x as KeyStretching;
+  return { algorithm: "argon2id", memoryKiB: k.memoryKiB, iterations: k.iterations, parallelism: k.parallelism };
+}
+function wrapped(x: unknown): WrappedRootKey {
+  const o = obj(x, "wrappedRootKey");
+  return { nonce: b64(o, "nonce", "wrapNonce"), ciphertext: b64(o, "ciphertext", "wrapCiphertext") };
+}
+function token(o: Obj, f: string): string {
+  const v = o[f];
+  if (typeof v !== "string" || !new RegExp(SESSION_TOKEN_PATTERN).test(v)) fail(f);
+  return v as string;
+}
+
+export function parseRegistrationStartResponse(x: unknown): RegistrationStartResponse {
+  const o = obj(x, "body");
+  return {
+    registrationResponse: b64(o, "registrationResponse", "registrationResponse"),
+    recordVersion: int(o, "recordVersion"),
+    serverPublicKey: b64(o, "serverPublicKey", "serverPublicKey"),
+  };
+}
+
+export function parseRecordWrittenResponse(x: unknown): RecordWrittenResponse {
+  const o = obj(x, "body");
+  if (o.state !== "enabled") fail("state");
+  return { state: "enabled", recordVersion: int(o, "recordVersion") };
+}
+
+export function parseRecordDeletedResponse(x: unknown): RecordDeletedResponse {
+  const o = obj(x, "body");
+  if (o.state !== "not_enabled") fail("state");
+  return { state: "not_enabled" };
+}
+
+export function parseLoginStartResponse(x: unknown): LoginStartResponse {
+  const o = obj(x, "body");
+  return {
+    loginId: b64(o, "loginId", "loginId"),
+    loginResponse: b64(o, "loginResponse", "loginResponse"),
+    keyStretching: ksf(o.keyStretching, "keyStretching"),
+    attemptsRemaining: int(o, "attemptsRemaining"),
+    failureBudgetRemaining: int(o, "failureBudgetRemaining"),
+    lockedUntil: intOrNull(o, "lockedUntil"),
+    expiresAt: int(o, "expiresAt"),
+  };
+}
+
+export function parseLoginFinishResponse(x: unknown): LoginFinishResponse {
+  const o = obj(x, "body");
+  return {
+    sessionToken: token(o, "sessionToken"),
+    sessionExpiresAt: int(o, "sessionExpiresAt"),
+    recordVersion: int(o, "recordVersion"),
+    wrappedRootKey: wrapped(o.wrappedRootKey),
+  };
+}
+
+export function parseStatusResponse(x: unknown): StatusResponse {
+  const o = obj(x, "body");
+  const state = o.state;
+  if (state !== "enabled" && state !== "not_enabled" && state !== "destroyed") fail("state");
+  if (!Array.isArray(o.recentAttempts)) fail("recentAttempts");
+  const recentAttempts: AttemptSummary[] = (o.recentAttempts as unknown[]).map((a) => {
+    const ao = obj(a, "attempt");
+    const outcome = ao.outcome;
+    if (outcome !== "pending" && outcome !== "success" && outcome !== "unfinished" && outcome !== "failed") fail("outcome");
+    return { at: int(ao, "at"), outcome: outcome as AttemptSummary["outcome"] };
+  });
+  const policy = obj(o.policy, "policy");
+  return {
+    state: state as StatusResponse["state"],
+    recordVersion: intOrNull(o, "recordVersion"),
+    keyStretching: o.keyStretching === null ? null : ksf(o.keyStretching, "keyStretching"),
+    attemptsRemaining: int(o, "attemptsRemaining"),
+    failureBudgetRemaining: int(o, "failureBudgetRemaining"),
+    lockedUntil: intOrNull(o, "lockedUntil"),
+    destroyedAt: intOrNull(o, "destroyedAt"),
+    recentAttempts,
+    policy: { maxAttempts: int(policy, "maxAttempts"), failureBudget: int(policy, "failureBudget") },
+  };
+}
+
+export function parseBackupHead(x: unknown): BackupHead {
+  const o = obj(x, "body");
+  const digest = o.digest;
+  if (digest !== null && (typeof digest !== "string" || !new RegExp(DIGEST_PATTERN).test(digest))) fail("digest");
+  return { sequence: int(o, "sequence"), digest: digest as string | null, updatedAt: intOrNull(o, "updatedAt") };
+}

@@ -1,0 +1,27 @@
+/**
+ * unlock — log in with the password and unwrap the root key (spec/vault-protocol.md §5.2).
+ *
+ * Errors: `WrongPasswordError { attemptsRemaining, retryAfter?, destroyed }`,
+ * `LockedError { retryAfter }`, `DestroyedError`, `NotEnabledError`,
+ * `RecordCorruptedError` (login succeeded but the wrapped key does not open: tampering),
+ * `VaultUnavailableError` (retryable), `UnauthorizedError`, `VaultProtocolError`.
+ */
+import type { RootKey } from "@chatvault/format";
+import type { OperationContext } from "../context.ts";
+import { unwrapRootKey } from "../wrap.ts";
+import { login } from "./login.ts";
+
+export interface UnlockResult {
+  rootKey: RootKey;
+  recordVersion: number;
+}
+
+export async function unlock(ctx: OperationContext, password: string): Promise<UnlockResult> {
+  const session = await login(ctx, password);
+  try {
+    const rootKey = await unwrapRootKey(session.wrappedRootKey, session.exportKey.unsafeBytes(), await ctx.accountId(), session.recordVersion, ctx.backend);
+    return { rootKey, recordVersion: session.recordVersion };
+  } finally {
+    session.exportKey.wipe();
+  }
+}

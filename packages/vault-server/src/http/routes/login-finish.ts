@@ -1,0 +1,56 @@
+/**
+ * POST /v1/login/finish — KE3 in; on success the session token and the wrapped root key
+ * out (spec §5.2, §6.2). The pending attempt is taken exactly once (any node may finish a
+ * login another node started: its sealed state is in the database).
+ */
+import * as opaque from "@serenity-kit/opaque";
+import type { FastifyInstance } from "fastify";
+import { VAULT_PATHS, type LoginFinishRequest, type LoginFinishResponse } from "@chatvault/vault-protocol";
+import { finishAttempt } from "../../repository/record-transitions.ts";
+import { issueSessionToken } from "../../auth/session-token.ts";
+import { HttpError } from "../errors.ts";
+import { SCHEMAS } from "../schemas.ts";
+import type { VaultContext } from "../context.ts";
+
+export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void {
+  app.post<{ Body: LoginFinishRequest }>(VAULT_PATHS.loginFinish, { schema: { body: SCHEMAS.loginFinish } }, async (req) => {
+    const accountId = req.accountId;
+    const { loginId, finishLoginRequest } = req.body;
+    // Read, verify outside any lock, then settle in one transaction that re-checks "pending".
+    const attempt = await ctx.repo.getAttempt(accountId, loginId);
+    const expired = () => {
+      ctx.metrics.inc("vault_login_finishes_total", { outcome: "expired" });
+      return new HttpError("login_expired", "no pending login with this loginId (unknown, expired or already finished)");
+    };
+    if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= ctx.clock.now() || !attempt.sealedState) throw expired();
+    const state = ctx.crypto.openLoginState(accountId, loginId, attempt.recordVersion, attempt.sealedState);
+    let verified = false;
+    if (state) {
+      try {
+        opaque.server.finishLogin({ serverLoginState: state, finishLoginRequest });
+        verified = true;
+      } catch {
+        verified = false;
+      }
+    }
+    const r = await finishAttempt(ctx.repo, { accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now() });
+    if (r.kind === "expired") throw expired();
+    if (r.kind === "stale") {
+      ctx.metrics.inc("vault_login_finishes_total", { outcome: "stale" });
+      throw new HttpError("record_changed", "the vault record changed during this login; log in again");
+    }
+    if (r.kind === "failed") {
+      ctx.metrics.inc("vault_login_finishes_total", { outcome: "failed" });
+      throw new HttpError("login_failed", "the login did not verify");
+    }
+    const payload = ctx.crypto.openRecord(accountId, r.record.version, r.record.sealedRecord!);
+    if (!payload) throw new Error("vault record does not authenticate under the record key");
+    ctx.metrics.inc("vault_login_finishes_total", { outcome: "success" });
+    const sessionExpiresAt = ctx.clock.now() + ctx.config.sessionTtlMs;
+    const out: LoginFinishResponse = {
+      sessionToken: issueSessionToken(ctx.crypto, accountId, { recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
+      sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey,
+    };
+    return out;
+  });
+}

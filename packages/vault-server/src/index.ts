@@ -1,0 +1,21 @@
+/**
+ * @chatvault/vault-server — the Backup Key Vault (spec/vault-protocol.md, docs/vault.md).
+ * Node only. Start one process with `startVaultServer`, several on one port with
+ * `startVaultCluster`, or run `src/main.ts`.
+ */
+export { startVaultServer, type StartVaultServerOptions, type RunningVault } from "./server.ts";
+export { startVaultCluster, VaultStartupError, type VaultClusterOptions, type RunningVaultCluster } from "./cluster/cluster.ts";
+export {
+  resolveConfig, describeConfig, defaultDataDir, DATA_FILES, DEFAULT_PORT,
+  type VaultServerConfig, type VaultServerOptions, type DatabaseConfig, type RateLimitConfig,
+} from "./config.ts";
+export { parseCommandLine, parseDuration, usage as commandLineUsage, FLAGS as COMMAND_LINE_FLAGS } from "./command-line.ts";
+export { mintDevToken, loadOrCreateDevSecret, type MintDevTokenOptions } from "./auth/dev-token.ts";
+export { createAccountVerifier, AccountTokenError, type AuthConfig, type AccountVerifier } from "./auth/account-token.ts";
+export { DEFAULT_POLICY, resolvePolicy, lockDuration, type GuessPolicy } from "./policy.ts";
+export { systemClock, OffsetClock, ManualClock, type Clock } from "./clock.ts";
+export { SealerError, DEFAULT_PKCS11_KEY_LABEL, type Sealer, type SealerConfig, type SealerErrorCode } from "./sealing/sealer.ts";
+export { openRepository, openMigratedRepository } from "./repository/open.ts";
+export type { VaultRepository, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
+export { createLogger, type LoggerOptions } from "./logger.ts";
+export { createKeepAliveFetch, type KeepAliveFetch, type KeepAliveFetchOptions } from "./load-client.ts";

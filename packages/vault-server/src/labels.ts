@@ -1,0 +1,17 @@
+/**
+ * Domain-separation labels private to the vault server (spec/vault-protocol.md §10).
+ * They never leave the server, so they are not part of the backup format; versioned
+ * anyway, like every label in `@chatvault/format`'s LABELS.
+ */
+export const SERVER_LABELS = {
+  /** AAD of the sealed vault-secrets blob (OPAQUE server setup + record key). */
+  vaultSecrets: "chatvault/v1/vault-server/secrets",
+  /** HKDF info: AES-256-GCM key sealing vault records at rest. */
+  recordAtRest: "chatvault/v1/vault-server/record-at-rest",
+  /** HKDF info: AES-256-GCM key sealing server login states between KE2 and KE3. */
+  loginState: "chatvault/v1/vault-server/login-state",
+  /** HKDF info: HMAC-SHA256 key of session tokens. */
+  sessionToken: "chatvault/v1/vault-server/session-token",
+  /** HKDF info: fingerprint of a key-file KEK (identifies it in error messages; reveals nothing). */
+  kekFingerprint: "chatvault/v1/vault-server/kek-fingerprint",
+} as const;

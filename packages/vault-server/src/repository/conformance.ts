@@ -1,0 +1,162 @@
+/**
+ * The one conformance suite every `VaultRepository` passes (spec/vault-protocol.md §10).
+ * `sqlite.test.ts` and `postgres.test.ts` run it; a new backend adds one such file.
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { DEFAULT_POLICY } from "../policy.ts";
+import type { VaultRepository } from "./repository.ts";
+import { createRecord, deleteRecord, destroyIfExhausted, finishAttempt, replaceRecord, startAttempt } from "./record-transitions.ts";
+
+export type RepositoryFactory = (t: TestContext) => Promise<VaultRepository | null>;
+
+const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
+const KS = JSON.stringify({ algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
+
+async function enabled(repo: VaultRepository, accountId: string, now = 1000) {
+  const r = await createRecord(repo, { accountId, version: 1, sealedRecord: bytes(64), keyStretching: KS, now });
+  assert.deepEqual(r, { kind: "created", version: 1 });
+}
+
+let n = 0;
+const start = (repo: VaultRepository, accountId: string, now: number, version = 1) =>
+  startAttempt(repo, { accountId, expectedVersion: version, now, policy: DEFAULT_POLICY, loginId: `login-${++n}-${Math.random()}`, sealedState: bytes(32, 9) });
+
+export function repositoryConformance(name: string, make: RepositoryFactory): void {
+  const withRepo = (title: string, fn: (repo: VaultRepository, t: TestContext) => Promise<void>) =>
+    test(`${name}: ${title}`, async (t) => {
+      const repo = await make(t);
+      if (!repo) return;
+      await repo.migrate();
+      await repo.migrate(); // idempotent
+      t.after(() => repo.close());
+      await fn(repo, t);
+    });
+
+  withRepo("create, read, exists, version rules", async (repo) => {
+    assert.equal(await repo.getRecord("a"), null);
+    assert.deepEqual(await createRecord(repo, { accountId: "a", version: 2, sealedRecord: bytes(8), keyStretching: KS, now: 1 }), { kind: "version_mismatch", expected: 1 });
+    await enabled(repo, "a");
+    const r = (await repo.getRecord("a"))!;
+    assert.equal(r.state, "active");
+    assert.equal(r.version, 1);
+    assert.deepEqual([...r.sealedRecord!], [...bytes(64)]);
+    assert.equal(r.keyStretching, KS);
+    assert.deepEqual(await createRecord(repo, { accountId: "a", version: 2, sealedRecord: bytes(8), keyStretching: KS, now: 2 }), { kind: "exists" });
+  });
+
+  withRepo("attempts are counted; the 6th start is refused while locked", async (repo) => {
+    await enabled(repo, "b");
+    const kinds = [];
+    for (let i = 0; i < 6; i++) kinds.push((await start(repo, "b", 2000)).kind);
+    assert.deepEqual(kinds, ["released", "released", "released", "released", "released", "locked"]);
+    const r = (await repo.getRecord("b"))!;
+    assert.equal(r.consecutiveFailures, 5);
+    assert.equal(r.lockedUntil, 2000 + DEFAULT_POLICY.lockBaseMs);
+    assert.equal((await repo.recentAttempts("b", 10)).length, 5);
+  });
+
+  withRepo("100 parallel starts release exactly maxAttempts", async (repo) => {
+    await enabled(repo, "c");
+    const results = await Promise.all(Array.from({ length: 100 }, () => start(repo, "c", 3000)));
+    assert.equal(results.filter((r) => r.kind === "released").length, DEFAULT_POLICY.maxAttempts);
+    assert.equal(results.filter((r) => r.kind === "locked").length, 100 - DEFAULT_POLICY.maxAttempts);
+  });
+
+  withRepo("an attempt is taken once; success resets; stale versions refuse", async (repo) => {
+    await enabled(repo, "d");
+    await start(repo, "d", 10);
+    const id = `login-${n}`;
+    const [pending] = await repo.recentAttempts("d", 1);
+    assert.equal(pending!.outcome, "pending");
+    assert.ok(pending!.loginId.startsWith(id));
+    const got = await repo.getAttempt("d", pending!.loginId);
+    assert.deepEqual([...got!.sealedState!], [...bytes(32, 9)]);
+    assert.equal(await repo.getAttempt("e-other", pending!.loginId), null, "attempts belong to one account");
+    const finish = () => finishAttempt(repo, { accountId: "d", loginId: pending!.loginId, recordVersion: 1, verified: true, now: 30 });
+    const fins = await Promise.all([finish(), finish(), finish()]);
+    assert.deepEqual(fins.map((f) => f.kind).sort(), ["expired", "expired", "success"], "exactly one finisher");
+    assert.equal((await repo.getAttempt("d", pending!.loginId))!.sealedState, null, "sealed state erased");
+    const r = (await repo.getRecord("d"))!;
+    assert.equal(r.consecutiveFailures, 0);
+    assert.equal(r.totalFailures, 0);
+    assert.equal((await repo.recentAttempts("d", 1))[0]!.outcome, "success");
+    assert.equal((await start(repo, "d", 40, 7)).kind, "stale");
+  });
+
+  withRepo("expired attempts cannot be finished; failures stay counted", async (repo) => {
+    await enabled(repo, "e");
+    await start(repo, "e", 0);
+    await start(repo, "e", 0);
+    const [a, b] = await repo.recentAttempts("e", 2);
+    const fin = (id: string, now: number, verified: boolean) => finishAttempt(repo, { accountId: "e", loginId: id, recordVersion: 1, verified, now });
+    assert.deepEqual(await fin(a!.loginId, DEFAULT_POLICY.loginTtlMs, true), { kind: "expired" });
+    assert.deepEqual(await fin(b!.loginId, 5, false), { kind: "failed" });
+    assert.equal((await repo.getRecord("e"))!.consecutiveFailures, 2);
+    assert.deepEqual((await repo.recentAttempts("e", 2)).map((x) => x.outcome).sort(), ["failed", "pending"]);
+  });
+
+  withRepo("replace keeps the lifetime count; delete removes record and attempts", async (repo) => {
+    await enabled(repo, "f");
+    await start(repo, "f", 0);
+    assert.deepEqual(await replaceRecord(repo, { accountId: "f", currentVersion: 1, newVersion: 3, sealedRecord: bytes(4), keyStretching: KS, now: 5 }), { kind: "stale" });
+    assert.deepEqual(await replaceRecord(repo, { accountId: "f", currentVersion: 1, newVersion: 2, sealedRecord: bytes(4), keyStretching: KS, now: 5 }), { kind: "replaced", version: 2 });
+    const r = (await repo.getRecord("f"))!;
+    assert.equal(r.version, 2);
+    assert.equal(r.totalFailures, 1);
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f", version: 1 }), { kind: "stale" });
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f", version: 2 }), { kind: "deleted" });
+    assert.equal(await repo.getRecord("f"), null);
+    assert.deepEqual(await repo.recentAttempts("f", 10), []);
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f", version: 2 }), { kind: "not_enabled" });
+  });
+
+  withRepo("budget spent → destroyed tombstone without secrets; re-enable gets the next version", async (repo) => {
+    await enabled(repo, "g");
+    const policy = { ...DEFAULT_POLICY, failureBudget: 5 };
+    for (let i = 0; i < 5; i++) {
+      await startAttempt(repo, { accountId: "g", expectedVersion: 1, now: 0, policy, loginId: `g${i}`, sealedState: bytes(32) });
+    }
+    assert.equal(await destroyIfExhausted(repo, { accountId: "g", now: 1, policy }), false, "last KE2 still live");
+    assert.deepEqual(await repo.exhaustedAccounts(policy.loginTtlMs, 5, 10), ["g"]);
+    assert.equal(await destroyIfExhausted(repo, { accountId: "g", now: policy.loginTtlMs, policy }), true);
+    const r = (await repo.getRecord("g"))!;
+    assert.equal(r.state, "destroyed");
+    assert.equal(r.sealedRecord, null);
+    assert.equal(r.keyStretching, null);
+    assert.equal(r.destroyedAt, policy.loginTtlMs);
+    assert.deepEqual(await repo.recentAttempts("g", 10), []);
+    assert.equal((await startAttempt(repo, { accountId: "g", expectedVersion: 1, now: 9e12, policy, loginId: "gx", sealedState: bytes(32) })).kind, "destroyed");
+    assert.deepEqual(await createRecord(repo, { accountId: "g", version: 2, sealedRecord: bytes(8), keyStretching: KS, now: 9e12 }), { kind: "created", version: 2 });
+  });
+
+  withRepo("unknown accounts: nothing is written", async (repo) => {
+    assert.deepEqual(await start(repo, "nobody", 0), { kind: "unknown" });
+    assert.equal(await repo.getRecord("nobody"), null);
+    assert.deepEqual(await repo.recentAttempts("nobody", 10), []);
+  });
+
+  withRepo("head: monotonic, idempotent, refuses rollback and rewrite", async (repo) => {
+    assert.equal(await repo.getHead("h"), null);
+    assert.equal((await repo.advanceHead("h", 1, "d1", 10)).ok, true);
+    assert.equal((await repo.advanceHead("h", 1, "d1", 11)).ok, true);
+    assert.deepEqual(await repo.advanceHead("h", 1, "dX", 12), { ok: false, current: { accountId: "h", sequence: 1, digest: "d1", updatedAt: 10 } });
+    assert.equal((await repo.advanceHead("h", 5, "d5", 13)).ok, true);
+    assert.equal((await repo.advanceHead("h", 4, "d4", 14)).ok, false);
+    const par = await Promise.all([6, 7, 8, 9].map((s) => repo.advanceHead("h", s, `d${s}`, 15)));
+    assert.ok(par.some((x) => x.ok));
+    assert.equal((await repo.getHead("h"))!.sequence >= 6, true);
+  });
+
+  withRepo("sealed secrets: first writer wins; clock offset accumulates", async (repo) => {
+    assert.equal(await repo.getSealedSecrets(), null);
+    const a = await repo.putSealedSecretsIfAbsent({ sealerKind: "keyfile", keyId: "k1", sealed: bytes(40, 1), createdAt: 1 });
+    const b = await repo.putSealedSecretsIfAbsent({ sealerKind: "keyfile", keyId: "k2", sealed: bytes(40, 2), createdAt: 2 });
+    assert.equal(a.keyId, "k1");
+    assert.equal(b.keyId, "k1");
+    assert.equal(await repo.getClockOffset(), 0);
+    assert.equal(await repo.advanceClockOffset(1000), 1000);
+    assert.equal(await repo.advanceClockOffset(500), 1500);
+    await repo.ping();
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * The vault's state behind one interface (spec/vault-protocol.md §10 "Storage").
+ * Two implementations — SQLite (one host) and PostgreSQL (many stateless nodes) —
+ * pass one conformance suite (`conformance.ts`).
+ *
+ * Contract every implementation keeps:
+ * - `changeRecord` is an exclusive read-modify-write of one account's record: while
+ *   `change` runs, no other node or process can read-for-change or write that account.
+ *   Everything the change returns (record, attempt rows) commits atomically, or nothing does.
+ * - With `options.loginId`, the same transaction also reads that attempt row (locked with
+ *   the record), so settling an attempt is one atomic step: exactly one finisher wins.
+ * - A change is durable when the promise resolves (it survives power loss), unless the
+ *   caller passes `durability: "relaxed"`: then it survives a crash of the process but may
+ *   be lost with the last moments before a power loss. Only changes whose loss is safe
+ *   use it (settling a login: losing it leaves the attempt counted, the safe direction).
+ * - No method logs, and nothing stored is a secret in the clear: records and login
+ *   states arrive already sealed (see `../sealing/record-crypto.ts`).
+ */
+import type { Counters } from "../policy.ts";
+
+/** The policy counters plus the time they changed: what a login start or finish writes. */
+export type CounterUpdate = Counters & { updatedAt: number };
+
+export interface RecordRow extends Counters {
+  accountId: string;
+  /** `destroyed` rows are tombstones: no OPAQUE record, no wrapped key. */
+  state: "active" | "destroyed";
+  version: number;
+  /** OPAQUE registration record + wrapped root key, sealed with the record key. Null for tombstones. */
+  sealedRecord: Uint8Array | null;
+  /** JSON of the KSF the record was registered with. Null for tombstones. */
+  keyStretching: string | null;
+  createdAt: number;
+  updatedAt: number;
+  destroyedAt: number | null;
+}
+
+/** `failed` = a KE3 arrived and did not verify (or the finish could not complete). */
+export type StoredOutcome = "pending" | "success" | "failed";
+
+export interface AttemptRow {
+  loginId: string;
+  accountId: string;
+  recordVersion: number;
+  startedAt: number;
+  expiresAt: number;
+  outcome: StoredOutcome;
+  /** Sealed OPAQUE server login state; erased once the attempt is settled. */
+  sealedState: Uint8Array | null;
+}
+
+export interface HeadRow {
+  accountId: string;
+  sequence: number;
+  digest: string;
+  updatedAt: number;
+}
+
+export interface SealedSecretsRow {
+  sealerKind: string;
+  /** Identifies the key-encryption key (key-file fingerprint or PKCS#11 label), for error messages. */
+  keyId: string;
+  sealed: Uint8Array;
+  createdAt: number;
+}
+
+/** What a `changeRecord` callback asks the repository to write, plus its result. */
+export interface RecordChange<T> {
+  result: T;
+  /**
+   * `put`: write the whole row (insert or replace). `counters`: the row exists and only its
+   * counters change (the hot path of every login: a small write). `delete`: remove it.
+   */
+  record?: { put: RecordRow } | { counters: CounterUpdate } | { delete: true };
+  insertAttempt?: AttemptRow;
+  setAttemptOutcome?: { loginId: string; outcome: StoredOutcome };
+  /** Delete every attempt row of the account (record deleted or destroyed). */
+  deleteAttempts?: boolean;
+  /** Delete the account's finished attempts that started before this time. */
+  pruneAttemptsBefore?: number;
+}
+
+export interface ChangeOptions {
+  /** Also read (and lock) this attempt of the account; it is passed to the change. */
+  loginId?: string;
+  /** Default "strict". */
+  durability?: "strict" | "relaxed";
+}
+
+export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow };
+
+export interface VaultRepository {
+  readonly kind: "sqlite" | "postgres";
+  /** Create the schema. Idempotent and safe when many nodes start at once. */
+  migrate(): Promise<void>;
+  getRecord(accountId: string): Promise<RecordRow | null>;
+  /** Exclusive read-modify-write of one account (see the contract above). `change` MUST be synchronous. */
+  changeRecord<T>(
+    accountId: string,
+    change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
+    options?: ChangeOptions,
+  ): Promise<T>;
+  /** One attempt of this account (with its sealed state), or null. A plain read. */
+  getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null>;
+  /** Newest first, without sealed states. */
+  recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]>;
+  /** Active records whose failure budget is spent and whose last KE2 has expired. */
+  exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]>;
+  getHead(accountId: string): Promise<HeadRow | null>;
+  /** Store (sequence, digest) if sequence is higher than the stored one; same pair again is ok. */
+  advanceHead(accountId: string, sequence: number, digest: string, now: number): Promise<HeadAdvance>;
+  getSealedSecrets(): Promise<SealedSecretsRow | null>;
+  /** Insert unless a row exists; returns the row that is stored (the winner under a race). */
+  putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow>;
+  /** TEST-ONLY clock offset shared by all nodes (spec §9). */
+  getClockOffset(): Promise<number>;
+  advanceClockOffset(ms: number): Promise<number>;
+  /** Cheap liveness check for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Errors the repositories raise when the database itself fails (→ 503, retryable). */
+export class RepositoryUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RepositoryUnavailableError";
+  }
+}

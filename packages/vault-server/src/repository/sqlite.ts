@@ -1,0 +1,297 @@
+/**
+ * SQLite repository (better-sqlite3, WAL). `changeRecord` runs in `BEGIN IMMEDIATE`,
+ * which takes SQLite's write lock before reading, so counting is atomic across every
+ * process that opens the same file (spec/vault-protocol.md §10.1).
+ */
+import Database from "better-sqlite3";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import type {
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, RecordChange, RecordRow, SealedSecretsRow, StoredOutcome, VaultRepository,
+} from "./repository.ts";
+import { RepositoryUnavailableError } from "./repository.ts";
+
+export interface SqliteRepositoryOptions {
+  path: string;
+  /**
+   * `FULL` (default) makes every counted attempt durable before KE2 leaves, even across
+   * power loss; `NORMAL` survives process crashes only (faster).
+   */
+  synchronous?: "FULL" | "NORMAL";
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS vault_records (
+  account_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('active', 'destroyed')),
+  version INTEGER NOT NULL,
+  sealed_record BLOB,
+  key_stretching TEXT,
+  consecutive_failures INTEGER NOT NULL,
+  total_failures INTEGER NOT NULL,
+  lockouts INTEGER NOT NULL,
+  locked_until INTEGER,
+  last_login_expires_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  destroyed_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS vault_attempts (
+  login_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  record_version INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'success', 'failed')),
+  sealed_state BLOB
+);
+CREATE INDEX IF NOT EXISTS vault_attempts_by_account ON vault_attempts (account_id, started_at);
+CREATE TABLE IF NOT EXISTS vault_heads (
+  account_id TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL,
+  digest TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vault_secrets (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  sealer_kind TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vault_test_clock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  offset_ms INTEGER NOT NULL
+);
+`;
+
+type Row = Record<string, unknown>;
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const bytesOrNull = (v: unknown): Uint8Array | null => (v === null || v === undefined ? null : new Uint8Array(v as Buffer));
+
+export function recordFromRow(r: Row): RecordRow {
+  return {
+    accountId: String(r.account_id),
+    state: r.state as RecordRow["state"],
+    version: num(r.version),
+    sealedRecord: bytesOrNull(r.sealed_record),
+    keyStretching: (r.key_stretching as string | null) ?? null,
+    consecutiveFailures: num(r.consecutive_failures),
+    totalFailures: num(r.total_failures),
+    lockouts: num(r.lockouts),
+    lockedUntil: numOrNull(r.locked_until),
+    lastLoginExpiresAt: numOrNull(r.last_login_expires_at),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    destroyedAt: numOrNull(r.destroyed_at),
+  };
+}
+
+export function attemptFromRow(r: Row): AttemptRow {
+  return {
+    loginId: String(r.login_id),
+    accountId: String(r.account_id),
+    recordVersion: num(r.record_version),
+    startedAt: num(r.started_at),
+    expiresAt: num(r.expires_at),
+    outcome: r.outcome as StoredOutcome,
+    sealedState: bytesOrNull(r.sealed_state),
+  };
+}
+
+export function headFromRow(r: Row): HeadRow {
+  return { accountId: String(r.account_id), sequence: num(r.sequence), digest: String(r.digest), updatedAt: num(r.updated_at) };
+}
+
+const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+export class SqliteRepository implements VaultRepository {
+  readonly kind = "sqlite";
+  readonly #db: Database.Database;
+  readonly #busyTimeoutMs: number;
+  readonly #synchronous: "FULL" | "NORMAL";
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteRepositoryOptions) {
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.#synchronous = options.synchronous ?? "FULL";
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    try {
+      // Owner-only from the start; SQLite gives the -wal and -shm files the same mode.
+      closeSync(openSync(options.path, "a", 0o600));
+      this.#db = new Database(options.path);
+      this.#db.pragma("busy_timeout = 5000"); // switching to WAL may wait for another opener
+      this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma(`synchronous = ${this.#synchronous}`);
+      this.#db.pragma("secure_delete = ON"); // deleted records are overwritten, not left in free pages
+      this.#db.pragma("busy_timeout = 0"); // from now on: see #write
+    } catch (cause) {
+      throw new RepositoryUnavailableError(`cannot open SQLite database ${options.path}`, { cause });
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.#write(() => this.#db.exec(SCHEMA));
+  }
+
+  async getRecord(accountId: string): Promise<RecordRow | null> {
+    const r = this.#stmt("SELECT * FROM vault_records WHERE account_id = ?").get(accountId) as Row | undefined;
+    return r ? recordFromRow(r) : null;
+  }
+
+  async changeRecord<T>(
+    accountId: string,
+    change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
+    options: ChangeOptions = {},
+  ): Promise<T> {
+    const tx = this.#db.transaction(() => {
+      const r = this.#stmt("SELECT * FROM vault_records WHERE account_id = ?").get(accountId) as Row | undefined;
+      const a = options.loginId === undefined ? undefined
+        : this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(options.loginId, accountId) as Row | undefined;
+      const c = change(r ? recordFromRow(r) : null, a ? attemptFromRow(a) : null);
+      this.#apply(accountId, c);
+      return c.result;
+    });
+    if (options.durability !== "relaxed" || this.#synchronous !== "FULL") return this.#write(() => tx.immediate());
+    // Relaxed: this one commit skips the fsync (a later FULL commit syncs it too).
+    return this.#write(() => {
+      this.#db.pragma("synchronous = NORMAL");
+      try {
+        return tx.immediate();
+      } finally {
+        this.#db.pragma("synchronous = FULL");
+      }
+    });
+  }
+
+  /**
+   * Run a write transaction. `busy_timeout` is 0: a busy database throws at once and we
+   * retry after a short async pause, so a waiting writer never blocks this process's event
+   * loop (SQLite's own busy handler sleeps synchronously). Gives up after `busyTimeoutMs`.
+   */
+  async #write<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let pause = 0.2; ; pause = Math.min(pause * 1.5, 5)) {
+      try {
+        return fn();
+      } catch (e) {
+        if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw e;
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * pause));
+    }
+  }
+
+  #apply<T>(accountId: string, c: RecordChange<T>): void {
+    const q = (sql: string) => this.#stmt(sql);
+    if (c.record && "delete" in c.record) {
+      q("DELETE FROM vault_records WHERE account_id = ?").run(accountId);
+    } else if (c.record && "counters" in c.record) {
+      const k = c.record.counters;
+      q(`UPDATE vault_records SET consecutive_failures = ?, total_failures = ?, lockouts = ?, locked_until = ?,
+          last_login_expires_at = ?, updated_at = ? WHERE account_id = ?`)
+        .run(k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, accountId);
+    } else if (c.record) {
+      const p = c.record.put;
+      if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
+      q(`INSERT OR REPLACE INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
+          total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        accountId, p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures,
+        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt,
+      );
+    }
+    if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
+    if (c.pruneAttemptsBefore !== undefined) {
+      q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
+    }
+    if (c.setAttemptOutcome) {
+      q("UPDATE vault_attempts SET outcome = ?, sealed_state = NULL WHERE login_id = ? AND account_id = ?")
+        .run(c.setAttemptOutcome.outcome, c.setAttemptOutcome.loginId, accountId);
+    }
+    if (c.insertAttempt) {
+      const a = c.insertAttempt;
+      q(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState));
+    }
+  }
+
+  /** Prepared statements are compiled once per connection. */
+  #stmt(sql: string): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
+  async getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null> {
+    const r = this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(loginId, accountId) as Row | undefined;
+    return r ? attemptFromRow(r) : null;
+  }
+
+  async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
+    const rows = this.#stmt(
+      "SELECT login_id, account_id, record_version, started_at, expires_at, outcome FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",
+    ).all(accountId, limit) as Row[];
+    return rows.map(attemptFromRow);
+  }
+
+  async exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]> {
+    const rows = this.#stmt(
+      `SELECT account_id FROM vault_records WHERE state = 'active' AND total_failures >= ?
+        AND (last_login_expires_at IS NULL OR last_login_expires_at <= ?) LIMIT ?`,
+    ).all(failureBudget, now, limit) as Row[];
+    return rows.map((r) => String(r.account_id));
+  }
+
+  async getHead(accountId: string): Promise<HeadRow | null> {
+    const r = this.#stmt("SELECT * FROM vault_heads WHERE account_id = ?").get(accountId) as Row | undefined;
+    return r ? headFromRow(r) : null;
+  }
+
+  async advanceHead(accountId: string, sequence: number, digest: string, now: number): Promise<HeadAdvance> {
+    const tx = this.#db.transaction((): HeadAdvance => {
+      const r = this.#stmt("SELECT * FROM vault_heads WHERE account_id = ?").get(accountId) as Row | undefined;
+      const cur = r ? headFromRow(r) : null;
+      if (cur && (cur.sequence > sequence || (cur.sequence === sequence && cur.digest !== digest))) return { ok: false, current: cur };
+      if (cur && cur.sequence === sequence) return { ok: true, head: cur };
+      this.#stmt(`INSERT INTO vault_heads (account_id, sequence, digest, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (account_id) DO UPDATE SET sequence = excluded.sequence, digest = excluded.digest, updated_at = excluded.updated_at`)
+        .run(accountId, sequence, digest, now);
+      return { ok: true, head: { accountId, sequence, digest, updatedAt: now } };
+    });
+    return this.#write(() => tx.immediate());
+  }
+
+  async getSealedSecrets(): Promise<SealedSecretsRow | null> {
+    const r = this.#stmt("SELECT * FROM vault_secrets WHERE id = 1").get() as Row | undefined;
+    return r ? { sealerKind: String(r.sealer_kind), keyId: String(r.key_id), sealed: new Uint8Array(r.sealed as Buffer), createdAt: num(r.created_at) } : null;
+  }
+
+  async putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
+    await this.#write(() => this.#stmt("INSERT INTO vault_secrets (id, sealer_kind, key_id, sealed, created_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
+      .run(row.sealerKind, row.keyId, buf(row.sealed), row.createdAt));
+    return (await this.getSealedSecrets())!;
+  }
+
+  async getClockOffset(): Promise<number> {
+    const r = this.#stmt("SELECT offset_ms FROM vault_test_clock WHERE id = 1").get() as Row | undefined;
+    return r ? num(r.offset_ms) : 0;
+  }
+
+  async advanceClockOffset(ms: number): Promise<number> {
+    await this.#write(() => this.#stmt("INSERT INTO vault_test_clock (id, offset_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET offset_ms = offset_ms + excluded.offset_ms").run(ms));
+    return this.getClockOffset();
+  }
+
+  async ping(): Promise<void> {
+    this.#stmt("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Start one vault process (docs/vault.md): open the database, unseal the vault secrets
+ * with the KEK, verify account tokens, serve HTTP; `close()` shuts down gracefully
+ * (stop accepting, finish in-flight requests, close the database).
+ */
+import * as opaque from "@serenity-kit/opaque";
+import type { FastifyInstance } from "fastify";
+import type { DestinationStream, Logger } from "pino";
+import { createAccountVerifier } from "./auth/account-token.ts";
+import { OffsetClock, systemClock, type Clock } from "./clock.ts";
+import { describeConfig, resolveConfig, type VaultServerConfig, type VaultServerOptions } from "./config.ts";
+import { buildVaultApp } from "./http/app.ts";
+import type { VaultContext } from "./http/context.ts";
+import { createLogger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import { destroyIfExhausted } from "./repository/record-transitions.ts";
+import { openMigratedRepository } from "./repository/open.ts";
+import type { VaultRepository } from "./repository/repository.ts";
+import { RecordCrypto } from "./sealing/record-crypto.ts";
+import { loadVaultSecrets } from "./sealing/vault-secrets.ts";
+
+export interface StartVaultServerOptions extends VaultServerOptions {
+  /** Injected clock (tests). Default: the system clock, or an offset clock with `testClock`. */
+  clock?: Clock;
+  /** Logger to use, or a destination for the default one (tests capture logs this way). */
+  logger?: Logger;
+  logDestination?: DestinationStream;
+  /** false: build the app without listening (for `app.inject` tests). Default true. */
+  listen?: boolean;
+  /** Override /metrics text (cluster workers sum over all workers). */
+  metricsText?: () => Promise<string>;
+}
+
+export interface RunningVault {
+  /** http://host:port (empty when not listening). */
+  url: string;
+  app: FastifyInstance;
+  config: VaultServerConfig;
+  repo: VaultRepository;
+  metrics: Metrics;
+  clock: Clock;
+  /** The vault's OPAQUE public key (clients may pin it). */
+  serverPublicKey: string;
+  close(): Promise<void>;
+}
+
+export async function startVaultServer(options: StartVaultServerOptions = {}): Promise<RunningVault> {
+  const config = resolveConfig(options);
+  const log = options.logger ?? createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  if (config.testClock) log.warn("TEST CLOCK ENABLED: POST /_test/clock can move this vault's time forward. Never run production like this.");
+  if (config.allowWeakKeyStretching) log.warn("WEAK KEY STRETCHING ALLOWED: records may use a cheap KSF. Tests only.");
+  await opaque.ready;
+  const repo = await openMigratedRepository(config.database);
+  let secrets;
+  try {
+    const loaded = await loadVaultSecrets(repo, config.sealer);
+    secrets = loaded.secrets;
+    await loaded.sealer.close(); // the KEK is needed at startup only
+  } catch (e) {
+    await repo.close().catch(() => {});
+    throw e;
+  }
+  const metrics = new Metrics();
+  const clock = options.clock ?? (config.testClock ? new OffsetClock() : systemClock);
+  const ctx: VaultContext = {
+    config, repo, secrets, clock, metrics, log,
+    crypto: new RecordCrypto(secrets),
+    verifyAccount: await createAccountVerifier(config.auth),
+    probeLoginRequest: opaque.client.startLogin({ password: "chatvault-record-probe" }).startLoginRequest,
+    metricsText: options.metricsText ?? (async () => Metrics.render([metrics.snapshot()])),
+  };
+  if (clock instanceof OffsetClock) clock.setOffset(Math.max(clock.offsetMs, await repo.getClockOffset()));
+  const app = buildVaultApp(ctx);
+  let url = "";
+  try {
+    if (options.listen === false) await app.ready();
+    else url = await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    await app.close().catch(() => {});
+    await repo.close().catch(() => {});
+    throw e;
+  }
+  const sweeper = config.sweepIntervalMs > 0 ? setInterval(() => void sweep(ctx), config.sweepIntervalMs) : undefined;
+  sweeper?.unref();
+  if (url) log.info({ url, config: describeConfig(config) }, "vault listening");
+  let closing: Promise<void> | undefined;
+  return {
+    url, app, config, repo, metrics, clock, serverPublicKey: secrets.serverPublicKey(),
+    close: () => (closing ??= (async () => {
+      if (sweeper) clearInterval(sweeper);
+      await app.close();
+      await repo.close();
+      log.info("vault stopped");
+      log.flush?.();
+    })()),
+  };
+}
+
+/** Destroy records whose budget ran out and whose last KE2 expired (§6.3). */
+async function sweep(ctx: VaultContext): Promise<void> {
+  try {
+    const now = ctx.clock.now();
+    for (const accountId of await ctx.repo.exhaustedAccounts(now, ctx.config.policy.failureBudget, 100)) {
+      if (await destroyIfExhausted(ctx.repo, { accountId, now, policy: ctx.config.policy })) {
+        ctx.metrics.inc("vault_records_destroyed_total");
+        ctx.log.warn({ account: accountId }, "vault record destroyed: failure budget spent");
+      }
+    }
+  } catch (err) {
+    ctx.log.warn({ err }, "sweep failed");
+  }
+}
