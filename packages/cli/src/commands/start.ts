@@ -1,0 +1,127 @@
+/**
+ * `chatvault start` (what `npm start` runs): the whole system on this machine with nothing
+ * else running — the key vault (SQLite + key file), a local folder for backups, and the
+ * web messenger — bound to 127.0.0.1. Prints the URLs and a CLI session to paste into
+ * another terminal; Ctrl-C (or SIGTERM) stops everything and exits 0.
+ */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { UsageError } from "../cli-error.ts";
+import { outputOf } from "../options.ts";
+import type { Output } from "../output.ts";
+import { type VaultServerModule, portFrom, untilStopped, vaultDataDir, vaultHome } from "../vault-home.ts";
+
+const repoRoot = resolve(fileURLToPath(new URL("../../../..", import.meta.url)));
+const DEFAULT_WEB_PORT = 8480;
+
+interface StartFlags {
+  home?: string;
+  port?: string;
+  webPort?: string;
+  web: boolean;
+}
+
+export function registerStart(program: Command, vs?: VaultServerModule): void {
+  program
+    .command("start")
+    .description("run everything locally (key vault, backup folder, web messenger) on 127.0.0.1 and print what to do next")
+    .option("--home <dir>", "data folder (env CHATVAULT_HOME, default ./.chatvault)")
+    .option("--port <port>", "vault port; 0 picks a free one (env CHATVAULT_PORT, default 8471)")
+    .option("--web-port <port>", "web messenger port; 0 picks a free one (env CHATVAULT_WEB_PORT, default 8480)")
+    .option("--no-web", "do not serve the web messenger")
+    .action(async (flags: StartFlags, command: Command) => {
+      const out = outputOf(command);
+      if (!vs) throw new Error("internal: vault server not loaded");
+      const home = vaultHome(flags.home);
+      const backups = join(home, "backups");
+      await mkdir(backups, { recursive: true, mode: 0o700 });
+      // CHATVAULT_VAULT_* variables still tune the vault (policy, test options); the
+      // address and data folder are start's: 127.0.0.1 and <home>/vault.
+      const { workers: _ignored, ...env } = vs.parseCommandLine([]).options;
+      const port = portFrom(flags.port);
+      // The console belongs to the instructions below: the vault logs only warnings, to stderr.
+      const vault = await vs.startVaultServer({
+        ...env, host: "127.0.0.1", port, dataDir: vaultDataDir(home), logLevel: env.logLevel ?? "warn", logDestination: process.stderr,
+      }).catch((e: unknown) => {
+        throw inUse(e, port, "CHATVAULT_PORT");
+      });
+      const tokenSecret = env.auth && "hs256Secret" in env.auth
+        ? env.auth.hs256Secret
+        : env.auth ? undefined : vs.loadOrCreateDevSecret(join(vaultDataDir(home), vs.DATA_FILES.devSecret));
+      const web = flags.web ? await startWeb(out, { home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, webPort: flags.webPort }) : undefined;
+      out.result({ vault: vault.url, web: web?.url ?? null, home, backups }, session(vault.url, web?.url, home, backups));
+      const signal = await untilStopped();
+      out.note(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping…`);
+      await web?.close();
+      await vault.close();
+      out.note("stopped.");
+    });
+}
+
+function inUse(e: unknown, port: number, variable: string): unknown {
+  if ((e as { code?: unknown }).code !== "EADDRINUSE") return e;
+  return new UsageError(`port ${port} is in use (is chatvault already running?); set ${variable} to another port, or 0 for any free one`);
+}
+
+interface WebOptions {
+  home: string;
+  backups: string;
+  vaultUrl: string;
+  tokenSecret: string | undefined;
+  weak: boolean;
+  webPort: string | undefined;
+}
+
+/**
+ * The web messenger (apps/web), built on first start. It is optional: if it cannot run
+ * (not built and the build fails, or the vault verifies tokens it cannot mint), say why
+ * and keep the vault and the CLI working.
+ */
+async function startWeb(out: Output, o: WebOptions): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  if (!o.tokenSecret) {
+    out.note("web messenger not started: the vault verifies the app's own tokens (--jwt-public-key-file/--jwks-file), which its demo login cannot mint");
+    return undefined;
+  }
+  let web: typeof import("@chatvault/web");
+  try {
+    web = await import("@chatvault/web");
+    if (!web.webAppBuilt()) await web.buildWebApp({ onNote: (l) => out.note(l) });
+  } catch (e) {
+    out.note(`web messenger not started: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    return undefined;
+  }
+  const port = portFrom(o.webPort ?? (process.env.CHATVAULT_WEB_PORT || String(DEFAULT_WEB_PORT)));
+  return web.createWebServer({
+    host: "127.0.0.1", port, dataDir: o.home, backupsDir: o.backups, vaultUrl: o.vaultUrl, tokenSecret: o.tokenSecret,
+    ...(o.weak ? { testOnlyWeakKeyStretching: true } : {}),
+  }).catch((e: unknown) => {
+    throw inUse(e, port, "CHATVAULT_WEB_PORT");
+  });
+}
+
+function session(vaultUrl: string, webUrl: string | undefined, home: string, backups: string): string[] {
+  const repo = join(backups, "alice");
+  const token = join(home, "alice.token");
+  const demo = join(home, "demo-chats");
+  const cv = "npx chatvault";
+  return [
+    "chatvault is running. Ctrl-C stops everything.",
+    "",
+    `  Web app     ${webUrl ?? "not running"}${webUrl ? "   (sign in as alice; Settings → Chats → Backup → End-to-end encrypted backup)" : ""}`,
+    `  Key vault   ${vaultUrl}   (SQLite + key file in ${vaultDataDir(home)})`,
+    `  Backups     ${backups}   (local folder storage, one folder per account)`,
+    "",
+    "Try the whole journey from another terminal (copy and paste; init and restore ask for a password):",
+    "",
+    `  cd ${repoRoot}`,
+    `  ${cv} serve token --home ${home} --account alice --out ${token} --force`,
+    `  ${cv} init --repo ${repo} --vault ${vaultUrl} --token-file ${token}`,
+    `  ${cv} demo-data --out ${demo} --messages 2000 --media-mib 2`,
+    `  ${cv} backup --repo ${repo} --db ${join(demo, "msgstore.db")} --media ${join(demo, "media")}`,
+    `  ${cv} restore --repo ${repo} --to ${join(home, "restored")}`,
+    `  ${cv} status --repo ${repo}`,
+    "",
+  ];
+}

@@ -1,0 +1,95 @@
+/**
+ * `chatvault status`: how the backup is protected, its newest snapshot, and in password
+ * mode what the vault says — attempts remaining, a lock and until when, or destruction.
+ * Spends no password guess and asks for no secret (a --key-file, if given, adds the time
+ * of the newest snapshot).
+ */
+import type { Command } from "commander";
+import { Repository, layout } from "@chatvault/sdk";
+import type { Storage } from "@chatvault/storage";
+import type { StatusResponse } from "@chatvault/vault-protocol";
+import { UsageError } from "../cli-error.ts";
+import { describeWait } from "../errors-to-exit.ts";
+import { type RepoFlags, storageFor } from "../open-repository.ts";
+import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
+import { obtainKey, secretPath } from "../secrets.ts";
+import { type VaultFlags, connectVault } from "../vault.ts";
+
+interface StatusFlags extends RepoFlags, VaultFlags {
+  keyFile?: string;
+}
+
+export function registerStatus(program: Command): void {
+  const cmd = program.command("status").description("protection mode, last backup, and the vault's attempts remaining or lock");
+  withRepoOptions(cmd);
+  cmd.option("--key-file <file>", "key mode: also read the newest snapshot's time (env CHATVAULT_KEY_FILE)");
+  withVaultOptions(cmd);
+  cmd.action(async (flags: StatusFlags, command: Command) => {
+    const out = outputOf(command);
+    const warn = (l: string) => out.note(l);
+    const result: Record<string, unknown> = {};
+    const lines: string[] = [];
+    let repoId: string | undefined;
+    let hintUrl: string | undefined;
+    let protection: string | undefined;
+    const hasRepo = !!(flags.repo ?? process.env.CHATVAULT_REPO);
+    if (hasRepo || !(flags.vault || process.env.CHATVAULT_VAULT)) {
+      const { storage, location } = storageFor(flags);
+      const parsed = await Repository.readConfig(storage);
+      const c = parsed.config;
+      ({ repoId, protection } = c);
+      hintUrl = c.vaultUrl;
+      const refs = await snapshotNames(storage);
+      const newest = refs[refs.length - 1];
+      result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
+      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : "password (key vault)"}`, `Snapshots:   ${refs.length}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+      if (c.protection === "key" && newest && secretPath(flags.keyFile, "CHATVAULT_KEY_FILE")) {
+        const repo = await Repository.open(storage, await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn }), parsed);
+        const m = await repo.readSnapshot(newest);
+        (result.repo as Record<string, unknown>).lastBackup = m.time;
+        lines.push(`Last backup: ${m.time} from ${m.host}`);
+      }
+    }
+    if (protection !== "key") {
+      let vault;
+      try {
+        vault = await connectVault(flags, { ...(repoId ? { repoId } : {}), ...(hintUrl ? { hintUrl } : {}), warn });
+      } catch (e) {
+        // Knowing the backup is useful without the vault: say what is missing, don't fail.
+        if (!(e instanceof UsageError) || !repoId) throw e;
+        result.vault = null;
+        out.result(result, [...lines, `Vault:       ${e.message}`]);
+        return;
+      }
+      const s = await vault.client.status();
+      const head = s.state === "enabled" ? await vault.client.getHead() : undefined;
+      result.vault = { url: vault.url, ...s, head: head ?? null };
+      lines.push(...describeVault(vault.url, s, head?.updatedAt ?? null));
+    }
+    out.result(result, lines);
+  });
+}
+
+/** Snapshot names carry sequence and digest: listing them needs no key (Repository.listSnapshots does). */
+async function snapshotNames(storage: Storage) {
+  const out: { name: string; sequence: number; digest: string }[] = [];
+  for await (const o of storage.list(layout.SNAPSHOTS_PREFIX)) {
+    const p = layout.parseSnapshotName(o.name);
+    if (p) out.push({ name: o.name, ...p });
+  }
+  return out.sort((a, b) => a.sequence - b.sequence);
+}
+
+function describeVault(url: string, s: StatusResponse, lastBackupMs: number | null): string[] {
+  const lines = [`Vault:       ${url}`];
+  if (s.state === "destroyed") {
+    lines.push(`Vault state: DESTROYED${s.destroyedAt ? ` at ${new Date(s.destroyedAt).toISOString()}` : ""} — too many wrong passwords; the key is gone forever`);
+  } else if (s.state === "not_enabled") {
+    lines.push("Vault state: password protection is off (no key in the vault)");
+  } else {
+    lines.push(`Vault state: enabled; ${s.attemptsRemaining} of ${s.policy.maxAttempts} attempts left, ${s.failureBudgetRemaining} in the lifetime budget`);
+    if (s.lockedUntil && s.lockedUntil > Date.now()) lines.push(`Locked:      too many attempts — try again in ${describeWait(new Date(s.lockedUntil))}`);
+    if (lastBackupMs) lines.push(`Last backup: ${new Date(lastBackupMs).toISOString()} (recorded by the vault)`);
+  }
+  return lines;
+}

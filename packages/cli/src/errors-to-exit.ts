@@ -1,0 +1,101 @@
+/**
+ * Map every typed error of the libraries onto an exit code and a one-line message a
+ * person can act on (issue 5: "wrong password — 3 attempts left", "too many attempts —
+ * try again in 58 minutes (at 15:42)", "this key does not open this backup").
+ * Messages never contain a secret: the libraries' messages don't, and we add none.
+ */
+import { ChatvaultError, IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
+import {
+  CancelledError, RepositoryExistsError, RepositoryNotFoundError, RestoreTargetExistsError, SnapshotNotFoundError, SourceError,
+} from "@chatvault/sdk";
+import {
+  AlreadyEnabledError, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
+  UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError,
+} from "@chatvault/vault-protocol";
+import { CliError } from "./cli-error.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+
+export interface ExitReport {
+  exitCode: ExitCode;
+  code: string;
+  message: string;
+}
+
+/** "58 minutes (at 15:42)"; the date is added when the time is not today. */
+export function describeWait(until: Date, now: Date = new Date()): string {
+  const secs = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  const n = (v: number, unit: string) => `${v} ${unit}${v === 1 ? "" : "s"}`;
+  const span = secs < 60 ? n(secs, "second")
+    : secs < 120 * 60 ? n(Math.ceil(secs / 60), "minute")
+    : secs < 48 * 3600 ? n(Math.ceil(secs / 3600), "hour")
+    : n(Math.ceil(secs / 86400), "day");
+  const pad = (x: number) => String(x).padStart(2, "0");
+  const hm = `${pad(until.getHours())}:${pad(until.getMinutes())}`;
+  const sameDay = until.toDateString() === now.toDateString();
+  const at = sameDay ? hm : `${until.getFullYear()}-${pad(until.getMonth() + 1)}-${pad(until.getDate())} ${hm}`;
+  return `${span} (at ${at})`;
+}
+
+export const DESTROYED_MESSAGE =
+  "the key to this backup is gone forever: the vault destroyed it after too many wrong passwords " +
+  "(the limit that stops anyone from guessing the password), and nobody, not even the vault operator, can bring it back";
+
+export const NOT_ENABLED_MESSAGE =
+  "password protection is off for this account: the vault holds no key for this backup, " +
+  "so it cannot be restored with a password (it was turned off with `chatvault disable`, or never turned on)";
+
+const attempts = (n: number) => `${n} attempt${n === 1 ? "" : "s"} left`;
+
+export function toExit(e: unknown, now: Date = new Date()): ExitReport {
+  const r = (exitCode: ExitCode, code: string, message: string): ExitReport => ({ exitCode, code, message });
+  if (e instanceof CliError) return r(e.exitCode, e.code, e.message);
+  // Vault errors first: their codes overlap nothing else, and the wording matters most here.
+  if (e instanceof WrongPasswordError) {
+    if (e.destroyed) return r(EXIT.destroyed, "destroyed", `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}`);
+    if (e.retryAfter) return r(EXIT.wrongSecret, "wrong_password", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
+    return r(EXIT.wrongSecret, "wrong_password", `wrong password — ${attempts(e.attemptsRemaining ?? 0)}`);
+  }
+  if (e instanceof LockedError) return r(EXIT.locked, "locked", `too many attempts — try again in ${describeWait(e.retryAfter, now)}`);
+  if (e instanceof DestroyedError) return r(EXIT.destroyed, "destroyed", DESTROYED_MESSAGE);
+  if (e instanceof NotEnabledError) return r(EXIT.notFound, "not_enabled", NOT_ENABLED_MESSAGE);
+  if (e instanceof AlreadyEnabledError) {
+    return r(EXIT.targetExists, "already_enabled", "password protection is already on for this account; use `chatvault password change` to change the password");
+  }
+  if (e instanceof UnauthorizedError) return r(EXIT.unauthorized, "unauthorized", `the key vault refused the account token: ${e.message}`);
+  if (e instanceof RateLimitedError) {
+    return r(EXIT.vaultUnreachable, "rate_limited", `the key vault is busy${e.retryAfter ? ` — try again in ${describeWait(e.retryAfter, now)}` : "; try again later"}`);
+  }
+  if (e instanceof VaultUnavailableError) return r(EXIT.vaultUnreachable, "vault_unreachable", `cannot reach the key vault: ${e.message}`);
+  if (e instanceof HeadConflictError) {
+    return r(EXIT.integrity, "head_conflict", `the vault records a newer backup than this storage offers (rolled back, or another device backed up): ${e.message}`);
+  }
+  if (e instanceof RecordCorruptedError) return r(EXIT.integrity, "record_corrupted", e.message);
+  if (e instanceof VaultError) return r(EXIT.other, e.code, `key vault: ${e.message}`);
+  // Backup format and engine.
+  if (e instanceof WrongKeyError) return r(EXIT.wrongSecret, "wrong_key", e.message);
+  if (e instanceof KeyFormatError) {
+    // The library quotes the bad character; it may be part of a secret, so give only its position.
+    return r(EXIT.usage, "key_format", `not a 64-digit key: ${e.position !== undefined ? `the character at position ${e.position} is not a hex digit` : e.message}`);
+  }
+  if (e instanceof IntegrityError) {
+    return r(EXIT.integrity, "integrity", `integrity check failed (${e.reason}): ${e.message}; nothing was written`);
+  }
+  if (e instanceof RestoreTargetExistsError) return r(EXIT.targetExists, "target_exists", `${e.path} already exists; pass --overwrite to replace it`);
+  if (e instanceof RepositoryExistsError) return r(EXIT.targetExists, "repository_exists", e.message);
+  if (e instanceof RepositoryNotFoundError || e instanceof SnapshotNotFoundError) return r(EXIT.notFound, e.code, e.message);
+  if (e instanceof SourceError) return r(EXIT.usage, "source", e.message);
+  if (e instanceof CancelledError) return r(EXIT.cancelled, "cancelled", "cancelled — the previous backup is untouched");
+  const err = e as { name?: unknown; code?: unknown; message?: unknown; retryable?: unknown } | null;
+  // Storage errors are duck-typed: @chatvault/storage keeps its own base class.
+  if (err?.code === "storage_unavailable" || err?.code === "storage_missing") {
+    return r(EXIT.storageUnreachable, "storage_unreachable", `cannot reach the backup storage: ${String(err.message)}`);
+  }
+  if (err?.name === "ExitPromptError" || err?.name === "AbortPromptError") return r(EXIT.cancelled, "cancelled", "cancelled");
+  if (e instanceof ChatvaultError) return r(EXIT.other, e.code, e.message);
+  // AWS SDK errors that @chatvault/storage passes through (misconfiguration, not transient).
+  if (/^(CredentialsProviderError|AccessDenied|NoSuchBucket|InvalidAccessKeyId|SignatureDoesNotMatch)$/.test(String(err?.name))) {
+    return r(EXIT.storageUnreachable, "storage_unreachable", `the backup storage refused access: ${String(err?.name)}`);
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return r(EXIT.other, typeof err?.code === "string" ? err.code : "error", message.split("\n")[0] ?? "error");
+}

@@ -1,0 +1,88 @@
+/**
+ * From flags to an open repository: where it is (--repo / $CHATVAULT_REPO, a folder or
+ * s3://bucket/prefix), and how to get its root key — the 64-digit key in key mode, or the
+ * password unlocked by the vault in password mode — plus the matching freshness record
+ * (a local HMAC'd file in key mode, the vault's head in password mode; spec §8.6).
+ */
+import { resolve } from "node:path";
+import { WrongKeyError } from "@chatvault/format";
+import { type HeadStore, Repository } from "@chatvault/sdk";
+import { localHeadStore, openStorage } from "@chatvault/sdk/node";
+import type { Storage } from "@chatvault/storage";
+import { CliError, UsageError } from "./cli-error.ts";
+import { EXIT } from "./exit-codes.ts";
+import { headRecordPath, remember } from "./local-config.ts";
+import type { Output } from "./output.ts";
+import { obtainKey, obtainPassword } from "./secrets.ts";
+import { type VaultConnection, type VaultFlags, connectVault, vaultHeadStore } from "./vault.ts";
+
+export interface RepoFlags {
+  repo?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+}
+
+export interface SecretFlags extends VaultFlags {
+  keyFile?: string;
+  passwordFile?: string;
+}
+
+export function repoLocation(flags: RepoFlags): string {
+  const loc = flags.repo ?? (process.env.CHATVAULT_REPO || undefined);
+  if (!loc) throw new UsageError("no backup location: pass --repo <folder|s3://bucket/prefix> or set CHATVAULT_REPO");
+  return loc;
+}
+
+export function storageFor(flags: RepoFlags): { storage: Storage; location: string } {
+  const location = repoLocation(flags);
+  const endpoint = flags.s3Endpoint ?? (process.env.CHATVAULT_S3_ENDPOINT || undefined);
+  const storage = openStorage(location, {
+    ...(endpoint ? { s3Endpoint: endpoint } : {}),
+    ...(flags.s3Region ? { s3Region: flags.s3Region } : {}),
+  });
+  return { storage, location: location.startsWith("s3://") ? location : resolve(location) };
+}
+
+export interface Unlocked {
+  repo: Repository;
+  heads: HeadStore;
+  mode: "key" | "password";
+  location: string;
+  vault?: VaultConnection;
+}
+
+/**
+ * Open the repository with its key. The protection mode comes from the repository config
+ * (readable without a key); an explicit --key-file opens a password-mode backup directly
+ * (the 64-digit key is the root key either way).
+ */
+export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Output): Promise<Unlocked> {
+  const { storage, location } = storageFor(flags);
+  const parsed = await Repository.readConfig(storage);
+  const { config } = parsed;
+  const warn = (l: string) => out.note(l);
+  if (config.protection === "key" || flags.keyFile) {
+    const root = await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn });
+    const repo = await Repository.open(storage, root, parsed);
+    return { repo, heads: localHeadStore(headRecordPath(repo.repoId), repo.keys, repo.repoId), mode: "key", location };
+  }
+  const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });
+  const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
+  const root = await vault.client.unlock(password);
+  let repo: Repository;
+  try {
+    repo = await Repository.open(storage, root, parsed);
+  } catch (e) {
+    if (!(e instanceof WrongKeyError)) throw e;
+    throw new CliError(EXIT.wrongSecret, "wrong_key", "the key the vault holds for this account does not open this backup (is the account token for the right account?)");
+  }
+  await rememberVault(repo.repoId, vault);
+  return { repo, heads: vaultHeadStore(vault.client, vault.url), mode: "password", location, vault };
+}
+
+/** Remember the vault URL and token *path* (never the token) for later commands on this machine. */
+export async function rememberVault(repoId: string, vault: VaultConnection): Promise<void> {
+  const file = vault.tokenFile;
+  const stable = !/^\/(dev|proc)\//.test(resolve(file)); // a descriptor is gone next time
+  await remember(repoId, { vaultUrl: vault.url, ...(stable ? { tokenFile: resolve(file) } : {}) });
+}
