@@ -169,6 +169,7 @@ export class PostgresRepository implements VaultRepository {
       }
     }
     if (ch.deleteAttempts) await c.query("DELETE FROM vault_attempts WHERE account_id = $1", [accountId]);
+    if (ch.deleteHead) await c.query("DELETE FROM vault_heads WHERE account_id = $1", [accountId]);
     if (ch.pruneAttemptsBefore !== undefined) {
       await c.query("DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < $2 AND outcome <> 'pending'", [accountId, ch.pruneAttemptsBefore]);
     }

@@ -106,7 +106,7 @@ export function createRecord(
       accountId: a.accountId, state: "active", version: a.version, sealedRecord: a.sealedRecord, keyStretching: a.keyStretching,
       ...FRESH_COUNTERS, createdAt: a.now, updatedAt: a.now, destroyedAt: null,
     };
-    return { result: { kind: "created", version: a.version }, record: { put: row }, deleteAttempts: true };
+    return { result: { kind: "created", version: a.version }, record: { put: row }, deleteAttempts: true, deleteHead: true };
   });
 }
 

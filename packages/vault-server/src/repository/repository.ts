@@ -76,6 +76,11 @@ export interface RecordChange<T> {
   setAttemptOutcome?: { loginId: string; outcome: StoredOutcome };
   /** Delete every attempt row of the account (record deleted or destroyed). */
   deleteAttempts?: boolean;
+  /**
+   * Forget the account's backup head: a new record holds a new root key, so it guards a
+   * new backup whose sequence starts over (spec §7). Password changes keep the head.
+   */
+  deleteHead?: boolean;
   /** Delete the account's finished attempts that started before this time. */
   pruneAttemptsBefore?: number;
 }

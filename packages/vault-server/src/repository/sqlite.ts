@@ -203,6 +203,7 @@ export class SqliteRepository implements VaultRepository {
       );
     }
     if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
+    if (c.deleteHead) q("DELETE FROM vault_heads WHERE account_id = ?").run(accountId);
     if (c.pruneAttemptsBefore !== undefined) {
       q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
     }
