@@ -1,4 +1,4 @@
-import { fromBase64Url, fromHex, toHex } from "@chatvault/format";
+import { IntegrityError, type KeySchedule, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "@chatvault/format";
 
 /**
  * Freshness (spec §8.6): the client remembers the newest snapshot it wrote (sequence +
@@ -69,4 +69,49 @@ export function vaultHeadStore(vault: VaultHeadApi, describe = "vault"): HeadSto
       await vault.advanceHead({ sequence: h.sequence, digest: fromHex(h.digest) });
     },
   };
+}
+
+/** Where a key-mode head record is kept: a file on Node, IndexedDB in a browser. */
+export interface HeadRecordIO {
+  read(): Promise<string | undefined>;
+  write(text: string): Promise<void>;
+}
+
+/**
+ * Key mode (spec §8.6): the head as a small JSON record `{sequence, digest, mac}` with an
+ * HMAC under the root key's head-authentication subkey, so neither the storage provider
+ * nor anyone without the key can forge or roll it back.
+ */
+export function authenticatedHeadStore(keys: KeySchedule, repoId: string, io: HeadRecordIO, describe: string): HeadStore {
+  const mac = (h: Head) => keys.backend.hmacSha256(keys.headAuthentication.unsafeBytes(), utf8(`chatvault/v1/head\n${repoId}\n${h.sequence}\n${h.digest}`));
+  const bad = (message: string) => new IntegrityError("bad_structure", message, describe);
+  const store: HeadStore = {
+    describe,
+    async get() {
+      const raw = await io.read();
+      if (raw === undefined) return undefined;
+      let j: { sequence?: unknown; digest?: unknown; mac?: unknown };
+      try {
+        j = JSON.parse(raw) as typeof j;
+      } catch {
+        throw bad("head record is not valid JSON");
+      }
+      if (typeof j.sequence !== "number" || typeof j.digest !== "string" || typeof j.mac !== "string") throw bad("head record is malformed");
+      const h = { sequence: j.sequence, digest: j.digest };
+      let given: Uint8Array;
+      try {
+        given = fromBase64Url(j.mac);
+      } catch {
+        throw bad("head record is malformed");
+      }
+      if (!equalBytes(await mac(h), given)) throw new IntegrityError("auth_failed", "head record was modified or belongs to another key", describe);
+      return h;
+    },
+    async advance(h) {
+      const cur = await store.get();
+      if (cur && h.sequence < cur.sequence) throw new IntegrityError("rollback", `head cannot go back from #${cur.sequence} to #${h.sequence}`);
+      await io.write(JSON.stringify({ sequence: h.sequence, digest: h.digest, mac: toBase64Url(await mac(h)) }) + "\n");
+    },
+  };
+  return store;
 }
