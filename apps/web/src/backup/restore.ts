@@ -1,0 +1,53 @@
+/**
+ * Restore on a new phone: unlock the root key (the password through the vault — each try
+ * spends one of the vault's attempts — or the 64-digit key typed in), open the backup
+ * (a wrong key fails before anything is downloaded), download and authenticate everything,
+ * and only then replace the phone's chats.
+ */
+import { type RootKey, parseKey } from "@chatvault/format";
+import { fflateCompressor, restoreToBytes } from "@chatvault/sdk";
+import { ChatDb } from "../chats/chat-db.ts";
+import { mediaReplaceAll } from "../platform/idb.ts";
+import { progressActivity, setActivity } from "./activity.ts";
+import type { Connections } from "./connections.ts";
+import { UserFacingError, describeError } from "./errors.ts";
+import { type FoundBackup, openBackup } from "./repository.ts";
+import { saveRootKey, saveSettings } from "./settings.ts";
+
+/** The root key from the password (vault errors propagate: wrong password, locked, destroyed). */
+export function unlockWithPassword(conn: Connections, password: string): Promise<RootKey> {
+  return conn.vault.unlock(password);
+}
+
+/** The root key from the typed 64-digit key (KeyFormatError says what is wrong with the text). */
+export function unlockWithKey(text: string): RootKey {
+  return parseKey(text);
+}
+
+export async function restoreBackup(conn: Connections, found: FoundBackup, rootKey: RootKey): Promise<ChatDb> {
+  // Opening checks the key first: WrongKeyError before any download, no activity shown.
+  const { repo, heads } = await openBackup(conn, rootKey, found);
+  setActivity({ kind: "running", operation: "restore", phase: "Preparing…", fraction: 0 });
+  try {
+    const r = await restoreToBytes({ repo, heads, compressor: fflateCompressor, onProgress: (e) => setActivity(progressActivity("restore", e)) });
+    if (!r.database) throw new UserFacingError("This backup holds no chats.");
+    const chats = await ChatDb.replace(r.database.bytes);
+    await mediaReplaceAll(r.media);
+    // Key mode: this phone's freshness record starts at what it just restored (spec §8.6).
+    if (repo.config.protection === "key") {
+      const cur = await heads.get();
+      if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
+    }
+    await saveRootKey(rootKey);
+    const sizeBytes = r.database.bytes.length + r.media.reduce((n, m) => n + m.bytes.length, 0);
+    await saveSettings({
+      enabled: true, protection: repo.config.protection, repoId: repo.repoId,
+      lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
+    });
+    setActivity({ kind: "idle" });
+    return chats;
+  } catch (e) {
+    setActivity({ kind: "failed", operation: "restore", message: describeError(e) });
+    throw e;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * End-to-end encrypted backup. Off: the explanation and "Continue" (the article's first
+ * step). On: how the backup is protected, "Change password" and "Turn off".
+ */
+import { h } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { describeError } from "../backup/errors.ts";
+import { findBackup } from "../backup/repository.ts";
+import { useApp } from "../ui/app-context.ts";
+import { Button, Notice, Row, Screen, Spinner } from "../ui/components.ts";
+import { formatMoment } from "../ui/format.ts";
+import { Icon } from "../ui/icons.ts";
+import { E2EE, navigate } from "../ui/router.ts";
+import { enableFlow } from "./enable-flow.ts";
+
+const BACK = "/settings/chats/backup";
+
+export function E2eeScreen() {
+  const { settings } = useApp();
+  return settings.enabled ? h(E2eeOnScreen, null) : h(E2eeIntroScreen, null);
+}
+
+function E2eeIntroScreen() {
+  const { conn } = useApp();
+  const [existing, setExisting] = useState<string | null | undefined>(undefined);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    findBackup(conn.storage).then((f) => setExisting(f ? f.config.created : null), (e: unknown) => setError(describeError(e)));
+  }, [conn]);
+  return h(Screen, { title: "End-to-end encrypted backup", back: BACK },
+    h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
+    h("p", { class: "lead" }, "Protect your backup with end-to-end encryption. No one — not chatvault, not this server, not the backup storage — will be able to read your backup or get the key to unlock it."),
+    h("ul", { class: "points" },
+      h("li", null, "You choose a password, or use a 64-digit encryption key instead."),
+      h("li", null, "With a password, the key is kept in a key vault that never learns your password and allows 5 attempts before you must wait."),
+      h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you.")),
+    existing === undefined && !error ? h(Spinner, { label: "Checking for an existing backup…" }) : null,
+    existing ? h(Notice, { kind: "warning" }, `A backup from ${formatMoment(Date.parse(existing))} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`) : null,
+    error ? h(Notice, { kind: "error" }, error) : null,
+    h(Button, {
+      disabled: existing === undefined && !error,
+      onClick: () => {
+        enableFlow.replaceExisting = !!existing;
+        navigate(`${E2EE}/password`);
+      },
+    }, "Continue"));
+}
+
+function E2eeOnScreen() {
+  const { settings } = useApp();
+  const password = settings.protection === "password";
+  return h(Screen, { title: "End-to-end encrypted backup", back: BACK },
+    h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
+    h(Notice, { kind: "success" }, `End-to-end encrypted backup is on. Your backup is protected by ${password ? "a password" : "a 64-digit encryption key"}.`),
+    h("nav", { class: "rows", "aria-label": "Encrypted backup settings" },
+      password ? h(Row, { href: `${E2EE}/change-password`, label: "Change password", icon: "key" }) : null,
+      h(Row, { href: `${E2EE}/turn-off`, label: "Turn off", detail: "Deletes the key and the backup", icon: "power" })));
+}

@@ -1,0 +1,48 @@
+/**
+ * Turn off end-to-end encrypted backup: says what happens (the key leaves the vault, the
+ * backup is deleted, chats on this phone stay), and asks for the password — or, in key
+ * mode, the 64-digit key — before doing it.
+ */
+import { h } from "preact";
+import { useState } from "preact/hooks";
+import { describeError } from "../backup/errors.ts";
+import { turnOff } from "../backup/manage.ts";
+import { useApp } from "../ui/app-context.ts";
+import { Button, Field, HiddenUsername, Notice, Screen, Spinner } from "../ui/components.ts";
+import { E2EE, navigate } from "../ui/router.ts";
+
+export function TurnOffScreen() {
+  const app = useApp();
+  const password = app.settings.protection !== "key";
+  const [secret, setSecret] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!secret || busy) return;
+    setBusy(true);
+    setError("");
+    try {
+      await turnOff(app.conn, password ? { password: secret } : { keyText: secret });
+      await app.reloadSettings();
+      navigate("/settings/chats/backup", { replace: true });
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+  return h(Screen, { title: "Turn off encrypted backup", back: E2EE },
+    h("p", { class: "lead" }, "If you turn off end-to-end encrypted backup:"),
+    h("ul", { class: "points" },
+      password ? h("li", null, "Your encryption key is deleted from the key vault.") : null,
+      h("li", null, "Your existing backup is deleted from the backup storage: without its key nobody could ever restore it."),
+      h("li", null, "The chats on this phone stay. Nothing is backed up until you turn backup on again.")),
+    h("form", { onSubmit: submit, class: "stack" },
+      password ? h(HiddenUsername, { account: app.session.account }) : null,
+      h(Field, password
+        ? { id: "turn-off-secret", label: "Enter your password to turn off", type: "password", value: secret, onInput: setSecret, autoComplete: "current-password", disabled: busy }
+        : { id: "turn-off-secret", label: "Enter your 64-digit key to turn off", value: secret, onInput: setSecret, multiline: true, disabled: busy }),
+      error ? h(Notice, { kind: "error" }, error) : null,
+      busy ? h(Spinner, { label: "Turning off…" }) : null,
+      h(Button, { type: "submit", kind: "danger", disabled: !secret || busy }, "Turn off")));
+}
