@@ -4,7 +4,7 @@
  * random sample) is downloaded whole, its name checked against its SHA-256, its header
  * opened, and every chunk in it opened and checked against its keyed ID.
  */
-import { ChatvaultError, ObjectKind, fromHex, openObject, toHex } from "@chatvault/format";
+import { ObjectKind, fromHex, openObject, toHex } from "@chatvault/format";
 import { isRetryable } from "@chatvault/storage";
 import type { Compressor } from "./backup/compressor.ts";
 import { type ProgressListener, ProgressTracker } from "./progress.ts";
@@ -85,7 +85,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       }
     } catch (e) {
       // Unreachable storage is not a finding about the data: stop and say so.
-      if (isRetryable(e) || (e instanceof ChatvaultError && e.retryable)) throw e;
+      if (isRetryable(e)) throw e;
       note(name, e);
     }
     progress.advance(present.get(pack)!, 1);

@@ -1,19 +1,11 @@
 /**
- * Typed storage errors. Same shape as `ChatvaultError` in `@chatvault/format` (`code` is
- * stable, `retryable` says whether trying again can help, `name` is the class name), kept
- * local so this package depends on nothing of ours and runs in a browser.
+ * Typed storage errors: `ChatvaultError`s like every error of ours (`code` is stable,
+ * `retryable` says whether trying again can help, `name` is the class name).
  * Messages name the object but never carry credentials or object contents.
  */
-export class StorageError extends Error {
-  readonly code: string;
-  readonly retryable: boolean;
-  constructor(code: string, message: string, options?: { retryable?: boolean; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.retryable = options?.retryable ?? false;
-  }
-}
+import { ChatvaultError } from "@chatvault/format";
+
+export class StorageError extends ChatvaultError {}
 
 /**
  * `put` found the name taken; the existing object was left untouched. Retrying will not help.
