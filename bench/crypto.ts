@@ -1,0 +1,189 @@
+/**
+ * Ceilings, measured in the same run as everything else (issue #2 and #7): raw
+ * node:crypto AES-256-GCM and SHA-256, chatvault's sealing and chunker as ratios to raw
+ * AES-GCM, the disk's sequential write/read, and the bare OPAQUE server login step.
+ * All on one core; each figure is the best of a few interleaved rounds (the machine is
+ * shared, so the best round is the one least disturbed).
+ */
+import { spawnSync } from "node:child_process";
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
+import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { Chunker, KeySchedule, ObjectKind, generateRootKey, gearTable, openStream, sealObject, sealStream } from "@chatvault/format";
+import { nodeCryptoBackend } from "@chatvault/format/node";
+import type { Ceilings } from "./results.ts";
+import { MiB } from "./stats.ts";
+
+export interface CryptoOptions {
+  /** Seconds per measurement per round. */
+  seconds: number;
+  rounds: number;
+  /** Size of the disk test file. */
+  diskBytes: number;
+  /** bench/work: the disk test writes here. */
+  work: string;
+  /** Logins timed for the OPAQUE ceiling. */
+  opaqueLogins: number;
+  log: (line: string) => void;
+}
+
+/** Runs `step` (which processes `bytesPerStep` bytes) for about `seconds`; returns MiB/s. */
+async function throughput(seconds: number, bytesPerStep: number, step: () => unknown): Promise<number> {
+  for (let i = 0; i < 3; i++) await step(); // warm-up: JIT and OpenSSL contexts
+  let n = 0;
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  let t = t0;
+  while (t < until) {
+    await step();
+    n++;
+    if ((n & 3) === 0) t = performance.now();
+  }
+  t = performance.now();
+  return (n * bytesPerStep) / MiB / ((t - t0) / 1000);
+}
+
+export async function runCryptoBench(opts: CryptoOptions): Promise<Ceilings> {
+  const { log } = opts;
+  const buf = randomBytes(MiB);
+  const key = randomBytes(32);
+  const iv = randomBytes(12);
+  const keys = await KeySchedule.derive(generateRootKey(), nodeCryptoBackend);
+  const chunkKey = keys.chunkEncryption.unsafeBytes();
+  const metaKey = keys.metadataEncryption.unsafeBytes();
+  const chunkIdBytes = randomBytes(32);
+  const chunker = new Chunker(gearTable(keys));
+  const streamCtx = { kind: ObjectKind.stream, id: "bench" };
+  const sealedStream = await sealStream(nodeCryptoBackend, metaKey, streamCtx, buf);
+
+  const measures: Record<string, () => unknown> = {
+    aes: () => {
+      const c = createCipheriv("aes-256-gcm", key, iv);
+      c.update(buf);
+      c.final();
+      return c.getAuthTag();
+    },
+    // Raw AES-GCM on the same 64 KiB pieces sealObject gets: separates the cost of the
+    // chunk size (one cipher context per chunk) from the cost of chatvault's wrapper.
+    aes64k: () => {
+      for (let off = 0; off < MiB; off += 64 * 1024) {
+        const c = createCipheriv("aes-256-gcm", key, iv);
+        c.update(buf.subarray(off, off + 64 * 1024));
+        c.final();
+        c.getAuthTag();
+      }
+    },
+    sha: () => createHash("sha256").update(buf).digest(),
+    sealObject: async () => {
+      for (let off = 0; off < MiB; off += 64 * 1024) {
+        await sealObject(nodeCryptoBackend, chunkKey, { kind: ObjectKind.chunk, id: chunkIdBytes }, buf.subarray(off, off + 64 * 1024));
+      }
+    },
+    sealStream: () => sealStream(nodeCryptoBackend, metaKey, streamCtx, buf),
+    openStream: () => openStream(nodeCryptoBackend, metaKey, streamCtx, sealedStream),
+    chunker: () => chunker.push(buf),
+  };
+  const best: Record<string, number> = {};
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const [name, step] of Object.entries(measures)) {
+      const v = await throughput(opts.seconds, MiB, step);
+      best[name] = Math.max(best[name] ?? 0, v);
+    }
+  }
+  const aes = best.aes!;
+  log(`AES-256-GCM ${aes.toFixed(0)} MiB/s (64 KiB pieces: ${best.aes64k!.toFixed(0)}), SHA-256 ${best.sha!.toFixed(0)} MiB/s, sealObject ${best.sealObject!.toFixed(0)} MiB/s, STREAM seal ${best.sealStream!.toFixed(0)} / open ${best.openStream!.toFixed(0)} MiB/s, chunker ${best.chunker!.toFixed(0)} MiB/s`);
+
+  const disk = diskSequential(opts.work, opts.diskBytes, log);
+  const opaque = await opaqueCeiling(opts.opaqueLogins, log).catch((e: unknown) => {
+    log(`OPAQUE ceiling not measured: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  });
+  return {
+    aes_gcm_mib_s: aes,
+    aes_gcm_64k_mib_s: best.aes64k!,
+    sha256_mib_s: best.sha!,
+    seal_object_mib_s: best.sealObject!,
+    seal_object_ratio: best.sealObject! / aes,
+    seal_stream_mib_s: best.sealStream!,
+    seal_stream_ratio: best.sealStream! / aes,
+    open_stream_mib_s: best.openStream!,
+    open_stream_ratio: best.openStream! / aes,
+    chunker_mib_s: best.chunker!,
+    chunker_ratio: best.chunker! / aes,
+    disk_write_mib_s: disk.write,
+    disk_read_mib_s: disk.read,
+    opaque_logins_per_s_core: opaque,
+  };
+}
+
+/**
+ * Sequential write of incompressible data then fdatasync (what a backup's packs cost),
+ * and a sequential read with O_DIRECT (dd iflag=direct), so the page cache does not
+ * answer instead of the disk.
+ */
+function diskSequential(work: string, bytes: number, log: (l: string) => void): { write: number | null; read: number | null } {
+  const dir = join(work, "disk");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "seq.bin");
+  try {
+    const block = randomBytes(4 * MiB);
+    const fd = openSync(file, "w");
+    const t0 = performance.now();
+    for (let done = 0; done < bytes; done += block.length) {
+      block.writeUInt32LE(done >>> 0, 0); // no two blocks alike
+      writeSync(fd, block);
+    }
+    fdatasyncSync(fd);
+    const write = bytes / MiB / ((performance.now() - t0) / 1000);
+    closeSync(fd);
+    const t1 = performance.now();
+    const dd = spawnSync("dd", [`if=${file}`, "of=/dev/null", "bs=4M", "iflag=direct"], { encoding: "utf8" });
+    const read = dd.status === 0 ? bytes / MiB / ((performance.now() - t1) / 1000) : null;
+    log(`disk: sequential write ${write.toFixed(0)} MiB/s (fdatasync), read ${read == null ? "not measured" : `${read.toFixed(0)} MiB/s (O_DIRECT)`}`);
+    return { write, read };
+  } catch (e) {
+    log(`disk ceiling not measured: ${e instanceof Error ? e.message : String(e)}`);
+    return { write: null, read: null };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The vault's CPU ceiling: server startLogin + finishLogin of @serenity-kit/opaque for
+ * one login, on one core, client messages precomputed. The client's key stretching is
+ * set cheap here only to precompute the finish messages fast; the server's work does
+ * not depend on it.
+ */
+export async function opaqueCeiling(logins: number, log: (l: string) => void): Promise<number> {
+  const opaque = await import("@serenity-kit/opaque");
+  await opaque.ready;
+  const ks = { "argon2id-custom": { iterations: 1, memory: 1024, parallelism: 1 } } as const;
+  const serverSetup = opaque.server.createSetup();
+  const userIdentifier = "bench-user";
+  const password = "bench password";
+  const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
+  const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup, userIdentifier, registrationRequest });
+  const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState, registrationResponse, password, keyStretching: ks });
+
+  // Precompute: client starts, then (to get finish messages) one full server start + client finish each.
+  const n = Math.max(10, logins);
+  const starts = Array.from({ length: n }, () => opaque.client.startLogin({ password }));
+  const finishes = starts.map((c) => {
+    const s = opaque.server.startLogin({ serverSetup, userIdentifier, registrationRecord, startLoginRequest: c.startLoginRequest });
+    const f = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s.loginResponse, password, keyStretching: ks });
+    if (!f) throw new Error("OPAQUE self-test login failed");
+    return { state: s.serverLoginState, finish: f.finishLoginRequest };
+  });
+  // Timed: server startLogin for every request, then server finishLogin for every precomputed pair.
+  const t0 = performance.now();
+  for (const c of starts) opaque.server.startLogin({ serverSetup, userIdentifier, registrationRecord, startLoginRequest: c.startLoginRequest });
+  const tStart = performance.now() - t0;
+  const t1 = performance.now();
+  for (const f of finishes) opaque.server.finishLogin({ finishLoginRequest: f.finish, serverLoginState: f.state });
+  const tFinish = performance.now() - t1;
+  const perLoginMs = (tStart + tFinish) / n;
+  const rate = 1000 / perLoginMs;
+  log(`OPAQUE server: startLogin ${(tStart / n).toFixed(3)} ms + finishLogin ${(tFinish / n).toFixed(3)} ms = ${rate.toFixed(0)} logins/s/core`);
+  return rate;
+}

@@ -1,0 +1,200 @@
+/**
+ * The Backup Key Vault under load on loopback (issue #3 and #7): full unlocks per second
+ * and p50/p99 latency at fixed concurrencies, for SQLite (one node, a worker per core)
+ * and PostgreSQL (two nodes sharing one database), each as a ratio to the bare OPAQUE
+ * server ceiling of both cores measured in the same run; then p99 at half that load.
+ *
+ * The load generator runs in this process on the same two cores, with the vault's cheap
+ * test-only key stretching (Argon2id 8 KiB) so the client's Argon2id does not swamp the
+ * machine; its CPU and the vault's are both reported.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { generateRootKey } from "@chatvault/format";
+import { useNodeCrypto } from "@chatvault/format/node";
+import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
+import { createKeepAliveFetch, mintDevToken } from "@chatvault/vault-server";
+import { opaqueCeiling } from "./crypto.ts";
+import type { VaultRow } from "./results.ts";
+import { type LoadResult, closedLoop, openLoop, summarize } from "./vault-load.ts";
+import { type VaultNode, freePort, startVaultNode, treeCpuSeconds } from "./vault-process.ts";
+
+export interface VaultBenchOptions {
+  sizeName: string;
+  /** One-core OPAQUE server ceiling from the crypto part, or null to measure it here. */
+  ceilingPerCore: number | null;
+  log: (line: string) => void;
+  notes: string[];
+  work?: string;
+}
+
+const PG_ADMIN_URL = process.env.CHATVAULT_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const PASSWORD = "correct horse battery staple (bench)";
+const CORES = 2;
+
+interface Plan {
+  concurrencies: number[];
+  seconds: number;
+  maxUnlocks: number;
+}
+
+const PLANS: Record<string, Plan> = {
+  tiny: { concurrencies: [4], seconds: 1, maxUnlocks: 300 },
+  small: { concurrencies: [1, 8, 32], seconds: 3, maxUnlocks: 6000 },
+  full: { concurrencies: [1, 8, 32, 64], seconds: 6, maxUnlocks: 20000 },
+};
+
+async function postgresReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+interface Backend {
+  name: "sqlite" | "postgres";
+  nodes: VaultNode[];
+  secret: string;
+  cleanup(): Promise<void>;
+}
+
+async function startBackend(name: "sqlite" | "postgres", work: string): Promise<Backend> {
+  const dir = join(work, `vault-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  const env = { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret };
+  const common = ["--data-dir", dir, "--host", "127.0.0.1", "--rate-ip", "0", "--rate-account", "0", "--allow-weak-ksf", "--log-level", "info"];
+  const nodes: VaultNode[] = [];
+  let dbName: string | null = null;
+  const cleanup = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (dbName) await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    if (name === "sqlite") {
+      // One node using both cores: a cluster of two workers on one port, one SQLite file.
+      nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", String(CORES)], env));
+    } else {
+      dbName = `chatvault_bench_${randomBytes(6).toString("hex")}`;
+      await adminQuery(`CREATE DATABASE ${dbName}`);
+      const u = new URL(PG_ADMIN_URL);
+      u.pathname = `/${dbName}`;
+      // Two stateless nodes on one database (and one key-encryption key file); the first prepares the schema.
+      for (let i = 0; i < 2; i++) {
+        nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", "1", "--database-url", u.toString(), "--key-file", join(dir, "vault-kek.key")], env));
+      }
+    }
+    return { name, nodes, secret, cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]> {
+  const { log } = opts;
+  useNodeCrypto();
+  const plan = PLANS[opts.sizeName] ?? PLANS.full!;
+  const ceiling = opts.ceilingPerCore ?? (await opaqueCeiling(300, log));
+  const twoCore = ceiling * CORES;
+  const work = opts.work ?? join(new URL(".", import.meta.url).pathname, "work");
+  const rows: VaultRow[] = [];
+  const accounts = Math.max(...plan.concurrencies) + 8;
+
+  for (const name of ["sqlite", "postgres"] as const) {
+    const nodesCount = name === "sqlite" ? 1 : 2;
+    const notMeasured = (reason: string) => {
+      rows.push({
+        backend: name, nodes: nodesCount, concurrency: 0, measured: false, reason, unlocks: 0, errors: 0, seconds: 0,
+        unlocks_per_s: null, p50_ms: null, p99_ms: null, ceiling_ratio: null, load: "peak",
+      });
+      opts.notes.push(`key vault (${name}): not measured — ${reason}`);
+    };
+    if (name === "postgres" && !(await postgresReachable())) {
+      notMeasured(`PostgreSQL not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@/]*@/, "//")}`);
+      continue;
+    }
+    let backend: Backend;
+    try {
+      backend = await startBackend(name, work);
+    } catch (e) {
+      notMeasured(`vault did not start: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
+    try {
+      log(`vault (${name}): ${backend.nodes.length} node(s) at ${backend.nodes.map((n) => n.url).join(", ")}; registering ${accounts} accounts`);
+      // Account a talks to node a mod n: the load is spread over the nodes.
+      const clients: VaultClient[] = [];
+      for (let a = 0; a < accounts; a++) {
+        const token = await mintDevToken({ secret: backend.secret, account: `bench-${a}`, ttl: 3600 });
+        const node = a % backend.nodes.length;
+        clients.push(new VaultClient({
+          baseUrl: backend.nodes[node]!.url, token: () => token, fetch: fetches[node]!,
+          keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true,
+        }));
+      }
+      for (const c of clients) await c.enable(PASSWORD, generateRootKey());
+      const unlock = (a: number) => clients[a]!.unlock(PASSWORD);
+      const pids = backend.nodes.map((n) => n.proc.pid!);
+      await closedLoop(unlock, accounts, Math.min(8, accounts), Math.min(1, plan.seconds), 2000); // warm-up (JIT, connections)
+
+      const measure = async (load: VaultRow["load"], concurrency: number, run: () => Promise<LoadResult>, offered?: number) => {
+        const cpu0 = treeCpuSeconds(pids);
+        const r = await run();
+        const vaultCpu = (treeCpuSeconds(pids) - cpu0) / r.seconds;
+        const s = summarize(r);
+        const row: VaultRow = {
+          backend: name, nodes: backend.nodes.length, concurrency, measured: r.unlocks > 0, unlocks: r.unlocks, errors: r.errors,
+          seconds: r.seconds, ...s, ceiling_ratio: s.unlocks_per_s == null ? null : s.unlocks_per_s / twoCore, load,
+          ...(offered != null ? { offered_per_s: offered } : {}),
+          loadgen_cpu_cores: r.loadgenCpuCores, vault_cpu_cores: vaultCpu,
+          cpu_efficiency: s.unlocks_per_s == null || vaultCpu <= 0 ? null : s.unlocks_per_s / vaultCpu / ceiling,
+          ...(r.unlocks === 0 ? { reason: `every unlock failed: ${r.firstError ?? "?"}` } : {}),
+        };
+        if (r.errors > 0) opts.notes.push(`key vault (${name}, ${load}, concurrency ${concurrency}): ${r.errors} unlocks failed, first: ${r.firstError}`);
+        rows.push(row);
+        log(`vault (${name}) ${load.padEnd(9)} c=${String(concurrency).padEnd(3)} ${s.unlocks_per_s?.toFixed(0) ?? "—"} unlocks/s (${r.unlocks} in ${r.seconds.toFixed(1)} s, ${r.errors} errors), p50 ${s.p50_ms?.toFixed(1) ?? "—"} ms, p99 ${s.p99_ms?.toFixed(1) ?? "—"} ms; vault CPU ${vaultCpu.toFixed(2)} cores, load generator ${r.loadgenCpuCores.toFixed(2)} cores`);
+        return row;
+      };
+
+      let best = 0;
+      for (const c of plan.concurrencies) {
+        const row = await measure("peak", c, () => closedLoop(unlock, accounts, c, plan.seconds, plan.maxUnlocks));
+        best = Math.max(best, row.unlocks_per_s ?? 0);
+      }
+      const half = twoCore / 2;
+      const cap = (rate: number) => Math.min(plan.maxUnlocks, Math.ceil(rate * plan.seconds));
+      await measure("half", accounts, () => openLoop(unlock, accounts, half, plan.seconds, cap(half)), half);
+      if (best > 0 && best / 2 < half) {
+        await measure("half-peak", accounts, () => openLoop(unlock, accounts, best / 2, plan.seconds, cap(best / 2)), best / 2);
+      }
+    } catch (e) {
+      notMeasured(`load run failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      for (const f of fetches) f.close();
+      await backend.cleanup();
+    }
+  }
+  return rows;
+}
