@@ -119,3 +119,18 @@ test("worker threads and the single-threaded path write the same chunks", async 
   assert.ok(a.stats.chunksNew > 0);
   assert.equal(b.stats.chunksNew, 0, "every chunk the workers wrote is found again by the serial path");
 });
+
+test("restore across many small packs, one and several downloads at a time: byte-identical", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 3000, 3);
+  const { repo } = await newRepo(join(dir, "repo"), undefined, { packSize: 64 * 1024 });
+  const heads = memoryHeadStore();
+  await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  const copy = await snapshotDatabase(src.dbPath, dir);
+  for (const concurrency of [1, 4]) {
+    const out = join(dir, `out-${concurrency}`);
+    await restore({ repo, heads, to: out, concurrency });
+    assert.equal(fileHash(join(out, "msgstore.db")), fileHash(copy.path), `database, concurrency ${concurrency}`);
+    assert.deepEqual(treeHashes(join(out, "media")), treeHashes(src.mediaDir), `media, concurrency ${concurrency}`);
+  }
+});

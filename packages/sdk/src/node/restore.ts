@@ -77,12 +77,14 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
       let failed = false;
       const worker = async () => {
         try {
+          const out = new CoalescingWriter(handles);
           for (let next = packs.shift(); next && !failed; next = packs.shift()) {
             if (opts.signal?.aborted) throw new CancelledError();
             await readPackChunks(repo, opts.compressor ?? zlibCompressor, next[0], next[1], async (req, plain) => {
-              for (const t of req.targets) await handles.use(t.file, (fh) => fh.write(plain, 0, plain.length, t.offset));
+              for (const t of req.targets) await out.write(t.file, t.offset, plain);
               progress.advance(plain.length * req.targets.length);
             });
+            await out.flush();
           }
         } catch (e) {
           failed = true; // stop the other workers at their next pack
@@ -143,6 +145,56 @@ async function moveIntoPlace(staging: string, to: string, names: string[]): Prom
     await dir.sync();
   } finally {
     await dir.close();
+  }
+}
+
+/**
+ * Chunks of a pack mostly land back to back in one file (database pages in order, the
+ * pieces of a media file in order): gather such runs and write each with one `writev`
+ * instead of one write per 4 KiB page.
+ */
+class CoalescingWriter {
+  readonly #handles: HandleCache;
+  #file = -1;
+  #start = 0;
+  #end = 0;
+  #parts: Uint8Array[] = [];
+  static readonly MAX_RUN = 4 * 1024 * 1024;
+
+  constructor(handles: HandleCache) {
+    this.#handles = handles;
+  }
+
+  async write(file: number, offset: number, data: Uint8Array): Promise<void> {
+    if (file !== this.#file || offset !== this.#end || this.#end - this.#start >= CoalescingWriter.MAX_RUN) {
+      await this.flush();
+      this.#file = file;
+      this.#start = this.#end = offset;
+    }
+    this.#parts.push(data);
+    this.#end += data.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#parts.length === 0) return;
+    const parts = this.#parts;
+    const position = this.#start;
+    const total = this.#end - this.#start;
+    // The next run starts where this one ends (a later write may continue it).
+    this.#parts = [];
+    this.#start = this.#end;
+    await this.#handles.use(this.#file, async (fh) => {
+      let done = (await fh.writev(parts, position)).bytesWritten;
+      if (done < total) {
+        // writev may write less than asked: finish the rest.
+        const rest = Buffer.concat(parts).subarray(done);
+        for (let o = 0; o < rest.length; ) {
+          const n = (await fh.write(rest, o, rest.length - o, position + done + o)).bytesWritten;
+          if (n <= 0) throw new Error("restore: write made no progress");
+          o += n;
+        }
+      }
+    });
   }
 }
 

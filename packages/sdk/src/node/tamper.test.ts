@@ -8,12 +8,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { IntegrityError, ChatvaultError, type RootKey } from "@chatvault/format";
+import { IntegrityError, ChatvaultError, type RootKey, fromHex, toHex } from "@chatvault/format";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
-import { memoryHeadStore, Repository, verify, type Head } from "../index.ts";
+import { layout, memoryHeadStore, Repository, verify, type Head } from "../index.ts";
 import { backup, mutateDemoData, restore, zlibCompressor } from "./index.ts";
 import { demo, newRepo } from "../../test/support.ts";
+
+const { packName } = layout;
 
 function files(dir: string, sub: string): string[] {
   const out: string[] = [];
@@ -28,9 +30,15 @@ function files(dir: string, sub: string): string[] {
   return out.sort();
 }
 
+/** Packs and chunks the newest snapshot really needs: tampering elsewhere would go unnoticed, rightly. */
+interface Needed {
+  packs: string[]; // paths relative to the repository folder
+  chunk: { pack: string; offset: number; length: number };
+}
+
 interface Case {
   name: string;
-  tamper: (repoDir: string) => void;
+  tamper: (repoDir: string, needed: Needed) => void;
   expect: (e: unknown) => boolean;
 }
 
@@ -39,20 +47,21 @@ const reason = (...r: string[]) => (e: unknown) => e instanceof IntegrityError &
 const cases: Case[] = [
   {
     name: "flip a byte in a pack",
-    tamper: (d) => {
-      const p = files(d, "packs")[0]!;
+    tamper: (d, n) => {
+      const p = join(d, n.chunk.pack);
       const b = readFileSync(p);
-      b[100] = b[100]! ^ 1;
+      const at = n.chunk.offset + (n.chunk.length >> 1);
+      b[at] = b[at]! ^ 1;
       writeFileSync(p, b);
     },
     expect: reason("auth_failed"),
   },
-  { name: "truncate a pack", tamper: (d) => { const p = files(d, "packs")[0]!; truncateSync(p, Math.floor(readFileSync(p).length / 2)); }, expect: reason("truncated", "auth_failed") },
-  { name: "delete a pack", tamper: (d) => rmSync(files(d, "packs")[0]!), expect: reason("missing_object") },
+  { name: "truncate a pack", tamper: (d, n) => truncateSync(join(d, n.chunk.pack), n.chunk.offset + 1), expect: reason("truncated", "auth_failed") },
+  { name: "delete a pack", tamper: (d, n) => rmSync(join(d, n.chunk.pack)), expect: reason("missing_object") },
   {
     name: "swap two packs",
-    tamper: (d) => {
-      const [a, b] = files(d, "packs");
+    tamper: (d, n) => {
+      const [a, b] = n.packs.map((p) => join(d, p));
       renameSync(a!, `${a}.tmp`);
       renameSync(b!, a!);
       renameSync(`${a}.tmp`, b!);
@@ -109,11 +118,13 @@ test("tamper matrix: restore refuses with a named error and writes nothing", asy
   await mutateDemoData({ dir: join(dir, "src"), messages: 100, mediaFiles: 1, seed: 9 });
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
   const head = (await heads.get())!;
+  const needed = await neededByLatest(repo);
+  assert.ok(needed.packs.length >= 2, "the fixture needs at least two packs");
   for (const c of cases) {
     await t.test(c.name, async () => {
       const copy = join(dir, `repo-${cases.indexOf(c)}`);
       cpSync(join(dir, "repo"), copy, { recursive: true });
-      c.tamper(copy);
+      c.tamper(copy, needed);
       const out = join(dir, `out-${cases.indexOf(c)}`);
       const err = await attemptRestore(copy, root, head, out);
       assert.ok(err instanceof ChatvaultError, `expected a typed error, got ${String(err)}`);
@@ -122,6 +133,16 @@ test("tamper matrix: restore refuses with a named error and writes nothing", asy
     });
   }
 });
+
+async function neededByLatest(repo: Repository): Promise<Needed> {
+  const index = await repo.loadIndex();
+  const refs = await repo.listSnapshots();
+  const m = await repo.readSnapshot(refs.at(-1)!);
+  const locs = [...(m.database?.pages ?? []), ...m.media.flatMap((f) => f.chunks)].map((id) => index.get(toHex(id))!);
+  const packs = [...new Set(locs.map((l) => l.pack))].sort().map((p) => packName(fromHex(p)));
+  const first = locs[0]!;
+  return { packs, chunk: { pack: packName(fromHex(first.pack)), offset: first.offset, length: first.length } };
+}
 
 async function attemptRestore(repoDir: string, root: RootKey, head: Head, out: string): Promise<unknown> {
   try {
