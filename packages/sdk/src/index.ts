@@ -7,7 +7,6 @@ export * from "./errors.ts";
 export { type ProgressEvent, type ProgressListener, ProgressTracker } from "./progress.ts";
 export { type Compressor, looksCompressible } from "./backup/compressor.ts";
 export { Packer } from "./backup/packer.ts";
-export { type ChunkBatcher, OrderedBatches, serialBatcher } from "./backup/batches.ts";
 export { type BackupResult, BackupSession } from "./backup/session.ts";
 export { type BytesBackupOptions, type BytesDatabase, type BytesMedia, backupBytes, sqlitePageSize } from "./backup/bytes-backup.ts";
 export { fflateCompressor } from "./backup/fflate-compressor.ts";

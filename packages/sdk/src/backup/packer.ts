@@ -1,7 +1,9 @@
 /**
  * Groups sealed chunks into packs and uploads them, a few at a time (spec §8.3, §8.7
  * write order: packs first). Memory stays bounded: at most `maxInFlight` packs are
- * held while uploading, plus the one being filled.
+ * held while uploading, plus the one being filled. `add` may be called by several
+ * producers at once: the open pack is swapped out synchronously before any await, so a
+ * chunk always lands in exactly one pack and that pack's header.
  */
 import { type KeySchedule, concatBytes, toHex } from "@chatvault/format";
 import type { Storage } from "@chatvault/storage";
@@ -9,6 +11,9 @@ import type { IndexEntry } from "../repo/chunk-index.ts";
 import { packName } from "../repo/layout.ts";
 import { type PackEntry, sealPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
+
+/** SHA-256 of a pack; may move the bytes elsewhere and back (a worker thread), hence the returned data. */
+export type PackHasher = (data: Uint8Array) => Promise<{ hash: Uint8Array; data: Uint8Array }>;
 
 export class Packer {
   readonly #storage: Storage;
@@ -25,6 +30,7 @@ export class Packer {
   readonly written: IndexEntry[] = [];
   bytesUploaded = 0;
   packsUploaded = 0;
+  hasher: PackHasher;
 
   constructor(storage: Storage, keys: KeySchedule, repoId: string, targetSize: number, maxInFlight = 3) {
     this.#storage = storage;
@@ -32,6 +38,7 @@ export class Packer {
     this.#repoId = repoId;
     this.#target = targetSize;
     this.#maxInFlight = maxInFlight;
+    this.hasher = async (data) => ({ hash: await keys.backend.sha256(data), data });
   }
 
   /** True if a chunk with this ID was added in this backup (uploaded or not yet). */
@@ -44,26 +51,29 @@ export class Packer {
     this.#blobs.push(sealed);
     this.#size += sealed.length;
     this.#pendingIds.add(id);
-    if (this.#size >= this.#target) await this.#finishPack();
+    if (this.#size >= this.#target) await this.#finishPack(this.#takeOpenPack());
   }
 
   /** Finish the open pack and wait for every upload. Throws the first upload error. */
   async flush(): Promise<void> {
-    if (this.#entries.length > 0) await this.#finishPack();
+    if (this.#entries.length > 0) await this.#finishPack(this.#takeOpenPack());
     while (this.#inFlight.length > 0) await this.#inFlight.shift();
   }
 
-  async #finishPack(): Promise<void> {
-    const entries = this.#entries;
-    const header = await sealPackHeader(this.#keys, this.#repoId, entries);
-    const pack = concatBytes(...this.#blobs, header);
-    this.#blobs = [];
+  #takeOpenPack(): { entries: PackEntry[]; blobs: Uint8Array[] } {
+    const open = { entries: this.#entries, blobs: this.#blobs };
     this.#entries = [];
+    this.#blobs = [];
     this.#size = 0;
+    return open;
+  }
+
+  async #finishPack({ entries, blobs }: { entries: PackEntry[]; blobs: Uint8Array[] }): Promise<void> {
+    const header = await sealPackHeader(this.#keys, this.#repoId, entries);
     while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight.shift();
-    const packId = await this.#keys.backend.sha256(pack);
-    const hex = toHex(packId);
-    const upload = putOnce(this.#storage, packName(packId), pack).then(() => {
+    const { hash, data: pack } = await this.hasher(concatBytes(...blobs, header));
+    const hex = toHex(hash);
+    const upload = putOnce(this.#storage, packName(hash), pack).then(() => {
       for (const e of entries) this.written.push({ ...e, pack: hex });
       this.bytesUploaded += pack.length;
       this.packsUploaded += 1;

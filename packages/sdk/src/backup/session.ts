@@ -4,7 +4,7 @@
  * backup; then, once the sources are stored, commit in the one safe order:
  * packs → index → manifest → head.
  */
-import { ObjectKind, platformRandom, sealStream, toHex } from "@chatvault/format";
+import { ObjectKind, fromHex, platformRandom, sealStream, toHex } from "@chatvault/format";
 import { CancelledError } from "../errors.ts";
 import { type ProgressListener, ProgressTracker } from "../progress.ts";
 import { type ChunkIndex, type IndexEntry, encodeIndex } from "../repo/chunk-index.ts";
@@ -16,7 +16,8 @@ import { putOnce } from "../repo/put.ts";
 import { type Repository, type SnapshotRef, manifestContextId } from "../repo/repository.ts";
 import { ChunkStore } from "./chunk-store.ts";
 import type { Compressor } from "./compressor.ts";
-import { Packer } from "./packer.ts";
+import { ChunkIdSet } from "./id-set.ts";
+import { type PackHasher, Packer } from "./packer.ts";
 
 export interface BackupResult {
   snapshot: { sequence: number; digest: string; name: string };
@@ -38,6 +39,7 @@ export class BackupSession {
   readonly #recovered: IndexEntry[];
   readonly #signal: AbortSignal | undefined;
   readonly #previousMedia: Map<string, MediaEntry>;
+  readonly #index: ChunkIndex;
 
   private constructor(init: {
     repo: Repository; heads: HeadStore; parent: BackupSession["parent"]; head: Head | undefined; index: ChunkIndex;
@@ -50,6 +52,7 @@ export class BackupSession {
     this.progress = init.progress;
     this.#recovered = init.recovered;
     this.#signal = init.signal;
+    this.#index = init.index;
     this.#packer = new Packer(init.repo.storage, init.repo.keys, init.repo.repoId, init.repo.config.packSize);
     this.store = new ChunkStore(init.repo.keys, init.index, this.#packer, init.compressor);
     this.#previousMedia = new Map((init.parent?.manifest.media ?? []).map((m) => [m.path, m]));
@@ -65,6 +68,16 @@ export class BackupSession {
     const s = new BackupSession({ repo, heads, parent, head, index, recovered, compressor: opts.compressor, progress, signal: opts.signal });
     s.check();
     return s;
+  }
+
+  /** Every chunk ID the repository already holds, as a set worker threads can share. */
+  knownChunks(): ChunkIdSet {
+    return ChunkIdSet.build([...this.#index.entries()].map(([id]) => fromHex(id)));
+  }
+
+  /** Hash packs elsewhere (e.g. on a worker thread). */
+  usePackHasher(hasher: PackHasher): void {
+    this.#packer.hasher = hasher;
   }
 
   check(): void {

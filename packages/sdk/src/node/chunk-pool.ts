@@ -1,94 +1,129 @@
 /**
- * Uses both cores for the CPU-heavy part of a backup (issue 4 §8): chunk IDs (HMAC),
- * compression and sealing run on worker threads, in batches of chunks that share one
- * buffer (transferred, not copied). This thread keeps what must be ordered or shared:
- * dedup decisions (`ChunkStore.claim`), packing and uploads.
- *
- * Per batch: worker computes the IDs → this thread claims the new ones → the same worker
- * seals just those → this thread packs them. IDs come back in submission order.
+ * Runs chunk tasks on worker threads, one task per worker at a time, and hashes packs
+ * there too, so both cores work and this thread is left with what must be ordered or
+ * shared: dedup decisions, packing and uploads (issue 4 §8). `inlineRunner` does the same
+ * on this thread for small backups.
  */
 import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
-import { type RootKey, toHex } from "@chatvault/format";
-import type { ChunkBatcher } from "../backup/batches.ts";
-import type { ChunkStore } from "../backup/chunk-store.ts";
+import type { ChunkerParams, RootKey } from "@chatvault/format";
+import type { ChunkIdSet } from "../backup/id-set.ts";
+import { type ChunkTask, type TaskContext, type TaskPart, runChunkTask } from "./chunk-tasks.ts";
+import type { PostedPart } from "./workers/chunk-worker.ts";
 
-interface Pending {
-  resolve: (m: Record<string, unknown>) => void;
-  reject: (e: Error) => void;
+export interface TaskRunner {
+  /** Run `task`; `onPart` is awaited for each part before the task goes on. */
+  run(task: ChunkTask, onPart: (part: TaskPart) => Promise<void>): Promise<void>;
+  /** SHA-256 of `data` (a pack). Takes ownership of its memory until it resolves; resolves with the hash and the data. */
+  sha256(data: Uint8Array): Promise<{ hash: Uint8Array; data: Uint8Array }>;
+  close(): Promise<void>;
 }
+
+export function inlineRunner(ctx: TaskContext): TaskRunner {
+  return {
+    run: (task, onPart) => runChunkTask(ctx, task, onPart),
+    async sha256(data) {
+      return { hash: await ctx.keys.backend.sha256(data), data };
+    },
+    async close() {},
+  };
+}
+
+type Handler = (m: Record<string, unknown>) => void;
 
 class PoolWorker {
   readonly worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  #seq = 0;
-  busy = 0;
+  readonly #handlers = new Map<number, { onMessage: Handler; fail: (e: Error) => void }>();
+  busy = false;
 
-  constructor(root: RootKey) {
+  constructor(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet) {
     this.worker = new Worker(new URL("./workers/chunk-worker-bootstrap.mjs", import.meta.url), {
-      workerData: { root: root.unsafeBytes().slice().buffer },
+      workerData: { root: root.unsafeBytes().slice().buffer, chunker, known: known.buffer },
     });
-    this.worker.on("message", (m: Record<string, unknown>) => {
-      const p = this.#pending.get(m.seq as number);
-      if (!p) return;
-      this.#pending.delete(m.seq as number);
-      if (typeof m.error === "string") p.reject(new Error(`chunk worker: ${m.error}`));
-      else p.resolve(m);
-    });
+    this.worker.on("message", (m: Record<string, unknown>) => this.#handlers.get(m.seq as number)?.onMessage(m));
     this.worker.on("error", (e) => this.#failAll(e));
     this.worker.on("exit", (code) => this.#failAll(new Error(`chunk worker exited with code ${code}`)));
   }
 
   #failAll(e: Error): void {
-    for (const p of this.#pending.values()) p.reject(e);
-    this.#pending.clear();
+    for (const h of this.#handlers.values()) h.fail(e);
+    this.#handlers.clear();
   }
 
-  call(msg: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Record<string, unknown>> {
-    const seq = ++this.#seq;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject });
+  /** Post a request; `onMessage` sees every answer until it calls `finish`. */
+  request(seq: number, msg: Record<string, unknown>, transfer: ArrayBuffer[], onMessage: (m: Record<string, unknown>, finish: (e?: Error) => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const finish = (e?: Error) => {
+        this.#handlers.delete(seq);
+        if (e) reject(e);
+        else resolve();
+      };
+      this.#handlers.set(seq, {
+        onMessage: (m) => (typeof m.error === "string" ? finish(new Error(`chunk worker: ${m.error}`)) : onMessage(m, finish)),
+        fail: reject,
+      });
       this.worker.postMessage({ ...msg, seq }, transfer);
     });
   }
 }
 
-/** A batcher on `n` worker threads (default: one per core). */
-export function workerBatcher(store: ChunkStore, root: RootKey, n = Math.max(1, Math.min(availableParallelism(), 4))): ChunkBatcher {
-  const workers = Array.from({ length: n }, () => new PoolWorker(root));
+function unpack(p: PostedPart): TaskPart {
+  const ids = new Uint8Array(p.ids);
+  const sealed = new Uint8Array(p.sealed);
+  const out: TaskPart = { ids: [], sealed: [], bytesRead: p.bytesRead };
+  for (let o = 0; o < ids.length; o += 32) out.ids.push(ids.subarray(o, o + 32));
+  let o = 0;
+  p.index.forEach((index, k) => {
+    out.sealed.push({ index, data: sealed.subarray(o, o + p.lengths[k]!), rawLength: p.rawLengths[k]!, flags: p.flags[k]! });
+    o += p.lengths[k]!;
+  });
+  return out;
+}
+
+/** `n` worker threads; tasks wait for a free one. */
+export function workerRunner(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet, n: number): TaskRunner {
+  const workers = Array.from({ length: Math.max(1, n) }, () => new PoolWorker(root, chunker, known));
+  const waiting: ((w: PoolWorker) => void)[] = [];
+  let seq = 0;
+  const acquire = (): Promise<PoolWorker> => {
+    const free = workers.find((w) => !w.busy);
+    if (free) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (w: PoolWorker) => {
+    const next = waiting.shift();
+    if (next) next(w);
+    else w.busy = false;
+  };
+  // Hashing is short: any worker takes it, busy or not (messages queue in its port).
+  let rr = 0;
   return {
-    async submit(input, bounds, compressible) {
-      // An exclusively owned, transferable buffer holding exactly the batch.
-      let buf = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input.buffer as ArrayBuffer : input.slice().buffer;
-      const w = workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-      w.busy++;
+    async run(task, onPart) {
+      const w = await acquire();
+      const s = ++seq;
       try {
-        const r1 = await w.call({ op: "ids", buf, bounds }, [buf]);
-        buf = r1.buf as ArrayBuffer;
-        const idBytes = new Uint8Array(r1.ids as ArrayBuffer);
-        const ids = bounds.map((_, i) => idBytes.subarray(i * 32, i * 32 + 32));
-        const hex = ids.map(toHex);
-        const pick: number[] = [];
-        hex.forEach((h, i) => {
-          if (store.claim(h)) pick.push(i);
+        await w.request(s, { op: "task", task }, [], (m, finish) => {
+          if (m.done) return finish();
+          onPart(unpack(m.part as PostedPart)).then(
+            () => w.worker.postMessage({ op: "ack", seq: s }),
+            (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))),
+          );
         });
-        if (pick.length > 0) {
-          const r2 = await w.call({ op: "seal", buf, bounds, pick, ids: idBytes.slice().buffer, compressible }, [buf]);
-          const sealed = new Uint8Array(r2.sealed as ArrayBuffer);
-          const lengths = r2.lengths as number[];
-          const flags = r2.flags as number[];
-          let o = 0;
-          for (let k = 0; k < pick.length; k++) {
-            const i = pick[k]!;
-            const raw = bounds[i]! - (i === 0 ? 0 : bounds[i - 1]!);
-            await store.addSealed(hex[i]!, sealed.subarray(o, o + lengths[k]!), raw, flags[k]!);
-            o += lengths[k]!;
-          }
-        }
-        return ids;
       } finally {
-        w.busy--;
+        release(w);
       }
+    },
+    async sha256(data) {
+      const w = workers[rr++ % workers.length]!;
+      const buf = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : data.slice().buffer;
+      let result: { hash: Uint8Array; data: Uint8Array } | undefined;
+      await w.request(++seq, { op: "sha256", buf }, [buf], (m, finish) => {
+        result = { hash: new Uint8Array(m.hash as ArrayBuffer), data: new Uint8Array(m.buf as ArrayBuffer) };
+        finish();
+      });
+      return result!;
     },
     async close() {
       await Promise.all(workers.map((w) => w.worker.terminate()));

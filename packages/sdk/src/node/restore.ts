@@ -184,7 +184,7 @@ class CoalescingWriter {
     this.#parts = [];
     this.#start = this.#end;
     await this.#handles.use(this.#file, async (fh) => {
-      let done = (await fh.writev(parts, position)).bytesWritten;
+      const done = (await fh.writev(parts, position)).bytesWritten;
       if (done < total) {
         // writev may write less than asked: finish the rest.
         const rest = Buffer.concat(parts).subarray(done);

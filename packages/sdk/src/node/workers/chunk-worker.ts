@@ -1,53 +1,72 @@
 /**
- * Worker thread of the chunk pipeline: computes keyed chunk IDs and seals chunks with
- * exactly the functions the single-threaded path uses (`chunkId`, `sealObject`, the
- * zlib compressor), so both paths write the same format. Messages: see chunk-pool.ts.
+ * Worker thread of the backup: runs chunk tasks (chunk-tasks.ts) and hashes packs.
+ * A task's parts are posted one at a time; the next part waits for the main thread's
+ * acknowledgement, which bounds the memory a fast worker can fill.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { KeySchedule, ObjectKind, RootKey, chunkId, sealObject } from "@chatvault/format";
+import { createHash } from "node:crypto";
+import { KeySchedule, RootKey, gearTable } from "@chatvault/format";
 import { nodeCryptoBackend } from "@chatvault/format/node";
-import { CHUNK_COMPRESSED } from "../../repo/chunk-index.ts";
+import { ChunkIdSet } from "../../backup/id-set.ts";
+import { type ChunkTask, type TaskPart, runChunkTask } from "../chunk-tasks.ts";
 import { zlibCompressor } from "../zlib-compressor.ts";
 
 const port = parentPort!;
 const keys = await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend);
-const encKey = keys.chunkEncryption.unsafeBytes();
+const ctx = { keys, gear: gearTable(keys), chunker: workerData.chunker, known: new ChunkIdSet(workerData.known as ArrayBufferLike), compressor: zlibCompressor };
+const acks = new Map<number, () => void>();
 
-export interface IdsRequest { op: "ids"; seq: number; buf: ArrayBuffer; bounds: number[] }
-export interface SealRequest { op: "seal"; seq: number; buf: ArrayBuffer; bounds: number[]; pick: number[]; ids: ArrayBuffer; compressible: boolean }
+export type WorkerRequest =
+  | { op: "task"; seq: number; task: ChunkTask }
+  | { op: "ack"; seq: number }
+  | { op: "sha256"; seq: number; buf: ArrayBuffer };
 
-port.on("message", (m: IdsRequest | SealRequest) => {
+/** A part as posted: every buffer laid end to end so it can be transferred. */
+export interface PostedPart {
+  ids: ArrayBuffer;
+  sealed: ArrayBuffer;
+  index: number[];
+  lengths: number[];
+  rawLengths: number[];
+  flags: number[];
+  bytesRead: number;
+}
+
+function pack(p: TaskPart): PostedPart {
+  const ids = new Uint8Array(p.ids.length * 32);
+  p.ids.forEach((id, i) => ids.set(id, i * 32));
+  const sealed = new Uint8Array(p.sealed.reduce((n, s) => n + s.data.length, 0));
+  let o = 0;
+  for (const s of p.sealed) {
+    sealed.set(s.data, o);
+    o += s.data.length;
+  }
+  return {
+    ids: ids.buffer, sealed: sealed.buffer, index: p.sealed.map((s) => s.index), lengths: p.sealed.map((s) => s.data.length),
+    rawLengths: p.sealed.map((s) => s.rawLength), flags: p.sealed.map((s) => s.flags), bytesRead: p.bytesRead,
+  };
+}
+
+port.on("message", (m: WorkerRequest) => {
+  if (m.op === "ack") {
+    acks.get(m.seq)?.();
+    return;
+  }
   void handle(m).catch((e: unknown) => port.postMessage({ seq: m.seq, error: e instanceof Error ? e.message : String(e) }));
 });
 
-async function handle(m: IdsRequest | SealRequest): Promise<void> {
-  const buf = new Uint8Array(m.buf);
-  const chunk = (i: number) => buf.subarray(i === 0 ? 0 : m.bounds[i - 1]!, m.bounds[i]!);
-  if (m.op === "ids") {
-    const ids = new Uint8Array(m.bounds.length * 32);
-    for (let i = 0; i < m.bounds.length; i++) ids.set(await chunkId(keys, chunk(i)), i * 32);
-    port.postMessage({ seq: m.seq, buf: m.buf, ids: ids.buffer }, [m.buf, ids.buffer]);
+async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {
+  if (m.op === "sha256") {
+    const hash = new Uint8Array(createHash("sha256").update(new Uint8Array(m.buf)).digest());
+    port.postMessage({ seq: m.seq, hash: hash.buffer, buf: m.buf }, [m.buf, hash.buffer]);
     return;
   }
-  const ids = new Uint8Array(m.ids);
-  const sealed: Uint8Array[] = [];
-  const flags: number[] = [];
-  let total = 0;
-  for (const i of m.pick) {
-    const plain = chunk(i);
-    const packed = m.compressible ? zlibCompressor.compress(plain) : null;
-    const s = await sealObject(nodeCryptoBackend, encKey, { kind: ObjectKind.chunk, id: ids.subarray(i * 32, i * 32 + 32) }, packed ?? plain);
-    sealed.push(s);
-    flags.push(packed ? CHUNK_COMPRESSED : 0);
-    total += s.length;
-  }
-  const out = new Uint8Array(total);
-  const lengths: number[] = [];
-  let o = 0;
-  for (const s of sealed) {
-    out.set(s, o);
-    o += s.length;
-    lengths.push(s.length);
-  }
-  port.postMessage({ seq: m.seq, sealed: out.buffer, lengths, flags }, [out.buffer]);
+  await runChunkTask(ctx, m.task, async (part) => {
+    const posted = pack(part);
+    const acked = new Promise<void>((resolve) => acks.set(m.seq, resolve));
+    port.postMessage({ seq: m.seq, part: posted }, [posted.ids, posted.sealed]);
+    await acked;
+    acks.delete(m.seq);
+  });
+  port.postMessage({ seq: m.seq, done: true });
 }

@@ -1,0 +1,105 @@
+/**
+ * The CPU-heavy part of a backup as self-contained tasks, run on worker threads (or on
+ * this thread for small backups): read a region of the database copy or a whole media
+ * file, cut it into chunks (pages, or the keyed chunker), compute the keyed chunk IDs,
+ * and compress + seal the chunks the repository does not already hold. Results come in
+ * parts of bounded size; the caller acknowledges each part before the task goes on, so
+ * memory stays bounded however large the file.
+ * The calls are the same as the single-chunk path (`chunkId`, `sealObject`, the
+ * compressor), so both write the same format.
+ */
+import { open } from "node:fs/promises";
+import { Chunker, type ChunkerParams, type KeySchedule, ObjectKind, chunkId, sealObject } from "@chatvault/format";
+import type { ChunkIdSet } from "../backup/id-set.ts";
+import type { Compressor } from "../backup/compressor.ts";
+import { CHUNK_COMPRESSED } from "../repo/chunk-index.ts";
+
+export type ChunkTask =
+  | { kind: "pages"; path: string; offset: number; length: number; pageSize: number }
+  | { kind: "file"; path: string; compressible: boolean };
+
+export interface SealedChunk {
+  /** Position of the chunk among the part's `ids`. */
+  index: number;
+  data: Uint8Array;
+  rawLength: number;
+  flags: number;
+}
+
+export interface TaskPart {
+  /** IDs of every chunk of this part, in order (known or new). */
+  ids: Uint8Array[];
+  /** The chunks that were not in the known set, sealed. */
+  sealed: SealedChunk[];
+  bytesRead: number;
+}
+
+export interface TaskContext {
+  keys: KeySchedule;
+  gear: Uint32Array;
+  chunker: ChunkerParams;
+  known: ChunkIdSet;
+  compressor: Compressor;
+}
+
+const READ_BLOCK = 1024 * 1024;
+/** Emit a part once this many sealed bytes are waiting. */
+const PART_BYTES = 4 * 1024 * 1024;
+
+export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (part: TaskPart) => Promise<void>): Promise<void> {
+  let part: TaskPart = { ids: [], sealed: [], bytesRead: 0 };
+  let sealedBytes = 0;
+  const add = async (plain: Uint8Array, compressible: boolean) => {
+    const id = await chunkId(ctx.keys, plain);
+    const index = part.ids.push(id) - 1;
+    if (ctx.known.has(id)) return;
+    const packed = compressible ? ctx.compressor.compress(plain) : null;
+    const data = await sealObject(ctx.keys.backend, ctx.keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
+    part.sealed.push({ index, data, rawLength: plain.length, flags: packed ? CHUNK_COMPRESSED : 0 });
+    sealedBytes += data.length;
+  };
+  const flush = async (force: boolean) => {
+    if (!force && sealedBytes < PART_BYTES) return;
+    const done = part;
+    part = { ids: [], sealed: [], bytesRead: 0 };
+    sealedBytes = 0;
+    await emit(done);
+  };
+  const fh = await open(task.path, "r");
+  try {
+    if (task.kind === "pages") {
+      for (let pos = task.offset; pos < task.offset + task.length; ) {
+        const n = Math.min(READ_BLOCK, task.offset + task.length - pos);
+        const buf = await readExactly(fh, n, pos);
+        for (let o = 0; o < n; o += task.pageSize) await add(buf.subarray(o, o + task.pageSize), true);
+        part.bytesRead += n;
+        pos += n;
+        await flush(false);
+      }
+    } else {
+      const chunker = new Chunker(ctx.gear, ctx.chunker);
+      for (;;) {
+        const buf = new Uint8Array(READ_BLOCK);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        for (const c of chunker.push(buf.subarray(0, bytesRead))) await add(c, task.compressible);
+        part.bytesRead += bytesRead;
+        await flush(false);
+      }
+      for (const c of chunker.finish()) await add(c, task.compressible);
+    }
+  } finally {
+    await fh.close();
+  }
+  await flush(true);
+}
+
+async function readExactly(fh: Awaited<ReturnType<typeof open>>, n: number, position: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(n);
+  for (let got = 0; got < n; ) {
+    const { bytesRead } = await fh.read(buf, got, n - got, position + got);
+    if (bytesRead === 0) throw new Error("database copy shrank while being read");
+    got += bytesRead;
+  }
+  return buf;
+}
