@@ -65,7 +65,15 @@ export async function readPackChunks<T>(
       const req = sorted[i]!;
       const off = req.loc.offset - start;
       if (off + req.loc.length > range.length) throw new IntegrityError("truncated", "pack is shorter than its index says", name);
-      await sink(req, await openChunk(repo, compressor, req.id, req.loc, range.subarray(off, off + req.loc.length)));
+      let plain: Uint8Array;
+      try {
+        plain = await openChunk(repo, compressor, req.id, req.loc, range.subarray(off, off + req.loc.length));
+      } catch (e) {
+        // Say which pack held the bad bytes: that is the object to look at in storage.
+        if (e instanceof IntegrityError) throw new IntegrityError(e.reason, `${e.message.replace(/ \(object [0-9a-f]+\)$/, "")}: chunk ${req.id.slice(0, 16)}… in pack`, name);
+        throw e;
+      }
+      await sink(req, plain);
     }
   }
 }
