@@ -10,7 +10,6 @@
  */
 import { open } from "node:fs/promises";
 import { Chunker, type ChunkerParams, type KeySchedule, ObjectKind, chunkId, sealObject } from "@chatvault/format";
-import type { ChunkIdSet } from "../backup/id-set.ts";
 import type { Compressor } from "../backup/compressor.ts";
 import { CHUNK_COMPRESSED } from "../repo/chunk-index.ts";
 
@@ -38,7 +37,8 @@ export interface TaskContext {
   keys: KeySchedule;
   gear: Uint32Array;
   chunker: ChunkerParams;
-  known: ChunkIdSet;
+  /** Chunks not to seal: the repository has them (or, on this thread, this backup claimed them). */
+  known: { has(id: Uint8Array): boolean };
   compressor: Compressor;
 }
 
