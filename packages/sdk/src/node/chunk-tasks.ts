@@ -66,11 +66,15 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     await emit(done);
   };
   const fh = await open(task.path, "r");
+  // One read buffer per task, reused: every chunk cut from it is hashed and sealed (which
+  // copies) before the next read, and the chunker copies what it holds back. Fresh 1 MiB
+  // buffers per read would pile up outside the JS heap faster than GC frees them.
+  const block = new Uint8Array(READ_BLOCK);
   try {
     if (task.kind === "pages") {
       for (let pos = task.offset; pos < task.offset + task.length; ) {
         const n = Math.min(READ_BLOCK, task.offset + task.length - pos);
-        const buf = await readExactly(fh, n, pos);
+        const buf = await readExactly(fh, block.subarray(0, n), pos);
         for (let o = 0; o < n; o += task.pageSize) await add(buf.subarray(o, o + task.pageSize), true);
         part.bytesRead += n;
         pos += n;
@@ -79,10 +83,9 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     } else {
       const chunker = new Chunker(ctx.gear, ctx.chunker);
       for (;;) {
-        const buf = new Uint8Array(READ_BLOCK);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        const { bytesRead } = await fh.read(block, 0, block.length, null);
         if (bytesRead === 0) break;
-        for (const c of chunker.push(buf.subarray(0, bytesRead))) await add(c, task.compressible);
+        for (const c of chunker.push(block.subarray(0, bytesRead))) await add(c, task.compressible);
         part.bytesRead += bytesRead;
         await flush(false);
       }
@@ -94,8 +97,8 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   await flush(true);
 }
 
-async function readExactly(fh: Awaited<ReturnType<typeof open>>, n: number, position: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(n);
+async function readExactly(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array, position: number): Promise<Uint8Array> {
+  const n = buf.length;
   for (let got = 0; got < n; ) {
     const { bytesRead } = await fh.read(buf, got, n - got, position + got);
     if (bytesRead === 0) throw new Error("database copy shrank while being read");
