@@ -4,14 +4,14 @@
  * random sample) is downloaded whole, its name checked against its SHA-256, its header
  * opened, and every chunk in it opened and checked against its keyed ID.
  */
-import { ObjectKind, fromHex, openObject, toHex } from "@chatvault/format";
+import { fromHex, toHex } from "@chatvault/format";
 import { isRetryable } from "@chatvault/storage";
 import type { Compressor } from "./backup/compressor.ts";
 import { type ProgressListener, ProgressTracker } from "./progress.ts";
 import type { ChunkLocation } from "./repo/chunk-index.ts";
 import { openChunk } from "./repo/chunk-reader.ts";
 import { packName } from "./repo/layout.ts";
-import { decodePackHeader } from "./repo/pack.ts";
+import { packHeaderOf } from "./repo/pack.ts";
 import type { Repository } from "./repo/repository.ts";
 
 export interface VerifyOptions {
@@ -74,9 +74,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     try {
       const bytes = await repo.storage.get(name);
       if (toHex(await repo.keys.backend.sha256(bytes)) !== pack) throw new Error("pack content does not match its name");
-      const len = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0);
-      const header = await openObject(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.packHeader, id: repo.repoId }, bytes.subarray(bytes.length - 4 - len, bytes.length - 4));
-      const entries = decodePackHeader(header, name, bytes.length - 4 - len);
+      const entries = await packHeaderOf(repo.keys, repo.repoId, bytes, name);
       const inHeader = new Set(entries.map((e) => e.id));
       for (const [id, loc] of byPack.get(pack)!) {
         if (!inHeader.has(id)) throw new Error(`index lists chunk ${id} that the pack header does not`);

@@ -24,7 +24,6 @@ export class Packer {
   #blobs: Uint8Array[] = [];
   #entries: PackEntry[] = [];
   #size = 0;
-  readonly #pendingIds = new Set<string>();
   readonly #inFlight: Promise<void>[] = [];
   /** Entries of every pack this packer finished uploading. */
   readonly written: IndexEntry[] = [];
@@ -41,16 +40,10 @@ export class Packer {
     this.hasher = async (data) => ({ hash: await keys.backend.sha256(data), data });
   }
 
-  /** True if a chunk with this ID was added in this backup (uploaded or not yet). */
-  has(id: string): boolean {
-    return this.#pendingIds.has(id);
-  }
-
   async add(id: string, sealed: Uint8Array, rawLength: number, flags: number): Promise<void> {
     this.#entries.push({ id, offset: this.#size, length: sealed.length, rawLength, flags });
     this.#blobs.push(sealed);
     this.#size += sealed.length;
-    this.#pendingIds.add(id);
     if (this.#size >= this.#target) await this.#finishPack(this.#takeOpenPack());
   }
 

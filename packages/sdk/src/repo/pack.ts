@@ -54,15 +54,31 @@ export async function sealPackHeader(keys: KeySchedule, repoId: string, entries:
   return out;
 }
 
+/** Length of the sealed header, from the pack's 4-byte trailer; checked against the pack size. */
+function headerLength(trailer: Uint8Array, size: number, name: string): number {
+  if (size < 4 || trailer.length !== 4) throw new IntegrityError("too_short", "pack is shorter than its trailer", name);
+  const len = new DataView(trailer.buffer, trailer.byteOffset, 4).getUint32(0);
+  if (len > size - 4 || len > MAX_HEADER) throw new IntegrityError("bad_structure", "pack trailer gives an impossible header length", name);
+  return len;
+}
+
+/** Open a sealed header found at the end of a pack whose chunks take `bodyLength` bytes. */
+async function openHeader(keys: KeySchedule, repoId: string, sealed: Uint8Array, name: string, bodyLength: number): Promise<PackEntry[]> {
+  const header = await openObject(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.packHeader, id: repoId }, sealed);
+  return decodePackHeader(header, name, bodyLength);
+}
+
 /** Read and authenticate a pack's header with two ranged reads (trailer, then header). */
 export async function readPackHeader(storage: Storage, keys: KeySchedule, repoId: string, packId: string): Promise<IndexEntry[]> {
   const name = packName(fromHex(packId));
   const { size } = await storage.stat(name);
-  if (size < 4) throw new IntegrityError("too_short", "pack is shorter than its trailer", name);
-  const trailer = await storage.get(name, { offset: size - 4, length: 4 });
-  const len = new DataView(trailer.buffer, trailer.byteOffset, 4).getUint32(0);
-  if (len > size - 4 || len > MAX_HEADER) throw new IntegrityError("bad_structure", "pack trailer gives an impossible header length", name);
+  const len = headerLength(size < 4 ? new Uint8Array(0) : await storage.get(name, { offset: size - 4, length: 4 }), size, name);
   const sealed = await storage.get(name, { offset: size - 4 - len, length: len });
-  const header = await openObject(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.packHeader, id: repoId }, sealed);
-  return decodePackHeader(header, name, size - 4 - len).map((e) => ({ ...e, pack: packId }));
+  return (await openHeader(keys, repoId, sealed, name, size - 4 - len)).map((e) => ({ ...e, pack: packId }));
+}
+
+/** The authenticated header of a whole pack held in memory (verify). */
+export async function packHeaderOf(keys: KeySchedule, repoId: string, pack: Uint8Array, name: string): Promise<PackEntry[]> {
+  const len = headerLength(pack.subarray(Math.max(0, pack.length - 4)), pack.length, name);
+  return openHeader(keys, repoId, pack.subarray(pack.length - 4 - len, pack.length - 4), name, pack.length - 4 - len);
 }
