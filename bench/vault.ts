@@ -15,7 +15,7 @@ import pg from "pg";
 import { generateRootKey } from "@chatvault/format";
 import { useNodeCrypto } from "@chatvault/format/node";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
-import { createKeepAliveFetch, mintDevToken } from "@chatvault/vault-server";
+import { createKeepAliveFetch, mintDevToken, postgresReachable } from "@chatvault/vault-server";
 import { opaqueCeiling } from "./crypto.ts";
 import type { VaultRow } from "./results.ts";
 import { type LoadResult, closedLoop, openLoop, summarize } from "./vault-load.ts";
@@ -45,19 +45,6 @@ const PLANS: Record<string, Plan> = {
   small: { concurrencies: [1, 8, 32], seconds: 3, maxUnlocks: 6000 },
   full: { concurrencies: [1, 8, 32, 64], seconds: 6, maxUnlocks: 20000 },
 };
-
-async function postgresReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
 async function adminQuery(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -130,7 +117,7 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
       });
       opts.notes.push(`key vault (${name}): not measured — ${reason}`);
     };
-    if (name === "postgres" && !(await postgresReachable())) {
+    if (name === "postgres" && !(await postgresReachable(PG_ADMIN_URL))) {
       notMeasured(`PostgreSQL not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@/]*@/, "//")}`);
       continue;
     }

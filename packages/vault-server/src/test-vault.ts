@@ -12,6 +12,7 @@ import { tempDir } from "@chatvault/testkit";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient, type VaultClientOptions } from "@chatvault/vault-protocol";
 import { mintDevToken } from "./auth/dev-token.ts";
 import { createLogger } from "./logger.ts";
+import { VAULT_MAIN_PATH, type VaultProcess, postgresReachable, spawnVaultProcess } from "./process.ts";
 import { startVaultServer, type RunningVault, type StartVaultServerOptions } from "./server.ts";
 
 export const PG_ADMIN_URL = process.env.CHATVAULT_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -59,18 +60,7 @@ export async function startTestVault(t: TestContext, o: StartVaultServerOptions 
 let pgUp: Promise<boolean> | undefined;
 /** True when the PostgreSQL of these machines answers (127.0.0.1:5432, trust auth). */
 export function postgresAvailable(): Promise<boolean> {
-  pgUp ??= (async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 1500 });
-    try {
-      await c.connect();
-      await c.query("SELECT 1");
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => {});
-    }
-  })();
+  pgUp ??= postgresReachable(PG_ADMIN_URL, 1500);
   return pgUp;
 }
 
@@ -94,48 +84,17 @@ export async function createTestDatabase(t: TestContext): Promise<string> {
 
 export { join };
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+export const MAIN_PATH = VAULT_MAIN_PATH;
 
-export const MAIN_PATH = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-export interface SpawnedVault {
-  url: string;
-  proc: ChildProcess;
+export interface SpawnedVault extends VaultProcess {
+  /** Every stdout line so far (logs included), kept after start-up too. */
   output: string[];
-  stop(): Promise<void>;
 }
 
-/**
- * Run `main.ts` as its own process. Resolves with its URL once it listens; rejects with
- * its stderr if it exits first (startup errors).
- */
-export function spawnVault(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<SpawnedVault> {
-  const proc = spawn(process.execPath, ["--import", "tsx", MAIN_PATH, ...args], {
-    env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Run `main.ts` as its own process, stopped when the test ends (see process.ts). */
+export async function spawnVault(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<SpawnedVault> {
   const output: string[] = [];
-  let stderr = "";
-  const stop = () => new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once("exit", () => resolve());
-    proc.kill("SIGTERM");
-  });
-  t.after(stop);
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    proc.stdout!.on("data", (c: Buffer) => {
-      buf += String(c);
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        output.push(line);
-        const m = /"msg":"vault ready"/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
-        if (m) resolve({ url: m[1]!, proc, output, stop });
-      }
-    });
-    proc.stderr!.on("data", (c: Buffer) => (stderr += String(c)));
-    proc.once("exit", (code) => reject(new Error(`vault exited with ${code}: ${stderr.trim()}`)));
-  });
+  const v = await spawnVaultProcess(args, { env: { ...process.env, ...env }, onLine: (l) => output.push(l) });
+  t.after(v.stop);
+  return { ...v, output };
 }

@@ -1,0 +1,78 @@
+/**
+ * The vault as a separate process, the way operators run it (`main.ts`): for tests that
+ * need several nodes and for the load benchmark. Resolves once `main.ts` prints its
+ * `{"msg":"vault ready","url":…}` line (printed whatever the log level); rejects with the
+ * tail of its stderr if it exits or stays silent first.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+export const VAULT_MAIN_PATH = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+export interface VaultProcess {
+  url: string;
+  proc: ChildProcess;
+  /** SIGTERM (graceful shutdown), then SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+export interface SpawnVaultOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Every stdout line, e.g. to keep the logs for a test's secret scan. */
+  onLine?: (line: string) => void;
+}
+
+export function spawnVaultProcess(args: string[], o: SpawnVaultOptions = {}): Promise<VaultProcess> {
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const proc = spawn(process.execPath, ["--import", "tsx", VAULT_MAIN_PATH, ...args], { env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr!.on("data", (c: Buffer) => (stderr += String(c)));
+  const stop = () => new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const kill = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+    proc.once("exit", () => (clearTimeout(kill), resolve()));
+    proc.kill("SIGTERM");
+  });
+  const tail = () => stderr.trim().split("\n").slice(-3).join(" | ");
+  return new Promise<VaultProcess>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vault did not start within ${timeoutMs} ms: ${tail()}`)), timeoutMs);
+    let buf = "";
+    // Keep reading stdout for the process's whole life, so a chatty vault never blocks on a full pipe.
+    proc.stdout!.on("data", (c: Buffer) => {
+      buf += String(c);
+      for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        o.onLine?.(line);
+        const m = /"msg":"vault ready"/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
+        if (m) {
+          clearTimeout(timer);
+          resolve({ url: m[1]!, proc, stop });
+        }
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vault exited with ${code}: ${tail()}`));
+    });
+  }).catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+}
+
+/** True when a PostgreSQL server answers at `url` within `timeoutMs`. */
+export async function postgresReachable(url: string, timeoutMs = 2000): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  try {
+    await c.connect();
+    await c.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
