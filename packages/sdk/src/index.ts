@@ -20,6 +20,6 @@ export * as layout from "./repo/layout.ts";
 export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
 export { decodePackHeader, readPackHeader } from "./repo/pack.ts";
 export { openChunk, readPackChunks } from "./repo/chunk-reader.ts";
-export { DEFAULT_PACK_SIZE, type InitOptions, Repository, type SnapshotRef, checkFreshness, findSnapshot } from "./repo/repository.ts";
+export { DEFAULT_PACK_SIZE, type InitOptions, MAX_METADATA_OBJECT, Repository, type SnapshotRef, checkFreshness, findSnapshot } from "./repo/repository.ts";
 export { type VerifyReport, verify } from "./verify.ts";
 export { type KeepPolicy, type PruneResult, prune, selectKept } from "./prune.ts";

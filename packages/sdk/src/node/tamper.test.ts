@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { IntegrityError, ChatvaultError, type RootKey, fromHex, toHex } from "@chatvault/format";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
-import { layout, memoryHeadStore, Repository, verify, type Head } from "../index.ts";
+import type { Storage } from "@chatvault/storage";
+import { layout, memoryHeadStore, MAX_METADATA_OBJECT, Repository, verify, type Head } from "../index.ts";
 import { backup, mutateDemoData, restore, zlibCompressor } from "./index.ts";
 import { demo, newRepo } from "../../test/support.ts";
 
@@ -170,4 +171,27 @@ test("verify finds a flipped byte and names the pack", async (t) => {
   const bad = await verify({ repo, compressor: zlibCompressor });
   assert.equal(bad.problems.length, 1);
   assert.match(bad.problems[0]!.object, /^packs\//);
+});
+
+test("an index or manifest the storage lists as huge is refused before it is downloaded", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 300, 0);
+  const { repo, root } = await newRepo(join(dir, "repo"));
+  await backup({ repo, heads: memoryHeadStore(), db: src.dbPath });
+  const fs = new FsStorage(join(dir, "repo"));
+  let downloads = 0;
+  const lying: Storage = {
+    location: fs.location,
+    put: (n, d) => fs.put(n, d),
+    get: (n, r) => ((downloads += n.startsWith("index/") || n.startsWith("snapshots/") ? 1 : 0), fs.get(n, r)),
+    stat: (n) => fs.stat(n),
+    delete: (n) => fs.delete(n),
+    async *list(prefix) {
+      for await (const o of fs.list(prefix)) yield { ...o, size: prefix === "packs/" ? o.size : MAX_METADATA_OBJECT + 1 };
+    },
+  };
+  const reopened = await Repository.open(lying, root);
+  await assert.rejects(reopened.loadIndex(), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure");
+  await assert.rejects(reopened.readSnapshot((await reopened.listSnapshots())[0]!), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure");
+  assert.equal(downloads, 0);
 });

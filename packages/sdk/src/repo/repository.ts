@@ -18,6 +18,21 @@ export interface SnapshotRef {
   name: string;
   sequence: number;
   digest: string;
+  /** Size as listed by the storage, when known. */
+  size?: number;
+}
+
+/**
+ * Largest index or manifest object a reader loads (1 GiB: an index of ~20 million chunks).
+ * Storage controls the sizes it reports and serves; this stops it from making a client
+ * buffer without limit.
+ */
+export const MAX_METADATA_OBJECT = 1024 * 1024 * 1024;
+
+function checkMetadataSize(name: string, size: number | undefined): void {
+  if (size !== undefined && size > MAX_METADATA_OBJECT) {
+    throw new IntegrityError("bad_structure", `object is ${size} bytes, more than any index or manifest may be`, name);
+  }
 }
 
 export interface InitOptions {
@@ -96,7 +111,9 @@ export class Repository {
     const index = new ChunkIndex();
     for await (const o of this.storage.list(INDEX_PREFIX)) {
       if (!isIndexName(o.name)) continue;
+      checkMetadataSize(o.name, o.size);
       const sealed = await this.storage.get(o.name);
+      checkMetadataSize(o.name, sealed.length);
       const plain = await openStream(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: o.name }, sealed);
       for (const e of decodeIndex(plain, o.name)) index.add(e);
     }
@@ -124,13 +141,14 @@ export class Repository {
     const out: SnapshotRef[] = [];
     for await (const o of this.storage.list(SNAPSHOTS_PREFIX)) {
       const p = parseSnapshotName(o.name);
-      if (p) out.push({ name: o.name, ...p });
+      if (p) out.push({ name: o.name, ...p, size: o.size });
     }
     return out.sort((a, b) => a.sequence - b.sequence || a.digest.localeCompare(b.digest));
   }
 
   /** Fetch, check the digest, open and validate one manifest. */
   async readSnapshot(ref: SnapshotRef): Promise<SnapshotManifest> {
+    checkMetadataSize(ref.name, ref.size);
     let sealed: Uint8Array;
     try {
       sealed = await this.storage.get(ref.name);
