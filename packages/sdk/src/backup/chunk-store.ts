@@ -10,6 +10,15 @@ import { CHUNK_COMPRESSED } from "../repo/chunk-index.ts";
 import type { Compressor } from "./compressor.ts";
 import type { Packer } from "./packer.ts";
 
+/** Compress if it pays, then seal bound to the chunk ID (spec §8.3). One place for both the single-chunk path and the worker tasks. */
+export async function sealChunk(
+  keys: KeySchedule, compressor: Compressor, id: Uint8Array, plain: Uint8Array, compressible: boolean,
+): Promise<{ data: Uint8Array; flags: number }> {
+  const packed = compressible ? compressor.compress(plain) : null;
+  const data = await sealObject(keys.backend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
+  return { data, flags: packed ? CHUNK_COMPRESSED : 0 };
+}
+
 export class ChunkStore {
   readonly keys: KeySchedule;
   readonly #index: ChunkIndex;
@@ -49,9 +58,8 @@ export class ChunkStore {
     const id = await chunkId(this.keys, plain);
     const hex = toHex(id);
     if (!this.claim(hex)) return id;
-    const packed = compressible ? this.#compressor.compress(plain) : null;
-    const sealed = await sealObject(this.keys.backend, this.keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
-    await this.addSealed(hex, sealed, plain.length, packed ? CHUNK_COMPRESSED : 0);
+    const { data, flags } = await sealChunk(this.keys, this.#compressor, id, plain, compressible);
+    await this.addSealed(hex, data, plain.length, flags);
     return id;
   }
 }

@@ -9,9 +9,9 @@
  * compressor), so both write the same format.
  */
 import { open } from "node:fs/promises";
-import { Chunker, type ChunkerParams, type KeySchedule, ObjectKind, chunkId, sealObject } from "@chatvault/format";
+import { Chunker, type ChunkerParams, type KeySchedule, chunkId } from "@chatvault/format";
+import { sealChunk } from "../backup/chunk-store.ts";
 import type { Compressor } from "../backup/compressor.ts";
-import { CHUNK_COMPRESSED } from "../repo/chunk-index.ts";
 
 export type ChunkTask =
   | { kind: "pages"; path: string; offset: number; length: number; pageSize: number }
@@ -53,9 +53,8 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     const id = await chunkId(ctx.keys, plain);
     const index = part.ids.push(id) - 1;
     if (ctx.known.has(id)) return;
-    const packed = compressible ? ctx.compressor.compress(plain) : null;
-    const data = await sealObject(ctx.keys.backend, ctx.keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
-    part.sealed.push({ index, data, rawLength: plain.length, flags: packed ? CHUNK_COMPRESSED : 0 });
+    const { data, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
+    part.sealed.push({ index, data, rawLength: plain.length, flags });
     sealedBytes += data.length;
   };
   const flush = async (force: boolean) => {
