@@ -86,7 +86,7 @@ function forksOffChain(refs: SnapshotRef[], manifests: Map<SnapshotRef, Snapshot
   const bySeq = new Map<number, SnapshotRef[]>();
   for (const r of refs) bySeq.set(r.sequence, [...(bySeq.get(r.sequence) ?? []), r]);
   const chain = new Set<string>();
-  let at = latest;
+  let at = latest && refs.find((r) => r.digest === latest.digest);
   while (at) {
     chain.add(at.digest);
     const parent = manifests.get(at)?.parent;
