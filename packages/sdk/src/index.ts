@@ -25,7 +25,7 @@ export { type VerifyReport, verify } from "./verify.ts";
 export { type KeepPolicy, type PruneResult, prune, selectKept } from "./prune.ts";
 export { type PruneOptions } from "./prune.ts";
 export {
-  type BrokenLock, DEFAULT_CLOCK_SKEW_MS, DEFAULT_LEASE_MS, type LockOptions, RepositoryLock, type StoredLock, breakLocks, listLocks, lockIsLive, withLock,
+  type BrokenLock, DEFAULT_CLOCK_SKEW_MS, DEFAULT_LEASE_MS, type LockOptions, RepositoryLock, type StoredLock, breakLocks, listLocks, lockIsLive, withLock, withReaderLock,
 } from "./repo/lock.ts";
 export { type LockMode, type LockRecord, decodeLockRecord, modesConflict } from "./repo/lock-record.ts";
 export { newestRefs, pickLatest } from "./repo/freshness.ts";

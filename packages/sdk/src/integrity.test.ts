@@ -15,7 +15,7 @@ import { tempDir } from "@chatvault/testkit";
 import { LockLostError, RepositoryLockedError } from "./errors.ts";
 import { BackupSession } from "./backup/session.ts";
 import { authenticatedHeadStore, memoryHeadStore, noHeadStore } from "./repo/head.ts";
-import { breakLocks } from "./repo/lock.ts";
+import { RepositoryLock, breakLocks } from "./repo/lock.ts";
 import { PACKS_PREFIX } from "./repo/layout.ts";
 import { Repository } from "./repo/repository.ts";
 import { prune } from "./prune.ts";
@@ -188,4 +188,28 @@ test("a pack lost on the storage side is healed by the next backup: every snapsh
   const report = await verify({ repo, heads, compressor: zlibCompressor });
   assert.deepEqual(report.problems, []);
   assert.equal(report.packsChecked, report.packsTotal);
+});
+
+test("restore and verify are refused while a prune holds the repository; both still run on storage that refuses lock objects", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 200, 1);
+  const { storage, repo, root } = await newRepo(join(dir, "repo"));
+  const heads = memoryHeadStore();
+  await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 0 });
+  const pruning = await RepositoryLock.acquire(repo, "exclusive", { operation: "prune", autoRenew: false });
+  await assert.rejects(restore({ repo, heads, to: join(dir, "out") }), /locked by prune/);
+  await assert.rejects(verify({ repo, heads, compressor: zlibCompressor }), RepositoryLockedError);
+  await pruning.release();
+  // Read-only credentials: every put fails; reading must still work.
+  const readOnly: Storage = {
+    location: storage.location,
+    put: async () => {
+      throw Object.assign(new Error("AccessDenied"), { code: "EACCES" });
+    },
+    get: (n, r) => storage.get(n, r), stat: (n) => storage.stat(n), list: (p) => storage.list(p), delete: (n) => storage.delete(n),
+  };
+  const ro = await Repository.open(readOnly, root);
+  await restore({ repo: ro, heads, to: join(dir, "out") });
+  assert.deepEqual(treeHashes(join(dir, "out", "media")), treeHashes(src.mediaDir));
+  assert.deepEqual((await verify({ repo: ro, heads, compressor: zlibCompressor })).problems, []);
 });

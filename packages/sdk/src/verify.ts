@@ -13,7 +13,7 @@ import { isRetryable } from "@chatvault/storage";
 import type { Compressor } from "./backup/compressor.ts";
 import type { ChunkIndex } from "./repo/chunk-index.ts";
 import { type HeadStore, noHeadStore } from "./repo/head.ts";
-import { type LockOptions, withLock } from "./repo/lock.ts";
+import { type LockOptions, withReaderLock } from "./repo/lock.ts";
 import type { SnapshotManifest } from "./repo/manifest.ts";
 import { type ProgressListener, ProgressTracker } from "./progress.ts";
 import type { ChunkLocation } from "./repo/chunk-index.ts";
@@ -52,7 +52,7 @@ export interface VerifyReport {
 
 export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   if (opts.lock === false) return verifyUnlocked(opts);
-  return withLock(opts.repo, "shared", { operation: "verify", ...opts.lock }, () => verifyUnlocked(opts));
+  return withReaderLock(opts.repo, { operation: "verify", ...opts.lock }, () => verifyUnlocked(opts));
 }
 
 /** Problems of one manifest against the index: chunks not indexed, in lost packs, or not adding up to a file's size. */

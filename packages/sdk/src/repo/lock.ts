@@ -17,7 +17,7 @@
  * own lease has lapsed or the lock object was removed.
  */
 import { IntegrityError, platformRandom, toHex } from "@chatvault/format";
-import { ObjectNotFoundError } from "@chatvault/storage";
+import { ObjectNotFoundError, isRetryable } from "@chatvault/storage";
 import { LockLostError, RepositoryLockedError } from "../errors.ts";
 import {
   LOCKS_PREFIX, type LockMode, type LockRecord, isLockName, lockObjectName, modesConflict, openLockRecord, sealLockRecord,
@@ -206,6 +206,28 @@ export async function withLock<T>(repo: Repository, mode: LockMode, opts: LockOp
     return await fn(lock);
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Run a read-only operation (verify, restore) under a shared lock, so a prune cannot
+ * delete what it reads. A prune holding the lock refuses it (RepositoryLockedError) and
+ * unreachable storage throws; but storage that refuses the lock object itself (read-only
+ * credentials, a read-only mount) only costs that protection: reading cannot damage the
+ * repository, so the operation goes on without a lock (`fn` gets undefined).
+ */
+export async function withReaderLock<T>(repo: Repository, opts: LockOptions, fn: (lock: RepositoryLock | undefined) => Promise<T>): Promise<T> {
+  let lock: RepositoryLock | undefined;
+  try {
+    lock = await RepositoryLock.acquire(repo, "shared", opts);
+  } catch (e) {
+    if (e instanceof RepositoryLockedError || isRetryable(e)) throw e;
+    lock = undefined;
+  }
+  try {
+    return await fn(lock);
+  } finally {
+    await lock?.release();
   }
 }
 
