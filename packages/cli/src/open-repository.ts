@@ -4,6 +4,7 @@
  * password unlocked by the vault in password mode — plus the matching freshness record
  * (a local HMAC'd file in key mode, the vault's head in password mode; spec §8.6).
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { WrongKeyError } from "@chatvault/format";
 import { type HeadStore, Repository } from "@chatvault/sdk";
@@ -11,9 +12,9 @@ import { localHeadStore, openStorage } from "@chatvault/sdk/node";
 import type { Storage } from "@chatvault/storage";
 import { CliError, UsageError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";
-import { headRecordPath, remember } from "./local-config.ts";
+import { headRecordPath, recall, remember } from "./local-config.ts";
 import type { Output } from "./output.ts";
-import { obtainKey, obtainPassword } from "./secrets.ts";
+import { obtainKey, obtainPassword, secretPath } from "./secrets.ts";
 import { type VaultConnection, type VaultFlags, connectVault, vaultHeadStore } from "./vault.ts";
 
 export interface RepoFlags {
@@ -53,19 +54,24 @@ export interface Unlocked {
 
 /**
  * Open the repository with its key. The protection mode comes from the repository config
- * (readable without a key); an explicit --key-file opens a password-mode backup directly
- * (the 64-digit key is the root key either way).
+ * (readable without a key, authenticated once the key is known: spec §8.2). A key file —
+ * --key-file or $CHATVAULT_KEY_FILE, exactly alike — opens any backup directly (the
+ * 64-digit key is the root key either way) and never contacts a vault, whatever the
+ * config says: a storage provider that switched a key-mode config to password mode
+ * then fails the config MAC instead of learning where our token goes.
  */
 export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Output): Promise<Unlocked> {
   const { storage, location } = storageFor(flags);
   const parsed = await Repository.readConfig(storage);
   const { config } = parsed;
   const warn = (l: string) => out.note(l);
-  if (config.protection === "key" || flags.keyFile) {
-    const root = await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn });
+  const keyFile = secretPath(flags.keyFile, "CHATVAULT_KEY_FILE");
+  if (config.protection === "key" || keyFile) {
+    const root = await obtainKey({ file: keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn });
     const repo = await Repository.open(storage, root, parsed);
     return { repo, heads: localHeadStore(headRecordPath(repo.repoId), repo.keys, repo.repoId), mode: "key", location };
   }
+  await refuseSwitchedToPassword(config.repoId, location);
   const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });
   const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
   const root = await vault.client.unlock(password);
@@ -78,6 +84,18 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
   }
   await rememberVault(repo.repoId, vault);
   return { repo, heads: vaultHeadStore(vault.client, vault.url), mode: "password", location, vault };
+}
+
+/**
+ * The config says password mode, but this machine keeps a key-mode freshness record for
+ * this repository and never used a vault for it: the config was switched under us (the
+ * MAC would catch it, but only after the token went to the vault the config names).
+ */
+async function refuseSwitchedToPassword(repoId: string, location: string): Promise<void> {
+  if (!existsSync(headRecordPath(repoId)) || (await recall(repoId)).vaultUrl) return;
+  throw new CliError(EXIT.integrity, "integrity",
+    `the backup at ${location} was protected by a 64-digit key on this machine, but its config now says password mode: the config was modified; pass --key-file (no vault is contacted)`,
+    { details: { reason: "config_switched" } });
 }
 
 /** Remember the vault URL and token *path* (never the token) for later commands on this machine. */

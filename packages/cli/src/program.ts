@@ -17,6 +17,7 @@ import { registerServe } from "./commands/serve.ts";
 import { registerSnapshots } from "./commands/snapshots.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerStatus } from "./commands/status.ts";
+import { registerUnlock } from "./commands/unlock.ts";
 import { registerVerify } from "./commands/verify.ts";
 import type { VaultServerModule } from "./vault-home.ts";
 
@@ -69,6 +70,7 @@ export function buildProgram(vaultServer?: VaultServerModule): Command {
   registerSnapshots(program);
   registerVerify(program);
   registerPrune(program);
+  registerUnlock(program);
   registerServe(program, vaultServer);
   registerDemoData(program);
   registerStart(program, vaultServer);

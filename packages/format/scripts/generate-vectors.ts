@@ -20,6 +20,7 @@ import { formatKey } from "../src/key-codec.ts";
 import { chunkId, gearTable, KeySchedule } from "../src/key-schedule.ts";
 import { LABELS, ROOT_SALT } from "../src/labels.ts";
 import { ObjectKind, sealObject, type ObjectContext } from "../src/object.ts";
+import { configMac, type ConfigMacFields } from "../src/config-mac.ts";
 import { RootKey } from "../src/secret.ts";
 import { sealStream } from "../src/stream.ts";
 import { fixedRandom, seededBytes } from "../src/testing/fixtures.ts";
@@ -161,6 +162,8 @@ async function objectVectors(backend: CryptoBackend): Promise<VectorFile> {
   fail("wrong kind", base, "auth_failed", { kind: ObjectKind.snapshot });
   fail("wrong object id", base, "auth_failed", { id: { utf8: "repo-1235" } });
   fail("wrong key", base, "auth_failed", { key: toHex(seededBytes(12, 32)) });
+  await seal("lock object bound to its name", { kind: ObjectKind.lock, id: "locks/000102030405060708090a0b0c0d0e0f" },
+    utf8('{"v":1,"mode":"append"}'), ks.metadataEncryption.unsafeBytes(), "key = metadataEncryption subkey of the sequential root key; spec §8.11");
   return file("object", "spec/backup-format.md §5", "Sealed objects: version ‖ nonce ‖ AES-256-GCM(ciphertext ‖ tag), AAD = version ‖ kind ‖ len(id) ‖ id.", v);
 }
 
@@ -290,9 +293,40 @@ async function chunkerVectors(backend: CryptoBackend): Promise<VectorFile> {
     "Keyed FastCDC. input = first `length` bytes of AES-256-GCM(key = SHA-256(UTF-8 seed), nonce = 12 zero bytes, zeros); chunk id = HMAC chunk ID.", v);
 }
 
+// §8.2 — the repository config's MAC.
+async function configVectors(backend: CryptoBackend): Promise<VectorFile> {
+  const v: Vector[] = [];
+  const keys = await KeySchedule.derive(root(KEYS.sequential), backend);
+  const base = {
+    repoId: "000102030405060708090a0b0c0d0e0f", created: "2026-12-01T00:00:00.000Z", chunker: { ...DEFAULT_CHUNKER_PARAMS },
+    packSize: 8 * 1024 * 1024, keyCheck: keys.keyCheck,
+  };
+  const fields = (c: ConfigMacFields) => ({ ...c, keyCheck: toHex(c.keyCheck) });
+  const v2: ConfigMacFields = { ...base, version: 2, protection: "password", vaultUrl: "https://vault.example" };
+  const v1: ConfigMacFields = { ...base, version: 1, protection: "password", vaultUrl: "https://vault.example" };
+  const good = async (name: string, c: ConfigMacFields) => {
+    const mac = await configMac(keys, c);
+    v.push({ name, op: "config_mac", root_key: toHex(KEYS.sequential), fields: fields(c), mac: toHex(mac), expected: "success" });
+    return mac;
+  };
+  const macV2 = await good("version 2, password mode with a vault URL", v2);
+  await good("version 2, key mode without a vault URL", { ...base, version: 2, protection: "key" });
+  const macV1 = await good("version 1 (the vault URL is not covered)", v1);
+  const check = (name: string, c: ConfigMacFields, mac: Uint8Array, expected: Expected) =>
+    v.push({ name, op: "config_verify", root_key: toHex(KEYS.sequential), fields: fields(c), mac: toHex(mac), expected });
+  check("version 2: vault URL redirected", { ...v2, vaultUrl: "https://vault.attacker.example" }, macV2, integrity("auth_failed"));
+  check("version 2: vault URL removed", { ...v2, vaultUrl: undefined }, macV2, integrity("auth_failed"));
+  check("version 2: password mode switched to key mode", { ...v2, protection: "key" }, macV2, integrity("auth_failed"));
+  check("version 2 MAC presented as version 1 (downgrade)", { ...v2, version: 1 }, macV2, integrity("auth_failed"));
+  check("version 1: protection switched", { ...v1, protection: "key" }, macV1, integrity("auth_failed"));
+  check("version 1: vault URL changed is NOT detected (why version 2 exists)", { ...v1, vaultUrl: "https://vault.attacker.example" }, macV1, "success");
+  return file("config", "spec/backup-format.md §8.2",
+    "Repository config MAC = HMAC-SHA256(configAuthentication subkey, canonical JSON array of the fields); keyCheck in hex here, base64url in the MAC input.", v);
+}
+
 /** Every vector file as the exact text committed under spec/vectors/. */
 export async function generateVectors(backend: CryptoBackend = webCryptoBackend()): Promise<Record<VectorFileName, string>> {
-  const files = [keyCodecVectors(), await keyScheduleVectors(backend), await objectVectors(backend), await streamVectors(backend), await chunkerVectors(backend)];
+  const files = [keyCodecVectors(), await keyScheduleVectors(backend), await objectVectors(backend), await streamVectors(backend), await chunkerVectors(backend), await configVectors(backend)];
   return Object.fromEntries(files.map((f) => [f.file, `${JSON.stringify(f, null, 2)}\n`])) as Record<VectorFileName, string>;
 }
 

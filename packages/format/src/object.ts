@@ -28,6 +28,7 @@ export const ObjectKind = {
   vaultRecord: 6,
   packHeader: 7,
   stream: 8,
+  lock: 9,
 } as const;
 export type ObjectKindName = keyof typeof ObjectKind;
 export type ObjectKindValue = (typeof ObjectKind)[ObjectKindName];

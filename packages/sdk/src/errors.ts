@@ -47,3 +47,44 @@ export class CancelledError extends ChatvaultError {
     super("cancelled", "cancelled");
   }
 }
+
+/** Who holds a repository lock, as its lock object says (spec §8.11). */
+export interface LockHolderInfo {
+  operation: string;
+  host: string;
+  pid: number;
+  mode: "shared" | "append" | "exclusive";
+  since: string;
+  expires: string;
+}
+
+/**
+ * Another process holds a lock this operation cannot share (spec §8.11). Retrying later
+ * helps: the holder releases it when done, and a crashed holder's lease runs out at
+ * `holder.expires`. A lock left by a process that is known to be gone can be removed with
+ * `chatvault unlock` (the SDK's `breakLocks`).
+ */
+export class RepositoryLockedError extends ChatvaultError {
+  readonly holder: LockHolderInfo;
+  constructor(holder: LockHolderInfo) {
+    super(
+      "repository_locked",
+      `repository locked by ${holder.operation} on ${holder.host} (pid ${holder.pid}) since ${holder.since}; ` +
+        `its lease runs out at ${holder.expires} unless renewed. Try again later, or if that process is gone run \`chatvault unlock\``,
+      { retryable: true },
+    );
+    this.holder = holder;
+  }
+}
+
+/**
+ * This operation's own lock lapsed (its lease could not be renewed in time, or someone
+ * broke it with `unlock`). The operation stopped before changing anything more; earlier
+ * snapshots are intact. Running it again helps.
+ */
+export class LockLostError extends ChatvaultError {
+  constructor(operation: string, why: string) {
+    super("lock_lost", `${operation} stopped: its lock on the repository ${why}; nothing more was changed, run it again`, { retryable: true });
+  }
+}
+

@@ -23,3 +23,10 @@ export { openChunk, readPackChunks } from "./repo/chunk-reader.ts";
 export { DEFAULT_PACK_SIZE, type InitOptions, MAX_METADATA_OBJECT, Repository, type SnapshotRef, checkFreshness, findSnapshot } from "./repo/repository.ts";
 export { type VerifyReport, verify } from "./verify.ts";
 export { type KeepPolicy, type PruneResult, prune, selectKept } from "./prune.ts";
+export { type PruneOptions } from "./prune.ts";
+export {
+  type BrokenLock, DEFAULT_CLOCK_SKEW_MS, DEFAULT_LEASE_MS, type LockOptions, RepositoryLock, type StoredLock, breakLocks, listLocks, lockIsLive, withLock, withReaderLock,
+} from "./repo/lock.ts";
+export { type LockMode, type LockRecord, decodeLockRecord, modesConflict } from "./repo/lock-record.ts";
+export { newestRefs, pickLatest } from "./repo/freshness.ts";
+export { type ResolvedSnapshot } from "./repo/repository.ts";

@@ -1,12 +1,20 @@
 /**
- * `verify` (spec §8.9): read back and authenticate the repository. Every snapshot
- * manifest is opened and every chunk it names must be indexed; then every pack (or a
- * random sample) is downloaded whole, its name checked against its SHA-256, its header
- * opened, and every chunk in it opened and checked against its keyed ID.
+ * `verify` (spec §8.9): read back and authenticate the repository. It checks what
+ * restore checks: the newest snapshot against the freshness head (a rolled-back or
+ * emptied repository, or a tampered head record, is a problem). Every snapshot manifest
+ * is opened, every chunk it names must be indexed in a pack storage still holds, and
+ * every file's chunks must add up to its recorded size; then every pack (or a random
+ * sample) is downloaded whole, its name checked against its SHA-256, its header opened,
+ * and every chunk in it opened and checked against its keyed ID. Verify holds a shared
+ * lock (spec §8.11), so a prune cannot delete packs under it.
  */
 import { fromHex, toHex } from "@chatvault/format";
 import { isRetryable } from "@chatvault/storage";
 import type { Compressor } from "./backup/compressor.ts";
+import type { ChunkIndex } from "./repo/chunk-index.ts";
+import { type HeadStore, noHeadStore } from "./repo/head.ts";
+import { type LockOptions, withReaderLock } from "./repo/lock.ts";
+import type { SnapshotManifest } from "./repo/manifest.ts";
 import { type ProgressListener, ProgressTracker } from "./progress.ts";
 import type { ChunkLocation } from "./repo/chunk-index.ts";
 import { openChunk } from "./repo/chunk-reader.ts";
@@ -21,6 +29,10 @@ export interface VerifyOptions {
   sample?: number;
   onProgress?: ProgressListener;
   random?: () => number;
+  /** Where this client's freshness head lives (spec §8.6); default: none (no rollback check). */
+  heads?: HeadStore;
+  /** Repository lock settings (spec §8.11); false: take no lock (read-only storage access). */
+  lock?: LockOptions | false;
 }
 
 export interface VerifyProblem {
@@ -34,27 +46,80 @@ export interface VerifyReport {
   packsTotal: number;
   chunksChecked: number;
   problems: VerifyProblem[];
+  /** Findings that are not damage: a fork resolved by the head (spec §8.6). */
+  warnings: VerifyProblem[];
 }
 
 export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
+  if (opts.lock === false) return verifyUnlocked(opts);
+  return withReaderLock(opts.repo, { operation: "verify", ...opts.lock }, () => verifyUnlocked(opts));
+}
+
+/** Problems of one manifest against the index: chunks not indexed, in lost packs, or not adding up to a file's size. */
+function manifestProblems(m: SnapshotManifest, index: ChunkIndex, present: Map<string, number>): string[] {
+  const out: string[] = [];
+  let unindexed = 0;
+  let lost = 0;
+  const sum = (ids: Uint8Array[]): number | undefined => {
+    let n = 0;
+    let known = true;
+    for (const id of ids) {
+      const loc = index.get(toHex(id));
+      if (!loc) {
+        unindexed++;
+        known = false;
+        continue;
+      }
+      if (!present.has(loc.pack)) lost++;
+      n += loc.rawLength;
+    }
+    return known ? n : undefined;
+  };
+  const db = m.database;
+  if (db) {
+    const size = sum(db.pages);
+    if (db.pages.length !== db.pageCount || (size !== undefined && size !== db.pageCount * db.pageSize)) {
+      out.push(`database ${db.name}: its pages hold ${size ?? "?"} bytes in ${db.pages.length} chunks, the manifest says ${db.pageCount} pages of ${db.pageSize}`);
+    }
+  }
+  for (const f of m.media) {
+    const size = sum(f.chunks);
+    if (size !== undefined && size !== f.size) out.push(`media file ${f.path}: its chunks hold ${size} bytes, the manifest says ${f.size}`);
+  }
+  if (unindexed > 0) out.unshift(`${unindexed} chunks are not in the index`);
+  if (lost > 0) out.unshift(`${lost} chunks are only in packs missing from storage`);
+  return out;
+}
+
+async function verifyUnlocked(opts: VerifyOptions): Promise<VerifyReport> {
   const { repo } = opts;
   const problems: VerifyProblem[] = [];
   const note = (object: string, e: unknown) => problems.push({ object, problem: e instanceof Error ? e.message : String(e) });
   const progress = new ProgressTracker("verify", opts.onProgress);
+  const warnings: VerifyProblem[] = [];
+  progress.setPhase("checking freshness");
+  const heads = opts.heads ?? noHeadStore;
+  try {
+    const latest = await repo.resolveSnapshot(heads);
+    for (const c of latest?.conflicts ?? []) {
+      warnings.push({ object: c.name, problem: `another snapshot #${c.sequence} than the latest (${latest!.ref.digest.slice(0, 12)}): two backups ran at once; prune forgets it` });
+    }
+  } catch (e) {
+    if (isRetryable(e)) throw e;
+    note(`freshness (${heads.describe})`, e);
+  }
   progress.setPhase("reading index");
-  const index = await repo.loadIndex();
+  const present = await repo.listPacks();
+  const index = await repo.loadIndex(present);
   const refs = await repo.listSnapshots();
   for (const ref of refs) {
     try {
-      const m = await repo.readSnapshot(ref);
-      const ids = [...(m.database?.pages ?? []), ...m.media.flatMap((f) => f.chunks)];
-      const missing = ids.filter((id) => !index.has(toHex(id))).length;
-      if (missing > 0) problems.push({ object: ref.name, problem: `${missing} chunks are not in the index` });
+      for (const problem of manifestProblems(await repo.readSnapshot(ref), index, present)) problems.push({ object: ref.name, problem });
     } catch (e) {
+      if (isRetryable(e)) throw e;
       note(ref.name, e);
     }
   }
-  const present = await repo.listPacks();
   const byPack = new Map<string, [string, ChunkLocation][]>();
   for (const [id, loc] of index.entries()) {
     const list = byPack.get(loc.pack) ?? [];
@@ -89,5 +154,5 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
     progress.advance(present.get(pack)!, 1);
   }
   progress.setPhase("done");
-  return { snapshots: refs.length, packsChecked: toCheck.length, packsTotal: byPack.size, chunksChecked, problems };
+  return { snapshots: refs.length, packsChecked: toCheck.length, packsTotal: byPack.size, chunksChecked, problems, warnings };
 }

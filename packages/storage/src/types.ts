@@ -19,6 +19,9 @@
  *   throws `ObjectNotFoundError`. A negative or non-integer range throws `RangeError`.
  * - `list(prefix)` yields every object whose name starts with `prefix`, in no set order,
  *   each once. `prefix` is "" or the start of a valid name.
+ * - A listing reflects every put and delete that returned before it began (read-after-write
+ *   listing): the repository lock (spec/backup-format.md §8.11) relies on it. A backend
+ *   with eventually consistent listings does not meet the contract.
  * - `delete` removes an object; deleting a missing object is not an error (idempotent).
  * - `stat` returns the size, or throws `ObjectNotFoundError`.
  * - Transient failures throw `StorageUnavailableError` (retrying may help); anything else

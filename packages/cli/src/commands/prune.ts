@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { prune } from "@chatvault/sdk";
+import { nodeLockHolder } from "@chatvault/sdk/node";
 import { UsageError } from "../cli-error.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { outputOf, positiveInt, withRepoOptions, withSecretOptions } from "../options.ts";
@@ -35,7 +36,7 @@ export function registerPrune(program: Command): void {
       ...(flags.keepLast ? { last: flags.keepLast } : {}),
       ...(flags.keepDaily ? { daily: flags.keepDaily } : {}),
       ...(flags.keepWeekly ? { weekly: flags.keepWeekly } : {}),
-    }, { dryRun: !!flags.dryRun });
+    }, { dryRun: !!flags.dryRun, lock: nodeLockHolder("prune") });
     const verb = r.dryRun ? "would forget" : "forgot";
     out.result({ repo: location, ...r }, [
       `${r.dryRun ? "Dry run: " : ""}kept snapshots ${r.kept.join(", ") || "none"}; ${verb} ${r.forgotten.length ? r.forgotten.join(", ") : "none"}.`,

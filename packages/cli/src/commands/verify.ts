@@ -1,11 +1,12 @@
 /**
- * `chatvault verify`: read the backup back and authenticate it — every snapshot, and every
- * pack (or a random --sample of them). Exits 6 (integrity) when anything is wrong, naming
- * each object that failed.
+ * `chatvault verify`: read the backup back and authenticate it — the newest snapshot
+ * against this machine's (or the vault's) freshness head, every snapshot and the sizes
+ * of its files, and every pack (or a random --sample of them). Exits 6 (integrity) when
+ * anything is wrong, naming each object that failed.
  */
 import type { Command } from "commander";
 import { verify } from "@chatvault/sdk";
-import { zlibCompressor } from "@chatvault/sdk/node";
+import { nodeLockHolder, zlibCompressor } from "@chatvault/sdk/node";
 import { CliError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
@@ -19,10 +20,13 @@ export function registerVerify(program: Command): void {
   withSecretOptions(cmd);
   cmd.action(async (flags: RepoFlags & SecretFlags & { sample?: number }, command: Command) => {
     const out = outputOf(command);
-    const { repo, location } = await unlockRepository(flags, out);
+    const { repo, heads, location } = await unlockRepository(flags, out);
     const bar = progressBar(out, "verify");
-    const report = await verify({ repo, compressor: zlibCompressor, onProgress: bar.onProgress, ...(flags.sample !== undefined ? { sample: Math.min(1, flags.sample) } : {}) })
-      .finally(() => bar.stop());
+    const report = await verify({
+      repo, heads, compressor: zlibCompressor, onProgress: bar.onProgress, lock: nodeLockHolder("verify"),
+      ...(flags.sample !== undefined ? { sample: Math.min(1, flags.sample) } : {}),
+    }).finally(() => bar.stop());
+    for (const w of report.warnings) out.note(`warning: ${w.object}: ${w.problem}`);
     const summary = `${report.snapshots} snapshots, ${report.packsChecked} of ${report.packsTotal} packs, ${report.chunksChecked} chunks checked`;
     if (report.problems.length > 0) {
       for (const p of report.problems) out.note(`problem: ${p.object}: ${p.problem}`);

@@ -7,6 +7,7 @@ import type { CryptoBackend } from "../backend.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../bytes.ts";
 import { Chunker, type ChunkerParams } from "../chunker.ts";
 import { IntegrityError, KeyFormatError, WrongKeyError } from "../errors.ts";
+import { configMac, type ConfigMacFields, type ConfigVersion, verifyConfigMac } from "../config-mac.ts";
 import { assertKeyCheck } from "../key-check.ts";
 import { formatKey, parseKey } from "../key-codec.ts";
 import { chunkId, gearTable, KeySchedule } from "../key-schedule.ts";
@@ -16,7 +17,7 @@ import { RootKey, Secret } from "../secret.ts";
 import { StreamOpener, StreamSealer } from "../stream.ts";
 import { fixedRandom } from "../testing/fixtures.ts";
 
-export const VECTOR_FILES = ["key-codec", "key-schedule", "object", "stream", "chunker"] as const;
+export const VECTOR_FILES = ["key-codec", "key-schedule", "object", "stream", "chunker", "config"] as const;
 export type VectorFileName = (typeof VECTOR_FILES)[number];
 
 /** A failure outcome; `reason` / `message` are compared only when the vector gives them. */
@@ -96,6 +97,7 @@ const RUNNERS: Record<VectorFileName, Runner> = {
   object: runObject,
   stream: runStream,
   chunker: runChunker,
+  config: runConfig,
 };
 
 function show(o: Expected): string {
@@ -251,4 +253,16 @@ async function runChunker(v: Vector, backend: CryptoBackend): Promise<string | n
     if (JSON.stringify(got) !== want) return `chunks (pushes of ${piece}) differ: got ${JSON.stringify(got.map((g) => g.length))}`;
   }
   return null;
+}
+
+async function runConfig(v: Vector, backend: CryptoBackend): Promise<string | null> {
+  const keys = await KeySchedule.derive(new RootKey(fromHex(v.root_key as string)), backend);
+  const f = v.fields as Omit<ConfigMacFields, "keyCheck" | "version"> & { keyCheck: string; version: ConfigVersion };
+  const fields: ConfigMacFields = { ...f, keyCheck: fromHex(f.keyCheck) };
+  if (v.op === "config_mac") {
+    const bad = hexEq("mac", await configMac(keys, fields), v.mac);
+    if (bad) return bad;
+  }
+  const r = await outcome(() => verifyConfigMac(keys, fields, fromHex(v.mac as string)));
+  return checkOutcome(v.expected, r.outcome);
 }

@@ -7,6 +7,7 @@ import { Chunker, gearTable } from "@chatvault/format";
 import { SourceError } from "../errors.ts";
 import type { ProgressListener } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
+import type { LockOptions } from "../repo/lock.ts";
 import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
 import type { Repository } from "../repo/repository.ts";
 import type { Compressor } from "./compressor.ts";
@@ -33,6 +34,8 @@ export interface BytesBackupOptions {
   host?: string;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+  /** Repository lock settings (spec §8.11). */
+  lock?: LockOptions;
 }
 
 const SQLITE_MAGIC = "SQLite format 3\0";
@@ -50,7 +53,17 @@ export function sqlitePageSize(bytes: Uint8Array): number {
 }
 
 export async function backupBytes(opts: BytesBackupOptions): Promise<BackupResult> {
-  const session = await BackupSession.begin(opts.repo, opts.heads, { compressor: opts.compressor, onProgress: opts.onProgress, signal: opts.signal });
+  const session = await BackupSession.begin(opts.repo, opts.heads, {
+    compressor: opts.compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { operation: "backup", host: opts.host ?? "browser", ...opts.lock },
+  });
+  try {
+    return await backupSession(session, opts);
+  } finally {
+    await session.end();
+  }
+}
+
+async function backupSession(session: BackupSession, opts: BytesBackupOptions): Promise<BackupResult> {
   const { progress, stats, store } = session;
   const media = opts.media ?? [];
   progress.bytesTotal = (opts.database?.bytes.length ?? 0) + media.reduce((n, m) => n + m.bytes.length, 0);

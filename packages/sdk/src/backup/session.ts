@@ -1,8 +1,11 @@
 /**
- * One backup's bookkeeping, the same on every platform (spec §8.7): load the parent
- * snapshot (checked against the head), the index and any orphan packs of an interrupted
- * backup; then, once the sources are stored, commit in the one safe order:
- * packs → index → manifest → head.
+ * One backup's bookkeeping, the same on every platform (spec §8.7): take the
+ * repository's append lock (spec §8.11: one backup at a time, never under a prune), load
+ * the parent snapshot (checked against the head), the index and any orphan packs of an
+ * interrupted backup; then, once the sources are stored, commit in the one safe order:
+ * packs → index → manifest → head. Chunks whose pack storage lost are not deduplicated
+ * against: this backup stores them again from the source (heals the repository).
+ * Callers MUST call `end()` when they stop early (commit releases the lock itself).
  */
 import { ObjectKind, fromHex, platformRandom, sealStream, toHex } from "@chatvault/format";
 import { CancelledError } from "../errors.ts";
@@ -13,6 +16,7 @@ import { indexName, snapshotName } from "../repo/layout.ts";
 import { type DatabaseEntry, type MediaEntry, type SnapshotManifest, type SnapshotStats, encodeManifest } from "../repo/manifest.ts";
 import { readPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
+import { type LockOptions, RepositoryLock } from "../repo/lock.ts";
 import { type Repository, type SnapshotRef, manifestContextId } from "../repo/repository.ts";
 import { ChunkStore } from "./chunk-store.ts";
 import type { Compressor } from "./compressor.ts";
@@ -40,11 +44,17 @@ export class BackupSession {
   readonly #signal: AbortSignal | undefined;
   readonly #previousMedia: Map<string, MediaEntry>;
   readonly #index: ChunkIndex;
+  readonly #lock: RepositoryLock;
+  /** Chunks the index lists in packs that storage no longer holds (re-stored by this backup). */
+  readonly chunksInLostPacks: number;
 
   private constructor(init: {
     repo: Repository; heads: HeadStore; parent: BackupSession["parent"]; head: Head | undefined; index: ChunkIndex;
     recovered: IndexEntry[]; compressor: Compressor; progress: ProgressTracker; signal: AbortSignal | undefined;
+    lock: RepositoryLock; chunksInLostPacks: number;
   }) {
+    this.#lock = init.lock;
+    this.chunksInLostPacks = init.chunksInLostPacks;
     this.repo = init.repo;
     this.heads = init.heads;
     this.parent = init.parent;
@@ -58,16 +68,36 @@ export class BackupSession {
     this.#previousMedia = new Map((init.parent?.manifest.media ?? []).map((m) => [m.path, m]));
   }
 
-  static async begin(repo: Repository, heads: HeadStore, opts: { compressor: Compressor; onProgress?: ProgressListener; signal?: AbortSignal }): Promise<BackupSession> {
+  static async begin(
+    repo: Repository, heads: HeadStore, opts: { compressor: Compressor; onProgress?: ProgressListener; signal?: AbortSignal; lock?: LockOptions },
+  ): Promise<BackupSession> {
     const progress = new ProgressTracker("backup", opts.onProgress);
-    progress.setPhase("reading repository");
-    const parent = await repo.resolveSnapshot(heads);
-    const head = await heads.get();
-    const index = await repo.loadIndex();
-    const recovered = await recoverOrphanPacks(repo, index);
-    const s = new BackupSession({ repo, heads, parent, head, index, recovered, compressor: opts.compressor, progress, signal: opts.signal });
-    s.check();
-    return s;
+    progress.setPhase("locking repository");
+    // Lock before reading anything: what we read must not change under us (spec §8.11).
+    const lock = await RepositoryLock.acquire(repo, "append", { operation: "backup", ...opts.lock });
+    try {
+      progress.setPhase("reading repository");
+      const parent = await repo.resolveSnapshot(heads);
+      const head = await heads.get();
+      // One listing of packs per backup: enough to notice every pack storage lost.
+      const present = await repo.listPacks();
+      const index = await repo.loadIndex(present);
+      const chunksInLostPacks = index.dropChunksIn((p) => !present.has(p));
+      const recovered = await recoverOrphanPacks(repo, index, present);
+      const s = new BackupSession({
+        repo, heads, parent, head, index, recovered, compressor: opts.compressor, progress, signal: opts.signal, lock, chunksInLostPacks,
+      });
+      s.check();
+      return s;
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  /** Release the repository lock (idempotent). Call it when the backup stops before `commit`. */
+  async end(): Promise<void> {
+    await this.#lock.release();
   }
 
   /** Every chunk ID the repository already holds, as a set worker threads can share. */
@@ -123,8 +153,12 @@ export class BackupSession {
     const digest = toHex(await keys.backend.sha256(sealed));
     const name = snapshotName(sequence, digest);
     this.check();
+    // The lease must still hold when the snapshot appears: otherwise another backup may
+    // have taken over and would fork the history (spec §8.11).
+    await this.#lock.assertHeld();
     await putOnce(repo.storage, name, sealed);
     await this.heads.advance({ sequence, digest });
+    await this.end();
     this.progress.setPhase("done");
     return { snapshot: { sequence, digest, name }, stats: this.stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, skipped };
   }
@@ -135,9 +169,9 @@ export class BackupSession {
  * Read their (authenticated) headers and reuse their chunks; this backup's index then
  * lists them, so the work is not lost.
  */
-async function recoverOrphanPacks(repo: Repository, index: ChunkIndex): Promise<IndexEntry[]> {
+async function recoverOrphanPacks(repo: Repository, index: ChunkIndex, present: Map<string, number>): Promise<IndexEntry[]> {
   const out: IndexEntry[] = [];
-  for (const [pack] of await repo.listPacks()) {
+  for (const [pack] of present) {
     if (index.hasPack(pack)) continue;
     try {
       const entries = await readPackHeader(repo.storage, repo.keys, repo.repoId, pack);

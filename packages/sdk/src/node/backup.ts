@@ -17,10 +17,12 @@ import { SourceError } from "../errors.ts";
 import type { ProgressListener } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
 import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
+import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import type { ChunkTask, TaskPart } from "./chunk-tasks.ts";
 import { DatabaseSourceError, snapshotDatabase } from "./db-source/index.ts";
+import { nodeLockHolder } from "./lock-holder.ts";
 import { walkMedia } from "./media-walk.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
@@ -41,6 +43,8 @@ export interface BackupOptions {
   host?: string;
   /** Worker threads; 0 = all on this thread. Default: one per core when there is much new data. */
   workers?: number;
+  /** Repository lock settings (default: this host and process, spec §8.11). */
+  lock?: LockOptions;
 }
 
 /** Database pages go to the workers in regions of this size. */
@@ -50,9 +54,14 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
   const compressor = opts.compressor ?? zlibCompressor;
-  const session = await BackupSession.begin(repo, opts.heads, { compressor, onProgress: opts.onProgress, signal: opts.signal });
+  const session = await BackupSession.begin(repo, opts.heads, {
+    compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
+  });
   const { progress, stats, store } = session;
-  const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "chatvault-backup-"));
+  const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "chatvault-backup-")).catch(async (e: unknown) => {
+    await session.end();
+    throw e;
+  });
   let runner: TaskRunner | undefined;
   try {
     const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
@@ -135,6 +144,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     if (snap) progress.advance(0, 1);
     return await session.commit(database, entries, opts.host ?? hostname(), media.skipped);
   } finally {
+    await session.end();
     await runner?.close();
     await rm(tmp, { recursive: true, force: true });
   }

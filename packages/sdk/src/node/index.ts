@@ -9,6 +9,7 @@ useNodeCrypto();
 export { backup, type BackupOptions, type BackupResult } from "./backup.ts";
 export { restore, type RestoreOptions, type RestoreResult } from "./restore.ts";
 export { localHeadStore } from "./local-head.ts";
+export { nodeLockHolder } from "./lock-holder.ts";
 export { walkMedia, type MediaFile } from "./media-walk.ts";
 export { zlibCompressor } from "./zlib-compressor.ts";
 export { openStorage } from "./open-storage.ts";

@@ -16,7 +16,9 @@ import { type ProgressListener, ProgressTracker } from "../progress.ts";
 import { readPackChunks } from "../repo/chunk-reader.ts";
 import type { HeadStore } from "../repo/head.ts";
 import type { Repository } from "../repo/repository.ts";
+import { type LockOptions, withReaderLock } from "../repo/lock.ts";
 import { planRestore } from "../restore/plan.ts";
+import { nodeLockHolder } from "./lock-holder.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
 export interface RestoreOptions {
@@ -33,6 +35,8 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   /** Pack downloads in parallel. */
   concurrency?: number;
+  /** Repository lock settings (default: this host and process). */
+  lock?: LockOptions;
 }
 
 export interface RestoreResult {
@@ -42,7 +46,12 @@ export interface RestoreResult {
   bytes: number;
 }
 
+/** Restore under a shared repository lock, so no prune deletes packs under it (spec §8.11). */
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
+  return withReaderLock(opts.repo, { ...nodeLockHolder("restore"), ...opts.lock }, () => restoreLocked(opts));
+}
+
+async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
   const { repo, to } = opts;
   const progress = new ProgressTracker("restore", opts.onProgress);
   progress.setPhase("reading repository");

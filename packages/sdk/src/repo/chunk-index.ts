@@ -35,6 +35,16 @@ const ENTRY_BYTES = 32 + 4 * 4 + 1;
 export class ChunkIndex {
   readonly #map = new Map<string, ChunkLocation>();
   readonly #packs = new Set<string>();
+  readonly #isPresent: ((pack: string) => boolean) | undefined;
+
+  /**
+   * `isPresent` says which packs storage still holds: a chunk listed in several packs
+   * (re-uploaded after its first pack was lost, spec §8.7) is then located in one that
+   * exists. Without it the first entry seen wins.
+   */
+  constructor(isPresent?: (pack: string) => boolean) {
+    this.#isPresent = isPresent;
+  }
 
   get size(): number {
     return this.#map.size;
@@ -53,7 +63,20 @@ export class ChunkIndex {
   }
   add(e: IndexEntry): void {
     this.#packs.add(e.pack);
-    if (!this.#map.has(e.id)) this.#map.set(e.id, { pack: e.pack, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags });
+    const had = this.#map.get(e.id);
+    if (had && !(this.#isPresent && !this.#isPresent(had.pack) && this.#isPresent(e.pack))) return;
+    this.#map.set(e.id, { pack: e.pack, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags });
+  }
+  /** Forget every chunk whose pack `lost` names; returns how many were forgotten. */
+  dropChunksIn(lost: (pack: string) => boolean): number {
+    let n = 0;
+    for (const [id, loc] of this.#map) {
+      if (lost(loc.pack)) {
+        this.#map.delete(id);
+        n++;
+      }
+    }
+    return n;
   }
   entries(): IterableIterator<[string, ChunkLocation]> {
     return this.#map.entries();

@@ -1,22 +1,29 @@
 /**
  * The repository config (spec §8.2): the only plaintext object. It holds what a client
  * needs before it has a key (the key-check value, how the key is protected, a vault URL
- * hint) and, authenticated by an HMAC under the root key, the parameters that shape
- * every backup (repository ID, chunker parameters, pack size).
+ * hint) and the parameters that shape every backup (repository ID, chunker parameters,
+ * pack size), all authenticated by an HMAC under the root key (format/config-mac.ts).
+ * Version 2 also authenticates the vault URL; version 1 repositories stay readable.
  */
 import {
-  type ChunkerParams, IntegrityError, type KeySchedule, assertKeyCheck, equalBytes, fromBase64Url, fromUtf8,
-  toBase64Url, utf8, validateChunkerParams,
+  type ChunkerParams, type ConfigVersion, IntegrityError, type KeySchedule, assertKeyCheck, configMac, fromBase64Url, fromUtf8,
+  toBase64Url, utf8, validateChunkerParams, verifyConfigMac,
 } from "@chatvault/format";
 
 export type Protection = "key" | "password";
 
+/** The config version new repositories get (spec §8.2). */
+export const CONFIG_VERSION: ConfigVersion = 2;
+
 export interface RepositoryConfig {
-  version: 1;
+  version: ConfigVersion;
   repoId: string;
   created: string;
   protection: Protection;
-  /** Where the vault holding the wrapped key lives (password mode). A hint: not authenticated. */
+  /**
+   * Where the vault holding the wrapped key lives (password mode). A hint until the key is
+   * known; from version 2 on, authenticated once it is (a version 1 config's is not).
+   */
   vaultUrl?: string;
   chunker: ChunkerParams;
   packSize: number;
@@ -25,15 +32,8 @@ export interface RepositoryConfig {
 
 const MAX_CONFIG_BYTES = 64 * 1024;
 
-function authenticatedFields(c: RepositoryConfig): Uint8Array {
-  // Canonical: fixed key order, no whitespace. `vaultUrl` is a hint and not covered.
-  return utf8(
-    JSON.stringify([c.version, c.repoId, c.created, c.protection, c.chunker.min, c.chunker.avg, c.chunker.max, c.packSize, toBase64Url(c.keyCheck)]),
-  );
-}
-
 export async function encodeConfig(c: RepositoryConfig, keys: KeySchedule): Promise<Uint8Array> {
-  const mac = await keys.backend.hmacSha256(keys.configAuthentication.unsafeBytes(), authenticatedFields(c));
+  const mac = await configMac(keys, c);
   const json = {
     format: "chatvault-repository",
     version: c.version,
@@ -68,7 +68,7 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
     throw bad("not valid JSON");
   }
   if (typeof j !== "object" || j === null || j.format !== "chatvault-repository") throw bad("not a chatvault repository config");
-  if (j.version !== 1) throw new IntegrityError("unsupported_version", `repository version ${String(j.version)} is not supported`, "config");
+  if (j.version !== 1 && j.version !== 2) throw new IntegrityError("unsupported_version", `repository version ${String(j.version)} is not supported`, "config");
   const str = (k: string): string => {
     const v = j[k];
     if (typeof v !== "string" || v.length > 2048) throw bad(`field ${k} missing or not a string`);
@@ -98,7 +98,7 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
   if (!/^[0-9a-f]{32}$/.test(repoId)) throw bad("invalid repoId");
   const vaultUrl = j.vaultUrl === undefined ? undefined : str("vaultUrl");
   const config: RepositoryConfig = {
-    version: 1, repoId, created: str("created"), protection, chunker, packSize, keyCheck: b64("keyCheck", 16),
+    version: j.version, repoId, created: str("created"), protection, chunker, packSize, keyCheck: b64("keyCheck", 16),
     ...(vaultUrl ? { vaultUrl } : {}),
   };
   return { config, mac: b64("mac", 32) };
@@ -107,7 +107,6 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
 /** Check the key (→ WrongKeyError) then the config's authenticity (→ IntegrityError). */
 export async function authenticateConfig(parsed: ParsedConfig, keys: KeySchedule): Promise<RepositoryConfig> {
   assertKeyCheck(keys, parsed.config.keyCheck);
-  const mac = await keys.backend.hmacSha256(keys.configAuthentication.unsafeBytes(), authenticatedFields(parsed.config));
-  if (!equalBytes(mac, parsed.mac)) throw new IntegrityError("auth_failed", "repository config was modified", "config");
+  await verifyConfigMac(keys, parsed.config, parsed.mac);
   return parsed.config;
 }

@@ -9,8 +9,11 @@ import {
 import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
-import { type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
-import type { Head, HeadStore } from "./head.ts";
+import { CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
+import { checkFreshness, newestRefs, pickLatest } from "./freshness.ts";
+import type { HeadStore } from "./head.ts";
+
+export { checkFreshness } from "./freshness.ts";
 import { CONFIG_NAME, INDEX_PREFIX, PACKS_PREFIX, SNAPSHOTS_PREFIX, isIndexName, packIdFromName, parseSnapshotName } from "./layout.ts";
 import { type SnapshotManifest, decodeManifest } from "./manifest.ts";
 
@@ -76,7 +79,7 @@ export class Repository {
   static async init(storage: Storage, root: RootKey, opts: InitOptions): Promise<Repository> {
     const keys = await KeySchedule.derive(root);
     const config: RepositoryConfig = {
-      version: 1,
+      version: CONFIG_VERSION,
       repoId: toHex(platformRandom(16)),
       created: new Date().toISOString(),
       protection: opts.protection,
@@ -106,9 +109,14 @@ export class Repository {
     return this.config.repoId;
   }
 
-  /** Load every index object into one in-memory chunk index. */
-  async loadIndex(): Promise<ChunkIndex> {
-    const index = new ChunkIndex();
+  /**
+   * Load every index object into one in-memory chunk index. `presentPacks` (from
+   * `listPacks`, listed here when not given) lets a chunk stored twice be located in
+   * the pack that still exists (spec §8.7: lost packs are healed by re-uploading).
+   */
+  async loadIndex(presentPacks?: Map<string, number>): Promise<ChunkIndex> {
+    const present = presentPacks ?? (await this.listPacks());
+    const index = new ChunkIndex((p) => present.has(p));
     for await (const o of this.storage.list(INDEX_PREFIX)) {
       if (!isIndexName(o.name)) continue;
       checkMetadataSize(o.name, o.size);
@@ -170,19 +178,35 @@ export class Repository {
    * The snapshot to restore or build on, checked against the head (spec §8.6).
    * `selector` ("latest", a sequence number, or a digest prefix) picks an explicit,
    * possibly older, snapshot: asking for one by name is the explicit request for it.
+   * `conflicts` lists other snapshots with the same newest sequence (a fork, see
+   * freshness.ts): not an error, but worth telling the user.
    */
-  async resolveSnapshot(heads: HeadStore, selector?: string): Promise<{ ref: SnapshotRef; manifest: SnapshotManifest } | undefined> {
+  async resolveSnapshot(heads: HeadStore, selector?: string): Promise<ResolvedSnapshot | undefined> {
     const refs = await this.listSnapshots();
     const head = await heads.get();
     if (selector && selector !== "latest") {
       const ref = findSnapshot(refs, selector);
-      return { ref, manifest: await this.readSnapshot(ref) };
+      return { ref, manifest: await this.readSnapshot(ref), conflicts: [] };
     }
-    const latest = refs[refs.length - 1];
-    checkFreshness(latest, head);
-    if (!latest) return undefined;
-    return { ref: latest, manifest: await this.readSnapshot(latest) };
+    const newest = newestRefs(refs);
+    checkFreshness(newest[0], head, newest);
+    const manifests = new Map<SnapshotRef, SnapshotManifest>();
+    const read = async (r: SnapshotRef) => {
+      const m = manifests.get(r) ?? (await this.readSnapshot(r));
+      manifests.set(r, m);
+      return m;
+    };
+    const picked = await pickLatest(newest, head, async (r) => (await read(r)).time);
+    if (!picked) return undefined;
+    return { ref: picked.latest, manifest: await read(picked.latest), conflicts: picked.conflicts };
   }
+}
+
+export interface ResolvedSnapshot {
+  ref: SnapshotRef;
+  manifest: SnapshotManifest;
+  /** Other snapshots with the same sequence as `ref` (a fork; see freshness.ts). */
+  conflicts: SnapshotRef[];
 }
 
 export function findSnapshot(refs: SnapshotRef[], selector: string): SnapshotRef {
@@ -192,18 +216,4 @@ export function findSnapshot(refs: SnapshotRef[], selector: string): SnapshotRef
     : /^[0-9a-f]{6,64}$/.test(s) ? refs.filter((r) => r.digest.startsWith(s)) : [];
   if (matches.length !== 1) throw new SnapshotNotFoundError(matches.length > 1 ? `"${selector}" uniquely` : `"${selector}"`);
   return matches[0]!;
-}
-
-/** Throw IntegrityError("rollback") when storage is behind the recorded head. */
-export function checkFreshness(latest: SnapshotRef | undefined, head: Head | undefined): void {
-  if (!head) return;
-  if (!latest || latest.sequence < head.sequence) {
-    throw new IntegrityError(
-      "rollback",
-      `the newest backup (#${head.sequence}) is missing from storage, which offers ${latest ? `#${latest.sequence}` : "none"}: storage was rolled back or objects were deleted`,
-    );
-  }
-  if (latest.sequence === head.sequence && latest.digest !== head.digest) {
-    throw new IntegrityError("rollback", `backup #${head.sequence} in storage is not the one this client wrote`);
-  }
 }

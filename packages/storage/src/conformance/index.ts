@@ -14,6 +14,7 @@ import { describe, test } from "node:test";
 import type { TestContext } from "node:test";
 import type { Storage } from "../types.ts";
 import { atomicityCases } from "./atomicity.ts";
+import { coordinationCases } from "./coordination.ts";
 import { listingCases } from "./listing.ts";
 import { namingCases } from "./naming.ts";
 import { objectCases } from "./objects.ts";
@@ -42,7 +43,7 @@ export function storageConformance(name: string, open: OpenStorage, options: Con
     fillConcurrency: options.fillConcurrency ?? 32,
   };
   describe(`storage conformance: ${name}`, () => {
-    for (const c of [...objectCases, ...namingCases, ...listingCases, ...atomicityCases]) {
+    for (const c of [...objectCases, ...namingCases, ...listingCases, ...atomicityCases, ...coordinationCases]) {
       test(c.title, async (t) => {
         const opened = await open(t);
         if (!opened) return;
