@@ -121,6 +121,8 @@ test("lockout: 5 wrong passwords → wait shown, form disabled; after the wait i
   await b.page.getByRole("link", { name: "Back", exact: true }).click();
   await b.page.getByRole("link", { name: "Back", exact: true }).click();
   await b.page.getByRole("button", { name: "Log out and erase this phone" }).click();
+  await b.page.locator("#erase-consequence").getByText(/Your chats are in your end-to-end encrypted backup from/).waitFor();
+  await b.page.getByRole("button", { name: "Log out and erase", exact: true }).click();
   await b.page.getByRole("heading", { name: "Welcome to chatvault" }).waitFor();
   for (const p of [a, b]) assert.deepEqual(p.problems, []);
 });

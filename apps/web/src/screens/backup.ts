@@ -82,7 +82,7 @@ export function BackupScreen() {
 function lastBackupText(enabled: boolean, time: string | undefined, notUsed: BackupFacts | undefined): string {
   if (enabled) return time ? formatMoment(Date.parse(time)) : "Never";
   if (notUsed) return notUsed.lastBackupAt ? formatMoment(notUsed.lastBackupAt) : "Shown once restored";
-  return "None";
+  return "Never";
 }
 
 /** Another device turned backup off or replaced it: say so, with the way to turn it on again. */
