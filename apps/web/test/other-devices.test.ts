@@ -66,10 +66,10 @@ test("two phones: turned off on one → the other says so and can turn it on aga
   await a.login("mia");
   await a.waitForChats();
   await a.openBackupSettings();
-  await a.page.locator("#other-copies").getByText("the chats stored in this browser").waitFor();
+  await a.page.locator("#other-copies").getByText(/the chats stored in this browser/).waitFor();
   await a.page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
   await a.page.getByText("After 5 incorrect passwords in a row you have to wait 1 hour; each further wait is longer (4 hours, 16 hours, … up to 7 days). After 20 incorrect passwords in all, the key is destroyed").waitFor();
-  await a.page.locator("#other-copies").getByText(/iCloud, Google or Time Machine/).waitFor();
+  await a.page.locator("#other-copies").getByText(/such as iCloud, Google or Time Machine/).waitFor();
   await a.shot("40-e2ee-explanation-other-copies");
   await a.page.getByRole("button", { name: "Continue" }).click();
   await a.page.getByLabel("Password", { exact: true }).fill(PASSWORD);

@@ -42,7 +42,6 @@ function E2eeIntroScreen() {
       h("li", null, "You choose a password, or use a 64-digit encryption key instead."),
       h("li", null, `With a password, the key is kept in a key vault that never learns your password. ${lockRulesText(limits)}`),
       h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you.")),
-    h(OtherCopiesNote, null),
     existing === undefined && !error ? h(Spinner, { label: "Checking for an existing backup…" }) : null,
     existing ? h(Notice, { kind: "warning" }, `A backup${existing.lastBackupAt ? ` from ${formatMoment(existing.lastBackupAt)}` : ""} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`) : null,
     error ? h(Notice, { kind: "error" }, error) : null,
@@ -52,7 +51,8 @@ function E2eeIntroScreen() {
         enableFlow.replaceExisting = !!existing;
         navigate(`${E2EE}/password`);
       },
-    }, "Continue"));
+    }, "Continue"),
+    h(OtherCopiesNote, null));
 }
 
 function E2eeOnScreen() {

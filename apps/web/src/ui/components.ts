@@ -68,12 +68,10 @@ export function useFocusLater(): (id: string) => void {
  * note, in this app's terms). Shown at setup and on Chat backup.
  */
 export function OtherCopiesNote() {
-  return h("div", { class: "notice info other-copies", role: "note", id: "other-copies" },
-    h("p", null, h("strong", null, "Not end-to-end encrypted: "), "end-to-end encryption protects this backup only. These other copies of your chats are not protected by it:"),
-    h("ul", { class: "points" },
-      h("li", null, "the chats stored in this browser: anyone who can use this browser profile can read them;"),
-      h("li", null, "backups of this device or browser made by its maker's cloud or the device itself (for example iCloud, Google or Time Machine backups);"),
-      h("li", null, "copies made by any other backup or sync tool.")));
+  return h("p", { class: "notice info other-copies", role: "note", id: "other-copies" },
+    h("strong", null, "Not end-to-end encrypted: "),
+    "this protects the chatvault backup only. Other copies of your chats are not protected by it: the chats stored in this browser, " +
+    "backups of this device made by the device or its cloud (such as iCloud, Google or Time Machine), and copies made by any other backup tool.");
 }
 
 /** Determinate progress with a fixed height: the screen does not move while it runs. */
