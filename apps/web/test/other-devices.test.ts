@@ -28,8 +28,6 @@ async function guess(phone: Phone, password: string): Promise<void> {
   await phone.page.getByRole("button", { name: "Restore", exact: true }).click();
 }
 
-const activeId = (phone: Phone) => phone.page.evaluate(() => document.activeElement?.id ?? "");
-
 /** The demo history's size, as the restore confirmation should count it. */
 function seedCounts(): { messages: number; media: number } {
   const index = JSON.parse(readFileSync(join(APP_DIR, "dist", "seed", "index.json"), "utf8")) as { database: string; media: unknown[] };
