@@ -11,7 +11,9 @@ import { Repository, RepositoryExistsError, RepositoryNotFoundError } from "@cha
 import type { Storage } from "@chatvault/storage";
 import { CancelledByUser, CliError, UsageError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
+import { NOT_COVERED_LINE } from "../copies-note.ts";
 import { writeNewSecretFile } from "../secret-file.ts";
+import { guessLimitLine } from "../guess-limit.ts";
 import { confirmKeySaved, showKey } from "../key-ceremony.ts";
 import { rememberVault, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
@@ -50,9 +52,12 @@ export function registerInit(program: Command): void {
     await mustBeEmpty(storage);
     const mode = await chooseMode(flags);
     const result = mode === "key" ? await initWithKey(flags, storage, location, out) : await initWithPassword(flags, storage, location, out);
+    // Key mode: the key must come along (a file, or typed at the prompt); name the file when we wrote it.
+    const keyFlag = mode === "key" ? ` --key-file ${"keyFile" in result && result.keyFile ? result.keyFile : "<file holding the key>"}` : "";
     out.result(result, [
       `Created an end-to-end encrypted backup at ${location} (${mode === "key" ? "64-digit key" : "password"}).`,
-      `Next: chatvault backup --repo ${location} --db <chat.db> --media <media folder>`,
+      NOT_COVERED_LINE,
+      `Next: chatvault backup --repo ${location}${keyFlag} --db <chat.db> --media <media folder>`,
     ]);
   });
 }
@@ -123,7 +128,7 @@ async function initWithPassword(flags: InitFlags, storage: Storage, location: st
   if (status.state === "enabled") {
     throw new CliError(EXIT.targetExists, "already_enabled", "this account already has a password-protected backup; use `chatvault password change`, or `chatvault disable` first");
   }
-  out.note(`${LOST_PASSWORD_WARNING}\nThe vault allows ${status.policy.maxAttempts} wrong attempts, then makes you wait; after ${status.policy.failureBudget} in all it destroys the key.`);
+  out.note(`${LOST_PASSWORD_WARNING}\n${guessLimitLine(status.policy)}.`);
   const password = await obtainNewPassword(
     { file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn },
     warn,
