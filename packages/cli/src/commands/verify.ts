@@ -8,6 +8,7 @@ import { verify } from "@chatvault/sdk";
 import { zlibCompressor } from "@chatvault/sdk/node";
 import { CliError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
+import { count } from "../local-time.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { nonNegativeNumber, outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 import { progressBar } from "../progress.ts";
@@ -23,7 +24,7 @@ export function registerVerify(program: Command): void {
     const bar = progressBar(out, "verify");
     const report = await verify({ repo, compressor: zlibCompressor, onProgress: bar.onProgress, ...(flags.sample !== undefined ? { sample: Math.min(1, flags.sample) } : {}) })
       .finally(() => bar.stop());
-    const summary = `${report.snapshots} snapshots, ${report.packsChecked} of ${report.packsTotal} packs, ${report.chunksChecked} chunks checked`;
+    const summary = `${count(report.snapshots, "snapshot")}, ${report.packsChecked} of ${report.packsTotal} packs, ${report.chunksChecked} chunks checked`;
     if (report.problems.length > 0) {
       for (const p of report.problems) out.note(`problem: ${p.object}: ${p.problem}`);
       const first = report.problems[0]!;
