@@ -2,7 +2,8 @@
  * Prompts through a real pseudo-terminal (tmux): the 64-digit key ceremony (shown once,
  * cleared, the last group typed back; a wrong group refused), hidden key and password
  * input (never on screen), password strength feedback, and Ctrl-C during a backup
- * leaving the previous snapshot restorable.
+ * leaving the previous snapshot restorable (the bar leaves the screen first: "stopping…"
+ * and "cancelled" are not drawn over).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -108,9 +109,18 @@ test("Ctrl-C during a backup stops it and leaves the previous snapshot restorabl
   const term = terminal(t, dir, "ctrl-c");
   term.start(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile], m.env);
   await term.waitFor(/backup (copying database|database|media)/);
+  // Early phases show the phase, not "0 B/0 B 0 B/s ETA --".
+  assert.doesNotMatch(term.screen(), /0 B\/0 B|ETA --/);
   term.press("C-c");
   assert.equal(await term.exitCode(), EXIT.cancelled, term.screen());
-  assert.match(term.screen(), /chatvault: cancelled — the previous backup is untouched/);
+  const screen = term.screen();
+  assert.match(screen, /^chatvault: cancelled — the previous backup is untouched/m, "the cancelled line starts its own line");
+  // After Ctrl-C the bar is gone: nothing of it is drawn over the lines that follow, and the
+  // shell's next line (EXIT:…) starts on a line of its own.
+  const after = screen.slice(screen.indexOf("stopping…"));
+  assert.ok(screen.includes("stopping…"), screen);
+  assert.doesNotMatch(after, /[█░]|\|.*\d+%/, `no progress bar after Ctrl-C:\n${screen}`);
+  assert.match(screen, /^EXIT:130$/m);
 
   const r = await machine(dir, "b").run(["restore", "--repo", repo, "--to", join(dir, "out"), "--key-file", keyFile, "--json"]);
   assert.equal(r.code, 0, r.stderr);
