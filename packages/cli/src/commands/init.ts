@@ -9,6 +9,7 @@ import { type Command, Option } from "commander";
 import { type RootKey, generateRootKey, keyGroups } from "@chatvault/format";
 import { Repository, RepositoryExistsError, RepositoryNotFoundError } from "@chatvault/sdk";
 import type { Storage } from "@chatvault/storage";
+import { DEFAULT_LOCK_SCHEDULE } from "@chatvault/vault-protocol";
 import { CancelledByUser, CliError, UsageError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { NOT_COVERED_LINE } from "../copies-note.ts";
@@ -76,7 +77,7 @@ async function chooseMode(flags: InitFlags): Promise<"key" | "password"> {
   if (wantsPassword) return "password";
   if (!canPrompt()) throw new UsageError("choose the protection: --new-key-file F (key mode) or --password-file F --vault URL --token-file F (password mode)");
   return askChoice<"key" | "password">("Protect the backup with", [
-    { name: "a password of your choice (kept safe by the key vault: 5 attempts, then a wait)", value: "password" },
+    { name: `a password of your choice (kept safe by the key vault: ${DEFAULT_LOCK_SCHEDULE.maxAttempts} attempts, then a wait)`, value: "password" },
     { name: "a 64-digit encryption key that only you will know", value: "key" },
   ]);
 }
