@@ -95,6 +95,15 @@ test("password mode, piped: status with the vault down shows what is known (exit
   const right = await m.run(["password", "change", "--repo", repo, "--password-file", pw]);
   assert.equal(right.code, EXIT.usage, "the right old password passes; then the new one cannot be asked for without a terminal");
 
+  // At 1 attempt left, status says what the next wrong password does.
+  for (let i = 0; i < 4; i++) {
+    const r = await m.run(["restore", "--repo", repo, "--to", join(dir, `out-${i}`), "--password-file", wrong]);
+    assert.equal(r.code, EXIT.wrongSecret, r.stderr);
+  }
+  const one = await m.run(["status", "--repo", repo]);
+  assert.match(one.stdout, /^Vault state: enabled; 1 of 5 attempts left/m);
+  assert.match(one.stdout, /^Warning: {5}1 attempt left — the next wrong password locks it for 1 hour \(longer if it was locked before\)$/m);
+
   assert.equal(await vault.stop(), 0);
   stopped = true;
   const down = await m.run(["status", "--repo", repo]);

@@ -131,3 +131,38 @@ test("Ctrl-C during a backup stops it and leaves the previous snapshot restorabl
   assert.equal(next.code, 0, next.stderr);
   assert.equal(next.json.snapshot.sequence, 2);
 });
+
+test("password change on a terminal: a wrong current password fails before the new one is asked for", async (t) => {
+  if (!needService(t, tmuxAvailable(), "tmux not installed")) return;
+  const dir = tempDir(t, "chatvault-cli-tty-change-");
+  const vault = await serveVault(join(dir, "vault-home"));
+  t.after(() => vault.stop());
+  const token = await vault.token("eve", join(dir, "eve.token"));
+  const m = machine(dir, "a", { CHATVAULT_INSECURE_TEST_KSF: "1" });
+  const repo = join(dir, "repo");
+  const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
+  assert.equal((await m.run(["init", "--repo", repo, "--vault", vault.url, "--token-file", token, "--password-file", pw])).code, 0);
+  const term = terminal(t, dir, "change");
+  term.start(["password", "change", "--repo", repo], m.env);
+  await term.waitFor(/Current password:/);
+  term.type("not my password");
+  term.press("Enter");
+  assert.equal(await term.exitCode(), EXIT.wrongSecret, term.screen());
+  assert.match(term.screen(), /chatvault: wrong password/);
+  assert.doesNotMatch(term.screen(), /New password:|Type it again:/, "the new password was never asked for");
+
+  // The right current password: then the new one, twice.
+  const ok = terminal(t, dir, "change-ok");
+  ok.start(["password", "change", "--repo", repo], m.env);
+  await ok.waitFor(/Current password:/);
+  ok.type("correct horse battery staple");
+  ok.press("Enter");
+  await ok.waitFor(/New password:/);
+  ok.type("violet kettle orbit lantern");
+  ok.press("Enter");
+  await ok.waitFor(/Type it again:/);
+  ok.type("violet kettle orbit lantern");
+  ok.press("Enter");
+  assert.equal(await ok.exitCode(), 0, ok.screen());
+  assert.match(ok.screen(), /Password changed\./);
+});
