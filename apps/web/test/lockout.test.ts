@@ -69,6 +69,8 @@ test("lockout: 5 wrong passwords → wait shown, form disabled; after the wait i
   const a = await newPhone(t, browser, stack);
   await a.login("lena");
   await a.page.getByText("5 attempts left").waitFor();
+  // The rules are this vault's (a budget of 10 here), not the defaults.
+  await a.page.locator("#lock-rules").getByText(/After 5 incorrect passwords in a row .* After 10 incorrect passwords in all, the key is destroyed/).waitFor();
   await spendFive(a, 1);
   await assertLocked(a);
   await a.shot("30-locked-after-5-wrong");
