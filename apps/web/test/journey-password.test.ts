@@ -138,6 +138,7 @@ test("password mode: enable → back up → restore on a new phone → same chat
   await b.page.getByText("Downloading messages and media…").waitFor();
   await b.shot("12-restore-progress");
   await expectNewestMessage(b, MESSAGE);
+  await b.page.locator("#flash").getByText(/^Restored [\d,]+ messages, \d+ media files\.$/).waitFor();
   assert.deepEqual(await chatListOf(b), chatsBefore, "the new phone shows the same chats");
   await b.page.unroute("**/api/storage/packs/**");
   await b.shot("13-restored-chats");
@@ -181,6 +182,7 @@ test("password mode: enable → back up → restore on a new phone → same chat
   await c.shot("17-turn-off");
   await c.page.getByRole("button", { name: "Turn off" }).click();
   await c.page.getByRole("link", { name: /End-to-end encrypted backup.*Off/ }).waitFor();
+  await c.page.locator("#flash").getByText("End-to-end encrypted backup is off. Your key was deleted from the key vault and your backup from storage. The chats on this phone stay.").waitFor();
   await c.shot("18-backup-turned-off");
   assert.deepEqual(filesUnder(stack.web.backupFolder(ACCOUNT)), [], "the backup is deleted from storage");
   const status = await fetch(`${stack.vault.url}/v1/status`, { headers: { authorization: `Bearer ${await stack.token(ACCOUNT)}` } });

@@ -69,6 +69,8 @@ test("lockout: 5 wrong passwords → wait shown, form disabled; after the wait i
   const a = await newPhone(t, browser, stack);
   await a.login("lena");
   await a.page.getByText("5 attempts left").waitFor();
+  // The rules are this vault's (a budget of 10 here), not the defaults.
+  await a.page.locator("#lock-rules").getByText(/After 5 incorrect passwords in a row .* After 10 incorrect passwords in all, the key is destroyed/).waitFor();
   await spendFive(a, 1);
   await assertLocked(a);
   await a.shot("30-locked-after-5-wrong");
@@ -121,6 +123,8 @@ test("lockout: 5 wrong passwords → wait shown, form disabled; after the wait i
   await b.page.getByRole("link", { name: "Back", exact: true }).click();
   await b.page.getByRole("link", { name: "Back", exact: true }).click();
   await b.page.getByRole("button", { name: "Log out and erase this phone" }).click();
+  await b.page.locator("#erase-consequence").getByText(/Your chats are in your end-to-end encrypted backup from/).waitFor();
+  await b.page.getByRole("button", { name: "Log out and erase", exact: true }).click();
   await b.page.getByRole("heading", { name: "Welcome to chatvault" }).waitFor();
   for (const p of [a, b]) assert.deepEqual(p.problems, []);
 });

@@ -70,6 +70,8 @@ export async function startStack(t: TestContext, o: { policy?: Partial<GuessPoli
 
 /** Phone-sized screen (an iPhone 12-14 viewport). */
 export const PHONE = { width: 390, height: 844 };
+/** A laptop screen: the chat list and the open chat side by side. */
+export const DESKTOP = { width: 1280, height: 800 };
 
 export interface Phone {
   context: BrowserContext;
@@ -85,8 +87,8 @@ export interface Phone {
 }
 
 /** A new phone: a fresh browser context (empty IndexedDB, no cookies) at phone width. */
-export async function newPhone(t: TestContext, browser: Browser, stack: Stack): Promise<Phone> {
-  const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: "en-GB", timezoneId: "UTC" });
+export async function newPhone(t: TestContext, browser: Browser, stack: Stack, o: { viewport?: { width: number; height: number } } = {}): Promise<Phone> {
+  const context = await browser.newContext({ viewport: o.viewport ?? PHONE, deviceScaleFactor: 1, locale: "en-GB", timezoneId: "UTC" });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.web.url });
   t.after(() => context.close());
   const page = await context.newPage();

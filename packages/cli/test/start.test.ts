@@ -56,15 +56,17 @@ test("npm start: vault up on 127.0.0.1, a CLI backup/restore works against it, C
     assert.equal((await fetch(web)).status, 200);
   } else assert.match(stdout, /Web app {5}not running/);
   assert.match(stdout, /Try the whole journey from another terminal/);
-  assert.match(stdout, new RegExp(`npx chatvault init --repo ${join(home, "backups", "alice")} --vault ${url} --token-file`));
+  // The session has an account of its own: the README has the web app use alice.
+  assert.match(stdout, new RegExp(`npx chatvault init --repo ${join(home, "backups", "bob")} --vault ${url} --token-file`));
+  if (webBuilt) assert.match(stdout, /sign in as alice/);
 
   // The session it prints, scripted: mint a token, init, demo data, backup, restore elsewhere.
   const a = machine(dir, "a", { CHATVAULT_INSECURE_TEST_KSF: "1", CHATVAULT_HOME: home });
-  const token = join(home, "alice.token");
-  const tok = await a.run(["serve", "token", "--account", "alice", "--out", token, "--force"]);
+  const token = join(home, "bob.token");
+  const tok = await a.run(["serve", "token", "--account", "bob", "--out", token, "--force"]);
   assert.equal(tok.code, 0, tok.stderr);
   const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
-  const repo = join(home, "backups", "alice");
+  const repo = join(home, "backups", "bob");
   const init = await a.run(["init", "--repo", repo, "--vault", url, "--token-file", token, "--password-file", pw]);
   assert.equal(init.code, 0, init.stderr);
   const src = join(dir, "chats");

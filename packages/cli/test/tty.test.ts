@@ -2,7 +2,8 @@
  * Prompts through a real pseudo-terminal (tmux): the 64-digit key ceremony (shown once,
  * cleared, the last group typed back; a wrong group refused), hidden key and password
  * input (never on screen), password strength feedback, and Ctrl-C during a backup
- * leaving the previous snapshot restorable.
+ * leaving the previous snapshot restorable (the bar leaves the screen first: "stopping…"
+ * and "cancelled" are not drawn over).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -108,9 +109,18 @@ test("Ctrl-C during a backup stops it and leaves the previous snapshot restorabl
   const term = terminal(t, dir, "ctrl-c");
   term.start(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile], m.env);
   await term.waitFor(/backup (copying database|database|media)/);
+  // Early phases show the phase, not "0 B/0 B 0 B/s ETA --".
+  assert.doesNotMatch(term.screen(), /0 B\/0 B|ETA --/);
   term.press("C-c");
   assert.equal(await term.exitCode(), EXIT.cancelled, term.screen());
-  assert.match(term.screen(), /chatvault: cancelled — the previous backup is untouched/);
+  const screen = term.screen();
+  assert.match(screen, /^chatvault: cancelled — the previous backup is untouched/m, "the cancelled line starts its own line");
+  // After Ctrl-C the bar is gone: nothing of it is drawn over the lines that follow, and the
+  // shell's next line (EXIT:…) starts on a line of its own.
+  const after = screen.slice(screen.indexOf("stopping…"));
+  assert.ok(screen.includes("stopping…"), screen);
+  assert.doesNotMatch(after, /[█░]|\|.*\d+%/, `no progress bar after Ctrl-C:\n${screen}`);
+  assert.match(screen, /^EXIT:130$/m);
 
   const r = await machine(dir, "b").run(["restore", "--repo", repo, "--to", join(dir, "out"), "--key-file", keyFile, "--json"]);
   assert.equal(r.code, 0, r.stderr);
@@ -120,4 +130,39 @@ test("Ctrl-C during a backup stops it and leaves the previous snapshot restorabl
   const next = await m.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile, "--json"]);
   assert.equal(next.code, 0, next.stderr);
   assert.equal(next.json.snapshot.sequence, 2);
+});
+
+test("password change on a terminal: a wrong current password fails before the new one is asked for", async (t) => {
+  if (!needService(t, tmuxAvailable(), "tmux not installed")) return;
+  const dir = tempDir(t, "chatvault-cli-tty-change-");
+  const vault = await serveVault(join(dir, "vault-home"));
+  t.after(() => vault.stop());
+  const token = await vault.token("eve", join(dir, "eve.token"));
+  const m = machine(dir, "a", { CHATVAULT_INSECURE_TEST_KSF: "1" });
+  const repo = join(dir, "repo");
+  const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
+  assert.equal((await m.run(["init", "--repo", repo, "--vault", vault.url, "--token-file", token, "--password-file", pw])).code, 0);
+  const term = terminal(t, dir, "change");
+  term.start(["password", "change", "--repo", repo], m.env);
+  await term.waitFor(/Current password:/);
+  term.type("not my password");
+  term.press("Enter");
+  assert.equal(await term.exitCode(), EXIT.wrongSecret, term.screen());
+  assert.match(term.screen(), /chatvault: wrong password/);
+  assert.doesNotMatch(term.screen(), /New password:|Type it again:/, "the new password was never asked for");
+
+  // The right current password: then the new one, twice.
+  const ok = terminal(t, dir, "change-ok");
+  ok.start(["password", "change", "--repo", repo], m.env);
+  await ok.waitFor(/Current password:/);
+  ok.type("correct horse battery staple");
+  ok.press("Enter");
+  await ok.waitFor(/New password:/);
+  ok.type("violet kettle orbit lantern");
+  ok.press("Enter");
+  await ok.waitFor(/Type it again:/);
+  ok.type("violet kettle orbit lantern");
+  ok.press("Enter");
+  assert.equal(await ok.exitCode(), 0, ok.screen());
+  assert.match(ok.screen(), /Password changed\./);
 });

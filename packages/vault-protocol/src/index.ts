@@ -25,3 +25,4 @@ export type { EnableResult } from "./operations/enable.ts";
 export type { UnlockResult } from "./operations/unlock.ts";
 export type { ChangePasswordResult } from "./operations/change-password.ts";
 export type { HeadUpdate } from "./operations/head.ts";
+export { DEFAULT_LOCK_SCHEDULE, lockWaits, describeLockWait } from "./lock-schedule.ts";

@@ -24,7 +24,19 @@ export function unlockWithKey(text: string): RootKey {
   return parseKey(text);
 }
 
-export async function restoreBackup(conn: Connections, found: FoundBackup, rootKey: RootKey): Promise<ChatDb> {
+export interface Restored {
+  chats: ChatDb;
+  messages: number;
+  mediaFiles: number;
+}
+
+/** "Restored 1,204 messages, 37 media files." */
+export function restoredText(r: Pick<Restored, "messages" | "mediaFiles">): string {
+  const n = (v: number, one: string, many: string) => `${v.toLocaleString("en-GB")} ${v === 1 ? one : many}`;
+  return `Restored ${n(r.messages, "message", "messages")}, ${n(r.mediaFiles, "media file", "media files")}.`;
+}
+
+export async function restoreBackup(conn: Connections, found: FoundBackup, rootKey: RootKey): Promise<Restored> {
   // Opening checks the key first: WrongKeyError before any download, no activity shown.
   const { repo, heads } = await openBackup(conn, rootKey, found);
   setActivity({ kind: "running", operation: "restore", phase: "Preparing…", fraction: 0 });
@@ -45,7 +57,7 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
       lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
     });
     setActivity({ kind: "idle" });
-    return chats;
+    return { chats, messages: chats.messageCount(), mediaFiles: r.media.length };
   } catch (e) {
     setActivity({ kind: "failed", operation: "restore", message: describeError(e) });
     throw e;

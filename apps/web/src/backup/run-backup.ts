@@ -8,7 +8,8 @@ import type { ChatDb } from "../chats/chat-db.ts";
 import { mediaAll } from "../platform/idb.ts";
 import { progressActivity, setActivity } from "./activity.ts";
 import type { Connections } from "./connections.ts";
-import { UserFacingError, describeError } from "./errors.ts";
+import { followAccount } from "./account-state.ts";
+import { REPLACED_ELSEWHERE, TURNED_OFF_ELSEWHERE, UserFacingError, describeError } from "./errors.ts";
 import { openBackup } from "./repository.ts";
 import { type BackupSettings, loadRootKey, loadSettings, saveSettings } from "./settings.ts";
 
@@ -21,10 +22,11 @@ export async function backUpNow(conn: Connections, chats: ChatDb): Promise<Backu
     const settings = await loadSettings();
     const rootKey = await loadRootKey();
     if (!settings.enabled || !rootKey) throw new UserFacingError("Turn on end-to-end encrypted backup first.");
-    const { repo, heads } = await openBackup(conn, rootKey);
-    if (settings.repoId && repo.repoId !== settings.repoId) {
-      throw new UserFacingError("The backup in storage was replaced from another device. Turn end-to-end encrypted backup off and on again here.");
-    }
+    // Another device may have turned backup off or replaced it since this phone last looked.
+    const state = await followAccount(conn, settings);
+    if (state.kind === "turned-off-elsewhere") throw new UserFacingError(TURNED_OFF_ELSEWHERE);
+    if (state.kind === "replaced-elsewhere" || state.kind === "backup-not-used") throw new UserFacingError(REPLACED_ELSEWHERE);
+    const { repo, heads } = await openBackup(conn, rootKey, state.found);
     const database = { name: DATABASE_NAME, bytes: chats.bytes() };
     const media = await mediaAll();
     const r = await backupBytes({

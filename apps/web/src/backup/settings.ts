@@ -22,6 +22,8 @@ export interface BackupSettings {
   protection?: Protection;
   repoId?: string;
   lastBackup?: LastBackup;
+  /** Set when this phone found that another device turned backup off or replaced it (the screen says so). */
+  changedElsewhere?: "turned-off" | "replaced";
 }
 
 const SETTINGS = "backup-settings";

@@ -92,6 +92,11 @@ export class ChatDb {
     }));
   }
 
+  /** How many messages the store holds (what a restore reports). */
+  messageCount(): number {
+    return this.#rows<{ n: number }>("SELECT count(*) AS n FROM messages")[0]?.n ?? 0;
+  }
+
   chat(id: number): ChatSummary | undefined {
     return this.chats().find((c) => c.id === id);
   }

@@ -5,17 +5,18 @@
  */
 import { h } from "preact";
 import { useMemo, useState } from "preact/hooks";
-import { formatKey, generateRootKey, keyGroups } from "@chatvault/format";
+import { formatKey, keyGroups } from "@chatvault/format";
 import { enableBackup } from "../backup/enable.ts";
 import { describeError } from "../backup/errors.ts";
 import { useApp } from "../ui/app-context.ts";
 import { Button, Notice, Screen, Spinner } from "../ui/components.ts";
 import { E2EE, navigate } from "../ui/router.ts";
-import { enableFlow } from "./enable-flow.ts";
+import { enableFlow, keyFlowDone, keyToShow } from "./enable-flow.ts";
 
 export function CreateKeyScreen() {
   const app = useApp();
-  const rootKey = useMemo(() => generateRootKey(), []);
+  // The same key when the user comes back to this screen; a new one only after a reload (said below).
+  const { key: rootKey, replacedAfterReload } = useMemo(() => keyToShow(), []);
   const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState("");
   const [busy, setBusy] = useState(false);
@@ -35,6 +36,7 @@ export function CreateKeyScreen() {
     setError("");
     try {
       await enableBackup(app.conn, { protection: "key", rootKey }, { replaceExisting: enableFlow.replaceExisting });
+      keyFlowDone();
       await app.reloadSettings();
       navigate(`${E2EE}/ready`, { replace: true });
     } catch (err) {
@@ -44,6 +46,9 @@ export function CreateKeyScreen() {
   };
   return h(Screen, { title: "Your 64-digit key", back: `${E2EE}/password` },
     h("p", { class: "lead" }, "This key protects your end-to-end encrypted backup. Save it somewhere safe: you'll need it to restore your chats."),
+    replacedAfterReload
+      ? h(Notice, { kind: "warning", id: "new-key-after-reload" }, "The page was reloaded, so this is a new key. The key shown before was never used: throw it away and save this one instead.")
+      : null,
     h("ol", { class: "key-grid", "aria-label": "Your 64-digit encryption key, in 16 groups of 4", id: "key-grid" },
       keyGroups(rootKey).map((g, i) => h("li", { key: i, class: "mono" }, g))),
     h("div", { class: "copy-row" },

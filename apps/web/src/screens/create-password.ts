@@ -9,7 +9,7 @@ import { describeError } from "../backup/errors.ts";
 import { useApp } from "../ui/app-context.ts";
 import { Button, HiddenUsername, Notice, Screen, Spinner } from "../ui/components.ts";
 import { E2EE, navigate } from "../ui/router.ts";
-import { enableFlow } from "./enable-flow.ts";
+import { enableFlow, keyFlowDone } from "./enable-flow.ts";
 import { usePasswordPair } from "./password-pair.ts";
 
 export function CreatePasswordScreen() {
@@ -24,6 +24,7 @@ export function CreatePasswordScreen() {
     setError("");
     try {
       await enableBackup(app.conn, { protection: "password", password: pair.password }, { replaceExisting: enableFlow.replaceExisting });
+      keyFlowDone();
       await app.reloadSettings();
       navigate(`${E2EE}/ready`, { replace: true });
     } catch (err) {

@@ -4,10 +4,12 @@
  */
 import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { type BackupFacts, backupFacts } from "../backup/backup-facts.ts";
 import { describeError } from "../backup/errors.ts";
+import { type GuessLimits, limitsOf, lockRulesText } from "../backup/lock-texts.ts";
 import { findBackup } from "../backup/repository.ts";
 import { useApp } from "../ui/app-context.ts";
-import { Button, Notice, Row, Screen, Spinner } from "../ui/components.ts";
+import { Button, Notice, OtherCopiesNote, Row, Screen, Spinner } from "../ui/components.ts";
 import { formatMoment } from "../ui/format.ts";
 import { Icon } from "../ui/icons.ts";
 import { E2EE, navigate } from "../ui/router.ts";
@@ -22,20 +24,26 @@ export function E2eeScreen() {
 
 function E2eeIntroScreen() {
   const { conn } = useApp();
-  const [existing, setExisting] = useState<string | null | undefined>(undefined);
+  const [existing, setExisting] = useState<BackupFacts | null | undefined>(undefined);
+  const [limits, setLimits] = useState<GuessLimits>(limitsOf(undefined));
   const [error, setError] = useState("");
   useEffect(() => {
-    findBackup(conn.storage).then((f) => setExisting(f ? f.config.created : null), (e: unknown) => setError(describeError(e)));
+    (async () => {
+      const f = await findBackup(conn.storage);
+      setExisting(f ? await backupFacts(conn, f) : null);
+    })().catch((e: unknown) => setError(describeError(e)));
+    // The numbers of the vault this account uses (its policy), not the defaults, once it answers.
+    conn.vault.status().then((s) => setLimits(limitsOf(s)), () => undefined);
   }, [conn]);
   return h(Screen, { title: "End-to-end encrypted backup", back: BACK },
     h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
     h("p", { class: "lead" }, "Protect your backup with end-to-end encryption. No one — not chatvault, not this server, not the backup storage — will be able to read your backup or get the key to unlock it."),
     h("ul", { class: "points" },
       h("li", null, "You choose a password, or use a 64-digit encryption key instead."),
-      h("li", null, "With a password, the key is kept in a key vault that never learns your password and allows 5 attempts before you must wait."),
+      h("li", null, `With a password, the key is kept in a key vault that never learns your password. ${lockRulesText(limits)}`),
       h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you.")),
     existing === undefined && !error ? h(Spinner, { label: "Checking for an existing backup…" }) : null,
-    existing ? h(Notice, { kind: "warning" }, `A backup from ${formatMoment(Date.parse(existing))} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`) : null,
+    existing ? h(Notice, { kind: "warning" }, `A backup${existing.lastBackupAt ? ` from ${formatMoment(existing.lastBackupAt)}` : ""} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`) : null,
     error ? h(Notice, { kind: "error" }, error) : null,
     h(Button, {
       disabled: existing === undefined && !error,
@@ -43,7 +51,8 @@ function E2eeIntroScreen() {
         enableFlow.replaceExisting = !!existing;
         navigate(`${E2EE}/password`);
       },
-    }, "Continue"));
+    }, "Continue"),
+    h(OtherCopiesNote, null));
 }
 
 function E2eeOnScreen() {

@@ -5,10 +5,13 @@
  */
 import { h } from "preact";
 import { useState } from "preact/hooks";
+import { WrongKeyError } from "@chatvault/format";
+import { WrongPasswordError } from "@chatvault/vault-protocol";
 import { describeError } from "../backup/errors.ts";
 import { turnOff } from "../backup/manage.ts";
 import { useApp } from "../ui/app-context.ts";
-import { Button, Field, HiddenUsername, Notice, Screen, Spinner } from "../ui/components.ts";
+import { Button, Field, HiddenUsername, Notice, Screen, Spinner, useFocusLater } from "../ui/components.ts";
+import { flash } from "../ui/flash.ts";
 import { E2EE, navigate } from "../ui/router.ts";
 
 export function TurnOffScreen() {
@@ -17,18 +20,31 @@ export function TurnOffScreen() {
   const [secret, setSecret] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  const [fieldError, setFieldError] = useState("");
+  const focusLater = useFocusLater();
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!secret || busy) return;
     setBusy(true);
     setError("");
+    setFieldError("");
     try {
       await turnOff(app.conn, password ? { password: secret } : { keyText: secret });
+      flash(password
+        ? "End-to-end encrypted backup is off. Your key was deleted from the key vault and your backup from storage. The chats on this phone stay."
+        : "End-to-end encrypted backup is off. Your backup was deleted from storage. The chats on this phone stay.");
       await app.reloadSettings();
       navigate("/settings/chats/backup", { replace: true });
     } catch (err) {
-      setError(describeError(err));
       setBusy(false);
+      // A wrong password or key belongs to the field: said there, cleared, and focused again.
+      if (err instanceof WrongPasswordError || err instanceof WrongKeyError) {
+        setSecret("");
+        setFieldError(describeError(err));
+      } else {
+        setError(describeError(err));
+      }
+      focusLater("turn-off-secret");
     }
   };
   return h(Screen, { title: "Turn off encrypted backup", back: E2EE },
@@ -40,8 +56,8 @@ export function TurnOffScreen() {
     h("form", { onSubmit: submit, class: "stack" },
       password ? h(HiddenUsername, { account: app.session.account }) : null,
       h(Field, password
-        ? { id: "turn-off-secret", label: "Enter your password to turn off", type: "password", value: secret, onInput: setSecret, autoComplete: "current-password", disabled: busy }
-        : { id: "turn-off-secret", label: "Enter your 64-digit key to turn off", value: secret, onInput: setSecret, multiline: true, disabled: busy }),
+        ? { id: "turn-off-secret", label: "Enter your password to turn off", type: "password", value: secret, onInput: setSecret, autoComplete: "current-password", disabled: busy, error: fieldError }
+        : { id: "turn-off-secret", label: "Enter your 64-digit key to turn off", value: secret, onInput: setSecret, multiline: true, disabled: busy, error: fieldError }),
       error ? h(Notice, { kind: "error" }, error) : null,
       busy ? h(Spinner, { label: "Turning off…" }) : null,
       h(Button, { type: "submit", kind: "danger", disabled: !secret || busy }, "Turn off")));

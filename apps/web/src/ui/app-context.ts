@@ -18,6 +18,8 @@ export interface AppState {
   chatsChanged(): void;
   /** Forget this phone's account and data. */
   logout(): Promise<void>;
+  /** Open the restore screen for the account's backup (after "Skip restore", or a backup made elsewhere). */
+  offerRestore(): Promise<void>;
 }
 
 export const AppContext = createContext<AppState | null>(null);

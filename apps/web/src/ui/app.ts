@@ -15,6 +15,8 @@ import { wipeAll } from "../platform/idb.ts";
 import { Session } from "../platform/session.ts";
 import { LoginScreen } from "../screens/login.ts";
 import { RestoreScreen } from "../screens/restore.ts";
+import { type Restored, restoredText } from "../backup/restore.ts";
+import { flash } from "./flash.ts";
 import { AppContext, type AppState } from "./app-context.ts";
 import { Notice, Screen, Spinner } from "./components.ts";
 import { navigate } from "./router.ts";
@@ -23,7 +25,8 @@ import { Routes } from "./routes.ts";
 type Stage =
   | { kind: "loading"; label: string }
   | { kind: "login"; config: AppConfig }
-  | { kind: "restore"; conn: Connections; session: Session; found: FoundBackup }
+  /** `previous`: the chats this phone already has (restore chosen from Settings); Skip goes back to them. */
+  | { kind: "restore"; conn: Connections; session: Session; found: FoundBackup; previous?: ChatDb }
   | { kind: "ready"; conn: Connections; session: Session; chats: ChatDb; settings: BackupSettings }
   | { kind: "failed"; message: string };
 
@@ -65,13 +68,27 @@ export function App() {
     testMode ? h(TestModeBanner, null) : null,
     renderStage(stage, {
       login: (config, session) => open(config, session).catch(fail),
-      restored: async (chats) => {
+      restored: async (r) => {
         if (stage.kind !== "restore") return;
+        stage.previous?.close();
+        flash(restoredText(r));
         navigate("/", { replace: true });
-        setStage({ kind: "ready", conn: stage.conn, session: stage.session, chats, settings: await loadSettings() });
+        setStage({ kind: "ready", conn: stage.conn, session: stage.session, chats: r.chats, settings: await loadSettings() });
       },
       skipRestore: () => {
-        if (stage.kind === "restore") startFresh(stage.conn, stage.session).catch(fail);
+        if (stage.kind !== "restore") return;
+        if (!stage.previous) return void startFresh(stage.conn, stage.session).catch(fail);
+        const { conn, session, previous } = stage;
+        loadSettings().then((settings) => setStage({ kind: "ready", conn, session, chats: previous, settings }), fail);
+      },
+      offerRestore: async () => {
+        if (stage.kind !== "ready") return;
+        try {
+          const found = await findBackup(stage.conn.storage);
+          if (found) setStage({ kind: "restore", conn: stage.conn, session: stage.session, found, previous: stage.chats });
+        } catch (e) {
+          fail(e);
+        }
       },
       reloadSettings: async () => {
         const settings = await loadSettings();
@@ -90,11 +107,12 @@ export function App() {
 
 interface StageActions {
   login(config: AppConfig, session: Session): void;
-  restored(chats: ChatDb): Promise<void>;
+  restored(r: Restored): Promise<void>;
   skipRestore(): void;
   reloadSettings(): Promise<void>;
   chatsChanged(): void;
   logout(): Promise<void>;
+  offerRestore(): Promise<void>;
 }
 
 function renderStage(stage: Stage, act: StageActions) {
@@ -106,11 +124,13 @@ function renderStage(stage: Stage, act: StageActions) {
     case "login":
       return h(LoginScreen, { onLoggedIn: (s: Session) => act.login(stage.config, s) });
     case "restore":
-      return h(RestoreScreen, { account: stage.session.account, conn: stage.conn, found: stage.found, onRestored: act.restored, onSkip: act.skipRestore });
+      return h(RestoreScreen, {
+        account: stage.session.account, conn: stage.conn, found: stage.found, onRestored: act.restored, onSkip: act.skipRestore, fromSettings: !!stage.previous,
+      });
     case "ready": {
       const state: AppState = {
         session: stage.session, conn: stage.conn, chats: stage.chats, settings: stage.settings,
-        reloadSettings: act.reloadSettings, chatsChanged: act.chatsChanged, logout: act.logout,
+        reloadSettings: act.reloadSettings, chatsChanged: act.chatsChanged, logout: act.logout, offerRestore: act.offerRestore,
       };
       return h(AppContext.Provider, { value: state }, h(Routes, null));
     }

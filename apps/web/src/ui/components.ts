@@ -5,13 +5,15 @@
  * screen; keyboard users start at its top).
  */
 import { type ButtonHTMLAttributes, type ComponentChildren, h } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { Icon, type IconName } from "./icons.ts";
 
-export function Screen(p: { title: string; back?: string; children?: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+export function Screen(p: { title: string; back?: string; children?: ComponentChildren; actions?: ComponentChildren; id?: string; focusHeading?: boolean }) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const focus = p.focusHeading ?? true;
   // Layout effect: the focus moves before the new screen is painted, not a frame later.
-  useLayoutEffect(() => heading.current?.focus(), [p.title]);
+  // (Side by side, the chat list leaves the focus to the screen opened beside it.)
+  useLayoutEffect(() => void (focus && heading.current?.focus()), [p.title, focus]);
   return h("div", { class: "screen", id: p.id },
     h("header", { class: "top-bar" },
       p.back !== undefined ? h("a", { class: "back", href: `#${p.back}`, "aria-label": "Back" }, "‹") : null,
@@ -31,18 +33,45 @@ export function Button({ kind = "primary", type = "button", ...rest }: ButtonPro
 export function Field(p: {
   id: string; label: string; value: string; onInput: (v: string) => void; type?: string; autoComplete?: string;
   disabled?: boolean; hint?: string; invalid?: boolean; multiline?: boolean; inputMode?: "text" | "numeric";
+  /** What is wrong with this field's value: shown under it, tied to it, and read out. */
+  error?: string;
 }) {
-  const described = p.hint ? `${p.id}-hint` : undefined;
+  const errorId = `${p.id}-error`;
+  const described = [p.error ? errorId : "", p.hint ? `${p.id}-hint` : ""].filter(Boolean).join(" ") || undefined;
   const common = {
-    id: p.id, value: p.value, disabled: p.disabled, autoComplete: p.autoComplete, "aria-describedby": described, "aria-invalid": p.invalid ? "true" : undefined,
+    id: p.id, value: p.value, disabled: p.disabled, autoComplete: p.autoComplete, "aria-describedby": described, "aria-invalid": p.invalid || p.error ? "true" : undefined,
     spellcheck: false, autoCapitalize: "off",
     onInput: (e: Event) => p.onInput((e.currentTarget as HTMLInputElement).value),
   };
   return h("div", { class: "field" },
     h("label", { for: p.id }, p.label),
     p.multiline ? h("textarea", { ...common, rows: 4, class: "mono" }) : h("input", { ...common, type: p.type ?? "text", inputMode: p.inputMode }),
-    p.hint ? h("p", { id: described, class: "hint" }, p.hint) : null,
+    p.error ? h("p", { id: errorId, class: "field-error", role: "alert" }, p.error) : null,
+    p.hint ? h("p", { id: `${p.id}-hint`, class: "hint" }, p.hint) : null,
   );
+}
+
+/**
+ * Focus a control by id once the next render is on screen: after a failed attempt the
+ * form is enabled again and the keyboard user is back in the field, not on the page body.
+ */
+export function useFocusLater(): (id: string) => void {
+  const [target, setTarget] = useState<{ id: string } | null>(null);
+  useEffect(() => {
+    if (target) document.getElementById(target.id)?.focus();
+  }, [target]);
+  return (id) => setTarget({ id });
+}
+
+/**
+ * Which copies of the chats this backup's encryption does not cover (the article's iOS
+ * note, in this app's terms). Shown at setup and on Chat backup.
+ */
+export function OtherCopiesNote() {
+  return h("p", { class: "notice info other-copies", role: "note", id: "other-copies" },
+    h("strong", null, "Not end-to-end encrypted: "),
+    "this protects the chatvault backup only. Other copies of your chats are not protected by it: the chats stored in this browser, " +
+    "backups of this device made by the device or its cloud (such as iCloud, Google or Time Machine), and copies made by any other backup tool.");
 }
 
 /** Determinate progress with a fixed height: the screen does not move while it runs. */

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { backup } from "@chatvault/sdk/node";
 import { UsageError } from "../cli-error.ts";
 import { interruptible } from "../interrupt.ts";
+import { warnIfMediaDropped } from "../media-warning.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 import { formatBytes } from "../output.ts";
@@ -27,6 +28,7 @@ export function registerBackup(program: Command): void {
     const out = outputOf(command);
     if (!flags.db && !flags.media) throw new UsageError("nothing to back up: pass --db PATH, --media DIR, or both");
     const { repo, heads, location } = await unlockRepository(flags, out);
+    await warnIfMediaDropped(repo, !!flags.media, (l) => out.note(l));
     const bar = progressBar(out, "backup");
     const r = await interruptible(out, (signal) =>
       backup({

@@ -9,9 +9,12 @@ import { type Command, Option } from "commander";
 import { type RootKey, generateRootKey, keyGroups } from "@chatvault/format";
 import { Repository, RepositoryExistsError, RepositoryNotFoundError } from "@chatvault/sdk";
 import type { Storage } from "@chatvault/storage";
+import { DEFAULT_LOCK_SCHEDULE } from "@chatvault/vault-protocol";
 import { CancelledByUser, CliError, UsageError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
+import { NOT_COVERED_LINE } from "../copies-note.ts";
 import { writeNewSecretFile } from "../secret-file.ts";
+import { guessLimitLine } from "../guess-limit.ts";
 import { confirmKeySaved, showKey } from "../key-ceremony.ts";
 import { rememberVault, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
@@ -50,9 +53,12 @@ export function registerInit(program: Command): void {
     await mustBeEmpty(storage);
     const mode = await chooseMode(flags);
     const result = mode === "key" ? await initWithKey(flags, storage, location, out) : await initWithPassword(flags, storage, location, out);
+    // Key mode: the key must come along (a file, or typed at the prompt); name the file when we wrote it.
+    const keyFlag = mode === "key" ? ` --key-file ${"keyFile" in result && result.keyFile ? result.keyFile : "<file holding the key>"}` : "";
     out.result(result, [
       `Created an end-to-end encrypted backup at ${location} (${mode === "key" ? "64-digit key" : "password"}).`,
-      `Next: chatvault backup --repo ${location} --db <chat.db> --media <media folder>`,
+      NOT_COVERED_LINE,
+      `Next: chatvault backup --repo ${location}${keyFlag} --db <chat.db> --media <media folder>`,
     ]);
   });
 }
@@ -71,7 +77,7 @@ async function chooseMode(flags: InitFlags): Promise<"key" | "password"> {
   if (wantsPassword) return "password";
   if (!canPrompt()) throw new UsageError("choose the protection: --new-key-file F (key mode) or --password-file F --vault URL --token-file F (password mode)");
   return askChoice<"key" | "password">("Protect the backup with", [
-    { name: "a password of your choice (kept safe by the key vault: 5 attempts, then a wait)", value: "password" },
+    { name: `a password of your choice (kept safe by the key vault: ${DEFAULT_LOCK_SCHEDULE.maxAttempts} attempts, then a wait)`, value: "password" },
     { name: "a 64-digit encryption key that only you will know", value: "key" },
   ]);
 }
@@ -123,7 +129,7 @@ async function initWithPassword(flags: InitFlags, storage: Storage, location: st
   if (status.state === "enabled") {
     throw new CliError(EXIT.targetExists, "already_enabled", "this account already has a password-protected backup; use `chatvault password change`, or `chatvault disable` first");
   }
-  out.note(`${LOST_PASSWORD_WARNING}\nThe vault allows ${status.policy.maxAttempts} wrong attempts, then makes you wait; after ${status.policy.failureBudget} in all it destroys the key.`);
+  out.note(`${LOST_PASSWORD_WARNING}\n${guessLimitLine(status.policy)}.`);
   const password = await obtainNewPassword(
     { file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn },
     warn,

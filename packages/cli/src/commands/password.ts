@@ -2,11 +2,14 @@
  * `chatvault password change`: replace the password, knowing the old one. The root key —
  * and so every backup — stays the same; only the vault record is re-registered (after a
  * login that just succeeded, so a wrong old password spends an attempt like any guess).
+ * When the new password is to be typed (twice, at a prompt), the old one is checked first
+ * with a login of its own: a typo in it fails at once, not after both new entries (the
+ * successful login gives its attempt back, spec/vault-protocol.md §6.2).
  */
 import type { Command } from "commander";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
 import type { RepoFlags } from "../open-repository.ts";
-import { obtainNewPassword, obtainPassword } from "../secrets.ts";
+import { obtainNewPassword, obtainPassword, secretPath } from "../secrets.ts";
 import { vaultForAccount } from "../vault-account.ts";
 import { type VaultFlags, warnIfWeakKsf } from "../vault.ts";
 
@@ -28,6 +31,7 @@ export function registerPassword(program: Command): void {
     const warn = (l: string) => out.note(l);
     const { vault } = await vaultForAccount(flags, out);
     const old = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "current password", warn }, "Current password:");
+    if (!secretPath(flags.newPasswordFile, "CHATVAULT_NEW_PASSWORD_FILE")) await vault.client.unlockWithDetails(old);
     const next = await obtainNewPassword({ file: flags.newPasswordFile, envVar: "CHATVAULT_NEW_PASSWORD_FILE", flag: "--new-password-file", what: "new password", warn }, warn);
     warnIfWeakKsf(warn);
     const r = await vault.client.changePassword(old, next);

@@ -3,8 +3,15 @@
  * else running — the key vault (SQLite + key file), a local folder for backups, and the
  * web messenger — bound to 127.0.0.1. Prints the URLs and a CLI session to paste into
  * another terminal; Ctrl-C (or SIGTERM) stops everything and exits 0.
+ *
+ * The session uses its own account, not the web app's `alice`: pasted after the web
+ * journey it would otherwise meet alice's backup and vault record. It picks the first of
+ * bob, bob-2, … that has no backup folder yet, so a second run's session works too. Busy
+ * ports are all named at once, before anything starts.
  */
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -15,6 +22,9 @@ import { type VaultServerModule, portFrom, untilStopped, vaultDataDir, vaultHome
 
 const repoRoot = resolve(fileURLToPath(new URL("../../../..", import.meta.url)));
 const DEFAULT_WEB_PORT = 8480;
+/** The account the web app's instructions use (README, the Web app line below). */
+export const WEB_ACCOUNT = "alice";
+const CLI_ACCOUNT = "bob";
 
 interface StartFlags {
   home?: string;
@@ -41,6 +51,11 @@ export function registerStart(program: Command, vs?: VaultServerModule): void {
       // address and data folder are start's: 127.0.0.1 and <home>/vault.
       const { workers: _ignored, ...env } = vs.parseCommandLine([]).options;
       const port = portFrom(flags.port);
+      const webPort = flags.web ? portFrom(flags.webPort ?? (process.env.CHATVAULT_WEB_PORT || String(DEFAULT_WEB_PORT))) : undefined;
+      await mustBeFree([
+        { port, variable: "CHATVAULT_PORT", what: "key vault" },
+        ...(webPort !== undefined ? [{ port: webPort, variable: "CHATVAULT_WEB_PORT", what: "web messenger" }] : []),
+      ]);
       // The console belongs to the instructions below: the vault logs only warnings, to stderr.
       const vault = await vs.startVaultServer({
         ...env, host: "127.0.0.1", port, dataDir: vaultDataDir(home), logLevel: env.logLevel ?? "warn", logDestination: process.stderr,
@@ -50,14 +65,41 @@ export function registerStart(program: Command, vs?: VaultServerModule): void {
       const tokenSecret = env.auth && "hs256Secret" in env.auth
         ? env.auth.hs256Secret
         : env.auth ? undefined : vs.loadOrCreateDevSecret(join(vaultDataDir(home), vs.DATA_FILES.devSecret));
-      const web = flags.web ? await startWeb(out, { home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, webPort: flags.webPort }) : undefined;
-      out.result({ vault: vault.url, web: web?.url ?? null, home, backups }, session(vault.url, web?.url, home, backups));
+      const web = webPort !== undefined ? await startWeb(out, { home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, port: webPort }) : undefined;
+      const account = cliAccount(backups);
+      out.result({ vault: vault.url, web: web?.url ?? null, home, backups, webAccount: WEB_ACCOUNT, cliAccount: account }, session(vault.url, web?.url, home, backups, account));
       const signal = await untilStopped();
       out.note(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping…`);
       await web?.close();
       await vault.close();
       out.note("stopped.");
     });
+}
+
+/** The first of bob, bob-2, bob-3, … without a backup folder: a fresh account for the session. */
+export function cliAccount(backups: string): string {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? CLI_ACCOUNT : `${CLI_ACCOUNT}-${i}`;
+    if (!existsSync(join(backups, name))) return name;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once("error", () => done(false));
+    probe.listen({ port, host: "127.0.0.1", exclusive: true }, () => probe.close(() => done(true)));
+  });
+}
+
+/** All busy ports in one message, so a second try does not meet the next one. */
+async function mustBeFree(wanted: { port: number; variable: string; what: string }[]): Promise<void> {
+  const busy = [];
+  for (const w of wanted) if (!(await portFree(w.port))) busy.push(w);
+  if (busy.length === 0) return;
+  const list = busy.map((b) => `${b.port} (${b.what}; set ${b.variable})`).join(" and ");
+  throw new UsageError(`port${busy.length === 1 ? "" : "s"} ${list} ${busy.length === 1 ? "is" : "are"} in use (is chatvault already running?); use other ports, or 0 for any free one`);
 }
 
 function inUse(e: unknown, port: number, variable: string): unknown {
@@ -71,7 +113,7 @@ interface WebOptions {
   vaultUrl: string;
   tokenSecret: string | undefined;
   weak: boolean;
-  webPort: string | undefined;
+  port: number;
 }
 
 /**
@@ -92,7 +134,7 @@ async function startWeb(out: Output, o: WebOptions): Promise<{ url: string; clos
     out.note(`web messenger not started: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
     return undefined;
   }
-  const port = portFrom(o.webPort ?? (process.env.CHATVAULT_WEB_PORT || String(DEFAULT_WEB_PORT)));
+  const port = o.port;
   return web.createWebServer({
     host: "127.0.0.1", port, dataDir: o.home, backupsDir: o.backups, vaultUrl: o.vaultUrl, tokenSecret: o.tokenSecret,
     ...(o.weak ? { testOnlyWeakKeyStretching: true } : {}),
@@ -101,22 +143,22 @@ async function startWeb(out: Output, o: WebOptions): Promise<{ url: string; clos
   });
 }
 
-function session(vaultUrl: string, webUrl: string | undefined, home: string, backups: string): string[] {
-  const repo = join(backups, "alice");
-  const token = join(home, "alice.token");
+function session(vaultUrl: string, webUrl: string | undefined, home: string, backups: string, account: string): string[] {
+  const repo = join(backups, account);
+  const token = join(home, `${account}.token`);
   const demo = join(home, "demo-chats");
   const cv = "npx chatvault";
   return [
     "chatvault is running. Ctrl-C stops everything.",
     "",
-    `  Web app     ${webUrl ?? "not running"}${webUrl ? "   (sign in as alice; Settings → Chats → Backup → End-to-end encrypted backup)" : ""}`,
+    `  Web app     ${webUrl ?? "not running"}${webUrl ? `   (sign in as ${WEB_ACCOUNT}; Settings → Chats → Chat backup → End-to-end encrypted backup)` : ""}`,
     `  Key vault   ${vaultUrl}   (SQLite + key file in ${vaultDataDir(home)})`,
     `  Backups     ${backups}   (local folder storage, one folder per account)`,
     "",
-    "Try the whole journey from another terminal (copy and paste; init and restore ask for a password):",
+    `Try the whole journey from another terminal as ${account}, an account of its own (copy and paste; init and restore ask for a password):`,
     "",
     `  cd ${repoRoot}`,
-    `  ${cv} serve token --home ${home} --account alice --out ${token} --force`,
+    `  ${cv} serve token --home ${home} --account ${account} --out ${token} --force`,
     `  ${cv} init --repo ${repo} --vault ${vaultUrl} --token-file ${token}`,
     `  ${cv} demo-data --out ${demo} --messages 2000 --media-mib 2`,
     `  ${cv} backup --repo ${repo} --db ${join(demo, "msgstore.db")} --media ${join(demo, "media")}`,

@@ -2,14 +2,19 @@
  * `chatvault status`: how the backup is protected, its newest snapshot, and in password
  * mode what the vault says — attempts remaining, a lock and until when, or destruction.
  * Spends no password guess and asks for no secret (a --key-file, if given, adds the time
- * of the newest snapshot).
+ * of the newest snapshot). When the vault cannot be reached, it still shows what it knows
+ * from the backup and says the vault part is unknown (exit 0: status is for looking).
+ * Times are local to the second; --json keeps ISO.
  */
 import type { Command } from "commander";
 import { Repository, layout } from "@chatvault/sdk";
 import type { Storage } from "@chatvault/storage";
-import type { StatusResponse } from "@chatvault/vault-protocol";
+import { DEFAULT_LOCK_SCHEDULE, type StatusResponse, VaultUnavailableError, describeLockWait } from "@chatvault/vault-protocol";
 import { UsageError } from "../cli-error.ts";
+import { NOT_COVERED, NOT_COVERED_LINE } from "../copies-note.ts";
 import { describeWait } from "../errors-to-exit.ts";
+import { guessLimitLine } from "../guess-limit.ts";
+import { count, localTime } from "../local-time.ts";
 import { type RepoFlags, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
 import { obtainKey, secretPath } from "../secrets.ts";
@@ -42,12 +47,12 @@ export function registerStatus(program: Command): void {
       const refs = await snapshotNames(storage);
       const newest = refs[refs.length - 1];
       result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
-      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : "password (key vault)"}`, `Snapshots:   ${refs.length}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : "password (key vault)"}`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
       if (c.protection === "key" && newest && secretPath(flags.keyFile, "CHATVAULT_KEY_FILE")) {
         const repo = await Repository.open(storage, await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn }), parsed);
         const m = await repo.readSnapshot(newest);
         (result.repo as Record<string, unknown>).lastBackup = m.time;
-        lines.push(`Last backup: ${m.time} from ${m.host}`);
+        lines.push(`Last backup: ${localTime(m.time)} from ${m.host}`);
       }
     }
     if (protection !== "key") {
@@ -58,15 +63,25 @@ export function registerStatus(program: Command): void {
         // Knowing the backup is useful without the vault: say what is missing, don't fail.
         if (!(e instanceof UsageError) || !repoId) throw e;
         result.vault = null;
-        out.result(result, [...lines, `Vault:       ${e.message}`]);
+        out.result(withNote(result), [...lines, `Vault:       ${e.message}`, NOT_COVERED_LINE]);
         return;
       }
-      const s = await vault.client.status();
-      const head = s.state === "enabled" ? await vault.client.getHead() : undefined;
-      result.vault = { url: vault.url, ...s, head: head ?? null };
+      let s: StatusResponse;
+      let head;
+      try {
+        s = await vault.client.status();
+        head = s.state === "enabled" ? await vault.client.getHead() : undefined;
+      } catch (e) {
+        // The backup's part is known; the vault's is not. Say which vault, and carry on.
+        if (!(e instanceof VaultUnavailableError) || !repoId) throw e;
+        result.vault = { url: vault.url, reachable: false };
+        out.result(withNote(result), [...lines, `Vault:       ${vault.url} — cannot reach it now; attempts left and any lock are unknown`, NOT_COVERED_LINE]);
+        return;
+      }
+      result.vault = { url: vault.url, reachable: true, ...s, head: head ?? null };
       lines.push(...describeVault(vault.url, s, head?.updatedAt ?? null));
     }
-    out.result(result, lines);
+    out.result(withNote(result), [...lines, NOT_COVERED_LINE]);
   });
 }
 
@@ -80,16 +95,22 @@ async function snapshotNames(storage: Storage) {
   return out.sort((a, b) => a.sequence - b.sequence);
 }
 
+function withNote(result: Record<string, unknown>): Record<string, unknown> {
+  return { ...result, notEndToEndEncrypted: [...NOT_COVERED] };
+}
+
 function describeVault(url: string, s: StatusResponse, lastBackupMs: number | null): string[] {
   const lines = [`Vault:       ${url}`];
   if (s.state === "destroyed") {
-    lines.push(`Vault state: DESTROYED${s.destroyedAt ? ` at ${new Date(s.destroyedAt).toISOString()}` : ""} — too many wrong passwords; the key is gone forever`);
+    lines.push(`Vault state: DESTROYED${s.destroyedAt ? ` at ${localTime(s.destroyedAt)}` : ""} — too many wrong passwords; the key is gone forever`);
   } else if (s.state === "not_enabled") {
     lines.push("Vault state: password protection is off (no key in the vault)");
   } else {
     lines.push(`Vault state: enabled; ${s.attemptsRemaining} of ${s.policy.maxAttempts} attempts left, ${s.failureBudgetRemaining} in the lifetime budget`);
     if (s.lockedUntil && s.lockedUntil > Date.now()) lines.push(`Locked:      too many attempts — try again in ${describeWait(new Date(s.lockedUntil))}`);
-    if (lastBackupMs) lines.push(`Last backup: ${new Date(lastBackupMs).toISOString()} (recorded by the vault)`);
+    else if (s.attemptsRemaining === 1) lines.push(`Warning:     1 attempt left — the next wrong password locks it for ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)`);
+    lines.push(guessLimitLine(s.policy));
+    if (lastBackupMs) lines.push(`Last backup: ${localTime(lastBackupMs)} (recorded by the vault)`);
   }
   return lines;
 }

@@ -9,6 +9,7 @@ import { verify } from "@chatvault/sdk";
 import { nodeLockHolder, zlibCompressor } from "@chatvault/sdk/node";
 import { CliError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
+import { count } from "../local-time.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { nonNegativeNumber, outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 import { progressBar } from "../progress.ts";
@@ -27,7 +28,7 @@ export function registerVerify(program: Command): void {
       ...(flags.sample !== undefined ? { sample: Math.min(1, flags.sample) } : {}),
     }).finally(() => bar.stop());
     for (const w of report.warnings) out.note(`warning: ${w.object}: ${w.problem}`);
-    const summary = `${report.snapshots} snapshots, ${report.packsChecked} of ${report.packsTotal} packs, ${report.chunksChecked} chunks checked`;
+    const summary = `${count(report.snapshots, "snapshot")}, ${report.packsChecked} of ${report.packsTotal} packs, ${report.chunksChecked} chunks checked`;
     if (report.problems.length > 0) {
       for (const p of report.problems) out.note(`problem: ${p.object}: ${p.problem}`);
       const first = report.problems[0]!;
