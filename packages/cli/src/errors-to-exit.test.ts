@@ -23,7 +23,8 @@ test("vault errors: attempts left, lock time, destruction, turned off, unreachab
   assert.deepEqual(toExit(new WrongPasswordError(3), now), { exitCode: EXIT.wrongSecret, code: "wrong_password", message: "wrong password — 3 attempts left" });
   assert.equal(toExit(new WrongPasswordError(1), now).message, "wrong password — 1 attempt left");
   const lockedNow = toExit(new WrongPasswordError(0, { retryAfter: at(60) }), now);
-  assert.equal(lockedNow.exitCode, EXIT.wrongSecret);
+  assert.equal(lockedNow.exitCode, EXIT.locked, "the attempt that triggers the lock exits 4, like the next one");
+  assert.equal(lockedNow.code, "locked");
   assert.equal(lockedNow.message, "wrong password — too many attempts, try again in 60 minutes (at 15:44)");
   assert.deepEqual(toExit(new LockedError(at(58)), now), { exitCode: EXIT.locked, code: "locked", message: "too many attempts — try again in 58 minutes (at 15:42)" });
   const gone = toExit(new DestroyedError(), now);

@@ -52,7 +52,8 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   // Vault errors first: their codes overlap nothing else, and the wording matters most here.
   if (e instanceof WrongPasswordError) {
     if (e.destroyed) return r(EXIT.destroyed, "destroyed", `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}`);
-    if (e.retryAfter) return r(EXIT.wrongSecret, "wrong_password", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
+    // The attempt that triggers the lock already reports "locked" (exit 4): the next try waits either way.
+    if (e.retryAfter) return r(EXIT.locked, "locked", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
     return r(EXIT.wrongSecret, "wrong_password", `wrong password — ${attempts(e.attemptsRemaining ?? 0)}`);
   }
   if (e instanceof LockedError) return r(EXIT.locked, "locked", `too many attempts — try again in ${describeWait(e.retryAfter, now)}`);
