@@ -90,7 +90,7 @@ export class BackupSession {
    */
   unchangedMedia(path: string, size: number, mtimeMs: number): MediaEntry | undefined {
     const prev = this.#previousMedia.get(path);
-    if (prev && prev.size === size && prev.mtimeMs === mtimeMs && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
+    if (prev && prev.size === size && sameMtime(prev.mtimeMs, mtimeMs) && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
     return undefined;
   }
 
@@ -128,6 +128,15 @@ export class BackupSession {
     this.progress.setPhase("done");
     return { snapshot: { sequence, digest, name }, stats: this.stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, skipped };
   }
+}
+
+/**
+ * mtimes are kept as float milliseconds; setting one (utimes takes float seconds) and
+ * reading it back moves it by up to ~0.5 µs at today's dates. Closer than 1 µs is the
+ * same time: a restored file then counts as unchanged, and no real edit is that close.
+ */
+export function sameMtime(a: number, b: number): boolean {
+  return Math.abs(a - b) < 0.001;
 }
 
 /**

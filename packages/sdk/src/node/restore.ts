@@ -102,7 +102,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     }
     for (let i = 0; i < files.length; i++) {
       const f = files[i]!;
-      if (f.mtimeMs !== undefined) await utimes(paths[i]!, new Date(), new Date(f.mtimeMs));
+      // Seconds as a number, not a Date: a Date keeps whole milliseconds, and a restored
+      // file whose mtime is off by a fraction of one would look changed to the next backup.
+      if (f.mtimeMs !== undefined) await utimes(paths[i]!, Date.now() / 1000, f.mtimeMs / 1000);
     }
     if (dbTarget) {
       progress.setPhase("checking database");
