@@ -59,7 +59,8 @@ export async function snapshotDatabase(dbPath: string, tmpDir: string, options: 
   const dest = join(tmpDir, `${basename(dbPath)}.${randomUUID()}.snapshot`);
   // Create it empty and exclusively: a fresh destination makes the copy deterministic
   // (the backup sets the copy's schema cookie to the destination's old one + 1).
-  closeSync(openSync(dest, "wx"));
+  // 0600: the copy is the plaintext chat history (SQLite gives its journal the same mode).
+  closeSync(openSync(dest, "wx", 0o600));
   try {
     const sourcePages = await copyPages(dbPath, dest, timeoutMs, pagesPerStep, options.onProgress);
     return finishCopy(dest, sourcePages);
