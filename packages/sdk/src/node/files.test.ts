@@ -215,7 +215,7 @@ test("a failed restore leaves no destination folder behind; a read-only or file 
   await assert.rejects(restore({ repo, heads, to: file }), (e: Error & { code?: string; place?: string }) => {
     assert.equal(e.code, "is_a_file");
     assert.equal(e.place, "destination");
-    assert.equal(e.message, `the restore destination ${file}: something else is already there; it is a file, not a folder: give a folder with --to`);
+    assert.equal(e.message, `the restore destination ${file} is a file, not a folder: give a folder with --to`);
     return true;
   });
   await assert.rejects(restore({ repo, heads, to: join(file, "below") }), { code: "not_a_folder" });

@@ -12,5 +12,6 @@ export { localHeadStore } from "./local-head.ts";
 export { walkMedia, type MediaFile } from "./media-walk.ts";
 export { zlibCompressor } from "./zlib-compressor.ts";
 export { openStorage } from "./open-storage.ts";
+export { describeErrno, errnoOf, localFileError, problemOf } from "./local-errors.ts";
 export * from "./db-source/index.ts";
 export * from "./demo-data/index.ts";

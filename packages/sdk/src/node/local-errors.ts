@@ -60,7 +60,6 @@ const ADVICE: Record<LocalPlace, Partial<Record<LocalProblem, string>>> = {
     permission_denied: "choose a folder you can write to with --to",
     read_only: "choose a writable folder with --to",
     not_a_folder: "give a folder with --to",
-    is_a_file: "it is a file, not a folder: give a folder with --to",
   },
   temp: {
     no_space: "free some space there or set TMPDIR to a folder with room for a copy of the database",
@@ -82,5 +81,8 @@ export function localFileError(e: unknown, place: LocalPlace, path: string): unk
   if (e instanceof LocalFileError || problem === "other") return e;
   const what = place === "source" ? path : `${PLACE[place]} ${path}`;
   const advice = ADVICE[place][problem];
-  return new LocalFileError(problem, place, path, `${what}: ${describeErrno(e)}${advice ? `; ${advice}` : ""}`, { errno: errnoOf(e), cause: e });
+  const message = place === "destination" && problem === "is_a_file"
+    ? `${what} is a file, not a folder: give a folder with --to`
+    : `${what}: ${describeErrno(e)}${advice ? `; ${advice}` : ""}`;
+  return new LocalFileError(problem, place, path, message, { errno: errnoOf(e), cause: e });
 }

@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from "nod
 import { randomUUID } from "node:crypto";
 import { basename, join } from "node:path";
 import Database from "better-sqlite3";
+import { describeErrno } from "../local-errors.ts";
 import { DatabaseSourceError } from "./errors.ts";
 
 /** A self-contained copy of a database (rollback-journal mode, no -wal beside it). */
@@ -75,14 +76,14 @@ function checkHeader(dbPath: string): void {
   try {
     fd = openSync(dbPath, "r");
   } catch (cause) {
-    throw new DatabaseSourceError("not_found", `cannot open database ${dbPath}: ${(cause as Error).message}`, { cause });
+    throw new DatabaseSourceError("not_found", `cannot open database ${dbPath}: ${describeErrno(cause)}`, { cause });
   }
   const head = Buffer.alloc(100);
   let n: number;
   try {
     n = readSync(fd, head, 0, 100, 0);
   } catch (cause) {
-    throw new DatabaseSourceError("not_found", `cannot read database ${dbPath}: ${(cause as Error).message}`, { cause });
+    throw new DatabaseSourceError("not_found", `cannot read database ${dbPath}: ${describeErrno(cause)}`, { cause });
   } finally {
     closeSync(fd);
   }
