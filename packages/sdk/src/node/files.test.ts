@@ -4,8 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { toHex } from "@chatvault/format";
 import { tempDir } from "@chatvault/testkit";
@@ -13,7 +13,9 @@ import { BackupSession } from "../backup/session.ts";
 import { memoryHeadStore, Repository } from "../index.ts";
 import type { ProgressEvent } from "../progress.ts";
 import { decodeManifest, encodeManifest, type SnapshotManifest } from "../repo/manifest.ts";
-import { backup, localHeadStore, restore, zlibCompressor } from "./index.ts";
+import type { Storage } from "@chatvault/storage";
+import { backup, localHeadStore, openStorage, restore, zlibCompressor } from "./index.ts";
+import { sweepDeadRuns } from "./work-dir.ts";
 import { demo, newRepo, treeHashes } from "../../test/support.ts";
 
 /** A media folder with a few small files. */
@@ -280,4 +282,53 @@ test("SIGKILL mid-restore: staging was 0700 with 0600 files, and the next restor
   assert.deepEqual(readdirSync(to), [staging]);
   await restore({ repo, heads, to });
   assert.deepEqual(readdirSync(to).sort(), ["media", "msgstore.db"], "the dead restore's staging is gone");
+});
+
+test("stale working folders: dead runs' and old legacy ones are removed, live and fresh ones kept", async (t) => {
+  const dir = tempDir(t);
+  const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // a process that has ended
+  for (const name of [`chatvault-backup-${dead}-aaaaaa`, `chatvault-backup-${process.pid}-bbbbbb`, "chatvault-backup-cccccc", "chatvault-backup-dddddd", "unrelated"]) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, "x.snapshot"), "plaintext");
+  }
+  const old = (Date.now() - 2 * 3600_000) / 1000;
+  utimesSync(join(dir, "chatvault-backup-cccccc"), old, old);
+  assert.equal(await sweepDeadRuns(dir, "chatvault-backup-"), 2);
+  assert.deepEqual(readdirSync(dir).sort(), [`chatvault-backup-${process.pid}-bbbbbb`, "chatvault-backup-dddddd", "unrelated"]);
+});
+
+test("folder storage: a crashed put's temp file is swept on first use; a failed backup returns only once no put is in flight", async (t) => {
+  const dir = tempDir(t);
+  const src = await demo(join(dir, "src"), 300, 2);
+  const repoDir = join(dir, "repo");
+  const { root } = await newRepo(repoDir, undefined, { packSize: 64 * 1024 });
+  mkdirSync(join(repoDir, "packs", "ab"), { recursive: true });
+  const stale = join(repoDir, "packs", "ab", ".abcd.tmp~0123456789abcdef");
+  writeFileSync(stale, "half a pack");
+  const old = (Date.now() - 2 * 3600_000) / 1000;
+  utimesSync(stale, old, old);
+  const storage = openStorage(repoDir);
+  let inFlight = 0;
+  let puts = 0;
+  const slow: Storage = {
+    location: storage.location,
+    get: (name, range) => storage.get(name, range),
+    stat: (name) => storage.stat(name),
+    list: (p) => storage.list(p),
+    delete: (name) => storage.delete(name),
+    async put(name, data) {
+      inFlight++;
+      try {
+        if (name.startsWith("packs/") && ++puts === 2) throw new Error("disk on fire");
+        await new Promise((r) => setTimeout(r, 20));
+        return await storage.put(name, data);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  const repo = await Repository.open(slow, root);
+  await assert.rejects(backup({ repo, heads: memoryHeadStore(), db: src.dbPath, media: src.mediaDir, workers: 0 }), /disk on fire/);
+  assert.equal(inFlight, 0, "no put left running when backup() returns");
+  assert.ok(!existsSync(stale), "the stale temp file was swept");
 });
