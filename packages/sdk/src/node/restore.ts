@@ -2,8 +2,10 @@
  * Restore (spec §8.8): resolve the snapshot (checked against the head), check that
  * every chunk is indexed, write everything into a staging folder inside the
  * destination, authenticate every chunk, fsync, check the database, and only then move
- * the results into place. On any error the staging folder is removed: nothing
- * half-written is left at the destination.
+ * the results into place. On any error the staging folder is removed (and the
+ * destination folder, if this restore created it): nothing half-written is left at the
+ * destination. A media file whose recorded size disagrees with its chunks is left out and
+ * reported in `damaged`; the database and the other files are still restored.
  */
 import { existsSync } from "node:fs";
 import { constants } from "node:fs";
