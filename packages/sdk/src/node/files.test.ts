@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { toHex } from "@chatvault/format";
+import fc from "fast-check";
+import { ChatvaultError, toHex } from "@chatvault/format";
 import { tempDir } from "@chatvault/testkit";
 import { BackupSession } from "../backup/session.ts";
 import { memoryHeadStore, Repository } from "../index.ts";
@@ -331,4 +332,38 @@ test("folder storage: a crashed put's temp file is swept on first use; a failed 
   await assert.rejects(backup({ repo, heads: memoryHeadStore(), db: src.dbPath, media: src.mediaDir, workers: 0 }), /disk on fire/);
   assert.equal(inFlight, 0, "no put left running when backup() returns");
   assert.ok(!existsSync(stale), "the stale temp file was swept");
+});
+
+test("manifest rawPath (fuzz): any bytes are accepted only as a safe non-plain path, else a typed error; accepted ones round-trip", () => {
+  const base: SnapshotManifest = {
+    version: 1, repoId: "r", sequence: 1, parent: null, time: "t", host: "h", database: null, media: [],
+    stats: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 },
+  };
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const plain = (b: Uint8Array) => {
+    try {
+      strict.decode(b);
+      return !b.includes(0x5c);
+    } catch {
+      return false;
+    }
+  };
+  // Bytes biased towards the interesting ones: '/', '.', '\', NUL, and invalid UTF-8.
+  const byte = fc.oneof(fc.constantFrom(0x2f, 0x2e, 0x5c, 0x00, 0xff, 0xc3, 0x61), fc.integer({ min: 0, max: 255 }));
+  fc.assert(fc.property(fc.array(byte, { maxLength: 24 }), (bytes) => {
+    const raw = Uint8Array.from(bytes);
+    const json = JSON.parse(new TextDecoder().decode(encodeManifest(base))) as { media: unknown[] };
+    json.media = [{ path: "x", rawPath: Buffer.from(raw).toString("base64url"), size: 0, mtimeMs: 0, chunks: "" }];
+    let got: Uint8Array | undefined;
+    try {
+      got = decodeManifest(new TextEncoder().encode(JSON.stringify(json))).media[0]!.rawPath;
+    } catch (e) {
+      assert.ok(e instanceof ChatvaultError && (e as { reason?: string }).reason === "bad_structure", String(e));
+      return;
+    }
+    assert.deepEqual(got, raw);
+    assert.ok(raw.length > 0 && !raw.includes(0) && raw[0] !== 0x2f && !plain(raw));
+    const segs = Buffer.from(raw).toString("latin1").split("/");
+    assert.ok(segs.every((s) => s !== "" && s !== "." && s !== ".."), Buffer.from(raw).toString("hex"));
+  }), { numRuns: 3000 });
 });
