@@ -241,7 +241,10 @@ test("backup: unreadable, vanished and odd files are skipped with a warning each
   if (asNobody) execFileSync("chown", ["-R", "nobody:nogroup", dir]);
   const args = ["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", media, "--key-file", key, "--json"];
   const r = asNobody ? await runAs(65534, 65534, m, args) : await m.run(args);
+  const human = asNobody ? await runAs(65534, 65534, m, args.slice(0, -1)) : await m.run(args.slice(0, -1));
   chmodSync(join(media, "locked-dir"), 0o755); // so the test folder can be removed
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^ {2}media files: 0 new, 0 changed, \d+ unchanged, 2 skipped \(see the warnings\)$/m, "the summary counts them");
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json.skippedCount, 2);
   assert.deepEqual(r.json.skipped.map((s: { path: string; reason: string }) => [s.path, s.reason]), [["locked-dir", "unreadable"], ["locked.jpg", "unreadable"]]);
