@@ -178,7 +178,7 @@ function databaseError(e: unknown, db: string, tmp: string): unknown {
   if (!(e instanceof DatabaseSourceError)) return localFileError(e, "temp", tmp);
   const cause = e.cause as { code?: unknown } | undefined;
   if (cause?.code === "SQLITE_FULL") return localFileError(Object.assign(new Error("full"), { code: "ENOSPC" }), "temp", tmp);
-  if (e.reason === "not_found" && errnoOf(cause) && errnoOf(cause) !== "ENOENT") return localFileError(cause, "source", db);
+  if (e.reason === "not_found" && errnoOf(cause) && errnoOf(cause) !== "ENOENT") return localFileError(cause, "source", db, "the database");
   return new SourceError(e.message, e);
 }
 

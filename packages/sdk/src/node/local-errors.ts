@@ -68,6 +68,7 @@ const ADVICE: Record<LocalPlace, Partial<Record<LocalProblem, string>>> = {
   },
   source: {
     permission_denied: "give this user read access to it",
+    is_a_folder: "give the chat database file itself",
   },
 };
 
@@ -75,11 +76,12 @@ const ADVICE: Record<LocalPlace, Partial<Record<LocalProblem, string>>> = {
  * Wrap a Node file-system error as a `LocalFileError` naming the place and the path once;
  * anything else (typed errors of ours, errno classes not listed above) passes through.
  */
-export function localFileError(e: unknown, place: LocalPlace, path: string): unknown {
+export function localFileError(e: unknown, place: LocalPlace, path: string, label?: string): unknown {
   const problem = problemOf(e);
   // Only the classes we can name; others (network errnos from a storage client…) pass through.
   if (e instanceof LocalFileError || problem === "other") return e;
-  const what = place === "source" ? path : `${PLACE[place]} ${path}`;
+  const named = label ?? PLACE[place];
+  const what = named ? `${named} ${path}` : path;
   const advice = ADVICE[place][problem];
   const message = place === "destination" && problem === "is_a_file"
     ? `${what} is a file, not a folder: give a folder with --to`
