@@ -16,7 +16,7 @@ import type { ProgressEvent } from "../progress.ts";
 import { decodeManifest, encodeManifest, type SnapshotManifest } from "../repo/manifest.ts";
 import type { Storage } from "@chatvault/storage";
 import { backup, localHeadStore, openStorage, restore, zlibCompressor } from "./index.ts";
-import { sweepDeadRuns } from "./work-dir.ts";
+import { privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { demo, newRepo, treeHashes } from "../../test/support.ts";
 
 /** A media folder with a few small files. */
@@ -366,4 +366,22 @@ test("manifest rawPath (fuzz): any bytes are accepted only as a safe non-plain p
     const segs = Buffer.from(raw).toString("latin1").split("/");
     assert.ok(segs.every((s) => s !== "" && s !== "." && s !== ".."), Buffer.from(raw).toString("hex"));
   }), { numRuns: 3000 });
+});
+
+test("the private temp folder: made 0700, tightened if opened up, refused if it is a link or another user's", async (t) => {
+  const base = tempDir(t);
+  const root = await privateTempRoot(base);
+  assert.equal(statSync(root).mode & 0o777, 0o700);
+  chmodSync(root, 0o755);
+  await privateTempRoot(base);
+  assert.equal(statSync(root).mode & 0o777, 0o700, "tightened");
+  rmSync(root, { recursive: true });
+  symlinkSync(tempDir(t), root); // someone else's idea of where our copies go
+  await assert.rejects(privateTempRoot(base), { code: "EACCES" });
+  if (process.getuid?.() === 0) {
+    rmSync(root);
+    mkdirSync(root, { mode: 0o700 });
+    execFileSync("chown", ["nobody", root]);
+    await assert.rejects(privateTempRoot(base), { code: "EACCES" });
+  }
 });

@@ -7,7 +7,7 @@
  * of that prefix whose process is gone. Folders of an older chatvault (no pid in the
  * name) are removed once they are an hour old (a run that old is not still going).
  */
-import { lstat, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -25,8 +25,10 @@ export async function privateTempRoot(base: string = tmpdir()): Promise<string> 
   });
   const st = await lstat(root);
   const ours = !process.getuid || st.uid === process.getuid();
-  if (!st.isDirectory() || !ours || (st.mode & 0o077) !== 0) {
-    const e = new Error(`${root} is not a private folder of this user (expected mode 0700)`) as NodeJS.ErrnoException;
+  // Ours but opened up (a umask, a user's chmod): close it again before using it.
+  if (st.isDirectory() && ours && (st.mode & 0o077) !== 0) await chmod(root, 0o700);
+  else if (!st.isDirectory() || !ours) {
+    const e = new Error(`${root} is not a folder of this user`) as NodeJS.ErrnoException;
     e.code = "EACCES";
     throw e;
   }
