@@ -92,6 +92,8 @@ test("storage: a missing folder is unreachable (7), not 'no backup'; S3 refusals
     assert.ok(!r.message.includes(name), r.message);
   }
   assert.match(toExit(Object.assign(new Error("x"), { name: "CredentialsProviderError" })).message, /AWS_ACCESS_KEY_ID/);
+  assert.equal(toExit(new StorageUnavailableError("get config: S3 unavailable (ECONNREFUSED)")).message,
+    "cannot reach the backup storage: get config: S3 unavailable (connection refused); check the location and the network, then try again");
 });
 
 test("integrity failures carry their reason as a field", () => {

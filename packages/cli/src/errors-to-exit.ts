@@ -46,6 +46,18 @@ const LOCAL_EXIT: Record<LocalProblem, ExitCode> = {
   other: EXIT.other,
 };
 
+/** Network and busy errno names that storage messages may quote, in words. */
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: "connection refused", ECONNRESET: "connection reset", ETIMEDOUT: "timed out", ENOTFOUND: "host not found",
+  EAI_AGAIN: "name lookup failed", EHOSTUNREACH: "host unreachable", ENETUNREACH: "network unreachable", EPIPE: "connection closed",
+  EBUSY: "busy", EAGAIN: "busy", EMFILE: "too many open files", ENFILE: "too many open files", ESTALE: "stale network file handle",
+};
+
+/** A message with every errno name replaced by words (people act on words; scripts read `code`). */
+function inWords(message: string): string {
+  return message.replace(/\bE[A-Z][A-Z_]{2,}\b/g, (name) => NETWORK_WORDS[name] ?? describeErrno({ code: name }));
+}
+
 /** AWS SDK error names → what to fix, in words (the class names mean nothing to a user). */
 const S3_REFUSALS: Record<string, string> = {
   CredentialsProviderError: "no S3 credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)",
@@ -128,7 +140,7 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   const err = e as { name?: unknown; code?: unknown; message?: unknown; retryable?: unknown } | null;
   // Storage errors are duck-typed: @chatvault/storage keeps its own base class.
   if (err?.code === "storage_unavailable" || err?.code === "storage_missing") {
-    return r(EXIT.storageUnreachable, "storage_unreachable", `cannot reach the backup storage: ${String(err.message)}`);
+    return r(EXIT.storageUnreachable, "storage_unreachable", `cannot reach the backup storage: ${inWords(String(err.message))}; check the location and the network, then try again`);
   }
   if (err?.name === "ExitPromptError" || err?.name === "AbortPromptError") return r(EXIT.cancelled, "cancelled", "cancelled");
   if (e instanceof ChatvaultError) return r(EXIT.other, e.code, e.message);

@@ -153,6 +153,7 @@ test("storage unreachable: an S3 endpoint that refuses connections", async (t) =
   const start = Date.now();
   const r = await m.run(["restore", "--repo", "s3://bucket/prefix", "--s3-endpoint", "http://127.0.0.1:9", "--to", join(dir, "o"), "--key-file", keyFile]);
   expectFailure(r, EXIT.storageUnreachable, /^chatvault: cannot reach the backup storage: /);
+  plainWords(r.stderr);
   t.diagnostic(`gave up after ${Date.now() - start} ms`);
 });
 
