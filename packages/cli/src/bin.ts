@@ -3,7 +3,7 @@
  * `{"error":{…}}` on stdout under --json) and a documented exit code.
  */
 import { CommanderError } from "commander";
-import { CliError, UsageError } from "./cli-error.ts";
+import { UsageError } from "./cli-error.ts";
 import { toExit } from "./errors-to-exit.ts";
 import { EXIT } from "./exit-codes.ts";
 import { buildProgram } from "./program.ts";
@@ -19,7 +19,7 @@ function fail(e: unknown): number {
     err = new UsageError(`${e.message.replace(/^error: /, "")} (see chatvault --help)`);
   }
   const r = toExit(err);
-  const details = err instanceof CliError && err.details ? { details: err.details } : {};
+  const details = r.details ? { details: r.details } : {};
   if (json) process.stdout.write(JSON.stringify({ error: { code: r.code, message: r.message, exitCode: r.exitCode, ...details } }) + "\n");
   else process.stderr.write(`chatvault: ${r.message}\n`);
   if (r.exitCode === EXIT.other && process.env.CHATVAULT_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack}\n`);

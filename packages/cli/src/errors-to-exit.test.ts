@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
-import { CancelledError, RepositoryNotFoundError, RestoreTargetExistsError } from "@chatvault/sdk";
+import { CancelledError, type LocalPlace, RepositoryNotFoundError, RestoreTargetExistsError, StorageFolderMissingError } from "@chatvault/sdk";
+import { localFileError } from "@chatvault/sdk/node";
 import { StorageUnavailableError } from "@chatvault/storage";
 import { DestroyedError, LockedError, NotEnabledError, VaultUnavailableError, WrongPasswordError } from "@chatvault/vault-protocol";
 import { describeWait, toExit } from "./errors-to-exit.ts";
@@ -23,7 +24,8 @@ test("vault errors: attempts left, lock time, destruction, turned off, unreachab
   assert.deepEqual(toExit(new WrongPasswordError(3), now), { exitCode: EXIT.wrongSecret, code: "wrong_password", message: "wrong password — 3 attempts left" });
   assert.equal(toExit(new WrongPasswordError(1), now).message, "wrong password — 1 attempt left");
   const lockedNow = toExit(new WrongPasswordError(0, { retryAfter: at(60) }), now);
-  assert.equal(lockedNow.exitCode, EXIT.wrongSecret);
+  assert.equal(lockedNow.exitCode, EXIT.locked, "the attempt that triggers the lock exits 4, like the next one");
+  assert.equal(lockedNow.code, "locked");
   assert.equal(lockedNow.message, "wrong password — too many attempts, try again in 60 minutes (at 15:44)");
   assert.deepEqual(toExit(new LockedError(at(58)), now), { exitCode: EXIT.locked, code: "locked", message: "too many attempts — try again in 58 minutes (at 15:42)" });
   const gone = toExit(new DestroyedError(), now);
@@ -51,4 +53,52 @@ test("engine and storage errors", () => {
 test("exit codes are distinct", () => {
   const codes = Object.values(EXIT);
   assert.equal(new Set(codes).size, codes.length);
+});
+
+test("local file errors: exit code by errno class, our code under --json, the place and path as details", () => {
+  const errno = (code: string, path = "/x/y") => Object.assign(new Error(`${code}: boom, open '${path}'`), { code, path });
+  const cases: [string, LocalPlace, number, string][] = [
+    ["ENOSPC", "repository", EXIT.noSpace, "no_space"],
+    ["ENOSPC", "destination", EXIT.noSpace, "no_space"],
+    ["ENOSPC", "temp", EXIT.noSpace, "no_space"],
+    ["EROFS", "destination", EXIT.notPermitted, "read_only"],
+    ["EACCES", "repository", EXIT.notPermitted, "permission_denied"],
+    ["EEXIST", "destination", EXIT.usage, "is_a_file"],
+    ["ENOTDIR", "destination", EXIT.usage, "not_a_folder"],
+    ["ENOENT", "source", EXIT.usage, "not_found"],
+    ["EIO", "destination", EXIT.ioError, "io_error"],
+  ];
+  for (const [code, place, exitCode, ours] of cases) {
+    const r = toExit(localFileError(errno(code), place, "/x/y"));
+    assert.equal(r.exitCode, exitCode, `${code} at ${place}`);
+    assert.equal(r.code, ours);
+    assert.deepEqual(r.details, { place, path: "/x/y" });
+    assert.doesNotMatch(r.message, /E[A-Z]{3,}/, "no errno name");
+    assert.equal(r.message.split("/x/y").length, 2, `path said once: ${r.message}`);
+  }
+  assert.match(toExit(localFileError(errno("ENOSPC"), "temp", "/tmp/t")).message, /^the temp folder for the database copy \/tmp\/t: no space left on the device; .*TMPDIR/);
+  // An errno error no layer wrapped: still our words, the path once.
+  assert.deepEqual(toExit(errno("EACCES", "/a/b")), { exitCode: EXIT.notPermitted, code: "permission_denied", message: "/a/b: permission denied" });
+});
+
+test("storage: a missing folder is unreachable (7), not 'no backup'; S3 refusals say what to fix, without class names", () => {
+  const missing = toExit(new StorageFolderMissingError("/mnt/usb/chats"));
+  assert.equal(missing.exitCode, EXIT.storageUnreachable);
+  assert.equal(missing.code, "storage_unreachable");
+  assert.match(missing.message, /^the backup folder \/mnt\/usb\/chats does not exist — is its drive mounted\?/);
+  for (const name of ["CredentialsProviderError", "AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"]) {
+    const r = toExit(Object.assign(new Error("x"), { name }));
+    assert.equal(r.exitCode, EXIT.storageUnreachable);
+    assert.ok(!r.message.includes(name), r.message);
+  }
+  assert.match(toExit(Object.assign(new Error("x"), { name: "CredentialsProviderError" })).message, /AWS_ACCESS_KEY_ID/);
+  assert.equal(toExit(new StorageUnavailableError("get config: S3 unavailable (ECONNREFUSED)")).message,
+    "cannot reach the backup storage: get config: S3 unavailable (connection refused); check the location and the network, then try again");
+});
+
+test("integrity failures carry their reason as a field", () => {
+  assert.deepEqual(toExit(new IntegrityError("rollback", "older than the head")).details, { reason: "rollback", check: "rollback" });
+  assert.deepEqual(toExit(new IntegrityError("missing_object", "gone", "packs/ab/cd")).details, { reason: "missing", check: "missing_object", object: "packs/ab/cd" });
+  assert.equal(toExit(new IntegrityError("auth_failed", "bad")).details?.reason, "corruption");
+  assert.equal(toExit(new IntegrityError("id_mismatch", "bad")).details?.reason, "corruption");
 });

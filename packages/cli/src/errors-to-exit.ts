@@ -6,8 +6,10 @@
  */
 import { ChatvaultError, IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
 import {
-  CancelledError, RepositoryExistsError, RepositoryNotFoundError, RestoreTargetExistsError, SnapshotNotFoundError, SourceError,
+  CancelledError, LocalFileError, type LocalProblem, RepositoryExistsError, RepositoryNotFoundError, RestoreTargetExistsError,
+  SnapshotNotFoundError, SourceError, StorageFolderMissingError,
 } from "@chatvault/sdk";
+import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node";
 import {
   AlreadyEnabledError, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
   UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError,
@@ -19,7 +21,51 @@ export interface ExitReport {
   exitCode: ExitCode;
   code: string;
   message: string;
+  /** Machine-readable facts for `--json` (`reason` of an integrity failure, `place` of a local error). */
+  details?: Record<string, unknown>;
 }
+
+/** What an integrity failure means for a script: the stored data was rolled back, is corrupted, or is missing. */
+export function integrityKind(reason: string): "rollback" | "corruption" | "missing" | "unsupported" {
+  if (reason === "rollback") return "rollback";
+  if (reason === "missing_object") return "missing";
+  if (reason === "unsupported_version") return "unsupported";
+  return "corruption";
+}
+
+const LOCAL_EXIT: Record<LocalProblem, ExitCode> = {
+  no_space: EXIT.noSpace,
+  permission_denied: EXIT.notPermitted,
+  read_only: EXIT.notPermitted,
+  io_error: EXIT.ioError,
+  // A path the user gave is wrong (missing, not a folder, a file where a folder goes): fix the command line.
+  not_found: EXIT.usage,
+  not_a_folder: EXIT.usage,
+  is_a_file: EXIT.usage,
+  is_a_folder: EXIT.usage,
+  other: EXIT.other,
+};
+
+/** Network and busy errno names that storage messages may quote, in words. */
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: "connection refused", ECONNRESET: "connection reset", ETIMEDOUT: "timed out", ENOTFOUND: "host not found",
+  EAI_AGAIN: "name lookup failed", EHOSTUNREACH: "host unreachable", ENETUNREACH: "network unreachable", EPIPE: "connection closed",
+  EBUSY: "busy", EAGAIN: "busy", EMFILE: "too many open files", ENFILE: "too many open files", ESTALE: "stale network file handle",
+};
+
+/** A message with every errno name replaced by words (people act on words; scripts read `code`). */
+function inWords(message: string): string {
+  return message.replace(/\bE[A-Z][A-Z_]{2,}\b/g, (name) => NETWORK_WORDS[name] ?? describeErrno({ code: name }));
+}
+
+/** AWS SDK error names → what to fix, in words (the class names mean nothing to a user). */
+const S3_REFUSALS: Record<string, string> = {
+  CredentialsProviderError: "no S3 credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)",
+  AccessDenied: "the S3 service denied access: check that these credentials may read and write the bucket",
+  NoSuchBucket: "the S3 bucket does not exist: check the bucket name in --repo",
+  InvalidAccessKeyId: "the S3 service does not know this access key: check AWS_ACCESS_KEY_ID",
+  SignatureDoesNotMatch: "the S3 service rejected the secret key: check AWS_SECRET_ACCESS_KEY",
+};
 
 /** "58 minutes (at 15:42)"; the date is added when the time is not today. */
 export function describeWait(until: Date, now: Date = new Date()): string {
@@ -47,12 +93,14 @@ export const NOT_ENABLED_MESSAGE =
 const attempts = (n: number) => `${n} attempt${n === 1 ? "" : "s"} left`;
 
 export function toExit(e: unknown, now: Date = new Date()): ExitReport {
-  const r = (exitCode: ExitCode, code: string, message: string): ExitReport => ({ exitCode, code, message });
-  if (e instanceof CliError) return r(e.exitCode, e.code, e.message);
+  const r = (exitCode: ExitCode, code: string, message: string, details?: Record<string, unknown>): ExitReport =>
+    (details ? { exitCode, code, message, details } : { exitCode, code, message });
+  if (e instanceof CliError) return r(e.exitCode, e.code, e.message, e.details);
   // Vault errors first: their codes overlap nothing else, and the wording matters most here.
   if (e instanceof WrongPasswordError) {
     if (e.destroyed) return r(EXIT.destroyed, "destroyed", `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}`);
-    if (e.retryAfter) return r(EXIT.wrongSecret, "wrong_password", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
+    // The attempt that triggers the lock already reports "locked" (exit 4): the next try waits either way.
+    if (e.retryAfter) return r(EXIT.locked, "locked", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
     return r(EXIT.wrongSecret, "wrong_password", `wrong password — ${attempts(e.attemptsRemaining ?? 0)}`);
   }
   if (e instanceof LockedError) return r(EXIT.locked, "locked", `too many attempts — try again in ${describeWait(e.retryAfter, now)}`);
@@ -78,8 +126,12 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
     return r(EXIT.usage, "key_format", `not a 64-digit key: ${e.position !== undefined ? `the character at position ${e.position} is not a hex digit` : e.message}`);
   }
   if (e instanceof IntegrityError) {
-    return r(EXIT.integrity, "integrity", `integrity check failed (${e.reason}): ${e.message}; nothing was written`);
+    return r(EXIT.integrity, "integrity", `integrity check failed (${e.reason}): ${e.message}; nothing was written`,
+      { reason: integrityKind(e.reason), check: e.reason, ...(e.objectId ? { object: e.objectId } : {}) });
   }
+  if (e instanceof LocalFileError) return r(LOCAL_EXIT[e.code as LocalProblem] ?? EXIT.other, e.code, e.message, { place: e.place, path: e.path });
+  // Checked before RepositoryNotFoundError, which it extends: a missing folder is an unmounted drive, not "no backup here".
+  if (e instanceof StorageFolderMissingError) return r(EXIT.storageUnreachable, "storage_unreachable", e.message);
   if (e instanceof RestoreTargetExistsError) return r(EXIT.targetExists, "target_exists", `${e.path} already exists; pass --overwrite to replace it`);
   if (e instanceof RepositoryExistsError) return r(EXIT.targetExists, "repository_exists", e.message);
   if (e instanceof RepositoryNotFoundError || e instanceof SnapshotNotFoundError) return r(EXIT.notFound, e.code, e.message);
@@ -88,13 +140,19 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   const err = e as { name?: unknown; code?: unknown; message?: unknown; retryable?: unknown } | null;
   // Storage errors are duck-typed: @chatvault/storage keeps its own base class.
   if (err?.code === "storage_unavailable" || err?.code === "storage_missing") {
-    return r(EXIT.storageUnreachable, "storage_unreachable", `cannot reach the backup storage: ${String(err.message)}`);
+    return r(EXIT.storageUnreachable, "storage_unreachable", `cannot reach the backup storage: ${inWords(String(err.message))}; check the location and the network, then try again`);
   }
   if (err?.name === "ExitPromptError" || err?.name === "AbortPromptError") return r(EXIT.cancelled, "cancelled", "cancelled");
   if (e instanceof ChatvaultError) return r(EXIT.other, e.code, e.message);
   // AWS SDK errors that @chatvault/storage passes through (misconfiguration, not transient).
-  if (/^(CredentialsProviderError|AccessDenied|NoSuchBucket|InvalidAccessKeyId|SignatureDoesNotMatch)$/.test(String(err?.name))) {
-    return r(EXIT.storageUnreachable, "storage_unreachable", `the backup storage refused access: ${String(err?.name)}`);
+  const refusal = S3_REFUSALS[String(err?.name)];
+  if (refusal) return r(EXIT.storageUnreachable, "storage_refused", refusal);
+  // A file-system error no layer named: still no errno name or Node's doubled path in the message.
+  const errno = errnoOf(e);
+  if (errno) {
+    const path = (e as { path?: unknown }).path;
+    const problem = problemOf(e);
+    return r(LOCAL_EXIT[problem], problem, `${typeof path === "string" ? `${path}: ` : ""}${describeErrno(e)}`);
   }
   const message = e instanceof Error ? e.message : String(e);
   return r(EXIT.other, typeof err?.code === "string" ? err.code : "error", message.split("\n")[0] ?? "error");

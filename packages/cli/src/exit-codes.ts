@@ -28,6 +28,12 @@ export const EXIT = {
   notFound: 10,
   /** The vault refused the account token. */
   unauthorized: 11,
+  /** No space left on a device; the message says which: the backup folder, the restore destination or the temp folder. */
+  noSpace: 12,
+  /** Permission denied, or a read-only file system, on a local path the message names. */
+  notPermitted: 13,
+  /** The disk reported an input/output error on a local path the message names. */
+  ioError: 14,
   /** Cancelled (Ctrl-C, or "no" at a confirmation). 128 + SIGINT, as shells do. */
   cancelled: 130,
 } as const;
@@ -49,5 +55,8 @@ export const EXIT_DESCRIPTIONS: Record<ExitName, string> = {
   targetExists: "target already exists (restore destination, repository, key file)",
   notFound: "no backup there, no such snapshot, or password protection is off",
   unauthorized: "the vault refused the account token",
+  noSpace: "no space left on a device (the backup folder, the restore destination or the temp folder: the message says which)",
+  notPermitted: "permission denied or read-only file system (the message names the path)",
+  ioError: "the disk reported an input/output error (the message names the path)",
   cancelled: "cancelled (Ctrl-C or declined confirmation)",
 };

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { KeyFormatError, type RootKey, parseKey } from "@chatvault/format";
+import { describeErrno } from "@chatvault/sdk/node";
 import { UsageError } from "./cli-error.ts";
 import { askHidden } from "./prompts.ts";
 
@@ -31,7 +32,7 @@ export async function readSecretFile(path: string, what: string, warn?: (line: s
     text = await readSecretText(path, what, warn);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    throw new UsageError(`cannot read the ${what} file ${path}: ${describeErrno(e)}`);
   }
   text = text.replace(/\r?\n$/, "");
   if (text.length === 0) throw new UsageError(`the ${what} file ${path} is empty`);

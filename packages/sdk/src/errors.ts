@@ -11,6 +11,20 @@ export class RepositoryNotFoundError extends ChatvaultError {
   }
 }
 
+/**
+ * The backup folder itself is missing — most often a drive that is not mounted. A
+ * `RepositoryNotFoundError` (there is no backup to read), but the CLI reports it as
+ * "storage unreachable", not "no backup here": retrying once the drive is back helps.
+ */
+export class StorageFolderMissingError extends RepositoryNotFoundError {
+  readonly folder: string;
+  constructor(folder: string) {
+    super(folder);
+    this.message = `the backup folder ${folder} does not exist — is its drive mounted? (\`chatvault init\` makes a new backup)`;
+    this.folder = folder;
+  }
+}
+
 /** `init` on a location that already holds a repository. */
 export class RepositoryExistsError extends ChatvaultError {
   constructor(location: string) {
@@ -88,3 +102,27 @@ export class LockLostError extends ChatvaultError {
   }
 }
 
+/** Where on this machine a file-system error happened; messages and exit codes name it. */
+export type LocalPlace = "repository" | "destination" | "temp" | "source";
+
+/** What kind of file-system error it was (the errno class, in our words). */
+export type LocalProblem = "no_space" | "permission_denied" | "read_only" | "not_found" | "not_a_folder" | "is_a_file" | "is_a_folder" | "io_error" | "other";
+
+/**
+ * A local file-system operation failed: the backup folder, the restore destination, the
+ * temp folder of the database copy, or the files being backed up. `code` is the
+ * problem (`no_space`, `read_only`, …), `place` says where, the message names the path
+ * once and what to do. Retrying helps only after the user fixed the cause.
+ */
+export class LocalFileError extends ChatvaultError {
+  readonly place: LocalPlace;
+  readonly path: string;
+  /** The system's errno name (ENOSPC, …), for debugging; never shown as the message. */
+  readonly errno: string | undefined;
+  constructor(problem: LocalProblem, place: LocalPlace, path: string, message: string, options?: { errno?: string; cause?: unknown }) {
+    super(problem, message, { cause: options?.cause });
+    this.place = place;
+    this.path = path;
+    this.errno = options?.errno;
+  }
+}

@@ -92,7 +92,7 @@ export class VaultTransport {
         parsed = undefined;
       }
     } catch (cause) {
-      throw new VaultUnavailableError(`vault unreachable (${method} ${path})`, { cause });
+      throw new VaultUnavailableError(`no answer from ${this.#base} (${method} ${path})`, { cause });
     } finally {
       clearTimeout(timer);
     }

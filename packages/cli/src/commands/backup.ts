@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { SkippedFile } from "@chatvault/sdk";
 import { backup } from "@chatvault/sdk/node";
 import { UsageError } from "../cli-error.ts";
 import { interruptible } from "../interrupt.ts";
@@ -13,6 +14,13 @@ import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repo
 import { outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 import { formatBytes } from "../output.ts";
 import { progressBar } from "../progress.ts";
+
+const SKIP_WORDS: Record<SkippedFile["reason"], string> = {
+  unreadable: "cannot be read",
+  vanished: "deleted while the backup ran",
+  symlink: "a symbolic link (links are not followed)",
+  not_a_file: "not a regular file",
+};
 
 interface BackupFlags extends RepoFlags, SecretFlags {
   db?: string;
@@ -38,16 +46,20 @@ export function registerBackup(program: Command): void {
       }),
     ).finally(() => bar.stop());
     const s = r.stats;
-    for (const p of r.skipped) out.note(`skipped ${p}`);
+    // One warning per file the backup did not take (docs/cli.md, "Files a backup skips").
+    for (const p of r.skipped) out.note(`warning: skipped ${p.path}: ${SKIP_WORDS[p.reason]}${p.detail && p.reason !== "vanished" ? ` (${p.detail})` : ""}`);
+    for (const p of r.changedWhileReading) out.note(`warning: ${p} changed while it was read: backed up as read; the next backup takes it again`);
+    const n = r.skipped.length;
     out.result(
       {
         repo: location,
         snapshot: { id: r.snapshot.digest.slice(0, 12), sequence: r.snapshot.sequence, digest: r.snapshot.digest },
-        stats: s, bytesUploaded: r.bytesUploaded, packsUploaded: r.packsUploaded, skipped: r.skipped,
+        stats: s, bytesUploaded: r.bytesUploaded, packsUploaded: r.packsUploaded,
+        skipped: r.skipped, skippedCount: n, changedWhileReading: r.changedWhileReading,
       },
       [
         `Backed up snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}).`,
-        `  media files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged`,
+        `  media files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged${n > 0 ? `, ${n} skipped (see the warnings)` : ""}`,
         `  read ${formatBytes(s.bytesRead)}, uploaded ${formatBytes(r.bytesUploaded)} in ${r.packsUploaded} pack${r.packsUploaded === 1 ? "" : "s"}`,
       ],
     );

@@ -7,7 +7,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { restore } from "@chatvault/sdk/node";
-import { UsageError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { EXIT } from "../exit-codes.ts";
 import { interruptible } from "../interrupt.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
@@ -42,12 +43,21 @@ export function registerRestore(program: Command): void {
       const cur = await heads.get();
       if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
     }
-    out.result(
-      { repo: location, to, snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot }, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes },
-      [
-        `Restored snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}) from ${r.snapshot.time}.`,
-        `  ${r.database ? `database ${r.database}, ` : ""}${r.mediaFiles} media file${r.mediaFiles === 1 ? "" : "s"}, ${formatBytes(r.bytes)} into ${to}`,
-      ],
-    );
+    const result = { repo: location, to, snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot }, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes };
+    const human = [
+      `Restored snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}) from ${r.snapshot.time}.`,
+      `  ${r.database ? `database ${r.database}, ` : ""}${r.mediaFiles} media file${r.mediaFiles === 1 ? "" : "s"}, ${formatBytes(r.bytes)} into ${to}`,
+    ];
+    if (r.damaged.length > 0) {
+      // Everything else is in place; the damaged files are named, and the exit says it failed.
+      for (const l of human) out.line(l);
+      for (const d of r.damaged) out.note(`warning: not restored: media/${d.path}: ${d.detail}`);
+      const n = r.damaged.length;
+      throw new CliError(EXIT.integrity, "partial_restore",
+        `${n} media file${n === 1 ? "" : "s"} could not be restored (${n === 1 ? "its data does" : "their data do"} not match the backup's record); ` +
+        `the database and the other files are in place; \`chatvault verify\` checks the whole backup`,
+        { details: { reason: "corruption", damaged: r.damaged, restored: result } });
+    }
+    out.result(result, human);
   });
 }

@@ -53,6 +53,11 @@ export class Packer {
     while (this.#inFlight.length > 0) await this.#inFlight.shift();
   }
 
+  /** Wait for every upload in flight to end, succeeded or failed (the caller is giving up). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#inFlight);
+  }
+
   #takeOpenPack(): { entries: PackEntry[]; blobs: Uint8Array[] } {
     const open = { entries: this.#entries, blobs: this.#blobs };
     this.#entries = [];

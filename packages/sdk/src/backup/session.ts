@@ -23,12 +23,29 @@ import type { Compressor } from "./compressor.ts";
 import { ChunkIdSet } from "./id-set.ts";
 import { type PackHasher, Packer } from "./packer.ts";
 
+/** A media file a backup did not take, and why (docs/cli.md, "Files a backup skips"). */
+export interface SkippedFile {
+  /** Path relative to the media folder (display form for names that are not UTF-8). */
+  path: string;
+  /** `unreadable`: no permission or a read error; `vanished`: deleted while the backup ran; `symlink`, `not_a_file`: not a regular file. */
+  reason: "unreadable" | "vanished" | "symlink" | "not_a_file";
+  /** Plain-words cause ("permission denied"), when there is one. */
+  detail?: string;
+}
+
 export interface BackupResult {
   snapshot: { sequence: number; digest: string; name: string };
   stats: SnapshotStats;
   packsUploaded: number;
   bytesUploaded: number;
-  skipped: string[];
+  skipped: SkippedFile[];
+  /** Media files whose size changed between the walk and the read: stored as read (the next backup takes them again). */
+  changedWhileReading: string[];
+}
+
+/** The key of a media entry across snapshots: its raw bytes when it has them (NUL cannot be in a path, so keys never collide). */
+export function mediaKey(e: { path: string; rawPath?: Uint8Array | undefined }): string {
+  return e.rawPath ? `\0${toHex(e.rawPath)}` : e.path;
 }
 
 export class BackupSession {
@@ -65,7 +82,7 @@ export class BackupSession {
     this.#index = init.index;
     this.#packer = new Packer(init.repo.storage, init.repo.keys, init.repo.repoId, init.repo.config.packSize);
     this.store = new ChunkStore(init.repo.keys, init.index, this.#packer, init.compressor);
-    this.#previousMedia = new Map((init.parent?.manifest.media ?? []).map((m) => [m.path, m]));
+    this.#previousMedia = new Map((init.parent?.manifest.media ?? []).map((m) => [mediaKey(m), m]));
   }
 
   static async begin(
@@ -110,6 +127,11 @@ export class BackupSession {
     this.#packer.hasher = hasher;
   }
 
+  /** Wait until no pack upload is in flight (after a failure: their errors are dropped, the failure is what counts). */
+  async settle(): Promise<void> {
+    await this.#packer.settle();
+  }
+
   check(): void {
     if (this.#signal?.aborted) throw new CancelledError();
   }
@@ -118,18 +140,18 @@ export class BackupSession {
    * The parent's entry for this file if it can be reused as is: same size and mtime, and
    * every chunk still indexed (the cache never beats a missing chunk).
    */
-  unchangedMedia(path: string, size: number, mtimeMs: number): MediaEntry | undefined {
-    const prev = this.#previousMedia.get(path);
-    if (prev && prev.size === size && prev.mtimeMs === mtimeMs && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
+  unchangedMedia(key: string, size: number, mtimeMs: number): MediaEntry | undefined {
+    const prev = this.#previousMedia.get(key);
+    if (prev && prev.size === size && sameMtime(prev.mtimeMs, mtimeMs) && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
     return undefined;
   }
 
-  isKnownMedia(path: string): boolean {
-    return this.#previousMedia.has(path);
+  isKnownMedia(key: string): boolean {
+    return this.#previousMedia.has(key);
   }
 
   /** Commit: packs → index → manifest → head. Nothing before the head moves what restore sees as "latest" past the head. */
-  async commit(database: DatabaseEntry | null, media: MediaEntry[], host: string, skipped: string[] = []): Promise<BackupResult> {
+  async commit(database: DatabaseEntry | null, media: MediaEntry[], host: string, notes: Pick<BackupResult, "skipped" | "changedWhileReading"> = { skipped: [], changedWhileReading: [] }): Promise<BackupResult> {
     const { repo } = this;
     this.progress.setPhase("uploading");
     await this.#packer.flush();
@@ -160,8 +182,17 @@ export class BackupSession {
     await this.heads.advance({ sequence, digest });
     await this.end();
     this.progress.setPhase("done");
-    return { snapshot: { sequence, digest, name }, stats: this.stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, skipped };
+    return { snapshot: { sequence, digest, name }, stats: this.stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, ...notes };
   }
+}
+
+/**
+ * mtimes are kept as float milliseconds; setting one (utimes takes float seconds) and
+ * reading it back moves it by up to ~0.5 µs at today's dates. Closer than 1 µs is the
+ * same time: a restored file then counts as unchanged, and no real edit is that close.
+ */
+export function sameMtime(a: number, b: number): boolean {
+  return Math.abs(a - b) < 0.001;
 }
 
 /**

@@ -6,13 +6,13 @@
  * point leaves every earlier snapshot whole; the next backup reuses the packs this one
  * already uploaded.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
-import { type BackupResult, BackupSession } from "../backup/session.ts";
+import { type BackupResult, BackupSession, mediaKey } from "../backup/session.ts";
 import { SourceError } from "../errors.ts";
 import type { ProgressListener } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
@@ -20,10 +20,12 @@ import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
-import type { ChunkTask, TaskPart } from "./chunk-tasks.ts";
+import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
 import { DatabaseSourceError, snapshotDatabase } from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
+import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
+import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
 export type { BackupResult } from "../backup/session.ts";
@@ -38,7 +40,7 @@ export interface BackupOptions {
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  /** Where the database copy is made (default: the OS temp dir). */
+  /** Where the database copy is made (default: `chatvault-<uid>`, 0700, in the OS temp dir). */
   tmpDir?: string;
   host?: string;
   /** Worker threads; 0 = all on this thread. Default: one per core when there is much new data. */
@@ -58,16 +60,23 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
   });
   const { progress, stats, store } = session;
-  const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "chatvault-backup-")).catch(async (e: unknown) => {
+  // The database copy is plaintext: a private folder (0700, file 0600) whose name lets the
+  // next run remove what a killed one left (work-dir.ts; SECURITY.md).
+  const tmpParent = opts.tmpDir ?? tmpdir();
+  let tmp: string;
+  try {
+    tmp = await makeRunDir(opts.tmpDir ?? (await privateTempRoot(tmpParent)), "chatvault-backup-");
+  } catch (e) {
     await session.end();
-    throw e;
-  });
+    throw localFileError(e, "temp", tmpParent);
+  }
+  if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   try {
     const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
     progress.setPhase("copying database");
     const snap = opts.db ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
-      throw e instanceof DatabaseSourceError ? new SourceError(e.message, e) : e;
+      throw databaseError(e, opts.db!, tmp);
     }) : undefined;
     progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
     progress.filesTotal = (snap ? 1 : 0) + media.files.length;
@@ -75,7 +84,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
-    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f.path, f.size, f.mtimeMs) }));
+    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(mediaKey(f), f.size, f.mtimeMs) }));
     const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
     const newWork = changedMedia + (snap ? (session.parent ? snap.bytes / 8 : snap.bytes) : 0);
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? availableParallelism() : 0);
@@ -86,9 +95,10 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const tasks = runner;
     session.usePackHasher((data) => tasks.sha256(data));
 
-    /** Run one task; collect its chunk IDs in order and store the chunks that are new. */
-    const run = async (task: ChunkTask): Promise<Uint8Array[]> => {
+    /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
+    const run = async (task: ChunkTask): Promise<{ ids: Uint8Array[]; bytes: number }> => {
       const ids: Uint8Array[] = [];
+      let bytes = 0;
       await tasks.run(task, async (part: TaskPart) => {
         session.check();
         for (const s of part.sealed) {
@@ -97,9 +107,10 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
           if (store.claim(hex)) await store.addSealed(hex, s.data, s.rawLength, s.flags);
         }
         ids.push(...part.ids);
+        bytes += part.bytesRead;
         progress.advance(part.bytesRead);
       });
-      return ids;
+      return { ids, bytes };
     };
     const jobs: (() => Promise<void>)[] = [];
 
@@ -112,13 +123,15 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         const at = r;
         const length = Math.min(perRegion, snap.bytes - offset);
         jobs.push(async () => {
-          regions[at] = await run({ kind: "pages", path: snap.path, offset, length, pageSize: snap.pageSize });
+          regions[at] = (await run({ kind: "pages", path: snap.path, offset, length, pageSize: snap.pageSize })).ids;
         });
       }
       stats.bytesRead += snap.bytes;
     }
 
-    const entries: MediaEntry[] = [];
+    const entries: (MediaEntry | undefined)[] = [];
+    const skipped = [...media.skipped];
+    const changedWhileReading: string[] = [];
     for (const { f, unchanged } of files) {
       if (unchanged) {
         entries.push(unchanged);
@@ -126,13 +139,26 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         progress.advance(f.size, 1);
         continue;
       }
-      if (session.isKnownMedia(f.path)) stats.filesChanged++;
-      else stats.filesNew++;
-      const entry: MediaEntry = { path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks: [] };
-      entries.push(entry);
-      stats.bytesRead += f.size;
+      const at = entries.push(undefined) - 1;
       jobs.push(async () => {
-        entry.chunks = await run({ kind: "file", path: f.absolute, compressible: looksCompressible(f.path) });
+        let read: { ids: Uint8Array[]; bytes: number };
+        try {
+          read = await run({ kind: "file", path: f.absolute, compressible: looksCompressible(f.path) });
+        } catch (e) {
+          // One file that cannot be read is skipped, never the whole backup (docs/cli.md).
+          if (!(e instanceof MediaReadError)) throw e;
+          const gone = e.errno === "ENOENT" || e.errno === "ENOTDIR";
+          skipped.push({ path: f.path, reason: gone ? "vanished" : "unreadable", detail: describeErrno({ code: e.errno }) });
+          progress.advance(0, 1);
+          return;
+        }
+        // The size is what was read and chunked, not what the walk saw: a file that grew
+        // or shrank meanwhile is stored as read, consistent with its chunks (spec §8.5).
+        if (read.bytes !== f.size) changedWhileReading.push(f.path);
+        entries[at] = { path: f.path, ...(f.rawPath ? { rawPath: f.rawPath } : {}), size: read.bytes, mtimeMs: f.mtimeMs, chunks: read.ids };
+        if (session.isKnownMedia(mediaKey(f))) stats.filesChanged++;
+        else stats.filesNew++;
+        stats.bytesRead += read.bytes;
         progress.advance(0, 1);
       });
     }
@@ -142,12 +168,26 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: dbRegions.flat() }
       : null;
     if (snap) progress.advance(0, 1);
-    return await session.commit(database, entries, opts.host ?? hostname(), media.skipped);
+    const stored = entries.filter((e): e is MediaEntry => e !== undefined);
+    skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return await session.commit(database, stored, opts.host ?? hostname(), { skipped, changedWhileReading });
   } finally {
+    // Let uploads already started end (or fail) before returning: a caller that exits the
+    // process right after must not cut a put in half.
+    await session.settle();
     await session.end();
     await runner?.close();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** A database that cannot be copied: the user's path (`SourceError`), or the temp folder (disk full there). */
+function databaseError(e: unknown, db: string, tmp: string): unknown {
+  if (!(e instanceof DatabaseSourceError)) return localFileError(e, "temp", tmp);
+  const cause = e.cause as { code?: unknown } | undefined;
+  if (cause?.code === "SQLITE_FULL") return localFileError(Object.assign(new Error("full"), { code: "ENOSPC" }), "temp", tmp);
+  if (e.reason === "not_found" && errnoOf(cause) && errnoOf(cause) !== "ENOENT") return localFileError(cause, "source", db, "the database");
+  return new SourceError(e.message, e);
 }
 
 /** Run jobs with at most `limit` at once; the first error stops new ones and is thrown once all running ones end. */

@@ -7,7 +7,7 @@
 import { Worker } from "node:worker_threads";
 import type { ChunkerParams, RootKey } from "@chatvault/format";
 import type { ChunkIdSet } from "../backup/id-set.ts";
-import { type ChunkTask, type TaskContext, type TaskPart, runChunkTask } from "./chunk-tasks.ts";
+import { type ChunkTask, MediaReadError, type TaskContext, type TaskPart, runChunkTask } from "./chunk-tasks.ts";
 import type { PostedPart } from "./workers/chunk-worker.ts";
 
 export interface TaskRunner {
@@ -58,12 +58,18 @@ class PoolWorker {
         else resolve();
       };
       this.#handlers.set(seq, {
-        onMessage: (m) => (typeof m.error === "string" ? finish(new Error(`chunk worker: ${m.error}`)) : onMessage(m, finish)),
+        onMessage: (m) => (typeof m.error === "string" ? finish(workerError(m)) : onMessage(m, finish)),
         fail: reject,
       });
       this.worker.postMessage({ ...msg, seq }, transfer);
     });
   }
+}
+
+/** The error a worker reported, rebuilt: a media read failure keeps its type and errno. */
+function workerError(m: Record<string, unknown>): Error {
+  if (typeof m.mediaRead === "string") return new MediaReadError(String(m.error), m.mediaRead || undefined);
+  return new Error(`chunk worker: ${String(m.error)}`);
 }
 
 function unpack(p: PostedPart): TaskPart {

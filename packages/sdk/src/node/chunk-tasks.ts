@@ -15,7 +15,25 @@ import type { Compressor } from "../backup/compressor.ts";
 
 export type ChunkTask =
   | { kind: "pages"; path: string; offset: number; length: number; pageSize: number }
-  | { kind: "file"; path: string; compressible: boolean };
+  /** A media file, read to its end (its size is what was read); `path` as bytes for names that are not UTF-8. */
+  | { kind: "file"; path: string | Uint8Array; compressible: boolean };
+
+/**
+ * A media file could not be opened or read (deleted meanwhile, no permission, I/O
+ * error): the backup skips that one file. `errno` is the system's code, if any.
+ */
+export class MediaReadError extends Error {
+  readonly errno: string | undefined;
+  constructor(message: string, errno?: string) {
+    super(message);
+    this.name = "MediaReadError";
+    this.errno = errno;
+  }
+  static from(e: unknown): MediaReadError {
+    const code = (e as { code?: unknown } | null)?.code;
+    return new MediaReadError(e instanceof Error ? e.message : String(e), typeof code === "string" ? code : undefined);
+  }
+}
 
 export interface SealedChunk {
   /** Position of the chunk among the part's `ids`. */
@@ -64,7 +82,11 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     sealedBytes = 0;
     await emit(done);
   };
-  const fh = await open(task.path, "r");
+  // A path as bytes (a name that is not UTF-8) arrives from a worker message as a plain Uint8Array.
+  const path = typeof task.path === "string" ? task.path : Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
+  const fh = await open(path, "r").catch((e: unknown) => {
+    throw task.kind === "file" ? MediaReadError.from(e) : e;
+  });
   // One read buffer per task, reused: every chunk cut from it is hashed and sealed (which
   // copies) before the next read, and the chunker copies what it holds back. Fresh 1 MiB
   // buffers per read would pile up outside the JS heap faster than GC frees them.
@@ -82,7 +104,9 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     } else {
       const chunker = new Chunker(ctx.gear, ctx.chunker);
       for (;;) {
-        const { bytesRead } = await fh.read(block, 0, block.length, null);
+        const { bytesRead } = await fh.read(block, 0, block.length, null).catch((e: unknown) => {
+          throw MediaReadError.from(e);
+        });
         if (bytesRead === 0) break;
         for (const c of chunker.push(block.subarray(0, bytesRead))) await add(c, task.compressible);
         part.bytesRead += bytesRead;

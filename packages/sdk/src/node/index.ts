@@ -13,5 +13,6 @@ export { nodeLockHolder } from "./lock-holder.ts";
 export { walkMedia, type MediaFile } from "./media-walk.ts";
 export { zlibCompressor } from "./zlib-compressor.ts";
 export { openStorage } from "./open-storage.ts";
+export { describeErrno, errnoOf, localFileError, problemOf } from "./local-errors.ts";
 export * from "./db-source/index.ts";
 export * from "./demo-data/index.ts";

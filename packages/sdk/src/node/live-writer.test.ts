@@ -22,6 +22,8 @@ test("backup while another process writes: the restored database is consistent",
   const writer = spawn(process.execPath, ["--import", "tsx", WRITER, src.dbPath, "4000"], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   writer.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  // Listen before the backups: on a loaded machine the writer may finish first.
+  const exited = new Promise<number | null>((resolve) => writer.on("exit", resolve));
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
       if (out.includes("ready")) {
@@ -32,7 +34,7 @@ test("backup while another process writes: the restored database is consistent",
   });
   const results = [];
   for (let i = 0; i < 3; i++) results.push(await backup({ repo, heads, db: src.dbPath, media: src.mediaDir }));
-  const exit = await new Promise<number | null>((resolve) => writer.on("exit", resolve));
+  const exit = await exited;
   assert.equal(exit, 0);
   const stats = JSON.parse(out.trim().split("\n").at(-1)!) as { inserted: number };
   t.diagnostic(`writer inserted ${stats.inserted} messages during 3 backups`);

@@ -1,45 +1,110 @@
 /**
  * Walk a media folder: regular files only, in a stable order (sorted by path), paths
- * relative and `/`-separated. Symlinks and special files are skipped (a backup should
- * not follow links out of the folder) and reported.
+ * relative and `/`-separated. The folder itself may be a symlink (the user named it);
+ * links and special files inside it are skipped (a backup should not follow links out of
+ * the folder). What cannot be read — a file or folder without permission, one deleted
+ * while we walk — is skipped with its reason; it never fails the whole backup.
+ *
+ * Names are read as raw bytes: a name that is not UTF-8, or holds a backslash, cannot be
+ * a manifest `path`, so it gets a display path and its exact bytes (`rawPath`, spec
+ * §8.5.1) and is restored under those bytes.
  */
-import { lstat, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, readdir, stat } from "node:fs/promises";
 import { SourceError } from "../errors.ts";
+import type { SkippedFile } from "../backup/session.ts";
+import { describeErrno } from "./local-errors.ts";
 
 export interface MediaFile {
+  /** The manifest path: relative, `/`-separated UTF-8 (a display form when `rawPath` is set). */
   path: string;
-  absolute: string;
+  /** The path's exact bytes, when they are not UTF-8 or hold a backslash. */
+  rawPath?: Uint8Array;
+  /** Absolute path, as bytes when the name is not UTF-8. */
+  absolute: string | Uint8Array;
   size: number;
   mtimeMs: number;
 }
 
-export async function walkMedia(root: string): Promise<{ files: MediaFile[]; skipped: string[] }> {
-  const files: MediaFile[] = [];
-  const skipped: string[] = [];
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const strict = new TextDecoder("utf-8", { fatal: true });
+const lossy = new TextDecoder("utf-8");
+
+/** The UTF-8 string of a name, or undefined when it must be carried as raw bytes. */
+function plainName(name: Buffer): string | undefined {
+  if (name.includes(BACKSLASH)) return undefined;
   try {
-    const st = await lstat(root);
-    if (!st.isDirectory()) throw new SourceError(`media folder ${root} is not a folder`);
+    return strict.decode(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A readable stand-in for a raw name: invalid bytes and backslashes become U+FFFD. */
+function displayName(name: Buffer): string {
+  return lossy.decode(name).replaceAll("\\", "\uFFFD");
+}
+
+export async function walkMedia(root: string): Promise<{ files: MediaFile[]; skipped: SkippedFile[] }> {
+  const files: MediaFile[] = [];
+  const skipped: SkippedFile[] = [];
+  try {
+    // stat, not lstat: `--media` given as a symlink to a folder is that folder.
+    const st = await stat(root);
+    if (!st.isDirectory()) throw new SourceError(`media folder ${root} is not a folder: give the folder that holds the media files`);
   } catch (e) {
     if (e instanceof SourceError) throw e;
-    throw new SourceError(`media folder ${root} cannot be read: ${(e as NodeJS.ErrnoException).code ?? "error"}`, e);
+    throw new SourceError(`media folder ${root} cannot be read: ${describeErrno(e)}`, e);
   }
-  async function visit(dir: string, rel: string): Promise<void> {
-    const names = (await readdir(dir)).sort();
+  const skip = (path: string, reason: SkippedFile["reason"], e?: unknown) => {
+    skipped.push({ path, reason, ...(e ? { detail: describeErrno(e) } : {}) });
+  };
+  async function visit(dir: Buffer, rel: string, relRaw: Buffer | undefined): Promise<void> {
+    let names: Buffer[];
+    try {
+      names = await readdir(dir, { encoding: "buffer" });
+    } catch (e) {
+      if (rel === "") throw new SourceError(`media folder ${root} cannot be read: ${describeErrno(e)}`, e);
+      skip(rel, vanished(e) ? "vanished" : "unreadable", e);
+      return;
+    }
+    names.sort(Buffer.compare);
     for (const name of names) {
-      const abs = join(dir, name);
-      const path = rel ? `${rel}/${name}` : name;
-      if (name.includes("\\")) {
-        skipped.push(path);
+      const abs = Buffer.concat([dir, Buffer.of(SLASH), name]);
+      const plain = plainName(name);
+      const segment = plain ?? displayName(name);
+      const path = rel ? `${rel}/${segment}` : segment;
+      // Raw bytes are needed from the first raw segment down.
+      const raw = plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, Buffer.of(SLASH), name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
+      let st;
+      try {
+        st = await lstat(abs);
+      } catch (e) {
+        skip(path, vanished(e) ? "vanished" : "unreadable", e);
         continue;
       }
-      const st = await lstat(abs);
-      if (st.isDirectory()) await visit(abs, path);
-      else if (st.isFile()) files.push({ path, absolute: abs, size: st.size, mtimeMs: st.mtimeMs });
-      else skipped.push(path);
+      if (st.isDirectory()) await visit(abs, path, raw);
+      else if (st.isFile()) {
+        files.push({ path, ...(raw ? { rawPath: new Uint8Array(raw) } : {}), absolute: raw ? new Uint8Array(abs) : abs.toString("utf8"), size: st.size, mtimeMs: st.mtimeMs });
+      } else skip(path, st.isSymbolicLink() ? "symlink" : "not_a_file");
     }
   }
-  await visit(root, "");
+  await visit(Buffer.from(root.replace(/\/+$/, "") || "/"), "", undefined);
+  // Manifest paths must be unique: a display form that equals a plain path, or another
+  // display form, gets a `~N` suffix (spec §8.5.1). Plain paths never change.
+  const taken = new Set(files.filter((f) => !f.rawPath).map((f) => f.path));
+  for (const f of files) {
+    if (!f.rawPath) continue;
+    let path = f.path;
+    for (let n = 2; taken.has(path); n++) path = `${f.path}~${n}`;
+    taken.add(path);
+    f.path = path;
+  }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
+}
+
+function vanished(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }

@@ -2,11 +2,14 @@
  * Restore (spec §8.8): resolve the snapshot (checked against the head), check that
  * every chunk is indexed, write everything into a staging folder inside the
  * destination, authenticate every chunk, fsync, check the database, and only then move
- * the results into place. On any error the staging folder is removed: nothing
- * half-written is left at the destination.
+ * the results into place. On any error the staging folder is removed (and the
+ * destination folder, if this restore created it): nothing half-written is left at the
+ * destination. A media file whose recorded size disagrees with its chunks is left out and
+ * reported in `damaged`; the database and the other files are still restored.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, open, rename, rm, utimes, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, open, rename, rm, rmdir, stat, utimes, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { IntegrityError } from "@chatvault/format";
@@ -17,8 +20,10 @@ import { readPackChunks } from "../repo/chunk-reader.ts";
 import type { HeadStore } from "../repo/head.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type LockOptions, withReaderLock } from "../repo/lock.ts";
-import { planRestore } from "../restore/plan.ts";
+import { type DamagedFile, planRestore, restoredDatabaseName } from "../restore/plan.ts";
+import { localFileError } from "./local-errors.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
+import { makeRunDir } from "./work-dir.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
 export interface RestoreOptions {
@@ -42,8 +47,11 @@ export interface RestoreOptions {
 export interface RestoreResult {
   snapshot: { sequence: number; digest: string; time: string };
   database: string | null;
+  /** Media files restored. */
   mediaFiles: number;
   bytes: number;
+  /** Media files of the snapshot left out because their data does not match their record; the rest is restored. */
+  damaged: DamagedFile[];
 }
 
 /** Restore under a shared repository lock, so no prune deletes packs under it (spec §8.11). */
@@ -58,24 +66,34 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
   const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot);
   if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
   const m = resolved.manifest;
-  const dbTarget = m.database ? join(to, m.database.name) : null;
+  const dbName = m.database ? restoredDatabaseName(m.database.name) : null;
+  const dbTarget = dbName ? join(to, dbName) : null;
   const mediaTarget = join(to, "media");
+  const index = await repo.loadIndex();
+  const { byPack, files, bytes, damaged } = planRestore(m, (id) => index.get(id));
+  const restoredMedia = files.length - (dbName ? 1 : 0);
+  await checkDestination(to);
   if (!opts.overwrite) {
     if (dbTarget && existsSync(dbTarget)) throw new RestoreTargetExistsError(dbTarget);
-    if (m.media.length > 0 && existsSync(mediaTarget)) throw new RestoreTargetExistsError(mediaTarget);
+    if (restoredMedia > 0 && existsSync(mediaTarget)) throw new RestoreTargetExistsError(mediaTarget);
   }
-  const index = await repo.loadIndex();
-  const { byPack, files, bytes } = planRestore(m, (id) => index.get(id));
   progress.bytesTotal = bytes;
   progress.filesTotal = files.length;
 
-  await mkdir(to, { recursive: true });
-  const staging = await mkdtemp(join(to, ".chatvault-restore-"));
+  // A destination this restore created is removed again if the restore fails.
+  let created: string | undefined;
+  let staging: string | undefined;
+  let moved = false;
   try {
-    const paths = files.map((f) => join(staging, f.rel));
+    created = await mkdir(to, { recursive: true });
+    // The staging folder holds plaintext: 0700, files 0600, named so that the next restore
+    // here removes it if this one is killed (work-dir.ts).
+    staging = await makeRunDir(to, ".chatvault-restore-");
+    const stage = staging;
+    const paths = files.map((f) => (f.relBytes ? Buffer.concat([Buffer.from(`${stage}/`), f.relBytes]) : join(stage, f.rel)));
     for (let i = 0; i < files.length; i++) {
-      await mkdir(dirname(paths[i]!), { recursive: true });
-      const fh = await open(paths[i]!, "wx");
+      await mkdir(parentOf(paths[i]!), { recursive: true });
+      const fh = await open(paths[i]!, "wx", 0o600);
       await fh.truncate(files[i]!.size);
       await fh.close();
     }
@@ -111,21 +129,68 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
     }
     for (let i = 0; i < files.length; i++) {
       const f = files[i]!;
-      if (f.mtimeMs !== undefined) await utimes(paths[i]!, new Date(), new Date(f.mtimeMs));
+      // Seconds as a number, not a Date: a Date keeps whole milliseconds, and a restored
+      // file whose mtime is off by a fraction of one would look changed to the next backup.
+      if (f.mtimeMs !== undefined) await utimes(paths[i]!, Date.now() / 1000, f.mtimeMs / 1000);
     }
-    if (dbTarget) {
+    if (dbName) {
       progress.setPhase("checking database");
-      checkDatabase(join(staging, m.database!.name));
+      checkDatabase(join(staging, dbName));
     }
     progress.setPhase("moving into place");
-    await moveIntoPlace(staging, to, [m.database?.name, m.media.length > 0 ? "media" : undefined].filter((x): x is string => !!x));
+    await moveIntoPlace(staging, to, [dbName ?? undefined, restoredMedia > 0 ? "media" : undefined].filter((x): x is string => !!x));
+    moved = true;
     progress.setPhase("done");
     return {
       snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time },
-      database: dbTarget, mediaFiles: m.media.length, bytes,
+      database: dbTarget, mediaFiles: restoredMedia, bytes, damaged,
     };
+  } catch (e) {
+    throw localFileError(e, "destination", to);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    if (staging) await rm(staging, { recursive: true, force: true });
+    if (!moved && created) await removeEmptyUpTo(to, created);
+  }
+}
+
+/** The parent folder of a path given as a string or as bytes. */
+function parentOf(p: string | Buffer): string | Buffer {
+  return typeof p === "string" ? dirname(p) : p.subarray(0, p.lastIndexOf(0x2f));
+}
+
+/**
+ * Before anything is downloaded: the destination must be a folder (or creatable) and
+ * writable. Says "read-only" or "is a file" with the path, instead of the errno of a
+ * later mkdir.
+ */
+async function checkDestination(to: string): Promise<void> {
+  let at = to;
+  for (;;) {
+    const st = await stat(at).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw localFileError(e, "destination", to);
+    });
+    if (st) {
+      if (!st.isDirectory()) {
+        const code = at === to ? "EEXIST" : "ENOTDIR";
+        throw localFileError(Object.assign(new Error(code), { code }), "destination", to);
+      }
+      break;
+    }
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  await access(at, constants.W_OK).catch((e: unknown) => {
+    throw localFileError(e, "destination", to);
+  });
+}
+
+/** rmdir `to` and its parents up to `top` (the first folder this restore made), while they are empty. */
+async function removeEmptyUpTo(to: string, top: string): Promise<void> {
+  for (let d = to; ; d = dirname(d)) {
+    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (d === top || dirname(d) === d) return;
   }
 }
 
@@ -212,10 +277,10 @@ class CoalescingWriter {
  * files). A handle is closed only when nobody is using it; each is fsynced before close.
  */
 class HandleCache {
-  readonly #paths: string[];
+  readonly #paths: (string | Buffer)[];
   readonly #open = new Map<number, { h: Promise<FileHandle>; users: number }>();
   readonly #max: number;
-  constructor(paths: string[], max = 64) {
+  constructor(paths: (string | Buffer)[], max = 64) {
     this.#paths = paths;
     this.#max = max;
   }

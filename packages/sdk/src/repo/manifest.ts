@@ -15,8 +15,10 @@ export interface DatabaseEntry {
 }
 
 export interface MediaEntry {
-  /** Path relative to the media folder, `/`-separated. */
+  /** Path relative to the media folder, `/`-separated (a display form when `rawPath` is set). */
   path: string;
+  /** The path's exact bytes when they are not UTF-8 or hold a backslash (spec §8.5.1). */
+  rawPath?: Uint8Array;
   size: number;
   mtimeMs: number;
   chunks: Uint8Array[];
@@ -74,7 +76,7 @@ export function encodeManifest(m: SnapshotManifest): Uint8Array {
     JSON.stringify({
       ...m,
       database: m.database && { ...m.database, pages: packIds(m.database.pages) },
-      media: m.media.map((f) => ({ ...f, chunks: packIds(f.chunks) })),
+      media: m.media.map((f) => ({ ...f, chunks: packIds(f.chunks), ...(f.rawPath ? { rawPath: toBase64Url(f.rawPath) } : {}) })),
     }),
   );
 }
@@ -83,6 +85,47 @@ export function encodeManifest(m: SnapshotManifest): Uint8Array {
 export function isSafeRelativePath(p: string): boolean {
   if (p.length === 0 || p.length > 4096 || p.startsWith("/") || p.includes("\0") || p.includes("\\")) return false;
   return p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}
+
+/**
+ * A safe raw relative path (spec §8.5.1): bytes, `/`-separated, no empty, `.` or `..`
+ * segment, no NUL, not absolute. Backslashes and non-UTF-8 bytes are what it is for.
+ */
+export function isSafeRawPath(p: Uint8Array): boolean {
+  if (p.length === 0 || p.length > 4096 || p[0] === 0x2f || p.includes(0)) return false;
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i < p.length && p[i] !== 0x2f) continue;
+    const len = i - start;
+    if (len === 0 || (len === 1 && p[start] === 0x2e) || (len === 2 && p[start] === 0x2e && p[start + 1] === 0x2e)) return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+function rawPathOf(v: unknown, i: number): Uint8Array | undefined {
+  if (v === undefined) return undefined;
+  let b: Uint8Array;
+  try {
+    if (typeof v !== "string") throw new Error();
+    b = fromBase64Url(v);
+  } catch {
+    throw bad(`media entry ${i}: rawPath is not base64url`);
+  }
+  if (!isSafeRawPath(b)) throw bad(`media entry ${i}: rawPath is not a safe relative path`);
+  // Only a path that `path` cannot carry may be raw: then no raw path equals a plain one.
+  if (!b.includes(0x5c) && isUtf8(b)) throw bad(`media entry ${i}: rawPath is plain UTF-8 (it belongs in path)`);
+  return b;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+function isUtf8(b: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(b);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const nat = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -114,7 +157,14 @@ export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
     if (!f || typeof f.path !== "string" || !isSafeRelativePath(f.path) || !nat(f.size) || typeof f.mtimeMs !== "number") throw bad(`media entry ${i} is malformed`);
     if (seen.has(f.path)) throw bad(`media path ${f.path} appears twice`);
     seen.add(f.path);
-    return { path: f.path, size: f.size, mtimeMs: f.mtimeMs, chunks: unpackIds(f.chunks, `media ${i}`) };
+    const rawPath = rawPathOf(f.rawPath, i);
+    if (rawPath) {
+      // Raw paths must be unique too, and distinct from every plain path (§8.5.1).
+      const key = `\0${toBase64Url(rawPath)}`;
+      if (seen.has(key)) throw bad(`media entry ${i}: rawPath appears twice`);
+      seen.add(key);
+    }
+    return { path: f.path, ...(rawPath ? { rawPath } : {}), size: f.size, mtimeMs: f.mtimeMs, chunks: unpackIds(f.chunks, `media ${i}`) };
   });
   const s = (j.stats ?? {}) as Record<string, unknown>;
   const stat = (k: string): number => (nat(s[k]) ? (s[k] as number) : 0);

@@ -9,12 +9,15 @@ import { type ProgressListener, ProgressTracker } from "../progress.ts";
 import { readPackChunks } from "../repo/chunk-reader.ts";
 import type { HeadStore } from "../repo/head.ts";
 import type { Repository } from "../repo/repository.ts";
-import { planRestore } from "./plan.ts";
+import { type DamagedFile, planRestore } from "./plan.ts";
 
 export interface BytesRestoreResult {
   snapshot: { sequence: number; digest: string; time: string };
   database: { name: string; bytes: Uint8Array } | null;
-  media: { path: string; bytes: Uint8Array; mtimeMs: number }[];
+  /** `rawPath`: the name's exact bytes when it is not UTF-8 (spec §8.5.1). */
+  media: { path: string; rawPath?: Uint8Array; bytes: Uint8Array; mtimeMs: number }[];
+  /** Media files left out because their recorded size does not match their data. */
+  damaged: DamagedFile[];
 }
 
 export async function restoreToBytes(opts: {
@@ -31,7 +34,7 @@ export async function restoreToBytes(opts: {
   if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
   const m = resolved.manifest;
   const index = await repo.loadIndex();
-  const { files, byPack, bytes } = planRestore(m, (id) => index.get(id));
+  const { files, byPack, bytes, damaged, mediaFiles } = planRestore(m, (id) => index.get(id));
   progress.bytesTotal = bytes;
   progress.filesTotal = files.length;
   progress.setPhase("downloading");
@@ -43,8 +46,10 @@ export async function restoreToBytes(opts: {
     });
   }
   progress.setPhase("done");
-  let fileIndex = 0;
-  const database = m.database ? { name: m.database.name, bytes: buffers[fileIndex++]! } : null;
-  const media = m.media.map((f) => ({ path: f.path, bytes: buffers[fileIndex++]!, mtimeMs: f.mtimeMs }));
-  return { snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time }, database, media };
+  const database = m.database ? { name: m.database.name, bytes: buffers[0]! } : null;
+  const media = m.media.flatMap((f, i) => {
+    const at = mediaFiles[i]!;
+    return at < 0 ? [] : [{ path: f.path, ...(f.rawPath ? { rawPath: f.rawPath } : {}), bytes: buffers[at]!, mtimeMs: f.mtimeMs }];
+  });
+  return { snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time }, database, media, damaged };
 }

@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from "nod
 import { randomUUID } from "node:crypto";
 import { basename, join } from "node:path";
 import Database from "better-sqlite3";
+import { describeErrno } from "../local-errors.ts";
 import { DatabaseSourceError } from "./errors.ts";
 
 /** A self-contained copy of a database (rollback-journal mode, no -wal beside it). */
@@ -59,7 +60,8 @@ export async function snapshotDatabase(dbPath: string, tmpDir: string, options: 
   const dest = join(tmpDir, `${basename(dbPath)}.${randomUUID()}.snapshot`);
   // Create it empty and exclusively: a fresh destination makes the copy deterministic
   // (the backup sets the copy's schema cookie to the destination's old one + 1).
-  closeSync(openSync(dest, "wx"));
+  // 0600: the copy is the plaintext chat history (SQLite gives its journal the same mode).
+  closeSync(openSync(dest, "wx", 0o600));
   try {
     const sourcePages = await copyPages(dbPath, dest, timeoutMs, pagesPerStep, options.onProgress);
     return finishCopy(dest, sourcePages);
@@ -74,14 +76,14 @@ function checkHeader(dbPath: string): void {
   try {
     fd = openSync(dbPath, "r");
   } catch (cause) {
-    throw new DatabaseSourceError("not_found", `cannot open database ${dbPath}: ${(cause as Error).message}`, { cause });
+    throw new DatabaseSourceError("not_found", `cannot open database ${dbPath}: ${describeErrno(cause)}`, { cause });
   }
   const head = Buffer.alloc(100);
   let n: number;
   try {
     n = readSync(fd, head, 0, 100, 0);
   } catch (cause) {
-    throw new DatabaseSourceError("not_found", `cannot read database ${dbPath}: ${(cause as Error).message}`, { cause });
+    throw new DatabaseSourceError("not_found", `cannot read database ${dbPath}: ${describeErrno(cause)}`, { cause });
   } finally {
     closeSync(fd);
   }

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { KeySchedule, RootKey, gearTable } from "@chatvault/format";
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import { ChunkIdSet } from "../../backup/id-set.ts";
-import { type ChunkTask, type TaskPart, runChunkTask } from "../chunk-tasks.ts";
+import { type ChunkTask, MediaReadError, type TaskPart, runChunkTask } from "../chunk-tasks.ts";
 import { zlibCompressor } from "../zlib-compressor.ts";
 
 const port = parentPort!;
@@ -52,7 +52,11 @@ port.on("message", (m: WorkerRequest) => {
     acks.get(m.seq)?.();
     return;
   }
-  void handle(m).catch((e: unknown) => port.postMessage({ seq: m.seq, error: e instanceof Error ? e.message : String(e) }));
+  void handle(m).catch((e: unknown) => port.postMessage({
+    seq: m.seq, error: e instanceof Error ? e.message : String(e),
+    // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
+    ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
+  }));
 });
 
 async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {
