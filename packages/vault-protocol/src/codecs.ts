@@ -2,6 +2,7 @@
  * Field formats shared by client and server (spec/vault-protocol.md §4.1) and strict
  * parsers for the server's answers: a client never trusts a response's shape.
  */
+import { fromBase64Url } from "@chatvault/format";
 import { keyStretchingProblem } from "./key-stretching.ts";
 import { VaultProtocolError } from "./errors.ts";
 import type {
@@ -39,11 +40,21 @@ export const DIGEST_BYTES = { min: 16, max: 64 } as const;
 export const DIGEST_PATTERN = `^[A-Za-z0-9_-]{${base64UrlLength(DIGEST_BYTES.min)},${base64UrlLength(DIGEST_BYTES.max)}}$`;
 /** Session tokens are opaque to the client; this bounds them. */
 export const SESSION_TOKEN_PATTERN = "^[A-Za-z0-9_.-]{16,512}$";
-/** Account IDs (the token's `sub`): 1–256 characters, no control characters (spec §2). */
-export const ACCOUNT_ID_MAX_LENGTH = 256;
-export function isValidAccountId(s: unknown): s is string {
-  // eslint-disable-next-line no-control-regex
-  return typeof s === "string" && s.length >= 1 && s.length <= ACCOUNT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(s);
+export { ACCOUNT_ID_MAX_LENGTH, accountIdProblem, checkAccountId, isValidAccountId } from "./account-id.ts";
+
+/**
+ * The one digest rule of client and vault (spec §7): unpadded canonical base64url of
+ * 16–64 whole bytes. Returns the bytes, or null when `s` breaks the rule.
+ */
+export function decodeDigest(s: unknown): Uint8Array | null {
+  if (typeof s !== "string" || !new RegExp(DIGEST_PATTERN).test(s)) return null;
+  let b: Uint8Array;
+  try {
+    b = fromBase64Url(s); // rejects lengths ≡ 1 (mod 4) and non-canonical trailing bits
+  } catch {
+    return null;
+  }
+  return b.length >= DIGEST_BYTES.min && b.length <= DIGEST_BYTES.max ? b : null;
 }
 
 type Obj = Record<string, unknown>;
