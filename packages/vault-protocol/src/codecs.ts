@@ -6,7 +6,7 @@ import { fromBase64Url } from "@chatvault/format";
 import { keyStretchingProblem } from "./key-stretching.ts";
 import { VaultProtocolError } from "./errors.ts";
 import type {
-  AttemptSummary, BackupHead, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
+  AttemptSummary, BackupHead, HeadKeyRegisteredResponse, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
   RecordWrittenResponse, RegistrationStartResponse, StatusResponse, WrappedRootKey,
 } from "./wire.ts";
 
@@ -27,6 +27,8 @@ export const FIELD_BYTES = {
   wrapNonce: 12,
   wrapCiphertext: 48,
   loginId: 16,
+  headPublicKey: 32,
+  headSignature: 64,
 } as const;
 export type FixedField = keyof typeof FIELD_BYTES;
 
@@ -87,6 +89,11 @@ function wrapped(x: unknown): WrappedRootKey {
   const o = obj(x, "wrappedRootKey");
   return { nonce: b64(o, "nonce", "wrapNonce"), ciphertext: b64(o, "ciphertext", "wrapCiphertext") };
 }
+function bool(o: Obj, f: string): boolean {
+  const v = o[f];
+  if (typeof v !== "boolean") fail(f);
+  return v as boolean;
+}
 function token(o: Obj, f: string): string {
   const v = o[f];
   if (typeof v !== "string" || !new RegExp(SESSION_TOKEN_PATTERN).test(v)) fail(f);
@@ -134,7 +141,15 @@ export function parseLoginFinishResponse(x: unknown): LoginFinishResponse {
     sessionExpiresAt: int(o, "sessionExpiresAt"),
     recordVersion: int(o, "recordVersion"),
     wrappedRootKey: wrapped(o.wrappedRootKey),
+    // Absent from vaults older than head proofs (§7.1): then the client registers nothing.
+    ...(o.headKeyRegistered === undefined ? {} : { headKeyRegistered: bool(o, "headKeyRegistered") }),
   };
+}
+
+export function parseHeadKeyRegisteredResponse(x: unknown): HeadKeyRegisteredResponse {
+  const o = obj(x, "body");
+  if (o.headKeyRegistered !== true) fail("headKeyRegistered");
+  return { headKeyRegistered: true };
 }
 
 export function parseStatusResponse(x: unknown): StatusResponse {
@@ -164,7 +179,12 @@ export function parseStatusResponse(x: unknown): StatusResponse {
 
 export function parseBackupHead(x: unknown): BackupHead {
   const o = obj(x, "body");
+  const sequence = int(o, "sequence");
   const digest = o.digest;
-  if (digest !== null && (typeof digest !== "string" || !new RegExp(DIGEST_PATTERN).test(digest))) fail("digest");
-  return { sequence: int(o, "sequence"), digest: digest as string | null, updatedAt: intOrNull(o, "updatedAt") };
+  if (digest !== null && decodeDigest(digest) === null) fail("digest");
+  if ((sequence === 0) !== (digest === null)) fail("sequence");
+  // `signature` is absent from vaults older than head proofs (§7.1): an unsigned head.
+  const signature = o.signature ?? null;
+  if (signature !== null && (typeof signature !== "string" || !new RegExp(base64UrlPattern(FIELD_BYTES.headSignature)).test(signature))) fail("signature");
+  return { sequence, digest: digest as string | null, updatedAt: intOrNull(o, "updatedAt"), signature: signature as string | null };
 }
