@@ -12,7 +12,7 @@ import { OffsetClock, systemClock, type Clock } from "./clock.ts";
 import { describeConfig, resolveConfig, type VaultServerConfig, type VaultServerOptions } from "./config.ts";
 import { buildVaultApp } from "./http/app.ts";
 import type { VaultContext } from "./http/context.ts";
-import { createLogger } from "./logger.ts";
+import { closeLogger, createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { destroyIfExhausted } from "./repository/record-transitions.ts";
 import { openMigratedRepository } from "./repository/open.ts";
@@ -101,7 +101,9 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
       await app.close();
       await repo.close();
       log.info("vault stopped");
-      log.flush?.();
+      // The process usually exits next (SIGTERM): drain the log first, or the last lines are lost.
+      if (options.logger) log.flush?.();
+      else await closeLogger(log);
     })()),
   };
 }
