@@ -30,17 +30,17 @@ async function main(): Promise<void> {
   // Signals are handled from before the start: a SIGTERM that arrives while starting, or
   // right after "vault ready" is printed, stops the vault gracefully (logs drained) instead
   // of killing it with the default action.
-  let running: { close(): Promise<void> } | undefined;
+  const vault: { running?: { close(): Promise<void> } } = {};
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    if (running) running.close().then(() => process.exit(0), () => process.exit(1));
+    vault.running?.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   const started = workers === 1 ? await startVaultServer(options) : await startVaultCluster({ ...options, ...(workers > 0 ? { workers } : {}) });
-  running = started;
+  vault.running = started;
   if (stopping) {
     stopping = false;
     return stop();
