@@ -2,17 +2,23 @@
  * Regression tests of the vault's hardening against an independent review (one test per
  * finding, at the HTTP level; the storage side runs on both backends in
  * `repository/conformance-integrity.ts`): session tokens bound to a never-reused record ID
- * (spec §6.4), well-formed account IDs (§2), the KSF cross-field rule (§3.2), and no sealed
- * login state left behind by wrong or abandoned logins (§6.6).
+ * (spec §6.4), well-formed account IDs (§2), the KSF cross-field rule (§3.2), no sealed
+ * login state left behind by wrong or abandoned logins (§6.6), tampered rows refused and
+ * rows of the previous revision migrated (§10.4).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { SignJWT } from "jose";
 import * as opaque from "@serenity-kit/opaque";
-import { generateRootKey } from "@chatvault/format";
+import { Writable } from "node:stream";
+import { equalBytes, generateRootKey } from "@chatvault/format";
 import { needService } from "@chatvault/testkit";
-import { VAULT_PATHS, VaultClient, VaultRequestError, WrongPasswordError, type RecordReplaceRequest } from "@chatvault/vault-protocol";
+import {
+  TEST_ONLY_WEAK_KEY_STRETCHING, VAULT_PATHS, VaultClient, VaultRequestError, VaultUnavailableError, WrongPasswordError, type RecordReplaceRequest,
+} from "@chatvault/vault-protocol";
+import { createLogger } from "./logger.ts";
+import { startVaultServer } from "./server.ts";
 import { ManualClock } from "./clock.ts";
 import { mintDevToken } from "./auth/dev-token.ts";
 import { createTestDatabase, postgresAvailable, startTestVault, type TestVault } from "./test-vault.ts";
@@ -120,4 +126,53 @@ test("wrong and abandoned logins leave no sealed login state after expiry (injec
   await tv.vault.sweep();
   assert.equal(sealed(), 0, "the sweep erased both at expiry");
   assert.equal((await client.status()).recentAttempts.filter((a) => a.outcome === "unfinished").length, 2, "the attempts stay counted");
+});
+
+test("a record row changed behind the vault's back: 500, logged, counted, never reset", async (t) => {
+  const tv = await startTestVault(t);
+  const client = await tv.client("alice");
+  await client.enable("right", generateRootKey());
+  await assert.rejects(client.unlock("wrong"), WrongPasswordError);
+  const db = new Database(`${tv.dir}/vault.db`);
+  db.prepare("UPDATE vault_records SET consecutive_failures = 0, total_failures = 0 WHERE account_id = ?").run("alice");
+  db.close();
+  const res = await fetch(tv.url + VAULT_PATHS.status, { headers: { authorization: `Bearer ${await tv.token("alice")}` } });
+  assert.equal(res.status, 500);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, "internal");
+  await assert.rejects(client.unlock("right"), (e) => e instanceof VaultUnavailableError);
+  assert.equal(tv.logs.filter((l) => l.includes("failed its integrity check") && l.includes('"account":"alice"') && l.includes('"level":50')).length, 2);
+  assert.match(await (await fetch(tv.url + VAULT_PATHS.metrics)).text(), /vault_record_integrity_failures_total 2/);
+  const raw = new Database(`${tv.dir}/vault.db`, { readonly: true });
+  assert.equal((raw.prepare("SELECT total_failures AS n FROM vault_records").get() as { n: number }).n, 0, "the vault did not rewrite the row");
+  raw.close();
+});
+
+test("upgrade: a database written by the previous revision is migrated at startup and its records keep working", async (t) => {
+  const tv = await startTestVault(t);
+  const client = await tv.client("alice");
+  const rootKey = generateRootKey();
+  await client.enable("pw", rootKey);
+  await assert.rejects(client.unlock("wrong"), WrongPasswordError);
+  await tv.vault.close();
+  // Turn the database into what revision 1 wrote: no record ID, head key, state MAC or head signature.
+  const db = new Database(`${tv.dir}/vault.db`);
+  for (const [table, column] of [["vault_records", "state_mac"], ["vault_records", "record_id"], ["vault_records", "head_key"], ["vault_heads", "signature"]]) {
+    db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+  }
+  db.exec("DROP TABLE vault_meta");
+  db.close();
+  const logs: string[] = [];
+  const v2 = await startVaultServer({
+    host: "127.0.0.1", port: 0, dataDir: tv.dir, auth: { hs256Secret: tv.secret }, allowWeakKeyStretching: true, rateLimit: false, sweepIntervalMs: 0,
+    logger: createLogger({ level: "info", destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) }),
+  });
+  t.after(() => v2.close());
+  assert.ok(logs.some((l) => l.includes("authenticated vault records written by an earlier version") && l.includes('"rows":1')));
+  const c2 = new VaultClient({ baseUrl: v2.url, token: () => tv.token("alice"), keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
+  assert.equal((await c2.status()).attemptsRemaining, 4, "counters carried over");
+  assert.equal((await v2.repo.getRecord("alice"))!.headKey, null);
+  assert.ok(equalBytes((await c2.unlock("pw")).unsafeBytes(), rootKey.unsafeBytes()));
+  assert.ok((await v2.repo.getRecord("alice"))!.headKey, "the login registered the head key");
+  await c2.advanceHead({ sequence: 1, digest: new Uint8Array(32).fill(1), rootKey });
+  assert.equal((await c2.getVerifiedHead(rootKey)).sequence, 1);
 });
