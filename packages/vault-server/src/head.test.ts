@@ -60,8 +60,20 @@ test("head proof: with a registered head key only the root key's holder can move
   // A password change keeps the root key, so the head key; another key is refused.
   await client.changePassword("pw", "pw2");
   await client.advanceHead({ sequence: 2, digest: digest(2), rootKey });
-  const s = await client.transport.loginStart({ startLoginRequest: opaque.client.startLogin({ password: "x" }).startLoginRequest });
-  assert.ok(s.loginId);
+  const weak = { "argon2id-custom": { iterations: 1, memory: 8, parallelism: 1 } } as const;
+  const c = opaque.client.startLogin({ password: "pw2" });
+  const ke2 = await tx.loginStart({ startLoginRequest: c.startLoginRequest });
+  const fin = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: ke2.loginResponse, password: "pw2", keyStretching: weak })!;
+  const session = await tx.loginFinish({ loginId: ke2.loginId, finishLoginRequest: fin.finishLoginRequest });
+  const reg = opaque.client.startRegistration({ password: "pw3" });
+  const started = await tx.registrationStart({ registrationRequest: reg.registrationRequest });
+  const rec = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse: started.registrationResponse, password: "pw3", keyStretching: weak });
+  await assert.rejects(tx.recordReplace({
+    sessionToken: session.sessionToken, registrationRecord: rec.registrationRecord, recordVersion: started.recordVersion,
+    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) }, keyStretching: { algorithm: "argon2id", memoryKiB: 8, iterations: 1, parallelism: 1 },
+    headPublicKey: toBase64Url(deriveHeadSigningKey(generateRootKey().unsafeBytes()).publicKey),
+  }), (e) => e instanceof VaultRequestError && e.code === "head_key_conflict");
+  assert.equal((await client.status()).recordVersion, session.recordVersion, "nothing replaced");
 });
 
 test("head digests: one rule with the client — whole bytes, canonical, 16–64", async (t) => {
