@@ -178,7 +178,7 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
   withRepo("head: monotonic, idempotent, refuses rollback and rewrite", async (repo) => {
     assert.equal(await repo.getHead("h"), null);
     const adv = (sequence: number, digest: string, now: number, signature: string | null = "sig", replaceUnsigned = true) =>
-      repo.advanceHead("h", { sequence, digest, signature, replaceUnsigned }, now);
+      repo.advanceHead("h", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, now);
     assert.equal((await adv(1, "d1", 10)).ok, true);
     assert.equal((await adv(1, "d1", 11)).ok, true);
     assert.deepEqual(await adv(1, "dX", 12), { ok: false, current: { accountId: "h", sequence: 1, digest: "d1", signature: "sig", updatedAt: 10 } });
@@ -191,13 +191,25 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
 
   withRepo("head: a signed head replaces an unsigned one of any sequence; never the reverse", async (repo) => {
     const adv = (sequence: number, digest: string, signature: string | null, replaceUnsigned: boolean) =>
-      repo.advanceHead("hu", { sequence, digest, signature, replaceUnsigned }, 1);
+      repo.advanceHead("hu", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, 1);
     assert.equal((await adv(Number.MAX_SAFE_INTEGER, "pushed", null, false)).ok, true, "an unregistered record takes unsigned heads");
     assert.equal((await adv(3, "d3", null, false)).ok, false, "unsigned heads stay monotonic");
     assert.deepEqual((await adv(3, "d3", "sig3", true)), { ok: true, head: { accountId: "hu", sequence: 3, digest: "d3", signature: "sig3", updatedAt: 1 } });
     assert.equal((await adv(2, "d2", "sig2", true)).ok, false, "a signed head is monotonic");
     assert.equal((await adv(9, "d9", "sig9", true)).ok, true);
     assert.equal((await repo.getHead("hu"))!.signature, "sig9");
+  });
+
+  withRepo("head: written only if the record's head key is still the one the signature was checked against", async (repo) => {
+    const key = bytes(32, 1);
+    await createRecord(repo, {
+      accountId: "hk", version: 1, firstVersion: 1, sealedRecord: bytes(64), keyStretching: KS, headKey: key, recordId: newRecordId(), now: 1,
+    });
+    const adv = (expectedHeadKey: Uint8Array | null) => repo.advanceHead("hk", { sequence: 1, digest: "d", signature: "s", replaceUnsigned: true, expectedHeadKey }, 2);
+    assert.deepEqual(await adv(null), { ok: false, recordChanged: true }, "the record got a key meanwhile");
+    assert.deepEqual(await adv(bytes(32, 2)), { ok: false, recordChanged: true }, "another record's key");
+    assert.equal(await repo.getHead("hk"), null, "nothing written");
+    assert.equal((await adv(key)).ok, true);
   });
 
   withRepo("sealed secrets: first writer wins; clock offset accumulates", async (repo) => {

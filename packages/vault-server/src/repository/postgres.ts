@@ -10,7 +10,7 @@ import pg from "pg";
 import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
-import { RepositoryUnavailableError } from "./repository.ts";
+import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
 import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, attemptFromRow, headFromRow, recordFromRow } from "./sqlite.ts";
 
 export interface PostgresRepositoryOptions {
@@ -229,15 +229,21 @@ export class PostgresRepository implements VaultRepository {
   }
 
   async advanceHead(accountId: string, h: HeadWrite, now: number): Promise<HeadAdvance> {
-    // One conditional upsert: it writes only when the sequence goes up (or over an unsigned head, when allowed).
-    const up = await this.#q(`INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES ($1, $2, $3, $4, $5)
-      ON CONFLICT (account_id) DO UPDATE SET sequence = EXCLUDED.sequence, digest = EXCLUDED.digest, signature = EXCLUDED.signature,
-        updated_at = EXCLUDED.updated_at
-      WHERE vault_heads.sequence < EXCLUDED.sequence OR ($6::boolean AND vault_heads.signature IS NULL) RETURNING *`,
-    [accountId, h.sequence, h.digest, h.signature, now, h.replaceUnsigned]);
-    if (up.rows[0]) return { ok: true, head: headFromRow(up.rows[0]) };
-    const cur = (await this.getHead(accountId))!;
-    return cur.sequence === h.sequence && cur.digest === h.digest ? { ok: true, head: cur } : { ok: false, current: cur };
+    return this.#tx(async (c) => {
+      // The record's head key, locked against a concurrent replace, delete or registration.
+      const rec = await c.query("SELECT head_key FROM vault_records WHERE account_id = $1 FOR SHARE", [accountId]);
+      const stored = rec.rows[0]?.head_key ? new Uint8Array(rec.rows[0].head_key as Buffer) : null;
+      if (!sameHeadKey(stored, h.expectedHeadKey)) return { ok: false, recordChanged: true };
+      // One conditional upsert: it writes only when the sequence goes up (or over an unsigned head, when allowed).
+      const up = await c.query(`INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (account_id) DO UPDATE SET sequence = EXCLUDED.sequence, digest = EXCLUDED.digest, signature = EXCLUDED.signature,
+          updated_at = EXCLUDED.updated_at
+        WHERE vault_heads.sequence < EXCLUDED.sequence OR ($6::boolean AND vault_heads.signature IS NULL) RETURNING *`,
+      [accountId, h.sequence, h.digest, h.signature, now, h.replaceUnsigned]);
+      if (up.rows[0]) return { ok: true, head: headFromRow(up.rows[0]) };
+      const cur = headFromRow((await c.query("SELECT * FROM vault_heads WHERE account_id = $1", [accountId])).rows[0]);
+      return cur.sequence === h.sequence && cur.digest === h.digest ? { ok: true, head: cur } : { ok: false, current: cur };
+    });
   }
 
   async eraseExpiredLoginStates(now: number, limit: number): Promise<number> {

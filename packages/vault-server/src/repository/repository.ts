@@ -77,6 +77,12 @@ export interface HeadWrite {
   signature: string | null;
   /** A verified signed head also replaces an UNSIGNED stored head of any sequence (spec §7.1). */
   replaceUnsigned: boolean;
+  /**
+   * The record's head key the caller checked the signature against (null: none registered).
+   * Read again in the head's own transaction; if the record's key differs by then (the
+   * record was replaced, deleted or registered meanwhile), nothing is written.
+   */
+  expectedHeadKey: Uint8Array | null;
 }
 
 export interface SealedSecretsRow {
@@ -117,7 +123,13 @@ export interface ChangeOptions {
   durability?: "strict" | "relaxed";
 }
 
-export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow };
+export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };
+
+/** Same head key (both null, or the same bytes). */
+export function sameHeadKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 export interface VaultRepository {
   readonly kind: "sqlite" | "postgres";

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, StoredOutcome, VaultRepository,
 } from "./repository.ts";
-import { RepositoryUnavailableError } from "./repository.ts";
+import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
 
 export interface SqliteRepositoryOptions {
   path: string;
@@ -295,6 +295,8 @@ export class SqliteRepository implements VaultRepository {
 
   async advanceHead(accountId: string, h: HeadWrite, now: number): Promise<HeadAdvance> {
     const tx = this.#db.transaction((): HeadAdvance => {
+      const rec = this.#stmt("SELECT head_key FROM vault_records WHERE account_id = ?").get(accountId) as Row | undefined;
+      if (!sameHeadKey(bytesOrNull(rec?.head_key), h.expectedHeadKey)) return { ok: false, recordChanged: true };
       const r = this.#stmt("SELECT * FROM vault_heads WHERE account_id = ?").get(accountId) as Row | undefined;
       const cur = r ? headFromRow(r) : null;
       const overwrite = cur !== null && h.replaceUnsigned && cur.signature === null;

@@ -43,8 +43,9 @@ export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
     // Without a registered key the vault cannot check a signature, so it stores the head
     // unsigned (spec §7.1: what an unregistered record still allows); clients ignore such heads.
     const r = await ctx.repo.advanceHead(req.accountId, {
-      sequence, digest, signature: headKey !== null ? signature! : null, replaceUnsigned: headKey !== null,
+      sequence, digest, signature: headKey !== null ? signature! : null, replaceUnsigned: headKey !== null, expectedHeadKey: headKey,
     }, ctx.clock.now());
+    if (!r.ok && "recordChanged" in r) throw new HttpError("record_changed", "the vault record changed during this update; retry");
     if (!r.ok) {
       throw new HttpError("head_conflict", r.current.sequence > sequence
         ? "the vault already has a newer head"
