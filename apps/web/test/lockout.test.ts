@@ -30,7 +30,7 @@ async function backupFor(stack: Stack, account: string): Promise<void> {
   const repo = await Repository.init(storage, rootKey, { protection: "password", vaultUrl: stack.vault.url });
   await vault.enable(PASSWORD, rootKey);
   const bytes = new Uint8Array(readFileSync(join(APP_DIR, ".seed", "seed", "msgstore.db")));
-  await backupBytes({ repo, heads: vaultHeadStore(vault), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
+  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
 }
 
 async function guess(phone: Phone, password: string): Promise<void> {

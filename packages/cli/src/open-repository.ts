@@ -83,7 +83,7 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
     throw new CliError(EXIT.wrongSecret, "wrong_key", "the key the vault holds for this account does not open this backup (is the account token for the right account?)");
   }
   await rememberVault(repo.repoId, vault);
-  return { repo, heads: vaultHeadStore(vault.client, vault.url), mode: "password", location, vault };
+  return { repo, heads: vaultHeadStore(vault.client, vault.url, root), mode: "password", location, vault };
 }
 
 /**

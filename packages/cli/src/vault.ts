@@ -4,6 +4,7 @@
  * mode the vault, not this machine, remembers the newest snapshot).
  */
 import { type HeadStore, vaultHeadStore as sdkVaultHeadStore } from "@chatvault/sdk";
+import type { RootKey } from "@chatvault/format";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { UsageError } from "./cli-error.ts";
 import { recall } from "./local-config.ts";
@@ -62,6 +63,6 @@ function isLoopback(url: string): boolean {
 }
 
 /** The vault's head as the engine's HeadStore (the vault speaks base64url digests; the engine hex). */
-export function vaultHeadStore(client: VaultClient, url: string): HeadStore {
-  return sdkVaultHeadStore(client, `vault ${url}`);
+export function vaultHeadStore(client: VaultClient, url: string, rootKey: RootKey): HeadStore {
+  return sdkVaultHeadStore(client, rootKey, `vault ${url}`);
 }

@@ -5,6 +5,7 @@
  */
 import { RootKey, getDefaultBackend, type CryptoBackend } from "@chatvault/format";
 import { accountIdFromToken, type OperationContext } from "./context.ts";
+import { checkAccountId } from "./account-id.ts";
 import { DEFAULT_KEY_STRETCHING, keyStretchingProblem, meetsDefaultStrength } from "./key-stretching.ts";
 import { VaultTransport, type FetchLike, type TokenProvider } from "./transport.ts";
 import { enable, type EnableResult } from "./operations/enable.ts";
@@ -12,7 +13,7 @@ import { unlock, type UnlockResult } from "./operations/unlock.ts";
 import { changePassword, type ChangePasswordResult } from "./operations/change-password.ts";
 import { disable } from "./operations/disable.ts";
 import { status } from "./operations/status.ts";
-import { advanceHead, getHead, type HeadUpdate } from "./operations/head.ts";
+import { advanceHead, getHead, getVerifiedHead, type HeadUpdate } from "./operations/head.ts";
 import type { BackupHead, KeyStretching, StatusResponse } from "./wire.ts";
 
 export interface VaultClientOptions {
@@ -49,7 +50,7 @@ export class VaultClient {
     if (!allowWeak && !meetsDefaultStrength(ks)) {
       throw new RangeError("keyStretching is weaker than the default; set allowWeakKeyStretching: true (tests only)");
     }
-    const fixedAccount = options.accountId;
+    const fixedAccount = options.accountId === undefined ? undefined : checkAccountId(options.accountId);
     const token = options.token;
     this.#ctx = {
       transport: this.transport,
@@ -90,8 +91,14 @@ export class VaultClient {
     return status(this.#ctx);
   }
 
+  /** The stored head, signature unchecked (for display). Use `getVerifiedHead` before trusting it. */
   getHead(): Promise<BackupHead> {
     return getHead(this.#ctx);
+  }
+
+  /** The head if signed by this root key's head key; an unsigned head counts as none (spec §7.1). */
+  getVerifiedHead(rootKey: RootKey | Uint8Array): Promise<BackupHead> {
+    return getVerifiedHead(this.#ctx, rootKey);
   }
 
   advanceHead(update: HeadUpdate): Promise<BackupHead> {

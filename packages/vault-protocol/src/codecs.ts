@@ -2,10 +2,11 @@
  * Field formats shared by client and server (spec/vault-protocol.md §4.1) and strict
  * parsers for the server's answers: a client never trusts a response's shape.
  */
+import { fromBase64Url } from "@chatvault/format";
 import { keyStretchingProblem } from "./key-stretching.ts";
 import { VaultProtocolError } from "./errors.ts";
 import type {
-  AttemptSummary, BackupHead, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
+  AttemptSummary, BackupHead, HeadKeyRegisteredResponse, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
   RecordWrittenResponse, RegistrationStartResponse, StatusResponse, WrappedRootKey,
 } from "./wire.ts";
 
@@ -26,6 +27,8 @@ export const FIELD_BYTES = {
   wrapNonce: 12,
   wrapCiphertext: 48,
   loginId: 16,
+  headPublicKey: 32,
+  headSignature: 64,
 } as const;
 export type FixedField = keyof typeof FIELD_BYTES;
 
@@ -39,11 +42,21 @@ export const DIGEST_BYTES = { min: 16, max: 64 } as const;
 export const DIGEST_PATTERN = `^[A-Za-z0-9_-]{${base64UrlLength(DIGEST_BYTES.min)},${base64UrlLength(DIGEST_BYTES.max)}}$`;
 /** Session tokens are opaque to the client; this bounds them. */
 export const SESSION_TOKEN_PATTERN = "^[A-Za-z0-9_.-]{16,512}$";
-/** Account IDs (the token's `sub`): 1–256 characters, no control characters (spec §2). */
-export const ACCOUNT_ID_MAX_LENGTH = 256;
-export function isValidAccountId(s: unknown): s is string {
-  // eslint-disable-next-line no-control-regex
-  return typeof s === "string" && s.length >= 1 && s.length <= ACCOUNT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(s);
+export { ACCOUNT_ID_MAX_LENGTH, accountIdProblem, checkAccountId, isValidAccountId } from "./account-id.ts";
+
+/**
+ * The one digest rule of client and vault (spec §7): unpadded canonical base64url of
+ * 16–64 whole bytes. Returns the bytes, or null when `s` breaks the rule.
+ */
+export function decodeDigest(s: unknown): Uint8Array | null {
+  if (typeof s !== "string" || !new RegExp(DIGEST_PATTERN).test(s)) return null;
+  let b: Uint8Array;
+  try {
+    b = fromBase64Url(s); // rejects lengths ≡ 1 (mod 4) and non-canonical trailing bits
+  } catch {
+    return null;
+  }
+  return b.length >= DIGEST_BYTES.min && b.length <= DIGEST_BYTES.max ? b : null;
 }
 
 type Obj = Record<string, unknown>;
@@ -75,6 +88,11 @@ function ksf(x: unknown, f: string): KeyStretching {
 function wrapped(x: unknown): WrappedRootKey {
   const o = obj(x, "wrappedRootKey");
   return { nonce: b64(o, "nonce", "wrapNonce"), ciphertext: b64(o, "ciphertext", "wrapCiphertext") };
+}
+function bool(o: Obj, f: string): boolean {
+  const v = o[f];
+  if (typeof v !== "boolean") fail(f);
+  return v as boolean;
 }
 function token(o: Obj, f: string): string {
   const v = o[f];
@@ -123,7 +141,15 @@ export function parseLoginFinishResponse(x: unknown): LoginFinishResponse {
     sessionExpiresAt: int(o, "sessionExpiresAt"),
     recordVersion: int(o, "recordVersion"),
     wrappedRootKey: wrapped(o.wrappedRootKey),
+    // Absent from vaults older than head proofs (§7.1): then the client registers nothing.
+    ...(o.headKeyRegistered === undefined ? {} : { headKeyRegistered: bool(o, "headKeyRegistered") }),
   };
+}
+
+export function parseHeadKeyRegisteredResponse(x: unknown): HeadKeyRegisteredResponse {
+  const o = obj(x, "body");
+  if (o.headKeyRegistered !== true) fail("headKeyRegistered");
+  return { headKeyRegistered: true };
 }
 
 export function parseStatusResponse(x: unknown): StatusResponse {
@@ -153,7 +179,12 @@ export function parseStatusResponse(x: unknown): StatusResponse {
 
 export function parseBackupHead(x: unknown): BackupHead {
   const o = obj(x, "body");
+  const sequence = int(o, "sequence");
   const digest = o.digest;
-  if (digest !== null && (typeof digest !== "string" || !new RegExp(DIGEST_PATTERN).test(digest))) fail("digest");
-  return { sequence: int(o, "sequence"), digest: digest as string | null, updatedAt: intOrNull(o, "updatedAt") };
+  if (digest !== null && decodeDigest(digest) === null) fail("digest");
+  if ((sequence === 0) !== (digest === null)) fail("sequence");
+  // `signature` is absent from vaults older than head proofs (§7.1): an unsigned head.
+  const signature = o.signature ?? null;
+  if (signature !== null && (typeof signature !== "string" || !new RegExp(base64UrlPattern(FIELD_BYTES.headSignature)).test(signature))) fail("signature");
+  return { sequence, digest: digest as string | null, updatedAt: intOrNull(o, "updatedAt"), signature: signature as string | null };
 }

@@ -6,6 +6,7 @@ import * as opaque from "@serenity-kit/opaque";
 import { fromBase64Url, fromUtf8, type CryptoBackend } from "@chatvault/format";
 import { DEFAULT_KEY_STRETCHING, meetsDefaultStrength } from "./key-stretching.ts";
 import { VaultProtocolError } from "./errors.ts";
+import { checkAccountId } from "./account-id.ts";
 import type { VaultTransport } from "./transport.ts";
 import type { KeyStretching } from "./wire.ts";
 
@@ -52,9 +53,9 @@ export function accountIdFromToken(token: string): string {
   const parts = token.split(".");
   try {
     const claims = JSON.parse(fromUtf8(fromBase64Url(parts[1] ?? ""))) as { sub?: unknown };
-    if (typeof claims.sub === "string" && claims.sub.length > 0) return claims.sub;
-  } catch {
-    /* fall through */
+    if (typeof claims.sub === "string" && claims.sub.length > 0) return checkAccountId(claims.sub, "the account token's sub");
+  } catch (e) {
+    if (e instanceof TypeError && /sub:/.test(e.message)) throw e;
   }
   throw new TypeError("the account token has no `sub` claim; pass accountId explicitly");
 }

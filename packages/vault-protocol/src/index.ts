@@ -15,8 +15,12 @@ export {
 } from "./key-stretching.ts";
 export {
   FIELD_BYTES, DIGEST_BYTES, DIGEST_PATTERN, SESSION_TOKEN_PATTERN, ACCOUNT_ID_MAX_LENGTH, base64UrlLength,
-  base64UrlPattern, isValidAccountId, type FixedField,
+  base64UrlPattern, isValidAccountId, accountIdProblem, checkAccountId, decodeDigest, type FixedField,
 } from "./codecs.ts";
+export {
+  HEAD_SIGNING_LABEL, HEAD_MESSAGE_LABEL, HEAD_PUBLIC_KEY_BYTES, HEAD_SIGNATURE_BYTES, deriveHeadSigningKey, headMessage,
+  verifyHeadSignature, type HeadSigningKey,
+} from "./head-proof.ts";
 export { VAULT_RECORD_AAD_LABEL, WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH, vaultRecordAad, deriveWrapKey, wrapRootKey, unwrapRootKey } from "./wrap.ts";
 export { VaultTransport, type VaultTransportOptions, type TokenProvider, type FetchLike } from "./transport.ts";
 export { accountIdFromToken, normalizePassword } from "./context.ts";

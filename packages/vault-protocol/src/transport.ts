@@ -4,13 +4,13 @@
  * browsers pass `globalThis.fetch`, load generators a keep-alive fetch, tests a fake.
  */
 import {
-  parseBackupHead, parseLoginFinishResponse, parseLoginStartResponse, parseRecordDeletedResponse,
+  parseBackupHead, parseHeadKeyRegisteredResponse, parseLoginFinishResponse, parseLoginStartResponse, parseRecordDeletedResponse,
   parseRecordWrittenResponse, parseRegistrationStartResponse, parseStatusResponse,
 } from "./codecs.ts";
 import { VaultUnavailableError, errorFromResponse } from "./errors.ts";
 import {
   VAULT_PATHS,
-  type BackupHead, type HeadAdvanceRequest, type LoginFinishRequest, type LoginFinishResponse, type LoginStartRequest,
+  type BackupHead, type HeadAdvanceRequest, type HeadKeyRegisterRequest, type HeadKeyRegisteredResponse, type LoginFinishRequest, type LoginFinishResponse, type LoginStartRequest,
   type LoginStartResponse, type RecordDeleteRequest, type RecordDeletedResponse, type RecordReplaceRequest,
   type RecordWrittenResponse, type RegistrationFinishRequest, type RegistrationStartRequest,
   type RegistrationStartResponse, type StatusResponse,
@@ -62,6 +62,9 @@ export class VaultTransport {
   }
   recordDelete(body: RecordDeleteRequest): Promise<RecordDeletedResponse> {
     return this.#call("POST", VAULT_PATHS.recordDelete, body, parseRecordDeletedResponse);
+  }
+  registerHeadKey(body: HeadKeyRegisterRequest): Promise<HeadKeyRegisteredResponse> {
+    return this.#call("POST", VAULT_PATHS.headKey, body, parseHeadKeyRegisteredResponse);
   }
   status(): Promise<StatusResponse> {
     return this.#call("GET", VAULT_PATHS.status, undefined, parseStatusResponse);

@@ -17,6 +17,7 @@ export const VAULT_PATHS = {
   recordDelete: "/v1/record/delete",
   status: "/v1/status",
   head: "/v1/head",
+  headKey: "/v1/head/key",
   healthz: "/healthz",
   metrics: "/metrics",
   testClock: "/_test/clock",
@@ -53,6 +54,8 @@ export interface RegistrationFinishRequest {
   wrappedRootKey: WrappedRootKey;
   recordVersion: number;
   keyStretching: KeyStretching;
+  /** Ed25519 public key that will sign this record's heads (spec §7.1); optional for older clients. */
+  headPublicKey?: string;
 }
 export interface RecordWrittenResponse {
   state: "enabled";
@@ -97,6 +100,17 @@ export interface LoginFinishResponse {
   sessionExpiresAt: number;
   recordVersion: number;
   wrappedRootKey: WrappedRootKey;
+  /** False when the record has no head key yet (written before head proofs): the client registers it (§7.1). */
+  headKeyRegistered?: boolean;
+}
+
+/** Register the head key of a record that has none (spec §7.1). */
+export interface HeadKeyRegisterRequest {
+  sessionToken: string;
+  headPublicKey: string;
+}
+export interface HeadKeyRegisteredResponse {
+  headKeyRegistered: true;
 }
 
 export type RecordState = "enabled" | "not_enabled" | "destroyed";
@@ -125,10 +139,14 @@ export interface BackupHead {
   sequence: number;
   digest: string | null;
   updatedAt: number | null;
+  /** Ed25519 head signature (spec §7.1); null for an unsigned head, which a client does not trust. */
+  signature: string | null;
 }
 export interface HeadAdvanceRequest {
   sequence: number;
   digest: string;
+  /** REQUIRED once the record has a head key (spec §7.1). */
+  signature?: string;
 }
 
 export interface TestClockRequest {

@@ -12,6 +12,7 @@ import {
   type CryptoBackend, type RandomSource,
 } from "@chatvault/format";
 import { RecordCorruptedError } from "./errors.ts";
+import { checkAccountId } from "./account-id.ts";
 import type { WrappedRootKey } from "./wire.ts";
 
 /** Label that starts the AAD of a wrapped root key. */
@@ -21,7 +22,7 @@ export const WRAPPED_KEY_LENGTH = RootKey.LENGTH + 16;
 
 /** The AAD binding a wrapped root key to its account and record version. */
 export function vaultRecordAad(accountId: string, recordVersion: number): Uint8Array {
-  if (typeof accountId !== "string" || accountId.length === 0) throw new TypeError("accountId must be a non-empty string");
+  checkAccountId(accountId);
   if (!Number.isInteger(recordVersion) || recordVersion < 1 || recordVersion > 0xffffffff) {
     throw new RangeError("recordVersion must be an integer in [1, 2^32-1]");
   }

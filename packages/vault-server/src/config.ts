@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { AuthConfig } from "./auth/account-token.ts";
 import { loadOrCreateDevSecret } from "./auth/dev-token.ts";
 import { resolvePolicy, type GuessPolicy } from "./policy.ts";
+import { redactConnectionString } from "./connection-string.ts";
 import type { SealerConfig } from "./sealing/sealer.ts";
 
 export type DatabaseConfig =
@@ -94,7 +95,7 @@ export function resolveConfig(o: VaultServerOptions = {}): VaultServerConfig {
 
 /** A copy safe to log: secrets replaced by `[redacted]`. */
 export function describeConfig(c: VaultServerConfig): unknown {
-  const db = c.database.kind === "postgres" ? { kind: "postgres", url: c.database.url.replace(/\/\/[^@/]*@/, "//[redacted]@") } : c.database;
+  const db = c.database.kind === "postgres" ? { ...c.database, url: redactConnectionString(c.database.url) } : c.database;
   const sealer = c.sealer.kind === "pkcs11" ? { ...c.sealer, pin: "[redacted]" } : c.sealer;
   const auth = "hs256Secret" in c.auth ? { kind: "hs256" } : "publicKeyPem" in c.auth ? { kind: c.auth.algorithm } : { kind: "jwks", file: c.auth.jwksFile };
   return { ...c, database: db, sealer, auth };

@@ -18,5 +18,6 @@ export { SealerError, DEFAULT_PKCS11_KEY_LABEL, type Sealer, type SealerConfig, 
 export { openRepository, openMigratedRepository } from "./repository/open.ts";
 export type { VaultRepository, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
 export { createLogger, type LoggerOptions } from "./logger.ts";
+export { redactConnectionString } from "./connection-string.ts";
 export { createKeepAliveFetch, type KeepAliveFetch, type KeepAliveFetchOptions } from "./load-client.ts";
 export { VAULT_MAIN_PATH, postgresReachable, spawnVaultProcess, type SpawnVaultOptions, type VaultProcess } from "./process.ts";

@@ -12,6 +12,12 @@ export const SERVER_LABELS = {
   loginState: "chatvault/v1/vault-server/login-state",
   /** HKDF info: HMAC-SHA256 key of session tokens. */
   sessionToken: "chatvault/v1/vault-server/session-token",
+  /** HKDF info: HMAC-SHA256 key authenticating each record row's policy state (spec §10.4). */
+  recordState: "chatvault/v1/vault-server/record-state",
+  /** HKDF info: AES-256 key of the stateless login IDs given to unknown accounts (spec §5.4). */
+  fakeLogin: "chatvault/v1/vault-server/fake-login",
+  /** HKDF info: HMAC-SHA256 key choosing an account's first record version (spec §5.1). */
+  firstVersion: "chatvault/v1/vault-server/first-version",
   /** HKDF info: fingerprint of a key-file KEK (identifies it in error messages; reveals nothing). */
   kekFingerprint: "chatvault/v1/vault-server/kek-fingerprint",
 } as const;

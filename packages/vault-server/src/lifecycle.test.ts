@@ -16,7 +16,7 @@ test("lifecycle: enable → unlock → change password → disable, default KSF"
 
   assert.equal((await client.status()).state, "not_enabled");
   const enabled = await client.enable("correct horse battery staple", rootKey);
-  assert.equal(enabled.recordVersion, 1);
+  assert.ok(enabled.recordVersion >= 1 && enabled.recordVersion <= 2 ** 31, "the first version is a keyed number, not 1 (spec §5.1)");
   const st = await client.status();
   assert.equal(st.state, "enabled");
   assert.deepEqual(st.keyStretching, DEFAULT_KEY_STRETCHING);
@@ -28,7 +28,7 @@ test("lifecycle: enable → unlock → change password → disable, default KSF"
   assert.ok(equalBytes(unlocked.unsafeBytes(), rootKey.unsafeBytes()));
 
   const changed = await client.changePassword("correct horse battery staple", "new password 2");
-  assert.equal(changed.recordVersion, 2);
+  assert.equal(changed.recordVersion, enabled.recordVersion + 1);
   await assert.rejects(client.unlock("correct horse battery staple"), (e) => e instanceof WrongPasswordError && e.attemptsRemaining === 4);
   const again = await client.unlock("new password 2");
   assert.ok(equalBytes(again.unsafeBytes(), rootKey.unsafeBytes()), "root key unchanged by the password change");

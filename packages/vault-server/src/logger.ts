@@ -21,8 +21,17 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** Destinations this module opened, so that `closeLogger` can drain them before the process exits. */
+const destinations = new WeakMap<Logger, SonicBoomLike>();
+interface SonicBoomLike {
+  end(): void;
+  once(event: "close" | "error", fn: () => void): unknown;
+  destroyed?: boolean;
+}
+
 export function createLogger(o: LoggerOptions = {}): Logger {
-  return pino(
+  const destination = o.destination ?? pino.destination({ fd: 1, sync: false });
+  const log = pino(
     {
       level: o.level ?? "info",
       base: { service: "chatvault-vault", pid: process.pid },
@@ -34,6 +43,28 @@ export function createLogger(o: LoggerOptions = {}): Logger {
         }),
       },
     },
-    o.destination ?? pino.destination({ fd: 1, sync: false }),
+    destination,
   );
+  if (!o.destination) destinations.set(log, destination as unknown as SonicBoomLike);
+  return log;
+}
+
+/**
+ * Write out every buffered line of a logger made by `createLogger` and close its
+ * destination (stdout itself stays open). The default destination writes asynchronously,
+ * so a process that exits right after logging loses lines unless it waits for this:
+ * `pino.flush()` returns before an in-flight write lands, `end()` + "close" does not.
+ * Gives up after `timeoutMs`. Nothing may be logged through `log` afterwards.
+ */
+export async function closeLogger(log: Logger, timeoutMs = 5000): Promise<void> {
+  const d = destinations.get(log);
+  if (!d || d.destroyed) return;
+  destinations.delete(log);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const done = () => (clearTimeout(timer), resolve());
+    d.once("close", done);
+    d.once("error", done);
+    d.end();
+  });
 }

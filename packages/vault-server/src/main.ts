@@ -27,17 +27,26 @@ async function main(): Promise<void> {
     return;
   }
   const { workers = 1, ...options } = cl.options;
-  const running = workers === 1 ? await startVaultServer(options) : await startVaultCluster({ ...options, ...(workers > 0 ? { workers } : {}) });
-  // One machine-readable line, whatever the log level: supervisors and tests wait for it.
-  process.stdout.write(JSON.stringify({ msg: "vault ready", url: running.url, pid: process.pid, workers }) + "\n");
+  // Signals are handled from before the start: a SIGTERM that arrives while starting, or
+  // right after "vault ready" is printed, stops the vault gracefully (logs drained) instead
+  // of killing it with the default action.
+  const vault: { running?: { close(): Promise<void> } } = {};
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    running.close().then(() => process.exit(0), () => process.exit(1));
+    vault.running?.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  const started = workers === 1 ? await startVaultServer(options) : await startVaultCluster({ ...options, ...(workers > 0 ? { workers } : {}) });
+  vault.running = started;
+  if (stopping) {
+    stopping = false;
+    return stop();
+  }
+  // One machine-readable line, whatever the log level: supervisors and tests wait for it.
+  process.stdout.write(JSON.stringify({ msg: "vault ready", url: started.url, pid: process.pid, workers }) + "\n");
 }
 
 main().catch((e: unknown) => {

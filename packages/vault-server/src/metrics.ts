@@ -15,7 +15,8 @@ interface Def { help: string; type: "counter" | "histogram"; buckets?: number[] 
 
 export const METRIC_DEFS: Record<string, Def> = {
   vault_http_requests_total: { help: "HTTP requests by route and status.", type: "counter" },
-  vault_login_starts_total: { help: "Login starts by outcome (released = a counted attempt).", type: "counter" },
+  vault_login_starts_total: { help: "Login starts by outcome (released = a KE2 left, for a record or an unknown account).", type: "counter" },
+  vault_record_integrity_failures_total: { help: "Requests refused because a record row failed its integrity check.", type: "counter" },
   vault_login_finishes_total: { help: "Login finishes by outcome.", type: "counter" },
   vault_records_written_total: { help: "Vault records written by operation.", type: "counter" },
   vault_records_destroyed_total: { help: "Vault records destroyed after the failure budget ran out.", type: "counter" },

@@ -39,7 +39,7 @@ test("no secret reaches a log line or the database file", async (t) => {
   const fin = await client.transport.loginFinish({ loginId: ke2.loginId, finishLoginRequest: c2.finishLoginRequest });
 
   await client.unlock(password);
-  await client.advanceHead({ sequence: 1, digest: new Uint8Array(32).fill(9) });
+  await client.advanceHead({ sequence: 1, digest: new Uint8Array(32).fill(9), rootKey });
   await client.changePassword(password, newPassword);
   await client.unlock(newPassword);
   await client.disable(newPassword);

@@ -3,6 +3,7 @@
  * with the KEK, verify account tokens, serve HTTP; `close()` shuts down gracefully
  * (stop accepting, finish in-flight requests, close the database).
  */
+import { randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream, Logger } from "pino";
@@ -11,10 +12,11 @@ import { OffsetClock, systemClock, type Clock } from "./clock.ts";
 import { describeConfig, resolveConfig, type VaultServerConfig, type VaultServerOptions } from "./config.ts";
 import { buildVaultApp } from "./http/app.ts";
 import type { VaultContext } from "./http/context.ts";
-import { createLogger } from "./logger.ts";
+import { closeLogger, createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { destroyIfExhausted } from "./repository/record-transitions.ts";
 import { openMigratedRepository } from "./repository/open.ts";
+import { authenticateLegacyRows, authenticatedRepository } from "./repository/authenticated.ts";
 import type { VaultRepository } from "./repository/repository.ts";
 import { RecordCrypto } from "./sealing/record-crypto.ts";
 import { loadVaultSecrets } from "./sealing/vault-secrets.ts";
@@ -39,6 +41,8 @@ export interface RunningVault {
   repo: VaultRepository;
   metrics: Metrics;
   clock: Clock;
+  /** Run the periodic sweep once now (tests; it also runs every `sweepIntervalMs`). */
+  sweep(): Promise<void>;
   /** The vault's OPAQUE public key (clients may pin it). */
   serverPublicKey: string;
   close(): Promise<void>;
@@ -50,21 +54,27 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   if (config.testClock) log.warn("TEST CLOCK ENABLED: POST /_test/clock can move this vault's time forward. Never run production like this.");
   if (config.allowWeakKeyStretching) log.warn("WEAK KEY STRETCHING ALLOWED: records may use a cheap KSF. Tests only.");
   await opaque.ready;
-  const repo = await openMigratedRepository(config.database);
+  const rawRepo = await openMigratedRepository(config.database);
   let secrets;
+  let crypto: RecordCrypto;
   try {
-    const loaded = await loadVaultSecrets(repo, config.sealer);
+    const loaded = await loadVaultSecrets(rawRepo, config.sealer);
     secrets = loaded.secrets;
     await loaded.sealer.close(); // the KEK is needed at startup only
+    crypto = new RecordCrypto(secrets);
+    const migrated = await authenticateLegacyRows(rawRepo, crypto, () => randomBytes(16).toString("base64url"));
+    if (migrated > 0) log.info({ rows: migrated }, "authenticated vault records written by an earlier version");
   } catch (e) {
-    await repo.close().catch(() => {});
+    await rawRepo.close().catch(() => {});
     throw e;
   }
+  // Every record row is checked on read and MAC'd on write from here on (spec §10.4).
+  const repo = authenticatedRepository(rawRepo, crypto);
   const metrics = new Metrics();
   const clock = options.clock ?? (config.testClock ? new OffsetClock() : systemClock);
   const ctx: VaultContext = {
     config, repo, secrets, clock, metrics, log,
-    crypto: new RecordCrypto(secrets),
+    crypto,
     verifyAccount: await createAccountVerifier(config.auth),
     probeLoginRequest: opaque.client.startLogin({ password: "chatvault-record-probe" }).startLoginRequest,
     metricsText: options.metricsText ?? (async () => Metrics.render([metrics.snapshot()])),
@@ -85,21 +95,27 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   if (url) log.info({ url, config: describeConfig(config) }, "vault listening");
   let closing: Promise<void> | undefined;
   return {
-    url, app, config, repo, metrics, clock, serverPublicKey: secrets.serverPublicKey(),
+    url, app, config, repo, metrics, clock, serverPublicKey: secrets.serverPublicKey(), sweep: () => sweep(ctx),
     close: () => (closing ??= (async () => {
       if (sweeper) clearInterval(sweeper);
       await app.close();
       await repo.close();
       log.info("vault stopped");
-      log.flush?.();
+      // The process usually exits next (SIGTERM): drain the log first, or the last lines are lost.
+      if (options.logger) log.flush?.();
+      else await closeLogger(log);
     })()),
   };
 }
 
-/** Destroy records whose budget ran out and whose last KE2 expired (§6.3). */
-async function sweep(ctx: VaultContext): Promise<void> {
+/**
+ * Periodic housekeeping: erase the sealed login states of expired logins (§6.6) and
+ * destroy records whose budget ran out and whose last KE2 expired (§6.3).
+ */
+export async function sweep(ctx: Pick<VaultContext, "clock" | "repo" | "config" | "metrics" | "log">): Promise<void> {
   try {
     const now = ctx.clock.now();
+    while ((await ctx.repo.eraseExpiredLoginStates(now, 500)) === 500) { /* more to erase */ }
     for (const accountId of await ctx.repo.exhaustedAccounts(now, ctx.config.policy.failureBudget, 100)) {
       if (await destroyIfExhausted(ctx.repo, { accountId, now, policy: ctx.config.policy })) {
         ctx.metrics.inc("vault_records_destroyed_total");

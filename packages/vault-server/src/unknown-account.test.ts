@@ -63,3 +63,42 @@ test("unknown account: fake KE2 indistinguishable in shape, no row written", asy
   const unknown = await tv.client("nobody");
   await assert.rejects(unknown.unlock("guess"), NotEnabledError);
 });
+
+test("unknown accounts: login finish, registration start and /metrics answer like an existing account's", async (t) => {
+  const tv = await startTestVault(t);
+  await opaque.ready;
+  const alice = await tv.client("alice");
+  await alice.enable("alice's password", generateRootKey());
+  const post = async (account: string, path: string, body: unknown) => {
+    const res = await fetch(tv.url + path, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token(account)}` }, body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const randomKe3 = Buffer.alloc(64, 7).toString("base64url");
+  const startThenFinish = async (account: string) => {
+    const s = await post(account, VAULT_PATHS.loginStart, { startLoginRequest: opaque.client.startLogin({ password: "guess" }).startLoginRequest });
+    return post(account, VAULT_PATHS.loginFinish, { loginId: (s.body as unknown as LoginStartResponse).loginId, finishLoginRequest: randomKe3 });
+  };
+  const real = await startThenFinish("alice");
+  const unknown = await startThenFinish("nobody-here");
+  assert.equal(real.status, 403);
+  assert.deepEqual(unknown, real, "same status, code and message for a random KE3");
+  const randomId = Buffer.alloc(16, 1).toString("base64url");
+  assert.deepEqual(await post("nobody-here", VAULT_PATHS.loginFinish, { loginId: randomId, finishLoginRequest: randomKe3 }),
+    await post("alice", VAULT_PATHS.loginFinish, { loginId: randomId, finishLoginRequest: randomKe3 }), "a login ID never issued: same answer");
+
+  const regStart = async (account: string) =>
+    (await post(account, VAULT_PATHS.registrationStart, { registrationRequest: opaque.client.startRegistration({ password: "p" }).registrationRequest })).body.recordVersion as number;
+  const aliceVersion = (await alice.status()).recordVersion!;
+  assert.equal(await regStart("alice"), aliceVersion + 1);
+  const first = await regStart("nobody-here");
+  assert.ok(first > 1000, "not the tell-tale 1 of a new account");
+  assert.equal(await regStart("nobody-here"), first, "stable, as for an existing record");
+  assert.notEqual(await regStart("someone-else"), first, "a keyed function of the account");
+
+  const metrics = await (await fetch(tv.url + VAULT_PATHS.metrics)).text();
+  assert.ok(!/outcome="unknown"/.test(metrics), "no separate outcome for unknown accounts");
+  assert.match(metrics, /vault_login_starts_total\{outcome="released"\} 2/);
+  assert.match(metrics, /vault_login_finishes_total\{outcome="failed"\} 2/);
+});

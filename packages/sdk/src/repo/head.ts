@@ -1,4 +1,4 @@
-import { IntegrityError, type KeySchedule, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "@chatvault/format";
+import { IntegrityError, type KeySchedule, type RootKey, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "@chatvault/format";
 
 /**
  * Freshness (spec §8.6): the client remembers the newest snapshot it wrote (sequence +
@@ -48,8 +48,9 @@ export function memoryHeadStore(initial?: Head): HeadStore & { current: Head | u
 
 /** The part of the vault client a head store needs (structural, so the sdk core stays small). */
 export interface VaultHeadApi {
-  getHead(): Promise<{ sequence: number; digest: string | null }>;
-  advanceHead(update: { sequence: number; digest: Uint8Array }): Promise<unknown>;
+  /** The head if signed by this root key's head key (vault-protocol §7.1); unsigned counts as none. */
+  getVerifiedHead(rootKey: RootKey): Promise<{ sequence: number; digest: string | null }>;
+  advanceHead(update: { sequence: number; digest: Uint8Array; rootKey: RootKey }): Promise<unknown>;
 }
 
 /**
@@ -57,16 +58,18 @@ export interface VaultHeadApi {
  * the storage provider cannot write. The vault stores the digest as base64url bytes and
  * refuses to go backwards (its `HeadConflictError` passes through unchanged).
  */
-export function vaultHeadStore(vault: VaultHeadApi, describe = "vault"): HeadStore {
+export function vaultHeadStore(vault: VaultHeadApi, rootKey: RootKey, describe = "vault"): HeadStore {
+  // Heads are signed with a key derived from the root key, so the vault (or a thief of the
+  // account token) can withhold a head but cannot forge or advance it (vault-protocol §7.1).
   return {
     describe,
     async get() {
-      const h = await vault.getHead();
+      const h = await vault.getVerifiedHead(rootKey);
       if (h.sequence === 0 || h.digest === null) return undefined;
       return { sequence: h.sequence, digest: toHex(fromBase64Url(h.digest)) };
     },
     async advance(h) {
-      await vault.advanceHead({ sequence: h.sequence, digest: fromHex(h.digest) });
+      await vault.advanceHead({ sequence: h.sequence, digest: fromHex(h.digest), rootKey });
     },
   };
 }

@@ -17,6 +17,8 @@ export interface LoginResult {
   sessionExpiresAt: number;
   recordVersion: number;
   wrappedRootKey: WrappedRootKey;
+  /** False: the record has no head key yet (§7.1); undefined: a vault older than head proofs. */
+  headKeyRegistered: boolean | undefined;
 }
 
 /**
@@ -59,5 +61,6 @@ export async function login(ctx: OperationContext, password: string): Promise<Lo
     sessionExpiresAt: done.sessionExpiresAt,
     recordVersion: done.recordVersion,
     wrappedRootKey: done.wrappedRootKey,
+    headKeyRegistered: done.headKeyRegistered,
   };
 }

@@ -3,10 +3,11 @@
  * body that enable (registration/finish) and change password (record/replace) send.
  */
 import * as opaque from "@serenity-kit/opaque";
-import { fromBase64Url, type RootKey } from "@chatvault/format";
+import { fromBase64Url, toBase64Url, type RootKey } from "@chatvault/format";
 import { checkServerPublicKey, normalizePassword, opaqueReady, type OperationContext } from "../context.ts";
 import { toOpaqueKeyStretching } from "../key-stretching.ts";
 import { wrapRootKey } from "../wrap.ts";
+import { deriveHeadSigningKey } from "../head-proof.ts";
 import { VaultProtocolError } from "../errors.ts";
 import type { RegistrationFinishRequest } from "../wire.ts";
 
@@ -30,5 +31,10 @@ export async function register(ctx: OperationContext, password: string, rootKey:
   const exportKey = fromBase64Url(reg.exportKey);
   const wrappedRootKey = await wrapRootKey(rootKey, exportKey, accountId, started.recordVersion, { backend: ctx.backend });
   exportKey.fill(0);
-  return { registrationRecord: reg.registrationRecord, wrappedRootKey, recordVersion: started.recordVersion, keyStretching: { ...ctx.keyStretching } };
+  // The head key is registered with the record, so only the root key's holder can move the head (§7.1).
+  const headPublicKey = toBase64Url(deriveHeadSigningKey(rootKey.unsafeBytes()).publicKey);
+  return {
+    registrationRecord: reg.registrationRecord, wrappedRootKey, recordVersion: started.recordVersion, keyStretching: { ...ctx.keyStretching },
+    headPublicKey,
+  };
 }

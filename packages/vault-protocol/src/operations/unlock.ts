@@ -8,7 +8,9 @@
  */
 import type { RootKey } from "@chatvault/format";
 import type { OperationContext } from "../context.ts";
+import { toBase64Url } from "@chatvault/format";
 import { unwrapRootKey } from "../wrap.ts";
+import { deriveHeadSigningKey } from "../head-proof.ts";
 import { login } from "./login.ts";
 
 export interface UnlockResult {
@@ -20,6 +22,12 @@ export async function unlock(ctx: OperationContext, password: string): Promise<U
   const session = await login(ctx, password);
   try {
     const rootKey = await unwrapRootKey(session.wrappedRootKey, session.exportKey.unsafeBytes(), await ctx.accountId(), session.recordVersion, ctx.backend);
+    if (session.headKeyRegistered === false) {
+      // A record written before head proofs (§7.1): register its head key now, with this
+      // login's session token, so from now on only the root key's holder can move the head.
+      const headPublicKey = toBase64Url(deriveHeadSigningKey(rootKey.unsafeBytes()).publicKey);
+      await ctx.transport.registerHeadKey({ sessionToken: session.sessionToken, headPublicKey });
+    }
     return { rootKey, recordVersion: session.recordVersion };
   } finally {
     session.exportKey.wipe();

@@ -53,11 +53,12 @@ test("account A cannot touch account B: guesses, head, session tokens", async (t
   const tv = await startTestVault(t);
   const bob = await tv.client("bob");
   const mallory = await tv.client("mallory");
-  await bob.enable("bob's password", generateRootKey());
+  const bobKey = generateRootKey();
+  await bob.enable("bob's password", bobKey);
   await mallory.enable("mallory's password", generateRootKey());
   for (let i = 0; i < 5; i++) await mallory.unlock("wrong").catch(() => {});
   assert.equal((await bob.status()).attemptsRemaining, 5, "mallory's guesses hit mallory's record only");
-  await bob.advanceHead({ sequence: 3, digest: new Uint8Array(32).fill(1) });
+  await bob.advanceHead({ sequence: 3, digest: new Uint8Array(32).fill(1), rootKey: bobKey });
   assert.equal((await mallory.getHead()).sequence, 0);
   // A session token minted for bob is useless with mallory's account token.
   const bobSession = await bob.transport.loginStart({ startLoginRequest: opaque.client.startLogin({ password: "bob's password" }).startLoginRequest });

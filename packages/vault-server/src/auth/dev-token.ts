@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { SignJWT } from "jose";
-import { isValidAccountId } from "@chatvault/vault-protocol";
+import { accountIdProblem } from "@chatvault/vault-protocol";
 
 export interface MintDevTokenOptions {
   /** The HS256 secret the vault is configured with. */
@@ -23,7 +23,8 @@ export interface MintDevTokenOptions {
 }
 
 export async function mintDevToken(o: MintDevTokenOptions): Promise<string> {
-  if (!isValidAccountId(o.account)) throw new TypeError("account must be 1–256 characters without control characters");
+  const problem = accountIdProblem(o.account);
+  if (problem !== null) throw new TypeError(`account: ${problem}`);
   const ttl = o.ttl ?? 3600;
   if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError("ttl must be a positive number of seconds");
   const iat = o.issuedAt ?? Math.floor(Date.now() / 1000);

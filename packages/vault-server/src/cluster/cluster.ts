@@ -6,12 +6,15 @@
  * Crashed workers are replaced; `close()` shuts all down gracefully.
  */
 import cluster, { type Worker } from "node:cluster";
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { resolveConfig, type VaultServerConfig, type VaultServerOptions } from "../config.ts";
 import { Metrics, type MetricsSnapshot } from "../metrics.ts";
 import { openMigratedRepository } from "../repository/open.ts";
 import { loadVaultSecrets } from "../sealing/vault-secrets.ts";
+import { RecordCrypto } from "../sealing/record-crypto.ts";
+import { authenticateLegacyRows } from "../repository/authenticated.ts";
 import { isMessage, type PrimaryToWorker, type WorkerToPrimary } from "./messages.ts";
 
 export interface VaultClusterOptions extends VaultServerOptions {
@@ -43,7 +46,9 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   // Prepare shared state once, so workers only ever open it.
   const repo = await openMigratedRepository(config.database);
   try {
-    (await loadVaultSecrets(repo, config.sealer)).sealer.close();
+    const { secrets, sealer } = await loadVaultSecrets(repo, config.sealer);
+    await sealer.close();
+    await authenticateLegacyRows(repo, new RecordCrypto(secrets), () => randomBytes(16).toString("base64url"));
   } finally {
     await repo.close();
   }

@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import { AccountTokenError } from "../auth/account-token.ts";
 import { RepositoryUnavailableError } from "../repository/repository.ts";
+import { RecordIntegrityError } from "../repository/authenticated.ts";
 import { HttpError, fromFastifyError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import type { VaultContext } from "./context.ts";
@@ -73,6 +74,12 @@ export function buildVaultApp(ctx: VaultContext): FastifyInstance {
 
   app.setErrorHandler(async (err, req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err);
+    if (err instanceof RecordIntegrityError) {
+      // Never reset or repair: the operator must look (spec §10.4). The request is refused.
+      req.log.error({ account: err.accountId, code: err.code }, "vault record failed its integrity check; request refused");
+      ctx.metrics.inc("vault_record_integrity_failures_total");
+      return sendError(reply, new HttpError("internal", "the vault record failed its integrity check"));
+    }
     const mapped = fromFastifyError(err as { statusCode?: number; code?: string; validation?: unknown });
     if (mapped) return sendError(reply, mapped);
     if (err instanceof RepositoryUnavailableError || (err as { code?: string }).code === "SQLITE_BUSY") {

@@ -46,24 +46,26 @@ test("replace and delete need a fresh session token of the current record", asyn
     wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) }, keyStretching: { algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 },
   };
   await assert.rejects(client.transport.recordReplace(body), (e) => e instanceof VaultRequestError && e.code === "session_invalid");
-  assert.equal((await client.status()).recordVersion, 2);
+  assert.equal((await client.status()).recordVersion, s2.recordVersion + 1);
 });
 
 test("head: get, advance, idempotent, conflicts carry the current head", async (t) => {
   const tv = await startTestVault(t);
   const client = await tv.client("alice");
-  assert.deepEqual(await client.getHead(), { sequence: 0, digest: null, updatedAt: null });
+  const rootKey = generateRootKey();
+  await client.enable("pw", rootKey);
+  assert.deepEqual(await client.getHead(), { sequence: 0, digest: null, updatedAt: null, signature: null });
   const d1 = new Uint8Array(32).fill(1);
-  const h1 = await client.advanceHead({ sequence: 1, digest: d1 });
+  const h1 = await client.advanceHead({ sequence: 1, digest: d1, rootKey });
   assert.equal(h1.sequence, 1);
-  assert.deepEqual(await client.advanceHead({ sequence: 1, digest: d1 }), h1);
-  const e = await client.advanceHead({ sequence: 1, digest: new Uint8Array(32).fill(2) }).catch((x: unknown) => x);
+  assert.deepEqual(await client.advanceHead({ sequence: 1, digest: d1, rootKey }), h1);
+  const e = await client.advanceHead({ sequence: 1, digest: new Uint8Array(32).fill(2), rootKey }).catch((x: unknown) => x);
   assert.ok(e instanceof HeadConflictError);
   assert.equal(e.current?.sequence, 1);
-  await client.advanceHead({ sequence: 7, digest: d1 });
-  await assert.rejects(client.advanceHead({ sequence: 6, digest: d1 }), HeadConflictError);
-  assert.equal((await client.getHead()).sequence, 7);
-  assert.throws(() => client.advanceHead({ sequence: 0, digest: d1 }), RangeError);
+  await client.advanceHead({ sequence: 7, digest: d1, rootKey });
+  await assert.rejects(client.advanceHead({ sequence: 6, digest: d1, rootKey }), HeadConflictError);
+  assert.equal((await client.getVerifiedHead(rootKey)).sequence, 7);
+  await assert.rejects(client.advanceHead({ sequence: 0, digest: d1, rootKey }), RangeError);
 });
 
 test("/healthz, /metrics, unknown routes, typed errors", async (t) => {

@@ -23,7 +23,8 @@ const VALID: Record<string, Body> = {
   [VAULT_PATHS.recordDelete]: { sessionToken: "v1.AAAAAAAAAAAAAAAA.AAAA" },
   [VAULT_PATHS.loginStart]: { startLoginRequest: b64(FIELD_BYTES.startLoginRequest) },
   [VAULT_PATHS.loginFinish]: { loginId: b64(FIELD_BYTES.loginId), finishLoginRequest: b64(FIELD_BYTES.finishLoginRequest) },
-  [VAULT_PATHS.head]: { sequence: 1, digest: b64(32) },
+  [VAULT_PATHS.head]: { sequence: 9, digest: b64(32), signature: b64(FIELD_BYTES.headSignature) },
+  [VAULT_PATHS.headKey]: { sessionToken: "v2.AAAAAAAAAAAAAAAA.AAAA", headPublicKey: b64(FIELD_BYTES.headPublicKey) },
   [VAULT_PATHS.testClock]: { advanceMs: 1 },
 };
 
@@ -76,9 +77,10 @@ function dumpDatabase(path: string): string {
 test("fuzz every endpoint: never 5xx, always a typed error, never a state change", async (t) => {
   const tv = await startTestVault(t, { testClock: true });
   const client = await tv.client("alice");
-  await client.enable("alice's password", generateRootKey());
+  const rootKey = generateRootKey();
+  await client.enable("alice's password", rootKey);
   await client.unlock("wrong").catch(() => {});
-  await client.advanceHead({ sequence: 5, digest: new Uint8Array(32).fill(3) });
+  await client.advanceHead({ sequence: 5, digest: new Uint8Array(32).fill(3), rootKey });
   const auth = { authorization: `Bearer ${await tv.token("alice")}` };
   const before = dumpDatabase(`${tv.dir}/vault.db`);
   const codes = new Set(Object.keys(VAULT_ERROR_STATUS));

@@ -7,42 +7,64 @@ import assert from "node:assert/strict";
 import { DEFAULT_POLICY } from "../policy.ts";
 import type { VaultRepository } from "./repository.ts";
 import { createRecord, deleteRecord, destroyIfExhausted, finishAttempt, replaceRecord, startAttempt } from "./record-transitions.ts";
+import { authenticatedRepository } from "./authenticated.ts";
+import { RecordCrypto } from "../sealing/record-crypto.ts";
+import { VaultSecrets } from "../sealing/vault-secrets.ts";
+import { integrityConformance } from "./conformance-integrity.ts";
 
-export type RepositoryFactory = (t: TestContext) => Promise<VaultRepository | null>;
+/** Raw SQL on the database under test, with `?` placeholders (tamper tests play a database writer). */
+export type RawSql = (query: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+/** The repository as opened by the server (raw; the suite adds the row authentication) and raw SQL on its database. */
+export type RepositoryFactory = (t: TestContext) => Promise<{ repo: VaultRepository; sql: RawSql } | null>;
 
 const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 const KS = JSON.stringify({ algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
+/** Record rows are authenticated under a record key; the suite uses a fixed one. */
+export const TEST_CRYPTO = new RecordCrypto(new VaultSecrets("unused-server-setup", new Uint8Array(32).fill(42)));
+let ids = 0;
+export const newRecordId = () => `rid-${++ids}-${Math.random().toString(36).slice(2)}`;
+
+export function create(repo: VaultRepository, accountId: string, o: { version?: number; now?: number; recordId?: string; sealedRecord?: Uint8Array } = {}) {
+  return createRecord(repo, {
+    accountId, version: o.version ?? 1, firstVersion: 1, sealedRecord: o.sealedRecord ?? bytes(64), keyStretching: KS, headKey: null,
+    recordId: o.recordId ?? newRecordId(), now: o.now ?? 1000,
+  });
+}
 
 async function enabled(repo: VaultRepository, accountId: string, now = 1000) {
-  const r = await createRecord(repo, { accountId, version: 1, sealedRecord: bytes(64), keyStretching: KS, now });
+  const r = await create(repo, accountId, { now });
   assert.deepEqual(r, { kind: "created", version: 1 });
+  return (await repo.getRecord(accountId))!.recordId!;
 }
 
 let n = 0;
 const start = (repo: VaultRepository, accountId: string, now: number, version = 1) =>
   startAttempt(repo, { accountId, expectedVersion: version, now, policy: DEFAULT_POLICY, loginId: `login-${++n}-${Math.random()}`, sealedState: bytes(32, 9) });
 
+export type WithRepo = (title: string, fn: (repo: VaultRepository, t: TestContext, sql: RawSql, raw: VaultRepository) => Promise<void>) => void;
+
 export function repositoryConformance(name: string, make: RepositoryFactory): void {
-  const withRepo = (title: string, fn: (repo: VaultRepository, t: TestContext) => Promise<void>) =>
+  const withRepo = (title: string, fn: (repo: VaultRepository, t: TestContext, sql: RawSql, raw: VaultRepository) => Promise<void>) =>
     test(`${name}: ${title}`, async (t) => {
-      const repo = await make(t);
-      if (!repo) return;
-      await repo.migrate();
-      await repo.migrate(); // idempotent
-      t.after(() => repo.close());
-      await fn(repo, t);
+      const made = await make(t);
+      if (!made) return;
+      await made.repo.migrate();
+      await made.repo.migrate(); // idempotent
+      t.after(() => made.repo.close());
+      await fn(authenticatedRepository(made.repo, TEST_CRYPTO), t, made.sql, made.repo);
     });
+  integrityConformance(withRepo);
 
   withRepo("create, read, exists, version rules", async (repo) => {
     assert.equal(await repo.getRecord("a"), null);
-    assert.deepEqual(await createRecord(repo, { accountId: "a", version: 2, sealedRecord: bytes(8), keyStretching: KS, now: 1 }), { kind: "version_mismatch", expected: 1 });
+    assert.deepEqual(await create(repo, "a", { version: 2, now: 1 }), { kind: "version_mismatch", expected: 1 });
     await enabled(repo, "a");
     const r = (await repo.getRecord("a"))!;
     assert.equal(r.state, "active");
     assert.equal(r.version, 1);
     assert.deepEqual([...r.sealedRecord!], [...bytes(64)]);
     assert.equal(r.keyStretching, KS);
-    assert.deepEqual(await createRecord(repo, { accountId: "a", version: 2, sealedRecord: bytes(8), keyStretching: KS, now: 2 }), { kind: "exists" });
+    assert.deepEqual(await create(repo, "a", { version: 2, now: 2 }), { kind: "exists" });
   });
 
   withRepo("attempts are counted; the 6th start is refused while locked", async (repo) => {
@@ -97,18 +119,35 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
   });
 
   withRepo("replace keeps the lifetime count; delete removes record and attempts", async (repo) => {
-    await enabled(repo, "f");
+    const recordId = await enabled(repo, "f");
     await start(repo, "f", 0);
-    assert.deepEqual(await replaceRecord(repo, { accountId: "f", currentVersion: 1, newVersion: 3, sealedRecord: bytes(4), keyStretching: KS, now: 5 }), { kind: "stale" });
-    assert.deepEqual(await replaceRecord(repo, { accountId: "f", currentVersion: 1, newVersion: 2, sealedRecord: bytes(4), keyStretching: KS, now: 5 }), { kind: "replaced", version: 2 });
+    const replace = (o: { currentVersion: number; newVersion: number; recordId?: string }) =>
+      replaceRecord(repo, { accountId: "f", recordId, sealedRecord: bytes(4), keyStretching: KS, headKey: null, now: 5, ...o });
+    assert.deepEqual(await replace({ currentVersion: 1, newVersion: 3 }), { kind: "stale" });
+    assert.deepEqual(await replace({ currentVersion: 1, newVersion: 2, recordId: "another record" }), { kind: "stale" });
+    assert.deepEqual(await replace({ currentVersion: 1, newVersion: 2 }), { kind: "replaced", version: 2 });
     const r = (await repo.getRecord("f"))!;
     assert.equal(r.version, 2);
+    assert.equal(r.recordId, recordId, "a password change keeps the record ID");
     assert.equal(r.totalFailures, 1);
-    assert.deepEqual(await deleteRecord(repo, { accountId: "f", version: 1 }), { kind: "stale" });
-    assert.deepEqual(await deleteRecord(repo, { accountId: "f", version: 2 }), { kind: "deleted" });
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f", recordId, version: 1 }), { kind: "stale" });
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f", recordId, version: 2 }), { kind: "deleted" });
     assert.equal(await repo.getRecord("f"), null);
     assert.deepEqual(await repo.recentAttempts("f", 10), []);
-    assert.deepEqual(await deleteRecord(repo, { accountId: "f", version: 2 }), { kind: "not_enabled" });
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f", recordId, version: 2 }), { kind: "not_enabled" });
+  });
+
+  withRepo("a deleted and re-enabled record is another record: the old record ID deletes nothing", async (repo) => {
+    const first = await enabled(repo, "f2");
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f2", recordId: first, version: 1 }), { kind: "deleted" });
+    const second = await enabled(repo, "f2"); // version 1 again
+    assert.notEqual(second, first);
+    assert.deepEqual(await deleteRecord(repo, { accountId: "f2", recordId: first, version: 1 }), { kind: "stale" });
+    assert.deepEqual(
+      await replaceRecord(repo, { accountId: "f2", recordId: first, currentVersion: 1, newVersion: 2, sealedRecord: bytes(4), keyStretching: KS, headKey: null, now: 5 }),
+      { kind: "stale" },
+    );
+    assert.equal((await repo.getRecord("f2"))!.recordId, second);
   });
 
   withRepo("budget spent → destroyed tombstone without secrets; re-enable gets the next version", async (repo) => {
@@ -127,7 +166,7 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.equal(r.destroyedAt, policy.loginTtlMs);
     assert.deepEqual(await repo.recentAttempts("g", 10), []);
     assert.equal((await startAttempt(repo, { accountId: "g", expectedVersion: 1, now: 9e12, policy, loginId: "gx", sealedState: bytes(32) })).kind, "destroyed");
-    assert.deepEqual(await createRecord(repo, { accountId: "g", version: 2, sealedRecord: bytes(8), keyStretching: KS, now: 9e12 }), { kind: "created", version: 2 });
+    assert.deepEqual(await create(repo, "g", { version: 2, now: 9e12 }), { kind: "created", version: 2 });
   });
 
   withRepo("unknown accounts: nothing is written", async (repo) => {
@@ -138,14 +177,39 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
 
   withRepo("head: monotonic, idempotent, refuses rollback and rewrite", async (repo) => {
     assert.equal(await repo.getHead("h"), null);
-    assert.equal((await repo.advanceHead("h", 1, "d1", 10)).ok, true);
-    assert.equal((await repo.advanceHead("h", 1, "d1", 11)).ok, true);
-    assert.deepEqual(await repo.advanceHead("h", 1, "dX", 12), { ok: false, current: { accountId: "h", sequence: 1, digest: "d1", updatedAt: 10 } });
-    assert.equal((await repo.advanceHead("h", 5, "d5", 13)).ok, true);
-    assert.equal((await repo.advanceHead("h", 4, "d4", 14)).ok, false);
-    const par = await Promise.all([6, 7, 8, 9].map((s) => repo.advanceHead("h", s, `d${s}`, 15)));
+    const adv = (sequence: number, digest: string, now: number, signature: string | null = "sig", replaceUnsigned = true) =>
+      repo.advanceHead("h", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, now);
+    assert.equal((await adv(1, "d1", 10)).ok, true);
+    assert.equal((await adv(1, "d1", 11)).ok, true);
+    assert.deepEqual(await adv(1, "dX", 12), { ok: false, current: { accountId: "h", sequence: 1, digest: "d1", signature: "sig", updatedAt: 10 } });
+    assert.equal((await adv(5, "d5", 13)).ok, true);
+    assert.equal((await adv(4, "d4", 14)).ok, false);
+    const par = await Promise.all([6, 7, 8, 9].map((s) => adv(s, `d${s}`, 15)));
     assert.ok(par.some((x) => x.ok));
     assert.equal((await repo.getHead("h"))!.sequence >= 6, true);
+  });
+
+  withRepo("head: a signed head replaces an unsigned one of any sequence; never the reverse", async (repo) => {
+    const adv = (sequence: number, digest: string, signature: string | null, replaceUnsigned: boolean) =>
+      repo.advanceHead("hu", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, 1);
+    assert.equal((await adv(Number.MAX_SAFE_INTEGER, "pushed", null, false)).ok, true, "an unregistered record takes unsigned heads");
+    assert.equal((await adv(3, "d3", null, false)).ok, false, "unsigned heads stay monotonic");
+    assert.deepEqual((await adv(3, "d3", "sig3", true)), { ok: true, head: { accountId: "hu", sequence: 3, digest: "d3", signature: "sig3", updatedAt: 1 } });
+    assert.equal((await adv(2, "d2", "sig2", true)).ok, false, "a signed head is monotonic");
+    assert.equal((await adv(9, "d9", "sig9", true)).ok, true);
+    assert.equal((await repo.getHead("hu"))!.signature, "sig9");
+  });
+
+  withRepo("head: written only if the record's head key is still the one the signature was checked against", async (repo) => {
+    const key = bytes(32, 1);
+    await createRecord(repo, {
+      accountId: "hk", version: 1, firstVersion: 1, sealedRecord: bytes(64), keyStretching: KS, headKey: key, recordId: newRecordId(), now: 1,
+    });
+    const adv = (expectedHeadKey: Uint8Array | null) => repo.advanceHead("hk", { sequence: 1, digest: "d", signature: "s", replaceUnsigned: true, expectedHeadKey }, 2);
+    assert.deepEqual(await adv(null), { ok: false, recordChanged: true }, "the record got a key meanwhile");
+    assert.deepEqual(await adv(bytes(32, 2)), { ok: false, recordChanged: true }, "another record's key");
+    assert.equal(await repo.getHead("hk"), null, "nothing written");
+    assert.equal((await adv(key)).ok, true);
   });
 
   withRepo("sealed secrets: first writer wins; clock offset accumulates", async (repo) => {

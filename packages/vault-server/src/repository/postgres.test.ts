@@ -1,3 +1,4 @@
+import pg from "pg";
 import { needService } from "@chatvault/testkit";
 import { createTestDatabase, postgresAvailable } from "../test-vault.ts";
 import { repositoryConformance } from "./conformance.ts";
@@ -5,5 +6,17 @@ import { PostgresRepository } from "./postgres.ts";
 
 repositoryConformance("postgres", async (t) => {
   if (!needService(t, await postgresAvailable(), "PostgreSQL not reachable on 127.0.0.1:5432")) return null;
-  return new PostgresRepository({ url: await createTestDatabase(t), poolSize: 20 });
+  const url = await createTestDatabase(t);
+  const repo = new PostgresRepository({ url, poolSize: 20 });
+  const sql = async (query: string, params: unknown[] = []) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      let i = 0;
+      return (await c.query(query.replace(/\?/g, () => `$${++i}`), params)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await c.end();
+    }
+  };
+  return { repo, sql };
 });

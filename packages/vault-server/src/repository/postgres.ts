@@ -8,10 +8,10 @@
  */
 import pg from "pg";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
-import { RepositoryUnavailableError } from "./repository.ts";
-import { attemptFromRow, headFromRow, recordFromRow } from "./sqlite.ts";
+import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
+import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, attemptFromRow, headFromRow, recordFromRow } from "./sqlite.ts";
 
 export interface PostgresRepositoryOptions {
   /** postgres://user@host:port/database */
@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS vault_records (
   last_login_expires_at BIGINT,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL,
-  destroyed_at BIGINT
+  destroyed_at BIGINT,
+  record_id TEXT,
+  head_key BYTEA,
+  state_mac BYTEA
 );
 CREATE TABLE IF NOT EXISTS vault_attempts (
   login_id TEXT PRIMARY KEY,
@@ -50,7 +53,8 @@ CREATE TABLE IF NOT EXISTS vault_heads (
   account_id TEXT PRIMARY KEY,
   sequence BIGINT NOT NULL,
   digest TEXT NOT NULL,
-  updated_at BIGINT NOT NULL
+  updated_at BIGINT NOT NULL,
+  signature TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_secrets (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -59,6 +63,11 @@ CREATE TABLE IF NOT EXISTS vault_secrets (
   sealed BYTEA NOT NULL,
   created_at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS vault_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vault_attempts_sealed ON vault_attempts (expires_at) WHERE sealed_state IS NOT NULL;
 CREATE TABLE IF NOT EXISTS vault_test_clock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   offset_ms BIGINT NOT NULL
@@ -111,6 +120,15 @@ export class PostgresRepository implements VaultRepository {
     await this.#tx(async (c) => {
       await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       await c.query(SCHEMA);
+      for (const [table, column, type] of ADDED_COLUMNS) {
+        const has = await c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+          AND table_name = $1 AND column_name = $2`, [table, column]);
+        if (has.rows.length > 0) continue;
+        await c.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${type === "BYTES" ? "BYTEA" : type}`);
+        if (column === "state_mac") {
+          await c.query("INSERT INTO vault_meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING", [LEGACY_MIGRATION_KEY]);
+        }
+      }
     });
   }
 
@@ -148,23 +166,23 @@ export class PostgresRepository implements VaultRepository {
     } else if (ch.record && "counters" in ch.record) {
       const k = ch.record.counters;
       await c.query(`UPDATE vault_records SET consecutive_failures = $1, total_failures = $2, lockouts = $3, locked_until = $4,
-          last_login_expires_at = $5, updated_at = $6 WHERE account_id = $7`,
-      [k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, accountId]);
+          last_login_expires_at = $5, updated_at = $6, state_mac = $8 WHERE account_id = $7`,
+      [k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, accountId, buf(k.stateMac ?? null)]);
     } else if (ch.record) {
       const p = ch.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
       const values = [
         accountId, p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures,
-        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt,
+        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
       ];
       if (exists) {
         await c.query(`UPDATE vault_records SET state = $2, version = $3, sealed_record = $4, key_stretching = $5,
             consecutive_failures = $6, total_failures = $7, lockouts = $8, locked_until = $9, last_login_expires_at = $10,
-            created_at = $11, updated_at = $12, destroyed_at = $13 WHERE account_id = $1`, values);
+            created_at = $11, updated_at = $12, destroyed_at = $13, record_id = $14, head_key = $15, state_mac = $16 WHERE account_id = $1`, values);
       } else {
         const ins = await c.query(`INSERT INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
-            total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (account_id) DO NOTHING`, values);
+            total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (account_id) DO NOTHING`, values);
         if (ins.rowCount !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
       }
     }
@@ -172,6 +190,10 @@ export class PostgresRepository implements VaultRepository {
     if (ch.deleteHead) await c.query("DELETE FROM vault_heads WHERE account_id = $1", [accountId]);
     if (ch.pruneAttemptsBefore !== undefined) {
       await c.query("DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < $2 AND outcome <> 'pending'", [accountId, ch.pruneAttemptsBefore]);
+    }
+    if (ch.eraseStatesExpiredAt !== undefined) {
+      await c.query("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= $2 AND sealed_state IS NOT NULL",
+        [accountId, ch.eraseStatesExpiredAt]);
     }
     if (ch.setAttemptOutcome) {
       await c.query("UPDATE vault_attempts SET outcome = $1, sealed_state = NULL WHERE login_id = $2 AND account_id = $3",
@@ -206,14 +228,41 @@ export class PostgresRepository implements VaultRepository {
     return r.rows[0] ? headFromRow(r.rows[0]) : null;
   }
 
-  async advanceHead(accountId: string, sequence: number, digest: string, now: number): Promise<HeadAdvance> {
-    // One conditional upsert: it writes only when the sequence goes up.
-    const up = await this.#q(`INSERT INTO vault_heads (account_id, sequence, digest, updated_at) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (account_id) DO UPDATE SET sequence = EXCLUDED.sequence, digest = EXCLUDED.digest, updated_at = EXCLUDED.updated_at
-      WHERE vault_heads.sequence < EXCLUDED.sequence RETURNING *`, [accountId, sequence, digest, now]);
-    if (up.rows[0]) return { ok: true, head: headFromRow(up.rows[0]) };
-    const cur = (await this.getHead(accountId))!;
-    return cur.sequence === sequence && cur.digest === digest ? { ok: true, head: cur } : { ok: false, current: cur };
+  async advanceHead(accountId: string, h: HeadWrite, now: number): Promise<HeadAdvance> {
+    return this.#tx(async (c) => {
+      // The record's head key, locked against a concurrent replace, delete or registration.
+      const rec = await c.query("SELECT head_key FROM vault_records WHERE account_id = $1 FOR SHARE", [accountId]);
+      const stored = rec.rows[0]?.head_key ? new Uint8Array(rec.rows[0].head_key as Buffer) : null;
+      if (!sameHeadKey(stored, h.expectedHeadKey)) return { ok: false, recordChanged: true };
+      // One conditional upsert: it writes only when the sequence goes up (or over an unsigned head, when allowed).
+      const up = await c.query(`INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (account_id) DO UPDATE SET sequence = EXCLUDED.sequence, digest = EXCLUDED.digest, signature = EXCLUDED.signature,
+          updated_at = EXCLUDED.updated_at
+        WHERE vault_heads.sequence < EXCLUDED.sequence OR ($6::boolean AND vault_heads.signature IS NULL) RETURNING *`,
+      [accountId, h.sequence, h.digest, h.signature, now, h.replaceUnsigned]);
+      if (up.rows[0]) return { ok: true, head: headFromRow(up.rows[0]) };
+      const cur = headFromRow((await c.query("SELECT * FROM vault_heads WHERE account_id = $1", [accountId])).rows[0]);
+      return cur.sequence === h.sequence && cur.digest === h.digest ? { ok: true, head: cur } : { ok: false, current: cur };
+    });
+  }
+
+  async eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
+    const r = await this.#q(`UPDATE vault_attempts SET sealed_state = NULL WHERE login_id IN
+      (SELECT login_id FROM vault_attempts WHERE sealed_state IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, [now, limit]);
+    return r.rowCount ?? 0;
+  }
+
+  async unauthenticatedAccounts(limit: number): Promise<string[]> {
+    const r = await this.#q("SELECT account_id FROM vault_records WHERE state_mac IS NULL LIMIT $1", [limit]);
+    return r.rows.map((x) => String(x.account_id));
+  }
+
+  async legacyMigrationPending(): Promise<boolean> {
+    return (await this.#q("SELECT 1 FROM vault_meta WHERE key = $1", [LEGACY_MIGRATION_KEY])).rows.length > 0;
+  }
+
+  async finishLegacyMigration(): Promise<void> {
+    await this.#q("DELETE FROM vault_meta WHERE key = $1", [LEGACY_MIGRATION_KEY]);
   }
 
   async getSealedSecrets(): Promise<SealedSecretsRow | null> {

@@ -6,7 +6,7 @@
 import {
   FRESH_COUNTERS, applySuccess, decideStart, isExhausted, type Counters, type GuessPolicy,
 } from "../policy.ts";
-import type { AttemptRow, RecordRow, VaultRepository } from "./repository.ts";
+import type { AttemptRow, RecordChange, RecordRow, VaultRepository } from "./repository.ts";
 
 /** Finished attempts older than this are pruned when a new one is recorded. */
 export const ATTEMPT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -22,9 +22,22 @@ function tombstone(r: RecordRow, now: number): RecordRow {
   return { ...r, state: "destroyed", sealedRecord: null, keyStretching: null, lockedUntil: null, updatedAt: now, destroyedAt: now };
 }
 
-/** The version a new record for this account gets (it is part of the wrapping AAD). */
-export function nextRecordVersion(r: RecordRow | null): number {
-  return r ? r.version + 1 : 1;
+/**
+ * The version a new record for this account gets (it is part of the wrapping AAD): one
+ * more than the row's, or `firstVersion` (a keyed function of the account, §5.1) when the
+ * account has no row, so the number does not say whether a record exists.
+ */
+export function nextRecordVersion(r: RecordRow | null, firstVersion: number): number {
+  return r ? r.version + 1 : firstVersion;
+}
+
+function equalKeys(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Every transition also erases the sealed login states of this account's expired attempts (§6.6). */
+function housekeeping<T>(c: RecordChange<T>, now: number): RecordChange<T> {
+  return { ...c, eraseStatesExpiredAt: now };
 }
 
 export type StartResult =
@@ -45,23 +58,23 @@ export function startAttempt(
   return repo.changeRecord<StartResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "unknown" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
-    if (r.version !== a.expectedVersion) return { result: { kind: "stale" } };
+    if (r.version !== a.expectedVersion) return housekeeping({ result: { kind: "stale" } }, a.now);
     const d = decideStart(counters(r), a.now, a.policy);
     if (d.kind === "destroy") {
       return { result: { kind: "destroyed" }, record: { put: tombstone(r, a.now) }, deleteAttempts: true };
     }
-    if (d.kind === "locked") return { result: { kind: "locked", retryAfter: d.retryAfter } };
+    if (d.kind === "locked") return housekeeping({ result: { kind: "locked", retryAfter: d.retryAfter } }, a.now);
     const attempt: AttemptRow = {
       loginId: a.loginId, accountId: a.accountId, recordVersion: r.version, startedAt: a.now, expiresAt: d.expiresAt,
       outcome: "pending", sealedState: a.sealedState,
     };
-    return {
+    return housekeeping({
       result: { kind: "released", attemptsRemaining: d.attemptsRemaining, failureBudgetRemaining: d.failureBudgetRemaining, lockedUntil: d.lockedUntil, expiresAt: d.expiresAt },
       record: { counters: { ...d.counters, updatedAt: a.now } },
       insertAttempt: attempt,
       // Pruning on one start in 16 keeps the table bounded without a DELETE on the hot path.
       ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS } : {}),
-    };
+    }, a.now);
   });
 }
 
@@ -79,16 +92,16 @@ export function finishAttempt(
 ): Promise<FinishResult> {
   return repo.changeRecord<FinishResult>(a.accountId, (r, attempt) => {
     if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= a.now || attempt.recordVersion !== a.recordVersion) {
-      return { result: { kind: "expired" } };
+      return housekeeping({ result: { kind: "expired" } }, a.now);
     }
     const failed = { loginId: a.loginId, outcome: "failed" as const };
-    if (!r || r.state !== "active" || r.version !== attempt.recordVersion) return { result: { kind: "stale" }, setAttemptOutcome: failed };
-    if (!a.verified) return { result: { kind: "failed" }, setAttemptOutcome: failed };
+    if (!r || r.state !== "active" || r.version !== attempt.recordVersion) return housekeeping({ result: { kind: "stale" }, setAttemptOutcome: failed }, a.now);
+    if (!a.verified) return housekeeping({ result: { kind: "failed" }, setAttemptOutcome: failed }, a.now);
     const next: RecordRow = { ...r, ...applySuccess(counters(r)), updatedAt: a.now };
-    return {
+    return housekeeping({
       result: { kind: "success", record: next }, record: { counters: { ...counters(next), updatedAt: a.now } },
       setAttemptOutcome: { loginId: a.loginId, outcome: "success" },
-    };
+    }, a.now);
   }, { loginId: a.loginId, durability: "relaxed" });
 }
 
@@ -96,21 +109,28 @@ export type CreateResult = { kind: "created"; version: number } | { kind: "exist
 
 /** Enable (§5.1): a new record where there is none (or only a tombstone). */
 export function createRecord(
-  repo: VaultRepository, a: { accountId: string; version: number; sealedRecord: Uint8Array; keyStretching: string; now: number },
+  repo: VaultRepository,
+  a: {
+    accountId: string; version: number; firstVersion: number; sealedRecord: Uint8Array; keyStretching: string;
+    /** A fresh random record ID (never reused, §6.4). */
+    recordId: string; headKey: Uint8Array | null; now: number;
+  },
 ): Promise<CreateResult> {
   return repo.changeRecord<CreateResult>(a.accountId, (r) => {
     if (r && r.state === "active") return { result: { kind: "exists" } };
-    const expected = nextRecordVersion(r);
+    const expected = nextRecordVersion(r, a.firstVersion);
     if (a.version !== expected) return { result: { kind: "version_mismatch", expected } };
     const row: RecordRow = {
-      accountId: a.accountId, state: "active", version: a.version, sealedRecord: a.sealedRecord, keyStretching: a.keyStretching,
+      accountId: a.accountId, recordId: a.recordId, state: "active", version: a.version, sealedRecord: a.sealedRecord,
+      keyStretching: a.keyStretching, headKey: a.headKey, stateMac: null,
       ...FRESH_COUNTERS, createdAt: a.now, updatedAt: a.now, destroyedAt: null,
     };
     return { result: { kind: "created", version: a.version }, record: { put: row }, deleteAttempts: true, deleteHead: true };
   });
 }
 
-export type ReplaceResult = { kind: "replaced"; version: number } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" };
+export type ReplaceResult =
+  | { kind: "replaced"; version: number } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" } | { kind: "head_key_mismatch" };
 
 /**
  * Change password (§5.3): swap the record of version `currentVersion` (the one the session
@@ -119,14 +139,19 @@ export type ReplaceResult = { kind: "replaced"; version: number } | { kind: "not
  */
 export function replaceRecord(
   repo: VaultRepository,
-  a: { accountId: string; currentVersion: number; newVersion: number; sealedRecord: Uint8Array; keyStretching: string; now: number },
+  a: {
+    accountId: string; recordId: string; currentVersion: number; newVersion: number; sealedRecord: Uint8Array; keyStretching: string;
+    /** The same root key, so the same head key: registered if the record has none, else it must match (§7.1). */
+    headKey: Uint8Array | null; now: number;
+  },
 ): Promise<ReplaceResult> {
   return repo.changeRecord<ReplaceResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "not_enabled" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
-    if (r.version !== a.currentVersion || a.newVersion !== r.version + 1) return { result: { kind: "stale" } };
+    if (r.recordId !== a.recordId || r.version !== a.currentVersion || a.newVersion !== r.version + 1) return { result: { kind: "stale" } };
+    if (r.headKey !== null && a.headKey !== null && !equalKeys(r.headKey, a.headKey)) return { result: { kind: "head_key_mismatch" } };
     const row: RecordRow = {
-      ...r, version: a.newVersion, sealedRecord: a.sealedRecord, keyStretching: a.keyStretching,
+      ...r, version: a.newVersion, sealedRecord: a.sealedRecord, keyStretching: a.keyStretching, headKey: r.headKey ?? a.headKey,
       consecutiveFailures: 0, lockouts: 0, lockedUntil: null, updatedAt: a.now,
     };
     return { result: { kind: "replaced", version: a.newVersion }, record: { put: row } };
@@ -136,11 +161,11 @@ export function replaceRecord(
 export type DeleteResult = { kind: "deleted" } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" };
 
 /** Disable (§5.5): delete the record of version `version` and its attempts. */
-export function deleteRecord(repo: VaultRepository, a: { accountId: string; version: number }): Promise<DeleteResult> {
+export function deleteRecord(repo: VaultRepository, a: { accountId: string; recordId: string; version: number }): Promise<DeleteResult> {
   return repo.changeRecord<DeleteResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "not_enabled" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
-    if (r.version !== a.version) return { result: { kind: "stale" } };
+    if (r.recordId !== a.recordId || r.version !== a.version) return { result: { kind: "stale" } };
     return { result: { kind: "deleted" }, record: { delete: true }, deleteAttempts: true };
   });
 }
@@ -150,6 +175,25 @@ export function destroyIfExhausted(repo: VaultRepository, a: { accountId: string
   return repo.changeRecord<boolean>(a.accountId, (r) => {
     if (!r || r.state !== "active" || !isExhausted(counters(r), a.now, a.policy)) return { result: false };
     return { result: true, record: { put: tombstone(r, a.now) }, deleteAttempts: true };
+  });
+}
+
+export type HeadKeyResult = { kind: "registered" } | { kind: "unchanged" } | { kind: "mismatch" } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" };
+
+/**
+ * Register the head key of a record that has none (records written before head proofs,
+ * §7.1), with a session token of that very record: only who just proved the password —
+ * and so holds the root key — can do it. A registered key never changes.
+ */
+export function registerHeadKey(
+  repo: VaultRepository, a: { accountId: string; recordId: string; version: number; headKey: Uint8Array; now: number },
+): Promise<HeadKeyResult> {
+  return repo.changeRecord<HeadKeyResult>(a.accountId, (r) => {
+    if (!r) return { result: { kind: "not_enabled" } };
+    if (r.state === "destroyed") return { result: { kind: "destroyed" } };
+    if (r.recordId !== a.recordId || r.version !== a.version) return { result: { kind: "stale" } };
+    if (r.headKey !== null) return { result: { kind: equalKeys(r.headKey, a.headKey) ? "unchanged" : "mismatch" } };
+    return { result: { kind: "registered" }, record: { put: { ...r, headKey: a.headKey, updatedAt: a.now } } };
   });
 }
 

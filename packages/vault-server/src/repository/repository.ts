@@ -18,11 +18,24 @@
  */
 import type { Counters } from "../policy.ts";
 
-/** The policy counters plus the time they changed: what a login start or finish writes. */
-export type CounterUpdate = Counters & { updatedAt: number };
+/**
+ * The policy counters plus the time they changed: what a login start or finish writes,
+ * with the new row's state MAC (set by `authenticated.ts`; spec §10.4).
+ */
+export type CounterUpdate = Counters & { updatedAt: number; stateMac?: Uint8Array | null };
 
 export interface RecordRow extends Counters {
   accountId: string;
+  /**
+   * Random, never reused identity of this record (16 bytes, base64url), created at enable and
+   * kept by password changes and destruction. Session tokens are bound to it (spec §6.4).
+   * Null only in rows written before it existed, until the startup migration gives them one.
+   */
+  recordId: string | null;
+  /** Ed25519 public key that signs this record's backup heads (spec §7.1); null = none registered. */
+  headKey: Uint8Array | null;
+  /** HMAC over the row's policy state and sealed record (spec §10.4); null in rows of earlier versions. */
+  stateMac: Uint8Array | null;
   /** `destroyed` rows are tombstones: no OPAQUE record, no wrapped key. */
   state: "active" | "destroyed";
   version: number;
@@ -53,7 +66,23 @@ export interface HeadRow {
   accountId: string;
   sequence: number;
   digest: string;
+  /** Ed25519 head signature (base64url) the vault verified, or null for an unsigned head (spec §7.1). */
+  signature: string | null;
   updatedAt: number;
+}
+
+export interface HeadWrite {
+  sequence: number;
+  digest: string;
+  signature: string | null;
+  /** A verified signed head also replaces an UNSIGNED stored head of any sequence (spec §7.1). */
+  replaceUnsigned: boolean;
+  /**
+   * The record's head key the caller checked the signature against (null: none registered).
+   * Read again in the head's own transaction; if the record's key differs by then (the
+   * record was replaced, deleted or registered meanwhile), nothing is written.
+   */
+  expectedHeadKey: Uint8Array | null;
 }
 
 export interface SealedSecretsRow {
@@ -83,6 +112,8 @@ export interface RecordChange<T> {
   deleteHead?: boolean;
   /** Delete the account's finished attempts that started before this time. */
   pruneAttemptsBefore?: number;
+  /** Erase the sealed login states of this account's attempts that expired at or before this time (spec §6.6). */
+  eraseStatesExpiredAt?: number;
 }
 
 export interface ChangeOptions {
@@ -92,7 +123,13 @@ export interface ChangeOptions {
   durability?: "strict" | "relaxed";
 }
 
-export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow };
+export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };
+
+/** Same head key (both null, or the same bytes). */
+export function sameHeadKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 export interface VaultRepository {
   readonly kind: "sqlite" | "postgres";
@@ -112,8 +149,18 @@ export interface VaultRepository {
   /** Active records whose failure budget is spent and whose last KE2 has expired. */
   exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]>;
   getHead(accountId: string): Promise<HeadRow | null>;
-  /** Store (sequence, digest) if sequence is higher than the stored one; same pair again is ok. */
-  advanceHead(accountId: string, sequence: number, digest: string, now: number): Promise<HeadAdvance>;
+  /** Store the head if its sequence is higher than the stored one (see `HeadWrite`); same pair again is ok. */
+  advanceHead(accountId: string, head: HeadWrite, now: number): Promise<HeadAdvance>;
+  /** Erase sealed login states that expired at or before `now` (any account); returns how many. */
+  eraseExpiredLoginStates(now: number, limit: number): Promise<number>;
+  /** Accounts whose record row has no state MAC (rows of earlier versions, or tampered). */
+  unauthenticatedAccounts(limit: number): Promise<string[]>;
+  /**
+   * True while rows written before state MACs existed may still need one: set by the
+   * `migrate()` that added the column, cleared by `finishLegacyMigration()` (spec §10.4).
+   */
+  legacyMigrationPending(): Promise<boolean>;
+  finishLegacyMigration(): Promise<void>;
   getSealedSecrets(): Promise<SealedSecretsRow | null>;
   /** Insert unless a row exists; returns the row that is stored (the winner under a race). */
   putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow>;

@@ -7,9 +7,9 @@ import Database from "better-sqlite3";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, RecordChange, RecordRow, SealedSecretsRow, StoredOutcome, VaultRepository,
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, StoredOutcome, VaultRepository,
 } from "./repository.ts";
-import { RepositoryUnavailableError } from "./repository.ts";
+import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
 
 export interface SqliteRepositoryOptions {
   path: string;
@@ -35,7 +35,10 @@ CREATE TABLE IF NOT EXISTS vault_records (
   last_login_expires_at INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
-  destroyed_at INTEGER
+  destroyed_at INTEGER,
+  record_id TEXT,
+  head_key BLOB,
+  state_mac BLOB
 );
 CREATE TABLE IF NOT EXISTS vault_attempts (
   login_id TEXT PRIMARY KEY,
@@ -51,7 +54,8 @@ CREATE TABLE IF NOT EXISTS vault_heads (
   account_id TEXT PRIMARY KEY,
   sequence INTEGER NOT NULL,
   digest TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  signature TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_secrets (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -60,11 +64,27 @@ CREATE TABLE IF NOT EXISTS vault_secrets (
   sealed BLOB NOT NULL,
   created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS vault_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vault_attempts_sealed ON vault_attempts (expires_at) WHERE sealed_state IS NOT NULL;
 CREATE TABLE IF NOT EXISTS vault_test_clock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   offset_ms INTEGER NOT NULL
 );
 `;
+
+/**
+ * Columns added after the first release (spec §10.4, §6.4, §7.1), added by `migrate()` to
+ * databases created before them. Adding `state_mac` marks the legacy rows for the startup
+ * migration that authenticates them (`authenticated.ts`).
+ */
+export const ADDED_COLUMNS = [
+  ["vault_records", "record_id", "TEXT"], ["vault_records", "head_key", "BYTES"], ["vault_records", "state_mac", "BYTES"],
+  ["vault_heads", "signature", "TEXT"],
+] as const;
+export const LEGACY_MIGRATION_KEY = "legacy_rows_unauthenticated";
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v);
@@ -86,6 +106,9 @@ export function recordFromRow(r: Row): RecordRow {
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     destroyedAt: numOrNull(r.destroyed_at),
+    recordId: (r.record_id as string | null | undefined) ?? null,
+    headKey: bytesOrNull(r.head_key),
+    stateMac: bytesOrNull(r.state_mac),
   };
 }
 
@@ -102,7 +125,10 @@ export function attemptFromRow(r: Row): AttemptRow {
 }
 
 export function headFromRow(r: Row): HeadRow {
-  return { accountId: String(r.account_id), sequence: num(r.sequence), digest: String(r.digest), updatedAt: num(r.updated_at) };
+  return {
+    accountId: String(r.account_id), sequence: num(r.sequence), digest: String(r.digest),
+    signature: (r.signature as string | null | undefined) ?? null, updatedAt: num(r.updated_at),
+  };
 }
 
 const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -133,7 +159,18 @@ export class SqliteRepository implements VaultRepository {
   }
 
   async migrate(): Promise<void> {
-    await this.#write(() => this.#db.exec(SCHEMA));
+    const tx = this.#db.transaction(() => {
+      this.#db.exec(SCHEMA);
+      for (const [table, column, type] of ADDED_COLUMNS) {
+        const cols = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+        if (cols.some((c) => c.name === column)) continue;
+        this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type === "BYTES" ? "BLOB" : type}`);
+        if (column === "state_mac") {
+          this.#db.prepare("INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?, '1')").run(LEGACY_MIGRATION_KEY);
+        }
+      }
+    });
+    await this.#write(() => tx.immediate());
   }
 
   async getRecord(accountId: string): Promise<RecordRow | null> {
@@ -190,22 +227,25 @@ export class SqliteRepository implements VaultRepository {
     } else if (c.record && "counters" in c.record) {
       const k = c.record.counters;
       q(`UPDATE vault_records SET consecutive_failures = ?, total_failures = ?, lockouts = ?, locked_until = ?,
-          last_login_expires_at = ?, updated_at = ? WHERE account_id = ?`)
-        .run(k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, accountId);
+          last_login_expires_at = ?, updated_at = ?, state_mac = ? WHERE account_id = ?`)
+        .run(k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, buf(k.stateMac ?? null), accountId);
     } else if (c.record) {
       const p = c.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
       q(`INSERT OR REPLACE INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
-          total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         accountId, p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures,
-        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt,
+        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
       );
     }
     if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
     if (c.deleteHead) q("DELETE FROM vault_heads WHERE account_id = ?").run(accountId);
     if (c.pruneAttemptsBefore !== undefined) {
       q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
+    }
+    if (c.eraseStatesExpiredAt !== undefined) {
+      q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(accountId, c.eraseStatesExpiredAt);
     }
     if (c.setAttemptOutcome) {
       q("UPDATE vault_attempts SET outcome = ?, sealed_state = NULL WHERE login_id = ? AND account_id = ?")
@@ -253,18 +293,43 @@ export class SqliteRepository implements VaultRepository {
     return r ? headFromRow(r) : null;
   }
 
-  async advanceHead(accountId: string, sequence: number, digest: string, now: number): Promise<HeadAdvance> {
+  async advanceHead(accountId: string, h: HeadWrite, now: number): Promise<HeadAdvance> {
     const tx = this.#db.transaction((): HeadAdvance => {
+      const rec = this.#stmt("SELECT head_key FROM vault_records WHERE account_id = ?").get(accountId) as Row | undefined;
+      if (!sameHeadKey(bytesOrNull(rec?.head_key), h.expectedHeadKey)) return { ok: false, recordChanged: true };
       const r = this.#stmt("SELECT * FROM vault_heads WHERE account_id = ?").get(accountId) as Row | undefined;
       const cur = r ? headFromRow(r) : null;
-      if (cur && (cur.sequence > sequence || (cur.sequence === sequence && cur.digest !== digest))) return { ok: false, current: cur };
-      if (cur && cur.sequence === sequence) return { ok: true, head: cur };
-      this.#stmt(`INSERT INTO vault_heads (account_id, sequence, digest, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (account_id) DO UPDATE SET sequence = excluded.sequence, digest = excluded.digest, updated_at = excluded.updated_at`)
-        .run(accountId, sequence, digest, now);
-      return { ok: true, head: { accountId, sequence, digest, updatedAt: now } };
+      const overwrite = cur !== null && h.replaceUnsigned && cur.signature === null;
+      if (cur && !overwrite) {
+        if (cur.sequence > h.sequence || (cur.sequence === h.sequence && cur.digest !== h.digest)) return { ok: false, current: cur };
+        if (cur.sequence === h.sequence) return { ok: true, head: cur };
+      }
+      this.#stmt(`INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (account_id) DO UPDATE SET sequence = excluded.sequence, digest = excluded.digest, signature = excluded.signature,
+        updated_at = excluded.updated_at`)
+        .run(accountId, h.sequence, h.digest, h.signature, now);
+      return { ok: true, head: { accountId, sequence: h.sequence, digest: h.digest, signature: h.signature, updatedAt: now } };
     });
     return this.#write(() => tx.immediate());
+  }
+
+  async eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
+    const r = await this.#write(() => this.#stmt(`UPDATE vault_attempts SET sealed_state = NULL WHERE login_id IN
+      (SELECT login_id FROM vault_attempts WHERE sealed_state IS NOT NULL AND expires_at <= ? LIMIT ?)`).run(now, limit));
+    return r.changes;
+  }
+
+  async unauthenticatedAccounts(limit: number): Promise<string[]> {
+    const rows = this.#stmt("SELECT account_id FROM vault_records WHERE state_mac IS NULL LIMIT ?").all(limit) as Row[];
+    return rows.map((r) => String(r.account_id));
+  }
+
+  async legacyMigrationPending(): Promise<boolean> {
+    return this.#stmt("SELECT 1 FROM vault_meta WHERE key = ?").get(LEGACY_MIGRATION_KEY) !== undefined;
+  }
+
+  async finishLegacyMigration(): Promise<void> {
+    await this.#write(() => this.#stmt("DELETE FROM vault_meta WHERE key = ?").run(LEGACY_MIGRATION_KEY));
   }
 
   async getSealedSecrets(): Promise<SealedSecretsRow | null> {

@@ -7,14 +7,21 @@
  *   AAD     = UTF-8(label) ‖ 0x00 ‖ for each field: u32be(len(UTF-8(field))) ‖ UTF-8(field)
  *   sealed  = nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { checkAccountId } from "@chatvault/vault-protocol";
 import { SERVER_LABELS } from "../labels.ts";
+import type { RecordRow } from "../repository/repository.ts";
 import type { VaultSecrets } from "./vault-secrets.ts";
 
 const enc = new TextEncoder();
 const inspect = Symbol.for("nodejs.util.inspect.custom");
 
+/**
+ * Fields are UTF-8 encoded; the first is always an account ID, which must be well-formed
+ * (a lone surrogate would be encoded as U+FFFD and collide with another account; spec §2).
+ */
 export function encodeAad(label: string, fields: Array<string | number>): Buffer {
+  checkAccountId(fields[0]);
   const parts: Buffer[] = [Buffer.from(enc.encode(label)), Buffer.of(0)];
   for (const f of fields) {
     const b = Buffer.from(enc.encode(String(f)));
@@ -40,12 +47,75 @@ export class RecordCrypto {
   readonly #stateKey: Buffer;
   /** HMAC key of session tokens (see auth/session-token.ts). */
   readonly #sessionKey: Buffer;
+  readonly #rowKey: Buffer;
+  readonly #fakeLoginKey: Buffer;
+  readonly #firstVersionKey: Buffer;
 
   constructor(secrets: VaultSecrets) {
     const rk = secrets.unsafeRecordKey();
     this.#recordKey = subkey(rk, SERVER_LABELS.recordAtRest);
     this.#stateKey = subkey(rk, SERVER_LABELS.loginState);
     this.#sessionKey = subkey(rk, SERVER_LABELS.sessionToken);
+    this.#rowKey = subkey(rk, SERVER_LABELS.recordState);
+    this.#fakeLoginKey = subkey(rk, SERVER_LABELS.fakeLogin);
+    this.#firstVersionKey = subkey(rk, SERVER_LABELS.firstVersion);
+  }
+
+  /**
+   * MAC of a record row's whole policy state together with its sealed record (spec §10.4):
+   * HMAC-SHA256(k_state, AAD(label, fields)) over account, record ID, state, version, sealed
+   * record, KSF, counters, lock, creation and destruction times, head key. Null → "".
+   */
+  rowMac(r: RecordRow): Buffer {
+    const b64 = (b: Uint8Array | null) => (b === null ? "" : Buffer.from(b).toString("base64url"));
+    const n = (v: number | null) => (v === null ? "" : String(v));
+    const fields = [
+      r.accountId, r.recordId ?? "", r.state, r.version, b64(r.sealedRecord), r.keyStretching ?? "", r.consecutiveFailures,
+      r.totalFailures, r.lockouts, n(r.lockedUntil), n(r.lastLoginExpiresAt), r.createdAt, n(r.destroyedAt), b64(r.headKey),
+    ];
+    return createHmac("sha256", this.#rowKey).update(encodeAad(SERVER_LABELS.recordState, fields)).digest();
+  }
+
+  rowMacValid(r: RecordRow): boolean {
+    if (r.stateMac === null || r.stateMac.length !== 32) return false;
+    return timingSafeEqual(Buffer.from(r.stateMac), this.rowMac(r));
+  }
+
+  /**
+   * The version an account's first record gets (spec §5.1): a keyed function of the
+   * account ID in [1, 2^31], so registration start answers the same kind of number for
+   * an account with no record as for one with a record (no "1 means new").
+   */
+  firstRecordVersion(accountId: string): number {
+    const h = createHmac("sha256", this.#firstVersionKey).update(encodeAad(SERVER_LABELS.firstVersion, [accountId])).digest();
+    return (h.readUInt32BE(0) & 0x7fffffff) + 1;
+  }
+
+  /**
+   * Login ID for an unknown account (spec §5.4): one AES-256 block of u64be(expiresAt) ‖
+   * 8 bytes of HMAC(account), so it looks like any random login ID, yet a finish can tell,
+   * without any stored state, that this vault issued it for this account and until when.
+   */
+  fakeLoginId(accountId: string, expiresAt: number): string {
+    const block = Buffer.alloc(16);
+    block.writeBigUInt64BE(BigInt(expiresAt), 0);
+    this.#fakeTag(accountId).copy(block, 8);
+    const c = createCipheriv("aes-256-ecb", this.#fakeLoginKey, null).setAutoPadding(false);
+    return Buffer.concat([c.update(block), c.final()]).toString("base64url");
+  }
+
+  /** The expiry of a login ID made by `fakeLoginId` for this account, or null. */
+  openFakeLoginId(accountId: string, loginId: string): number | null {
+    const ct = Buffer.from(loginId, "base64url");
+    if (ct.length !== 16) return null;
+    const d = createDecipheriv("aes-256-ecb", this.#fakeLoginKey, null).setAutoPadding(false);
+    const block = Buffer.concat([d.update(ct), d.final()]);
+    if (!timingSafeEqual(block.subarray(8), this.#fakeTag(accountId))) return null;
+    return Number(block.readBigUInt64BE(0));
+  }
+
+  #fakeTag(accountId: string): Buffer {
+    return createHmac("sha256", this.#fakeLoginKey).update(encodeAad(SERVER_LABELS.fakeLogin, [accountId])).digest().subarray(0, 8);
   }
 
   sealRecord(accountId: string, version: number, payload: RecordPayload): Uint8Array {

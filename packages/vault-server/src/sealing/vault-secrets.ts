@@ -44,6 +44,9 @@ export class VaultSecrets {
 
 const AAD = new TextEncoder().encode(SERVER_LABELS.vaultSecrets);
 
+const describeKind = (kind: string) => (kind === "keyfile" ? "a key file" : kind === "pkcs11" ? "a PKCS#11 (HSM) key" : `a ${kind} key`);
+const describeConfigured = (c: SealerConfig) => (c.kind === "keyfile" ? c.path : `module ${c.module}, key "${c.keyLabel ?? "chatvault-vault-kek"}"`);
+
 /**
  * Open the sealer and the secrets, creating both on the very first start. A KEK that
  * cannot open the stored secrets is a startup error (never "make new ones").
@@ -51,6 +54,12 @@ const AAD = new TextEncoder().encode(SERVER_LABELS.vaultSecrets);
 export async function loadVaultSecrets(repo: VaultRepository, sealerConfig: SealerConfig): Promise<{ secrets: VaultSecrets; sealer: Sealer }> {
   await opaque.ready;
   const existing = await repo.getSealedSecrets();
+  // Say what is really wrong before touching the KEK: a database sealed by one kind of key
+  // opened with the other kind is a configuration mistake, not a missing or wrong key.
+  if (existing && existing.sealerKind !== sealerConfig.kind) {
+    throw new SealerError("sealer_mismatch", `the vault secrets in the database were sealed by ${describeKind(existing.sealerKind)} (${existing.keyId}), `
+      + `but the vault is configured with ${describeKind(sealerConfig.kind)} (${describeConfigured(sealerConfig)}); configure the ${describeKind(existing.sealerKind)} that sealed them`);
+  }
   const sealer = await openSealer(sealerConfig, { createKey: existing === null });
   try {
     let row = existing;

@@ -7,6 +7,7 @@ import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type LoginFinishRequest, type LoginFinishResponse } from "@chatvault/vault-protocol";
 import { finishAttempt } from "../../repository/record-transitions.ts";
+import { RecordIntegrityError } from "../../repository/authenticated.ts";
 import { issueSessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
@@ -22,7 +23,16 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
       ctx.metrics.inc("vault_login_finishes_total", { outcome: "expired" });
       return new HttpError("login_expired", "no pending login with this loginId (unknown, expired or already finished)");
     };
-    if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= ctx.clock.now() || !attempt.sealedState) throw expired();
+    if (!attempt) {
+      // An unknown account's stateless login (§5.4): answer as a real login with a wrong KE3 would.
+      const fakeUntil = ctx.crypto.openFakeLoginId(accountId, loginId);
+      if (fakeUntil !== null && fakeUntil > ctx.clock.now() && (await ctx.repo.getRecord(accountId)) === null) {
+        ctx.metrics.inc("vault_login_finishes_total", { outcome: "failed" });
+        throw new HttpError("login_failed", "the login did not verify");
+      }
+      throw expired();
+    }
+    if (attempt.outcome !== "pending" || attempt.expiresAt <= ctx.clock.now() || !attempt.sealedState) throw expired();
     const state = ctx.crypto.openLoginState(accountId, loginId, attempt.recordVersion, attempt.sealedState);
     let verified = false;
     if (state) {
@@ -44,12 +54,12 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
       throw new HttpError("login_failed", "the login did not verify");
     }
     const payload = ctx.crypto.openRecord(accountId, r.record.version, r.record.sealedRecord!);
-    if (!payload) throw new Error("vault record does not authenticate under the record key");
+    if (!payload || r.record.recordId === null) throw new RecordIntegrityError(accountId);
     ctx.metrics.inc("vault_login_finishes_total", { outcome: "success" });
     const sessionExpiresAt = ctx.clock.now() + ctx.config.sessionTtlMs;
     const out: LoginFinishResponse = {
-      sessionToken: issueSessionToken(ctx.crypto, accountId, { recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
-      sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey,
+      sessionToken: issueSessionToken(ctx.crypto, accountId, { recordId: r.record.recordId, recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
+      sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey, headKeyRegistered: r.record.headKey !== null,
     };
     return out;
   });

@@ -9,6 +9,7 @@ import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import { DEFAULT_KEY_STRETCHING, VAULT_PATHS, type KeyStretching, type LoginStartRequest, type LoginStartResponse } from "@chatvault/vault-protocol";
 import { recordCounters, startAttempt } from "../../repository/record-transitions.ts";
+import { RecordIntegrityError } from "../../repository/authenticated.ts";
 import { settle } from "../../policy.ts";
 import { HttpError, badRequest } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
@@ -30,14 +31,18 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
     }
   };
 
-  /** Same fields, same lengths, same kind of values as a real answer (§5.4). */
+  /**
+   * Same fields, same lengths, same kind of values as a real answer (§5.4). The login ID
+   * is stateless but recognisable (`fakeLoginId`), so a finish with a random KE3 answers
+   * like a real one. Counted in metrics as `released`, like a real answer.
+   */
   const fake = (accountId: string, startLoginRequest: string): LoginStartResponse => {
     const s = ke2(accountId, null, startLoginRequest);
-    ctx.metrics.inc("vault_login_starts_total", { outcome: "unknown" });
+    ctx.metrics.inc("vault_login_starts_total", { outcome: "released" });
+    const expiresAt = ctx.clock.now() + policy.loginTtlMs;
     return {
-      loginId: randomBytes(16).toString("base64url"), loginResponse: s.loginResponse, keyStretching: { ...DEFAULT_KEY_STRETCHING },
-      attemptsRemaining: policy.maxAttempts - 1, failureBudgetRemaining: policy.failureBudget - 1, lockedUntil: null,
-      expiresAt: ctx.clock.now() + policy.loginTtlMs,
+      loginId: ctx.crypto.fakeLoginId(accountId, expiresAt), loginResponse: s.loginResponse, keyStretching: { ...DEFAULT_KEY_STRETCHING },
+      attemptsRemaining: policy.maxAttempts - 1, failureBudgetRemaining: policy.failureBudget - 1, lockedUntil: null, expiresAt,
     };
   };
 
@@ -58,7 +63,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
         throw locked(early.lockedUntil);
       }
       const payload = ctx.crypto.openRecord(accountId, row.version, row.sealedRecord!);
-      if (!payload) throw new Error("vault record does not authenticate under the record key");
+      if (!payload) throw new RecordIntegrityError(accountId);
       const s = ke2(accountId, payload.registrationRecord, startLoginRequest);
       const loginId = randomBytes(16).toString("base64url");
       const sealedState = ctx.crypto.sealLoginState(accountId, loginId, row.version, s.serverLoginState);

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type RecordWrittenResponse, type RegistrationFinishRequest } from "@chatvault/vault-protocol";
+import { randomBytes } from "node:crypto";
 import { createRecord } from "../../repository/record-transitions.ts";
 import { HttpError } from "../errors.ts";
 import { checkRecordInput } from "../record-input.ts";
@@ -14,11 +15,14 @@ import type { VaultContext } from "../context.ts";
 export function registrationFinishRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: RegistrationFinishRequest }>(VAULT_PATHS.registrationFinish, { schema: { body: SCHEMAS.registrationFinish } }, async (req, reply) => {
     const b = req.body;
-    const keyStretching = checkRecordInput(ctx, req.accountId, b);
+    const { keyStretching, headKey } = checkRecordInput(ctx, req.accountId, b);
     const sealedRecord = ctx.crypto.sealRecord(req.accountId, b.recordVersion, {
       registrationRecord: b.registrationRecord, wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
     });
-    const r = await createRecord(ctx.repo, { accountId: req.accountId, version: b.recordVersion, sealedRecord, keyStretching, now: ctx.clock.now() });
+    const r = await createRecord(ctx.repo, {
+      accountId: req.accountId, version: b.recordVersion, firstVersion: ctx.crypto.firstRecordVersion(req.accountId), sealedRecord,
+      keyStretching, headKey, recordId: randomBytes(16).toString("base64url"), now: ctx.clock.now(),
+    });
     if (r.kind === "exists") throw new HttpError("already_enabled", "password protection is already enabled for this account");
     if (r.kind === "version_mismatch") throw new HttpError("record_changed", "recordVersion is stale; start the registration again");
     ctx.metrics.inc("vault_records_written_total", { operation: "enable" });

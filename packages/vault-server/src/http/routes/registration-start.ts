@@ -22,7 +22,7 @@ export function registrationStartRoute(app: FastifyInstance, ctx: VaultContext):
       throw badRequest("registrationRequest is not a valid OPAQUE message");
     }
     const out: RegistrationStartResponse = {
-      registrationResponse, recordVersion: nextRecordVersion(row), serverPublicKey: ctx.secrets.serverPublicKey(),
+      registrationResponse, recordVersion: nextRecordVersion(row, ctx.crypto.firstRecordVersion(req.accountId)), serverPublicKey: ctx.secrets.serverPublicKey(),
     };
     return out;
   });

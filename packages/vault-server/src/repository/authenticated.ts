@@ -1,0 +1,146 @@
+/**
+ * Authenticated record rows (spec/vault-protocol.md §10.4): a decorator over any
+ * `VaultRepository` that checks each record row's state MAC on every read and sets it on
+ * every write. The MAC (HMAC-SHA256 under a subkey of the record key) covers the row's
+ * whole policy state together with its sealed record, so a database writer without the
+ * vault's secrets cannot reset counters, lift a lock, undo a destruction or put back an
+ * earlier record column by column: the row no longer verifies, and every request on that
+ * account is refused with `RecordIntegrityError` (never silently reset). What such a writer
+ * can still do — put back a whole earlier row — is stated in SECURITY.md.
+ *
+ * It also refuses ill-formed account IDs (spec §2) before any query, on both backends.
+ */
+import { ChatvaultError } from "@chatvault/format";
+import { checkAccountId } from "@chatvault/vault-protocol";
+import type { RecordCrypto } from "../sealing/record-crypto.ts";
+import type {
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
+} from "./repository.ts";
+
+/** A record row that does not verify: tampered with, or written without the vault's record key. */
+export class RecordIntegrityError extends ChatvaultError {
+  constructor(readonly accountId: string) {
+    super("record_integrity", "the vault record failed its integrity check; refusing to use it", { retryable: false });
+    this.name = "RecordIntegrityError";
+  }
+}
+
+export type RowAuthenticator = Pick<RecordCrypto, "rowMac" | "rowMacValid">;
+
+function checked(auth: RowAuthenticator, accountId: string, r: RecordRow | null): RecordRow | null {
+  if (r === null) return null;
+  if (r.accountId !== accountId || !auth.rowMacValid(r)) throw new RecordIntegrityError(accountId);
+  return r;
+}
+
+function sealChange<T>(auth: RowAuthenticator, current: RecordRow | null, c: RecordChange<T>): RecordChange<T> {
+  if (!c.record || "delete" in c.record) return c;
+  if ("put" in c.record) {
+    const row: RecordRow = { ...c.record.put, stateMac: null };
+    return { ...c, record: { put: { ...row, stateMac: new Uint8Array(auth.rowMac(row)) } } };
+  }
+  if (!current) throw new Error("changeRecord: counters update without a record");
+  const { stateMac: _ignored, ...k } = c.record.counters;
+  const next: RecordRow = { ...current, ...k, stateMac: null };
+  return { ...c, record: { counters: { ...k, stateMac: new Uint8Array(auth.rowMac(next)) } } };
+}
+
+/** Wrap `inner` so that record rows are authenticated under `auth`. */
+export function authenticatedRepository(inner: VaultRepository, auth: RowAuthenticator): VaultRepository {
+  return new AuthenticatedRepository(inner, auth);
+}
+
+class AuthenticatedRepository implements VaultRepository {
+  readonly kind: VaultRepository["kind"];
+  constructor(private readonly inner: VaultRepository, private readonly auth: RowAuthenticator) {
+    this.kind = inner.kind;
+  }
+  migrate(): Promise<void> {
+    return this.inner.migrate();
+  }
+  async getRecord(accountId: string): Promise<RecordRow | null> {
+    checkAccountId(accountId);
+    return checked(this.auth, accountId, await this.inner.getRecord(accountId));
+  }
+  async changeRecord<T>(accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, options?: ChangeOptions): Promise<T> {
+    checkAccountId(accountId);
+    return this.inner.changeRecord<T>(accountId, (raw, attempt) => {
+      const current = checked(this.auth, accountId, raw);
+      return sealChange(this.auth, current, change(current, attempt));
+    }, options);
+  }
+  async getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null> {
+    checkAccountId(accountId);
+    return this.inner.getAttempt(accountId, loginId);
+  }
+  async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
+    checkAccountId(accountId);
+    return this.inner.recentAttempts(accountId, limit);
+  }
+  exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]> {
+    return this.inner.exhaustedAccounts(now, failureBudget, limit);
+  }
+  async getHead(accountId: string): Promise<HeadRow | null> {
+    checkAccountId(accountId);
+    return this.inner.getHead(accountId);
+  }
+  async advanceHead(accountId: string, head: HeadWrite, now: number): Promise<HeadAdvance> {
+    checkAccountId(accountId);
+    return this.inner.advanceHead(accountId, head, now);
+  }
+  eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
+    return this.inner.eraseExpiredLoginStates(now, limit);
+  }
+  unauthenticatedAccounts(limit: number): Promise<string[]> {
+    return this.inner.unauthenticatedAccounts(limit);
+  }
+  legacyMigrationPending(): Promise<boolean> {
+    return this.inner.legacyMigrationPending();
+  }
+  finishLegacyMigration(): Promise<void> {
+    return this.inner.finishLegacyMigration();
+  }
+  getSealedSecrets(): Promise<SealedSecretsRow | null> {
+    return this.inner.getSealedSecrets();
+  }
+  putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
+    return this.inner.putSealedSecretsIfAbsent(row);
+  }
+  getClockOffset(): Promise<number> {
+    return this.inner.getClockOffset();
+  }
+  advanceClockOffset(ms: number): Promise<number> {
+    return this.inner.advanceClockOffset(ms);
+  }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/**
+ * Give rows written before state MACs existed a record ID and a MAC, once (spec §10.4).
+ * Runs at startup, after the vault secrets are open, only while `migrate()`'s marker says
+ * legacy rows may exist; afterwards a row without a MAC is refused like any tampered row.
+ * Returns how many rows it authenticated.
+ */
+export async function authenticateLegacyRows(inner: VaultRepository, auth: RowAuthenticator, newRecordId: () => string): Promise<number> {
+  if (!(await inner.legacyMigrationPending())) return 0;
+  let done = 0;
+  for (;;) {
+    const batch = await inner.unauthenticatedAccounts(100);
+    if (batch.length === 0) break;
+    for (const accountId of batch) {
+      await inner.changeRecord(accountId, (r) => {
+        if (!r || r.stateMac !== null) return { result: undefined };
+        const row: RecordRow = { ...r, recordId: r.recordId ?? newRecordId(), stateMac: null };
+        done++;
+        return { result: undefined, record: { put: { ...row, stateMac: new Uint8Array(auth.rowMac(row)) } } };
+      });
+    }
+  }
+  await inner.finishLegacyMigration();
+  return done;
+}

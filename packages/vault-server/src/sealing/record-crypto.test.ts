@@ -1,0 +1,50 @@
+/** Server-side keyed functions (spec §5.1, §5.4, §10.4): fake login IDs, first versions, row MACs. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { isValidAccountId } from "@chatvault/vault-protocol";
+import type { RecordRow } from "../repository/repository.ts";
+import { RecordCrypto } from "./record-crypto.ts";
+import { VaultSecrets } from "./vault-secrets.ts";
+
+const crypto = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(5)));
+const other = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(6)));
+
+test("fake login IDs: look like 16 random bytes, open only for their account and vault, fuzzed", () => {
+  const id = crypto.fakeLoginId("alice", 1_900_000_000_000);
+  assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(crypto.openFakeLoginId("alice", id), 1_900_000_000_000);
+  assert.equal(crypto.openFakeLoginId("bob", id), null);
+  assert.equal(other.openFakeLoginId("alice", id), null);
+  assert.notEqual(crypto.fakeLoginId("alice", 1_900_000_000_001), id);
+  fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => assert.equal(crypto.openFakeLoginId("alice", s), null)), { numRuns: 500 });
+});
+
+test("first record versions: keyed, stable, in [1, 2^31]", () => {
+  const v = crypto.firstRecordVersion("alice");
+  assert.equal(crypto.firstRecordVersion("alice"), v);
+  assert.notEqual(other.firstRecordVersion("alice"), v);
+  fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 30 }).filter(isValidAccountId), (a) => {
+    const x = crypto.firstRecordVersion(a);
+    assert.ok(Number.isInteger(x) && x >= 1 && x <= 2 ** 31);
+  }), { numRuns: 200 });
+});
+
+test("row MAC: any change of a covered field breaks it; the account must be well-formed", () => {
+  const row: RecordRow = {
+    accountId: "alice", recordId: "rid", state: "active", version: 3, sealedRecord: new Uint8Array([1, 2]), keyStretching: "{}",
+    headKey: new Uint8Array(32).fill(1), stateMac: null, consecutiveFailures: 1, totalFailures: 2, lockouts: 0, lockedUntil: null,
+    lastLoginExpiresAt: 10, createdAt: 1, updatedAt: 2, destroyedAt: null,
+  };
+  const signed = { ...row, stateMac: new Uint8Array(crypto.rowMac(row)) };
+  assert.ok(crypto.rowMacValid(signed));
+  assert.ok(crypto.rowMacValid({ ...signed, updatedAt: 99 }), "updatedAt is informational");
+  assert.ok(!other.rowMacValid(signed));
+  const changes: Array<Partial<RecordRow>> = [
+    { recordId: "rie" }, { state: "destroyed" }, { version: 4 }, { sealedRecord: new Uint8Array([1, 3]) }, { sealedRecord: null },
+    { keyStretching: "{ }" }, { headKey: null }, { consecutiveFailures: 0 }, { totalFailures: 0 }, { lockouts: 1 }, { lockedUntil: 5 },
+    { lastLoginExpiresAt: null }, { createdAt: 2 }, { destroyedAt: 3 }, { accountId: "alicf" }, { stateMac: null },
+  ];
+  for (const c of changes) assert.ok(!crypto.rowMacValid({ ...signed, ...c }), JSON.stringify(Object.keys(c)));
+  assert.throws(() => crypto.rowMac({ ...row, accountId: "x\ud800" }), TypeError);
+});
