@@ -48,7 +48,7 @@ async function backupFor(stack: Stack, account: string): Promise<void> {
   const repo = await Repository.init(storage, rootKey, { protection: "password", vaultUrl: stack.vault.url });
   await vault.enable(PASSWORD, rootKey);
   const bytes = new Uint8Array(readFileSync(join(APP_DIR, ".seed", "seed", "msgstore.db")));
-  await backupBytes({ repo, heads: vaultHeadStore(vault), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
+  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
 }
 
 test("two phones: turned off on one → the other says so and can turn it on again; restore facts, lock-out texts, focus", { timeout: 150_000 }, async (t) => {

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
-import { CancelledError, type LocalPlace, RepositoryNotFoundError, RestoreTargetExistsError, StorageFolderMissingError } from "@chatvault/sdk";
+import {
+  CancelledError, type LocalPlace, LockLostError, RepositoryLockedError, RepositoryNotFoundError, RestoreTargetExistsError, StorageFolderMissingError,
+} from "@chatvault/sdk";
 import { localFileError } from "@chatvault/sdk/node";
 import { StorageUnavailableError } from "@chatvault/storage";
 import { DestroyedError, LockedError, NotEnabledError, VaultUnavailableError, WrongPasswordError } from "@chatvault/vault-protocol";
@@ -22,7 +24,11 @@ test("waits read like the issue: minutes and the local time", () => {
 
 test("vault errors: attempts left, lock time, destruction, turned off, unreachable", () => {
   assert.deepEqual(toExit(new WrongPasswordError(3), now), { exitCode: EXIT.wrongSecret, code: "wrong_password", message: "wrong password — 3 attempts left" });
-  assert.equal(toExit(new WrongPasswordError(1), now).message, "wrong password — 1 attempt left");
+  assert.equal(
+    toExit(new WrongPasswordError(1), now).message,
+    "wrong password — 1 attempt left; if the next password is wrong, you will have to wait 1 hour (longer if it was locked before)",
+    "the last attempt before a lock says what the next wrong one does",
+  );
   const lockedNow = toExit(new WrongPasswordError(0, { retryAfter: at(60) }), now);
   assert.equal(lockedNow.exitCode, EXIT.locked, "the attempt that triggers the lock exits 4, like the next one");
   assert.equal(lockedNow.code, "locked");
@@ -101,4 +107,16 @@ test("integrity failures carry their reason as a field", () => {
   assert.deepEqual(toExit(new IntegrityError("missing_object", "gone", "packs/ab/cd")).details, { reason: "missing", check: "missing_object", object: "packs/ab/cd" });
   assert.equal(toExit(new IntegrityError("auth_failed", "bad")).details?.reason, "corruption");
   assert.equal(toExit(new IntegrityError("id_mismatch", "bad")).details?.reason, "corruption");
+});
+
+test("repository lock errors: exit 15 (busy), the holder in --json details", () => {
+  const holder = { operation: "backup", host: "phone", pid: 42, mode: "append" as const, since: "2026-12-01T10:00:00.000Z", expires: "2026-12-01T10:05:00.000Z" };
+  const locked = toExit(new RepositoryLockedError(holder), now);
+  assert.equal(locked.exitCode, EXIT.busy);
+  assert.equal(locked.code, "repository_locked");
+  assert.match(locked.message, /locked by backup on phone \(pid 42\)/);
+  assert.deepEqual(locked.details, { holder });
+  const lost = toExit(new LockLostError("backup", "was removed"), now);
+  assert.equal(lost.exitCode, EXIT.busy);
+  assert.equal(lost.code, "lock_lost");
 });

@@ -6,13 +6,13 @@
  */
 import { ChatvaultError, IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
 import {
-  CancelledError, LocalFileError, type LocalProblem, RepositoryExistsError, RepositoryNotFoundError, RestoreTargetExistsError,
+  CancelledError, LocalFileError, type LocalProblem, LockLostError, RepositoryExistsError, RepositoryLockedError, RepositoryNotFoundError, RestoreTargetExistsError,
   SnapshotNotFoundError, SourceError, StorageFolderMissingError,
 } from "@chatvault/sdk";
 import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node";
 import {
-  AlreadyEnabledError, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
-  UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError,
+  AlreadyEnabledError, DEFAULT_LOCK_SCHEDULE, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
+  UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError, describeLockWait,
 } from "@chatvault/vault-protocol";
 import { CliError } from "./cli-error.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
@@ -101,7 +101,9 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
     if (e.destroyed) return r(EXIT.destroyed, "destroyed", `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}`);
     // The attempt that triggers the lock already reports "locked" (exit 4): the next try waits either way.
     if (e.retryAfter) return r(EXIT.locked, "locked", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
-    return r(EXIT.wrongSecret, "wrong_password", `wrong password — ${attempts(e.attemptsRemaining ?? 0)}`);
+    const left = e.attemptsRemaining ?? 0;
+    const next = left === 1 ? `; if the next password is wrong, you will have to wait ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)` : "";
+    return r(EXIT.wrongSecret, "wrong_password", `wrong password — ${attempts(left)}${next}`);
   }
   if (e instanceof LockedError) return r(EXIT.locked, "locked", `too many attempts — try again in ${describeWait(e.retryAfter, now)}`);
   if (e instanceof DestroyedError) return r(EXIT.destroyed, "destroyed", DESTROYED_MESSAGE);
@@ -123,7 +125,7 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   if (e instanceof WrongKeyError) return r(EXIT.wrongSecret, "wrong_key", e.message);
   if (e instanceof KeyFormatError) {
     // The library quotes the bad character; it may be part of a secret, so give only its position.
-    return r(EXIT.usage, "key_format", `not a 64-digit key: ${e.position !== undefined ? `the character at position ${e.position} is not a hex digit` : e.message}`);
+    return r(EXIT.usage, "key_format", `not a 64-digit key: ${e.position !== undefined ? `the character at position ${e.position} is not a digit 0–9 or a letter a–f` : e.message}`);
   }
   if (e instanceof IntegrityError) {
     return r(EXIT.integrity, "integrity", `integrity check failed (${e.reason}): ${e.message}; nothing was written`,
@@ -136,6 +138,8 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   if (e instanceof RepositoryExistsError) return r(EXIT.targetExists, "repository_exists", e.message);
   if (e instanceof RepositoryNotFoundError || e instanceof SnapshotNotFoundError) return r(EXIT.notFound, e.code, e.message);
   if (e instanceof SourceError) return r(EXIT.usage, "source", e.message);
+  if (e instanceof RepositoryLockedError) return r(EXIT.busy, e.code, e.message, { holder: e.holder });
+  if (e instanceof LockLostError) return r(EXIT.busy, e.code, e.message);
   if (e instanceof CancelledError) return r(EXIT.cancelled, "cancelled", "cancelled — the previous backup is untouched");
   const err = e as { name?: unknown; code?: unknown; message?: unknown; retryable?: unknown } | null;
   // Storage errors are duck-typed: @chatvault/storage keeps its own base class.

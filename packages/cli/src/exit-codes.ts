@@ -34,6 +34,8 @@ export const EXIT = {
   notPermitted: 13,
   /** The disk reported an input/output error on a local path the message names. */
   ioError: 14,
+  /** Another chatvault command holds the repository (a backup, prune or restore), or this command's own lock lapsed. */
+  busy: 15,
   /** Cancelled (Ctrl-C, or "no" at a confirmation). 128 + SIGINT, as shells do. */
   cancelled: 130,
 } as const;
@@ -58,5 +60,6 @@ export const EXIT_DESCRIPTIONS: Record<ExitName, string> = {
   noSpace: "no space left on a device (the backup folder, the restore destination or the temp folder: the message says which)",
   notPermitted: "permission denied or read-only file system (the message names the path)",
   ioError: "the disk reported an input/output error (the message names the path)",
+  busy: "repository busy: another chatvault command holds it (who and since when is shown); retry later, or `chatvault unlock` if it is gone",
   cancelled: "cancelled (Ctrl-C or declined confirmation)",
 };

@@ -41,5 +41,5 @@ test("flags win over environment variables; keys parse forgivingly", async (t) =
   const key = await obtainKey({ file: f, envVar: "X", flag: "--key-file", what: "key" });
   assert.equal(key.unsafeBytes()[0], 0x01);
   writeFileSync(f, "0123 4567 89ab cdef 0123 4567 89ab cdef 0123 4567 89ab cdef 0123 4567 89ab cdeX");
-  await assert.rejects(obtainKey({ file: f, envVar: "X", flag: "--key-file", what: "key" }), /position 79 is not a hex digit$/);
+  await assert.rejects(obtainKey({ file: f, envVar: "X", flag: "--key-file", what: "key" }), /position 79 is not a digit 0–9 or a letter a–f$/);
 });

@@ -110,7 +110,7 @@ export async function obtainNewPassword(r: SecretRequest, say: (line: string) =>
  * that character is part of a secret, so say only where it is.
  */
 export function keyProblem(e: KeyFormatError): string {
-  return e.position !== undefined ? `the character at position ${e.position} is not a hex digit` : e.message;
+  return e.position !== undefined ? `the character at position ${e.position} is not a digit 0–9 or a letter a–f` : e.message;
 }
 
 /** The 64-digit key: from a file, else typed (hidden) on a terminal. */

@@ -69,7 +69,7 @@ test("wrong key, malformed key, no key", async (t) => {
   expectFailure(await m.run(["restore", "--repo", repo, "--to", to, "--key-file", short]), EXIT.usage, /does not hold a 64-digit key: 63 digits, expected 64/);
   const typo = writeSecret(join(dir, "typo.txt"), "q" + readFileSync(other, "utf8").trim().slice(1));
   const t1 = await m.run(["restore", "--repo", repo, "--to", to, "--key-file", typo]);
-  expectFailure(t1, EXIT.usage, /does not hold a 64-digit key: the character at position 1 is not a hex digit\n$/);
+  expectFailure(t1, EXIT.usage, /does not hold a 64-digit key: the character at position 1 is not a digit 0–9 or a letter a–f\n$/);
   assert.ok(!t1.stderr.includes("'q'"), "the offending character of a secret is not quoted");
   expectFailure(await m.run(["restore", "--repo", repo, "--to", to]), EXIT.usage, /no key: pass --key-file F .* or set CHATVAULT_KEY_FILE/);
   expectFailure(await m.run(["restore", "--repo", repo, "--to", to, "--key-file", join(dir, "nope")]), EXIT.usage, /cannot read the key file .*nope: it does not exist\n$/);
