@@ -54,8 +54,9 @@ async function backedUp(t: TestContext) {
 function expectFailure(r: { code: number | null; stderr: string; stdout: string }, code: number, message: RegExp): void {
   assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);
   const lines = r.stderr.trimEnd().split("\n");
+  // The error is the last line; warnings the command printed before it (e.g. "no --media given") may precede it.
   assert.match(lines[lines.length - 1]!, /^chatvault: /);
-  assert.match(r.stderr, message);
+  assert.match(r.stderr.slice(r.stderr.lastIndexOf("\nchatvault: ") + 1), message);
 }
 
 test("wrong key, malformed key, no key", async (t) => {

@@ -112,7 +112,7 @@ test("vault errors: attempts left, locked with a time, destroyed, unreachable, r
   assert.match(weakInit.stderr, /too easy to guess: very weak — this is a commonly used password/);
 
   const first = await restore(bad);
-  assert.deepEqual([first.code, first.stderr], [EXIT.wrongSecret, "chatvault: wrong password — 1 attempt left\n"]);
+  assert.deepEqual([first.code, first.stderr], [EXIT.wrongSecret, "chatvault: wrong password — 1 attempt left; if the next password is wrong, you will have to wait 1 hour (longer if it was locked before)\n"]);
   const second = await restore(bad);
   assert.equal(second.code, EXIT.locked, "the attempt that triggers the lock exits 4");
   assert.match(second.stderr, /^chatvault: wrong password — too many attempts, try again in (59|60) minutes \(at \d\d:\d\d\)\n$/);
