@@ -41,7 +41,8 @@ function footer(): string {
 
 type Register = (program: Command) => void;
 
-interface CommandEntry {
+/** A command of the program: listed by name and description; its module is loaded only when needed. */
+export interface CommandEntry {
   name: string;
   /** Shown by `chatvault --help`; the same text as the command's own (program.test.ts checks). */
   description: string;
