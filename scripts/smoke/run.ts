@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       allowScripts: { "better-sqlite3": true, pkcs11js: true, esbuild: true },
     }, null, 2));
     const installStart = performance.now();
-    run("npm", ["install", "--no-audit", "--no-fund", ...packed.map((p) => join(tarballs, p.filename)), `vite@${viteVersion}`], { cwd: project });
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...packed.map((p) => join(tarballs, p.filename)), `vite@${viteVersion}`], { cwd: project });
     const installSeconds = (performance.now() - installStart) / 1000;
 
     const env = cleanEnv({ HOME: join(base, "home"), NODE_OPTIONS: `--import=${join(project, "record-loads.mjs")}`, CHATVAULT_SMOKE_LOADS: loads });
