@@ -5,7 +5,8 @@
  *  1. build the public packages and `npm pack` them;
  *  2. create a project in a temp dir and `npm install` only those tarballs (plus Vite
  *     from the registry, for the page);
- *  3. start the vault with the installed `chatvault serve`, mint account tokens with it;
+ *  3. start the vault with the installed `chatvault serve` (two cluster workers), mint
+ *     account tokens with it;
  *  4. Node SDK: back up and restore a demo chat history in key mode and in password mode
  *     (app/node-sdk.mjs);
  *  5. browser: bundle app/page.js with Vite from the installed browser entries, and run a
@@ -64,7 +65,8 @@ function timeRuns(cmd: string, args: string[], cwd: string, n: number): { minMs:
 
 /** `chatvault serve --json`: resolves with its URL once it listens. */
 function startVault(bin: string, cwd: string, env: NodeJS.ProcessEnv, home: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [bin, "serve", "--home", home, "--port", "0", "--json"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Two worker processes: the installed cluster must fork its compiled worker too.
+  const proc = spawn(process.execPath, [bin, "serve", "--home", home, "--port", "0", "--workers", "2", "--json"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   proc.stderr!.on("data", (d: Buffer) => (err += String(d)));
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
     const typescript = files.filter((f) => /\.(c|m)?ts$/.test(f) || f.includes("/node_modules/tsx/"));
     assert.deepEqual(typescript, [], "TypeScript (or tsx) was loaded at run time");
     const ours = files.filter((f) => f.startsWith(join(project, "node_modules/@chatvault/")));
-    for (const must of ["sdk/dist/node/workers/chunk-worker.js", "cli/dist/bin.js", "vault-server/dist/server.js"]) {
+    for (const must of ["sdk/dist/node/workers/chunk-worker.js", "cli/dist/bin.js", "vault-server/dist/cluster/worker.js", "vault-server/dist/server.js"]) {
       assert.ok(ours.some((f) => f.endsWith(`/@chatvault/${must}`)), `the load log misses @chatvault/${must}`);
     }
 
