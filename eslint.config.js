@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 const nodeBuiltins = ["node:*", "fs", "path", "os", "crypto", "child_process", "net", "http", "https", "stream", "zlib", "util", "buffer", "worker_threads"];
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "test-results/**", "bench/results/**", "bench/work/**", "apps/web/dist/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "docs/api/**", "test-results/**", "bench/results/**", "bench/work/**", "apps/web/dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

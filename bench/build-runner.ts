@@ -11,6 +11,7 @@
  * found with `new URL("./x", import.meta.url)` (package.json, schemas) keep pointing at
  * their place in the source tree.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -32,7 +33,9 @@ function workerUrls(found: Map<string, string>): Plugin {
         if (text.includes("tsx/esm/api")) text = text.replace(TSX_REGISTER, "");
         if (text.includes("import.meta.url")) {
           text = text.replace(ASSET_URL, (_m, _q: string, rel: string) => {
-            const abs = resolve(dirname(args.path), rel);
+            let abs = resolve(dirname(args.path), rel);
+            // A compiled-file URL (`./worker.js` for the installed package) names the .ts beside it here.
+            if (/\.js$/.test(abs) && !existsSync(abs) && existsSync(abs.replace(/\.js$/, ".ts"))) abs = abs.replace(/\.js$/, ".ts");
             if (!CODE_FILE.test(rel)) return `new URL(${JSON.stringify(pathToFileURL(abs).href)})`;
             let out = found.get(abs);
             if (!out) {
@@ -65,6 +68,7 @@ export async function bundleEntry(entry: string, outDir: string, name: string): 
   const found = new Map<string, string>();
   const common = {
     bundle: true, platform: "node" as const, format: "esm" as const, target: "node20",
+    conditions: ["chatvault-source"], // the workspace's sources, not dist/ (README "Layout")
     logLevel: "error" as const,
     plugins: [dependenciesExternal, workerUrls(found)],
   };

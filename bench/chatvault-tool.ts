@@ -61,7 +61,7 @@ export async function chatvaultTool(mode: "auto" | "runner" | "cli", work: strin
         why = await smoke(tool, work);
         if (!why) {
           log("chatvault: measuring the CLI");
-          return { tool, tsxCommand: [process.execPath, "--import", "tsx", CLI_ENTRY], noop: ["--version"], notes };
+          return { tool, tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", CLI_ENTRY], noop: ["--version"], notes };
         }
       } catch (e) {
         why = e instanceof Error ? e.message : String(e);
@@ -75,5 +75,5 @@ export async function chatvaultTool(mode: "auto" | "runner" | "cli", work: strin
   const tool = new ChatvaultTool([process.execPath, bundle], "bench/chatvault-runner.ts (bundled)");
   const why = await smoke(tool, work);
   if (why) throw new Error(`the chatvault runner fails its smoke test: ${why}`);
-  return { tool, tsxCommand: [process.execPath, "--import", "tsx", RUNNER_ENTRY], noop: ["version"], notes };
+  return { tool, tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", RUNNER_ENTRY], noop: ["version"], notes };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One test runner everywhere: node:test, TypeScript loaded by tsx.
+// One test runner everywhere: node:test, TypeScript loaded by tsx, packages from source.
 // `npm test` runs every *.test.ts; `npm run test:slow` runs *.slow.test.ts.
 // Extra arguments are path filters: `npm test -- packages/format`.
 import { readdirSync, statSync } from "node:fs";
@@ -35,9 +35,14 @@ if (selected.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
+// Tests run the workspace's TypeScript sources, not dist/: the `chatvault-source` exports
+// condition (README "Layout") points each @chatvault package at src/. NODE_OPTIONS carries
+// it to every process a test spawns (`node --import tsx child.ts`) and their threads.
+const SOURCE = "--conditions=chatvault-source";
+const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, SOURCE].filter(Boolean).join(" ") };
 const r = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...passthrough, ...selected],
-  { cwd: root, stdio: "inherit" },
+  [SOURCE, "--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...passthrough, ...selected],
+  { cwd: root, stdio: "inherit", env },
 );
 process.exit(r.status ?? 1);

@@ -83,9 +83,11 @@ async function buildInto(outDir: string, o: BuildWebAppOptions): Promise<string>
   o.onNote?.("building the web app (apps/web/dist)…");
   const publicDir = join(APP_DIR, ".seed");
   await ensureSeed(publicDir);
-  const { build: viteBuild } = await import("vite");
+  const { build: viteBuild, defaultClientConditions } = await import("vite");
   await viteBuild({
     configFile: false,
+    // The workspace's @chatvault packages from source, not their dist/ (README "Layout").
+    resolve: { conditions: ["chatvault-source", ...defaultClientConditions] },
     root: APP_DIR,
     publicDir,
     base: "/",

@@ -169,10 +169,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The chatvault CLI as a child process (`node --import tsx packages/cli/src/bin.ts …`). */
+/** The chatvault CLI as a child process (`node --conditions=chatvault-source --import tsx packages/cli/src/bin.ts …`: from source, README "Layout"). */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "packages/cli/src/bin.ts"), ...args], {
+    const child = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", join(REPO_ROOT, "packages/cli/src/bin.ts"), ...args], {
       cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: env.CHATVAULT_CONFIG_DIR ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -1,7 +1,23 @@
 #!/usr/bin/env node
-// Launcher: the CLI is TypeScript run by tsx (no build step in this workspace). tsx is
-// resolved from this file's location, so this works from any cwd and through `npx chatvault`.
-import { register } from "tsx/esm/api";
+// The `chatvault` command. Installed from the package, it runs the compiled CLI in dist/
+// (no TypeScript loader). In this workspace, where src/ is beside it, it runs the
+// TypeScript sources instead (so it never runs a stale build): tsx compiles them, and the
+// `chatvault-source` exports condition points every @chatvault package at its src/
+// (README "Layout").
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/bin.ts");
+const source = new URL("../src/bin.ts", import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import("node:module");
+  const condition = "export async function resolve(s, c, next) { return next(s, { ...c, conditions: [...c.conditions, 'chatvault-source'] }); }";
+  register(`data:text/javascript,${encodeURIComponent(condition)}`);
+  const { register: registerTsx } = await import("tsx/esm/api");
+  registerTsx();
+  // Processes the CLI starts (vault cluster workers, child tools) resolve the same way.
+  if (!/chatvault-source/.test(process.env.NODE_OPTIONS ?? "")) {
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --conditions=chatvault-source`.trim();
+  }
+  await import(source.href);
+} else {
+  await import("../dist/bin.js");
+}

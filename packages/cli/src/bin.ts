@@ -4,20 +4,20 @@
  */
 import { CommanderError } from "commander";
 import { UsageError } from "./cli-error.ts";
-import { toExit } from "./errors-to-exit.ts";
 import { EXIT } from "./exit-codes.ts";
-import { buildProgram } from "./program.ts";
-import { loadVaultServer } from "./vault-home.ts";
+import { buildProgram, commandsIn } from "./program.ts";
 
 const json = process.argv.includes("--json");
 
-function fail(e: unknown): number {
+async function fail(e: unknown): Promise<number> {
   let err = e;
   if (e instanceof CommanderError) {
     if (e.exitCode === 0) return EXIT.ok; // --help, --version
     if (e.code === "commander.help") return EXIT.usage; // a command group without its subcommand: help was shown
     err = new UsageError(`${e.message.replace(/^error: /, "")} (see chatvault --help)`);
   }
+  // Imported here, not at the top: it knows every error class, so it loads the SDK and the vault client.
+  const { toExit } = await import("./errors-to-exit.ts");
   const r = toExit(err);
   const details = r.details ? { details: r.details } : {};
   if (json) process.stdout.write(JSON.stringify({ error: { code: r.code, message: r.message, exitCode: r.exitCode, ...details } }) + "\n");
@@ -26,16 +26,13 @@ function fail(e: unknown): number {
   return r.exitCode;
 }
 
-/** The command word (first argument that is not an option), e.g. "serve". */
-const command = process.argv.slice(2).find((a) => !a.startsWith("-"));
-const needsVault = command === "serve" || command === "start" || (command === "help" && ["serve", "start"].includes(process.argv[process.argv.indexOf("help") + 1] ?? ""));
-
 let code: number = EXIT.ok;
 try {
-  const vaultServer = needsVault ? await loadVaultServer() : undefined;
-  await buildProgram(vaultServer).parseAsync(process.argv);
+  // Only the command being run is imported (program.ts): `--help` and `--version` stay fast.
+  const program = await buildProgram(commandsIn(process.argv));
+  await program.parseAsync(process.argv);
 } catch (e) {
-  code = fail(e);
+  code = await fail(e);
 }
 // Exit explicitly: idle keep-alive sockets (vault, S3) must not hold a finished command open.
 process.exit(code);

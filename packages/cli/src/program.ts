@@ -2,24 +2,16 @@
  * The `chatvault` command line: one commander program, one file per command under
  * commands/. Errors are not handled here: every action throws, and bin.ts turns the
  * error into one line and an exit code (errors-to-exit.ts).
+ *
+ * Start-up is lazy: a command's module (and the SDK, the vault client, S3, prompts it
+ * pulls in) is imported only when that command runs or its help is shown. The others
+ * appear in `chatvault --help` by name and description only, from COMMANDS below, so
+ * `--help` and `--version` load commander and nothing else of weight.
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { EXIT, EXIT_DESCRIPTIONS, type ExitName } from "./exit-codes.ts";
-import { registerBackup } from "./commands/backup.ts";
-import { registerDemoData } from "./commands/demo-data.ts";
-import { registerDisable } from "./commands/disable.ts";
-import { registerInit } from "./commands/init.ts";
-import { registerPassword } from "./commands/password.ts";
-import { registerPrune } from "./commands/prune.ts";
-import { registerRestore } from "./commands/restore.ts";
-import { registerServe } from "./commands/serve.ts";
-import { registerSnapshots } from "./commands/snapshots.ts";
-import { registerStart } from "./commands/start.ts";
-import { registerStatus } from "./commands/status.ts";
-import { registerUnlock } from "./commands/unlock.ts";
-import { registerVerify } from "./commands/verify.ts";
-import type { VaultServerModule } from "./vault-home.ts";
+import { loadVaultServer } from "./vault-home.ts";
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -47,11 +39,62 @@ function footer(): string {
   return `\nSecrets are read from files or descriptors (--password-file /dev/fd/3), from the\n*_FILE variables, or typed at a hidden prompt; never from the command line.\n\nEnvironment:\n${env.join("\n")}\n\nExit codes:\n${codes.join("\n")}\n`;
 }
 
+type Register = (program: Command) => void;
+
+/** A command of the program: listed by name and description; its module is loaded only when needed. */
+export interface CommandEntry {
+  name: string;
+  /** Shown by `chatvault --help`; the same text as the command's own (program.test.ts checks). */
+  description: string;
+  load(): Promise<Register>;
+}
+
+/** Every command, in the order `--help` lists them. `serve` and `start` also need the vault server (~200 ms to import). */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: "init", description: "create an end-to-end encrypted backup protected by a 64-digit key or a password", load: async () => (await import("./commands/init.ts")).registerInit },
+  { name: "backup", description: "back up the chat database and media folder (only changes are uploaded)", load: async () => (await import("./commands/backup.ts")).registerBackup },
+  { name: "restore", description: "restore the chat database and media into a folder", load: async () => (await import("./commands/restore.ts")).registerRestore },
+  { name: "password", description: "manage the backup password (password mode)", load: async () => (await import("./commands/password.ts")).registerPassword },
+  { name: "disable", description: "turn end-to-end encrypted backup off: delete the key from the vault", load: async () => (await import("./commands/disable.ts")).registerDisable },
+  { name: "status", description: "protection mode, last backup, and the vault's attempts remaining or lock", load: async () => (await import("./commands/status.ts")).registerStatus },
+  { name: "snapshots", description: "list the snapshots in the backup", load: async () => (await import("./commands/snapshots.ts")).registerSnapshots },
+  { name: "verify", description: "download and authenticate the backup's data", load: async () => (await import("./commands/verify.ts")).registerVerify },
+  { name: "prune", description: "delete old snapshots and the data only they use", load: async () => (await import("./commands/prune.ts")).registerPrune },
+  { name: "unlock", description: "remove stale repository locks left by crashed chatvault processes", load: async () => (await import("./commands/unlock.ts")).registerUnlock },
+  {
+    name: "serve", description: "run the key vault (SQLite + key file under <home>/vault unless told otherwise)",
+    load: async () => {
+      const [{ registerServe }, vs] = await Promise.all([import("./commands/serve.ts"), loadVaultServer()]);
+      return (program) => registerServe(program, vs);
+    },
+  },
+  { name: "demo-data", description: "generate a demo chat history (--out), or add a day of activity to one (--mutate)", load: async () => (await import("./commands/demo-data.ts")).registerDemoData },
+  {
+    name: "start", description: "run everything locally (key vault, backup folder, web messenger) on 127.0.0.1 and print what to do next",
+    load: async () => {
+      const [{ registerStart }, vs] = await Promise.all([import("./commands/start.ts"), loadVaultServer()]);
+      return (program) => registerStart(program, vs);
+    },
+  },
+];
+
 /**
- * The program. `vaultServer` (the lazily imported @chatvault/vault-server) is needed only
- * by `serve` and `start`; bin.ts loads it for those, so other commands start fast.
+ * The commands `argv` runs or asks help for: the first word that is not an option
+ * (`chatvault --json backup …` → backup), or the word after `help` (`chatvault help serve`).
+ * None for `--help`, `--version` or an unknown word (commander reports it).
  */
-export function buildProgram(vaultServer?: VaultServerModule): Command {
+export function commandsIn(argv: readonly string[]): string[] {
+  const words = argv.slice(2).filter((a) => !a.startsWith("-"));
+  const word = words[0] === "help" ? words[1] : words[0];
+  return COMMANDS.some((c) => c.name === word) ? [word!] : [];
+}
+
+/**
+ * The program, with the real definitions (options, actions) of the commands named in
+ * `load` — all of them by default — and the rest listed by name and description only.
+ * bin.ts passes `commandsIn(process.argv)`.
+ */
+export async function buildProgram(load: readonly string[] = COMMANDS.map((c) => c.name)): Promise<Command> {
   const program = new Command("chatvault");
   program
     .description("End-to-end encrypted backups of chat databases and media, protected by a password (kept by a key vault) or a 64-digit key.")
@@ -61,18 +104,12 @@ export function buildProgram(vaultServer?: VaultServerModule): Command {
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true)
     .addHelpText("after", footer());
-  registerInit(program);
-  registerBackup(program);
-  registerRestore(program);
-  registerPassword(program);
-  registerDisable(program);
-  registerStatus(program);
-  registerSnapshots(program);
-  registerVerify(program);
-  registerPrune(program);
-  registerUnlock(program);
-  registerServe(program, vaultServer);
-  registerDemoData(program);
-  registerStart(program, vaultServer);
+  const wanted = COMMANDS.filter((c) => load.includes(c.name));
+  const registers = new Map(await Promise.all(wanted.map(async (c) => [c.name, await c.load()] as const)));
+  for (const c of COMMANDS) {
+    const register = registers.get(c.name);
+    if (register) register(program);
+    else program.command(c.name).description(c.description);
+  }
   return program;
 }

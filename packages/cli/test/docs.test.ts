@@ -11,7 +11,6 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { buildProgram, ENVIRONMENT } from "../src/program.ts";
 import { EXIT } from "../src/exit-codes.ts";
-import { loadVaultServer } from "../src/vault-home.ts";
 import { REPO_ROOT, runCli } from "./support.ts";
 
 const docs = readFileSync(join(REPO_ROOT, "docs", "cli.md"), "utf8");
@@ -34,7 +33,7 @@ function walk(cmd: Command, prefix: string[], out: { path: string; cmd: Command 
 }
 
 test("docs/cli.md documents every command and option", async () => {
-  const program = buildProgram(await loadVaultServer());
+  const program = await buildProgram();
   const commands: { path: string; cmd: Command }[] = [];
   walk(program, [], commands);
   assert.ok(commands.length >= 13, `found ${commands.length} commands`);

@@ -22,7 +22,7 @@ test("npm start: vault up on 127.0.0.1, a CLI backup/restore works against it, C
     CHATVAULT_VAULT_ALLOW_WEAK_KSF: "1", // test-only cheap password hashing (the client opts in below)
   };
   const script = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
-  assert.equal(script, "node --import tsx packages/cli/src/bin.ts start");
+  assert.equal(script, "node --conditions=chatvault-source --import tsx packages/cli/src/bin.ts start");
   // The web messenger is served when it is built; building it is apps/web's business (and slow).
   const webBuilt = (await import("@chatvault/web")).webAppBuilt();
   if (!webBuilt) t.diagnostic("apps/web is not built: starting with --no-web");

@@ -24,7 +24,9 @@ function mainEntry(name: string): string | undefined {
   const pkgJson = join(repoRoot, "node_modules", name, "package.json");
   if (!existsSync(pkgJson)) return undefined;
   const pkg = JSON.parse(readFileSync(pkgJson, "utf8")) as { exports?: Record<string, unknown> | string };
-  const main = typeof pkg.exports === "string" ? pkg.exports : pkg.exports?.["."];
+  const dot = typeof pkg.exports === "string" ? pkg.exports : pkg.exports?.["."];
+  // The workspace's source file (README "Layout"): the built dist/ is the same code, compiled.
+  const main = typeof dot === "object" && dot !== null ? (dot as Record<string, unknown>)["chatvault-source"] : dot;
   if (typeof main !== "string") return undefined;
   const file = join(dirname(pkgJson), main);
   return existsSync(file) ? file : undefined;

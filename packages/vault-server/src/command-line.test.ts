@@ -32,7 +32,7 @@ test("flags win over CHATVAULT_VAULT_* variables; durations; PostgreSQL and poli
 
 test("main.ts: token command, serve, SIGTERM stops gracefully", async (t) => {
   const dir = tempDir(t);
-  const token = execFileSync(process.execPath, ["--import", "tsx", MAIN_PATH, "token", "--account", "alice", "--data-dir", dir], { encoding: "utf8" }).trim();
+  const token = execFileSync(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", MAIN_PATH, "token", "--account", "alice", "--data-dir", dir], { encoding: "utf8" }).trim();
   assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
   const v = await spawnVault(t, ["--data-dir", dir, "--port", "0"]);
   const st = await new VaultClient({ baseUrl: v.url, token: () => token }).status();

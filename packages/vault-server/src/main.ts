@@ -1,5 +1,5 @@
 /**
- * Runnable vault: `node --import tsx packages/vault-server/src/main.ts [flags]`
+ * Runnable vault: `node --conditions=chatvault-source --import tsx packages/vault-server/src/main.ts [flags]`
  * (the CLI's `chatvault serve` wraps the same functions). Flags and environment are in
  * `command-line.ts` and docs/vault.md. SIGINT/SIGTERM stop it gracefully. A startup
  * problem (bad key file mode, wrong PIN, missing HSM key, unreachable database) prints

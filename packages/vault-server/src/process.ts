@@ -8,7 +8,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 
-export const VAULT_MAIN_PATH = fileURLToPath(new URL("./main.ts", import.meta.url));
+/** Installed: compiled `main.js`. In the workspace: `main.ts`, run by tsx with the package sources (see README "Layout"). */
+const fromSource = import.meta.url.endsWith(".ts");
+export const VAULT_MAIN_PATH = fileURLToPath(fromSource ? new URL("./main.ts", import.meta.url) : new URL("./main.js", import.meta.url));
+/** Node flags that run the vault's own files: none when compiled. */
+export const VAULT_EXEC_ARGV: readonly string[] = fromSource ? ["--conditions=chatvault-source", "--import", "tsx"] : [];
 
 export interface VaultProcess {
   url: string;
@@ -26,7 +30,7 @@ export interface SpawnVaultOptions {
 
 export function spawnVaultProcess(args: string[], o: SpawnVaultOptions = {}): Promise<VaultProcess> {
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const proc = spawn(process.execPath, ["--import", "tsx", VAULT_MAIN_PATH, ...args], { env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...VAULT_EXEC_ARGV, VAULT_MAIN_PATH, ...args], { env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr!.on("data", (c: Buffer) => (stderr += String(c)));
   const stop = () => new Promise<void>((resolve) => {

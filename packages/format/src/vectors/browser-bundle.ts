@@ -46,6 +46,7 @@ export async function bundleForBrowser(input: BundleInput): Promise<{ code: stri
         : { stdin: { contents: input.source, resolveDir: input.resolveDir, loader: "ts", sourcefile: "browser-entry.ts" } }),
       bundle: true,
       platform: "browser",
+      conditions: ["chatvault-source"], // @chatvault packages from source, not dist/ (README "Layout")
       format: "esm",
       target: "es2022",
       write: false,

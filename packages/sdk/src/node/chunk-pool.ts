@@ -28,6 +28,15 @@ export function inlineRunner(ctx: TaskContext): TaskRunner {
   };
 }
 
+/**
+ * Installed, this file is compiled JavaScript beside `workers/chunk-worker.js`. In the
+ * workspace it is TypeScript run by tsx, whose loader must be registered in each new
+ * thread: the bootstrap does that, then imports chunk-worker.ts.
+ */
+const WORKER_ENTRY = import.meta.url.endsWith(".ts")
+  ? new URL("./workers/chunk-worker-bootstrap.mjs", import.meta.url)
+  : new URL("./workers/chunk-worker.js", import.meta.url);
+
 type Handler = (m: Record<string, unknown>) => void;
 
 class PoolWorker {
@@ -36,7 +45,7 @@ class PoolWorker {
   busy = false;
 
   constructor(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet) {
-    this.worker = new Worker(new URL("./workers/chunk-worker-bootstrap.mjs", import.meta.url), {
+    this.worker = new Worker(WORKER_ENTRY, {
       workerData: { root: root.unsafeBytes().slice().buffer, chunker, known: known.buffer },
     });
     this.worker.on("message", (m: Record<string, unknown>) => this.#handlers.get(m.seq as number)?.onMessage(m));

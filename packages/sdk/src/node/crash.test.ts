@@ -30,7 +30,7 @@ async function restoredFingerprint(repo: Repository, headsFile: string, out: str
 /** Run the child backup; kill it `delayMs` after it is ready. Resolves with how it ended and how long it ran after "ready". */
 function runChild(args: string[], delayMs: number): Promise<{ how: "killed" | "finished"; ms: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     let timer: NodeJS.Timeout | undefined;
     let readyAt = 0;

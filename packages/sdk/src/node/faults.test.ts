@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { withFaults, withRetry, StorageUnavailableError, type FaultRule, type Storage } from "@chatvault/storage";
+import { withRetry, StorageUnavailableError, type Storage } from "@chatvault/storage";
+import { withFaults, type FaultRule } from "@chatvault/storage/testing";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { memoryHeadStore, Repository } from "../index.ts";

@@ -19,7 +19,7 @@ test("backup while another process writes: the restored database is consistent",
   const src = await demo(join(dir, "src"), 20000, 1);
   const { repo } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
-  const writer = spawn(process.execPath, ["--import", "tsx", WRITER, src.dbPath, "4000"], { stdio: ["ignore", "pipe", "inherit"] });
+  const writer = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", WRITER, src.dbPath, "4000"], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   writer.stdout.on("data", (d: Buffer) => (out += d.toString()));
   // Listen before the backups: on a loaded machine the writer may finish first.

@@ -1,6 +1,3 @@
-/** Decorators: wrap any `Storage` to add behaviour without touching the adapters. */
+/** Decorators: wrap any `Storage` to add behaviour without touching the adapters. The fault injector is test support: `@chatvault/storage/testing`. */
 export { withRetry, type RetryOptions, type RetryInfo } from "./retry.ts";
 export { withConcurrencyLimit } from "./concurrency.ts";
-export {
-  withFaults, type Fault, type FaultPlan, type FaultRule, type FaultyStorage, type InjectedFault, type StorageOperation,
-} from "./faults.ts";

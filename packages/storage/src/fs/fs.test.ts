@@ -84,7 +84,7 @@ test("fs: a writer killed mid-put (SIGKILL) leaves whole objects or none; open()
   const root = tempDir(t);
   const size = 16 * 1024 * 1024;
   // The child writes 16 MiB objects (each byte = object number) until it is killed.
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `
+  const child = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", "--input-type=module", "-e", `
     const { FsStorage } = await import(${JSON.stringify(new URL("./index.ts", import.meta.url).href)});
     const s = await FsStorage.open(${JSON.stringify(root)});
     for (let i = 0; ; i++) { await s.put("obj/" + i, new Uint8Array(${size}).fill(i % 256)); process.stdout.write("."); }

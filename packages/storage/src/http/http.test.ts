@@ -31,7 +31,7 @@ const json = (status: number, v: unknown) => new Response(JSON.stringify(v), { s
 const storage = (fetch: HttpFetch) => new HttpStorage({ baseUrl: "http://h.test/api/storage/", token: () => "tok", fetch });
 
 test("http: the entry bundles for a browser (nothing from Node)", async () => {
-  const r = await build({ entryPoints: [new URL("./index.ts", import.meta.url).pathname], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
+  const r = await build({ entryPoints: [new URL("./index.ts", import.meta.url).pathname], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", conditions: ["chatvault-source"] });
   assert.equal(r.errors.length, 0);
   assert.ok(!/node:|require\(/.test(r.outputFiles[0]!.text));
 });

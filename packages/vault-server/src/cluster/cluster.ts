@@ -53,7 +53,12 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
     await repo.close();
   }
 
-  cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker.ts", import.meta.url)), execArgv: ["--import", "tsx"] });
+  // Compiled when installed; TypeScript run by tsx in the workspace (like process.ts).
+  const fromSource = import.meta.url.endsWith(".ts");
+  cluster.setupPrimary({
+    exec: fileURLToPath(fromSource ? new URL("./worker.ts", import.meta.url) : new URL("./worker.js", import.meta.url)),
+    execArgv: fromSource ? ["--conditions=chatvault-source", "--import", "tsx"] : [],
+  });
   const workers = new Set<Worker>();
   let closing = false;
   let url = "";

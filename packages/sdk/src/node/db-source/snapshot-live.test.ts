@@ -13,7 +13,7 @@ const writerScript = fileURLToPath(new URL("./live-writer.ts", import.meta.url))
 test("snapshots stay consistent and finish promptly while another process writes", async (t) => {
   const dir = tempDir(t);
   const demo = await generateDemoData({ outDir: dir, messages: 50_000, mediaMiB: 0, seed: 11 });
-  const writer = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), writerScript, demo.dbPath, "2500"], {
+  const writer = spawn(process.execPath, ["--conditions=chatvault-source", "--import", import.meta.resolve("tsx"), writerScript, demo.dbPath, "2500"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => writer.kill());

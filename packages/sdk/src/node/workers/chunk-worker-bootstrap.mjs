@@ -1,6 +1,11 @@
-// Worker entry: register the TypeScript loader in this thread (loader hooks are
-// per-thread on Node 20), then run the worker proper.
+// Worker entry in the workspace only (installed packages run dist/node/workers/chunk-worker.js):
+// register the `chatvault-source` condition (README "Layout": a parent started without
+// --conditions, like packages/cli/bin/chatvault.js, passes none down) and the TypeScript
+// loader in this thread (loader hooks are per-thread on Node 20), then run the worker proper.
+import * as nodeModule from "node:module";
 import { register } from "tsx/esm/api";
 
+const condition = "export async function resolve(s, c, next) { return next(s, { ...c, conditions: [...c.conditions, 'chatvault-source'] }); }";
+nodeModule.register(`data:text/javascript,${encodeURIComponent(condition)}`);
 register();
 await import("./chunk-worker.ts");
