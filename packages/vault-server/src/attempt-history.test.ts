@@ -14,6 +14,10 @@ import { ManualClock } from "./clock.ts";
 import { createTestDatabase, postgresAvailable, startTestVault, type TestVault } from "./test-vault.ts";
 import { attemptHistoryOf } from "./attempt-history.ts";
 import type { AttemptRow } from "./repository/repository.ts";
+import Database from "better-sqlite3";
+import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
+import { createLogger } from "./logger.ts";
+import { startVaultServer } from "./server.ts";
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -55,7 +59,11 @@ async function scenario(t: TestContext, tv: TestVault, clock: ManualClock): Prom
   assert.deepEqual(outcomes((await client.status()).attemptHistory), ["abandoned", "success"], "then abandoned: the vault cannot tell it from a walk-away");
   await badKe3(tv, "alice");
   clock.advance(MIN);
-  for (let i = 0; i < 3; i++) await wrong(client);
+  // One millisecond apart: events of the same millisecond come in no defined order (§5.7).
+  for (let i = 0; i < 3; i++) {
+    clock.advance(1);
+    await wrong(client);
+  }
   const lockAt = clock.now();
   clock.advance(2 * MIN);
   const status = await client.status();
@@ -113,4 +121,29 @@ test("attemptHistoryOf: bounded to 50 events and 90 days, locks before their att
   assert.deepEqual(old.events, [{ at: now - MIN, outcome: "abandoned" }], "older than 90 days: not reported");
   const lock = attemptHistoryOf([row(0, { lockedUntil: now + 9, expiresAt: now + MIN }), row(1, { outcome: "failed" }), row(2)], now, "l2");
   assert.deepEqual(lock.events, [{ at: now, outcome: "locked", until: now + 9 }, { at: now, outcome: "pending" }, { at: now - MIN, outcome: "wrong" }]);
+});
+
+test("upgrade: a revision 2 database (no locked_until) gets the column; its attempts keep showing, without locks", async (t) => {
+  const clock = new ManualClock();
+  const tv = await startTestVault(t, { clock });
+  const client = await tv.client("alice");
+  await client.enable("pw", generateRootKey());
+  await wrong(client);
+  await tv.vault.close();
+  const db = new Database(`${tv.dir}/vault.db`);
+  db.exec("ALTER TABLE vault_attempts DROP COLUMN locked_until");
+  db.close();
+  const v2 = await startVaultServer({
+    host: "127.0.0.1", port: 0, dataDir: tv.dir, auth: { hs256Secret: tv.secret }, allowWeakKeyStretching: true, rateLimit: false,
+    sweepIntervalMs: 0, clock, logger: createLogger({ level: "silent" }),
+  });
+  t.after(() => v2.close());
+  const c2 = new VaultClient({ baseUrl: v2.url, token: () => tv.token("alice"), keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
+  clock.advance(2 * MIN);
+  assert.deepEqual(outcomes((await c2.status()).attemptHistory), ["abandoned"]);
+  for (let i = 0; i < 4; i++) {
+    clock.advance(1);
+    await wrong(c2);
+  }
+  assert.equal(outcomes((await c2.status()).attemptHistory)?.[0], "locked", "the new column records locks from now on");
 });
