@@ -83,8 +83,9 @@ test("summary: failures since the last success, locks, and the sentence people r
   assert.deepEqual(s, { failedAt: [800, 700, 600], lastSuccessAt: 500, locks: [{ at: 800, until: 4400 }], pending: 1, retentionDays: 90 });
   const t = (ms: number) => `t${ms}`;
   assert.equal(describeAttemptSummary(s, t),
-    "3 failed attempts since the password was last entered correctly (t500) — on t800; t700 and t600. The vault locked attempts once (the latest lock until t4400).");
-  assert.equal(describeAttemptSummary(s, t, 2), "3 failed attempts since the password was last entered correctly (t500) — on t800; t700 and 1 more. The vault locked attempts once (the latest lock until t4400).");
+    "3 failed attempts since the password was last entered correctly (t500) — on t800; t700 and t600. The vault locked attempts once (the latest lock until t4400). 1 more attempt is in progress.");
+  assert.equal(describeAttemptSummary(s, t, 2), "3 failed attempts since the password was last entered correctly (t500) — on t800; t700 and 1 more. The vault locked attempts once (the latest lock until t4400). 1 more attempt is in progress.");
+  assert.equal(describeAttemptSummary(summarizeAttemptHistory(H([{ at: 9, outcome: "pending" }]) as AttemptHistory), t), "No failed attempts in the last 90 days. 1 attempt is in progress.");
   assert.equal(describeAttemptSummary(summarizeAttemptHistory(H([{ at: 1, outcome: "abandoned" }]) as AttemptHistory), t), "1 failed attempt in the last 90 days — on t1.");
   assert.equal(describeAttemptSummary(summarizeAttemptHistory(H([{ at: 5, outcome: "success" }]) as AttemptHistory), t), "No failed attempts since the password was last entered correctly (t5).");
   assert.equal(describeAttemptSummary(summarizeAttemptHistory(H([]) as AttemptHistory), t), "No failed attempts in the last 90 days.");
