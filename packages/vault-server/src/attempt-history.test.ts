@@ -9,13 +9,14 @@ import { randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import { needService } from "@chatvault/testkit";
 import { generateRootKey } from "@chatvault/format";
-import { ATTEMPT_HISTORY_LIMITS, VAULT_PATHS, WrongPasswordError, LockedError, summarizeAttemptHistory, type VaultClient } from "@chatvault/vault-protocol";
+import {
+  ATTEMPT_HISTORY_LIMITS, TEST_ONLY_WEAK_KEY_STRETCHING, VAULT_PATHS, VaultClient, WrongPasswordError, LockedError, summarizeAttemptHistory,
+} from "@chatvault/vault-protocol";
 import { ManualClock } from "./clock.ts";
 import { createTestDatabase, postgresAvailable, startTestVault, type TestVault } from "./test-vault.ts";
 import { attemptHistoryOf } from "./attempt-history.ts";
 import type { AttemptRow } from "./repository/repository.ts";
 import Database from "better-sqlite3";
-import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { createLogger } from "./logger.ts";
 import { startVaultServer } from "./server.ts";
 
