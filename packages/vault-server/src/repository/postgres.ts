@@ -191,6 +191,10 @@ export class PostgresRepository implements VaultRepository {
     if (ch.pruneAttemptsBefore !== undefined) {
       await c.query("DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < $2 AND outcome <> 'pending'", [accountId, ch.pruneAttemptsBefore]);
     }
+    if (ch.keepNewestAttempts !== undefined) {
+      await c.query(`DELETE FROM vault_attempts WHERE account_id = $1 AND outcome <> 'pending' AND login_id NOT IN
+        (SELECT login_id FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2)`, [accountId, ch.keepNewestAttempts]);
+    }
     if (ch.eraseStatesExpiredAt !== undefined) {
       await c.query("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= $2 AND sealed_state IS NOT NULL",
         [accountId, ch.eraseStatesExpiredAt]);

@@ -74,7 +74,8 @@ export function startAttempt(
       record: { counters: { ...d.counters, updatedAt: a.now } },
       insertAttempt: attempt,
       // Pruning on one start in 16 keeps the table bounded without a DELETE on the hot path.
-      ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS } : {}),
+      // Kept: 90 days, and no more finished attempts than the history reports (§5.7).
+      ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS, keepNewestAttempts: ATTEMPT_HISTORY_LIMITS.maxEvents } : {}),
     }, a.now);
   });
 }

@@ -117,6 +117,8 @@ export interface RecordChange<T> {
   deleteHead?: boolean;
   /** Delete the account's finished attempts that started before this time. */
   pruneAttemptsBefore?: number;
+  /** Delete the account's finished attempts beyond its newest this many (spec §5.7: 50). */
+  keepNewestAttempts?: number;
   /** Erase the sealed login states of this account's attempts that expired at or before this time (spec §6.6). */
   eraseStatesExpiredAt?: number;
 }

@@ -253,6 +253,10 @@ export class SqliteRepository implements VaultRepository {
     if (c.pruneAttemptsBefore !== undefined) {
       q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
     }
+    if (c.keepNewestAttempts !== undefined) {
+      q(`DELETE FROM vault_attempts WHERE account_id = ? AND outcome <> 'pending' AND login_id NOT IN
+        (SELECT login_id FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?)`).run(accountId, accountId, c.keepNewestAttempts);
+    }
     if (c.eraseStatesExpiredAt !== undefined) {
       q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(accountId, c.eraseStatesExpiredAt);
     }
