@@ -80,7 +80,7 @@ test("attempt history: after a restore and on the Chat backup screen", { timeout
   const notice = a.page.locator("#attempt-history.notice.warning");
   await notice.getByText(/^2 failed attempts since the password was last entered correctly \(Today, \d\d:\d\d\) — on Today, \d\d:\d\d and Today, \d\d:\d\d\.$/).waitFor();
   await notice.getByText(/If that wasn't you, someone may be trying to guess your backup password/).waitFor();
-  await a.shot("40-backup-attempt-history");
+  await a.shot("60-backup-attempt-history");
   const status = await new VaultClient({ baseUrl: stack.vault.url, token: () => stack.token("ines") }).status();
   assert.deepEqual(status.attemptHistory?.events.map((e) => e.outcome), ["abandoned", "abandoned", "success", "abandoned", "abandoned", "abandoned"], "what the vault reported");
   for (const p of [a, thief]) assert.deepEqual(p.problems, []);
