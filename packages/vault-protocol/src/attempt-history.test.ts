@@ -96,3 +96,19 @@ test("summary: failures since the last success, locks, and the sentence people r
     assert.equal(summarizeAttemptHistory(hh).failedAt.length, before.filter((e) => e.outcome === "wrong" || e.outcome === "abandoned").length);
   }), { numRuns: 300 });
 });
+
+test("vectors: spec/vectors/vault-attempt-history.json (accept with the summary, or refuse)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const doc = JSON.parse(await readFile(new URL("../../../spec/vectors/vault-attempt-history.json", import.meta.url), "utf8")) as {
+    cases: Array<{ name: string; expected: "valid" | "protocol"; attemptHistory: unknown; summary?: unknown }>;
+  };
+  assert.ok(doc.cases.length >= 15);
+  for (const c of doc.cases) {
+    if (c.expected === "protocol") {
+      assert.throws(() => parseAttemptHistory(c.attemptHistory), VaultProtocolError, c.name);
+      continue;
+    }
+    const { retentionDays: _r, ...summary } = summarizeAttemptHistory(parseAttemptHistory(c.attemptHistory));
+    assert.deepEqual(summary, c.summary, c.name);
+  }
+});
