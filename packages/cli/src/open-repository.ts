@@ -16,6 +16,7 @@ import { headRecordPath, recall, remember } from "./local-config.ts";
 import type { Output } from "./output.ts";
 import { obtainKey, obtainPassword, secretPath } from "./secrets.ts";
 import { type VaultConnection, type VaultFlags, connectVault, vaultHeadStore } from "./vault.ts";
+import { attemptHistoryLine, hasFailedAttempts } from "./attempt-history.ts";
 
 export interface RepoFlags {
   repo?: string;
@@ -74,7 +75,9 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
   await refuseSwitchedToPassword(config.repoId, location);
   const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });
   const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
-  const root = await vault.client.unlock(password);
+  const { rootKey: root, attemptHistory } = await vault.client.unlockWithDetails(password);
+  // Tell the owner if someone has been guessing since the password last worked (spec §5.7).
+  if (attemptHistory && hasFailedAttempts(attemptHistory)) out.note(`Note: ${attemptHistoryLine(attemptHistory)}`);
   let repo: Repository;
   try {
     repo = await Repository.open(storage, root, parsed);

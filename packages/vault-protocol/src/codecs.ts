@@ -5,6 +5,7 @@
 import { fromBase64Url } from "@chatvault/format";
 import { keyStretchingProblem } from "./key-stretching.ts";
 import { VaultProtocolError } from "./errors.ts";
+import { parseAttemptHistory } from "./attempt-history.ts";
 import type {
   AttemptSummary, BackupHead, HeadKeyRegisteredResponse, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
   RecordWrittenResponse, RegistrationStartResponse, StatusResponse, WrappedRootKey,
@@ -143,6 +144,8 @@ export function parseLoginFinishResponse(x: unknown): LoginFinishResponse {
     wrappedRootKey: wrapped(o.wrappedRootKey),
     // Absent from vaults older than head proofs (§7.1): then the client registers nothing.
     ...(o.headKeyRegistered === undefined ? {} : { headKeyRegistered: bool(o, "headKeyRegistered") }),
+    // Absent from vaults older than revision 3 (§5.7).
+    ...(o.attemptHistory === undefined ? {} : { attemptHistory: parseAttemptHistory(o.attemptHistory) }),
   };
 }
 
@@ -174,6 +177,7 @@ export function parseStatusResponse(x: unknown): StatusResponse {
     destroyedAt: intOrNull(o, "destroyedAt"),
     recentAttempts,
     policy: { maxAttempts: int(policy, "maxAttempts"), failureBudget: int(policy, "failureBudget") },
+    ...(o.attemptHistory === undefined ? {} : { attemptHistory: parseAttemptHistory(o.attemptHistory) }),
   };
 }
 

@@ -29,4 +29,8 @@ export type { EnableResult } from "./operations/enable.ts";
 export type { UnlockResult } from "./operations/unlock.ts";
 export type { ChangePasswordResult } from "./operations/change-password.ts";
 export type { HeadUpdate } from "./operations/head.ts";
+export {
+  ATTEMPT_EVENT_OUTCOMES, ATTEMPT_HISTORY_LIMITS, parseAttemptHistory, summarizeAttemptHistory, describeAttemptSummary,
+  type AttemptEvent, type AttemptEventOutcome, type AttemptHistory, type AttemptHistorySummary,
+} from "./attempt-history.ts";
 export { DEFAULT_LOCK_SCHEDULE, lockWaits, describeLockWait } from "./lock-schedule.ts";

@@ -4,6 +4,8 @@
  * milliseconds since the Unix epoch in the *server's* clock.
  */
 
+import type { AttemptHistory } from "./attempt-history.ts";
+
 /** Protocol version; the `/v1/` path prefix carries it. */
 export const VAULT_PROTOCOL_VERSION = 1;
 
@@ -102,6 +104,11 @@ export interface LoginFinishResponse {
   wrappedRootKey: WrappedRootKey;
   /** False when the record has no head key yet (written before head proofs): the client registers it (§7.1). */
   headKeyRegistered?: boolean;
+  /**
+   * The record's attempt history without this login (spec §5.7), so its last success is
+   * the one before this unlock. Absent from vaults older than revision 3.
+   */
+  attemptHistory?: AttemptHistory;
 }
 
 /** Register the head key of a record that has none (spec §7.1). */
@@ -132,6 +139,8 @@ export interface StatusResponse {
   destroyedAt: number | null;
   recentAttempts: AttemptSummary[];
   policy: { maxAttempts: number; failureBudget: number };
+  /** Attempt history (spec §5.7); absent from vaults older than revision 3. */
+  attemptHistory?: AttemptHistory;
 }
 
 /** The latest-backup marker (spec §7). `sequence` 0 with `digest` null means "no backup yet". */

@@ -13,10 +13,16 @@ import type { Connections } from "./connections.ts";
 import { UserFacingError, describeError } from "./errors.ts";
 import { type FoundBackup, openBackup } from "./repository.ts";
 import { saveRootKey, saveSettings } from "./settings.ts";
+import type { AttemptHistory } from "@chatvault/vault-protocol";
+import { attemptHistoryText } from "./attempt-texts.ts";
 
-/** The root key from the password (vault errors propagate: wrong password, locked, destroyed). */
-export function unlockWithPassword(conn: Connections, password: string): Promise<RootKey> {
-  return conn.vault.unlock(password);
+/**
+ * The root key from the password (vault errors propagate: wrong password, locked,
+ * destroyed), with the vault's attempt history before this unlock (spec §5.7).
+ */
+export async function unlockWithPassword(conn: Connections, password: string): Promise<{ rootKey: RootKey; attemptHistory: AttemptHistory | undefined }> {
+  const { rootKey, attemptHistory } = await conn.vault.unlockWithDetails(password);
+  return { rootKey, attemptHistory };
 }
 
 /** The root key from the typed 64-digit key (KeyFormatError says what is wrong with the text). */
@@ -28,12 +34,19 @@ export interface Restored {
   chats: ChatDb;
   messages: number;
   mediaFiles: number;
+  /** Password mode: the vault's attempts before this unlock (spec §5.7). */
+  attemptHistory?: AttemptHistory;
 }
 
-/** "Restored 1,204 messages, 37 media files." */
-export function restoredText(r: Pick<Restored, "messages" | "mediaFiles">): string {
+/**
+ * "Restored 1,204 messages, 37 media files." — and, when someone failed to enter the
+ * password since it last worked, "3 failed attempts since … — on …".
+ */
+export function restoredText(r: Pick<Restored, "messages" | "mediaFiles" | "attemptHistory">, formatTime: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
   const n = (v: number, one: string, many: string) => `${v.toLocaleString("en-GB")} ${v === 1 ? one : many}`;
-  return `Restored ${n(r.messages, "message", "messages")}, ${n(r.mediaFiles, "media file", "media files")}.`;
+  const done = `Restored ${n(r.messages, "message", "messages")}, ${n(r.mediaFiles, "media file", "media files")}.`;
+  const attempts = r.attemptHistory ? attemptHistoryText(r.attemptHistory, formatTime) : undefined;
+  return attempts && attempts.failed > 0 ? `${done} ${attempts.text}` : done;
 }
 
 export async function restoreBackup(conn: Connections, found: FoundBackup, rootKey: RootKey): Promise<Restored> {

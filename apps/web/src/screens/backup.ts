@@ -16,6 +16,7 @@ import { Button, Notice, OtherCopiesNote, ProgressBar, Row, Screen, Spinner } fr
 import { useFlash } from "../ui/flash.ts";
 import { formatBytes, formatMoment } from "../ui/format.ts";
 import { E2EE, navigate } from "../ui/router.ts";
+import { AttemptHistoryNotice } from "./attempt-history.ts";
 
 /** Starts a backup and refreshes the settings when it ends; errors show through the activity. */
 export function startBackup(app: ReturnType<typeof useApp>): void {
@@ -62,6 +63,7 @@ export function BackupScreen() {
         h(Button, { kind: "secondary", onClick: () => void app.offerRestore() }, "Restore backup"))
       : null,
     error ? h(Notice, { kind: "error" }, error) : null,
+    h(AttemptHistoryNotice, { conn: app.conn, passwordMode: settings.enabled && settings.protection === "password" }),
     h("div", { class: "activity-area", "aria-live": "polite" },
       running
         ? h(ProgressBar, { fraction: activity.fraction, label: activity.operation === "backup" ? activity.phase : "Restoring…" })

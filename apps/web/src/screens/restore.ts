@@ -9,7 +9,7 @@
 import { h } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { RootKey } from "@chatvault/format";
-import { DestroyedError, LockedError, WrongPasswordError } from "@chatvault/vault-protocol";
+import { type AttemptHistory, DestroyedError, LockedError, WrongPasswordError } from "@chatvault/vault-protocol";
 import { type BackupFacts, backupFacts } from "../backup/backup-facts.ts";
 import type { Connections } from "../backup/connections.ts";
 import { attemptsSentence, describeError } from "../backup/errors.ts";
@@ -81,8 +81,10 @@ export function RestoreScreen(p: Props) {
     setBusy(true);
     setError("");
     let rootKey: RootKey;
+    let attemptHistory: AttemptHistory | undefined;
     try {
-      rootKey = password ? await unlockWithPassword(p.conn, secret) : unlockWithKey(secret);
+      if (password) ({ rootKey, attemptHistory } = await unlockWithPassword(p.conn, secret));
+      else rootKey = unlockWithKey(secret);
     } catch (err) {
       setBusy(false);
       if (err instanceof WrongPasswordError) {
@@ -99,7 +101,8 @@ export function RestoreScreen(p: Props) {
       return setError(describeError(err));
     }
     try {
-      p.onRestored(await restoreBackup(p.conn, p.found, rootKey));
+      const restored = await restoreBackup(p.conn, p.found, rootKey);
+      p.onRestored(attemptHistory ? { ...restored, attemptHistory } : restored);
     } catch (err) {
       setError(describeError(err));
       setBusy(false);

@@ -17,6 +17,7 @@ import { LoginScreen } from "../screens/login.ts";
 import { RestoreScreen } from "../screens/restore.ts";
 import { type Restored, restoredText } from "../backup/restore.ts";
 import { flash } from "./flash.ts";
+import { formatMoment } from "./format.ts";
 import { AppContext, type AppState } from "./app-context.ts";
 import { Notice, Screen, Spinner } from "./components.ts";
 import { navigate } from "./router.ts";
@@ -71,7 +72,7 @@ export function App() {
       restored: async (r) => {
         if (stage.kind !== "restore") return;
         stage.previous?.close();
-        flash(restoredText(r));
+        flash(restoredText(r, (ms) => formatMoment(ms)));
         navigate("/", { replace: true });
         setStage({ kind: "ready", conn: stage.conn, session: stage.session, chats: r.chats, settings: await loadSettings() });
       },

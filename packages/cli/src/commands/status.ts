@@ -1,6 +1,7 @@
 /**
  * `chatvault status`: how the backup is protected, its newest snapshot, and in password
- * mode what the vault says — attempts remaining, a lock and until when, or destruction.
+ * mode what the vault says — attempts remaining, a lock and until when, or destruction,
+ * and the failed attempts since the password last worked (spec/vault-protocol.md §5.7).
  * Spends no password guess and asks for no secret (a --key-file, if given, adds the time
  * of the newest snapshot). When the vault cannot be reached, it still shows what it knows
  * from the backup and says the vault part is unknown (exit 0: status is for looking).
@@ -18,6 +19,7 @@ import { count, localTime } from "../local-time.ts";
 import { type RepoFlags, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
 import { obtainKey, secretPath } from "../secrets.ts";
+import { attemptHistoryJson, attemptHistoryLine } from "../attempt-history.ts";
 import { type VaultFlags, connectVault } from "../vault.ts";
 
 interface StatusFlags extends RepoFlags, VaultFlags {
@@ -78,7 +80,7 @@ export function registerStatus(program: Command): void {
         out.result(withNote(result), [...lines, `Vault:       ${vault.url} — cannot reach it now; attempts left and any lock are unknown`, NOT_COVERED_LINE]);
         return;
       }
-      result.vault = { url: vault.url, reachable: true, ...s, head: head ?? null };
+      result.vault = { url: vault.url, reachable: true, ...s, head: head ?? null, ...(s.attemptHistory ? { attempts: attemptHistoryJson(s.attemptHistory) } : {}) };
       lines.push(...describeVault(vault.url, s, head?.updatedAt ?? null));
     }
     out.result(withNote(result), [...lines, NOT_COVERED_LINE]);
@@ -109,6 +111,8 @@ function describeVault(url: string, s: StatusResponse, lastBackupMs: number | nu
     lines.push(`Vault state: enabled; ${s.attemptsRemaining} of ${s.policy.maxAttempts} attempts left, ${s.failureBudgetRemaining} in the lifetime budget`);
     if (s.lockedUntil && s.lockedUntil > Date.now()) lines.push(`Locked:      too many attempts — try again in ${describeWait(new Date(s.lockedUntil))}`);
     else if (s.attemptsRemaining === 1) lines.push(`Warning:     1 attempt left — the next wrong password locks it for ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)`);
+    // Someone guessing shows here (spec §5.7); a vault of revision ≤ 2 says nothing.
+    if (s.attemptHistory) lines.push(`Attempts:    ${attemptHistoryLine(s.attemptHistory)}`);
     lines.push(guessLimitLine(s.policy));
     if (lastBackupMs) lines.push(`Last backup: ${localTime(lastBackupMs)} (recorded by the vault)`);
   }

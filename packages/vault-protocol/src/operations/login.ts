@@ -9,6 +9,7 @@ import { checkDeclaredKeyStretching, normalizePassword, opaqueReady, type Operat
 import { toOpaqueKeyStretching } from "../key-stretching.ts";
 import { DestroyedError, NotEnabledError, VaultProtocolError, WrongPasswordError } from "../errors.ts";
 import type { WrappedRootKey } from "../wire.ts";
+import type { AttemptHistory } from "../attempt-history.ts";
 
 export interface LoginResult {
   /** The OPAQUE export key; prints as `[redacted]`. */
@@ -19,6 +20,8 @@ export interface LoginResult {
   wrappedRootKey: WrappedRootKey;
   /** False: the record has no head key yet (§7.1); undefined: a vault older than head proofs. */
   headKeyRegistered: boolean | undefined;
+  /** The attempts before this login (spec §5.7); undefined from vaults older than revision 3. */
+  attemptHistory: AttemptHistory | undefined;
 }
 
 /**
@@ -62,5 +65,6 @@ export async function login(ctx: OperationContext, password: string): Promise<Lo
     recordVersion: done.recordVersion,
     wrappedRootKey: done.wrappedRootKey,
     headKeyRegistered: done.headKeyRegistered,
+    attemptHistory: done.attemptHistory,
   };
 }

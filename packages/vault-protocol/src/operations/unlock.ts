@@ -12,10 +12,16 @@ import { toBase64Url } from "@chatvault/format";
 import { unwrapRootKey } from "../wrap.ts";
 import { deriveHeadSigningKey } from "../head-proof.ts";
 import { login } from "./login.ts";
+import type { AttemptHistory } from "../attempt-history.ts";
 
 export interface UnlockResult {
   rootKey: RootKey;
   recordVersion: number;
+  /**
+   * The attempts before this unlock (spec §5.7), for "N failed attempts since …"
+   * (`summarizeAttemptHistory`); undefined when the vault is older than revision 3.
+   */
+  attemptHistory: AttemptHistory | undefined;
 }
 
 export async function unlock(ctx: OperationContext, password: string): Promise<UnlockResult> {
@@ -28,7 +34,7 @@ export async function unlock(ctx: OperationContext, password: string): Promise<U
       const headPublicKey = toBase64Url(deriveHeadSigningKey(rootKey.unsafeBytes()).publicKey);
       await ctx.transport.registerHeadKey({ sessionToken: session.sessionToken, headPublicKey });
     }
-    return { rootKey, recordVersion: session.recordVersion };
+    return { rootKey, recordVersion: session.recordVersion, attemptHistory: session.attemptHistory };
   } finally {
     session.exportKey.wipe();
   }

@@ -11,6 +11,7 @@ import { authenticatedRepository } from "./authenticated.ts";
 import { RecordCrypto } from "../sealing/record-crypto.ts";
 import { VaultSecrets } from "../sealing/vault-secrets.ts";
 import { integrityConformance } from "./conformance-integrity.ts";
+import { historyConformance } from "./conformance-history.ts";
 
 /** Raw SQL on the database under test, with `?` placeholders (tamper tests play a database writer). */
 export type RawSql = (query: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
@@ -54,6 +55,7 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
       await fn(authenticatedRepository(made.repo, TEST_CRYPTO), t, made.sql, made.repo);
     });
   integrityConformance(withRepo);
+  historyConformance(withRepo);
 
   withRepo("create, read, exists, version rules", async (repo) => {
     assert.equal(await repo.getRecord("a"), null);

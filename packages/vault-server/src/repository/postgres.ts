@@ -11,7 +11,7 @@ import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
-import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, attemptFromRow, headFromRow, recordFromRow } from "./sqlite.ts";
+import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow } from "./sqlite.ts";
 
 export interface PostgresRepositoryOptions {
   /** postgres://user@host:port/database */
@@ -124,7 +124,7 @@ export class PostgresRepository implements VaultRepository {
         const has = await c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
           AND table_name = $1 AND column_name = $2`, [table, column]);
         if (has.rows.length > 0) continue;
-        await c.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${type === "BYTES" ? "BYTEA" : type}`);
+        await c.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${addedColumnType(type, "postgres")}`);
         if (column === "state_mac") {
           await c.query("INSERT INTO vault_meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING", [LEGACY_MIGRATION_KEY]);
         }
@@ -191,6 +191,10 @@ export class PostgresRepository implements VaultRepository {
     if (ch.pruneAttemptsBefore !== undefined) {
       await c.query("DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < $2 AND outcome <> 'pending'", [accountId, ch.pruneAttemptsBefore]);
     }
+    if (ch.keepNewestAttempts !== undefined) {
+      await c.query(`DELETE FROM vault_attempts WHERE account_id = $1 AND outcome <> 'pending' AND login_id NOT IN
+        (SELECT login_id FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2)`, [accountId, ch.keepNewestAttempts]);
+    }
     if (ch.eraseStatesExpiredAt !== undefined) {
       await c.query("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= $2 AND sealed_state IS NOT NULL",
         [accountId, ch.eraseStatesExpiredAt]);
@@ -201,8 +205,8 @@ export class PostgresRepository implements VaultRepository {
     }
     if (ch.insertAttempt) {
       const a = ch.insertAttempt;
-      await c.query(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)`, [a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState)]);
+      await c.query(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState), a.lockedUntil ?? null]);
     }
   }
 
@@ -212,7 +216,7 @@ export class PostgresRepository implements VaultRepository {
   }
 
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
-    const r = await this.#q(`SELECT login_id, account_id, record_version, started_at, expires_at, outcome FROM vault_attempts
+    const r = await this.#q(`SELECT login_id, account_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts
       WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2`, [accountId, limit]);
     return r.rows.map(attemptFromRow);
   }

@@ -7,9 +7,10 @@ import {
   FRESH_COUNTERS, applySuccess, decideStart, isExhausted, type Counters, type GuessPolicy,
 } from "../policy.ts";
 import type { AttemptRow, RecordChange, RecordRow, VaultRepository } from "./repository.ts";
+import { ATTEMPT_HISTORY_LIMITS } from "@chatvault/vault-protocol";
 
-/** Finished attempts older than this are pruned when a new one is recorded. */
-export const ATTEMPT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Finished attempts older than this are pruned when a new one is recorded (the attempt history's 90 days, spec §5.7). */
+export const ATTEMPT_RETENTION_MS = ATTEMPT_HISTORY_LIMITS.retentionDays * 24 * 60 * 60 * 1000;
 
 function counters(r: RecordRow): Counters {
   return {
@@ -66,14 +67,15 @@ export function startAttempt(
     if (d.kind === "locked") return housekeeping({ result: { kind: "locked", retryAfter: d.retryAfter } }, a.now);
     const attempt: AttemptRow = {
       loginId: a.loginId, accountId: a.accountId, recordVersion: r.version, startedAt: a.now, expiresAt: d.expiresAt,
-      outcome: "pending", sealedState: a.sealedState,
+      outcome: "pending", sealedState: a.sealedState, lockedUntil: d.lockedUntil,
     };
     return housekeeping({
       result: { kind: "released", attemptsRemaining: d.attemptsRemaining, failureBudgetRemaining: d.failureBudgetRemaining, lockedUntil: d.lockedUntil, expiresAt: d.expiresAt },
       record: { counters: { ...d.counters, updatedAt: a.now } },
       insertAttempt: attempt,
       // Pruning on one start in 16 keeps the table bounded without a DELETE on the hot path.
-      ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS } : {}),
+      // Kept: 90 days, and no more finished attempts than the history reports (§5.7).
+      ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS, keepNewestAttempts: ATTEMPT_HISTORY_LIMITS.maxEvents } : {}),
     }, a.now);
   });
 }

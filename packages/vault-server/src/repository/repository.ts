@@ -60,6 +60,11 @@ export interface AttemptRow {
   outcome: StoredOutcome;
   /** Sealed OPAQUE server login state; erased once the attempt is settled. */
   sealedState: Uint8Array | null;
+  /**
+   * Set when counting this attempt started a lock: the lock's end (spec §5.7). History
+   * only — the policy reads the lock from the authenticated record row. Absent = null.
+   */
+  lockedUntil?: number | null;
 }
 
 export interface HeadRow {
@@ -112,6 +117,8 @@ export interface RecordChange<T> {
   deleteHead?: boolean;
   /** Delete the account's finished attempts that started before this time. */
   pruneAttemptsBefore?: number;
+  /** Delete the account's finished attempts beyond its newest this many (spec §5.7: 50). */
+  keepNewestAttempts?: number;
   /** Erase the sealed login states of this account's attempts that expired at or before this time (spec §6.6). */
   eraseStatesExpiredAt?: number;
 }
@@ -144,7 +151,7 @@ export interface VaultRepository {
   ): Promise<T>;
   /** One attempt of this account (with its sealed state), or null. A plain read. */
   getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null>;
-  /** Newest first, without sealed states. */
+  /** Newest first, without sealed states, with `lockedUntil` (spec §5.7). */
   recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]>;
   /** Active records whose failure budget is spent and whose last KE2 has expired. */
   exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]>;

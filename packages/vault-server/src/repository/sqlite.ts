@@ -83,7 +83,15 @@ CREATE TABLE IF NOT EXISTS vault_test_clock (
 export const ADDED_COLUMNS = [
   ["vault_records", "record_id", "TEXT"], ["vault_records", "head_key", "BYTES"], ["vault_records", "state_mac", "BYTES"],
   ["vault_heads", "signature", "TEXT"],
+  // The lock an attempt started, for the attempt history (spec §5.7).
+  ["vault_attempts", "locked_until", "TIME"],
 ] as const;
+/** Column types of `ADDED_COLUMNS` in each database. */
+export function addedColumnType(type: (typeof ADDED_COLUMNS)[number][2], db: "sqlite" | "postgres"): string {
+  if (type === "BYTES") return db === "sqlite" ? "BLOB" : "BYTEA";
+  if (type === "TIME") return db === "sqlite" ? "INTEGER" : "BIGINT";
+  return type;
+}
 export const LEGACY_MIGRATION_KEY = "legacy_rows_unauthenticated";
 
 type Row = Record<string, unknown>;
@@ -121,6 +129,7 @@ export function attemptFromRow(r: Row): AttemptRow {
     expiresAt: num(r.expires_at),
     outcome: r.outcome as StoredOutcome,
     sealedState: bytesOrNull(r.sealed_state),
+    lockedUntil: numOrNull(r.locked_until),
   };
 }
 
@@ -164,7 +173,7 @@ export class SqliteRepository implements VaultRepository {
       for (const [table, column, type] of ADDED_COLUMNS) {
         const cols = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
         if (cols.some((c) => c.name === column)) continue;
-        this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type === "BYTES" ? "BLOB" : type}`);
+        this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${addedColumnType(type, "sqlite")}`);
         if (column === "state_mac") {
           this.#db.prepare("INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?, '1')").run(LEGACY_MIGRATION_KEY);
         }
@@ -244,6 +253,10 @@ export class SqliteRepository implements VaultRepository {
     if (c.pruneAttemptsBefore !== undefined) {
       q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
     }
+    if (c.keepNewestAttempts !== undefined) {
+      q(`DELETE FROM vault_attempts WHERE account_id = ? AND outcome <> 'pending' AND login_id NOT IN
+        (SELECT login_id FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?)`).run(accountId, accountId, c.keepNewestAttempts);
+    }
     if (c.eraseStatesExpiredAt !== undefined) {
       q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(accountId, c.eraseStatesExpiredAt);
     }
@@ -253,8 +266,8 @@ export class SqliteRepository implements VaultRepository {
     }
     if (c.insertAttempt) {
       const a = c.insertAttempt;
-      q(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState));
+      q(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState), a.lockedUntil ?? null);
     }
   }
 
@@ -275,7 +288,7 @@ export class SqliteRepository implements VaultRepository {
 
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
     const rows = this.#stmt(
-      "SELECT login_id, account_id, record_version, started_at, expires_at, outcome FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",
+      "SELECT login_id, account_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",
     ).all(accountId, limit) as Row[];
     return rows.map(attemptFromRow);
   }

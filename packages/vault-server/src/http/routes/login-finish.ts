@@ -12,6 +12,7 @@ import { issueSessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
+import { readAttemptHistory } from "../../attempt-history.ts";
 
 export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: LoginFinishRequest }>(VAULT_PATHS.loginFinish, { schema: { body: SCHEMAS.loginFinish } }, async (req) => {
@@ -56,10 +57,14 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     const payload = ctx.crypto.openRecord(accountId, r.record.version, r.record.sealedRecord!);
     if (!payload || r.record.recordId === null) throw new RecordIntegrityError(accountId);
     ctx.metrics.inc("vault_login_finishes_total", { outcome: "success" });
-    const sessionExpiresAt = ctx.clock.now() + ctx.config.sessionTtlMs;
+    const now = ctx.clock.now();
+    const sessionExpiresAt = now + ctx.config.sessionTtlMs;
+    // The attempts before this login, so the client can say what happened since the last success (§5.7).
+    const attemptHistory = await readAttemptHistory(ctx.repo, accountId, now, loginId);
     const out: LoginFinishResponse = {
       sessionToken: issueSessionToken(ctx.crypto, accountId, { recordId: r.record.recordId, recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
       sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey, headKeyRegistered: r.record.headKey !== null,
+      attemptHistory,
     };
     return out;
   });

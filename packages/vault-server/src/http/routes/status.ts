@@ -1,6 +1,6 @@
 /**
  * GET /v1/status — the account's own view (spec §5.6): enabled / not_enabled / destroyed,
- * attempts remaining, lock, recent attempts. Spends no guess. A record whose budget ran
+ * attempts remaining, lock, recent attempts and the attempt history (§5.7). Spends no guess. A record whose budget ran
  * out and whose last KE2 expired is destroyed here, lazily (§6.3).
  */
 import type { FastifyInstance } from "fastify";
@@ -8,6 +8,8 @@ import { VAULT_PATHS, type AttemptOutcome, type KeyStretching, type StatusRespon
 import { destroyIfExhausted, recordCounters } from "../../repository/record-transitions.ts";
 import { attemptsRemaining, isExhausted, settle } from "../../policy.ts";
 import type { VaultContext } from "../context.ts";
+import { readAttemptHistory } from "../../attempt-history.ts";
+import { ATTEMPT_HISTORY_LIMITS } from "@chatvault/vault-protocol";
 
 export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
   const { policy } = ctx.config;
@@ -26,14 +28,14 @@ export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
     if (!row) {
       const out: StatusResponse = {
         state: "not_enabled", recordVersion: null, keyStretching: null, attemptsRemaining: policy.maxAttempts,
-        failureBudgetRemaining: policy.failureBudget, lockedUntil: null, destroyedAt: null, recentAttempts: [], ...base,
+        failureBudgetRemaining: policy.failureBudget, lockedUntil: null, destroyedAt: null, recentAttempts: [], ...base, attemptHistory: emptyHistory(),
       };
       return out;
     }
     if (row.state === "destroyed") {
       const out: StatusResponse = {
         state: "destroyed", recordVersion: row.version, keyStretching: null, attemptsRemaining: 0, failureBudgetRemaining: 0,
-        lockedUntil: null, destroyedAt: row.destroyedAt, recentAttempts: [], ...base,
+        lockedUntil: null, destroyedAt: row.destroyedAt, recentAttempts: [], ...base, attemptHistory: emptyHistory(),
       };
       return out;
     }
@@ -48,7 +50,13 @@ export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
         outcome: (a.outcome === "pending" ? (a.expiresAt <= now ? "unfinished" : "pending") : a.outcome) as AttemptOutcome,
       })),
       ...base,
+      attemptHistory: await readAttemptHistory(ctx.repo, accountId, now),
     };
     return out;
   });
+}
+
+/** No record, or a destroyed one: its attempts were deleted with it (§5.5, §6.3). */
+function emptyHistory() {
+  return { events: [], retentionDays: ATTEMPT_HISTORY_LIMITS.retentionDays, maxEvents: ATTEMPT_HISTORY_LIMITS.maxEvents };
 }
