@@ -26,12 +26,19 @@ export interface RequestLog {
 export function openRequestLog(path: string, sink?: (line: string) => void): RequestLog {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const out: WriteStream = createWriteStream(path, { flags: "a", mode: 0o600 });
+  let closed = false;
   return {
     write(entry) {
       const line = JSON.stringify({ time: new Date().toISOString(), ...entry });
-      out.write(line + "\n");
+      // A response whose connection the closing server cut reports its "close" a tick
+      // after the server's own close callback: the file is shut by then, so the line goes
+      // to the sink only (it is a request that never completed).
+      if (!closed) out.write(line + "\n");
       sink?.(line);
     },
-    close: () => new Promise((resolve) => out.end(() => resolve())),
+    close: () => {
+      closed = true;
+      return new Promise((resolve) => out.end(() => resolve()));
+    },
   };
 }
