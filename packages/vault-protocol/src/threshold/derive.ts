@@ -109,6 +109,24 @@ export function adminPublicKeyOf(seed: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(seed);
 }
 
+/**
+ * RFC 9497 §3.3.2 VOPRF Evaluate (the non-interactive output with the full key). @noble/curves
+ * ships it at runtime but its type declarations omit it for voprf; the cast names the real function.
+ */
+export function voprfEvaluate(secretKey: Uint8Array, input: Uint8Array): Uint8Array {
+  return (voprf as unknown as { evaluate(sk: Uint8Array, i: Uint8Array): Uint8Array }).evaluate(secretKey, input);
+}
+
+/** True when `proof` shows `evaluated` = k_i·`blinded` for the realm's public share (RFC 9497 §2.2.2 VerifyProof). */
+export function verifyEvaluationProof(input: Uint8Array, blind: Uint8Array, blinded: Uint8Array, evaluated: Uint8Array, publicShare: Uint8Array, proof: Uint8Array): boolean {
+  try {
+    voprf.finalize(input, blind, evaluated, blinded, publicShare, proof);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The unblinded OPRF output of the combined evaluation (RFC 9497 Finalize; §6.3). */
 export function finalizeCombined(input: Uint8Array, blind: Uint8Array, combined: Uint8Array): Uint8Array {
   return oprf.finalize(input, blind, combined);

@@ -9,7 +9,7 @@ import { RootKey, concatBytes, fromBase64Url, getDefaultBackend, platformRandom,
 import { deriveHeadSigningKey } from "../head-proof.ts";
 import {
   OPRF_OUTPUT_BYTES, REGISTRATION_ID_BYTES, adminPublicKeyOf, deriveAdminSeed, deriveShares, deriveUnlockKey, deriveWrapKey,
-  oprfInput, shareTag, unlockCheck, unlockTag, voprf, wrappedRootKeyAad,
+  oprfInput, shareTag, unlockCheck, unlockTag, voprfEvaluate, wrappedRootKeyAad,
 } from "./derive.ts";
 import { REALM_SALT_BYTES, hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
 import { checkRealmSet, type RealmSet } from "./realm-set.ts";
@@ -101,9 +101,9 @@ export async function newRegistration(input: NewRegistrationInput): Promise<NewR
   // A zero coefficient or share has probability ~2^-250; redraw rid rather than special-case (§3.3).
   while (!deriveShares(K, rid, input.realmSet.threshold, input.realmSet.realms.length)) rid = random(REGISTRATION_ID_BYTES);
   const salt = random(REALM_SALT_BYTES);
-  const stretched = await stretchPassword(utf8(input.password.normalize("NFC")), salt, input.ksf, input.argon2 ?? hashWasmArgon2id);
+  const stretched = await stretchPassword(utf8(input.password.normalize("NFC")), salt, { algorithm: "argon2id", ...input.ksf }, input.argon2 ?? hashWasmArgon2id);
   const shares = deriveShares(K, rid, input.realmSet.threshold, input.realmSet.realms.length)!;
-  const output = voprf.evaluate(scalarToBytes(shares.k), oprfInput(input.accountId, stretched));
+  const output = voprfEvaluate(scalarToBytes(shares.k), oprfInput(input.accountId, stretched));
   if (output.length !== OPRF_OUTPUT_BYTES) throw new Error("unexpected OPRF output length");
   const params: RegistrationParams = {
     accountId: input.accountId, realmSet: input.realmSet, version: input.version, registrationId: rid, salt, ksf: input.ksf,

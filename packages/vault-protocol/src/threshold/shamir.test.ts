@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ristretto255_oprf } from "@noble/curves/ed25519.js";
+import { voprfEvaluate } from "./derive.ts";
 import { Fn, Point, evaluatePolynomial, interpolatePoints, interpolateScalar, lagrangeCoefficient, splitScalar, subsetsOf, scalarToBytes } from "./shamir.ts";
 
 const scalar = fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => {
@@ -53,7 +54,7 @@ test("oprf.finalize(I, blind, Σλ·eval_i) == voprf.evaluate(k, I) for random k
   fc.assert(fc.property(tn, fc.array(scalar, { minLength: 9, maxLength: 9 }), fc.uint8Array({ minLength: 1, maxLength: 80 }), ([t, n], coeffs, input) => {
     const poly = coeffs.slice(0, t);
     const shares = splitScalar(poly, n);
-    const direct = voprf.evaluate(scalarToBytes(poly[0]!), input);
+    const direct = voprfEvaluate(scalarToBytes(poly[0]!), input);
     const { blind, blinded } = voprf.blind(input);
     const evals = shares.map((s) => {
       const pk = Point.BASE.multiply(s.share).toBytes();
