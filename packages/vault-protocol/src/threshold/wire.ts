@@ -169,6 +169,7 @@ export const REALM_ERROR_STATUS = {
   unauthorized: 401,
   unlock_failed: 403,
   admin_signature_invalid: 403,
+  head_signature_invalid: 403,
   not_found: 404,
   not_enabled: 404,
   already_enabled: 409,
