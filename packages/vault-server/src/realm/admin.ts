@@ -8,7 +8,7 @@
  */
 import { FRESH_COUNTERS } from "../policy.ts";
 import { freshRow, info, stored, verified, withCounters, type Unbound } from "./account.ts";
-import { registrationProblem } from "./checks.ts";
+import { isWrongRealm, registrationProblem } from "./checks.ts";
 import type { RealmContext } from "./context.ts";
 import { RealmHttpError, realmErrors } from "./errors.ts";
 import { ADMIN_CLOCK_WINDOW_MS, verifyAdmin, type AdminRequest, type AdminResponse, type RegisterResponse, type RegistrationRef } from "./protocol.ts";
@@ -25,7 +25,7 @@ const same = (i: RegistrationInfo | null, t: RegistrationRef) => i !== null && i
 
 function checked(ctx: RealmContext, reg: Registration): void {
   const p = registrationProblem(reg, ctx.realmId, ctx.allowWeakKsf);
-  if (p) throw p.startsWith("the registration is for another realm") ? new RealmHttpError("wrong_realm", p) : realmErrors.badRequest(p);
+  if (p) throw isWrongRealm(p) ? new RealmHttpError("wrong_realm", p) : realmErrors.badRequest(p);
 }
 
 export async function register(ctx: RealmContext, accountId: string, reg: Registration): Promise<RegisterResponse> {
@@ -85,7 +85,8 @@ function apply(ctx: RealmContext, accountId: string, a: Unbound, cur: Registrati
     case "prepare": {
       const reg = req.registration!;
       if (!same(cur, req.target)) return mismatch;
-      if (reg.version <= cur.version) return { ok: false, error: realmErrors.badRequest("a prepared registration needs a higher version") };
+      // A newer version than current and than any next already prepared (spec §5.6).
+      if (reg.version <= cur.version || (next !== null && reg.version <= next.version)) return mismatch;
       if (!sameKey(reg)) return differentKey;
       const n = stored(ctx, accountId, reg);
       return { ok: true, value: { ...a, nextInfo: n.json, nextSealed: n.sealed } };
@@ -101,7 +102,7 @@ function apply(ctx: RealmContext, accountId: string, a: Unbound, cur: Registrati
     case "repair": {
       const reg = req.registration!;
       if (!same(cur, req.target)) return mismatch;
-      if (reg.version < cur.version) return { ok: false, error: realmErrors.badRequest("repair cannot go back to an older version") };
+      if (reg.version < cur.version) return mismatch;
       if (!sameKey(reg)) return differentKey;
       const c = stored(ctx, accountId, reg);
       const dropNext = next !== null && next.version <= reg.version;

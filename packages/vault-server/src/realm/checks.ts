@@ -5,21 +5,12 @@
  * counted or written.
  */
 import { ed25519, ristretto255 } from "@noble/curves/ed25519.js";
-import { keyStretchingProblem, meetsDefaultStrength } from "@chatvault/vault-protocol";
+import { DEFAULT_KEY_STRETCHING } from "@chatvault/vault-protocol";
+import { registrationProblem as sharedRegistrationProblem } from "./protocol.ts";
 import type { Registration } from "./state.ts";
 
 const Point = ristretto255.Point;
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
-
-/** A canonical, non-zero scalar (32 bytes little-endian), or null. */
-function scalar(s: string): bigint | null {
-  try {
-    const v = Point.Fn.fromBytes(bytes(s));
-    return v === 0n ? null : v;
-  } catch {
-    return null;
-  }
-}
 
 /** A valid ristretto255 encoding of a point other than the identity. */
 export function isGroupElement(s: string): boolean {
@@ -39,21 +30,14 @@ function isEd25519PublicKey(s: string): boolean {
   }
 }
 
-/** The reason a registration is refused, or null when this realm accepts it. */
+/** The spec's list (§4.2, shared with the client), then the signing keys must be Ed25519 points. */
 export function registrationProblem(r: Registration, realmId: string, allowWeakKsf: boolean): string | null {
-  if (r.realmId !== realmId) return "the registration is for another realm";
-  if (!(r.threshold >= 1 && r.threshold <= r.realmCount && r.realmCount <= 9)) return "threshold and realmCount must satisfy 1 ≤ t ≤ n ≤ 9";
-  if (!(r.shareIndex >= 1 && r.shareIndex <= r.realmCount)) return "shareIndex must be in [1, realmCount]";
-  const ks = { algorithm: "argon2id", ...r.ksf };
-  const ksp = keyStretchingProblem(ks);
-  if (ksp) return ksp.replace("keyStretching", "ksf");
-  if (!allowWeakKsf && !meetsDefaultStrength(ks as never)) return "ksf is weaker than the default (Argon2id 64 MiB, 3 passes)";
-  const k = scalar(r.oprfKeyShare);
-  if (k === null) return "oprfKeyShare is not a canonical non-zero scalar";
-  if (scalar(r.wrapShare) === null) return "wrapShare is not a canonical non-zero scalar";
-  if (!isGroupElement(r.oprfPublicShare)) return "oprfPublicShare is not a valid group element";
-  if (!Point.BASE.multiply(k).equals(Point.fromBytes(bytes(r.oprfPublicShare)))) return "oprfPublicShare is not oprfKeyShare·G";
+  const p = sharedRegistrationProblem(r, { realmId, ...(allowWeakKsf ? {} : { minimumKsf: DEFAULT_KEY_STRETCHING }) });
+  if (p) return p;
   if (!isEd25519PublicKey(r.headPublicKey)) return "headPublicKey is not an Ed25519 public key";
   if (!isEd25519PublicKey(r.adminPublicKey)) return "adminPublicKey is not an Ed25519 public key";
   return null;
 }
+
+/** True for the one reason that is `wrong_realm` rather than `bad_request`. */
+export const isWrongRealm = (problem: string) => problem === "registration is for another realm";

@@ -28,7 +28,7 @@ export async function advanceHead(ctx: RealmContext, accountId: string, h: { seq
     if (a.state === "destroyed") return { result: { ok: false, error: realmErrors.destroyed() } };
     const key = b(info(a.currentInfo)!.headPublicKey);
     if (!verifyHeadSignature(key, accountId, h.sequence, b(h.digest), b(h.signature))) {
-      return { result: { ok: false, error: new RealmHttpError("admin_signature_invalid", "the head signature does not verify with this account's head key") } };
+      return { result: { ok: false, error: new RealmHttpError("head_signature_invalid", "the head signature does not verify with this account's head key") } };
     }
     const cur = wire(a);
     if (cur.sequence > h.sequence || (cur.sequence === h.sequence && cur.digest !== h.digest)) {

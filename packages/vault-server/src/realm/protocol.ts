@@ -10,4 +10,5 @@ export {
   type RegisterResponse, type AdminRequest, type AdminResponse, type AdminOp, type RegistrationRef,
 } from "../../../vault-protocol/src/threshold/wire.ts";
 export { verifyAdmin, ADMIN_CLOCK_WINDOW_MS } from "../../../vault-protocol/src/threshold/admin.ts";
+export { registrationProblem } from "../../../vault-protocol/src/threshold/registration-check.ts";
 export { verifyHeadSignature } from "../../../vault-protocol/src/head-proof.ts";
