@@ -124,7 +124,9 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
     }
     const uk = deriveUnlockKey(output, rid);
     const check = expectedCheck(uk);
-    if (q.every((e) => constantTimeEqual(e.unlockCheck, check))) {
+    // One matching unlockCheck suffices: matching an honest realm's HMAC means UK_Q = UK, and no
+    // realm can forge a match for a wrong O_Q (it would need the password and the blind, §6.3).
+    if (evaluations.some((e) => constantTimeEqual(e.unlockCheck, check))) {
       accepted = { q, output, uk, check };
       break;
     }
@@ -139,12 +141,8 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   const qPoints = q.map((e) => ({ index: e.view.index, point: e.point }));
   const good: Evaluation[] = [];
   for (const e of evaluations) {
-    if (q.includes(e)) {
-      good.push(e);
-      continue;
-    }
     if (!constantTimeEqual(e.unlockCheck, check)) misbehaved(e.view, "bad_unlock_check");
-    else if (!interpolatePoints(qPoints, e.view.index).equals(e.point)) misbehaved(e.view, "bad_proof");
+    else if (!q.includes(e) && !interpolatePoints(qPoints, e.view.index).equals(e.point)) misbehaved(e.view, "bad_proof");
     else good.push(e);
   }
 
