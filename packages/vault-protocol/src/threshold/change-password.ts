@@ -65,10 +65,11 @@ export async function changePassword(
     try {
       await sendAdmin(ctx, view, state.rootKey, "commit", target);
       committed.push(view.config.id);
-      await hooks.afterStep?.("committed-one", view.config.id);
     } catch (e) {
       noteFailure(view.report, e);
+      continue;
     }
+    await hooks.afterStep?.("committed-one", view.config.id);
   }
   return {
     version, registrationId: rid, committed: committed.sort(),

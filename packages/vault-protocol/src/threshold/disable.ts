@@ -72,7 +72,11 @@ export async function flushPendingDeletes(ctx: ThresholdContext, rootKey: RootKe
     const r = view.record;
     const held = [r.current, r.next].find((x) => x && p.targets.some((t) => t.version === x.version && t.registrationId === x.registrationId));
     try {
-      if (r.state === "active" && held) await sendAdmin(ctx, view, rootKey, "delete", refOf(held));
+      if (r.state === "active" && held) {
+        await sendAdmin(ctx, view, rootKey, "delete", refOf(held));
+        view.record = { ...r, state: "none", current: null, next: null };
+        view.report.status = "not_enabled";
+      }
     } catch (e) {
       const code = e instanceof RealmRequestError ? e.realmCode : undefined;
       if (code !== "not_enabled" && code !== "admin_signature_invalid") continue;

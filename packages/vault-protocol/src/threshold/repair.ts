@@ -19,7 +19,7 @@ export interface RepairAction {
 }
 
 export async function repairRealms(
-  ctx: ThresholdContext, views: RealmView[], chosen: Candidate, rootKey: RootKey, output: Uint8Array, params: RegistrationParams, wrappedRootKey: Uint8Array,
+  ctx: ThresholdContext, views: RealmView[], _chosen: Candidate, rootKey: RootKey, output: Uint8Array, params: RegistrationParams, wrappedRootKey: Uint8Array,
 ): Promise<RepairAction[]> {
   const bodies = registrationsFor(rootKey, output, params, wrappedRootKey);
   const adminKey = toBase64Url(adminPublicKeyOf(deriveAdminSeed(rootKey.unsafeBytes())));
@@ -39,6 +39,12 @@ export async function repairRealms(
       return false;
     }
   };
+  // A newer registration already committed somewhere (a change interrupted after its first commit)
+  // cannot be rolled back (realms refuse to go back a version): finish it instead (§6.5).
+  const finishing = views
+    .map((x) => x.record?.current)
+    .filter((c): c is NonNullable<typeof c> => !!c && c.adminPublicKey === adminKey && c.version > v)
+    .sort((a, b) => b.version - a.version)[0];
   await Promise.all(views.map(async (view) => {
     const r = view.record;
     if (!r || view.report.status === "unreachable" || view.report.status === "wrong_realm") return;
@@ -54,10 +60,14 @@ export async function repairRealms(
       if (await run(view, "commit", () => sendAdmin(ctx, view, rootKey, "commit", refOf(r.next!)))) view.report.status = "ok";
       return;
     }
-    if (r.next && r.next.version > v && !chosen.members.some((m) => m.view === view && m.asNext)) {
+    if (finishing && r.next && r.next.version === finishing.version && r.next.registrationId === finishing.registrationId) {
+      await run(view, "commit", () => sendAdmin(ctx, view, rootKey, "commit", refOf(r.next!)));
+      return;
+    }
+    if (r.next && r.next.version > v && !finishing) {
       await run(view, "abort", () => sendAdmin(ctx, view, rootKey, "abort", refOf(r.next!)));
     }
-    if (!holdsChosen(cur) && cur.version <= v) {
+    if (!holdsChosen(cur) && cur.version <= v && !finishing) {
       if (await run(view, "repair", () => sendAdmin(ctx, view, rootKey, "repair", refOf(cur), body))) view.report.status = "ok";
     }
   }));

@@ -21,6 +21,7 @@ export interface Harness {
 
 export function thresholdHarness(t: number, n: number, accountId = "alice@example.test"): Harness {
   const clock = { now: 1_800_000_000_000 };
+  const issued = { last: 0 };
   const realms = fakeRealms(n, accountId, () => clock.now);
   const realmSet: RealmSet = {
     threshold: t,
@@ -29,6 +30,12 @@ export function thresholdHarness(t: number, n: number, accountId = "alice@exampl
   const rootKey = new RootKey(Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 255));
   return {
     realms, realmSet, clock, rootKey, accountId,
-    context: (o = {}) => createContext({ realmSet, accountId, realmApis: realms, ksf: TINY_KSF, allowWeakKsf: true, now: () => clock.now, ...o }),
+    context: (o = {}) => {
+      const ctx = createContext({ realmSet, accountId, realmApis: realms, ksf: TINY_KSF, allowWeakKsf: true, now: () => clock.now, ...o });
+      // The test clock stands still; successive clients must still sign strictly increasing issuedAt (§5.6),
+      // as real clients do because real clocks move. All contexts of one harness share the counter.
+      Object.defineProperty(ctx, "lastIssuedAt", { get: () => issued.last, set: (v: number) => (issued.last = v) });
+      return ctx;
+    },
   };
 }
