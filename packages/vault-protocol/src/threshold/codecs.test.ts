@@ -105,7 +105,7 @@ test("record answers that contradict themselves are refused", () => {
 });
 
 test("error answers map to typed errors; 5xx and unknown codes never pass as a refusal", () => {
-  const e = realmErrorFromResponse(423, { error: { code: "locked", message: "x", retryAfter: 5 } }) as { realmCode: string; retryAfterMs: number };
+  const e = realmErrorFromResponse(423, { error: { code: "locked", message: "x", retryAfter: 5 } }) as unknown as { realmCode: string; retryAfterMs: number };
   assert.equal(e.realmCode, "locked");
   assert.equal(e.retryAfterMs, 5);
   assert.equal(realmErrorFromResponse(500, { error: { code: "state_invalid" } }).constructor.name, "RealmUnreachableError");
