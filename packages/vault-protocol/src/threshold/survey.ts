@@ -40,11 +40,13 @@ export async function survey(ctx: ThresholdContext): Promise<RealmView[]> {
     const api = ctx.apis[k]!;
     const view: RealmView = { index: k + 1, config, api, report: { id: config.id, url: config.url, status: "ok" }, record: null };
     try {
-      const [info, record] = await Promise.all([api.info(), api.record()]);
+      // /info first: the account token is sent only to a realm that proved to be the configured one (§2.2).
+      const info = await api.info();
       if (info.realmId !== config.id) {
         view.report.status = "wrong_realm";
         return view;
       }
+      const record = await api.record();
       view.record = record;
       view.report.attemptsRemaining = record.attemptsRemaining;
       view.report.lockedUntil = record.lockedUntil;
