@@ -10,7 +10,7 @@ import { unlock } from "./unlock.ts";
 import { changePassword } from "./change-password.ts";
 import { advanceHead, readHead } from "./head.ts";
 import { status } from "./status.ts";
-import { RealmMisbehavedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
+import { RealmMisbehavedError, RealmsDestroyedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
 import { WrongPasswordError } from "../errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
 import { subsetsOf } from "./shamir.ts";
@@ -189,4 +189,15 @@ test("nothing enabled is not_enabled; status reports each realm", async () => {
   assert.equal(s.reachable, 2);
   assert.equal(s.realms[1]!.status, "unreachable");
   assert.equal(s.attemptsRemaining, 5);
+});
+
+test("the lifetime budget spent at every realm: destroyed, never unlockable again", async () => {
+  const h = await enabled();
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 5; i++) await assert.rejects(unlock(h.context(), `wrong ${round}.${i}`), RealmsWrongPasswordError);
+    h.clock.now += 64 * 3_600_000;
+  }
+  await assert.rejects(unlock(h.context(), PW), (e: unknown) => e instanceof RealmsDestroyedError && e.destroyed);
+  assert.equal((await status(h.context())).state, "destroyed");
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [20, 20, 20]);
 });
