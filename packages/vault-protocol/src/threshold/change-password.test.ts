@@ -168,3 +168,22 @@ test("turn off with a realm down: deleted at the others, the down realm is remem
   assert.equal(d2.deleted.length, 3);
   assert.equal((await status(ctx)).state, "none");
 });
+
+test("turn off with a realm down, re-enable with it still down, then unlock: the leftover is replaced, never used", async () => {
+  const h = await enabled();
+  const ctx = h.context();
+  h.realms[2]!.faults.down = true;
+  await disable(ctx, h.rootKey);
+  const en = await enable(ctx, NEW, h.rootKey);
+  assert.equal(en.stored.length, 2);
+  assert.equal((await ctx.pendingDeletes.list()).length, 1);
+  h.realms[2]!.faults.down = false;
+  const r = await unlock(ctx, NEW);
+  assert.ok(equalBytes(r.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  assert.deepEqual(await ctx.pendingDeletes.list(), []);
+  const rec = await h.realms[2]!.record();
+  assert.equal(rec.current!.registrationId, en.registrationId, "the leftover was deleted and the new registration registered");
+  h.realms[0]!.faults.down = true;
+  assert.ok(equalBytes((await unlock(ctx, NEW)).rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  await assert.rejects(unlock(ctx, OLD), RealmsWrongPasswordError);
+});

@@ -26,7 +26,9 @@ export async function enable(ctx: ThresholdContext, password: string, rootKey: R
   const t = ctx.realmSet.threshold;
   const views = await survey(ctx);
   await flushPendingDeletes(ctx, rootKey, views);
-  const version = 1 + Math.max(0, ctx.knownVersion - 1, ...views.flatMap((v) => [v.record?.current?.version ?? 0, v.record?.next?.version ?? 0]));
+  // Newer than anything a realm reports or this client remembers (§6.1), so a realm still holding an
+  // old registration of this K is never mistaken for the new one, nor the new one for a rollback.
+  const version = 1 + Math.max(0, ctx.knownVersion, ...views.flatMap((v) => [v.record?.current?.version ?? 0, v.record?.next?.version ?? 0]));
   const reg = await newRegistration({
     password: pw, rootKey, accountId: ctx.accountId, realmSet: ctx.realmSet, version, ksf: ctx.ksf,
     argon2: ctx.argon2, random: ctx.random, backend: ctx.backend,

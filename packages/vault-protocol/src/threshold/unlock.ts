@@ -62,10 +62,8 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
   const older = cands.find((c) => c.info.version < chosen.info.version);
   if (result.kind === "wrong_password" && older && chosen.members.some((m) => m.asNext)) {
     const again = await attemptRegistration(ctx, older, pw, views);
-    if (again.kind === "unlocked") {
-      chosen = older;
-      result = again;
-    }
+    if (again.kind === "unlocked") chosen = older;
+    result = again; // when wrong too, its counts are the later (lower) ones
   }
   const reportsNow = () => views.map((v) => v.report);
   if (result.kind === "wrong_password") throw new RealmsWrongPasswordError(result.attemptsRemaining, result.lockedUntil, reportsNow());
@@ -74,8 +72,9 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
   for (const v of views) if (v.report.status === "ok" && !inChosen.has(v)) v.report.status = "stale";
   let repairs: RepairAction[] = [];
   if (options.repair ?? true) {
-    repairs = await repairRealms(ctx, views, chosen, result.rootKey, result.output, result.params, result.wrappedRootKey);
+    // Pending deletes first (§6.7): a realm they empty is then registered afresh by the repair.
     await flushPendingDeletes(ctx, result.rootKey, views);
+    repairs = await repairRealms(ctx, views, chosen, result.rootKey, result.output, result.params, result.wrappedRootKey);
   }
   result.output.fill(0);
   const highestVersion = Math.max(0, ...views.flatMap((v) => [v.record?.current?.version ?? 0, v.record?.next?.version ?? 0]));
