@@ -10,7 +10,7 @@ import { unlock } from "./unlock.ts";
 import { changePassword } from "./change-password.ts";
 import { advanceHead, readHead } from "./head.ts";
 import { status } from "./status.ts";
-import { RealmMisbehavedError, RealmsDestroyedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
+import { RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
 import { WrongPasswordError } from "../errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
 import { subsetsOf } from "./shamir.ts";
@@ -200,4 +200,10 @@ test("the lifetime budget spent at every realm: destroyed, never unlockable agai
   await assert.rejects(unlock(h.context(), PW), (e: unknown) => e instanceof RealmsDestroyedError && e.destroyed);
   assert.equal((await status(h.context())).state, "destroyed");
   assert.deepEqual(h.realms.map((r) => r.evaluations), [20, 20, 20]);
+});
+
+test("a registration with a KSF below the client's floor is refused before any guess is sent", async () => {
+  const h = await enabled();
+  await assert.rejects(unlock(h.context({ allowWeakKsf: false }), PW), (e: unknown) => e instanceof RealmProtocolError && /weaker/.test(e.message));
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [0, 0, 0]);
 });

@@ -9,7 +9,7 @@ import { normalizePassword } from "../context.ts";
 import { candidates, type Candidate } from "./choose.ts";
 import type { ThresholdContext } from "./context.ts";
 import {
-  RealmMisbehavedError, RealmsDestroyedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError, type RealmReport,
+  RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError, type RealmReport,
 } from "./errors.ts";
 import { flushPendingDeletes } from "./disable.ts";
 import { attemptRegistration, type AttemptResult } from "./recover.ts";
@@ -55,7 +55,12 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
   const pw = normalizePassword(password);
   const views = await survey(ctx);
   const cands = candidates(ctx, views);
-  if (cands.length === 0) throw noCandidate(ctx, views);
+  if (cands.length === 0) {
+    if (!ctx.allowWeakKsf && candidates({ ...ctx, allowWeakKsf: true }, views).length > 0) {
+      throw new RealmProtocolError("the realms' registration uses a KSF weaker than this client's floor; refusing to send a guess", views.map((v) => v.report));
+    }
+    throw noCandidate(ctx, views);
+  }
   let chosen = cands[0]!;
   let result: AttemptResult = await attemptRegistration(ctx, chosen, pw, views);
   // An unfinished change: the newest group may be held only as `next`; the user may still type the old password (§6.6).

@@ -24,6 +24,12 @@ const ENTRY = `
   import * as threshold from "@chatvault/vault-protocol/threshold";
   import { runThresholdVectors } from "./run-vectors.ts";
   globalThis.thresholdExports = Object.keys(threshold).length;
+  globalThis.timeDefaultKsf = async () => {
+    const start = performance.now();
+    await threshold.stretchPassword(new TextEncoder().encode("correct horse"), new Uint8Array(32).fill(1),
+      { algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
+    return performance.now() - start;
+  };
   globalThis.runThresholdVectors = async (names) => {
     const set = {};
     for (const n of names) set[n] = await (await fetch("/vectors/" + n + ".json")).json();
@@ -70,4 +76,6 @@ test("every threshold vector passes in Chromium, the same ones as in Node", { ti
   const inNode = await runThresholdVectors(set, webCryptoBackend());
   assert.deepEqual(inBrowser.map((r) => r.name), inNode.map((r) => r.name));
   t.diagnostic(`${inBrowser.length} threshold vectors passed in Chromium ${browser.version()}`);
+  const ksfMs = await page.evaluate(() => (globalThis as unknown as { timeDefaultKsf: () => Promise<number> }).timeDefaultKsf());
+  t.diagnostic(`hash-wasm Argon2id m=64MiB t=3 p=4 in Chromium: ${ksfMs.toFixed(0)} ms`);
 });
