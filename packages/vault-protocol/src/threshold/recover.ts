@@ -114,7 +114,12 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   // Combine (§6.3): first the lowest t indexes; if their check fails, every other t-subset.
   const expectedCheck = (uk: Uint8Array) => unlockCheck(uk, acct, info.version);
   let accepted: { q: Evaluation[]; output: Uint8Array; uk: Uint8Array; check: Uint8Array } | null = null;
-  for (const q of subsetsOf(evaluations, t)) {
+  // When more than t answered and all lie on one polynomial, no realm lied about its share: the first
+  // subset decides and the search (up to C(9,4) combinations on a wrong password) is skipped.
+  const first = evaluations.slice(0, t).map((e) => ({ index: e.view.index, point: e.point }));
+  const consistent = evaluations.length > t && evaluations.slice(t).every((e) => interpolatePoints(first, e.view.index).equals(e.point));
+  const subsets = consistent ? [evaluations.slice(0, t)] : subsetsOf(evaluations, t);
+  for (const q of subsets) {
     const combined = interpolatePoints(q.map((e) => ({ index: e.view.index, point: e.point })));
     let output: Uint8Array;
     try {
