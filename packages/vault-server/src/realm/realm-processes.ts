@@ -49,7 +49,7 @@ export interface RealmUnderTest {
   token(account: string): Promise<string>;
   /** SIGKILL every process (no graceful shutdown). */
   kill(): Promise<void>;
-  /** Start the processes again on the same database, key and secret. */
+  /** Start the processes again on the same database, key, secret and ports. */
   restart(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ async function startRealm(t: TestContext, spec: Required<RealmSpec>): Promise<Re
   const secret = randomBytes(32).toString("base64url");
   const postgresUrl = spec.database === "postgres" ? await createTestDatabase(t) : null;
   const env: Record<string, string> = { CHATVAULT_VAULT_JWT_SECRET: secret };
-  const args = ["--data-dir", dir, "--port", "0", "--allow-weak-ksf", "--test-clock", "--rate-ip", "0", "--rate-account", "0", "--log-level", "info"];
+  const args = ["--data-dir", dir, "--allow-weak-ksf", "--test-clock", "--rate-ip", "0", "--rate-account", "0", "--log-level", "info"];
   if (postgresUrl) args.push("--database-url", postgresUrl, "--pg-pool-size", "20");
   let keyFile: string | null = join(dir, "vault-kek.key");
   if (spec.sealer === "pkcs11") {
@@ -79,13 +79,13 @@ async function startRealm(t: TestContext, spec: Required<RealmSpec>): Promise<Re
     args.push("--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token-label", "realm", "--pkcs11-pin-file", join(dir, "pin"));
   }
   const lines: string[] = [];
-  const spawnAll = async (): Promise<SpawnedVault[]> => {
+  const spawnAll = async (ports: number[]): Promise<SpawnedVault[]> => {
     // The first process creates the schema and the sealed secrets; the others open them.
-    const first = await spawnVault(t, args, env);
-    const rest = await Promise.all(Array.from({ length: spec.processes - 1 }, () => spawnVault(t, args, env)));
+    const first = await spawnVault(t, [...args, "--port", String(ports[0] ?? 0)], env);
+    const rest = await Promise.all(Array.from({ length: spec.processes - 1 }, (_x, i) => spawnVault(t, [...args, "--port", String(ports[i + 1] ?? 0)], env)));
     return [first, ...rest];
   };
-  let nodes = await spawnAll();
+  let nodes = await spawnAll([]);
   const realmId = ((await (await fetch(nodes[0]!.url + "/realm/v1/info")).json()) as { realmId: string }).realmId;
   const r: RealmUnderTest = {
     spec, dir, sqlitePath: postgresUrl ? null : join(dir, "vault.db"), postgresUrl, keyFile, secret, realmId,
@@ -107,7 +107,8 @@ async function startRealm(t: TestContext, spec: Required<RealmSpec>): Promise<Re
     },
     restart: async () => {
       await r.kill();
-      nodes = await spawnAll();
+      // Same ports: the realm keeps its address (the client's realm set names it by URL).
+      nodes = await spawnAll(nodes.map((n) => Number(new URL(n.url).port)));
     },
   };
   return r;
