@@ -8,6 +8,7 @@
  * control that proves the attacker can succeed). Exported for the realm server's tests,
  * which feed it data read from real realm databases and key files.
  */
+import { ristretto255_oprf } from "@noble/curves/ed25519.js";
 import { getDefaultBackend, utf8, type CryptoBackend } from "@chatvault/format";
 import { constantTimeEqual } from "../bytes.ts";
 import { fieldBytes } from "../codecs.ts";
@@ -110,11 +111,13 @@ export async function offlineAttack(loot: readonly RealmLoot[], options: AttackO
     for (const password of options.dictionary) {
       const S = await stretchPassword(utf8(password.normalize("NFC")), salt, { algorithm: "argon2id", ...reg.ksf }, argon2);
       const I = oprfInput(acct, S);
-      for (const g of guesses) {
+      // Each key guess in VOPRF mode (what the protocol uses) and in base OPRF mode (a mode mix-up).
+      for (const g of guesses.flatMap((x) => [{ ...x, mode: "voprf" as const }, { ...x, mode: "oprf" as const }])) {
         trials++;
-        const O = voprfEvaluate(scalarToBytes(g.k), I);
+        const sk = scalarToBytes(g.k);
+        const O = g.mode === "voprf" ? voprfEvaluate(sk, I) : ristretto255_oprf.oprf.evaluate(sk, I);
         const uk = deriveUnlockKey(O, rid);
-        const hit = (test: AttackHit["test"]) => hits.push({ password, version: reg.version, strategy: g.name, test });
+        const hit = (test: AttackHit["test"]) => hits.push({ password, version: reg.version, strategy: `${g.name} (${g.mode})`, test });
         if (constantTimeEqual(unlockCheck(uk, acct, reg.version), fieldBytes(reg.unlockCheck, "unlockCheck"))) hit("unlockCheck");
         for (const h of held) {
           if (constantTimeEqual(unlockTag(uk, h.realmId, acct, reg.version), fieldBytes(h.reg.unlockTag, "unlockTag"))) hit("unlockTag");
