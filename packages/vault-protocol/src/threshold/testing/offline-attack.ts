@@ -45,6 +45,10 @@ export interface AttackReport {
   trials: number;
 }
 
+/** RFC 9497 base-mode Evaluate (shipped by @noble/curves at runtime; its types omit it). */
+const baseOprfEvaluate = (sk: Uint8Array, input: Uint8Array): Uint8Array =>
+  (ristretto255_oprf.oprf as unknown as { evaluate(k: Uint8Array, i: Uint8Array): Uint8Array }).evaluate(sk, input);
+
 /** Made-up values an attacker may put in place of the shares it lacks. */
 const MADE_UP: readonly bigint[] = [0n, 1n, 2n, Fn.create(-1n)];
 
@@ -115,7 +119,7 @@ export async function offlineAttack(loot: readonly RealmLoot[], options: AttackO
       for (const g of guesses.flatMap((x) => [{ ...x, mode: "voprf" as const }, { ...x, mode: "oprf" as const }])) {
         trials++;
         const sk = scalarToBytes(g.k);
-        const O = g.mode === "voprf" ? voprfEvaluate(sk, I) : ristretto255_oprf.oprf.evaluate(sk, I);
+        const O = g.mode === "voprf" ? voprfEvaluate(sk, I) : baseOprfEvaluate(sk, I);
         const uk = deriveUnlockKey(O, rid);
         const hit = (test: AttackHit["test"]) => hits.push({ password, version: reg.version, strategy: `${g.name} (${g.mode})`, test });
         if (constantTimeEqual(unlockCheck(uk, acct, reg.version), fieldBytes(reg.unlockCheck, "unlockCheck"))) hit("unlockCheck");
