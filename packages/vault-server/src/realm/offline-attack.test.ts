@@ -21,6 +21,7 @@ import { openRealmStore } from "./open.ts";
 import { startRealms, SOFTHSM_MODULE, type RealmUnderTest } from "./realm-processes.ts";
 import { RealmStateCodec, type RegistrationInfo, type RegistrationSecret } from "./state.ts";
 import { TEST_KSF } from "./test-realm.ts";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const PASSWORD = "hunter2";
@@ -84,6 +85,16 @@ test("offline attack on real realm data: one realm's database + key + logs ident
     for (const secret of [PASSWORD, r.oprfKeyShare, r.unlockTag, r.wrapShare, r.shareTag, r.unlockCheck, r.wrappedRootKey]) {
       assert.ok(!text.includes(secret), `realm ${i + 1}'s logs do not contain a secret part`);
     }
+  }
+
+  // Nor does realm A's database file hold a secret part in the clear (sealed under the record key).
+  const path = realms[0]!.sqlitePath!;
+  const file = Buffer.concat([readFileSync(path), ...(existsSync(path + "-wal") ? [readFileSync(path + "-wal")] : [])]);
+  const r0 = loots[0]!.registrations[0]!;
+  assert.notEqual(file.indexOf(Buffer.from(r0.oprfPublicShare)), -1, "the scan sees the account's row (its public share is there)");
+  for (const secret of [r0.oprfKeyShare, r0.unlockTag, r0.wrapShare, r0.shareTag, r0.unlockCheck, r0.wrappedRootKey]) {
+    assert.equal(file.indexOf(Buffer.from(secret)), -1, "not as base64url");
+    assert.equal(file.indexOf(Buffer.from(secret, "base64url")), -1, "not as raw bytes");
   }
 
   const names = ["A (SQLite, key file)", "B (PostgreSQL, key file)", "C (SQLite, SoftHSM2)"];

@@ -21,6 +21,9 @@ import { RealmStateCodec, RealmStateError } from "./state.ts";
 import { sweepRealm } from "./sweep.ts";
 import { readRecord } from "./view.ts";
 
+/** spec §5: realm bodies are at most 16 KiB (a registration is about 1.2 KiB). */
+const BODY_LIMIT = 16 * 1024;
+
 function send(reply: FastifyReply, e: RealmHttpError): FastifyReply {
   if (e.retryAfterSeconds !== undefined) reply.header("retry-after", String(e.retryAfterSeconds));
   return reply.code(e.status).type("application/json").send(e.body());
@@ -73,11 +76,11 @@ export function realmPlugin(vault: VaultContext) {
 
     app.get(REALM_PATHS.info, async (): Promise<RealmInfoResponse> => ({ protocol: REALM_PROTOCOL_NAME, realmId }));
     app.get(REALM_PATHS.record, async (req) => readRecord(ctx, req.accountId));
-    app.post<{ Body: RegisterRequest }>(REALM_PATHS.register, { schema: { body: REALM_SCHEMAS.register } }, async (req) => register(ctx, req.accountId, req.body.registration));
-    app.post<{ Body: EvaluateRequest }>(REALM_PATHS.evaluate, { schema: { body: REALM_SCHEMAS.evaluate } }, async (req) => evaluate(ctx, req.accountId, req.body));
-    app.post<{ Body: UnlockRequest }>(REALM_PATHS.unlock, { schema: { body: REALM_SCHEMAS.unlock } }, async (req) => unlock(ctx, req.accountId, req.body));
-    app.post<{ Body: AdminRequest }>(REALM_PATHS.admin, { schema: { body: REALM_SCHEMAS.admin } }, async (req) => admin(ctx, req.accountId, req.body));
+    app.post<{ Body: RegisterRequest }>(REALM_PATHS.register, { schema: { body: REALM_SCHEMAS.register }, bodyLimit: BODY_LIMIT }, async (req) => register(ctx, req.accountId, req.body.registration));
+    app.post<{ Body: EvaluateRequest }>(REALM_PATHS.evaluate, { schema: { body: REALM_SCHEMAS.evaluate }, bodyLimit: BODY_LIMIT }, async (req) => evaluate(ctx, req.accountId, req.body));
+    app.post<{ Body: UnlockRequest }>(REALM_PATHS.unlock, { schema: { body: REALM_SCHEMAS.unlock }, bodyLimit: BODY_LIMIT }, async (req) => unlock(ctx, req.accountId, req.body));
+    app.post<{ Body: AdminRequest }>(REALM_PATHS.admin, { schema: { body: REALM_SCHEMAS.admin }, bodyLimit: BODY_LIMIT }, async (req) => admin(ctx, req.accountId, req.body));
     app.get(REALM_PATHS.head, async (req) => readHead(ctx, req.accountId));
-    app.post<{ Body: { sequence: number; digest: string; signature: string } }>(REALM_PATHS.head, { schema: { body: REALM_SCHEMAS.head } }, async (req) => advanceHead(ctx, req.accountId, req.body));
+    app.post<{ Body: { sequence: number; digest: string; signature: string } }>(REALM_PATHS.head, { schema: { body: REALM_SCHEMAS.head }, bodyLimit: BODY_LIMIT }, async (req) => advanceHead(ctx, req.accountId, req.body));
   };
 }
