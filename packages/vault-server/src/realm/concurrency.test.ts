@@ -54,6 +54,17 @@ test("200 parallel wrong phase-2 guesses at each of 3 realm processes → at mos
   const hsm = new Database(realms[2]!.sqlitePath!, { readonly: true });
   assert.equal((hsm.prepare("SELECT sealer_kind FROM vault_secrets").get() as { sealer_kind: string }).sealer_kind, "pkcs11", "realm C is sealed by the SoftHSM2 token");
   hsm.close();
+  // /metrics of each process agrees: released + locked over the realm's processes.
+  for (const [i, realm] of realms.entries()) {
+    let released = 0;
+    let locked = 0;
+    for (const n of realm.nodes) {
+      const m = await (await fetch(n.url + "/metrics")).text();
+      released += Number(/realm_evaluations_total\{outcome="released"\} (\d+)/.exec(m)?.[1] ?? 0);
+      locked += Number(/realm_evaluations_total\{outcome="locked"\} (\d+)/.exec(m)?.[1] ?? 0);
+    }
+    assert.deepEqual([released, locked], [5, N - 5], `realm ${names[i]}: /metrics counts`);
+  }
   // The counts are what the realms stored: each realm reports 0 attempts left and a lock.
   for (const d of drivers) {
     const rec = (await d.record()).body;

@@ -1,6 +1,7 @@
 /** What every realm operation gets (built once per process by `plugin.ts`). */
 import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
+import type { Metrics } from "../metrics.ts";
 import type { GuessPolicy } from "../policy.ts";
 import type { RealmStateCodec } from "./state.ts";
 import type { RealmStore } from "./store.ts";
@@ -16,4 +17,5 @@ export interface RealmContext {
   /** TEST ONLY: accept a KSF weaker than the default. */
   allowWeakKsf: boolean;
   log: Logger;
+  metrics: Metrics;
 }

@@ -36,7 +36,7 @@ export function realmPlugin(vault: VaultContext) {
     const realmId = vault.secrets.realmId();
     const ctx: RealmContext = {
       store, codec: new RealmStateCodec(vault.secrets), policy: vault.config.policy, clock: vault.clock,
-      realmId, realmIdBytes: new Uint8Array(Buffer.from(realmId, "base64url")), allowWeakKsf: vault.config.allowWeakKeyStretching, log: vault.log,
+      realmId, realmIdBytes: new Uint8Array(Buffer.from(realmId, "base64url")), allowWeakKsf: vault.config.allowWeakKeyStretching, log: vault.log, metrics: vault.metrics,
     };
     const perAccount = new RateLimiter(vault.config.rateLimit.perAccountPerMinute);
     const sweeper = vault.config.sweepIntervalMs > 0

@@ -46,7 +46,9 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
       insertAttempt: { ...attempt, mac: ctx.codec.attemptMac(attempt) },
     };
   });
+  ctx.metrics.inc("realm_evaluations_total", { outcome: r.kind === "refused" ? r.error.code : r.kind === "destroyed_now" ? "destroyed" : "released" });
   if (r.kind === "destroyed_now") {
+    ctx.metrics.inc("realm_accounts_destroyed_total");
     ctx.log.warn({ account: accountId }, "realm shares destroyed: failure budget spent");
     throw realmErrors.destroyed();
   }
@@ -84,6 +86,7 @@ export async function unlock(ctx: RealmContext, accountId: string, req: UnlockRe
       updateAttempt,
     };
   }, { attemptId: req.attemptId });
+  ctx.metrics.inc("realm_unlocks_total", { outcome: r.kind === "refused" ? r.error.code : "unlocked" });
   if (r.kind === "refused") throw r.error;
   return r.out;
 }

@@ -14,6 +14,7 @@ import { oprfInput, voprf } from "../../../vault-protocol/src/threshold/derive.t
 import { stretchPassword } from "../../../vault-protocol/src/threshold/ksf.ts";
 import { ManualClock } from "../clock.ts";
 import { createLogger } from "../logger.ts";
+import { Metrics } from "../metrics.ts";
 import { resolvePolicy } from "../policy.ts";
 import { VaultSecrets } from "../sealing/vault-secrets.ts";
 import { register } from "./admin.ts";
@@ -34,7 +35,7 @@ test("sweep: expired pending attempts are removed and stay spent; an exhausted a
   const clock = new ManualClock(Date.now());
   const ctx: RealmContext = {
     store, codec: new RealmStateCodec(new VaultSecrets("unused", randomBytes(32), realmId)), policy: resolvePolicy({ maxAttempts: 3, failureBudget: 3 }),
-    clock, realmId, realmIdBytes: fromBase64Url(realmId), allowWeakKsf: true, log: createLogger({ level: "silent" }),
+    clock, realmId, realmIdBytes: fromBase64Url(realmId), allowWeakKsf: true, log: createLogger({ level: "silent" }), metrics: new Metrics(),
   };
   const reg = await buildRegistration([new RealmDriver("http://unused", realmId, "")], 1, "alice", "pw");
   await register(ctx, "alice", reg.registrations[0]!);

@@ -34,6 +34,7 @@ export async function destroyIfExhausted(ctx: RealmContext, accountId: string, n
     if (!a || a.state !== "active" || !isExhausted(counters(a), now, ctx.policy)) return { result: false };
     return { result: true, put: ctx.codec.bind(destroyedRow(a, now)), deleteAttempts: true };
   });
+  if (done) ctx.metrics.inc("realm_accounts_destroyed_total");
   if (done) ctx.log.warn({ account: accountId }, "realm shares destroyed: failure budget spent");
   return done;
 }
