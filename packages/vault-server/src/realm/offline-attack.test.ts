@@ -4,11 +4,12 @@
  * C: SQLite + SoftHSM2); the threshold client enables a 2-of-3 registration for a password
  * from the dictionary; the realms are stopped. The attacker then gets everything ONE realm
  * holds — its database (file, or a dump of its PostgreSQL database), its sealing key (key
- * file, or the HSM with its PIN), its logs — unseals the rows with the vault's own code and
+ * file, or the HSM with its PIN), its logs — unseals the rows (the PostgreSQL realm from a pg_dump restored elsewhere) with the vault's own code and
  * runs the client helper's attacker with the dictionary: no candidate may verify. With TWO
  * realms' data the same attacker finds the password (positive control).
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
+import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { generateRootKey } from "@chatvault/format";
 import { createContext, enable, unlock, type Registration } from "@chatvault/vault-protocol/threshold";
@@ -17,6 +18,7 @@ import { openMigratedRepository } from "../repository/open.ts";
 import { loadVaultSecrets } from "../sealing/vault-secrets.ts";
 import type { DatabaseConfig } from "../config.ts";
 import type { SealerConfig } from "../sealing/sealer.ts";
+import { createTestDatabase } from "../test-vault.ts";
 import { openRealmStore } from "./open.ts";
 import { startRealms, SOFTHSM_MODULE, type RealmUnderTest } from "./realm-processes.ts";
 import { RealmStateCodec, type RegistrationInfo, type RegistrationSecret } from "./state.ts";
@@ -28,8 +30,16 @@ const PASSWORD = "hunter2";
 const ACCOUNT = "alice@example.org";
 
 /** Everything one stopped realm holds for the account, unsealed with the vault's own code. */
-async function loot(realm: RealmUnderTest): Promise<{ realmId: string; registrations: Registration[]; logs: string[] }> {
-  const database: DatabaseConfig = realm.postgresUrl ? { kind: "postgres", url: realm.postgresUrl } : { kind: "sqlite", path: realm.sqlitePath! };
+async function loot(t: TestContext, realm: RealmUnderTest): Promise<{ realmId: string; registrations: Registration[]; logs: string[] }> {
+  let database: DatabaseConfig = { kind: "sqlite", path: realm.sqlitePath! };
+  if (realm.postgresUrl) {
+    // What the attacker gets is a dump, restored into a database of its own.
+    const dump = join(realm.dir, "realm.sql");
+    execFileSync("pg_dump", ["--no-owner", "-d", realm.postgresUrl, "-f", dump]);
+    const restored = await createTestDatabase(t);
+    execFileSync("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-d", restored, "-f", dump], { stdio: ["ignore", "ignore", "pipe"] });
+    database = { kind: "postgres", url: restored };
+  }
   const sealer: SealerConfig = realm.keyFile
     ? { kind: "keyfile", path: realm.keyFile }
     : { kind: "pkcs11", module: SOFTHSM_MODULE, tokenLabel: "realm", pin: "1234" };
@@ -74,7 +84,7 @@ test("offline attack on real realm data: one realm's database + key + logs ident
   for (const r of realms) await r.kill();
 
   const loots = [];
-  for (const r of realms) loots.push(await loot(r));
+  for (const r of realms) loots.push(await loot(t, r));
   for (const l of loots) assert.equal(l.registrations.length, 1, "each realm holds the current registration, unsealed");
 
   // The logs hold none of the secret parts (nor the password).
