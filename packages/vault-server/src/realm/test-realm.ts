@@ -8,7 +8,7 @@ import { RootKey, fromBase64Url, generateRootKey, toBase64Url, utf8 } from "@cha
 import { deriveHeadSigningKey } from "../../../vault-protocol/src/head-proof.ts";
 import { signAdmin, type AdminBody } from "../../../vault-protocol/src/threshold/admin.ts";
 import {
-  deriveAdminSeed, deriveUnlockKey, finalizeCombined, oprfInput, shareTag, unlockCheck, verifyEvaluationProof, voprf,
+  deriveAdminSeed, deriveUnlockKey, finalizeCombined, oprfInput, shareTag, unlockCheck, unlockTag, verifyEvaluationProof, voprf,
 } from "../../../vault-protocol/src/threshold/derive.ts";
 import { stretchPassword } from "../../../vault-protocol/src/threshold/ksf.ts";
 import { newRegistration, openWrappedRootKey, type NewRegistration } from "../../../vault-protocol/src/threshold/registration.ts";
@@ -126,7 +126,6 @@ export async function recoverByHand(realms: RealmDriver[], accountId: string, pa
   const rid = fromBase64Url(info.registrationId);
   const uk = deriveUnlockKey(O, rid);
   if (toBase64Url(unlockCheck(uk, accountId, info.version)) !== g.answered[0]!.unlockCheck) return "wrong_password";
-  const { unlockTag } = await import("../../../vault-protocol/src/threshold/derive.ts");
   const shares: Array<{ index: number; share: bigint }> = [];
   let E: Uint8Array | undefined;
   for (const a of g.answered) {
