@@ -1,5 +1,5 @@
 /**
- * Head proof (spec/vault-protocol.md §7.1): a backup head is signed with an Ed25519 key
+ * Head proof (spec/vault-protocol.md §7.1, spec/threshold-vault.md §5.7): a backup head is signed with an Ed25519 key
  * derived from the backup's root key, so only someone who holds the root key can move
  * the head; the vault checks the signature before its conditional write and clients
  * check the heads they read. One construction for the single vault and the threshold

@@ -20,4 +20,10 @@ export const SERVER_LABELS = {
   firstVersion: "chatvault/v1/vault-server/first-version",
   /** HKDF info: fingerprint of a key-file KEK (identifies it in error messages; reveals nothing). */
   kekFingerprint: "chatvault/v1/vault-server/kek-fingerprint",
+  /** HKDF info: AES-256-GCM key sealing the secret parts of realm registrations (spec/threshold-vault.md, realm state at rest). */
+  realmRegistrationAtRest: "chatvault/v1/vault-server/realm/registration-at-rest",
+  /** HKDF info: HMAC-SHA256 key binding a realm account's whole state (counters, lock, registrations, head, tombstone). */
+  realmStateMac: "chatvault/v1/vault-server/realm/state-mac",
+  /** HKDF info: HMAC-SHA256 key binding a realm's pending-attempt rows. */
+  realmAttemptMac: "chatvault/v1/vault-server/realm/attempt-mac",
 } as const;

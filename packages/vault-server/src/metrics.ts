@@ -20,6 +20,9 @@ export const METRIC_DEFS: Record<string, Def> = {
   vault_login_finishes_total: { help: "Login finishes by outcome.", type: "counter" },
   vault_records_written_total: { help: "Vault records written by operation.", type: "counter" },
   vault_records_destroyed_total: { help: "Vault records destroyed after the failure budget ran out.", type: "counter" },
+  realm_evaluations_total: { help: "Realm phase-2 requests by outcome (released = a counted attempt whose evaluation left).", type: "counter" },
+  realm_unlocks_total: { help: "Realm phase-3 requests by outcome.", type: "counter" },
+  realm_accounts_destroyed_total: { help: "Realm accounts whose shares were destroyed after the failure budget ran out.", type: "counter" },
   vault_http_request_duration_seconds: {
     help: "HTTP request duration by route.", type: "histogram",
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],

@@ -20,6 +20,7 @@ import { headRoutes } from "./routes/head.ts";
 import { healthRoute } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { testClockRoute, syncTestClock } from "./routes/test-clock.ts";
+import { realmPlugin } from "../realm/plugin.ts";
 
 export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   if (e.retryAfterSeconds !== undefined) reply.header("retry-after", String(e.retryAfterSeconds));
@@ -102,5 +103,7 @@ export function buildVaultApp(ctx: VaultContext): FastifyInstance {
   healthRoute(app, ctx);
   metricsRoute(app, ctx);
   if (config.testClock) testClockRoute(app, ctx);
+  // One vault = one realm of the threshold vault (spec/threshold-vault.md): /realm/v1/*.
+  void app.register(realmPlugin(ctx));
   return app;
 }

@@ -106,6 +106,9 @@ class AuthenticatedRepository implements VaultRepository {
   putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
     return this.inner.putSealedSecretsIfAbsent(row);
   }
+  replaceSealedSecrets(expectedSealed: Uint8Array, sealed: Uint8Array): Promise<SealedSecretsRow> {
+    return this.inner.replaceSealedSecrets(expectedSealed, sealed);
+  }
   getClockOffset(): Promise<number> {
     return this.inner.getClockOffset();
   }

@@ -21,7 +21,7 @@ export type RepositoryFactory = (t: TestContext) => Promise<{ repo: VaultReposit
 const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 const KS = JSON.stringify({ algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
 /** Record rows are authenticated under a record key; the suite uses a fixed one. */
-export const TEST_CRYPTO = new RecordCrypto(new VaultSecrets("unused-server-setup", new Uint8Array(32).fill(42)));
+export const TEST_CRYPTO = new RecordCrypto(new VaultSecrets("unused-server-setup", new Uint8Array(32).fill(42), "AAAAAAAAAAAAAAAAAAAAAA"));
 let ids = 0;
 export const newRecordId = () => `rid-${++ids}-${Math.random().toString(36).slice(2)}`;
 

@@ -281,6 +281,11 @@ export class PostgresRepository implements VaultRepository {
     return (await this.getSealedSecrets())!;
   }
 
+  async replaceSealedSecrets(expectedSealed: Uint8Array, sealed: Uint8Array): Promise<SealedSecretsRow> {
+    await this.#q("UPDATE vault_secrets SET sealed = $1 WHERE id = 1 AND sealed = $2", [buf(sealed), buf(expectedSealed)]);
+    return (await this.getSealedSecrets())!;
+  }
+
   async getClockOffset(): Promise<number> {
     const r = await this.#q("SELECT offset_ms FROM vault_test_clock WHERE id = 1");
     return r.rows[0] ? Number(r.rows[0].offset_ms) : 0;

@@ -171,6 +171,8 @@ export interface VaultRepository {
   getSealedSecrets(): Promise<SealedSecretsRow | null>;
   /** Insert unless a row exists; returns the row that is stored (the winner under a race). */
   putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow>;
+  /** Replace the sealed blob only if it still equals `expectedSealed` (an upgrade, e.g. adding the realm ID); returns the stored row. */
+  replaceSealedSecrets(expectedSealed: Uint8Array, sealed: Uint8Array): Promise<SealedSecretsRow>;
   /** TEST-ONLY clock offset shared by all nodes (spec §9). */
   getClockOffset(): Promise<number>;
   advanceClockOffset(ms: number): Promise<number>;

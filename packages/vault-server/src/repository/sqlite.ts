@@ -356,6 +356,11 @@ export class SqliteRepository implements VaultRepository {
     return (await this.getSealedSecrets())!;
   }
 
+  async replaceSealedSecrets(expectedSealed: Uint8Array, sealed: Uint8Array): Promise<SealedSecretsRow> {
+    await this.#write(() => this.#stmt("UPDATE vault_secrets SET sealed = ? WHERE id = 1 AND sealed = ?").run(buf(sealed), buf(expectedSealed)));
+    return (await this.getSealedSecrets())!;
+  }
+
   async getClockOffset(): Promise<number> {
     const r = this.#stmt("SELECT offset_ms FROM vault_test_clock WHERE id = 1").get() as Row | undefined;
     return r ? num(r.offset_ms) : 0;

@@ -7,8 +7,8 @@ import type { RecordRow } from "../repository/repository.ts";
 import { RecordCrypto } from "./record-crypto.ts";
 import { VaultSecrets } from "./vault-secrets.ts";
 
-const crypto = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(5)));
-const other = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(6)));
+const crypto = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(5), "AAAAAAAAAAAAAAAAAAAAAA"));
+const other = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(6), "AAAAAAAAAAAAAAAAAAAAAA"));
 
 test("fake login IDs: look like 16 random bytes, open only for their account and vault, fuzzed", () => {
   const id = crypto.fakeLoginId("alice", 1_900_000_000_000);

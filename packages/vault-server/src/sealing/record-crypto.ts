@@ -32,7 +32,7 @@ export function encodeAad(label: string, fields: Array<string | number>): Buffer
   return Buffer.concat(parts);
 }
 
-function subkey(recordKey: Uint8Array, label: string): Buffer {
+export function subkey(recordKey: Uint8Array, label: string): Buffer {
   return Buffer.from(hkdfSync("sha256", recordKey, new Uint8Array(0), label, 32));
 }
 
@@ -150,14 +150,14 @@ export class RecordCrypto {
   }
 }
 
-function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Uint8Array {
+export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Uint8Array {
   const nonce = randomBytes(12);
   const c = createCipheriv("aes-256-gcm", key, nonce);
   c.setAAD(aad);
   return new Uint8Array(Buffer.concat([nonce, c.update(plaintext), c.final(), c.getAuthTag()]));
 }
 
-function open(key: Buffer, sealed: Uint8Array, aad: Buffer): Buffer | null {
+export function open(key: Buffer, sealed: Uint8Array, aad: Buffer): Buffer | null {
   if (sealed.length < 28) return null;
   const d = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, 12));
   d.setAAD(aad);

@@ -1,0 +1,66 @@
+/**
+ * Phase 1 (spec/threshold-vault.md §6.2): read `/info` and `/record` at every realm in
+ * parallel, check each realm's ID, and report what each answered.
+ */
+import type { ThresholdContext } from "./context.ts";
+import { RealmProtocolError, RealmRequestError, RealmUnreachableError, type RealmReport } from "./errors.ts";
+import type { RealmConfig } from "./realm-set.ts";
+import type { RealmApi } from "./transport.ts";
+import type { RealmRecordResponse } from "./wire.ts";
+
+export interface RealmView {
+  /** 1-based position = share index. */
+  index: number;
+  config: RealmConfig;
+  api: RealmApi;
+  report: RealmReport;
+  record: RealmRecordResponse | null;
+}
+
+/** Fill a report from a failure of a realm call. */
+export function noteFailure(report: RealmReport, e: unknown): void {
+  if (e instanceof RealmUnreachableError) {
+    report.status = "unreachable";
+    const code = (e as { realmCode?: string }).realmCode;
+    if (code) report.code = code;
+  } else if (e instanceof RealmRequestError) {
+    report.code = e.realmCode;
+    report.status = e.realmCode === "locked" ? "locked" : e.realmCode === "destroyed" ? "destroyed" : e.realmCode === "not_enabled" ? "not_enabled" : "refused";
+    if (e.realmCode === "locked" && e.retryAfterMs !== undefined) report.lockedUntil = e.retryAfterMs;
+  } else if (e instanceof RealmProtocolError) {
+    report.status = "misbehaved";
+    report.reason = "bad_answer";
+  } else {
+    report.status = "unreachable";
+  }
+}
+
+export async function survey(ctx: ThresholdContext): Promise<RealmView[]> {
+  return Promise.all(ctx.realmSet.realms.map(async (config, k) => {
+    const api = ctx.apis[k]!;
+    const view: RealmView = { index: k + 1, config, api, report: { id: config.id, url: config.url, status: "ok" }, record: null };
+    try {
+      // /info first: the account token is sent only to a realm that proved to be the configured one (§2.2).
+      const info = await api.info();
+      if (info.realmId !== config.id) {
+        view.report.status = "wrong_realm";
+        return view;
+      }
+      const record = await api.record();
+      view.record = record;
+      view.report.attemptsRemaining = record.attemptsRemaining;
+      view.report.lockedUntil = record.lockedUntil;
+      if (record.state === "destroyed") view.report.status = "destroyed";
+      else if (record.state === "none") view.report.status = "not_enabled";
+    } catch (e) {
+      noteFailure(view.report, e);
+    }
+    return view;
+  }));
+}
+
+/** The t-th largest of the values (missing = 0). */
+export function tthLargest(values: number[], t: number): number {
+  const s = [...values].sort((a, b) => b - a);
+  return s[t - 1] ?? 0;
+}

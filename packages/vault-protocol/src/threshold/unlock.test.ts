@@ -1,0 +1,209 @@
+/**
+ * The client's logic against in-memory fake realms (spec/threshold-vault.md §6):
+ * any t of n, misbehaving realms named and skipped, fewer than t, locks, repair.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { equalBytes } from "@chatvault/format";
+import { enable } from "./enable.ts";
+import { unlock } from "./unlock.ts";
+import { changePassword } from "./change-password.ts";
+import { advanceHead, readHead } from "./head.ts";
+import { status } from "./status.ts";
+import { RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
+import { WrongPasswordError } from "../errors.ts";
+import { thresholdHarness, type Harness } from "./testing/harness.ts";
+import { subsetsOf } from "./shamir.ts";
+
+const PW = "correct horse battery staple";
+
+async function enabled(t = 2, n = 3): Promise<Harness> {
+  const h = thresholdHarness(t, n);
+  const r = await enable(h.context(), PW, h.rootKey);
+  assert.equal(r.stored.length, n);
+  return h;
+}
+
+test("unlock works with every t-subset of realms up (2-of-3, 3-of-5) and reports the others", async () => {
+  for (const [t, n] of [[2, 3], [3, 5], [1, 1], [1, 2]] as const) {
+    const h = await enabled(t, n);
+    for (const up of subsetsOf([...Array(n).keys()], t)) {
+      h.realms.forEach((r, k) => (r.faults.down = !up.includes(k)));
+      const res = await unlock(h.context(), PW, { repair: false });
+      assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()), `t=${t} n=${n} up=${up}`);
+      assert.deepEqual(res.realms.map((r) => r.status), h.realms.map((_, k) => (up.includes(k) ? "ok" : "unreachable")));
+    }
+  }
+});
+
+test("a wrong password is wrong_password with the t-th largest attempts left; every realm spent one attempt", async () => {
+  const h = await enabled();
+  await assert.rejects(unlock(h.context(), "wrong"), (e: unknown) => {
+    assert.ok(e instanceof RealmsWrongPasswordError && e instanceof WrongPasswordError);
+    assert.equal(e.attemptsRemaining, 4);
+    assert.equal(e.realms.length, 3);
+    return true;
+  });
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [1, 1, 1]);
+  // The right password resets every realm's count.
+  await unlock(h.context(), PW);
+  const s = await status(h.context());
+  assert.equal(s.attemptsRemaining, 5);
+});
+
+for (const fault of ["badProof", "liePublicShare", "badShare", "badUnlockCheck", "badWrappedKey"] as const) {
+  test(`a realm with ${fault} is named and skipped while t honest remain; with two, realm_misbehaved`, async () => {
+    for (const bad of [0, 1, 2]) {
+      const h = await enabled();
+      h.realms[bad]!.faults[fault] = true;
+      const res = await unlock(h.context(), PW, { repair: false });
+      assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+      const r = res.realms[bad]!;
+      assert.equal(r.status, "misbehaved", `${fault} at ${bad}: ${JSON.stringify(res.realms)}`);
+      const expected = { badProof: ["bad_proof"], liePublicShare: ["bad_proof", "bad_unlock_check"], badShare: ["bad_share"], badUnlockCheck: ["bad_unlock_check"], badWrappedKey: ["bad_wrapped_key"] }[fault];
+      assert.ok(expected.includes(r.reason!), `${fault}: got ${r.reason}`);
+      assert.deepEqual(res.realms.filter((x) => x.status === "ok").length, 2);
+    }
+    const h = await enabled();
+    h.realms[0]!.faults[fault] = true;
+    h.realms[2]!.faults[fault] = true;
+    if (fault === "badWrappedKey") {
+      // E is the same everywhere: one honest copy and t valid shares suffice; both bad copies are named.
+      const res = await unlock(h.context(), PW, { repair: false });
+      assert.deepEqual(res.realms.map((r) => r.reason), ["bad_wrapped_key", undefined, "bad_wrapped_key"]);
+      h.realms[1]!.faults[fault] = true;
+    }
+    // Two colluding realms with self-consistent false public shares are indistinguishable from a wrong
+    // password when only one honest realm remains (§11): either error, never K.
+    const allowed = fault === "liePublicShare" ? [RealmMisbehavedError, RealmsWrongPasswordError] : [RealmMisbehavedError];
+    await assert.rejects(unlock(h.context(), PW, { repair: false }), (e: unknown) => allowed.some((c) => e instanceof c) && (e as RealmMisbehavedError).realms.length === 3);
+  });
+}
+
+test("a lying public share is not mistaken for a wrong password (subset search), and a wrong password still is", async () => {
+  const h = await enabled(2, 3);
+  h.realms[0]!.faults.liePublicShare = true;
+  const ok = await unlock(h.context(), PW, { repair: false });
+  assert.equal(ok.realms[0]!.status, "misbehaved");
+  await assert.rejects(unlock(h.context(), "nope", { repair: false }), RealmsWrongPasswordError);
+});
+
+test("fewer than t realms: realms_unavailable naming the missing; the answering realm spent exactly one attempt", async () => {
+  const h = await enabled();
+  // Phase 1 sees three realms; realms 2 and 3 fail before evaluating.
+  h.realms[1]!.faults.before = (op) => {
+    if (op === "evaluate") throw new Error("crash");
+  };
+  h.realms[2]!.faults.before = h.realms[1]!.faults.before;
+  await assert.rejects(unlock(h.context(), PW), (e: unknown) => {
+    assert.ok(e instanceof RealmsUnavailableError);
+    assert.equal(e.retryable, true);
+    assert.deepEqual(e.missing.map((m) => m.id), [h.realms[1]!.realmId, h.realms[2]!.realmId]);
+    return true;
+  });
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [1, 0, 0]);
+  // Known from phase 1 already: nothing is spent.
+  h.realms[1]!.faults.down = true;
+  h.realms[2]!.faults.down = true;
+  await assert.rejects(unlock(h.context(), PW), RealmsUnavailableError);
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [1, 0, 0]);
+});
+
+test("five wrong passwords lock every realm; the next unlock spends nothing and says until when", async () => {
+  const h = await enabled();
+  for (let i = 0; i < 5; i++) await assert.rejects(unlock(h.context(), `wrong ${i}`), RealmsWrongPasswordError);
+  await assert.rejects(unlock(h.context(), PW), (e: unknown) => {
+    assert.ok(e instanceof RealmsLockedError);
+    assert.equal(e.retryAfter.getTime(), h.clock.now + 3_600_000);
+    return true;
+  });
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [5, 5, 5]);
+  h.clock.now += 3_600_000;
+  const res = await unlock(h.context(), PW);
+  assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+});
+
+test("repair: a realm that missed enable (down) is registered by the next unlock and then serves", async () => {
+  const h = thresholdHarness(2, 3);
+  h.realms[2]!.faults.down = true;
+  const en = await enable(h.context(), PW, h.rootKey);
+  assert.deepEqual(en.stored.length, 2);
+  h.realms[2]!.faults.down = false;
+  const res = await unlock(h.context(), PW);
+  assert.deepEqual(res.repairs.map((r) => [r.action, r.ok]), [["register", true]]);
+  h.realms[0]!.faults.down = true;
+  const again = await unlock(h.context(), PW);
+  assert.ok(equalBytes(again.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+});
+
+test("a realm rolled back to an old row after a password change is stale, repaired; with knownVersion it is named rolled_back", async () => {
+  const h = await enabled();
+  const old = h.realms[0]!.snapshot();
+  await changePassword(h.context(), PW, "new password");
+  h.realms[0]!.restore(old);
+  const res = await unlock(h.context({ knownVersion: 2 }), "new password", { repair: false });
+  assert.equal(res.realms[0]!.status, "misbehaved");
+  assert.equal(res.realms[0]!.reason, "rolled_back");
+  // Two realms rolled back (t of them) with knownVersion: the old password must not come back.
+  const h2 = await enabled();
+  const snaps = h2.realms.map((r) => r.snapshot());
+  await changePassword(h2.context(), PW, "new password");
+  h2.realms[0]!.restore(snaps[0]!);
+  h2.realms[1]!.restore(snaps[1]!);
+  await assert.rejects(unlock(h2.context({ knownVersion: 2 }), PW), (e: unknown) => e instanceof RealmMisbehavedError && e.reason === "rolled_back");
+  // Without knownVersion the stale realm is repaired.
+  const h3 = await enabled();
+  const s3 = h3.realms[2]!.snapshot();
+  await changePassword(h3.context(), PW, "new password");
+  h3.realms[2]!.restore(s3);
+  const r3 = await unlock(h3.context(), "new password");
+  assert.deepEqual(r3.repairs.map((r) => [r.action, r.ok]), [["repair", true]]);
+  assert.equal((await h3.realms[2]!.record()).current!.version, 2);
+});
+
+test("head: newest authentic head wins, a forged head is named, advance needs n − t + 1 realms", async () => {
+  const h = await enabled();
+  const d = new Uint8Array(32).fill(5);
+  await advanceHead(h.context(), h.rootKey, 1, d);
+  h.realms[2]!.faults.down = true;
+  await advanceHead(h.context(), h.rootKey, 2, d);
+  h.realms[2]!.faults.down = false;
+  h.realms[1]!.faults.forgedHead = true;
+  const read = await readHead(h.context(), h.rootKey);
+  assert.equal(read.head.sequence, 2);
+  assert.equal(read.realms[1]!.reason, "forged_head");
+  assert.equal(read.realms[2]!.status, "ok");
+  h.realms[1]!.faults.forgedHead = false;
+  h.realms[1]!.faults.down = true;
+  h.realms[2]!.faults.down = true;
+  await assert.rejects(advanceHead(h.context(), h.rootKey, 3, d), RealmsUnavailableError);
+});
+
+test("nothing enabled is not_enabled; status reports each realm", async () => {
+  const h = thresholdHarness(2, 3);
+  await assert.rejects(unlock(h.context(), PW), RealmsNotEnabledError);
+  await enable(h.context(), PW, h.rootKey);
+  h.realms[1]!.faults.down = true;
+  const s = await status(h.context());
+  assert.equal(s.state, "active");
+  assert.equal(s.reachable, 2);
+  assert.equal(s.realms[1]!.status, "unreachable");
+  assert.equal(s.attemptsRemaining, 5);
+});
+
+test("the lifetime budget spent at every realm: destroyed, never unlockable again", async () => {
+  const h = await enabled();
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 5; i++) await assert.rejects(unlock(h.context(), `wrong ${round}.${i}`), RealmsWrongPasswordError);
+    h.clock.now += 64 * 3_600_000;
+  }
+  await assert.rejects(unlock(h.context(), PW), (e: unknown) => e instanceof RealmsDestroyedError && e.destroyed);
+  assert.equal((await status(h.context())).state, "destroyed");
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [20, 20, 20]);
+});
+
+test("a registration with a KSF below the client's floor is refused before any guess is sent", async () => {
+  const h = await enabled();
+  await assert.rejects(unlock(h.context({ allowWeakKsf: false }), PW), (e: unknown) => e instanceof RealmProtocolError && /weaker/.test(e.message));
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [0, 0, 0]);
+});

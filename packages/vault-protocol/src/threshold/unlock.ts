@@ -1,0 +1,96 @@
+/**
+ * Unlock: recover K with the password from any t honest realms (spec/threshold-vault.md
+ * §6.2–§6.5). Errors: RealmsWrongPasswordError, RealmsLockedError, RealmsDestroyedError,
+ * RealmsNotEnabledError, RealmsUnavailableError (retryable), RealmMisbehavedError,
+ * RealmProtocolError.
+ */
+import type { RootKey } from "@chatvault/format";
+import { normalizePassword } from "../context.ts";
+import { candidates, type Candidate } from "./choose.ts";
+import type { ThresholdContext } from "./context.ts";
+import {
+  RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError, type RealmReport,
+} from "./errors.ts";
+import { flushPendingDeletes } from "./disable.ts";
+import { attemptRegistration, type AttemptResult } from "./recover.ts";
+import { repairRealms, type RepairAction } from "./repair.ts";
+import { survey, type RealmView } from "./survey.ts";
+
+export interface ThresholdUnlockResult {
+  rootKey: RootKey;
+  version: number;
+  registrationId: string;
+  /** One entry per realm of the set, in order. */
+  realms: RealmReport[];
+  repairs: RepairAction[];
+}
+
+export interface UnlockOptions {
+  /** Repair stale realms and finish/roll back changes (default true). */
+  repair?: boolean;
+}
+
+/** Internal result for operations that continue with K (change password). */
+export interface UnlockedState extends ThresholdUnlockResult {
+  views: RealmView[];
+  chosen: Candidate;
+  highestVersion: number;
+}
+
+/** Why no registration can be tried (§6.2). */
+export function noCandidate(ctx: ThresholdContext, views: RealmView[]): Error {
+  const t = ctx.realmSet.threshold;
+  const n = ctx.realmSet.realms.length;
+  const reports = views.map((v) => v.report);
+  const answered = views.filter((v) => v.record !== null);
+  if (answered.length > 0 && answered.every((v) => v.record!.state === "none")) return new RealmsNotEnabledError(reports);
+  if (views.filter((v) => v.report.status === "destroyed").length >= n - t + 1) return new RealmsDestroyedError(reports);
+  const bad = views.find((v) => v.report.status === "misbehaved");
+  if (bad) return new RealmMisbehavedError(bad.report, bad.report.reason ?? "bad_answer", reports);
+  if (answered.length < t) return new RealmsUnavailableError(reports, t);
+  return new RealmsNotEnabledError(reports);
+}
+
+export async function unlockState(ctx: ThresholdContext, password: string, options: UnlockOptions = {}): Promise<UnlockedState> {
+  const pw = normalizePassword(password);
+  const views = await survey(ctx);
+  const cands = candidates(ctx, views);
+  if (cands.length === 0) {
+    if (!ctx.allowWeakKsf && candidates({ ...ctx, allowWeakKsf: true }, views).length > 0) {
+      throw new RealmProtocolError("the realms' registration uses a KSF weaker than this client's floor; refusing to send a guess", views.map((v) => v.report));
+    }
+    throw noCandidate(ctx, views);
+  }
+  let chosen = cands[0]!;
+  let result: AttemptResult = await attemptRegistration(ctx, chosen, pw, views);
+  // An unfinished change: the newest group may be held only as `next`; the user may still type the old password (§6.6).
+  const older = cands.find((c) => c.info.version < chosen.info.version);
+  if (result.kind === "wrong_password" && older && chosen.members.some((m) => m.asNext)) {
+    const again = await attemptRegistration(ctx, older, pw, views);
+    if (again.kind === "unlocked") chosen = older;
+    result = again; // when wrong too, its counts are the later (lower) ones
+  }
+  const reportsNow = () => views.map((v) => v.report);
+  if (result.kind === "wrong_password") throw new RealmsWrongPasswordError(result.attemptsRemaining, result.lockedUntil, reportsNow());
+
+  const inChosen = new Set(chosen.members.map((m) => m.view));
+  for (const v of views) if (v.report.status === "ok" && !inChosen.has(v)) v.report.status = "stale";
+  let repairs: RepairAction[] = [];
+  if (options.repair ?? true) {
+    // Pending deletes first (§6.7): a realm they empty is then registered afresh by the repair.
+    await flushPendingDeletes(ctx, result.rootKey, views);
+    repairs = await repairRealms(ctx, views, chosen, result.rootKey, result.output, result.params, result.wrappedRootKey);
+  }
+  result.output.fill(0);
+  const highestVersion = Math.max(0, ...views.flatMap((v) => [v.record?.current?.version ?? 0, v.record?.next?.version ?? 0]));
+  return {
+    rootKey: result.rootKey, version: chosen.info.version, registrationId: chosen.info.registrationId, realms: reportsNow(), repairs,
+    views, chosen, highestVersion,
+  };
+}
+
+/** Recover the root key with the password. */
+export async function unlock(ctx: ThresholdContext, password: string, options: UnlockOptions = {}): Promise<ThresholdUnlockResult> {
+  const { rootKey, version, registrationId, realms, repairs } = await unlockState(ctx, password, options);
+  return { rootKey, version, registrationId, realms, repairs };
+}

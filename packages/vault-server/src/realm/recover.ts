@@ -1,0 +1,92 @@
+/**
+ * Recovery at one realm (spec/threshold-vault.md §5.4, §5.5).
+ *
+ * Phase 2, `evaluate`: in ONE transaction the policy is checked, the attempt COUNTED and
+ * the pending attempt stored; only after that commit is the OPRF evaluation computed and
+ * released (count before answer: the evaluation is what lets t realms' answers test a
+ * guess). Phase 3, `unlock`: the unlock tag is compared in constant time under the lock of
+ * the account and the attempt; equal → counters reset (own attempt refunded) and the wrap
+ * share is released; not equal → the attempt fails and stays counted.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { ristretto255_oprf } from "@noble/curves/ed25519.js";
+import { applySuccess, decideStart } from "../policy.ts";
+import { counters, destroyedRow, held, openHeld, verified, withCounters, type HeldRegistration } from "./account.ts";
+import type { RealmContext } from "./context.ts";
+import { RealmHttpError, realmErrors } from "./errors.ts";
+import type { EvaluateRequest, EvaluateResponse, UnlockRequest, UnlockResponse } from "./protocol.ts";
+import { isGroupElement } from "./checks.ts";
+
+const b = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
+const s = (x: Uint8Array) => Buffer.from(x).toString("base64url");
+
+type Counted =
+  | { kind: "released"; attemptId: string; reg: HeldRegistration; attemptsRemaining: number; lockedUntil: number | null }
+  | { kind: "refused"; error: RealmHttpError }
+  | { kind: "destroyed_now" };
+
+export async function evaluate(ctx: RealmContext, accountId: string, req: EvaluateRequest): Promise<EvaluateResponse> {
+  // Checked before counting: a malformed element must not spend a guess.
+  if (!isGroupElement(req.blinded)) throw realmErrors.badRequest("blinded is not a valid group element");
+  const now = ctx.clock.now();
+  const r = await ctx.store.changeAccount<Counted>(accountId, (row) => {
+    const a = verified(ctx, row);
+    if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
+    if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
+    const reg = held(a, req.version, req.registrationId);
+    if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
+    const d = decideStart(counters(a), now, ctx.policy);
+    if (d.kind === "destroy") return { result: { kind: "destroyed_now" }, put: ctx.codec.bind(destroyedRow(a, now)), deleteAttempts: true };
+    if (d.kind === "locked") return { result: { kind: "refused", error: realmErrors.locked(d.retryAfter, now) } };
+    const attemptId = randomBytes(16).toString("base64url");
+    const attempt = { attemptId, accountId, version: reg.info.version, registrationId: reg.info.registrationId, startedAt: now, expiresAt: d.expiresAt, outcome: "pending" as const };
+    return {
+      result: { kind: "released", attemptId, reg, attemptsRemaining: d.attemptsRemaining, lockedUntil: d.lockedUntil },
+      put: ctx.codec.bind(withCounters(a, d.counters, now)),
+      insertAttempt: { ...attempt, mac: ctx.codec.attemptMac(attempt) },
+    };
+  });
+  ctx.metrics.inc("realm_evaluations_total", { outcome: r.kind === "refused" ? r.error.code : r.kind === "destroyed_now" ? "destroyed" : "released" });
+  if (r.kind === "destroyed_now") {
+    ctx.metrics.inc("realm_accounts_destroyed_total");
+    ctx.log.warn({ account: accountId }, "realm shares destroyed: failure budget spent");
+    throw realmErrors.destroyed();
+  }
+  if (r.kind === "refused") throw r.error;
+  // The attempt is committed: now, and only now, the evaluation may leave.
+  const secret = openHeld(ctx, accountId, r.reg);
+  const { evaluated, proof } = ristretto255_oprf.voprf.blindEvaluate(b(secret.oprfKeyShare), b(r.reg.info.oprfPublicShare), b(req.blinded));
+  return { attemptId: r.attemptId, evaluated: s(evaluated), proof: s(proof), unlockCheck: secret.unlockCheck, attemptsRemaining: r.attemptsRemaining, lockedUntil: r.lockedUntil };
+}
+
+type Settled = { kind: "unlocked"; out: UnlockResponse } | { kind: "refused"; error: RealmHttpError };
+
+export async function unlock(ctx: RealmContext, accountId: string, req: UnlockRequest): Promise<UnlockResponse> {
+  const now = ctx.clock.now();
+  const r = await ctx.store.changeAccount<Settled>(accountId, (row, attemptRow) => {
+    const a = verified(ctx, row);
+    if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
+    if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
+    const expired = () => ({ result: { kind: "refused" as const, error: new RealmHttpError("attempt_expired", "no pending attempt with this ID; start again") } });
+    if (!attemptRow) return expired();
+    const attempt = ctx.codec.verifyAttempt(attemptRow);
+    if (attempt.outcome !== "pending" || attempt.expiresAt <= now) return expired();
+    const reg = held(a, attempt.version, attempt.registrationId);
+    if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
+    const secret = openHeld(ctx, accountId, reg);
+    const given = b(req.unlockTag);
+    const expected = b(secret.unlockTag);
+    const ok = given.length === expected.length && timingSafeEqual(given, expected);
+    const outcome = ok ? "success" as const : "failed" as const;
+    const updateAttempt = { attemptId: attempt.attemptId, outcome, mac: ctx.codec.attemptMac(attempt, outcome) };
+    if (!ok) return { result: { kind: "refused", error: new RealmHttpError("unlock_failed", "the unlock proof is wrong") }, updateAttempt };
+    return {
+      result: { kind: "unlocked", out: { wrapShare: secret.wrapShare, shareTag: secret.shareTag, wrappedRootKey: secret.wrappedRootKey } },
+      put: ctx.codec.bind(withCounters(a, applySuccess(counters(a)), now)),
+      updateAttempt,
+    };
+  }, { attemptId: req.attemptId });
+  ctx.metrics.inc("realm_unlocks_total", { outcome: r.kind === "refused" ? r.error.code : "unlocked" });
+  if (r.kind === "refused") throw r.error;
+  return r.out;
+}
