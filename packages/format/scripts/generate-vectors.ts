@@ -320,6 +320,26 @@ async function configVectors(backend: CryptoBackend): Promise<VectorFile> {
   check("version 2 MAC presented as version 1 (downgrade)", { ...v2, version: 1 }, macV2, integrity("auth_failed"));
   check("version 1: protection switched", { ...v1, protection: "key" }, macV1, integrity("auth_failed"));
   check("version 1: vault URL changed is NOT detected (why version 2 exists)", { ...v1, vaultUrl: "https://vault.attacker.example" }, macV1, "success");
+  // §8.2.1 — version 3: a realm set (threshold and realms in share order) instead of one vault.
+  const realmSet = {
+    threshold: 2,
+    realms: [
+      { id: "AAECAwQFBgcICQoLDA0ODw", url: "https://realm-a.example" },
+      { id: "EBESExQVFhcYGRobHB0eHw", url: "https://realm-b.example" },
+      { id: "ICEiIyQlJicoKSorLC0uLw", url: "https://realm-c.example" },
+    ],
+  };
+  const v3: ConfigMacFields = { ...base, version: 3, protection: "realms", realmSet };
+  const macV3 = await good("version 3, realms mode: 2 of 3 realms", v3);
+  const [ra, rb, rc] = realmSet.realms as [typeof realmSet.realms[0], typeof realmSet.realms[0], typeof realmSet.realms[0]];
+  check("version 3: one realm's URL redirected", { ...v3, realmSet: { threshold: 2, realms: [ra, { ...rb, url: "https://realm.attacker.example" }, rc] } }, macV3, integrity("auth_failed"));
+  check("version 3: one realm swapped for another ID", { ...v3, realmSet: { threshold: 2, realms: [ra, rb, { ...rc, id: "MDEyMzQ1Njc4OTo7PD0-Pw" }] } }, macV3, integrity("auth_failed"));
+  check("version 3: a realm added", { ...v3, realmSet: { threshold: 2, realms: [ra, rb, rc, { id: "MDEyMzQ1Njc4OTo7PD0-Pw", url: "https://realm-d.example" }] } }, macV3, integrity("auth_failed"));
+  check("version 3: a realm dropped", { ...v3, realmSet: { threshold: 2, realms: [ra, rb] } }, macV3, integrity("auth_failed"));
+  check("version 3: realms reordered (share indexes follow the order)", { ...v3, realmSet: { threshold: 2, realms: [rb, ra, rc] } }, macV3, integrity("auth_failed"));
+  check("version 3: threshold lowered", { ...v3, realmSet: { threshold: 1, realms: [ra, rb, rc] } }, macV3, integrity("auth_failed"));
+  check("version 3: realms mode switched to password mode with a vault URL", { ...v3, protection: "password", realmSet: undefined, vaultUrl: "https://realm-a.example" }, macV3, integrity("auth_failed"));
+  check("version 3 MAC presented as version 2 (downgrade)", { ...v3, version: 2 }, macV3, integrity("auth_failed"));
   return file("config", "spec/backup-format.md §8.2",
     "Repository config MAC = HMAC-SHA256(configAuthentication subkey, canonical JSON array of the fields); keyCheck in hex here, base64url in the MAC input.", v);
 }

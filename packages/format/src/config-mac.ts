@@ -3,17 +3,27 @@
  * subkey over a canonical list of the config's fields. Version 2 adds the vault URL hint
  * to what is covered, so a storage provider can neither switch the protection mode nor
  * redirect a client to a vault it chose without the MAC failing. Version 1 (kept
- * readable) covers every field but the vault URL.
+ * readable) covers every field but the vault URL. Version 3 is the realm-set config
+ * (protection "realms"): it adds the threshold and every realm's ID and URL, so a storage
+ * provider can neither swap, drop nor add a realm, nor lower the threshold.
  */
 import { equalBytes, toBase64Url, utf8 } from "./bytes.ts";
 import type { ChunkerParams } from "./chunker.ts";
 import { IntegrityError } from "./errors.ts";
 import type { KeySchedule } from "./key-schedule.ts";
 
-export type ConfigVersion = 1 | 2;
-export const CONFIG_VERSIONS: readonly ConfigVersion[] = [1, 2];
+export type ConfigVersion = 1 | 2 | 3;
+export const CONFIG_VERSIONS: readonly ConfigVersion[] = [1, 2, 3];
 /** Tag opening the v2 MAC input: a v2 input can never equal a v1 one (which opens with the number 1). */
 export const CONFIG_MAC_TAG_V2 = "chatvault/v2/config";
+/** Tag opening the v3 (realm set) MAC input: never equal to a v1 or v2 input. */
+export const CONFIG_MAC_TAG_V3 = "chatvault/v3/config";
+
+/** The realm set a version 3 config names (spec §8.2.1): threshold t and the n realms, in share order. */
+export interface ConfigRealmSet {
+  threshold: number;
+  realms: readonly { id: string; url: string }[];
+}
 
 export interface ConfigMacFields {
   version: ConfigVersion;
@@ -21,6 +31,8 @@ export interface ConfigMacFields {
   created: string;
   protection: string;
   vaultUrl?: string;
+  /** Version 3 only. */
+  realmSet?: ConfigRealmSet;
   chunker: ChunkerParams;
   packSize: number;
   keyCheck: Uint8Array;
@@ -31,6 +43,10 @@ export function configMacInput(c: ConfigMacFields): Uint8Array {
   const { min, avg, max } = c.chunker;
   const keyCheck = toBase64Url(c.keyCheck);
   if (c.version === 1) return utf8(JSON.stringify([1, c.repoId, c.created, c.protection, min, avg, max, c.packSize, keyCheck]));
+  if (c.version === 3) {
+    const set = c.realmSet ? [c.realmSet.threshold, c.realmSet.realms.map((r) => [r.id, r.url])] : null;
+    return utf8(JSON.stringify([CONFIG_MAC_TAG_V3, c.repoId, c.created, c.protection, c.vaultUrl ?? null, set, min, avg, max, c.packSize, keyCheck]));
+  }
   return utf8(JSON.stringify([CONFIG_MAC_TAG_V2, c.repoId, c.created, c.protection, c.vaultUrl ?? null, min, avg, max, c.packSize, keyCheck]));
 }
 

@@ -9,7 +9,7 @@ import {
 import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
-import { CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
+import { CONFIG_VERSION, REALMS_CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
 import { checkFreshness, newestRefs, pickLatest } from "./freshness.ts";
 import type { HeadStore } from "./head.ts";
 
@@ -41,6 +41,8 @@ function checkMetadataSize(name: string, size: number | undefined): void {
 export interface InitOptions {
   protection: Protection;
   vaultUrl?: string;
+  /** Protection "realms": the realm set (spec §8.2.1). */
+  realmSet?: RepositoryConfig["realmSet"];
   chunker?: ChunkerParams;
   /** Target pack size in bytes (default 8 MiB). */
   packSize?: number;
@@ -79,11 +81,12 @@ export class Repository {
   static async init(storage: Storage, root: RootKey, opts: InitOptions): Promise<Repository> {
     const keys = await KeySchedule.derive(root);
     const config: RepositoryConfig = {
-      version: CONFIG_VERSION,
+      version: opts.protection === "realms" ? REALMS_CONFIG_VERSION : CONFIG_VERSION,
       repoId: toHex(platformRandom(16)),
       created: new Date().toISOString(),
       protection: opts.protection,
       ...(opts.vaultUrl ? { vaultUrl: opts.vaultUrl } : {}),
+      ...(opts.realmSet ? { realmSet: opts.realmSet } : {}),
       chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS,
       packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
       keyCheck: keys.keyCheck,
