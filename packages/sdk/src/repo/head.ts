@@ -74,6 +74,42 @@ export function vaultHeadStore(vault: VaultHeadApi, rootKey: RootKey, describe =
   };
 }
 
+/**
+ * The part of the threshold client a realm-set head store needs (structural, like
+ * VaultHeadApi): `readHead` answers the newest head whose signature verifies under this
+ * root key's head key among the realms that answer (at least t of them), `advanceHead`
+ * stores a signed head at n − t + 1 realms or throws (spec/threshold-vault.md §6.8).
+ * Digests are base64url, as the realms speak them.
+ */
+export interface RealmSetHeadApi {
+  readHead(rootKey: RootKey): Promise<{ head: { sequence: number; digest: string | null } }>;
+  advanceHead(rootKey: RootKey, sequence: number, digest: Uint8Array): Promise<unknown>;
+}
+
+/**
+ * Realms mode (spec §8.6, spec/threshold-vault.md §6.8): the head lives at the realms. A
+ * realm can withhold the newest head but not forge one (heads are signed under K); any t
+ * realms that answer include one of the n − t + 1 that stored the newest head, so the
+ * newest authentic answer is the newest head. Going backwards is refused here as well as
+ * at each realm.
+ */
+export function realmSetHeadStore(realms: RealmSetHeadApi, rootKey: RootKey, describe = "realms"): HeadStore {
+  const store: HeadStore = {
+    describe,
+    async get() {
+      const { head } = await realms.readHead(rootKey);
+      if (head.sequence === 0 || head.digest === null) return undefined;
+      return { sequence: head.sequence, digest: toHex(fromBase64Url(head.digest)) };
+    },
+    async advance(h) {
+      const cur = await store.get();
+      if (cur && h.sequence < cur.sequence) throw new IntegrityError("rollback", `head cannot go back from #${cur.sequence} to #${h.sequence}`, describe);
+      await realms.advanceHead(rootKey, h.sequence, fromHex(h.digest));
+    },
+  };
+  return store;
+}
+
 /** Where a key-mode head record is kept: a file on Node, IndexedDB in a browser. */
 export interface HeadRecordIO {
   read(): Promise<string | undefined>;
