@@ -14,6 +14,7 @@ import {
   AlreadyEnabledError, DEFAULT_LOCK_SCHEDULE, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
   UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError, describeLockWait,
 } from "@chatvault/vault-protocol";
+import { RealmMisbehavedError, RealmsUnavailableError } from "@chatvault/vault-protocol/threshold";
 import { CliError } from "./cli-error.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 
@@ -96,6 +97,15 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   const r = (exitCode: ExitCode, code: string, message: string, details?: Record<string, unknown>): ExitReport =>
     (details ? { exitCode, code, message, details } : { exitCode, code, message });
   if (e instanceof CliError) return r(e.exitCode, e.code, e.message, e.details);
+  // Realm sets (spec/threshold-vault.md §8): name the realms that did not answer or misbehaved.
+  if (e instanceof RealmsUnavailableError) {
+    return r(EXIT.vaultUnreachable, "realms_unavailable", `${e.message.replace(/; missing: .*$/, "")}: cannot reach ${e.missing.map((m) => `${m.url} (${m.status}${m.code ? ` ${m.code}` : ""})`).join(", ")}; try again when they are back`,
+      { missing: e.missing.map((m) => ({ id: m.id, url: m.url, status: m.status, ...(m.code ? { code: m.code } : {}) })) });
+  }
+  if (e instanceof RealmMisbehavedError) {
+    return r(EXIT.integrity, "realm_misbehaved", `realm ${e.realm.url} (${e.realm.id}) misbehaved (${e.reason}) and too few honest realms remain; tell its operator`,
+      { realm: { id: e.realm.id, url: e.realm.url }, reason: e.reason });
+  }
   // Vault errors first: their codes overlap nothing else, and the wording matters most here.
   if (e instanceof WrongPasswordError) {
     if (e.destroyed) return r(EXIT.destroyed, "destroyed", `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}`);

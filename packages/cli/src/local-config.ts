@@ -23,6 +23,10 @@ export function headRecordPath(repoId: string): string {
 export interface RepoMemory {
   vaultUrl?: string;
   tokenFile?: string;
+  /** Realms mode: token file per realm URL. */
+  realmTokenFiles?: Record<string, string>;
+  /** Realms mode: the newest registration version this machine saw (older is a rollback, spec/threshold-vault.md §6.2). */
+  realmVersion?: number;
 }
 
 function memoryPath(repoId: string): string {
@@ -35,6 +39,8 @@ export async function recall(repoId: string): Promise<RepoMemory> {
     return {
       ...(typeof j.vaultUrl === "string" ? { vaultUrl: j.vaultUrl } : {}),
       ...(typeof j.tokenFile === "string" ? { tokenFile: j.tokenFile } : {}),
+      ...(j.realmTokenFiles && typeof j.realmTokenFiles === "object" ? { realmTokenFiles: j.realmTokenFiles as Record<string, string> } : {}),
+      ...(typeof j.realmVersion === "number" ? { realmVersion: j.realmVersion } : {}),
     };
   } catch {
     return {}; // missing or unreadable: behave like a new machine

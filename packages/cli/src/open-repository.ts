@@ -17,6 +17,8 @@ import type { Output } from "./output.ts";
 import { obtainKey, obtainPassword, secretPath } from "./secrets.ts";
 import { type VaultConnection, type VaultFlags, connectVault, vaultHeadStore } from "./vault.ts";
 import { attemptHistoryLine, hasFailedAttempts } from "./attempt-history.ts";
+import { finishRealmDeletes, unlockWithRealms } from "./realms-unlock.ts";
+import type { RealmReport } from "@chatvault/vault-protocol/threshold";
 
 export interface RepoFlags {
   repo?: string;
@@ -48,9 +50,11 @@ export function storageFor(flags: RepoFlags): { storage: Storage; location: stri
 export interface Unlocked {
   repo: Repository;
   heads: HeadStore;
-  mode: "key" | "password";
+  mode: "key" | "password" | "realms";
   location: string;
   vault?: VaultConnection;
+  /** Realms mode: how each realm took part in the unlock. */
+  realms?: RealmReport[];
 }
 
 /**
@@ -70,9 +74,11 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
   if (config.protection === "key" || keyFile) {
     const root = await obtainKey({ file: keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn });
     const repo = await Repository.open(storage, root, parsed);
+    if (config.protection === "realms") await finishRealmDeletes(repo, flags.realms, out);
     return { repo, heads: localHeadStore(headRecordPath(repo.repoId), repo.keys, repo.repoId), mode: "key", location };
   }
   await refuseSwitchedToPassword(config.repoId, location);
+  if (config.protection === "realms") return { ...(await unlockWithRealms(flags, storage, parsed, out)), location };
   const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });
   const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
   const { rootKey: root, attemptHistory } = await vault.client.unlockWithDetails(password);

@@ -13,6 +13,8 @@ import { readSecretFile } from "./secrets.ts";
 export interface VaultFlags {
   vault?: string;
   tokenFile?: string;
+  /** Realms mode: the realms file (realms.ts). */
+  realms?: string;
 }
 
 export interface VaultConnection {

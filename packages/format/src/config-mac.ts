@@ -22,7 +22,7 @@ export const CONFIG_MAC_TAG_V3 = "chatvault/v3/config";
 /** The realm set a version 3 config names (spec §8.2.1): threshold t and the n realms, in share order. */
 export interface ConfigRealmSet {
   threshold: number;
-  realms: readonly { id: string; url: string }[];
+  realms: { id: string; url: string }[];
 }
 
 export interface ConfigMacFields {

@@ -66,7 +66,7 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
     await saveRootKey(rootKey);
     const sizeBytes = r.database.bytes.length + r.media.reduce((n, m) => n + m.bytes.length, 0);
     await saveSettings({
-      enabled: true, protection: repo.config.protection, repoId: repo.repoId,
+      enabled: true, protection: repo.config.protection === "key" ? "key" : "password", repoId: repo.repoId,
       lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
     });
     setActivity({ kind: "idle" });

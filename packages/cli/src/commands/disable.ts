@@ -15,6 +15,7 @@ import { askYesNo } from "../prompts.ts";
 import { canPrompt, obtainPassword } from "../secrets.ts";
 import { vaultForAccount } from "../vault-account.ts";
 import type { VaultFlags } from "../vault.ts";
+import { disableAtRealms, realmsAccount } from "./realms-admin.ts";
 
 interface DisableFlags extends RepoFlags, VaultFlags {
   passwordFile?: string;
@@ -32,11 +33,14 @@ export function registerDisable(program: Command): void {
   withVaultOptions(cmd);
   cmd.action(async (flags: DisableFlags, command: Command) => {
     const out = outputOf(command);
-    const { vault, location } = await vaultForAccount(flags, out);
+    const realms = await realmsAccount(flags, out);
+    const single = realms ? undefined : await vaultForAccount(flags, out);
+    const location = realms?.location ?? single?.location;
+    const where = realms ? `the realms ${realms.connection.realmSet.realms.map((r) => r.url).join(", ")}` : `the vault at ${single!.vault.url}`;
     const backups = location ? `the backups at ${location}` : "the backups protected by this account's password";
     const consequence = flags.keepKeyFile
-      ? `This deletes the key from the vault at ${vault.url}. No password will open ${backups} again; only the 64-digit key saved to ${resolve(flags.keepKeyFile)} will.`
-      : `This deletes the key from the vault at ${vault.url}. ${cap(backups)} will then be unreadable to everyone, you included: no password will ever open them again, and nobody can undo this.`;
+      ? `This deletes the key from ${where}. No password will open ${backups} again; only the 64-digit key saved to ${resolve(flags.keepKeyFile)} will.`
+      : `This deletes the key from ${where}. ${cap(backups)} will then be unreadable to everyone, you included: no password will ever open them again, and nobody can undo this.`;
     if (!flags.yes) {
       if (!canPrompt()) throw new UsageError(`${consequence} Pass --yes to confirm.`);
       out.note(consequence);
@@ -44,6 +48,8 @@ export function registerDisable(program: Command): void {
         throw new CancelledByUser("nothing changed");
       }
     }
+    if (realms) return disableAtRealms(realms, flags, out);
+    const vault = single!.vault;
     const warn = (l: string) => out.note(l);
     const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
     let keyFile: string | undefined;

@@ -12,6 +12,7 @@ import type { RepoFlags } from "../open-repository.ts";
 import { obtainNewPassword, obtainPassword, secretPath } from "../secrets.ts";
 import { vaultForAccount } from "../vault-account.ts";
 import { type VaultFlags, warnIfWeakKsf } from "../vault.ts";
+import { changePasswordAtRealms, realmsAccount } from "./realms-admin.ts";
 
 interface ChangeFlags extends RepoFlags, VaultFlags {
   passwordFile?: string;
@@ -29,6 +30,8 @@ export function registerPassword(program: Command): void {
   cmd.action(async (flags: ChangeFlags, command: Command) => {
     const out = outputOf(command);
     const warn = (l: string) => out.note(l);
+    const realms = await realmsAccount(flags, out);
+    if (realms) return changePasswordAtRealms(realms, flags, out);
     const { vault } = await vaultForAccount(flags, out);
     const old = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "current password", warn }, "Current password:");
     if (!secretPath(flags.newPasswordFile, "CHATVAULT_NEW_PASSWORD_FILE")) await vault.client.unlockWithDetails(old);

@@ -14,6 +14,7 @@ import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repo
 import { outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 import { formatBytes } from "../output.ts";
 import { progressBar } from "../progress.ts";
+import { realmsAnswered } from "../realms.ts";
 
 interface RestoreFlags extends RepoFlags, SecretFlags {
   to?: string;
@@ -33,7 +34,7 @@ export function registerRestore(program: Command): void {
     const out = outputOf(command);
     if (!flags.to) throw new UsageError("where to? pass --to DIR");
     const to = resolve(flags.to);
-    const { repo, heads, location, mode } = await unlockRepository(flags, out);
+    const { repo, heads, location, mode, realms } = await unlockRepository(flags, out);
     const bar = progressBar(out, "restore");
     const r = await interruptible(out, (signal) =>
       restore({ repo, heads, to, signal, onProgress: bar.onProgress, ...(flags.snapshot ? { snapshot: flags.snapshot } : {}), overwrite: !!flags.overwrite }),
@@ -43,7 +44,7 @@ export function registerRestore(program: Command): void {
       const cur = await heads.get();
       if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
     }
-    const result = { repo: location, to, snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot }, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes };
+    const result = { ...(realms ? { realms: realmsAnswered(realms) } : {}), repo: location, to, snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot }, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes };
     const human = [
       `Restored snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}) from ${r.snapshot.time}.`,
       `  ${r.database ? `database ${r.database}, ` : ""}${r.mediaFiles} media file${r.mediaFiles === 1 ? "" : "s"}, ${formatBytes(r.bytes)} into ${to}`,

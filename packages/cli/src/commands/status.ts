@@ -21,6 +21,7 @@ import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
 import { obtainKey, secretPath } from "../secrets.ts";
 import { attemptHistoryJson, attemptHistoryLine } from "../attempt-history.ts";
 import { type VaultFlags, connectVault } from "../vault.ts";
+import { realmsStatus } from "./status-realms.ts";
 
 interface StatusFlags extends RepoFlags, VaultFlags {
   keyFile?: string;
@@ -46,6 +47,17 @@ export function registerStatus(program: Command): void {
       const c = parsed.config;
       ({ repoId, protection } = c);
       hintUrl = c.vaultUrl;
+      if (c.protection === "realms" && c.realmSet) {
+        // Realms mode (spec/backup-format.md §8.2.1): each realm's answer instead of one vault's.
+        const refs = await snapshotNames(storage);
+        const newest = refs[refs.length - 1];
+        result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
+        lines.push(`Backup:      ${location}`, `Protection:  password (${c.realmSet.threshold} of ${c.realmSet.realms.length} realms)`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+        const s = await realmsStatus(c.realmSet, c.repoId, flags.realms, warn);
+        result.realms = s.json;
+        out.result(withNote(result), [...lines, ...s.lines, NOT_COVERED_LINE]);
+        return;
+      }
       const refs = await snapshotNames(storage);
       const newest = refs[refs.length - 1];
       result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
