@@ -19,6 +19,7 @@ import { UsageError } from "../cli-error.ts";
 import { outputOf } from "../options.ts";
 import type { Output } from "../output.ts";
 import { type VaultServerModule, portFrom, untilStopped, vaultDataDir, vaultHome } from "../vault-home.ts";
+import { type LocalRealm, defaultThreshold, realmPort, startLocalRealms, writeRealmsSession } from "./start-realms.ts";
 
 const repoRoot = resolve(fileURLToPath(new URL("../../../..", import.meta.url)));
 const DEFAULT_WEB_PORT = 8480;
@@ -31,6 +32,7 @@ interface StartFlags {
   port?: string;
   webPort?: string;
   web: boolean;
+  realms?: string;
 }
 
 export function registerStart(program: Command, vs?: VaultServerModule): void {
@@ -41,6 +43,7 @@ export function registerStart(program: Command, vs?: VaultServerModule): void {
     .option("--port <port>", "vault port; 0 picks a free one (env CHATVAULT_PORT, default 8471)")
     .option("--web-port <port>", "web messenger port; 0 picks a free one (env CHATVAULT_WEB_PORT, default 8480)")
     .option("--no-web", "do not serve the web messenger")
+    .option("--realms <n>", "also run n realms of the threshold vault (2 to 9; ports 8481…, each its own home under <home>/realm-<i>) and print a realms-mode CLI session")
     .action(async (flags: StartFlags, command: Command) => {
       const out = outputOf(command);
       if (!vs) throw new Error("internal: vault server not loaded");
@@ -51,10 +54,13 @@ export function registerStart(program: Command, vs?: VaultServerModule): void {
       // address and data folder are start's: 127.0.0.1 and <home>/vault.
       const { workers: _ignored, ...env } = vs.parseCommandLine([]).options;
       const port = portFrom(flags.port);
+      const realmCount = flags.realms === undefined ? 0 : Number(flags.realms);
+      if (flags.realms !== undefined && (!/^\d$/.test(flags.realms) || realmCount < 2)) throw new UsageError(`--realms must be a number from 2 to 9, got ${JSON.stringify(flags.realms)}`);
       const webPort = flags.web ? portFrom(flags.webPort ?? (process.env.CHATVAULT_WEB_PORT || String(DEFAULT_WEB_PORT))) : undefined;
       await mustBeFree([
         { port, variable: "CHATVAULT_PORT", what: "key vault" },
         ...(webPort !== undefined ? [{ port: webPort, variable: "CHATVAULT_WEB_PORT", what: "web messenger" }] : []),
+        ...Array.from({ length: realmCount }, (_x, i) => ({ port: realmPort(port, i + 1), variable: "CHATVAULT_PORT=0", what: `realm ${i + 1}` })),
       ]);
       // The console belongs to the instructions below: the vault logs only warnings, to stderr.
       const vault = await vs.startVaultServer({
@@ -65,12 +71,23 @@ export function registerStart(program: Command, vs?: VaultServerModule): void {
       const tokenSecret = env.auth && "hs256Secret" in env.auth
         ? env.auth.hs256Secret
         : env.auth ? undefined : vs.loadOrCreateDevSecret(join(vaultDataDir(home), vs.DATA_FILES.devSecret));
+      let realms: LocalRealm[] = [];
+      if (realmCount > 0) realms = await startLocalRealms(vs, env, home, realmCount, port).catch(async (e: unknown) => {
+        await vault.close();
+        throw e;
+      });
+      const threshold = defaultThreshold(realmCount);
       const web = webPort !== undefined ? await startWeb(out, { home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, port: webPort }) : undefined;
       const account = cliAccount(backups);
-      out.result({ vault: vault.url, web: web?.url ?? null, home, backups, webAccount: WEB_ACCOUNT, cliAccount: account }, session(vault.url, web?.url, home, backups, account));
+      const realmsFile = realms.length ? await writeRealmsSession(vs, realms, threshold, home, account) : undefined;
+      out.result(
+        { vault: vault.url, web: web?.url ?? null, home, backups, webAccount: WEB_ACCOUNT, cliAccount: account, ...(realmsFile ? { realms: { threshold, urls: realms.map((r) => r.url), realmsFile } } : {}) },
+        realmsFile ? realmsSession(vault.url, web?.url, home, backups, account, realms, threshold, realmsFile) : session(vault.url, web?.url, home, backups, account),
+      );
       const signal = await untilStopped();
       out.note(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping…`);
       await web?.close();
+      await Promise.all(realms.map((r) => r.close()));
       await vault.close();
       out.note("stopped.");
     });
@@ -164,6 +181,32 @@ function session(vaultUrl: string, webUrl: string | undefined, home: string, bac
     `  ${cv} backup --repo ${repo} --db ${join(demo, "msgstore.db")} --media ${join(demo, "media")}`,
     `  ${cv} restore --repo ${repo} --to ${join(home, "restored")}`,
     `  ${cv} status --repo ${repo}`,
+    "",
+  ];
+}
+
+function realmsSession(vaultUrl: string, webUrl: string | undefined, home: string, backups: string, account: string, realms: LocalRealm[], threshold: number, realmsFile: string): string[] {
+  const repo = join(backups, account);
+  const demo = join(home, "demo-chats");
+  const cv = "npx chatvault";
+  return [
+    `chatvault is running with ${realms.length} realms (threshold ${threshold}). Ctrl-C stops everything.`,
+    "",
+    `  Web app     ${webUrl ?? "not running"}${webUrl ? `   (sign in as ${WEB_ACCOUNT}; Settings → Chats → Chat backup → End-to-end encrypted backup)` : ""}`,
+    `  Key vault   ${vaultUrl}   (the single vault, for single-vault backups)`,
+    ...realms.map((r) => `  Realm ${r.index}     ${r.url}   (its own SQLite, key file and token secret in ${r.dataDir})`),
+    `  Backups     ${backups}   (local folder storage, one folder per account)`,
+    "",
+    `Try the distributed journey as ${account} (tokens for each realm and the realms file are written: ${realmsFile}):`,
+    "",
+    `  cd ${repoRoot}`,
+    `  ${cv} init --repo ${repo} --realms ${realmsFile}`,
+    `  ${cv} demo-data --out ${demo} --messages 2000 --media-mib 2`,
+    `  ${cv} backup --repo ${repo} --db ${join(demo, "msgstore.db")} --media ${join(demo, "media")}`,
+    `  ${cv} status --repo ${repo}`,
+    `  ${cv} restore --repo ${repo} --to ${join(home, "restored")}`,
+    "",
+    `Any ${threshold} of the ${realms.length} realms are enough to restore; restore says how many answered, status shows each realm.`,
     "",
   ];
 }
