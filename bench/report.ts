@@ -7,6 +7,7 @@ import type { EngineRow, Operation, Results, Tool } from "./results.ts";
 import { OPERATIONS } from "./results.ts";
 import { findRow } from "./targets.ts";
 import { megabytes, ratio, sig, times } from "./stats.ts";
+import { realmTable } from "./vault-realms.ts";
 
 const OP_TITLE: Record<Operation, string> = {
   full: "full backup",
@@ -140,6 +141,7 @@ export function renderMarkdown(results: Results): string {
   parts.push("## Targets", "", targetsTable(results), "");
   parts.push("## Ceilings (same run)", "", ceilingsTable(results), "");
   parts.push("## Key vault under load (loopback)", "", vaultTable(results), "");
+  if (results.realms) parts.push("## Threshold realms (2 of 3) vs the single vault (loopback, same run)", "", realmTable(results.realms), "");
   if (results.notes.length > 0) parts.push("## Notes", "", ...results.notes.map((n) => `- ${n}`), "");
   return parts.join("\n");
 }

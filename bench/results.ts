@@ -139,6 +139,8 @@ export interface Results {
   ceilings: Ceilings | null;
   rows: EngineRow[];
   vault: VaultRow[];
+  /** Threshold realms vs the single vault (bench/vault-realms.ts); absent when the vault part did not run. */
+  realms?: import("./vault-realms.ts").RealmBench | null;
   targets: TargetResult[];
   notes: string[];
 }

@@ -21,6 +21,7 @@ import { describeMachine } from "./machine.ts";
 import { renderMarkdown } from "./report.ts";
 import type { Results, VaultRow } from "./results.ts";
 import { evaluateTargets } from "./targets.ts";
+import { realmTargets } from "./vault-realms.ts";
 import { BorgTool, ResticTool } from "./tools.ts";
 
 const PARTS = ["crypto", "engine", "vault"] as const;
@@ -115,9 +116,12 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
 
   if (opts.only.has("vault")) {
     results.vault = await runVault(opts.sizeName, results.ceilings?.opaque_logins_per_s_core ?? null, notes, opts.work);
+    // Threshold realms vs the single vault, same run (bench/vault-realms.ts).
+    const { runRealmBench } = await import("./vault-realms.ts");
+    results.realms = await runRealmBench({ sizeName: opts.sizeName, log, notes, work: opts.work });
   }
 
-  results.targets = evaluateTargets(results.rows, results.ceilings, results.vault);
+  results.targets = [...evaluateTargets(results.rows, results.ceilings, results.vault), ...(results.realms ? realmTargets(results.realms) : [])];
   results.finished = new Date().toISOString();
   results.machine.load_average_at_end = loadavg();
   const stamp = started.toISOString().replace(/[:.]/g, "-");
