@@ -15,6 +15,7 @@ import { openRequestLog } from "./request-log.ts";
 import { createStaticFiles } from "./static-files.ts";
 import { STORAGE_PATH, createStorageApi } from "./storage-api.ts";
 import { VAULT_PREFIX, createVaultProxy } from "./vault-proxy.ts";
+import { REALMS_PREFIX, type WebRealmsOptions, openWebRealms } from "./realm-proxy.ts";
 
 /** The built app, beside this folder. */
 export const DEFAULT_DIST_DIR = resolve(fileURLToPath(new URL("../dist", import.meta.url)));
@@ -57,6 +58,8 @@ export interface WebServerOptions {
   testOnlyWeakKeyStretching?: boolean;
   /** Also hand each request-log line to this function (the file is always written). */
   onRequestLog?: (line: string) => void;
+  /** Realms mode: new password backups go to this realm set (server/realm-proxy.ts). */
+  realms?: WebRealmsOptions;
 }
 
 export interface RunningWebServer {
@@ -85,7 +88,8 @@ export async function createWebServer(o: WebServerOptions): Promise<RunningWebSe
   const proxy = createVaultProxy(o.vaultUrl);
   const files = createStaticFiles(o.distDir ?? DEFAULT_DIST_DIR);
   const log = openRequestLog(requestLogPath, o.onRequestLog);
-  const appConfig = { vaultPath: VAULT_PREFIX, vaultUrl: o.vaultUrl, testOnlyWeakKeyStretching: o.testOnlyWeakKeyStretching === true };
+  const realms = o.realms ? await openWebRealms(o.realms) : undefined;
+  const appConfig = { vaultPath: VAULT_PREFIX, vaultUrl: o.vaultUrl, testOnlyWeakKeyStretching: o.testOnlyWeakKeyStretching === true, ...(realms ? { realms: realms.config } : {}) };
 
   /** `seen.account` is set as soon as it is known, for the log line. */
   async function route(req: IncomingMessage, res: ServerResponse, path: string, query: string, seen: { account?: string }): Promise<void> {
@@ -94,12 +98,13 @@ export async function createWebServer(o: WebServerOptions): Promise<RunningWebSe
       return storage.handle(req, res, seen.account, path, new URLSearchParams(query));
     }
     if (path === VAULT_PREFIX || path.startsWith(`${VAULT_PREFIX}/`)) return proxy(req, res, path, query);
+    if (realms && path.startsWith(`${REALMS_PREFIX}/`)) return realms.proxy(req, res, path);
     if (path === "/api/login") {
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", "POST only");
       const body = (await readJson(req, MAX_LOGIN_BODY)) as { account?: unknown } | null;
       const session = await accounts.login(body?.account);
       seen.account = session.account;
-      return sendJson(res, 200, session);
+      return sendJson(res, 200, realms ? { ...session, realmTokens: await realms.tokens(session.account, o.tokenTtlSeconds ?? 12 * 3600) } : session);
     }
     if (path === "/api/config") return sendJson(res, 200, appConfig);
     if (path.startsWith("/api/")) throw new HttpError(404, "not_found", "no such endpoint");

@@ -24,7 +24,7 @@ export async function checkAccountState(conn: Connections, settings: BackupSetti
   if (!settings.enabled) return found ? { kind: "backup-not-used", found } : { kind: "in-sync", found: undefined };
   if (!found) return { kind: "turned-off-elsewhere" };
   if (settings.repoId && found.config.repoId !== settings.repoId) return { kind: "replaced-elsewhere", found };
-  if (found.config.protection === "password") {
+  if (found.config.protection !== "key") {
     const s = await conn.vault.status();
     if (s.state !== "enabled") return { kind: "turned-off-elsewhere" };
   }

@@ -6,7 +6,7 @@
  * it is opened.
  */
 import { layout } from "@chatvault/sdk";
-import type { VaultClient } from "@chatvault/vault-protocol";
+import type { PasswordVault } from "./connections.ts";
 import type { Connections } from "./connections.ts";
 import type { FoundBackup } from "./repository.ts";
 
@@ -25,12 +25,12 @@ export async function backupFacts(conn: Connections, found: FoundBackup): Promis
     storedBytes += o.size;
     if (o.name.startsWith(layout.SNAPSHOTS_PREFIX) && layout.parseSnapshotName(o.name)) snapshots++;
   }
-  const lastBackupAt = found.config.protection === "password" ? await vaultHeadTime(conn.vault) : undefined;
+  const lastBackupAt = found.config.protection !== "key" ? await vaultHeadTime(conn.vault) : undefined;
   return { snapshots, storedBytes, lastBackupAt };
 }
 
 /** The head's time, asked only when the vault holds a record (no 404 for "no key"). */
-async function vaultHeadTime(vault: VaultClient): Promise<number | undefined> {
+async function vaultHeadTime(vault: PasswordVault): Promise<number | undefined> {
   const s = await vault.status();
   if (s.state !== "enabled") return undefined;
   const head = await vault.getHead();

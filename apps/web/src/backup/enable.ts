@@ -25,11 +25,14 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
     await deleteBackup(conn.storage);
   }
   const rootKey = choice.protection === "key" ? choice.rootKey : generateRootKey();
-  const repo = await Repository.init(conn.storage, rootKey, {
-    protection: choice.protection,
-    // A hint for other clients (the CLI): where the vault holding this backup's key is.
-    ...(choice.protection === "password" ? { vaultUrl: conn.config.vaultUrl } : {}),
-  });
+  const repo = await Repository.init(conn.storage, rootKey, choice.protection === "password" && conn.realms
+    // Realms mode: the realm set goes into the config, under its MAC (spec/backup-format.md §8.2.1).
+    ? { protection: "realms", realmSet: conn.realms.realmSet }
+    : {
+      protection: choice.protection,
+      // A hint for other clients (the CLI): where the vault holding this backup's key is.
+      ...(choice.protection === "password" ? { vaultUrl: conn.config.vaultUrl } : {}),
+    });
   if (choice.protection === "password") {
     try {
       await conn.vault.enable(choice.password, rootKey);

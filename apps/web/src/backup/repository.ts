@@ -28,7 +28,7 @@ export async function findBackup(storage: Storage): Promise<FoundBackup | undefi
 /** Open with the root key (WrongKeyError if it is not this backup's) and pick its head. */
 export async function openBackup(conn: Connections, rootKey: RootKey, found?: FoundBackup): Promise<{ repo: Repository; heads: HeadStore }> {
   const repo = await Repository.open(conn.storage, rootKey, found);
-  const heads = repo.config.protection === "password" ? vaultHeadStore(conn.vault, rootKey) : keyHeadStore(repo.keys, repo.repoId);
+  const heads = repo.config.protection !== "key" ? vaultHeadStore(conn.vault, rootKey) : keyHeadStore(repo.keys, repo.repoId);
   return { repo, heads };
 }
 

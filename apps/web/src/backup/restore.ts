@@ -15,12 +15,14 @@ import { type FoundBackup, openBackup } from "./repository.ts";
 import { saveRootKey, saveSettings } from "./settings.ts";
 import type { AttemptHistory } from "@chatvault/vault-protocol";
 import { attemptHistoryText } from "./attempt-texts.ts";
+import { type RealmsAnswered, realmsText } from "./realm-vault.ts";
 
 /**
  * The root key from the password (vault errors propagate: wrong password, locked,
  * destroyed), with the vault's attempt history before this unlock (spec §5.7).
  */
-export async function unlockWithPassword(conn: Connections, password: string): Promise<{ rootKey: RootKey; attemptHistory: AttemptHistory | undefined }> {
+export async function unlockWithPassword(conn: Connections, password: string): Promise<{ rootKey: RootKey; attemptHistory: AttemptHistory | undefined; realms?: RealmsAnswered }> {
+  if (conn.realms) return conn.realms.unlockWithDetails(password);
   const { rootKey, attemptHistory } = await conn.vault.unlockWithDetails(password);
   return { rootKey, attemptHistory };
 }
@@ -36,15 +38,17 @@ export interface Restored {
   mediaFiles: number;
   /** Password mode: the vault's attempts before this unlock (spec §5.7). */
   attemptHistory?: AttemptHistory;
+  /** Realms mode: how many realms answered the unlock. */
+  realms?: RealmsAnswered;
 }
 
 /**
  * "Restored 1,204 messages, 37 media files." — and, when someone failed to enter the
  * password since it last worked, "3 failed attempts since … — on …".
  */
-export function restoredText(r: Pick<Restored, "messages" | "mediaFiles" | "attemptHistory">, formatTime: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
+export function restoredText(r: Pick<Restored, "messages" | "mediaFiles" | "attemptHistory" | "realms">, formatTime: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
   const n = (v: number, one: string, many: string) => `${v.toLocaleString("en-GB")} ${v === 1 ? one : many}`;
-  const done = `Restored ${n(r.messages, "message", "messages")}, ${n(r.mediaFiles, "media file", "media files")}.`;
+  const done = `Restored ${n(r.messages, "message", "messages")}, ${n(r.mediaFiles, "media file", "media files")}.${r.realms ? ` ${realmsText(r.realms)}` : ""}`;
   const attempts = r.attemptHistory ? attemptHistoryText(r.attemptHistory, formatTime) : undefined;
   return attempts && attempts.failed > 0 ? `${done} ${attempts.text}` : done;
 }

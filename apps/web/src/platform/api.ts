@@ -10,12 +10,16 @@ export interface AppConfig {
   vaultUrl: string;
   /** TEST ONLY: register passwords with a cheap KSF (the page shows a banner). */
   testOnlyWeakKeyStretching: boolean;
+  /** When set, passwords are held by this realm set instead of the one vault (backup/realm-vault.ts). */
+  realms?: { threshold: number; realms: { id: string; url: string; path: string }[] };
 }
 
 export interface LoginResult {
   account: string;
   token: string;
   expiresAt: number;
+  /** Realms mode: one token per realm ID, each signed by that realm's own issuer. */
+  realmTokens?: Record<string, string>;
 }
 
 export class ApiError extends Error {

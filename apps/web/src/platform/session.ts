@@ -42,6 +42,14 @@ export class Session {
     return this.#current.token;
   };
 
+  /** Realms mode: the token for one realm (renewed with the session's). */
+  readonly realmToken = async (realmId: string): Promise<string> => {
+    await this.token();
+    const t = this.#current.realmTokens?.[realmId];
+    if (!t) throw new Error("the server minted no token for this realm");
+    return t;
+  };
+
   toString(): string {
     return `Session(${this.account})`;
   }

@@ -16,6 +16,7 @@ import { attemptsSentence, describeError } from "../backup/errors.ts";
 import { type GuessLimits, limitsOf, lockRulesText } from "../backup/lock-texts.ts";
 import type { FoundBackup } from "../backup/repository.ts";
 import { type Restored, restoreBackup, unlockWithKey, unlockWithPassword } from "../backup/restore.ts";
+import type { RealmsAnswered } from "../backup/realm-vault.ts";
 import { useActivity } from "../ui/app-context.ts";
 import { Button, Field, HiddenUsername, Notice, ProgressBar, Screen, Spinner, useFocusLater } from "../ui/components.ts";
 import { formatBytes, formatMoment, formatWait } from "../ui/format.ts";
@@ -42,7 +43,7 @@ interface Props {
 }
 
 export function RestoreScreen(p: Props) {
-  const password = p.found.config.protection === "password";
+  const password = p.found.config.protection !== "key";
   const activity = useActivity();
   const focusLater = useFocusLater();
   const [secret, setSecret] = useState("");
@@ -82,8 +83,9 @@ export function RestoreScreen(p: Props) {
     setError("");
     let rootKey: RootKey;
     let attemptHistory: AttemptHistory | undefined;
+    let realms: RealmsAnswered | undefined;
     try {
-      if (password) ({ rootKey, attemptHistory } = await unlockWithPassword(p.conn, secret));
+      if (password) ({ rootKey, attemptHistory, realms } = await unlockWithPassword(p.conn, secret));
       else rootKey = unlockWithKey(secret);
     } catch (err) {
       setBusy(false);
@@ -102,7 +104,7 @@ export function RestoreScreen(p: Props) {
     }
     try {
       const restored = await restoreBackup(p.conn, p.found, rootKey);
-      p.onRestored(attemptHistory ? { ...restored, attemptHistory } : restored);
+      p.onRestored({ ...restored, ...(attemptHistory ? { attemptHistory } : {}), ...(realms ? { realms } : {}) });
     } catch (err) {
       setError(describeError(err));
       setBusy(false);

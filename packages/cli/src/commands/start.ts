@@ -77,7 +77,13 @@ export function registerStart(program: Command, vs?: VaultServerModule): void {
         throw e;
       });
       const threshold = defaultThreshold(realmCount);
-      const web = webPort !== undefined ? await startWeb(out, { home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, port: webPort }) : undefined;
+      const web = webPort !== undefined
+        ? await startWeb(out, {
+          home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, port: webPort,
+          // Realms mode: the page keeps new password backups at the realm set (docs/web.md).
+          ...(realms.length ? { realms: { threshold, realms: realms.map((r) => ({ url: r.url, tokenSecret: r.tokenSecret })) } } : {}),
+        })
+        : undefined;
       const account = cliAccount(backups);
       const realmsFile = realms.length ? await writeRealmsSession(vs, realms, threshold, home, account) : undefined;
       out.result(
@@ -131,6 +137,7 @@ interface WebOptions {
   tokenSecret: string | undefined;
   weak: boolean;
   port: number;
+  realms?: { threshold: number; realms: { url: string; tokenSecret: string }[] };
 }
 
 /**
@@ -155,6 +162,7 @@ async function startWeb(out: Output, o: WebOptions): Promise<{ url: string; clos
   return web.createWebServer({
     host: "127.0.0.1", port, dataDir: o.home, backupsDir: o.backups, vaultUrl: o.vaultUrl, tokenSecret: o.tokenSecret,
     ...(o.weak ? { testOnlyWeakKeyStretching: true } : {}),
+    ...(o.realms ? { realms: o.realms } : {}),
   }).catch((e: unknown) => {
     throw inUse(e, port, "CHATVAULT_WEB_PORT");
   });
