@@ -59,7 +59,9 @@ export class RealmVault {
   /** The set's state in the single vault's terms (the t-th realm decides, §6.9). */
   async status(): Promise<StatusResponse> {
     const s = await status(this.#ctx);
-    const policy = { maxAttempts: 5, failureBudget: 20 };
+    // Each realm applies its own policy (§7); they are configured alike, so the first that answers speaks for them.
+    const policy = await Promise.any(this.#ctx.apis.map((a) => a.record().then((r) => ({ maxAttempts: r.policy.maxAttempts, failureBudget: r.policy.failureBudget }))))
+      .catch(() => ({ maxAttempts: 5, failureBudget: 20 }));
     return {
       state: s.state === "active" ? "enabled" : s.state === "destroyed" ? "destroyed" : "not_enabled",
       recordVersion: null, keyStretching: null, attemptsRemaining: s.attemptsRemaining, failureBudgetRemaining: policy.failureBudget,
