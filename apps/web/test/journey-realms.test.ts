@@ -2,7 +2,7 @@
  * The Settings flow on a 3-realm setup (threshold 2), in Debian Chromium: the demo server
  * names the realm set and mints one token per realm; turn on end-to-end encrypted backup
  * with a password (registered at the realms, the set recorded in the backup's config),
- * back up, then — with one realm down — restore on a new phone: the restore message says
+ * back up (the explanation says the key is split across the realms), then — with one realm down — restore on a new phone: the restore message says
  * how many realms answered; change the password with that realm still down. Screenshots
  * 70-… (look at them: test-results/web/).
  */
@@ -54,6 +54,8 @@ test("realms mode in the web app: enable on 3 realms, back up, restore with one 
   const chatsBefore = await chatListOf(a);
   await a.openBackupSettings();
   await a.page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
+  await a.page.getByText("the key is split across 3 key vaults run separately: any 2 of them can unlock it").waitFor();
+  await a.shot("69-realms-e2ee-explanation");
   await a.page.getByRole("button", { name: "Continue" }).click();
   await a.page.getByRole("heading", { name: "Create password" }).waitFor();
   await a.page.locator("#new-password").fill(PASSWORD);

@@ -22,6 +22,11 @@ export function E2eeScreen() {
   return settings.enabled ? h(E2eeOnScreen, null) : h(E2eeIntroScreen, null);
 }
 
+/** Realms mode (backup/realm-vault.ts): who keeps the key, in the user's words. */
+function realmsKeeperText(set: { threshold: number; realms: unknown[] }): string {
+  return `With a password, the key is split across ${set.realms.length} key vaults run separately: any ${set.threshold} of them can unlock it, none of them learns your password, and fewer than ${set.threshold} together cannot even test a guess.`;
+}
+
 function E2eeIntroScreen() {
   const { conn } = useApp();
   const [existing, setExisting] = useState<BackupFacts | null | undefined>(undefined);
@@ -40,7 +45,7 @@ function E2eeIntroScreen() {
     h("p", { class: "lead" }, "Protect your backup with end-to-end encryption. No one — not chatvault, not this server, not the backup storage — will be able to read your backup or get the key to unlock it."),
     h("ul", { class: "points" },
       h("li", null, "You choose a password, or use a 64-digit encryption key instead."),
-      h("li", null, `With a password, the key is kept in a key vault that never learns your password. ${lockRulesText(limits)}`),
+      h("li", null, `${conn.realms ? realmsKeeperText(conn.realms.realmSet) : "With a password, the key is kept in a key vault that never learns your password."} ${lockRulesText(limits)}`),
       h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you.")),
     existing === undefined && !error ? h(Spinner, { label: "Checking for an existing backup…" }) : null,
     existing ? h(Notice, { kind: "warning" }, `A backup${existing.lastBackupAt ? ` from ${formatMoment(existing.lastBackupAt)}` : ""} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`) : null,
