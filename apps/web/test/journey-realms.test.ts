@@ -1,10 +1,11 @@
 /**
  * The Settings flow on a 3-realm setup (threshold 2), in Debian Chromium: the demo server
- * names the realm set and mints one token per realm; turn on end-to-end encrypted backup
- * with a password (registered at the realms, the set recorded in the backup's config),
- * back up (the explanation says the key is split across the realms), then — with one realm down — restore on a new phone: the restore message says
- * how many realms answered; change the password with that realm still down. Screenshots
- * 70-… (look at them: test-results/web/).
+ * names the realm set and mints one token per realm; the explanation says the key is split
+ * across the realms; turn on end-to-end encrypted backup with a password (registered at
+ * the realms, the set recorded in the backup's config), back up, then — with one realm
+ * down — restore on a new phone: the restore message says how many realms answered;
+ * change the password with that realm still down. Screenshots 69-… to 74-… (look at them:
+ * test-results/web/).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
