@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { EXIT, EXIT_DESCRIPTIONS, type ExitName } from "./exit-codes.ts";
 import { registerBackup } from "./commands/backup.ts";
+import { registerCheck } from "./commands/check.ts";
 import { registerDemoData } from "./commands/demo-data.ts";
 import { registerDisable } from "./commands/disable.ts";
 import { registerInit } from "./commands/init.ts";
@@ -69,6 +70,7 @@ export function buildProgram(vaultServer?: VaultServerModule): Command {
   registerStatus(program);
   registerSnapshots(program);
   registerVerify(program);
+  registerCheck(program);
   registerPrune(program);
   registerUnlock(program);
   registerServe(program, vaultServer);

@@ -1,5 +1,5 @@
 /**
- * Restore check (spec §8.12): prove that a snapshot can be restored, without touching the
+ * Restore check (spec §12): prove that a snapshot can be restored, without touching the
  * user's folders. It is a complete restore — snapshot resolved against the head, every
  * chunk downloaded, authenticated and checked against its keyed ID, the database rebuilt
  * and run through `PRAGMA integrity_check` (node/restore.ts) — into a scratch folder of
