@@ -24,6 +24,7 @@ import type { ChunkTask, TaskPart } from "./chunk-tasks.ts";
 import { DatabaseSourceError, snapshotDatabase } from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { walkMedia } from "./media-walk.ts";
+import { ExcludeRules } from "../select/exclude.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
 export type { BackupResult } from "../backup/session.ts";
@@ -35,6 +36,8 @@ export interface BackupOptions {
   db?: string;
   /** The media folder. */
   media?: string;
+  /** Glob patterns of media paths to leave out (select/exclude.ts). */
+  exclude?: readonly string[];
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
@@ -54,6 +57,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
   const compressor = opts.compressor ?? zlibCompressor;
+  const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
   const session = await BackupSession.begin(repo, opts.heads, {
     compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
   });
@@ -64,7 +68,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   });
   let runner: TaskRunner | undefined;
   try {
-    const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
+    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     progress.setPhase("copying database");
     const snap = opts.db ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
       throw e instanceof DatabaseSourceError ? new SourceError(e.message, e) : e;

@@ -6,6 +6,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { SourceError } from "../errors.ts";
+import type { ExcludeRules } from "../select/exclude.ts";
 
 export interface MediaFile {
   path: string;
@@ -14,7 +15,8 @@ export interface MediaFile {
   mtimeMs: number;
 }
 
-export async function walkMedia(root: string): Promise<{ files: MediaFile[]; skipped: string[] }> {
+/** `exclude`: paths it matches (files, or folders with everything in them) are left out, silently (docs/cli.md). */
+export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{ files: MediaFile[]; skipped: string[] }> {
   const files: MediaFile[] = [];
   const skipped: string[] = [];
   try {
@@ -29,6 +31,7 @@ export async function walkMedia(root: string): Promise<{ files: MediaFile[]; ski
     for (const name of names) {
       const abs = join(dir, name);
       const path = rel ? `${rel}/${name}` : name;
+      if (exclude?.excludes(path)) continue;
       if (name.includes("\\")) {
         skipped.push(path);
         continue;
