@@ -39,5 +39,6 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
     }
   }
   await saveRootKey(rootKey);
-  await saveSettings({ enabled: true, protection: choice.protection, repoId: repo.repoId });
+  // The password was just chosen: the first reminder comes one interval from now.
+  await saveSettings({ enabled: true, protection: choice.protection, repoId: repo.repoId, reminderAskedAt: new Date().toISOString() });
 }

@@ -55,6 +55,7 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
     await saveSettings({
       enabled: true, protection: repo.config.protection, repoId: repo.repoId,
       lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
+      reminderAskedAt: new Date().toISOString(), // the password (or key) was just typed
     });
     setActivity({ kind: "idle" });
     return { chats, messages: chats.messageCount(), mediaFiles: r.media.length };

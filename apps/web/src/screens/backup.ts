@@ -16,6 +16,7 @@ import { Button, Notice, OtherCopiesNote, ProgressBar, Row, Screen, Spinner } fr
 import { useFlash } from "../ui/flash.ts";
 import { formatBytes, formatMoment } from "../ui/format.ts";
 import { E2EE, navigate } from "../ui/router.ts";
+import { BackupOptions, CheckSection } from "./backup-options.ts";
 
 /** Starts a backup and refreshes the settings when it ends; errors show through the activity. */
 export function startBackup(app: ReturnType<typeof useApp>): void {
@@ -64,7 +65,7 @@ export function BackupScreen() {
     error ? h(Notice, { kind: "error" }, error) : null,
     h("div", { class: "activity-area", "aria-live": "polite" },
       running
-        ? h(ProgressBar, { fraction: activity.fraction, label: activity.operation === "backup" ? activity.phase : "Restoring…" })
+        ? h(ProgressBar, { fraction: activity.fraction, label: activity.operation === "backup" ? activity.phase : activity.operation === "check" ? "Checking your backup…" : "Restoring…" })
         : activity.kind === "failed" && activity.operation === "backup"
           ? h(Notice, { kind: "error" }, `Backup failed. ${activity.message}`)
           : activity.kind === "succeeded" && activity.operation === "backup" ? h(Notice, { kind: "success", id: "backup-complete" }, "Backup complete.")
@@ -76,6 +77,8 @@ export function BackupScreen() {
     }, running ? "Backing up…" : "Back up"),
     h("nav", { class: "rows", "aria-label": "Backup settings" },
       h(Row, { href: E2EE, label: "End-to-end encrypted backup", detail: settings.enabled ? `On · ${settings.protection === "key" ? "64-digit key" : "password"}` : "Off", icon: "lock" })),
+    h(BackupOptions, null),
+    h(CheckSection, null),
     h(OtherCopiesNote, null));
 }
 
