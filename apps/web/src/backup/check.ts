@@ -43,7 +43,11 @@ export async function checkBackup(conn: Connections, now: () => Date = () => new
     result = { checkedAt: now().toISOString(), ok: true, sequence: r.snapshot.sequence };
     setActivity({ kind: "succeeded", operation: "check" });
   } catch (e) {
-    result = { checkedAt: now().toISOString(), ok: false, message: describeError(e) };
+    // describeError speaks of a restore ("…so it was not used"); a check says what it found.
+    const message = e instanceof IntegrityError && e.reason !== "rollback"
+      ? "The backup is damaged or was tampered with: it can't be restored as it is."
+      : describeError(e);
+    result = { checkedAt: now().toISOString(), ok: false, message };
     setActivity({ kind: "failed", operation: "check", message: result.message! });
   }
   await saveSettings({ ...(await loadSettings()), lastCheck: result });
