@@ -7,7 +7,7 @@
 import { RootKey } from "@chatvault/format";
 import { kvDelete, kvGet, kvSet } from "../platform/idb.ts";
 
-export type Protection = "password" | "key";
+export type Protection = "password" | "key" | "passkey";
 
 export interface LastBackup {
   /** ISO time of the snapshot. */
