@@ -76,7 +76,7 @@ export function BackupScreen() {
       onClick: () => startBackup(app),
     }, running ? "Backing up…" : "Back up"),
     h("nav", { class: "rows", "aria-label": "Backup settings" },
-      h(Row, { href: E2EE, label: "End-to-end encrypted backup", detail: settings.enabled ? `On · ${settings.protection === "key" ? "64-digit key" : "password"}` : "Off", icon: "lock" })),
+      h(Row, { href: E2EE, label: "End-to-end encrypted backup", detail: settings.enabled ? `On · ${settings.protection === "key" ? "64-digit key" : settings.protection === "passkey" ? "passkey" : "password"}` : "Off", icon: "lock" })),
     h(BackupOptions, null),
     h(CheckSection, null),
     h(OtherCopiesNote, null));

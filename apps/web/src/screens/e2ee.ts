@@ -16,6 +16,7 @@ import { formatMoment } from "../ui/format.ts";
 import { Icon } from "../ui/icons.ts";
 import { E2EE, navigate } from "../ui/router.ts";
 import { enableFlow } from "./enable-flow.ts";
+import { PasskeyList } from "./passkeys.ts";
 
 const BACK = "/settings/chats/backup";
 
@@ -41,7 +42,7 @@ function E2eeIntroScreen() {
     h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
     h("p", { class: "lead" }, "Protect your backup with end-to-end encryption. No one — not chatvault, not this server, not the backup storage — will be able to read your backup or get the key to unlock it."),
     h("ul", { class: "points" },
-      h("li", null, "You choose a password, or use a 64-digit encryption key instead."),
+      h("li", null, "You choose a password, or use a passkey or a 64-digit encryption key instead."),
       h("li", null, `With a password, the key is kept in a key vault that never learns your password. ${lockRulesText(limits)}`),
       h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you.")),
     existing === undefined && !error ? h(Spinner, { label: "Checking for an existing backup…" }) : null,
@@ -69,7 +70,8 @@ function E2eeOnScreen() {
   };
   return h(Screen, { title: "End-to-end encrypted backup", back: BACK },
     h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
-    h(Notice, { kind: "success" }, `End-to-end encrypted backup is on. Your backup is protected by ${password ? "a password" : "a 64-digit encryption key"}.`),
+    h(Notice, { kind: "success" }, `End-to-end encrypted backup is on. Your backup is protected by ${password ? "a password" : settings.protection === "passkey" ? "a passkey" : "a 64-digit encryption key"}.`),
+    settings.protection === "passkey" ? h(PasskeyList, null) : null,
     h("nav", { class: "rows", "aria-label": "Encrypted backup settings" },
       password ? h(Row, { href: `${E2EE}/change-password`, label: "Change password", icon: "key" }) : null,
       h(Row, { href: `${E2EE}/turn-off`, label: "Turn off", detail: "Deletes the key and the backup", icon: "power" })),
