@@ -7,6 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { generateRootKey } from "@chatvault/format";
+import { Repository } from "@chatvault/sdk";
+import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { EXIT } from "../src/exit-codes.ts";
 import { machine, treeHashes } from "./support.ts";
@@ -71,4 +74,18 @@ test("check: restorable backup → OK, recorded for status; corrupted pack → e
   // The record still names the last check that passed.
   const st2 = await m.run(["--json", "status", "--repo", repo]);
   assert.equal(st2.json.repo.lastVerified.sequence, 1);
+});
+
+test("a passkey-protected backup: status names it; commands that need its key say the web app opens it (exit 2)", async (t) => {
+  const dir = tempDir(t, "chatvault-cli-passkey-");
+  const repo = join(dir, "repo");
+  await Repository.init(new FsStorage(repo), generateRootKey(), { protection: "passkey" });
+  const m = machine(dir, "a");
+  const st = await m.run(["status", "--repo", repo]);
+  assert.equal(st.code, 0, st.stderr);
+  assert.match(st.stdout, /Protection: +passkey \(open it in the web app\)/);
+  assert.doesNotMatch(st.stdout, /Vault:/);
+  const r = await m.run(["check", "--repo", repo]);
+  assert.equal(r.code, EXIT.usage);
+  assert.match(r.stderr, /is protected by a passkey: restore it in the web app with that passkey/);
 });

@@ -48,7 +48,7 @@ export function registerStatus(program: Command): void {
       const refs = await snapshotNames(storage);
       const newest = refs[refs.length - 1];
       result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
-      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : "password (key vault)"}`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : c.protection === "passkey" ? "passkey (open it in the web app)" : "password (key vault)"}`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
       const checked = await readLastCheck(c.repoId);
       (result.repo as Record<string, unknown>).lastVerified = checked ?? null;
       lines.push(`Verified:    ${checked ? `last verified restorable ${localTime(checked.checkedAt)}, snapshot ${checked.sequence}` : "never checked on this machine (run chatvault check)"}`);
@@ -59,7 +59,7 @@ export function registerStatus(program: Command): void {
         lines.push(`Last backup: ${localTime(m.time)} from ${m.host}`);
       }
     }
-    if (protection !== "key") {
+    if (protection !== "key" && protection !== "passkey") {
       let vault;
       try {
         vault = await connectVault(flags, { ...(repoId ? { repoId } : {}), ...(hintUrl ? { hintUrl } : {}), warn });
