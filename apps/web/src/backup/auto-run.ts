@@ -1,7 +1,8 @@
 /**
  * The phone's own backup work while the app is open: a backup when the schedule's period
  * has passed, then a restore check when its interval has passed (backup/schedule.ts).
- * Runs once when the app opens and then every minute; never while something else runs.
+ * Runs once when the app opens and then every minute; never while something else runs,
+ * and not for 15 minutes after an automatic run failed (its failure stays on screen).
  * Each pass is counted on `document.body.dataset.autoPasses`, so a test can wait for a
  * pass to finish instead of sleeping.
  */
@@ -15,6 +16,9 @@ import { backupDue, checkDue } from "./schedule.ts";
 import { loadSettings } from "./settings.ts";
 
 const EVERY_MS = 60_000;
+/** After an automatic backup or check failed (offline, vault down), wait this long before the next try. */
+const AFTER_FAILURE_MS = 15 * 60_000;
+let failedAt = 0;
 
 export function AutoRun() {
   const app = useApp();
@@ -29,15 +33,15 @@ export function AutoRun() {
       running = true;
       const app = current.current;
       try {
-        if (activity().kind === "running") return;
+        if (activity().kind === "running" || Date.now() - failedAt < AFTER_FAILURE_MS) return;
         let s = await loadSettings();
         if (backupDue(s, Date.now())) {
-          await backUpNow(app.conn, app.chats).catch(() => undefined); // shown through the activity
+          await backUpNow(app.conn, app.chats).catch(() => void (failedAt = Date.now())); // shown through the activity
           await app.reloadSettings();
           s = await loadSettings();
         }
         if (live && checkDue(s, Date.now())) {
-          await checkBackup(app.conn);
+          if (!(await checkBackup(app.conn)).ok) failedAt = Date.now();
           await app.reloadSettings();
         }
       } finally {
