@@ -53,6 +53,20 @@ async function reloadAndWaitForAutoPass(phone: Phone): Promise<void> {
   await phone.page.waitForFunction(() => Number(document.body.dataset.autoPasses ?? "0") >= 1, null, { timeout: 60_000 });
 }
 
+/** Wait until the page decided about the reminder ("not-due", "not-allowed", "shown"), and return it. */
+async function reminderDecision(phone: Phone): Promise<string> {
+  await phone.page.waitForFunction(() => !!document.body.dataset.reminder);
+  return phone.page.evaluate(() => document.body.dataset.reminder!);
+}
+
+/** Reload on the chat list and return the reminder decision of the fresh page. */
+async function reloadForReminder(phone: Phone): Promise<string> {
+  await phone.page.evaluate(() => history.replaceState(null, "", "/"));
+  await phone.page.reload();
+  await phone.waitForChats();
+  return reminderDecision(phone);
+}
+
 function snapshotCount(folder: string): number {
   try {
     return readdirSync(join(folder, "snapshots")).length;
@@ -207,22 +221,21 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   await page.getByRole("button", { name: "Done" }).click();
   await page.locator("#backup-complete").waitFor();
   // Just set up: no reminder yet (the next one comes in 2 weeks, the default).
-  await page.evaluate(() => history.replaceState(null, "", "/"));
-  await page.reload();
+  assert.equal(await reloadForReminder(a), "not-due");
+  assert.equal(await page.locator("#password-reminder").count(), 0);
   await a.openBackupSettings();
   await page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
   assert.equal(await page.locator("#reminder-every").inputValue(), "2weeks");
-  assert.equal(await page.locator("#password-reminder").count(), 0);
 
   // Two weeks later the app asks, saying first what a wrong answer costs.
   await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
-  await page.goto(stack.web.url);
+  assert.equal(await reloadForReminder(a), "shown");
   await page.locator("#password-reminder").waitFor();
   assert.match(await page.locator("#reminder-cost").innerText(), /a right password uses no attempt; a wrong one uses 1 of your 5 attempts left/);
   await a.shot("64-password-reminder");
   await page.locator("#reminder-password").fill("Marmalade-orbit-47-quiet");
   await page.getByRole("button", { name: "Check", exact: true }).click();
-  await page.locator("#reminder-error").getByText("That's not your backup password. This check used 1 attempt: 4 attempts left.").waitFor();
+  await page.locator("#reminder-error").getByText("That's not your backup password. This check used 1 attempt: 4 attempts left. A right password later resets the count.").waitFor();
   assert.equal((await vault.status()).attemptsRemaining, 4, "the vault counted exactly the one attempt the page reported");
   await a.shot("65-password-reminder-wrong");
   await page.locator("#reminder-password").fill(PASSWORD);
@@ -231,41 +244,47 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   assert.equal((await vault.status()).attemptsRemaining, 5, "the right answer gave the attempts back");
   await a.shot("66-password-reminder-right");
   await page.getByRole("button", { name: "Done" }).click();
-  await page.evaluate(() => history.replaceState(null, "", "/"));
-  await page.reload();
-  await a.waitForChats();
-  assert.equal(await page.locator("#password-reminder").count(), 0, "answered: not asked again until the next interval");
+  await page.locator("#password-reminder").waitFor({ state: "detached" });
+  assert.equal(await reloadForReminder(a), "not-due", "answered: not asked again until the next interval");
+  assert.equal(await page.locator("#password-reminder").count(), 0);
 
-  // Not now: closes it and asks again an interval later; Turn off: never again.
+  // Not now: closes it and asks again an interval later; nothing is spent.
   await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
-  await page.reload();
-  await page.locator("#password-reminder").waitFor();
+  assert.equal(await reloadForReminder(a), "shown");
   await page.getByRole("button", { name: "Not now" }).click();
-  await page.evaluate(() => history.replaceState(null, "", "/"));
-  await page.reload();
-  await a.waitForChats();
-  assert.equal(await page.locator("#password-reminder").count(), 0, "dismissed");
+  await page.locator("#password-reminder").waitFor({ state: "detached" });
+  assert.equal(await reloadForReminder(a), "not-due", "dismissed");
   assert.equal((await vault.status()).attemptsRemaining, 5, "dismissing spends nothing");
+
+  // Turn off reminders: never again, however long.
   await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
-  await page.reload();
-  await page.locator("#password-reminder").waitFor();
+  assert.equal(await reloadForReminder(a), "shown");
   await page.getByRole("button", { name: "Turn off reminders" }).click();
+  await page.locator("#password-reminder").waitFor({ state: "detached" });
   await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 400 * 86_400_000).toISOString()));
-  await page.evaluate(() => history.replaceState(null, "", "/"));
-  await page.reload();
+  assert.equal(await reloadForReminder(a), "not-due", "turned off");
   await a.openBackupSettings();
   await page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
   assert.equal(await page.locator("#reminder-every").inputValue(), "off");
-  assert.equal(await page.locator("#password-reminder").count(), 0, "turned off");
 
   // With 1 attempt left the reminder is not offered at all (it must never lock anyone out).
   await page.locator("#reminder-every").selectOption("2weeks");
+  await page.waitForFunction(async () => {
+    const db = await new Promise<IDBDatabase>((ok) => {
+      const r = indexedDB.open("chatvault-messenger", 1);
+      r.onsuccess = () => ok(r.result);
+    });
+    const v = await new Promise<{ reminderEvery?: string }>((ok) => {
+      const g = db.transaction("kv").objectStore("kv").get("backup-settings");
+      g.onsuccess = () => ok(g.result as { reminderEvery?: string });
+    });
+    db.close();
+    return v.reminderEvery === "2weeks";
+  });
   for (let i = 0; i < 4; i++) await vault.unlock("not it at all, sorry").catch(() => undefined);
   assert.equal((await vault.status()).attemptsRemaining, 1);
   await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
-  await page.reload();
-  await reloadAndWaitForAutoPass(a);
-  await a.waitForChats();
-  assert.equal(await page.locator("#password-reminder").count(), 0, "no reminder at 1 attempt left");
+  assert.equal(await reloadForReminder(a), "not-allowed", "due, but not offered at 1 attempt left");
+  assert.equal(await page.locator("#password-reminder").count(), 0);
   assert.deepEqual(a.problems, []);
 });

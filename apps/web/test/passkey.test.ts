@@ -110,6 +110,7 @@ test("passkey: enable → back up → restore on a new phone → add a second �
 
   // A new phone with the same (synced) passkey: nothing to type, the chats come back.
   await eraseAndSignIn(a);
+  await page.waitForFunction(() => /\d/.test(document.getElementById("found-size")?.textContent ?? ""));
   await a.shot("72-restore-with-passkey");
   await restoreWithPasskey(a);
   const preview = await page.locator(".chat-row").first().locator(".chat-preview").innerText();
@@ -122,6 +123,7 @@ test("passkey: enable → back up → restore on a new phone → add a second �
   assert.equal(await page.getByRole("button", { name: /^Remove passkey/ }).first().isDisabled(), true, "the only passkey cannot be removed");
   await page.getByRole("button", { name: "Add a passkey" }).click();
   await page.locator("#passkey-note").getByText(/^Passkey [0-9a-f]{8} added\. It opens your backup too\.$/).waitFor();
+  await page.locator("#passkey-list li").nth(1).waitFor();
   assert.equal(await page.locator("#passkey-list li").count(), 2);
   assert.equal(passkeyObjects(folder).length, 2);
   await a.shot("73-two-passkeys");
@@ -169,6 +171,7 @@ test("passkey: an authenticator without PRF gets the clear message and no backup
   await c.page.locator("#passkey-error").getByText("This passkey can't protect a backup: its password manager or security key doesn't support the PRF extension that chatvault needs. Use a password or the 64-digit key instead, or a passkey from another provider.").waitFor();
   await c.page.getByRole("button", { name: "Use a password instead" }).waitFor();
   await c.page.getByRole("button", { name: "Use 64-digit encryption key instead" }).waitFor();
+  await c.page.locator("#passkey-error").scrollIntoViewIfNeeded();
   await c.shot("76-passkey-no-prf");
   assert.deepEqual(readdirSync(stack.web.backupFolder("quinn")).filter((n) => n !== "locks"), [], "no config or key object left");
   assert.deepEqual(c.problems, []);

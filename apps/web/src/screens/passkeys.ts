@@ -23,12 +23,15 @@ export function PasskeyList() {
     setBusy(true);
     setError("");
     setNote("");
+    let done = "";
     try {
-      setNote(await what());
+      done = await what();
     } catch (e) {
       setError(describeError(e));
     }
+    // The list first, then the note: what the note says is already on screen.
     await reload();
+    setNote(done);
     setBusy(false);
   };
   const add = () => run(async () => {

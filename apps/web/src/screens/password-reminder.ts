@@ -23,10 +23,17 @@ export function ReminderHost() {
   const app = useApp();
   const [view, setView] = useState<View>({ kind: "hidden" });
   useEffect(() => {
-    if (!reminderDue(app.settings, Date.now())) return;
+    // What was decided, on the page for tests to wait for (absence cannot be awaited).
+    const decided = (d: string) => void (document.body.dataset.reminder = d);
+    if (!reminderDue(app.settings, Date.now())) return decided("not-due");
     let live = true;
     // Only when the vault allows it without risk: enabled, unlocked, more than 1 attempt left.
-    app.conn.vault.status().then((s) => live && reminderAllowed(s) && setView({ kind: "asking", status: s }), () => undefined);
+    app.conn.vault.status().then((s) => {
+      if (!live) return;
+      if (!reminderAllowed(s)) return decided("not-allowed");
+      setView({ kind: "asking", status: s });
+      decided("shown");
+    }, () => decided("vault-unreachable"));
     return () => void (live = false);
   }, [app.conn, app.settings.enabled, app.settings.reminderAskedAt, app.settings.reminderEvery]);
   if (view.kind === "hidden") return null;
