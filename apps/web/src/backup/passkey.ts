@@ -13,6 +13,8 @@ import type { Storage } from "@chatvault/storage";
 import { UserFacingError } from "./errors.ts";
 
 export const NO_PRF = "This passkey can't protect a backup: its password manager or security key doesn't support the PRF extension that chatvault needs. Use a password or the 64-digit key instead, or a passkey from another provider.";
+/** At restore the user cannot switch to a password: say what to try instead. */
+export const NO_PRF_AT_RESTORE = "This passkey gave no PRF output here, so it can't unlock the backup: this browser or password manager doesn't support the PRF extension that chatvault needs. Try it where you set up the backup, or in a browser that supports it.";
 export const NO_PASSKEYS = "This browser doesn't support passkeys. Use a password or the 64-digit key instead.";
 export const PASSKEY_CANCELLED = "The passkey request was cancelled or timed out. Try again when you're ready.";
 
@@ -121,7 +123,7 @@ export async function unlockWithPasskey(storage: Storage, repoId: string): Promi
   const mine = passkeys.find((p) => equalBytes(p.wrap.credentialId, used));
   if (!mine) throw new UserFacingError("That passkey doesn't open this backup. Choose the passkey you set up for it.");
   const prfOutput = prfFirst(got);
-  if (!prfOutput || prfOutput.length !== 32) throw new PasskeyUnsupportedError(NO_PRF);
+  if (!prfOutput || prfOutput.length !== 32) throw new PasskeyUnsupportedError(NO_PRF_AT_RESTORE);
   try {
     return await unwrapRootKeyWithPasskey({ wrap: mine.wrap, prfOutput, repoId, objectName: mine.name });
   } finally {
