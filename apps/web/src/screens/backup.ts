@@ -11,6 +11,7 @@ import { type AccountState, followAccount } from "../backup/account-state.ts";
 import { type BackupFacts, backupFacts } from "../backup/backup-facts.ts";
 import { REPLACED_ELSEWHERE, TURNED_OFF_ELSEWHERE, describeError } from "../backup/errors.ts";
 import { backUpNow } from "../backup/run-backup.ts";
+import { activity } from "../backup/activity.ts";
 import { useActivity, useApp } from "../ui/app-context.ts";
 import { Button, Notice, OtherCopiesNote, ProgressBar, Row, Screen, Spinner } from "../ui/components.ts";
 import { useFlash } from "../ui/flash.ts";
@@ -20,6 +21,7 @@ import { BackupOptions, CheckSection } from "./backup-options.ts";
 
 /** Starts a backup and refreshes the settings when it ends; errors show through the activity. */
 export function startBackup(app: ReturnType<typeof useApp>): void {
+  if (activity().kind === "running") return; // e.g. a scheduled backup already under way
   backUpNow(app.conn, app.chats).then(() => app.reloadSettings(), () => app.reloadSettings());
 }
 
