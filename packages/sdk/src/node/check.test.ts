@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { IntegrityError } from "@chatvault/format";
 import { tempDir } from "@chatvault/testkit";
 import { layout, memoryHeadStore } from "../index.ts";
@@ -65,5 +66,26 @@ test("check: an aborted check stops and leaves no scratch folder", async (t) => 
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(checkRestorable({ repo, heads, scratchParent, signal: ac.signal }), { code: "cancelled" });
+  assert.deepEqual(readdirSync(scratchParent), []);
+});
+
+test("check: an authentic backup of a database that fails PRAGMA integrity_check is not restorable", async (t) => {
+  const dir = tempDir(t);
+  const dbPath = join(dir, "broken.db");
+  const db = new Database(dbPath);
+  db.pragma("page_size = 4096");
+  db.exec("CREATE TABLE m (id INTEGER PRIMARY KEY, body TEXT); CREATE INDEX m_body ON m(body);");
+  const insert = db.prepare("INSERT INTO m (body) VALUES (?)");
+  for (let i = 0; i < 2000; i++) insert.run(`message ${i} ${"x".repeat(i % 50)}`);
+  db.close();
+  // Damage the index's b-tree pages: still a SQLite file, but integrity_check reports it.
+  const bytes = readFileSync(dbPath);
+  for (let page = 3; page * 4096 < bytes.length; page += 2) bytes.fill(0x55, page * 4096 + 200, page * 4096 + 400);
+  writeFileSync(dbPath, bytes);
+  const { repo } = await newRepo(join(dir, "repo"));
+  const heads = memoryHeadStore();
+  await backup({ repo, heads, db: dbPath, workers: 0 });
+  const scratchParent = tempDir(t, "chatvault-check-parent-");
+  await assert.rejects(checkRestorable({ repo, heads, scratchParent }), (e: unknown) => e instanceof IntegrityError && /PRAGMA integrity_check/.test(e.message));
   assert.deepEqual(readdirSync(scratchParent), []);
 });
