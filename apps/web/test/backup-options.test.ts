@@ -220,6 +220,10 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("button", { name: "Done" }).click();
   await page.locator("#backup-complete").waitFor();
+  // Password mode's check resolves the snapshot against the vault's head, spending no attempt.
+  await page.getByRole("button", { name: "Check backup" }).click();
+  await page.locator("#last-check").getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 1\.$/).waitFor();
+  assert.equal((await vault.status()).attemptsRemaining, 5);
   // Just set up: no reminder yet (the next one comes in 2 weeks, the default).
   assert.equal(await reloadForReminder(a), "not-due");
   assert.equal(await page.locator("#password-reminder").count(), 0);
