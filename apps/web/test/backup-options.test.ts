@@ -23,11 +23,13 @@ import { type Phone, ensureBuilt, newPhone, startStack } from "./support.ts";
 
 const PASSWORD = "Marmalade-orbit-47-quietly";
 
-/** Edit this phone's backup settings in IndexedDB (as time passing would make them). */
-async function editSettings(phone: Phone, change: (s: Record<string, unknown>) => void): Promise<void> {
-  const fn = change.toString();
-  await phone.page.evaluate(async (src) => {
-    const edit = new Function(`return (${src})`)() as (s: Record<string, unknown>) => void;
+/**
+ * Set fields of this phone's backup settings in IndexedDB (as time passing would make
+ * them): `{"lastBackup.time": iso}` sets a nested field. Plain data crosses into the page,
+ * no code (the page's CSP allows no eval).
+ */
+async function editSettings(phone: Phone, fields: Record<string, string>): Promise<void> {
+  await phone.page.evaluate(async (fields) => {
     const db = await new Promise<IDBDatabase>((ok, no) => {
       const r = indexedDB.open("chatvault-messenger", 1);
       r.onsuccess = () => ok(r.result);
@@ -39,12 +41,19 @@ async function editSettings(phone: Phone, change: (s: Record<string, unknown>) =
       const g = store.get("backup-settings");
       g.onsuccess = () => ok(g.result as Record<string, unknown>);
     });
-    edit(s);
+    for (const [path, value] of Object.entries(fields)) {
+      const keys = path.split(".");
+      let o = s;
+      for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+      o[keys[keys.length - 1]!] = value;
+    }
     store.put(s, "backup-settings");
     await new Promise((ok) => (tx.oncomplete = ok));
     db.close();
-  }, fn);
+  }, fields);
 }
+
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 
 /** Reload and wait until the app's automatic pass (backup if due, then check if due) has finished. */
 async function reloadAndWaitForAutoPass(phone: Phone): Promise<void> {
@@ -119,10 +128,7 @@ test("backup options: schedule, include videos, restore check (button and automa
   await a.shot("61-check-passed");
 
   // Daily and a day has passed: opening the app backs up on its own.
-  await editSettings(a, (s) => {
-    const lb = s.lastBackup as { time: string };
-    lb.time = new Date(Date.now() - 2 * 86_400_000).toISOString();
-  });
+  await editSettings(a, { "lastBackup.time": daysAgo(2) });
   await reloadAndWaitForAutoPass(a);
   assert.equal(snapshotCount(folder), 2, "a due daily backup ran when the app opened");
 
@@ -134,10 +140,7 @@ test("backup options: schedule, include videos, restore check (button and automa
   await a.openBackupSettings();
   await page.locator("#backup-schedule").selectOption("manual");
   await page.getByText("Backups run only when you tap Back up.").waitFor();
-  await editSettings(a, (s) => {
-    (s.lastBackup as { time: string }).time = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    (s.lastCheck as { checkedAt: string }).checkedAt = new Date().toISOString();
-  });
+  await editSettings(a, { "lastBackup.time": daysAgo(40), "lastCheck.checkedAt": daysAgo(0) });
   await reloadAndWaitForAutoPass(a);
   assert.equal(snapshotCount(folder), 2, "manual: no automatic backup");
 
@@ -168,9 +171,7 @@ test("backup options: schedule, include videos, restore check (button and automa
   assert.ok(!paths.some((p) => /\.mp4$/i.test(p)), `no video in the snapshot: ${paths.join(", ")}`);
 
   // The automatic check: a month after the last one, opening the app runs it and shows it.
-  await editSettings(a, (s) => {
-    (s.lastCheck as { checkedAt: string }).checkedAt = new Date(Date.now() - 31 * 86_400_000).toISOString();
-  });
+  await editSettings(a, { "lastCheck.checkedAt": daysAgo(31) });
   await reloadAndWaitForAutoPass(a);
   await a.openBackupSettings();
   await page.locator("#last-check").getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 3\.$/).waitFor();
@@ -232,7 +233,7 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   assert.equal(await page.locator("#reminder-every").inputValue(), "2weeks");
 
   // Two weeks later the app asks, saying first what a wrong answer costs.
-  await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
+  await editSettings(a, { reminderAskedAt: daysAgo(15) });
   assert.equal(await reloadForReminder(a), "shown");
   await page.locator("#password-reminder").waitFor();
   assert.match(await page.locator("#reminder-cost").innerText(), /a right password uses no attempt; a wrong one uses 1 of your 5 attempts left/);
@@ -253,7 +254,7 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   assert.equal(await page.locator("#password-reminder").count(), 0);
 
   // Not now: closes it and asks again an interval later; nothing is spent.
-  await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
+  await editSettings(a, { reminderAskedAt: daysAgo(15) });
   assert.equal(await reloadForReminder(a), "shown");
   await page.getByRole("button", { name: "Not now" }).click();
   await page.locator("#password-reminder").waitFor({ state: "detached" });
@@ -261,11 +262,11 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   assert.equal((await vault.status()).attemptsRemaining, 5, "dismissing spends nothing");
 
   // Turn off reminders: never again, however long.
-  await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
+  await editSettings(a, { reminderAskedAt: daysAgo(15) });
   assert.equal(await reloadForReminder(a), "shown");
   await page.getByRole("button", { name: "Turn off reminders" }).click();
   await page.locator("#password-reminder").waitFor({ state: "detached" });
-  await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 400 * 86_400_000).toISOString()));
+  await editSettings(a, { reminderAskedAt: daysAgo(400) });
   assert.equal(await reloadForReminder(a), "not-due", "turned off");
   await a.openBackupSettings();
   await page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
@@ -287,7 +288,7 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   });
   for (let i = 0; i < 4; i++) await vault.unlock("not it at all, sorry").catch(() => undefined);
   assert.equal((await vault.status()).attemptsRemaining, 1);
-  await editSettings(a, (s) => void (s.reminderAskedAt = new Date(Date.now() - 15 * 86_400_000).toISOString()));
+  await editSettings(a, { reminderAskedAt: daysAgo(15) });
   assert.equal(await reloadForReminder(a), "not-allowed", "due, but not offered at 1 attempt left");
   assert.equal(await page.locator("#password-reminder").count(), 0);
   assert.deepEqual(a.problems, []);
