@@ -10,10 +10,12 @@ import type { ChunkerParams } from "./chunker.ts";
 import { IntegrityError } from "./errors.ts";
 import type { KeySchedule } from "./key-schedule.ts";
 
-export type ConfigVersion = 1 | 2;
-export const CONFIG_VERSIONS: readonly ConfigVersion[] = [1, 2];
+export type ConfigVersion = 1 | 2 | 3;
+export const CONFIG_VERSIONS: readonly ConfigVersion[] = [1, 2, 3];
 /** Tag opening the v2 MAC input: a v2 input can never equal a v1 one (which opens with the number 1). */
 export const CONFIG_MAC_TAG_V2 = "chatvault/v2/config";
+/** Version 3 (passkey protection, spec §13): the v2 input under its own tag. */
+export const CONFIG_MAC_TAG_V3 = "chatvault/v3/config";
 
 export interface ConfigMacFields {
   version: ConfigVersion;
@@ -31,7 +33,7 @@ export function configMacInput(c: ConfigMacFields): Uint8Array {
   const { min, avg, max } = c.chunker;
   const keyCheck = toBase64Url(c.keyCheck);
   if (c.version === 1) return utf8(JSON.stringify([1, c.repoId, c.created, c.protection, min, avg, max, c.packSize, keyCheck]));
-  return utf8(JSON.stringify([CONFIG_MAC_TAG_V2, c.repoId, c.created, c.protection, c.vaultUrl ?? null, min, avg, max, c.packSize, keyCheck]));
+  return utf8(JSON.stringify([c.version === 3 ? CONFIG_MAC_TAG_V3 : CONFIG_MAC_TAG_V2, c.repoId, c.created, c.protection, c.vaultUrl ?? null, min, avg, max, c.packSize, keyCheck]));
 }
 
 export async function configMac(keys: KeySchedule, c: ConfigMacFields): Promise<Uint8Array> {

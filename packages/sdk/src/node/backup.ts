@@ -25,6 +25,7 @@ import { DatabaseSourceError, snapshotDatabase } from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
+import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
@@ -37,6 +38,8 @@ export interface BackupOptions {
   db?: string;
   /** The media folder. */
   media?: string;
+  /** Glob patterns of media paths to leave out (select/exclude.ts). */
+  exclude?: readonly string[];
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
@@ -56,6 +59,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
   const compressor = opts.compressor ?? zlibCompressor;
+  const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
   const session = await BackupSession.begin(repo, opts.heads, {
     compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
   });
@@ -73,7 +77,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   try {
-    const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
+    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     progress.setPhase("copying database");
     const snap = opts.db ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
       throw databaseError(e, opts.db!, tmp);

@@ -49,7 +49,7 @@ test("config v2: switching the protection mode or the vault URL fails authentica
   await Repository.init(storage, root, { protection: "key" });
   await tamperConfig(storage, (j) => void (j.protection = "password"));
   await assert.rejects(Repository.open(storage, root), authFailed, "key mode switched to password mode");
-  assert.throws(() => parseConfig(utf8(JSON.stringify({ format: "chatvault-repository", version: 3 }))), (e: unknown) => e instanceof IntegrityError && e.reason === "unsupported_version");
+  assert.throws(() => parseConfig(utf8(JSON.stringify({ format: "chatvault-repository", version: 4 }))), (e: unknown) => e instanceof IntegrityError && e.reason === "unsupported_version");
 });
 
 test("a version 1 repository (fixture from the previous release) restores, verifies and takes a new backup", async (t) => {

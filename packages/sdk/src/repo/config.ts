@@ -10,10 +10,12 @@ import {
   toBase64Url, utf8, validateChunkerParams, verifyConfigMac,
 } from "@chatvault/format";
 
-export type Protection = "key" | "password";
+export type Protection = "key" | "password" | "passkey";
 
 /** The config version new repositories get (spec §8.2). */
 export const CONFIG_VERSION: ConfigVersion = 2;
+/** Passkey-protected repositories get version 3, so that older clients refuse them by version (spec §13). */
+export const PASSKEY_CONFIG_VERSION: ConfigVersion = 3;
 
 export interface RepositoryConfig {
   version: ConfigVersion;
@@ -68,7 +70,7 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
     throw bad("not valid JSON");
   }
   if (typeof j !== "object" || j === null || j.format !== "chatvault-repository") throw bad("not a chatvault repository config");
-  if (j.version !== 1 && j.version !== 2) throw new IntegrityError("unsupported_version", `repository version ${String(j.version)} is not supported`, "config");
+  if (j.version !== 1 && j.version !== 2 && j.version !== 3) throw new IntegrityError("unsupported_version", `repository version ${String(j.version)} is not supported`, "config");
   const str = (k: string): string => {
     const v = j[k];
     if (typeof v !== "string" || v.length > 2048) throw bad(`field ${k} missing or not a string`);
@@ -84,7 +86,8 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
     }
   };
   const protection = str("protection");
-  if (protection !== "key" && protection !== "password") throw bad("unknown protection");
+  if (protection !== "key" && protection !== "password" && protection !== "passkey") throw bad("unknown protection");
+  if ((protection === "passkey") !== (j.version === 3)) throw bad("passkey protection and version 3 go together");
   const ch = j.chunker as Record<string, unknown> | undefined;
   const chunker = { min: Number(ch?.min), avg: Number(ch?.avg), max: Number(ch?.max) };
   try {

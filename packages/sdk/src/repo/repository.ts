@@ -9,7 +9,7 @@ import {
 import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
-import { CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
+import { CONFIG_VERSION, PASSKEY_CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
 import { checkFreshness, newestRefs, pickLatest } from "./freshness.ts";
 import type { HeadStore } from "./head.ts";
 
@@ -79,7 +79,7 @@ export class Repository {
   static async init(storage: Storage, root: RootKey, opts: InitOptions): Promise<Repository> {
     const keys = await KeySchedule.derive(root);
     const config: RepositoryConfig = {
-      version: CONFIG_VERSION,
+      version: opts.protection === "passkey" ? PASSKEY_CONFIG_VERSION : CONFIG_VERSION,
       repoId: toHex(platformRandom(16)),
       created: new Date().toISOString(),
       protection: opts.protection,
