@@ -22,7 +22,6 @@ import type { Output } from "../output.ts";
 import { askChoice, askLine } from "../prompts.ts";
 import { canPrompt, obtainNewPassword } from "../secrets.ts";
 import { connectVault, warnIfWeakKsf } from "../vault.ts";
-import { initWithRealms } from "./init-realms.ts";
 
 interface InitFlags {
   repo?: string;
@@ -33,7 +32,6 @@ interface InitFlags {
   passwordFile?: string;
   vault?: string;
   tokenFile?: string;
-  realms?: string;
 }
 
 export const LOST_PASSWORD_WARNING =
@@ -53,15 +51,12 @@ export function registerInit(program: Command): void {
     const out = outputOf(command);
     const { storage, location } = storageFor(flags);
     await mustBeEmpty(storage);
-    if (flags.realms && (flags.newKeyFile || flags.vault || flags.tokenFile || flags.protection === "key")) throw new UsageError("--realms (a realm set) cannot be combined with --new-key-file, --vault or --token-file");
-    const mode = flags.realms ? "password" : await chooseMode(flags);
-    const result = flags.realms
-      ? await initWithRealms({ realms: flags.realms, passwordFile: flags.passwordFile }, storage, location, out)
-      : mode === "key" ? await initWithKey(flags, storage, location, out) : await initWithPassword(flags, storage, location, out);
+    const mode = await chooseMode(flags);
+    const result = mode === "key" ? await initWithKey(flags, storage, location, out) : await initWithPassword(flags, storage, location, out);
     // Key mode: the key must come along (a file, or typed at the prompt); name the file when we wrote it.
     const keyFlag = mode === "key" ? ` --key-file ${"keyFile" in result && result.keyFile ? result.keyFile : "<file holding the key>"}` : "";
     out.result(result, [
-      `Created an end-to-end encrypted backup at ${location} (${mode === "key" ? "64-digit key" : flags.realms ? "password, held by a realm set" : "password"}).`,
+      `Created an end-to-end encrypted backup at ${location} (${mode === "key" ? "64-digit key" : "password"}).`,
       NOT_COVERED_LINE,
       `Next: chatvault backup --repo ${location}${keyFlag} --db <chat.db> --media <media folder>`,
     ]);
