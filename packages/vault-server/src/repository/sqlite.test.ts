@@ -47,7 +47,7 @@ test("sqlite: changes queued together commit in one transaction; a failing one r
   const settled = await Promise.allSettled([...starts, failing]);
 
   assert.deepEqual(repo.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 21 }, "one commit for all 21 changes");
-  for (const s of settled.slice(0, 20)) assert.equal(s.status === "fulfilled" && s.value.kind, "released");
+  for (const s of settled.slice(0, 20)) assert.equal(s.status === "fulfilled" && (s.value as { kind: string }).kind, "released");
   const last = settled[20]!;
   assert.equal(last.status, "rejected");
   assert.match(String((last as PromiseRejectedResult).reason), /UNIQUE/);
