@@ -6,6 +6,7 @@
  * `INSERT … ON CONFLICT DO NOTHING`; losing that race retries the whole transaction
  * (spec/vault-protocol.md §10.2).
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
@@ -74,6 +75,25 @@ CREATE TABLE IF NOT EXISTS vault_test_clock (
 );
 `;
 
+/** Relaxed: COMMIT does not wait for the WAL flush (lost only in a server crash; spec §10.1). One round trip. */
+const BEGIN_RELAXED = "BEGIN; SET LOCAL synchronous_commit = off";
+
+const RECORD_COLUMNS = [
+  "state", "version", "sealed_record", "key_stretching", "consecutive_failures", "total_failures", "lockouts", "locked_until",
+  "last_login_expires_at", "created_at", "updated_at", "destroyed_at", "record_id", "head_key", "state_mac",
+] as const;
+const RECORD_COLUMN_TYPES = ["text", "integer", "bytea", "text", "integer", "integer", "integer", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "bytea", "bytea"];
+const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state"] as const;
+
+const LOCK_RECORD_AND_ATTEMPT = `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE),
+  a AS (SELECT * FROM vault_attempts WHERE login_id = $2 AND account_id = $1 FOR UPDATE)
+  SELECT r.*, ${ATTEMPT_COLUMNS.map((k) => `a.${k} AS a_${k}`).join(", ")} FROM (SELECT 1) AS one LEFT JOIN r ON true LEFT JOIN a ON true`;
+
+/** Prepared-statement name for a statement text (the apply statements vary with what a change writes). */
+function statementName(text: string): string {
+  return `cv_${createHash("sha256").update(text).digest("base64url").slice(0, 22)}`;
+}
+
 /** Advisory-lock key space of the vault (any constant; keeps us apart from other users of the DB). */
 const MIGRATION_LOCK = 7_471_001;
 const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -96,7 +116,7 @@ export class PostgresRepository implements VaultRepository {
     }
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -104,7 +124,7 @@ export class PostgresRepository implements VaultRepository {
       throw wrap(cause);
     }
     try {
-      await client.query("BEGIN");
+      await client.query(begin);
       const out = await fn(client);
       await client.query("COMMIT");
       return out;
@@ -137,6 +157,12 @@ export class PostgresRepository implements VaultRepository {
     return r.rows[0] ? recordFromRow(r.rows[0]) : null;
   }
 
+  /**
+   * One transition in four round trips, whatever it writes (spec §10.1): `BEGIN` (with
+   * `SET LOCAL` when relaxed), ONE locking read of the record and the attempt, ONE
+   * statement that applies every write (data-modifying CTEs), `COMMIT`. Statements are
+   * prepared once per connection.
+   */
   async changeRecord<T>(
     accountId: string,
     change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
@@ -145,65 +171,84 @@ export class PostgresRepository implements VaultRepository {
     for (let tries = 0; ; tries++) {
       try {
         return await this.#tx(async (c) => {
-          // Relaxed: COMMIT does not wait for the WAL flush (lost only in a server crash).
-          if (options.durability === "relaxed") await c.query("SET LOCAL synchronous_commit = off");
-          const r = await c.query("SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE", [accountId]);
-          const a = options.loginId === undefined ? undefined
-            : (await c.query("SELECT * FROM vault_attempts WHERE login_id = $1 AND account_id = $2 FOR UPDATE", [options.loginId, accountId])).rows[0];
-          const ch = change(r.rows[0] ? recordFromRow(r.rows[0]) : null, a ? attemptFromRow(a) : null);
-          await this.#apply(c, accountId, ch, r.rows.length > 0);
+          const [r, a] = await this.#lockForChange(c, accountId, options.loginId);
+          const ch = change(r, a);
+          await this.#apply(c, accountId, ch, r !== null);
           return ch.result;
-        });
+        }, options.durability === "relaxed" ? BEGIN_RELAXED : "BEGIN");
       } catch (e) {
         if (!(e instanceof CreateRace) || tries >= 5) throw e;
       }
     }
   }
 
+  /**
+   * The record row and (with a login ID) the attempt row, both locked `FOR UPDATE`, in one
+   * statement. Locking rows in CTEs re-reads each at its newest committed version once its
+   * lock is granted, as two statements would.
+   */
+  async #lockForChange(c: pg.PoolClient, accountId: string, loginId: string | undefined): Promise<[RecordRow | null, AttemptRow | null]> {
+    if (loginId === undefined) {
+      const r = await c.query({ name: "cv_lock_record", text: "SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE", values: [accountId] });
+      return [r.rows[0] ? recordFromRow(r.rows[0]) : null, null];
+    }
+    const r = await c.query({ name: "cv_lock_record_attempt", text: LOCK_RECORD_AND_ATTEMPT, values: [accountId, loginId] });
+    const row = r.rows[0] as Record<string, unknown>;
+    const record = row.account_id === null ? null : recordFromRow(row);
+    const attempt = row.a_login_id === null ? null : attemptFromRow(Object.fromEntries(ATTEMPT_COLUMNS.map((k) => [k, row[`a_${k}`]])));
+    return [record, attempt];
+  }
+
+  /** Every write of one change as one statement (parts that touch the same row are made disjoint). */
   async #apply<T>(c: pg.PoolClient, accountId: string, ch: RecordChange<T>, exists: boolean): Promise<void> {
+    const values: unknown[] = [accountId];
+    const $ = (v: unknown) => `$${values.push(v)}`;
+    const parts: string[] = [];
+    let insertsRecord = false;
     if (ch.record && "delete" in ch.record) {
-      await c.query("DELETE FROM vault_records WHERE account_id = $1", [accountId]);
+      parts.push("DELETE FROM vault_records WHERE account_id = $1");
     } else if (ch.record && "counters" in ch.record) {
       const k = ch.record.counters;
-      await c.query(`UPDATE vault_records SET consecutive_failures = $1, total_failures = $2, lockouts = $3, locked_until = $4,
-          last_login_expires_at = $5, updated_at = $6, state_mac = $8 WHERE account_id = $7`,
-      [k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, accountId, buf(k.stateMac ?? null)]);
+      parts.push(`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
+        lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
+        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1`);
     } else if (ch.record) {
       const p = ch.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
-      const values = [
-        accountId, p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures,
-        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
-      ];
+      const cols = [
+        p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures, p.lockouts, p.lockedUntil,
+        p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
+      ].map((v, i) => `${$(v)}::${RECORD_COLUMN_TYPES[i]}`);
       if (exists) {
-        await c.query(`UPDATE vault_records SET state = $2, version = $3, sealed_record = $4, key_stretching = $5,
-            consecutive_failures = $6, total_failures = $7, lockouts = $8, locked_until = $9, last_login_expires_at = $10,
-            created_at = $11, updated_at = $12, destroyed_at = $13, record_id = $14, head_key = $15, state_mac = $16 WHERE account_id = $1`, values);
+        parts.push(`UPDATE vault_records SET ${RECORD_COLUMNS.map((col, i) => `${col} = ${cols[i]}`).join(", ")} WHERE account_id = $1`);
       } else {
-        const ins = await c.query(`INSERT INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
-            total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (account_id) DO NOTHING`, values);
-        if (ins.rowCount !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
+        insertsRecord = true;
+        parts.push(`INSERT INTO vault_records (account_id, ${RECORD_COLUMNS.join(", ")}) VALUES ($1, ${cols.join(", ")})
+          ON CONFLICT (account_id) DO NOTHING RETURNING 1`);
       }
     }
-    if (ch.deleteAttempts) await c.query("DELETE FROM vault_attempts WHERE account_id = $1", [accountId]);
-    if (ch.deleteHead) await c.query("DELETE FROM vault_heads WHERE account_id = $1", [accountId]);
-    if (ch.pruneAttemptsBefore !== undefined) {
-      await c.query("DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < $2 AND outcome <> 'pending'", [accountId, ch.pruneAttemptsBefore]);
-    }
-    if (ch.eraseStatesExpiredAt !== undefined) {
-      await c.query("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= $2 AND sealed_state IS NOT NULL",
-        [accountId, ch.eraseStatesExpiredAt]);
-    }
-    if (ch.setAttemptOutcome) {
-      await c.query("UPDATE vault_attempts SET outcome = $1, sealed_state = NULL WHERE login_id = $2 AND account_id = $3",
-        [ch.setAttemptOutcome.outcome, ch.setAttemptOutcome.loginId, accountId]);
+    if (ch.deleteAttempts) parts.push("DELETE FROM vault_attempts WHERE account_id = $1");
+    if (ch.deleteHead) parts.push("DELETE FROM vault_heads WHERE account_id = $1");
+    const prune = ch.pruneAttemptsBefore !== undefined && !ch.deleteAttempts ? $(ch.pruneAttemptsBefore) : null;
+    if (prune) parts.push(`DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < ${prune} AND outcome <> 'pending'`);
+    const settle = ch.setAttemptOutcome && !ch.deleteAttempts ? ch.setAttemptOutcome : null;
+    const settledId = settle ? $(settle.loginId) : null;
+    if (settle) parts.push(`UPDATE vault_attempts SET outcome = ${$(settle.outcome)}, sealed_state = NULL WHERE login_id = ${settledId} AND account_id = $1`);
+    if (ch.eraseStatesExpiredAt !== undefined && !ch.deleteAttempts) {
+      // One statement must not change a row twice: skip the rows the prune deletes and the attempt being settled.
+      parts.push(`UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= ${$(ch.eraseStatesExpiredAt)}
+        AND sealed_state IS NOT NULL${prune ? ` AND NOT (started_at < ${prune} AND outcome <> 'pending')` : ""}${settledId ? ` AND login_id <> ${settledId}` : ""}`);
     }
     if (ch.insertAttempt) {
       const a = ch.insertAttempt;
-      await c.query(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)`, [a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState)]);
+      parts.push(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state)
+        VALUES (${$(a.loginId)}, $1, ${$(a.recordVersion)}, ${$(a.startedAt)}, ${$(a.expiresAt)}, ${$(a.outcome)}, ${$(buf(a.sealedState))}::bytea)`);
     }
+    if (parts.length === 0) return;
+    const text = parts.length === 1 && !insertsRecord ? parts[0]!
+      : `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT ${insertsRecord ? "(SELECT count(*) FROM w0)::int" : "1"} AS n`;
+    const r = await c.query({ name: statementName(text), text, values });
+    if (insertsRecord && Number(r.rows[0]?.n) !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
   }
 
   async getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null> {
