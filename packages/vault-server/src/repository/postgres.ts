@@ -69,6 +69,9 @@ CREATE TABLE IF NOT EXISTS vault_meta (
   value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS vault_attempts_sealed ON vault_attempts (expires_at) WHERE sealed_state IS NOT NULL;
+-- Every transition erases its account's expired login states (spec §6.6): this finds them without
+-- reading the account's whole attempt history.
+CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
 CREATE TABLE IF NOT EXISTS vault_test_clock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   offset_ms BIGINT NOT NULL
