@@ -76,3 +76,27 @@ test("sqlite: close() writes the changes still queued", async (t) => {
   t.after(() => db.close());
   assert.equal((db.prepare("SELECT count(*) AS n FROM vault_records").get() as { n: number }).n, 1);
 });
+
+test("sqlite: while another process holds the write lock, no queued change resolves; then they commit together", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const repo = new SqliteRepository({ path });
+  t.after(() => repo.close());
+  await repo.migrate();
+  for (let i = 0; i < 5; i++) await create(repo, `w-${i}`);
+  const other = new Database(path);
+  t.after(() => other.close());
+  other.prepare("BEGIN IMMEDIATE").run(); // another vault process in the middle of its commit
+  const before = repo.groupCommitStats;
+  let resolved = 0;
+  const starts = Array.from({ length: 5 }, (_, i) => startAttempt(repo, {
+    accountId: `w-${i}`, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `held-${i}`, sealedState: new Uint8Array(8),
+  }).then((r) => (resolved++, r)));
+  // Give the batch many chances to run: it must keep retrying, not answer.
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(resolved, 0, "no count is answered before it is committed");
+  assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 0);
+  other.prepare("COMMIT").run();
+  for (const r of await Promise.all(starts)) assert.equal(r.kind, "released");
+  assert.deepEqual(repo.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 5 });
+  assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 5);
+});
