@@ -85,6 +85,28 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.equal(results.filter((r) => r.kind === "locked").length, 100 - DEFAULT_POLICY.maxAttempts);
   });
 
+  withRepo("starts decided on a row read earlier (expected) still count exactly once each", async (repo, _t, sql) => {
+    await enabled(repo, "x");
+    const read = (await repo.getRecord("x"))!;
+    const withExpected = (expected: typeof read, now: number) => startAttempt(repo, {
+      accountId: "x", expectedVersion: 1, now, policy: DEFAULT_POLICY, loginId: `x-${++n}-${Math.random()}`, sealedState: bytes(32, 9), expected,
+    });
+    const first = await withExpected(read, 100);
+    assert.equal(first.kind === "released" && first.attemptsRemaining, 4);
+    // The same, now stale, row again: the count goes on from the stored row, not from the stale one.
+    const second = await withExpected(read, 101);
+    assert.equal(second.kind === "released" && second.attemptsRemaining, 3);
+    assert.equal((await repo.getRecord("x"))!.consecutiveFailures, 2);
+    const fresh = (await repo.getRecord("x"))!;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => withExpected(fresh, 200 + i)));
+    assert.equal(results.filter((r) => r.kind === "released").length, DEFAULT_POLICY.maxAttempts - 2);
+    assert.equal(results.filter((r) => r.kind === "locked").length, 50 - (DEFAULT_POLICY.maxAttempts - 2));
+    assert.equal((await sql("SELECT * FROM vault_attempts WHERE account_id = ?", ["x"])).length, DEFAULT_POLICY.maxAttempts);
+    const stored = (await repo.getRecord("x"))!;
+    assert.equal(stored.consecutiveFailures, DEFAULT_POLICY.maxAttempts);
+    assert.notEqual(stored.lockedUntil, null);
+  });
+
   withRepo("parallel enables of one new account: exactly one creates it, the others see it", async (repo) => {
     const results = await Promise.all(Array.from({ length: 10 }, () => create(repo, "race")));
     assert.equal(results.filter((r) => r.kind === "created").length, 1);

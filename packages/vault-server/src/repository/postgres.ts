@@ -113,9 +113,9 @@ export class PostgresRepository implements VaultRepository {
     this.#pool.on("error", () => {});
   }
 
-  async #q(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  async #q(sql: string | pg.QueryConfig, params: unknown[] = []): Promise<pg.QueryResult> {
     try {
-      return await this.#pool.query(sql, params);
+      return typeof sql === "string" ? await this.#pool.query(sql, params) : await this.#pool.query(sql);
     } catch (cause) {
       throw wrap(cause);
     }
@@ -173,6 +173,10 @@ export class PostgresRepository implements VaultRepository {
     change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
     options: ChangeOptions = {},
   ): Promise<T> {
+    if (options.expected && options.loginId === undefined && options.durability !== "relaxed") {
+      const decided = await this.#changeIfUnchanged(accountId, change, options.expected);
+      if (decided) return decided.result;
+    }
     for (let tries = 0; ; tries++) {
       try {
         return await this.#tx(async (c) => {
@@ -185,6 +189,44 @@ export class PostgresRepository implements VaultRepository {
         if (!(e instanceof CreateRace) || tries >= 5) throw e;
       }
     }
+  }
+
+  /**
+   * The change decided on the row the caller read, written in ONE autocommitted statement
+   * only if the stored row still has that row's state MAC (the MAC covers the whole policy
+   * state, so the same MAC is the same state and the same decision; spec §10.4). Only a
+   * counters update qualifies (the hot path: counting a login start). Returns null when
+   * the row changed meanwhile or the change is of another kind: then the locking
+   * transaction decides again, from the row as it is.
+   */
+  async #changeIfUnchanged<T>(
+    accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, expected: RecordRow,
+  ): Promise<{ result: T } | null> {
+    if (expected.accountId !== accountId || expected.stateMac === null) return null;
+    const ch = change(expected, null);
+    if (!ch.record || !("counters" in ch.record) || ch.deleteAttempts || ch.deleteHead || ch.setAttemptOutcome) return null;
+    const values: unknown[] = [accountId, buf(expected.stateMac)];
+    const $ = (v: unknown) => `$${values.push(v)}`;
+    const k = ch.record.counters;
+    const parts = [`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
+        lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
+        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1 AND state_mac = $2 RETURNING 1`];
+    const ifWritten = "EXISTS (SELECT 1 FROM w0)";
+    const prune = ch.pruneAttemptsBefore !== undefined ? $(ch.pruneAttemptsBefore) : null;
+    if (prune) parts.push(`DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < ${prune} AND outcome <> 'pending' AND ${ifWritten}`);
+    if (ch.eraseStatesExpiredAt !== undefined) {
+      parts.push(`UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= ${$(ch.eraseStatesExpiredAt)}
+        AND sealed_state IS NOT NULL${prune ? ` AND NOT (started_at < ${prune} AND outcome <> 'pending')` : ""} AND ${ifWritten}`);
+    }
+    if (ch.insertAttempt) {
+      const a = ch.insertAttempt;
+      parts.push(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state)
+        SELECT ${$(a.loginId)}, $1, ${$(a.recordVersion)}::integer, ${$(a.startedAt)}::bigint, ${$(a.expiresAt)}::bigint, ${$(a.outcome)}::text,
+          ${$(buf(a.sealedState))}::bytea WHERE ${ifWritten}`);
+    }
+    const text = `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT (SELECT count(*) FROM w0)::int AS n`;
+    const r = await this.#q({ name: statementName(text), text, values });
+    return Number(r.rows[0]?.n) === 1 ? { result: ch.result } : null;
   }
 
   /**

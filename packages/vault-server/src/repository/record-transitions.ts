@@ -53,7 +53,11 @@ export type StartResult =
  */
 export function startAttempt(
   repo: VaultRepository,
-  a: { accountId: string; expectedVersion: number; now: number; policy: GuessPolicy; loginId: string; sealedState: Uint8Array },
+  a: {
+    accountId: string; expectedVersion: number; now: number; policy: GuessPolicy; loginId: string; sealedState: Uint8Array;
+    /** The row KE2 was computed from (lets PostgreSQL count in one statement; see `ChangeOptions.expected`). */
+    expected?: RecordRow;
+  },
 ): Promise<StartResult> {
   return repo.changeRecord<StartResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "unknown" } };
@@ -75,7 +79,7 @@ export function startAttempt(
       // Pruning on one start in 16 keeps the table bounded without a DELETE on the hot path.
       ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS } : {}),
     }, a.now);
-  });
+  }, a.expected ? { expected: a.expected } : {});
 }
 
 export type FinishResult = { kind: "success"; record: RecordRow } | { kind: "failed" } | { kind: "stale" } | { kind: "expired" };
