@@ -146,6 +146,18 @@ export class BackupSession {
     return undefined;
   }
 
+  /**
+   * The parent's database entry if the source provably did not change since it was
+   * taken (same fingerprint, spec §8.5.2) and every page is still stored in a pack that
+   * storage lists (lost packs are healed from the source, §8.7).
+   */
+  unchangedDatabase(name: string, fingerprint: string | undefined): DatabaseEntry | undefined {
+    const prev = this.parent?.manifest.database;
+    if (!fingerprint || !prev || prev.source !== fingerprint || prev.name !== name) return undefined;
+    if (!prev.pages.every((p) => this.store.has(toHex(p)))) return undefined;
+    return { ...prev };
+  }
+
   isKnownMedia(key: string): boolean {
     return this.#previousMedia.has(key);
   }

@@ -12,6 +12,11 @@ export interface DatabaseEntry {
   pageCount: number;
   /** Chunk IDs of the pages, in page order. */
   pages: Uint8Array[];
+  /**
+   * Fingerprint of the source database's files, taken before the copy (spec §8.5.2): a
+   * later backup that finds the same fingerprint reuses `pages` without copying. 64 hex.
+   */
+  source?: string;
 }
 
 export interface MediaEntry {
@@ -149,7 +154,8 @@ export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
     if (!nat(db.pageSize) || !nat(db.pageCount) || db.pageSize < 512 || db.pageSize > 65536) throw bad("bad database page size or count");
     const pages = unpackIds(db.pages, "database");
     if (pages.length !== db.pageCount) throw bad("database page list does not match its page count");
-    database = { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, pages };
+    if (db.source !== undefined && (typeof db.source !== "string" || !/^[0-9a-f]{64}$/.test(db.source))) throw bad("bad database source fingerprint");
+    database = { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, pages, ...(db.source !== undefined ? { source: db.source } : {}) };
   }
   if (!Array.isArray(j.media)) throw bad("media list missing");
   const seen = new Set<string>();
