@@ -114,7 +114,7 @@ async function verifyUnlocked(opts: VerifyOptions): Promise<VerifyReport> {
   const refs = await repo.listSnapshots();
   for (const ref of refs) {
     try {
-      for (const problem of manifestProblems(await repo.readSnapshot(ref), index, present)) problems.push({ object: ref.name, problem });
+      for (const problem of manifestProblems(await repo.readSnapshot(ref, { index }), index, present)) problems.push({ object: ref.name, problem });
     } catch (e) {
       if (isRetryable(e)) throw e;
       note(ref.name, e);

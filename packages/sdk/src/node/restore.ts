@@ -62,17 +62,18 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
 async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
   const { repo, to } = opts;
   const progress = new ProgressTracker("restore", opts.onProgress);
+  // Before anything is downloaded (a version 2 manifest's listing is, spec §8.5.3).
+  await checkDestination(to);
   progress.setPhase("reading repository");
-  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot);
+  const index = await repo.loadIndex();
+  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot, { index });
   if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
   const m = resolved.manifest;
   const dbName = m.database ? restoredDatabaseName(m.database.name) : null;
   const dbTarget = dbName ? join(to, dbName) : null;
   const mediaTarget = join(to, "media");
-  const index = await repo.loadIndex();
   const { byPack, files, bytes, damaged } = planRestore(m, (id) => index.get(id));
   const restoredMedia = files.length - (dbName ? 1 : 0);
-  await checkDestination(to);
   if (!opts.overwrite) {
     if (dbTarget && existsSync(dbTarget)) throw new RestoreTargetExistsError(dbTarget);
     if (restoredMedia > 0 && existsSync(mediaTarget)) throw new RestoreTargetExistsError(mediaTarget);
