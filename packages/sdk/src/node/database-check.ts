@@ -52,12 +52,15 @@ try {
  * is done (rejects with `IntegrityError` like `checkDatabase`). The caller MUST await it
  * before moving the database into place.
  */
-export function startDatabaseCheck(path: string): Promise<void> {
+export function startDatabaseCheck(path: string, opts: { concurrent: boolean } = { concurrent: true }): Promise<void> {
+  // Sequential when little is left to overlap with: a worker's isolate costs ~25 MiB.
+  if (!opts.concurrent) return Promise.resolve().then(() => checkDatabase(path));
   let module: string;
   let worker: Worker;
   try {
     module = createRequire(import.meta.url).resolve("better-sqlite3");
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, path } });
+    // A small heap: the worker holds one SQLite connection and at most 100 result rows.
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, path }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
   } catch {
     return Promise.resolve().then(() => checkDatabase(path));
   }
