@@ -42,6 +42,11 @@ export interface RestoreOptions {
   concurrency?: number;
   /** Repository lock settings (default: this host and process). */
   lock?: LockOptions;
+  /**
+   * Media bytes still to restore after the database above which its integrity check runs
+   * on a worker thread beside them (default 128 MiB; 0: always). Never skips the check.
+   */
+  backgroundCheckAbove?: number;
 }
 
 export interface RestoreResult {
@@ -137,7 +142,8 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
         if (i === 0 && dbName) {
           // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
           const mediaLeft = phases[1]!.reduce((n, [, reqs]) => n + reqs.reduce((k, r) => k + r.loc.rawLength * r.targets.length, 0), 0);
-          dbCheck = startDatabaseCheck(join(staging, dbName), { concurrent: mediaLeft > CONCURRENT_CHECK_BYTES });
+          const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
+          dbCheck = startDatabaseCheck(join(staging, dbName), { concurrent: above === 0 || mediaLeft > above });
           dbCheck.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
         }
       }
