@@ -292,11 +292,12 @@ export class PostgresRepository implements VaultRepository {
         VALUES (${$(a.loginId)}, $1, ${$(a.recordVersion)}, ${$(a.startedAt)}, ${$(a.expiresAt)}, ${$(a.outcome)}, ${$(buf(a.sealedState))}::bytea,
           ${$(a.lockedUntil ?? null)}::bigint)`);
     }
-    if (parts.length === 0) return;
-    const text = parts.length === 1 && !insertsRecord ? parts[0]!
-      : `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT ${insertsRecord ? "(SELECT count(*) FROM w0)::int" : "1"} AS n`;
-    const r = await c.query({ name: statementName(text), text, values });
-    if (insertsRecord && Number(r.rows[0]?.n) !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
+    if (parts.length > 0) {
+      const text = parts.length === 1 && !insertsRecord ? parts[0]!
+        : `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT ${insertsRecord ? "(SELECT count(*) FROM w0)::int" : "1"} AS n`;
+      const r = await c.query({ name: statementName(text), text, values });
+      if (insertsRecord && Number(r.rows[0]?.n) !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
+    }
     if (ch.keepNewestAttempts !== undefined && !ch.deleteAttempts) {
       // The occasional trim of the attempt history (spec §5.7), in its own statement: within the
       // statement above it could touch a row another part changes.
