@@ -17,6 +17,7 @@ import { useNodeCrypto } from "@chatvault/format/node";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { createKeepAliveFetch, mintDevToken, postgresReachable } from "@chatvault/vault-server";
 import { opaqueCeiling } from "./crypto.ts";
+import { opaqueCpuCeiling } from "./vault-ceiling.ts";
 import type { VaultRow } from "./results.ts";
 import { type LoadResult, closedLoop, openLoop, summarize } from "./vault-load.ts";
 import { type VaultNode, freePort, startVaultNode, treeCpuSeconds } from "./vault-process.ts";
@@ -104,6 +105,10 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
   const plan = PLANS[opts.sizeName] ?? PLANS.full!;
   const ceiling = opts.ceilingPerCore ?? (await opaqueCeiling(300, log));
   const twoCore = ceiling * CORES;
+  // Unlocks per vault CPU-second are divided by the OPAQUE step per CPU-second, measured here.
+  const cpuCeiling = await opaqueCpuCeiling();
+  log(`OPAQUE server step in CPU time: ${cpuCeiling.toFixed(0)} logins per CPU-second (wall-clock ceiling ${ceiling.toFixed(0)}/s)`);
+  opts.notes.push(`key vault: "unlocks per vault CPU-s ÷ one-core ceiling" divides by the OPAQUE server step timed in CPU seconds in the same run (${cpuCeiling.toFixed(0)}/CPU-s; wall-clock ${ceiling.toFixed(0)}/s)`);
   const work = opts.work ?? join(new URL(".", import.meta.url).pathname, "work");
   const rows: VaultRow[] = [];
   const accounts = Math.max(...plan.concurrencies) + 8;
@@ -156,7 +161,7 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
           seconds: r.seconds, ...s, ceiling_ratio: s.unlocks_per_s == null ? null : s.unlocks_per_s / twoCore, load,
           ...(offered != null ? { offered_per_s: offered } : {}),
           loadgen_cpu_cores: r.loadgenCpuCores, vault_cpu_cores: vaultCpu,
-          cpu_efficiency: s.unlocks_per_s == null || vaultCpu <= 0 ? null : s.unlocks_per_s / vaultCpu / ceiling,
+          cpu_efficiency: s.unlocks_per_s == null || vaultCpu <= 0 ? null : s.unlocks_per_s / vaultCpu / cpuCeiling,
           ...(r.unlocks === 0 ? { reason: `every unlock failed: ${r.firstError ?? "?"}` } : {}),
         };
         if (r.errors > 0) opts.notes.push(`key vault (${name}, ${load}, concurrency ${concurrency}): ${r.errors} unlocks failed, first: ${r.firstError}`);

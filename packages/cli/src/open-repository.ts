@@ -77,6 +77,11 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
     if (config.protection === "realms") await finishRealmDeletes(repo, flags.realms, out);
     return { repo, heads: localHeadStore(headRecordPath(repo.repoId), repo.keys, repo.repoId), mode: "key", location };
   }
+  if (config.protection === "passkey") {
+    // Spec §13: the passkey's PRF needs WebAuthn, which a command line has not.
+    throw new CliError(EXIT.usage, "passkey_protected",
+      `the backup at ${location} is protected by a passkey: restore it in the web app with that passkey (this command line cannot use passkeys)`);
+  }
   await refuseSwitchedToPassword(config.repoId, location);
   if (config.protection === "realms") return { ...(await unlockWithRealms(flags, storage, parsed, out)), location };
   const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });

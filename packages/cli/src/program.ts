@@ -59,6 +59,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "status", description: "protection mode, last backup, and the vault's attempts remaining or lock", load: async () => (await import("./commands/status.ts")).registerStatus },
   { name: "snapshots", description: "list the snapshots in the backup", load: async () => (await import("./commands/snapshots.ts")).registerSnapshots },
   { name: "verify", description: "download and authenticate the backup's data", load: async () => (await import("./commands/verify.ts")).registerVerify },
+  { name: "check", description: "prove the backup restores: a full restore into a scratch folder, checked, then removed", load: async () => (await import("./commands/check.ts")).registerCheck },
   { name: "prune", description: "delete old snapshots and the data only they use", load: async () => (await import("./commands/prune.ts")).registerPrune },
   { name: "unlock", description: "remove stale repository locks left by crashed chatvault processes", load: async () => (await import("./commands/unlock.ts")).registerUnlock },
   {

@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CryptoBackend } from "../src/backend.ts";
 import { webCryptoBackend } from "../src/backend.ts";
 import { concatBytes, toHex, utf8 } from "../src/bytes.ts";
-import { Chunker, DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from "../src/chunker.ts";
+import { Chunker, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams } from "../src/chunker.ts";
 import { formatKey } from "../src/key-codec.ts";
 import { chunkId, gearTable, KeySchedule } from "../src/key-schedule.ts";
 import { LABELS, ROOT_SALT } from "../src/labels.ts";
@@ -273,6 +273,7 @@ async function chunkerVectors(backend: CryptoBackend): Promise<VectorFile> {
   await cut("small parameters, 64 KiB", KEYS.sequential, small, "chunker-1", 65536);
   await cut("same input, another key: other boundaries", KEYS.mixed, small, "chunker-1", 65536);
   await cut("default parameters, 1 MiB", KEYS.sequential, DEFAULT_CHUNKER_PARAMS, "chunker-2", 1 << 20);
+  await cut("manifest listing parameters (§8.5.3), 64 KiB", KEYS.sequential, LISTING_CHUNKER_PARAMS, "chunker-6", 65536);
   await cut("min = avg = max: fixed-size chunks", KEYS.sequential, { min: 512, avg: 512, max: 512 }, "chunker-3", 3000);
   await cut("empty input: no chunks", KEYS.sequential, small, "chunker-4", 0);
   await cut("input shorter than min: one short chunk", KEYS.sequential, small, "chunker-5", 100);

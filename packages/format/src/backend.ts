@@ -14,6 +14,12 @@ export interface CryptoBackend {
   aesGcmSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** Returns the plaintext, or `null` when authentication fails (callers turn that into a typed error). */
   aesGcmOpen(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * Optional: the same bytes as `aesGcmSeal`, written into `out` at `offset`
+   * (`plaintext.length + 16` bytes), so a caller assembling a larger buffer (a sealed
+   * object's header, spec §5.2) saves a copy of the ciphertext.
+   */
+  aesGcmSealInto?(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): Promise<void>;
 }
 
 /** A source of random bytes; injectable so test vectors are reproducible. */

@@ -47,21 +47,72 @@ export function fromHex(s: string): Uint8Array {
   return out;
 }
 
+const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const B64_ENC = Uint8Array.from(B64URL, (c) => c.charCodeAt(0));
+const B64_DEC = new Int16Array(256).fill(-1);
+B64_ENC.forEach((code, i) => (B64_DEC[code] = i));
+const ascii = new TextDecoder();
+
+/**
+ * base64url without padding (RFC 4648 §5). Table-driven: snapshot listings encode
+ * megabytes of chunk IDs, where a string built byte by byte for `btoa` was measured
+ * at 4% of an incremental backup.
+ */
 export function toBase64Url(b: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const n = b.length;
+  const out = new Uint8Array(Math.floor(n / 3) * 4 + [0, 2, 3][n % 3]!);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    out[o++] = B64_ENC[v >>> 18]!;
+    out[o++] = B64_ENC[(v >>> 12) & 63]!;
+    out[o++] = B64_ENC[(v >>> 6) & 63]!;
+    out[o++] = B64_ENC[v & 63]!;
+  }
+  if (n - i >= 1) {
+    const v = (b[i]! << 16) | (n - i === 2 ? b[i + 1]! << 8 : 0);
+    out[o++] = B64_ENC[v >>> 18]!;
+    out[o++] = B64_ENC[(v >>> 12) & 63]!;
+    if (n - i === 2) out[o++] = B64_ENC[(v >>> 6) & 63]!;
+  }
+  return ascii.decode(out);
 }
 
 /** Strict base64url (no padding required, no whitespace). Throws TypeError. */
 export function fromBase64Url(s: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new TypeError("invalid base64url");
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  // atob ignores the unused low bits of the last character ("QR" and "QQ" both decode to "A"):
-  // accept only the canonical spelling, so one byte string has exactly one encoding.
-  if (toBase64Url(out) !== s) throw new TypeError("invalid base64url (non-canonical trailing bits)");
+  const len = s.length;
+  if (len % 4 === 1) throw new TypeError("invalid base64url");
+  const out = new Uint8Array(Math.floor((len * 3) / 4));
+  const at = (k: number): number => {
+    const code = s.charCodeAt(k);
+    const v = code < 256 ? B64_DEC[code]! : -1;
+    if (v < 0) throw new TypeError("invalid base64url");
+    return v;
+  };
+  let o = 0;
+  let i = 0;
+  for (; i + 3 < len; i += 4) {
+    const v = (at(i) << 18) | (at(i + 1) << 12) | (at(i + 2) << 6) | at(i + 3);
+    out[o++] = v >>> 16;
+    out[o++] = (v >>> 8) & 255;
+    out[o++] = v & 255;
+  }
+  // The unused low bits of the last character must be zero ("QQ", not "QR", for "A"):
+  // only the canonical spelling is accepted, so one byte string has exactly one encoding.
+  if (len - i === 2) {
+    const a = at(i);
+    const b = at(i + 1);
+    if (b & 15) throw new TypeError("invalid base64url (non-canonical trailing bits)");
+    out[o++] = (a << 2) | (b >>> 4);
+  } else if (len - i === 3) {
+    const a = at(i);
+    const b = at(i + 1);
+    const c = at(i + 2);
+    if (c & 3) throw new TypeError("invalid base64url (non-canonical trailing bits)");
+    out[o++] = (a << 2) | (b >>> 4);
+    out[o++] = ((b & 15) << 4) | (c >>> 2);
+  }
   return out;
 }
 

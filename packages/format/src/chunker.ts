@@ -19,6 +19,8 @@ export interface ChunkerParams {
 
 /** Defaults for media files: 16 KiB / 64 KiB / 256 KiB. */
 export const DEFAULT_CHUNKER_PARAMS: ChunkerParams = { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 };
+/** Fixed parameters for cutting snapshot manifest listings (spec §8.5.3), whatever the repository's media parameters. */
+export const LISTING_CHUNKER_PARAMS: ChunkerParams = { min: 2 * 1024, avg: 8 * 1024, max: 32 * 1024 };
 
 export function validateChunkerParams(p: ChunkerParams): void {
   const { min, avg, max } = p;

@@ -16,6 +16,11 @@ export {
   type ObjectContext, type ObjectKindName, type ObjectKindValue, objectAad, openObject, sealObject,
 } from "./object.ts";
 export { DEFAULT_SEGMENT_LOG2, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer, openStream, sealStream, type StreamOptions } from "./stream.ts";
-export { Chunker, DEFAULT_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
+export { Chunker, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
 export { ByteQueue } from "./byte-queue.ts";
 export { CONFIG_MAC_TAG_V2, CONFIG_MAC_TAG_V3, CONFIG_VERSIONS, type ConfigMacFields, type ConfigRealmSet, type ConfigVersion, configMac, configMacInput, verifyConfigMac } from "./config-mac.ts";
+export {
+  PASSKEY_OBJECT_PREFIX, PASSKEY_PRF_SALT_LENGTH, PASSKEY_WRAP_VERSION, type PasskeyWrap, decodePasskeyWrap, encodePasskeyWrap, newPasskeyPrfSalt,
+  passkeyObjectName, passkeyWrapAad, unwrapRootKeyWithPasskey, wrapRootKeyForPasskey,
+} from "./passkey-wrap.ts";
+export { PASSKEY_LABELS } from "./labels.ts";

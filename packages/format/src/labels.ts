@@ -31,3 +31,12 @@ export type LabelName = keyof typeof LABELS;
 
 /** Fixed HKDF salt for subkeys of the root key (RFC 5869 §3.1: a constant salt is fine for uniform IKM). */
 export const ROOT_SALT = "chatvault/v1/root";
+
+/**
+ * Passkey mode (spec/backup-format.md §13): the HKDF info deriving the key that wraps the
+ * root key from a passkey's WebAuthn PRF output, and the start of that wrap's AAD.
+ */
+export const PASSKEY_LABELS = {
+  wrap: "chatvault/v1/passkey-wrap",
+  objectName: "chatvault/v1/passkey-object",
+} as const;

@@ -29,6 +29,15 @@ export const nodeCryptoBackend: CryptoBackend = {
     out.set(c.getAuthTag(), body.length + fin.length);
     return out;
   },
+  async aesGcmSealInto(key, iv, plaintext, aad, out, offset) {
+    const c = createCipheriv("aes-256-gcm", key, iv);
+    c.setAAD(aad);
+    const body = c.update(plaintext);
+    out.set(body, offset);
+    const fin = c.final();
+    out.set(fin, offset + body.length);
+    out.set(c.getAuthTag(), offset + body.length + fin.length);
+  },
   async aesGcmOpen(key, iv, sealed, aad) {
     if (sealed.length < 16) return null;
     const d = createDecipheriv("aes-256-gcm", key, iv);

@@ -58,6 +58,18 @@ export interface StreamOptions {
 }
 
 /** Seals a stream incrementally: `header`, then `push` → sealed segments, then `finish`. */
+/** A fresh stream's header (§6.2) and key (§6.3). */
+async function newStream(backend: CryptoBackend, baseKey: Uint8Array, ctx: ObjectContext, opts: StreamOptions): Promise<{ key: Uint8Array; header: Uint8Array; segmentSize: number }> {
+  const log2 = opts.segmentLog2 ?? DEFAULT_SEGMENT_LOG2;
+  if (!Number.isInteger(log2) || log2 < MIN_SEGMENT_LOG2 || log2 > MAX_SEGMENT_LOG2) {
+    throw new RangeError(`segmentLog2 must be an integer in ${MIN_SEGMENT_LOG2}..${MAX_SEGMENT_LOG2}`);
+  }
+  const salt = (opts.random ?? platformRandom)(16);
+  const header = concatBytes(Uint8Array.from(MAGIC), Uint8Array.of(STREAM_VERSION, ctx.kind, log2, 0, 0), salt);
+  const key = await streamKey(backend, baseKey, ctx, salt);
+  return { key, header, segmentSize: 2 ** log2 };
+}
+
 export class StreamSealer {
   readonly header: Uint8Array;
   readonly #backend: CryptoBackend;
@@ -75,14 +87,8 @@ export class StreamSealer {
   }
 
   static async create(backend: CryptoBackend, baseKey: Uint8Array, ctx: ObjectContext, opts: StreamOptions = {}): Promise<StreamSealer> {
-    const log2 = opts.segmentLog2 ?? DEFAULT_SEGMENT_LOG2;
-    if (!Number.isInteger(log2) || log2 < MIN_SEGMENT_LOG2 || log2 > MAX_SEGMENT_LOG2) {
-      throw new RangeError(`segmentLog2 must be an integer in ${MIN_SEGMENT_LOG2}..${MAX_SEGMENT_LOG2}`);
-    }
-    const salt = (opts.random ?? platformRandom)(16);
-    const header = concatBytes(Uint8Array.from(MAGIC), Uint8Array.of(STREAM_VERSION, ctx.kind, log2, 0, 0), salt);
-    const key = await streamKey(backend, baseKey, ctx, salt);
-    return new StreamSealer(backend, key, header, 2 ** log2);
+    const { key, header, segmentSize } = await newStream(backend, baseKey, ctx, opts);
+    return new StreamSealer(backend, key, header, segmentSize);
   }
 
   /** Seal every full segment that `data` completes (keeping at least one byte back: the last segment is sealed by `finish`). */
@@ -242,9 +248,26 @@ export async function sealStream(
   plaintext: Uint8Array,
   opts: StreamOptions = {},
 ): Promise<Uint8Array> {
-  const s = await StreamSealer.create(backend, baseKey, ctx, opts);
-  const parts = [s.header, ...(await s.push(plaintext)), await s.finish()];
-  return concatBytes(...parts);
+  if (!backend.aesGcmSealInto) {
+    const s = await StreamSealer.create(backend, baseKey, ctx, opts);
+    const parts = [s.header, ...(await s.push(plaintext)), await s.finish()];
+    return concatBytes(...parts);
+  }
+  // Whole buffer, backend that seals in place: every segment written once into the one
+  // output buffer (same bytes as StreamSealer: full segments, then a last one of 1…S
+  // bytes, or the only one empty, §6.4).
+  const { key, header, segmentSize } = await newStream(backend, baseKey, ctx, opts);
+  const n = plaintext.length;
+  const segments = Math.max(1, Math.ceil(n / segmentSize));
+  if (segments > MAX_SEGMENTS) throw new RangeError("stream too long");
+  const out = new Uint8Array(header.length + n + 16 * segments);
+  out.set(header, 0);
+  for (let i = 0, o = header.length; i < segments; i++) {
+    const piece = plaintext.subarray(i * segmentSize, Math.min(n, (i + 1) * segmentSize));
+    await backend.aesGcmSealInto(key, nonce(i, i === segments - 1), piece, header, out, o);
+    o += piece.length + 16;
+  }
+  return out;
 }
 
 /** Open a whole sealed stream held in memory. */

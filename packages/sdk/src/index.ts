@@ -30,3 +30,4 @@ export {
 export { type LockMode, type LockRecord, decodeLockRecord, modesConflict } from "./repo/lock-record.ts";
 export { newestRefs, pickLatest } from "./repo/freshness.ts";
 export { type ResolvedSnapshot } from "./repo/repository.ts";
+export { ExcludePatternError, ExcludeRules } from "./select/exclude.ts";

@@ -101,20 +101,24 @@ function forksOffChain(refs: SnapshotRef[], manifests: Map<SnapshotRef, Snapshot
 
 async function pruneLocked(repo: Repository, heads: HeadStore, policy: KeepPolicy, dryRun: boolean, lock: RepositoryLock): Promise<PruneResult> {
   // Refuse to prune a repository that has been rolled back: we would delete the wrong things.
-  const latest = await repo.resolveSnapshot(heads);
+  const index = await repo.loadIndex();
+  const latest = await repo.resolveSnapshot(heads, undefined, { index });
   const refs = await repo.listSnapshots();
   const manifests = new Map<SnapshotRef, SnapshotManifest>();
-  for (const r of refs) manifests.set(r, await repo.readSnapshot(r));
+  // Headers only here (chain and times); the file lists of kept snapshots are read one at
+  // a time below, so memory does not grow with the number of snapshots' listings.
+  for (const r of refs) manifests.set(r, await repo.readSnapshot(r, { index, listing: false }));
   const forks = forksOffChain(refs, manifests, latest?.ref);
   const onChain = [...manifests.entries()].filter(([r]) => !forks.has(r));
   const keep = selectKept(onChain.map(([r, m]) => ({ sequence: r.sequence, time: m.time })), policy);
   const needed = new Set<string>();
-  for (const [r, m] of onChain) {
+  for (const [r, header] of onChain) {
     if (!keep.has(r.sequence)) continue;
+    const m = header.listing ? await repo.readSnapshot(r, { index }) : header;
     for (const id of m.database?.pages ?? []) needed.add(toHex(id));
     for (const f of m.media) for (const id of f.chunks) needed.add(toHex(id));
+    for (const id of m.listing?.chunks ?? []) needed.add(toHex(id)); // spec §8.5.3
   }
-  const index = await repo.loadIndex();
   const packsNeeded = new Set<string>();
   for (const [id, loc] of index.entries()) if (needed.has(id)) packsNeeded.add(loc.pack);
   const present = await repo.listPacks();

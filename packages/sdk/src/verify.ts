@@ -100,7 +100,8 @@ async function verifyUnlocked(opts: VerifyOptions): Promise<VerifyReport> {
   progress.setPhase("checking freshness");
   const heads = opts.heads ?? noHeadStore;
   try {
-    const latest = await repo.resolveSnapshot(heads);
+    // Freshness needs only the manifests' headers; listings are checked with each snapshot below.
+    const latest = await repo.resolveSnapshot(heads, undefined, { listing: false });
     for (const c of latest?.conflicts ?? []) {
       warnings.push({ object: c.name, problem: `another snapshot #${c.sequence} than the latest (${latest!.ref.digest.slice(0, 12)}): two backups ran at once; prune forgets it` });
     }
@@ -114,7 +115,7 @@ async function verifyUnlocked(opts: VerifyOptions): Promise<VerifyReport> {
   const refs = await repo.listSnapshots();
   for (const ref of refs) {
     try {
-      for (const problem of manifestProblems(await repo.readSnapshot(ref), index, present)) problems.push({ object: ref.name, problem });
+      for (const problem of manifestProblems(await repo.readSnapshot(ref, { index }), index, present)) problems.push({ object: ref.name, problem });
     } catch (e) {
       if (isRetryable(e)) throw e;
       note(ref.name, e);

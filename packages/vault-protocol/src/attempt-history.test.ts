@@ -112,3 +112,8 @@ test("vectors: spec/vectors/vault-attempt-history.json (accept with the summary,
     assert.deepEqual(summary, c.summary, c.name);
   }
 });
+
+test("parseAttemptHistory: a JSON -0 time comes back as 0 (canonical: parse∘serialize∘parse = parse)", () => {
+  const p = parseAttemptHistory(JSON.parse('{"retentionDays":90,"maxEvents":50,"events":[{"at":-0,"outcome":"pending"}]}'));
+  assert.ok(Object.is(p.events[0]!.at, 0));
+});

@@ -46,7 +46,8 @@ const fail = (what: string): never => {
   throw new VaultProtocolError(`malformed vault response: attemptHistory.${what}`);
 };
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === "object" && !Array.isArray(x);
-const time = (v: unknown, what: string): number => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : fail(what));
+// `+ 0` turns a JSON `-0` into 0, so what the parser returns is canonical (it re-parses to itself).
+const time = (v: unknown, what: string): number => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v + 0 : fail(what));
 
 /**
  * Strict parser of an `attemptHistory` answer field: every event well-formed, known

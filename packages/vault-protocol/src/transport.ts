@@ -8,6 +8,7 @@ import {
   parseRecordWrittenResponse, parseRegistrationStartResponse, parseStatusResponse,
 } from "./codecs.ts";
 import { VaultUnavailableError, errorFromResponse } from "./errors.ts";
+import { type FetchLike, type JsonAnswer, requestJson } from "./json-request.ts";
 import {
   VAULT_PATHS,
   type BackupHead, type HeadAdvanceRequest, type HeadKeyRegisterRequest, type HeadKeyRegisteredResponse, type LoginFinishRequest, type LoginFinishResponse, type LoginStartRequest,
@@ -18,7 +19,7 @@ import {
 
 /** Returns the account token (a JWT whose `sub` is the account ID); called before every request. */
 export type TokenProvider = () => string | Promise<string>;
-export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type { FetchLike };
 
 export interface VaultTransportOptions {
   /** Base URL of the vault, e.g. `http://127.0.0.1:8471`. */
@@ -78,28 +79,13 @@ export class VaultTransport {
 
   async #call<T>(method: "GET" | "POST", path: string, body: unknown, parse: (x: unknown) => T): Promise<T> {
     const token = await this.#token();
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), this.#timeoutMs);
-    let res: Response;
-    let parsed: unknown;
+    let answer: JsonAnswer;
     try {
-      res = await this.#fetch(this.#base + path, {
-        method, headers, signal: ac.signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      try {
-        parsed = text.length ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
+      answer = await requestJson(this.#fetch, this.#base + path, { method, headers: { authorization: `Bearer ${token}` }, body, timeoutMs: this.#timeoutMs });
     } catch (cause) {
       throw new VaultUnavailableError(`no answer from ${this.#base} (${method} ${path})`, { cause });
-    } finally {
-      clearTimeout(timer);
     }
-    if (!res.ok) throw errorFromResponse(res.status, parsed, res.headers.get("retry-after"));
-    return parse(parsed);
+    if (!answer.ok) throw errorFromResponse(answer.status, answer.body, answer.retryAfter);
+    return parse(answer.body);
   }
 }

@@ -6,9 +6,12 @@ import type { ProgressEvent } from "@chatvault/sdk";
 
 export type Activity =
   | { kind: "idle" }
-  | { kind: "running"; operation: "backup" | "restore"; phase: string; fraction: number }
-  | { kind: "failed"; operation: "backup" | "restore"; message: string }
-  | { kind: "succeeded"; operation: "backup" | "restore" };
+  | { kind: "running"; operation: Operation; phase: string; fraction: number }
+  | { kind: "failed"; operation: Operation; message: string }
+  | { kind: "succeeded"; operation: Operation };
+
+/** "check": a restore check (a restore into memory that replaces nothing). */
+export type Operation = "backup" | "restore" | "check";
 
 type Listener = (a: Activity) => void;
 
@@ -40,7 +43,7 @@ const PHASES: Record<string, string> = {
   done: "Finishing…",
 };
 
-export function progressActivity(operation: "backup" | "restore", e: ProgressEvent): Activity {
+export function progressActivity(operation: Operation, e: ProgressEvent): Activity {
   const fraction = e.bytesTotal > 0 ? Math.min(1, e.bytesDone / e.bytesTotal) : 0;
   return { kind: "running", operation, phase: PHASES[e.phase] ?? "Working…", fraction };
 }

@@ -8,10 +8,15 @@ import { type RootKey, generateRootKey } from "@chatvault/format";
 import { Repository } from "@chatvault/sdk";
 import type { Connections } from "./connections.ts";
 import { UserFacingError } from "./errors.ts";
+import { addPasskey } from "./passkey.ts";
 import { deleteBackup, findBackup } from "./repository.ts";
 import { saveRootKey, saveSettings } from "./settings.ts";
 
-export type EnableChoice = { protection: "password"; password: string } | { protection: "key"; rootKey: RootKey };
+export type EnableChoice =
+  | { protection: "password"; password: string }
+  | { protection: "key"; rootKey: RootKey }
+  /** A passkey: created during enable (spec/backup-format.md §13.3). */
+  | { protection: "passkey"; account: string };
 
 export async function enableBackup(conn: Connections, choice: EnableChoice, o: { replaceExisting: boolean }): Promise<void> {
   if (choice.protection === "password") {
@@ -41,6 +46,16 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
       throw e;
     }
   }
+  if (choice.protection === "passkey") {
+    try {
+      await addPasskey(conn.storage, { account: choice.account, repoId: repo.repoId, rootKey });
+    } catch (e) {
+      // No PRF, cancelled, or failed: no backup that nothing can open (spec §13.3).
+      await conn.storage.delete("config").catch(() => undefined);
+      throw e;
+    }
+  }
   await saveRootKey(rootKey);
-  await saveSettings({ enabled: true, protection: choice.protection, repoId: repo.repoId });
+  // The password was just chosen: the first reminder comes one interval from now.
+  await saveSettings({ enabled: true, protection: choice.protection, repoId: repo.repoId, reminderAskedAt: new Date().toISOString() });
 }

@@ -6,6 +6,7 @@
 import { WrongKeyError, equalBytes, parseKey } from "@chatvault/format";
 import type { Connections } from "./connections.ts";
 import { UserFacingError } from "./errors.ts";
+import { unlockWithPasskey } from "./passkey.ts";
 import { deleteBackup } from "./repository.ts";
 import { forgetRootKey, loadRootKey, loadSettings, saveSettings } from "./settings.ts";
 
@@ -21,10 +22,15 @@ export async function changePassword(conn: Connections, oldPassword: string, new
  * without the key nobody can ever read it, so keeping it would only keep ciphertext around.
  * Chats on this phone are not touched.
  */
-export async function turnOff(conn: Connections, secret: { password: string } | { keyText: string }): Promise<void> {
+export async function turnOff(conn: Connections, secret: { password: string } | { keyText: string } | { passkey: true }): Promise<void> {
   const settings = await loadSettings();
   if (!settings.enabled) return;
-  if ("password" in secret) {
+  if ("passkey" in secret) {
+    // Proof of the passkey (spec §13.3), as the password or key is asked for in the other modes.
+    const unlocked = await unlockWithPasskey(conn.storage, settings.repoId ?? "");
+    const mine = await loadRootKey();
+    if (!mine || !equalBytes(unlocked.unsafeBytes(), mine.unsafeBytes())) throw new WrongKeyError("this passkey does not open this backup");
+  } else if ("password" in secret) {
     await conn.vault.disable(secret.password);
   } else {
     const typed = parseKey(secret.keyText);

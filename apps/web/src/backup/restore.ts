@@ -62,8 +62,8 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
     if (!r.database) throw new UserFacingError("This backup holds no chats.");
     const chats = await ChatDb.replace(r.database.bytes);
     await mediaReplaceAll(r.media);
-    // Key mode: this phone's freshness record starts at what it just restored (spec §8.6).
-    if (repo.config.protection === "key") {
+    // Key and passkey mode: this phone's freshness record starts at what it just restored (spec §8.6, §13.4).
+    if (repo.config.protection !== "password") {
       const cur = await heads.get();
       if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
     }
@@ -72,6 +72,7 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
     await saveSettings({
       enabled: true, protection: repo.config.protection === "key" ? "key" : "password", repoId: repo.repoId,
       lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
+      reminderAskedAt: new Date().toISOString(), // the password (or key) was just typed
     });
     setActivity({ kind: "idle" });
     return { chats, messages: chats.messageCount(), mediaFiles: r.media.length };

@@ -11,6 +11,7 @@ import type { Connections } from "./connections.ts";
 import { followAccount } from "./account-state.ts";
 import { REPLACED_ELSEWHERE, TURNED_OFF_ELSEWHERE, UserFacingError, describeError } from "./errors.ts";
 import { openBackup } from "./repository.ts";
+import { isVideo } from "./schedule.ts";
 import { type BackupSettings, loadRootKey, loadSettings, saveSettings } from "./settings.ts";
 
 /** The name the database has in a backup, as the CLI's demo data names it. */
@@ -28,7 +29,8 @@ export async function backUpNow(conn: Connections, chats: ChatDb): Promise<Backu
     if (state.kind === "replaced-elsewhere" || state.kind === "backup-not-used") throw new UserFacingError(REPLACED_ELSEWHERE);
     const { repo, heads } = await openBackup(conn, rootKey, state.found);
     const database = { name: DATABASE_NAME, bytes: chats.bytes() };
-    const media = await mediaAll();
+    // "Include videos" off: video files stay on the phone only.
+    const media = (await mediaAll()).filter((m) => settings.includeVideos !== false || !isVideo(m.path));
     const r = await backupBytes({
       repo, heads, compressor: fflateCompressor, database, media,
       onProgress: (e) => setActivity(progressActivity("backup", e)),

@@ -7,7 +7,7 @@
 import { RootKey } from "@chatvault/format";
 import { kvDelete, kvGet, kvSet } from "../platform/idb.ts";
 
-export type Protection = "password" | "key";
+export type Protection = "password" | "key" | "passkey";
 
 export interface LastBackup {
   /** ISO time of the snapshot. */
@@ -17,8 +17,34 @@ export interface LastBackup {
   sequence: number;
 }
 
+/** "Back up: Daily / Weekly / Monthly / Only when I tap Back up" (default daily). */
+export type BackupSchedule = "daily" | "weekly" | "monthly" | "manual";
+/** How often the phone checks on its own that the backup restores (default monthly). */
+export type CheckInterval = "weekly" | "monthly" | "never";
+/** How often the password reminder asks (default every 2 weeks). */
+export type ReminderInterval = "weekly" | "2weeks" | "monthly" | "off";
+
+/** The last restore check this phone ran (spec/backup-format.md §12). */
+export interface LastCheck {
+  /** ISO time of the check. */
+  checkedAt: string;
+  ok: boolean;
+  /** The snapshot proven restorable (when ok). */
+  sequence?: number;
+  /** What went wrong, in the user's words (when not ok). */
+  message?: string;
+}
+
 export interface BackupSettings {
   enabled: boolean;
+  schedule?: BackupSchedule;
+  /** false: video files are left out of backups ("Include videos" off). */
+  includeVideos?: boolean;
+  checkEvery?: CheckInterval;
+  lastCheck?: LastCheck;
+  reminderEvery?: ReminderInterval;
+  /** ISO time the password reminder last asked, was answered or dismissed (or backup was turned on). */
+  reminderAskedAt?: string;
   protection?: Protection;
   repoId?: string;
   lastBackup?: LastBackup;

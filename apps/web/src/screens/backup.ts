@@ -11,15 +11,18 @@ import { type AccountState, followAccount } from "../backup/account-state.ts";
 import { type BackupFacts, backupFacts } from "../backup/backup-facts.ts";
 import { REPLACED_ELSEWHERE, TURNED_OFF_ELSEWHERE, describeError } from "../backup/errors.ts";
 import { backUpNow } from "../backup/run-backup.ts";
+import { activity } from "../backup/activity.ts";
 import { useActivity, useApp } from "../ui/app-context.ts";
 import { Button, Notice, OtherCopiesNote, ProgressBar, Row, Screen, Spinner } from "../ui/components.ts";
 import { useFlash } from "../ui/flash.ts";
 import { formatBytes, formatMoment } from "../ui/format.ts";
 import { E2EE, navigate } from "../ui/router.ts";
 import { AttemptHistoryNotice } from "./attempt-history.ts";
+import { BackupOptions, CheckSection } from "./backup-options.ts";
 
 /** Starts a backup and refreshes the settings when it ends; errors show through the activity. */
 export function startBackup(app: ReturnType<typeof useApp>): void {
+  if (activity().kind === "running") return; // e.g. a scheduled backup already under way
   backUpNow(app.conn, app.chats).then(() => app.reloadSettings(), () => app.reloadSettings());
 }
 
@@ -66,7 +69,7 @@ export function BackupScreen() {
     h(AttemptHistoryNotice, { conn: app.conn, passwordMode: settings.enabled && settings.protection === "password" }),
     h("div", { class: "activity-area", "aria-live": "polite" },
       running
-        ? h(ProgressBar, { fraction: activity.fraction, label: activity.operation === "backup" ? activity.phase : "Restoring…" })
+        ? h(ProgressBar, { fraction: activity.fraction, label: activity.operation === "backup" ? activity.phase : activity.operation === "check" ? "Checking your backup…" : "Restoring…" })
         : activity.kind === "failed" && activity.operation === "backup"
           ? h(Notice, { kind: "error" }, `Backup failed. ${activity.message}`)
           : activity.kind === "succeeded" && activity.operation === "backup" ? h(Notice, { kind: "success", id: "backup-complete" }, "Backup complete.")
@@ -77,7 +80,9 @@ export function BackupScreen() {
       onClick: () => startBackup(app),
     }, running ? "Backing up…" : "Back up"),
     h("nav", { class: "rows", "aria-label": "Backup settings" },
-      h(Row, { href: E2EE, label: "End-to-end encrypted backup", detail: settings.enabled ? `On · ${settings.protection === "key" ? "64-digit key" : "password"}` : "Off", icon: "lock" })),
+      h(Row, { href: E2EE, label: "End-to-end encrypted backup", detail: settings.enabled ? `On · ${settings.protection === "key" ? "64-digit key" : settings.protection === "passkey" ? "passkey" : "password"}` : "Off", icon: "lock" })),
+    h(BackupOptions, null),
+    h(CheckSection, null),
     h(OtherCopiesNote, null));
 }
 

@@ -33,7 +33,7 @@ export function CreatePasswordScreen() {
     }
   };
   return h(Screen, { title: "Create password", back: E2EE },
-    h("p", { class: "lead" }, "Create a password to protect your end-to-end encrypted backup. You'll need it to restore your chats on a new phone."),
+    h("p", { class: "lead" }, "Create a password to protect your end-to-end encrypted backup. You'll need it to restore your chats on a new phone. Or use a passkey, or a 64-digit key, instead."),
     h("form", { onSubmit: submit, class: "stack" },
       h(HiddenUsername, { account: app.session.account }),
       pair.fields,
@@ -41,5 +41,6 @@ export function CreatePasswordScreen() {
       error ? h(Notice, { kind: "error" }, error) : null,
       busy ? h(Spinner, { label: "Setting up end-to-end encryption…" }) : null,
       h(Button, { type: "submit", disabled: !pair.ok || busy }, "Create"),
+      h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/passkey`) }, "Use a passkey instead"),
       h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/key`) }, "Use 64-digit encryption key instead")));
 }

@@ -20,6 +20,7 @@ import type { RealmsAnswered } from "../backup/realm-vault.ts";
 import { useActivity } from "../ui/app-context.ts";
 import { Button, Field, HiddenUsername, Notice, ProgressBar, Screen, Spinner, useFocusLater } from "../ui/components.ts";
 import { formatBytes, formatMoment, formatWait } from "../ui/format.ts";
+import { PasskeyRestoreScreen } from "./restore-passkey.ts";
 
 /** How often a locked form asks the vault whether the wait is over. */
 const LOCK_POLL_MS = 15_000;
@@ -43,6 +44,10 @@ interface Props {
 }
 
 export function RestoreScreen(p: Props) {
+  return p.found.config.protection === "passkey" ? h(PasskeyRestoreScreen, p) : h(SecretRestoreScreen, p);
+}
+
+function SecretRestoreScreen(p: Props) {
   const password = p.found.config.protection !== "key";
   const activity = useActivity();
   const focusLater = useFocusLater();

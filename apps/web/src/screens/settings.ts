@@ -48,7 +48,7 @@ function ConfirmErase(p: { found: FoundBackup | null | undefined; enabled: boole
   if (p.found === undefined) text = "";
   else if (p.found && p.enabled && p.lastBackup) {
     kind = "info";
-    text = `Your chats are in your end-to-end encrypted backup from ${formatMoment(Date.parse(p.lastBackup))}. Messages since then are lost. Sign in again and restore the backup with your ${p.found.config.protection === "key" ? "64-digit key" : "password"} to get them back.`;
+    text = `Your chats are in your end-to-end encrypted backup from ${formatMoment(Date.parse(p.lastBackup))}. Messages since then are lost. Sign in again and restore the backup with your ${p.found.config.protection === "key" ? "64-digit key" : p.found.config.protection === "passkey" ? "passkey" : "password"} to get them back.`;
   } else if (p.found && !p.enabled) {
     text = "This account has a backup, but this phone doesn't use it: the chats on this phone are not in it and will be lost for good.";
   } else {

@@ -16,6 +16,7 @@ import { E2EE, navigate } from "../ui/router.ts";
 
 export function TurnOffScreen() {
   const app = useApp();
+  if (app.settings.protection === "passkey") return h(TurnOffWithPasskey, null);
   const password = app.settings.protection !== "key";
   const [secret, setSecret] = useState("");
   const [busy, setBusy] = useState(false);
@@ -61,4 +62,32 @@ export function TurnOffScreen() {
       error ? h(Notice, { kind: "error" }, error) : null,
       busy ? h(Spinner, { label: "Turning off…" }) : null,
       h(Button, { type: "submit", kind: "danger", disabled: !secret || busy }, "Turn off")));
+}
+
+/** Passkey mode: the passkey, not a typed secret, proves it is the user (spec §13.3). */
+function TurnOffWithPasskey() {
+  const app = useApp();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const go = async () => {
+    setBusy(true);
+    setError("");
+    try {
+      await turnOff(app.conn, { passkey: true });
+      flash("End-to-end encrypted backup is off. Your backup was deleted from storage, with the keys your passkeys opened. The chats on this phone stay.");
+      await app.reloadSettings();
+      navigate("/settings/chats/backup", { replace: true });
+    } catch (err) {
+      setBusy(false);
+      setError(describeError(err));
+    }
+  };
+  return h(Screen, { title: "Turn off encrypted backup", back: E2EE },
+    h("p", { class: "lead" }, "If you turn off end-to-end encrypted backup:"),
+    h("ul", { class: "points" },
+      h("li", null, "Your existing backup is deleted from the backup storage, with the keys your passkeys open: nobody could ever restore it."),
+      h("li", null, "The chats on this phone stay. Nothing is backed up until you turn backup on again. The passkeys stay in your password manager; you can delete them there.")),
+    error ? h(Notice, { kind: "error" }, error) : null,
+    busy ? h(Spinner, { label: "Waiting for your passkey…" }) : null,
+    h(Button, { kind: "danger", id: "turn-off-passkey", disabled: busy, onClick: () => void go() }, "Turn off with your passkey"));
 }

@@ -22,6 +22,8 @@ import { AppContext, type AppState } from "./app-context.ts";
 import { Notice, Screen, Spinner } from "./components.ts";
 import { navigate } from "./router.ts";
 import { Routes } from "./routes.ts";
+import { AutoRun } from "../backup/auto-run.ts";
+import { ReminderHost } from "../screens/password-reminder.ts";
 
 type Stage =
   | { kind: "loading"; label: string }
@@ -133,7 +135,7 @@ function renderStage(stage: Stage, act: StageActions) {
         session: stage.session, conn: stage.conn, chats: stage.chats, settings: stage.settings,
         reloadSettings: act.reloadSettings, chatsChanged: act.chatsChanged, logout: act.logout, offerRestore: act.offerRestore,
       };
-      return h(AppContext.Provider, { value: state }, h(Routes, null));
+      return h(AppContext.Provider, { value: state }, h(AutoRun, null), h(ReminderHost, null), h(Routes, null));
     }
   }
 }

@@ -10,6 +10,7 @@ import { ChangePasswordScreen } from "../screens/change-password.ts";
 import { ChatListScreen } from "../screens/chat-list.ts";
 import { ConversationScreen } from "../screens/conversation.ts";
 import { CreateKeyScreen } from "../screens/create-key.ts";
+import { CreatePasskeyScreen } from "../screens/create-passkey.ts";
 import { CreatePasswordScreen } from "../screens/create-password.ts";
 import { E2eeScreen } from "../screens/e2ee.ts";
 import { E2eeReadyScreen } from "../screens/e2ee-ready.ts";
@@ -33,6 +34,7 @@ function screenFor(route: string) {
     case E2EE: return h(E2eeScreen, null);
     case `${E2EE}/password`: return h(CreatePasswordScreen, null);
     case `${E2EE}/key`: return h(CreateKeyScreen, null);
+    case `${E2EE}/passkey`: return h(CreatePasskeyScreen, null);
     case `${E2EE}/ready`: return h(E2eeReadyScreen, null);
     case `${E2EE}/change-password`: return h(ChangePasswordScreen, null);
     case `${E2EE}/turn-off`: return h(TurnOffScreen, null);

@@ -14,6 +14,8 @@ import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repo
 import { outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 import { formatBytes } from "../output.ts";
 import { progressBar } from "../progress.ts";
+import { describeAge, parseAge, recentSnapshot } from "../recent-backup.ts";
+import { collectExclude } from "../exclude-option.ts";
 
 const SKIP_WORDS: Record<SkippedFile["reason"], string> = {
   unreadable: "cannot be read",
@@ -25,17 +27,28 @@ const SKIP_WORDS: Record<SkippedFile["reason"], string> = {
 interface BackupFlags extends RepoFlags, SecretFlags {
   db?: string;
   media?: string;
+  exclude?: string[];
+  ifOlderThan?: number;
 }
 
 export function registerBackup(program: Command): void {
   const cmd = program.command("backup").description("back up the chat database and media folder (only changes are uploaded)");
   withRepoOptions(cmd);
-  cmd.option("--db <path>", "the chat database (SQLite), copied safely while the app may be writing").option("--media <dir>", "the media folder");
+  cmd.option("--db <path>", "the chat database (SQLite), copied safely while the app may be writing").option("--media <dir>", "the media folder")
+    .option("--exclude <glob>", "leave out media paths matching this pattern (repeatable; see docs/cli.md)", collectExclude)
+    .option("--if-older-than <age>", "do nothing (exit 0) if the newest snapshot is younger than this: 90s, 30m, 24h, 7d, 2w", parseAge);
   withSecretOptions(cmd);
   cmd.action(async (flags: BackupFlags, command: Command) => {
     const out = outputOf(command);
     if (!flags.db && !flags.media) throw new UsageError("nothing to back up: pass --db PATH, --media DIR, or both");
     const { repo, heads, location } = await unlockRepository(flags, out);
+    if (flags.ifOlderThan !== undefined) {
+      const recent = await recentSnapshot(repo, heads, flags.ifOlderThan);
+      if (recent) {
+        return out.result({ repo: location, backedUp: false, reason: "recent", newest: { sequence: recent.sequence, id: recent.digest.slice(0, 12), time: recent.time } },
+          [`Nothing to do: the newest snapshot (${recent.sequence}) is ${describeAge(recent.ageMs)} old, less than --if-older-than.`]);
+      }
+    }
     await warnIfMediaDropped(repo, !!flags.media, (l) => out.note(l));
     const bar = progressBar(out, "backup");
     const r = await interruptible(out, (signal) =>
@@ -43,6 +56,7 @@ export function registerBackup(program: Command): void {
         repo, heads, signal, onProgress: bar.onProgress,
         ...(flags.db ? { db: resolve(flags.db) } : {}),
         ...(flags.media ? { media: resolve(flags.media) } : {}),
+        ...(flags.exclude ? { exclude: flags.exclude } : {}),
       }),
     ).finally(() => bar.stop());
     const s = r.stats;

@@ -8,6 +8,7 @@
  */
 import type { Command } from "commander";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
+import { registerPasswordCheck } from "./password-check.ts";
 import type { RepoFlags } from "../open-repository.ts";
 import { obtainNewPassword, obtainPassword, secretPath } from "../secrets.ts";
 import { vaultForAccount } from "../vault-account.ts";
@@ -42,4 +43,5 @@ export function registerPassword(program: Command): void {
       "Password changed. Your backups are unchanged; from now on, unlock them with the new password.",
     ]);
   });
+  registerPasswordCheck(group);
 }

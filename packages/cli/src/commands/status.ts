@@ -15,6 +15,7 @@ import { UsageError } from "../cli-error.ts";
 import { NOT_COVERED, NOT_COVERED_LINE } from "../copies-note.ts";
 import { describeWait } from "../errors-to-exit.ts";
 import { guessLimitLine } from "../guess-limit.ts";
+import { readLastCheck } from "../last-check.ts";
 import { count, localTime } from "../local-time.ts";
 import { type RepoFlags, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
@@ -61,7 +62,10 @@ export function registerStatus(program: Command): void {
       const refs = await snapshotNames(storage);
       const newest = refs[refs.length - 1];
       result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
-      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : "password (key vault)"}`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : c.protection === "passkey" ? "passkey (open it in the web app)" : "password (key vault)"}`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+      const checked = await readLastCheck(c.repoId);
+      (result.repo as Record<string, unknown>).lastVerified = checked ?? null;
+      lines.push(`Verified:    ${checked ? `last verified restorable ${localTime(checked.checkedAt)}, snapshot ${checked.sequence}` : "never checked on this machine (run chatvault check)"}`);
       if (c.protection === "key" && newest && secretPath(flags.keyFile, "CHATVAULT_KEY_FILE")) {
         const repo = await Repository.open(storage, await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn }), parsed);
         const m = await repo.readSnapshot(newest);
@@ -69,7 +73,7 @@ export function registerStatus(program: Command): void {
         lines.push(`Last backup: ${localTime(m.time)} from ${m.host}`);
       }
     }
-    if (protection !== "key") {
+    if (protection !== "key" && protection !== "passkey") {
       let vault;
       try {
         vault = await connectVault(flags, { ...(repoId ? { repoId } : {}), ...(hintUrl ? { hintUrl } : {}), warn });

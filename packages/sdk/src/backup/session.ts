@@ -7,13 +7,14 @@
  * against: this backup stores them again from the source (heals the repository).
  * Callers MUST call `end()` when they stop early (commit releases the lock itself).
  */
-import { ObjectKind, fromHex, platformRandom, sealStream, toHex } from "@chatvault/format";
+import { IntegrityError, ObjectKind, fromHex, platformRandom, sealStream, toHex } from "@chatvault/format";
 import { CancelledError } from "../errors.ts";
 import { type ProgressListener, ProgressTracker } from "../progress.ts";
 import { type ChunkIndex, type IndexEntry, encodeIndex } from "../repo/chunk-index.ts";
 import type { Head, HeadStore } from "../repo/head.ts";
 import { indexName, snapshotName } from "../repo/layout.ts";
-import { type DatabaseEntry, type MediaEntry, type SnapshotManifest, type SnapshotStats, encodeManifest } from "../repo/manifest.ts";
+import { type DatabaseEntry, type MediaEntry, type SnapshotManifest, type SnapshotStats, encodeListing, encodeManifest } from "../repo/manifest.ts";
+import { cutListing } from "../repo/listing.ts";
 import { readPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
 import { type LockOptions, RepositoryLock } from "../repo/lock.ts";
@@ -94,13 +95,13 @@ export class BackupSession {
     const lock = await RepositoryLock.acquire(repo, "append", { operation: "backup", ...opts.lock });
     try {
       progress.setPhase("reading repository");
-      const parent = await repo.resolveSnapshot(heads);
-      const head = await heads.get();
       // One listing of packs per backup: enough to notice every pack storage lost.
       const present = await repo.listPacks();
       const index = await repo.loadIndex(present);
       const chunksInLostPacks = index.dropChunksIn((p) => !present.has(p));
       const recovered = await recoverOrphanPacks(repo, index, present);
+      const parent = await resolveParent(repo, heads, index);
+      const head = await heads.get();
       const s = new BackupSession({
         repo, heads, parent, head, index, recovered, compressor: opts.compressor, progress, signal: opts.signal, lock, chunksInLostPacks,
       });
@@ -146,6 +147,18 @@ export class BackupSession {
     return undefined;
   }
 
+  /**
+   * The parent's database entry if the source provably did not change since it was
+   * taken (same fingerprint, spec §8.5.2) and every page is still stored in a pack that
+   * storage lists (lost packs are healed from the source, §8.7).
+   */
+  unchangedDatabase(name: string, fingerprint: string | undefined): DatabaseEntry | undefined {
+    const prev = this.parent?.manifest.database;
+    if (!fingerprint || !prev || prev.source !== fingerprint || prev.name !== name) return undefined;
+    if (!prev.pages.every((p) => this.store.has(toHex(p)))) return undefined;
+    return { ...prev };
+  }
+
   isKnownMedia(key: string): boolean {
     return this.#previousMedia.has(key);
   }
@@ -154,6 +167,12 @@ export class BackupSession {
   async commit(database: DatabaseEntry | null, media: MediaEntry[], host: string, notes: Pick<BackupResult, "skipped" | "changedWhileReading"> = { skipped: [], changedWhileReading: [] }): Promise<BackupResult> {
     const { repo } = this;
     this.progress.setPhase("uploading");
+    // The file lists go into listing chunks, packed like any chunk (spec §8.5.3): what did
+    // not change since the parent is already stored. Not compressed, so reading them needs
+    // no compressor (readers still inflate a chunk flagged compressed).
+    const listingBytes = encodeListing(database, media);
+    const listing = { length: listingBytes.length, chunks: [] as Uint8Array[] };
+    for (const piece of cutListing(repo.keys, listingBytes)) listing.chunks.push(await this.store.store(piece, false));
     await this.#packer.flush();
     this.check();
     const newEntries = [...this.#recovered, ...this.#packer.written];
@@ -166,9 +185,9 @@ export class BackupSession {
     this.stats.bytesStored = this.store.bytesStored;
     const sequence = Math.max(this.parent?.ref.sequence ?? 0, this.head?.sequence ?? 0) + 1;
     const manifest: SnapshotManifest = {
-      version: 1, repoId: repo.repoId, sequence,
+      version: 2, repoId: repo.repoId, sequence,
       parent: this.parent ? { sequence: this.parent.ref.sequence, digest: this.parent.ref.digest } : null,
-      time: new Date().toISOString(), host, database, media, stats: this.stats,
+      time: new Date().toISOString(), host, database, media, stats: this.stats, listing,
     };
     const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) };
     const sealed = await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), ctx, encodeManifest(manifest));
@@ -193,6 +212,20 @@ export class BackupSession {
  */
 export function sameMtime(a: number, b: number): boolean {
   return Math.abs(a - b) < 0.001;
+}
+
+/**
+ * The snapshot to build on. If its file list cannot be read because chunks of it sat in
+ * a pack storage lost, the backup still chains to it but reuses nothing from it: every
+ * file is read again and deduplicated by chunk ID (spec §8.7, lost packs).
+ */
+async function resolveParent(repo: Repository, heads: HeadStore, index: ChunkIndex): Promise<BackupSession["parent"]> {
+  try {
+    return await repo.resolveSnapshot(heads, undefined, { index });
+  } catch (e) {
+    if (!(e instanceof IntegrityError) || e.reason !== "missing_object") throw e;
+    return await repo.resolveSnapshot(heads, undefined, { listing: false });
+  }
 }
 
 /**

@@ -21,10 +21,11 @@ import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
-import { DatabaseSourceError, snapshotDatabase } from "./db-source/index.ts";
+import { DatabaseSourceError, databaseFingerprint, snapshotDatabase } from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
+import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
@@ -37,6 +38,8 @@ export interface BackupOptions {
   db?: string;
   /** The media folder. */
   media?: string;
+  /** Glob patterns of media paths to leave out (select/exclude.ts). */
+  exclude?: readonly string[];
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
@@ -56,6 +59,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
   const compressor = opts.compressor ?? zlibCompressor;
+  const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
   const session = await BackupSession.begin(repo, opts.heads, {
     compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
   });
@@ -73,13 +77,16 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   try {
-    const media = opts.media ? await walkMedia(opts.media) : { files: [], skipped: [] };
+    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
+    // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
+    const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
+    const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
     progress.setPhase("copying database");
-    const snap = opts.db ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
+    const snap = opts.db && !sameDatabase ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
       throw databaseError(e, opts.db!, tmp);
     }) : undefined;
     progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
-    progress.filesTotal = (snap ? 1 : 0) + media.files.length;
+    progress.filesTotal = (opts.db ? 1 : 0) + media.files.length;
     // Worker threads pay off when much is new: a first backup, or many new media bytes.
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
@@ -164,10 +171,10 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     }
     progress.setPhase(snap ? "database and media" : "media");
     await runJobs(jobs, Math.max(1, workers) + 1);
-    const database: DatabaseEntry | null = snap && dbRegions
-      ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: dbRegions.flat() }
-      : null;
-    if (snap) progress.advance(0, 1);
+    const database: DatabaseEntry | null = sameDatabase ?? (snap && dbRegions
+      ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: dbRegions.flat(), ...(fingerprint ? { source: fingerprint } : {}) }
+      : null);
+    if (opts.db) progress.advance(0, 1);
     const stored = entries.filter((e): e is MediaEntry => e !== undefined);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return await session.commit(database, stored, opts.host ?? hostname(), { skipped, changedWhileReading });

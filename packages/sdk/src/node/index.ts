@@ -16,3 +16,4 @@ export { openStorage } from "./open-storage.ts";
 export { describeErrno, errnoOf, localFileError, problemOf } from "./local-errors.ts";
 export * from "./db-source/index.ts";
 export * from "./demo-data/index.ts";
+export { checkRestorable, type CheckOptions, type CheckResult } from "./check.ts";

@@ -11,6 +11,7 @@
  */
 import { lstat, readdir, stat } from "node:fs/promises";
 import { SourceError } from "../errors.ts";
+import type { ExcludeRules } from "../select/exclude.ts";
 import type { SkippedFile } from "../backup/session.ts";
 import { describeErrno } from "./local-errors.ts";
 
@@ -45,7 +46,8 @@ function displayName(name: Buffer): string {
   return lossy.decode(name).replaceAll("\\", "\uFFFD");
 }
 
-export async function walkMedia(root: string): Promise<{ files: MediaFile[]; skipped: SkippedFile[] }> {
+/** `exclude`: paths it matches (files, or folders with everything in them) are left out, silently (docs/cli.md). */
+export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{ files: MediaFile[]; skipped: SkippedFile[] }> {
   const files: MediaFile[] = [];
   const skipped: SkippedFile[] = [];
   try {
@@ -74,6 +76,7 @@ export async function walkMedia(root: string): Promise<{ files: MediaFile[]; ski
       const plain = plainName(name);
       const segment = plain ?? displayName(name);
       const path = rel ? `${rel}/${segment}` : segment;
+      if (exclude?.excludes(path)) continue;
       // Raw bytes are needed from the first raw segment down.
       const raw = plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, Buffer.of(SLASH), name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
       let st;

@@ -11,12 +11,16 @@ import {
   toBase64Url, utf8, validateChunkerParams, verifyConfigMac,
 } from "@chatvault/format";
 
-export type Protection = "key" | "password" | "realms";
+export type Protection = "key" | "password" | "realms" | "passkey";
 
 /** The config version new repositories get (spec §8.2). */
 export const CONFIG_VERSION: ConfigVersion = 2;
-/** The config version of a realm-set repository (spec §8.2.1): only protection "realms" writes it. */
+/**
+ * Version 3 goes with the protection modes older clients do not know, so they refuse
+ * such a repository by its version: a realm set (spec §8.2.1) or passkeys (spec §13).
+ */
 export const REALMS_CONFIG_VERSION: ConfigVersion = 3;
+export const PASSKEY_CONFIG_VERSION: ConfigVersion = 3;
 /** Most realms a set may name (spec/threshold-vault.md §2.2). */
 const MAX_CONFIG_REALMS = 9;
 
@@ -92,9 +96,9 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
     }
   };
   const protection = str("protection");
-  if (protection !== "key" && protection !== "password" && protection !== "realms") throw bad("unknown protection");
-  // A realm set exactly when the protection says realms, and only in version 3 (§8.2.1).
-  if ((protection === "realms") !== (j.version === 3)) throw bad(`protection ${protection} is not valid in version ${String(j.version)}`);
+  if (protection !== "key" && protection !== "password" && protection !== "realms" && protection !== "passkey") throw bad("unknown protection");
+  // Version 3 exactly for the protection modes that need it (§8.2.1, §13.1); a realm set only with protection realms.
+  if ((protection === "realms" || protection === "passkey") !== (j.version === 3)) throw bad(`protection ${protection} is not valid in version ${String(j.version)}`);
   const realmSet = protection === "realms" ? parseRealmSet(j.realms) : undefined;
   if (protection !== "realms" && j.realms !== undefined) throw bad("field realms without protection realms");
   const ch = j.chunker as Record<string, unknown> | undefined;

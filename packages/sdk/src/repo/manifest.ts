@@ -12,6 +12,11 @@ export interface DatabaseEntry {
   pageCount: number;
   /** Chunk IDs of the pages, in page order. */
   pages: Uint8Array[];
+  /**
+   * Fingerprint of the source database's files, taken before the copy (spec §8.5.2): a
+   * later backup that finds the same fingerprint reuses `pages` without copying. 64 hex.
+   */
+  source?: string;
 }
 
 export interface MediaEntry {
@@ -33,8 +38,18 @@ export interface SnapshotStats {
   chunksNew: number;
 }
 
+/**
+ * Where a version 2 manifest keeps its file lists (spec §8.5.3): the chunk IDs of the
+ * listing, in order, and its length in bytes.
+ */
+export interface ManifestListing {
+  length: number;
+  chunks: Uint8Array[];
+}
+
 export interface SnapshotManifest {
-  version: 1;
+  /** 1: database and media inline; 2: in listing chunks (spec §8.5.3). */
+  version: 1 | 2;
   repoId: string;
   sequence: number;
   parent: { sequence: number; digest: string } | null;
@@ -43,6 +58,8 @@ export interface SnapshotManifest {
   database: DatabaseEntry | null;
   media: MediaEntry[];
   stats: SnapshotStats;
+  /** Version 2: the listing chunks that hold `database` and `media`. */
+  listing?: ManifestListing;
 }
 
 const ID = 32;
@@ -71,14 +88,27 @@ function bad(message: string): IntegrityError {
   return new IntegrityError("bad_structure", `snapshot manifest: ${message}`);
 }
 
+/** The file lists of a manifest as their own JSON document (version 1 inline, version 2 the listing, spec §8.5.3). */
+function contentsJson(database: DatabaseEntry | null, media: MediaEntry[]): { database: unknown; media: unknown[] } {
+  return {
+    database: database && { ...database, pages: packIds(database.pages) },
+    media: media.map((f) => ({ ...f, chunks: packIds(f.chunks), ...(f.rawPath ? { rawPath: toBase64Url(f.rawPath) } : {}) })),
+  };
+}
+
+/** The listing of a version 2 manifest: UTF-8 JSON `{database, media}` (spec §8.5.3). */
+export function encodeListing(database: DatabaseEntry | null, media: MediaEntry[]): Uint8Array {
+  return utf8(JSON.stringify(contentsJson(database, media)));
+}
+
 export function encodeManifest(m: SnapshotManifest): Uint8Array {
-  return utf8(
-    JSON.stringify({
-      ...m,
-      database: m.database && { ...m.database, pages: packIds(m.database.pages) },
-      media: m.media.map((f) => ({ ...f, chunks: packIds(f.chunks), ...(f.rawPath ? { rawPath: toBase64Url(f.rawPath) } : {}) })),
-    }),
-  );
+  if (m.version === 2) {
+    if (!m.listing) throw new TypeError("a version 2 manifest needs its listing");
+    const { database: _d, media: _m, listing, ...rest } = m;
+    return utf8(JSON.stringify({ ...rest, listing: { length: listing.length, chunks: packIds(listing.chunks) } }));
+  }
+  const { listing: _l, ...rest } = m;
+  return utf8(JSON.stringify({ ...rest, ...contentsJson(m.database, m.media) }));
 }
 
 /** A safe relative path: no absolute paths, no `..`, no empty or `.` segments, no NUL or backslash. */
@@ -130,26 +160,83 @@ function isUtf8(b: Uint8Array): boolean {
 
 const nat = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
+/**
+ * Parse a manifest. A version 2 manifest comes back with `listing` set and `database`
+ * null, `media` empty: the caller fetches the listing chunks and calls `applyListing`
+ * (Repository.readSnapshot does).
+ */
 export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(fromUtf8(bytes)) as Record<string, unknown>;
-  } catch {
-    throw bad("not valid JSON");
-  }
-  if (!j || typeof j !== "object") throw bad("not an object");
-  if (j.version !== 1) throw new IntegrityError("unsupported_version", `snapshot version ${String(j.version)} is not supported`);
+  const j = parseJson(bytes, "not valid JSON");
+  if (j.version !== 1 && j.version !== 2) throw new IntegrityError("unsupported_version", `snapshot version ${String(j.version)} is not supported`);
   if (typeof j.repoId !== "string" || !nat(j.sequence) || typeof j.time !== "string" || typeof j.host !== "string") throw bad("missing fields");
   const parent = j.parent as { sequence?: unknown; digest?: unknown } | null;
   if (parent !== null && (typeof parent !== "object" || !nat(parent.sequence) || typeof parent.digest !== "string")) throw bad("bad parent");
+  let contents: { database: DatabaseEntry | null; media: MediaEntry[] } = { database: null, media: [] };
+  let listing: ManifestListing | undefined;
+  if (j.version === 1) {
+    contents = decodeContents(j);
+  } else {
+    if ("database" in j || "media" in j) throw bad("a version 2 manifest keeps its files in its listing");
+    const l = j.listing as Record<string, unknown> | null;
+    if (!l || typeof l !== "object" || !nat(l.length)) throw bad("bad listing");
+    const chunks = unpackIds(l.chunks, "listing");
+    if ((l.length === 0) !== (chunks.length === 0)) throw bad("listing length does not match its chunks");
+    listing = { length: l.length, chunks };
+  }
+  const s = (j.stats ?? {}) as Record<string, unknown>;
+  const stat = (k: string): number => (nat(s[k]) ? (s[k] as number) : 0);
+  return {
+    version: j.version,
+    repoId: j.repoId,
+    sequence: j.sequence,
+    parent: parent === null ? null : { sequence: parent.sequence as number, digest: parent.digest as string },
+    time: j.time,
+    host: j.host,
+    ...contents,
+    stats: {
+      filesNew: stat("filesNew"), filesChanged: stat("filesChanged"), filesUnchanged: stat("filesUnchanged"),
+      bytesRead: stat("bytesRead"), bytesStored: stat("bytesStored"), chunksNew: stat("chunksNew"),
+    },
+    ...(listing ? { listing } : {}),
+  };
+}
+
+/**
+ * The full manifest from a version 2 manifest and its listing bytes (the listing chunks'
+ * plaintexts concatenated, each already checked against its chunk ID, spec §8.5.3).
+ */
+export function applyListing(m: SnapshotManifest, bytes: Uint8Array): SnapshotManifest {
+  if (!m.listing) throw new TypeError("not a version 2 manifest");
+  if (bytes.length !== m.listing.length) throw bad(`listing is ${bytes.length} bytes, the manifest says ${m.listing.length}`);
+  if (bytes.length === 0) throw bad("listing is empty");
+  const j = parseJson(bytes, "listing is not valid JSON");
+  if (Object.keys(j).some((k) => k !== "database" && k !== "media")) throw bad("listing holds unknown fields");
+  return { ...m, ...decodeContents(j) };
+}
+
+function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let j: unknown;
+  try {
+    j = JSON.parse(fromUtf8(bytes));
+  } catch {
+    throw bad(what);
+  }
+  if (!j || typeof j !== "object" || Array.isArray(j)) throw bad("not an object");
+  return j as Record<string, unknown>;
+}
+
+/** `database` and `media` of a version 1 manifest or a version 2 listing (spec §8.5). */
+function decodeContents(j: Record<string, unknown>): { database: DatabaseEntry | null; media: MediaEntry[] } {
   const db = j.database as Record<string, unknown> | null;
   let database: DatabaseEntry | null = null;
+  if (db === undefined) throw bad("database entry missing");
   if (db !== null) {
     if (typeof db !== "object" || typeof db.name !== "string" || !isSafeRelativePath(db.name) || db.name.includes("/")) throw bad("bad database entry");
     if (!nat(db.pageSize) || !nat(db.pageCount) || db.pageSize < 512 || db.pageSize > 65536) throw bad("bad database page size or count");
     const pages = unpackIds(db.pages, "database");
     if (pages.length !== db.pageCount) throw bad("database page list does not match its page count");
-    database = { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, pages };
+    if (db.source !== undefined && (typeof db.source !== "string" || !/^[0-9a-f]{64}$/.test(db.source))) throw bad("bad database source fingerprint");
+    database = { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, pages, ...(db.source !== undefined ? { source: db.source } : {}) };
   }
   if (!Array.isArray(j.media)) throw bad("media list missing");
   const seen = new Set<string>();
@@ -166,20 +253,5 @@ export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
     }
     return { path: f.path, ...(rawPath ? { rawPath } : {}), size: f.size, mtimeMs: f.mtimeMs, chunks: unpackIds(f.chunks, `media ${i}`) };
   });
-  const s = (j.stats ?? {}) as Record<string, unknown>;
-  const stat = (k: string): number => (nat(s[k]) ? (s[k] as number) : 0);
-  return {
-    version: 1,
-    repoId: j.repoId,
-    sequence: j.sequence,
-    parent: parent === null ? null : { sequence: parent.sequence as number, digest: parent.digest as string },
-    time: j.time,
-    host: j.host,
-    database,
-    media,
-    stats: {
-      filesNew: stat("filesNew"), filesChanged: stat("filesChanged"), filesUnchanged: stat("filesUnchanged"),
-      bytesRead: stat("bytesRead"), bytesStored: stat("bytesStored"), chunksNew: stat("chunksNew"),
-    },
-  };
+  return { database, media };
 }

@@ -9,13 +9,17 @@ import {
 import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
-import { CONFIG_VERSION, REALMS_CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
+import { CONFIG_VERSION, PASSKEY_CONFIG_VERSION, REALMS_CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
 import { checkFreshness, newestRefs, pickLatest } from "./freshness.ts";
 import type { HeadStore } from "./head.ts";
 
 export { checkFreshness } from "./freshness.ts";
 import { CONFIG_NAME, INDEX_PREFIX, PACKS_PREFIX, SNAPSHOTS_PREFIX, isIndexName, packIdFromName, parseSnapshotName } from "./layout.ts";
-import { type SnapshotManifest, decodeManifest } from "./manifest.ts";
+import { type SnapshotManifest, applyListing, decodeManifest } from "./manifest.ts";
+import { readListing } from "./listing.ts";
+
+/** Where chunks are, for reading manifest listings: an index, or anything that locates a chunk. */
+export type ChunkLocator = Pick<ChunkIndex, "get">;
 
 export interface SnapshotRef {
   name: string;
@@ -81,7 +85,7 @@ export class Repository {
   static async init(storage: Storage, root: RootKey, opts: InitOptions): Promise<Repository> {
     const keys = await KeySchedule.derive(root);
     const config: RepositoryConfig = {
-      version: opts.protection === "realms" ? REALMS_CONFIG_VERSION : CONFIG_VERSION,
+      version: opts.protection === "realms" ? REALMS_CONFIG_VERSION : opts.protection === "passkey" ? PASSKEY_CONFIG_VERSION : CONFIG_VERSION,
       repoId: toHex(platformRandom(16)),
       created: new Date().toISOString(),
       protection: opts.protection,
@@ -157,8 +161,13 @@ export class Repository {
     return out.sort((a, b) => a.sequence - b.sequence || a.digest.localeCompare(b.digest));
   }
 
-  /** Fetch, check the digest, open and validate one manifest. */
-  async readSnapshot(ref: SnapshotRef): Promise<SnapshotManifest> {
+  /**
+   * Fetch, check the digest, open and validate one manifest; for a version 2 manifest
+   * also fetch and authenticate its listing (spec §8.5.3), located with `index` (loaded
+   * here when not given). `listing: false` skips that: the result then has no database
+   * and no media (for callers that need only the chain and times).
+   */
+  async readSnapshot(ref: SnapshotRef, opts: { index?: ChunkLocator; listing?: boolean } = {}): Promise<SnapshotManifest> {
     checkMetadataSize(ref.name, ref.size);
     let sealed: Uint8Array;
     try {
@@ -174,7 +183,15 @@ export class Repository {
     if (m.repoId !== this.repoId || m.sequence !== ref.sequence) {
       throw new IntegrityError("id_mismatch", "snapshot manifest belongs to another repository or sequence", ref.name);
     }
-    return m;
+    if (!m.listing || opts.listing === false) return m;
+    const listing = m.listing;
+    const index = opts.index ?? (await this.loadIndex());
+    try {
+      return applyListing(m, await readListing(this, listing, (id) => index.get(id)));
+    } catch (e) {
+      if (e instanceof IntegrityError) throw new IntegrityError(e.reason, `snapshot #${ref.sequence}: ${e.message.replace(/ \(object [^)]+\)$/, "")}`, e.objectId ?? ref.name);
+      throw e;
+    }
   }
 
   /**
@@ -184,24 +201,27 @@ export class Repository {
    * `conflicts` lists other snapshots with the same newest sequence (a fork, see
    * freshness.ts): not an error, but worth telling the user.
    */
-  async resolveSnapshot(heads: HeadStore, selector?: string): Promise<ResolvedSnapshot | undefined> {
+  async resolveSnapshot(heads: HeadStore, selector?: string, opts: { index?: ChunkLocator; listing?: boolean } = {}): Promise<ResolvedSnapshot | undefined> {
     const refs = await this.listSnapshots();
     const head = await heads.get();
     if (selector && selector !== "latest") {
       const ref = findSnapshot(refs, selector);
-      return { ref, manifest: await this.readSnapshot(ref), conflicts: [] };
+      return { ref, manifest: await this.readSnapshot(ref, opts), conflicts: [] };
     }
     const newest = newestRefs(refs);
     checkFreshness(newest[0], head, newest);
     const manifests = new Map<SnapshotRef, SnapshotManifest>();
+    // Picking among a fork needs only times: the listing is read for the one picked.
     const read = async (r: SnapshotRef) => {
-      const m = manifests.get(r) ?? (await this.readSnapshot(r));
+      const m = manifests.get(r) ?? (await this.readSnapshot(r, { listing: false }));
       manifests.set(r, m);
       return m;
     };
     const picked = await pickLatest(newest, head, async (r) => (await read(r)).time);
     if (!picked) return undefined;
-    return { ref: picked.latest, manifest: await read(picked.latest), conflicts: picked.conflicts };
+    const header = await read(picked.latest);
+    const manifest = header.listing ? await this.readSnapshot(picked.latest, opts) : header;
+    return { ref: picked.latest, manifest, conflicts: picked.conflicts };
   }
 }
 

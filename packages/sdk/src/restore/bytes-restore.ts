@@ -30,10 +30,10 @@ export async function restoreToBytes(opts: {
   const { repo } = opts;
   const progress = new ProgressTracker("restore", opts.onProgress);
   progress.setPhase("reading repository");
-  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot);
+  const index = await repo.loadIndex();
+  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot, { index });
   if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
   const m = resolved.manifest;
-  const index = await repo.loadIndex();
   const { files, byPack, bytes, damaged, mediaFiles } = planRestore(m, (id) => index.get(id));
   progress.bytesTotal = bytes;
   progress.filesTotal = files.length;

@@ -8,6 +8,7 @@ import {
   parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
   parseUnlockResponse,
 } from "./codecs.ts";
+import { type FetchLike, type JsonAnswer, requestJson } from "../json-request.ts";
 import { RealmProtocolError, RealmRequestError, RealmUnreachableError } from "./errors.ts";
 import type { RealmConfig } from "./realm-set.ts";
 import {
@@ -16,7 +17,7 @@ import {
   type RealmRecordResponse, type RegisterRequest, type RegisterResponse, type UnlockRequest, type UnlockResponse,
 } from "./wire.ts";
 
-export type RealmFetch = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type RealmFetch = FetchLike;
 /** Returns the account token for this realm (each realm verifies its own issuer's tokens). */
 export type RealmTokenProvider = (realm: RealmConfig) => string | Promise<string>;
 
@@ -82,28 +83,15 @@ export class RealmTransport implements RealmApi {
   }
 
   async #call<T>(method: "GET" | "POST", path: string, body: unknown, parse: (x: unknown) => T, auth = true): Promise<T> {
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (auth) headers.authorization = `Bearer ${await this.#tokenFor(this.realm)}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), this.#timeoutMs);
-    let res: Response;
-    let parsed: unknown;
+    const headers: Record<string, string> = auth ? { authorization: `Bearer ${await this.#tokenFor(this.realm)}` } : {};
+    let answer: JsonAnswer;
     try {
-      res = await this.#fetch(this.#base + path, { method, headers, signal: ac.signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const text = await res.text();
-      try {
-        parsed = text.length ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
+      answer = await requestJson(this.#fetch, this.#base + path, { method, headers, body, timeoutMs: this.#timeoutMs });
     } catch (cause) {
       throw new RealmUnreachableError(`realm unreachable (${method} ${path})`, { cause });
-    } finally {
-      clearTimeout(timer);
     }
-    if (!res.ok) throw realmErrorFromResponse(res.status, parsed);
-    return parse(parsed);
+    if (!answer.ok) throw realmErrorFromResponse(answer.status, answer.body);
+    return parse(answer.body);
   }
 }
 

@@ -4,6 +4,7 @@
  * vault verifies it with `jose` against ONE configured key: an HS256 shared secret, an
  * EdDSA / ES256 public key (PEM), or a local JWKS file. Only the owner spends guesses.
  */
+import { webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, importSPKI, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from "jose";
 import { isValidAccountId } from "@chatvault/vault-protocol";
@@ -39,7 +40,8 @@ export async function createAccountVerifier(config: AuthConfig): Promise<Account
   if ("hs256Secret" in config) {
     const bytes = new TextEncoder().encode(config.hs256Secret);
     if (bytes.length < MIN_SECRET_BYTES) throw new RangeError(`the HS256 account-token secret must be at least ${MIN_SECRET_BYTES} bytes`);
-    key = bytes;
+    // Imported once: handed raw bytes, jose would import the key again for every token.
+    key = await webcrypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
     algorithms = ["HS256"];
   } else if ("publicKeyPem" in config) {
     key = await importSPKI(config.publicKeyPem, config.algorithm);

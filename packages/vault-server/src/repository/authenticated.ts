@@ -27,22 +27,67 @@ export class RecordIntegrityError extends ChatvaultError {
 
 export type RowAuthenticator = Pick<RecordCrypto, "rowMac" | "rowMacValid">;
 
-function checked(auth: RowAuthenticator, accountId: string, r: RecordRow | null): RecordRow | null {
+const sameBytes = (a: Uint8Array | null, b: Uint8Array | null): boolean =>
+  a === null || b === null ? a === b : a.length === b.length && Buffer.compare(a, b) === 0;
+
+/** Equal in every field the state MAC covers, and in the MAC itself (spec §10.4). */
+function sameAuthenticatedState(a: RecordRow, b: RecordRow): boolean {
+  return a.accountId === b.accountId && a.recordId === b.recordId && a.state === b.state && a.version === b.version &&
+    a.keyStretching === b.keyStretching && a.consecutiveFailures === b.consecutiveFailures && a.totalFailures === b.totalFailures &&
+    a.lockouts === b.lockouts && a.lockedUntil === b.lockedUntil && a.lastLoginExpiresAt === b.lastLoginExpiresAt &&
+    a.createdAt === b.createdAt && a.destroyedAt === b.destroyedAt && sameBytes(a.headKey, b.headKey) &&
+    sameBytes(a.sealedRecord, b.sealedRecord) && sameBytes(a.stateMac, b.stateMac);
+}
+
+/**
+ * The last row of each account this process verified or wrote, with its MAC. A row read
+ * back equal to it in every covered field and in the MAC is the row already verified, so
+ * the HMAC is not recomputed (a login reads the same row three times). Any change by a
+ * database writer — a field or the MAC — misses and is verified in full. Bounded.
+ */
+class VerifiedRows {
+  readonly #rows = new Map<string, RecordRow>();
+  constructor(private readonly max = 10_000) {}
+  has(r: RecordRow): boolean {
+    const known = this.#rows.get(r.accountId);
+    return known !== undefined && sameAuthenticatedState(known, r);
+  }
+  remember(r: RecordRow): void {
+    if (this.#rows.size >= this.max) this.#rows.clear();
+    // A private copy: what callers do with the row they got cannot change what was verified.
+    const copy = (b: Uint8Array | null) => (b === null ? null : b.slice());
+    this.#rows.set(r.accountId, { ...r, sealedRecord: copy(r.sealedRecord), headKey: copy(r.headKey), stateMac: copy(r.stateMac) });
+  }
+  forget(accountId: string): void {
+    this.#rows.delete(accountId);
+  }
+}
+
+function checked(auth: RowAuthenticator, verified: VerifiedRows, accountId: string, r: RecordRow | null): RecordRow | null {
   if (r === null) return null;
-  if (r.accountId !== accountId || !auth.rowMacValid(r)) throw new RecordIntegrityError(accountId);
+  if (r.accountId !== accountId) throw new RecordIntegrityError(accountId);
+  if (verified.has(r)) return r;
+  if (!auth.rowMacValid(r)) throw new RecordIntegrityError(accountId);
+  verified.remember(r);
   return r;
 }
 
-function sealChange<T>(auth: RowAuthenticator, current: RecordRow | null, c: RecordChange<T>): RecordChange<T> {
-  if (!c.record || "delete" in c.record) return c;
+/** The change with fresh state MACs, and the row it leaves (null: deleted; undefined: unchanged). */
+function sealChange<T>(
+  auth: RowAuthenticator, current: RecordRow | null, c: RecordChange<T>,
+): { change: RecordChange<T>; written: RecordRow | null | undefined } {
+  if (!c.record) return { change: c, written: undefined };
+  if ("delete" in c.record) return { change: c, written: null };
   if ("put" in c.record) {
     const row: RecordRow = { ...c.record.put, stateMac: null };
-    return { ...c, record: { put: { ...row, stateMac: new Uint8Array(auth.rowMac(row)) } } };
+    const put = { ...row, stateMac: new Uint8Array(auth.rowMac(row)) };
+    return { change: { ...c, record: { put } }, written: put };
   }
   if (!current) throw new Error("changeRecord: counters update without a record");
   const { stateMac: _ignored, ...k } = c.record.counters;
   const next: RecordRow = { ...current, ...k, stateMac: null };
-  return { ...c, record: { counters: { ...k, stateMac: new Uint8Array(auth.rowMac(next)) } } };
+  const stateMac = new Uint8Array(auth.rowMac(next));
+  return { change: { ...c, record: { counters: { ...k, stateMac } } }, written: { ...next, stateMac } };
 }
 
 /** Wrap `inner` so that record rows are authenticated under `auth`. */
@@ -52,6 +97,7 @@ export function authenticatedRepository(inner: VaultRepository, auth: RowAuthent
 
 class AuthenticatedRepository implements VaultRepository {
   readonly kind: VaultRepository["kind"];
+  readonly #verified = new VerifiedRows();
   constructor(private readonly inner: VaultRepository, private readonly auth: RowAuthenticator) {
     this.kind = inner.kind;
   }
@@ -60,14 +106,21 @@ class AuthenticatedRepository implements VaultRepository {
   }
   async getRecord(accountId: string): Promise<RecordRow | null> {
     checkAccountId(accountId);
-    return checked(this.auth, accountId, await this.inner.getRecord(accountId));
+    return checked(this.auth, this.#verified, accountId, await this.inner.getRecord(accountId));
   }
   async changeRecord<T>(accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, options?: ChangeOptions): Promise<T> {
     checkAccountId(accountId);
-    return this.inner.changeRecord<T>(accountId, (raw, attempt) => {
-      const current = checked(this.auth, accountId, raw);
-      return sealChange(this.auth, current, change(current, attempt));
+    let written: RecordRow | null | undefined;
+    const result = await this.inner.changeRecord<T>(accountId, (raw, attempt) => {
+      const current = checked(this.auth, this.#verified, accountId, raw);
+      const sealed = sealChange(this.auth, current, change(current, attempt));
+      written = sealed.written;
+      return sealed.change;
     }, options);
+    // Only what committed is remembered (the callback may have run for a batch that failed).
+    if (written) this.#verified.remember(written);
+    else if (written === null) this.#verified.forget(accountId);
+    return result;
   }
   async getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null> {
     checkAccountId(accountId);

@@ -62,6 +62,24 @@ export function integrityConformance(withRepo: WithRepo): void {
     await assert.rejects(repo.getRecord("t3"), refused, "a row without a MAC is refused once the migration is done");
   });
 
+  withRepo("tamper: a row just verified (and remembered) then changed in any one covered column → refused", async (repo, _t, sql) => {
+    await create(repo, "t5");
+    await start(repo, "t5", 10);
+    const changes: Array<[string, unknown]> = [
+      ["state", "destroyed"], ["version", 7], ["sealed_record", bytes(64, 3)], ["key_stretching", KS.replace("65536", "1024")],
+      ["consecutive_failures", 0], ["total_failures", 0], ["lockouts", 3], ["locked_until", 99], ["last_login_expires_at", 1],
+      ["created_at", 2], ["destroyed_at", 3], ["record_id", "other-id"], ["head_key", bytes(32, 4)], ["state_mac", bytes(32, 5)],
+    ];
+    const good = await row(sql, "t5");
+    for (const [column, value] of changes) {
+      assert.ok(await repo.getRecord("t5"), "the untouched row verifies");
+      await sql(`UPDATE vault_records SET ${column} = ? WHERE account_id = ?`, [value, "t5"]);
+      await assert.rejects(repo.getRecord("t5"), refused, column);
+      await assert.rejects(start(repo, "t5", 11), refused, column);
+      await sql(`UPDATE vault_records SET ${column} = ? WHERE account_id = ?`, [good[column], "t5"]);
+    }
+  });
+
   withRepo("documented limit: a WHOLE earlier row (with its MAC) put back verifies (SECURITY.md)", async (repo, _t, sql) => {
     await create(repo, "t4");
     const old = await row(sql, "t4");

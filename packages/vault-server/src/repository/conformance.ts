@@ -87,6 +87,54 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.equal(results.filter((r) => r.kind === "locked").length, 100 - DEFAULT_POLICY.maxAttempts);
   });
 
+  withRepo("starts decided on a row read earlier (expected) still count exactly once each", async (repo, _t, sql) => {
+    await enabled(repo, "x");
+    const read = (await repo.getRecord("x"))!;
+    const withExpected = (expected: typeof read, now: number) => startAttempt(repo, {
+      accountId: "x", expectedVersion: 1, now, policy: DEFAULT_POLICY, loginId: `x-${++n}-${Math.random()}`, sealedState: bytes(32, 9), expected,
+    });
+    const first = await withExpected(read, 100);
+    assert.equal(first.kind === "released" && first.attemptsRemaining, 4);
+    // The same, now stale, row again: the count goes on from the stored row, not from the stale one.
+    const second = await withExpected(read, 101);
+    assert.equal(second.kind === "released" && second.attemptsRemaining, 3);
+    assert.equal((await repo.getRecord("x"))!.consecutiveFailures, 2);
+    const fresh = (await repo.getRecord("x"))!;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => withExpected(fresh, 200 + i)));
+    assert.equal(results.filter((r) => r.kind === "released").length, DEFAULT_POLICY.maxAttempts - 2);
+    assert.equal(results.filter((r) => r.kind === "locked").length, 50 - (DEFAULT_POLICY.maxAttempts - 2));
+    assert.equal((await sql("SELECT * FROM vault_attempts WHERE account_id = ?", ["x"])).length, DEFAULT_POLICY.maxAttempts);
+    const stored = (await repo.getRecord("x"))!;
+    assert.equal(stored.consecutiveFailures, DEFAULT_POLICY.maxAttempts);
+    assert.notEqual(stored.lockedUntil, null);
+  });
+
+  withRepo("parallel enables of one new account: exactly one creates it, the others see it", async (repo) => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => create(repo, "race")));
+    assert.equal(results.filter((r) => r.kind === "created").length, 1);
+    assert.equal(results.filter((r) => r.kind === "exists").length, 9);
+    assert.equal((await repo.getRecord("race"))!.state, "active");
+  });
+
+  withRepo("one settle both erases other expired login states and settles its own attempt", async (repo, _t, sql) => {
+    await enabled(repo, "e2");
+    const old = await start(repo, "e2", 10); // expires at 10 + loginTtl
+    assert.equal(old.kind, "released");
+    const [oldAttempt] = await sql("SELECT login_id FROM vault_attempts WHERE account_id = ?", ["e2"]);
+    const later = 10 + DEFAULT_POLICY.loginTtlMs + 1;
+    const loginId = `fresh-${Math.random()}`;
+    const r = await startAttempt(repo, { accountId: "e2", expectedVersion: 1, now: later, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) });
+    assert.equal(r.kind, "released");
+    assert.equal((await finishAttempt(repo, { accountId: "e2", loginId, recordVersion: 1, verified: true, now: later + 1 })).kind, "success");
+    const rows = await sql("SELECT login_id, outcome, sealed_state FROM vault_attempts WHERE account_id = ? ORDER BY started_at", ["e2"]);
+    assert.equal(rows.length, 2);
+    assert.equal(rows[0]!.login_id, oldAttempt!.login_id);
+    assert.equal(rows[0]!.outcome, "pending");
+    assert.equal(rows[0]!.sealed_state, null, "the expired attempt's sealed state is erased");
+    assert.equal(rows[1]!.outcome, "success");
+    assert.equal(rows[1]!.sealed_state, null);
+  });
+
   withRepo("an attempt is taken once; success resets; stale versions refuse", async (repo) => {
     await enabled(repo, "d");
     await start(repo, "d", 10);

@@ -6,6 +6,7 @@
  * `INSERT … ON CONFLICT DO NOTHING`; losing that race retries the whole transaction
  * (spec/vault-protocol.md §10.2).
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
@@ -67,12 +68,36 @@ CREATE TABLE IF NOT EXISTS vault_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS vault_attempts_sealed ON vault_attempts (expires_at) WHERE sealed_state IS NOT NULL;
+-- The sealed login states still held (spec §6.6): every transition erases its account's expired
+-- ones, and the sweep all expired ones, through this one small index (it holds only in-flight
+-- logins), so neither reads an account's attempt history. It replaces vault_attempts_sealed
+-- (expires_at), dropped so that a login writes one index page fewer.
+CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
+DROP INDEX IF EXISTS vault_attempts_sealed;
 CREATE TABLE IF NOT EXISTS vault_test_clock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   offset_ms BIGINT NOT NULL
 );
 `;
+
+/** Relaxed: COMMIT does not wait for the WAL flush (lost only in a server crash; spec §10.1). One round trip. */
+const BEGIN_RELAXED = "BEGIN; SET LOCAL synchronous_commit = off";
+
+const RECORD_COLUMNS = [
+  "state", "version", "sealed_record", "key_stretching", "consecutive_failures", "total_failures", "lockouts", "locked_until",
+  "last_login_expires_at", "created_at", "updated_at", "destroyed_at", "record_id", "head_key", "state_mac",
+] as const;
+const RECORD_COLUMN_TYPES = ["text", "integer", "bytea", "text", "integer", "integer", "integer", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "bytea", "bytea"];
+const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state"] as const;
+
+const LOCK_RECORD_AND_ATTEMPT = `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE),
+  a AS (SELECT * FROM vault_attempts WHERE login_id = $2 AND account_id = $1 FOR UPDATE)
+  SELECT r.*, ${ATTEMPT_COLUMNS.map((k) => `a.${k} AS a_${k}`).join(", ")} FROM (SELECT 1) AS one LEFT JOIN r ON true LEFT JOIN a ON true`;
+
+/** Prepared-statement name for a statement text (the apply statements vary with what a change writes). */
+function statementName(text: string): string {
+  return `cv_${createHash("sha256").update(text).digest("base64url").slice(0, 22)}`;
+}
 
 /** Advisory-lock key space of the vault (any constant; keeps us apart from other users of the DB). */
 const MIGRATION_LOCK = 7_471_001;
@@ -88,15 +113,15 @@ export class PostgresRepository implements VaultRepository {
     this.#pool.on("error", () => {});
   }
 
-  async #q(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  async #q(sql: string | pg.QueryConfig, params: unknown[] = []): Promise<pg.QueryResult> {
     try {
-      return await this.#pool.query(sql, params);
+      return typeof sql === "string" ? await this.#pool.query(sql, params) : await this.#pool.query(sql);
     } catch (cause) {
       throw wrap(cause);
     }
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -104,7 +129,7 @@ export class PostgresRepository implements VaultRepository {
       throw wrap(cause);
     }
     try {
-      await client.query("BEGIN");
+      await client.query(begin);
       const out = await fn(client);
       await client.query("COMMIT");
       return out;
@@ -137,76 +162,151 @@ export class PostgresRepository implements VaultRepository {
     return r.rows[0] ? recordFromRow(r.rows[0]) : null;
   }
 
+  /**
+   * One transition in four round trips, whatever it writes (spec §10.1): `BEGIN` (with
+   * `SET LOCAL` when relaxed), ONE locking read of the record and the attempt, ONE
+   * statement that applies every write (data-modifying CTEs), `COMMIT`. Statements are
+   * prepared once per connection.
+   */
   async changeRecord<T>(
     accountId: string,
     change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
     options: ChangeOptions = {},
   ): Promise<T> {
+    if (options.expected && options.loginId === undefined && options.durability !== "relaxed") {
+      const decided = await this.#changeIfUnchanged(accountId, change, options.expected);
+      if (decided) return decided.result;
+    }
     for (let tries = 0; ; tries++) {
       try {
         return await this.#tx(async (c) => {
-          // Relaxed: COMMIT does not wait for the WAL flush (lost only in a server crash).
-          if (options.durability === "relaxed") await c.query("SET LOCAL synchronous_commit = off");
-          const r = await c.query("SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE", [accountId]);
-          const a = options.loginId === undefined ? undefined
-            : (await c.query("SELECT * FROM vault_attempts WHERE login_id = $1 AND account_id = $2 FOR UPDATE", [options.loginId, accountId])).rows[0];
-          const ch = change(r.rows[0] ? recordFromRow(r.rows[0]) : null, a ? attemptFromRow(a) : null);
-          await this.#apply(c, accountId, ch, r.rows.length > 0);
+          const [r, a] = await this.#lockForChange(c, accountId, options.loginId);
+          const ch = change(r, a);
+          await this.#apply(c, accountId, ch, r !== null);
           return ch.result;
-        });
+        }, options.durability === "relaxed" ? BEGIN_RELAXED : "BEGIN");
       } catch (e) {
         if (!(e instanceof CreateRace) || tries >= 5) throw e;
       }
     }
   }
 
-  async #apply<T>(c: pg.PoolClient, accountId: string, ch: RecordChange<T>, exists: boolean): Promise<void> {
-    if (ch.record && "delete" in ch.record) {
-      await c.query("DELETE FROM vault_records WHERE account_id = $1", [accountId]);
-    } else if (ch.record && "counters" in ch.record) {
-      const k = ch.record.counters;
-      await c.query(`UPDATE vault_records SET consecutive_failures = $1, total_failures = $2, lockouts = $3, locked_until = $4,
-          last_login_expires_at = $5, updated_at = $6, state_mac = $8 WHERE account_id = $7`,
-      [k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, accountId, buf(k.stateMac ?? null)]);
-    } else if (ch.record) {
-      const p = ch.record.put;
-      if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
-      const values = [
-        accountId, p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures,
-        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
-      ];
-      if (exists) {
-        await c.query(`UPDATE vault_records SET state = $2, version = $3, sealed_record = $4, key_stretching = $5,
-            consecutive_failures = $6, total_failures = $7, lockouts = $8, locked_until = $9, last_login_expires_at = $10,
-            created_at = $11, updated_at = $12, destroyed_at = $13, record_id = $14, head_key = $15, state_mac = $16 WHERE account_id = $1`, values);
-      } else {
-        const ins = await c.query(`INSERT INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
-            total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (account_id) DO NOTHING`, values);
-        if (ins.rowCount !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
-      }
-    }
-    if (ch.deleteAttempts) await c.query("DELETE FROM vault_attempts WHERE account_id = $1", [accountId]);
-    if (ch.deleteHead) await c.query("DELETE FROM vault_heads WHERE account_id = $1", [accountId]);
-    if (ch.pruneAttemptsBefore !== undefined) {
-      await c.query("DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < $2 AND outcome <> 'pending'", [accountId, ch.pruneAttemptsBefore]);
-    }
-    if (ch.keepNewestAttempts !== undefined) {
-      await c.query(`DELETE FROM vault_attempts WHERE account_id = $1 AND outcome <> 'pending' AND login_id NOT IN
-        (SELECT login_id FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2)`, [accountId, ch.keepNewestAttempts]);
-    }
+  /**
+   * The change decided on the row the caller read, written in ONE autocommitted statement
+   * only if the stored row still has that row's state MAC (the MAC covers the whole policy
+   * state, so the same MAC is the same state and the same decision; spec §10.4). Only a
+   * counters update qualifies (the hot path: counting a login start). Returns null when
+   * the row changed meanwhile or the change is of another kind: then the locking
+   * transaction decides again, from the row as it is.
+   */
+  async #changeIfUnchanged<T>(
+    accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, expected: RecordRow,
+  ): Promise<{ result: T } | null> {
+    if (expected.accountId !== accountId || expected.stateMac === null) return null;
+    const ch = change(expected, null);
+    if (!ch.record || !("counters" in ch.record) || ch.deleteAttempts || ch.deleteHead || ch.setAttemptOutcome || ch.keepNewestAttempts !== undefined) return null;
+    const values: unknown[] = [accountId, buf(expected.stateMac)];
+    const $ = (v: unknown) => `$${values.push(v)}`;
+    const k = ch.record.counters;
+    const parts = [`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
+        lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
+        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1 AND state_mac = $2 RETURNING 1`];
+    const ifWritten = "EXISTS (SELECT 1 FROM w0)";
+    const prune = ch.pruneAttemptsBefore !== undefined ? $(ch.pruneAttemptsBefore) : null;
+    if (prune) parts.push(`DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < ${prune} AND outcome <> 'pending' AND ${ifWritten}`);
     if (ch.eraseStatesExpiredAt !== undefined) {
-      await c.query("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= $2 AND sealed_state IS NOT NULL",
-        [accountId, ch.eraseStatesExpiredAt]);
-    }
-    if (ch.setAttemptOutcome) {
-      await c.query("UPDATE vault_attempts SET outcome = $1, sealed_state = NULL WHERE login_id = $2 AND account_id = $3",
-        [ch.setAttemptOutcome.outcome, ch.setAttemptOutcome.loginId, accountId]);
+      parts.push(`UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= ${$(ch.eraseStatesExpiredAt)}
+        AND sealed_state IS NOT NULL${prune ? ` AND NOT (started_at < ${prune} AND outcome <> 'pending')` : ""} AND ${ifWritten}`);
     }
     if (ch.insertAttempt) {
       const a = ch.insertAttempt;
-      await c.query(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState), a.lockedUntil ?? null]);
+      parts.push(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
+        SELECT ${$(a.loginId)}, $1, ${$(a.recordVersion)}::integer, ${$(a.startedAt)}::bigint, ${$(a.expiresAt)}::bigint, ${$(a.outcome)}::text,
+          ${$(buf(a.sealedState))}::bytea, ${$(a.lockedUntil ?? null)}::bigint WHERE ${ifWritten}`);
+    }
+    const text = `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT (SELECT count(*) FROM w0)::int AS n`;
+    const r = await this.#q({ name: statementName(text), text, values });
+    return Number(r.rows[0]?.n) === 1 ? { result: ch.result } : null;
+  }
+
+  /**
+   * The record row and (with a login ID) the attempt row, both locked `FOR UPDATE`, in one
+   * statement. Locking rows in CTEs re-reads each at its newest committed version once its
+   * lock is granted, as two statements would.
+   */
+  async #lockForChange(c: pg.PoolClient, accountId: string, loginId: string | undefined): Promise<[RecordRow | null, AttemptRow | null]> {
+    if (loginId === undefined) {
+      const r = await c.query({ name: "cv_lock_record", text: "SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE", values: [accountId] });
+      return [r.rows[0] ? recordFromRow(r.rows[0]) : null, null];
+    }
+    const r = await c.query({ name: "cv_lock_record_attempt", text: LOCK_RECORD_AND_ATTEMPT, values: [accountId, loginId] });
+    const row = r.rows[0] as Record<string, unknown>;
+    const record = row.account_id === null ? null : recordFromRow(row);
+    const attempt = row.a_login_id === null ? null : attemptFromRow(Object.fromEntries(ATTEMPT_COLUMNS.map((k) => [k, row[`a_${k}`]])));
+    return [record, attempt];
+  }
+
+  /** Every write of one change as one statement (parts that touch the same row are made disjoint). */
+  async #apply<T>(c: pg.PoolClient, accountId: string, ch: RecordChange<T>, exists: boolean): Promise<void> {
+    const values: unknown[] = [accountId];
+    const $ = (v: unknown) => `$${values.push(v)}`;
+    const parts: string[] = [];
+    let insertsRecord = false;
+    if (ch.record && "delete" in ch.record) {
+      parts.push("DELETE FROM vault_records WHERE account_id = $1");
+    } else if (ch.record && "counters" in ch.record) {
+      const k = ch.record.counters;
+      parts.push(`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
+        lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
+        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1`);
+    } else if (ch.record) {
+      const p = ch.record.put;
+      if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
+      const cols = [
+        p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures, p.lockouts, p.lockedUntil,
+        p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
+      ].map((v, i) => `${$(v)}::${RECORD_COLUMN_TYPES[i]}`);
+      if (exists) {
+        parts.push(`UPDATE vault_records SET ${RECORD_COLUMNS.map((col, i) => `${col} = ${cols[i]}`).join(", ")} WHERE account_id = $1`);
+      } else {
+        insertsRecord = true;
+        parts.push(`INSERT INTO vault_records (account_id, ${RECORD_COLUMNS.join(", ")}) VALUES ($1, ${cols.join(", ")})
+          ON CONFLICT (account_id) DO NOTHING RETURNING 1`);
+      }
+    }
+    if (ch.deleteAttempts) parts.push("DELETE FROM vault_attempts WHERE account_id = $1");
+    if (ch.deleteHead) parts.push("DELETE FROM vault_heads WHERE account_id = $1");
+    const prune = ch.pruneAttemptsBefore !== undefined && !ch.deleteAttempts ? $(ch.pruneAttemptsBefore) : null;
+    if (prune) parts.push(`DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < ${prune} AND outcome <> 'pending'`);
+    const settle = ch.setAttemptOutcome && !ch.deleteAttempts ? ch.setAttemptOutcome : null;
+    const settledId = settle ? $(settle.loginId) : null;
+    if (settle) parts.push(`UPDATE vault_attempts SET outcome = ${$(settle.outcome)}, sealed_state = NULL WHERE login_id = ${settledId} AND account_id = $1`);
+    if (ch.eraseStatesExpiredAt !== undefined && !ch.deleteAttempts) {
+      // One statement must not change a row twice: skip the rows the prune deletes and the attempt being settled.
+      parts.push(`UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= ${$(ch.eraseStatesExpiredAt)}
+        AND sealed_state IS NOT NULL${prune ? ` AND NOT (started_at < ${prune} AND outcome <> 'pending')` : ""}${settledId ? ` AND login_id <> ${settledId}` : ""}`);
+    }
+    if (ch.insertAttempt) {
+      const a = ch.insertAttempt;
+      parts.push(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
+        VALUES (${$(a.loginId)}, $1, ${$(a.recordVersion)}, ${$(a.startedAt)}, ${$(a.expiresAt)}, ${$(a.outcome)}, ${$(buf(a.sealedState))}::bytea,
+          ${$(a.lockedUntil ?? null)}::bigint)`);
+    }
+    if (parts.length > 0) {
+      const text = parts.length === 1 && !insertsRecord ? parts[0]!
+        : `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT ${insertsRecord ? "(SELECT count(*) FROM w0)::int" : "1"} AS n`;
+      const r = await c.query({ name: statementName(text), text, values });
+      if (insertsRecord && Number(r.rows[0]?.n) !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
+    }
+    if (ch.keepNewestAttempts !== undefined && !ch.deleteAttempts) {
+      // The occasional trim of the attempt history (spec §5.7), in its own statement: within the
+      // statement above it could touch a row another part changes.
+      await c.query({
+        name: "cv_keep_newest_attempts",
+        text: `DELETE FROM vault_attempts WHERE account_id = $1 AND outcome <> 'pending' AND login_id NOT IN
+          (SELECT login_id FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2)`,
+        values: [accountId, ch.keepNewestAttempts],
+      });
     }
   }
 

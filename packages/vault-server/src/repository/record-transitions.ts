@@ -54,7 +54,11 @@ export type StartResult =
  */
 export function startAttempt(
   repo: VaultRepository,
-  a: { accountId: string; expectedVersion: number; now: number; policy: GuessPolicy; loginId: string; sealedState: Uint8Array },
+  a: {
+    accountId: string; expectedVersion: number; now: number; policy: GuessPolicy; loginId: string; sealedState: Uint8Array;
+    /** The row KE2 was computed from (lets PostgreSQL count in one statement; see `ChangeOptions.expected`). */
+    expected?: RecordRow;
+  },
 ): Promise<StartResult> {
   return repo.changeRecord<StartResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "unknown" } };
@@ -77,7 +81,7 @@ export function startAttempt(
       // Kept: 90 days, and no more finished attempts than the history reports (§5.7).
       ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS, keepNewestAttempts: ATTEMPT_HISTORY_LIMITS.maxEvents } : {}),
     }, a.now);
-  });
+  }, a.expected ? { expected: a.expected } : {});
 }
 
 export type FinishResult = { kind: "success"; record: RecordRow } | { kind: "failed" } | { kind: "stale" } | { kind: "expired" };

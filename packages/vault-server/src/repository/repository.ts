@@ -128,6 +128,13 @@ export interface ChangeOptions {
   loginId?: string;
   /** Default "strict". */
   durability?: "strict" | "relaxed";
+  /**
+   * The row the caller read moments ago, if any. A repository MAY first decide the change
+   * on it and write it only if the stored row is still exactly this one (same state MAC),
+   * in one statement; when it is not, it runs the change under the lock as usual. The
+   * outcome is the same either way: a change is a pure function of the row (and its time).
+   */
+  expected?: RecordRow;
 }
 
 export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };

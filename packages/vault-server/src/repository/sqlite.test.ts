@@ -1,7 +1,11 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
-import { repositoryConformance } from "./conformance.ts";
+import { create, repositoryConformance } from "./conformance.ts";
+import { startAttempt } from "./record-transitions.ts";
+import { DEFAULT_POLICY } from "../policy.ts";
 import { SqliteRepository } from "./sqlite.ts";
 
 repositoryConformance("sqlite", async (t) => {
@@ -17,4 +21,82 @@ repositoryConformance("sqlite", async (t) => {
     }
   };
   return { repo, sql };
+});
+
+// Group commit (spec §10.1): every change queued in one event-loop turn is written by one
+// transaction (one fsync), each in its own savepoint, and none resolves before the commit.
+test("sqlite: changes queued together commit in one transaction; a failing one rolls back alone", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const repo = new SqliteRepository({ path });
+  t.after(() => repo.close());
+  await repo.migrate();
+  const accounts = Array.from({ length: 20 }, (_, i) => `acct-${i}`);
+  for (const a of accounts) assert.deepEqual(await create(repo, a), { kind: "created", version: 1 });
+  await startAttempt(repo, { accountId: "acct-0", expectedVersion: 1, now: 2000, policy: DEFAULT_POLICY, loginId: "taken", sealedState: new Uint8Array(8) });
+  const before = repo.groupCommitStats;
+
+  const starts = accounts.map((accountId, i) => startAttempt(repo, {
+    accountId, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `login-${i}`, sealedState: new Uint8Array(8),
+  }));
+  // Counts a failure AND inserts an attempt whose login ID exists: the insert fails, so the count must not stay.
+  const failing = repo.changeRecord("acct-1", (r) => ({
+    result: "nope",
+    record: { counters: { ...r!, consecutiveFailures: 99, totalFailures: 99, updatedAt: 3000 } },
+    insertAttempt: { loginId: "taken", accountId: "acct-1", recordVersion: 1, startedAt: 3000, expiresAt: 9000, outcome: "pending", sealedState: null },
+  }));
+  const settled = await Promise.allSettled([...starts, failing]);
+
+  assert.deepEqual(repo.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 21 }, "one commit for all 21 changes");
+  for (const s of settled.slice(0, 20)) assert.equal(s.status === "fulfilled" && (s.value as { kind: string }).kind, "released");
+  const last = settled[20]!;
+  assert.equal(last.status, "rejected");
+  assert.match(String((last as PromiseRejectedResult).reason), /UNIQUE/);
+  // What resolved is committed: another connection sees it; the failed change left nothing.
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT account_id, consecutive_failures FROM vault_records ORDER BY account_id").all() as Array<{ account_id: string; consecutive_failures: number }>;
+    const byAccount = new Map(rows.map((r) => [r.account_id, r.consecutive_failures]));
+    assert.equal(byAccount.get("acct-0"), 2);
+    assert.equal(byAccount.get("acct-1"), 1, "the failed change's count was rolled back with its savepoint");
+    assert.equal(byAccount.get("acct-19"), 1);
+    assert.equal((db.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 21);
+  } finally {
+    db.close();
+  }
+});
+
+test("sqlite: close() writes the changes still queued", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const repo = new SqliteRepository({ path });
+  await repo.migrate();
+  const created = create(repo, "late");
+  await repo.close();
+  assert.deepEqual(await created, { kind: "created", version: 1 });
+  const db = new Database(path, { readonly: true });
+  t.after(() => db.close());
+  assert.equal((db.prepare("SELECT count(*) AS n FROM vault_records").get() as { n: number }).n, 1);
+});
+
+test("sqlite: while another process holds the write lock, no queued change resolves; then they commit together", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const repo = new SqliteRepository({ path });
+  t.after(() => repo.close());
+  await repo.migrate();
+  for (let i = 0; i < 5; i++) await create(repo, `w-${i}`);
+  const other = new Database(path);
+  t.after(() => other.close());
+  other.prepare("BEGIN IMMEDIATE").run(); // another vault process in the middle of its commit
+  const before = repo.groupCommitStats;
+  let resolved = 0;
+  const starts = Array.from({ length: 5 }, (_, i) => startAttempt(repo, {
+    accountId: `w-${i}`, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `held-${i}`, sealedState: new Uint8Array(8),
+  }).then((r) => (resolved++, r)));
+  // Give the batch many chances to run: it must keep retrying, not answer.
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(resolved, 0, "no count is answered before it is committed");
+  assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 0);
+  other.prepare("COMMIT").run();
+  for (const r of await Promise.all(starts)) assert.equal(r.kind, "released");
+  assert.deepEqual(repo.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 5 });
+  assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 5);
 });

@@ -68,7 +68,12 @@ CREATE TABLE IF NOT EXISTS vault_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS vault_attempts_sealed ON vault_attempts (expires_at) WHERE sealed_state IS NOT NULL;
+-- The sealed login states still held (spec §6.6): every transition erases its account's expired
+-- ones, and the sweep all expired ones, through this one small index (it holds only in-flight
+-- logins), so neither reads an account's attempt history. It replaces vault_attempts_sealed
+-- (expires_at), dropped so that a login writes one index page fewer.
+CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
+DROP INDEX IF EXISTS vault_attempts_sealed;
 CREATE TABLE IF NOT EXISTS vault_test_clock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   offset_ms INTEGER NOT NULL
@@ -140,6 +145,17 @@ export function headFromRow(r: Row): HeadRow {
   };
 }
 
+/** Most changes written by one commit; more wait for the next (bounds one commit's latency). */
+const MAX_BATCH = 256;
+
+interface QueuedChange {
+  accountId: string;
+  change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<unknown>;
+  options: ChangeOptions;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 export class SqliteRepository implements VaultRepository {
@@ -148,6 +164,15 @@ export class SqliteRepository implements VaultRepository {
   readonly #busyTimeoutMs: number;
   readonly #synchronous: "FULL" | "NORMAL";
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #queue: QueuedChange[] = [];
+  #flushScheduled = false;
+  #commits = 0;
+  #changes = 0;
+  #flushing = false;
+  /** Nested `db.transaction` = SAVEPOINT … RELEASE, rolled back alone if its change throws. */
+  readonly #savepoint: (fn: () => unknown) => unknown;
+  readonly #syncNormal: Database.Statement;
+  readonly #syncFull: Database.Statement;
 
   constructor(options: SqliteRepositoryOptions) {
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
@@ -162,9 +187,12 @@ export class SqliteRepository implements VaultRepository {
       this.#db.pragma(`synchronous = ${this.#synchronous}`);
       this.#db.pragma("secure_delete = ON"); // deleted records are overwritten, not left in free pages
       this.#db.pragma("busy_timeout = 0"); // from now on: see #write
+      this.#syncNormal = this.#db.prepare("PRAGMA synchronous = NORMAL");
+      this.#syncFull = this.#db.prepare(`PRAGMA synchronous = ${this.#synchronous}`);
     } catch (cause) {
       throw new RepositoryUnavailableError(`cannot open SQLite database ${options.path}`, { cause });
     }
+    this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
   }
 
   async migrate(): Promise<void> {
@@ -187,29 +215,93 @@ export class SqliteRepository implements VaultRepository {
     return r ? recordFromRow(r) : null;
   }
 
-  async changeRecord<T>(
+  /**
+   * Group commit (spec §10.1): changes are queued and the queue is written in one
+   * `BEGIN IMMEDIATE` transaction — one fsync for every login that arrived meanwhile —
+   * with each change in its own savepoint, so one failing change rolls back alone. No
+   * promise resolves before the COMMIT (with `FULL`, the fsync) has returned, so a counted
+   * attempt is still durable before its KE2 leaves.
+   */
+  changeRecord<T>(
     accountId: string,
     change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
     options: ChangeOptions = {},
   ): Promise<T> {
-    const tx = this.#db.transaction(() => {
-      const r = this.#stmt("SELECT * FROM vault_records WHERE account_id = ?").get(accountId) as Row | undefined;
-      const a = options.loginId === undefined ? undefined
-        : this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(options.loginId, accountId) as Row | undefined;
-      const c = change(r ? recordFromRow(r) : null, a ? attemptFromRow(a) : null);
-      this.#apply(accountId, c);
-      return c.result;
-    });
-    if (options.durability !== "relaxed" || this.#synchronous !== "FULL") return this.#write(() => tx.immediate());
-    // Relaxed: this one commit skips the fsync (a later FULL commit syncs it too).
-    return this.#write(() => {
-      this.#db.pragma("synchronous = NORMAL");
-      try {
-        return tx.immediate();
-      } finally {
-        this.#db.pragma("synchronous = FULL");
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ accountId, change, options, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // After the I/O phase: every request parsed in this loop turn joins the batch.
+        setImmediate(() => void this.#flush());
       }
     });
+  }
+
+  /** Record changes committed so far and the commits (fsyncs, with `FULL`) that wrote them. */
+  get groupCommitStats(): { commits: number; changes: number } {
+    return { commits: this.#commits, changes: this.#changes };
+  }
+
+  /** One queued change: run under the batch's write lock, in its own savepoint. */
+  #runChange(q: QueuedChange): unknown {
+    const r = this.#stmt("SELECT * FROM vault_records WHERE account_id = ?").get(q.accountId) as Row | undefined;
+    const a = q.options.loginId === undefined ? undefined
+      : this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(q.options.loginId, q.accountId) as Row | undefined;
+    const c = q.change(r ? recordFromRow(r) : null, a ? attemptFromRow(a) : null);
+    this.#apply(q.accountId, c);
+    return c.result;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return; // the running flush picks up what was queued meanwhile
+    this.#flushing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_BATCH);
+        const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
+        // Relaxed changes ride along a strict batch's fsync; a batch of only relaxed ones skips it.
+        const relaxed = this.#synchronous === "FULL" && batch.every((q) => q.options.durability === "relaxed");
+        const tx = this.#db.transaction(() => {
+          batch.forEach((q, i) => {
+            try {
+              outcomes[i] = { ok: true, value: this.#savepoint(() => this.#runChange(q)) };
+            } catch (error) {
+              outcomes[i] = { ok: false, error };
+              // An error that ended the whole transaction (I/O, disk full) ends the batch: nothing commits.
+              if (!this.#db.inTransaction) throw error;
+            }
+          });
+        });
+        try {
+          await this.#write(() => {
+            if (!relaxed) return tx.immediate();
+            this.#syncNormal.run();
+            try {
+              return tx.immediate();
+            } finally {
+              this.#syncFull.run();
+            }
+          });
+        } catch (e) {
+          for (const q of batch) q.reject(e); // nothing of this batch was committed
+          continue;
+        }
+        this.#commits++;
+        this.#changes += batch.length;
+        batch.forEach((q, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) q.resolve(o.value);
+          else q.reject(o.error);
+        });
+      }
+    } finally {
+      this.#flushing = false;
+      this.#flushScheduled = false;
+      if (this.#queue.length > 0) {
+        this.#flushScheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    }
   }
 
   /**
@@ -376,6 +468,11 @@ export class SqliteRepository implements VaultRepository {
   }
 
   async close(): Promise<void> {
+    // Changes already queued are written (or fail) before the file closes.
+    while (this.#queue.length > 0 || this.#flushing) {
+      if (!this.#flushing) await this.#flush();
+      else await new Promise((r) => setImmediate(r));
+    }
     if (this.#db.open) this.#db.close();
   }
 }

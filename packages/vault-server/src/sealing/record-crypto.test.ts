@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isValidAccountId } from "@chatvault/vault-protocol";
 import type { RecordRow } from "../repository/repository.ts";
-import { RecordCrypto } from "./record-crypto.ts";
+import { RecordCrypto, encodeAad } from "./record-crypto.ts";
 import { VaultSecrets } from "./vault-secrets.ts";
 
 const crypto = new RecordCrypto(new VaultSecrets("unused", new Uint8Array(32).fill(5), "AAAAAAAAAAAAAAAAAAAAAA"));
@@ -47,4 +47,28 @@ test("row MAC: any change of a covered field breaks it; the account must be well
   ];
   for (const c of changes) assert.ok(!crypto.rowMacValid({ ...signed, ...c }), JSON.stringify(Object.keys(c)));
   assert.throws(() => crypto.rowMac({ ...row, accountId: "x\ud800" }), TypeError);
+});
+
+// The AAD bytes are part of every stored seal and MAC (spec §10.4): the in-place encoder must
+// give exactly the bytes of the definition, for any field (lone surrogates as U+FFFD).
+test("encodeAad gives the bytes of its definition for any fields", () => {
+  const reference = (label: string, fields: Array<string | number>): Buffer => {
+    const te = new TextEncoder();
+    const parts: Buffer[] = [Buffer.from(te.encode(label)), Buffer.of(0)];
+    for (const f of fields) {
+      const b = Buffer.from(te.encode(String(f)));
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(b.length);
+      parts.push(len, b);
+    }
+    return Buffer.concat(parts);
+  };
+  fc.assert(fc.property(
+    fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" }).filter((s) => isValidAccountId(s)),
+    fc.array(fc.oneof(fc.string({ unit: "binary" }), fc.integer(), fc.string({ unit: "grapheme" }), fc.constantFrom("x\ud800y", "\udc00", "")), { maxLength: 8 }),
+    fc.string({ unit: "binary" }),
+    (account, rest, label) => {
+      assert.deepEqual(encodeAad(label, [account, ...rest]), reference(label, [account, ...rest]));
+    },
+  ), { numRuns: 2000 });
 });

@@ -13,7 +13,6 @@ import { SERVER_LABELS } from "../labels.ts";
 import type { RecordRow } from "../repository/repository.ts";
 import type { VaultSecrets } from "./vault-secrets.ts";
 
-const enc = new TextEncoder();
 const inspect = Symbol.for("nodejs.util.inspect.custom");
 
 /**
@@ -22,14 +21,20 @@ const inspect = Symbol.for("nodejs.util.inspect.custom");
  */
 export function encodeAad(label: string, fields: Array<string | number>): Buffer {
   checkAccountId(fields[0]);
-  const parts: Buffer[] = [Buffer.from(enc.encode(label)), Buffer.of(0)];
-  for (const f of fields) {
-    const b = Buffer.from(enc.encode(String(f)));
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    parts.push(len, b);
-  }
-  return Buffer.concat(parts);
+  // One allocation, written in place (this runs several times per login). Buffer's UTF-8
+  // encoder gives the same bytes as TextEncoder, lone surrogates included (both U+FFFD).
+  const strings = fields.map(String);
+  let size = Buffer.byteLength(label, "utf8") + 1;
+  const lengths = strings.map((f) => Buffer.byteLength(f, "utf8"));
+  for (const n of lengths) size += 4 + n;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(label, 0, "utf8");
+  out[at++] = 0;
+  strings.forEach((f, i) => {
+    at = out.writeUInt32BE(lengths[i]!, at);
+    at += out.write(f, at, "utf8");
+  });
+  return out;
 }
 
 export function subkey(recordKey: Uint8Array, label: string): Buffer {

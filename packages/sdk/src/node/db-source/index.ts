@@ -8,3 +8,4 @@ export { readPages } from "./read-pages.ts";
 export type { DatabasePage } from "./read-pages.ts";
 export { DatabaseSourceError } from "./errors.ts";
 export type { DatabaseSourceReason } from "./errors.ts";
+export { databaseFingerprint } from "./fingerprint.ts";

@@ -67,7 +67,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
       const s = ke2(accountId, payload.registrationRecord, startLoginRequest);
       const loginId = randomBytes(16).toString("base64url");
       const sealedState = ctx.crypto.sealLoginState(accountId, loginId, row.version, s.serverLoginState);
-      const r = await startAttempt(ctx.repo, { accountId, expectedVersion: row.version, now: ctx.clock.now(), policy, loginId, sealedState });
+      const r = await startAttempt(ctx.repo, { accountId, expectedVersion: row.version, now: ctx.clock.now(), policy, loginId, sealedState, expected: row });
       switch (r.kind) {
         case "released": {
           ctx.metrics.inc("vault_login_starts_total", { outcome: "released" });

@@ -1,0 +1,53 @@
+/**
+ * `chatvault password check`, the password reminder (SECURITY.md): a right password
+ * costs no attempt; a wrong one says before and after that it spent one, with the count
+ * left; at 1 attempt left it refuses to run without --allow-last-attempt.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tempDir } from "@chatvault/testkit";
+import { EXIT } from "../src/exit-codes.ts";
+import { machine, serveVault, writeSecret } from "./support.ts";
+
+const TEST_KSF = { CHATVAULT_INSECURE_TEST_KSF: "1" };
+
+test("password check: right → nothing spent; wrong → told it spent 1, with the count left; last attempt refused", async (t) => {
+  const dir = tempDir(t, "chatvault-cli-pwcheck-");
+  const vault = await serveVault(join(dir, "vault-home"));
+  t.after(() => vault.stop());
+  const token = await vault.token("carol", join(dir, "carol.token"));
+  const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
+  const wrong = writeSecret(join(dir, "wrong.txt"), "correct horse battery stable");
+  const m = machine(dir, "a", TEST_KSF);
+  const repo = join(dir, "repo");
+  const init = await m.run(["init", "--repo", repo, "--password-file", pw, "--vault", vault.url, "--token-file", token]);
+  assert.equal(init.code, 0, init.stderr);
+
+  const right = await m.run(["password", "check", "--repo", repo, "--password-file", pw]);
+  assert.equal(right.code, 0, right.stderr);
+  assert.match(right.stderr, /a wrong one spends 1 of your 5 attempts left and 1 of 20 in the lifetime budget/);
+  assert.equal(right.stdout, "Correct: you remember your backup password, and it opens this backup. No attempt was spent (5 attempts left).\n");
+
+  const bad = await m.run(["password", "check", "--repo", repo, "--password-file", wrong]);
+  assert.equal(bad.code, EXIT.wrongSecret);
+  assert.match(bad.stderr, /a wrong one spends 1 of your 5 attempts left/);
+  assert.match(bad.stderr, /^chatvault: that is not the backup password — this reminder spent 1 attempt: 4 attempts left/m);
+  const st = await m.run(["--json", "status", "--repo", repo]);
+  assert.equal(st.json.vault.attemptsRemaining, 4, "the wrong answer really spent one, as said");
+
+  const j = await m.run(["--json", "password", "check", "--repo", repo, "--password-file", wrong]);
+  assert.equal(j.json.error.code, "wrong_password");
+  assert.equal(j.json.error.exitCode, EXIT.wrongSecret);
+  // Two more wrong ones: 1 left. The reminder will not spend the last attempt.
+  for (let i = 0; i < 2; i++) assert.equal((await m.run(["password", "check", "--repo", repo, "--password-file", wrong])).code, EXIT.wrongSecret);
+  const last = await m.run(["password", "check", "--repo", repo, "--password-file", wrong]);
+  assert.equal(last.code, EXIT.usage);
+  assert.match(last.stderr, /only 1 attempt is left before the password locks: a reminder will not spend it/);
+  assert.equal((await m.run(["--json", "status", "--repo", repo])).json.vault.attemptsRemaining, 1, "the refused reminder spent nothing");
+
+  // With the right password, even at the last attempt, the count comes back to 5.
+  const ok = await m.run(["password", "check", "--repo", repo, "--password-file", pw, "--allow-last-attempt"]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /No attempt was spent \(5 attempts left\)/);
+});

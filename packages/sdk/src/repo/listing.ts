@@ -1,0 +1,57 @@
+/**
+ * Manifest listings (spec §8.5.3): a version 2 manifest keeps its database page list and
+ * media list in ordinary chunks, cut from the listing by the keyed chunker with fixed
+ * parameters. Chunks are content-addressed, so the parts of the listing that did not
+ * change since the parent snapshot are already stored and cost nothing: an unchanged
+ * snapshot stores only its small manifest.
+ */
+import { Chunker, type ChunkerParams, IntegrityError, type KeySchedule, LISTING_CHUNKER_PARAMS, gearTable, toHex } from "@chatvault/format";
+import { fflateCompressor } from "../backup/fflate-compressor.ts";
+import type { Compressor } from "../backup/compressor.ts";
+import type { ChunkLocation } from "./chunk-index.ts";
+import { type ChunkRequest, readPackChunks } from "./chunk-reader.ts";
+import type { ManifestListing } from "./manifest.ts";
+import type { Repository } from "./repository.ts";
+
+/** Chunker parameters of listings (spec §8.5.3): small chunks, so one changed page re-stores about 8 KiB. */
+export const LISTING_CHUNKER: ChunkerParams = LISTING_CHUNKER_PARAMS;
+
+/** The listing cut into chunks, in order. */
+export function cutListing(keys: KeySchedule, listing: Uint8Array): Uint8Array[] {
+  const chunker = new Chunker(gearTable(keys), LISTING_CHUNKER);
+  return [...chunker.push(listing), ...chunker.finish()];
+}
+
+/**
+ * Fetch and authenticate a listing's chunks (spec §8.3: opened, inflated if flagged, and
+ * checked against their IDs) and concatenate them. Writers do not compress listing
+ * chunks, but a listing chunk may share its ID with a compressed chunk stored earlier,
+ * so inflating is supported (fflate: the same code in Node and browsers).
+ * @throws IntegrityError `missing_object` when a chunk is not indexed or its pack is gone.
+ */
+export async function readListing(
+  repo: Repository, listing: ManifestListing, locate: (id: string) => ChunkLocation | undefined, compressor: Compressor = fflateCompressor,
+): Promise<Uint8Array> {
+  let total = 0;
+  const byPack = new Map<string, Map<string, ChunkRequest<number>>>();
+  for (const id of listing.chunks) {
+    const hex = toHex(id);
+    const loc = locate(hex);
+    if (!loc) throw new IntegrityError("missing_object", "a chunk of the snapshot's file list is not in the index", hex);
+    if (total + loc.rawLength > listing.length) throw new IntegrityError("bad_structure", "snapshot file list is longer than the manifest says");
+    const requests = byPack.get(loc.pack) ?? new Map<string, ChunkRequest<number>>();
+    byPack.set(loc.pack, requests);
+    const req = requests.get(hex) ?? { id: hex, loc, targets: [] };
+    requests.set(hex, req);
+    req.targets.push(total);
+    total += loc.rawLength;
+  }
+  if (total !== listing.length) throw new IntegrityError("bad_structure", "snapshot file list is shorter than the manifest says");
+  const out = new Uint8Array(total);
+  for (const [pack, requests] of byPack) {
+    await readPackChunks(repo, compressor, pack, [...requests.values()], async (req, plain) => {
+      for (const at of req.targets) out.set(plain, at);
+    });
+  }
+  return out;
+}
