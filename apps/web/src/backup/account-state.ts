@@ -5,6 +5,7 @@
  * backup exists that this phone does not use. Asked when Chat backup opens and before
  * each backup; expected states ("no backup") are found by listing, never by a 404.
  */
+import { passwordKeeps } from "./connections.ts";
 import type { Connections } from "./connections.ts";
 import { type FoundBackup, findBackup } from "./repository.ts";
 import { type BackupSettings, forgetRootKey, saveSettings } from "./settings.ts";
@@ -24,7 +25,7 @@ export async function checkAccountState(conn: Connections, settings: BackupSetti
   if (!settings.enabled) return found ? { kind: "backup-not-used", found } : { kind: "in-sync", found: undefined };
   if (!found) return { kind: "turned-off-elsewhere" };
   if (settings.repoId && found.config.repoId !== settings.repoId) return { kind: "replaced-elsewhere", found };
-  if (found.config.protection !== "key") {
+  if (passwordKeeps(found.config.protection)) {
     const s = await conn.vault.status();
     if (s.state !== "enabled") return { kind: "turned-off-elsewhere" };
   }

@@ -5,6 +5,7 @@
  * The snapshots themselves are encrypted, so a key-mode backup's time is known only once
  * it is opened.
  */
+import { passwordKeeps } from "./connections.ts";
 import { layout } from "@chatvault/sdk";
 import type { PasswordVault } from "./connections.ts";
 import type { Connections } from "./connections.ts";
@@ -25,7 +26,7 @@ export async function backupFacts(conn: Connections, found: FoundBackup): Promis
     storedBytes += o.size;
     if (o.name.startsWith(layout.SNAPSHOTS_PREFIX) && layout.parseSnapshotName(o.name)) snapshots++;
   }
-  const lastBackupAt = found.config.protection !== "key" ? await vaultHeadTime(conn.vault) : undefined;
+  const lastBackupAt = passwordKeeps(found.config.protection) ? await vaultHeadTime(conn.vault) : undefined;
   return { snapshots, storedBytes, lastBackupAt };
 }
 

@@ -12,6 +12,15 @@ import type { Session } from "../platform/session.ts";
 import { RealmVault } from "./realm-vault.ts";
 
 /** What the Settings flow asks of the password's keeper: the one vault, or a realm set. */
+/**
+ * Whether a backup's password is kept by the key vault (or the realm set, which sits behind
+ * the same interface): then the vault holds its head too. Key and passkey backups keep
+ * theirs on this phone (spec/backup-format.md §8.6, §13.4).
+ */
+export function passwordKeeps(protection: string): boolean {
+  return protection === "password" || protection === "realms";
+}
+
 export interface PasswordVault extends VaultHeadApi {
   status(): Promise<StatusResponse>;
   enable(password: string, rootKey: RootKey): Promise<unknown>;

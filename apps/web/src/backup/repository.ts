@@ -2,6 +2,7 @@
  * The account's backup in storage: find it (its config is readable without a key), open
  * it with a root key and the matching freshness head, or delete it.
  */
+import { passwordKeeps } from "./connections.ts";
 import type { RootKey } from "@chatvault/format";
 import { type HeadStore, Repository, RepositoryNotFoundError, vaultHeadStore } from "@chatvault/sdk";
 import type { Storage } from "@chatvault/storage";
@@ -28,7 +29,7 @@ export async function findBackup(storage: Storage): Promise<FoundBackup | undefi
 /** Open with the root key (WrongKeyError if it is not this backup's) and pick its head. */
 export async function openBackup(conn: Connections, rootKey: RootKey, found?: FoundBackup): Promise<{ repo: Repository; heads: HeadStore }> {
   const repo = await Repository.open(conn.storage, rootKey, found);
-  const heads = repo.config.protection !== "key" ? vaultHeadStore(conn.vault, rootKey) : keyHeadStore(repo.keys, repo.repoId);
+  const heads = passwordKeeps(repo.config.protection) ? vaultHeadStore(conn.vault, rootKey) : keyHeadStore(repo.keys, repo.repoId);
   return { repo, heads };
 }
 

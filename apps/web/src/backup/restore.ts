@@ -4,6 +4,7 @@
  * (a wrong key fails before anything is downloaded), download and authenticate everything,
  * and only then replace the phone's chats.
  */
+import { passwordKeeps } from "./connections.ts";
 import { type RootKey, parseKey } from "@chatvault/format";
 import { fflateCompressor, restoreToBytes } from "@chatvault/sdk";
 import { ChatDb } from "../chats/chat-db.ts";
@@ -63,14 +64,14 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
     const chats = await ChatDb.replace(r.database.bytes);
     await mediaReplaceAll(r.media);
     // Key and passkey mode: this phone's freshness record starts at what it just restored (spec §8.6, §13.4).
-    if (repo.config.protection !== "password") {
+    if (!passwordKeeps(repo.config.protection)) {
       const cur = await heads.get();
       if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
     }
     await saveRootKey(rootKey);
     const sizeBytes = r.database.bytes.length + r.media.reduce((n, m) => n + m.bytes.length, 0);
     await saveSettings({
-      enabled: true, protection: repo.config.protection === "key" ? "key" : "password", repoId: repo.repoId,
+      enabled: true, protection: repo.config.protection === "realms" ? "password" : repo.config.protection, repoId: repo.repoId,
       lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
       reminderAskedAt: new Date().toISOString(), // the password (or key) was just typed
     });
