@@ -51,3 +51,11 @@ test("password check: right → nothing spent; wrong → told it spent 1, with t
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /No attempt was spent \(5 attempts left\)/);
 });
+
+test("password check with a realm set: refused before any realm is asked (exit 2), nothing spent", async (t) => {
+  const dir = tempDir(t, "chatvault-cli-pwcheck-realms-");
+  const realms = writeSecret(join(dir, "realms.json"), JSON.stringify({ threshold: 2, realms: [{ url: "http://127.0.0.1:9", tokenFile: "t1" }] }));
+  const r = await machine(dir, "a", TEST_KSF).run(["password", "check", "--realms", realms]);
+  assert.equal(r.code, EXIT.usage, r.stderr);
+  assert.match(r.stderr, /^chatvault: the password reminder works with one key vault; for a realm set, `chatvault status --realms FILE` shows each realm's attempts/m);
+});

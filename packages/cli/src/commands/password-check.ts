@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import { WrongKeyError } from "@chatvault/format";
 import { Repository } from "@chatvault/sdk";
 import { LockedError, NotEnabledError, WrongPasswordError } from "@chatvault/vault-protocol";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
 import { describeWait } from "../errors-to-exit.ts";
 import { EXIT } from "../exit-codes.ts";
 import { count } from "../local-time.ts";
@@ -36,6 +36,11 @@ export function registerPasswordCheck(group: Command): void {
   cmd.action(async (flags: CheckFlags, command: Command) => {
     const out = outputOf(command);
     const warn = (l: string) => out.note(l);
+    if (flags.realms ?? process.env.CHATVAULT_REALMS_FILE) {
+      // A reminder spends an attempt at each realm it asks; its cost and refund rules per
+      // realm are not specified yet, so it is refused rather than guessed at.
+      throw new UsageError("the password reminder works with one key vault; for a realm set, `chatvault status --realms FILE` shows each realm's attempts (a reminder across realms is not available yet)");
+    }
     const { vault } = await vaultForAccount(flags, out);
     const s = await vault.client.status();
     if (s.state === "not_enabled") throw new NotEnabledError();
