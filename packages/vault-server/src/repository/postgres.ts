@@ -12,7 +12,8 @@ import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
-import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow } from "./sqlite.ts";
+import { SCHEMA } from "./postgres-schema.ts";
+import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow } from "./rows.ts";
 
 export interface PostgresRepositoryOptions {
   /** postgres://user@host:port/database */
@@ -21,64 +22,6 @@ export interface PostgresRepositoryOptions {
   poolSize?: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS vault_records (
-  account_id TEXT PRIMARY KEY,
-  state TEXT NOT NULL CHECK (state IN ('active', 'destroyed')),
-  version INTEGER NOT NULL,
-  sealed_record BYTEA,
-  key_stretching TEXT,
-  consecutive_failures INTEGER NOT NULL,
-  total_failures INTEGER NOT NULL,
-  lockouts INTEGER NOT NULL,
-  locked_until BIGINT,
-  last_login_expires_at BIGINT,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  destroyed_at BIGINT,
-  record_id TEXT,
-  head_key BYTEA,
-  state_mac BYTEA
-);
-CREATE TABLE IF NOT EXISTS vault_attempts (
-  login_id TEXT PRIMARY KEY,
-  account_id TEXT NOT NULL,
-  record_version INTEGER NOT NULL,
-  started_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'success', 'failed')),
-  sealed_state BYTEA
-);
-CREATE INDEX IF NOT EXISTS vault_attempts_by_account ON vault_attempts (account_id, started_at);
-CREATE TABLE IF NOT EXISTS vault_heads (
-  account_id TEXT PRIMARY KEY,
-  sequence BIGINT NOT NULL,
-  digest TEXT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  signature TEXT
-);
-CREATE TABLE IF NOT EXISTS vault_secrets (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  sealer_kind TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  sealed BYTEA NOT NULL,
-  created_at BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS vault_meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
--- The sealed login states still held (spec §6.6): every transition erases its account's expired
--- ones, and the sweep all expired ones, through this one small index (it holds only in-flight
--- logins), so neither reads an account's attempt history. It replaces vault_attempts_sealed
--- (expires_at), dropped so that a login writes one index page fewer.
-CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
-DROP INDEX IF EXISTS vault_attempts_sealed;
-CREATE TABLE IF NOT EXISTS vault_test_clock (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  offset_ms BIGINT NOT NULL
-);
-`;
 
 /** Relaxed: COMMIT does not wait for the WAL flush (lost only in a server crash; spec §10.1). One round trip. */
 const BEGIN_RELAXED = "BEGIN; SET LOCAL synchronous_commit = off";
@@ -88,7 +31,7 @@ const RECORD_COLUMNS = [
   "last_login_expires_at", "created_at", "updated_at", "destroyed_at", "record_id", "head_key", "state_mac",
 ] as const;
 const RECORD_COLUMN_TYPES = ["text", "integer", "bytea", "text", "integer", "integer", "integer", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "bytea", "bytea"];
-const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state"] as const;
+const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state", "locked_until"] as const;
 
 const LOCK_RECORD_AND_ATTEMPT = `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE),
   a AS (SELECT * FROM vault_attempts WHERE login_id = $2 AND account_id = $1 FOR UPDATE)

@@ -7,9 +7,13 @@ import Database from "better-sqlite3";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, StoredOutcome, VaultRepository,
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
+import { SCHEMA } from "./sqlite-schema.ts";
+import {
+  ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow,
+} from "./rows.ts";
 
 export interface SqliteRepositoryOptions {
   path: string;
@@ -21,129 +25,6 @@ export interface SqliteRepositoryOptions {
   busyTimeoutMs?: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS vault_records (
-  account_id TEXT PRIMARY KEY,
-  state TEXT NOT NULL CHECK (state IN ('active', 'destroyed')),
-  version INTEGER NOT NULL,
-  sealed_record BLOB,
-  key_stretching TEXT,
-  consecutive_failures INTEGER NOT NULL,
-  total_failures INTEGER NOT NULL,
-  lockouts INTEGER NOT NULL,
-  locked_until INTEGER,
-  last_login_expires_at INTEGER,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  destroyed_at INTEGER,
-  record_id TEXT,
-  head_key BLOB,
-  state_mac BLOB
-);
-CREATE TABLE IF NOT EXISTS vault_attempts (
-  login_id TEXT PRIMARY KEY,
-  account_id TEXT NOT NULL,
-  record_version INTEGER NOT NULL,
-  started_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'success', 'failed')),
-  sealed_state BLOB
-);
-CREATE INDEX IF NOT EXISTS vault_attempts_by_account ON vault_attempts (account_id, started_at);
-CREATE TABLE IF NOT EXISTS vault_heads (
-  account_id TEXT PRIMARY KEY,
-  sequence INTEGER NOT NULL,
-  digest TEXT NOT NULL,
-  updated_at INTEGER NOT NULL,
-  signature TEXT
-);
-CREATE TABLE IF NOT EXISTS vault_secrets (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  sealer_kind TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  sealed BLOB NOT NULL,
-  created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS vault_meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
--- The sealed login states still held (spec §6.6): every transition erases its account's expired
--- ones, and the sweep all expired ones, through this one small index (it holds only in-flight
--- logins), so neither reads an account's attempt history. It replaces vault_attempts_sealed
--- (expires_at), dropped so that a login writes one index page fewer.
-CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
-DROP INDEX IF EXISTS vault_attempts_sealed;
-CREATE TABLE IF NOT EXISTS vault_test_clock (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  offset_ms INTEGER NOT NULL
-);
-`;
-
-/**
- * Columns added after the first release (spec §10.4, §6.4, §7.1), added by `migrate()` to
- * databases created before them. Adding `state_mac` marks the legacy rows for the startup
- * migration that authenticates them (`authenticated.ts`).
- */
-export const ADDED_COLUMNS = [
-  ["vault_records", "record_id", "TEXT"], ["vault_records", "head_key", "BYTES"], ["vault_records", "state_mac", "BYTES"],
-  ["vault_heads", "signature", "TEXT"],
-  // The lock an attempt started, for the attempt history (spec §5.7).
-  ["vault_attempts", "locked_until", "TIME"],
-] as const;
-/** Column types of `ADDED_COLUMNS` in each database. */
-export function addedColumnType(type: (typeof ADDED_COLUMNS)[number][2], db: "sqlite" | "postgres"): string {
-  if (type === "BYTES") return db === "sqlite" ? "BLOB" : "BYTEA";
-  if (type === "TIME") return db === "sqlite" ? "INTEGER" : "BIGINT";
-  return type;
-}
-export const LEGACY_MIGRATION_KEY = "legacy_rows_unauthenticated";
-
-type Row = Record<string, unknown>;
-const num = (v: unknown): number => Number(v);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const bytesOrNull = (v: unknown): Uint8Array | null => (v === null || v === undefined ? null : new Uint8Array(v as Buffer));
-
-export function recordFromRow(r: Row): RecordRow {
-  return {
-    accountId: String(r.account_id),
-    state: r.state as RecordRow["state"],
-    version: num(r.version),
-    sealedRecord: bytesOrNull(r.sealed_record),
-    keyStretching: (r.key_stretching as string | null) ?? null,
-    consecutiveFailures: num(r.consecutive_failures),
-    totalFailures: num(r.total_failures),
-    lockouts: num(r.lockouts),
-    lockedUntil: numOrNull(r.locked_until),
-    lastLoginExpiresAt: numOrNull(r.last_login_expires_at),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    destroyedAt: numOrNull(r.destroyed_at),
-    recordId: (r.record_id as string | null | undefined) ?? null,
-    headKey: bytesOrNull(r.head_key),
-    stateMac: bytesOrNull(r.state_mac),
-  };
-}
-
-export function attemptFromRow(r: Row): AttemptRow {
-  return {
-    loginId: String(r.login_id),
-    accountId: String(r.account_id),
-    recordVersion: num(r.record_version),
-    startedAt: num(r.started_at),
-    expiresAt: num(r.expires_at),
-    outcome: r.outcome as StoredOutcome,
-    sealedState: bytesOrNull(r.sealed_state),
-    lockedUntil: numOrNull(r.locked_until),
-  };
-}
-
-export function headFromRow(r: Row): HeadRow {
-  return {
-    accountId: String(r.account_id), sequence: num(r.sequence), digest: String(r.digest),
-    signature: (r.signature as string | null | undefined) ?? null, updatedAt: num(r.updated_at),
-  };
-}
 
 /** Most changes written by one commit; more wait for the next (bounds one commit's latency). */
 const MAX_BATCH = 256;

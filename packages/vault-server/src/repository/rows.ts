@@ -1,0 +1,71 @@
+/**
+ * What both database backends share about rows: how a stored row becomes the repository's
+ * types, and the columns added after the first release (with their type in each database).
+ * The SQL itself stays with each backend.
+ */
+import type { AttemptRow, HeadRow, RecordRow, StoredOutcome } from "./repository.ts";
+
+/**
+ * Columns added after the first release (spec §10.4, §6.4, §7.1), added by `migrate()` to
+ * databases created before them. Adding `state_mac` marks the legacy rows for the startup
+ * migration that authenticates them (`authenticated.ts`).
+ */
+export const ADDED_COLUMNS = [
+  ["vault_records", "record_id", "TEXT"], ["vault_records", "head_key", "BYTES"], ["vault_records", "state_mac", "BYTES"],
+  ["vault_heads", "signature", "TEXT"],
+  // The lock an attempt started, for the attempt history (spec §5.7).
+  ["vault_attempts", "locked_until", "TIME"],
+] as const;
+/** Column types of `ADDED_COLUMNS` in each database. */
+export function addedColumnType(type: (typeof ADDED_COLUMNS)[number][2], db: "sqlite" | "postgres"): string {
+  if (type === "BYTES") return db === "sqlite" ? "BLOB" : "BYTEA";
+  if (type === "TIME") return db === "sqlite" ? "INTEGER" : "BIGINT";
+  return type;
+}
+export const LEGACY_MIGRATION_KEY = "legacy_rows_unauthenticated";
+
+export type Row = Record<string, unknown>;
+export const num = (v: unknown): number => Number(v);
+export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const bytesOrNull = (v: unknown): Uint8Array | null => (v === null || v === undefined ? null : new Uint8Array(v as Buffer));
+
+export function recordFromRow(r: Row): RecordRow {
+  return {
+    accountId: String(r.account_id),
+    state: r.state as RecordRow["state"],
+    version: num(r.version),
+    sealedRecord: bytesOrNull(r.sealed_record),
+    keyStretching: (r.key_stretching as string | null) ?? null,
+    consecutiveFailures: num(r.consecutive_failures),
+    totalFailures: num(r.total_failures),
+    lockouts: num(r.lockouts),
+    lockedUntil: numOrNull(r.locked_until),
+    lastLoginExpiresAt: numOrNull(r.last_login_expires_at),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    destroyedAt: numOrNull(r.destroyed_at),
+    recordId: (r.record_id as string | null | undefined) ?? null,
+    headKey: bytesOrNull(r.head_key),
+    stateMac: bytesOrNull(r.state_mac),
+  };
+}
+
+export function attemptFromRow(r: Row): AttemptRow {
+  return {
+    loginId: String(r.login_id),
+    accountId: String(r.account_id),
+    recordVersion: num(r.record_version),
+    startedAt: num(r.started_at),
+    expiresAt: num(r.expires_at),
+    outcome: r.outcome as StoredOutcome,
+    sealedState: bytesOrNull(r.sealed_state),
+    lockedUntil: numOrNull(r.locked_until),
+  };
+}
+
+export function headFromRow(r: Row): HeadRow {
+  return {
+    accountId: String(r.account_id), sequence: num(r.sequence), digest: String(r.digest),
+    signature: (r.signature as string | null | undefined) ?? null, updatedAt: num(r.updated_at),
+  };
+}
