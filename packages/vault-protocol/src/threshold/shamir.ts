@@ -6,8 +6,8 @@
  */
 import { ristretto255 } from "@noble/curves/ed25519.js";
 
-export const Point = ristretto255.Point;
-export const Fn = ristretto255.Point.Fn;
+export const Point: typeof ristretto255.Point = ristretto255.Point;
+export const Fn: typeof ristretto255.Point.Fn = ristretto255.Point.Fn;
 export type RistrettoPoint = InstanceType<typeof ristretto255.Point>;
 
 /** Largest realm count the protocol supports. */
