@@ -65,7 +65,7 @@ let wrongPassword;
   await client.enable(password, root);
   const storage = new FsStorage(join(work, "backup-password"));
   let repo = await Repository.init(storage, root, { protection: "password", vaultUrl });
-  await backup({ repo, heads: vaultHeadStore(client), db: demo.dbPath, media: demo.mediaDir });
+  await backup({ repo, heads: vaultHeadStore(client, root), db: demo.dbPath, media: demo.mediaDir });
 
   // A new device: only the password and the account token.
   const device = new VaultClient({ baseUrl: vaultUrl, token: async () => token });
@@ -74,8 +74,9 @@ let wrongPassword;
     wrongPassword = { code: e.code, attemptsRemaining: e.attemptsRemaining };
     return true;
   });
-  repo = await Repository.open(storage, await device.unlock(password));
-  await restore({ repo, heads: vaultHeadStore(device), to: join(work, "restored-password") });
+  const unlocked = await device.unlock(password);
+  repo = await Repository.open(storage, unlocked);
+  await restore({ repo, heads: vaultHeadStore(device, unlocked), to: join(work, "restored-password") });
   const got = await fingerprint(join(work, "restored-password", "msgstore.db"), join(work, "restored-password", "media"));
   assert.deepEqual(got, original, "password mode: the restored history equals the original");
 }
