@@ -20,23 +20,10 @@ import { SERVER_LABELS } from "../labels.ts";
 import { encodeAad, open, seal, subkey } from "../sealing/record-crypto.ts";
 import type { VaultSecrets } from "../sealing/vault-secrets.ts";
 import type { RealmAccountRow, RealmAttemptOutcome, RealmAttemptRow } from "./store.ts";
+import type { Registration, RegistrationInfo } from "@chatvault/vault-protocol/threshold";
 
 const inspect = Symbol.for("nodejs.util.inspect.custom");
 const b64 = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString("base64url"));
-
-/** The public part of a registration (phase 1's `Info`); byte fields are base64url. */
-export interface RegistrationInfo {
-  version: number;
-  registrationId: string;
-  shareIndex: number;
-  threshold: number;
-  realmCount: number;
-  salt: string;
-  ksf: { memoryKiB: number; iterations: number; parallelism: number };
-  oprfPublicShare: string;
-  headPublicKey: string;
-  adminPublicKey: string;
-}
 
 /** The secret part, sealed at rest; released only as the protocol says (phase 2 / phase 3). */
 export interface RegistrationSecret {
@@ -48,8 +35,8 @@ export interface RegistrationSecret {
   wrappedRootKey: string;
 }
 
-/** A registration as a realm receives it (`POST /realm/v1/register`, admin `prepare` / `repair`). */
-export type Registration = RegistrationInfo & RegistrationSecret & { realmId: string };
+// The wire shapes are the protocol's (spec/threshold-vault.md §4, §5.3), defined once in the client package.
+export type { Registration, RegistrationInfo };
 
 /** A row whose MAC does not verify, or whose sealed part does not open: refused, never reset. */
 export class RealmStateError extends ChatvaultError {
