@@ -14,6 +14,7 @@ import { Chunker, KeySchedule, ObjectKind, generateRootKey, gearTable, openStrea
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import type { Ceilings } from "./results.ts";
 import { MiB } from "./stats.ts";
+import { opaqueCeiling } from "./vault-ceiling.ts";
 
 export interface CryptoOptions {
   /** Seconds per measurement per round. */
@@ -161,41 +162,3 @@ function diskSequential(work: string, bytes: number, log: (l: string) => void): 
   }
 }
 
-/**
- * The vault's CPU ceiling: server startLogin + finishLogin of @serenity-kit/opaque for
- * one login, on one core, client messages precomputed. The client's key stretching is
- * set cheap here only to precompute the finish messages fast; the server's work does
- * not depend on it.
- */
-export async function opaqueCeiling(logins: number, log: (l: string) => void): Promise<number> {
-  const opaque = await import("@serenity-kit/opaque");
-  await opaque.ready;
-  const ks = { "argon2id-custom": { iterations: 1, memory: 1024, parallelism: 1 } } as const;
-  const serverSetup = opaque.server.createSetup();
-  const userIdentifier = "bench-user";
-  const password = "bench password";
-  const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup, userIdentifier, registrationRequest });
-  const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState, registrationResponse, password, keyStretching: ks });
-
-  // Precompute: client starts, then (to get finish messages) one full server start + client finish each.
-  const n = Math.max(10, logins);
-  const starts = Array.from({ length: n }, () => opaque.client.startLogin({ password }));
-  const finishes = starts.map((c) => {
-    const s = opaque.server.startLogin({ serverSetup, userIdentifier, registrationRecord, startLoginRequest: c.startLoginRequest });
-    const f = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: s.loginResponse, password, keyStretching: ks });
-    if (!f) throw new Error("OPAQUE self-test login failed");
-    return { state: s.serverLoginState, finish: f.finishLoginRequest };
-  });
-  // Timed: server startLogin for every request, then server finishLogin for every precomputed pair.
-  const t0 = performance.now();
-  for (const c of starts) opaque.server.startLogin({ serverSetup, userIdentifier, registrationRecord, startLoginRequest: c.startLoginRequest });
-  const tStart = performance.now() - t0;
-  const t1 = performance.now();
-  for (const f of finishes) opaque.server.finishLogin({ finishLoginRequest: f.finish, serverLoginState: f.state });
-  const tFinish = performance.now() - t1;
-  const perLoginMs = (tStart + tFinish) / n;
-  const rate = 1000 / perLoginMs;
-  log(`OPAQUE server: startLogin ${(tStart / n).toFixed(3)} ms + finishLogin ${(tFinish / n).toFixed(3)} ms = ${rate.toFixed(0)} logins/s/core`);
-  return rate;
-}
