@@ -6,36 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { generateRootKey } from "@chatvault/format";
-import { Repository, backupBytes, fflateCompressor, vaultHeadStore } from "@chatvault/sdk";
-import { FsStorage } from "@chatvault/storage/fs";
 import { chromiumAvailable, launchChromium, needService } from "@chatvault/testkit";
-import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
-import { APP_DIR } from "../scripts/build-app.ts";
-import { type Phone, type Stack, ensureBuilt, newPhone, startStack } from "./support.ts";
+import { VaultClient } from "@chatvault/vault-protocol";
+import { type Phone, ensureBuilt, newPhone, startStack, backupFor, guess } from "./support.ts";
 
 const PASSWORD = "seven brown otters juggle";
 /** Past a login's deadline (60 s): a wrong password the page did not finish is then `abandoned`. */
 const PAST_LOGIN_TTL = 61_000;
-
-/** A password-protected backup of the demo history for `account`, made the way the page makes one. */
-async function backupFor(stack: Stack, account: string): Promise<void> {
-  const token = await stack.token(account);
-  const vault = new VaultClient({ baseUrl: stack.vault.url, token: () => token, keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
-  const rootKey = generateRootKey();
-  const storage = await FsStorage.open(stack.web.backupFolder(account));
-  const repo = await Repository.init(storage, rootKey, { protection: "password", vaultUrl: stack.vault.url });
-  await vault.enable(PASSWORD, rootKey);
-  const bytes = new Uint8Array(readFileSync(join(APP_DIR, ".seed", "seed", "msgstore.db")));
-  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
-}
-
-async function guess(phone: Phone, password: string): Promise<void> {
-  await phone.page.getByLabel("Password", { exact: true }).fill(password);
-  await phone.page.getByRole("button", { name: "Restore", exact: true }).click();
-}
 
 async function wrongGuesses(phone: Phone, n: number, left: number): Promise<void> {
   for (let i = 1; i <= n; i++) {
@@ -49,7 +26,7 @@ test("attempt history: after a restore and on the Chat backup screen", { timeout
   if (!needService(t, chromiumAvailable(), "Chromium not installed at /usr/bin/chromium; apt-get install chromium")) return;
   await ensureBuilt();
   const stack = await startStack(t);
-  await backupFor(stack, "ines");
+  await backupFor(stack, "ines", PASSWORD);
   const browser = await launchChromium();
   t.after(() => browser.close());
 

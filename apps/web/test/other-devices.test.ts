@@ -12,21 +12,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { generateRootKey } from "@chatvault/format";
-import { Repository, backupBytes, fflateCompressor, vaultHeadStore } from "@chatvault/sdk";
-import { FsStorage } from "@chatvault/storage/fs";
 import { chromiumAvailable, launchChromium, needService } from "@chatvault/testkit";
-import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { APP_DIR } from "../scripts/build-app.ts";
-import { type Phone, type Stack, ensureBuilt, newPhone, startStack } from "./support.ts";
+import { ensureBuilt, newPhone, startStack, backupFor, guess } from "./support.ts";
 
 const PASSWORD = "seven brown otters juggle";
 const NEW_PASSWORD = "amber canyon whistle parade";
-
-async function guess(phone: Phone, password: string): Promise<void> {
-  await phone.page.getByLabel("Password", { exact: true }).fill(password);
-  await phone.page.getByRole("button", { name: "Restore", exact: true }).click();
-}
 
 /** The demo history's size, as the restore confirmation should count it. */
 function seedCounts(): { messages: number; media: number } {
@@ -37,18 +28,6 @@ function seedCounts(): { messages: number; media: number } {
   } finally {
     db.close();
   }
-}
-
-/** A password-protected backup of the demo history for `account`, made the way the page makes one. */
-async function backupFor(stack: Stack, account: string): Promise<void> {
-  const token = await stack.token(account);
-  const vault = new VaultClient({ baseUrl: stack.vault.url, token: () => token, keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
-  const rootKey = generateRootKey();
-  const storage = await FsStorage.open(stack.web.backupFolder(account));
-  const repo = await Repository.init(storage, rootKey, { protection: "password", vaultUrl: stack.vault.url });
-  await vault.enable(PASSWORD, rootKey);
-  const bytes = new Uint8Array(readFileSync(join(APP_DIR, ".seed", "seed", "msgstore.db")));
-  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
 }
 
 test("two phones: turned off on one → the other says so and can turn it on again; restore facts, lock-out texts, focus", { timeout: 150_000 }, async (t) => {
@@ -147,7 +126,7 @@ test("skip restore → Chat backup and Settings offer the backup; erase asks fir
   if (!needService(t, chromiumAvailable(), "Chromium not installed at /usr/bin/chromium; apt-get install chromium")) return;
   await ensureBuilt();
   const stack = await startStack(t);
-  await backupFor(stack, "noa");
+  await backupFor(stack, "noa", PASSWORD);
   const browser = await launchChromium();
   t.after(() => browser.close());
 

@@ -14,7 +14,11 @@ import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { tempDir } from "@chatvault/testkit";
 import { type GuessPolicy, createLogger, mintDevToken, startVaultServer, type RunningVault } from "@chatvault/vault-server";
-import { buildWebApp } from "../scripts/build-app.ts";
+import { generateRootKey } from "@chatvault/format";
+import { Repository, backupBytes, fflateCompressor, vaultHeadStore } from "@chatvault/sdk";
+import { FsStorage } from "@chatvault/storage/fs";
+import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
+import { APP_DIR, buildWebApp } from "../scripts/build-app.ts";
 import { type RunningWebServer, createWebServer } from "../server/index.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
@@ -227,4 +231,22 @@ export function assertNoSecrets(haystacks: Array<{ name: string; bytes: Uint8Arr
 
 export function fileHaystacks(paths: string[]): Array<{ name: string; bytes: Uint8Array }> {
   return paths.map((p) => ({ name: p, bytes: readFileSync(p) }));
+}
+
+/** A password-protected backup of the demo history for `account`, made the way the page makes one. */
+export async function backupFor(stack: Stack, account: string, password: string): Promise<void> {
+  const token = await stack.token(account);
+  const vault = new VaultClient({ baseUrl: stack.vault.url, token: () => token, keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
+  const rootKey = generateRootKey();
+  const storage = await FsStorage.open(stack.web.backupFolder(account));
+  const repo = await Repository.init(storage, rootKey, { protection: "password", vaultUrl: stack.vault.url });
+  await vault.enable(password, rootKey);
+  const bytes = new Uint8Array(readFileSync(join(APP_DIR, ".seed", "seed", "msgstore.db")));
+  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
+}
+
+/** Type a password on the restore screen and press Restore. */
+export async function guess(phone: Phone, password: string): Promise<void> {
+  await phone.page.getByLabel("Password", { exact: true }).fill(password);
+  await phone.page.getByRole("button", { name: "Restore", exact: true }).click();
 }
