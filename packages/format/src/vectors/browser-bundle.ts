@@ -1,7 +1,7 @@
 /**
  * Test support (Node only — never imported by browser code): bundle TypeScript for the
  * browser with esbuild and fail, naming the importer, on anything that needs Node.
- * Used by browser-safe.test.ts and vectors-browser.test.ts.
+ * Used by browser-safe.test.ts and vector-page.ts.
  */
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";

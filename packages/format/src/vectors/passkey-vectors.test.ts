@@ -5,17 +5,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import fc from "fast-check";
-import { chromiumAvailable, launchChromium, needService } from "@chatvault/testkit";
+import { chromiumAvailable, needService } from "@chatvault/testkit";
 import { webCryptoBackend } from "../backend.ts";
 import { IntegrityError } from "../errors.ts";
 import { nodeCryptoBackend } from "../node.ts";
 import { decodePasskeyWrap, encodePasskeyWrap } from "../passkey-wrap.ts";
 import { generatePasskeyVectors, passkeyVectorsPath } from "../../scripts/generate-passkey-vectors.ts";
-import { bundleForBrowser } from "./browser-bundle.ts";
+import { openVectorPage } from "./vector-page.ts";
 import { type PasskeyVectorFile, type PasskeyVectorResult, runPasskeyVectors } from "./run-passkey-vectors.ts";
 
 const here = new URL(".", import.meta.url).pathname;
@@ -63,23 +61,7 @@ const ENTRY = `
 
 test("passkey vectors pass in Chromium (WebCrypto)", { timeout: 120_000 }, async (t) => {
   if (!needService(t, chromiumAvailable(), "Chromium not installed at /usr/bin/chromium; apt-get install chromium")) return;
-  const { code, errors } = await bundleForBrowser({ source: ENTRY, resolveDir: here });
-  assert.deepEqual(errors, [], errors.join("\n"));
-  const server: Server = await new Promise((resolve) => {
-    const s = createServer((req, res) => {
-      if (req.url === "/") res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>`);
-      else if (req.url === "/bundle.js") res.writeHead(200, { "content-type": "text/javascript" }).end(code);
-      else if (req.url === "/passkey.json") res.writeHead(200, { "content-type": "application/json" }).end(text());
-      else res.writeHead(404).end();
-    });
-    s.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.waitForFunction(() => typeof (globalThis as { runPasskey?: unknown }).runPasskey === "function");
+  const { page } = await openVectorPage(t, { source: ENTRY, resolveDir: here, files: { "/passkey.json": passkeyVectorsPath }, ready: "runPasskey" });
   const results: PasskeyVectorResult[] = await page.evaluate(() => (globalThis as unknown as { runPasskey: () => Promise<PasskeyVectorResult[]> }).runPasskey());
   const file = JSON.parse(text()) as PasskeyVectorFile;
   assert.equal(results.length, file.vectors.length);

@@ -7,13 +7,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
-import { chromiumAvailable, launchChromium, needService } from "@chatvault/testkit";
+import { chromiumAvailable, needService } from "@chatvault/testkit";
 import { webCryptoBackend } from "@chatvault/format";
-import { bundleForBrowser } from "../../../../format/src/vectors/browser-bundle.ts";
+import { openVectorPage } from "../../../../format/src/vectors/vector-page.ts";
 import { thresholdVectorsDir } from "../../../scripts/generate-threshold-vectors.ts";
 import { runThresholdVectors, THRESHOLD_VECTOR_FILES, type ThresholdVectorSet, type VectorResult } from "./run-vectors.ts";
 
@@ -36,34 +34,10 @@ const ENTRY = `
     return runThresholdVectors(set, webCryptoBackend());
   };
 `;
-const PAGE = `<!doctype html><meta charset="utf-8"><title>threshold vectors</title><script type="module" src="/bundle.js"></script>`;
-
-function serve(bundle: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = req.url ?? "/";
-    const m = /^\/vectors\/([a-z-]+)\.json$/.exec(url);
-    if (url === "/") res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
-    else if (url === "/bundle.js") res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
-    else if (m && (THRESHOLD_VECTOR_FILES as readonly string[]).includes(m[1]!)) {
-      res.writeHead(200, { "content-type": "application/json" }).end(readFileSync(join(thresholdVectorsDir, `${m[1]}.json`)));
-    } else res.writeHead(404).end();
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
 test("every threshold vector passes in Chromium, the same ones as in Node", { timeout: 180_000 }, async (t) => {
   if (!needService(t, chromiumAvailable(), "Chromium not installed at /usr/bin/chromium; apt-get install chromium")) return;
-  const { code, errors } = await bundleForBrowser({ source: ENTRY, resolveDir: here });
-  assert.deepEqual(errors, [], `bundle failed:\n${errors.join("\n")}`);
-  const server = await serve(code);
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.waitForFunction(() => typeof (globalThis as { runThresholdVectors?: unknown }).runThresholdVectors === "function");
+  const files = Object.fromEntries(THRESHOLD_VECTOR_FILES.map((f) => [`/vectors/${f}.json`, join(thresholdVectorsDir, `${f}.json`)]));
+  const { page, browserVersion, pageErrors } = await openVectorPage(t, { source: ENTRY, resolveDir: here, files, ready: "runThresholdVectors" });
   const inBrowser: VectorResult[] = await page.evaluate(
     (names) => (globalThis as unknown as { runThresholdVectors: (n: string[]) => Promise<VectorResult[]> }).runThresholdVectors(names),
     [...THRESHOLD_VECTOR_FILES],
@@ -75,7 +49,7 @@ test("every threshold vector passes in Chromium, the same ones as in Node", { ti
   const set = Object.fromEntries(THRESHOLD_VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"))])) as ThresholdVectorSet;
   const inNode = await runThresholdVectors(set, webCryptoBackend());
   assert.deepEqual(inBrowser.map((r) => r.name), inNode.map((r) => r.name));
-  t.diagnostic(`${inBrowser.length} threshold vectors passed in Chromium ${browser.version()}`);
+  t.diagnostic(`${inBrowser.length} threshold vectors passed in Chromium ${browserVersion}`);
   const ksfMs = await page.evaluate(() => (globalThis as unknown as { timeDefaultKsf: () => Promise<number> }).timeDefaultKsf());
   t.diagnostic(`hash-wasm Argon2id m=64MiB t=3 p=4 in Chromium: ${ksfMs.toFixed(0)} ms`);
 });
