@@ -5,6 +5,7 @@
  */
 import Database from "better-sqlite3";
 import { RepositoryUnavailableError } from "../repository/repository.ts";
+import { retryWhileBusy } from "../repository/sqlite-busy.ts";
 import {
   ACCOUNT_COLUMNS, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
   type RealmAccountRow, type RealmAttemptRow, type RealmChange, type RealmStore,
@@ -86,17 +87,9 @@ export class SqliteRealmStore implements RealmStore {
     if (this.#db.open) this.#db.close();
   }
 
-  /** Busy → retry after a short async pause, never SQLite's synchronous busy wait (see ../repository/sqlite.ts). */
-  async #write<T>(fn: () => T): Promise<T> {
-    const deadline = Date.now() + this.busyTimeoutMs;
-    for (let pause = 0.2; ; pause = Math.min(pause * 1.5, 5)) {
-      try {
-        return fn();
-      } catch (e) {
-        if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw e;
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * pause));
-    }
+  /** Busy → retried after a short async pause, never SQLite's synchronous busy wait (../repository/sqlite-busy.ts). */
+  #write<T>(fn: () => T): Promise<T> {
+    return retryWhileBusy(this.busyTimeoutMs, fn);
   }
 
   #stmt(sql: string): Database.Statement {

@@ -10,6 +10,7 @@ import type {
   AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
+import { retryWhileBusy } from "./sqlite-busy.ts";
 import { SCHEMA } from "./sqlite-schema.ts";
 import {
   ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow,
@@ -185,21 +186,9 @@ export class SqliteRepository implements VaultRepository {
     }
   }
 
-  /**
-   * Run a write transaction. `busy_timeout` is 0: a busy database throws at once and we
-   * retry after a short async pause, so a waiting writer never blocks this process's event
-   * loop (SQLite's own busy handler sleeps synchronously). Gives up after `busyTimeoutMs`.
-   */
-  async #write<T>(fn: () => T): Promise<T> {
-    const deadline = Date.now() + this.#busyTimeoutMs;
-    for (let pause = 0.2; ; pause = Math.min(pause * 1.5, 5)) {
-      try {
-        return fn();
-      } catch (e) {
-        if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw e;
-      }
-      await new Promise((r) => setTimeout(r, Math.random() * pause));
-    }
+  /** Run a write transaction, retried while another process holds the write lock (sqlite-busy.ts). */
+  #write<T>(fn: () => T): Promise<T> {
+    return retryWhileBusy(this.#busyTimeoutMs, fn);
   }
 
   #apply<T>(accountId: string, c: RecordChange<T>): void {
