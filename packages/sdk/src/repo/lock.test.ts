@@ -14,7 +14,7 @@ import { TestBucket, credentials, endpoint, s3Reachable, unreachableReason } fro
 import { needService, tempDir } from "@chatvault/testkit";
 import { LockLostError, RepositoryLockedError } from "../errors.ts";
 import { DEFAULT_CLOCK_SKEW_MS, RepositoryLock, breakLocks, listLocks } from "./lock.ts";
-import { LOCKS_PREFIX } from "./lock-record.ts";
+import { LOCKS_PREFIX, MAX_LOCK_OBJECT } from "./lock-record.ts";
 import { Repository } from "./repository.ts";
 
 const reachable = await s3Reachable();
@@ -141,6 +141,20 @@ for (const [kind, open] of storages) {
       const seen = await listLocks(repo);
       assert.equal(seen.filter((l) => l.unreadable).length, 1, "the forged object is reported as unreadable");
       await p.release();
+    });
+
+    test("an oversized object under locks/ is reported unreadable by its listed size, never downloaded", async (t) => {
+      const repo = await repoOn(t);
+      if (!repo) return;
+      const name = `${LOCKS_PREFIX}${"cd".repeat(16)}`;
+      await repo.storage.put(name, new Uint8Array(MAX_LOCK_OBJECT + 1));
+      const gets: string[] = [];
+      const watched = Object.create(repo, {
+        storage: { value: { ...repo.storage, list: (p: string) => repo.storage.list(p), get: (n: string) => (gets.push(n), repo.storage.get(n)) } },
+      }) as typeof repo;
+      const seen = await listLocks(watched);
+      assert.deepEqual(seen.map((l) => [l.name, l.unreadable]), [[name, "lock object is too large"]]);
+      assert.deepEqual(gets, [], "the object was judged by its size in the listing");
     });
 
     test("of two acquirers that both wrote before either looked again, neither proceeds", async (t) => {

@@ -20,7 +20,7 @@ import { IntegrityError, platformRandom, toHex } from "@chatvault/format";
 import { ObjectNotFoundError, isRetryable } from "@chatvault/storage";
 import { LockLostError, RepositoryLockedError } from "../errors.ts";
 import {
-  LOCKS_PREFIX, type LockMode, type LockRecord, isLockName, lockObjectName, modesConflict, openLockRecord, sealLockRecord,
+  LOCKS_PREFIX, type LockMode, type LockRecord, MAX_LOCK_OBJECT, isLockName, lockObjectName, modesConflict, openLockRecord, sealLockRecord,
 } from "./lock-record.ts";
 import type { Repository } from "./repository.ts";
 
@@ -56,6 +56,11 @@ export async function listLocks(repo: Repository): Promise<StoredLock[]> {
   const out: StoredLock[] = [];
   for await (const o of repo.storage.list(LOCKS_PREFIX)) {
     if (!isLockName(o.name)) continue;
+    // Judged by its listed size before any download: storage cannot make us fetch a huge "lock".
+    if (o.size > MAX_LOCK_OBJECT) {
+      out.push({ name: o.name, unreadable: "lock object is too large" });
+      continue;
+    }
     try {
       out.push({ name: o.name, record: await openLockRecord(repo.keys, repo.repoId, o.name, await repo.storage.get(o.name)) });
     } catch (e) {
