@@ -6,7 +6,7 @@
  * half-enabled and the user is told to use a password or the 64-digit key.
  */
 import {
-  PASSKEY_OBJECT_PREFIX, type PasskeyWrap, type RootKey, decodePasskeyWrap, encodePasskeyWrap, equalBytes, newPasskeyPrfSalt,
+  IntegrityError, PASSKEY_OBJECT_PREFIX, type PasskeyWrap, type RootKey, decodePasskeyWrap, encodePasskeyWrap, equalBytes, newPasskeyPrfSalt,
   passkeyObjectName, toBase64Url, unwrapRootKeyWithPasskey, wrapRootKeyForPasskey,
 } from "@chatvault/format";
 import type { Storage } from "@chatvault/storage";
@@ -89,16 +89,24 @@ export async function addPasskey(storage: Storage, o: { account: string; repoId:
   return { name, wrap, label: name.slice(PASSKEY_OBJECT_PREFIX.length, PASSKEY_OBJECT_PREFIX.length + 8) };
 }
 
-/** Every passkey that opens the backup (objects that do not parse are skipped: they open nothing). */
+/** The largest key object there can be (spec §13.2: 98 + c bytes, c ≤ 255). */
+const MAX_PASSKEY_OBJECT = 98 + 255;
+
+/**
+ * Every passkey that opens the backup. A damaged object (one that does not parse, or is
+ * larger than any key object — judged by its listed size, before a download) opens
+ * nothing and is skipped; the others still do. Storage errors are not damage: they pass.
+ */
 export async function listPasskeys(storage: Storage): Promise<StoredPasskey[]> {
   const names: string[] = [];
-  for await (const o of storage.list(PASSKEY_OBJECT_PREFIX)) names.push(o.name);
+  for await (const o of storage.list(PASSKEY_OBJECT_PREFIX)) if (o.size <= MAX_PASSKEY_OBJECT) names.push(o.name);
   const out: StoredPasskey[] = [];
   for (const name of names.sort()) {
+    const bytes = await storage.get(name);
     try {
-      out.push({ name, wrap: decodePasskeyWrap(await storage.get(name), name), label: name.slice(PASSKEY_OBJECT_PREFIX.length, PASSKEY_OBJECT_PREFIX.length + 8) });
-    } catch {
-      // A damaged object opens nothing; the others still do.
+      out.push({ name, wrap: decodePasskeyWrap(bytes, name), label: name.slice(PASSKEY_OBJECT_PREFIX.length, PASSKEY_OBJECT_PREFIX.length + 8) });
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
     }
   }
   return out;
