@@ -141,6 +141,8 @@ export interface Results {
   vault: VaultRow[];
   /** Threshold realms vs the single vault (bench/vault-realms.ts); absent when the vault part did not run. */
   realms?: import("./vault-realms.ts").RealmBench | null;
+  /** Process start-up, min of 5 runs, seconds, by command (e.g. "chatvault --version"). */
+  startup?: Record<string, number | null>;
   targets: TargetResult[];
   notes: string[];
 }

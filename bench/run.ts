@@ -101,12 +101,16 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
 
   if (opts.only.has("engine")) {
     log(`engine: chatvault (${cv.tool.label}) vs ${restic.version() ?? "restic (missing)"} vs ${borg.version() ?? "borg (missing)"}, ${opts.runs} run(s)`);
+    const cli = cv.noop[0] === "--version";
     const startup = await startupCosts({
-      chatvault: [...cv.tool.command, ...cv.noop],
+      ...(cli
+        ? { "chatvault --version": [...cv.tool.command, "--version"], "chatvault --help": [...cv.tool.command, "--help"] }
+        : { chatvault: [...cv.tool.command, ...cv.noop] }),
       ...(cv.tsxCommand ? { "chatvault via tsx": [...cv.tsxCommand, ...cv.noop] } : {}),
       ...(restic.version() ? { restic: [restic.bin, "version"] } : {}),
       ...(borg.version() ? { borg: [borg.bin, "--version"] } : {}),
     });
+    results.startup = startup;
     notes.push(`process start-up (min of 5, s): ${Object.entries(startup).map(([k, v]) => `${k} ${v == null ? "—" : v.toFixed(3)}`).join(", ")}`);
     const engine = await runEngineBench({ size: opts.size, runs: opts.runs, work: opts.work, tools: [cv.tool, restic, borg], log });
     results.corpus = engine.corpus;
@@ -121,7 +125,7 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
     results.realms = await runRealmBench({ sizeName: opts.sizeName, log, notes, work: opts.work });
   }
 
-  results.targets = [...evaluateTargets(results.rows, results.ceilings, results.vault), ...(results.realms ? realmTargets(results.realms) : [])];
+  results.targets = [...evaluateTargets(results.rows, { ceilings: results.ceilings, vault: results.vault, startup: results.startup, restoredBytes: results.corpus?.total_bytes ?? null }), ...(results.realms ? realmTargets(results.realms) : [])];
   results.finished = new Date().toISOString();
   results.machine.load_average_at_end = loadavg();
   const stamp = started.toISOString().replace(/[:.]/g, "-");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { renderSvg } from "./chart.ts";
 import { changedPages, chatFiles, diffTrees } from "./corpus.ts";
 import { compareCell, engineTable, renderMarkdown } from "./report.ts";
-import type { EngineRow, Results } from "./results.ts";
+import type { Ceilings, EngineRow, Results } from "./results.ts";
 import { mbPerSecond, median, min, percentile, ratio, sig, spread, times } from "./stats.ts";
 import { evaluateTargets, speedup } from "./targets.ts";
 
@@ -60,18 +60,36 @@ const rows: EngineRow[] = [
   row("chatvault", "restore", 4, { peak_rss_mib: 150, bytes_stored: null }), row("restic", "restore", 5, { bytes_stored: null }),
 ];
 
-test("targets: computed from the rows, null when a peer is missing", () => {
+test("targets: ratios to the faster peer, null when nothing was measured", () => {
   assert.equal(speedup(rows, "full", "restic"), 3);
   assert.equal(speedup(rows, "incremental", "borg"), null);
-  const t = Object.fromEntries(evaluateTargets(rows, null, []).map((x) => [x.id, x]));
-  assert.equal(t.full_throughput!.met, true); // 3× ≥ 2×
-  assert.equal(t.incremental_speed!.met, true); // 3.1× ≥ 3×
+  const t = Object.fromEntries(evaluateTargets(rows, { ceilings: null, vault: [] }).map((x) => [x.id, x]));
+  assert.equal(t.full_time!.value, 2 / 5); // borg (5 s) is the faster peer
+  assert.equal(t.full_time!.met, true); // 0.4 ≤ 0.9
+  assert.ok(Math.abs(t.nochange_time!.value! - 0.3 / 0.5) < 1e-9);
+  assert.equal(t.nochange_time!.met, false); // 0.6 > 0.5
+  assert.ok(Math.abs(t.incremental_time!.value! - 1 / 3.1) < 1e-9); // borg not measured: restic decides
+  assert.equal(t.incremental_time!.met, true);
   assert.ok(Math.abs(t.incremental_stored!.value! - 40 / 38.4) < 1e-9);
-  assert.equal(t.incremental_stored!.met, true);
-  assert.equal(t.nochange_time!.met, true); // 0.33 ≤ 0.5
-  assert.equal(t.restore_speed!.met, false); // 1.25 < 1.5
+  assert.equal(t.incremental_stored!.met, true); // 1.04 ≤ 1.1
+  assert.equal(t.restore_time!.value, 4 / 5);
+  assert.equal(t.restore_time!.met, true);
   assert.equal(t.peak_rss!.met, false); // restore 150 > 100
-  assert.equal(t.vault_sqlite_throughput!.met, null);
+  assert.equal(t["startup_version"]!.met, null);
+  assert.equal(t.vault_sqlite_cpu!.met, null);
+});
+
+test("targets: a floor above the peer target turns the row into 'within 1.15× of the floor'", () => {
+  // 1 GB stored at 100 MiB/s durable: floor ≈ 9.54 s, above 0.9 × borg's 5 s.
+  const ceilings = { disk_write_mib_s: 100 } as unknown as Ceilings;
+  const big = rows.map((r) => (r.tool === "chatvault" && r.operation === "full" ? { ...r, bytes_stored: 1e9, wall_s: { min: 10, median: 10 } } : r));
+  const t = Object.fromEntries(evaluateTargets(big, { ceilings, vault: [], startup: { "chatvault --version": 0.05, "chatvault --help": 0.2 } }).map((x) => [x.id, x]));
+  const floor = 1e9 / (100 * 1024 * 1024);
+  assert.match(t.full_time!.target, /1\.15× the disk floor/);
+  assert.ok(Math.abs(t.full_time!.value! - 10 / floor) < 1e-9);
+  assert.equal(t.full_time!.met, true); // 1.049 ≤ 1.15
+  assert.equal(t["startup_version"]!.met, true);
+  assert.equal(t["startup_help"]!.met, false);
 });
 
 test("markdown table: ratios to each peer, 'not measured' for missing rows", () => {
@@ -82,11 +100,11 @@ test("markdown table: ratios to each peer, 'not measured' for missing rows", () 
   const results: Results = {
     schema: 1, started: "2026-01-01T00:00:00.000Z", finished: "", size: "tiny", runs: 1,
     machine: { cpu: "cpu", cores: 2, memory_gib: 8, node: "v20", os: "linux", disk: "vda", load_average_at_start: [0, 0, 0], tools: { restic: "0.14", borg: null } },
-    corpus: null, ceilings: null, rows, vault: [], targets: evaluateTargets(rows, null, []), notes: ["a note"],
+    corpus: null, ceilings: null, rows, vault: [], targets: evaluateTargets(rows, { ceilings: null, vault: [] }), notes: ["a note"],
   };
   const full = renderMarkdown(results);
   assert.match(full, /## Targets/);
-  assert.match(full, /\| restore \(verified, durable\) ≥ 1\.5× restic \| 1\.25 \| no \|/);
+  assert.match(full, /\| restore \(verified, durable, integrity-checked\) ≤ 0\.9× the faster peer \| 0\.800 \| \*\*yes\*\* \|/);
   assert.match(full, /- a note/);
   const svg = renderSvg(results);
   assert.match(svg, /^<svg /);
