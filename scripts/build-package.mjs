@@ -8,12 +8,6 @@ import { builtinModules, createRequire } from "node:module";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
-/** Imports that may fail at run time, caught by the importer: not dependencies of the published package. */
-const OPTIONAL_IMPORTS = {
-  // `chatvault start` serves the web messenger when it is there (this workspace) and says so when not.
-  "@chatvault/cli": ["@chatvault/web"],
-};
-
 function jsFiles(d) {
   return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(join(d, e.name)) : e.name.endsWith(".js") ? [join(d, e.name)] : []));
 }
@@ -36,7 +30,6 @@ for (const [name, file] of Object.entries(pkg.bin ?? {})) if (!existsSync(join(d
 // Every package the compiled code imports must be a declared dependency: the workspace
 // hoists everything, so an undeclared one works here and fails only once installed.
 const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies }));
-const optional = OPTIONAL_IMPORTS[pkg.name] ?? [];
 const builtin = new Set(builtinModules);
 for (const file of jsFiles(join(dir, "dist"))) {
   const text = readFileSync(file, "utf8");
@@ -44,7 +37,7 @@ for (const file of jsFiles(join(dir, "dist"))) {
     const spec = m[1];
     if (spec.startsWith("node:") || builtin.has(spec.split("/")[0])) continue;
     const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
-    if (!declared.has(name) && !optional.includes(name)) missing.push(`dependency ${name} (imported by ${file.slice(dir.length + 1)})`);
+    if (!declared.has(name)) missing.push(`dependency ${name} (imported by ${file.slice(dir.length + 1)})`);
   }
 }
 if (missing.length > 0) {

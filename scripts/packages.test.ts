@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -22,6 +22,9 @@ interface Manifest {
   bin?: Record<string, string>;
   exports?: Record<string, Record<string, string>>;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
 }
 
 const read = <T>(path: string): T => JSON.parse(readFileSync(join(ROOT, path), "utf8")) as T;
@@ -56,6 +59,16 @@ for (const dir of PUBLIC) {
     for (const file of build.files) assert.ok(existsSync(join(ROOT, "packages", dir, file)), `tsconfig.build.json: ${file} exists`);
   });
 }
+
+test("no package depends on an app: dependencies point from apps/ down to packages/, never back (not even for tests)", () => {
+  const manifests = (top: string) => readdirSync(join(ROOT, top)).filter((d) => existsSync(join(ROOT, top, d, "package.json"))).map((d) => read<Manifest>(`${top}/${d}/package.json`));
+  const apps = manifests("apps").map((m) => m.name);
+  assert.ok(apps.includes("@chatvault/web") && apps.includes("@chatvault/local"), `apps found: ${apps.join(", ")}`);
+  for (const pkg of manifests("packages")) {
+    const all = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies };
+    assert.deepEqual(Object.keys(all).filter((d) => apps.includes(d)), [], `${pkg.name} depends on an app`);
+  }
+});
 
 test("main entries export no test support (it lives behind ./testing)", async () => {
   const storage = await import("@chatvault/storage");

@@ -1,7 +1,7 @@
 /**
  * @chatvault/web (Node side): the demo server that serves the web messenger, its storage
- * API and the path to the key vault; and the build of the app. `npm start` (the CLI's
- * `start`) calls `createWebServer`; options are documented on `WebServerOptions` and in
+ * API and the path to the key vault; and the build of the app. `npm start` (apps/local)
+ * calls `createWebServer`; options are documented on `WebServerOptions` and in
  * docs/web.md.
  */
 export { createWebServer, DEFAULT_DIST_DIR, type WebServerOptions, type RunningWebServer } from "./web-server.ts";

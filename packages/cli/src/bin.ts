@@ -1,30 +1,10 @@
 /**
  * Entry point: run the program, and turn whatever it throws into one line on stderr (or
- * `{"error":{…}}` on stdout under --json) and a documented exit code.
+ * `{"error":{…}}` on stdout under --json) and a documented exit code (report-failure.ts).
  */
-import { CommanderError } from "commander";
-import { UsageError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";
 import { buildProgram, commandsIn } from "./program.ts";
-
-const json = process.argv.includes("--json");
-
-async function fail(e: unknown): Promise<number> {
-  let err = e;
-  if (e instanceof CommanderError) {
-    if (e.exitCode === 0) return EXIT.ok; // --help, --version
-    if (e.code === "commander.help") return EXIT.usage; // a command group without its subcommand: help was shown
-    err = new UsageError(`${e.message.replace(/^error: /, "")} (see chatvault --help)`);
-  }
-  // Imported here, not at the top: it knows every error class, so it loads the SDK and the vault client.
-  const { toExit } = await import("./errors-to-exit.ts");
-  const r = toExit(err);
-  const details = r.details ? { details: r.details } : {};
-  if (json) process.stdout.write(JSON.stringify({ error: { code: r.code, message: r.message, exitCode: r.exitCode, ...details } }) + "\n");
-  else process.stderr.write(`chatvault: ${r.message}\n`);
-  if (r.exitCode === EXIT.other && process.env.CHATVAULT_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  return r.exitCode;
-}
+import { reportFailure } from "./report-failure.ts";
 
 let code: number = EXIT.ok;
 try {
@@ -32,7 +12,7 @@ try {
   const program = await buildProgram(commandsIn(process.argv));
   await program.parseAsync(process.argv);
 } catch (e) {
-  code = await fail(e);
+  code = await reportFailure(e, { json: process.argv.includes("--json"), help: "chatvault --help" });
 }
 // Exit explicitly: idle keep-alive sockets (vault, S3) must not hold a finished command open.
 process.exit(code);

@@ -33,3 +33,11 @@ test("commandsIn: the first word that is not an option, or the word after help",
   assert.deepEqual(commandsIn(argv("serve", "token", "--account", "a")), ["serve"]);
   assert.deepEqual(commandsIn(argv("bakup")), [], "an unknown word loads nothing; commander suggests the right one");
 });
+
+test("the CLI is a client plus serve: the all-in-one local runner is not one of its commands (it is apps/local, `npm start`)", async () => {
+  const argv = (...a: string[]) => ["node", "chatvault", ...a];
+  assert.equal(COMMANDS.find((c) => c.name === "start"), undefined);
+  assert.deepEqual(commandsIn(argv("start")), []);
+  const program = await buildProgram();
+  await assert.rejects(program.parseAsync(argv("start")), /unknown command 'start'/);
+});

@@ -25,9 +25,8 @@ export const ENVIRONMENT: Record<string, string> = {
   CHATVAULT_VAULT: "key vault URL, like --vault",
   CHATVAULT_S3_ENDPOINT: "S3 endpoint, like --s3-endpoint",
   CHATVAULT_CONFIG_DIR: "this machine's chatvault folder (default ~/.config/chatvault): freshness records, remembered vault URL and token path",
-  CHATVAULT_HOME: "where `serve` and `start` keep the vault's data (default ./.chatvault)",
-  CHATVAULT_PORT: "port of `serve` and `start` (default 8471; 0 picks a free one)",
-  CHATVAULT_WEB_PORT: "port of the web messenger under `start` (default 8480; 0 picks a free one)",
+  CHATVAULT_HOME: "where `serve` keeps the vault's data (default ./.chatvault)",
+  CHATVAULT_PORT: "port of `serve` (default 8471; 0 picks a free one)",
   AWS_ACCESS_KEY_ID: "S3 credentials (with AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_PROFILE)",
   CHATVAULT_INSECURE_TEST_KSF: "TEST ONLY: 1 = cheap password hashing, for test suites against a test vault",
   CHATVAULT_DEBUG: "1 = print stack traces of unexpected errors",
@@ -49,7 +48,7 @@ export interface CommandEntry {
   load(): Promise<Register>;
 }
 
-/** Every command, in the order `--help` lists them. `serve` and `start` also need the vault server (~200 ms to import). */
+/** Every command, in the order `--help` lists them. `serve` also needs the vault server (~200 ms to import). */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: "init", description: "create an end-to-end encrypted backup protected by a 64-digit key or a password", load: async () => (await import("./commands/init.ts")).registerInit },
   { name: "backup", description: "back up the chat database and media folder (only changes are uploaded)", load: async () => (await import("./commands/backup.ts")).registerBackup },
@@ -70,13 +69,6 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   { name: "demo-data", description: "generate a demo chat history (--out), or add a day of activity to one (--mutate)", load: async () => (await import("./commands/demo-data.ts")).registerDemoData },
-  {
-    name: "start", description: "run everything locally (key vault, backup folder, web messenger) on 127.0.0.1 and print what to do next",
-    load: async () => {
-      const [{ registerStart }, vs] = await Promise.all([import("./commands/start.ts"), loadVaultServer()]);
-      return (program) => registerStart(program, vs);
-    },
-  },
 ];
 
 /**

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { tempDir } from "@chatvault/testkit";
 import { VaultClient } from "@chatvault/vault-protocol";
-import { parseCommandLine, parseDuration } from "./command-line.ts";
+import { FLAGS, parseCommandLine, parseDuration } from "./command-line.ts";
 import { MAIN_PATH, spawnVault } from "./test-vault.ts";
 
 test("flags win over CHATVAULT_VAULT_* variables; durations; PostgreSQL and policy", () => {
@@ -28,6 +28,18 @@ test("flags win over CHATVAULT_VAULT_* variables; durations; PostgreSQL and poli
   const tok = parseCommandLine(["token", "--account", "alice", "--ttl", "12h"], {});
   assert.equal(tok.command, "token");
   assert.equal(tok.ttlSeconds, 12 * 3600);
+});
+
+test("a flag the table marks boolean is a switch: alone on the command line, or its variable set to 1", () => {
+  const switches = Object.entries(FLAGS).filter(([, d]) => d.boolean);
+  assert.ok(switches.length > 0);
+  const none = parseCommandLine([], {}).options;
+  for (const [flag, d] of switches) {
+    const on = parseCommandLine([`--${flag}`], {}).options;
+    assert.notDeepEqual(on, none, `--${flag} has an effect`);
+    assert.deepEqual(parseCommandLine([], { [`CHATVAULT_VAULT_${d.env}`]: "1" }).options, on, `CHATVAULT_VAULT_${d.env}=1`);
+    assert.throws(() => parseCommandLine([`--${flag}=1`], {}), `--${flag} takes no value`);
+  }
 });
 
 test("main.ts: token command, serve, SIGTERM stops gracefully", async (t) => {

@@ -9,7 +9,19 @@ import type { AuthConfig } from "./auth/account-token.ts";
 import type { VaultClusterOptions } from "./cluster/cluster.ts";
 import type { GuessPolicy } from "./policy.ts";
 
-export const FLAGS = {
+/**
+ * One vault flag: its `CHATVAULT_VAULT_<env>` variable, its help line, and whether it is a
+ * switch (`boolean`: given alone, no value; its variable is set with `1`). Front ends that
+ * wrap this command line (the CLI's `chatvault serve`) declare their flags from this table.
+ */
+export interface CommandLineFlag {
+  readonly env: string;
+  readonly help: string;
+  readonly boolean?: true;
+}
+
+/** Every flag of `main.ts`, in `--help` order: the one list of the vault's flags. */
+const TABLE = {
   host: { env: "HOST", help: "listen address (default 127.0.0.1)" },
   port: { env: "PORT", help: "listen port (default 8471; 0 = any)" },
   workers: { env: "WORKERS", help: "worker processes (default 1; 0 = one per core)" },
@@ -40,12 +52,13 @@ export const FLAGS = {
   "rate-account": { env: "RATE_LIMIT_ACCOUNT", help: "requests/min per account (default 120; 0 = off)" },
   "body-limit": { env: "BODY_LIMIT", help: "largest request body in bytes (default 8192)" },
   "log-level": { env: "LOG_LEVEL", help: "pino level (default info)" },
-  "trust-proxy": { env: "TRUST_PROXY", help: "1: use X-Forwarded-For for per-IP limits" },
-  "test-clock": { env: "TEST_CLOCK", help: "TEST ONLY, 1: expose POST /_test/clock" },
-  "allow-weak-ksf": { env: "ALLOW_WEAK_KSF", help: "TEST ONLY, 1: accept a KSF weaker than Argon2id 64 MiB t=3" },
-} as const;
-type Flag = keyof typeof FLAGS;
-const BOOLEAN_FLAGS = new Set<Flag>(["trust-proxy", "test-clock", "allow-weak-ksf"]);
+  "trust-proxy": { env: "TRUST_PROXY", help: "1: use X-Forwarded-For for per-IP limits", boolean: true },
+  "test-clock": { env: "TEST_CLOCK", help: "TEST ONLY, 1: expose POST /_test/clock", boolean: true },
+  "allow-weak-ksf": { env: "ALLOW_WEAK_KSF", help: "TEST ONLY, 1: accept a KSF weaker than Argon2id 64 MiB t=3", boolean: true },
+} as const satisfies Record<string, CommandLineFlag>;
+export type CommandLineFlagName = keyof typeof TABLE;
+type Flag = CommandLineFlagName;
+export const FLAGS: Readonly<Record<Flag, CommandLineFlag>> = TABLE;
 
 /** "90s", "15m", "1h", "7d", or plain milliseconds. */
 export function parseDuration(s: string, name: string): number {
@@ -69,7 +82,7 @@ export interface ParsedCommandLine {
 }
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedCommandLine {
-  const flagOptions = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: BOOLEAN_FLAGS.has(f as Flag) ? "boolean" : "string" }]));
+  const flagOptions = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: FLAGS[f as Flag].boolean ? "boolean" : "string" }]));
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: { ...flagOptions, account: { type: "string" }, ttl: { type: "string" }, help: { type: "boolean", short: "h" } } as never,

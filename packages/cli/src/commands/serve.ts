@@ -1,7 +1,8 @@
 /**
  * `chatvault serve`: run the Backup Key Vault. It wraps the vault's own command line
  * (packages/vault-server/src/command-line.ts): every vault flag is declared here from
- * that list, so `--help`, the CHATVAULT_VAULT_* variables and the vault's docs agree.
+ * its flag table — name, help, variable, and whether it is a switch — so `--help`, the
+ * CHATVAULT_VAULT_* variables and the vault's docs agree, and a flag added there is here.
  * Embedded defaults need nothing running: SQLite, a key file sealing the vault's secrets
  * and an HS256 dev secret for account tokens, all under <home>/vault.
  * `serve token --account alice --out F` mints a dev account token for that vault.
@@ -15,7 +16,22 @@ import { writeNewSecretFile } from "../secret-file.ts";
 import { type VaultServerModule, untilStopped, vaultDataDir, vaultHome } from "../vault-home.ts";
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const BOOLEAN = new Set(["trust-proxy", "test-clock", "allow-weak-ksf"]);
+
+/**
+ * The vault's own argv for what commander parsed: `--flag` for a switch that was given,
+ * `--flag value` for a value, in the table's order; flags not given are left out (the
+ * vault then reads its CHATVAULT_VAULT_* variable).
+ */
+export function vaultArgv(flags: Record<string, unknown>, table: VaultServerModule["COMMAND_LINE_FLAGS"]): string[] {
+  const argv: string[] = [];
+  for (const [flag, d] of Object.entries(table)) {
+    const v = flags[camel(flag)];
+    if (d.boolean) {
+      if (v === true) argv.push(`--${flag}`);
+    } else if (typeof v === "string") argv.push(`--${flag}`, v);
+  }
+  return argv;
+}
 
 /** `vs` is loaded only when a vault command runs (bin.ts): it costs ~200 ms to import. */
 export function registerServe(program: Command, vs?: VaultServerModule): void {
@@ -25,7 +41,7 @@ export function registerServe(program: Command, vs?: VaultServerModule): void {
     .option("--home <dir>", "data folder (env CHATVAULT_HOME, default ./.chatvault); the vault uses <home>/vault");
   if (vs) {
     for (const [flag, d] of Object.entries(vs.COMMAND_LINE_FLAGS)) {
-      serve.option(BOOLEAN.has(flag) ? `--${flag}` : `--${flag} <value>`, `${d.help} (env CHATVAULT_VAULT_${d.env})`);
+      serve.option(d.boolean ? `--${flag}` : `--${flag} <value>`, `${d.help} (env CHATVAULT_VAULT_${d.env})`);
     }
   } else {
     serve.allowUnknownOption(true).addHelpText("after", "\nVault flags: run `chatvault serve --help`.");
@@ -33,13 +49,7 @@ export function registerServe(program: Command, vs?: VaultServerModule): void {
   serve.action(async (flags: Record<string, string | boolean | undefined>, command: Command) => {
     const out = outputOf(command);
     if (!vs) throw new Error("internal: vault server not loaded");
-    const argv: string[] = [];
-    for (const flag of Object.keys(vs.COMMAND_LINE_FLAGS)) {
-      const v = flags[camel(flag)];
-      if (v === true) argv.push(`--${flag}`);
-      else if (typeof v === "string") argv.push(`--${flag}`, v);
-    }
-    const cl = parseVault(vs, argv);
+    const cl = parseVault(vs, vaultArgv(flags, vs.COMMAND_LINE_FLAGS));
     const { workers = 1, ...options } = cl.options;
     options.dataDir ??= vaultDataDir(vaultHome(flags.home as string | undefined));
     if (process.env.CHATVAULT_PORT && options.port === undefined) options.port = Number(process.env.CHATVAULT_PORT);

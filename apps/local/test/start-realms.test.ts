@@ -5,40 +5,25 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
-import { REPO_ROOT, machine, treeHashes, writeSecret } from "./support.ts";
+import { MAIN, machine, startDetached, treeHashes, waitFor, writeSecret } from "./support.ts";
 
 test("start --realms 3: three independent realms, a realms file for the CLI session, Ctrl-C stops all", { timeout: 180_000 }, async (t) => {
-  const dir = tempDir(t, "chatvault-cli-start-realms-");
+  const dir = tempDir(t, "chatvault-local-realms-");
   const home = join(dir, "home");
   const env = { PATH: process.env.PATH ?? "", HOME: dir, CHATVAULT_HOME: home, CHATVAULT_PORT: "0", CHATVAULT_VAULT_ALLOW_WEAK_KSF: "1" };
-  const child = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", join(REPO_ROOT, "packages/cli/src/bin.ts"), "start", "--realms", "3", "--no-web", "--json"], { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
-  t.after(() => {
+  const started = startDetached(t, ["--conditions=chatvault-source", "--import", "tsx", MAIN, "--realms", "3", "--no-web", "--json"], env);
+  type Result = { realms: { threshold: number; urls: string[]; realmsFile: string }; cliAccount: string; backups: string };
+  const result = await waitFor("the result object", started, () => {
     try {
-      process.kill(-child.pid!, "SIGKILL");
+      return JSON.parse(started.stdout) as Result;
     } catch {
-      /* already gone */
+      return undefined;
     }
-  });
-  const deadline = Date.now() + 60_000;
-  let started: { realms: { threshold: number; urls: string[]; realmsFile: string }; cliAccount: string; backups: string } | undefined;
-  while (!started) {
-    try {
-      started = JSON.parse(stdout) as typeof started;
-    } catch {
-      if (Date.now() > deadline) assert.fail(`start printed no result; stdout:\n${stdout}\nstderr:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const { realms } = started!;
+  }, 60_000);
+  const { realms } = result;
   assert.equal(realms.threshold, 2);
   assert.equal(realms.urls.length, 3);
   const infos = await Promise.all(realms.urls.map(async (u) => ((await (await fetch(`${u}/realm/v1/info`)).json()) as { realmId: string }).realmId));
@@ -53,7 +38,7 @@ test("start --realms 3: three independent realms, a realms file for the CLI sess
 
   const m = machine(dir, "m", { CHATVAULT_INSECURE_TEST_KSF: "1" });
   const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
-  const repo = join(started!.backups, started!.cliAccount);
+  const repo = join(result.backups, result.cliAccount);
   const media = join(dir, "media");
   assert.equal((await m.run(["demo-data", "--out", join(dir, "chats"), "--messages", "50", "--media-mib", "1"])).code, 0);
   const init = await m.run(["init", "--repo", repo, "--realms", realms.realmsFile, "--password-file", pw]);
@@ -65,6 +50,6 @@ test("start --realms 3: three independent realms, a realms file for the CLI sess
   assert.match(r.stderr, /3 of 3 realms answered/);
   assert.deepEqual(treeHashes(join(media, "media")), treeHashes(join(dir, "chats", "media")));
 
-  process.kill(-child.pid!, "SIGINT");
-  assert.equal(await exited, 0, stderr);
+  started.interrupt();
+  assert.equal(await started.exited, 0, started.stderr);
 });

@@ -1,15 +1,14 @@
 /**
- * `chatvault start --realms N` (`npm start -- --realms 3`): N realms of the threshold
- * vault on this machine, each a vault server of its own — its own home
- * (`<home>/realm-<i>/vault`: SQLite, key file, dev token secret), port and realm ID — so
- * the distributed setup can be tried without N machines. Writes, for the CLI session's
- * account, one token per realm (each realm's own secret) and a realms file naming them
- * (docs/cli.md, "Realms mode"). A try-out: on one machine the realms share one operator.
+ * `npm start -- --realms 3`: N realms of the threshold vault on this machine, each a vault
+ * server of its own — its own home (`<home>/realm-<i>/vault`: SQLite, key file, dev token
+ * secret), port and realm ID — so the distributed setup can be tried without N machines.
+ * Writes, for the CLI session's account, one token per realm (each realm's own secret) and
+ * a realms file naming them (docs/cli.md, "Realms mode"). A try-out: on one machine the
+ * realms share one operator.
  */
-import { join } from "node:path";
-import { writeNewSecretFile } from "../secret-file.ts";
-import type { VaultServerModule } from "../vault-home.ts";
 import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DATA_FILES, loadOrCreateDevSecret, mintDevToken, type parseCommandLine, startVaultServer } from "@chatvault/vault-server";
 
 /** Realm i listens on 8480 + i by default (8481, 8482, …), or on a free port when the vault's port is 0. */
 export function realmPort(basePort: number, i: number): number {
@@ -24,19 +23,20 @@ export interface LocalRealm {
   close(): Promise<void>;
 }
 
-export type VaultEnv = Omit<ReturnType<VaultServerModule["parseCommandLine"]>["options"], "workers">;
+/** The vault's options from its CHATVAULT_VAULT_* variables, less `workers` (one process each here). */
+export type VaultEnv = Omit<ReturnType<typeof parseCommandLine>["options"], "workers">;
 
-export async function startLocalRealms(vs: VaultServerModule, env: VaultEnv, home: string, n: number, basePort: number): Promise<LocalRealm[]> {
+export async function startLocalRealms(env: VaultEnv, home: string, n: number, basePort: number): Promise<LocalRealm[]> {
   const realms: LocalRealm[] = [];
   try {
     for (let i = 1; i <= n; i++) {
       const dataDir = join(home, `realm-${i}`, "vault");
       // Each realm verifies tokens of its own issuer: its own dev secret, never the vault's (spec/threshold-vault.md §2).
       const { auth: _auth, ...rest } = env;
-      const running = await vs.startVaultServer({
+      const running = await startVaultServer({
         ...rest, host: "127.0.0.1", port: realmPort(basePort, i), dataDir, logLevel: env.logLevel ?? "warn", logDestination: process.stderr,
       });
-      const tokenSecret = vs.loadOrCreateDevSecret(join(dataDir, vs.DATA_FILES.devSecret));
+      const tokenSecret = loadOrCreateDevSecret(join(dataDir, DATA_FILES.devSecret));
       realms.push({ index: i, url: running.url, dataDir, tokenSecret, close: () => running.close() });
     }
   } catch (e) {
@@ -47,12 +47,13 @@ export async function startLocalRealms(vs: VaultServerModule, env: VaultEnv, hom
 }
 
 /** One token per realm for `account`, and the realms file (threshold t) that names them. */
-export async function writeRealmsSession(vs: VaultServerModule, realms: LocalRealm[], threshold: number, home: string, account: string): Promise<string> {
+export async function writeRealmsSession(realms: LocalRealm[], threshold: number, home: string, account: string): Promise<string> {
   const entries = [];
   for (const r of realms) {
     const file = join(home, `${account}.realm-${r.index}.token`);
     await rm(file, { force: true });
-    await writeNewSecretFile(file, (await vs.mintDevToken({ secret: r.tokenSecret, account, ttl: 30 * 86400 })) + "\n");
+    // A credential: mode 0600, and "wx" so a file that appeared since the rm is never written through.
+    await writeFile(file, (await mintDevToken({ secret: r.tokenSecret, account, ttl: 30 * 86400 })) + "\n", { mode: 0o600, flag: "wx" });
     entries.push({ url: r.url, tokenFile: `${account}.realm-${r.index}.token` });
   }
   const realmsFile = join(home, `${account}.realms.json`);
