@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { equalBytes, generateRootKey } from "@chatvault/format";
-import { openSealer } from "../sealing/sealer.ts";
+import { openSealer } from "../sealing/open-sealer.ts";
 import { startTestVault } from "../test-vault.ts";
 import { REALM_PATHS } from "./protocol.ts";
 
