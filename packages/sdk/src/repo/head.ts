@@ -17,18 +17,9 @@ export interface HeadStore {
   get(): Promise<Head | undefined>;
   /** Record a newer head. MUST refuse to go backwards. */
   advance(head: Head): Promise<void>;
-  /** Where the head lives, for messages ("vault", "local record …", "none"). */
+  /** Where the head lives, for messages ("vault", "local record …", "memory"). */
   readonly describe: string;
 }
-
-/** For callers that accept no freshness protection (tests, one-off restores). */
-export const noHeadStore: HeadStore = {
-  describe: "none",
-  async get() {
-    return undefined;
-  },
-  async advance() {},
-};
 
 /** An in-memory head store (unit tests). */
 export function memoryHeadStore(initial?: Head): HeadStore & { current: Head | undefined } {
