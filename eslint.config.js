@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 const nodeBuiltins = ["node:*", "fs", "path", "os", "crypto", "child_process", "net", "http", "https", "stream", "zlib", "util", "buffer", "worker_threads"];
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "docs/api/**", "test-results/**", "bench/results/**", "bench/work/**", "apps/web/dist/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "docs/api/**", "test-results/**", "bench/results/**", "bench/work/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     // Browser-safe code imports nothing from Node (the browser-safety test bundles it too).
     files: ["packages/format/src/**/*.ts", "packages/vault-protocol/src/**/*.ts", "packages/storage/src/**/*.ts"],
-    ignores: ["packages/format/src/node.ts", "packages/format/src/vectors/browser-bundle.ts", "packages/format/src/vectors/vector-page.ts", "packages/storage/src/fs/**", "packages/storage/src/s3/**", "packages/storage/src/conformance/**", "**/*.test.ts", "packages/format/scripts/**", "packages/vault-protocol/src/node/**"],
+    ignores: ["packages/format/src/node.ts", "packages/format/src/vectors/browser-bundle.ts", "packages/format/src/vectors/vector-page.ts", "packages/storage/src/fs/**", "packages/storage/src/s3/**", "packages/storage/src/conformance/**", "**/*.test.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: nodeBuiltins.map((n) => ({ group: [n], message: "browser-safe package: no Node imports" })) }] },
   },
 );

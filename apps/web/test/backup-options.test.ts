@@ -15,7 +15,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKey } from "@chatvault/format";
 import { FsStorage } from "@chatvault/storage/fs";
-import { Repository, noHeadStore } from "@chatvault/sdk";
+import { Repository, memoryHeadStore } from "@chatvault/sdk";
 import { chromiumAvailable, launchChromium, needService } from "@chatvault/testkit";
 import { VaultClient } from "@chatvault/vault-protocol";
 import { TEST_ONLY_WEAK_KEY_STRETCHING } from "@chatvault/vault-protocol";
@@ -165,7 +165,7 @@ test("backup options: schedule, include videos, restore check (button and automa
   await page.locator("#backup-complete").waitFor();
   assert.equal(snapshotCount(folder), 3);
   const repo = await Repository.open(new FsStorage(folder), parseKey(key));
-  const latest = await repo.resolveSnapshot(noHeadStore);
+  const latest = await repo.resolveSnapshot(memoryHeadStore()); // a reader that knows no head
   const paths = latest!.manifest.media.map((m) => m.path);
   assert.ok(paths.includes("Images/Sent/beach.jpg"), "the photo is backed up");
   assert.ok(!paths.some((p) => /\.mp4$/i.test(p)), `no video in the snapshot: ${paths.join(", ")}`);

@@ -11,13 +11,10 @@ import { equalBytes, toBase64Url, utf8 } from "./bytes.ts";
 import type { ChunkerParams } from "./chunker.ts";
 import { IntegrityError } from "./errors.ts";
 import type { KeySchedule } from "./key-schedule.ts";
+import { CONFIG_MAC_TAG_V2, CONFIG_MAC_TAG_V3 } from "./labels.ts";
 
 export type ConfigVersion = 1 | 2 | 3;
 export const CONFIG_VERSIONS: readonly ConfigVersion[] = [1, 2, 3];
-/** Tag opening the v2 MAC input: a v2 input can never equal a v1 one (which opens with the number 1). */
-export const CONFIG_MAC_TAG_V2 = "chatvault/v2/config";
-/** Tag opening the v3 MAC input (the protection modes of version 3: a realm set, §8.2.1; passkeys, §13): never equal to a v1 or v2 input. */
-export const CONFIG_MAC_TAG_V3 = "chatvault/v3/config";
 
 /** The realm set a version 3 config names (spec §8.2.1): threshold t and the n realms, in share order. */
 export interface ConfigRealmSet {

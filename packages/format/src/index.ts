@@ -3,7 +3,7 @@
  * Pure and browser-safe: no I/O, nothing from Node. Node callers may switch to the
  * node:crypto fast path with `@chatvault/format/node` (same bytes).
  */
-export { LABELS, ROOT_SALT, type LabelName } from "./labels.ts";
+export { CONFIG_MAC_TAG_V2, CONFIG_MAC_TAG_V3, DB_FINGERPRINT_LABEL, HEAD_RECORD_LABEL, LABELS, PASSKEY_LABELS, ROOT_SALT, type LabelName } from "./labels.ts";
 export { ChatvaultError, KeyFormatError, WrongKeyError, IntegrityError, type IntegrityReason } from "./errors.ts";
 export { concatBytes, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32BE, toBase64Url, toHex, utf8, writeU32BE } from "./bytes.ts";
 export { Secret, RootKey, generateRootKey } from "./secret.ts";
@@ -18,9 +18,8 @@ export {
 export { DEFAULT_SEGMENT_LOG2, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer, openStream, sealStream, type StreamOptions } from "./stream.ts";
 export { Chunker, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
 export { ByteQueue } from "./byte-queue.ts";
-export { CONFIG_MAC_TAG_V2, CONFIG_MAC_TAG_V3, CONFIG_VERSIONS, type ConfigMacFields, type ConfigRealmSet, type ConfigVersion, configMac, configMacInput, verifyConfigMac } from "./config-mac.ts";
+export { CONFIG_VERSIONS, type ConfigMacFields, type ConfigRealmSet, type ConfigVersion, configMac, configMacInput, verifyConfigMac } from "./config-mac.ts";
 export {
   PASSKEY_OBJECT_PREFIX, PASSKEY_PRF_SALT_LENGTH, PASSKEY_WRAP_VERSION, type PasskeyWrap, decodePasskeyWrap, encodePasskeyWrap, newPasskeyPrfSalt,
   passkeyObjectName, passkeyWrapAad, unwrapRootKeyWithPasskey, wrapRootKeyForPasskey,
 } from "./passkey-wrap.ts";
-export { PASSKEY_LABELS } from "./labels.ts";

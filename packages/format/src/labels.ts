@@ -1,8 +1,17 @@
 /**
- * Every domain-separation label chatvault uses, versioned, in one place
- * (spec/backup-format.md §3 "Key schedule"). Changing a label changes the format:
- * add a new versioned label instead and record it in the spec's "Changes" section.
+ * Domain-separation labels of the **backup repository** trust domain: everything derived
+ * from, or authenticated under, the root key K (and the passkey wrap of K) that a storage
+ * provider holds in ciphertext. Each label is defined here once and imported where used;
+ * the registry of every chatvault label, across the three trust domains (this module,
+ * `packages/vault-protocol/src/labels.ts` for what the client derives for the vault and
+ * the realms, `packages/vault-server/src/labels.ts` for the vault's own secrets), is
+ * spec/backup-format.md §14, and `scripts/labels.test.ts` keeps it and these modules equal.
+ *
+ * Changing a label changes the format: add a new versioned label instead and record it in
+ * the spec's "Changes" section (§11).
  */
+
+/** HKDF infos of the key schedule (spec §3.2), pinned by the `labels` vector of key-schedule.json. */
 export const LABELS = {
   /** AES-256-GCM key sealing chunks (DB pages, media pieces). HKDF info, IKM = root key. */
   chunkEncryption: "chatvault/v1/chunk-encryption",
@@ -34,9 +43,21 @@ export const ROOT_SALT = "chatvault/v1/root";
 
 /**
  * Passkey mode (spec/backup-format.md §13): the HKDF info deriving the key that wraps the
- * root key from a passkey's WebAuthn PRF output, and the start of that wrap's AAD.
+ * root key from a passkey's WebAuthn PRF output (also the start of that wrap's AAD), and
+ * the SHA-256 prefix naming a passkey key object.
  */
 export const PASSKEY_LABELS = {
   wrap: "chatvault/v1/passkey-wrap",
   objectName: "chatvault/v1/passkey-object",
 } as const;
+
+/** Tag opening the v2 config MAC input (spec §8.2): a v2 input can never equal a v1 one (which opens with the number 1). */
+export const CONFIG_MAC_TAG_V2 = "chatvault/v2/config";
+/** Tag opening the v3 config MAC input (a realm set, §8.2.1; passkeys, §13): never equal to a v1 or v2 input. */
+export const CONFIG_MAC_TAG_V3 = "chatvault/v3/config";
+
+/** Prefix of the key-mode head record's HMAC input (spec §8.6), before `\n` repoId `\n` sequence `\n` digest. */
+export const HEAD_RECORD_LABEL = "chatvault/v1/head";
+
+/** Prefix of the SHA-256 input of a live database's fingerprint, a manifest's `source` (spec §8.5.2), before `\n`. */
+export const DB_FINGERPRINT_LABEL = "chatvault/v1/db-fingerprint";

@@ -3,8 +3,8 @@
  * derived from a passkey's WebAuthn PRF output, one object per passkey, stored beside the
  * repository config as `keys/passkey-<32 hex>`.
  *
- *   wrapKey = HKDF-SHA256(IKM = PRF output (32 bytes), salt = prfSalt, info = UTF-8("chatvault/v1/passkey-wrap"), L = 32)
- *   AAD     = UTF-8("chatvault/v1/passkey-wrap") ‖ 0x00 ‖ u8(version) ‖ UTF-8(repoId) ‖ u8(len(credentialId)) ‖ credentialId
+ *   wrapKey = HKDF-SHA256(IKM = PRF output (32 bytes), salt = prfSalt, info = UTF-8(PASSKEY_LABELS.wrap), L = 32)
+ *   AAD     = UTF-8(PASSKEY_LABELS.wrap) ‖ 0x00 ‖ u8(version) ‖ UTF-8(repoId) ‖ u8(len(credentialId)) ‖ credentialId
  *   object  = "CVPK" ‖ u8(version = 1) ‖ u8(len(credentialId)) ‖ credentialId ‖ prfSalt[32] ‖ nonce[12] ‖ AES-256-GCM(wrapKey, nonce, K, AAD)[48]
  *
  * The PRF output is 256 bits the authenticator computes from its own per-credential secret
@@ -111,7 +111,7 @@ export function decodePasskeyWrap(bytes: Uint8Array, objectName?: string): Passk
   return { version, credentialId: take(c), prfSalt: take(PASSKEY_PRF_SALT_LENGTH), nonce: take(PASSKEY_NONCE_LENGTH), wrapped: take(WRAPPED_LENGTH) };
 }
 
-/** `keys/passkey-<first 16 bytes of SHA-256(UTF-8("chatvault/v1/passkey-object") ‖ credentialId), hex>`. */
+/** `keys/passkey-<first 16 bytes of SHA-256(UTF-8(PASSKEY_LABELS.objectName) ‖ credentialId), hex>`. */
 export async function passkeyObjectName(credentialId: Uint8Array, backend: CryptoBackend = getDefaultBackend()): Promise<string> {
   checkCredentialId(credentialId);
   const h = await backend.sha256(concatBytes(utf8(PASSKEY_LABELS.objectName), credentialId));

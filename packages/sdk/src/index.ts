@@ -15,7 +15,7 @@ export { type DamagedFile, type PlannedFile, type RestorePlan, planRestore } fro
 export { ChunkStore } from "./backup/chunk-store.ts";
 export { ChunkIndex, type ChunkLocation, type IndexEntry, decodeIndex, encodeIndex } from "./repo/chunk-index.ts";
 export { type Protection, type RepositoryConfig, parseConfig } from "./repo/config.ts";
-export { type Head, type HeadRecordIO, type HeadStore, type RealmSetHeadApi, type VaultHeadApi, authenticatedHeadStore, memoryHeadStore, noHeadStore, realmSetHeadStore, vaultHeadStore } from "./repo/head.ts";
+export { type Head, type HeadRecordIO, type HeadStore, type RealmSetHeadApi, type VaultHeadApi, authenticatedHeadStore, memoryHeadStore, realmSetHeadStore, vaultHeadStore } from "./repo/head.ts";
 export * as layout from "./repo/layout.ts";
 export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
 export { decodePackHeader, readPackHeader } from "./repo/pack.ts";

@@ -12,7 +12,7 @@ import { fromHex, toHex } from "@chatvault/format";
 import { isRetryable } from "@chatvault/storage";
 import type { Compressor } from "./backup/compressor.ts";
 import type { ChunkIndex } from "./repo/chunk-index.ts";
-import { type HeadStore, noHeadStore } from "./repo/head.ts";
+import type { HeadStore } from "./repo/head.ts";
 import { type LockOptions, withReaderLock } from "./repo/lock.ts";
 import type { SnapshotManifest } from "./repo/manifest.ts";
 import { type ProgressListener, ProgressTracker } from "./progress.ts";
@@ -29,8 +29,8 @@ export interface VerifyOptions {
   sample?: number;
   onProgress?: ProgressListener;
   random?: () => number;
-  /** Where this client's freshness head lives (spec §8.6); default: none (no rollback check). */
-  heads?: HeadStore;
+  /** Where this client's freshness head lives (spec §8.6), as for restore and backup. */
+  heads: HeadStore;
   /** Repository lock settings (spec §8.11); false: take no lock (read-only storage access). */
   lock?: LockOptions | false;
 }
@@ -98,7 +98,7 @@ async function verifyUnlocked(opts: VerifyOptions): Promise<VerifyReport> {
   const progress = new ProgressTracker("verify", opts.onProgress);
   const warnings: VerifyProblem[] = [];
   progress.setPhase("checking freshness");
-  const heads = opts.heads ?? noHeadStore;
+  const { heads } = opts;
   try {
     // Freshness needs only the manifests' headers; listings are checked with each snapshot below.
     const latest = await repo.resolveSnapshot(heads, undefined, { listing: false });

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { fromBase64Url, fromHex, toBase64Url, toHex } from "@chatvault/format";
 import { deriveHeadSigningKey, headMessage, verifyHeadSignature } from "./head-proof.ts";
 import { isValidAccountId } from "./account-id.ts";
+import { HEAD_SIGNING_LABEL } from "./labels.ts";
 
 interface Vector {
   name: string; rootKeyHex: string; seedHex: string | null; publicKey: string; accountId: string; sequence: number;
@@ -31,7 +32,7 @@ for (const v of vectors) {
 
 test("vault-head vectors are reproduced by node:crypto (independent HKDF and Ed25519)", () => {
   for (const v of vectors.filter((x) => x.expected === "valid")) {
-    const seed = Buffer.from(hkdfSync("sha256", fromHex(v.rootKeyHex), Buffer.alloc(0), "chatvault/v1/vault-head-signing", 32));
+    const seed = Buffer.from(hkdfSync("sha256", fromHex(v.rootKeyHex), Buffer.alloc(0), HEAD_SIGNING_LABEL, 32));
     assert.equal(seed.toString("hex"), v.seedHex);
     const key = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
     assert.equal(toBase64Url(sign(null, fromHex(v.messageHex), key)), v.signature);

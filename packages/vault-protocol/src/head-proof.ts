@@ -5,9 +5,9 @@
  * check the heads they read. One construction for the single vault and the threshold
  * realms:
  *
- *   seed      = HKDF-SHA256(ikm = rootKey (32 bytes), salt = empty, info = UTF-8("chatvault/v1/vault-head-signing"), L = 32)
+ *   seed      = HKDF-SHA256(ikm = rootKey (32 bytes), salt = empty, info = UTF-8(HEAD_SIGNING_LABEL), L = 32)
  *   publicKey = Ed25519 public key of seed (32 bytes, RFC 8032 §5.1.5)
- *   message   = UTF-8("chatvault/v1/vault-head") ‖ 0x00 ‖ u32be(len(UTF-8(accountId))) ‖ UTF-8(accountId)
+ *   message   = UTF-8(HEAD_MESSAGE_LABEL) ‖ 0x00 ‖ u32be(len(UTF-8(accountId))) ‖ UTF-8(accountId)
  *               ‖ u64be(sequence) ‖ u32be(len(digest)) ‖ digest
  *   signature = Ed25519-sign(seed, message) (64 bytes, RFC 8032 §5.1.6)
  *
@@ -18,9 +18,8 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8, writeU32BE } from "@chatvault/format";
 import { checkAccountId } from "./account-id.ts";
+import { HEAD_MESSAGE_LABEL, HEAD_SIGNING_LABEL } from "./labels.ts";
 
-export const HEAD_SIGNING_LABEL = "chatvault/v1/vault-head-signing";
-export const HEAD_MESSAGE_LABEL = "chatvault/v1/vault-head";
 export const HEAD_PUBLIC_KEY_BYTES = 32;
 export const HEAD_SIGNATURE_BYTES = 64;
 const inspect = Symbol.for("nodejs.util.inspect.custom");

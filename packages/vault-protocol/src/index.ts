@@ -18,10 +18,11 @@ export {
   base64UrlPattern, isValidAccountId, accountIdProblem, checkAccountId, decodeDigest, type FixedField,
 } from "./codecs.ts";
 export {
-  HEAD_SIGNING_LABEL, HEAD_MESSAGE_LABEL, HEAD_PUBLIC_KEY_BYTES, HEAD_SIGNATURE_BYTES, deriveHeadSigningKey, headMessage,
+  HEAD_PUBLIC_KEY_BYTES, HEAD_SIGNATURE_BYTES, deriveHeadSigningKey, headMessage,
   verifyHeadSignature, type HeadSigningKey,
 } from "./head-proof.ts";
-export { VAULT_RECORD_AAD_LABEL, WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH, vaultRecordAad, deriveWrapKey, wrapRootKey, unwrapRootKey } from "./wrap.ts";
+export { HEAD_MESSAGE_LABEL, HEAD_SIGNING_LABEL, VAULT_RECORD_AAD_LABEL } from "./labels.ts";
+export { WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH, vaultRecordAad, deriveWrapKey, wrapRootKey, unwrapRootKey } from "./wrap.ts";
 export { VaultTransport, type VaultTransportOptions, type TokenProvider, type FetchLike } from "./transport.ts";
 export { accountIdFromToken, normalizePassword } from "./context.ts";
 export { VaultClient, type VaultClientOptions } from "./client.ts";

@@ -2,7 +2,7 @@
  * Wrapping the root key under the OPAQUE export key (spec/vault-protocol.md §3.3).
  *
  *   wrapKey = HKDF-SHA256(IKM = export key, salt = UTF-8(ROOT_SALT), info = UTF-8(LABELS.vaultWrap), L = 32)
- *   AAD     = UTF-8("chatvault/v1/vault-record") ‖ 0x00 ‖ u32be(len(accountId)) ‖ UTF-8(accountId) ‖ u32be(recordVersion)
+ *   AAD     = UTF-8(VAULT_RECORD_AAD_LABEL) ‖ 0x00 ‖ u32be(len(accountId)) ‖ UTF-8(accountId) ‖ u32be(recordVersion)
  *   wrapped = AES-256-GCM(wrapKey, nonce (12 random bytes), rootKey (32 bytes), AAD) → 48 bytes
  *
  * The vault stores `wrapped` but never sees the export key, so it can never unwrap K.
@@ -13,10 +13,9 @@ import {
 } from "@chatvault/format";
 import { RecordCorruptedError } from "./errors.ts";
 import { checkAccountId } from "./account-id.ts";
+import { VAULT_RECORD_AAD_LABEL } from "./labels.ts";
 import type { WrappedRootKey } from "./wire.ts";
 
-/** Label that starts the AAD of a wrapped root key. */
-export const VAULT_RECORD_AAD_LABEL = "chatvault/v1/vault-record";
 export const WRAP_NONCE_LENGTH = 12;
 export const WRAPPED_KEY_LENGTH = RootKey.LENGTH + 16;
 

@@ -4,7 +4,6 @@
  * throwaway PostgreSQL databases.
  */
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import pg from "pg";
@@ -81,8 +80,6 @@ export async function createTestDatabase(t: TestContext): Promise<string> {
   u.pathname = `/${name}`;
   return u.toString();
 }
-
-export { join };
 
 export const MAIN_PATH = VAULT_MAIN_PATH;
 

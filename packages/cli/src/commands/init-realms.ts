@@ -12,11 +12,11 @@ import { disable, enable, status } from "@chatvault/vault-protocol/threshold";
 import { CliError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { guessLimitLine } from "../guess-limit.ts";
+import { LOST_PASSWORD_WARNING } from "../loss-warnings.ts";
 import type { Output } from "../output.ts";
 import { connectRealmSet, discoverRealms, readRealmsFile, realmLines, rememberRealms, tokenFilesOf } from "../realms.ts";
 import { obtainNewPassword } from "../secrets.ts";
 import { warnIfWeakKsf } from "../vault.ts";
-import { LOST_PASSWORD_WARNING } from "./init.ts";
 
 export async function initWithRealms(flags: { realms: string; passwordFile?: string | undefined }, storage: Storage, location: string, out: Output) {
   const warn = (l: string) => out.note(l);

@@ -16,6 +16,7 @@ import { NOT_COVERED_LINE } from "../copies-note.ts";
 import { writeNewSecretFile } from "../secret-file.ts";
 import { guessLimitLine } from "../guess-limit.ts";
 import { confirmKeySaved, showKey } from "../key-ceremony.ts";
+import { LOST_KEY_WARNING, LOST_PASSWORD_WARNING } from "../loss-warnings.ts";
 import { rememberVault, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
 import type { Output } from "../output.ts";
@@ -35,11 +36,6 @@ interface InitFlags {
   tokenFile?: string;
   realms?: string;
 }
-
-export const LOST_PASSWORD_WARNING =
-  "If you forget this password, the backup is lost: nobody — not chatvault, not the vault's operator — can reset it or restore the backup for you.";
-export const LOST_KEY_WARNING =
-  "This key is the only way to restore the backup. Nobody — not chatvault, not your storage provider — can recover it for you. Keep it somewhere safe.";
 
 export function registerInit(program: Command): void {
   const cmd = program.command("init").description("create an end-to-end encrypted backup protected by a 64-digit key or a password");

@@ -35,7 +35,7 @@ test("engine on S3 (radosgw): backup, incremental, restore, verify", async (t) =
   const again = await Repository.open(openStorage(`s3://${bucket.name}/alice/chats`, { s3Endpoint: endpoint }), root);
   await restore({ repo: again, heads, to: join(dir, "out") });
   assert.deepEqual(treeHashes(join(dir, "out", "media")), treeHashes(src.mediaDir));
-  const report = await verify({ repo: again, compressor: zlibCompressor });
+  const report = await verify({ repo: again, heads, compressor: zlibCompressor });
   assert.deepEqual(report.problems, []);
   assert.equal(report.packsChecked, report.packsTotal);
 });

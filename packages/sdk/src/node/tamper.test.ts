@@ -160,15 +160,16 @@ test("verify finds a flipped byte and names the pack", async (t) => {
   const dir = tempDir(t);
   const src = await demo(join(dir, "src"), 500, 1);
   const { repo } = await newRepo(join(dir, "repo"));
-  await backup({ repo, heads: memoryHeadStore(), db: src.dbPath, media: src.mediaDir });
-  const clean = await verify({ repo, compressor: zlibCompressor });
+  const heads = memoryHeadStore();
+  await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  const clean = await verify({ repo, heads, compressor: zlibCompressor });
   assert.deepEqual(clean.problems, []);
   assert.ok(clean.chunksChecked > 0);
   const p = files(join(dir, "repo"), "packs")[0]!;
   const b = readFileSync(p);
   b[200] = b[200]! ^ 4;
   writeFileSync(p, b);
-  const bad = await verify({ repo, compressor: zlibCompressor });
+  const bad = await verify({ repo, heads, compressor: zlibCompressor });
   // The pack is named; if it also held the snapshot's listing chunks (spec §8.5.3), the snapshot is named too.
   const packProblems = bad.problems.filter((x) => /^packs\//.test(x.object));
   assert.equal(packProblems.length, 1, JSON.stringify(bad.problems));

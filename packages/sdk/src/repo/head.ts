@@ -1,4 +1,4 @@
-import { IntegrityError, type KeySchedule, type RootKey, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "@chatvault/format";
+import { HEAD_RECORD_LABEL, IntegrityError, type KeySchedule, type RootKey, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "@chatvault/format";
 
 /**
  * Freshness (spec §8.6): the client remembers the newest snapshot it wrote (sequence +
@@ -17,18 +17,9 @@ export interface HeadStore {
   get(): Promise<Head | undefined>;
   /** Record a newer head. MUST refuse to go backwards. */
   advance(head: Head): Promise<void>;
-  /** Where the head lives, for messages ("vault", "local record …", "none"). */
+  /** Where the head lives, for messages ("vault", "local record …", "memory"). */
   readonly describe: string;
 }
-
-/** For callers that accept no freshness protection (tests, one-off restores). */
-export const noHeadStore: HeadStore = {
-  describe: "none",
-  async get() {
-    return undefined;
-  },
-  async advance() {},
-};
 
 /** An in-memory head store (unit tests). */
 export function memoryHeadStore(initial?: Head): HeadStore & { current: Head | undefined } {
@@ -122,7 +113,7 @@ export interface HeadRecordIO {
  * nor anyone without the key can forge or roll it back.
  */
 export function authenticatedHeadStore(keys: KeySchedule, repoId: string, io: HeadRecordIO, describe: string): HeadStore {
-  const mac = (h: Head) => keys.backend.hmacSha256(keys.headAuthentication.unsafeBytes(), utf8(`chatvault/v1/head\n${repoId}\n${h.sequence}\n${h.digest}`));
+  const mac = (h: Head) => keys.backend.hmacSha256(keys.headAuthentication.unsafeBytes(), utf8(`${HEAD_RECORD_LABEL}\n${repoId}\n${h.sequence}\n${h.digest}`));
   const bad = (message: string) => new IntegrityError("bad_structure", message, describe);
   const store: HeadStore = {
     describe,

@@ -4,12 +4,12 @@
  * adminPublicKey; this module is shared by the client (sign) and the realm (verify).
  *
  *   body      = canonical JSON of {op, target, registration?} (keys sorted, no whitespace)
- *   message   = "chatvault/v1/realm/admin" ‖ 0x00 ‖ lp(realmId) ‖ lp(accountId) ‖ lp(op) ‖ SHA-256(body) ‖ u64be(issuedAt)
+ *   message   = REALM_LABELS.admin ‖ 0x00 ‖ lp(realmId) ‖ lp(accountId) ‖ lp(op) ‖ SHA-256(body) ‖ u64be(issuedAt)
  *   signature = Ed25519(adminSeed, message)
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { labelled, lp, sha256Bytes, u64be } from "./bytes.ts";
-import { REALM_LABELS } from "./labels.ts";
+import { REALM_LABELS } from "../labels.ts";
 import { utf8 } from "@chatvault/format";
 import type { AdminOp, Registration, RegistrationRef } from "./wire.ts";
 

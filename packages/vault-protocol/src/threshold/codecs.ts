@@ -5,7 +5,7 @@
  * the exact length (re-encoding gives the same string).
  */
 import { fromBase64Url, toBase64Url } from "@chatvault/format";
-import { DIGEST_BYTES, isValidAccountId } from "../codecs.ts";
+import { DIGEST_BYTES } from "../codecs.ts";
 import { keyStretchingProblem } from "../key-stretching.ts";
 import { RealmProtocolError } from "./errors.ts";
 import { MAX_REALMS } from "./shamir.ts";
@@ -15,8 +15,6 @@ import {
   type RealmPolicy, type RealmRecordResponse, type RegisterResponse, type Registration, type RegistrationInfo,
   type RegistrationRef, type UnlockResponse,
 } from "./wire.ts";
-
-export { isValidAccountId };
 
 type Obj = Record<string, unknown>;
 

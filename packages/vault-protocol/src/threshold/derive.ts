@@ -9,7 +9,7 @@ import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { concatBytes, utf8 } from "@chatvault/format";
 import { hkdfSha256, hmacSha256, labelled, lp, u32be, u8 } from "./bytes.ts";
-import { REALM_LABELS, type PolynomialName } from "./labels.ts";
+import { REALM_LABELS, type PolynomialName } from "../labels.ts";
 import { Fn, Point, checkThreshold, evaluatePolynomial, scalarToBytes } from "./shamir.ts";
 
 export const voprf = ristretto255_oprf.voprf;
@@ -24,7 +24,7 @@ function checkBytes(b: Uint8Array, n: number, name: string): void {
   if (!(b instanceof Uint8Array) || b.length !== n) throw new TypeError(`${name} must be ${n} bytes`);
 }
 
-/** §3.2: I = "chatvault/v1/realm/oprf-input" ‖ 0x00 ‖ lp(accountId) ‖ S. */
+/** §3.2: I = REALM_LABELS.oprfInput ‖ 0x00 ‖ lp(accountId) ‖ S. */
 export function oprfInput(accountId: string, stretched: Uint8Array): Uint8Array {
   checkBytes(stretched, 32, "stretched password");
   return labelled(REALM_LABELS.oprfInput, lp(accountId), stretched);
@@ -65,7 +65,7 @@ export function deriveShares(rootKey: Uint8Array, rid: Uint8Array, threshold: nu
   return { k: fo[0]!, z: fw[0]!, shares };
 }
 
-/** §3.5: UK = HKDF(O, salt = rid, info = "chatvault/v1/realm/unlock-key", 32). */
+/** §3.5: UK = HKDF(O, salt = rid, info = REALM_LABELS.unlockKey, 32). */
 export function deriveUnlockKey(output: Uint8Array, rid: Uint8Array): Uint8Array {
   checkBytes(output, OPRF_OUTPUT_BYTES, "OPRF output");
   checkBytes(rid, REGISTRATION_ID_BYTES, "registrationId");
@@ -87,7 +87,7 @@ export function shareTag(uk: Uint8Array, realmId: Uint8Array, shareIndex: number
   return hmacSha256(uk, labelled(REALM_LABELS.shareTag, lp(realmId), u8(shareIndex), wrapShare, u32be(version)));
 }
 
-/** §3.6: WK = HKDF(O ‖ Fn.toBytes(z), salt = rid, info = "chatvault/v1/realm/wrap-key", 32). */
+/** §3.6: WK = HKDF(O ‖ Fn.toBytes(z), salt = rid, info = REALM_LABELS.wrapKey, 32). */
 export function deriveWrapKey(output: Uint8Array, z: bigint, rid: Uint8Array): Uint8Array {
   checkBytes(output, OPRF_OUTPUT_BYTES, "OPRF output");
   return hkdfSha256(concatBytes(output, scalarToBytes(z)), rid, REALM_LABELS.wrapKey, 32);
@@ -99,7 +99,7 @@ export function wrappedRootKeyAad(accountId: string, rid: Uint8Array, version: n
   return labelled(REALM_LABELS.wrappedRootKey, lp(accountId), rid, u32be(version));
 }
 
-/** §3.7: the admin signing key, Ed25519 from HKDF(K, "", "chatvault/v1/realm/admin-signing", 32). */
+/** §3.7: the admin signing key, Ed25519 from HKDF(K, "", REALM_LABELS.adminSigning, 32). */
 export function deriveAdminSeed(rootKey: Uint8Array): Uint8Array {
   checkBytes(rootKey, ROOT_KEY_BYTES, "root key");
   return hkdfSha256(rootKey, new Uint8Array(0), REALM_LABELS.adminSigning, 32);

@@ -3,7 +3,7 @@
  * (spec/threshold-vault.md). Browser-safe: imports nothing from Node.
  */
 export * from "./wire.ts";
-export { REALM_LABELS, type PolynomialName } from "./labels.ts";
+export { REALM_LABELS, type PolynomialName } from "../labels.ts";
 export {
   RealmsUnavailableError, RealmMisbehavedError, RealmsWrongPasswordError, RealmsLockedError, RealmsDestroyedError,
   RealmsNotEnabledError, RealmProtocolError, RealmRequestError, RealmUnreachableError,

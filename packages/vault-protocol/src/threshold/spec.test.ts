@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { REALM_LABELS } from "./labels.ts";
+import { REALM_LABELS } from "../labels.ts";
 import { REALM_ERROR_STATUS, REALM_FIELD_BYTES, REALM_PATHS } from "./wire.ts";
 
 const spec = readFileSync(new URL("../../../../spec/threshold-vault.md", import.meta.url), "utf8");

@@ -4,7 +4,7 @@
  * a token another node issued:
  *
  *   token = "v2." ‖ b64url(JSON {r: recordId, v: recordVersion, l: loginId, e: expiresAt}) ‖ "." ‖ b64url(mac)
- *   mac   = HMAC-SHA256(sessionKey, "chatvault/v1/vault-session" ‖ 0x00 ‖ u32be(len(account)) ‖ account ‖ payload)
+ *   mac   = HMAC-SHA256(sessionKey, SERVER_LABELS.sessionTokenMac ‖ 0x00 ‖ u32be(len(account)) ‖ account ‖ payload)
  *
  * The account is bound by the MAC, not carried: a token is only valid with the same JWT
  * subject. It is bound to the record's random, never reused ID and to its version, so it
@@ -12,9 +12,8 @@
  * repeat, is a different record (spec §6.4).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { SERVER_LABELS } from "../labels.ts";
 import { encodeAad, type RecordCrypto } from "../sealing/record-crypto.ts";
-
-const LABEL = "chatvault/v1/vault-session";
 
 export interface SessionClaims {
   recordId: string;
@@ -24,7 +23,7 @@ export interface SessionClaims {
 }
 
 function mac(crypto: RecordCrypto, accountId: string, payload: string): Buffer {
-  return createHmac("sha256", crypto.unsafeSessionTokenKey()).update(encodeAad(LABEL, [accountId])).update(payload).digest();
+  return createHmac("sha256", crypto.unsafeSessionTokenKey()).update(encodeAad(SERVER_LABELS.sessionTokenMac, [accountId])).update(payload).digest();
 }
 
 export function issueSessionToken(crypto: RecordCrypto, accountId: string, claims: SessionClaims): string {

@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { equalBytes, generateRootKey } from "@chatvault/format";
-import { openSealer } from "../sealing/sealer.ts";
+import { openSealer } from "../sealing/open-sealer.ts";
+import { SERVER_LABELS } from "../labels.ts";
 import { startTestVault } from "../test-vault.ts";
 import { REALM_PATHS } from "./protocol.ts";
 
-const AAD = new TextEncoder().encode("chatvault/v1/vault-server/secrets");
+const AAD = new TextEncoder().encode(SERVER_LABELS.vaultSecrets);
 const realmIdOf = async (url: string) => ((await (await fetch(url + REALM_PATHS.info)).json()) as { realmId: string }).realmId;
 
 test("realm ID: stable across restarts; a pre-realm secrets blob gets one, re-sealed, old records still unlock", async (t) => {

@@ -2,10 +2,10 @@
  * Binding and sealing of a realm account's state (spec/threshold-vault.md, "Realm state
  * at rest"). Two subkeys of the vault's record key:
  *
- *   registration key = HKDF(recordKey, "", "chatvault/v1/vault-server/realm/registration-at-rest")
+ *   registration key = HKDF(recordKey, "", SERVER_LABELS.realmRegistrationAtRest)
  *     seals each registration's secret part (k_i, unlockTag_i, unlockCheck, z_i, shareTag_i, E):
  *     AES-256-GCM, AAD = encodeAad(label, [accountId, registrationId, version]).
- *   state MAC key    = HKDF(recordKey, "", "chatvault/v1/vault-server/realm/state-mac")
+ *   state MAC key    = HKDF(recordKey, "", SERVER_LABELS.realmStateMac)
  *     mac = HMAC(key, label ‖ 0x00 ‖ JSON([every column but mac, in ACCOUNT_COLUMNS order])),
  *     bytes as base64url; checked on every read, written on every change.
  *

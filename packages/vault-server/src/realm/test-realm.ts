@@ -12,7 +12,7 @@ import {
 } from "../../../vault-protocol/src/threshold/derive.ts";
 import { stretchPassword } from "../../../vault-protocol/src/threshold/ksf.ts";
 import { newRegistration, openWrappedRootKey, type NewRegistration } from "../../../vault-protocol/src/threshold/registration.ts";
-import { Fn, Point, interpolatePoints, interpolateScalar, scalarFromBytes } from "../../../vault-protocol/src/threshold/shamir.ts";
+import { Point, interpolatePoints, interpolateScalar, scalarFromBytes } from "../../../vault-protocol/src/threshold/shamir.ts";
 import type { RealmSet } from "../../../vault-protocol/src/threshold/realm-set.ts";
 import { REALM_PATHS, type AdminOp, type RegistrationRef } from "./protocol.ts";
 import type { Registration, RegistrationInfo } from "./state.ts";
@@ -142,4 +142,4 @@ export async function recoverByHand(realms: RealmDriver[], accountId: string, pa
   return K;
 }
 
-export { Fn, Point };
+export { Point };

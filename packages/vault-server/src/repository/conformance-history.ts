@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_POLICY } from "../policy.ts";
-import type { WithRepo } from "./conformance.ts";
-import { create } from "./conformance.ts";
+import { type WithRepo, create } from "./conformance-fixtures.ts";
 import { startAttempt } from "./record-transitions.ts";
 import type { AttemptRow } from "./repository.ts";
 

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_POLICY } from "../policy.ts";
 import { RecordIntegrityError, authenticateLegacyRows } from "./authenticated.ts";
-import type { RawSql, WithRepo } from "./conformance.ts";
-import { TEST_CRYPTO, create, newRecordId } from "./conformance.ts";
+import { type RawSql, type WithRepo, TEST_CRYPTO, create, newRecordId } from "./conformance-fixtures.ts";
 import { destroyIfExhausted, replaceRecord, startAttempt } from "./record-transitions.ts";
 import type { VaultRepository } from "./repository.ts";
 

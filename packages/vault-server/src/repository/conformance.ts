@@ -8,29 +8,9 @@ import { DEFAULT_POLICY } from "../policy.ts";
 import type { VaultRepository } from "./repository.ts";
 import { createRecord, deleteRecord, destroyIfExhausted, finishAttempt, replaceRecord, startAttempt } from "./record-transitions.ts";
 import { authenticatedRepository } from "./authenticated.ts";
-import { RecordCrypto } from "../sealing/record-crypto.ts";
-import { VaultSecrets } from "../sealing/vault-secrets.ts";
+import { KS, type RawSql, type RepositoryFactory, TEST_CRYPTO, bytes, create, newRecordId } from "./conformance-fixtures.ts";
 import { integrityConformance } from "./conformance-integrity.ts";
 import { historyConformance } from "./conformance-history.ts";
-
-/** Raw SQL on the database under test, with `?` placeholders (tamper tests play a database writer). */
-export type RawSql = (query: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-/** The repository as opened by the server (raw; the suite adds the row authentication) and raw SQL on its database. */
-export type RepositoryFactory = (t: TestContext) => Promise<{ repo: VaultRepository; sql: RawSql } | null>;
-
-const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
-const KS = JSON.stringify({ algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
-/** Record rows are authenticated under a record key; the suite uses a fixed one. */
-export const TEST_CRYPTO = new RecordCrypto(new VaultSecrets("unused-server-setup", new Uint8Array(32).fill(42), "AAAAAAAAAAAAAAAAAAAAAA"));
-let ids = 0;
-export const newRecordId = () => `rid-${++ids}-${Math.random().toString(36).slice(2)}`;
-
-export function create(repo: VaultRepository, accountId: string, o: { version?: number; now?: number; recordId?: string; sealedRecord?: Uint8Array } = {}) {
-  return createRecord(repo, {
-    accountId, version: o.version ?? 1, firstVersion: 1, sealedRecord: o.sealedRecord ?? bytes(64), keyStretching: KS, headKey: null,
-    recordId: o.recordId ?? newRecordId(), now: o.now ?? 1000,
-  });
-}
 
 async function enabled(repo: VaultRepository, accountId: string, now = 1000) {
   const r = await create(repo, accountId, { now });
@@ -41,8 +21,6 @@ async function enabled(repo: VaultRepository, accountId: string, now = 1000) {
 let n = 0;
 const start = (repo: VaultRepository, accountId: string, now: number, version = 1) =>
   startAttempt(repo, { accountId, expectedVersion: version, now, policy: DEFAULT_POLICY, loginId: `login-${++n}-${Math.random()}`, sealedState: bytes(32, 9) });
-
-export type WithRepo = (title: string, fn: (repo: VaultRepository, t: TestContext, sql: RawSql, raw: VaultRepository) => Promise<void>) => void;
 
 export function repositoryConformance(name: string, make: RepositoryFactory): void {
   const withRepo = (title: string, fn: (repo: VaultRepository, t: TestContext, sql: RawSql, raw: VaultRepository) => Promise<void>) =>

@@ -7,6 +7,9 @@
  *
  * It is used at startup only (to open the OPAQUE server setup and the record key), so an
  * HSM's latency never sits on the login path.
+ *
+ * This module is the interface only (types, errors, constants), imported by both
+ * implementations; `openSealer` in `open-sealer.ts` picks one, so no import cycle.
  */
 import { ChatvaultError } from "@chatvault/format";
 
@@ -62,13 +65,4 @@ export type SealerConfig =
 /** Options for opening a sealer. `createKey` is true only when the database holds no sealed secrets yet. */
 export interface OpenSealerOptions {
   createKey: boolean;
-}
-
-export async function openSealer(config: SealerConfig, options: OpenSealerOptions): Promise<Sealer> {
-  if (config.kind === "keyfile") {
-    const { openKeyFileSealer } = await import("./key-file-sealer.ts");
-    return openKeyFileSealer(config.path, options);
-  }
-  const { openPkcs11Sealer } = await import("./pkcs11-sealer.ts");
-  return openPkcs11Sealer(config, options);
 }

@@ -10,7 +10,8 @@ import { randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import type { SealedSecretsRow, VaultRepository } from "../repository/repository.ts";
 import { SERVER_LABELS } from "../labels.ts";
-import { SealerError, openSealer, type Sealer, type SealerConfig } from "./sealer.ts";
+import { openSealer } from "./open-sealer.ts";
+import { SealerError, type Sealer, type SealerConfig } from "./sealer.ts";
 
 const inspect = Symbol.for("nodejs.util.inspect.custom");
 

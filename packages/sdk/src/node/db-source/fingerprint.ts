@@ -20,6 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { type BigIntStats, closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { DB_FINGERPRINT_LABEL } from "@chatvault/format";
 
 const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
@@ -27,7 +28,7 @@ const FRAME_HEADER = 24;
 /** The fingerprint of the database at `dbPath` and its sidecars, as 64 hex digits; undefined when it cannot be taken. */
 export function databaseFingerprint(dbPath: string): string | undefined {
   const h = createHash("sha256");
-  h.update("chatvault/v1/db-fingerprint\n");
+  h.update(`${DB_FINGERPRINT_LABEL}\n`);
   const db = readFile(dbPath, [[24, 4], [92, 8]]);
   if (!db || db.stat.size < 100n) return undefined;
   h.update(describe("db", db));

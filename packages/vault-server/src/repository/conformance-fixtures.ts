@@ -1,0 +1,31 @@
+/**
+ * Fixtures shared by the conformance suite's files (`conformance.ts` and the parts it
+ * runs): the fixed record key, record IDs and a record-creating helper. Apart from the
+ * suite so its parts import these without an import cycle.
+ */
+import type { TestContext } from "node:test";
+import type { VaultRepository } from "./repository.ts";
+import { createRecord } from "./record-transitions.ts";
+import { RecordCrypto } from "../sealing/record-crypto.ts";
+import { VaultSecrets } from "../sealing/vault-secrets.ts";
+
+/** Raw SQL on the database under test, with `?` placeholders (tamper tests play a database writer). */
+export type RawSql = (query: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+/** The repository as opened by the server (raw; the suite adds the row authentication) and raw SQL on its database. */
+export type RepositoryFactory = (t: TestContext) => Promise<{ repo: VaultRepository; sql: RawSql } | null>;
+
+export const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
+export const KS = JSON.stringify({ algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
+/** Record rows are authenticated under a record key; the suite uses a fixed one. */
+export const TEST_CRYPTO = new RecordCrypto(new VaultSecrets("unused-server-setup", new Uint8Array(32).fill(42), "AAAAAAAAAAAAAAAAAAAAAA"));
+let ids = 0;
+export const newRecordId = () => `rid-${++ids}-${Math.random().toString(36).slice(2)}`;
+
+export function create(repo: VaultRepository, accountId: string, o: { version?: number; now?: number; recordId?: string; sealedRecord?: Uint8Array } = {}) {
+  return createRecord(repo, {
+    accountId, version: o.version ?? 1, firstVersion: 1, sealedRecord: o.sealedRecord ?? bytes(64), keyStretching: KS, headKey: null,
+    recordId: o.recordId ?? newRecordId(), now: o.now ?? 1000,
+  });
+}
+
+export type WithRepo = (title: string, fn: (repo: VaultRepository, t: TestContext, sql: RawSql, raw: VaultRepository) => Promise<void>) => void;
