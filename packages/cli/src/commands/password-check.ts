@@ -5,13 +5,13 @@
  * of the attempts left, and one of the lifetime budget for good); a right answer gives
  * its attempt back (spec/vault-protocol.md §6.2) and, with --repo, is confirmed to open
  * the backup. With one attempt left it refuses unless --allow-last-attempt: a reminder
- * must never be what locks the user out.
+ * must never be what locks the user out. On a realm set: password-check-realms.ts.
  */
 import type { Command } from "commander";
 import { WrongKeyError } from "@chatvault/format";
 import { Repository } from "@chatvault/sdk";
 import { LockedError, NotEnabledError, WrongPasswordError } from "@chatvault/vault-protocol";
-import { CliError, UsageError } from "../cli-error.ts";
+import { CliError } from "../cli-error.ts";
 import { describeWait } from "../errors-to-exit.ts";
 import { EXIT } from "../exit-codes.ts";
 import { count } from "../local-time.ts";
@@ -19,6 +19,7 @@ import { type RepoFlags, storageFor } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withVaultOptions } from "../options.ts";
 import { obtainPassword } from "../secrets.ts";
 import { vaultForAccount } from "../vault-account.ts";
+import { checkPasswordAtRealms } from "./password-check-realms.ts";
 import type { VaultFlags } from "../vault.ts";
 
 interface CheckFlags extends RepoFlags, VaultFlags {
@@ -36,11 +37,8 @@ export function registerPasswordCheck(group: Command): void {
   cmd.action(async (flags: CheckFlags, command: Command) => {
     const out = outputOf(command);
     const warn = (l: string) => out.note(l);
-    if (flags.realms ?? process.env.CHATVAULT_REALMS_FILE) {
-      // A reminder spends an attempt at each realm it asks; its cost and refund rules per
-      // realm are not specified yet, so it is refused rather than guessed at.
-      throw new UsageError("the password reminder works with one key vault; for a realm set, `chatvault status --realms FILE` shows each realm's attempts (a reminder across realms is not available yet)");
-    }
+    if (flags.realms ?? process.env.CHATVAULT_REALMS_FILE) return checkPasswordAtRealms(flags, out);
+    if ((flags.repo ?? process.env.CHATVAULT_REPO) && (await Repository.readConfig(storageFor(flags).storage)).config.realmSet) return checkPasswordAtRealms(flags, out);
     const { vault } = await vaultForAccount(flags, out);
     const s = await vault.client.status();
     if (s.state === "not_enabled") throw new NotEnabledError();
