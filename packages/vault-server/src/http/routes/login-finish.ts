@@ -19,7 +19,7 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     const accountId = req.accountId;
     const { loginId, finishLoginRequest } = req.body;
     // Read, verify outside any lock, then settle in one transaction that re-checks "pending".
-    const attempt = await ctx.repo.getAttempt(accountId, loginId);
+    const { attempt, record } = await ctx.repo.getLogin(accountId, loginId);
     const expired = () => {
       ctx.metrics.inc("vault_login_finishes_total", { outcome: "expired" });
       return new HttpError("login_expired", "no pending login with this loginId (unknown, expired or already finished)");
@@ -27,7 +27,7 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     if (!attempt) {
       // An unknown account's stateless login (§5.4): answer as a real login with a wrong KE3 would.
       const fakeUntil = ctx.crypto.openFakeLoginId(accountId, loginId);
-      if (fakeUntil !== null && fakeUntil > ctx.clock.now() && (await ctx.repo.getRecord(accountId)) === null) {
+      if (fakeUntil !== null && fakeUntil > ctx.clock.now() && record === null) {
         ctx.metrics.inc("vault_login_finishes_total", { outcome: "failed" });
         throw new HttpError("login_failed", "the login did not verify");
       }
@@ -44,7 +44,9 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
         verified = false;
       }
     }
-    const r = await finishAttempt(ctx.repo, { accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now() });
+    const r = await finishAttempt(ctx.repo, {
+      accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now(), ...(record ? { expected: { record, attempt } } : {}),
+    });
     if (r.kind === "expired") throw expired();
     if (r.kind === "stale") {
       ctx.metrics.inc("vault_login_finishes_total", { outcome: "stale" });
