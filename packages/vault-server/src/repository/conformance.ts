@@ -5,7 +5,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_POLICY } from "../policy.ts";
-import type { VaultRepository } from "./repository.ts";
+import type { AttemptRow, VaultRepository } from "./repository.ts";
 import { createRecord, deleteRecord, destroyIfExhausted, finishAttempt, replaceRecord, startAttempt } from "./record-transitions.ts";
 import { authenticatedRepository } from "./authenticated.ts";
 import { RecordCrypto } from "../sealing/record-crypto.ts";
@@ -137,7 +137,20 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     const after = (await repo.getRecord("f"))!;
     assert.equal(after.consecutiveFailures, 0);
     assert.equal(after.totalFailures, before.totalFailures - 1, "the success refunds its own attempt from the stored count, not from the stale one");
-    assert.deepEqual(await repo.getLogin("f", "no-such-login"), { attempt: null, record: after });
+    // The newest attempts may come back with the settle: then the same as read afterwards (but for the settled one).
+    const third = `f3-${Math.random()}`;
+    await startAttempt(repo, { accountId: "f", expectedVersion: 1, now: 400, policy: DEFAULT_POLICY, loginId: third, sealedState: bytes(32, 9) });
+    const p3 = await repo.getLogin("f", third);
+    const attempts: { limit: number; rows?: AttemptRow[] } = { limit: 10 };
+    assert.equal((await finishAttempt(repo, { accountId: "f", loginId: third, recordVersion: 1, verified: true, now: 401, expected: { record: p3.record!, attempt: p3.attempt! }, attempts })).kind, "success");
+    const others = (rows: AttemptRow[]) => rows.filter((x) => x.loginId !== third);
+    const readAfter = await repo.recentAttempts("f", 10);
+    if (attempts.rows) {
+      assert.deepEqual(others(attempts.rows), others(readAfter));
+      assert.equal(attempts.rows.length, readAfter.length);
+    }
+    const final = (await repo.getRecord("f"))!;
+    assert.deepEqual(await repo.getLogin("f", "no-such-login"), { attempt: null, record: final });
     assert.deepEqual(await repo.getLogin("nobody", "x"), { attempt: null, record: null });
   });
 

@@ -31,6 +31,8 @@ const RECORD_COLUMNS = [
   "last_login_expires_at", "created_at", "updated_at", "destroyed_at", "record_id", "head_key", "state_mac",
 ] as const;
 const RECORD_COLUMN_TYPES = ["text", "integer", "bytea", "text", "integer", "integer", "integer", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "bytea", "bytea"];
+/** What `recentAttempts` returns of an attempt (no sealed state). */
+const HISTORY_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "locked_until"] as const;
 const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state", "locked_until"] as const;
 
 const recordWithAttempt = (lock: string) => `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1${lock}),
@@ -130,7 +132,7 @@ export class PostgresRepository implements VaultRepository {
       const decided = options.loginId === undefined
         ? (options.durability !== "relaxed" ? await this.#changeIfUnchanged(accountId, change, options.expected) : null)
         : options.expectedAttempt?.loginId === options.loginId
-          ? await this.#settleIfUnchanged(accountId, change, options.expected, options.expectedAttempt, options.durability === "relaxed")
+          ? await this.#settleIfUnchanged(accountId, change, options.expected, options.expectedAttempt, options.durability === "relaxed", options.attempts)
           : null;
       if (decided) return decided.result;
     }
@@ -199,7 +201,7 @@ export class PostgresRepository implements VaultRepository {
    */
   async #settleIfUnchanged<T>(
     accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
-    expected: RecordRow, attempt: AttemptRow, relaxed: boolean,
+    expected: RecordRow, attempt: AttemptRow, relaxed: boolean, attempts?: { limit: number; rows?: AttemptRow[] },
   ): Promise<{ result: T } | null> {
     if (expected.accountId !== accountId || expected.stateMac === null || attempt.accountId !== accountId || attempt.outcome !== "pending") return null;
     const ch = change(expected, attempt);
@@ -226,10 +228,21 @@ export class PostgresRepository implements VaultRepository {
         AND sealed_state IS NOT NULL AND login_id <> $3 AND ${ifSettled}`);
     }
     if (relaxed) parts.push("SELECT set_config('synchronous_commit', 'off', true)");
+    // With `attempts`, the account's newest attempts come back in the same statement (its
+    // snapshot is from just before the writes), one row each; without, one row.
+    const history = attempts
+      ? `, ${HISTORY_COLUMNS.map((k) => `h.${k} AS h_${k}`).join(", ")} FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT ${HISTORY_COLUMNS.join(", ")}
+        FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT ${$(attempts.limit)}) AS h ON true`
+      : "";
     const text = `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT (SELECT count(*) FROM w1)::int AS n${
-      relaxed ? `, (SELECT count(*) FROM w${parts.length - 1}) AS relaxed` : ""}`;
+      relaxed ? `, (SELECT count(*) FROM w${parts.length - 1}) AS relaxed` : ""}${history}`;
     const r = await this.#q({ name: statementName(text), text, values });
-    return Number(r.rows[0]?.n) === 1 ? { result: ch.result } : null;
+    if (Number(r.rows[0]?.n) !== 1) return null;
+    if (attempts) {
+      attempts.rows = (r.rows as Array<Record<string, unknown>>).filter((row) => row.h_login_id !== null)
+        .map((row) => attemptFromRow(Object.fromEntries(HISTORY_COLUMNS.map((k) => [k, row[`h_${k}`]]))));
+    }
+    return { result: ch.result };
   }
 
   /**

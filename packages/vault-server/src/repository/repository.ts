@@ -142,6 +142,13 @@ export interface ChangeOptions {
    * otherwise it runs the change under the lock as usual. Same outcome either way.
    */
   expectedAttempt?: AttemptRow;
+  /**
+   * A login finish also wants the account's newest `limit` attempts (as `recentAttempts`,
+   * for the attempt history, §5.7). A repository that can read them in the statement that
+   * writes the change MAY put them in `rows` (as of just before the change: the other
+   * attempts are the same either way); when `rows` is left unset the caller reads them.
+   */
+  attempts?: { limit: number; rows?: AttemptRow[] };
 }
 
 export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };
