@@ -24,27 +24,35 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `main.ts` with `args`; resolves once it listens, rejects with its stderr if it exits first. */
-export function startVaultNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<VaultNode> {
-  return spawnVaultProcess(args, { env, timeoutMs });
+/** Starts `main.ts` (or `o.mainPath`, with `o.nodeFlags`) with `args`; resolves once it listens, rejects with its stderr if it exits first. */
+export function startVaultNode(args: string[], env: NodeJS.ProcessEnv, o: { mainPath?: string; nodeFlags?: string[] } = {}, timeoutMs = 60_000): Promise<VaultNode> {
+  return spawnVaultProcess(args, { env, timeoutMs, ...o });
 }
 
 const TICK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 /** CPU seconds (user + system) used so far by the live processes of the trees rooted at `pids`. */
 export function treeCpuSeconds(pids: number[]): number {
-  let ticks = 0;
+  const t = treeCpuTimes(pids);
+  return t.user + t.system;
+}
+
+/** User and system CPU seconds used so far by the live processes of the trees rooted at `pids`. */
+export function treeCpuTimes(pids: number[]): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   for (const root of pids) {
     for (const pid of processTree(root)) {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
         // Fields after the command name (which may hold spaces) start at ")".
         const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+        user += Number(f[11]); // utime (field 14)
+        system += Number(f[12]); // stime (field 15)
       } catch {
         // exited
       }
     }
   }
-  return ticks / TICK;
+  return { user: user / TICK, system: system / TICK };
 }

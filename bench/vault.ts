@@ -56,14 +56,15 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-interface Backend {
+export interface Backend {
   name: "sqlite" | "postgres";
   nodes: VaultNode[];
   secret: string;
   cleanup(): Promise<void>;
 }
 
-async function startBackend(name: "sqlite" | "postgres", work: string): Promise<Backend> {
+/** Vault nodes as the bench runs them; `o.mainPath` starts another build, `o.nodeFlags` are given to its processes (e.g. `--cpu-prof`). */
+export async function startBackend(name: "sqlite" | "postgres", work: string, o: { mainPath?: string; nodeFlags?: string[] } = {}): Promise<Backend> {
   const dir = join(work, `vault-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -80,7 +81,7 @@ async function startBackend(name: "sqlite" | "postgres", work: string): Promise<
   try {
     if (name === "sqlite") {
       // One node using both cores: a cluster of two workers on one port, one SQLite file.
-      nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", String(CORES)], env));
+      nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", String(CORES)], env, o));
     } else {
       dbName = `chatvault_bench_${randomBytes(6).toString("hex")}`;
       await adminQuery(`CREATE DATABASE ${dbName}`);
@@ -88,7 +89,7 @@ async function startBackend(name: "sqlite" | "postgres", work: string): Promise<
       u.pathname = `/${dbName}`;
       // Two stateless nodes on one database (and one key-encryption key file); the first prepares the schema.
       for (let i = 0; i < 2; i++) {
-        nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", "1", "--database-url", u.toString(), "--key-file", join(dir, "vault-kek.key")], env));
+        nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", "1", "--database-url", u.toString(), "--key-file", join(dir, "vault-kek.key")], env, o));
       }
     }
     return { name, nodes, secret, cleanup };

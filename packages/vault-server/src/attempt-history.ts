@@ -25,8 +25,13 @@ export function attemptHistoryOf(rows: readonly AttemptRow[], now: number, exclu
   return { events: events.slice(0, maxEvents), retentionDays, maxEvents };
 }
 
-/** Read and derive the history of one account (one indexed query). */
-export async function readAttemptHistory(repo: VaultRepository, accountId: string, now: number, excludeLoginId?: string): Promise<AttemptHistory> {
-  const rows = await repo.recentAttempts(accountId, ATTEMPT_HISTORY_LIMITS.maxEvents + (excludeLoginId === undefined ? 0 : 1));
+/** Attempt rows to read for one history (one more when one login is left out). */
+export const attemptHistoryRows = (excludeLoginId?: string): number => ATTEMPT_HISTORY_LIMITS.maxEvents + (excludeLoginId === undefined ? 0 : 1);
+
+/** Read and derive the history of one account (one indexed query), unless its rows were read already. */
+export async function readAttemptHistory(
+  repo: VaultRepository, accountId: string, now: number, excludeLoginId?: string, rowsRead?: readonly AttemptRow[],
+): Promise<AttemptHistory> {
+  const rows = rowsRead ?? (await repo.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)));
   return attemptHistoryOf(rows, now, excludeLoginId);
 }

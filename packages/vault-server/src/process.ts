@@ -26,11 +26,15 @@ export interface SpawnVaultOptions {
   timeoutMs?: number;
   /** Every stdout line, e.g. to keep the logs for a test's secret scan. */
   onLine?: (line: string) => void;
+  /** Another build's `main.ts`/`main.js` (a benchmark comparing two versions); default `VAULT_MAIN_PATH`. */
+  mainPath?: string;
+  /** Extra Node flags (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry); cluster workers inherit them. */
+  nodeFlags?: readonly string[];
 }
 
 export function spawnVaultProcess(args: string[], o: SpawnVaultOptions = {}): Promise<VaultProcess> {
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const proc = spawn(process.execPath, [...VAULT_EXEC_ARGV, VAULT_MAIN_PATH, ...args], { env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), ...VAULT_EXEC_ARGV, o.mainPath ?? VAULT_MAIN_PATH, ...args], { env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr!.on("data", (c: Buffer) => (stderr += String(c)));
   const stop = () => new Promise<void>((resolve) => {

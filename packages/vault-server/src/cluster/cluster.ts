@@ -55,9 +55,11 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
 
   // Compiled when installed; TypeScript run by tsx in the workspace (like process.ts).
   const fromSource = import.meta.url.endsWith(".ts");
+  // A profiled primary (`node --cpu-prof …`) gets profiled workers: that is where the logins run.
+  const profiling = process.execArgv.filter((a) => a.startsWith("--cpu-prof"));
   cluster.setupPrimary({
     exec: fileURLToPath(fromSource ? new URL("./worker.ts", import.meta.url) : new URL("./worker.js", import.meta.url)),
-    execArgv: fromSource ? ["--conditions=chatvault-source", "--import", "tsx"] : [],
+    execArgv: [...profiling, ...(fromSource ? ["--conditions=chatvault-source", "--import", "tsx"] : [])],
   });
   const workers = new Set<Worker>();
   let closing = false;

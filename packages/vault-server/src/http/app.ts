@@ -8,6 +8,7 @@ import { RepositoryUnavailableError } from "../repository/repository.ts";
 import { RecordIntegrityError } from "../repository/authenticated.ts";
 import { HttpError, fromFastifyError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { lazyChildLogger } from "./request-logger.ts";
 import type { VaultContext } from "./context.ts";
 import { registrationStartRoute } from "./routes/registration-start.ts";
 import { registrationFinishRoute } from "./routes/registration-finish.ts";
@@ -33,6 +34,7 @@ export function buildVaultApp(ctx: VaultContext): FastifyInstance {
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     // Request lines are ours (onResponse): method, route pattern, status, time; never headers or bodies.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,

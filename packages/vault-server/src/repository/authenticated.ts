@@ -126,6 +126,11 @@ class AuthenticatedRepository implements VaultRepository {
     checkAccountId(accountId);
     return this.inner.getAttempt(accountId, loginId);
   }
+  async getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }> {
+    checkAccountId(accountId);
+    const r = await this.inner.getLogin(accountId, loginId);
+    return { attempt: r.attempt, record: checked(this.auth, this.#verified, accountId, r.record) };
+  }
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
     checkAccountId(accountId);
     return this.inner.recentAttempts(accountId, limit);

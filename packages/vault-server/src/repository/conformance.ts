@@ -5,7 +5,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_POLICY } from "../policy.ts";
-import type { VaultRepository } from "./repository.ts";
+import type { AttemptRow, VaultRepository } from "./repository.ts";
 import { createRecord, deleteRecord, destroyIfExhausted, finishAttempt, replaceRecord, startAttempt } from "./record-transitions.ts";
 import { authenticatedRepository } from "./authenticated.ts";
 import { KS, type RawSql, type RepositoryFactory, TEST_CRYPTO, bytes, create, newRecordId } from "./conformance-fixtures.ts";
@@ -85,6 +85,51 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     const stored = (await repo.getRecord("x"))!;
     assert.equal(stored.consecutiveFailures, DEFAULT_POLICY.maxAttempts);
     assert.notEqual(stored.lockedUntil, null);
+  });
+
+  withRepo("finishes decided on the record and attempt read earlier (getLogin) settle exactly once", async (repo, _t, sql) => {
+    await enabled(repo, "f");
+    const loginId = `f-${Math.random()}`;
+    assert.equal((await startAttempt(repo, { accountId: "f", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind, "released");
+    const read = await repo.getLogin("f", loginId);
+    assert.equal(read.attempt?.outcome, "pending");
+    assert.equal(read.record?.consecutiveFailures, 1);
+    const expected = { record: read.record!, attempt: read.attempt! };
+    const finish = (verified: boolean) => finishAttempt(repo, { accountId: "f", loginId, recordVersion: 1, verified, now: 200, expected });
+    const results = await Promise.all([finish(true), finish(true), finish(false), finish(true)]);
+    assert.equal(results.filter((r) => r.kind === "success").length + results.filter((r) => r.kind === "failed").length, 1);
+    assert.equal(results.filter((r) => r.kind === "expired").length, 3);
+    const [row] = await sql("SELECT outcome, sealed_state FROM vault_attempts WHERE login_id = ?", [loginId]);
+    assert.notEqual(row!.outcome, "pending");
+    assert.equal(row!.sealed_state, null);
+    // The same, now stale, pair again: nothing more is settled.
+    assert.equal((await finish(true)).kind, "expired");
+    // A record that changed after the read (another start counted): decided again from the stored row.
+    const second = `f2-${Math.random()}`;
+    await startAttempt(repo, { accountId: "f", expectedVersion: 1, now: 300, policy: DEFAULT_POLICY, loginId: second, sealedState: bytes(32, 9) });
+    const pair = await repo.getLogin("f", second);
+    await start(repo, "f", 301);
+    const before = (await repo.getRecord("f"))!;
+    const r = await finishAttempt(repo, { accountId: "f", loginId: second, recordVersion: 1, verified: true, now: 302, expected: { record: pair.record!, attempt: pair.attempt! } });
+    assert.equal(r.kind, "success");
+    const after = (await repo.getRecord("f"))!;
+    assert.equal(after.consecutiveFailures, 0);
+    assert.equal(after.totalFailures, before.totalFailures - 1, "the success refunds its own attempt from the stored count, not from the stale one");
+    // The newest attempts may come back with the settle: then the same as read afterwards (but for the settled one).
+    const third = `f3-${Math.random()}`;
+    await startAttempt(repo, { accountId: "f", expectedVersion: 1, now: 400, policy: DEFAULT_POLICY, loginId: third, sealedState: bytes(32, 9) });
+    const p3 = await repo.getLogin("f", third);
+    const attempts: { limit: number; rows?: AttemptRow[] } = { limit: 10 };
+    assert.equal((await finishAttempt(repo, { accountId: "f", loginId: third, recordVersion: 1, verified: true, now: 401, expected: { record: p3.record!, attempt: p3.attempt! }, attempts })).kind, "success");
+    const others = (rows: AttemptRow[]) => rows.filter((x) => x.loginId !== third);
+    const readAfter = await repo.recentAttempts("f", 10);
+    if (attempts.rows) {
+      assert.deepEqual(others(attempts.rows), others(readAfter));
+      assert.equal(attempts.rows.length, readAfter.length);
+    }
+    const final = (await repo.getRecord("f"))!;
+    assert.deepEqual(await repo.getLogin("f", "no-such-login"), { attempt: null, record: final });
+    assert.deepEqual(await repo.getLogin("nobody", "x"), { attempt: null, record: null });
   });
 
   withRepo("parallel enables of one new account: exactly one creates it, the others see it", async (repo) => {

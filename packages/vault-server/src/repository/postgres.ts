@@ -31,11 +31,23 @@ const RECORD_COLUMNS = [
   "last_login_expires_at", "created_at", "updated_at", "destroyed_at", "record_id", "head_key", "state_mac",
 ] as const;
 const RECORD_COLUMN_TYPES = ["text", "integer", "bytea", "text", "integer", "integer", "integer", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "bytea", "bytea"];
+/** What `recentAttempts` returns of an attempt (no sealed state). */
+const HISTORY_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "locked_until"] as const;
 const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state", "locked_until"] as const;
 
-const LOCK_RECORD_AND_ATTEMPT = `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1 FOR UPDATE),
-  a AS (SELECT * FROM vault_attempts WHERE login_id = $2 AND account_id = $1 FOR UPDATE)
+const recordWithAttempt = (lock: string) => `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1${lock}),
+  a AS (SELECT * FROM vault_attempts WHERE login_id = $2 AND account_id = $1${lock})
   SELECT r.*, ${ATTEMPT_COLUMNS.map((k) => `a.${k} AS a_${k}`).join(", ")} FROM (SELECT 1) AS one LEFT JOIN r ON true LEFT JOIN a ON true`;
+const LOCK_RECORD_AND_ATTEMPT = recordWithAttempt(" FOR UPDATE");
+const READ_RECORD_AND_ATTEMPT = recordWithAttempt("");
+
+/** The record and the attempt of one row of `recordWithAttempt`. */
+function recordAndAttempt(row: Record<string, unknown>): { record: RecordRow | null; attempt: AttemptRow | null } {
+  return {
+    record: row.account_id === null ? null : recordFromRow(row),
+    attempt: row.a_login_id === null ? null : attemptFromRow(Object.fromEntries(ATTEMPT_COLUMNS.map((k) => [k, row[`a_${k}`]]))),
+  };
+}
 
 /** Prepared-statement name for a statement text (the apply statements vary with what a change writes). */
 function statementName(text: string): string {
@@ -116,8 +128,12 @@ export class PostgresRepository implements VaultRepository {
     change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
     options: ChangeOptions = {},
   ): Promise<T> {
-    if (options.expected && options.loginId === undefined && options.durability !== "relaxed") {
-      const decided = await this.#changeIfUnchanged(accountId, change, options.expected);
+    if (options.expected) {
+      const decided = options.loginId === undefined
+        ? (options.durability !== "relaxed" ? await this.#changeIfUnchanged(accountId, change, options.expected) : null)
+        : options.expectedAttempt?.loginId === options.loginId
+          ? await this.#settleIfUnchanged(accountId, change, options.expected, options.expectedAttempt, options.durability === "relaxed", options.attempts)
+          : null;
       if (decided) return decided.result;
     }
     for (let tries = 0; ; tries++) {
@@ -173,6 +189,63 @@ export class PostgresRepository implements VaultRepository {
   }
 
   /**
+   * The settling of a login (§6.2) decided on the record and the pending attempt the caller
+   * read (`getLogin`), in ONE autocommitted statement: it locks the record only if it still
+   * has the state MAC the decision was made on (re-checked on the newest version once the
+   * lock is granted), settles the attempt only if it is still pending — so exactly one
+   * finisher wins, as under the lock — and writes the counters and the erasure only if the
+   * attempt was settled. Relaxed durability is `set_config(…, true)` in the same statement,
+   * which applies to its commit. Returns null when nothing was written (the record changed,
+   * or the attempt is no longer pending) or the change is of another kind: then the locking
+   * transaction decides again, from the rows as they are.
+   */
+  async #settleIfUnchanged<T>(
+    accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
+    expected: RecordRow, attempt: AttemptRow, relaxed: boolean, attempts?: { limit: number; rows?: AttemptRow[] },
+  ): Promise<{ result: T } | null> {
+    if (expected.accountId !== accountId || expected.stateMac === null || attempt.accountId !== accountId || attempt.outcome !== "pending") return null;
+    const ch = change(expected, attempt);
+    const settle = ch.setAttemptOutcome;
+    if (!settle || settle.loginId !== attempt.loginId || (ch.record && !("counters" in ch.record)) || ch.insertAttempt || ch.deleteAttempts
+      || ch.deleteHead || ch.pruneAttemptsBefore !== undefined || ch.keepNewestAttempts !== undefined) return null;
+    const values: unknown[] = [accountId, buf(expected.stateMac), attempt.loginId];
+    const $ = (v: unknown) => `$${values.push(v)}`;
+    const parts = [
+      "SELECT 1 FROM vault_records WHERE account_id = $1 AND state_mac = $2 FOR UPDATE",
+      `UPDATE vault_attempts SET outcome = ${$(settle.outcome)}, sealed_state = NULL
+        WHERE login_id = $3 AND account_id = $1 AND outcome = 'pending' AND EXISTS (SELECT 1 FROM w0) RETURNING 1`,
+    ];
+    const ifSettled = "EXISTS (SELECT 1 FROM w1)";
+    if (ch.record && "counters" in ch.record) {
+      const k = ch.record.counters;
+      parts.push(`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
+        lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
+        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1 AND ${ifSettled}`);
+    }
+    if (ch.eraseStatesExpiredAt !== undefined) {
+      // Every attempt but the one being settled (one statement must not change a row twice).
+      parts.push(`UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = $1 AND expires_at <= ${$(ch.eraseStatesExpiredAt)}
+        AND sealed_state IS NOT NULL AND login_id <> $3 AND ${ifSettled}`);
+    }
+    if (relaxed) parts.push("SELECT set_config('synchronous_commit', 'off', true)");
+    // With `attempts`, the account's newest attempts come back in the same statement (its
+    // snapshot is from just before the writes), one row each; without, one row.
+    const history = attempts
+      ? `, ${HISTORY_COLUMNS.map((k) => `h.${k} AS h_${k}`).join(", ")} FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT ${HISTORY_COLUMNS.join(", ")}
+        FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT ${$(attempts.limit)}) AS h ON true`
+      : "";
+    const text = `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT (SELECT count(*) FROM w1)::int AS n${
+      relaxed ? `, (SELECT count(*) FROM w${parts.length - 1}) AS relaxed` : ""}${history}`;
+    const r = await this.#q({ name: statementName(text), text, values });
+    if (Number(r.rows[0]?.n) !== 1) return null;
+    if (attempts) {
+      attempts.rows = (r.rows as Array<Record<string, unknown>>).filter((row) => row.h_login_id !== null)
+        .map((row) => attemptFromRow(Object.fromEntries(HISTORY_COLUMNS.map((k) => [k, row[`h_${k}`]]))));
+    }
+    return { result: ch.result };
+  }
+
+  /**
    * The record row and (with a login ID) the attempt row, both locked `FOR UPDATE`, in one
    * statement. Locking rows in CTEs re-reads each at its newest committed version once its
    * lock is granted, as two statements would.
@@ -183,9 +256,7 @@ export class PostgresRepository implements VaultRepository {
       return [r.rows[0] ? recordFromRow(r.rows[0]) : null, null];
     }
     const r = await c.query({ name: "cv_lock_record_attempt", text: LOCK_RECORD_AND_ATTEMPT, values: [accountId, loginId] });
-    const row = r.rows[0] as Record<string, unknown>;
-    const record = row.account_id === null ? null : recordFromRow(row);
-    const attempt = row.a_login_id === null ? null : attemptFromRow(Object.fromEntries(ATTEMPT_COLUMNS.map((k) => [k, row[`a_${k}`]])));
+    const { record, attempt } = recordAndAttempt(r.rows[0] as Record<string, unknown>);
     return [record, attempt];
   }
 
@@ -256,6 +327,11 @@ export class PostgresRepository implements VaultRepository {
   async getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null> {
     const r = await this.#q("SELECT * FROM vault_attempts WHERE login_id = $1 AND account_id = $2", [loginId, accountId]);
     return r.rows[0] ? attemptFromRow(r.rows[0]) : null;
+  }
+
+  async getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }> {
+    const r = await this.#q({ name: "cv_read_record_attempt", text: READ_RECORD_AND_ATTEMPT, values: [accountId, loginId] });
+    return recordAndAttempt(r.rows[0] as Record<string, unknown>);
   }
 
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {

@@ -94,7 +94,14 @@ export type FinishResult = { kind: "success"; record: RecordRow } | { kind: "fai
  * pending until it expires — the safe direction — and saves one fsync per login.
  */
 export function finishAttempt(
-  repo: VaultRepository, a: { accountId: string; loginId: string; recordVersion: number; verified: boolean; now: number },
+  repo: VaultRepository,
+  a: {
+    accountId: string; loginId: string; recordVersion: number; verified: boolean; now: number;
+    /** The record and attempt the finish was verified from (lets PostgreSQL settle in one statement; see `ChangeOptions.expectedAttempt`). */
+    expected?: { record: RecordRow; attempt: AttemptRow };
+    /** Also the account's newest attempts, when the repository reads them with the change (`ChangeOptions.attempts`). */
+    attempts?: { limit: number; rows?: AttemptRow[] };
+  },
 ): Promise<FinishResult> {
   return repo.changeRecord<FinishResult>(a.accountId, (r, attempt) => {
     if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= a.now || attempt.recordVersion !== a.recordVersion) {
@@ -108,7 +115,10 @@ export function finishAttempt(
       result: { kind: "success", record: next }, record: { counters: { ...counters(next), updatedAt: a.now } },
       setAttemptOutcome: { loginId: a.loginId, outcome: "success" },
     }, a.now);
-  }, { loginId: a.loginId, durability: "relaxed" });
+  }, {
+    loginId: a.loginId, durability: "relaxed",
+    ...(a.expected ? { expected: a.expected.record, expectedAttempt: a.expected.attempt } : {}), ...(a.attempts ? { attempts: a.attempts } : {}),
+  });
 }
 
 export type CreateResult = { kind: "created"; version: number } | { kind: "exists" } | { kind: "version_mismatch"; expected: number };

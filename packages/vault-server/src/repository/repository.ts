@@ -135,6 +135,20 @@ export interface ChangeOptions {
    * outcome is the same either way: a change is a pure function of the row (and its time).
    */
   expected?: RecordRow;
+  /**
+   * With `loginId` and `expected`: that attempt as the caller read it with the record
+   * (`getLogin`). A repository MAY decide the change on the pair and write it in one
+   * statement only if the record still has that state MAC and the attempt is still pending;
+   * otherwise it runs the change under the lock as usual. Same outcome either way.
+   */
+  expectedAttempt?: AttemptRow;
+  /**
+   * A login finish also wants the account's newest `limit` attempts (as `recentAttempts`,
+   * for the attempt history, §5.7). A repository that can read them in the statement that
+   * writes the change MAY put them in `rows` (as of just before the change: the other
+   * attempts are the same either way); when `rows` is left unset the caller reads them.
+   */
+  attempts?: { limit: number; rows?: AttemptRow[] };
 }
 
 export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };
@@ -158,6 +172,11 @@ export interface VaultRepository {
   ): Promise<T>;
   /** One attempt of this account (with its sealed state), or null. A plain read. */
   getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null>;
+  /**
+   * `getAttempt` and `getRecord` together, in one statement where the database allows (a login
+   * finish needs both). Plain reads: the pair need not be one snapshot.
+   */
+  getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }>;
   /** Newest first, without sealed states, with `lockedUntil` (spec §5.7). */
   recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]>;
   /** Active records whose failure budget is spent and whose last KE2 has expired. */

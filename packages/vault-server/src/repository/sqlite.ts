@@ -248,6 +248,11 @@ export class SqliteRepository implements VaultRepository {
     return r ? attemptFromRow(r) : null;
   }
 
+  async getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }> {
+    // Two plain reads: what a change is decided on is read again under the write lock anyway.
+    return { attempt: await this.getAttempt(accountId, loginId), record: await this.getRecord(accountId) };
+  }
+
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
     const rows = this.#stmt(
       "SELECT login_id, account_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",

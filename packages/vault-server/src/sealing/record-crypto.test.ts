@@ -72,3 +72,26 @@ test("encodeAad gives the bytes of its definition for any fields", () => {
     },
   ), { numRuns: 2000 });
 });
+
+test("sealed records: open only under their account and version, also once an open was remembered", () => {
+  const payload = { registrationRecord: "cmVj", wrappedRootKey: { nonce: "bm9uY2U", ciphertext: "Y3Q" } };
+  const sealed = crypto.sealRecord("alice", 4, payload);
+  assert.deepEqual(crypto.openRecord("alice", 4, sealed), payload);
+  assert.deepEqual(crypto.openRecord("alice", 4, sealed), payload); // the remembered open
+  assert.ok(Object.isFrozen(crypto.openRecord("alice", 4, sealed)));
+  assert.equal(crypto.openRecord("alice", 5, sealed), null);
+  assert.equal(crypto.openRecord("bob", 4, sealed), null);
+  assert.equal(other.openRecord("alice", 4, sealed), null);
+  const tampered = sealed.slice();
+  tampered[20]! ^= 1;
+  assert.equal(crypto.openRecord("alice", 4, tampered), null);
+  // A caller's later change to its bytes does not change what was remembered.
+  const copy = sealed.slice();
+  assert.deepEqual(crypto.openRecord("alice", 4, copy), payload);
+  copy[20]! ^= 1;
+  assert.equal(crypto.openRecord("alice", 4, copy), null);
+  // A new record of the account replaces the remembered one.
+  const next = crypto.sealRecord("alice", 5, { ...payload, registrationRecord: "bmV4dA" });
+  assert.equal(crypto.openRecord("alice", 5, next)?.registrationRecord, "bmV4dA");
+  assert.deepEqual(crypto.openRecord("alice", 4, sealed), payload);
+});

@@ -47,6 +47,9 @@ export interface RecordPayload {
   wrappedRootKey: { nonce: string; ciphertext: string };
 }
 
+/** Opened records kept (one per account, see `openRecord`); the map starts over when full. */
+const OPENED_RECORDS_KEPT = 10_000;
+
 export class RecordCrypto {
   readonly #recordKey: Buffer;
   readonly #stateKey: Buffer;
@@ -55,6 +58,7 @@ export class RecordCrypto {
   readonly #rowKey: Buffer;
   readonly #fakeLoginKey: Buffer;
   readonly #firstVersionKey: Buffer;
+  readonly #opened = new Map<string, { version: number; sealed: Buffer; payload: RecordPayload }>();
 
   constructor(secrets: VaultSecrets) {
     const rk = secrets.unsafeRecordKey();
@@ -128,9 +132,25 @@ export class RecordCrypto {
   }
 
   /** Returns null when the sealed record does not authenticate (tampered, or from another account/version). */
+  /**
+   * The record opened (AES-GCM under the account and version, spec §10.4), or null when it
+   * does not open. A login opens the same sealed record at its start and at its finish, and
+   * the next login again: the payload of the last record opened for each account is kept
+   * with the exact sealed bytes and version it came from, and only that same input returns
+   * it without decrypting (the same key, AAD and ciphertext always open to the same bytes;
+   * any other input is opened in full). It holds nothing the process could not open anyway.
+   */
   openRecord(accountId: string, version: number, sealed: Uint8Array): RecordPayload | null {
+    const known = this.#opened.get(accountId);
+    if (known && known.version === version && known.sealed.equals(sealed)) return known.payload;
     const pt = open(this.#recordKey, sealed, encodeAad(SERVER_LABELS.recordAtRest, [accountId, version]));
-    return pt ? (JSON.parse(pt.toString("utf8")) as RecordPayload) : null;
+    if (!pt) return null;
+    const p = JSON.parse(pt.toString("utf8")) as RecordPayload;
+    // Frozen: every caller shares it.
+    const payload: RecordPayload = Object.freeze({ registrationRecord: p.registrationRecord, wrappedRootKey: Object.freeze({ ...p.wrappedRootKey }) });
+    if (this.#opened.size >= OPENED_RECORDS_KEPT) this.#opened.clear();
+    this.#opened.set(accountId, { version, sealed: Buffer.from(sealed), payload });
+    return payload;
   }
 
   sealLoginState(accountId: string, loginId: string, version: number, serverLoginState: string): Uint8Array {

@@ -12,14 +12,15 @@ import { issueSessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
-import { readAttemptHistory } from "../../attempt-history.ts";
+import { attemptHistoryRows, readAttemptHistory } from "../../attempt-history.ts";
+import type { AttemptRow } from "../../repository/repository.ts";
 
 export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: LoginFinishRequest }>(VAULT_PATHS.loginFinish, { schema: { body: SCHEMAS.loginFinish } }, async (req) => {
     const accountId = req.accountId;
     const { loginId, finishLoginRequest } = req.body;
     // Read, verify outside any lock, then settle in one transaction that re-checks "pending".
-    const attempt = await ctx.repo.getAttempt(accountId, loginId);
+    const { attempt, record } = await ctx.repo.getLogin(accountId, loginId);
     const expired = () => {
       ctx.metrics.inc("vault_login_finishes_total", { outcome: "expired" });
       return new HttpError("login_expired", "no pending login with this loginId (unknown, expired or already finished)");
@@ -27,7 +28,7 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     if (!attempt) {
       // An unknown account's stateless login (§5.4): answer as a real login with a wrong KE3 would.
       const fakeUntil = ctx.crypto.openFakeLoginId(accountId, loginId);
-      if (fakeUntil !== null && fakeUntil > ctx.clock.now() && (await ctx.repo.getRecord(accountId)) === null) {
+      if (fakeUntil !== null && fakeUntil > ctx.clock.now() && record === null) {
         ctx.metrics.inc("vault_login_finishes_total", { outcome: "failed" });
         throw new HttpError("login_failed", "the login did not verify");
       }
@@ -44,7 +45,12 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
         verified = false;
       }
     }
-    const r = await finishAttempt(ctx.repo, { accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now() });
+    // The history's rows, if the repository reads them with the settle (one round trip less on PostgreSQL).
+    const attempts: { limit: number; rows?: AttemptRow[] } = { limit: attemptHistoryRows(loginId) };
+    const r = await finishAttempt(ctx.repo, {
+      accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now(), attempts,
+      ...(record ? { expected: { record, attempt } } : {}),
+    });
     if (r.kind === "expired") throw expired();
     if (r.kind === "stale") {
       ctx.metrics.inc("vault_login_finishes_total", { outcome: "stale" });
@@ -60,7 +66,7 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     const now = ctx.clock.now();
     const sessionExpiresAt = now + ctx.config.sessionTtlMs;
     // The attempts before this login, so the client can say what happened since the last success (§5.7).
-    const attemptHistory = await readAttemptHistory(ctx.repo, accountId, now, loginId);
+    const attemptHistory = await readAttemptHistory(ctx.repo, accountId, now, loginId, attempts.rows);
     const out: LoginFinishResponse = {
       sessionToken: issueSessionToken(ctx.crypto, accountId, { recordId: r.record.recordId, recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
       sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey, headKeyRegistered: r.record.headKey !== null,

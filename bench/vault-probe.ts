@@ -1,0 +1,98 @@
+/**
+ * The vault's CPU per unlock, for work on it: the bench's vault nodes (`vault.ts`), one
+ * closed loop at one concurrency, the vault's CPU seconds from /proc, divided into the bare
+ * OPAQUE server step timed in CPU seconds in the same process (`vault-ceiling.ts`). With
+ * several `--main` builds it alternates them, start after start, so a comparison sees the
+ * same machine state; with `--profile DIR` every vault process writes a V8 CPU profile
+ * there (summarise with `bench/profile.ts`).
+ *
+ *   node --conditions=chatvault-source --import tsx bench/vault-probe.ts \
+ *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 5] [--rounds 2] \
+ *     [--main path/to/main.ts,other/main.ts] [--profile DIR]
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generateRootKey } from "@chatvault/format";
+import { useNodeCrypto } from "@chatvault/format/node";
+import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
+import { VAULT_MAIN_PATH, createKeepAliveFetch, mintDevToken } from "@chatvault/vault-server";
+import { opaqueCpuCeiling } from "./vault-ceiling.ts";
+import { closedLoop } from "./vault-load.ts";
+import { treeCpuTimes } from "./vault-process.ts";
+import { startBackend } from "./vault.ts";
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "sqlite" },
+    concurrency: { type: "string", default: "32" },
+    seconds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "2" },
+    main: { type: "string", default: VAULT_MAIN_PATH },
+    profile: { type: "string" },
+  },
+});
+const backendName = values.backend as "sqlite" | "postgres";
+if (backendName !== "sqlite" && backendName !== "postgres") throw new RangeError("--backend must be sqlite or postgres");
+const concurrency = Number(values.concurrency);
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const mains = values.main.split(",").map((p) => resolve(p));
+const accounts = concurrency + 8;
+const PASSWORD = "correct horse battery staple (probe)";
+const work = join(new URL(".", import.meta.url).pathname, "work", `probe-${process.pid}`);
+
+useNodeCrypto();
+const ceiling0 = await opaqueCpuCeiling();
+process.stdout.write(`OPAQUE server step: ${ceiling0.toFixed(0)} logins per CPU-second (${(1000 / ceiling0).toFixed(3)} ms)\n`);
+
+const results = new Map<string, number[]>();
+for (let round = 0; round < rounds; round++) {
+  for (const main of mains) {
+    const nodeFlags: string[] = [];
+    if (values.profile) {
+      const dir = resolve(values.profile, `${round}-${mains.indexOf(main)}`);
+      mkdirSync(dir, { recursive: true });
+      nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
+    }
+    const backend = await startBackend(backendName, work, { mainPath: main, nodeFlags });
+    const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
+    try {
+      const clients: VaultClient[] = [];
+      for (let a = 0; a < accounts; a++) {
+        const token = await mintDevToken({ secret: backend.secret, account: `probe-${a}`, ttl: 3600 });
+        const node = a % backend.nodes.length;
+        clients.push(new VaultClient({
+          baseUrl: backend.nodes[node]!.url, token: () => token, fetch: fetches[node]!,
+          keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true,
+        }));
+      }
+      for (const c of clients) await c.enable(PASSWORD, generateRootKey());
+      const unlock = (a: number) => clients[a]!.unlock(PASSWORD);
+      const pids = backend.nodes.map((n) => n.proc.pid!);
+      await closedLoop(unlock, accounts, Math.min(8, accounts), 1, 2000); // warm-up (JIT, connections)
+      for (let m = 0; m < 2; m++) {
+        const cpu0 = treeCpuTimes(pids);
+        const r = await closedLoop(unlock, accounts, concurrency, seconds, 100_000);
+        const cpu1 = treeCpuTimes(pids);
+        const user = cpu1.user - cpu0.user;
+        const cpu = user + cpu1.system - cpu0.system;
+        const msPerUnlock = (cpu * 1000) / r.unlocks;
+        const ratio = r.unlocks / cpu / ceiling0;
+        (results.get(main) ?? results.set(main, []).get(main)!).push(ratio);
+        process.stdout.write(`${backendName} round ${round} ${main}: ${(r.unlocks / r.seconds).toFixed(0)} unlocks/s, ${r.errors} errors, `
+          + `vault ${msPerUnlock.toFixed(3)} ms CPU per unlock (${((user * 1000) / r.unlocks).toFixed(3)} user; ${(cpu / r.seconds).toFixed(2)} cores), load generator ${r.loadgenCpuCores.toFixed(2)} cores, `
+          + `ratio ${ratio.toFixed(3)}\n`);
+      }
+    } finally {
+      for (const f of fetches) f.close();
+      await backend.cleanup();
+    }
+  }
+}
+const ceiling1 = await opaqueCpuCeiling();
+process.stdout.write(`OPAQUE server step at the end: ${ceiling1.toFixed(0)} logins per CPU-second\n`);
+for (const [main, rs] of results) {
+  const sorted = [...rs].sort((a, b) => a - b);
+  process.stdout.write(`${main}: ratio median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(3)} (${sorted.map((x) => x.toFixed(3)).join(", ")})\n`);
+}
