@@ -15,6 +15,7 @@ import { RealmHttpError } from "./errors.ts";
 import { advanceHead, readHead } from "./head.ts";
 import { openRealmStore } from "./open.ts";
 import { REALM_PATHS, REALM_PROTOCOL_NAME, type AdminRequest, type EvaluateRequest, type ProofRequest, type RealmInfoResponse, type RegisterRequest, type UnlockRequest } from "./protocol.ts";
+import { evaluationReady } from "./evaluation.ts";
 import { evaluate, proof, unlock } from "./recover.ts";
 import { REALM_SCHEMAS } from "./schemas.ts";
 import { RealmStateCodec, RealmStateError } from "./state.ts";
@@ -32,6 +33,7 @@ function send(reply: FastifyReply, e: RealmHttpError): FastifyReply {
 /** Register the realm routes on the vault app (call from `buildVaultApp`). */
 export function realmPlugin(vault: VaultContext) {
   return async function realmRoutes(app: FastifyInstance): Promise<void> {
+    await evaluationReady();
     const store = await openRealmStore(vault.config.database);
     const realmId = vault.secrets.realmId();
     const ctx: RealmContext = {

@@ -18,6 +18,7 @@ import type { RealmContext } from "./context.ts";
 import { RealmHttpError, realmErrors } from "./errors.ts";
 import type { EvaluateRequest, EvaluateResponse, ProofRequest, ProofResponse, UnlockRequest, UnlockResponse } from "./protocol.ts";
 import { isGroupElement } from "./checks.ts";
+import { evaluateElement, evaluationReady } from "./evaluation.ts";
 
 const b = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
 const s = (x: Uint8Array) => Buffer.from(x).toString("base64url");
@@ -60,7 +61,8 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
   if (r.kind === "refused") throw r.error;
   // The attempt is committed: now, and only now, the evaluation may leave.
   const secret = openHeld(ctx, accountId, r.reg);
-  const evaluated = ristretto255_oprf.oprf.blindEvaluate(b(secret.oprfKeyShare), b(req.blinded));
+  await evaluationReady();
+  const evaluated = evaluateElement(b(secret.oprfKeyShare), b(req.blinded));
   return { attemptId: r.attemptId, evaluated: s(evaluated), unlockCheck: secret.unlockCheck, attemptsRemaining: r.attemptsRemaining, lockedUntil: r.lockedUntil };
 }
 
