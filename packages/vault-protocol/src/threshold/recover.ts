@@ -125,7 +125,16 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   // When more than t answered and all lie on one polynomial, no realm lied about its share: the first
   // subset decides and the search (up to C(9,4) combinations on a wrong password) is skipped.
   const first = evaluations.slice(0, t).map((e) => ({ index: e.view.index, point: e.point }));
-  const consistent = evaluations.length > t && evaluations.slice(t).every((e) => interpolatePoints(first, e.view.index).equals(e.point));
+  // Each member beyond the first t, checked against the first t's polynomial; kept so that the same
+  // check is not recomputed below when the first subset is the accepted one.
+  const onFirst = new Map<Evaluation, boolean>();
+  let consistent = evaluations.length > t;
+  for (const e of evaluations.slice(t)) {
+    if (!consistent) break;
+    const on = interpolatePoints(first, e.view.index).equals(e.point);
+    onFirst.set(e, on);
+    consistent = on;
+  }
   const subsets = consistent ? [evaluations.slice(0, t)] : subsetsOf(evaluations, t);
   for (const q of subsets) {
     const combined = interpolatePoints(q.map((e) => ({ index: e.view.index, point: e.point })));
@@ -170,7 +179,7 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   const good: Evaluation[] = [];
   for (const e of evaluations) {
     if (!constantTimeEqual(e.unlockCheck, check)) misbehaved(e.view, "bad_unlock_check");
-    else if (!q.includes(e) && !interpolatePoints(qPoints, e.view.index).equals(e.point)) misbehaved(e.view, "bad_proof");
+    else if (!q.includes(e) && !(q === subsets[0] && onFirst.has(e) ? onFirst.get(e)! : interpolatePoints(qPoints, e.view.index).equals(e.point))) misbehaved(e.view, "bad_proof");
     else good.push(e);
   }
 

@@ -21,7 +21,9 @@ export interface RepairAction {
 export async function repairRealms(
   ctx: ThresholdContext, views: RealmView[], _chosen: Candidate, rootKey: RootKey, output: Uint8Array, params: RegistrationParams, wrappedRootKey: Uint8Array,
 ): Promise<RepairAction[]> {
-  const bodies = registrationsFor(rootKey, output, params, wrappedRootKey);
+  // Rebuilt only when some realm needs one (register/repair): deriving n shares costs n group multiplications.
+  let bodies: ReturnType<typeof registrationsFor> | undefined;
+  const bodyFor = (index: number) => (bodies ??= registrationsFor(rootKey, output, params, wrappedRootKey))[index - 1]!;
   const adminKey = toBase64Url(adminPublicKeyOf(deriveAdminSeed(rootKey.unsafeBytes())));
   const v = params.version;
   const rid = toBase64Url(params.registrationId);
@@ -48,8 +50,8 @@ export async function repairRealms(
   await Promise.all(views.map(async (view) => {
     const r = view.record;
     if (!r || view.report.status === "unreachable" || view.report.status === "wrong_realm") return;
-    const body = bodies[view.index - 1]!;
     if (r.state !== "active") {
+      const body = bodyFor(view.index);
       if (await run(view, "register", () => view.api.register({ registration: body }))) view.report.status = "ok";
       return;
     }
@@ -68,6 +70,7 @@ export async function repairRealms(
       await run(view, "abort", () => sendAdmin(ctx, view, rootKey, "abort", refOf(r.next!)));
     }
     if (!holdsChosen(cur) && cur.version <= v && !finishing) {
+      const body = bodyFor(view.index);
       if (await run(view, "repair", () => sendAdmin(ctx, view, rootKey, "repair", refOf(cur), body))) view.report.status = "ok";
     }
   }));
