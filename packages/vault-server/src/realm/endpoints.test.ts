@@ -83,6 +83,10 @@ test("proof (§5.4.1): verifies for the stored element, spends nothing, settles 
   const bob = new RealmDriver(rs[0]!.url, rs[0]!.realmId, await vaults[0]!.token("bob"));
   assert.equal((await bob.proof(other.answered[0]!.attemptId)).body.error?.code, "not_enabled");
   assert.equal((await rs[0]!.proof(other.answered[0]!.attemptId)).status, 200, "still pending for alice");
+  // Concurrent asks for one attempt: exactly one proof is computed (the attempt row is locked and settled).
+  const third = await guess(rs, "alice", "nope", info);
+  const asks = await Promise.all(Array.from({ length: 6 }, () => rs[2]!.proof(third.answered[2]!.attemptId)));
+  assert.deepEqual(asks.map((x) => x.status).sort(), [200, 409, 409, 409, 409, 409]);
   for (const body of [{}, { attemptId: "A".repeat(22), blinded: toBase64Url(Point.BASE.toBytes()) }, { attemptId: "short" }]) {
     assert.equal((await rs[0]!.call("POST", REALM_PATHS.proof, body)).body.error?.code, "bad_request", JSON.stringify(body));
   }
