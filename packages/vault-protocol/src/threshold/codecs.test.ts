@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { toBase64Url } from "@chatvault/format";
 import {
-  decodeField, parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
+  decodeField, parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseProofResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
   parseRegistration, parseUnlockResponse,
 } from "./codecs.ts";
 import { RealmProtocolError } from "./errors.ts";
@@ -39,10 +39,11 @@ const head = fc.oneof(
 );
 
 const PARSERS = {
-  info: [parseInfoResponse, fc.record({ protocol: fc.constant("chatvault-realm/1"), realmId: bytes(16) })],
+  info: [parseInfoResponse, fc.record({ protocol: fc.constant("chatvault-realm/2"), realmId: bytes(16) })],
   record: [parseRecordResponse, record],
   register: [parseRegisterResponse, ref.map((r) => ({ state: "active", ...r }))],
-  evaluate: [parseEvaluateResponse, fc.record({ attemptId: bytes(16), evaluated: bytes(32), proof: bytes(64), unlockCheck: bytes(32), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time) })],
+  evaluate: [parseEvaluateResponse, fc.record({ attemptId: bytes(16), evaluated: bytes(32), unlockCheck: bytes(32), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time) })],
+  proof: [parseProofResponse, fc.record({ proof: bytes(64) })],
   unlock: [parseUnlockResponse, fc.record({ wrapShare: bytes(32), shareTag: bytes(32), wrappedRootKey: bytes(60) })],
   admin: [parseAdminResponse, fc.record({ op: fc.constantFrom("prepare", "commit", "abort", "repair", "delete"), current: fc.option(ref), next: fc.option(ref) })],
   head: [parseRealmHead, head],

@@ -11,7 +11,7 @@ import { RealmProtocolError } from "./errors.ts";
 import { MAX_REALMS } from "./shamir.ts";
 import {
   ADMIN_OPS, REALM_FIELD_BYTES, REALM_PROTOCOL_NAME,
-  type AdminResponse, type EvaluateResponse, type RealmField, type RealmHead, type RealmInfoResponse, type RealmKsf,
+  type AdminResponse, type EvaluateResponse, type ProofResponse, type RealmField, type RealmHead, type RealmInfoResponse, type RealmKsf,
   type RealmPolicy, type RealmRecordResponse, type RegisterResponse, type Registration, type RegistrationInfo,
   type RegistrationRef, type UnlockResponse,
 } from "./wire.ts";
@@ -154,11 +154,15 @@ export function parseEvaluateResponse(x: unknown): EvaluateResponse {
   return {
     attemptId: b64(o, "attemptId"),
     evaluated: b64(o, "evaluated"),
-    proof: b64(o, "proof"),
     unlockCheck: b64(o, "unlockCheck"),
     attemptsRemaining: int(o, "attemptsRemaining"),
     lockedUntil: intOrNull(o, "lockedUntil"),
   };
+}
+
+export function parseProofResponse(x: unknown): ProofResponse {
+  const o = obj(x, "body");
+  return { proof: b64(o, "proof") };
 }
 
 export function parseUnlockResponse(x: unknown): UnlockResponse {

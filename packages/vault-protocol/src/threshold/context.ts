@@ -47,6 +47,12 @@ export interface ThresholdContext {
   pendingDeletes: PendingDeletes;
   /** Last admin issuedAt this client used: admin requests are strictly increasing (§5.6). */
   lastIssuedAt: number;
+  /**
+   * Positions (0-based) of realms whose `/info` proved the configured realmId to this context
+   * (§2.2, §6.2): later operations send their token without asking again. Cleared for a realm
+   * that then fails, so it proves itself again.
+   */
+  provenRealms: Set<number>;
 }
 
 export function createContext(o: ThresholdOptions): ThresholdContext {
@@ -75,6 +81,7 @@ export function createContext(o: ThresholdOptions): ThresholdContext {
     knownVersion: o.knownVersion ?? 0,
     pendingDeletes: o.pendingDeletes ?? new MemoryPendingDeletes(),
     lastIssuedAt: 0,
+    provenRealms: new Set(),
   };
 }
 

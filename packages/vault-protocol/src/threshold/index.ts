@@ -11,7 +11,7 @@ export {
 } from "./errors.ts";
 export { checkRealmSet, type RealmConfig, type RealmSet } from "./realm-set.ts";
 export {
-  parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
+  parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseProofResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
   parseRegistration, parseRegistrationInfo, parseUnlockResponse, parseKsf, decodeField,
 } from "./codecs.ts";
 export { registrationProblem, type RegistrationCheckOptions } from "./registration-check.ts";

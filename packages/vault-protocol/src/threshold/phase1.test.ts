@@ -43,3 +43,35 @@ for (const [name, edit, status] of cases) {
     if (status !== "ok") assert.equal(h.realms[0]!.evaluations, 0, "an excluded realm is not asked to evaluate");
   });
 }
+
+test("phase 1: a context asks each realm's /info once; a realm that failed proves its ID again before its next token", async () => {
+  const h = thresholdHarness(2, 3);
+  await enable(h.context(), "pw", h.rootKey);
+  const infos = [0, 0, 0];
+  const calls: string[] = [];
+  const apis: RealmApi[] = h.realms.map((realm, k) => new Proxy(realm, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        if (prop === "info") infos[k]! += 1;
+        if (k === 0) calls.push(String(prop));
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }));
+  const ctx = h.context({ realmApis: apis });
+  for (let i = 0; i < 3; i++) await unlock(ctx, "pw", { repair: false });
+  assert.deepEqual(infos, [1, 1, 1]);
+  h.realms[0]!.faults.down = true;
+  const down = await unlock(ctx, "pw", { repair: false });
+  assert.equal(down.realms[0]!.status, "unreachable");
+  h.realms[0]!.faults.down = false;
+  calls.length = 0;
+  await unlock(ctx, "pw", { repair: false });
+  assert.deepEqual(infos, [2, 1, 1], "the realm that failed (while proven) was asked /info again");
+  assert.equal(calls[0], "info", "before any token-bearing request");
+  // A fresh context proves every realm again.
+  await unlock(h.context({ realmApis: apis }), "pw", { repair: false });
+  assert.deepEqual(infos, [3, 2, 2]);
+});

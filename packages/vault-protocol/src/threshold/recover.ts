@@ -1,9 +1,10 @@
 /**
  * Phases 2 and 3 of an unlock against one chosen registration (spec/threshold-vault.md
- * §6.3, §6.4): blind once, evaluate at every member, verify proofs, combine t evaluations
- * by Lagrange interpolation in the group (searching t-subsets when a realm lies about its
- * public share), check the password with unlockCheck, send the unlock proofs, verify and
- * combine the wrap shares, open E.
+ * §6.3, §6.4): blind once, evaluate at every member, combine t evaluations by Lagrange
+ * interpolation in the group (searching t-subsets when a realm answered a wrong element),
+ * check the password with unlockCheck; only when no subset is accepted, ask every member
+ * for its evaluation proof (§5.4.1) to tell a wrong password from a misbehaving realm and
+ * name it. Then send the unlock proofs, verify and combine the wrap shares, open E.
  */
 import { RootKey, fromBase64Url, utf8 } from "@chatvault/format";
 import { constantTimeEqual } from "./bytes.ts";
@@ -26,6 +27,8 @@ import { toBase64Url } from "@chatvault/format";
 interface Evaluation {
   view: RealmView;
   attemptId: string;
+  evaluated: Uint8Array;
+  publicShare: Uint8Array;
   point: RistrettoPoint;
   unlockCheck: Uint8Array;
   attemptsRemaining: number;
@@ -90,7 +93,7 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   const { blind, blinded } = voprf.blind(input, (len?: number) => ctx.random(len ?? 32) as Uint8Array<ArrayBuffer>);
   const blindedB64 = toBase64Url(blinded);
 
-  // Phase 2, in parallel at every member (§5.4).
+  // Phase 2, in parallel at every member (§5.4): bare evaluations, no proofs yet (§6.3).
   const evaluations: Evaluation[] = [];
   await Promise.all(cand.members.map(async (m) => {
     try {
@@ -98,11 +101,16 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
       m.view.report.attemptsRemaining = a.attemptsRemaining;
       m.view.report.lockedUntil = a.lockedUntil;
       const evaluated = fieldBytes(a.evaluated, "evaluated");
-      const ok = verifyEvaluationProof(input, blind, blinded, evaluated, fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"), fieldBytes(a.proof, "proof"));
-      if (!ok) return misbehaved(m.view, "bad_proof");
+      let point: RistrettoPoint;
+      try {
+        point = Point.fromBytes(evaluated);
+      } catch {
+        return misbehaved(m.view, "bad_proof"); // not a group element: no proof can verify it
+      }
+      if (point.equals(Point.ZERO)) return misbehaved(m.view, "bad_proof"); // k_i ≠ 0 and blinded ≠ identity (§3.3, §5.4)
       evaluations.push({
-        view: m.view, attemptId: a.attemptId, point: Point.fromBytes(evaluated), unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"),
-        attemptsRemaining: a.attemptsRemaining, lockedUntil: a.lockedUntil,
+        view: m.view, attemptId: a.attemptId, evaluated, publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"), point,
+        unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"), attemptsRemaining: a.attemptsRemaining, lockedUntil: a.lockedUntil,
       });
     } catch (e) {
       noteFailure(m.view.report, e);
@@ -117,7 +125,16 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   // When more than t answered and all lie on one polynomial, no realm lied about its share: the first
   // subset decides and the search (up to C(9,4) combinations on a wrong password) is skipped.
   const first = evaluations.slice(0, t).map((e) => ({ index: e.view.index, point: e.point }));
-  const consistent = evaluations.length > t && evaluations.slice(t).every((e) => interpolatePoints(first, e.view.index).equals(e.point));
+  // Each member beyond the first t, checked against the first t's polynomial; kept so that the same
+  // check is not recomputed below when the first subset is the accepted one.
+  const onFirst = new Map<Evaluation, boolean>();
+  let consistent = evaluations.length > t;
+  for (const e of evaluations.slice(t)) {
+    if (!consistent) break;
+    const on = interpolatePoints(first, e.view.index).equals(e.point);
+    onFirst.set(e, on);
+    consistent = on;
+  }
   const subsets = consistent ? [evaluations.slice(0, t)] : subsetsOf(evaluations, t);
   for (const q of subsets) {
     const combined = interpolatePoints(q.map((e) => ({ index: e.view.index, point: e.point })));
@@ -137,8 +154,23 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
     }
   }
   if (!accepted) {
-    const remaining = tthLargest(evaluations.map((e) => e.attemptsRemaining), t);
-    return { kind: "wrong_password", attemptsRemaining: remaining, lockedUntil: effectiveLock(evaluations.map((e) => e.lockedUntil), t) };
+    // No subset accepted: a wrong password, or realms that answered wrong elements. Only now are the
+    // proofs asked (§5.4.1, one per attempt, spending nothing): a realm whose proof does not verify
+    // against its public share is named; the password is called wrong only when t evaluations verify
+    // (as in v1, where every evaluation came with its proof; their subsets were all tried above).
+    const verified: Evaluation[] = [];
+    await Promise.all(evaluations.map(async (e) => {
+      try {
+        const { proof } = await e.view.api.proof({ attemptId: e.attemptId });
+        if (!verifyEvaluationProof(input, blind, blinded, e.evaluated, e.publicShare, fieldBytes(proof, "proof"))) return misbehaved(e.view, "bad_proof");
+        verified.push(e);
+      } catch (err) {
+        noteFailure(e.view.report, err);
+      }
+    }));
+    if (verified.length < t) throw shortOfThreshold(ctx, views, verified.length);
+    const remaining = tthLargest(verified.map((e) => e.attemptsRemaining), t);
+    return { kind: "wrong_password", attemptsRemaining: remaining, lockedUntil: effectiveLock(verified.map((e) => e.lockedUntil), t) };
   }
 
   // Members outside Q: their check and their evaluation must agree with Q (§6.3).
@@ -147,7 +179,7 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   const good: Evaluation[] = [];
   for (const e of evaluations) {
     if (!constantTimeEqual(e.unlockCheck, check)) misbehaved(e.view, "bad_unlock_check");
-    else if (!q.includes(e) && !interpolatePoints(qPoints, e.view.index).equals(e.point)) misbehaved(e.view, "bad_proof");
+    else if (!q.includes(e) && !(q === subsets[0] && onFirst.has(e) ? onFirst.get(e)! : interpolatePoints(qPoints, e.view.index).equals(e.point))) misbehaved(e.view, "bad_proof");
     else good.push(e);
   }
 

@@ -7,7 +7,6 @@ import { RootKey, toBase64Url } from "@chatvault/format";
 import { refOf, sendAdmin } from "./admin-client.ts";
 import type { Candidate } from "./choose.ts";
 import type { ThresholdContext } from "./context.ts";
-import { adminPublicKeyOf, deriveAdminSeed } from "./derive.ts";
 import { registrationsFor, type RegistrationParams } from "./registration.ts";
 import { noteFailure, type RealmView } from "./survey.ts";
 
@@ -19,10 +18,14 @@ export interface RepairAction {
 }
 
 export async function repairRealms(
-  ctx: ThresholdContext, views: RealmView[], _chosen: Candidate, rootKey: RootKey, output: Uint8Array, params: RegistrationParams, wrappedRootKey: Uint8Array,
+  ctx: ThresholdContext, views: RealmView[], chosen: Candidate, rootKey: RootKey, output: Uint8Array, params: RegistrationParams, wrappedRootKey: Uint8Array,
 ): Promise<RepairAction[]> {
-  const bodies = registrationsFor(rootKey, output, params, wrappedRootKey);
-  const adminKey = toBase64Url(adminPublicKeyOf(deriveAdminSeed(rootKey.unsafeBytes())));
+  // Rebuilt only when some realm needs one (register/repair): deriving n shares costs n group multiplications.
+  let bodies: ReturnType<typeof registrationsFor> | undefined;
+  const bodyFor = (index: number) => (bodies ??= registrationsFor(rootKey, output, params, wrappedRootKey))[index - 1]!;
+  // Called only after a successful unlock of `chosen`, which checked that K's admin key is the
+  // group's (§6.4, recover.ts): no need to derive it again.
+  const adminKey = chosen.info.adminPublicKey;
   const v = params.version;
   const rid = toBase64Url(params.registrationId);
   const actions: RepairAction[] = [];
@@ -48,8 +51,8 @@ export async function repairRealms(
   await Promise.all(views.map(async (view) => {
     const r = view.record;
     if (!r || view.report.status === "unreachable" || view.report.status === "wrong_realm") return;
-    const body = bodies[view.index - 1]!;
     if (r.state !== "active") {
+      const body = bodyFor(view.index);
       if (await run(view, "register", () => view.api.register({ registration: body }))) view.report.status = "ok";
       return;
     }
@@ -68,6 +71,7 @@ export async function repairRealms(
       await run(view, "abort", () => sendAdmin(ctx, view, rootKey, "abort", refOf(r.next!)));
     }
     if (!holdsChosen(cur) && cur.version <= v && !finishing) {
+      const body = bodyFor(view.index);
       if (await run(view, "repair", () => sendAdmin(ctx, view, rootKey, "repair", refOf(cur), body))) view.report.status = "ok";
     }
   }));

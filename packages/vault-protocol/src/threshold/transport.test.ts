@@ -21,7 +21,7 @@ test("requests carry the realm's own token (not /info), JSON bodies, and the rig
   const seen: { url: string; auth?: string; body?: string }[] = [];
   const fetch: RealmFetch = async (url, init) => {
     seen.push({ url, auth: init.headers.authorization, body: init.body });
-    if (url.endsWith("/info")) return json(200, { protocol: "chatvault-realm/1", realmId: realm.id });
+    if (url.endsWith("/info")) return json(200, { protocol: "chatvault-realm/2", realmId: realm.id });
     return json(200, { sequence: 0, digest: null, signature: null });
   };
   const t = new RealmTransport(realm, { fetch, tokenFor: (r) => `token-for-${r.id}` });

@@ -5,7 +5,7 @@
  * `RealmRequestError` (a typed 4xx), `RealmProtocolError` (a malformed answer).
  */
 import {
-  parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
+  parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseProofResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
   parseUnlockResponse,
 } from "./codecs.ts";
 import { type FetchLike, type JsonAnswer, requestJson } from "../json-request.ts";
@@ -13,7 +13,7 @@ import { RealmProtocolError, RealmRequestError, RealmUnreachableError } from "./
 import type { RealmConfig } from "./realm-set.ts";
 import {
   REALM_PATHS, isRealmErrorCode,
-  type AdminRequest, type AdminResponse, type EvaluateRequest, type EvaluateResponse, type RealmHead, type RealmInfoResponse,
+  type AdminRequest, type AdminResponse, type EvaluateRequest, type EvaluateResponse, type ProofRequest, type ProofResponse, type RealmHead, type RealmInfoResponse,
   type RealmRecordResponse, type RegisterRequest, type RegisterResponse, type UnlockRequest, type UnlockResponse,
 } from "./wire.ts";
 
@@ -34,6 +34,8 @@ export interface RealmApi {
   record(): Promise<RealmRecordResponse>;
   register(body: RegisterRequest): Promise<RegisterResponse>;
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse>;
+  /** §5.4.1: the proof of a pending attempt's evaluation; settles the attempt as failed. */
+  proof(body: ProofRequest): Promise<ProofResponse>;
   unlock(body: UnlockRequest): Promise<UnlockResponse>;
   admin(body: AdminRequest): Promise<AdminResponse>;
   getHead(): Promise<RealmHead>;
@@ -68,6 +70,9 @@ export class RealmTransport implements RealmApi {
   }
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse> {
     return this.#call("POST", REALM_PATHS.evaluate, body, parseEvaluateResponse);
+  }
+  proof(body: ProofRequest): Promise<ProofResponse> {
+    return this.#call("POST", REALM_PATHS.proof, body, parseProofResponse);
   }
   unlock(body: UnlockRequest): Promise<UnlockResponse> {
     return this.#call("POST", REALM_PATHS.unlock, body, parseUnlockResponse);

@@ -13,6 +13,7 @@ import { status } from "./status.ts";
 import { RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
 import { WrongPasswordError } from "../errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
+import type { FakeRealm } from "./testing/fake-realm.ts";
 import { subsetsOf } from "./shamir.ts";
 
 const PW = "correct horse battery staple";
@@ -51,7 +52,7 @@ test("a wrong password is wrong_password with the t-th largest attempts left; ev
   assert.equal(s.attemptsRemaining, 5);
 });
 
-for (const fault of ["badProof", "liePublicShare", "badShare", "badUnlockCheck", "badWrappedKey"] as const) {
+for (const fault of ["badEvaluation", "liePublicShare", "badShare", "badUnlockCheck", "badWrappedKey"] as const) {
   test(`a realm with ${fault} is named and skipped while t honest remain; with two, realm_misbehaved`, async () => {
     for (const bad of [0, 1, 2]) {
       const h = await enabled();
@@ -60,7 +61,7 @@ for (const fault of ["badProof", "liePublicShare", "badShare", "badUnlockCheck",
       assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
       const r = res.realms[bad]!;
       assert.equal(r.status, "misbehaved", `${fault} at ${bad}: ${JSON.stringify(res.realms)}`);
-      const expected = { badProof: ["bad_proof"], liePublicShare: ["bad_proof", "bad_unlock_check"], badShare: ["bad_share"], badUnlockCheck: ["bad_unlock_check"], badWrappedKey: ["bad_wrapped_key"] }[fault];
+      const expected = { badEvaluation: ["bad_proof"], liePublicShare: ["bad_proof", "bad_unlock_check"], badShare: ["bad_share"], badUnlockCheck: ["bad_unlock_check"], badWrappedKey: ["bad_wrapped_key"] }[fault];
       assert.ok(expected.includes(r.reason!), `${fault}: got ${r.reason}`);
       assert.deepEqual(res.realms.filter((x) => x.status === "ok").length, 2);
     }
@@ -86,6 +87,50 @@ test("a lying public share is not mistaken for a wrong password (subset search),
   const ok = await unlock(h.context(), PW, { repair: false });
   assert.equal(ok.realms[0]!.status, "misbehaved");
   await assert.rejects(unlock(h.context(), "nope", { repair: false }), RealmsWrongPasswordError);
+});
+
+test("proofs are off the happy path: none on success; on a wrong password one per attempt, and a second ask is refused", async () => {
+  const h = await enabled();
+  await unlock(h.context(), PW, { repair: false });
+  assert.deepEqual(h.realms.map((r) => r.proofs), [0, 0, 0]);
+  const asked: { realm: FakeRealm; attemptId: string }[] = [];
+  const apis = h.realms.map((realm) => new Proxy(realm, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== "function") return v;
+      if (prop !== "proof") return v.bind(target);
+      return (body: { attemptId: string }) => {
+        asked.push({ realm, attemptId: body.attemptId });
+        return target.proof(body);
+      };
+    },
+  }));
+  await assert.rejects(unlock(h.context({ realmApis: apis }), "wrong", { repair: false }), RealmsWrongPasswordError);
+  assert.deepEqual(h.realms.map((r) => r.proofs), [1, 1, 1]);
+  assert.deepEqual(h.realms.map((r) => r.evaluations), [2, 2, 2]);
+  // Asking again for the same attempt is refused (the first ask settled it): one proof per counted attempt (§5.4.1).
+  assert.equal(asked.length, 3);
+  for (const { realm, attemptId } of asked) {
+    await assert.rejects(realm.proof({ attemptId }), (e: unknown) => (e as { realmCode?: string }).realmCode === "attempt_expired");
+  }
+  assert.deepEqual(h.realms.map((r) => r.proofs), [1, 1, 1]);
+});
+
+test("a wrong password is still told apart from a bad realm, which is named: bad proof, wrong evaluation", async () => {
+  for (const fault of ["badProof", "badEvaluation"] as const) {
+    const h = await enabled();
+    h.realms[1]!.faults[fault] = true;
+    await assert.rejects(unlock(h.context(), "wrong", { repair: false }), (e: unknown) => {
+      assert.ok(e instanceof RealmsWrongPasswordError, `${fault}: ${String(e)}`);
+      assert.deepEqual(e.realms.map((r) => [r.status, r.reason]), [["ok", undefined], ["misbehaved", "bad_proof"], ["ok", undefined]], fault);
+      return true;
+    });
+  }
+  // A right evaluation with a proof that would not verify changes nothing when a subset is accepted (never asked).
+  const h = await enabled();
+  h.realms[1]!.faults.badProof = true;
+  const res = await unlock(h.context(), PW, { repair: false });
+  assert.deepEqual(res.realms.map((r) => r.status), ["ok", "ok", "ok"]);
 });
 
 test("fewer than t realms: realms_unavailable naming the missing; the answering realm spent exactly one attempt", async () => {

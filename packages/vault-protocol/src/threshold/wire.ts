@@ -10,6 +10,7 @@ export const REALM_PATHS = {
   register: "/realm/v1/register",
   evaluate: "/realm/v1/recover/evaluate",
   unlock: "/realm/v1/recover/unlock",
+  proof: "/realm/v1/recover/proof",
   admin: "/realm/v1/admin",
   head: "/realm/v1/head",
 } as const;
@@ -77,12 +78,12 @@ export interface RealmPolicy {
 }
 
 /** `protocol` of `GET /realm/v1/info`. */
-export const REALM_PROTOCOL_NAME = "chatvault-realm/1";
+export const REALM_PROTOCOL_NAME = "chatvault-realm/2";
 
 export type RealmRecordState = "none" | "active" | "destroyed";
 
 export interface RealmInfoResponse {
-  protocol: "chatvault-realm/1";
+  protocol: "chatvault-realm/2";
   realmId: string;
 }
 
@@ -109,13 +110,21 @@ export interface RegisterResponse extends RegistrationRef {
 export interface EvaluateRequest extends RegistrationRef {
   blinded: string;
 }
+/** Phase 2 answer (§5.4): the bare evaluation k_i·blinded; its proof only on request (§5.4.1). */
 export interface EvaluateResponse {
   attemptId: string;
   evaluated: string;
-  proof: string;
   unlockCheck: string;
   attemptsRemaining: number;
   lockedUntil: number | null;
+}
+
+/** §5.4.1: the DLEQ proof of the attempt's evaluation, asked only when no t-subset was accepted. */
+export interface ProofRequest {
+  attemptId: string;
+}
+export interface ProofResponse {
+  proof: string;
 }
 
 export interface UnlockRequest {

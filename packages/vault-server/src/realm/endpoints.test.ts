@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { equalBytes, fromBase64Url } from "@chatvault/format";
+import { equalBytes, fromBase64Url, toBase64Url } from "@chatvault/format";
 import { startTestVault } from "../test-vault.ts";
 import { REALM_PATHS } from "./protocol.ts";
 import { Point, RealmDriver, adminOp, buildRegistration, guess, recoverByHand, signedHead } from "./test-realm.ts";
@@ -18,7 +18,7 @@ async function realms(t: import("node:test").TestContext, n = 3, account = "alic
 test("info: protocol name and a 16-byte realm ID, no token needed; other endpoints need one", async (t) => {
   const tv = await startTestVault(t);
   const info = await (await fetch(tv.url + REALM_PATHS.info)).json() as { protocol: string; realmId: string };
-  assert.equal(info.protocol, "chatvault-realm/1");
+  assert.equal(info.protocol, "chatvault-realm/2");
   assert.equal(fromBase64Url(info.realmId).length, 16);
   const noToken = await fetch(tv.url + REALM_PATHS.record);
   assert.equal(noToken.status, 401);
@@ -62,6 +62,34 @@ test("phase 3: a wrong unlock tag fails and stays counted; an abandoned attempt 
   assert.equal((await rs[1]!.record()).body.attemptsRemaining, 4, "abandoned (no phase 3) stays spent");
   const unknown = await rs[0]!.unlock("A".repeat(22), new Uint8Array(32));
   assert.equal(unknown.body.error?.code, "attempt_expired");
+});
+
+test("proof (§5.4.1): verifies for the stored element, spends nothing, settles the attempt, one per attempt, bound to the account", async (t) => {
+  const vaults = await Promise.all(Array.from({ length: 3 }, () => startTestVault(t, { testClock: true })));
+  const rs = await Promise.all(vaults.map(async (v) => RealmDriver.connect(v.url, await v.token("alice"))));
+  const reg = await buildRegistration(rs, 2, "alice", "pw");
+  for (const [i, r] of rs.entries()) await r.register(reg.registrations[i]!);
+  const info = (await rs[0]!.record()).body.current!;
+  const g = await guess(rs, "alice", "nope", info, undefined, { proofs: true }); // throws unless every proof verifies against Y_i
+  assert.equal(g.answered.length, 3);
+  for (const r of rs) assert.equal((await r.record()).body.attemptsRemaining, 4, "the guess was counted once; the proof spent nothing");
+  const again = await rs[0]!.proof(g.answered[0]!.attemptId);
+  assert.equal(again.body.error?.code, "attempt_expired", "one proof per attempt: the first ask settled it");
+  const unlockAfter = await rs[1]!.unlock(g.answered[1]!.attemptId, new Uint8Array(32));
+  assert.equal(unlockAfter.body.error?.code, "attempt_expired", "an attempt whose proof was asked cannot be unlocked");
+  assert.equal((await rs[0]!.proof("A".repeat(22))).body.error?.code, "attempt_expired");
+  // Another account cannot ask for alice's attempt's proof.
+  const other = await guess(rs, "alice", "pw", info);
+  const bob = new RealmDriver(rs[0]!.url, rs[0]!.realmId, await vaults[0]!.token("bob"));
+  assert.equal((await bob.proof(other.answered[0]!.attemptId)).body.error?.code, "not_enabled");
+  assert.equal((await rs[0]!.proof(other.answered[0]!.attemptId)).status, 200, "still pending for alice");
+  // Concurrent asks for one attempt: exactly one proof is computed (the attempt row is locked and settled).
+  const third = await guess(rs, "alice", "nope", info);
+  const asks = await Promise.all(Array.from({ length: 6 }, () => rs[2]!.proof(third.answered[2]!.attemptId)));
+  assert.deepEqual(asks.map((x) => x.status).sort(), [200, 409, 409, 409, 409, 409]);
+  for (const body of [{}, { attemptId: "A".repeat(22), blinded: toBase64Url(Point.BASE.toBytes()) }, { attemptId: "short" }]) {
+    assert.equal((await rs[0]!.call("POST", REALM_PATHS.proof, body)).body.error?.code, "bad_request", JSON.stringify(body));
+  }
 });
 
 test("five wrong guesses lock every realm; the lock says until when", async (t) => {

@@ -75,6 +75,7 @@ test("fuzz every realm endpoint: never 5xx, always a typed error, never a state 
     // an unknown attempt, a bad admin signature, a bad head signature.
     [REALM_PATHS.register]: { registration },
     [REALM_PATHS.evaluate]: { version: 7, registrationId: info.registrationId, blinded: Buffer.from(Point.BASE.toBytes()).toString("base64url") },
+    [REALM_PATHS.proof]: { attemptId: A(22) },
     [REALM_PATHS.unlock]: { attemptId: A(22), unlockTag: A(43) },
     [REALM_PATHS.admin]: { op: "prepare", target: ref, registration: { ...registration, version: 2 }, issuedAt: Date.now(), signature: A(86) },
     [REALM_PATHS.head]: { sequence: 1, digest: A(43), signature: A(86) },

@@ -14,8 +14,9 @@ import type { RealmContext } from "./context.ts";
 import { RealmHttpError } from "./errors.ts";
 import { advanceHead, readHead } from "./head.ts";
 import { openRealmStore } from "./open.ts";
-import { REALM_PATHS, REALM_PROTOCOL_NAME, type AdminRequest, type EvaluateRequest, type RealmInfoResponse, type RegisterRequest, type UnlockRequest } from "./protocol.ts";
-import { evaluate, unlock } from "./recover.ts";
+import { REALM_PATHS, REALM_PROTOCOL_NAME, type AdminRequest, type EvaluateRequest, type ProofRequest, type RealmInfoResponse, type RegisterRequest, type UnlockRequest } from "./protocol.ts";
+import { evaluationReady } from "./evaluation.ts";
+import { evaluate, proof, unlock } from "./recover.ts";
 import { REALM_SCHEMAS } from "./schemas.ts";
 import { RealmStateCodec, RealmStateError } from "./state.ts";
 import { sweepRealm } from "./sweep.ts";
@@ -32,6 +33,7 @@ function send(reply: FastifyReply, e: RealmHttpError): FastifyReply {
 /** Register the realm routes on the vault app (call from `buildVaultApp`). */
 export function realmPlugin(vault: VaultContext) {
   return async function realmRoutes(app: FastifyInstance): Promise<void> {
+    await evaluationReady();
     const store = await openRealmStore(vault.config.database);
     const realmId = vault.secrets.realmId();
     const ctx: RealmContext = {
@@ -78,6 +80,7 @@ export function realmPlugin(vault: VaultContext) {
     app.get(REALM_PATHS.record, async (req) => readRecord(ctx, req.accountId));
     app.post<{ Body: RegisterRequest }>(REALM_PATHS.register, { schema: { body: REALM_SCHEMAS.register }, bodyLimit: BODY_LIMIT }, async (req) => register(ctx, req.accountId, req.body.registration));
     app.post<{ Body: EvaluateRequest }>(REALM_PATHS.evaluate, { schema: { body: REALM_SCHEMAS.evaluate }, bodyLimit: BODY_LIMIT }, async (req) => evaluate(ctx, req.accountId, req.body));
+    app.post<{ Body: ProofRequest }>(REALM_PATHS.proof, { schema: { body: REALM_SCHEMAS.proof }, bodyLimit: BODY_LIMIT }, async (req) => proof(ctx, req.accountId, req.body));
     app.post<{ Body: UnlockRequest }>(REALM_PATHS.unlock, { schema: { body: REALM_SCHEMAS.unlock }, bodyLimit: BODY_LIMIT }, async (req) => unlock(ctx, req.accountId, req.body));
     app.post<{ Body: AdminRequest }>(REALM_PATHS.admin, { schema: { body: REALM_SCHEMAS.admin }, bodyLimit: BODY_LIMIT }, async (req) => admin(ctx, req.accountId, req.body));
     app.get(REALM_PATHS.head, async (req) => readHead(ctx, req.accountId));

@@ -7,7 +7,7 @@
 import pg from "pg";
 import { RepositoryUnavailableError } from "../repository/repository.ts";
 import {
-  ACCOUNT_COLUMNS, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
+  ACCOUNT_COLUMNS, ATTEMPT_COLUMNS_ADDED, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
   type RealmAccountRow, type RealmAttemptRow, type RealmChange, type RealmStore,
 } from "./store.ts";
 
@@ -51,6 +51,7 @@ export class PostgresRealmStore implements RealmStore {
     await this.#tx(async (c) => {
       await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       await c.query(realmSchema("BYTEA", "BIGINT"));
+      for (const [name, type] of ATTEMPT_COLUMNS_ADDED) await c.query(`ALTER TABLE realm_attempts ADD COLUMN IF NOT EXISTS ${name} ${type}`);
     });
   }
 
@@ -83,8 +84,8 @@ export class PostgresRealmStore implements RealmStore {
           }
           if (ch.insertAttempt) {
             const x = ch.insertAttempt;
-            await c.query(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, mac)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, toBuffer(x.mac)]);
+            await c.query(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, blinded, mac)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, x.blinded, toBuffer(x.mac)]);
           }
           return ch.result;
         });

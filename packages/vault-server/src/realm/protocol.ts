@@ -8,6 +8,6 @@ export {
   REALM_PATHS, REALM_FIELD_BYTES, REALM_ERROR_STATUS, REALM_PROTOCOL_NAME, ADMIN_OPS, ADMIN_CLOCK_WINDOW_MS,
   registrationProblem, verifyAdmin, verifyHeadSignature,
   type RealmErrorCode, type RealmField, type RealmRecordResponse, type RealmInfoResponse, type RealmHead,
-  type EvaluateRequest, type EvaluateResponse, type UnlockRequest, type UnlockResponse, type RegisterRequest,
+  type EvaluateRequest, type EvaluateResponse, type ProofRequest, type ProofResponse, type UnlockRequest, type UnlockResponse, type RegisterRequest,
   type RegisterResponse, type AdminRequest, type AdminResponse, type AdminOp, type RegistrationRef,
 } from "@chatvault/vault-protocol/threshold";

@@ -4,7 +4,9 @@
  * Phase 2, `evaluate`: in ONE transaction the policy is checked, the attempt COUNTED and
  * the pending attempt stored; only after that commit is the OPRF evaluation computed and
  * released (count before answer: the evaluation is what lets t realms' answers test a
- * guess). Phase 3, `unlock`: the unlock tag is compared in constant time under the lock of
+ * guess). The answer is the bare evaluation k_i·blinded; its DLEQ proof is computed only when
+ * the client asks for it (`proof`, §5.4.1), for the element the attempt stored, once per
+ * attempt (asking settles the attempt as failed), spending nothing. Phase 3, `unlock`: the unlock tag is compared in constant time under the lock of
  * the account and the attempt; equal → counters reset (own attempt refunded) and the wrap
  * share is released; not equal → the attempt fails and stays counted.
  */
@@ -14,8 +16,9 @@ import { applySuccess, decideStart } from "../policy.ts";
 import { counters, destroyedRow, held, openHeld, verified, withCounters, type HeldRegistration } from "./account.ts";
 import type { RealmContext } from "./context.ts";
 import { RealmHttpError, realmErrors } from "./errors.ts";
-import type { EvaluateRequest, EvaluateResponse, UnlockRequest, UnlockResponse } from "./protocol.ts";
+import type { EvaluateRequest, EvaluateResponse, ProofRequest, ProofResponse, UnlockRequest, UnlockResponse } from "./protocol.ts";
 import { isGroupElement } from "./checks.ts";
+import { evaluateElement, evaluationReady } from "./evaluation.ts";
 
 const b = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
 const s = (x: Uint8Array) => Buffer.from(x).toString("base64url");
@@ -39,7 +42,10 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
     if (d.kind === "destroy") return { result: { kind: "destroyed_now" }, put: ctx.codec.bind(destroyedRow(a, now)), deleteAttempts: true };
     if (d.kind === "locked") return { result: { kind: "refused", error: realmErrors.locked(d.retryAfter, now) } };
     const attemptId = randomBytes(16).toString("base64url");
-    const attempt = { attemptId, accountId, version: reg.info.version, registrationId: reg.info.registrationId, startedAt: now, expiresAt: d.expiresAt, outcome: "pending" as const };
+    const attempt = {
+      attemptId, accountId, version: reg.info.version, registrationId: reg.info.registrationId, startedAt: now, expiresAt: d.expiresAt, outcome: "pending" as const,
+      blinded: req.blinded,
+    };
     return {
       result: { kind: "released", attemptId, reg, attemptsRemaining: d.attemptsRemaining, lockedUntil: d.lockedUntil },
       put: ctx.codec.bind(withCounters(a, d.counters, now)),
@@ -55,8 +61,43 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
   if (r.kind === "refused") throw r.error;
   // The attempt is committed: now, and only now, the evaluation may leave.
   const secret = openHeld(ctx, accountId, r.reg);
-  const { evaluated, proof } = ristretto255_oprf.voprf.blindEvaluate(b(secret.oprfKeyShare), b(r.reg.info.oprfPublicShare), b(req.blinded));
-  return { attemptId: r.attemptId, evaluated: s(evaluated), proof: s(proof), unlockCheck: secret.unlockCheck, attemptsRemaining: r.attemptsRemaining, lockedUntil: r.lockedUntil };
+  await evaluationReady();
+  const evaluated = evaluateElement(b(secret.oprfKeyShare), b(req.blinded));
+  return { attemptId: r.attemptId, evaluated: s(evaluated), unlockCheck: secret.unlockCheck, attemptsRemaining: r.attemptsRemaining, lockedUntil: r.lockedUntil };
+}
+
+type Proved = { kind: "prove"; reg: HeldRegistration; blinded: string } | { kind: "refused"; error: RealmHttpError };
+
+/**
+ * §5.4.1: the proof of a pending attempt's evaluation. In one transaction the attempt must be
+ * this account's, pending and unexpired, of a registration still held, with its blinded
+ * element stored; it is settled as failed (no refund: it was counted at evaluate, and a
+ * client asks only when no subset was accepted). After the commit the realm computes the
+ * RFC 9497 proof for that stored element — never for one the request names — so the
+ * endpoint releases no new evaluation, spends no guess, and costs one proof per counted attempt.
+ */
+export async function proof(ctx: RealmContext, accountId: string, req: ProofRequest): Promise<ProofResponse> {
+  const now = ctx.clock.now();
+  const r = await ctx.store.changeAccount<Proved>(accountId, (row, attemptRow) => {
+    const a = verified(ctx, row);
+    if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
+    if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
+    const expired = { result: { kind: "refused" as const, error: new RealmHttpError("attempt_expired", "no pending attempt with this ID; start again") } };
+    if (!attemptRow) return expired;
+    const attempt = ctx.codec.verifyAttempt(attemptRow);
+    if (attempt.outcome !== "pending" || attempt.expiresAt <= now || attempt.blinded === null) return expired;
+    const reg = held(a, attempt.version, attempt.registrationId);
+    if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
+    return {
+      result: { kind: "prove", reg, blinded: attempt.blinded },
+      updateAttempt: { attemptId: attempt.attemptId, outcome: "failed", mac: ctx.codec.attemptMac(attempt, "failed") },
+    };
+  }, { attemptId: req.attemptId });
+  ctx.metrics.inc("realm_proofs_total", { outcome: r.kind === "refused" ? r.error.code : "proved" });
+  if (r.kind === "refused") throw r.error;
+  const secret = openHeld(ctx, accountId, r.reg);
+  const out = ristretto255_oprf.voprf.blindEvaluate(b(secret.oprfKeyShare), b(r.reg.info.oprfPublicShare), b(r.blinded));
+  return { proof: s(out.proof) };
 }
 
 type Settled = { kind: "unlocked"; out: UnlockResponse } | { kind: "refused"; error: RealmHttpError };

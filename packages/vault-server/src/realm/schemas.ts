@@ -28,6 +28,7 @@ const target = strict({ version, registrationId: b64("registrationId") });
 export const REALM_SCHEMAS = {
   register: strict({ registration }),
   evaluate: strict({ version, registrationId: b64("registrationId"), blinded: b64("blinded") }),
+  proof: strict({ attemptId: b64("attemptId") }),
   unlock: strict({ attemptId: b64("attemptId"), unlockTag: b64("unlockTag") }),
   admin: strict({ op: { type: "string", enum: [...ADMIN_OPS] }, target, registration, issuedAt: int(0, Number.MAX_SAFE_INTEGER), signature: b64("signature") }, ["registration"]),
   head: strict({ sequence: int(1, Number.MAX_SAFE_INTEGER), digest: { type: "string", pattern: DIGEST_PATTERN }, signature: b64("signature") }),

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { RepositoryUnavailableError } from "../repository/repository.ts";
 import { retryWhileBusy } from "../repository/sqlite-busy.ts";
 import {
-  ACCOUNT_COLUMNS, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
+  ACCOUNT_COLUMNS, ATTEMPT_COLUMNS_ADDED, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
   type RealmAccountRow, type RealmAttemptRow, type RealmChange, type RealmStore,
 } from "./store.ts";
 
@@ -34,7 +34,12 @@ export class SqliteRealmStore implements RealmStore {
   }
 
   async migrate(): Promise<void> {
-    await this.#write(() => this.#db.exec(realmSchema("BLOB", "INTEGER")));
+    await this.#write(() => this.#db.transaction(() => {
+      this.#db.exec(realmSchema("BLOB", "INTEGER"));
+      // A database created before a column was added: add it (SQLite has no ADD COLUMN IF NOT EXISTS).
+      const have = new Set((this.#db.prepare("PRAGMA table_info(realm_attempts)").all() as { name: string }[]).map((c) => c.name));
+      for (const [name, type] of ATTEMPT_COLUMNS_ADDED) if (!have.has(name)) this.#db.exec(`ALTER TABLE realm_attempts ADD COLUMN ${name} ${type}`);
+    }).immediate());
   }
 
   async getAccount(accountId: string): Promise<RealmAccountRow | null> {
@@ -63,8 +68,8 @@ export class SqliteRealmStore implements RealmStore {
       }
       if (c.insertAttempt) {
         const x = c.insertAttempt;
-        this.#stmt(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, mac)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, toBuffer(x.mac));
+        this.#stmt(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, blinded, mac)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, x.blinded, toBuffer(x.mac));
       }
       return c.result;
     });

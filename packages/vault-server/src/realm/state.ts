@@ -95,7 +95,9 @@ export class RealmStateCodec {
   }
 
   attemptMac(a: Omit<RealmAttemptRow, "mac">, outcome: RealmAttemptOutcome = a.outcome): Uint8Array {
-    const fields = [a.attemptId, a.accountId, a.version, a.registrationId, a.startedAt, a.expiresAt, outcome];
+    // The blinded element is authenticated too (a database writer cannot get a proof for another element);
+    // rows from before it existed (null) keep their original field list, so they still verify.
+    const fields = [a.attemptId, a.accountId, a.version, a.registrationId, a.startedAt, a.expiresAt, outcome, ...(a.blinded === null ? [] : [a.blinded])];
     return hmac(this.#attemptKey, SERVER_LABELS.realmAttemptMac, fields);
   }
 

@@ -14,7 +14,7 @@ const row = (accountId: string, over: Partial<RealmAccountRow> = {}): RealmAccou
   headSequence: 0, headDigest: null, headSignature: null, createdAt: 1, updatedAt: 1, destroyedAt: null, mac: new Uint8Array(32).fill(9), ...over,
 });
 const attempt = (attemptId: string, accountId: string, expiresAt: number) => ({
-  attemptId, accountId, version: 1, registrationId: "r", startedAt: 0, expiresAt, outcome: "pending" as const, mac: new Uint8Array(32),
+  attemptId, accountId, version: 1, registrationId: "r", startedAt: 0, expiresAt, outcome: "pending" as const, blinded: "b" as string | null, mac: new Uint8Array(32),
 });
 
 export function realmStoreConformance(name: string, make: RealmStoreFactory): void {
@@ -53,6 +53,7 @@ export function realmStoreConformance(name: string, make: RealmStoreFactory): vo
     await s.changeAccount("e", () => ({ result: null, put: row("e"), insertAttempt: attempt("x1", "e", 100) }));
     const seen = await s.changeAccount("e", (_cur, a) => ({ result: a, updateAttempt: { attemptId: "x1", outcome: "success", mac: new Uint8Array(32).fill(1) } }), { attemptId: "x1" });
     assert.equal(seen?.outcome, "pending");
+    assert.equal(seen?.blinded, "b", "the blinded element is read back with the attempt");
     assert.equal(await s.changeAccount("e", (_c, a) => ({ result: a?.outcome }), { attemptId: "x1" }), "success");
     assert.equal(await s.changeAccount("other", (_c, a) => ({ result: a }), { attemptId: "x1" }), null, "another account's attempt is invisible");
     // A change that fails part-way (duplicate attempt ID after the row write) writes nothing.

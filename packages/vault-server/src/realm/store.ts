@@ -50,6 +50,12 @@ export interface RealmAttemptRow {
   startedAt: number;
   expiresAt: number;
   outcome: RealmAttemptOutcome;
+  /**
+   * The blinded element this attempt evaluated (base64url), kept so that its proof can be
+   * computed later, on request and for this element only (spec §5.4.1). `null` on rows
+   * written before protocol v2 (no proof can be asked for them).
+   */
+  blinded: string | null;
   mac: Uint8Array;
 }
 
@@ -136,9 +142,13 @@ export function attemptFromRow(r: Row): RealmAttemptRow {
     startedAt: Number(r.started_at),
     expiresAt: Number(r.expires_at),
     outcome: r.outcome as RealmAttemptOutcome,
+    blinded: strOrNull(r.blinded),
     mac: bytesOrNull(r.mac) ?? new Uint8Array(0),
   };
 }
+
+/** Columns of `realm_attempts` added after its first version: [name, type]; each store adds the missing ones in `migrate`. */
+export const ATTEMPT_COLUMNS_ADDED: readonly (readonly [string, string])[] = [["blinded", "TEXT"]];
 
 /** Schema shared by both stores; `BLOB`/`INTEGER` become `BYTEA`/`BIGINT` on PostgreSQL. */
 export function realmSchema(blob: string, int: string): string {
@@ -161,7 +171,8 @@ CREATE TABLE IF NOT EXISTS realm_attempts (
   started_at ${int} NOT NULL,
   expires_at ${int} NOT NULL,
   outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'success', 'failed')),
-  mac ${blob} NOT NULL
+  mac ${blob} NOT NULL,
+  blinded TEXT
 );
 CREATE INDEX IF NOT EXISTS realm_attempts_by_expiry ON realm_attempts (outcome, expires_at);
 CREATE INDEX IF NOT EXISTS realm_attempts_by_account ON realm_attempts (account_id);

@@ -49,8 +49,11 @@ export class RealmDriver {
     return this.call("POST", REALM_PATHS.register, { registration });
   }
   evaluate(ref: RegistrationRef, blinded: Uint8Array) {
-    return this.call<{ attemptId: string; evaluated: string; proof: string; unlockCheck: string; attemptsRemaining: number; lockedUntil: number | null }>(
+    return this.call<{ attemptId: string; evaluated: string; unlockCheck: string; attemptsRemaining: number; lockedUntil: number | null }>(
       "POST", REALM_PATHS.evaluate, { ...ref, blinded: toBase64Url(blinded) });
+  }
+  proof(attemptId: string) {
+    return this.call<{ proof: string }>("POST", REALM_PATHS.proof, { attemptId });
   }
   unlock(attemptId: string, unlockTag: Uint8Array) {
     return this.call<{ wrapShare: string; shareTag: string; wrappedRootKey: string }>("POST", REALM_PATHS.unlock, { attemptId, unlockTag: toBase64Url(unlockTag) });
@@ -89,8 +92,13 @@ export interface GuessResult {
   blind: Uint8Array;
 }
 
-/** Phase 2 of a guess at every realm: stretch with the registration's salt, blind, evaluate; verifies each proof. */
-export async function guess(realms: RealmDriver[], accountId: string, password: string, info: RegistrationInfo, indexes = realms.map((_r, i) => i + 1)): Promise<GuessResult> {
+/**
+ * Phase 2 of a guess at every realm: stretch with the registration's salt, blind, evaluate.
+ * With `proofs`, also asks each realm for its proof (§5.4.1, which settles the attempt) and verifies it.
+ */
+export async function guess(
+  realms: RealmDriver[], accountId: string, password: string, info: RegistrationInfo, indexes = realms.map((_r, i) => i + 1), options: { proofs?: boolean } = {},
+): Promise<GuessResult> {
   const stretched = await stretchPassword(utf8(password.normalize("NFC")), fromBase64Url(info.salt), { algorithm: "argon2id", ...info.ksf });
   const input = oprfInput(accountId, stretched);
   const { blind, blinded } = voprf.blind(input);
@@ -102,7 +110,10 @@ export async function guess(realms: RealmDriver[], accountId: string, password: 
     const rec = (await realms[i]!.record()).body;
     const pub = [rec.current, rec.next].find((x) => x?.version === info.version)!;
     const evaluated = fromBase64Url(a.body.evaluated);
-    if (!verifyEvaluationProof(input, blind, blinded, evaluated, fromBase64Url(pub.oprfPublicShare), fromBase64Url(a.body.proof))) throw new Error(`realm ${i + 1}: bad proof`);
+    if (options.proofs) {
+      const p = await realms[i]!.proof(a.body.attemptId);
+      if (p.status !== 200 || !verifyEvaluationProof(input, blind, blinded, evaluated, fromBase64Url(pub.oprfPublicShare), fromBase64Url(p.body.proof))) throw new Error(`realm ${i + 1}: bad proof`);
+    }
     out.answered.push({ realm: realms[i]!, index: indexes[i]!, attemptId: a.body.attemptId, evaluated, unlockCheck: a.body.unlockCheck });
   }
   return out;

@@ -1,7 +1,7 @@
 /**
  * TEST ONLY: an in-memory realm that implements the wire contract (spec/threshold-vault.md
  * §5, §7) closely enough to drive the client's logic, with injectable faults: down,
- * bad proof, lying public share, bad share, wrong unlockCheck, wrong E, rolled-back state,
+ * wrong evaluation, bad proof (asked for only when no subset is accepted, §5.4.1), lying public share, bad share, wrong unlockCheck, wrong E, rolled-back state,
  * forged head, crash before an op. The real realm is packages/vault-server/src/realm.
  */
 import { ristretto255_oprf } from "@noble/curves/ed25519.js";
@@ -16,7 +16,7 @@ import { registrationProblem } from "../registration-check.ts";
 import { Fn, Point, scalarToBytes } from "../shamir.ts";
 import type { RealmApi } from "../transport.ts";
 import {
-  REALM_ERROR_STATUS, type AdminRequest, type AdminResponse, type EvaluateRequest, type EvaluateResponse, type RealmErrorCode, type RealmHead,
+  REALM_ERROR_STATUS, REALM_PROTOCOL_NAME, type AdminRequest, type AdminResponse, type EvaluateRequest, type EvaluateResponse, type ProofRequest, type ProofResponse, type RealmErrorCode, type RealmHead,
   type RealmInfoResponse, type RealmPolicy, type RealmRecordResponse, type RegisterRequest, type RegisterResponse, type Registration,
   type RegistrationInfo, type UnlockRequest, type UnlockResponse,
 } from "../wire.ts";
@@ -26,6 +26,9 @@ const ATTEMPT_TTL_MS = 60_000;
 
 export interface RealmFaults {
   down?: boolean;
+  /** Answers evaluations under another key (a wrong element); its proof, when asked, is for that key. */
+  badEvaluation?: boolean;
+  /** Answers correct evaluations but a proof that does not verify, when one is asked (§5.4.1). */
   badProof?: boolean;
   liePublicShare?: boolean;
   badShare?: boolean;
@@ -52,6 +55,10 @@ interface AccountState {
 interface Attempt {
   version: number;
   registrationId: string;
+  /** The evaluated element and the key pair it was evaluated with: the proof is computed later, on request. */
+  blinded: Uint8Array;
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
   expiresAt: number;
   outcome: "pending" | "success" | "failed";
 }
@@ -65,6 +72,8 @@ export class FakeRealm implements RealmApi {
   readonly faults: RealmFaults = {};
   /** Evaluations released (phase 2 answers that left the realm). */
   evaluations = 0;
+  /** Proofs computed (§5.4.1). */
+  proofs = 0;
   #s: AccountState = FakeRealm.#empty();
   #attempts = new Map<string, Attempt>();
   readonly #now: () => number;
@@ -123,7 +132,7 @@ export class FakeRealm implements RealmApi {
 
   async info(): Promise<RealmInfoResponse> {
     if (this.faults.down) throw new RealmUnreachableError("fake realm down (info)");
-    return { protocol: "chatvault-realm/1", realmId: this.realmId };
+    return { protocol: REALM_PROTOCOL_NAME, realmId: this.realmId };
   }
 
   async record(): Promise<RealmRecordResponse> {
@@ -171,25 +180,38 @@ export class FakeRealm implements RealmApi {
       s.lockouts += 1;
     }
     const attemptId = toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)));
-    this.#attempts.set(attemptId, { version: r.version, registrationId: r.registrationId, expiresAt: now + ATTEMPT_TTL_MS, outcome: "pending" });
-    this.evaluations++;
     let sk = fromBase64Url(r.oprfKeyShare);
     let pk = fromBase64Url(r.oprfPublicShare);
     if (this.faults.liePublicShare) {
       sk = scalarToBytes(this.#lieKey);
       pk = Point.BASE.multiply(this.#lieKey).toBytes();
+    } else if (this.faults.badEvaluation) {
+      ({ secretKey: sk, publicKey: pk } = ristretto255_oprf.voprf.generateKeyPair());
     }
-    const ev = ristretto255_oprf.voprf.blindEvaluate(sk, pk, blinded);
-    let proof = ev.proof;
-    if (this.faults.badProof) {
-      const other = ristretto255_oprf.voprf.generateKeyPair();
-      proof = ristretto255_oprf.voprf.blindEvaluate(other.secretKey, other.publicKey, blinded).proof;
-    }
+    this.#attempts.set(attemptId, { version: r.version, registrationId: r.registrationId, blinded, secretKey: sk, publicKey: pk, expiresAt: now + ATTEMPT_TTL_MS, outcome: "pending" });
+    this.evaluations++;
+    // The bare evaluation k_i·blinded (§5.4); the proof only on request (§5.4.1).
+    const evaluated = ristretto255_oprf.oprf.blindEvaluate(sk, blinded);
     const check = this.faults.badUnlockCheck ? toBase64Url(new Uint8Array(32).fill(7)) : r.unlockCheck;
     return {
-      attemptId, evaluated: toBase64Url(ev.evaluated), proof: toBase64Url(proof), unlockCheck: check,
+      attemptId, evaluated: toBase64Url(evaluated), unlockCheck: check,
       attemptsRemaining: this.#remaining(s), lockedUntil: s.lockedUntil,
     };
+  }
+
+  async proof(body: ProofRequest): Promise<ProofResponse> {
+    this.#enter("proof");
+    const a = this.#attempts.get(body.attemptId);
+    if (!a || a.outcome !== "pending" || this.#now() >= a.expiresAt) fail("attempt_expired");
+    // One proof per attempt: asking settles it as failed (it stays counted, §5.4.1).
+    a!.outcome = "failed";
+    this.proofs++;
+    let { proof } = ristretto255_oprf.voprf.blindEvaluate(a!.secretKey, a!.publicKey, a!.blinded);
+    if (this.faults.badProof) {
+      const other = ristretto255_oprf.voprf.generateKeyPair();
+      proof = ristretto255_oprf.voprf.blindEvaluate(other.secretKey, other.publicKey, a!.blinded).proof;
+    }
+    return { proof: toBase64Url(proof) };
   }
 
   async unlock(body: UnlockRequest): Promise<UnlockResponse> {

@@ -1,0 +1,28 @@
+/**
+ * The realm's OPRF evaluation `k_i · blinded` (spec/threshold-vault.md §5.4) with
+ * libsodium's audited ristretto255 (`crypto_scalarmult_ristretto255`, WASM), about ten
+ * times cheaper than the pure-JS constant-time multiply: it is the realm's hottest
+ * operation (one per counted attempt). The result is the element of RFC 9497
+ * `BlindEvaluate` byte for byte (`evaluation.test.ts` checks it against @noble/curves for
+ * random keys and elements); the proof (§5.4.1) stays @noble/curves' RFC 9497 code.
+ */
+import sodium from "libsodium-wrappers-sumo";
+
+let ready: Promise<void> | undefined;
+
+/** Resolves once libsodium's WASM is instantiated; call before `evaluateElement`. */
+export function evaluationReady(): Promise<void> {
+  ready ??= sodium.ready;
+  return ready;
+}
+
+/**
+ * `k · P` for a canonical non-zero scalar `k` (32 bytes, little-endian, < ℓ) and a valid
+ * non-identity element `P` (the realm checked both: §4.2 at registration, §5.4 before
+ * counting). libsodium runs in constant time in `k`; it refuses an identity result, which
+ * these inputs cannot give (ℓ is prime).
+ */
+export function evaluateElement(k: Uint8Array, p: Uint8Array): Uint8Array {
+  if (k.length !== 32 || p.length !== 32) throw new RangeError("scalar and element are 32 bytes");
+  return sodium.crypto_scalarmult_ristretto255(k, p);
+}
