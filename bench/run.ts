@@ -102,7 +102,9 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
   if (opts.only.has("engine")) {
     log(`engine: chatvault (${cv.tool.label}) vs ${restic.version() ?? "restic (missing)"} vs ${borg.version() ?? "borg (missing)"}, ${opts.runs} run(s)`);
     const startup = await startupCosts({
-      chatvault: [...cv.tool.command, ...cv.noop],
+      node: [process.execPath, "-e", "0"],
+      "chatvault --version": [...cv.tool.command, ...cv.noop],
+      ...(cv.help ? { "chatvault --help": [...cv.tool.command, ...cv.help] } : {}),
       ...(cv.tsxCommand ? { "chatvault via tsx": [...cv.tsxCommand, ...cv.noop] } : {}),
       ...(restic.version() ? { restic: [restic.bin, "version"] } : {}),
       ...(borg.version() ? { borg: [borg.bin, "--version"] } : {}),
