@@ -1,9 +1,12 @@
 /**
  * Which chatvault process the benchmark measures: the `chatvault` CLI when it is there
  * and passes a smoke test (init → backup → restore → same media), otherwise the bench's
- * own runner (bench/chatvault-runner.ts, same flags, on the SDK). Either is bundled to
- * plain JavaScript first (build-runner.ts); start-up under tsx is timed separately.
+ * own runner (bench/chatvault-runner.ts, same flags, on the SDK). The CLI is measured as
+ * it ships: compiled by `npm run build` (tsc, the packages' dist/ — what `npm install
+ * @chatvault/cli` installs and its `chatvault` command runs). The runner is bundled to
+ * plain JavaScript (build-runner.ts). Start-up under tsx is timed separately.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { generateDemoData } from "@chatvault/sdk/node";
@@ -14,6 +17,14 @@ import { ChatvaultTool } from "./tools.ts";
 const here = new URL(".", import.meta.url).pathname;
 const root = join(here, "..");
 const CLI_ENTRY = join(root, "packages", "cli", "src", "bin.ts");
+/** What the installed `chatvault` command runs (packages/cli/bin/chatvault.js imports it when src/ is not beside it). */
+const CLI_COMPILED = join(root, "packages", "cli", "dist", "bin.js");
+
+/** `npm run build` of the CLI and the packages it depends on (scripts/build.mjs), so dist/ is the sources' of this run. */
+function buildCli(): void {
+  const r = spawnSync(process.execPath, [join(root, "scripts", "build.mjs"), "@chatvault/cli"], { cwd: root, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`npm run build of @chatvault/cli failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" ")}`);
+}
 const RUNNER_ENTRY = join(here, "chatvault-runner.ts");
 
 export interface ChosenChatvault {
@@ -22,6 +33,8 @@ export interface ChosenChatvault {
   tsxCommand: string[] | null;
   /** Arguments that make it start and exit doing nothing. */
   noop: string[];
+  /** Arguments that print its help (the CLI only), also timed at start-up. */
+  help?: string[];
   notes: string[];
 }
 
@@ -54,14 +67,17 @@ export async function chatvaultTool(mode: "auto" | "runner" | "cli", work: strin
     if (!existsSync(CLI_ENTRY)) why = `${CLI_ENTRY} does not exist yet`;
     else {
       try {
-        const bundle = await bundleEntry(CLI_ENTRY, out, "chatvault-cli");
-        // The CLI keeps its key-mode freshness records in its config folder: give it the bench's own.
-        const env = { ...process.env, CHATVAULT_CONFIG_DIR: join(work, "cli-config") };
-        const tool = new ChatvaultTool([process.execPath, bundle], "chatvault CLI (packages/cli, bundled)", { tmpFlag: false, env });
+        log("chatvault: building the CLI (npm run build)");
+        buildCli();
+        // The CLI keeps its key-mode freshness records in its config folder: give it the
+        // bench's own. No NODE_OPTIONS: the bench itself runs under tsx, the CLI must not.
+        const env: NodeJS.ProcessEnv = { ...process.env, CHATVAULT_CONFIG_DIR: join(work, "cli-config") };
+        delete env.NODE_OPTIONS;
+        const tool = new ChatvaultTool([process.execPath, CLI_COMPILED], "chatvault CLI (packages/cli, compiled dist/)", { tmpFlag: false, env });
         why = await smoke(tool, work);
         if (!why) {
           log("chatvault: measuring the CLI");
-          return { tool, tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", CLI_ENTRY], noop: ["--version"], notes };
+          return { tool, tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", CLI_ENTRY], noop: ["--version"], help: ["--help"], notes };
         }
       } catch (e) {
         why = e instanceof Error ? e.message : String(e);

@@ -101,11 +101,10 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
 
   if (opts.only.has("engine")) {
     log(`engine: chatvault (${cv.tool.label}) vs ${restic.version() ?? "restic (missing)"} vs ${borg.version() ?? "borg (missing)"}, ${opts.runs} run(s)`);
-    const cli = cv.noop[0] === "--version";
     const startup = await startupCosts({
-      ...(cli
-        ? { "chatvault --version": [...cv.tool.command, "--version"], "chatvault --help": [...cv.tool.command, "--help"] }
-        : { chatvault: [...cv.tool.command, ...cv.noop] }),
+      node: [process.execPath, "-e", "0"],
+      "chatvault --version": [...cv.tool.command, ...cv.noop],
+      ...(cv.help ? { "chatvault --help": [...cv.tool.command, ...cv.help] } : {}),
       ...(cv.tsxCommand ? { "chatvault via tsx": [...cv.tsxCommand, ...cv.noop] } : {}),
       ...(restic.version() ? { restic: [restic.bin, "version"] } : {}),
       ...(borg.version() ? { borg: [borg.bin, "--version"] } : {}),

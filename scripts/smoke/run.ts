@@ -11,7 +11,10 @@
  *     (app/node-sdk.mjs);
  *  5. browser: bundle app/page.js with Vite from the installed browser entries, and run a
  *     password-mode backup and restore in Chromium against that vault (app/page.js);
- *  6. run the installed `chatvault --help`, and time `--help` / `--version`.
+ *  6. run the installed `chatvault --help`, and time `--help` / `--version`; check that
+ *     `--version` loads nothing but the CLI's own two files and `--help` none of the
+ *     heavy packages (packages/cli/test/startup-loads.ts; cli-startup.test.ts does the
+ *     same on the sources).
  *
  * Every process and thread started from the project preloads app/record-loads.mjs, which
  * logs each module file it loads: the test fails if one of them is in this workspace, is
@@ -26,6 +29,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { chromiumAvailable, inCI, launchChromium } from "@chatvault/testkit";
+import { HEAVY_PACKAGES, isOneOf, recordLoads } from "../../packages/cli/test/startup-loads.ts";
 
 const ROOT = realpathSync(new URL("../..", import.meta.url).pathname);
 const APP = join(ROOT, "scripts/smoke/app");
@@ -200,6 +204,14 @@ async function main(): Promise<void> {
     const help = run(process.execPath, [cli, "--help"], { cwd: project, env });
     assert.match(help, /^Usage: chatvault /);
     for (const c of ["init", "backup", "restore", "serve"]) assert.match(help, new RegExp(`\\n  ${c} `), `--help lists ${c}`);
+    const version = recordLoads(cli, ["--version"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
+    assert.equal(version.status, 0, version.stderr);
+    assert.deepEqual(version.files.map((f) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "")), ["bin/chatvault.js", "dist/bin.js", "dist/version.js"],
+      "the installed chatvault --version loads only its own entry files");
+    const helpLoads = recordLoads(cli, ["--help"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
+    assert.equal(helpLoads.status, 0, helpLoads.stderr);
+    assert.ok(helpLoads.packages.includes("commander"), "the --help load log misses commander (the recorder must see it)");
+    assert.deepEqual(helpLoads.packages.filter((p) => isOneOf(p, HEAVY_PACKAGES)), [], "the installed chatvault --help loads a heavy package");
     const bin = join(project, "node_modules/.bin/chatvault");
     const timings = {
       node: timeRuns(process.execPath, ["-e", "0"], project, 15),

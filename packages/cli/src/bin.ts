@@ -1,14 +1,27 @@
 /**
  * Entry point: run the program, and turn whatever it throws into one line on stderr (or
  * `{"error":{…}}` on stdout under --json) and a documented exit code (report-failure.ts).
+ *
+ * Everything but the version is imported dynamically, after the `--version` check: a
+ * lone `chatvault --version` (what scripts and installers call to probe the command)
+ * prints from package.json without loading commander or any command
+ * (cli-startup.test.ts checks what each start loads).
  */
-import { EXIT } from "./exit-codes.ts";
-import { buildProgram, commandsIn } from "./program.ts";
-import { reportFailure } from "./report-failure.ts";
+import { VERSION } from "./version.ts";
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(0);
+}
+
+const [{ EXIT }, { buildProgram, commandsIn }, { reportFailure }] = await Promise.all([
+  import("./exit-codes.ts"), import("./program.ts"), import("./report-failure.ts"),
+]);
 
 let code: number = EXIT.ok;
 try {
-  // Only the command being run is imported (program.ts): `--help` and `--version` stay fast.
+  // Only the command being run is imported (program.ts): `--help` stays fast.
   const program = await buildProgram(commandsIn(process.argv));
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -15,9 +15,10 @@ import { EXIT } from "./exit-codes.ts";
 import { headRecordPath, recall, remember } from "./local-config.ts";
 import type { Output } from "./output.ts";
 import { obtainKey, obtainPassword, secretPath } from "./secrets.ts";
-import { type VaultConnection, type VaultFlags, connectVault, vaultHeadStore } from "./vault.ts";
-import { attemptHistoryLine, hasFailedAttempts } from "./attempt-history.ts";
-import { finishRealmDeletes, unlockWithRealms } from "./realms-unlock.ts";
+// Types only: the vault client and the realms code (vault-protocol, OPAQUE's WASM, the
+// threshold code) are imported below only when a repository needs them, so a key-mode
+// backup does not pay for loading them at every start (docs/performance.md).
+import type { VaultConnection, VaultFlags } from "./vault.ts";
 import type { RealmReport } from "@chatvault/vault-protocol/threshold";
 
 export interface RepoFlags {
@@ -74,7 +75,7 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
   if (config.protection === "key" || keyFile) {
     const root = await obtainKey({ file: keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn });
     const repo = await Repository.open(storage, root, parsed);
-    if (config.protection === "realms") await finishRealmDeletes(repo, flags.realms, out);
+    if (config.protection === "realms") await (await import("./realms-unlock.ts")).finishRealmDeletes(repo, flags.realms, out);
     return { repo, heads: localHeadStore(headRecordPath(repo.repoId), repo.keys, repo.repoId), mode: "key", location };
   }
   if (config.protection === "passkey") {
@@ -83,7 +84,8 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
       `the backup at ${location} is protected by a passkey: restore it in the web app with that passkey (this command line cannot use passkeys)`);
   }
   await refuseSwitchedToPassword(config.repoId, location);
-  if (config.protection === "realms") return { ...(await unlockWithRealms(flags, storage, parsed, out)), location };
+  if (config.protection === "realms") return { ...(await (await import("./realms-unlock.ts")).unlockWithRealms(flags, storage, parsed, out)), location };
+  const [{ connectVault, vaultHeadStore }, { attemptHistoryLine, hasFailedAttempts }] = await Promise.all([import("./vault.ts"), import("./attempt-history.ts")]);
   const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });
   const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
   const { rootKey: root, attemptHistory } = await vault.client.unlockWithDetails(password);

@@ -6,14 +6,13 @@
  * Start-up is lazy: a command's module (and the SDK, the vault client, S3, prompts it
  * pulls in) is imported only when that command runs or its help is shown. The others
  * appear in `chatvault --help` by name and description only, from COMMANDS below, so
- * `--help` and `--version` load commander and nothing else of weight.
+ * `--help` loads commander and nothing else of weight (bin.ts answers a lone
+ * `--version` before even commander is loaded; cli-startup.test.ts checks both).
  */
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { EXIT, EXIT_DESCRIPTIONS, type ExitName } from "./exit-codes.ts";
 import { loadVaultServer } from "./vault-home.ts";
-
-const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+import { VERSION } from "./version.ts";
 
 /** Environment variables the CLI reads; docs/cli.md must list each (a test checks). */
 export const ENVIRONMENT: Record<string, string> = {
@@ -91,7 +90,7 @@ export async function buildProgram(load: readonly string[] = COMMANDS.map((c) =>
   const program = new Command("chatvault");
   program
     .description("End-to-end encrypted backups of chat databases and media, protected by a password (kept by a key vault) or a 64-digit key.")
-    .version(version, "-V, --version")
+    .version(VERSION, "-V, --version")
     .option("--json", "machine-readable output: exactly one JSON object on stdout (errors as {\"error\":{…}})")
     .exitOverride() // bin.ts decides how errors look (one line, or JSON) and the exit code
     .configureOutput({ outputError: () => {} })

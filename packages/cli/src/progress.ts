@@ -7,7 +7,8 @@
  * (`{"type":"progress",…}`, at most ten a second, docs/cli.md), stdout keeping its one
  * result object. Piped without --json: nothing, only the summary.
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgressModule from "cli-progress";
 import type { ProgressEvent } from "@chatvault/sdk";
 import { type Output, formatBytes } from "./output.ts";
 
@@ -52,6 +53,8 @@ function jsonLines(): ProgressBar {
 export function progressBar(out: Output, label: string): ProgressBar {
   if (out.json) return jsonLines();
   if (!out.interactive) return silent;
+  // Loaded only for a terminal: piped and --json runs (scripts, the benchmark) skip its ~10 ms.
+  const cliProgress = createRequire(import.meta.url)("cli-progress") as typeof cliProgressModule;
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

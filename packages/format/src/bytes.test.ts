@@ -11,7 +11,7 @@ test("hex: round trip; strict parsing", () => {
     assert.deepEqual(fromHex(toHex(b).toUpperCase()), b);
   }));
   assert.throws(() => fromHex("abc"), { name: "TypeError", message: "hex string has odd length 3" });
-  for (const s of ["0g", "+1", " 1", "0x"]) assert.throws(() => fromHex(s), TypeError, s);
+  for (const s of ["0g", "+1", " 1", "0x", "G0", "a\u0100", "\u0661\u0661", "\uff10\uff10"]) assert.throws(() => fromHex(s), TypeError, s);
 });
 
 test("base64url: round trip; one spelling per byte string", () => {

@@ -2,6 +2,8 @@
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+/** For strings made of ASCII bytes (hex, base64url): one decode instead of per-character concatenation. */
+const ascii = new TextDecoder();
 
 export function utf8(s: string): Uint8Array {
   return encoder.encode(s);
@@ -24,15 +26,28 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const HEX = "0123456789abcdef";
+const HEX_ENC = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+/** Value of each ASCII hex digit (either case); -1 for every other code unit. */
+const HEX_DEC = new Int8Array(256).fill(-1);
+HEX_ENC.forEach((code, i) => {
+  HEX_DEC[code] = i;
+  HEX_DEC[String.fromCharCode(code).toUpperCase().charCodeAt(0)] = i;
+});
 
+/**
+ * Lowercase hex. Table-driven into one ASCII buffer decoded at once: chunk IDs are Map
+ * keys throughout the engine (the index, dedup, listings), and a string built by 64
+ * concatenations is a rope V8 must flatten before hashing it — measured ~5× slower per
+ * ID + lookup, and the largest part of loading the index (docs/performance.md).
+ */
 export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) {
+  const out = new Uint8Array(b.length * 2);
+  for (let i = 0, o = 0; i < b.length; i++) {
     const v = b[i]!;
-    s += HEX[v >> 4]! + HEX[v & 15]!;
+    out[o++] = HEX_ENC[v >> 4]!;
+    out[o++] = HEX_ENC[v & 15]!;
   }
-  return s;
+  return ascii.decode(out);
 }
 
 /** Strict lowercase/uppercase hex, even length. Throws TypeError naming the problem. */
@@ -40,9 +55,12 @@ export function fromHex(s: string): Uint8Array {
   if (s.length % 2 !== 0) throw new TypeError(`hex string has odd length ${s.length}`);
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) {
-    const v = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-    if (!/^[0-9a-fA-F]{2}$/.test(s.slice(2 * i, 2 * i + 2))) throw new TypeError(`invalid hex at offset ${2 * i}`);
-    out[i] = v;
+    const a = s.charCodeAt(2 * i);
+    const b = s.charCodeAt(2 * i + 1);
+    const hi = a < 256 ? HEX_DEC[a]! : -1;
+    const lo = b < 256 ? HEX_DEC[b]! : -1;
+    if (hi < 0 || lo < 0) throw new TypeError(`invalid hex at offset ${2 * i}`);
+    out[i] = (hi << 4) | lo;
   }
   return out;
 }
@@ -51,7 +69,6 @@ const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 const B64_ENC = Uint8Array.from(B64URL, (c) => c.charCodeAt(0));
 const B64_DEC = new Int16Array(256).fill(-1);
 B64_ENC.forEach((code, i) => (B64_DEC[code] = i));
-const ascii = new TextDecoder();
 
 /**
  * base64url without padding (RFC 4648 §5). Table-driven: snapshot listings encode

@@ -6,14 +6,14 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import Database from "better-sqlite3";
+import { sqlite } from "./sqlite.ts";
 import { IntegrityError } from "@chatvault/format";
 
 /** Check on this thread; throws `IntegrityError` `bad_structure` unless SQLite says "ok". */
 export function checkDatabase(path: string): void {
   let rows: { integrity_check: string }[];
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
+    const db = new (sqlite())(path, { readonly: true, fileMustExist: true });
     try {
       rows = db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
     } finally {

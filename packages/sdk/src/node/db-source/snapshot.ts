@@ -7,7 +7,8 @@
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { basename, join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { sqlite } from "../sqlite.ts";
 import { describeErrno } from "../local-errors.ts";
 import { DatabaseSourceError } from "./errors.ts";
 
@@ -104,7 +105,7 @@ async function copyPages(
   try {
     // Read-only: we never write the app's database. The busy timeout covers the moment a
     // rollback-mode writer holds its exclusive lock; WAL readers are not blocked.
-    src = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: Math.min(timeoutMs, 30_000) });
+    src = new (sqlite())(dbPath, { readonly: true, fileMustExist: true, timeout: Math.min(timeoutMs, 30_000) });
   } catch (cause) {
     throw sqliteFailure(dbPath, cause);
   }
@@ -145,7 +146,7 @@ async function copyPages(
  * so two snapshots of an unchanged database stay identical page for page.
  */
 function finishCopy(dest: string, sourcePages: number): DatabaseSnapshot {
-  const copy = new Database(dest, { fileMustExist: true });
+  const copy = new (sqlite())(dest, { fileMustExist: true });
   let pageSize: number;
   let pageCount: number;
   try {
