@@ -4,6 +4,9 @@
  * source, media walk, backup, restore) are in `@chatvault/sdk/node`.
  */
 export * from "./errors.ts";
+export {
+  FAILURES, type Failure, type FailureCategory, type FailureCode, type FailureFacts, type IntegrityKind, type RetryAdvice, describeFailure, integrityKind,
+} from "./failures.ts";
 export { type ProgressEvent, type ProgressListener, ProgressTracker } from "./progress.ts";
 export { type Compressor, looksCompressible } from "./backup/compressor.ts";
 export { Packer } from "./backup/packer.ts";
