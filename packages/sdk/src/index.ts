@@ -20,6 +20,7 @@ export { ChunkIndex, type ChunkLocation, type IndexEntry, decodeIndex, encodeInd
 export { type Protection, type RepositoryConfig, parseConfig } from "./repo/config.ts";
 export { type Head, type HeadRecordIO, type HeadStore, type RealmSetHeadApi, type VaultHeadApi, authenticatedHeadStore, memoryHeadStore, noHeadStore, realmSetHeadStore, vaultHeadStore } from "./repo/head.ts";
 export * as layout from "./repo/layout.ts";
+export { deleteRepository } from "./repo/delete-repository.ts";
 export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
 export { decodePackHeader, readPackHeader } from "./repo/pack.ts";
 export { openChunk, readPackChunks } from "./repo/chunk-reader.ts";
