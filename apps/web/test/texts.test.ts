@@ -59,7 +59,9 @@ test("errors: a mistyped key is told in plain words", () => {
     }
     assert.fail("parsed");
   };
-  assert.equal(typo(`abcg${"0".repeat(60)}`), "'g' (character 4) can't be part of the key: a 64-digit key has only the digits 0–9 and the letters a–f. Check it against the key you saved.");
+  assert.equal(typo(`abcg${"0".repeat(60)}`), "The character at position 4 can't be part of the key: a 64-digit key has only the digits 0–9 and the letters a–f. Check it against the key you saved.");
   assert.equal(typo("0".repeat(63)), "That key has 63 digits; a key has 64. Check it against the key you saved.");
   assert.doesNotMatch(typo(`${"0".repeat(10)}\u00a0${"0".repeat(54)}`), /hex digit/);
+  // The bad character is never quoted: it may be part of the key (the CLI hides it too).
+  assert.doesNotMatch(typo(`abcZ${"0".repeat(60)}`), /Z/);
 });

@@ -1,20 +1,17 @@
 /**
- * Map every typed error of the libraries onto an exit code and a one-line message a
- * person can act on (issue 5: "wrong password — 3 attempts left", "too many attempts —
- * try again in 58 minutes (at 15:42)", "this key does not open this backup").
+ * Word every failure for a terminal and pick its exit code (issue 5: "wrong password — 3
+ * attempts left", "too many attempts — try again in 58 minutes (at 15:42)", "this key
+ * does not open this backup"). Which failure an error is, and its category, come from the
+ * SDK's one table (`describeFailure`, shared with the web app); this file only words it.
  * Messages never contain a secret: the libraries' messages don't, and we add none.
  */
-import { ChatvaultError, IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
+import { ChatvaultError } from "@chatvault/format";
 import {
-  CancelledError, LocalFileError, type LocalProblem, LockLostError, RepositoryExistsError, RepositoryLockedError, RepositoryNotFoundError, RestoreTargetExistsError,
-  SnapshotNotFoundError, SourceError, StorageFolderMissingError,
+  type FailureCategory, type LocalFileError, type LocalProblem, type RepositoryLockedError, type RestoreTargetExistsError, StorageFolderMissingError, describeFailure,
 } from "@chatvault/sdk";
 import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node";
-import {
-  AlreadyEnabledError, DEFAULT_LOCK_SCHEDULE, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
-  UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError, describeLockWait,
-} from "@chatvault/vault-protocol";
-import { RealmMisbehavedError, RealmsUnavailableError } from "@chatvault/vault-protocol/threshold";
+import { DEFAULT_LOCK_SCHEDULE, describeLockWait } from "@chatvault/vault-protocol";
+import type { RealmMisbehavedError, RealmsUnavailableError } from "@chatvault/vault-protocol/threshold";
 import { CliError } from "./cli-error.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 
@@ -26,13 +23,14 @@ export interface ExitReport {
   details?: Record<string, unknown>;
 }
 
-/** What an integrity failure means for a script: the stored data was rolled back, is corrupted, or is missing. */
-export function integrityKind(reason: string): "rollback" | "corruption" | "missing" | "unsupported" {
-  if (reason === "rollback") return "rollback";
-  if (reason === "missing_object") return "missing";
-  if (reason === "unsupported_version") return "unsupported";
-  return "corruption";
-}
+
+/** One exit code per failure category of the SDK's table (exit-codes.ts says what each means). */
+const CATEGORY_EXIT: Record<FailureCategory, ExitCode> = {
+  usage: EXIT.usage, wrong_secret: EXIT.wrongSecret, locked: EXIT.locked, destroyed: EXIT.destroyed, integrity: EXIT.integrity,
+  storage_unreachable: EXIT.storageUnreachable, vault_unreachable: EXIT.vaultUnreachable, target_exists: EXIT.targetExists, not_found: EXIT.notFound,
+  unauthorized: EXIT.unauthorized, no_space: EXIT.noSpace, not_permitted: EXIT.notPermitted, io_error: EXIT.ioError, busy: EXIT.busy, cancelled: EXIT.cancelled,
+  other: EXIT.other,
+};
 
 const LOCAL_EXIT: Record<LocalProblem, ExitCode> = {
   no_space: EXIT.noSpace,
@@ -97,70 +95,85 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   const r = (exitCode: ExitCode, code: string, message: string, details?: Record<string, unknown>): ExitReport =>
     (details ? { exitCode, code, message, details } : { exitCode, code, message });
   if (e instanceof CliError) return r(e.exitCode, e.code, e.message, e.details);
-  // Realm sets (spec/threshold-vault.md §8): name the realms that did not answer or misbehaved.
-  if (e instanceof RealmsUnavailableError) {
-    return r(EXIT.vaultUnreachable, "realms_unavailable", `${e.message.replace(/; missing: .*$/, "")}: cannot reach ${e.missing.map((m) => `${m.url} (${m.status}${m.code ? ` ${m.code}` : ""})`).join(", ")}; try again when they are back`,
-      { missing: e.missing.map((m) => ({ id: m.id, url: m.url, status: m.status, ...(m.code ? { code: m.code } : {}) })) });
+  const failure = describeFailure(e);
+  const exit = CATEGORY_EXIT[failure.facts.category];
+  const said = (e as { message?: unknown } | null)?.message;
+  const message = typeof said === "string" ? said : String(e);
+  switch (failure.code) {
+    // Realm sets (spec/threshold-vault.md §8): name the realms that did not answer or misbehaved.
+    case "realms_unavailable": {
+      const { missing } = e as RealmsUnavailableError;
+      return r(exit, failure.code, `${message.replace(/; missing: .*$/, "")}: cannot reach ${missing.map((m) => `${m.url} (${m.status}${m.code ? ` ${m.code}` : ""})`).join(", ")}; try again when they are back`,
+        { missing: missing.map((m) => ({ id: m.id, url: m.url, status: m.status, ...(m.code ? { code: m.code } : {}) })) });
+    }
+    case "realm_misbehaved": {
+      const { realm, reason } = e as RealmMisbehavedError;
+      return r(exit, failure.code, `realm ${realm.url} (${realm.id}) misbehaved (${reason}) and too few honest realms remain; tell its operator`, { realm: { id: realm.id, url: realm.url }, reason });
+    }
+    case "destroyed":
+      return r(exit, failure.code, failure.byWrongPassword ? `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}` : DESTROYED_MESSAGE);
+    case "locked":
+      return r(exit, failure.code, failure.byWrongPassword
+        ? `wrong password — too many attempts, try again in ${describeWait(failure.retryAfter!, now)}`
+        : `too many attempts — try again in ${describeWait(failure.retryAfter!, now)}`);
+    case "wrong_password": {
+      const left = failure.attemptsRemaining ?? 0;
+      const next = left === 1 ? `; if the next password is wrong, you will have to wait ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)` : "";
+      return r(exit, failure.code, `wrong password — ${attempts(left)}${next}`);
+    }
+    case "not_enabled":
+      return r(exit, failure.code, NOT_ENABLED_MESSAGE);
+    case "already_enabled":
+      return r(exit, failure.code, "password protection is already on for this account; use `chatvault password change` to change the password");
+    case "unauthorized":
+      return r(exit, failure.code, `the key vault refused the account token: ${message}`);
+    case "rate_limited":
+      return r(exit, failure.code, `the key vault is busy${failure.retryAfter ? ` — try again in ${describeWait(failure.retryAfter, now)}` : "; try again later"}`);
+    case "vault_unreachable":
+      return r(exit, failure.code, `cannot reach the key vault: ${message}`);
+    case "head_conflict":
+      return r(exit, failure.code, `the vault records a newer backup than this storage offers (rolled back, or another device backed up): ${message}`);
+    case "record_corrupted":
+      return r(exit, failure.code, message);
+    case "vault_error":
+      return r(exit, (e as ChatvaultError).code, `key vault: ${message}`);
+    case "wrong_key":
+      return r(exit, failure.code, message);
+    case "key_format":
+      // The library quotes the bad character; it may be part of a secret, so give only its position.
+      return r(exit, failure.code, `not a 64-digit key: ${failure.keyPosition !== undefined ? `the character at position ${failure.keyPosition} is not a digit 0–9 or a letter a–f` : message}`);
+    case "integrity": {
+      const i = failure.integrity!;
+      return r(exit, failure.code, `integrity check failed (${i.reason}): ${message}; nothing was written`, { reason: i.kind, check: i.reason, ...(i.objectId ? { object: i.objectId } : {}) });
+    }
+    case "no_space": case "permission_denied": case "read_only": case "not_found": case "not_a_folder": case "is_a_file": case "is_a_folder": case "io_error": case "local_error": {
+      const l = e as LocalFileError;
+      return r(exit, l.code, l.message, { place: l.place, path: l.path });
+    }
+    case "target_exists":
+      return r(exit, failure.code, `${(e as RestoreTargetExistsError).path} already exists; pass --overwrite to replace it`);
+    case "repository_exists": case "repository_not_found": case "snapshot_not_found": case "source": case "lock_lost":
+      return r(exit, failure.code, message);
+    case "repository_locked":
+      return r(exit, failure.code, message, { holder: (e as RepositoryLockedError).holder });
+    case "cancelled":
+      return r(exit, failure.code, "cancelled — the previous backup is untouched");
+    case "storage_unreachable":
+      // A missing backup folder already says which folder and what to check.
+      if (e instanceof StorageFolderMissingError) return r(exit, failure.code, message);
+      return r(exit, failure.code, `cannot reach the backup storage: ${inWords(message)}; check the location and the network, then try again`);
+    case "storage_refused": {
+      // AWS SDK errors that @chatvault/storage passes through (misconfiguration, not transient).
+      const refusal = S3_REFUSALS[String((e as { name?: unknown }).name)];
+      if (refusal) return r(exit, failure.code, refusal);
+      break; // another refusal of our storage layer: its own code and words, below
+    }
+    case "unexpected":
+      break;
   }
-  if (e instanceof RealmMisbehavedError) {
-    return r(EXIT.integrity, "realm_misbehaved", `realm ${e.realm.url} (${e.realm.id}) misbehaved (${e.reason}) and too few honest realms remain; tell its operator`,
-      { realm: { id: e.realm.id, url: e.realm.url }, reason: e.reason });
-  }
-  // Vault errors first: their codes overlap nothing else, and the wording matters most here.
-  if (e instanceof WrongPasswordError) {
-    if (e.destroyed) return r(EXIT.destroyed, "destroyed", `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}`);
-    // The attempt that triggers the lock already reports "locked" (exit 4): the next try waits either way.
-    if (e.retryAfter) return r(EXIT.locked, "locked", `wrong password — too many attempts, try again in ${describeWait(e.retryAfter, now)}`);
-    const left = e.attemptsRemaining ?? 0;
-    const next = left === 1 ? `; if the next password is wrong, you will have to wait ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)` : "";
-    return r(EXIT.wrongSecret, "wrong_password", `wrong password — ${attempts(left)}${next}`);
-  }
-  if (e instanceof LockedError) return r(EXIT.locked, "locked", `too many attempts — try again in ${describeWait(e.retryAfter, now)}`);
-  if (e instanceof DestroyedError) return r(EXIT.destroyed, "destroyed", DESTROYED_MESSAGE);
-  if (e instanceof NotEnabledError) return r(EXIT.notFound, "not_enabled", NOT_ENABLED_MESSAGE);
-  if (e instanceof AlreadyEnabledError) {
-    return r(EXIT.targetExists, "already_enabled", "password protection is already on for this account; use `chatvault password change` to change the password");
-  }
-  if (e instanceof UnauthorizedError) return r(EXIT.unauthorized, "unauthorized", `the key vault refused the account token: ${e.message}`);
-  if (e instanceof RateLimitedError) {
-    return r(EXIT.vaultUnreachable, "rate_limited", `the key vault is busy${e.retryAfter ? ` — try again in ${describeWait(e.retryAfter, now)}` : "; try again later"}`);
-  }
-  if (e instanceof VaultUnavailableError) return r(EXIT.vaultUnreachable, "vault_unreachable", `cannot reach the key vault: ${e.message}`);
-  if (e instanceof HeadConflictError) {
-    return r(EXIT.integrity, "head_conflict", `the vault records a newer backup than this storage offers (rolled back, or another device backed up): ${e.message}`);
-  }
-  if (e instanceof RecordCorruptedError) return r(EXIT.integrity, "record_corrupted", e.message);
-  if (e instanceof VaultError) return r(EXIT.other, e.code, `key vault: ${e.message}`);
-  // Backup format and engine.
-  if (e instanceof WrongKeyError) return r(EXIT.wrongSecret, "wrong_key", e.message);
-  if (e instanceof KeyFormatError) {
-    // The library quotes the bad character; it may be part of a secret, so give only its position.
-    return r(EXIT.usage, "key_format", `not a 64-digit key: ${e.position !== undefined ? `the character at position ${e.position} is not a digit 0–9 or a letter a–f` : e.message}`);
-  }
-  if (e instanceof IntegrityError) {
-    return r(EXIT.integrity, "integrity", `integrity check failed (${e.reason}): ${e.message}; nothing was written`,
-      { reason: integrityKind(e.reason), check: e.reason, ...(e.objectId ? { object: e.objectId } : {}) });
-  }
-  if (e instanceof LocalFileError) return r(LOCAL_EXIT[e.code as LocalProblem] ?? EXIT.other, e.code, e.message, { place: e.place, path: e.path });
-  // Checked before RepositoryNotFoundError, which it extends: a missing folder is an unmounted drive, not "no backup here".
-  if (e instanceof StorageFolderMissingError) return r(EXIT.storageUnreachable, "storage_unreachable", e.message);
-  if (e instanceof RestoreTargetExistsError) return r(EXIT.targetExists, "target_exists", `${e.path} already exists; pass --overwrite to replace it`);
-  if (e instanceof RepositoryExistsError) return r(EXIT.targetExists, "repository_exists", e.message);
-  if (e instanceof RepositoryNotFoundError || e instanceof SnapshotNotFoundError) return r(EXIT.notFound, e.code, e.message);
-  if (e instanceof SourceError) return r(EXIT.usage, "source", e.message);
-  if (e instanceof RepositoryLockedError) return r(EXIT.busy, e.code, e.message, { holder: e.holder });
-  if (e instanceof LockLostError) return r(EXIT.busy, e.code, e.message);
-  if (e instanceof CancelledError) return r(EXIT.cancelled, "cancelled", "cancelled — the previous backup is untouched");
-  const err = e as { name?: unknown; code?: unknown; message?: unknown; retryable?: unknown } | null;
-  // Storage errors are duck-typed: @chatvault/storage keeps its own base class.
-  if (err?.code === "storage_unavailable" || err?.code === "storage_missing") {
-    return r(EXIT.storageUnreachable, "storage_unreachable", `cannot reach the backup storage: ${inWords(String(err.message))}; check the location and the network, then try again`);
-  }
+  const err = e as { name?: unknown; code?: unknown } | null;
   if (err?.name === "ExitPromptError" || err?.name === "AbortPromptError") return r(EXIT.cancelled, "cancelled", "cancelled");
   if (e instanceof ChatvaultError) return r(EXIT.other, e.code, e.message);
-  // AWS SDK errors that @chatvault/storage passes through (misconfiguration, not transient).
-  const refusal = S3_REFUSALS[String(err?.name)];
-  if (refusal) return r(EXIT.storageUnreachable, "storage_refused", refusal);
   // A file-system error no layer named: still no errno name or Node's doubled path in the message.
   const errno = errnoOf(e);
   if (errno) {
@@ -168,6 +181,5 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
     const problem = problemOf(e);
     return r(LOCAL_EXIT[problem], problem, `${typeof path === "string" ? `${path}: ` : ""}${describeErrno(e)}`);
   }
-  const message = e instanceof Error ? e.message : String(e);
   return r(EXIT.other, typeof err?.code === "string" ? err.code : "error", message.split("\n")[0] ?? "error");
 }

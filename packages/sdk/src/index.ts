@@ -4,6 +4,9 @@
  * source, media walk, backup, restore) are in `@chatvault/sdk/node`.
  */
 export * from "./errors.ts";
+export {
+  FAILURES, type Failure, type FailureCategory, type FailureCode, type FailureFacts, type IntegrityKind, type RetryAdvice, describeFailure, integrityKind,
+} from "./failures.ts";
 export { type ProgressEvent, type ProgressListener, ProgressTracker } from "./progress.ts";
 export { type Compressor, looksCompressible } from "./backup/compressor.ts";
 export { Packer } from "./backup/packer.ts";
@@ -17,6 +20,7 @@ export { ChunkIndex, type ChunkLocation, type IndexEntry, decodeIndex, encodeInd
 export { type Protection, type RepositoryConfig, parseConfig } from "./repo/config.ts";
 export { type Head, type HeadRecordIO, type HeadStore, type RealmSetHeadApi, type VaultHeadApi, authenticatedHeadStore, memoryHeadStore, realmSetHeadStore, vaultHeadStore } from "./repo/head.ts";
 export * as layout from "./repo/layout.ts";
+export { deleteRepository } from "./repo/delete-repository.ts";
 export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
 export { decodePackHeader, readPackHeader } from "./repo/pack.ts";
 export { openChunk, readPackChunks } from "./repo/chunk-reader.ts";

@@ -5,7 +5,7 @@
  * fails, its config is removed again, so neither side is left half-enabled.
  */
 import { type RootKey, generateRootKey } from "@chatvault/format";
-import { Repository } from "@chatvault/sdk";
+import { Repository, layout } from "@chatvault/sdk";
 import type { Connections } from "./connections.ts";
 import { UserFacingError } from "./errors.ts";
 import { addPasskey } from "./passkey.ts";
@@ -42,7 +42,7 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
     try {
       await conn.vault.enable(choice.password, rootKey);
     } catch (e) {
-      await conn.storage.delete("config").catch(() => undefined);
+      await conn.storage.delete(layout.CONFIG_NAME).catch(() => undefined);
       throw e;
     }
   }
@@ -51,7 +51,7 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
       await addPasskey(conn.storage, { account: choice.account, repoId: repo.repoId, rootKey });
     } catch (e) {
       // No PRF, cancelled, or failed: no backup that nothing can open (spec §13.3).
-      await conn.storage.delete("config").catch(() => undefined);
+      await conn.storage.delete(layout.CONFIG_NAME).catch(() => undefined);
       throw e;
     }
   }

@@ -1,11 +1,9 @@
 /**
  * Errors in the user's words. Each typed error of the vault, the engine and the storage
- * says what happened and what the user can do; nothing here quotes a secret.
+ * says what happened and what the user can do (the SDK's failure table); nothing here
+ * quotes a secret.
  */
-import { IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
-import { RepositoryExistsError, RepositoryNotFoundError } from "@chatvault/sdk";
-import { StorageError } from "@chatvault/storage";
-import { DestroyedError, LockedError, NotEnabledError, UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError } from "@chatvault/vault-protocol";
+import { type Failure, describeFailure } from "@chatvault/sdk";
 import { ApiError } from "../platform/api.ts";
 import { lastAttemptWarning } from "./lock-texts.ts";
 
@@ -29,43 +27,74 @@ export function attemptsSentence(n: number): string {
   return n === 1 ? `${attemptsText(1)}. ${lastAttemptWarning()}` : `${attemptsText(n)}.`;
 }
 
-/** A wrongly typed 64-digit key, in plain words (the codec speaks of hex digits and positions). */
-function keyFormatText(e: KeyFormatError): string {
+/** A sentence from the SDK's words: capital first letter, final stop. */
+function sentence(words: string): string {
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
+}
+
+/**
+ * A wrongly typed 64-digit key, in plain words. Never the character itself: it may be a
+ * digit of the real key in the wrong place, or part of something else pasted (the SDK
+ * gives only its position, as the CLI says it).
+ */
+function keyFormatText(f: Failure): string {
   const fix = "Check it against the key you saved.";
-  if (e.position !== undefined) {
-    const what = /^(.*) at position \d+/.exec(e.message)?.[1] ?? "A character";
-    return `${what} (character ${e.position}) can't be part of the key: a 64-digit key has only the digits 0–9 and the letters a–f. ${fix}`;
+  if (f.keyPosition !== undefined) {
+    return `The character at position ${f.keyPosition} can't be part of the key: a 64-digit key has only the digits 0–9 and the letters a–f. ${fix}`;
   }
-  const count = /^(\d+) digits?, expected 64$/.exec(e.message)?.[1];
-  if (count !== undefined) return `That key has ${count} digit${count === "1" ? "" : "s"}; a key has 64. ${fix}`;
+  if (f.keyDigits !== undefined) return `That key has ${f.keyDigits} digit${f.keyDigits === 1 ? "" : "s"}; a key has 64. ${fix}`;
   return `That is not a 64-digit key. ${fix}`;
 }
 
+/**
+ * What the user reads for any error. Which failure it is comes from the SDK's table
+ * (`describeFailure`, shared with the CLI); this words it for the phone. The messages the
+ * libraries carry (URLs, codes, object names) are never shown.
+ */
 export function describeError(e: unknown): string {
   if (e instanceof UserFacingError || e instanceof ApiError) return e.message;
-  if (e instanceof WrongPasswordError) {
-    if (e.destroyed) return "Incorrect password. That was the last attempt: this backup can no longer be restored with a password.";
-    if (e.retryAfter) return "Incorrect password. Too many incorrect attempts: you have to wait before trying again.";
-    return `Incorrect password. ${attemptsSentence(e.attemptsRemaining ?? 0)}`;
+  const f = describeFailure(e);
+  switch (f.code) {
+    case "destroyed":
+      return f.byWrongPassword
+        ? "Incorrect password. That was the last attempt: this backup can no longer be restored with a password."
+        : "This backup can no longer be restored with a password: after too many incorrect attempts its key was destroyed.";
+    case "locked":
+      return f.byWrongPassword
+        ? "Incorrect password. Too many incorrect attempts: you have to wait before trying again."
+        : "Too many incorrect attempts. You have to wait before trying again.";
+    case "wrong_password":
+      return `Incorrect password. ${attemptsSentence(f.attemptsRemaining ?? 0)}`;
+    case "not_enabled":
+      return "There is no backup password for this account in the key vault (end-to-end encrypted backup was turned off).";
+    case "key_format":
+      return keyFormatText(f);
+    case "repository_not_found":
+      return "There is no backup for this account any more: end-to-end encrypted backup was turned off on another device.";
+    case "repository_exists":
+      return "This account already has a backup.";
+    case "wrong_key":
+      return "This key doesn't open this backup.";
+    case "integrity":
+      if (f.integrity?.kind === "rollback") return "The backup in storage is older than the latest one this account made. It may have been rolled back; it was not restored.";
+      return "The backup is damaged or was tampered with, so it was not used.";
+    case "vault_unreachable":
+      return "Can't reach the key vault. Check your connection and try again.";
+    case "unauthorized":
+      return "The server did not accept this phone's login. Log out and in again.";
+    case "realms_unavailable":
+      return "Too few of the key vaults that hold your key answered. Check your connection and try again later.";
+    case "realm_misbehaved":
+      return "One of the key vaults that hold your key gave a wrong answer, and too few others answered. Try again later.";
+    case "vault_error":
+      return "The key vault refused the request. Try again; if it keeps happening, log out and in again.";
+    case "storage_unreachable":
+      return "Can't reach the backup storage. Check your connection and try again.";
+    case "storage_refused":
+      return "The backup storage refused the request. Try again later.";
+    case "unexpected":
+      return "Something went wrong. Try again; if it keeps happening, reload the page.";
+    default:
+      return `${sentence(f.facts.happened)} ${sentence(f.facts.todo)}`;
   }
-  if (e instanceof LockedError) return "Too many incorrect attempts. You have to wait before trying again.";
-  if (e instanceof DestroyedError) return "This backup can no longer be restored with a password: after too many incorrect attempts its key was destroyed.";
-  if (e instanceof NotEnabledError) return "There is no backup password for this account in the key vault (end-to-end encrypted backup was turned off).";
-  if (e instanceof KeyFormatError) return keyFormatText(e);
-  if (e instanceof RepositoryNotFoundError) return "There is no backup for this account any more: end-to-end encrypted backup was turned off on another device.";
-  if (e instanceof RepositoryExistsError) return "This account already has a backup.";
-  if (e instanceof WrongKeyError) return "This key doesn't open this backup.";
-  if (e instanceof IntegrityError) {
-    if (e.reason === "rollback") return "The backup in storage is older than the latest one this account made. It may have been rolled back; it was not restored.";
-    return "The backup is damaged or was tampered with, so it was not used.";
-  }
-  if (e instanceof VaultUnavailableError) return "Can't reach the key vault. Check your connection and try again.";
-  if (e instanceof UnauthorizedError) return "The server did not accept this phone's login. Log out and in again.";
-  // The rest carry internals (URLs, codes, object names): the user gets what to do instead.
-  if (e instanceof VaultError) return "The key vault refused the request. Try again; if it keeps happening, log out and in again.";
-  if (e instanceof StorageError) {
-    if (e.retryable) return "Can't reach the backup storage. Check your connection and try again.";
-    return "The backup storage refused the request. Try again later.";
-  }
-  return "Something went wrong. Try again; if it keeps happening, reload the page.";
 }

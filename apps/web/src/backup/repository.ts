@@ -4,7 +4,7 @@
  */
 import { passwordKeeps } from "./connections.ts";
 import type { RootKey } from "@chatvault/format";
-import { type HeadStore, Repository, RepositoryNotFoundError, vaultHeadStore } from "@chatvault/sdk";
+import { type HeadStore, Repository, RepositoryNotFoundError, deleteRepository, layout, vaultHeadStore } from "@chatvault/sdk";
 import type { Storage } from "@chatvault/storage";
 import type { Connections } from "./connections.ts";
 import { keyHeadStore } from "./heads.ts";
@@ -16,7 +16,7 @@ export async function findBackup(storage: Storage): Promise<FoundBackup | undefi
   // Ask by listing first: "no backup yet" is the normal case on a new account, not an
   // error (a 404 would also show as a failed request in the browser's console).
   let present = false;
-  for await (const o of storage.list("config")) present ||= o.name === "config";
+  for await (const o of storage.list(layout.CONFIG_NAME)) present ||= o.name === layout.CONFIG_NAME;
   if (!present) return undefined;
   try {
     return await Repository.readConfig(storage);
@@ -33,17 +33,7 @@ export async function openBackup(conn: Connections, rootKey: RootKey, found?: Fo
   return { repo, heads };
 }
 
-/**
- * Delete every object of the backup. Snapshots go first and the config last: an
- * interrupted delete leaves either a backup with fewer snapshots or no backup, never
- * snapshots without the config that says how to read them.
- */
+/** Delete every object of the backup, in the SDK's order (snapshots first, the config last: `layout.DELETION_ORDER`). */
 export async function deleteBackup(storage: Storage): Promise<void> {
-  const order = ["snapshots/", "index/", "packs/", ""];
-  for (const prefix of order) {
-    const names: string[] = [];
-    for await (const o of storage.list(prefix)) if (o.name !== "config") names.push(o.name);
-    for (const n of names) await storage.delete(n);
-  }
-  await storage.delete("config");
+  await deleteRepository(storage);
 }

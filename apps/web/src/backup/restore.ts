@@ -4,7 +4,6 @@
  * (a wrong key fails before anything is downloaded), download and authenticate everything,
  * and only then replace the phone's chats.
  */
-import { passwordKeeps } from "./connections.ts";
 import { type RootKey, parseKey } from "@chatvault/format";
 import { fflateCompressor, restoreToBytes } from "@chatvault/sdk";
 import { ChatDb } from "../chats/chat-db.ts";
@@ -59,15 +58,11 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
   const { repo, heads } = await openBackup(conn, rootKey, found);
   setActivity({ kind: "running", operation: "restore", phase: "Preparing…", fraction: 0 });
   try {
+    // Key and passkey mode: the engine starts this phone's freshness record at what it restored (spec §8.6, §13.4).
     const r = await restoreToBytes({ repo, heads, compressor: fflateCompressor, onProgress: (e) => setActivity(progressActivity("restore", e)) });
     if (!r.database) throw new UserFacingError("This backup holds no chats.");
     const chats = await ChatDb.replace(r.database.bytes);
     await mediaReplaceAll(r.media);
-    // Key and passkey mode: this phone's freshness record starts at what it just restored (spec §8.6, §13.4).
-    if (!passwordKeeps(repo.config.protection)) {
-      const cur = await heads.get();
-      if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
-    }
     await saveRootKey(rootKey);
     const sizeBytes = r.database.bytes.length + r.media.reduce((n, m) => n + m.bytes.length, 0);
     await saveSettings({

@@ -34,16 +34,12 @@ export function registerRestore(program: Command): void {
     const out = outputOf(command);
     if (!flags.to) throw new UsageError("where to? pass --to DIR");
     const to = resolve(flags.to);
-    const { repo, heads, location, mode, realms } = await unlockRepository(flags, out);
+    const { repo, heads, location, realms } = await unlockRepository(flags, out);
     const bar = progressBar(out, "restore");
+    // In key mode the engine also starts this machine's freshness record at what it restored (spec §8.6).
     const r = await interruptible(out, (signal) =>
       restore({ repo, heads, to, signal, onProgress: bar.onProgress, ...(flags.snapshot ? { snapshot: flags.snapshot } : {}), overwrite: !!flags.overwrite }),
     ).finally(() => bar.stop());
-    // Key mode: a new machine starts its freshness record at what it just restored (spec §8.6).
-    if (mode === "key" && (!flags.snapshot || flags.snapshot === "latest")) {
-      const cur = await heads.get();
-      if (!cur || cur.sequence < r.snapshot.sequence) await heads.advance({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
-    }
     const result = { ...(realms ? { realms: realmsAnswered(realms) } : {}), repo: location, to, snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot }, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes };
     const human = [
       `Restored snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}) from ${r.snapshot.time}.`,

@@ -64,7 +64,7 @@ export async function backupBytes(opts: BytesBackupOptions): Promise<BackupResul
 }
 
 async function backupSession(session: BackupSession, opts: BytesBackupOptions): Promise<BackupResult> {
-  const { progress, stats, store } = session;
+  const { progress, store } = session;
   const media = opts.media ?? [];
   progress.bytesTotal = (opts.database?.bytes.length ?? 0) + media.reduce((n, m) => n + m.bytes.length, 0);
   progress.filesTotal = (opts.database ? 1 : 0) + media.length;
@@ -79,7 +79,7 @@ async function backupSession(session: BackupSession, opts: BytesBackupOptions): 
       progress.advance(pageSize);
       if (pages.length % 256 === 0) session.check();
     }
-    stats.bytesRead += bytes.length;
+    session.databaseRead(bytes.length);
     progress.advance(0, 1);
     database = { name, pageSize, pageCount: bytes.length / pageSize, pages };
   }
@@ -88,21 +88,16 @@ async function backupSession(session: BackupSession, opts: BytesBackupOptions): 
   const entries: MediaEntry[] = [];
   for (const m of media) {
     session.check();
-    const unchanged = session.unchangedMedia(m.path, m.bytes.length, m.mtimeMs);
+    const unchanged = session.unchangedMedia({ path: m.path, size: m.bytes.length, mtimeMs: m.mtimeMs });
     if (unchanged) {
-      entries.push(unchanged);
-      stats.filesUnchanged++;
-      progress.advance(m.bytes.length, 1);
+      entries.push(session.keepUnchanged(unchanged));
       continue;
     }
-    if (session.isKnownMedia(m.path)) stats.filesChanged++;
-    else stats.filesNew++;
     const chunker = new Chunker(gear, opts.repo.config.chunker);
     const chunks: Uint8Array[] = [];
     const compressible = looksCompressible(m.path);
     for (const c of [...chunker.push(m.bytes), ...chunker.finish()]) chunks.push(await store.store(c, compressible));
-    stats.bytesRead += m.bytes.length;
-    entries.push({ path: m.path, size: m.bytes.length, mtimeMs: m.mtimeMs, chunks });
+    entries.push(session.mediaRead(m, m.bytes.length, chunks));
     progress.advance(m.bytes.length, 1);
   }
   return session.commit(database, entries, opts.host ?? "browser");

@@ -26,14 +26,24 @@ export class ChunkStore {
   readonly #compressor: Compressor;
   /** IDs claimed by this backup whose sealed bytes may not have reached the packer yet. */
   readonly #claimed = new Set<string>();
-  chunksNew = 0;
-  bytesStored = 0;
+  #chunksNew = 0;
+  #bytesStored = 0;
 
   constructor(keys: KeySchedule, index: ChunkIndex, packer: Packer, compressor: Compressor) {
     this.keys = keys;
     this.#index = index;
     this.#packer = packer;
     this.#compressor = compressor;
+  }
+
+  /** Chunks this backup stored (not deduplicated). */
+  get chunksNew(): number {
+    return this.#chunksNew;
+  }
+
+  /** Sealed bytes of those chunks. */
+  get bytesStored(): number {
+    return this.#bytesStored;
   }
 
   has(id: string): boolean {
@@ -49,8 +59,8 @@ export class ChunkStore {
 
   async addSealed(id: string, sealed: Uint8Array, rawLength: number, flags: number): Promise<void> {
     await this.#packer.add(id, sealed, rawLength, flags);
-    this.chunksNew += 1;
-    this.bytesStored += sealed.length;
+    this.#chunksNew += 1;
+    this.#bytesStored += sealed.length;
   }
 
   /** Store one chunk on this thread; returns its ID. */

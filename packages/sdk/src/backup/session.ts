@@ -44,19 +44,40 @@ export interface BackupResult {
   changedWhileReading: string[];
 }
 
+/** A media file as a backup source sees it: where it is, how big, when it was last changed. */
+export interface MediaSource {
+  path: string;
+  /** The name's exact bytes when it is not UTF-8 (spec §8.5.1). */
+  rawPath?: Uint8Array | undefined;
+  size: number;
+  mtimeMs: number;
+}
+
 /** The key of a media entry across snapshots: its raw bytes when it has them (NUL cannot be in a path, so keys never collide). */
 export function mediaKey(e: { path: string; rawPath?: Uint8Array | undefined }): string {
   return e.rawPath ? `\0${toHex(e.rawPath)}` : e.path;
 }
 
+/** The snapshot a backup builds on. */
+export interface ParentSnapshot {
+  readonly ref: SnapshotRef;
+  readonly manifest: SnapshotManifest;
+}
+
+/**
+ * The session decides what each source file is (unchanged since the parent, changed,
+ * new) and keeps the snapshot's stats; the platform code (Node, in memory) only reads
+ * bytes and reports what it read.
+ */
 export class BackupSession {
   readonly repo: Repository;
-  readonly heads: HeadStore;
-  readonly parent: { ref: SnapshotRef; manifest: SnapshotManifest } | undefined;
-  readonly head: Head | undefined;
+  /** Where chunks go: dedup, seal, pack (chunk-store.ts). */
   readonly store: ChunkStore;
   readonly progress: ProgressTracker;
-  readonly stats: SnapshotStats = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 };
+  readonly #heads: HeadStore;
+  readonly #parent: ParentSnapshot | undefined;
+  readonly #head: Head | undefined;
+  readonly #stats: SnapshotStats = { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 };
   readonly #packer: Packer;
   readonly #recovered: IndexEntry[];
   readonly #signal: AbortSignal | undefined;
@@ -67,16 +88,16 @@ export class BackupSession {
   readonly chunksInLostPacks: number;
 
   private constructor(init: {
-    repo: Repository; heads: HeadStore; parent: BackupSession["parent"]; head: Head | undefined; index: ChunkIndex;
+    repo: Repository; heads: HeadStore; parent: ParentSnapshot | undefined; head: Head | undefined; index: ChunkIndex;
     recovered: IndexEntry[]; compressor: Compressor; progress: ProgressTracker; signal: AbortSignal | undefined;
     lock: RepositoryLock; chunksInLostPacks: number;
   }) {
     this.#lock = init.lock;
     this.chunksInLostPacks = init.chunksInLostPacks;
     this.repo = init.repo;
-    this.heads = init.heads;
-    this.parent = init.parent;
-    this.head = init.head;
+    this.#heads = init.heads;
+    this.#parent = init.parent;
+    this.#head = init.head;
     this.progress = init.progress;
     this.#recovered = init.recovered;
     this.#signal = init.signal;
@@ -113,6 +134,16 @@ export class BackupSession {
     }
   }
 
+  /** The snapshot this backup builds on (the latest, checked against the head), if any. */
+  get parent(): ParentSnapshot | undefined {
+    return this.#parent;
+  }
+
+  /** The snapshot's stats so far (a copy). */
+  get stats(): Readonly<SnapshotStats> {
+    return { ...this.#stats, chunksNew: this.store.chunksNew, bytesStored: this.store.bytesStored };
+  }
+
   /** Release the repository lock (idempotent). Call it when the backup stops before `commit`. */
   async end(): Promise<void> {
     await this.#lock.release();
@@ -139,12 +170,37 @@ export class BackupSession {
 
   /**
    * The parent's entry for this file if it can be reused as is: same size and mtime, and
-   * every chunk still indexed (the cache never beats a missing chunk).
+   * every chunk still indexed (the cache never beats a missing chunk). Only looks: a
+   * backup that takes it calls `keepUnchanged`.
    */
-  unchangedMedia(key: string, size: number, mtimeMs: number): MediaEntry | undefined {
-    const prev = this.#previousMedia.get(key);
-    if (prev && prev.size === size && sameMtime(prev.mtimeMs, mtimeMs) && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
+  unchangedMedia(file: MediaSource): MediaEntry | undefined {
+    const prev = this.#previousMedia.get(mediaKey(file));
+    if (prev && prev.size === file.size && sameMtime(prev.mtimeMs, file.mtimeMs) && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
     return undefined;
+  }
+
+  /** Take the parent's entry for an unchanged file (from `unchangedMedia`): counted unchanged, its bytes done. */
+  keepUnchanged(entry: MediaEntry): MediaEntry {
+    this.#stats.filesUnchanged++;
+    this.progress.advance(entry.size, 1);
+    return entry;
+  }
+
+  /**
+   * A file the backup read and chunked: its entry, counted changed (the parent has a file
+   * under this name) or new. `size` is what was read, which is what the chunks hold even if
+   * the file changed meanwhile (spec §8.5).
+   */
+  mediaRead(file: Omit<MediaSource, "size">, size: number, chunks: Uint8Array[]): MediaEntry {
+    if (this.#previousMedia.has(mediaKey(file))) this.#stats.filesChanged++;
+    else this.#stats.filesNew++;
+    this.#stats.bytesRead += size;
+    return { path: file.path, ...(file.rawPath ? { rawPath: file.rawPath } : {}), size, mtimeMs: file.mtimeMs, chunks };
+  }
+
+  /** The database's bytes, read from a copy of it (not counted when the parent's entry is reused). */
+  databaseRead(bytes: number): void {
+    this.#stats.bytesRead += bytes;
   }
 
   /**
@@ -153,14 +209,10 @@ export class BackupSession {
    * storage lists (lost packs are healed from the source, §8.7).
    */
   unchangedDatabase(name: string, fingerprint: string | undefined): DatabaseEntry | undefined {
-    const prev = this.parent?.manifest.database;
+    const prev = this.#parent?.manifest.database;
     if (!fingerprint || !prev || prev.source !== fingerprint || prev.name !== name) return undefined;
     if (!prev.pages.every((p) => this.store.has(toHex(p)))) return undefined;
     return { ...prev };
-  }
-
-  isKnownMedia(key: string): boolean {
-    return this.#previousMedia.has(key);
   }
 
   /** Commit: packs → index → manifest → head. Nothing before the head moves what restore sees as "latest" past the head. */
@@ -181,13 +233,13 @@ export class BackupSession {
       const name = indexName(platformRandom(16));
       await putOnce(repo.storage, name, await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(newEntries)));
     }
-    this.stats.chunksNew = this.store.chunksNew;
-    this.stats.bytesStored = this.store.bytesStored;
-    const sequence = Math.max(this.parent?.ref.sequence ?? 0, this.head?.sequence ?? 0) + 1;
+    const stats = this.stats;
+    const parent = this.#parent;
+    const sequence = Math.max(parent?.ref.sequence ?? 0, this.#head?.sequence ?? 0) + 1;
     const manifest: SnapshotManifest = {
       version: 2, repoId: repo.repoId, sequence,
-      parent: this.parent ? { sequence: this.parent.ref.sequence, digest: this.parent.ref.digest } : null,
-      time: new Date().toISOString(), host, database, media, stats: this.stats, listing,
+      parent: parent ? { sequence: parent.ref.sequence, digest: parent.ref.digest } : null,
+      time: new Date().toISOString(), host, database, media, stats, listing,
     };
     const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) };
     const sealed = await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), ctx, encodeManifest(manifest));
@@ -198,10 +250,10 @@ export class BackupSession {
     // have taken over and would fork the history (spec §8.11).
     await this.#lock.assertHeld();
     await putOnce(repo.storage, name, sealed);
-    await this.heads.advance({ sequence, digest });
+    await this.#heads.advance({ sequence, digest });
     await this.end();
     this.progress.setPhase("done");
-    return { snapshot: { sequence, digest, name }, stats: this.stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, ...notes };
+    return { snapshot: { sequence, digest, name }, stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, ...notes };
   }
 }
 
@@ -219,7 +271,7 @@ export function sameMtime(a: number, b: number): boolean {
  * a pack storage lost, the backup still chains to it but reuses nothing from it: every
  * file is read again and deduplicated by chunk ID (spec §8.7, lost packs).
  */
-async function resolveParent(repo: Repository, heads: HeadStore, index: ChunkIndex): Promise<BackupSession["parent"]> {
+async function resolveParent(repo: Repository, heads: HeadStore, index: ChunkIndex): Promise<ParentSnapshot | undefined> {
   try {
     return await repo.resolveSnapshot(heads, undefined, { index });
   } catch (e) {

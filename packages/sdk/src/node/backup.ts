@@ -12,7 +12,8 @@ import { basename } from "node:path";
 import { gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
-import { type BackupResult, BackupSession, mediaKey } from "../backup/session.ts";
+import { type BackupResult, BackupSession } from "../backup/session.ts";
+import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
 import type { ProgressListener } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
@@ -63,7 +64,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const session = await BackupSession.begin(repo, opts.heads, {
     compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
   });
-  const { progress, stats, store } = session;
+  const { progress, store } = session;
   // The database copy is plaintext: a private folder (0700, file 0600) whose name lets the
   // next run remove what a killed one left (work-dir.ts; SECURITY.md).
   const tmpParent = opts.tmpDir ?? tmpdir();
@@ -91,7 +92,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
-    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(mediaKey(f), f.size, f.mtimeMs) }));
+    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
     const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
     const newWork = changedMedia + (snap ? (session.parent ? snap.bytes / 8 : snap.bytes) : 0);
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? availableParallelism() : 0);
@@ -133,7 +134,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
           regions[at] = (await run({ kind: "pages", path: snap.path, offset, length, pageSize: snap.pageSize })).ids;
         });
       }
-      stats.bytesRead += snap.bytes;
+      session.databaseRead(snap.bytes);
     }
 
     const entries: (MediaEntry | undefined)[] = [];
@@ -141,9 +142,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const changedWhileReading: string[] = [];
     for (const { f, unchanged } of files) {
       if (unchanged) {
-        entries.push(unchanged);
-        stats.filesUnchanged++;
-        progress.advance(f.size, 1);
+        entries.push(session.keepUnchanged(unchanged));
         continue;
       }
       const at = entries.push(undefined) - 1;
@@ -162,15 +161,12 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // The size is what was read and chunked, not what the walk saw: a file that grew
         // or shrank meanwhile is stored as read, consistent with its chunks (spec §8.5).
         if (read.bytes !== f.size) changedWhileReading.push(f.path);
-        entries[at] = { path: f.path, ...(f.rawPath ? { rawPath: f.rawPath } : {}), size: read.bytes, mtimeMs: f.mtimeMs, chunks: read.ids };
-        if (session.isKnownMedia(mediaKey(f))) stats.filesChanged++;
-        else stats.filesNew++;
-        stats.bytesRead += read.bytes;
+        entries[at] = session.mediaRead(f, read.bytes, read.ids);
         progress.advance(0, 1);
       });
     }
     progress.setPhase(snap ? "database and media" : "media");
-    await runJobs(jobs, Math.max(1, workers) + 1);
+    await runBounded(jobs, Math.max(1, workers) + 1);
     const database: DatabaseEntry | null = sameDatabase ?? (snap && dbRegions
       ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: dbRegions.flat(), ...(fingerprint ? { source: fingerprint } : {}) }
       : null);
@@ -195,22 +191,4 @@ function databaseError(e: unknown, db: string, tmp: string): unknown {
   if (cause?.code === "SQLITE_FULL") return localFileError(Object.assign(new Error("full"), { code: "ENOSPC" }), "temp", tmp);
   if (e.reason === "not_found" && errnoOf(cause) && errnoOf(cause) !== "ENOENT") return localFileError(cause, "source", db, "the database");
   return new SourceError(e.message, e);
-}
-
-/** Run jobs with at most `limit` at once; the first error stops new ones and is thrown once all running ones end. */
-async function runJobs(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const lane = async () => {
-    while (next < jobs.length && failed === undefined) {
-      const job = jobs[next++]!;
-      try {
-        await job();
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, lane));
-  if (failed !== undefined) throw failed;
 }

@@ -9,20 +9,22 @@
  */
 import { existsSync } from "node:fs";
 import { constants } from "node:fs";
-import { access, mkdir, open, rename, rm, rmdir, stat, utimes, type FileHandle } from "node:fs/promises";
+import { access, mkdir, open, rename, rm, rmdir, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { IntegrityError } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
+import { runBounded } from "../concurrency.ts";
 import { CancelledError, RestoreTargetExistsError } from "../errors.ts";
 import { type ProgressListener, ProgressTracker } from "../progress.ts";
-import { readPackChunks } from "../repo/chunk-reader.ts";
+import { type ChunkRequest, readPackChunks } from "../repo/chunk-reader.ts";
 import type { HeadStore } from "../repo/head.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type LockOptions, withReaderLock } from "../repo/lock.ts";
-import { type DamagedFile, planRestore, restoredDatabaseName } from "../restore/plan.ts";
+import { type DamagedFile, type PlannedFile, type RestorePlan, type Target, restoredDatabaseName } from "../restore/plan.ts";
+import { prepareRestore, recordRestoredHead } from "../restore/prepare.ts";
 import { startDatabaseCheck } from "./database-check.ts";
 import { localFileError } from "./local-errors.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
+import { CoalescingWriter, HandleCache } from "./staged-files.ts";
 import { makeRunDir } from "./work-dir.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
@@ -38,7 +40,7 @@ export interface RestoreOptions {
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  /** Pack downloads in parallel. */
+  /** Pack downloads in parallel (default 4). */
   concurrency?: number;
   /** Repository lock settings (default: this host and process). */
   lock?: LockOptions;
@@ -62,32 +64,41 @@ export interface RestoreResult {
 /** Media bytes still to restore after the database above which its check runs on a worker thread. */
 const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 
-/** Restore under a shared repository lock, so no prune deletes packs under it (spec §8.11). */
+/** One pack and the chunks to read from it. */
+type PackWork = [pack: string, requests: ChunkRequest<Target>[]];
+
+/**
+ * Restore under a shared repository lock, so no prune deletes packs under it (spec §8.11).
+ *
+ * Once everything is in place, a device-local head (`heads.local`: key and passkey mode)
+ * that is behind the restored latest snapshot is advanced to it, so this machine catches
+ * a later rollback (spec §8.6; never moved back, and not for an older snapshot restored
+ * by name). If the head store fails to read or write, this rejects with its error — the
+ * restored files stay in place (they are complete and authenticated) — and running the
+ * restore again with `overwrite` once the store works records the head.
+ */
 export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
-  return withReaderLock(opts.repo, { ...nodeLockHolder("restore"), ...opts.lock }, () => restoreLocked(opts));
+  return withReaderLock(opts.repo, { ...nodeLockHolder("restore"), ...opts.lock }, async () => {
+    const r = await restoreLocked(opts);
+    await recordRestoredHead(opts.heads, opts.snapshot, r.snapshot);
+    return r;
+  });
 }
 
 async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
-  const { repo, to } = opts;
+  const { to } = opts;
   const progress = new ProgressTracker("restore", opts.onProgress);
   // Before anything is downloaded (a version 2 manifest's listing is, spec §8.5.3).
   await checkDestination(to);
-  progress.setPhase("reading repository");
-  const index = await repo.loadIndex();
-  const resolved = await repo.resolveSnapshot(opts.heads, opts.snapshot, { index });
-  if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
+  const { resolved, plan } = await prepareRestore(opts.repo, opts.heads, opts.snapshot, progress);
   const m = resolved.manifest;
   const dbName = m.database ? restoredDatabaseName(m.database.name) : null;
   const dbTarget = dbName ? join(to, dbName) : null;
-  const mediaTarget = join(to, "media");
-  const { byPack, files, bytes, damaged } = planRestore(m, (id) => index.get(id));
-  const restoredMedia = files.length - (dbName ? 1 : 0);
+  const restoredMedia = plan.files.length - (dbName ? 1 : 0);
   if (!opts.overwrite) {
     if (dbTarget && existsSync(dbTarget)) throw new RestoreTargetExistsError(dbTarget);
-    if (restoredMedia > 0 && existsSync(mediaTarget)) throw new RestoreTargetExistsError(mediaTarget);
+    if (restoredMedia > 0 && existsSync(join(to, "media"))) throw new RestoreTargetExistsError(join(to, "media"));
   }
-  progress.bytesTotal = bytes;
-  progress.filesTotal = files.length;
 
   // A destination this restore created is removed again if the restore fails.
   let created: string | undefined;
@@ -98,62 +109,10 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
     // The staging folder holds plaintext: 0700, files 0600, named so that the next restore
     // here removes it if this one is killed (work-dir.ts).
     staging = await makeRunDir(to, ".chatvault-restore-");
-    const stage = staging;
-    const paths = files.map((f) => (f.relBytes ? Buffer.concat([Buffer.from(`${stage}/`), f.relBytes]) : join(stage, f.rel)));
-    for (let i = 0; i < files.length; i++) {
-      await mkdir(parentOf(paths[i]!), { recursive: true });
-      const fh = await open(paths[i]!, "wx", 0o600);
-      await fh.truncate(files[i]!.size);
-      await fh.close();
-    }
+    const paths = await createStagedFiles(staging, plan.files);
     progress.setPhase("downloading");
-    const handles = new HandleCache(paths);
-    let dbCheck: Promise<void> | undefined;
-    try {
-      // Packs holding database pages first: once they are written, the database is
-      // complete and its integrity check runs beside the media downloads (spec §8.8).
-      const all = [...byPack.entries()];
-      const holdsDb = ([, reqs]: (typeof all)[number]) => dbName !== null && reqs.some((r) => r.targets.some((t) => t.file === 0));
-      const phases = [all.filter(holdsDb), all.filter((p) => !holdsDb(p))];
-      let packs = phases[0]!;
-      let failed = false;
-      const worker = async () => {
-        try {
-          const out = new CoalescingWriter(handles);
-          for (let next = packs.shift(); next && !failed; next = packs.shift()) {
-            if (opts.signal?.aborted) throw new CancelledError();
-            await readPackChunks(repo, opts.compressor ?? zlibCompressor, next[0], next[1], async (req, plain) => {
-              for (const t of req.targets) await out.write(t.file, t.offset, plain);
-              progress.advance(plain.length * req.targets.length);
-            });
-            await out.flush();
-          }
-        } catch (e) {
-          failed = true; // stop the other workers at their next pack
-          throw e;
-        }
-      };
-      for (const [i, phase] of phases.entries()) {
-        packs = phase;
-        // Wait for every worker to stop before closing handles; then report the first error.
-        const settled = await Promise.allSettled(Array.from({ length: opts.concurrency ?? 4 }, worker));
-        const firstError = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
-        if (firstError) throw firstError.reason;
-        if (i === 0 && dbName) {
-          // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
-          const mediaLeft = phases[1]!.reduce((n, [, reqs]) => n + reqs.reduce((k, r) => k + r.loc.rawLength * r.targets.length, 0), 0);
-          const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
-          dbCheck = startDatabaseCheck(join(staging, dbName), { concurrent: above === 0 || mediaLeft > above });
-          dbCheck.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-        }
-      }
-      progress.setPhase("syncing");
-      for (let i = 0; i < files.length; i++) await handles.use(i, (fh) => fh.sync());
-    } finally {
-      await handles.closeAll();
-    }
-    for (let i = 0; i < files.length; i++) {
-      const f = files[i]!;
+    const dbCheck = await downloadInto(paths, plan, dbName ? join(staging, dbName) : null, progress, opts);
+    for (const [i, f] of plan.files.entries()) {
       // Seconds as a number, not a Date: a Date keeps whole milliseconds, and a restored
       // file whose mtime is off by a fraction of one would look changed to the next backup.
       if (f.mtimeMs !== undefined) await utimes(paths[i]!, Date.now() / 1000, f.mtimeMs / 1000);
@@ -168,7 +127,7 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
     progress.setPhase("done");
     return {
       snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time },
-      database: dbTarget, mediaFiles: restoredMedia, bytes, damaged,
+      database: dbTarget, mediaFiles: restoredMedia, bytes: plan.bytes, damaged: plan.damaged,
     };
   } catch (e) {
     throw localFileError(e, "destination", to);
@@ -176,6 +135,62 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
     if (staging) await rm(staging, { recursive: true, force: true });
     if (!moved && created) await removeEmptyUpTo(to, created);
   }
+}
+
+/** Create every planned file in the staging folder at its final size (0600); returns their paths. */
+async function createStagedFiles(staging: string, files: PlannedFile[]): Promise<(string | Buffer)[]> {
+  const paths = files.map((f) => (f.relBytes ? Buffer.concat([Buffer.from(`${staging}/`), f.relBytes]) : join(staging, f.rel)));
+  for (const [i, f] of files.entries()) {
+    await mkdir(parentOf(paths[i]!), { recursive: true });
+    const fh = await open(paths[i]!, "wx", 0o600);
+    await fh.truncate(f.size);
+    await fh.close();
+  }
+  return paths;
+}
+
+/**
+ * Download, authenticate and write every chunk, then fsync every file. Packs holding
+ * database pages go first: once they are written the database is complete, and its
+ * integrity check starts beside the media downloads (spec §8.8). Returns that check
+ * (undefined without a database) for the caller to await; every handle is closed, and no
+ * download is still running, when this returns or throws.
+ */
+async function downloadInto(
+  paths: (string | Buffer)[], plan: RestorePlan, stagedDb: string | null, progress: ProgressTracker, opts: RestoreOptions,
+): Promise<Promise<void> | undefined> {
+  const handles = new HandleCache(paths);
+  const compressor = opts.compressor ?? zlibCompressor;
+  const limit = Math.max(1, opts.concurrency ?? 4);
+  const download = ([pack, requests]: PackWork) => async () => {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const out = new CoalescingWriter(handles);
+    await readPackChunks(opts.repo, compressor, pack, requests, async (req, plain) => {
+      for (const t of req.targets) await out.write(t.file, t.offset, plain);
+      progress.advance(plain.length * req.targets.length);
+    });
+    await out.flush();
+  };
+  const holdsDb = ([, requests]: PackWork) => stagedDb !== null && requests.some((r) => r.targets.some((t) => t.file === 0));
+  const all = [...plan.byPack.entries()];
+  const media = all.filter((p) => !holdsDb(p));
+  let dbCheck: Promise<void> | undefined;
+  try {
+    await runBounded(all.filter(holdsDb).map(download), limit);
+    if (stagedDb) {
+      // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
+      const mediaLeft = media.reduce((n, [, requests]) => n + requests.reduce((k, r) => k + r.loc.rawLength * r.targets.length, 0), 0);
+      const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
+      dbCheck = startDatabaseCheck(stagedDb, { concurrent: above === 0 || mediaLeft > above });
+      dbCheck.catch(() => {}); // awaited by the caller; a failure must not go unhandled meanwhile
+    }
+    await runBounded(media.map(download), limit);
+    progress.setPhase("syncing");
+    for (let i = 0; i < paths.length; i++) await handles.use(i, (fh) => fh.sync());
+  } finally {
+    await handles.closeAll();
+  }
+  return dbCheck;
 }
 
 /** The parent folder of a path given as a string or as bytes. */
@@ -232,101 +247,5 @@ async function moveIntoPlace(staging: string, to: string, names: string[]): Prom
     await dir.sync();
   } finally {
     await dir.close();
-  }
-}
-
-/**
- * Chunks of a pack mostly land back to back in one file (database pages in order, the
- * pieces of a media file in order): gather such runs and write each with one `writev`
- * instead of one write per 4 KiB page.
- */
-class CoalescingWriter {
-  readonly #handles: HandleCache;
-  #file = -1;
-  #start = 0;
-  #end = 0;
-  #parts: Uint8Array[] = [];
-  static readonly MAX_RUN = 4 * 1024 * 1024;
-
-  constructor(handles: HandleCache) {
-    this.#handles = handles;
-  }
-
-  async write(file: number, offset: number, data: Uint8Array): Promise<void> {
-    if (file !== this.#file || offset !== this.#end || this.#end - this.#start >= CoalescingWriter.MAX_RUN) {
-      await this.flush();
-      this.#file = file;
-      this.#start = this.#end = offset;
-    }
-    this.#parts.push(data);
-    this.#end += data.length;
-  }
-
-  async flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const parts = this.#parts;
-    const position = this.#start;
-    const total = this.#end - this.#start;
-    // The next run starts where this one ends (a later write may continue it).
-    this.#parts = [];
-    this.#start = this.#end;
-    await this.#handles.use(this.#file, async (fh) => {
-      const done = (await fh.writev(parts, position)).bytesWritten;
-      if (done < total) {
-        // writev may write less than asked: finish the rest.
-        const rest = Buffer.concat(parts).subarray(done);
-        for (let o = 0; o < rest.length; ) {
-          const n = (await fh.write(rest, o, rest.length - o, position + done + o)).bytesWritten;
-          if (n <= 0) throw new Error("restore: write made no progress");
-          o += n;
-        }
-      }
-    });
-  }
-}
-
-/**
- * Open file handles on demand, keeping at most `max` open (media folders hold many
- * files). A handle is closed only when nobody is using it; each is fsynced before close.
- */
-class HandleCache {
-  readonly #paths: (string | Buffer)[];
-  readonly #open = new Map<number, { h: Promise<FileHandle>; users: number }>();
-  readonly #max: number;
-  constructor(paths: (string | Buffer)[], max = 64) {
-    this.#paths = paths;
-    this.#max = max;
-  }
-  async use<T>(i: number, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
-    let e = this.#open.get(i);
-    if (e) this.#open.delete(i); // refresh LRU position
-    else {
-      await this.#evict();
-      // Another caller may have opened it while we waited.
-      e = this.#open.get(i) ?? { h: open(this.#paths[i]!, "r+"), users: 0 };
-      this.#open.delete(i);
-    }
-    this.#open.set(i, e);
-    e.users++;
-    try {
-      return await fn(await e.h);
-    } finally {
-      e.users--;
-    }
-  }
-  async #evict(): Promise<void> {
-    if (this.#open.size < this.#max) return;
-    for (const [i, e] of this.#open) {
-      if (e.users > 0) continue;
-      this.#open.delete(i);
-      const fh = await e.h;
-      await fh.sync();
-      await fh.close();
-      return;
-    }
-  }
-  async closeAll(): Promise<void> {
-    for (const e of this.#open.values()) await (await e.h).close().catch(() => {});
-    this.#open.clear();
   }
 }

@@ -19,12 +19,19 @@ export interface HeadStore {
   advance(head: Head): Promise<void>;
   /** Where the head lives, for messages ("vault", "local record …", "memory"). */
   readonly describe: string;
+  /**
+   * True for a record this device keeps itself (key and passkey mode, spec §8.6, §13.4):
+   * a restore of the latest snapshot starts it at what it restored. A head the vault or
+   * the realms keep is moved only by backups.
+   */
+  readonly local?: boolean;
 }
 
-/** An in-memory head store (unit tests). */
-export function memoryHeadStore(initial?: Head): HeadStore & { current: Head | undefined } {
+/** An in-memory head store (unit tests); a local record unless `local: false` (then it stands in for a vault's head). */
+export function memoryHeadStore(initial?: Head, opts: { local?: boolean } = {}): HeadStore & { current: Head | undefined } {
   const s = {
     describe: "memory",
+    local: opts.local ?? true,
     current: initial,
     async get() {
       return s.current;
@@ -117,6 +124,7 @@ export function authenticatedHeadStore(keys: KeySchedule, repoId: string, io: He
   const bad = (message: string) => new IntegrityError("bad_structure", message, describe);
   const store: HeadStore = {
     describe,
+    local: true,
     async get() {
       const raw = await io.read();
       if (raw === undefined) return undefined;

@@ -9,6 +9,14 @@ export const PACKS_PREFIX = "packs/";
 export const INDEX_PREFIX = "index/";
 export const SNAPSHOTS_PREFIX = "snapshots/";
 
+/**
+ * The order in which deleting a whole repository removes its objects: snapshots first,
+ * then the index and the packs, then anything else (locks, key objects), the config last.
+ * An interrupted delete leaves a backup with fewer snapshots, or none, never snapshots
+ * without the config that says how to read them. "" is every other name (not the config).
+ */
+export const DELETION_ORDER: readonly string[] = [SNAPSHOTS_PREFIX, INDEX_PREFIX, PACKS_PREFIX, ""];
+
 /** packs/<first 2 hex>/<sha256 of the pack bytes, hex> */
 export function packName(packId: Uint8Array): string {
   const h = toHex(packId);
