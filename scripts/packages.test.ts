@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const PUBLIC = ["format", "storage", "vault-protocol", "sdk", "vault-server", "cli"];
+const PUBLIC = ["format", "storage", "vault-protocol", "sdk", "vault-server", "demo-data", "cli"];
 /** Tools of this workspace that must never be needed at run time. */
 const DEV_TOOLS = ["tsx", "typescript", "esbuild", "vite", "eslint", "typedoc", "playwright-core", "fast-check", "@chatvault/testkit", "@chatvault/web"];
 
@@ -64,7 +64,7 @@ test("main entries export no test support (it lives behind ./testing)", async ()
   assert.equal(typeof testing.withFaults, "function");
   for (const name of ["@chatvault/format", "@chatvault/storage", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/sdk/node", "@chatvault/vault-server"]) {
     const m = (await import(name)) as Record<string, unknown>;
-    const suspicious = Object.keys(m).filter((k) => /^(withFaults|startTestVault|TestBucket|storageConformance)$/.test(k));
+    const suspicious = Object.keys(m).filter((k) => /^(withFaults|startTestVault|TestBucket|storageConformance|generateDemoData|mutateDemoData)$/.test(k));
     assert.deepEqual(suspicious, [], `${name} exports test support`);
   }
 });

@@ -2,18 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
-import { generateDemoData } from "../demo-data/index.ts";
+import { LIVE_WRITER_EXEC_ARGV, LIVE_WRITER_PATH, generateDemoData } from "@chatvault/demo-data";
 import { snapshotDatabase } from "./index.ts";
-
-const writerScript = fileURLToPath(new URL("./live-writer.ts", import.meta.url));
 
 test("snapshots stay consistent and finish promptly while another process writes", async (t) => {
   const dir = tempDir(t);
   const demo = await generateDemoData({ outDir: dir, messages: 50_000, mediaMiB: 0, seed: 11 });
-  const writer = spawn(process.execPath, ["--conditions=chatvault-source", "--import", import.meta.resolve("tsx"), writerScript, demo.dbPath, "2500"], {
+  const writer = spawn(process.execPath, [...LIVE_WRITER_EXEC_ARGV, LIVE_WRITER_PATH, demo.dbPath, "2500"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => writer.kill());
