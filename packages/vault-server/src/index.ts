@@ -18,6 +18,6 @@ export { DEFAULT_POLICY, resolvePolicy, lockDuration, type GuessPolicy } from ".
 export { systemClock, OffsetClock, ManualClock, type Clock } from "./clock.ts";
 export { SealerError, DEFAULT_PKCS11_KEY_LABEL, type Sealer, type SealerConfig, type SealerErrorCode } from "./sealing/sealer.ts";
 export { openRepository, openMigratedRepository } from "./repository/open.ts";
-export type { VaultRepository, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
+export type { VaultRepository, MigrateOptions, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
 export { createLogger, type LoggerOptions } from "./logger.ts";
 export { redactConnectionString } from "./connection-string.ts";
