@@ -14,6 +14,9 @@ test("snapshots stay consistent and finish promptly while another process writes
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => writer.kill());
+  // Listen now: on a loaded machine the writer may finish during the snapshots, and a
+  // listener added after its exit would wait forever (the test is then cancelled).
+  const exited = once(writer, "exit");
   let stdout = "";
   let stderr = "";
   writer.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
@@ -46,7 +49,7 @@ test("snapshots stay consistent and finish promptly while another process writes
     t.diagnostic(`snapshot ${round + 1}: ${s.pageCount} pages, ${n} messages, ${progress.length} steps, ${ms.toFixed(0)} ms`);
   }
   assert.ok(seen[0]! > 50_000 && seen[2]! > seen[0]!, `writer made progress between snapshots: ${seen.join(", ")}`);
-  await once(writer, "exit");
+  await exited;
   assert.equal(writer.exitCode, 0, stderr);
   const done = JSON.parse(stdout.trim().split("\n").at(-1)!) as { inserted: number; lastId: number };
   assert.ok(done.lastId >= seen[2]!);
