@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { generateDemoData } from "@chatvault/sdk/node";
+import { generateDemoData } from "@chatvault/demo-data";
 import { bundleEntry } from "./build-runner.ts";
 import { diffTrees, treeHashes } from "./corpus.ts";
 import { ChatvaultTool } from "./tools.ts";

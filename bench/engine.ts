@@ -7,7 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { generateDemoData, mutateDemoData, snapshotDatabase } from "@chatvault/sdk/node";
+import { generateDemoData, mutateDemoData } from "@chatvault/demo-data";
+import { snapshotDatabase } from "@chatvault/sdk/node";
 import { CORPUS_SEED, type CorpusSize, DAY_SEED, changedPages, chatFiles, diffTrees, fileSha256, treeBytes, treeHashes } from "./corpus.ts";
 import { runChecked, runMeasured } from "./measure.ts";
 import type { Corpus, EngineRow, Operation, Tool } from "./results.ts";

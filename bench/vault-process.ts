@@ -4,7 +4,7 @@
  * use, read from /proc.
  */
 import { spawnSync } from "node:child_process";
-import { type VaultProcess, spawnVaultProcess } from "@chatvault/vault-server";
+import { type VaultProcess, spawnVaultProcess } from "@chatvault/vault-server/testing";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { processTree } from "./measure.ts";

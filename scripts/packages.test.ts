@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const PUBLIC = ["format", "storage", "vault-protocol", "sdk", "vault-server", "cli"];
+const PUBLIC = ["format", "storage", "vault-protocol", "sdk", "vault-server", "demo-data", "cli"];
 /** Tools of this workspace that must never be needed at run time. */
 const DEV_TOOLS = ["tsx", "typescript", "esbuild", "vite", "eslint", "typedoc", "playwright-core", "fast-check", "@chatvault/testkit", "@chatvault/web"];
 
@@ -75,9 +75,15 @@ test("main entries export no test support (it lives behind ./testing)", async ()
   assert.equal((storage as Record<string, unknown>).withFaults, undefined);
   const testing = await import("@chatvault/storage/testing");
   assert.equal(typeof testing.withFaults, "function");
-  for (const name of ["@chatvault/format", "@chatvault/storage", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/sdk/node", "@chatvault/vault-server"]) {
+  assert.equal(typeof (await import("@chatvault/storage/s3/testing")).TestBucket, "function");
+  const vaultTesting = await import("@chatvault/vault-server/testing");
+  for (const name of ["startTestVault", "spawnVaultProcess", "createKeepAliveFetch", "startRealms", "RealmDriver"] as const) {
+    assert.equal(typeof vaultTesting[name], "function", `@chatvault/vault-server/testing exports ${name}`);
+  }
+  const TEST_SUPPORT = /^(withFaults|startTestVault|TestBucket|storageConformance|generateDemoData|mutateDemoData|spawnVaultProcess|spawnVault|createKeepAliveFetch|postgresReachable|startRealms|RealmDriver|VAULT_MAIN_PATH)$/;
+  for (const name of ["@chatvault/format", "@chatvault/storage", "@chatvault/storage/s3", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/sdk/node", "@chatvault/vault-server"]) {
     const m = (await import(name)) as Record<string, unknown>;
-    const suspicious = Object.keys(m).filter((k) => /^(withFaults|startTestVault|TestBucket|storageConformance)$/.test(k));
+    const suspicious = Object.keys(m).filter((k) => TEST_SUPPORT.test(k));
     assert.deepEqual(suspicious, [], `${name} exports test support`);
   }
 });

@@ -33,7 +33,7 @@ import { HEAVY_PACKAGES, isOneOf, recordLoads } from "../../packages/cli/test/st
 
 const ROOT = realpathSync(new URL("../..", import.meta.url).pathname);
 const APP = join(ROOT, "scripts/smoke/app");
-const PUBLIC = ["@chatvault/format", "@chatvault/storage", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/vault-server", "@chatvault/cli"];
+const PUBLIC = ["@chatvault/format", "@chatvault/storage", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/vault-server", "@chatvault/demo-data", "@chatvault/cli"];
 const keep = process.argv.includes("--keep");
 const t0 = performance.now();
 const step = (s: string) => console.error(`== [${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}`);

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import Database from "better-sqlite3";
-import { generateDemoData } from "@chatvault/sdk/node";
+import { generateDemoData } from "@chatvault/demo-data";
 
 /** What the page reads first: where the database and the media files are. */
 export interface SeedIndex {

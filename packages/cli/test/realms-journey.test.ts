@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
-import { startRealms } from "../../vault-server/src/realm/realm-processes.ts";
+import { startRealms } from "@chatvault/vault-server/testing";
 import { EXIT } from "../src/exit-codes.ts";
 import { machine, treeHashes, writeSecret } from "./support.ts";
 

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
-import { startRealms } from "../../vault-server/src/realm/realm-processes.ts";
+import { startRealms } from "@chatvault/vault-server/testing";
 import { EXIT } from "../src/exit-codes.ts";
 import { machine, writeSecret } from "./support.ts";
 

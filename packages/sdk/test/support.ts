@@ -6,7 +6,7 @@ import { generateRootKey, type RootKey } from "@chatvault/format";
 import type { Storage } from "@chatvault/storage";
 import { FsStorage } from "@chatvault/storage/fs";
 import { Repository } from "../src/index.ts";
-import { generateDemoData } from "../src/node/index.ts";
+import { generateDemoData } from "@chatvault/demo-data";
 
 export async function demo(dir: string, messages = 3000, mediaMiB = 3, seed: number | string = 1) {
   return generateDemoData({ outDir: dir, messages, mediaMiB, seed });

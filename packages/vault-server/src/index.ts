@@ -1,7 +1,9 @@
 /**
  * @chatvault/vault-server — the Backup Key Vault (spec/vault-protocol.md, docs/vault.md).
  * Node only. Start one process with `startVaultServer`, several on one port with
- * `startVaultCluster`, or run `src/main.ts`.
+ * `startVaultCluster`, or run `src/main.ts`. Test and load-test support (an in-process test
+ * vault, the vault as a child process, realms, a keep-alive fetch) is
+ * `@chatvault/vault-server/testing`.
  */
 export { startVaultServer, type StartVaultServerOptions, type RunningVault } from "./server.ts";
 export { startVaultCluster, VaultStartupError, type VaultClusterOptions, type RunningVaultCluster } from "./cluster/cluster.ts";
@@ -16,8 +18,6 @@ export { DEFAULT_POLICY, resolvePolicy, lockDuration, type GuessPolicy } from ".
 export { systemClock, OffsetClock, ManualClock, type Clock } from "./clock.ts";
 export { SealerError, DEFAULT_PKCS11_KEY_LABEL, type Sealer, type SealerConfig, type SealerErrorCode } from "./sealing/sealer.ts";
 export { openRepository, openMigratedRepository } from "./repository/open.ts";
-export type { VaultRepository, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
+export type { VaultRepository, MigrateOptions, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
 export { createLogger, type LoggerOptions } from "./logger.ts";
 export { redactConnectionString } from "./connection-string.ts";
-export { createKeepAliveFetch, type KeepAliveFetch, type KeepAliveFetchOptions } from "./load-client.ts";
-export { VAULT_MAIN_PATH, postgresReachable, spawnVaultProcess, type SpawnVaultOptions, type VaultProcess } from "./process.ts";

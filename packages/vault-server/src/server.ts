@@ -54,7 +54,7 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   if (config.testClock) log.warn("TEST CLOCK ENABLED: POST /_test/clock can move this vault's time forward. Never run production like this.");
   if (config.allowWeakKeyStretching) log.warn("WEAK KEY STRETCHING ALLOWED: records may use a cheap KSF. Tests only.");
   await opaque.ready;
-  const rawRepo = await openMigratedRepository(config.database);
+  const rawRepo = await openMigratedRepository(config.database, { testClock: config.testClock });
   let secrets;
   let crypto: RecordCrypto;
   try {
@@ -79,7 +79,9 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
     probeLoginRequest: opaque.client.startLogin({ password: "chatvault-record-probe" }).startLoginRequest,
     metricsText: options.metricsText ?? (async () => Metrics.render([metrics.snapshot()])),
   };
-  if (clock instanceof OffsetClock) clock.setOffset(Math.max(clock.offsetMs, await repo.getClockOffset()));
+  // The shared offset exists only with the test clock (spec §9.3); an OffsetClock injected
+  // without it is the caller's alone.
+  if (config.testClock && clock instanceof OffsetClock) clock.setOffset(Math.max(clock.offsetMs, await repo.getClockOffset()));
   const app = buildVaultApp(ctx);
   let url = "";
   try {

@@ -1,13 +1,13 @@
 /**
- * Test support for this package's suites (not exported from the package): start a vault
- * in-process on a random port with captured logs, mint tokens, make clients, and create
- * throwaway PostgreSQL databases.
+ * Test support (`@chatvault/vault-server/testing`, never the main entry): start a vault
+ * in-process on a random port with captured logs, mint tokens, make clients, run `main.ts`
+ * as its own process, and create throwaway PostgreSQL databases.
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import pg from "pg";
-import { tempDir } from "@chatvault/testkit";
+import { tempDir } from "./test-services.ts";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient, type VaultClientOptions } from "@chatvault/vault-protocol";
 import { mintDevToken } from "./auth/dev-token.ts";
 import { createLogger } from "./logger.ts";

@@ -8,7 +8,8 @@ import { join, relative } from "node:path";
 import Database from "better-sqlite3";
 import { formatKey, generateRootKey, parseKey } from "@chatvault/format";
 import { Repository, vaultHeadStore } from "@chatvault/sdk";
-import { backup, generateDemoData, localHeadStore, restore } from "@chatvault/sdk/node";
+import { generateDemoData } from "@chatvault/demo-data";
+import { backup, localHeadStore, restore } from "@chatvault/sdk/node";
 import { FsStorage } from "@chatvault/storage/fs";
 import { VaultClient, WrongPasswordError } from "@chatvault/vault-protocol";
 

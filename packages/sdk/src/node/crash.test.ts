@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { toHex } from "@chatvault/format";
 import { tempDir } from "@chatvault/testkit";
 import { Repository } from "../index.ts";
-import { backup, localHeadStore, mutateDemoData, restore, snapshotDatabase } from "./index.ts";
+import { backup, localHeadStore, restore, snapshotDatabase } from "./index.ts";
+import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, fileHash, newRepo, treeHashes } from "../../test/support.ts";
 
 const CHILD = new URL("../../test/backup-child.ts", import.meta.url).pathname;

@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { generateRootKey, IntegrityError, WrongKeyError } from "@chatvault/format";
 import { tempDir } from "@chatvault/testkit";
 import { memoryHeadStore, Repository } from "../index.ts";
-import { backup, mutateDemoData, restore, snapshotDatabase } from "./index.ts";
+import { backup, restore, snapshotDatabase } from "./index.ts";
+import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, fileHash, newRepo, treeHashes } from "../../test/support.ts";
 
 test("round trip: database and every media file come back byte-identical", async (t) => {

@@ -10,7 +10,8 @@ import { withFaults, type FaultRule } from "@chatvault/storage/testing";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { memoryHeadStore, Repository } from "../index.ts";
-import { backup, mutateDemoData, restore } from "./index.ts";
+import { backup, restore } from "./index.ts";
+import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, newRepo, treeHashes } from "../../test/support.ts";
 
 const fast = { attempts: 6, baseDelayMs: 1, maxDelayMs: 5 };

@@ -15,5 +15,4 @@ export { zlibCompressor } from "./zlib-compressor.ts";
 export { openStorage } from "./open-storage.ts";
 export { describeErrno, errnoOf, localFileError, problemOf } from "./local-errors.ts";
 export * from "./db-source/index.ts";
-export * from "./demo-data/index.ts";
 export { checkRestorable, type CheckOptions, type CheckResult } from "./check.ts";

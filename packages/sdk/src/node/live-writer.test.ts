@@ -8,18 +8,17 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
+import { LIVE_WRITER_EXEC_ARGV, LIVE_WRITER_PATH } from "@chatvault/demo-data";
 import { memoryHeadStore } from "../index.ts";
 import { backup, restore } from "./index.ts";
 import { demo, newRepo } from "../../test/support.ts";
-
-const WRITER = new URL("./db-source/live-writer.ts", import.meta.url).pathname;
 
 test("backup while another process writes: the restored database is consistent", async (t) => {
   const dir = tempDir(t);
   const src = await demo(join(dir, "src"), 20000, 1);
   const { repo } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
-  const writer = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", WRITER, src.dbPath, "4000"], { stdio: ["ignore", "pipe", "inherit"] });
+  const writer = spawn(process.execPath, [...LIVE_WRITER_EXEC_ARGV, LIVE_WRITER_PATH, src.dbPath, "4000"], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   writer.stdout.on("data", (d: Buffer) => (out += d.toString()));
   // Listen before the backups: on a loaded machine the writer may finish first.

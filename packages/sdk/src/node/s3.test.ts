@@ -9,7 +9,8 @@ import { generateRootKey } from "@chatvault/format";
 import { TestBucket, credentials, endpoint, s3Reachable, unreachableReason } from "@chatvault/storage/s3/testing";
 import { needService, tempDir } from "@chatvault/testkit";
 import { memoryHeadStore, Repository, verify } from "../index.ts";
-import { backup, mutateDemoData, openStorage, restore, zlibCompressor } from "./index.ts";
+import { backup, openStorage, restore, zlibCompressor } from "./index.ts";
+import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, treeHashes } from "../../test/support.ts";
 
 const reachable = await s3Reachable();

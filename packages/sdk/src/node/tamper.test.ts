@@ -13,7 +13,8 @@ import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import type { Storage } from "@chatvault/storage";
 import { layout, memoryHeadStore, MAX_METADATA_OBJECT, Repository, verify, type Head } from "../index.ts";
-import { backup, mutateDemoData, restore, zlibCompressor } from "./index.ts";
+import { backup, restore, zlibCompressor } from "./index.ts";
+import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, newRepo } from "../../test/support.ts";
 
 const { packName } = layout;

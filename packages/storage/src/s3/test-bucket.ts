@@ -1,6 +1,7 @@
 /**
- * Test support for the S3 tests (not a test file): the radosgw endpoint from the
- * environment, a quick reachability probe, and one throwaway bucket per test run.
+ * `@chatvault/storage/s3/testing`: test support for S3, not a test file. Node only, so it is
+ * kept out of the browser-safe `./testing`: the test endpoint from the environment, a quick
+ * reachability probe, and one throwaway bucket per test run.
  */
 import {
   AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand,

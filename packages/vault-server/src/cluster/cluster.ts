@@ -44,7 +44,7 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   if (!Number.isInteger(n) || n < 1) throw new RangeError("workers must be an integer ≥ 1");
 
   // Prepare shared state once, so workers only ever open it.
-  const repo = await openMigratedRepository(config.database);
+  const repo = await openMigratedRepository(config.database, { testClock: config.testClock });
   try {
     const { secrets, sealer } = await loadVaultSecrets(repo, config.sealer);
     await sealer.close();

@@ -1,5 +1,5 @@
 /**
- * Test support: realms as SEPARATE PROCESSES (`main.ts`, the way operators run them), each
+ * Test support (`@chatvault/vault-server/testing`): realms as SEPARATE PROCESSES (`main.ts`, the way operators run them), each
  * with its own data folder, database (SQLite file or its own PostgreSQL database), sealing
  * key (key file or a SoftHSM2 token) and account-token secret. A realm may run several
  * processes on one database. Tests can kill, stop (SIGSTOP) and restart them.
@@ -9,10 +9,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { needService, tempDir } from "@chatvault/testkit";
+import { needService, tempDir } from "../test-services.ts";
 import { mintDevToken } from "../auth/dev-token.ts";
 import { createTestDatabase, postgresAvailable, spawnVault, type SpawnedVault } from "../test-vault.ts";
-import { RealmDriver } from "./test-realm.ts";
+import { RealmDriver } from "./realm-driver.ts";
 
 export const SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so";
 

@@ -1,7 +1,9 @@
 /**
- * Test support for the realm suites (not exported from the package): build registrations
- * with the threshold client's own derivations, and drive a realm's endpoints by hand
- * (phase 1–3, admin ops, head), so tests can stop between any two steps.
+ * Test support for the realm suites: build registrations with the threshold client's own
+ * derivations and run a recovery by hand (phase 1–3, admin ops, head) over a
+ * `RealmDriver`, so tests can stop between any two steps. Not in `./testing`: it reaches
+ * into vault-protocol's threshold internals (derivations, Shamir, registration), which
+ * that package does not export, so it runs from the workspace sources only.
  */
 import { randomBytes } from "node:crypto";
 import { RootKey, fromBase64Url, generateRootKey, toBase64Url, utf8 } from "@chatvault/format";
@@ -15,53 +17,13 @@ import { newRegistration, openWrappedRootKey, type NewRegistration } from "../..
 import { Point, interpolatePoints, interpolateScalar, scalarFromBytes } from "../../../vault-protocol/src/threshold/shamir.ts";
 import type { RealmSet } from "../../../vault-protocol/src/threshold/realm-set.ts";
 import { REALM_PATHS, type AdminOp, type RegistrationRef } from "./protocol.ts";
+import { type Answer, RealmDriver } from "./realm-driver.ts";
 import type { Registration, RegistrationInfo } from "./state.ts";
+
+export { type Answer, RealmDriver };
 
 /** The cheapest KSF the schema allows (tests run the realm with allowWeakKeyStretching). */
 export const TEST_KSF = { memoryKiB: 8, iterations: 1, parallelism: 1 } as const;
-
-export interface Answer<T = Record<string, unknown>> {
-  status: number;
-  body: T & { error?: { code: string; attemptsRemaining?: number; retryAfter?: number } };
-}
-
-/** One realm as a test sees it: its URL, its ID, a token for the account. */
-export class RealmDriver {
-  constructor(readonly url: string, readonly realmId: string, readonly token: string) {}
-
-  static async connect(url: string, token: string): Promise<RealmDriver> {
-    const info = (await (await fetch(url + REALM_PATHS.info)).json()) as { realmId: string };
-    return new RealmDriver(url, info.realmId, token);
-  }
-
-  async call<T = Record<string, unknown>>(method: "GET" | "POST", path: string, body?: unknown): Promise<Answer<T>> {
-    const res = await fetch(this.url + path, {
-      method, headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Answer<T>["body"] };
-  }
-
-  record() {
-    return this.call<{ state: string; current: RegistrationInfo | null; next: RegistrationInfo | null; attemptsRemaining: number; lockedUntil: number | null }>("GET", REALM_PATHS.record);
-  }
-  register(registration: Registration) {
-    return this.call("POST", REALM_PATHS.register, { registration });
-  }
-  evaluate(ref: RegistrationRef, blinded: Uint8Array) {
-    return this.call<{ attemptId: string; evaluated: string; unlockCheck: string; attemptsRemaining: number; lockedUntil: number | null }>(
-      "POST", REALM_PATHS.evaluate, { ...ref, blinded: toBase64Url(blinded) });
-  }
-  proof(attemptId: string) {
-    return this.call<{ proof: string }>("POST", REALM_PATHS.proof, { attemptId });
-  }
-  unlock(attemptId: string, unlockTag: Uint8Array) {
-    return this.call<{ wrapShare: string; shareTag: string; wrappedRootKey: string }>("POST", REALM_PATHS.unlock, { attemptId, unlockTag: toBase64Url(unlockTag) });
-  }
-  head() {
-    return this.call<{ sequence: number; digest: string | null; signature: string | null }>("GET", REALM_PATHS.head);
-  }
-}
 
 /** A 2-of-3 (or any t-of-n) registration of `password` for the realms, built by the client's code. */
 export async function buildRegistration(realms: RealmDriver[], threshold: number, accountId: string, password: string, rootKey = generateRootKey(), version = 1): Promise<NewRegistration & { rootKey: RootKey; realmSet: RealmSet }> {

@@ -14,7 +14,7 @@ import { ChatvaultError } from "@chatvault/format";
 import { checkAccountId } from "@chatvault/vault-protocol";
 import type { RecordCrypto } from "../sealing/record-crypto.ts";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 
 /** A record row that does not verify: tampered with, or written without the vault's record key. */
@@ -101,8 +101,8 @@ class AuthenticatedRepository implements VaultRepository {
   constructor(private readonly inner: VaultRepository, private readonly auth: RowAuthenticator) {
     this.kind = inner.kind;
   }
-  migrate(): Promise<void> {
-    return this.inner.migrate();
+  migrate(options?: MigrateOptions): Promise<void> {
+    return this.inner.migrate(options);
   }
   async getRecord(accountId: string): Promise<RecordRow | null> {
     checkAccountId(accountId);

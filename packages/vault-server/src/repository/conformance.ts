@@ -285,12 +285,22 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.equal((await adv(key)).ok, true);
   });
 
-  withRepo("sealed secrets: first writer wins; clock offset accumulates", async (repo) => {
+  withRepo("sealed secrets: first writer wins", async (repo) => {
     assert.equal(await repo.getSealedSecrets(), null);
     const a = await repo.putSealedSecretsIfAbsent({ sealerKind: "keyfile", keyId: "k1", sealed: bytes(40, 1), createdAt: 1 });
     const b = await repo.putSealedSecretsIfAbsent({ sealerKind: "keyfile", keyId: "k2", sealed: bytes(40, 2), createdAt: 2 });
     assert.equal(a.keyId, "k1");
     assert.equal(b.keyId, "k1");
+    await repo.ping();
+  });
+
+  // spec §9.3: the test clock's table is made only for a vault started with the test clock.
+  withRepo("no vault_test_clock without the test clock; migrate({ testClock }) adds it and the offset accumulates", async (repo, _t, sql, raw) => {
+    await assert.rejects(sql("SELECT offset_ms FROM vault_test_clock"), /vault_test_clock/);
+    await assert.rejects(repo.getClockOffset(), "no offset to read without the table");
+    await raw.migrate({ testClock: true });
+    await raw.migrate({ testClock: true }); // idempotent
+    assert.deepEqual(await sql("SELECT offset_ms FROM vault_test_clock"), []);
     assert.equal(await repo.getClockOffset(), 0);
     assert.equal(await repo.advanceClockOffset(1000), 1000);
     assert.equal(await repo.advanceClockOffset(500), 1500);

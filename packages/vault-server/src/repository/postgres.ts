@@ -9,10 +9,10 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
-import { SCHEMA } from "./postgres-schema.ts";
+import { SCHEMA, TEST_CLOCK_SCHEMA } from "./postgres-schema.ts";
 import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow } from "./rows.ts";
 
 export interface PostgresRepositoryOptions {
@@ -96,10 +96,11 @@ export class PostgresRepository implements VaultRepository {
     }
   }
 
-  async migrate(): Promise<void> {
+  async migrate(options: MigrateOptions = {}): Promise<void> {
     await this.#tx(async (c) => {
       await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       await c.query(SCHEMA);
+      if (options.testClock) await c.query(TEST_CLOCK_SCHEMA);
       for (const [table, column, type] of ADDED_COLUMNS) {
         const has = await c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
           AND table_name = $1 AND column_name = $2`, [table, column]);

@@ -159,10 +159,18 @@ export function sameHeadKey(a: Uint8Array | null, b: Uint8Array | null): boolean
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+export interface MigrateOptions {
+  /**
+   * Also create `vault_test_clock` (spec §9.3), for a vault started with `testClock`.
+   * Without it the table is not made, and `getClockOffset` / `advanceClockOffset` fail.
+   */
+  testClock?: boolean;
+}
+
 export interface VaultRepository {
   readonly kind: "sqlite" | "postgres";
   /** Create the schema. Idempotent and safe when many nodes start at once. */
-  migrate(): Promise<void>;
+  migrate(options?: MigrateOptions): Promise<void>;
   getRecord(accountId: string): Promise<RecordRow | null>;
   /** Exclusive read-modify-write of one account (see the contract above). `change` MUST be synchronous. */
   changeRecord<T>(
@@ -199,7 +207,7 @@ export interface VaultRepository {
   putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow>;
   /** Replace the sealed blob only if it still equals `expectedSealed` (an upgrade, e.g. adding the realm ID); returns the stored row. */
   replaceSealedSecrets(expectedSealed: Uint8Array, sealed: Uint8Array): Promise<SealedSecretsRow>;
-  /** TEST-ONLY clock offset shared by all nodes (spec §9). */
+  /** TEST-ONLY clock offset shared by all nodes (spec §9.3); only after `migrate({ testClock: true })`. */
   getClockOffset(): Promise<number>;
   advanceClockOffset(ms: number): Promise<number>;
   /** Cheap liveness check for /healthz. */

@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS vault_meta (
 -- (expires_at), dropped so that a login writes one index page fewer.
 CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
 DROP INDEX IF EXISTS vault_attempts_sealed;
+`;
+
+/** Created only by `migrate({ testClock: true })`: the shared test clock offset (spec §9.3) is no part of a production schema. */
+export const TEST_CLOCK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS vault_test_clock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   offset_ms INTEGER NOT NULL

@@ -7,11 +7,11 @@ import Database from "better-sqlite3";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
 } from "./repository.ts";
 import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
 import { retryWhileBusy } from "./sqlite-busy.ts";
-import { SCHEMA } from "./sqlite-schema.ts";
+import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
 import {
   ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow,
 } from "./rows.ts";
@@ -77,9 +77,10 @@ export class SqliteRepository implements VaultRepository {
     this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
   }
 
-  async migrate(): Promise<void> {
+  async migrate(options: MigrateOptions = {}): Promise<void> {
     const tx = this.#db.transaction(() => {
       this.#db.exec(SCHEMA);
+      if (options.testClock) this.#db.exec(TEST_CLOCK_SCHEMA);
       for (const [table, column, type] of ADDED_COLUMNS) {
         const cols = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
         if (cols.some((c) => c.name === column)) continue;

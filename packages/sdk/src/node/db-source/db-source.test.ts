@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
-import { generateDemoData, mutateDemoData } from "../demo-data/index.ts";
+import { generateDemoData, mutateDemoData } from "@chatvault/demo-data";
 import { DatabaseSourceError, readPages, snapshotDatabase } from "./index.ts";
 
 async function pages(path: string, pageSize: number, blockBytes?: number): Promise<Uint8Array[]> {

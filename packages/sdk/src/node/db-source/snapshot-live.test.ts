@@ -2,21 +2,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
-import { generateDemoData } from "../demo-data/index.ts";
+import { LIVE_WRITER_EXEC_ARGV, LIVE_WRITER_PATH, generateDemoData } from "@chatvault/demo-data";
 import { snapshotDatabase } from "./index.ts";
-
-const writerScript = fileURLToPath(new URL("./live-writer.ts", import.meta.url));
 
 test("snapshots stay consistent and finish promptly while another process writes", async (t) => {
   const dir = tempDir(t);
   const demo = await generateDemoData({ outDir: dir, messages: 50_000, mediaMiB: 0, seed: 11 });
-  const writer = spawn(process.execPath, ["--conditions=chatvault-source", "--import", import.meta.resolve("tsx"), writerScript, demo.dbPath, "2500"], {
+  const writer = spawn(process.execPath, [...LIVE_WRITER_EXEC_ARGV, LIVE_WRITER_PATH, demo.dbPath, "2500"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => writer.kill());
+  // Listen now: on a loaded machine the writer may finish during the snapshots, and a
+  // listener added after its exit would wait forever (the test is then cancelled).
+  const exited = once(writer, "exit");
   let stdout = "";
   let stderr = "";
   writer.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
@@ -49,7 +49,7 @@ test("snapshots stay consistent and finish promptly while another process writes
     t.diagnostic(`snapshot ${round + 1}: ${s.pageCount} pages, ${n} messages, ${progress.length} steps, ${ms.toFixed(0)} ms`);
   }
   assert.ok(seen[0]! > 50_000 && seen[2]! > seen[0]!, `writer made progress between snapshots: ${seen.join(", ")}`);
-  await once(writer, "exit");
+  await exited;
   assert.equal(writer.exitCode, 0, stderr);
   const done = JSON.parse(stdout.trim().split("\n").at(-1)!) as { inserted: number; lastId: number };
   assert.ok(done.lastId >= seen[2]!);

@@ -40,7 +40,7 @@ const MAGIC = "SQLite format 3\0";
  * Consistency under a concurrent writer in another process: `sqlite3_backup_step`
  * normally takes and drops a read lock per step, and when another connection commits
  * between two steps the backup starts over — with a busy app it may never finish
- * (measured against live-writer.ts: a plain `db.backup()` restarted ~7,800 times in 3 s
+ * (measured against the live writer of @chatvault/demo-data: a plain `db.backup()` restarted ~7,800 times in 3 s
  * and never completed).
  * Instead we open a read transaction on the source first (`BEGIN` + a read) and keep it
  * for the whole copy. Every step then reads the same snapshot (WAL: our read mark; rollback

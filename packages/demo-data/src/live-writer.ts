@@ -1,6 +1,6 @@
 /**
  * A stand-in for a chat app writing to its database, run as a separate process by the
- * snapshot tests: `node --import tsx live-writer.ts <db> <ms> [seed]`.
+ * snapshot tests (`node live-writer.js <db> <ms> [seed]`; path: `LIVE_WRITER_PATH`).
  *
  * It keeps committing small transactions (a few messages plus the chat's
  * `last_message_id`, as an app does) for `<ms>` milliseconds, with WAL and SQLite's
@@ -12,10 +12,10 @@
 import Database from "better-sqlite3";
 // Internals of the demo generator (not its public entry): the writer appends rows exactly
 // the way mutateDemoData does, one small transaction at a time.
-import { loadChats } from "../demo-data/chat-activity.ts";
-import { Conversation } from "../demo-data/conversation.ts";
-import { rngFor } from "../demo-data/prng.ts";
-import { INSERT_MESSAGE_SQL } from "../demo-data/schema.ts";
+import { loadChats } from "./chat-activity.ts";
+import { Conversation } from "./conversation.ts";
+import { rngFor } from "./prng.ts";
+import { INSERT_MESSAGE_SQL } from "./schema.ts";
 
 function main(argv: string[]): void {
   const [dbPath, msText, seed = "live-writer"] = argv;
