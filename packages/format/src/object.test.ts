@@ -5,7 +5,7 @@ import { webCryptoBackend } from "./backend.ts";
 import { concatBytes, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
 import { nodeCryptoBackend } from "./node.ts";
-import { FORMAT_VERSION, NONCE_LENGTH, ObjectKind, objectAad, openObject, SEAL_OVERHEAD, sealObject, type ObjectContext, type ObjectKindValue } from "./object.ts";
+import { FORMAT_VERSION, NONCE_LENGTH, ObjectKind, objectAad, openObject, SEAL_OVERHEAD, sealObject, sealObjectParts, type ObjectContext, type ObjectKindValue } from "./object.ts";
 import { fixedRandom, seededBytes } from "./testing/fixtures.ts";
 
 const key = seededBytes(1, 32);
@@ -55,6 +55,35 @@ for (const backend of backends) {
       }), { numRuns: 50 });
   });
 }
+
+for (const backend of backends) {
+  test(`sealObjectParts on ${backend.name}: the pieces laid end to end are sealObject's bytes`, async () => {
+    for (const n of [0, 1, 16, 4095, 4096, 65536, 65537, 300_000]) {
+      const pt = seededBytes(n + 7, n);
+      const nonce = seededBytes(n + 8, NONCE_LENGTH);
+      const c = { kind: ObjectKind.chunk, id: seededBytes(n + 9, 32) };
+      const parts = await sealObjectParts(backend, key, c, pt, fixedRandom(nonce));
+      const joined = concatBytes(...parts);
+      assert.deepEqual(joined, await sealObject(backend, key, c, pt, fixedRandom(nonce)), `${n} bytes`);
+      assert.deepEqual(await openObject(backend, key, c, joined), pt);
+    }
+    // Default randomness: a fresh nonce per object, as sealObject.
+    const a = concatBytes(...(await sealObjectParts(backend, key, ctx, utf8("x"))));
+    const b = concatBytes(...(await sealObjectParts(backend, key, ctx, utf8("x"))));
+    assert.notDeepEqual(a.subarray(1, 13), b.subarray(1, 13));
+  });
+}
+
+test("sealed objects cut from a shared slab do not overlap", async () => {
+  const pt = seededBytes(3, 65536);
+  const sealed = [];
+  for (let i = 0; i < 40; i++) sealed.push(await sealObject(nodeCryptoBackend, key, ctx, pt));
+  const copies = sealed.map((s) => s.slice());
+  for (let i = 0; i < sealed.length; i++) {
+    assert.deepEqual(sealed[i], copies[i], `object ${i} unchanged by the later ones`);
+    assert.deepEqual(await openObject(nodeCryptoBackend, key, ctx, sealed[i]!), pt);
+  }
+});
 
 test("bound to its context: every other kind, another id, another key fail auth_failed", async () => {
   const b = webCryptoBackend();
