@@ -70,7 +70,7 @@ export async function sealObject(
   const aad = objectAad(ctx);
   if (backend.aesGcmSealInto) {
     // One buffer, the ciphertext written once behind the header (spec §5.2).
-    const out = sealedBuffer(SEAL_OVERHEAD + plaintext.length);
+    const out = new Uint8Array(SEAL_OVERHEAD + plaintext.length);
     out[0] = FORMAT_VERSION;
     out.set(nonce, 1);
     await backend.aesGcmSealInto(key, nonce, plaintext, aad, out, 1 + NONCE_LENGTH);
@@ -103,31 +103,6 @@ export async function sealObjectParts(
   header.set(random === platformRandom ? pooledNonce() : random(NONCE_LENGTH), 1);
   const parts = await backend.aesGcmSealParts(key, header.subarray(1), plaintext, objectAad(ctx));
   return [header, ...parts];
-}
-
-/**
- * Output buffers for sealed objects of chunk size, cut from 1 MiB slabs. One allocation
- * per 64 KiB chunk (a fresh backing store, and external memory V8 must account for and
- * collect) was measured at ~15% of sealing a chunk, as much as the memory copy. Each
- * piece is handed out once. A slab lives while any piece of it does: sealed chunks are
- * short-lived (copied into a pack, then dropped), and small objects (heads, locks,
- * headers) and large ones get their own buffer, so nothing long-lived pins a slab. The
- * bytes are ciphertext. A piece's `.buffer` is the whole slab: never transfer it.
- */
-const SLAB = 1024 * 1024;
-const SLAB_MIN = 4 * 1024;
-const SLAB_MAX = SLAB / 4;
-let slab: Uint8Array = new Uint8Array(0);
-let slabAt = 0;
-function sealedBuffer(n: number): Uint8Array {
-  if (n < SLAB_MIN || n > SLAB_MAX) return new Uint8Array(n);
-  if (slabAt + n > slab.length) {
-    slab = new Uint8Array(SLAB);
-    slabAt = 0;
-  }
-  const out = slab.subarray(slabAt, slabAt + n);
-  slabAt += n;
-  return out;
 }
 
 /**
