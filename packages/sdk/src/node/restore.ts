@@ -339,6 +339,7 @@ class HandleCache {
     const left = [...this.#unsynced];
     const next = async (): Promise<void> => {
       for (let i = left.shift(); i !== undefined; i = left.shift()) {
+        if (!this.#unsynced.has(i)) continue; // synced meanwhile, when another file's open evicted it
         await this.use(i, false, (fh) => fh.sync());
         this.#unsynced.delete(i);
       }
