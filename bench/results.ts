@@ -41,6 +41,13 @@ export interface Ceilings {
   /** chatvault sealObject on 64 KiB chunks of a 1 MiB buffer, MiB/s, and ÷ aes_gcm. */
   seal_object_mib_s: number;
   seal_object_ratio: number;
+  /**
+   * The backup's chunk path: sealObjectParts on the same chunks (the pieces as the cipher
+   * made them; the backup copies them once into its part, as it copied sealObject's
+   * output), MiB/s, and ÷ aes_gcm. Absent in results from before it was measured.
+   */
+  seal_chunk_mib_s?: number;
+  seal_chunk_ratio?: number;
   /** chatvault STREAM seal / open of 1 MiB, MiB/s, and ÷ aes_gcm. */
   seal_stream_mib_s: number;
   seal_stream_ratio: number;

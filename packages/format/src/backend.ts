@@ -20,6 +20,12 @@ export interface CryptoBackend {
    * object's header, spec §5.2) saves a copy of the ciphertext.
    */
   aesGcmSealInto?(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): Promise<void>;
+  /**
+   * Optional: the same bytes as `aesGcmSeal`, as pieces whose concatenation is
+   * ciphertext ‖ tag, each in its own buffer as the platform produced it (nothing copied),
+   * for a caller that copies them once into a larger buffer anyway (a pack, §8.3).
+   */
+  aesGcmSealParts?(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array[]>;
 }
 
 /** A source of random bytes; injectable so test vectors are reproducible. */

@@ -15,6 +15,13 @@ export class ByteQueue {
     this.#length += data.length;
   }
 
+  /** Queue `data` without copying: the caller promises not to change it while queued. */
+  pushBorrowed(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.#parts.push(data);
+    this.#length += data.length;
+  }
+
   take(n: number): Uint8Array {
     if (n > this.#length) throw new RangeError(`take(${n}) with ${this.#length} queued`);
     const first = this.#parts[0];

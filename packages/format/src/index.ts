@@ -13,7 +13,7 @@ export { KeySchedule, chunkId, gearTable } from "./key-schedule.ts";
 export { assertKeyCheck, keyCheckValue } from "./key-check.ts";
 export {
   FORMAT_VERSION, NONCE_LENGTH, ObjectKind, SEAL_OVERHEAD, TAG_LENGTH,
-  type ObjectContext, type ObjectKindName, type ObjectKindValue, objectAad, openObject, sealObject,
+  type ObjectContext, type ObjectKindName, type ObjectKindValue, objectAad, openObject, sealObject, sealObjectParts,
 } from "./object.ts";
 export { DEFAULT_SEGMENT_LOG2, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer, openStream, sealStream, type StreamOptions } from "./stream.ts";
 export { Chunker, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";

@@ -38,6 +38,13 @@ export const nodeCryptoBackend: CryptoBackend = {
     out.set(fin, offset + body.length);
     out.set(c.getAuthTag(), offset + body.length + fin.length);
   },
+  async aesGcmSealParts(key, iv, plaintext, aad) {
+    const c = createCipheriv("aes-256-gcm", key, iv);
+    c.setAAD(aad);
+    const body = c.update(plaintext);
+    const fin = c.final(); // GCM is a stream mode: nothing is held back, but keep it if ever
+    return fin.length === 0 ? [body, c.getAuthTag()] : [body, fin, c.getAuthTag()];
+  },
   async aesGcmOpen(key, iv, sealed, aad) {
     if (sealed.length < 16) return null;
     const d = createDecipheriv("aes-256-gcm", key, iv);

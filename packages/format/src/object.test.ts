@@ -5,7 +5,7 @@ import { webCryptoBackend } from "./backend.ts";
 import { concatBytes, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
 import { nodeCryptoBackend } from "./node.ts";
-import { FORMAT_VERSION, NONCE_LENGTH, ObjectKind, objectAad, openObject, SEAL_OVERHEAD, sealObject, type ObjectContext, type ObjectKindValue } from "./object.ts";
+import { FORMAT_VERSION, NONCE_LENGTH, ObjectKind, objectAad, openObject, SEAL_OVERHEAD, sealObject, sealObjectParts, type ObjectContext, type ObjectKindValue } from "./object.ts";
 import { fixedRandom, seededBytes } from "./testing/fixtures.ts";
 
 const key = seededBytes(1, 32);
@@ -53,6 +53,24 @@ for (const backend of backends) {
         const c = { kind, id };
         assert.deepEqual(await openObject(backend, key, c, await sealObject(backend, key, c, pt)), pt);
       }), { numRuns: 50 });
+  });
+}
+
+for (const backend of backends) {
+  test(`sealObjectParts on ${backend.name}: the pieces laid end to end are sealObject's bytes`, async () => {
+    for (const n of [0, 1, 16, 4095, 4096, 65536, 65537, 300_000]) {
+      const pt = seededBytes(n + 7, n);
+      const nonce = seededBytes(n + 8, NONCE_LENGTH);
+      const c = { kind: ObjectKind.chunk, id: seededBytes(n + 9, 32) };
+      const parts = await sealObjectParts(backend, key, c, pt, fixedRandom(nonce));
+      const joined = concatBytes(...parts);
+      assert.deepEqual(joined, await sealObject(backend, key, c, pt, fixedRandom(nonce)), `${n} bytes`);
+      assert.deepEqual(await openObject(backend, key, c, joined), pt);
+    }
+    // Default randomness: a fresh nonce per object, as sealObject.
+    const a = concatBytes(...(await sealObjectParts(backend, key, ctx, utf8("x"))));
+    const b = concatBytes(...(await sealObjectParts(backend, key, ctx, utf8("x"))));
+    assert.notDeepEqual(a.subarray(1, 13), b.subarray(1, 13));
   });
 }
 

@@ -116,6 +116,8 @@ export class StreamSealer {
   }
 }
 
+let pushBorrowed: (o: StreamOpener, data: Uint8Array) => Promise<Uint8Array[]>;
+
 /**
  * Opens a stream incrementally. Errors are `IntegrityError`s and stick: once one is
  * thrown, every later call throws it again (nothing past a bad segment is released).
@@ -140,10 +142,20 @@ export class StreamOpener {
     this.#where = printableId(ctx);
   }
 
+  static {
+    // openStream's whole buffer is read in place, not copied into the queue first.
+    pushBorrowed = (o, data) => o.#push(data, false);
+  }
+
   async push(data: Uint8Array): Promise<Uint8Array[]> {
+    return this.#push(data, true);
+  }
+
+  async #push(data: Uint8Array, copy: boolean): Promise<Uint8Array[]> {
     return this.#guard(async () => {
       if (this.#done) throw this.#fail("trailing_data", "data after the end of the stream");
-      this.#queue.push(data);
+      if (copy) this.#queue.push(data);
+      else this.#queue.pushBorrowed(data);
       if (!this.#key) {
         if (this.#queue.length < STREAM_HEADER_LENGTH) return [];
         await this.#readHeader(this.#queue.take(STREAM_HEADER_LENGTH));
@@ -273,6 +285,7 @@ export async function sealStream(
 /** Open a whole sealed stream held in memory. */
 export async function openStream(backend: CryptoBackend, baseKey: Uint8Array, ctx: ObjectContext, sealed: Uint8Array): Promise<Uint8Array> {
   const o = new StreamOpener(backend, baseKey, ctx);
-  const parts = [...(await o.push(sealed)), ...(await o.finish())];
-  return concatBytes(...parts);
+  // The caller's buffer is only read, and not kept once this returns.
+  const parts = [...(await pushBorrowed(o, sealed)), ...(await o.finish())];
+  return parts.length === 1 ? parts[0]! : concatBytes(...parts);
 }

@@ -4,19 +4,23 @@
  * `store` does it all on this thread; the worker pool (node/chunk-pool.ts) computes IDs
  * and seals on other threads and uses `claim` + `addSealed` for the rest.
  */
-import { type KeySchedule, ObjectKind, chunkId, sealObject, toHex } from "@chatvault/format";
+import { type KeySchedule, ObjectKind, chunkId, sealObjectParts, toHex } from "@chatvault/format";
 import type { ChunkIndex } from "../repo/chunk-index.ts";
 import { CHUNK_COMPRESSED } from "../repo/chunk-index.ts";
 import type { Compressor } from "./compressor.ts";
-import type { Packer } from "./packer.ts";
+import { type Packer, type SealedBytes, sealedLength } from "./packer.ts";
 
-/** Compress if it pays, then seal bound to the chunk ID (spec §8.3). One place for both the single-chunk path and the worker tasks. */
+/**
+ * Compress if it pays, then seal bound to the chunk ID (spec §8.3). One place for both
+ * the single-chunk path and the worker tasks. The sealed chunk comes as pieces: every
+ * caller copies it into a pack (or a worker's part) next, and that is its one copy.
+ */
 export async function sealChunk(
   keys: KeySchedule, compressor: Compressor, id: Uint8Array, plain: Uint8Array, compressible: boolean,
-): Promise<{ data: Uint8Array; flags: number }> {
+): Promise<{ data: Uint8Array[]; length: number; flags: number }> {
   const packed = compressible ? compressor.compress(plain) : null;
-  const data = await sealObject(keys.backend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
-  return { data, flags: packed ? CHUNK_COMPRESSED : 0 };
+  const data = await sealObjectParts(keys.backend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
+  return { data, length: sealedLength(data), flags: packed ? CHUNK_COMPRESSED : 0 };
 }
 
 export class ChunkStore {
@@ -57,10 +61,10 @@ export class ChunkStore {
     return true;
   }
 
-  async addSealed(id: string, sealed: Uint8Array, rawLength: number, flags: number): Promise<void> {
+  async addSealed(id: string, sealed: SealedBytes, rawLength: number, flags: number): Promise<void> {
     await this.#packer.add(id, sealed, rawLength, flags);
     this.#chunksNew += 1;
-    this.#bytesStored += sealed.length;
+    this.#bytesStored += sealedLength(sealed);
   }
 
   /** Store one chunk on this thread; returns its ID. */

@@ -12,6 +12,19 @@ import { packName } from "../repo/layout.ts";
 import { type PackEntry, sealPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
 
+/**
+ * A sealed chunk as one buffer, or as pieces laid end to end (`sealObjectParts`): the
+ * pieces are copied straight into the pack, so the ciphertext is copied once.
+ */
+export type SealedBytes = Uint8Array | readonly Uint8Array[];
+
+export function sealedLength(sealed: SealedBytes): number {
+  if (sealed instanceof Uint8Array) return sealed.length;
+  let n = 0;
+  for (const p of sealed) n += p.length;
+  return n;
+}
+
 /** SHA-256 of a pack; may move the bytes elsewhere and back (a worker thread), hence the returned data. */
 export type PackHasher = (data: Uint8Array) => Promise<{ hash: Uint8Array; data: Uint8Array }>;
 
@@ -40,10 +53,12 @@ export class Packer {
     this.hasher = async (data) => ({ hash: await keys.backend.sha256(data), data });
   }
 
-  async add(id: string, sealed: Uint8Array, rawLength: number, flags: number): Promise<void> {
-    this.#entries.push({ id, offset: this.#size, length: sealed.length, rawLength, flags });
-    this.#blobs.push(sealed);
-    this.#size += sealed.length;
+  async add(id: string, sealed: SealedBytes, rawLength: number, flags: number): Promise<void> {
+    const length = sealedLength(sealed);
+    this.#entries.push({ id, offset: this.#size, length, rawLength, flags });
+    if (sealed instanceof Uint8Array) this.#blobs.push(sealed);
+    else this.#blobs.push(...sealed);
+    this.#size += length;
     if (this.#size >= this.#target) await this.#finishPack(this.#takeOpenPack());
   }
 

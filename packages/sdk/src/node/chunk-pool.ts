@@ -88,7 +88,7 @@ function unpack(p: PostedPart): TaskPart {
   for (let o = 0; o < ids.length; o += 32) out.ids.push(ids.subarray(o, o + 32));
   let o = 0;
   p.index.forEach((index, k) => {
-    out.sealed.push({ index, data: sealed.subarray(o, o + p.lengths[k]!), rawLength: p.rawLengths[k]!, flags: p.flags[k]! });
+    out.sealed.push({ index, data: sealed.subarray(o, o + p.lengths[k]!), length: p.lengths[k]!, rawLength: p.rawLengths[k]!, flags: p.flags[k]! });
     o += p.lengths[k]!;
   });
   return out;

@@ -11,6 +11,7 @@
 import { open } from "node:fs/promises";
 import { Chunker, type ChunkerParams, type KeySchedule, chunkId } from "@chatvault/format";
 import { sealChunk } from "../backup/chunk-store.ts";
+import type { SealedBytes } from "../backup/packer.ts";
 import type { Compressor } from "../backup/compressor.ts";
 
 export type ChunkTask =
@@ -38,7 +39,10 @@ export class MediaReadError extends Error {
 export interface SealedChunk {
   /** Position of the chunk among the part's `ids`. */
   index: number;
-  data: Uint8Array;
+  /** The sealed chunk: pieces to lay end to end (this thread), or one buffer (from a worker). */
+  data: SealedBytes;
+  /** Its length in bytes. */
+  length: number;
   rawLength: number;
   flags: number;
 }
@@ -71,9 +75,9 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     const id = await chunkId(ctx.keys, plain);
     const index = part.ids.push(id) - 1;
     if (ctx.known.has(id)) return;
-    const { data, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
-    part.sealed.push({ index, data, rawLength: plain.length, flags });
-    sealedBytes += data.length;
+    const { data, length, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
+    part.sealed.push({ index, data, length, rawLength: plain.length, flags });
+    sealedBytes += length;
   };
   const flush = async (force: boolean) => {
     if (!force && sealedBytes < PART_BYTES) return;

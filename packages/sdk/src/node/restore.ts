@@ -186,7 +186,7 @@ async function downloadInto(
     }
     await runBounded(media.map(download), limit);
     progress.setPhase("syncing");
-    for (let i = 0; i < paths.length; i++) await handles.use(i, (fh) => fh.sync());
+    await handles.syncAll();
   } finally {
     await handles.closeAll();
   }

@@ -40,7 +40,7 @@ export class CoalescingWriter {
     // The next run starts where this one ends (a later write may continue it).
     this.#parts = [];
     this.#start = this.#end;
-    await this.#handles.use(this.#file, async (fh) => {
+    await this.#handles.use(this.#file, true, async (fh) => {
       const done = (await fh.writev(parts, position)).bytesWritten;
       if (done < total) {
         // writev may write less than asked: finish the rest.
@@ -57,17 +57,26 @@ export class CoalescingWriter {
 
 /**
  * Open file handles on demand, keeping at most `max` open (media folders hold many
- * files). A handle is closed only when nobody is using it; each is fsynced before close.
+ * files). A handle is closed only when nobody is using it. Every file is fsynced once
+ * after its last write (spec §8.8): when its handle is evicted, or by `syncAll` at the
+ * end; a file evicted and never written again is not reopened to be synced a second time.
  */
+/** fsyncs in flight at the end of a restore (libuv's thread pool has 4 threads). */
+const SYNC_CONCURRENCY = 4;
+
 export class HandleCache {
   readonly #paths: (string | Buffer)[];
   readonly #open = new Map<number, { h: Promise<FileHandle>; users: number }>();
   readonly #max: number;
+  /** Files written (or created) since their last fsync: all of them at first. */
+  readonly #unsynced: Set<number>;
   constructor(paths: (string | Buffer)[], max = 64) {
     this.#paths = paths;
     this.#max = max;
+    this.#unsynced = new Set(paths.keys());
   }
-  async use<T>(i: number, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  async use<T>(i: number, writes: boolean, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    if (writes) this.#unsynced.add(i);
     let e = this.#open.get(i);
     if (e) this.#open.delete(i); // refresh LRU position
     else {
@@ -90,10 +99,22 @@ export class HandleCache {
       if (e.users > 0) continue;
       this.#open.delete(i);
       const fh = await e.h;
-      await fh.sync();
+      if (this.#unsynced.delete(i)) await fh.sync();
       await fh.close();
       return;
     }
+  }
+  /** fsync every file not synced since its last write, a few at a time (one journal commit can cover several). */
+  async syncAll(): Promise<void> {
+    const left = [...this.#unsynced];
+    const next = async (): Promise<void> => {
+      for (let i = left.shift(); i !== undefined; i = left.shift()) {
+        if (!this.#unsynced.has(i)) continue; // synced meanwhile, when another file's open evicted it
+        await this.use(i, false, (fh) => fh.sync());
+        this.#unsynced.delete(i);
+      }
+    };
+    await Promise.all(Array.from({ length: SYNC_CONCURRENCY }, next));
   }
   async closeAll(): Promise<void> {
     for (const e of this.#open.values()) await (await e.h).close().catch(() => {});

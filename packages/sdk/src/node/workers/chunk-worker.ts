@@ -35,14 +35,17 @@ export interface PostedPart {
 function pack(p: TaskPart): PostedPart {
   const ids = new Uint8Array(p.ids.length * 32);
   p.ids.forEach((id, i) => ids.set(id, i * 32));
-  const sealed = new Uint8Array(p.sealed.reduce((n, s) => n + s.data.length, 0));
+  // The one copy of each sealed chunk on its way to a pack: its pieces, straight from the cipher.
+  const sealed = new Uint8Array(p.sealed.reduce((n, s) => n + s.length, 0));
   let o = 0;
   for (const s of p.sealed) {
-    sealed.set(s.data, o);
-    o += s.data.length;
+    for (const piece of s.data instanceof Uint8Array ? [s.data] : s.data) {
+      sealed.set(piece, o);
+      o += piece.length;
+    }
   }
   return {
-    ids: ids.buffer, sealed: sealed.buffer, index: p.sealed.map((s) => s.index), lengths: p.sealed.map((s) => s.data.length),
+    ids: ids.buffer, sealed: sealed.buffer, index: p.sealed.map((s) => s.index), lengths: p.sealed.map((s) => s.length),
     rawLengths: p.sealed.map((s) => s.rawLength), flags: p.sealed.map((s) => s.flags), bytesRead: p.bytesRead,
   };
 }
