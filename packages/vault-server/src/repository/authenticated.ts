@@ -58,6 +58,13 @@ class VerifiedRows {
     const copy = (b: Uint8Array | null) => (b === null ? null : b.slice());
     this.#rows.set(r.accountId, { ...r, sealedRecord: copy(r.sealedRecord), headKey: copy(r.headKey), stateMac: copy(r.stateMac) });
   }
+  /** A private copy of the remembered row. */
+  get(accountId: string): RecordRow | null {
+    const r = this.#rows.get(accountId);
+    if (r === undefined) return null;
+    const copy = (b: Uint8Array | null) => (b === null ? null : b.slice());
+    return { ...r, sealedRecord: copy(r.sealedRecord), headKey: copy(r.headKey), stateMac: copy(r.stateMac) };
+  }
   forget(accountId: string): void {
     this.#rows.delete(accountId);
   }
@@ -107,6 +114,10 @@ class AuthenticatedRepository implements VaultRepository {
   async getRecord(accountId: string): Promise<RecordRow | null> {
     checkAccountId(accountId);
     return checked(this.auth, this.#verified, accountId, await this.inner.getRecord(accountId));
+  }
+  rememberedRecord(accountId: string): RecordRow | null {
+    checkAccountId(accountId);
+    return this.#verified.get(accountId);
   }
   async changeRecord<T>(accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, options?: ChangeOptions): Promise<T> {
     checkAccountId(accountId);

@@ -164,6 +164,13 @@ export interface VaultRepository {
   /** Create the schema. Idempotent and safe when many nodes start at once. */
   migrate(): Promise<void>;
   getRecord(accountId: string): Promise<RecordRow | null>;
+  /**
+   * The row of this account this process last verified or committed, if it still has it
+   * (no query). It may be stale: use it only as `ChangeOptions.expected`, whose write checks
+   * that the stored row is still this one (spec §10.1, §10.4). Optional: a repository
+   * without it is read.
+   */
+  rememberedRecord?(accountId: string): RecordRow | null;
   /** Exclusive read-modify-write of one account (see the contract above). `change` MUST be synchronous. */
   changeRecord<T>(
     accountId: string,
