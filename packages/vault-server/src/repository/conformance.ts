@@ -87,6 +87,21 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.notEqual(stored.lockedUntil, null);
   });
 
+  withRepo("a start decided on a remembered row of a record since deleted and enabled again (same version) is stale, not counted", async (repo, _t, sql) => {
+    const oldId = await enabled(repo, "y");
+    const remembered = repo.rememberedRecord?.("y") ?? (await repo.getRecord("y"))!;
+    assert.equal(remembered.recordId, oldId);
+    // Another process deletes the record and enables a new one: the keyed first version again, another record.
+    assert.equal((await deleteRecord(repo, { accountId: "y", recordId: oldId, version: 1 })).kind, "deleted");
+    assert.deepEqual(await create(repo, "y", { now: 2000, sealedRecord: bytes(64, 8) }), { kind: "created", version: 1 });
+    const r = await startAttempt(repo, {
+      accountId: "y", expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `y-${++n}`, sealedState: bytes(32, 9), expected: remembered,
+    });
+    assert.equal(r.kind, "stale"); // KE2 from the old registration record must not leave
+    assert.equal((await sql("SELECT * FROM vault_attempts WHERE account_id = ?", ["y"])).length, 0);
+    assert.equal((await repo.getRecord("y"))!.consecutiveFailures, 0);
+  });
+
   withRepo("finishes decided on the record and attempt read earlier (getLogin) settle exactly once", async (repo, _t, sql) => {
     await enabled(repo, "f");
     const loginId = `f-${Math.random()}`;
