@@ -102,6 +102,23 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.equal((await repo.getRecord("y"))!.consecutiveFailures, 0);
   });
 
+  withRepo("a login started in this process and settled in another: the remembered pair does not settle it again", async (repo, _t, sql, raw) => {
+    await enabled(repo, "z");
+    const loginId = `z-${++n}`;
+    assert.equal((await startAttempt(repo, { accountId: "z", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind, "released");
+    const other = authenticatedRepository(raw, TEST_CRYPTO); // another vault process on the same database
+    const theirs = await other.getLogin("z", loginId);
+    const won = await finishAttempt(other, { accountId: "z", loginId, recordVersion: 1, verified: true, now: 150, expected: { record: theirs.record!, attempt: theirs.attempt! } });
+    assert.equal(won.kind, "success");
+    const mine = await repo.getLogin("z", loginId); // may be this process' memory: still "pending"
+    assert.ok(mine.attempt && mine.record);
+    const again = await finishAttempt(repo, { accountId: "z", loginId, recordVersion: 1, verified: false, now: 160, expected: { record: mine.record, attempt: mine.attempt } });
+    assert.equal(again.kind, "expired");
+    const rows = await sql("SELECT outcome FROM vault_attempts WHERE login_id = ?", [loginId]);
+    assert.deepEqual(rows.map((r) => r.outcome), ["success"]);
+    assert.equal((await repo.getRecord("z"))!.consecutiveFailures, 0);
+  });
+
   withRepo("finishes decided on the record and attempt read earlier (getLogin) settle exactly once", async (repo, _t, sql) => {
     await enabled(repo, "f");
     const loginId = `f-${Math.random()}`;

@@ -228,7 +228,7 @@ export class PostgresRepository implements VaultRepository {
     const values: unknown[] = [accountId, buf(expected.stateMac), attempt.loginId];
     const $ = (v: unknown) => `$${values.push(v)}`;
     const parts = [
-      "SELECT 1 FROM vault_records WHERE account_id = $1 AND state_mac = $2 FOR UPDATE",
+      `SELECT 1 FROM vault_records WHERE account_id = $1 AND state_mac = $2 AND ${sameStoredState(expected, $)} FOR UPDATE`,
       `UPDATE vault_attempts SET outcome = ${$(settle.outcome)}, sealed_state = NULL
         WHERE login_id = $3 AND account_id = $1 AND outcome = 'pending' AND EXISTS (SELECT 1 FROM w0) RETURNING 1`,
     ];

@@ -181,7 +181,9 @@ export interface VaultRepository {
   getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null>;
   /**
    * `getAttempt` and `getRecord` together, in one statement where the database allows (a login
-   * finish needs both). Plain reads: the pair need not be one snapshot.
+   * finish needs both). Plain reads: the pair need not be one snapshot. The authenticated
+   * repository answers a login this process started from what it committed (no query); such
+   * a pair may be stale, as a read may, and is used only as `ChangeOptions.expected*`.
    */
   getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }>;
   /** Newest first, without sealed states, with `lockedUntil` (spec §5.7). */
