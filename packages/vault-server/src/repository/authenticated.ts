@@ -94,6 +94,10 @@ class PendingAttempts {
   delete(loginId: string): void {
     this.#rows.delete(loginId);
   }
+  /** Drop every attempt expired at `now` (the sweep's erasure, §6.6). */
+  dropExpired(now: number): void {
+    for (const [id, a] of this.#rows) if (a.expiresAt <= now) this.#rows.delete(id);
+  }
 }
 
 function checked(auth: RowAuthenticator, verified: VerifiedRows, accountId: string, r: RecordRow | null): RecordRow | null {
@@ -195,6 +199,7 @@ class AuthenticatedRepository implements VaultRepository {
     return this.inner.advanceHead(accountId, head, now);
   }
   eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
+    this.#pending.dropExpired(now);
     return this.inner.eraseExpiredLoginStates(now, limit);
   }
   unauthenticatedAccounts(limit: number): Promise<string[]> {

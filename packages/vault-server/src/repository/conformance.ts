@@ -119,6 +119,17 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.equal((await repo.getRecord("z"))!.consecutiveFailures, 0);
   });
 
+  withRepo("a login started here and abandoned: its sealed state leaves memory at the sweep after expiry, as it leaves the row", async (repo) => {
+    await enabled(repo, "w");
+    const loginId = `w-${++n}`;
+    const r = await startAttempt(repo, { accountId: "w", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) });
+    assert.equal(r.kind, "released");
+    assert.notEqual((await repo.getLogin("w", loginId)).attempt?.sealedState ?? null, null);
+    const expiresAt = r.kind === "released" ? r.expiresAt : 0;
+    await repo.eraseExpiredLoginStates(expiresAt, 500);
+    assert.equal((await repo.getLogin("w", loginId)).attempt?.sealedState, null);
+  });
+
   withRepo("finishes decided on the record and attempt read earlier (getLogin) settle exactly once", async (repo, _t, sql) => {
     await enabled(repo, "f");
     const loginId = `f-${Math.random()}`;
