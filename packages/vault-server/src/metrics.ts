@@ -29,7 +29,10 @@ export const METRIC_DEFS: Record<string, Def> = {
   },
 };
 
-const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => a.localeCompare(b)));
+// Label names are Prometheus names in lower snake case (route, status, outcome, operation), for
+// which code-unit order is the order localeCompare gave; localeCompare (ICU collation) was
+// most of this function's cost, three times per request.
+const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 export class Metrics {
   readonly #s: MetricsSnapshot = { counters: {}, histograms: {} };

@@ -58,8 +58,45 @@ class VerifiedRows {
     const copy = (b: Uint8Array | null) => (b === null ? null : b.slice());
     this.#rows.set(r.accountId, { ...r, sealedRecord: copy(r.sealedRecord), headKey: copy(r.headKey), stateMac: copy(r.stateMac) });
   }
+  /** A private copy of the remembered row. */
+  get(accountId: string): RecordRow | null {
+    const r = this.#rows.get(accountId);
+    if (r === undefined) return null;
+    const copy = (b: Uint8Array | null) => (b === null ? null : b.slice());
+    return { ...r, sealedRecord: copy(r.sealedRecord), headKey: copy(r.headKey), stateMac: copy(r.stateMac) };
+  }
   forget(accountId: string): void {
     this.#rows.delete(accountId);
+  }
+}
+
+/**
+ * The pending attempts this process committed (a login start), by login ID, until settled
+ * or expired, so the finish of a login started here need not read them back. Insertion
+ * order is expiry order (one login TTL), so expired ones are dropped from the front when
+ * a new one is added: a sealed login state is not kept in memory past its expiry (§6.6).
+ */
+class PendingAttempts {
+  readonly #rows = new Map<string, AttemptRow>();
+  constructor(private readonly max = 10_000) {}
+  add(a: AttemptRow): void {
+    for (const [id, old] of this.#rows) {
+      if (old.expiresAt > a.startedAt && this.#rows.size < this.max) break;
+      this.#rows.delete(id);
+    }
+    this.#rows.set(a.loginId, { ...a, sealedState: a.sealedState === null ? null : a.sealedState.slice() });
+  }
+  get(accountId: string, loginId: string): AttemptRow | null {
+    const a = this.#rows.get(loginId);
+    if (a === undefined || a.accountId !== accountId) return null;
+    return { ...a, sealedState: a.sealedState === null ? null : a.sealedState.slice() };
+  }
+  delete(loginId: string): void {
+    this.#rows.delete(loginId);
+  }
+  /** Drop every attempt expired at `now` (the sweep's erasure, §6.6). */
+  dropExpired(now: number): void {
+    for (const [id, a] of this.#rows) if (a.expiresAt <= now) this.#rows.delete(id);
   }
 }
 
@@ -98,6 +135,7 @@ export function authenticatedRepository(inner: VaultRepository, auth: RowAuthent
 class AuthenticatedRepository implements VaultRepository {
   readonly kind: VaultRepository["kind"];
   readonly #verified = new VerifiedRows();
+  readonly #pending = new PendingAttempts();
   constructor(private readonly inner: VaultRepository, private readonly auth: RowAuthenticator) {
     this.kind = inner.kind;
   }
@@ -108,18 +146,26 @@ class AuthenticatedRepository implements VaultRepository {
     checkAccountId(accountId);
     return checked(this.auth, this.#verified, accountId, await this.inner.getRecord(accountId));
   }
+  rememberedRecord(accountId: string): RecordRow | null {
+    checkAccountId(accountId);
+    return this.#verified.get(accountId);
+  }
   async changeRecord<T>(accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, options?: ChangeOptions): Promise<T> {
     checkAccountId(accountId);
     let written: RecordRow | null | undefined;
+    let applied: RecordChange<T> | undefined;
     const result = await this.inner.changeRecord<T>(accountId, (raw, attempt) => {
       const current = checked(this.auth, this.#verified, accountId, raw);
       const sealed = sealChange(this.auth, current, change(current, attempt));
       written = sealed.written;
+      applied = sealed.change;
       return sealed.change;
     }, options);
     // Only what committed is remembered (the callback may have run for a batch that failed).
     if (written) this.#verified.remember(written);
     else if (written === null) this.#verified.forget(accountId);
+    if (applied?.setAttemptOutcome) this.#pending.delete(applied.setAttemptOutcome.loginId);
+    if (applied?.insertAttempt?.outcome === "pending") this.#pending.add(applied.insertAttempt);
     return result;
   }
   async getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null> {
@@ -128,6 +174,12 @@ class AuthenticatedRepository implements VaultRepository {
   }
   async getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }> {
     checkAccountId(accountId);
+    // A login started here: the attempt as committed and the record as last verified or
+    // written, without a query. Either may be stale (settled or changed elsewhere); a finish
+    // uses them only as `ChangeOptions.expected*`, whose write checks both (spec §10.1).
+    const attempt = this.#pending.get(accountId, loginId);
+    const record = attempt ? this.#verified.get(accountId) : null;
+    if (attempt && record && record.state === "active") return { attempt, record };
     const r = await this.inner.getLogin(accountId, loginId);
     return { attempt: r.attempt, record: checked(this.auth, this.#verified, accountId, r.record) };
   }
@@ -147,6 +199,7 @@ class AuthenticatedRepository implements VaultRepository {
     return this.inner.advanceHead(accountId, head, now);
   }
   eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
+    this.#pending.dropExpired(now);
     return this.inner.eraseExpiredLoginStates(now, limit);
   }
   unauthenticatedAccounts(limit: number): Promise<string[]> {

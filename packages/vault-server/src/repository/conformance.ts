@@ -87,6 +87,49 @@ export function repositoryConformance(name: string, make: RepositoryFactory): vo
     assert.notEqual(stored.lockedUntil, null);
   });
 
+  withRepo("a start decided on a remembered row of a record since deleted and enabled again (same version) is stale, not counted", async (repo, _t, sql) => {
+    const oldId = await enabled(repo, "y");
+    const remembered = repo.rememberedRecord?.("y") ?? (await repo.getRecord("y"))!;
+    assert.equal(remembered.recordId, oldId);
+    // Another process deletes the record and enables a new one: the keyed first version again, another record.
+    assert.equal((await deleteRecord(repo, { accountId: "y", recordId: oldId, version: 1 })).kind, "deleted");
+    assert.deepEqual(await create(repo, "y", { now: 2000, sealedRecord: bytes(64, 8) }), { kind: "created", version: 1 });
+    const r = await startAttempt(repo, {
+      accountId: "y", expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `y-${++n}`, sealedState: bytes(32, 9), expected: remembered,
+    });
+    assert.equal(r.kind, "stale"); // KE2 from the old registration record must not leave
+    assert.equal((await sql("SELECT * FROM vault_attempts WHERE account_id = ?", ["y"])).length, 0);
+    assert.equal((await repo.getRecord("y"))!.consecutiveFailures, 0);
+  });
+
+  withRepo("a login started in this process and settled in another: the remembered pair does not settle it again", async (repo, _t, sql, raw) => {
+    await enabled(repo, "z");
+    const loginId = `z-${++n}`;
+    assert.equal((await startAttempt(repo, { accountId: "z", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind, "released");
+    const other = authenticatedRepository(raw, TEST_CRYPTO); // another vault process on the same database
+    const theirs = await other.getLogin("z", loginId);
+    const won = await finishAttempt(other, { accountId: "z", loginId, recordVersion: 1, verified: true, now: 150, expected: { record: theirs.record!, attempt: theirs.attempt! } });
+    assert.equal(won.kind, "success");
+    const mine = await repo.getLogin("z", loginId); // may be this process' memory: still "pending"
+    assert.ok(mine.attempt && mine.record);
+    const again = await finishAttempt(repo, { accountId: "z", loginId, recordVersion: 1, verified: false, now: 160, expected: { record: mine.record, attempt: mine.attempt } });
+    assert.equal(again.kind, "expired");
+    const rows = await sql("SELECT outcome FROM vault_attempts WHERE login_id = ?", [loginId]);
+    assert.deepEqual(rows.map((r) => r.outcome), ["success"]);
+    assert.equal((await repo.getRecord("z"))!.consecutiveFailures, 0);
+  });
+
+  withRepo("a login started here and abandoned: its sealed state leaves memory at the sweep after expiry, as it leaves the row", async (repo) => {
+    await enabled(repo, "w");
+    const loginId = `w-${++n}`;
+    const r = await startAttempt(repo, { accountId: "w", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) });
+    assert.equal(r.kind, "released");
+    assert.notEqual((await repo.getLogin("w", loginId)).attempt?.sealedState ?? null, null);
+    const expiresAt = r.kind === "released" ? r.expiresAt : 0;
+    await repo.eraseExpiredLoginStates(expiresAt, 500);
+    assert.equal((await repo.getLogin("w", loginId)).attempt?.sealedState, null);
+  });
+
   withRepo("finishes decided on the record and attempt read earlier (getLogin) settle exactly once", async (repo, _t, sql) => {
     await enabled(repo, "f");
     const loginId = `f-${Math.random()}`;

@@ -58,6 +58,19 @@ function statementName(text: string): string {
 const MIGRATION_LOCK = 7_471_001;
 const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
+/**
+ * SQL that holds when the stored record row equals `r` in every column its state MAC
+ * covers (spec §10.4; `updated_at` is not covered). `$` adds a parameter.
+ */
+function sameStoredState(r: RecordRow, $: (v: unknown) => string): string {
+  return `state = ${$(r.state)}::text AND version = ${$(r.version)}::integer AND record_id IS NOT DISTINCT FROM ${$(r.recordId)}::text
+        AND key_stretching IS NOT DISTINCT FROM ${$(r.keyStretching)}::text AND consecutive_failures = ${$(r.consecutiveFailures)}::integer
+        AND total_failures = ${$(r.totalFailures)}::integer AND lockouts = ${$(r.lockouts)}::integer
+        AND locked_until IS NOT DISTINCT FROM ${$(r.lockedUntil)}::bigint AND last_login_expires_at IS NOT DISTINCT FROM ${$(r.lastLoginExpiresAt)}::bigint
+        AND created_at = ${$(r.createdAt)}::bigint AND destroyed_at IS NOT DISTINCT FROM ${$(r.destroyedAt)}::bigint
+        AND head_key IS NOT DISTINCT FROM ${$(buf(r.headKey))}::bytea AND sealed_record IS NOT DISTINCT FROM ${$(buf(r.sealedRecord))}::bytea`;
+}
+
 export class PostgresRepository implements VaultRepository {
   readonly kind = "postgres";
   readonly #pool: pg.Pool;
@@ -152,9 +165,12 @@ export class PostgresRepository implements VaultRepository {
   }
 
   /**
-   * The change decided on the row the caller read, written in ONE autocommitted statement
-   * only if the stored row still has that row's state MAC (the MAC covers the whole policy
-   * state, so the same MAC is the same state and the same decision; spec §10.4). Only a
+   * The change decided on the row the caller has (read moments ago, or the row this process
+   * last verified or wrote), written in ONE autocommitted statement only if the stored row
+   * is still that row: the same state MAC and the same value in every column the MAC covers
+   * (spec §10.4), so the decision is the one the lock would take and a row changed by a
+   * database writer — even one that kept the MAC — is not written over but read and
+   * verified by the locking transaction (which refuses it). Only a
    * counters update qualifies (the hot path: counting a login start). Returns null when
    * the row changed meanwhile or the change is of another kind: then the locking
    * transaction decides again, from the row as it is.
@@ -170,7 +186,8 @@ export class PostgresRepository implements VaultRepository {
     const k = ch.record.counters;
     const parts = [`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
         lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
-        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1 AND state_mac = $2 RETURNING 1`];
+        updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1 AND state_mac = $2
+        AND ${sameStoredState(expected, $)} RETURNING 1`];
     const ifWritten = "EXISTS (SELECT 1 FROM w0)";
     const prune = ch.pruneAttemptsBefore !== undefined ? $(ch.pruneAttemptsBefore) : null;
     if (prune) parts.push(`DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < ${prune} AND outcome <> 'pending' AND ${ifWritten}`);
@@ -212,7 +229,7 @@ export class PostgresRepository implements VaultRepository {
     const values: unknown[] = [accountId, buf(expected.stateMac), attempt.loginId];
     const $ = (v: unknown) => `$${values.push(v)}`;
     const parts = [
-      "SELECT 1 FROM vault_records WHERE account_id = $1 AND state_mac = $2 FOR UPDATE",
+      `SELECT 1 FROM vault_records WHERE account_id = $1 AND state_mac = $2 AND ${sameStoredState(expected, $)} FOR UPDATE`,
       `UPDATE vault_attempts SET outcome = ${$(settle.outcome)}, sealed_state = NULL
         WHERE login_id = $3 AND account_id = $1 AND outcome = 'pending' AND EXISTS (SELECT 1 FROM w0) RETURNING 1`,
     ];

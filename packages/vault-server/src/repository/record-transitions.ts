@@ -32,6 +32,11 @@ export function nextRecordVersion(r: RecordRow | null, firstVersion: number): nu
   return r ? r.version + 1 : firstVersion;
 }
 
+/** The same record (not only the same version): record ID and sealed record. */
+function sameRecord(a: RecordRow, b: RecordRow): boolean {
+  return a.recordId === b.recordId && equalKeys(a.sealedRecord, b.sealedRecord);
+}
+
 function equalKeys(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -63,7 +68,10 @@ export function startAttempt(
   return repo.changeRecord<StartResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "unknown" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
-    if (r.version !== a.expectedVersion) return housekeeping({ result: { kind: "stale" } }, a.now);
+    // KE2 came from `expected`'s registration record: the same version is not enough (a
+    // record deleted and enabled again elsewhere may get the same version), so the record ID
+    // and the sealed record must be those too (§6.1, §10.1).
+    if (r.version !== a.expectedVersion || (a.expected && !sameRecord(r, a.expected))) return housekeeping({ result: { kind: "stale" } }, a.now);
     const d = decideStart(counters(r), a.now, a.policy);
     if (d.kind === "destroy") {
       return { result: { kind: "destroyed" }, record: { put: tombstone(r, a.now) }, deleteAttempts: true };

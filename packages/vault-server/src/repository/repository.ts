@@ -172,6 +172,13 @@ export interface VaultRepository {
   /** Create the schema. Idempotent and safe when many nodes start at once. */
   migrate(options?: MigrateOptions): Promise<void>;
   getRecord(accountId: string): Promise<RecordRow | null>;
+  /**
+   * The row of this account this process last verified or committed, if it still has it
+   * (no query). It may be stale: use it only as `ChangeOptions.expected`, whose write checks
+   * that the stored row is still this one (spec §10.1, §10.4). Optional: a repository
+   * without it is read.
+   */
+  rememberedRecord?(accountId: string): RecordRow | null;
   /** Exclusive read-modify-write of one account (see the contract above). `change` MUST be synchronous. */
   changeRecord<T>(
     accountId: string,
@@ -182,7 +189,9 @@ export interface VaultRepository {
   getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null>;
   /**
    * `getAttempt` and `getRecord` together, in one statement where the database allows (a login
-   * finish needs both). Plain reads: the pair need not be one snapshot.
+   * finish needs both). Plain reads: the pair need not be one snapshot. The authenticated
+   * repository answers a login this process started from what it committed (no query); such
+   * a pair may be stale, as a read may, and is used only as `ChangeOptions.expected*`.
    */
   getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }>;
   /** Newest first, without sealed states, with `lockedUntil` (spec §5.7). */

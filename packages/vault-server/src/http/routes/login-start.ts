@@ -46,11 +46,20 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
     };
   };
 
+  const remembered = (accountId: string) => {
+    const r = ctx.repo.rememberedRecord?.(accountId) ?? null;
+    return r && r.state === "active" && r.sealedRecord && settle(recordCounters(r), ctx.clock.now()).lockedUntil === null ? r : null;
+  };
+
   app.post<{ Body: LoginStartRequest }>(VAULT_PATHS.loginStart, { schema: { body: SCHEMAS.loginStart } }, async (req) => {
     const accountId = req.accountId;
     const { startLoginRequest } = req.body;
     for (let tries = 0; tries < 3; tries++) {
-      const row = await ctx.repo.getRecord(accountId);
+      // First the row this process last verified or wrote (the previous login's finish), if
+      // it is active and unlocked: KE2 is computed from it and the count is written only if
+      // the stored row is still exactly that row, else "stale" and the row is read (§6.1,
+      // §10.4). A locked or destroyed remembered row is read, never refused from memory.
+      const row = (tries === 0 ? remembered(accountId) : null) ?? await ctx.repo.getRecord(accountId);
       if (!row) return fake(accountId, startLoginRequest);
       if (row.state === "destroyed") {
         ctx.metrics.inc("vault_login_starts_total", { outcome: "destroyed" });
