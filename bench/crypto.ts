@@ -1,10 +1,10 @@
 /**
- * Ceilings, measured in the same run as everything else (issue #2 and #7): raw
- * node:crypto AES-256-GCM and SHA-256, chatvault's sealing and chunker as ratios to raw
- * AES-GCM, the disk's sequential write/read, and the bare OPAQUE server login step.
- * All on one core, per CPU-second (see `throughput`); each figure is the best of a few
- * interleaved rounds (the machine is shared, so the best round is the one least
- * disturbed). The disk figures are wall time.
+ * Ceilings, measured in the same run as everything else (docs/performance.md, Targets: the
+ * sealing and vault targets are ratios to these): raw node:crypto AES-256-GCM and SHA-256,
+ * chatvault's sealing and chunker as ratios to raw AES-GCM, the disk's sequential
+ * write/read, and the bare OPAQUE server login step. All on one core, per CPU-second (see
+ * `throughput`); each figure is the best of a few interleaved rounds (the machine is
+ * shared, so the best round is the one least disturbed). The disk figures are wall time.
  */
 import { spawnSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";

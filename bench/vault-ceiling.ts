@@ -1,12 +1,12 @@
 /**
  * The bare OPAQUE server step, the vault's yardstick: `startLogin` + `finishLogin` of
- * @serenity-kit/opaque for one login on one core, client messages precomputed (the
- * client's key stretching is cheap here only to precompute the finish messages fast; the
- * server's work does not depend on it). Two measurements of the same step:
- * `opaqueCeiling` in wall-clock time (the crypto table) and `opaqueCpuCeiling` in CPU time
- * (issue #13's yardstick for the vault: on a machine shared with other work it is measured
- * the same way as the vault's own CPU seconds it is divided into — a wall-clock ceiling
- * drops under load and flatters the ratio).
+ * @serenity-kit/opaque for one login on one core, client messages precomputed (the client's
+ * key stretching is cheap here only to precompute the finish messages fast; the server's
+ * work does not depend on it). Two measurements of the same step: `opaqueCeiling` in
+ * wall-clock time (the crypto table) and `opaqueCpuCeiling` in CPU time (the yardstick of
+ * the key-vault target, docs/performance.md, Targets: on a machine shared with other work
+ * it is measured the same way as the vault's own CPU seconds it is divided into — a
+ * wall-clock ceiling drops under load and flatters the ratio).
  */
 import * as opaque from "@serenity-kit/opaque";
 

@@ -1,9 +1,10 @@
 /**
- * The threshold vault against the single vault, in one run on loopback (issue: "a 2-of-3
- * unlock ≤ 1.5× a single-vault unlock at p50; a realm serves ≥ 0.8× the unlocks per
- * CPU-second of the single vault"). Three vault processes (SQLite, one worker each), each
- * its own data folder and token secret, are the three realms; the first one's /v1 is the
- * single vault (the same server, so the comparison is protocol against protocol).
+ * The threshold vault against the single vault, in one run on loopback (the
+ * threshold-realms target, docs/performance.md, Targets: a 2-of-3 unlock ≤ 1.5× a
+ * single-vault unlock at p50; a realm serves ≥ 0.8× the unlocks per CPU-second of the
+ * single vault). Three vault processes (SQLite, one worker each), each its own data folder
+ * and token secret, are the three realms; the first one's /v1 is the single vault (the same
+ * server, so the comparison is protocol against protocol).
  *
  * Latency: unlocks one at a time (p50 of each). Throughput: a closed loop at concurrency
  * 8 over distinct accounts; the CPU of each vault process is read from /proc, and a

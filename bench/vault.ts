@@ -1,8 +1,9 @@
 /**
- * The Backup Key Vault under load on loopback (issue #3 and #7): full unlocks per second
- * and p50/p99 latency at fixed concurrencies, for SQLite (one node, a worker per core)
- * and PostgreSQL (two nodes sharing one database), each as a ratio to the bare OPAQUE
- * server ceiling of both cores measured in the same run; then p99 at half that load.
+ * The Backup Key Vault under load on loopback (docs/performance.md, Targets: key vault):
+ * full unlocks per second and p50/p99 latency at fixed concurrencies, for SQLite (one node,
+ * a worker per core) and PostgreSQL (two nodes sharing one database), each as a ratio to
+ * the bare OPAQUE server ceiling of both cores measured in the same run; then p99 at half
+ * that load.
  *
  * The load generator runs in this process on the same two cores, with the vault's cheap
  * test-only key stretching (Argon2id 8 KiB) so the client's Argon2id does not swamp the

@@ -13,7 +13,7 @@ import { EXIT } from "./exit-codes.ts";
 const now = new Date(2025, 10, 27, 14, 44, 0);
 const at = (mins: number) => new Date(now.getTime() + mins * 60_000);
 
-test("waits read like the issue: minutes and the local time", () => {
+test("waits read as docs/cli.md words them: minutes and the local time", () => {
   assert.equal(describeWait(at(58), now), "58 minutes (at 15:42)");
   assert.equal(describeWait(at(1), now), "1 minute (at 14:45)");
   assert.equal(describeWait(at(0.5), now), "30 seconds (at 14:44)");

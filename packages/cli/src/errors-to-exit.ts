@@ -1,5 +1,5 @@
 /**
- * Word every failure for a terminal and pick its exit code (issue 5: "wrong password — 3
+ * Word every failure for a terminal and pick its exit code (docs/cli.md, Exit codes: "wrong password — 3
  * attempts left", "too many attempts — try again in 58 minutes (at 15:42)", "this key
  * does not open this backup"). Which failure an error is, and its category, come from the
  * SDK's one table (`describeFailure`, shared with the web app); this file only words it.

@@ -1,6 +1,7 @@
 /**
  * Flags shared by several commands, declared once so every command spells them the same
- * way (the scripting contract of issue 5 depends on the exact names).
+ * way (the scripting contract, docs/cli.md "The scripting contract", depends on the exact
+ * names).
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { Output } from "./output.ts";

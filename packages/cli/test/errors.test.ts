@@ -1,5 +1,5 @@
 /**
- * Every failure named in issue 5 that needs no vault: the one-line message on stderr,
+ * Every failure docs/cli.md (Exit codes) names that needs no vault: the one-line message on stderr,
  * the exit code, and the --json error shape. (Vault errors: password-journey.test.ts.)
  */
 import { after, test, type TestContext } from "node:test";

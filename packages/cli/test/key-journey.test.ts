@@ -1,5 +1,5 @@
 /**
- * Transcript test of the key-mode journey (issue 5), through the real CLI in child
+ * Transcript test of the key-mode journey (docs/cli.md, The journey), through the real CLI in child
  * processes: init → demo-data → backup → mutate → backup → restore on a "new machine"
  * (fresh config dir, nothing but the storage and the key) → byte-identical.
  */

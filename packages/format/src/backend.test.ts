@@ -1,4 +1,7 @@
-/** WebCrypto and node:crypto must give identical bytes (issue 2): primitives, sealed objects, streams. */
+/**
+ * WebCrypto and node:crypto must give identical bytes (one format, spec/backup-format.md §3,
+ * §5, §6): primitives, sealed objects, streams.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

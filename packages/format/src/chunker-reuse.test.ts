@@ -1,7 +1,7 @@
 /**
  * Why content-defined chunking: after a small edit to a 64 MiB file, almost every chunk is
  * one the repository already holds (compared by content hash), so a daily backup uploads
- * roughly what changed (DESIGN.md §5; issue 2 asks for ≥ 90%).
+ * roughly what changed (spec/backup-format.md §7; these tests require ≥ 90%).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

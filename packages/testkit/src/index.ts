@@ -1,6 +1,6 @@
 /**
  * Test support shared by every package: services that may be missing, temp dirs.
- * Rule (README "Tests"): a test that needs a service skips with a one-line reason
+ * Rule (README "Two commands"): a test that needs a service skips with a one-line reason
  * when the service is absent, and FAILS instead when CI=true.
  */
 import type { TestContext } from "node:test";

@@ -1,7 +1,7 @@
 /**
  * Temp folders and missing services for `@chatvault/vault-server/testing`, under the
- * workspace's test rule (README "Tests"): a test that needs a service skips with a one-line
- * reason when it is absent, and fails instead when CI=true. The same as
+ * workspace's test rule (README "Two commands"): a test that needs a service skips with a
+ * one-line reason when it is absent, and fails instead when CI=true. The same as
  * @chatvault/testkit's `tempDir` / `needService`, which a published entry cannot import
  * (testkit is private to this workspace).
  */

@@ -18,7 +18,10 @@ function loadVectors(): VectorSet {
   ) as VectorSet;
 }
 
-/** Every failure the brief names has at least one vector (a guard against a thinned-out generator). */
+/**
+ * Every failure the spec's MUST-reject rules name (spec/backup-format.md §3.3, §5.3, §6.6)
+ * has at least one vector (a guard against a thinned-out generator).
+ */
 const MUST_COVER = [
   "stream:auth_failed", "stream:truncated", "stream:reordered", "stream:trailing_data", "stream:wrong_kind",
   "stream:bad_magic", "stream:bad_header", "stream:unsupported_version", "stream:bad_structure",

@@ -1,7 +1,7 @@
 /**
  * Runs chunk tasks on worker threads, one task per worker at a time, and hashes packs
  * there too, so both cores work and this thread is left with what must be ordered or
- * shared: dedup decisions, packing and uploads (issue 4 §8). `inlineRunner` does the same
+ * shared: dedup decisions, packing and uploads. `inlineRunner` does the same
  * on this thread for small backups.
  */
 import { Worker } from "node:worker_threads";

@@ -1,5 +1,5 @@
 /**
- * Crash safety (spec §8.7, issue 4): SIGKILL a backup at ≥ 20 random moments. Every
+ * Crash safety (spec/backup-format.md §8.7): SIGKILL a backup at ≥ 20 random moments. Every
  * time, the newest restorable snapshot is byte-identical to a state the source was in,
  * and the next backup succeeds.
  */

@@ -1,5 +1,5 @@
 /**
- * Storage faults (issue 4): with a fault-injecting storage, a backup either retries and
+ * Storage faults (spec/backup-format.md §8.7): with a fault-injecting storage, a backup either retries and
  * succeeds, or fails cleanly with the previous snapshot intact.
  */
 import { test } from "node:test";

@@ -1,6 +1,7 @@
 /**
- * Live writer (issue 4): another process keeps writing to the chat database during the
- * backup; the restored database is consistent.
+ * Live writer (docs/cli.md, `chatvault backup`: the live database is copied consistently):
+ * another process keeps writing to the chat database during the backup; the restored
+ * database is consistent.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

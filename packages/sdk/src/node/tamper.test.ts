@@ -1,7 +1,7 @@
 /**
- * Tamper matrix (issue 4): whatever the storage provider does to the stored objects,
- * restore refuses with a typed error naming the problem and writes nothing at the
- * destination.
+ * Tamper matrix (spec/backup-format.md §8.8; SECURITY.md, The storage provider): whatever
+ * the storage provider does to the stored objects, restore refuses with a typed error
+ * naming the problem and writes nothing at the destination.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * THE OFFLINE-ATTACK TEST (spec/threshold-vault.md §11; the issue's property 1): everything
+ * THE OFFLINE-ATTACK TEST (spec/threshold-vault.md §11, one realm alone): everything
  * ONE realm of a 2-of-3 set stores, plus a dictionary that contains the password, does not let
  * an attacker tell the right password from the wrong ones; the same attacker with TWO realms'
  * data finds it (the positive control: the test can fail).

@@ -1,5 +1,5 @@
 /**
- * Availability and misbehaviour at the process level (issue properties 4 and 5; spec
+ * Availability and misbehaviour at the process level (spec/threshold-vault.md
  * §6, §12), with the threshold client over HTTP against 3 realm processes (A: SQLite,
  * B: PostgreSQL, C: SQLite): one realm killed or frozen → unlock works and names it; two
  * killed → `realms_unavailable` naming both, the answering realm spent at most one guess;

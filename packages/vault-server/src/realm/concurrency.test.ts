@@ -1,5 +1,5 @@
 /**
- * Count before answer, under concurrency (spec/threshold-vault.md §5.4; issue property 2):
+ * Count before answer, under concurrency (spec/threshold-vault.md §5.4):
  * 200 parallel wrong guesses (phase-2 requests) against EACH of 3 realm processes release
  * at most maxAttempts = 5 evaluations per realm. Realm A: SQLite; realm B: PostgreSQL with
  * 2 processes on one database; realm C: SQLite with 2 processes on one file, sealed by

@@ -1,5 +1,5 @@
 /**
- * THE OFFLINE ATTACK on real realm data (issue property 1; spec/threshold-vault.md §11).
+ * THE OFFLINE ATTACK on real realm data (spec/threshold-vault.md §11).
  * Three realms run as separate processes (A: SQLite + key file, B: PostgreSQL + key file,
  * C: SQLite + SoftHSM2); the threshold client enables a 2-of-3 registration for a password
  * from the dictionary; the realms are stopped. The attacker then gets everything ONE realm

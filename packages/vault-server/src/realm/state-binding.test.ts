@@ -1,5 +1,5 @@
 /**
- * Realm state is bound (spec/threshold-vault.md §9; issue property 6): a database writer
+ * Realm state is bound (spec/threshold-vault.md §9): a database writer
  * without the realm's key cannot reset counters, resurrect destroyed shares or put back a
  * registration replaced by a password change, column by column — the row fails its MAC
  * and is refused (`state_invalid`, never reset). Replaying a WHOLE old row is possible;

@@ -39,7 +39,7 @@ export async function adminOp(realm: RealmDriver, rootKey: RootKey, accountId: s
   return realm.call("POST", REALM_PATHS.admin, { ...body, issuedAt, signature: toBase64Url(signature) });
 }
 
-/** Sign a head with K's head key (BRIEF: head proof). */
+/** Sign a head with K's head key (spec/threshold-vault.md §5.7; head proof: spec/vault-protocol.md §7.1). */
 export function signedHead(rootKey: RootKey, accountId: string, sequence: number, digest = randomBytes(32)) {
   const signature = deriveHeadSigningKey(rootKey.unsafeBytes()).sign(accountId, sequence, digest);
   return { sequence, digest: toBase64Url(digest), signature: toBase64Url(signature) };

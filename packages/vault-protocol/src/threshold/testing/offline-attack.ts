@@ -1,12 +1,12 @@
 /**
- * TEST ONLY: the offline dictionary attacker of the issue's property 1 (spec/threshold-vault.md
- * §11). Given everything some realms store for an account (their Registrations: k_i, z_i,
- * unlockTag_i, shareTag_i, unlockCheck, E, salt, KSF) and a dictionary, it tries every
- * candidate with every strategy available without the other realms, and returns every
- * candidate that VERIFIES against something the realms hold. With fewer than t realms'
- * data it must return nothing; with t realms' data it must find the password (the positive
- * control that proves the attacker can succeed). Exported for the realm server's tests,
- * which feed it data read from real realm databases and key files.
+ * TEST ONLY: the offline dictionary attacker of spec/threshold-vault.md §11 (one realm's
+ * data must not test a password). Given everything some realms store for an account (their
+ * Registrations: k_i, z_i, unlockTag_i, shareTag_i, unlockCheck, E, salt, KSF) and a
+ * dictionary, it tries every candidate with every strategy available without the other
+ * realms, and returns every candidate that VERIFIES against something the realms hold. With
+ * fewer than t realms' data it must return nothing; with t realms' data it must find the
+ * password (the positive control that proves the attacker can succeed). Exported for the
+ * realm server's tests, which feed it data read from real realm databases and key files.
  */
 import { ristretto255_oprf } from "@noble/curves/ed25519.js";
 import { getDefaultBackend, utf8, type CryptoBackend } from "@chatvault/format";
