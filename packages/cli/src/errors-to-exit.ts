@@ -8,8 +8,8 @@ import { ChatvaultError, IntegrityError, KeyFormatError, WrongKeyError } from "@
 import {
   CancelledError, LocalFileError, type LocalProblem, LockLostError, RepositoryExistsError, RepositoryLockedError, RepositoryNotFoundError, RestoreTargetExistsError,
   SnapshotNotFoundError, SourceError, StorageFolderMissingError,
-} from "@chatvault/sdk";
-import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node";
+} from "@chatvault/sdk/core";
+import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node/core";
 import {
   AlreadyEnabledError, DEFAULT_LOCK_SCHEDULE, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError,
   UnauthorizedError, VaultError, VaultUnavailableError, WrongPasswordError, describeLockWait,

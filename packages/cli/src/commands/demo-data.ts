@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DemoDataError, generateDemoData, mutateDemoData } from "@chatvault/sdk/node";
+import { DemoDataError, generateDemoData, mutateDemoData } from "@chatvault/sdk/node/demo-data";
 import { UsageError } from "../cli-error.ts";
 import { nonNegativeNumber, outputOf, positiveInt } from "../options.ts";
 import { formatBytes } from "../output.ts";
