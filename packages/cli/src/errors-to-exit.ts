@@ -9,7 +9,7 @@ import { ChatvaultError } from "@chatvault/format";
 import {
   type FailureCategory, type LocalFileError, type LocalProblem, type RepositoryLockedError, type RestoreTargetExistsError, StorageFolderMissingError, describeFailure,
 } from "@chatvault/sdk";
-import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node";
+import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node/core";
 import { DEFAULT_LOCK_SCHEDULE, describeLockWait } from "@chatvault/vault-protocol";
 import type { RealmMisbehavedError, RealmsUnavailableError } from "@chatvault/vault-protocol/threshold";
 import { CliError } from "./cli-error.ts";

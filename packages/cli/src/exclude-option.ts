@@ -1,6 +1,6 @@
 /** `backup --exclude <glob>`, repeatable: each pattern is checked when parsed, so a bad one is a usage error (exit 2). */
 import { InvalidArgumentError } from "commander";
-import { ExcludePatternError, ExcludeRules } from "@chatvault/sdk";
+import { ExcludePatternError, ExcludeRules } from "@chatvault/sdk/core";
 
 export function collectExclude(v: string, prev: string[] = []): string[] {
   try {

@@ -3,7 +3,7 @@
  * database only, and restoring it brings no media back. Allowed (a database-only backup is
  * legitimate), but never silently.
  */
-import type { Repository } from "@chatvault/sdk";
+import type { Repository } from "@chatvault/sdk/core";
 import { count } from "./local-time.ts";
 
 export async function warnIfMediaDropped(repo: Repository, mediaGiven: boolean, warn: (line: string) => void): Promise<void> {

@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { WrongKeyError } from "@chatvault/format";
-import { type HeadStore, Repository } from "@chatvault/sdk";
-import { localHeadStore, openStorage } from "@chatvault/sdk/node";
+import { type HeadStore, Repository } from "@chatvault/sdk/core";
+import { localHeadStore, openStorage } from "@chatvault/sdk/node/core";
 import type { Storage } from "@chatvault/storage";
 import { CliError, UsageError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";

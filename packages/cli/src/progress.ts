@@ -9,7 +9,7 @@
  */
 import { createRequire } from "node:module";
 import type cliProgressModule from "cli-progress";
-import type { ProgressEvent } from "@chatvault/sdk";
+import type { ProgressEvent } from "@chatvault/sdk/core";
 import { type Output, formatBytes } from "./output.ts";
 
 export interface ProgressBar {

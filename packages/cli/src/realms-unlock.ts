@@ -4,7 +4,7 @@
  * used), and keep the head at the realms (spec §8.6).
  */
 import { WrongKeyError } from "@chatvault/format";
-import { type HeadStore, Repository, realmSetHeadStore } from "@chatvault/sdk";
+import { type HeadStore, Repository, realmSetHeadStore } from "@chatvault/sdk/core";
 import type { Storage } from "@chatvault/storage";
 import { advanceHead, disable, readHead, unlock, type RealmReport } from "@chatvault/vault-protocol/threshold";
 import { CliError } from "./cli-error.ts";

@@ -5,7 +5,7 @@
  * manifest records (the writer's clock).
  */
 import { InvalidArgumentError } from "commander";
-import type { HeadStore, Repository } from "@chatvault/sdk";
+import type { HeadStore, Repository } from "@chatvault/sdk/core";
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

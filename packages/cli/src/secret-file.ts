@@ -1,6 +1,6 @@
 /** Writing a new secret (64-digit key, account token) to a file: mode 0600, never over an existing file. */
 import { writeFile } from "node:fs/promises";
-import { describeErrno } from "@chatvault/sdk/node";
+import { describeErrno } from "@chatvault/sdk/node/core";
 import { CliError, UsageError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";
 

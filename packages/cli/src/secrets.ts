@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { KeyFormatError, type RootKey, parseKey } from "@chatvault/format";
-import { describeErrno } from "@chatvault/sdk/node";
+import { describeErrno } from "@chatvault/sdk/node/core";
 import { UsageError } from "./cli-error.ts";
 import { askHidden } from "./prompts.ts";
 

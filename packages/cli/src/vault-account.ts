@@ -3,7 +3,7 @@
  * --repo: the backup's config names the vault, and this machine remembers the token file
  * per backup. Without --repo, --vault and --token-file say it all.
  */
-import { Repository } from "@chatvault/sdk";
+import { Repository } from "@chatvault/sdk/core";
 import { type RepoFlags, storageFor } from "./open-repository.ts";
 import type { Output } from "./output.ts";
 import { type VaultConnection, type VaultFlags, connectVault } from "./vault.ts";

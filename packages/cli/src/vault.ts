@@ -3,7 +3,7 @@
  * vault's "latest backup" head adapted to the engine's HeadStore (spec §8.6: in password
  * mode the vault, not this machine, remembers the newest snapshot).
  */
-import { type HeadStore, vaultHeadStore as sdkVaultHeadStore } from "@chatvault/sdk";
+import { type HeadStore, vaultHeadStore as sdkVaultHeadStore } from "@chatvault/sdk/core";
 import type { RootKey } from "@chatvault/format";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { UsageError } from "./cli-error.ts";

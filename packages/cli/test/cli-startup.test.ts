@@ -49,3 +49,15 @@ test("a key-mode command's module graph has no vault client, OPAQUE, S3 SDK or p
   const unwanted = ["@chatvault/vault-protocol", "@chatvault/vault-server", "@serenity-kit/opaque", "@aws-sdk", "@smithy", "@inquirer", "@zxcvbn-ts", "@noble", "hash-wasm"];
   assert.deepEqual(r.packages.filter((p) => isOneOf(p, unwanted)), []);
 });
+
+test("a backup's module graph has no other operation: no restore, verify, prune, check, demo-data or fflate", () => {
+  // The SDK's per-operation entries (@chatvault/sdk/core, /node/core, /node/backup):
+  // the `.` and `./node` barrels would bring every operation into every command.
+  const r = recordLoads(BIN, ["backup", "--help"]);
+  assert.equal(r.status, 0, r.stderr);
+  const sdk = r.files.filter((f) => f.includes("/packages/sdk/src/")).map((f) => f.replace(/.*\/packages\/sdk\/src\//, ""));
+  assert.ok(sdk.includes("node/backup.ts") && sdk.includes("backup/session.ts"), `the backup operation is loaded: ${sdk.join(", ")}`);
+  const others = /^(?:index\.ts|node\/index\.ts|verify\.ts|prune\.ts|node\/restore\.ts|node\/check\.ts|node\/database-check\.ts|restore\/|node\/demo-data\/|backup\/bytes-backup\.ts|backup\/fflate-compressor\.ts)/;
+  assert.deepEqual(sdk.filter((f) => others.test(f)), []);
+  assert.ok(!r.packages.includes("fflate"), `fflate is loaded: ${r.packages.join(", ")}`);
+});

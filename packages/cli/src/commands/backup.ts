@@ -5,8 +5,8 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { SkippedFile } from "@chatvault/sdk";
-import { backup } from "@chatvault/sdk/node";
+import type { SkippedFile } from "@chatvault/sdk/node/backup";
+import { backup } from "@chatvault/sdk/node/backup";
 import { UsageError } from "../cli-error.ts";
 import { interruptible } from "../interrupt.ts";
 import { warnIfMediaDropped } from "../media-warning.ts";

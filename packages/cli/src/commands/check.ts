@@ -7,7 +7,7 @@
  * restorable, naming the failing object (as restore does).
  */
 import type { Command } from "commander";
-import { checkRestorable } from "@chatvault/sdk/node";
+import { checkRestorable } from "@chatvault/sdk/node/check";
 import { interruptible } from "../interrupt.ts";
 import { writeLastCheck } from "../last-check.ts";
 import { localTime } from "../local-time.ts";

@@ -6,7 +6,7 @@
  * created — a repository whose key never reached the realms could never be opened.
  */
 import { generateRootKey } from "@chatvault/format";
-import { Repository } from "@chatvault/sdk";
+import { Repository } from "@chatvault/sdk/core";
 import type { Storage } from "@chatvault/storage";
 import { disable, enable, status } from "@chatvault/vault-protocol/threshold";
 import { CliError } from "../cli-error.ts";

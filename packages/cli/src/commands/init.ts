@@ -7,7 +7,7 @@ import { unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { type RootKey, generateRootKey, keyGroups } from "@chatvault/format";
-import { Repository, RepositoryExistsError, RepositoryNotFoundError } from "@chatvault/sdk";
+import { Repository, RepositoryExistsError, RepositoryNotFoundError } from "@chatvault/sdk/core";
 import type { Storage } from "@chatvault/storage";
 import { DEFAULT_LOCK_SCHEDULE } from "@chatvault/vault-protocol";
 import { CancelledByUser, CliError, UsageError } from "../cli-error.ts";

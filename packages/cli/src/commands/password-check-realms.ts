@@ -11,7 +11,7 @@
  * the realms file (each realm's ID read from its /info).
  */
 import { WrongKeyError } from "@chatvault/format";
-import { Repository } from "@chatvault/sdk";
+import { Repository } from "@chatvault/sdk/core";
 import { status, unlock, RealmsWrongPasswordError, type ThresholdStatus } from "@chatvault/vault-protocol/threshold";
 import { LockedError, NotEnabledError } from "@chatvault/vault-protocol";
 import { CliError, UsageError } from "../cli-error.ts";

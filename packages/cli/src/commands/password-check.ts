@@ -9,7 +9,7 @@
  */
 import type { Command } from "commander";
 import { WrongKeyError } from "@chatvault/format";
-import { Repository } from "@chatvault/sdk";
+import { Repository } from "@chatvault/sdk/core";
 import { LockedError, NotEnabledError, WrongPasswordError } from "@chatvault/vault-protocol";
 import { CliError } from "../cli-error.ts";
 import { describeWait } from "../errors-to-exit.ts";

@@ -3,8 +3,8 @@
  * used. The newest snapshot is always kept. --dry-run shows what would go.
  */
 import type { Command } from "commander";
-import { prune } from "@chatvault/sdk";
-import { nodeLockHolder } from "@chatvault/sdk/node";
+import { prune } from "@chatvault/sdk/prune";
+import { nodeLockHolder } from "@chatvault/sdk/node/core";
 import { UsageError } from "../cli-error.ts";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { outputOf, positiveInt, withRepoOptions, withSecretOptions } from "../options.ts";

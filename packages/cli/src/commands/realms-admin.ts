@@ -7,7 +7,7 @@
  */
 import { resolve } from "node:path";
 import { keyGroups } from "@chatvault/format";
-import { Repository } from "@chatvault/sdk";
+import { Repository } from "@chatvault/sdk/core";
 import { changePassword, disable, unlock } from "@chatvault/vault-protocol/threshold";
 import { storageFor, type RepoFlags } from "../open-repository.ts";
 import type { Output } from "../output.ts";

@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { restore } from "@chatvault/sdk/node";
+import { restore } from "@chatvault/sdk/node/restore";
 import { CliError, UsageError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { interruptible } from "../interrupt.ts";

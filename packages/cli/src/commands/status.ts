@@ -8,7 +8,7 @@
  * Times are local to the second; --json keeps ISO.
  */
 import type { Command } from "commander";
-import { Repository, layout } from "@chatvault/sdk";
+import { Repository, layout } from "@chatvault/sdk/core";
 import type { Storage } from "@chatvault/storage";
 import { DEFAULT_LOCK_SCHEDULE, type StatusResponse, VaultUnavailableError, describeLockWait } from "@chatvault/vault-protocol";
 import { UsageError } from "../cli-error.ts";

@@ -5,8 +5,8 @@
  * (another machine that crashed less than a lease ago), or two backups may fork history.
  */
 import type { Command } from "commander";
-import { breakLocks } from "@chatvault/sdk";
-import { nodeLockHolder } from "@chatvault/sdk/node";
+import { breakLocks } from "@chatvault/sdk/core";
+import { nodeLockHolder } from "@chatvault/sdk/node/core";
 import { type RepoFlags, type SecretFlags, unlockRepository } from "../open-repository.ts";
 import { outputOf, withRepoOptions, withSecretOptions } from "../options.ts";
 

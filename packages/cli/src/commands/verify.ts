@@ -5,8 +5,8 @@
  * anything is wrong, naming each object that failed.
  */
 import type { Command } from "commander";
-import { verify } from "@chatvault/sdk";
-import { nodeLockHolder, zlibCompressor } from "@chatvault/sdk/node";
+import { verify } from "@chatvault/sdk/verify";
+import { nodeLockHolder, zlibCompressor } from "@chatvault/sdk/node/core";
 import { CliError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { count } from "../local-time.ts";

@@ -6,6 +6,8 @@
  * point leaves every earlier snapshot whole; the next backup reuses the packs this one
  * already uploaded.
  */
+// The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
+import "./node-crypto.ts";
 import { rm } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { basename } from "node:path";
@@ -30,7 +32,7 @@ import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { zlibCompressor } from "./zlib-compressor.ts";
 
-export type { BackupResult } from "../backup/session.ts";
+export type { BackupResult, SkippedFile } from "../backup/session.ts";
 
 export interface BackupOptions {
   repo: Repository;

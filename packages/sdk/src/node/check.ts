@@ -6,6 +6,8 @@
  * its own (mode 0700, in the OS temp dir by default), which is removed afterwards
  * whatever happens: success, failure, an aborted signal, or the process exiting.
  */
+// The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
+import "./node-crypto.ts";
 import { rmSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -7,6 +7,8 @@
  * destination. A media file whose recorded size disagrees with its chunks is left out and
  * reported in `damaged`; the database and the other files are still restored.
  */
+// The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
+import "./node-crypto.ts";
 import { existsSync } from "node:fs";
 import { constants } from "node:fs";
 import { access, mkdir, open, rename, rm, rmdir, stat, utimes } from "node:fs/promises";

@@ -6,9 +6,8 @@
  * snapshot stores only its small manifest.
  */
 import { Chunker, type ChunkerParams, IntegrityError, type KeySchedule, LISTING_CHUNKER_PARAMS, gearTable, toHex } from "@chatvault/format";
-import { fflateCompressor } from "../backup/fflate-compressor.ts";
 import type { Compressor } from "../backup/compressor.ts";
-import type { ChunkLocation } from "./chunk-index.ts";
+import { CHUNK_COMPRESSED, type ChunkLocation } from "./chunk-index.ts";
 import { type ChunkRequest, readPackChunks } from "./chunk-reader.ts";
 import type { ManifestListing } from "./manifest.ts";
 import type { Repository } from "./repository.ts";
@@ -26,11 +25,13 @@ export function cutListing(keys: KeySchedule, listing: Uint8Array): Uint8Array[]
  * Fetch and authenticate a listing's chunks (spec §8.3: opened, inflated if flagged, and
  * checked against their IDs) and concatenate them. Writers do not compress listing
  * chunks, but a listing chunk may share its ID with a compressed chunk stored earlier,
- * so inflating is supported (fflate: the same code in Node and browsers).
+ * so inflating is supported (fflate: the same code in Node and browsers). fflate is
+ * imported only when a located chunk is compressed — rare — so reading a parent's
+ * listing does not cost every backup its ~15 ms import (docs/performance.md).
  * @throws IntegrityError `missing_object` when a chunk is not indexed or its pack is gone.
  */
 export async function readListing(
-  repo: Repository, listing: ManifestListing, locate: (id: string) => ChunkLocation | undefined, compressor: Compressor = fflateCompressor,
+  repo: Repository, listing: ManifestListing, locate: (id: string) => ChunkLocation | undefined, compressor?: Compressor,
 ): Promise<Uint8Array> {
   let total = 0;
   const byPack = new Map<string, Map<string, ChunkRequest<number>>>();
@@ -47,11 +48,31 @@ export async function readListing(
     total += loc.rawLength;
   }
   if (total !== listing.length) throw new IntegrityError("bad_structure", "snapshot file list is shorter than the manifest says");
+  const inflater = compressor ?? (await listingInflater(byPack));
   const out = new Uint8Array(total);
   for (const [pack, requests] of byPack) {
-    await readPackChunks(repo, compressor, pack, [...requests.values()], async (req, plain) => {
+    await readPackChunks(repo, inflater, pack, [...requests.values()], async (req, plain) => {
       for (const at of req.targets) out.set(plain, at);
     });
   }
   return out;
+}
+
+/**
+ * fflate when some listing chunk is stored compressed, otherwise an inflater that is
+ * never called: openChunk inflates only chunks whose index flags say compressed, and
+ * these are the flags just checked. It refuses rather than returning bytes, all the same.
+ */
+async function listingInflater(byPack: Map<string, Map<string, ChunkRequest<number>>>): Promise<Compressor> {
+  for (const requests of byPack.values()) {
+    for (const req of requests.values()) {
+      if (req.loc.flags & CHUNK_COMPRESSED) return (await import("../backup/fflate-compressor.ts")).fflateCompressor;
+    }
+  }
+  return {
+    compress: () => null,
+    decompress: () => {
+      throw new IntegrityError("bad_structure", "a snapshot file-list chunk is compressed but its index entry says not");
+    },
+  };
 }
