@@ -49,6 +49,8 @@ export interface RealmBenchRow {
   p99_ms: number | null;
   /** Peak only: unlocks per CPU-second of the vault (single) or of each realm (realms, in order). */
   unlocks_per_cpu_s: number[] | null;
+  /** Sequential only: CPU ms of this (the client's) process per unlock, process.cpuUsage. */
+  client_cpu_ms?: number | null;
 }
 
 export interface RealmBench {
@@ -120,7 +122,14 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
       return row;
     };
     // Sequential first (latency), alternating modes so drift on a noisy machine hits both.
-    for (const m of ["single", "realms"] as const) record(m, "sequential", 1, await closedLoop(modes[m], accounts, 1, plan.seconds, plan.maxUnlocks), null);
+    for (const m of ["single", "realms"] as const) {
+      const c0 = process.cpuUsage();
+      const r = await closedLoop(modes[m], accounts, 1, plan.seconds, plan.maxUnlocks);
+      const c = process.cpuUsage(c0);
+      const row = record(m, "sequential", 1, r, null);
+      row.client_cpu_ms = r.unlocks > 0 ? (c.user + c.system) / 1000 / r.unlocks : null;
+      o.notes.push(`realms bench (${m}, sequential): client CPU ${sig(row.client_cpu_ms)} ms per unlock (process.cpuUsage of the client process)`);
+    }
     for (const m of ["single", "realms"] as const) {
       const before = pids.map((p) => treeCpuSeconds([p]));
       const r = await closedLoop(modes[m], accounts, plan.concurrency, plan.seconds, plan.maxUnlocks);

@@ -26,7 +26,9 @@ export function noNodePlugin(): Plugin {
         if (args.pluginData === GUARD) return undefined;
         if (!args.path.startsWith("node:")) {
           const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: GUARD });
-          if (r.errors.length === 0) return r;
+          // A `browser` field mapping it to false (libsodium's guarded `require("crypto")`) resolves
+          // to a disabled module (no namespace): esbuild's own resolution then gives an empty module.
+          if (r.errors.length === 0) return r.namespace === "" ? undefined : r;
         }
         // esbuild attaches the import's file and line to the error.
         return { errors: [{ text: `imports Node builtin "${args.path}", which does not exist in browsers` }] };

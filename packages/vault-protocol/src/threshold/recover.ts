@@ -20,7 +20,8 @@ import {
 import { deriveHeadSigningKey } from "../head-proof.ts";
 import { stretchPassword } from "./ksf.ts";
 import { openWrappedRootKey, type RegistrationParams } from "./registration.ts";
-import { Point, interpolatePoints, interpolateScalar, scalarFromBytes, subsetsOf, type RistrettoPoint } from "./shamir.ts";
+import { groupArithmetic, sameElement } from "./combine.ts";
+import { interpolateScalar, scalarFromBytes, subsetsOf } from "./shamir.ts";
 import { noteFailure, tthLargest, type RealmView } from "./survey.ts";
 import { toBase64Url } from "@chatvault/format";
 
@@ -29,7 +30,6 @@ interface Evaluation {
   attemptId: string;
   evaluated: Uint8Array;
   publicShare: Uint8Array;
-  point: RistrettoPoint;
   unlockCheck: Uint8Array;
   attemptsRemaining: number;
   lockedUntil: number | null;
@@ -88,10 +88,14 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
     throw new RealmsLockedError(new Date(until[t - 1]!), reports(views));
   }
 
+  // libsodium (combine.ts) loads while the password is stretched; only realms mode pays for it.
+  const loadingGroup = groupArithmetic();
+  loadingGroup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const stretched = await stretchPassword(utf8(password.normalize("NFC")), params.salt, { algorithm: "argon2id", ...info.ksf }, ctx.argon2);
   const input = oprfInput(acct, stretched);
   const { blind, blinded } = voprf.blind(input, (len?: number) => ctx.random(len ?? 32) as Uint8Array<ArrayBuffer>);
   const blindedB64 = toBase64Url(blinded);
+  const group = await loadingGroup;
 
   // Phase 2, in parallel at every member (§5.4): bare evaluations, no proofs yet (§6.3).
   const evaluations: Evaluation[] = [];
@@ -101,15 +105,11 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
       m.view.report.attemptsRemaining = a.attemptsRemaining;
       m.view.report.lockedUntil = a.lockedUntil;
       const evaluated = fieldBytes(a.evaluated, "evaluated");
-      let point: RistrettoPoint;
-      try {
-        point = Point.fromBytes(evaluated);
-      } catch {
-        return misbehaved(m.view, "bad_proof"); // not a group element: no proof can verify it
-      }
-      if (point.equals(Point.ZERO)) return misbehaved(m.view, "bad_proof"); // k_i ≠ 0 and blinded ≠ identity (§3.3, §5.4)
+      // Not a group element, no proof can verify it; the identity, k_i ≠ 0 and blinded ≠ identity
+      // rule it out (§3.3, §5.4).
+      if (!group.isNonIdentityElement(evaluated)) return misbehaved(m.view, "bad_proof");
       evaluations.push({
-        view: m.view, attemptId: a.attemptId, evaluated, publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"), point,
+        view: m.view, attemptId: a.attemptId, evaluated, publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"),
         unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"), attemptsRemaining: a.attemptsRemaining, lockedUntil: a.lockedUntil,
       });
     } catch (e) {
@@ -124,23 +124,23 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   let accepted: { q: Evaluation[]; output: Uint8Array; uk: Uint8Array; check: Uint8Array } | null = null;
   // When more than t answered and all lie on one polynomial, no realm lied about its share: the first
   // subset decides and the search (up to C(9,4) combinations on a wrong password) is skipped.
-  const first = evaluations.slice(0, t).map((e) => ({ index: e.view.index, point: e.point }));
+  const first = evaluations.slice(0, t).map((e) => ({ index: e.view.index, element: e.evaluated }));
   // Each member beyond the first t, checked against the first t's polynomial; kept so that the same
   // check is not recomputed below when the first subset is the accepted one.
   const onFirst = new Map<Evaluation, boolean>();
   let consistent = evaluations.length > t;
   for (const e of evaluations.slice(t)) {
     if (!consistent) break;
-    const on = interpolatePoints(first, e.view.index).equals(e.point);
+    const on = sameElement(group.interpolate(first, e.view.index), e.evaluated);
     onFirst.set(e, on);
     consistent = on;
   }
   const subsets = consistent ? [evaluations.slice(0, t)] : subsetsOf(evaluations, t);
   for (const q of subsets) {
-    const combined = interpolatePoints(q.map((e) => ({ index: e.view.index, point: e.point })));
+    const combined = group.interpolate(q.map((e) => ({ index: e.view.index, element: e.evaluated })));
     let output: Uint8Array;
     try {
-      output = finalizeCombined(input, blind, combined.toBytes());
+      output = finalizeCombined(input, blind, combined);
     } catch {
       continue; // the identity: only reachable with lying realms
     }
@@ -175,11 +175,11 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
 
   // Members outside Q: their check and their evaluation must agree with Q (§6.3).
   const { q, output, uk, check } = accepted;
-  const qPoints = q.map((e) => ({ index: e.view.index, point: e.point }));
+  const qPoints = q.map((e) => ({ index: e.view.index, element: e.evaluated }));
   const good: Evaluation[] = [];
   for (const e of evaluations) {
     if (!constantTimeEqual(e.unlockCheck, check)) misbehaved(e.view, "bad_unlock_check");
-    else if (!q.includes(e) && !(q === subsets[0] && onFirst.has(e) ? onFirst.get(e)! : interpolatePoints(qPoints, e.view.index).equals(e.point))) misbehaved(e.view, "bad_proof");
+    else if (!q.includes(e) && !(q === subsets[0] && onFirst.has(e) ? onFirst.get(e)! : sameElement(group.interpolate(qPoints, e.view.index), e.evaluated))) misbehaved(e.view, "bad_proof");
     else good.push(e);
   }
 

@@ -2,6 +2,8 @@
  * SQLite realm store (better-sqlite3, WAL), on the vault's own database file. A change
  * runs in `BEGIN IMMEDIATE`, which takes SQLite's write lock before reading, so counting
  * is atomic across every process that opens the file (as in `../repository/sqlite.ts`).
+ * Changes are group-committed like the vault's records: one transaction (one fsync) for
+ * every change queued in one event-loop turn, each in its own savepoint.
  */
 import Database from "better-sqlite3";
 import { RepositoryUnavailableError } from "../repository/repository.ts";
@@ -12,12 +14,29 @@ import {
 } from "./store.ts";
 
 type Row = Record<string, unknown>;
+
+/** Most changes written by one commit; more wait for the next (bounds one commit's latency). */
+const MAX_BATCH = 256;
+
+interface QueuedChange {
+  accountId: string;
+  change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<unknown>;
+  attemptId: string | undefined;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
 const UPSERT = `INSERT OR REPLACE INTO realm_accounts (${ACCOUNT_COLUMNS.join(", ")}) VALUES (${ACCOUNT_COLUMNS.map(() => "?").join(", ")})`;
 
 export class SqliteRealmStore implements RealmStore {
   readonly kind = "sqlite";
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #queue: QueuedChange[] = [];
+  readonly #savepoint: (fn: () => unknown) => unknown;
+  #flushScheduled = false;
+  #flushing = false;
+  #commits = 0;
+  #changes = 0;
 
   constructor(path: string, private readonly busyTimeoutMs = 10_000) {
     try {
@@ -28,6 +47,8 @@ export class SqliteRealmStore implements RealmStore {
       this.#db.pragma("synchronous = FULL");
       this.#db.pragma("secure_delete = ON");
       this.#db.pragma("busy_timeout = 0");
+      // Called inside the batch's transaction, better-sqlite3 makes this a SAVEPOINT.
+      this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
     } catch (cause) {
       throw new RepositoryUnavailableError(`cannot open SQLite database ${path}`, { cause });
     }
@@ -47,33 +68,98 @@ export class SqliteRealmStore implements RealmStore {
     return r ? accountFromRow(r) : null;
   }
 
-  async changeAccount<T>(
+  /**
+   * Group commit (as the vault's records, `../repository/sqlite.ts`, spec/vault-protocol.md
+   * §10.1): changes are queued and the queue is written in one `BEGIN IMMEDIATE`
+   * transaction — one fsync (`synchronous = FULL`) for every realm request that arrived
+   * meanwhile — with each change in its own savepoint, so one failing change rolls back
+   * alone. No promise resolves before the COMMIT has returned, so an attempt is still
+   * counted durably before its evaluation leaves (spec/threshold-vault.md §5.4).
+   */
+  changeAccount<T>(
     accountId: string,
     change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<T>,
     options: { attemptId?: string } = {},
   ): Promise<T> {
-    const tx = this.#db.transaction(() => {
-      const r = this.#stmt("SELECT * FROM realm_accounts WHERE account_id = ?").get(accountId) as Row | undefined;
-      const a = options.attemptId === undefined ? undefined
-        : this.#stmt("SELECT * FROM realm_attempts WHERE attempt_id = ? AND account_id = ?").get(options.attemptId, accountId) as Row | undefined;
-      const c = change(r ? accountFromRow(r) : null, a ? attemptFromRow(a) : null);
-      if (c.put) {
-        if (c.put.accountId !== accountId) throw new Error("changeAccount: row for another account");
-        this.#stmt(UPSERT).run(...accountValues(c.put));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ accountId, change, attemptId: options.attemptId, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // After the I/O phase: every request parsed in this loop turn joins the batch.
+        setImmediate(() => void this.#flush());
       }
-      if (c.deleteAttempts) this.#stmt("DELETE FROM realm_attempts WHERE account_id = ?").run(accountId);
-      if (c.updateAttempt) {
-        this.#stmt("UPDATE realm_attempts SET outcome = ?, mac = ? WHERE attempt_id = ? AND account_id = ?")
-          .run(c.updateAttempt.outcome, toBuffer(c.updateAttempt.mac), c.updateAttempt.attemptId, accountId);
-      }
-      if (c.insertAttempt) {
-        const x = c.insertAttempt;
-        this.#stmt(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, blinded, mac)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, x.blinded, toBuffer(x.mac));
-      }
-      return c.result;
     });
-    return this.#write(() => tx.immediate());
+  }
+
+  /** Account changes committed so far and the commits (fsyncs) that wrote them. */
+  get groupCommitStats(): { commits: number; changes: number } {
+    return { commits: this.#commits, changes: this.#changes };
+  }
+
+  /** One queued change: run under the batch's write lock, in its own savepoint. */
+  #runChange(q: QueuedChange): unknown {
+    const { accountId } = q;
+    const r = this.#stmt("SELECT * FROM realm_accounts WHERE account_id = ?").get(accountId) as Row | undefined;
+    const a = q.attemptId === undefined ? undefined
+      : this.#stmt("SELECT * FROM realm_attempts WHERE attempt_id = ? AND account_id = ?").get(q.attemptId, accountId) as Row | undefined;
+    const c = q.change(r ? accountFromRow(r) : null, a ? attemptFromRow(a) : null);
+    if (c.put) {
+      if (c.put.accountId !== accountId) throw new Error("changeAccount: row for another account");
+      this.#stmt(UPSERT).run(...accountValues(c.put));
+    }
+    if (c.deleteAttempts) this.#stmt("DELETE FROM realm_attempts WHERE account_id = ?").run(accountId);
+    if (c.updateAttempt) {
+      this.#stmt("UPDATE realm_attempts SET outcome = ?, mac = ? WHERE attempt_id = ? AND account_id = ?")
+        .run(c.updateAttempt.outcome, toBuffer(c.updateAttempt.mac), c.updateAttempt.attemptId, accountId);
+    }
+    if (c.insertAttempt) {
+      const x = c.insertAttempt;
+      this.#stmt(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, blinded, mac)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, x.blinded, toBuffer(x.mac));
+    }
+    return c.result;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return; // the running flush picks up what was queued meanwhile
+    this.#flushing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_BATCH);
+        const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
+        const tx = this.#db.transaction(() => {
+          batch.forEach((q, i) => {
+            try {
+              outcomes[i] = { ok: true, value: this.#savepoint(() => this.#runChange(q)) };
+            } catch (error) {
+              outcomes[i] = { ok: false, error };
+              // An error that ended the whole transaction (I/O, disk full) ends the batch: nothing commits.
+              if (!this.#db.inTransaction) throw error;
+            }
+          });
+        });
+        try {
+          await this.#write(() => tx.immediate());
+        } catch (e) {
+          for (const q of batch) q.reject(e); // nothing of this batch was committed
+          continue;
+        }
+        this.#commits++;
+        this.#changes += batch.length;
+        batch.forEach((q, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) q.resolve(o.value);
+          else q.reject(o.error);
+        });
+      }
+    } finally {
+      this.#flushing = false;
+      this.#flushScheduled = false;
+      if (this.#queue.length > 0) {
+        this.#flushScheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    }
   }
 
   async sweepExpiredAttempts(before: number, limit: number): Promise<number> {
@@ -89,6 +175,11 @@ export class SqliteRealmStore implements RealmStore {
   }
 
   async close(): Promise<void> {
+    // Changes already queued are written (or fail) before the file closes.
+    while (this.#queue.length > 0 || this.#flushing) {
+      if (!this.#flushing) await this.#flush();
+      else await new Promise((r) => setImmediate(r));
+    }
     if (this.#db.open) this.#db.close();
   }
 

@@ -15,7 +15,8 @@ import {
 import { deriveHeadSigningKey, verifyHeadSignature } from "../../head-proof.ts";
 import { hashWasmArgon2id, stretchPassword } from "../ksf.ts";
 import { openWrappedRootKey, wrapRootKeyForRealms } from "../registration.ts";
-import { Point, interpolatePoints, lagrangeCoefficient, scalarFromBytes, scalarToBytes, subsetsOf } from "../shamir.ts";
+import { groupArithmetic } from "../combine.ts";
+import { lagrangeCoefficient, scalarFromBytes, scalarToBytes, subsetsOf } from "../shamir.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -103,8 +104,13 @@ export function checkShareTag(v: Json): Json {
   return {};
 }
 
-/** The whole threshold OPRF of one registration: direct O, blinded, each realm's evaluation and proof, every t-subset's combination. */
-export function thresholdOprf(v: Json): Json {
+/**
+ * The whole threshold OPRF of one registration: direct O, blinded, each realm's evaluation and proof,
+ * every t-subset's combination — combined with the client's own code (combine.ts, libsodium), so
+ * the vectors check what an unlock runs, in Node and in the browser.
+ */
+export async function thresholdOprf(v: Json): Promise<Json> {
+  const group = await groupArithmetic();
   const K = fromHex(v.rootKey as string);
   const rid = fromHex(v.registrationId as string);
   const t = v.threshold as number;
@@ -118,7 +124,7 @@ export function thresholdOprf(v: Json): Json {
     return { index: x.index, evaluated: hex(e.evaluated), proof: hex(e.proof) };
   });
   const subsets = subsetsOf(evaluations, t).map((q) => {
-    const combined = interpolatePoints(q.map((e) => ({ index: e.index, point: Point.fromBytes(fromHex(e.evaluated)) }))).toBytes();
+    const combined = group.interpolate(q.map((e) => ({ index: e.index, element: fromHex(e.evaluated) })));
     return { indexes: q.map((e) => e.index), combined: hex(combined), output: hex(finalizeCombined(I, blind, combined)) };
   });
   return { output: hex(output), blind: hex(blind), blinded: hex(blinded), evaluations, subsets };
@@ -130,10 +136,12 @@ export function verifyProof(v: Json): Json {
   return {};
 }
 
-/** Combine the given evaluations, finalize, and compare the unlock check (§6.3). */
-export function combineAndCheck(v: Json): Json {
+/** Combine the given evaluations as the client does (combine.ts), finalize, and compare the unlock check (§6.3). */
+export async function combineAndCheck(v: Json): Promise<Json> {
+  const group = await groupArithmetic();
   const evs = v.evaluations as { index: number; evaluated: string }[];
-  const combined = interpolatePoints(evs.map((e) => ({ index: e.index, point: Point.fromBytes(fromHex(e.evaluated)) }))).toBytes();
+  if (!evs.every((e) => group.isNonIdentityElement(fromHex(e.evaluated)))) throw new Error("an evaluation is not a non-identity element");
+  const combined = group.interpolate(evs.map((e) => ({ index: e.index, element: fromHex(e.evaluated) })));
   const O = finalizeCombined(fromHex(v.oprfInput as string), fromHex(v.blind as string), combined);
   const uk = deriveUnlockKey(O, fromHex(v.registrationId as string));
   if (!constantTimeEqual(unlockCheck(uk, v.accountId as string, v.version as number), fromHex(v.unlockCheck as string))) throw new VectorFailure("bad_unlock_check");

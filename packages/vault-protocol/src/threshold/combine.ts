@@ -1,0 +1,84 @@
+/**
+ * The client's group arithmetic of an unlock (spec/threshold-vault.md §6.3): checking that an
+ * evaluation is a non-identity element, the Lagrange combination Σ λ_i·Z_i and the
+ * interpolation check of members beyond the first t, on libsodium's audited ristretto255
+ * (`crypto_scalarmult_ristretto255`, `crypto_core_ristretto255_add`, WASM) — the primitive
+ * the realm evaluates with — instead of @noble/curves' pure-JS multiply (~1 ms each).
+ *
+ * libsodium is loaded by a dynamic import, only when a realms-mode unlock starts, so the
+ * single-vault and key-mode paths (and a web app's first load) never fetch or instantiate it.
+ * Results are the bytes `interpolatePoints` (shamir.ts, @noble/curves) gives:
+ * `combine.property.test.ts` checks it for random polynomials, elements and index sets.
+ * Blind and Finalize stay @noble/curves' RFC 9497 code (derive.ts).
+ */
+import { lagrangeCoefficient, scalarToBytes } from "./shamir.ts";
+
+type Sodium = (typeof import("libsodium-wrappers-sumo"))["default"];
+
+/** ristretto255's canonical encoding of the identity (RFC 9496 §4.3.2). */
+const IDENTITY = new Uint8Array(32);
+
+/** The group arithmetic, once libsodium's WASM is instantiated. */
+export interface GroupArithmetic {
+  /** A canonical encoding of a ristretto255 element other than the identity (§5.4, §6.3). */
+  isNonIdentityElement(bytes: Uint8Array): boolean;
+  /**
+   * Σ λ_i·Z_i at `at` (default 0) for elements already checked by `isNonIdentityElement`;
+   * the identity's encoding when the sum is the identity (only lying realms reach it).
+   */
+  interpolate(shares: readonly { index: number; element: Uint8Array }[], at?: number): Uint8Array;
+}
+
+let loading: Promise<GroupArithmetic> | undefined;
+
+/**
+ * Loads libsodium on first call (and only then); later calls share the same instance. A
+ * failed load is not remembered, so a later unlock tries again.
+ */
+export function groupArithmetic(): Promise<GroupArithmetic> {
+  loading ??= import("libsodium-wrappers-sumo").then(async (m) => {
+    const sodium = m.default;
+    await sodium.ready;
+    return arithmeticOf(sodium);
+  }).catch((e: unknown) => {
+    loading = undefined;
+    throw e;
+  });
+  return loading;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+function arithmeticOf(sodium: Sodium): GroupArithmetic {
+  return {
+    isNonIdentityElement(bytes) {
+      return bytes.length === 32 && sodium.crypto_core_ristretto255_is_valid_point(bytes) && !equalBytes(bytes, IDENTITY);
+    },
+    interpolate(shares, at = 0) {
+      const idx = shares.map((s) => s.index);
+      let acc: Uint8Array | null = null;
+      for (const s of shares) {
+        const lambda = lagrangeCoefficient(s.index, idx, at);
+        // λ_i = 0 only when `at` is another index of S: the term is the identity, skipped. Otherwise
+        // λ_i ≠ 0 and Z_i ≠ identity in a prime-order group, so λ_i·Z_i is never the identity that
+        // crypto_scalarmult_ristretto255 refuses. λ_i < ℓ < 2²⁵³: libsodium's clearing of the top
+        // bit leaves it unchanged.
+        if (lambda === 0n) continue;
+        const term = sodium.crypto_scalarmult_ristretto255(scalarToBytes(lambda), s.element);
+        acc = acc === null ? term : sodium.crypto_core_ristretto255_add(acc, term);
+      }
+      if (acc === null) throw new RangeError("need at least one share");
+      return acc;
+    },
+  };
+}
+
+/** Whether two canonical element encodings name the same element (ristretto255 encodings are unique). */
+export function sameElement(a: Uint8Array, b: Uint8Array): boolean {
+  return equalBytes(a, b);
+}
