@@ -15,7 +15,7 @@ import {
 import { ManualClock } from "./clock.ts";
 import { createTestDatabase, postgresAvailable, startTestVault, type TestVault } from "./test-vault.ts";
 import { attemptHistoryOf } from "./attempt-history.ts";
-import type { AttemptRow } from "./repository/repository.ts";
+import type { AttemptRow } from "./store/vault-store.ts";
 import Database from "better-sqlite3";
 import { createLogger } from "./logger.ts";
 import { startVaultServer } from "./server.ts";

@@ -4,7 +4,7 @@
  * data about the guesser (no address, no device) beyond the time and the outcome.
  */
 import { ATTEMPT_HISTORY_LIMITS, type AttemptEvent, type AttemptHistory } from "@chatvault/vault-protocol";
-import type { AttemptRow, VaultRepository } from "./repository/repository.ts";
+import type { AttemptRow, VaultStore } from "./store/vault-store.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,8 +30,8 @@ export const attemptHistoryRows = (excludeLoginId?: string): number => ATTEMPT_H
 
 /** Read and derive the history of one account (one indexed query), unless its rows were read already. */
 export async function readAttemptHistory(
-  repo: VaultRepository, accountId: string, now: number, excludeLoginId?: string, rowsRead?: readonly AttemptRow[],
+  store: VaultStore, accountId: string, now: number, excludeLoginId?: string, rowsRead?: readonly AttemptRow[],
 ): Promise<AttemptHistory> {
-  const rows = rowsRead ?? (await repo.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)));
+  const rows = rowsRead ?? (await store.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)));
   return attemptHistoryOf(rows, now, excludeLoginId);
 }

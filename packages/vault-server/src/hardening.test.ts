@@ -1,7 +1,7 @@
 /**
  * Regression tests of the vault's hardening against an independent review (one test per
  * finding, at the HTTP level; the storage side runs on both backends in
- * `repository/conformance-integrity.ts`): session tokens bound to a never-reused record ID
+ * `store/conformance-integrity.ts`): session tokens bound to a never-reused record ID
  * (spec §6.4), well-formed account IDs (§2), the KSF cross-field rule (§3.2), no sealed
  * login state left behind by wrong or abandoned logins (§6.6), tampered rows refused and
  * rows of the previous revision migrated (§10.4).
@@ -170,9 +170,9 @@ test("upgrade: a database written by the previous revision is migrated at startu
   assert.ok(logs.some((l) => l.includes("authenticated vault records written by an earlier version") && l.includes('"rows":1')));
   const c2 = new VaultClient({ baseUrl: v2.url, token: () => tv.token("alice"), keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
   assert.equal((await c2.status()).attemptsRemaining, 4, "counters carried over");
-  assert.equal((await v2.repo.getRecord("alice"))!.headKey, null);
+  assert.equal((await v2.store.getRecord("alice"))!.headKey, null);
   assert.ok(equalBytes((await c2.unlock("pw")).unsafeBytes(), rootKey.unsafeBytes()));
-  assert.ok((await v2.repo.getRecord("alice"))!.headKey, "the login registered the head key");
+  assert.ok((await v2.store.getRecord("alice"))!.headKey, "the login registered the head key");
   await c2.advanceHead({ sequence: 1, digest: new Uint8Array(32).fill(1), rootKey });
   assert.equal((await c2.getVerifiedHead(rootKey)).sequence, 1);
 });

@@ -98,7 +98,7 @@ test("head proof: a record written before head proofs keeps working and register
   const realFinish = old.transport.registrationFinish.bind(old.transport);
   old.transport.registrationFinish = ({ headPublicKey: _dropped, ...body }) => realFinish(body);
   await old.enable("pw", rootKey);
-  assert.equal((await tv.vault.repo.getRecord("old"))!.headKey, null);
+  assert.equal((await tv.vault.store.getRecord("old"))!.headKey, null);
 
   // What an unregistered record still allows: unsigned heads, monotonic, which clients do not trust.
   await client.transport.advanceHead({ sequence: 5, digest: toBase64Url(digest(5)) });
@@ -108,7 +108,7 @@ test("head proof: a record written before head proofs keeps working and register
 
   // The next successful login registers the key (session-token authenticated).
   await client.unlock("pw");
-  assert.ok((await tv.vault.repo.getRecord("old"))!.headKey, "registered");
+  assert.ok((await tv.vault.store.getRecord("old"))!.headKey, "registered");
   await assert.rejects(client.transport.advanceHead({ sequence: Number.MAX_SAFE_INTEGER, digest: toBase64Url(digest(9)) }),
     (e) => e instanceof VaultRequestError && e.code === "head_signature_invalid");
   // The owner's next signed head replaces the pushed unsigned one, whatever its sequence.

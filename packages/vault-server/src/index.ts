@@ -17,7 +17,7 @@ export { createAccountVerifier, AccountTokenError, type AuthConfig, type Account
 export { DEFAULT_POLICY, resolvePolicy, lockDuration, type GuessPolicy } from "./policy.ts";
 export { systemClock, OffsetClock, ManualClock, type Clock } from "./clock.ts";
 export { SealerError, DEFAULT_PKCS11_KEY_LABEL, type Sealer, type SealerConfig, type SealerErrorCode } from "./sealing/sealer.ts";
-export { openRepository, openMigratedRepository } from "./repository/open.ts";
-export type { VaultRepository, MigrateOptions, RecordRow, AttemptRow, HeadRow } from "./repository/repository.ts";
+export { openVaultStore, openMigratedVaultStore } from "./store/open.ts";
+export type { VaultStore, MigrateOptions, RecordRow, AttemptRow, HeadRow } from "./store/vault-store.ts";
 export { createLogger, type LoggerOptions } from "./logger.ts";
 export { redactConnectionString } from "./connection-string.ts";

@@ -65,7 +65,7 @@ test("lockout: 5 wrong → locked; clock +1 h → 5 more; budget 20 → destroye
   assert.equal(d.destroyed, true);
   clock.advance(1000 * 24 * H);
   await assert.rejects(client.unlock("right password"), DestroyedError, "destroyed forever");
-  const row = await tv.vault.repo.getRecord("alice");
+  const row = await tv.vault.store.getRecord("alice");
   assert.equal(row?.sealedRecord, null, "the wrapped key is gone from the database");
 });
 

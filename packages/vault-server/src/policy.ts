@@ -1,6 +1,6 @@
 /**
  * The guess policy (spec/vault-protocol.md §6), as pure functions of a record's counters
- * and the time. Both repositories run these under their row lock, so the rules live in
+ * and the time. Both stores run these under their row lock, so the rules live in
  * one place and counting is atomic wherever the state is kept.
  */
 

@@ -14,10 +14,10 @@ import { buildVaultApp } from "./http/app.ts";
 import type { VaultContext } from "./http/context.ts";
 import { closeLogger, createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
-import { destroyIfExhausted } from "./repository/record-transitions.ts";
-import { openMigratedRepository } from "./repository/open.ts";
-import { authenticateLegacyRows, authenticatedRepository } from "./repository/authenticated.ts";
-import type { VaultRepository } from "./repository/repository.ts";
+import { destroyIfExhausted } from "./store/record-transitions.ts";
+import { openMigratedVaultStore } from "./store/open.ts";
+import { authenticateLegacyRows, authenticatedVaultStore } from "./store/authenticated.ts";
+import type { VaultStore } from "./store/vault-store.ts";
 import { RecordCrypto } from "./sealing/record-crypto.ts";
 import { loadVaultSecrets } from "./sealing/vault-secrets.ts";
 
@@ -38,7 +38,7 @@ export interface RunningVault {
   url: string;
   app: FastifyInstance;
   config: VaultServerConfig;
-  repo: VaultRepository;
+  store: VaultStore;
   metrics: Metrics;
   clock: Clock;
   /** Run the periodic sweep once now (tests; it also runs every `sweepIntervalMs`). */
@@ -54,7 +54,7 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   if (config.testClock) log.warn("TEST CLOCK ENABLED: POST /_test/clock can move this vault's time forward. Never run production like this.");
   if (config.allowWeakKeyStretching) log.warn("WEAK KEY STRETCHING ALLOWED: records may use a cheap KSF. Tests only.");
   await opaque.ready;
-  const rawRepo = await openMigratedRepository(config.database, { testClock: config.testClock });
+  const rawRepo = await openMigratedVaultStore(config.database, { testClock: config.testClock });
   let secrets;
   let crypto: RecordCrypto;
   try {
@@ -69,11 +69,11 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
     throw e;
   }
   // Every record row is checked on read and MAC'd on write from here on (spec §10.4).
-  const repo = authenticatedRepository(rawRepo, crypto);
+  const store = authenticatedVaultStore(rawRepo, crypto);
   const metrics = new Metrics();
   const clock = options.clock ?? (config.testClock ? new OffsetClock() : systemClock);
   const ctx: VaultContext = {
-    config, repo, secrets, clock, metrics, log,
+    config, store, secrets, clock, metrics, log,
     crypto,
     verifyAccount: await createAccountVerifier(config.auth),
     probeLoginRequest: opaque.client.startLogin({ password: "chatvault-record-probe" }).startLoginRequest,
@@ -81,7 +81,7 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   };
   // The shared offset exists only with the test clock (spec §9.3); an OffsetClock injected
   // without it is the caller's alone.
-  if (config.testClock && clock instanceof OffsetClock) clock.setOffset(Math.max(clock.offsetMs, await repo.getClockOffset()));
+  if (config.testClock && clock instanceof OffsetClock) clock.setOffset(Math.max(clock.offsetMs, await store.getClockOffset()));
   const app = buildVaultApp(ctx);
   let url = "";
   try {
@@ -89,7 +89,7 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
     else url = await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     await app.close().catch(() => {});
-    await repo.close().catch(() => {});
+    await store.close().catch(() => {});
     throw e;
   }
   const sweeper = config.sweepIntervalMs > 0 ? setInterval(() => void sweep(ctx), config.sweepIntervalMs) : undefined;
@@ -97,11 +97,11 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   if (url) log.info({ url, config: describeConfig(config) }, "vault listening");
   let closing: Promise<void> | undefined;
   return {
-    url, app, config, repo, metrics, clock, serverPublicKey: secrets.serverPublicKey(), sweep: () => sweep(ctx),
+    url, app, config, store, metrics, clock, serverPublicKey: secrets.serverPublicKey(), sweep: () => sweep(ctx),
     close: () => (closing ??= (async () => {
       if (sweeper) clearInterval(sweeper);
       await app.close();
-      await repo.close();
+      await store.close();
       log.info("vault stopped");
       // The process usually exits next (SIGTERM): drain the log first, or the last lines are lost.
       if (options.logger) log.flush?.();
@@ -114,12 +114,12 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
  * Periodic housekeeping: erase the sealed login states of expired logins (§6.6) and
  * destroy records whose budget ran out and whose last KE2 expired (§6.3).
  */
-export async function sweep(ctx: Pick<VaultContext, "clock" | "repo" | "config" | "metrics" | "log">): Promise<void> {
+export async function sweep(ctx: Pick<VaultContext, "clock" | "store" | "config" | "metrics" | "log">): Promise<void> {
   try {
     const now = ctx.clock.now();
-    while ((await ctx.repo.eraseExpiredLoginStates(now, 500)) === 500) { /* more to erase */ }
-    for (const accountId of await ctx.repo.exhaustedAccounts(now, ctx.config.policy.failureBudget, 100)) {
-      if (await destroyIfExhausted(ctx.repo, { accountId, now, policy: ctx.config.policy })) {
+    while ((await ctx.store.eraseExpiredLoginStates(now, 500)) === 500) { /* more to erase */ }
+    for (const accountId of await ctx.store.exhaustedAccounts(now, ctx.config.policy.failureBudget, 100)) {
+      if (await destroyIfExhausted(ctx.store, { accountId, now, policy: ctx.config.policy })) {
         ctx.metrics.inc("vault_records_destroyed_total");
         ctx.log.warn({ account: accountId }, "vault record destroyed: failure budget spent");
       }

@@ -54,9 +54,9 @@ test("unknown account: fake KE2 indistinguishable in shape, no row written", asy
   assert.equal(opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: fake.loginResponse, password: "guess" }), undefined);
 
   // Nothing written for either unknown account.
-  assert.equal(await tv.vault.repo.getRecord("mallory-does-not-exist"), null);
-  assert.deepEqual(await tv.vault.repo.recentAttempts("mallory-does-not-exist", 10), []);
-  assert.equal(await tv.vault.repo.getRecord("nobody"), null);
+  assert.equal(await tv.vault.store.getRecord("mallory-does-not-exist"), null);
+  assert.deepEqual(await tv.vault.store.recentAttempts("mallory-does-not-exist", 10), []);
+  assert.equal(await tv.vault.store.getRecord("nobody"), null);
   assert.equal(readFileSync(`${tv.dir}/vault.db`).length, dbBefore);
 
   // The owner's client still gets a clear answer.

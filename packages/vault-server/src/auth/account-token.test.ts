@@ -35,7 +35,7 @@ test("bad, expired, wrong-key and alg-confused tokens → 401; nothing is touche
     noSub: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setExpirationTime(now + 600).sign(new TextEncoder().encode(tv.secret))}`,
     tampered: `Bearer ${(await tv.token("alice")).replace(/\.([^.]{4})/, ".AAAA")}`,
   };
-  const before = await tv.vault.repo.getRecord("alice");
+  const before = await tv.vault.store.getRecord("alice");
   const ke1 = JSON.stringify({ startLoginRequest: opaque.client.startLogin({ password: "x" }).startLoginRequest });
   for (const [name, auth] of Object.entries(tokens)) {
     for (const [method, path, body] of [["POST", VAULT_PATHS.loginStart, ke1], ["GET", VAULT_PATHS.status, undefined], ["POST", VAULT_PATHS.head, '{"sequence":1,"digest":"AAAAAAAAAAAAAAAAAAAAAA"}']] as const) {
@@ -44,8 +44,8 @@ test("bad, expired, wrong-key and alg-confused tokens → 401; nothing is touche
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, "unauthorized");
     }
   }
-  assert.deepEqual(await tv.vault.repo.getRecord("alice"), before, "no attempt was counted");
-  assert.equal(await tv.vault.repo.getHead("alice"), null);
+  assert.deepEqual(await tv.vault.store.getRecord("alice"), before, "no attempt was counted");
+  assert.equal(await tv.vault.store.getHead("alice"), null);
   assert.ok(tv.logs.some((l) => l.includes('"reason":"expired"')));
 });
 

@@ -11,10 +11,10 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { resolveConfig, type VaultServerConfig, type VaultServerOptions } from "../config.ts";
 import { Metrics, type MetricsSnapshot } from "../metrics.ts";
-import { openMigratedRepository } from "../repository/open.ts";
+import { openMigratedVaultStore } from "../store/open.ts";
 import { loadVaultSecrets } from "../sealing/vault-secrets.ts";
 import { RecordCrypto } from "../sealing/record-crypto.ts";
-import { authenticateLegacyRows } from "../repository/authenticated.ts";
+import { authenticateLegacyRows } from "../store/authenticated.ts";
 import { isMessage, type PrimaryToWorker, type WorkerToPrimary } from "./messages.ts";
 
 export interface VaultClusterOptions extends VaultServerOptions {
@@ -44,13 +44,13 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   if (!Number.isInteger(n) || n < 1) throw new RangeError("workers must be an integer ≥ 1");
 
   // Prepare shared state once, so workers only ever open it.
-  const repo = await openMigratedRepository(config.database, { testClock: config.testClock });
+  const store = await openMigratedVaultStore(config.database, { testClock: config.testClock });
   try {
-    const { secrets, sealer } = await loadVaultSecrets(repo, config.sealer);
+    const { secrets, sealer } = await loadVaultSecrets(store, config.sealer);
     await sealer.close();
-    await authenticateLegacyRows(repo, new RecordCrypto(secrets), () => randomBytes(16).toString("base64url"));
+    await authenticateLegacyRows(store, new RecordCrypto(secrets), () => randomBytes(16).toString("base64url"));
   } finally {
-    await repo.close();
+    await store.close();
   }
 
   // Compiled when installed; TypeScript run by tsx in the workspace (like process.ts).

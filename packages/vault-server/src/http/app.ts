@@ -4,8 +4,8 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import { AccountTokenError } from "../auth/account-token.ts";
-import { RepositoryUnavailableError } from "../repository/repository.ts";
-import { RecordIntegrityError } from "../repository/authenticated.ts";
+import { StoreUnavailableError } from "../store/vault-store.ts";
+import { RecordIntegrityError } from "../store/authenticated.ts";
 import { HttpError, fromFastifyError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { lazyChildLogger } from "./request-logger.ts";
@@ -85,7 +85,7 @@ export function buildVaultApp(ctx: VaultContext): FastifyInstance {
     }
     const mapped = fromFastifyError(err as { statusCode?: number; code?: string; validation?: unknown });
     if (mapped) return sendError(reply, mapped);
-    if (err instanceof RepositoryUnavailableError || (err as { code?: string }).code === "SQLITE_BUSY") {
+    if (err instanceof StoreUnavailableError || (err as { code?: string }).code === "SQLITE_BUSY") {
       req.log.warn({ err }, "database unavailable");
       return sendError(reply, new HttpError("unavailable", "the vault's database is unavailable; retry later"));
     }

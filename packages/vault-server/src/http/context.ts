@@ -6,14 +6,14 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock.ts";
 import type { VaultServerConfig } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
-import type { VaultRepository } from "../repository/repository.ts";
+import type { VaultStore } from "../store/vault-store.ts";
 import type { RecordCrypto } from "../sealing/record-crypto.ts";
 import type { VaultSecrets } from "../sealing/vault-secrets.ts";
 import type { AccountVerifier } from "../auth/account-token.ts";
 
 export interface VaultContext {
   config: VaultServerConfig;
-  repo: VaultRepository;
+  store: VaultStore;
   secrets: VaultSecrets;
   crypto: RecordCrypto;
   clock: Clock;

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { generateRootKey } from "@chatvault/format";
 import { createContext, enable, unlock, type Registration } from "@chatvault/vault-protocol/threshold";
 import { ATTACK_DICTIONARY, offlineAttack } from "@chatvault/vault-protocol/threshold/testing";
-import { openMigratedRepository } from "../repository/open.ts";
+import { openMigratedVaultStore } from "../store/open.ts";
 import { loadVaultSecrets } from "../sealing/vault-secrets.ts";
 import type { DatabaseConfig } from "../config.ts";
 import type { SealerConfig } from "../sealing/sealer.ts";
@@ -45,10 +45,10 @@ async function loot(t: TestContext, realm: RealmUnderTest): Promise<{ realmId: s
     : { kind: "pkcs11", module: SOFTHSM_MODULE, tokenLabel: "realm", pin: "1234" };
   const previousConf = process.env.SOFTHSM2_CONF;
   if (!realm.keyFile) process.env.SOFTHSM2_CONF = join(realm.dir, "softhsm2.conf");
-  const repo = await openMigratedRepository(database);
+  const vaultStore = await openMigratedVaultStore(database);
   const store = await openRealmStore(database);
   try {
-    const { secrets, sealer: s } = await loadVaultSecrets(repo, sealer);
+    const { secrets, sealer: s } = await loadVaultSecrets(vaultStore, sealer);
     await s.close();
     const codec = new RealmStateCodec(secrets);
     const row = codec.verify((await store.getAccount(ACCOUNT))!);
@@ -62,7 +62,7 @@ async function loot(t: TestContext, realm: RealmUnderTest): Promise<{ realmId: s
     return { realmId: secrets.realmId(), registrations, logs: realm.logs() };
   } finally {
     await store.close();
-    await repo.close();
+    await vaultStore.close();
     if (previousConf === undefined) delete process.env.SOFTHSM2_CONF;
     else process.env.SOFTHSM2_CONF = previousConf;
   }

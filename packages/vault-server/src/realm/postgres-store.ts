@@ -2,10 +2,10 @@
  * PostgreSQL realm store, for any number of stateless realm nodes on one database. A
  * change locks the account row with `SELECT … FOR UPDATE` (and the attempt row when
  * asked); creating a row uses `INSERT … ON CONFLICT DO NOTHING` and a lost race retries
- * the whole transaction (as in `../repository/postgres.ts`).
+ * the whole transaction (as in `../store/postgres.ts`).
  */
 import pg from "pg";
-import { RepositoryUnavailableError } from "../repository/repository.ts";
+import { StoreUnavailableError } from "../store/vault-store.ts";
 import {
   ACCOUNT_COLUMNS, ATTEMPT_COLUMNS_ADDED, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
   type RealmAccountRow, type RealmAttemptRow, type RealmChange, type RealmStore,
@@ -32,7 +32,7 @@ export class PostgresRealmStore implements RealmStore {
     try {
       client = await this.#pool.connect();
     } catch (cause) {
-      throw new RepositoryUnavailableError("database unavailable", { cause });
+      throw new StoreUnavailableError("database unavailable", { cause });
     }
     try {
       await client.query("BEGIN");

@@ -1,13 +1,13 @@
 /**
  * SQLite realm store (better-sqlite3, WAL), on the vault's own database file. A change
  * runs in `BEGIN IMMEDIATE`, which takes SQLite's write lock before reading, so counting
- * is atomic across every process that opens the file (as in `../repository/sqlite.ts`).
+ * is atomic across every process that opens the file (as in `../store/sqlite.ts`).
  * Changes are group-committed like the vault's records: one transaction (one fsync) for
  * every change queued in one event-loop turn, each in its own savepoint.
  */
 import Database from "better-sqlite3";
-import { RepositoryUnavailableError } from "../repository/repository.ts";
-import { retryWhileBusy } from "../repository/sqlite-busy.ts";
+import { StoreUnavailableError } from "../store/vault-store.ts";
+import { retryWhileBusy } from "../store/sqlite-busy.ts";
 import {
   ACCOUNT_COLUMNS, ATTEMPT_COLUMNS_ADDED, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
   type RealmAccountRow, type RealmAttemptRow, type RealmChange, type RealmStore,
@@ -50,7 +50,7 @@ export class SqliteRealmStore implements RealmStore {
       // Called inside the batch's transaction, better-sqlite3 makes this a SAVEPOINT.
       this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
     } catch (cause) {
-      throw new RepositoryUnavailableError(`cannot open SQLite database ${path}`, { cause });
+      throw new StoreUnavailableError(`cannot open SQLite database ${path}`, { cause });
     }
   }
 
@@ -69,7 +69,7 @@ export class SqliteRealmStore implements RealmStore {
   }
 
   /**
-   * Group commit (as the vault's records, `../repository/sqlite.ts`, spec/vault-protocol.md
+   * Group commit (as the vault's records, `../store/sqlite.ts`, spec/vault-protocol.md
    * §10.1): changes are queued and the queue is written in one `BEGIN IMMEDIATE`
    * transaction — one fsync (`synchronous = FULL`) for every realm request that arrived
    * meanwhile — with each change in its own savepoint, so one failing change rolls back
@@ -183,7 +183,7 @@ export class SqliteRealmStore implements RealmStore {
     if (this.#db.open) this.#db.close();
   }
 
-  /** Busy → retried after a short async pause, never SQLite's synchronous busy wait (../repository/sqlite-busy.ts). */
+  /** Busy → retried after a short async pause, never SQLite's synchronous busy wait (../store/sqlite-busy.ts). */
   #write<T>(fn: () => T): Promise<T> {
     return retryWhileBusy(this.busyTimeoutMs, fn);
   }

@@ -5,7 +5,7 @@
  * (`sqlite-store.ts`, `postgres-store.ts`) and pass one conformance suite
  * (`store-conformance.ts`).
  *
- * Contract (the same as the vault repository's, `../repository/repository.ts`):
+ * Contract (the same as the vault store's, `../store/vault-store.ts`):
  * - `changeAccount` is an exclusive read-modify-write of one account: while `change` runs
  *   no other process on the same database can read-for-change or write that account (nor
  *   the attempt named by `attemptId`). What it returns commits atomically and durably

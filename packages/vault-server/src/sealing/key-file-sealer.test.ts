@@ -5,7 +5,7 @@ import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSyn
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
 import { startVaultServer } from "../server.ts";
-import { openMigratedRepository } from "../repository/open.ts";
+import { openMigratedVaultStore } from "../store/open.ts";
 import { SealerError } from "./sealer.ts";
 import { openKeyFileSealer } from "./key-file-sealer.ts";
 
@@ -61,9 +61,9 @@ test("key file: sealing binds the AAD and detects tampering", async (t) => {
 test("startup message: a missing key file on an HSM-sealed database says the database is HSM-sealed (and the inverse)", async (t) => {
   // A database whose secrets a PKCS#11 key sealed (the row as an HSM-sealed vault writes it).
   const dir = tempDir(t);
-  const repo = await openMigratedRepository({ kind: "sqlite", path: join(dir, "vault.db") });
-  await repo.putSealedSecretsIfAbsent({ sealerKind: "pkcs11", keyId: "pkcs11:vault/chatvault-vault-kek", sealed: new Uint8Array(64), createdAt: 1 });
-  await repo.close();
+  const store = await openMigratedVaultStore({ kind: "sqlite", path: join(dir, "vault.db") });
+  await store.putSealedSecretsIfAbsent({ sealerKind: "pkcs11", keyId: "pkcs11:vault/chatvault-vault-kek", sealed: new Uint8Array(64), createdAt: 1 });
+  await store.close();
   const e = await startVaultServer({ dataDir: dir, port: 0, auth, logLevel: "silent" }).then(async (v) => (await v.close(), undefined), (x: unknown) => x);
   assert.ok(e instanceof SealerError, String(e));
   assert.equal(e.code, "sealer_mismatch");

@@ -53,7 +53,7 @@ test("HSM: secrets sealed by a non-extractable token key; restart → records st
   const first = await startTestVault(t, { dataDir, sealer: hsm() });
   const rootKey = generateRootKey();
   await (await first.client("alice")).enable("alice's password", rootKey);
-  const sealedRow = await first.vault.repo.getSealedSecrets();
+  const sealedRow = await first.vault.store.getSealedSecrets();
   assert.equal(sealedRow?.sealerKind, "pkcs11");
   assert.equal(sealedRow?.keyId, `pkcs11:vault/${DEFAULT_PKCS11_KEY_LABEL}`);
   assert.ok(!existsSync(join(dataDir, "vault-kek.key")), "no key file when an HSM seals");

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isValidAccountId } from "@chatvault/vault-protocol";
-import type { RecordRow } from "../repository/repository.ts";
+import type { RecordRow } from "../store/vault-store.ts";
 import { RecordCrypto, encodeAad } from "./record-crypto.ts";
 import { VaultSecrets } from "./vault-secrets.ts";
 

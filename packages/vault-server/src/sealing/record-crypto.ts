@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { checkAccountId } from "@chatvault/vault-protocol";
 import { SERVER_LABELS } from "../labels.ts";
-import type { RecordRow } from "../repository/repository.ts";
+import type { RecordRow } from "../store/vault-store.ts";
 import type { VaultSecrets } from "./vault-secrets.ts";
 
 const inspect = Symbol.for("nodejs.util.inspect.custom");

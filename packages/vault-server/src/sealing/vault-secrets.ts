@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
-import type { SealedSecretsRow, VaultRepository } from "../repository/repository.ts";
+import type { SealedSecretsRow, VaultStore } from "../store/vault-store.ts";
 import { SERVER_LABELS } from "../labels.ts";
 import { openSealer } from "./open-sealer.ts";
 import { SealerError, type Sealer, type SealerConfig } from "./sealer.ts";
@@ -82,9 +82,9 @@ const describeConfigured = (c: SealerConfig) => (c.kind === "keyfile" ? c.path :
  * Open the sealer and the secrets, creating both on the very first start. A KEK that
  * cannot open the stored secrets is a startup error (never "make new ones").
  */
-export async function loadVaultSecrets(repo: VaultRepository, sealerConfig: SealerConfig): Promise<{ secrets: VaultSecrets; sealer: Sealer }> {
+export async function loadVaultSecrets(store: VaultStore, sealerConfig: SealerConfig): Promise<{ secrets: VaultSecrets; sealer: Sealer }> {
   await opaque.ready;
-  const existing = await repo.getSealedSecrets();
+  const existing = await store.getSealedSecrets();
   // Say what is really wrong before touching the KEK: a database sealed by one kind of key
   // opened with the other kind is a configuration mistake, not a missing or wrong key.
   if (existing && existing.sealerKind !== sealerConfig.kind) {
@@ -97,7 +97,7 @@ export async function loadVaultSecrets(repo: VaultRepository, sealerConfig: Seal
     if (!row) {
       const plain = JSON.stringify({ v: 1, serverSetup: opaque.server.createSetup(), recordKey: randomBytes(32).toString("base64url"), realmId: newRealmId() });
       const sealed = await sealer.seal(new TextEncoder().encode(plain), AAD);
-      row = await repo.putSealedSecretsIfAbsent({ sealerKind: sealer.kind, keyId: sealer.keyId, sealed, createdAt: Date.now() });
+      row = await store.putSealedSecretsIfAbsent({ sealerKind: sealer.kind, keyId: sealer.keyId, sealed, createdAt: Date.now() });
     }
     if (row.sealerKind !== sealer.kind) {
       throw new SealerError("sealer_mismatch", `the vault secrets in the database were sealed by a ${row.sealerKind} key (${row.keyId}), but the vault is configured with a ${sealer.kind} key (${sealer.keyId})`);
@@ -112,7 +112,7 @@ export async function loadVaultSecrets(repo: VaultRepository, sealerConfig: Seal
       // upgrading at once agree on one ID (the loser re-reads the winner's blob).
       const upgraded = JSON.stringify({ ...parsed, realmId: newRealmId() });
       const sealed = await sealer.seal(new TextEncoder().encode(upgraded), AAD);
-      row = await repo.replaceSealedSecrets(row.sealed, sealed);
+      row = await store.replaceSealedSecrets(row.sealed, sealed);
     }
   } catch (e) {
     await sealer.close().catch(() => {});

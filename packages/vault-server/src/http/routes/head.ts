@@ -13,8 +13,8 @@ import {
   VAULT_PATHS, decodeDigest, verifyHeadSignature,
   type BackupHead, type HeadAdvanceRequest, type HeadKeyRegisterRequest, type HeadKeyRegisteredResponse,
 } from "@chatvault/vault-protocol";
-import { registerHeadKey } from "../../repository/record-transitions.ts";
-import type { HeadRow } from "../../repository/repository.ts";
+import { registerHeadKey } from "../../store/record-transitions.ts";
+import type { HeadRow } from "../../store/vault-store.ts";
 import { verifySessionToken } from "../../auth/session-token.ts";
 import { HttpError, badRequest } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
@@ -26,13 +26,13 @@ const wire = (h: HeadRow | null): BackupHead => (h
   : { sequence: 0, digest: null, updatedAt: null, signature: null });
 
 export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
-  app.get(VAULT_PATHS.head, async (req) => wire(await ctx.repo.getHead(req.accountId)));
+  app.get(VAULT_PATHS.head, async (req) => wire(await ctx.store.getHead(req.accountId)));
 
   app.post<{ Body: HeadAdvanceRequest }>(VAULT_PATHS.head, { schema: { body: SCHEMAS.headAdvance } }, async (req) => {
     const { sequence, digest, signature } = req.body;
     const bytes = decodeDigest(digest); // the client's own rule: whole bytes, 16–64
     if (!bytes) throw badRequest("digest must be canonical base64url of 16–64 bytes");
-    const record = await ctx.repo.getRecord(req.accountId);
+    const record = await ctx.store.getRecord(req.accountId);
     const headKey = record?.headKey ?? null;
     if (headKey !== null) {
       const sig = signature === undefined ? null : new Uint8Array(Buffer.from(signature, "base64url"));
@@ -42,7 +42,7 @@ export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
     }
     // Without a registered key the vault cannot check a signature, so it stores the head
     // unsigned (spec §7.1: what an unregistered record still allows); clients ignore such heads.
-    const r = await ctx.repo.advanceHead(req.accountId, {
+    const r = await ctx.store.advanceHead(req.accountId, {
       sequence, digest, signature: headKey !== null ? signature! : null, replaceUnsigned: headKey !== null, expectedHeadKey: headKey,
     }, ctx.clock.now());
     if (!r.ok && "recordChanged" in r) throw new HttpError("record_changed", "the vault record changed during this update; retry");
@@ -57,7 +57,7 @@ export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: HeadKeyRegisterRequest }>(VAULT_PATHS.headKey, { schema: { body: SCHEMAS.headKeyRegister } }, async (req) => {
     const claims = verifySessionToken(ctx.crypto, req.accountId, req.body.sessionToken, ctx.clock.now());
     if (!claims) throw sessionInvalid();
-    const r = await registerHeadKey(ctx.repo, {
+    const r = await registerHeadKey(ctx.store, {
       accountId: req.accountId, recordId: claims.recordId, version: claims.recordVersion,
       headKey: new Uint8Array(Buffer.from(req.body.headPublicKey, "base64url")), now: ctx.clock.now(),
     });

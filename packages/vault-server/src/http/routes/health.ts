@@ -7,7 +7,7 @@ import type { VaultContext } from "../context.ts";
 export function healthRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.get(VAULT_PATHS.healthz, async () => {
     try {
-      await ctx.repo.ping();
+      await ctx.store.ping();
     } catch {
       throw new HttpError("unavailable", "database unreachable");
     }

@@ -6,21 +6,21 @@
 import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type LoginFinishRequest, type LoginFinishResponse } from "@chatvault/vault-protocol";
-import { finishAttempt } from "../../repository/record-transitions.ts";
-import { RecordIntegrityError } from "../../repository/authenticated.ts";
+import { finishAttempt } from "../../store/record-transitions.ts";
+import { RecordIntegrityError } from "../../store/authenticated.ts";
 import { issueSessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
 import { attemptHistoryRows, readAttemptHistory } from "../../attempt-history.ts";
-import type { AttemptRow } from "../../repository/repository.ts";
+import type { AttemptRow } from "../../store/vault-store.ts";
 
 export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: LoginFinishRequest }>(VAULT_PATHS.loginFinish, { schema: { body: SCHEMAS.loginFinish } }, async (req) => {
     const accountId = req.accountId;
     const { loginId, finishLoginRequest } = req.body;
     // Read, verify outside any lock, then settle in one transaction that re-checks "pending".
-    const { attempt, record } = await ctx.repo.getLogin(accountId, loginId);
+    const { attempt, record } = await ctx.store.getLogin(accountId, loginId);
     const expired = () => {
       ctx.metrics.inc("vault_login_finishes_total", { outcome: "expired" });
       return new HttpError("login_expired", "no pending login with this loginId (unknown, expired or already finished)");
@@ -45,9 +45,9 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
         verified = false;
       }
     }
-    // The history's rows, if the repository reads them with the settle (one round trip less on PostgreSQL).
+    // The history's rows, if the store reads them with the settle (one round trip less on PostgreSQL).
     const attempts: { limit: number; rows?: AttemptRow[] } = { limit: attemptHistoryRows(loginId) };
-    const r = await finishAttempt(ctx.repo, {
+    const r = await finishAttempt(ctx.store, {
       accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now(), attempts,
       ...(record ? { expected: { record, attempt } } : {}),
     });
@@ -66,7 +66,7 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     const now = ctx.clock.now();
     const sessionExpiresAt = now + ctx.config.sessionTtlMs;
     // The attempts before this login, so the client can say what happened since the last success (§5.7).
-    const attemptHistory = await readAttemptHistory(ctx.repo, accountId, now, loginId, attempts.rows);
+    const attemptHistory = await readAttemptHistory(ctx.store, accountId, now, loginId, attempts.rows);
     const out: LoginFinishResponse = {
       sessionToken: issueSessionToken(ctx.crypto, accountId, { recordId: r.record.recordId, recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
       sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey, headKeyRegistered: r.record.headKey !== null,

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import { DEFAULT_KEY_STRETCHING, VAULT_PATHS, type KeyStretching, type LoginStartRequest, type LoginStartResponse } from "@chatvault/vault-protocol";
-import { recordCounters, startAttempt } from "../../repository/record-transitions.ts";
-import { RecordIntegrityError } from "../../repository/authenticated.ts";
+import { recordCounters, startAttempt } from "../../store/record-transitions.ts";
+import { RecordIntegrityError } from "../../store/authenticated.ts";
 import { settle } from "../../policy.ts";
 import { HttpError, badRequest } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
@@ -47,7 +47,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
   };
 
   const remembered = (accountId: string) => {
-    const r = ctx.repo.rememberedRecord?.(accountId) ?? null;
+    const r = ctx.store.rememberedRecord?.(accountId) ?? null;
     return r && r.state === "active" && r.sealedRecord && settle(recordCounters(r), ctx.clock.now()).lockedUntil === null ? r : null;
   };
 
@@ -59,7 +59,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
       // it is active and unlocked: KE2 is computed from it and the count is written only if
       // the stored row is still exactly that row, else "stale" and the row is read (§6.1,
       // §10.4). A locked or destroyed remembered row is read, never refused from memory.
-      const row = (tries === 0 ? remembered(accountId) : null) ?? await ctx.repo.getRecord(accountId);
+      const row = (tries === 0 ? remembered(accountId) : null) ?? await ctx.store.getRecord(accountId);
       if (!row) return fake(accountId, startLoginRequest);
       if (row.state === "destroyed") {
         ctx.metrics.inc("vault_login_starts_total", { outcome: "destroyed" });
@@ -76,7 +76,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
       const s = ke2(accountId, payload.registrationRecord, startLoginRequest);
       const loginId = randomBytes(16).toString("base64url");
       const sealedState = ctx.crypto.sealLoginState(accountId, loginId, row.version, s.serverLoginState);
-      const r = await startAttempt(ctx.repo, { accountId, expectedVersion: row.version, now: ctx.clock.now(), policy, loginId, sealedState, expected: row });
+      const r = await startAttempt(ctx.store, { accountId, expectedVersion: row.version, now: ctx.clock.now(), policy, loginId, sealedState, expected: row });
       switch (r.kind) {
         case "released": {
           ctx.metrics.inc("vault_login_starts_total", { outcome: "released" });

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type RecordDeleteRequest, type RecordDeletedResponse } from "@chatvault/vault-protocol";
-import { deleteRecord } from "../../repository/record-transitions.ts";
+import { deleteRecord } from "../../store/record-transitions.ts";
 import { verifySessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
@@ -15,7 +15,7 @@ export function recordDeleteRoute(app: FastifyInstance, ctx: VaultContext): void
   app.post<{ Body: RecordDeleteRequest }>(VAULT_PATHS.recordDelete, { schema: { body: SCHEMAS.recordDelete } }, async (req) => {
     const claims = verifySessionToken(ctx.crypto, req.accountId, req.body.sessionToken, ctx.clock.now());
     if (!claims) throw sessionInvalid();
-    const r = await deleteRecord(ctx.repo, { accountId: req.accountId, recordId: claims.recordId, version: claims.recordVersion });
+    const r = await deleteRecord(ctx.store, { accountId: req.accountId, recordId: claims.recordId, version: claims.recordVersion });
     if (r.kind === "not_enabled") throw new HttpError("not_enabled", "password protection is not enabled for this account");
     if (r.kind === "destroyed") throw new HttpError("destroyed", "the vault record was destroyed");
     if (r.kind === "stale") throw new HttpError("record_changed", "the vault record changed since this login; log in again");

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type RecordReplaceRequest, type RecordWrittenResponse } from "@chatvault/vault-protocol";
-import { replaceRecord } from "../../repository/record-transitions.ts";
+import { replaceRecord } from "../../store/record-transitions.ts";
 import { verifySessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { checkRecordInput } from "../record-input.ts";
@@ -23,7 +23,7 @@ export function recordReplaceRoute(app: FastifyInstance, ctx: VaultContext): voi
     const sealedRecord = ctx.crypto.sealRecord(req.accountId, b.recordVersion, {
       registrationRecord: b.registrationRecord, wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
     });
-    const r = await replaceRecord(ctx.repo, {
+    const r = await replaceRecord(ctx.store, {
       accountId: req.accountId, recordId: claims.recordId, currentVersion: claims.recordVersion, newVersion: b.recordVersion, sealedRecord,
       keyStretching, headKey, now: ctx.clock.now(),
     });

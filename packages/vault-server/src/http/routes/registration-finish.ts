@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type RecordWrittenResponse, type RegistrationFinishRequest } from "@chatvault/vault-protocol";
 import { randomBytes } from "node:crypto";
-import { createRecord } from "../../repository/record-transitions.ts";
+import { createRecord } from "../../store/record-transitions.ts";
 import { HttpError } from "../errors.ts";
 import { checkRecordInput } from "../record-input.ts";
 import { SCHEMAS } from "../schemas.ts";
@@ -19,7 +19,7 @@ export function registrationFinishRoute(app: FastifyInstance, ctx: VaultContext)
     const sealedRecord = ctx.crypto.sealRecord(req.accountId, b.recordVersion, {
       registrationRecord: b.registrationRecord, wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
     });
-    const r = await createRecord(ctx.repo, {
+    const r = await createRecord(ctx.store, {
       accountId: req.accountId, version: b.recordVersion, firstVersion: ctx.crypto.firstRecordVersion(req.accountId), sealedRecord,
       keyStretching, headKey, recordId: randomBytes(16).toString("base64url"), now: ctx.clock.now(),
     });

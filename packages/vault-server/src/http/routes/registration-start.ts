@@ -5,14 +5,14 @@
 import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type RegistrationStartRequest, type RegistrationStartResponse } from "@chatvault/vault-protocol";
-import { nextRecordVersion } from "../../repository/record-transitions.ts";
+import { nextRecordVersion } from "../../store/record-transitions.ts";
 import { badRequest } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
 
 export function registrationStartRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: RegistrationStartRequest }>(VAULT_PATHS.registrationStart, { schema: { body: SCHEMAS.registrationStart } }, async (req) => {
-    const row = await ctx.repo.getRecord(req.accountId);
+    const row = await ctx.store.getRecord(req.accountId);
     let registrationResponse: string;
     try {
       ({ registrationResponse } = opaque.server.createRegistrationResponse({

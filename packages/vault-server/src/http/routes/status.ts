@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { VAULT_PATHS, type AttemptOutcome, type KeyStretching, type StatusResponse } from "@chatvault/vault-protocol";
-import { destroyIfExhausted, recordCounters } from "../../repository/record-transitions.ts";
+import { destroyIfExhausted, recordCounters } from "../../store/record-transitions.ts";
 import { attemptsRemaining, isExhausted, settle } from "../../policy.ts";
 import type { VaultContext } from "../context.ts";
 import { readAttemptHistory } from "../../attempt-history.ts";
@@ -16,13 +16,13 @@ export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.get(VAULT_PATHS.status, async (req) => {
     const accountId = req.accountId;
     const now = ctx.clock.now();
-    let row = await ctx.repo.getRecord(accountId);
+    let row = await ctx.store.getRecord(accountId);
     if (row?.state === "active" && isExhausted(recordCounters(row), now, policy)) {
-      if (await destroyIfExhausted(ctx.repo, { accountId, now, policy })) {
+      if (await destroyIfExhausted(ctx.store, { accountId, now, policy })) {
         ctx.metrics.inc("vault_records_destroyed_total");
         req.log.warn({ account: accountId }, "vault record destroyed: failure budget spent");
       }
-      row = await ctx.repo.getRecord(accountId);
+      row = await ctx.store.getRecord(accountId);
     }
     const base = { policy: { maxAttempts: policy.maxAttempts, failureBudget: policy.failureBudget } };
     if (!row) {
@@ -40,7 +40,7 @@ export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
       return out;
     }
     const c = recordCounters(row);
-    const attempts = ctx.config.recentAttempts > 0 ? await ctx.repo.recentAttempts(accountId, ctx.config.recentAttempts) : [];
+    const attempts = ctx.config.recentAttempts > 0 ? await ctx.store.recentAttempts(accountId, ctx.config.recentAttempts) : [];
     const out: StatusResponse = {
       state: "enabled", recordVersion: row.version, keyStretching: JSON.parse(row.keyStretching!) as KeyStretching,
       attemptsRemaining: attemptsRemaining(c, now, policy), failureBudgetRemaining: Math.max(0, policy.failureBudget - c.totalFailures),
@@ -50,7 +50,7 @@ export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
         outcome: (a.outcome === "pending" ? (a.expiresAt <= now ? "unfinished" : "pending") : a.outcome) as AttemptOutcome,
       })),
       ...base,
-      attemptHistory: await readAttemptHistory(ctx.repo, accountId, now),
+      attemptHistory: await readAttemptHistory(ctx.store, accountId, now),
     };
     return out;
   });

@@ -12,14 +12,14 @@ import type { VaultContext } from "../context.ts";
 
 export async function syncTestClock(ctx: VaultContext): Promise<void> {
   if (ctx.clock instanceof OffsetClock) {
-    const offset = await ctx.repo.getClockOffset();
+    const offset = await ctx.store.getClockOffset();
     if (offset > ctx.clock.offsetMs) ctx.clock.setOffset(offset);
   }
 }
 
 export function testClockRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: TestClockRequest }>(VAULT_PATHS.testClock, { schema: { body: SCHEMAS.testClock } }, async (req) => {
-    const offset = await ctx.repo.advanceClockOffset(req.body.advanceMs);
+    const offset = await ctx.store.advanceClockOffset(req.body.advanceMs);
     if (ctx.clock instanceof OffsetClock && offset > ctx.clock.offsetMs) ctx.clock.setOffset(offset);
     req.log.warn({ advanceMs: req.body.advanceMs, offsetMs: offset }, "TEST CLOCK advanced");
     const out: TestClockResponse = { now: ctx.clock.now(), offsetMs: offset };

@@ -98,7 +98,7 @@ export interface SealedSecretsRow {
   createdAt: number;
 }
 
-/** What a `changeRecord` callback asks the repository to write, plus its result. */
+/** What a `changeRecord` callback asks the store to write, plus its result. */
 export interface RecordChange<T> {
   result: T;
   /**
@@ -129,7 +129,7 @@ export interface ChangeOptions {
   /** Default "strict". */
   durability?: "strict" | "relaxed";
   /**
-   * The row the caller read moments ago, if any. A repository MAY first decide the change
+   * The row the caller read moments ago, if any. A store MAY first decide the change
    * on it and write it only if the stored row is still exactly this one (same state MAC),
    * in one statement; when it is not, it runs the change under the lock as usual. The
    * outcome is the same either way: a change is a pure function of the row (and its time).
@@ -137,14 +137,14 @@ export interface ChangeOptions {
   expected?: RecordRow;
   /**
    * With `loginId` and `expected`: that attempt as the caller read it with the record
-   * (`getLogin`). A repository MAY decide the change on the pair and write it in one
+   * (`getLogin`). A store MAY decide the change on the pair and write it in one
    * statement only if the record still has that state MAC and the attempt is still pending;
    * otherwise it runs the change under the lock as usual. Same outcome either way.
    */
   expectedAttempt?: AttemptRow;
   /**
    * A login finish also wants the account's newest `limit` attempts (as `recentAttempts`,
-   * for the attempt history, §5.7). A repository that can read them in the statement that
+   * for the attempt history, §5.7). A store that can read them in the statement that
    * writes the change MAY put them in `rows` (as of just before the change: the other
    * attempts are the same either way); when `rows` is left unset the caller reads them.
    */
@@ -167,7 +167,7 @@ export interface MigrateOptions {
   testClock?: boolean;
 }
 
-export interface VaultRepository {
+export interface VaultStore {
   readonly kind: "sqlite" | "postgres";
   /** Create the schema. Idempotent and safe when many nodes start at once. */
   migrate(options?: MigrateOptions): Promise<void>;
@@ -175,7 +175,7 @@ export interface VaultRepository {
   /**
    * The row of this account this process last verified or committed, if it still has it
    * (no query). It may be stale: use it only as `ChangeOptions.expected`, whose write checks
-   * that the stored row is still this one (spec §10.1, §10.4). Optional: a repository
+   * that the stored row is still this one (spec §10.1, §10.4). Optional: a store
    * without it is read.
    */
   rememberedRecord?(accountId: string): RecordRow | null;
@@ -190,7 +190,7 @@ export interface VaultRepository {
   /**
    * `getAttempt` and `getRecord` together, in one statement where the database allows (a login
    * finish needs both). Plain reads: the pair need not be one snapshot. The authenticated
-   * repository answers a login this process started from what it committed (no query); such
+   * store answers a login this process started from what it committed (no query); such
    * a pair may be stale, as a read may, and is used only as `ChangeOptions.expected*`.
    */
   getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }>;
@@ -224,10 +224,10 @@ export interface VaultRepository {
   close(): Promise<void>;
 }
 
-/** Errors the repositories raise when the database itself fails (→ 503, retryable). */
-export class RepositoryUnavailableError extends Error {
+/** Errors the stores raise when the database itself fails (→ 503, retryable). */
+export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = "RepositoryUnavailableError";
+    this.name = "StoreUnavailableError";
   }
 }

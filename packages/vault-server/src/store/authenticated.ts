@@ -1,6 +1,6 @@
 /**
  * Authenticated record rows (spec/vault-protocol.md §10.4): a decorator over any
- * `VaultRepository` that checks each record row's state MAC on every read and sets it on
+ * `VaultStore` that checks each record row's state MAC on every read and sets it on
  * every write. The MAC (HMAC-SHA256 under a subkey of the record key) covers the row's
  * whole policy state together with its sealed record, so a database writer without the
  * vault's secrets cannot reset counters, lift a lock, undo a destruction or put back an
@@ -14,8 +14,8 @@ import { ChatvaultError } from "@chatvault/format";
 import { checkAccountId } from "@chatvault/vault-protocol";
 import type { RecordCrypto } from "../sealing/record-crypto.ts";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
-} from "./repository.ts";
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultStore,
+} from "./vault-store.ts";
 
 /** A record row that does not verify: tampered with, or written without the vault's record key. */
 export class RecordIntegrityError extends ChatvaultError {
@@ -128,15 +128,15 @@ function sealChange<T>(
 }
 
 /** Wrap `inner` so that record rows are authenticated under `auth`. */
-export function authenticatedRepository(inner: VaultRepository, auth: RowAuthenticator): VaultRepository {
-  return new AuthenticatedRepository(inner, auth);
+export function authenticatedVaultStore(inner: VaultStore, auth: RowAuthenticator): VaultStore {
+  return new AuthenticatedVaultStore(inner, auth);
 }
 
-class AuthenticatedRepository implements VaultRepository {
-  readonly kind: VaultRepository["kind"];
+class AuthenticatedVaultStore implements VaultStore {
+  readonly kind: VaultStore["kind"];
   readonly #verified = new VerifiedRows();
   readonly #pending = new PendingAttempts();
-  constructor(private readonly inner: VaultRepository, private readonly auth: RowAuthenticator) {
+  constructor(private readonly inner: VaultStore, private readonly auth: RowAuthenticator) {
     this.kind = inner.kind;
   }
   migrate(options?: MigrateOptions): Promise<void> {
@@ -240,7 +240,7 @@ class AuthenticatedRepository implements VaultRepository {
  * legacy rows may exist; afterwards a row without a MAC is refused like any tampered row.
  * Returns how many rows it authenticated.
  */
-export async function authenticateLegacyRows(inner: VaultRepository, auth: RowAuthenticator, newRecordId: () => string): Promise<number> {
+export async function authenticateLegacyRows(inner: VaultStore, auth: RowAuthenticator, newRecordId: () => string): Promise<number> {
   if (!(await inner.legacyMigrationPending())) return 0;
   let done = 0;
   for (;;) {

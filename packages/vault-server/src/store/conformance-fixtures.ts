@@ -4,15 +4,15 @@
  * suite so its parts import these without an import cycle.
  */
 import type { TestContext } from "node:test";
-import type { VaultRepository } from "./repository.ts";
+import type { VaultStore } from "./vault-store.ts";
 import { createRecord } from "./record-transitions.ts";
 import { RecordCrypto } from "../sealing/record-crypto.ts";
 import { VaultSecrets } from "../sealing/vault-secrets.ts";
 
 /** Raw SQL on the database under test, with `?` placeholders (tamper tests play a database writer). */
 export type RawSql = (query: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-/** The repository as opened by the server (raw; the suite adds the row authentication) and raw SQL on its database. */
-export type RepositoryFactory = (t: TestContext) => Promise<{ repo: VaultRepository; sql: RawSql } | null>;
+/** The store as opened by the server (raw; the suite adds the row authentication) and raw SQL on its database. */
+export type VaultStoreFactory = (t: TestContext) => Promise<{ store: VaultStore; sql: RawSql } | null>;
 
 export const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 export const KS = JSON.stringify({ algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 });
@@ -21,11 +21,11 @@ export const TEST_CRYPTO = new RecordCrypto(new VaultSecrets("unused-server-setu
 let ids = 0;
 export const newRecordId = () => `rid-${++ids}-${Math.random().toString(36).slice(2)}`;
 
-export function create(repo: VaultRepository, accountId: string, o: { version?: number; now?: number; recordId?: string; sealedRecord?: Uint8Array } = {}) {
-  return createRecord(repo, {
+export function create(store: VaultStore, accountId: string, o: { version?: number; now?: number; recordId?: string; sealedRecord?: Uint8Array } = {}) {
+  return createRecord(store, {
     accountId, version: o.version ?? 1, firstVersion: 1, sealedRecord: o.sealedRecord ?? bytes(64), keyStretching: KS, headKey: null,
     recordId: o.recordId ?? newRecordId(), now: o.now ?? 1000,
   });
 }
 
-export type WithRepo = (title: string, fn: (repo: VaultRepository, t: TestContext, sql: RawSql, raw: VaultRepository) => Promise<void>) => void;
+export type WithRepo = (title: string, fn: (store: VaultStore, t: TestContext, sql: RawSql, raw: VaultStore) => Promise<void>) => void;

@@ -1,9 +1,9 @@
 /**
- * What both database backends share about rows: how a stored row becomes the repository's
+ * What both database backends share about rows: how a stored row becomes the store's
  * types, and the columns added after the first release (with their type in each database).
  * The SQL itself stays with each backend.
  */
-import type { AttemptRow, HeadRow, RecordRow, StoredOutcome } from "./repository.ts";
+import type { AttemptRow, HeadRow, RecordRow, StoredOutcome } from "./vault-store.ts";
 
 /**
  * Columns added after the first release (spec §10.4, §6.4, §7.1), added by `migrate()` to

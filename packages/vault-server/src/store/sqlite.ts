@@ -1,5 +1,5 @@
 /**
- * SQLite repository (better-sqlite3, WAL). `changeRecord` runs in `BEGIN IMMEDIATE`,
+ * SQLite store (better-sqlite3, WAL). `changeRecord` runs in `BEGIN IMMEDIATE`,
  * which takes SQLite's write lock before reading, so counting is atomic across every
  * process that opens the same file (spec/vault-protocol.md §10.1).
  */
@@ -7,16 +7,16 @@ import Database from "better-sqlite3";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
-} from "./repository.ts";
-import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultStore,
+} from "./vault-store.ts";
+import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { retryWhileBusy } from "./sqlite-busy.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
 import {
   ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow,
 } from "./rows.ts";
 
-export interface SqliteRepositoryOptions {
+export interface SqliteVaultStoreOptions {
   path: string;
   /**
    * `FULL` (default) makes every counted attempt durable before KE2 leaves, even across
@@ -40,7 +40,7 @@ interface QueuedChange {
 
 const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-export class SqliteRepository implements VaultRepository {
+export class SqliteVaultStore implements VaultStore {
   readonly kind = "sqlite";
   readonly #db: Database.Database;
   readonly #busyTimeoutMs: number;
@@ -56,7 +56,7 @@ export class SqliteRepository implements VaultRepository {
   readonly #syncNormal: Database.Statement;
   readonly #syncFull: Database.Statement;
 
-  constructor(options: SqliteRepositoryOptions) {
+  constructor(options: SqliteVaultStoreOptions) {
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.#synchronous = options.synchronous ?? "FULL";
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
@@ -72,7 +72,7 @@ export class SqliteRepository implements VaultRepository {
       this.#syncNormal = this.#db.prepare("PRAGMA synchronous = NORMAL");
       this.#syncFull = this.#db.prepare(`PRAGMA synchronous = ${this.#synchronous}`);
     } catch (cause) {
-      throw new RepositoryUnavailableError(`cannot open SQLite database ${options.path}`, { cause });
+      throw new StoreUnavailableError(`cannot open SQLite database ${options.path}`, { cause });
     }
     this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
   }

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
 import { create } from "./conformance-fixtures.ts";
-import { repositoryConformance } from "./conformance.ts";
+import { storeConformance } from "./conformance.ts";
 import { startAttempt } from "./record-transitions.ts";
 import { DEFAULT_POLICY } from "../policy.ts";
-import { SqliteRepository } from "./sqlite.ts";
+import { SqliteVaultStore } from "./sqlite.ts";
 
-repositoryConformance("sqlite", async (t) => {
+storeConformance("sqlite", async (t) => {
   const path = join(tempDir(t), "vault.db");
-  const repo = new SqliteRepository({ path });
+  const store = new SqliteVaultStore({ path });
   const sql = async (query: string, params: unknown[] = []) => {
     const db = new Database(path);
     try {
@@ -21,33 +21,33 @@ repositoryConformance("sqlite", async (t) => {
       db.close();
     }
   };
-  return { repo, sql };
+  return { store, sql };
 });
 
 // Group commit (spec §10.1): every change queued in one event-loop turn is written by one
 // transaction (one fsync), each in its own savepoint, and none resolves before the commit.
 test("sqlite: changes queued together commit in one transaction; a failing one rolls back alone", async (t) => {
   const path = join(tempDir(t), "vault.db");
-  const repo = new SqliteRepository({ path });
-  t.after(() => repo.close());
-  await repo.migrate();
+  const store = new SqliteVaultStore({ path });
+  t.after(() => store.close());
+  await store.migrate();
   const accounts = Array.from({ length: 20 }, (_, i) => `acct-${i}`);
-  for (const a of accounts) assert.deepEqual(await create(repo, a), { kind: "created", version: 1 });
-  await startAttempt(repo, { accountId: "acct-0", expectedVersion: 1, now: 2000, policy: DEFAULT_POLICY, loginId: "taken", sealedState: new Uint8Array(8) });
-  const before = repo.groupCommitStats;
+  for (const a of accounts) assert.deepEqual(await create(store, a), { kind: "created", version: 1 });
+  await startAttempt(store, { accountId: "acct-0", expectedVersion: 1, now: 2000, policy: DEFAULT_POLICY, loginId: "taken", sealedState: new Uint8Array(8) });
+  const before = store.groupCommitStats;
 
-  const starts = accounts.map((accountId, i) => startAttempt(repo, {
+  const starts = accounts.map((accountId, i) => startAttempt(store, {
     accountId, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `login-${i}`, sealedState: new Uint8Array(8),
   }));
   // Counts a failure AND inserts an attempt whose login ID exists: the insert fails, so the count must not stay.
-  const failing = repo.changeRecord("acct-1", (r) => ({
+  const failing = store.changeRecord("acct-1", (r) => ({
     result: "nope",
     record: { counters: { ...r!, consecutiveFailures: 99, totalFailures: 99, updatedAt: 3000 } },
     insertAttempt: { loginId: "taken", accountId: "acct-1", recordVersion: 1, startedAt: 3000, expiresAt: 9000, outcome: "pending", sealedState: null },
   }));
   const settled = await Promise.allSettled([...starts, failing]);
 
-  assert.deepEqual(repo.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 21 }, "one commit for all 21 changes");
+  assert.deepEqual(store.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 21 }, "one commit for all 21 changes");
   for (const s of settled.slice(0, 20)) assert.equal(s.status === "fulfilled" && (s.value as { kind: string }).kind, "released");
   const last = settled[20]!;
   assert.equal(last.status, "rejected");
@@ -68,10 +68,10 @@ test("sqlite: changes queued together commit in one transaction; a failing one r
 
 test("sqlite: close() writes the changes still queued", async (t) => {
   const path = join(tempDir(t), "vault.db");
-  const repo = new SqliteRepository({ path });
-  await repo.migrate();
-  const created = create(repo, "late");
-  await repo.close();
+  const store = new SqliteVaultStore({ path });
+  await store.migrate();
+  const created = create(store, "late");
+  await store.close();
   assert.deepEqual(await created, { kind: "created", version: 1 });
   const db = new Database(path, { readonly: true });
   t.after(() => db.close());
@@ -80,16 +80,16 @@ test("sqlite: close() writes the changes still queued", async (t) => {
 
 test("sqlite: while another process holds the write lock, no queued change resolves; then they commit together", async (t) => {
   const path = join(tempDir(t), "vault.db");
-  const repo = new SqliteRepository({ path });
-  t.after(() => repo.close());
-  await repo.migrate();
-  for (let i = 0; i < 5; i++) await create(repo, `w-${i}`);
+  const store = new SqliteVaultStore({ path });
+  t.after(() => store.close());
+  await store.migrate();
+  for (let i = 0; i < 5; i++) await create(store, `w-${i}`);
   const other = new Database(path);
   t.after(() => other.close());
   other.prepare("BEGIN IMMEDIATE").run(); // another vault process in the middle of its commit
-  const before = repo.groupCommitStats;
+  const before = store.groupCommitStats;
   let resolved = 0;
-  const starts = Array.from({ length: 5 }, (_, i) => startAttempt(repo, {
+  const starts = Array.from({ length: 5 }, (_, i) => startAttempt(store, {
     accountId: `w-${i}`, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `held-${i}`, sealedState: new Uint8Array(8),
   }).then((r) => (resolved++, r)));
   // Give the batch many chances to run: it must keep retrying, not answer.
@@ -98,6 +98,6 @@ test("sqlite: while another process holds the write lock, no queued change resol
   assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 0);
   other.prepare("COMMIT").run();
   for (const r of await Promise.all(starts)) assert.equal(r.kind, "released");
-  assert.deepEqual(repo.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 5 });
+  assert.deepEqual(store.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 5 });
   assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 5);
 });

@@ -1,12 +1,12 @@
 /**
  * Every change a vault record goes through (spec/vault-protocol.md §6), written once on
- * top of `VaultRepository.changeRecord`, so SQLite and PostgreSQL share the rules.
+ * top of `VaultStore.changeRecord`, so SQLite and PostgreSQL share the rules.
  * Each function is one atomic transition; results are plain tagged values.
  */
 import {
   FRESH_COUNTERS, applySuccess, decideStart, isExhausted, type Counters, type GuessPolicy,
 } from "../policy.ts";
-import type { AttemptRow, RecordChange, RecordRow, VaultRepository } from "./repository.ts";
+import type { AttemptRow, RecordChange, RecordRow, VaultStore } from "./vault-store.ts";
 import { ATTEMPT_HISTORY_LIMITS } from "@chatvault/vault-protocol";
 
 /** Finished attempts older than this are pruned when a new one is recorded (the attempt history's 90 days, spec §5.7). */
@@ -58,14 +58,14 @@ export type StartResult =
  * KE2 for `expectedVersion` and releases it only on `released`.
  */
 export function startAttempt(
-  repo: VaultRepository,
+  store: VaultStore,
   a: {
     accountId: string; expectedVersion: number; now: number; policy: GuessPolicy; loginId: string; sealedState: Uint8Array;
     /** The row KE2 was computed from (lets PostgreSQL count in one statement; see `ChangeOptions.expected`). */
     expected?: RecordRow;
   },
 ): Promise<StartResult> {
-  return repo.changeRecord<StartResult>(a.accountId, (r) => {
+  return store.changeRecord<StartResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "unknown" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
     // KE2 came from `expected`'s registration record: the same version is not enough (a
@@ -102,16 +102,16 @@ export type FinishResult = { kind: "success"; record: RecordRow } | { kind: "fai
  * pending until it expires — the safe direction — and saves one fsync per login.
  */
 export function finishAttempt(
-  repo: VaultRepository,
+  store: VaultStore,
   a: {
     accountId: string; loginId: string; recordVersion: number; verified: boolean; now: number;
     /** The record and attempt the finish was verified from (lets PostgreSQL settle in one statement; see `ChangeOptions.expectedAttempt`). */
     expected?: { record: RecordRow; attempt: AttemptRow };
-    /** Also the account's newest attempts, when the repository reads them with the change (`ChangeOptions.attempts`). */
+    /** Also the account's newest attempts, when the store reads them with the change (`ChangeOptions.attempts`). */
     attempts?: { limit: number; rows?: AttemptRow[] };
   },
 ): Promise<FinishResult> {
-  return repo.changeRecord<FinishResult>(a.accountId, (r, attempt) => {
+  return store.changeRecord<FinishResult>(a.accountId, (r, attempt) => {
     if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= a.now || attempt.recordVersion !== a.recordVersion) {
       return housekeeping({ result: { kind: "expired" } }, a.now);
     }
@@ -133,14 +133,14 @@ export type CreateResult = { kind: "created"; version: number } | { kind: "exist
 
 /** Enable (§5.1): a new record where there is none (or only a tombstone). */
 export function createRecord(
-  repo: VaultRepository,
+  store: VaultStore,
   a: {
     accountId: string; version: number; firstVersion: number; sealedRecord: Uint8Array; keyStretching: string;
     /** A fresh random record ID (never reused, §6.4). */
     recordId: string; headKey: Uint8Array | null; now: number;
   },
 ): Promise<CreateResult> {
-  return repo.changeRecord<CreateResult>(a.accountId, (r) => {
+  return store.changeRecord<CreateResult>(a.accountId, (r) => {
     if (r && r.state === "active") return { result: { kind: "exists" } };
     const expected = nextRecordVersion(r, a.firstVersion);
     if (a.version !== expected) return { result: { kind: "version_mismatch", expected } };
@@ -162,14 +162,14 @@ export type ReplaceResult =
  * kept: the budget bounds guesses over the root key's life, not one password's.
  */
 export function replaceRecord(
-  repo: VaultRepository,
+  store: VaultStore,
   a: {
     accountId: string; recordId: string; currentVersion: number; newVersion: number; sealedRecord: Uint8Array; keyStretching: string;
     /** The same root key, so the same head key: registered if the record has none, else it must match (§7.1). */
     headKey: Uint8Array | null; now: number;
   },
 ): Promise<ReplaceResult> {
-  return repo.changeRecord<ReplaceResult>(a.accountId, (r) => {
+  return store.changeRecord<ReplaceResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "not_enabled" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
     if (r.recordId !== a.recordId || r.version !== a.currentVersion || a.newVersion !== r.version + 1) return { result: { kind: "stale" } };
@@ -185,8 +185,8 @@ export function replaceRecord(
 export type DeleteResult = { kind: "deleted" } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" };
 
 /** Disable (§5.5): delete the record of version `version` and its attempts. */
-export function deleteRecord(repo: VaultRepository, a: { accountId: string; recordId: string; version: number }): Promise<DeleteResult> {
-  return repo.changeRecord<DeleteResult>(a.accountId, (r) => {
+export function deleteRecord(store: VaultStore, a: { accountId: string; recordId: string; version: number }): Promise<DeleteResult> {
+  return store.changeRecord<DeleteResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "not_enabled" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
     if (r.recordId !== a.recordId || r.version !== a.version) return { result: { kind: "stale" } };
@@ -195,8 +195,8 @@ export function deleteRecord(repo: VaultRepository, a: { accountId: string; reco
 }
 
 /** Destroy the record if its budget is spent and no KE2 can still succeed (§6.3). Returns true if it did. */
-export function destroyIfExhausted(repo: VaultRepository, a: { accountId: string; now: number; policy: GuessPolicy }): Promise<boolean> {
-  return repo.changeRecord<boolean>(a.accountId, (r) => {
+export function destroyIfExhausted(store: VaultStore, a: { accountId: string; now: number; policy: GuessPolicy }): Promise<boolean> {
+  return store.changeRecord<boolean>(a.accountId, (r) => {
     if (!r || r.state !== "active" || !isExhausted(counters(r), a.now, a.policy)) return { result: false };
     return { result: true, record: { put: tombstone(r, a.now) }, deleteAttempts: true };
   });
@@ -210,9 +210,9 @@ export type HeadKeyResult = { kind: "registered" } | { kind: "unchanged" } | { k
  * and so holds the root key — can do it. A registered key never changes.
  */
 export function registerHeadKey(
-  repo: VaultRepository, a: { accountId: string; recordId: string; version: number; headKey: Uint8Array; now: number },
+  store: VaultStore, a: { accountId: string; recordId: string; version: number; headKey: Uint8Array; now: number },
 ): Promise<HeadKeyResult> {
-  return repo.changeRecord<HeadKeyResult>(a.accountId, (r) => {
+  return store.changeRecord<HeadKeyResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "not_enabled" } };
     if (r.state === "destroyed") return { result: { kind: "destroyed" } };
     if (r.recordId !== a.recordId || r.version !== a.version) return { result: { kind: "stale" } };

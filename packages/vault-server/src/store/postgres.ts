@@ -1,5 +1,5 @@
 /**
- * PostgreSQL repository (`pg`), for any number of stateless vault nodes sharing one
+ * PostgreSQL store (`pg`), for any number of stateless vault nodes sharing one
  * database. `changeRecord` locks the account's row with `SELECT … FOR UPDATE` (and the
  * attempt row, when asked), so a count made by one node is committed and seen by every
  * other before it can count again. An account without a row is created with
@@ -9,13 +9,13 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultRepository,
-} from "./repository.ts";
-import { RepositoryUnavailableError, sameHeadKey } from "./repository.ts";
+  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultStore,
+} from "./vault-store.ts";
+import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./postgres-schema.ts";
 import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow } from "./rows.ts";
 
-export interface PostgresRepositoryOptions {
+export interface PostgresVaultStoreOptions {
   /** postgres://user@host:port/database */
   url: string;
   /** Connections per process (default 10). */
@@ -71,11 +71,11 @@ function sameStoredState(r: RecordRow, $: (v: unknown) => string): string {
         AND head_key IS NOT DISTINCT FROM ${$(buf(r.headKey))}::bytea AND sealed_record IS NOT DISTINCT FROM ${$(buf(r.sealedRecord))}::bytea`;
 }
 
-export class PostgresRepository implements VaultRepository {
+export class PostgresVaultStore implements VaultStore {
   readonly kind = "postgres";
   readonly #pool: pg.Pool;
 
-  constructor(options: PostgresRepositoryOptions) {
+  constructor(options: PostgresVaultStoreOptions) {
     this.#pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
     // An idle client's error (e.g. the server restarted) must not crash the process.
     this.#pool.on("error", () => {});
@@ -447,7 +447,7 @@ export class PostgresRepository implements VaultRepository {
 class CreateRace extends Error {}
 
 function wrap(e: unknown): unknown {
-  if (e instanceof RepositoryUnavailableError || e instanceof CreateRace) return e;
+  if (e instanceof StoreUnavailableError || e instanceof CreateRace) return e;
   // Connection-level failures are "unavailable" (→ 503, retryable); anything else is a bug and stays as is.
   const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : "";
@@ -455,5 +455,5 @@ function wrap(e: unknown): unknown {
     ? typeof code === "string" && (code.startsWith("08") || code.startsWith("57P") || code.startsWith("53"))
     : (typeof code === "string" && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND|AI_AGAIN)$/.test(code)) ||
       /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
-  return connectionLevel ? new RepositoryUnavailableError("database unavailable", { cause: e }) : e;
+  return connectionLevel ? new StoreUnavailableError("database unavailable", { cause: e }) : e;
 }

@@ -1,13 +1,13 @@
 import pg from "pg";
 import { needService } from "@chatvault/testkit";
 import { createTestDatabase, postgresAvailable } from "../test-vault.ts";
-import { repositoryConformance } from "./conformance.ts";
-import { PostgresRepository } from "./postgres.ts";
+import { storeConformance } from "./conformance.ts";
+import { PostgresVaultStore } from "./postgres.ts";
 
-repositoryConformance("postgres", async (t) => {
+storeConformance("postgres", async (t) => {
   if (!needService(t, await postgresAvailable(), "PostgreSQL not reachable on 127.0.0.1:5432")) return null;
   const url = await createTestDatabase(t);
-  const repo = new PostgresRepository({ url, poolSize: 20 });
+  const store = new PostgresVaultStore({ url, poolSize: 20 });
   const sql = async (query: string, params: unknown[] = []) => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
@@ -18,5 +18,5 @@ repositoryConformance("postgres", async (t) => {
       await c.end();
     }
   };
-  return { repo, sql };
+  return { store, sql };
 });
