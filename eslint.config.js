@@ -9,7 +9,27 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", performance: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", crypto: "readonly", fetch: "readonly", AbortController: "readonly", AbortSignal: "readonly", btoa: "readonly", atob: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        performance: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        crypto: "readonly",
+        fetch: "readonly",
+        AbortController: "readonly",
+        AbortSignal: "readonly",
+        btoa: "readonly",
+        atob: "readonly",
+      },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
       "@typescript-eslint/no-explicit-any": "error",
@@ -19,7 +39,15 @@ export default tseslint.config(
   {
     // Browser-safe code imports nothing from Node (the browser-safety test bundles it too).
     files: ["packages/format/src/**/*.ts", "packages/vault-protocol/src/**/*.ts", "packages/storage/src/**/*.ts"],
-    ignores: ["packages/format/src/node.ts", "packages/format/src/vectors/browser-bundle.ts", "packages/format/src/vectors/vector-page.ts", "packages/storage/src/fs/**", "packages/storage/src/s3/**", "packages/storage/src/conformance/**", "**/*.test.ts"],
+    ignores: [
+      "packages/format/src/node.ts",
+      "packages/format/src/vectors/browser-bundle.ts",
+      "packages/format/src/vectors/vector-page.ts",
+      "packages/storage/src/fs/**",
+      "packages/storage/src/s3/**",
+      "packages/storage/src/conformance/**",
+      "**/*.test.ts",
+    ],
     rules: { "no-restricted-imports": ["error", { patterns: nodeBuiltins.map((n) => ({ group: [n], message: "browser-safe package: no Node imports" })) }] },
   },
 );

@@ -67,7 +67,10 @@ const dependenciesExternal: Plugin = {
 export async function bundleEntry(entry: string, outDir: string, name: string): Promise<string> {
   const found = new Map<string, string>();
   const common = {
-    bundle: true, platform: "node" as const, format: "esm" as const, target: "node20",
+    bundle: true,
+    platform: "node" as const,
+    format: "esm" as const,
+    target: "node20",
     conditions: ["chatvault-source"], // the workspace's sources, not dist/ (README "Layout")
     logLevel: "error" as const,
     plugins: [dependenciesExternal, workerUrls(found)],

@@ -8,7 +8,10 @@ import { sig } from "./stats.ts";
 
 const COLORS: Record<Tool, string> = { chatvault: "#2e7d32", restic: "#1565c0", borg: "#ef6c00" };
 const TITLES: Record<Operation, string> = {
-  full: "full backup", nochange: "no-change backup", incremental: "day-after incremental", restore: "restore (verified)",
+  full: "full backup",
+  nochange: "no-change backup",
+  incremental: "day-after incremental",
+  restore: "restore (verified)",
 };
 
 function esc(s: string): string {

@@ -77,7 +77,13 @@ export async function chatvaultTool(mode: "auto" | "runner" | "cli", work: strin
         why = await smoke(tool, work);
         if (!why) {
           log("chatvault: measuring the CLI");
-          return { tool, tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", CLI_ENTRY], noop: ["--version"], help: ["--help"], notes };
+          return {
+            tool,
+            tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", CLI_ENTRY],
+            noop: ["--version"],
+            help: ["--help"],
+            notes,
+          };
         }
       } catch (e) {
         why = e instanceof Error ? e.message : String(e);

@@ -111,7 +111,9 @@ export async function runCryptoBench(opts: CryptoOptions): Promise<Ceilings> {
     }
   }
   const aes = best.aes!;
-  log(`AES-256-GCM ${aes.toFixed(0)} MiB/s (64 KiB pieces: ${best.aes64k!.toFixed(0)}), SHA-256 ${best.sha!.toFixed(0)} MiB/s, sealObject ${best.sealObject!.toFixed(0)} MiB/s (chunk path ${best.sealChunk!.toFixed(0)}), STREAM seal ${best.sealStream!.toFixed(0)} / open ${best.openStream!.toFixed(0)} MiB/s, chunker ${best.chunker!.toFixed(0)} MiB/s`);
+  log(
+    `AES-256-GCM ${aes.toFixed(0)} MiB/s (64 KiB pieces: ${best.aes64k!.toFixed(0)}), SHA-256 ${best.sha!.toFixed(0)} MiB/s, sealObject ${best.sealObject!.toFixed(0)} MiB/s (chunk path ${best.sealChunk!.toFixed(0)}), STREAM seal ${best.sealStream!.toFixed(0)} / open ${best.openStream!.toFixed(0)} MiB/s, chunker ${best.chunker!.toFixed(0)} MiB/s`,
+  );
 
   const disk = diskSequential(opts.work, opts.diskBytes, log);
   const opaque = await opaqueCeiling(opts.opaqueLogins, log).catch((e: unknown) => {
@@ -170,4 +172,3 @@ function diskSequential(work: string, bytes: number, log: (l: string) => void): 
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

@@ -57,8 +57,13 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
     const gen = await generateDemoData({ outDir: pristine, messages: size.messages, mediaMiB: size.mediaMiB, seed: CORPUS_SEED });
     const dbBytes = statSync(gen.dbPath).size;
     const corpus: Corpus = {
-      messages: gen.messages, media_mib: size.mediaMiB, db_bytes: dbBytes, media_bytes: gen.mediaBytes,
-      media_files: gen.mediaFiles, total_bytes: dbBytes + gen.mediaBytes, day: null,
+      messages: gen.messages,
+      media_mib: size.mediaMiB,
+      db_bytes: dbBytes,
+      media_bytes: gen.mediaBytes,
+      media_files: gen.mediaFiles,
+      total_bytes: dbBytes + gen.mediaBytes,
+      day: null,
     };
 
     const failed = new Map<Tool, string>();
@@ -98,18 +103,21 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
           log(`${t.name} ${op} FAILED: ${why}`);
         }
       };
-      const backupOp = (t: BackupTool, op: Operation) => attempt(t, op, async () => {
-        if (op === "full") await t.init(ctx, repo(t));
-        const before = treeBytes(repo(t));
-        syncAll();
-        const r = await t.backup(ctx, repo(t));
-        const s = slot(t.name, op);
-        s.wall.push(r.wallSeconds);
-        s.command.push(r.commandSeconds);
-        s.rss.push(r.peakRssMiB);
-        s.stored.push(treeBytes(repo(t)) - (op === "full" ? 0 : before));
-        log(`run ${run + 1}/${runs} ${t.name.padEnd(9)} ${op.padEnd(11)} ${r.wallSeconds.toFixed(2)} s, ${r.peakRssMiB.toFixed(0)} MiB, +${((s.stored.at(-1) ?? 0) / 1e6).toFixed(1)} MB`);
-      });
+      const backupOp = (t: BackupTool, op: Operation) =>
+        attempt(t, op, async () => {
+          if (op === "full") await t.init(ctx, repo(t));
+          const before = treeBytes(repo(t));
+          syncAll();
+          const r = await t.backup(ctx, repo(t));
+          const s = slot(t.name, op);
+          s.wall.push(r.wallSeconds);
+          s.command.push(r.commandSeconds);
+          s.rss.push(r.peakRssMiB);
+          s.stored.push(treeBytes(repo(t)) - (op === "full" ? 0 : before));
+          log(
+            `run ${run + 1}/${runs} ${t.name.padEnd(9)} ${op.padEnd(11)} ${r.wallSeconds.toFixed(2)} s, ${r.peakRssMiB.toFixed(0)} MiB, +${((s.stored.at(-1) ?? 0) / 1e6).toFixed(1)} MB`,
+          );
+        });
 
       for (const t of order) await backupOp(t, "full");
       for (const t of order) await backupOp(t, "nochange");
@@ -124,11 +132,17 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
       if (before) {
         const pages = changedPages(before.path, after.path, after.pageSize);
         corpus.day = {
-          messages: change.messagesAdded, media_files: change.mediaFiles.length, media_bytes: change.mediaBytes,
-          page_size: after.pageSize, changed_pages: pages, changed_page_bytes: pages * after.pageSize,
+          messages: change.messagesAdded,
+          media_files: change.mediaFiles.length,
+          media_bytes: change.mediaBytes,
+          page_size: after.pageSize,
+          changed_pages: pages,
+          changed_page_bytes: pages * after.pageSize,
           physical_minimum_bytes: pages * after.pageSize + change.mediaBytes,
         };
-        log(`day after: ${pages} changed pages (${(pages * after.pageSize / 1e6).toFixed(1)} MB) + ${(change.mediaBytes / 1e6).toFixed(1)} MB new media = physical minimum ${(corpus.day.physical_minimum_bytes / 1e6).toFixed(1)} MB`);
+        log(
+          `day after: ${pages} changed pages (${((pages * after.pageSize) / 1e6).toFixed(1)} MB) + ${(change.mediaBytes / 1e6).toFixed(1)} MB new media = physical minimum ${(corpus.day.physical_minimum_bytes / 1e6).toFixed(1)} MB`,
+        );
         rmSync(before.path, { force: true });
       }
       for (const t of order) await backupOp(t, "incremental");
@@ -153,7 +167,9 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
             s.verified = false;
             throw new Error(`restored tree differs from the source: ${diff.slice(0, 5).join(", ")}${diff.length > 5 ? ` (+${diff.length - 5})` : ""}`);
           }
-          log(`run ${run + 1}/${runs} ${t.name.padEnd(9)} restore     ${r.wallSeconds.toFixed(2)} s, ${r.peakRssMiB.toFixed(0)} MiB, verified ${want.size} files`);
+          log(
+            `run ${run + 1}/${runs} ${t.name.padEnd(9)} restore     ${r.wallSeconds.toFixed(2)} s, ${r.peakRssMiB.toFixed(0)} MiB, verified ${want.size} files`,
+          );
           rmSync(to, { recursive: true, force: true });
         });
       }
@@ -167,8 +183,16 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
         const reason = failed.get(t.name);
         if (!s || s.wall.length < runs || reason) {
           rows.push({
-            tool: t.name, operation: op, measured: false, reason: reason ?? "no samples", wall_s: null, samples_s: s?.wall ?? [], command_s: null,
-            mb_per_s: null, peak_rss_mib: null, bytes_stored: null,
+            tool: t.name,
+            operation: op,
+            measured: false,
+            reason: reason ?? "no samples",
+            wall_s: null,
+            samples_s: s?.wall ?? [],
+            command_s: null,
+            mb_per_s: null,
+            peak_rss_mib: null,
+            bytes_stored: null,
             ...(op === "incremental" && corpus.day ? { physical_minimum_bytes: corpus.day.physical_minimum_bytes } : {}),
           });
           continue;
@@ -176,8 +200,14 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
         const wall = spread(s.wall);
         const bytes = op === "restore" ? restoredBytes : corpus.total_bytes;
         rows.push({
-          tool: t.name, operation: op, measured: true, wall_s: wall, samples_s: s.wall, command_s: spread(s.command),
-          mb_per_s: mbPerSecond(bytes, wall.median), peak_rss_mib: Math.max(...s.rss),
+          tool: t.name,
+          operation: op,
+          measured: true,
+          wall_s: wall,
+          samples_s: s.wall,
+          command_s: spread(s.command),
+          mb_per_s: mbPerSecond(bytes, wall.median),
+          peak_rss_mib: Math.max(...s.rss),
           bytes_stored: op === "restore" ? null : median(s.stored),
           ...(op === "incremental" && corpus.day ? { physical_minimum_bytes: corpus.day.physical_minimum_bytes } : {}),
           ...(op === "restore" ? { verified: s.verified } : {}),

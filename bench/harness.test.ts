@@ -17,7 +17,28 @@ test("bench --size tiny runs end to end and writes its results", { timeout: 300_
   const out = mkdtempSync(join(tmpdir(), "chatvault-bench-test-"));
   const work = join(here, "work", `test-${process.pid}`);
   try {
-    const r = spawnSync(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", join(here, "run.ts"), "--size", "tiny", "--runs", "1", "--only", "crypto,engine", "--chatvault", "runner", "--out", out, "--work", work], { encoding: "utf8", timeout: 280_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--conditions=chatvault-source",
+        "--import",
+        "tsx",
+        join(here, "run.ts"),
+        "--size",
+        "tiny",
+        "--runs",
+        "1",
+        "--only",
+        "crypto,engine",
+        "--chatvault",
+        "runner",
+        "--out",
+        out,
+        "--work",
+        work,
+      ],
+      { encoding: "utf8", timeout: 280_000 },
+    );
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const results = JSON.parse(readFileSync(join(out, "latest.json"), "utf8")) as Results;
     assert.equal(results.size, "tiny");

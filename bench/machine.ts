@@ -12,9 +12,11 @@ export function describeMachine(path: string, tools: Record<string, string | nul
   const mount = sh("findmnt", ["-n", "-o", "SOURCE,FSTYPE,OPTIONS", "--target", path]).split(/\s+/);
   const dev = mount[0] ?? "?";
   const base = dev.replace(/^\/dev\//, "").replace(/p?\d+$/, "");
-  const info = sh("lsblk", ["-d", "-n", "-o", "SIZE,ROTA,MODEL", `/dev/${base}`]).split(/\s+/).filter(Boolean);
+  const info = sh("lsblk", ["-d", "-n", "-o", "SIZE,ROTA,MODEL", `/dev/${base}`])
+    .split(/\s+/)
+    .filter(Boolean);
   const rota = info[1] === "1" ? "rotational" : info[1] === "0" ? "non-rotational" : "";
-  const pretty = sh("sh", ["-c", ". /etc/os-release && echo \"$PRETTY_NAME\""]);
+  const pretty = sh("sh", ["-c", '. /etc/os-release && echo "$PRETTY_NAME"']);
   return {
     cpu: cpus()[0]?.model.trim() ?? "unknown",
     cores: cpus().length,

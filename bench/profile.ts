@@ -66,7 +66,12 @@ export function summarize(profiles: Profile[]): { functions: HotSpot[]; files: H
 function profileFiles(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (statSync(p).isDirectory()) out.push(...readdirSync(p).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(p, f)));
+    if (statSync(p).isDirectory())
+      out.push(
+        ...readdirSync(p)
+          .filter((f) => f.endsWith(".cpuprofile"))
+          .map((f) => join(p, f)),
+      );
     else out.push(p);
   }
   return out;

@@ -43,4 +43,6 @@ for (let r = 0; r < 7; r++) rounds.push({ noble: cpuMsPerUnlock(noble), sodium: 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const n = median(rounds.map((r) => r.noble));
 const s = median(rounds.map((r) => r.sodium));
-console.log(`client group arithmetic per 2-of-3 unlock (CPU ms, median of 7 × ${unlocks}): @noble/curves ${n.toFixed(3)} → libsodium ${s.toFixed(3)} (${(n / s).toFixed(1)}×)`);
+console.log(
+  `client group arithmetic per 2-of-3 unlock (CPU ms, median of 7 × ${unlocks}): @noble/curves ${n.toFixed(3)} → libsodium ${s.toFixed(3)} (${(n / s).toFixed(1)}×)`,
+);

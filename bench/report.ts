@@ -50,10 +50,7 @@ function cell(rows: readonly EngineRow[], tool: Tool, op: Operation, m: Metric):
 }
 
 export function engineTable(rows: readonly EngineRow[]): string {
-  const lines = [
-    "| operation | metric | chatvault | restic | borg | chatvault ÷ restic | chatvault ÷ borg |",
-    "|---|---|---:|---:|---:|---:|---:|",
-  ];
+  const lines = ["| operation | metric | chatvault | restic | borg | chatvault ÷ restic | chatvault ÷ borg |", "|---|---|---:|---:|---:|---:|---:|"];
   for (const op of OPERATIONS) {
     for (const m of METRICS) {
       if (op === "restore" && m.name === "stored") continue;
@@ -62,7 +59,9 @@ export function engineTable(rows: readonly EngineRow[]): string {
         const r = findRow(rows, t, op);
         return r ? m.value(r) : null;
       };
-      lines.push(`| ${OP_TITLE[op]} | ${m.name} | ${cell(rows, "chatvault", op, m)} | ${cell(rows, "restic", op, m)} | ${cell(rows, "borg", op, m)} | ${cv ? compareCell(m.value(cv), v("restic"), m.higherIsBetter) : "—"} | ${cv ? compareCell(m.value(cv), v("borg"), m.higherIsBetter) : "—"} |`);
+      lines.push(
+        `| ${OP_TITLE[op]} | ${m.name} | ${cell(rows, "chatvault", op, m)} | ${cell(rows, "restic", op, m)} | ${cell(rows, "borg", op, m)} | ${cv ? compareCell(m.value(cv), v("restic"), m.higherIsBetter) : "—"} | ${cv ? compareCell(m.value(cv), v("borg"), m.higherIsBetter) : "—"} |`,
+      );
     }
     if (op === "incremental") {
       const min = rows.find((r) => r.operation === "incremental" && r.physical_minimum_bytes != null)?.physical_minimum_bytes;
@@ -93,13 +92,21 @@ export function ceilingsTable(results: Results): string {
     ["node:crypto AES-256-GCM seal, 64 KiB pieces", `${sig(c.aes_gcm_64k_mib_s)} MiB/s`, times(c.aes_gcm_64k_mib_s / c.aes_gcm_mib_s)],
     ["node:crypto SHA-256, 1 MiB buffers", `${sig(c.sha256_mib_s)} MiB/s`, times(c.sha256_mib_s / c.aes_gcm_mib_s)],
     ["chatvault sealObject, 64 KiB chunks", `${sig(c.seal_object_mib_s)} MiB/s`, times(c.seal_object_ratio)],
-    ["chatvault chunk path (sealObjectParts), 64 KiB chunks", c.seal_chunk_mib_s == null ? "not measured" : `${sig(c.seal_chunk_mib_s)} MiB/s`, c.seal_chunk_ratio == null ? "" : times(c.seal_chunk_ratio)],
+    [
+      "chatvault chunk path (sealObjectParts), 64 KiB chunks",
+      c.seal_chunk_mib_s == null ? "not measured" : `${sig(c.seal_chunk_mib_s)} MiB/s`,
+      c.seal_chunk_ratio == null ? "" : times(c.seal_chunk_ratio),
+    ],
     ["chatvault STREAM seal, 1 MiB", `${sig(c.seal_stream_mib_s)} MiB/s`, times(c.seal_stream_ratio)],
     ["chatvault STREAM open, 1 MiB", `${sig(c.open_stream_mib_s)} MiB/s`, times(c.open_stream_ratio)],
     ["chatvault keyed FastCDC chunker", `${sig(c.chunker_mib_s)} MiB/s`, times(c.chunker_ratio)],
     ["disk sequential write (fdatasync)", c.disk_write_mib_s == null ? "not measured" : `${sig(c.disk_write_mib_s)} MiB/s`, ""],
     ["disk sequential read (O_DIRECT)", c.disk_read_mib_s == null ? "not measured" : `${sig(c.disk_read_mib_s)} MiB/s`, ""],
-    ["OPAQUE server login (startLogin + finishLogin), one core", c.opaque_logins_per_s_core == null ? "not measured" : `${sig(c.opaque_logins_per_s_core)} logins/s`, ""],
+    [
+      "OPAQUE server login (startLogin + finishLogin), one core",
+      c.opaque_logins_per_s_core == null ? "not measured" : `${sig(c.opaque_logins_per_s_core)} logins/s`,
+      "",
+    ],
   ];
   return ["| ceiling (one core) | rate | ÷ AES-GCM |", "|---|---:|---:|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
@@ -117,7 +124,9 @@ export function vaultTable(results: Results): string {
       continue;
     }
     const shape = v.load === "peak" ? `${v.concurrency} in flight` : `${sig(v.offered_per_s)}/s offered`;
-    lines.push(`| ${v.backend} | ${v.nodes} | ${v.load} | ${shape} | ${v.unlocks}${v.errors ? ` (${v.errors} errors)` : ""} | ${sig(v.unlocks_per_s)} | ${sig(v.p50_ms)} ms | ${sig(v.p99_ms)} ms | ${times(v.ceiling_ratio)} | ${cores(v.vault_cpu_cores)} | ${cores(v.loadgen_cpu_cores)} | ${times(v.cpu_efficiency)} |`);
+    lines.push(
+      `| ${v.backend} | ${v.nodes} | ${v.load} | ${shape} | ${v.unlocks}${v.errors ? ` (${v.errors} errors)` : ""} | ${sig(v.unlocks_per_s)} | ${sig(v.p50_ms)} ms | ${sig(v.p99_ms)} ms | ${times(v.ceiling_ratio)} | ${cores(v.vault_cpu_cores)} | ${cores(v.loadgen_cpu_cores)} | ${times(v.cpu_efficiency)} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -129,12 +138,18 @@ export function renderMarkdown(results: Results): string {
     `# chatvault benchmark — ${results.size} corpus, ${results.runs} run(s), ${results.started}`,
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${sig(m.memory_gib)} GiB, Node ${m.node}, ${m.os}; disk ${m.disk}; load average at start ${m.load_average_at_start.map((x) => x.toFixed(2)).join(" ")}${m.load_average_at_end ? `, at end ${m.load_average_at_end.map((x) => x.toFixed(2)).join(" ")}` : ""}.`,
-    `Tools: ${Object.entries(m.tools).map(([k, v]) => `${k}: ${v ?? "(missing)"}`).join("; ")}.`,
+    `Tools: ${Object.entries(m.tools)
+      .map(([k, v]) => `${k}: ${v ?? "(missing)"}`)
+      .join("; ")}.`,
   ];
   if (c) {
-    parts.push(`Corpus: ${c.messages.toLocaleString("en-US")} messages (DB ${megabytes(c.db_bytes)}) + ${c.media_files} media files (${megabytes(c.media_bytes)}) = ${megabytes(c.total_bytes)}.`);
+    parts.push(
+      `Corpus: ${c.messages.toLocaleString("en-US")} messages (DB ${megabytes(c.db_bytes)}) + ${c.media_files} media files (${megabytes(c.media_bytes)}) = ${megabytes(c.total_bytes)}.`,
+    );
     if (c.day) {
-      parts.push(`Day after: ${c.day.messages} messages + ${c.day.media_files} media files; ${c.day.changed_pages} DB pages of ${c.day.page_size} B changed (${megabytes(c.day.changed_page_bytes)}) + ${megabytes(c.day.media_bytes)} new media = physical minimum **${megabytes(c.day.physical_minimum_bytes)}**.`);
+      parts.push(
+        `Day after: ${c.day.messages} messages + ${c.day.media_files} media files; ${c.day.changed_pages} DB pages of ${c.day.page_size} B changed (${megabytes(c.day.changed_page_bytes)}) + ${megabytes(c.day.media_bytes)} new media = physical minimum **${megabytes(c.day.physical_minimum_bytes)}**.`,
+      );
     }
   }
   parts.push("", "## Backup engine: chatvault vs restic vs borg", "", engineTable(results.rows), "");

@@ -49,10 +49,21 @@ function parse() {
   if (!size) throw new RangeError(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError("--runs must be an integer ≥ 1");
-  const only = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+  const only = values.only
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of only) if (!PARTS.includes(p as Part)) throw new RangeError(`--only: unknown part ${p} (parts: ${PARTS.join(", ")})`);
   if (!["auto", "runner", "cli"].includes(values.chatvault)) throw new RangeError("--chatvault must be auto, runner or cli");
-  return { sizeName: values.size, size, runs, only: new Set(only as Part[]), chatvault: values.chatvault as "auto" | "runner" | "cli", out: values.out, work: values.work };
+  return {
+    sizeName: values.size,
+    size,
+    runs,
+    only: new Set(only as Part[]),
+    chatvault: values.chatvault as "auto" | "runner" | "cli",
+    out: values.out,
+    work: values.work,
+  };
 }
 
 function log(line: string): void {
@@ -89,8 +100,18 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
   const machine = describeMachine(opts.work, { chatvault: cv.tool.label, restic: restic.version(), borg: borg.version() });
 
   const results: Results = {
-    schema: 1, started: started.toISOString(), finished: "", size: opts.sizeName, runs: opts.runs,
-    machine, corpus: null, ceilings: null, rows: [], vault: [], targets: [], notes,
+    schema: 1,
+    started: started.toISOString(),
+    finished: "",
+    size: opts.sizeName,
+    runs: opts.runs,
+    machine,
+    corpus: null,
+    ceilings: null,
+    rows: [],
+    vault: [],
+    targets: [],
+    notes,
   };
 
   if (opts.only.has("crypto")) {
@@ -110,7 +131,11 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
       ...(borg.version() ? { borg: [borg.bin, "--version"] } : {}),
     });
     results.startup = startup;
-    notes.push(`process start-up (min of 5, s): ${Object.entries(startup).map(([k, v]) => `${k} ${v == null ? "—" : v.toFixed(3)}`).join(", ")}`);
+    notes.push(
+      `process start-up (min of 5, s): ${Object.entries(startup)
+        .map(([k, v]) => `${k} ${v == null ? "—" : v.toFixed(3)}`)
+        .join(", ")}`,
+    );
     const engine = await runEngineBench({ size: opts.size, runs: opts.runs, work: opts.work, tools: [cv.tool, restic, borg], log });
     results.corpus = engine.corpus;
     results.rows = engine.rows;
@@ -124,7 +149,15 @@ async function runParts(opts: ReturnType<typeof parse>, started: Date, notes: st
     results.realms = await runRealmBench({ sizeName: opts.sizeName, log, notes, work: opts.work });
   }
 
-  results.targets = [...evaluateTargets(results.rows, { ceilings: results.ceilings, vault: results.vault, startup: results.startup, restoredBytes: results.corpus?.total_bytes ?? null }), ...(results.realms ? realmTargets(results.realms) : [])];
+  results.targets = [
+    ...evaluateTargets(results.rows, {
+      ceilings: results.ceilings,
+      vault: results.vault,
+      startup: results.startup,
+      restoredBytes: results.corpus?.total_bytes ?? null,
+    }),
+    ...(results.realms ? realmTargets(results.realms) : []),
+  ];
   results.finished = new Date().toISOString();
   results.machine.load_average_at_end = loadavg();
   const stamp = started.toISOString().replace(/[:.]/g, "-");
@@ -166,8 +199,19 @@ async function runVault(sizeName: string, ceilingPerCore: number | null, notes: 
     log(why);
     notes.push(`key vault: not measured (${why})`);
     return (["sqlite", "postgres"] as const).map((backend) => ({
-      backend, nodes: backend === "sqlite" ? 1 : 2, concurrency: 0, measured: false, reason: "vault not available", unlocks: 0, errors: 0,
-      seconds: 0, unlocks_per_s: null, p50_ms: null, p99_ms: null, ceiling_ratio: null, load: "peak" as const,
+      backend,
+      nodes: backend === "sqlite" ? 1 : 2,
+      concurrency: 0,
+      measured: false,
+      reason: "vault not available",
+      unlocks: 0,
+      errors: 0,
+      seconds: 0,
+      unlocks_per_s: null,
+      p50_ms: null,
+      p99_ms: null,
+      ceiling_ratio: null,
+      load: "peak" as const,
     }));
   }
 }

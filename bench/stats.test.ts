@@ -46,18 +46,42 @@ test("number formatting", () => {
 
 function row(tool: EngineRow["tool"], operation: EngineRow["operation"], median: number, extra: Partial<EngineRow> = {}): EngineRow {
   return {
-    tool, operation, measured: true, wall_s: { min: median * 0.9, median }, samples_s: [median], command_s: { min: median * 0.8, median: median * 0.85 }, mb_per_s: 1000 / median,
-    peak_rss_mib: 100, bytes_stored: 50e6, ...extra,
+    tool,
+    operation,
+    measured: true,
+    wall_s: { min: median * 0.9, median },
+    samples_s: [median],
+    command_s: { min: median * 0.8, median: median * 0.85 },
+    mb_per_s: 1000 / median,
+    peak_rss_mib: 100,
+    bytes_stored: 50e6,
+    ...extra,
   };
 }
 
 const rows: EngineRow[] = [
-  row("chatvault", "full", 2), row("restic", "full", 6), row("borg", "full", 5),
-  row("chatvault", "nochange", 0.3), row("restic", "nochange", 0.9), row("borg", "nochange", 0.5),
+  row("chatvault", "full", 2),
+  row("restic", "full", 6),
+  row("borg", "full", 5),
+  row("chatvault", "nochange", 0.3),
+  row("restic", "nochange", 0.9),
+  row("borg", "nochange", 0.5),
   row("chatvault", "incremental", 1, { bytes_stored: 40e6, physical_minimum_bytes: 38.4e6 }),
   row("restic", "incremental", 3.1, { bytes_stored: 140e6, physical_minimum_bytes: 38.4e6 }),
-  { tool: "borg", operation: "incremental", measured: false, reason: "not installed", wall_s: null, samples_s: [], command_s: null, mb_per_s: null, peak_rss_mib: null, bytes_stored: null },
-  row("chatvault", "restore", 4, { peak_rss_mib: 150, bytes_stored: null }), row("restic", "restore", 5, { bytes_stored: null }),
+  {
+    tool: "borg",
+    operation: "incremental",
+    measured: false,
+    reason: "not installed",
+    wall_s: null,
+    samples_s: [],
+    command_s: null,
+    mb_per_s: null,
+    peak_rss_mib: null,
+    bytes_stored: null,
+  },
+  row("chatvault", "restore", 4, { peak_rss_mib: 150, bytes_stored: null }),
+  row("restic", "restore", 5, { bytes_stored: null }),
 ];
 
 test("targets: ratios to the faster peer, null when nothing was measured", () => {
@@ -83,7 +107,9 @@ test("targets: a floor above the peer target turns the row into 'within 1.15× o
   // 1 GB stored at 100 MiB/s durable: floor ≈ 9.54 s, above 0.9 × borg's 5 s.
   const ceilings = { disk_write_mib_s: 100 } as unknown as Ceilings;
   const big = rows.map((r) => (r.tool === "chatvault" && r.operation === "full" ? { ...r, bytes_stored: 1e9, wall_s: { min: 10, median: 10 } } : r));
-  const t = Object.fromEntries(evaluateTargets(big, { ceilings, vault: [], startup: { "chatvault --version": 0.05, "chatvault --help": 0.2 } }).map((x) => [x.id, x]));
+  const t = Object.fromEntries(
+    evaluateTargets(big, { ceilings, vault: [], startup: { "chatvault --version": 0.05, "chatvault --help": 0.2 } }).map((x) => [x.id, x]),
+  );
   const floor = 1e9 / (100 * 1024 * 1024);
   assert.match(t.full_time!.target, /1\.15× the disk floor/);
   assert.ok(Math.abs(t.full_time!.value! - 10 / floor) < 1e-9);
@@ -98,9 +124,27 @@ test("markdown table: ratios to each peer, 'not measured' for missing rows", () 
   assert.match(md, /\| day-after incremental \| wall, median \| 1\.00 s \| 3\.10 s \| not measured \|/);
   assert.match(md, /stored ÷ physical minimum \(38\.4 MB\) \| 1\.04× \| 3\.65× \| — \|/);
   const results: Results = {
-    schema: 1, started: "2026-01-01T00:00:00.000Z", finished: "", size: "tiny", runs: 1,
-    machine: { cpu: "cpu", cores: 2, memory_gib: 8, node: "v20", os: "linux", disk: "vda", load_average_at_start: [0, 0, 0], tools: { restic: "0.14", borg: null } },
-    corpus: null, ceilings: null, rows, vault: [], targets: evaluateTargets(rows, { ceilings: null, vault: [] }), notes: ["a note"],
+    schema: 1,
+    started: "2026-01-01T00:00:00.000Z",
+    finished: "",
+    size: "tiny",
+    runs: 1,
+    machine: {
+      cpu: "cpu",
+      cores: 2,
+      memory_gib: 8,
+      node: "v20",
+      os: "linux",
+      disk: "vda",
+      load_average_at_start: [0, 0, 0],
+      tools: { restic: "0.14", borg: null },
+    },
+    corpus: null,
+    ceilings: null,
+    rows,
+    vault: [],
+    targets: evaluateTargets(rows, { ceilings: null, vault: [] }),
+    notes: ["a note"],
   };
   const full = renderMarkdown(results);
   assert.match(full, /## Targets/);
@@ -127,7 +171,20 @@ test("changed pages and tree comparison", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const want = new Map([["msgstore.db", "1"], ["media/a.jpg", "2"], ["msgstore.db-wal", "3"]]);
+  const want = new Map([
+    ["msgstore.db", "1"],
+    ["media/a.jpg", "2"],
+    ["msgstore.db-wal", "3"],
+  ]);
   assert.deepEqual([...chatFiles(want).keys()], ["msgstore.db", "media/a.jpg"]);
-  assert.deepEqual(diffTrees(chatFiles(want), new Map([["msgstore.db", "1"], ["media/b.jpg", "2"]])), ["missing media/a.jpg", "unexpected media/b.jpg"]);
+  assert.deepEqual(
+    diffTrees(
+      chatFiles(want),
+      new Map([
+        ["msgstore.db", "1"],
+        ["media/b.jpg", "2"],
+      ]),
+    ),
+    ["missing media/a.jpg", "unexpected media/b.jpg"],
+  );
 });

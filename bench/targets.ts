@@ -44,18 +44,37 @@ export interface TargetInputs {
  * A time target "≤ factor × the faster peer", or — when the disk floor for `bytes` is above
  * that — "≤ 1.15× the floor".
  */
-function timeTarget(rows: readonly EngineRow[], op: Operation, label: string, factor: number, floorBytes: number | null, ceilings: Ceilings | null): TargetResult {
+function timeTarget(
+  rows: readonly EngineRow[],
+  op: Operation,
+  label: string,
+  factor: number,
+  floorBytes: number | null,
+  ceilings: Ceilings | null,
+): TargetResult {
   const cv = findRow(rows, "chatvault", op)?.wall_s?.median ?? null;
   const peer = fasterPeer(rows, op);
   const peerS = peer?.wall_s?.median ?? null;
   const diskBps = ceilings?.disk_write_mib_s != null ? ceilings.disk_write_mib_s * 1024 * 1024 : null;
   const floorS = floorBytes != null && diskBps ? floorBytes / diskBps : null;
   if (peerS != null && floorS != null && factor * peerS < floorS) {
-    return target(`${op}_time`, `${label} ≤ 1.15× the disk floor (${factor}× the faster peer is below it)`, ratio(cv, floorS), 1.15, false,
-      `chatvault ${sig(cv)} s; floor ${sig(floorS)} s (${sig(floorBytes! / 1e6)} MB at ${sig(ceilings!.disk_write_mib_s)} MiB/s durable); ${peer!.tool} ${sig(peerS)} s`);
+    return target(
+      `${op}_time`,
+      `${label} ≤ 1.15× the disk floor (${factor}× the faster peer is below it)`,
+      ratio(cv, floorS),
+      1.15,
+      false,
+      `chatvault ${sig(cv)} s; floor ${sig(floorS)} s (${sig(floorBytes! / 1e6)} MB at ${sig(ceilings!.disk_write_mib_s)} MiB/s durable); ${peer!.tool} ${sig(peerS)} s`,
+    );
   }
-  return target(`${op}_time`, `${label} ≤ ${factor}× the faster peer`, ratio(cv, peerS), factor, false,
-    peer ? `chatvault ${sig(cv)} s vs ${peer.tool} ${sig(peerS)} s (medians)${floorS != null ? `; disk floor ${sig(floorS)} s` : ""}` : "no peer measured");
+  return target(
+    `${op}_time`,
+    `${label} ≤ ${factor}× the faster peer`,
+    ratio(cv, peerS),
+    factor,
+    false,
+    peer ? `chatvault ${sig(cv)} s vs ${peer.tool} ${sig(peerS)} s (medians)${floorS != null ? `; disk floor ${sig(floorS)} s` : ""}` : "no peer measured",
+  );
 }
 
 export function evaluateTargets(rows: readonly EngineRow[], inputs: TargetInputs): TargetResult[] {
@@ -67,12 +86,28 @@ export function evaluateTargets(rows: readonly EngineRow[], inputs: TargetInputs
   out.push(timeTarget(rows, "full", "full backup", 0.9, cv("full")?.bytes_stored ?? null, ceilings));
   out.push(timeTarget(rows, "nochange", "no-change backup", 0.5, null, ceilings));
   const nochangeStored = cv("nochange")?.bytes_stored ?? null;
-  out.push(target("nochange_stored", "no-change backup stores ≤ 64 KiB", nochangeStored, 64 * 1024, false,
-    nochangeStored == null ? "not measured" : `${sig(nochangeStored)} bytes`));
+  out.push(
+    target(
+      "nochange_stored",
+      "no-change backup stores ≤ 64 KiB",
+      nochangeStored,
+      64 * 1024,
+      false,
+      nochangeStored == null ? "not measured" : `${sig(nochangeStored)} bytes`,
+    ),
+  );
   out.push(timeTarget(rows, "incremental", "day-after incremental", 0.7, null, ceilings));
   const incRow = cv("incremental");
-  out.push(target("incremental_stored", "day-after incremental stores ≤ 1.1× the day's physical minimum", ratio(incRow?.bytes_stored, incRow?.physical_minimum_bytes), 1.1, false,
-    `chatvault stored ${mb(incRow?.bytes_stored)} for a minimum of ${mb(incRow?.physical_minimum_bytes)}; restic ${mb(rs("incremental")?.bytes_stored)}, borg ${mb(findRow(rows, "borg", "incremental")?.bytes_stored)}`));
+  out.push(
+    target(
+      "incremental_stored",
+      "day-after incremental stores ≤ 1.1× the day's physical minimum",
+      ratio(incRow?.bytes_stored, incRow?.physical_minimum_bytes),
+      1.1,
+      false,
+      `chatvault stored ${mb(incRow?.bytes_stored)} for a minimum of ${mb(incRow?.physical_minimum_bytes)}; restic ${mb(rs("incremental")?.bytes_stored)}, borg ${mb(findRow(rows, "borg", "incremental")?.bytes_stored)}`,
+    ),
+  );
   out.push(timeTarget(rows, "restore", "restore (verified, durable, integrity-checked)", 0.9, inputs.restoredBytes ?? null, ceilings));
 
   // Peak RSS: the worst operation's ratio decides.
@@ -85,8 +120,18 @@ export function evaluateTargets(rows: readonly EngineRow[], inputs: TargetInputs
       worstOp = op;
     }
   }
-  out.push(target("peak_rss", "peak RSS ≤ restic's (every operation)", worst, 1, false,
-    worst == null ? "not measured" : `worst: ${worstOp}, chatvault ${sig(cv(worstOp as Operation)?.peak_rss_mib)} MiB vs restic ${sig(rs(worstOp as Operation)?.peak_rss_mib)} MiB`));
+  out.push(
+    target(
+      "peak_rss",
+      "peak RSS ≤ restic's (every operation)",
+      worst,
+      1,
+      false,
+      worst == null
+        ? "not measured"
+        : `worst: ${worstOp}, chatvault ${sig(cv(worstOp as Operation)?.peak_rss_mib)} MiB vs restic ${sig(rs(worstOp as Operation)?.peak_rss_mib)} MiB`,
+    ),
+  );
 
   for (const cmd of ["chatvault --version", "chatvault --help"]) {
     const s = inputs.startup?.[cmd] ?? null;
@@ -94,15 +139,34 @@ export function evaluateTargets(rows: readonly EngineRow[], inputs: TargetInputs
   }
 
   if (ceilings) {
-    out.push(target("seal_ratio", "sealing ≥ 0.9× raw AES-256-GCM (one core)", ceilings.seal_object_ratio, 0.9, true,
-      `sealObject ${sig(ceilings.seal_object_mib_s)} MiB/s vs AES-GCM ${sig(ceilings.aes_gcm_mib_s)} MiB/s (64 KiB pieces: ${sig(ceilings.aes_gcm_64k_mib_s / ceilings.aes_gcm_mib_s)}×); chunk path ${ceilings.seal_chunk_ratio == null ? "not measured" : `${sig(ceilings.seal_chunk_ratio)}×`}; STREAM seal ${sig(ceilings.seal_stream_ratio)}×, open ${sig(ceilings.open_stream_ratio)}×`));
+    out.push(
+      target(
+        "seal_ratio",
+        "sealing ≥ 0.9× raw AES-256-GCM (one core)",
+        ceilings.seal_object_ratio,
+        0.9,
+        true,
+        `sealObject ${sig(ceilings.seal_object_mib_s)} MiB/s vs AES-GCM ${sig(ceilings.aes_gcm_mib_s)} MiB/s (64 KiB pieces: ${sig(ceilings.aes_gcm_64k_mib_s / ceilings.aes_gcm_mib_s)}×); chunk path ${ceilings.seal_chunk_ratio == null ? "not measured" : `${sig(ceilings.seal_chunk_ratio)}×`}; STREAM seal ${sig(ceilings.seal_stream_ratio)}×, open ${sig(ceilings.open_stream_ratio)}×`,
+      ),
+    );
   }
 
   for (const backend of ["sqlite", "postgres"] as const) {
-    const best = vault.filter((v) => v.backend === backend && v.load === "peak" && v.measured && v.cpu_efficiency != null)
+    const best = vault
+      .filter((v) => v.backend === backend && v.load === "peak" && v.measured && v.cpu_efficiency != null)
       .reduce<VaultRow | undefined>((a, b) => (a && a.cpu_efficiency! >= b.cpu_efficiency! ? a : b), undefined);
-    out.push(target(`vault_${backend}_cpu`, `vault (${backend}): unlocks per vault CPU-s ≥ 0.8× the OPAQUE server step`, best?.cpu_efficiency ?? null, 0.8, true,
-      best ? `${sig(best.unlocks_per_s)} unlocks/s at concurrency ${best.concurrency}, ${best.nodes} node(s), ${sig(best.vault_cpu_cores)} vault cores` : "not measured"));
+    out.push(
+      target(
+        `vault_${backend}_cpu`,
+        `vault (${backend}): unlocks per vault CPU-s ≥ 0.8× the OPAQUE server step`,
+        best?.cpu_efficiency ?? null,
+        0.8,
+        true,
+        best
+          ? `${sig(best.unlocks_per_s)} unlocks/s at concurrency ${best.concurrency}, ${best.nodes} node(s), ${sig(best.vault_cpu_cores)} vault cores`
+          : "not measured",
+      ),
+    );
   }
   return out;
 }

@@ -53,7 +53,10 @@ export class ResticTool implements BackupTool {
     await runChecked(this.bin, ["init", "--repo", repo], { env: this.env(ctx) });
   }
   async backup(ctx: ToolContext, repo: string) {
-    return check(await runMeasured(this.bin, ["backup", "--repo", repo, "--host", "bench", join(ctx.work, "src")], { env: this.env(ctx), syncPath: repo }), "restic backup");
+    return check(
+      await runMeasured(this.bin, ["backup", "--repo", repo, "--host", "bench", join(ctx.work, "src")], { env: this.env(ctx), syncPath: repo }),
+      "restic backup",
+    );
   }
   async restore(ctx: ToolContext, repo: string, to: string) {
     const r = check(await runMeasured(this.bin, ["restore", "latest", "--repo", repo, "--target", to], { env: this.env(ctx), syncPath: to }), "restic restore");
@@ -72,8 +75,11 @@ export class BorgTool implements BackupTool {
   }
   env(ctx: ToolContext): NodeJS.ProcessEnv {
     return {
-      ...process.env, BORG_PASSPHRASE: BENCH_PASSWORD, BORG_BASE_DIR: join(ctx.work, "cache", "borg"),
-      BORG_DISPLAY_PASSPHRASE: "no", BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
+      ...process.env,
+      BORG_PASSPHRASE: BENCH_PASSWORD,
+      BORG_BASE_DIR: join(ctx.work, "cache", "borg"),
+      BORG_DISPLAY_PASSPHRASE: "no",
+      BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
     };
   }
   async init(ctx: ToolContext, repo: string) {
@@ -102,7 +108,11 @@ export class ChatvaultTool implements BackupTool {
    * @param opts `tmpFlag`: the command takes `--tmp DIR` for the database copy (the runner
    *   does; without it the OS temp dir is used); `env`: its environment.
    */
-  constructor(readonly command: string[], readonly label: string, readonly opts: { tmpFlag: boolean; env?: NodeJS.ProcessEnv } = { tmpFlag: true }) {}
+  constructor(
+    readonly command: string[],
+    readonly label: string,
+    readonly opts: { tmpFlag: boolean; env?: NodeJS.ProcessEnv } = { tmpFlag: true },
+  ) {}
   version() {
     return this.label;
   }
@@ -119,7 +129,24 @@ export class ChatvaultTool implements BackupTool {
     const tmp = join(ctx.work, "tmp");
     mkdirSync(tmp, { recursive: true });
     const src = join(ctx.work, "src");
-    return check(await this.#run(["backup", "--repo", repo, "--key-file", this.keyFile(ctx), "--db", join(src, "msgstore.db"), "--media", join(src, "media"), ...(this.opts.tmpFlag ? ["--tmp", tmp] : [])], { syncPath: repo }), "chatvault backup");
+    return check(
+      await this.#run(
+        [
+          "backup",
+          "--repo",
+          repo,
+          "--key-file",
+          this.keyFile(ctx),
+          "--db",
+          join(src, "msgstore.db"),
+          "--media",
+          join(src, "media"),
+          ...(this.opts.tmpFlag ? ["--tmp", tmp] : []),
+        ],
+        { syncPath: repo },
+      ),
+      "chatvault backup",
+    );
   }
   async restore(ctx: ToolContext, repo: string, to: string) {
     const r = check(await this.#run(["restore", "--repo", repo, "--key-file", this.keyFile(ctx), "--to", to], { syncPath: to }), "chatvault restore");

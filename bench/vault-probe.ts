@@ -63,10 +63,15 @@ for (let round = 0; round < rounds; round++) {
       for (let a = 0; a < accounts; a++) {
         const token = await mintDevToken({ secret: backend.secret, account: `probe-${a}`, ttl: 3600 });
         const node = a % backend.nodes.length;
-        clients.push(new VaultClient({
-          baseUrl: backend.nodes[node]!.url, token: () => token, fetch: fetches[node]!,
-          keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true,
-        }));
+        clients.push(
+          new VaultClient({
+            baseUrl: backend.nodes[node]!.url,
+            token: () => token,
+            fetch: fetches[node]!,
+            keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+            allowWeakKeyStretching: true,
+          }),
+        );
       }
       for (const c of clients) await c.enable(PASSWORD, generateRootKey());
       const unlock = (a: number) => clients[a]!.unlock(PASSWORD);
@@ -81,9 +86,11 @@ for (let round = 0; round < rounds; round++) {
         const msPerUnlock = (cpu * 1000) / r.unlocks;
         const ratio = r.unlocks / cpu / ceiling0;
         (results.get(main) ?? results.set(main, []).get(main)!).push(ratio);
-        process.stdout.write(`${backendName} round ${round} ${main}: ${(r.unlocks / r.seconds).toFixed(0)} unlocks/s, ${r.errors} errors, `
-          + `vault ${msPerUnlock.toFixed(3)} ms CPU per unlock (${((user * 1000) / r.unlocks).toFixed(3)} user; ${(cpu / r.seconds).toFixed(2)} cores), load generator ${r.loadgenCpuCores.toFixed(2)} cores, `
-          + `ratio ${ratio.toFixed(3)}\n`);
+        process.stdout.write(
+          `${backendName} round ${round} ${main}: ${(r.unlocks / r.seconds).toFixed(0)} unlocks/s, ${r.errors} errors, ` +
+            `vault ${msPerUnlock.toFixed(3)} ms CPU per unlock (${((user * 1000) / r.unlocks).toFixed(3)} user; ${(cpu / r.seconds).toFixed(2)} cores), load generator ${r.loadgenCpuCores.toFixed(2)} cores, ` +
+            `ratio ${ratio.toFixed(3)}\n`,
+        );
       }
     } finally {
       for (const f of fetches) f.close();

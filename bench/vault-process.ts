@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { processTree } from "./measure.ts";
 
-
 export type VaultNode = VaultProcess;
 
 /** A free TCP port on loopback (cluster workers then share it). */
@@ -25,7 +24,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts `main.ts` (or `o.mainPath`, with `o.nodeFlags`) with `args`; resolves once it listens, rejects with its stderr if it exits first. */
-export function startVaultNode(args: string[], env: NodeJS.ProcessEnv, o: { mainPath?: string; nodeFlags?: string[] } = {}, timeoutMs = 60_000): Promise<VaultNode> {
+export function startVaultNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  o: { mainPath?: string; nodeFlags?: string[] } = {},
+  timeoutMs = 60_000,
+): Promise<VaultNode> {
   return spawnVaultProcess(args, { env, timeoutMs, ...o });
 }
 

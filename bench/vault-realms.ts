@@ -76,13 +76,31 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
       mkdirSync(home, { recursive: true });
       const secret = randomBytes(32).toString("base64url");
       secrets.push(secret);
-      const args = ["--data-dir", home, "--host", "127.0.0.1", "--port", String(await freePort()), "--workers", "1", "--rate-ip", "0", "--rate-account", "0", "--allow-weak-ksf", "--log-level", "warn"];
+      const args = [
+        "--data-dir",
+        home,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(await freePort()),
+        "--workers",
+        "1",
+        "--rate-ip",
+        "0",
+        "--rate-account",
+        "0",
+        "--allow-weak-ksf",
+        "--log-level",
+        "warn",
+      ];
       nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }));
       fetches.push(createKeepAliveFetch({ maxSockets: 256 }));
     }
     const realmSet = {
       threshold: 2,
-      realms: await Promise.all(nodes.map(async (n) => ({ id: ((await (await fetch(`${n.url}/realm/v1/info`)).json()) as { realmId: string }).realmId, url: n.url }))),
+      realms: await Promise.all(
+        nodes.map(async (n) => ({ id: ((await (await fetch(`${n.url}/realm/v1/info`)).json()) as { realmId: string }).realmId, url: n.url })),
+      ),
     };
     const accounts = plan.concurrency + 4;
     o.log(`realms: 3 realm processes at ${nodes.map((n) => n.url).join(", ")}; registering ${accounts} accounts in each mode`);
@@ -91,12 +109,22 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
     for (let a = 0; a < accounts; a++) {
       const account = `realm-bench-${a}`;
       const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
-      const c = new VaultClient({ baseUrl: nodes[0]!.url, token: () => tokens[0]!, fetch: fetches[0]!, keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
+      const c = new VaultClient({
+        baseUrl: nodes[0]!.url,
+        token: () => tokens[0]!,
+        fetch: fetches[0]!,
+        keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+        allowWeakKeyStretching: true,
+      });
       await c.enable(PASSWORD, generateRootKey());
       single.push(c);
       const byId = new Map(realmSet.realms.map((r, i) => [r.id, i]));
       const ctx = createContext({
-        realmSet, accountId: account, tokenFor: (r) => tokens[byId.get(r.id)!]!, ksf: TINY_KSF, allowWeakKsf: true,
+        realmSet,
+        accountId: account,
+        tokenFor: (r) => tokens[byId.get(r.id)!]!,
+        ksf: TINY_KSF,
+        allowWeakKsf: true,
         fetch: ((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch,
       });
       await enable(ctx, PASSWORD, generateRootKey());
@@ -112,13 +140,21 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
     const record = (mode: RealmBenchRow["mode"], load: RealmBenchRow["load"], concurrency: number, r: LoadResult, cpu: number[] | null) => {
       const s = summarize(r);
       const row: RealmBenchRow = {
-        mode, load, concurrency, measured: r.unlocks > 0, unlocks: r.unlocks, errors: r.errors, ...s,
+        mode,
+        load,
+        concurrency,
+        measured: r.unlocks > 0,
+        unlocks: r.unlocks,
+        errors: r.errors,
+        ...s,
         unlocks_per_cpu_s: cpu ? cpu.map((c) => (c > 0 ? r.unlocks / c : 0)) : null,
         ...(r.unlocks === 0 ? { reason: `every unlock failed: ${r.firstError ?? "?"}` } : {}),
       };
       if (r.errors > 0) o.notes.push(`realms bench (${mode}, ${load}): ${r.errors} unlocks failed, first: ${r.firstError}`);
       rows.push(row);
-      o.log(`realms bench ${mode.padEnd(6)} ${load.padEnd(10)} c=${concurrency} ${sig(s.unlocks_per_s)} unlocks/s, p50 ${sig(s.p50_ms)} ms, p99 ${sig(s.p99_ms)} ms${cpu ? `, unlocks per CPU-s ${row.unlocks_per_cpu_s!.map(sig).join(" / ")}` : ""}`);
+      o.log(
+        `realms bench ${mode.padEnd(6)} ${load.padEnd(10)} c=${concurrency} ${sig(s.unlocks_per_s)} unlocks/s, p50 ${sig(s.p50_ms)} ms, p99 ${sig(s.p99_ms)} ms${cpu ? `, unlocks per CPU-s ${row.unlocks_per_cpu_s!.map(sig).join(" / ")}` : ""}`,
+      );
       return row;
     };
     // Sequential first (latency), alternating modes so drift on a noisy machine hits both.
@@ -162,12 +198,23 @@ export function realmTargets(b: RealmBench | null | undefined): TargetResult[] {
   const row = (mode: RealmBenchRow["mode"], load: RealmBenchRow["load"]) => b?.rows.find((r) => r.mode === mode && r.load === load);
   return [
     {
-      id: "realms_unlock_latency", target: "2-of-3 realms unlock p50 ≤ 1.5× the single vault's (loopback)", value: lat, threshold: 1.5, met: lat == null ? null : lat <= 1.5,
+      id: "realms_unlock_latency",
+      target: "2-of-3 realms unlock p50 ≤ 1.5× the single vault's (loopback)",
+      value: lat,
+      threshold: 1.5,
+      met: lat == null ? null : lat <= 1.5,
       detail: lat == null ? "not measured" : `p50 ${sig(row("realms", "sequential")?.p50_ms)} ms vs ${sig(row("single", "sequential")?.p50_ms)} ms`,
     },
     {
-      id: "realms_cpu_efficiency", target: "a realm's unlocks per CPU-second ≥ 0.8× the single vault's", value: cpu, threshold: 0.8, met: cpu == null ? null : cpu >= 0.8,
-      detail: cpu == null ? "not measured" : `realms ${row("realms", "peak")?.unlocks_per_cpu_s?.map(sig).join(" / ")} vs single ${sig(row("single", "peak")?.unlocks_per_cpu_s?.[0])} unlocks per CPU-s`,
+      id: "realms_cpu_efficiency",
+      target: "a realm's unlocks per CPU-second ≥ 0.8× the single vault's",
+      value: cpu,
+      threshold: 0.8,
+      met: cpu == null ? null : cpu >= 0.8,
+      detail:
+        cpu == null
+          ? "not measured"
+          : `realms ${row("realms", "peak")?.unlocks_per_cpu_s?.map(sig).join(" / ")} vs single ${sig(row("single", "peak")?.unlocks_per_cpu_s?.[0])} unlocks per CPU-s`,
     },
   ];
 }
@@ -178,7 +225,10 @@ export function realmTable(b: RealmBench | null | undefined): string {
   const lines = [
     "| mode | load | concurrency | unlocks | unlocks/s | p50 | p99 | unlocks per vault CPU-s |",
     "|---|---|---|---|---|---|---|---|",
-    ...b.rows.map((r) => `| ${r.mode === "single" ? "single vault" : "2-of-3 realms"} | ${r.load} | ${r.concurrency} | ${r.unlocks}${r.errors ? ` (${r.errors} errors)` : ""} | ${sig(r.unlocks_per_s)} | ${sig(r.p50_ms)} ms | ${sig(r.p99_ms)} ms | ${r.unlocks_per_cpu_s ? r.unlocks_per_cpu_s.map(sig).join(" / ") : "—"} |`),
+    ...b.rows.map(
+      (r) =>
+        `| ${r.mode === "single" ? "single vault" : "2-of-3 realms"} | ${r.load} | ${r.concurrency} | ${r.unlocks}${r.errors ? ` (${r.errors} errors)` : ""} | ${sig(r.unlocks_per_s)} | ${sig(r.p50_ms)} ms | ${sig(r.p99_ms)} ms | ${r.unlocks_per_cpu_s ? r.unlocks_per_cpu_s.map(sig).join(" / ") : "—"} |`,
+    ),
     "",
     `Ratios (same run): realms p50 ÷ single p50 = ${sig(b.latency_ratio)}× (target ≤ 1.5×); worst realm's unlocks per CPU-s ÷ single vault's = ${sig(b.cpu_ratio)}× (target ≥ 0.8×).`,
   ];

@@ -91,7 +91,13 @@ export async function startBackend(name: "sqlite" | "postgres", work: string, o:
       u.pathname = `/${dbName}`;
       // Two stateless nodes on one database (and one key-encryption key file); the first prepares the schema.
       for (let i = 0; i < 2; i++) {
-        nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", "1", "--database-url", u.toString(), "--key-file", join(dir, "vault-kek.key")], env, o));
+        nodes.push(
+          await startVaultNode(
+            [...common, "--port", String(await freePort()), "--workers", "1", "--database-url", u.toString(), "--key-file", join(dir, "vault-kek.key")],
+            env,
+            o,
+          ),
+        );
       }
     }
     return { name, nodes, secret, cleanup };
@@ -110,7 +116,9 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
   // Unlocks per vault CPU-second are divided by the OPAQUE step per CPU-second, measured here.
   const cpuCeiling = await opaqueCpuCeiling();
   log(`OPAQUE server step in CPU time: ${cpuCeiling.toFixed(0)} logins per CPU-second (wall-clock ceiling ${ceiling.toFixed(0)}/s)`);
-  opts.notes.push(`key vault: "unlocks per vault CPU-s ÷ one-core ceiling" divides by the OPAQUE server step timed in CPU seconds in the same run (${cpuCeiling.toFixed(0)}/CPU-s; wall-clock ${ceiling.toFixed(0)}/s)`);
+  opts.notes.push(
+    `key vault: "unlocks per vault CPU-s ÷ one-core ceiling" divides by the OPAQUE server step timed in CPU seconds in the same run (${cpuCeiling.toFixed(0)}/CPU-s; wall-clock ${ceiling.toFixed(0)}/s)`,
+  );
   const work = opts.work ?? join(new URL(".", import.meta.url).pathname, "work");
   const rows: VaultRow[] = [];
   const accounts = Math.max(...plan.concurrencies) + 8;
@@ -119,8 +127,19 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
     const nodesCount = name === "sqlite" ? 1 : 2;
     const notMeasured = (reason: string) => {
       rows.push({
-        backend: name, nodes: nodesCount, concurrency: 0, measured: false, reason, unlocks: 0, errors: 0, seconds: 0,
-        unlocks_per_s: null, p50_ms: null, p99_ms: null, ceiling_ratio: null, load: "peak",
+        backend: name,
+        nodes: nodesCount,
+        concurrency: 0,
+        measured: false,
+        reason,
+        unlocks: 0,
+        errors: 0,
+        seconds: 0,
+        unlocks_per_s: null,
+        p50_ms: null,
+        p99_ms: null,
+        ceiling_ratio: null,
+        load: "peak",
       });
       opts.notes.push(`key vault (${name}): not measured — ${reason}`);
     };
@@ -143,10 +162,15 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
       for (let a = 0; a < accounts; a++) {
         const token = await mintDevToken({ secret: backend.secret, account: `bench-${a}`, ttl: 3600 });
         const node = a % backend.nodes.length;
-        clients.push(new VaultClient({
-          baseUrl: backend.nodes[node]!.url, token: () => token, fetch: fetches[node]!,
-          keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true,
-        }));
+        clients.push(
+          new VaultClient({
+            baseUrl: backend.nodes[node]!.url,
+            token: () => token,
+            fetch: fetches[node]!,
+            keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+            allowWeakKeyStretching: true,
+          }),
+        );
       }
       for (const c of clients) await c.enable(PASSWORD, generateRootKey());
       const unlock = (a: number) => clients[a]!.unlock(PASSWORD);
@@ -159,16 +183,27 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
         const vaultCpu = (treeCpuSeconds(pids) - cpu0) / r.seconds;
         const s = summarize(r);
         const row: VaultRow = {
-          backend: name, nodes: backend.nodes.length, concurrency, measured: r.unlocks > 0, unlocks: r.unlocks, errors: r.errors,
-          seconds: r.seconds, ...s, ceiling_ratio: s.unlocks_per_s == null ? null : s.unlocks_per_s / twoCore, load,
+          backend: name,
+          nodes: backend.nodes.length,
+          concurrency,
+          measured: r.unlocks > 0,
+          unlocks: r.unlocks,
+          errors: r.errors,
+          seconds: r.seconds,
+          ...s,
+          ceiling_ratio: s.unlocks_per_s == null ? null : s.unlocks_per_s / twoCore,
+          load,
           ...(offered != null ? { offered_per_s: offered } : {}),
-          loadgen_cpu_cores: r.loadgenCpuCores, vault_cpu_cores: vaultCpu,
+          loadgen_cpu_cores: r.loadgenCpuCores,
+          vault_cpu_cores: vaultCpu,
           cpu_efficiency: s.unlocks_per_s == null || vaultCpu <= 0 ? null : s.unlocks_per_s / vaultCpu / cpuCeiling,
           ...(r.unlocks === 0 ? { reason: `every unlock failed: ${r.firstError ?? "?"}` } : {}),
         };
         if (r.errors > 0) opts.notes.push(`key vault (${name}, ${load}, concurrency ${concurrency}): ${r.errors} unlocks failed, first: ${r.firstError}`);
         rows.push(row);
-        log(`vault (${name}) ${load.padEnd(9)} c=${String(concurrency).padEnd(3)} ${s.unlocks_per_s?.toFixed(0) ?? "—"} unlocks/s (${r.unlocks} in ${r.seconds.toFixed(1)} s, ${r.errors} errors), p50 ${s.p50_ms?.toFixed(1) ?? "—"} ms, p99 ${s.p99_ms?.toFixed(1) ?? "—"} ms; vault CPU ${vaultCpu.toFixed(2)} cores, load generator ${r.loadgenCpuCores.toFixed(2)} cores`);
+        log(
+          `vault (${name}) ${load.padEnd(9)} c=${String(concurrency).padEnd(3)} ${s.unlocks_per_s?.toFixed(0) ?? "—"} unlocks/s (${r.unlocks} in ${r.seconds.toFixed(1)} s, ${r.errors} errors), p50 ${s.p50_ms?.toFixed(1) ?? "—"} ms, p99 ${s.p99_ms?.toFixed(1) ?? "—"} ms; vault CPU ${vaultCpu.toFixed(2)} cores, load generator ${r.loadgenCpuCores.toFixed(2)} cores`,
+        );
         return row;
       };
 

@@ -28,7 +28,10 @@ function visit(name) {
 }
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : [...workspaces.keys()].sort()) {
-  if (!workspaces.has(name)) { console.error(`no workspace named ${name}`); process.exit(1); }
+  if (!workspaces.has(name)) {
+    console.error(`no workspace named ${name}`);
+    process.exit(1);
+  }
   visit(name);
 }
 for (const name of order) {

@@ -38,12 +38,32 @@ function offending(text: string): string | undefined {
 }
 
 test("the citation patterns catch tracker and brief references and nothing else", () => {
-  for (const bad of ["(issue #13)", "issue 5 asks", "Issues #2, #3", "the issue's property 1", "issue property 6",
-    "waits read like the issue: minutes", "fixes #12", "see #7", "(#4)", "DESIGN.md §5", "the design brief", "(BRIEF: head proof)"]) {
+  for (const bad of [
+    "(issue #13)",
+    "issue 5 asks",
+    "Issues #2, #3",
+    "the issue's property 1",
+    "issue property 6",
+    "waits read like the issue: minutes",
+    "fixes #12",
+    "see #7",
+    "(#4)",
+    "DESIGN.md §5",
+    "the design brief",
+    "(BRIEF: head proof)",
+  ]) {
     assert.ok(offending(bad), `not caught: ${bad}`);
   }
-  for (const good of ["spec/backup-format.md §8.7", "a PKCS#11 token", "snapshot #2", 'fill="#888"',
-    "please do not open a public issue", "u64be(issuedAt)", "Brief fuzzing of every parser", "(§6.6)"]) {
+  for (const good of [
+    "spec/backup-format.md §8.7",
+    "a PKCS#11 token",
+    "snapshot #2",
+    'fill="#888"',
+    "please do not open a public issue",
+    "u64be(issuedAt)",
+    "Brief fuzzing of every parser",
+    "(§6.6)",
+  ]) {
     assert.equal(offending(good), undefined, `wrongly caught: ${good}`);
   }
 });

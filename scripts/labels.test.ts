@@ -25,7 +25,12 @@ const MODULES: Record<string, { path: string; exports: Record<string, unknown> }
 const LABEL = new RegExp(["chatvault", "v\\d+", ""].join("\\/"));
 const LABEL_TOKEN = new RegExp(LABEL.source + "[A-Za-z0-9/_.-]*", "g");
 
-interface Entry { name: string; value: string; domain: string; module: string }
+interface Entry {
+  name: string;
+  value: string;
+  domain: string;
+  module: string;
+}
 
 /** Every string a labels module exports, directly or as a property of an exported object. */
 function moduleEntries(): Entry[] {
@@ -58,7 +63,10 @@ function specEntries(): Entry[] {
   };
   const rows = section.split("\n").filter((l) => l.startsWith("| `"));
   return rows.map((row) => {
-    const cells = row.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = row
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     assert.equal(cells.length, 5, `${SPEC} §14: a row with ${cells.length} cells: ${row}`);
     assert.ok(cells[4]!.length > 0, `${SPEC} §14: ${cells[0]} says nothing about what it keys`);
     return { name: code(cells[0]!, "name"), value: code(cells[1]!, "value"), domain: cells[2]!, module: code(cells[3]!, "module") };
@@ -86,7 +94,12 @@ test("spec/backup-format.md §14 lists exactly the labels the modules define (na
 
 test("one labels module per trust domain: the spec's domains are the modules'", () => {
   const pairs = new Set(specEntries().map((e) => `${e.domain} → ${e.module}`));
-  assert.deepEqual([...pairs].sort(), Object.entries(MODULES).map(([d, m]) => `${d} → ${m.path}`).sort());
+  assert.deepEqual(
+    [...pairs].sort(),
+    Object.entries(MODULES)
+      .map(([d, m]) => `${d} → ${m.path}`)
+      .sort(),
+  );
 });
 
 const CODE = /\.(ts|tsx|mts|cts|js|mjs|cjs|html|vue|svelte)$/;
@@ -108,16 +121,22 @@ test("no label string in code outside the three labels modules (comments too: na
   const offenders: string[] = [];
   for (const f of files) {
     if (allowed.has(f)) continue;
-    readFileSync(join(ROOT, f), "utf8").split("\n").forEach((line, i) => {
-      if (LABEL.test(line)) offenders.push(`${f}:${i + 1}: ${line.trim()}`);
-    });
+    readFileSync(join(ROOT, f), "utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        if (LABEL.test(line)) offenders.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(offenders, []);
 });
 
 test("every label the specs and docs mention is in the registry", () => {
   const values = moduleEntries().map((e) => e.value);
-  const docs = ["spec", "docs"].flatMap((d) => readdirSync(join(ROOT, d)).filter((n) => n.endsWith(".md")).map((n) => `${d}/${n}`));
+  const docs = ["spec", "docs"].flatMap((d) =>
+    readdirSync(join(ROOT, d))
+      .filter((n) => n.endsWith(".md"))
+      .map((n) => `${d}/${n}`),
+  );
   const unknown: string[] = [];
   for (const f of [...docs, "README.md", "SECURITY.md"]) {
     for (const m of readFileSync(join(ROOT, f), "utf8").matchAll(LABEL_TOKEN)) {

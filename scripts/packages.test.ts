@@ -61,12 +61,19 @@ for (const dir of PUBLIC) {
 }
 
 test("no package depends on an app: dependencies point from apps/ down to packages/, never back (not even for tests)", () => {
-  const manifests = (top: string) => readdirSync(join(ROOT, top)).filter((d) => existsSync(join(ROOT, top, d, "package.json"))).map((d) => read<Manifest>(`${top}/${d}/package.json`));
+  const manifests = (top: string) =>
+    readdirSync(join(ROOT, top))
+      .filter((d) => existsSync(join(ROOT, top, d, "package.json")))
+      .map((d) => read<Manifest>(`${top}/${d}/package.json`));
   const apps = manifests("apps").map((m) => m.name);
   assert.ok(apps.includes("@chatvault/web") && apps.includes("@chatvault/local"), `apps found: ${apps.join(", ")}`);
   for (const pkg of manifests("packages")) {
     const all = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies };
-    assert.deepEqual(Object.keys(all).filter((d) => apps.includes(d)), [], `${pkg.name} depends on an app`);
+    assert.deepEqual(
+      Object.keys(all).filter((d) => apps.includes(d)),
+      [],
+      `${pkg.name} depends on an app`,
+    );
   }
 });
 
@@ -80,8 +87,17 @@ test("main entries export no test support (it lives behind ./testing)", async ()
   for (const name of ["startTestVault", "spawnVaultProcess", "createKeepAliveFetch", "startRealms", "RealmDriver"] as const) {
     assert.equal(typeof vaultTesting[name], "function", `@chatvault/vault-server/testing exports ${name}`);
   }
-  const TEST_SUPPORT = /^(withFaults|startTestVault|TestBucket|storageConformance|generateDemoData|mutateDemoData|spawnVaultProcess|spawnVault|createKeepAliveFetch|postgresReachable|startRealms|RealmDriver|VAULT_MAIN_PATH)$/;
-  for (const name of ["@chatvault/format", "@chatvault/storage", "@chatvault/storage/s3", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/sdk/node", "@chatvault/vault-server"]) {
+  const TEST_SUPPORT =
+    /^(withFaults|startTestVault|TestBucket|storageConformance|generateDemoData|mutateDemoData|spawnVaultProcess|spawnVault|createKeepAliveFetch|postgresReachable|startRealms|RealmDriver|VAULT_MAIN_PATH)$/;
+  for (const name of [
+    "@chatvault/format",
+    "@chatvault/storage",
+    "@chatvault/storage/s3",
+    "@chatvault/vault-protocol",
+    "@chatvault/sdk",
+    "@chatvault/sdk/node",
+    "@chatvault/vault-server",
+  ]) {
     const m = (await import(name)) as Record<string, unknown>;
     const suspicious = Object.keys(m).filter((k) => TEST_SUPPORT.test(k));
     assert.deepEqual(suspicious, [], `${name} exports test support`);

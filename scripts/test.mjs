@@ -25,7 +25,11 @@ function walk(dir, out) {
 
 const files = [];
 for (const top of ["packages", "apps", "bench", "scripts"]) {
-  try { walk(join(root, top), files); } catch { /* folder may not exist yet */ }
+  try {
+    walk(join(root, top), files);
+  } catch {
+    /* folder may not exist yet */
+  }
 }
 const selected = files
   .filter((f) => f.endsWith(".slow.test.ts") === slow)
@@ -40,9 +44,9 @@ if (selected.length === 0) {
 // it to every process a test spawns (`node --import tsx child.ts`) and their threads.
 const SOURCE = "--conditions=chatvault-source";
 const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, SOURCE].filter(Boolean).join(" ") };
-const r = spawnSync(
-  process.execPath,
-  [SOURCE, "--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...passthrough, ...selected],
-  { cwd: root, stdio: "inherit", env },
-);
+const r = spawnSync(process.execPath, [SOURCE, "--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...passthrough, ...selected], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
 process.exit(r.status ?? 1);

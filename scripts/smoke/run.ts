@@ -33,7 +33,15 @@ import { HEAVY_PACKAGES, isOneOf, recordLoads } from "../../packages/cli/test/st
 
 const ROOT = realpathSync(new URL("../..", import.meta.url).pathname);
 const APP = join(ROOT, "scripts/smoke/app");
-const PUBLIC = ["@chatvault/format", "@chatvault/storage", "@chatvault/vault-protocol", "@chatvault/sdk", "@chatvault/vault-server", "@chatvault/demo-data", "@chatvault/cli"];
+const PUBLIC = [
+  "@chatvault/format",
+  "@chatvault/storage",
+  "@chatvault/vault-protocol",
+  "@chatvault/sdk",
+  "@chatvault/vault-server",
+  "@chatvault/demo-data",
+  "@chatvault/cli",
+];
 const keep = process.argv.includes("--keep");
 const t0 = performance.now();
 const step = (s: string) => console.error(`== [${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}`);
@@ -70,7 +78,11 @@ function timeRuns(cmd: string, args: string[], cwd: string, n: number): { minMs:
 /** `chatvault serve --json`: resolves with its URL once it listens. */
 function startVault(bin: string, cwd: string, env: NodeJS.ProcessEnv, home: string): Promise<{ url: string; proc: ChildProcess }> {
   // Two worker processes: the installed cluster must fork its compiled worker too.
-  const proc = spawn(process.execPath, [bin, "serve", "--home", home, "--port", "0", "--workers", "2", "--json"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [bin, "serve", "--home", home, "--port", "0", "--workers", "2", "--json"], {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   proc.stderr!.on("data", (d: Buffer) => (err += String(d)));
@@ -104,7 +116,11 @@ function pageServer(dist: string, fixtures: Record<string, string>, vaultUrl: st
         const headers: Record<string, string> = {};
         for (const h of ["content-type", "authorization", "accept"]) if (req.headers[h]) headers[h] = String(req.headers[h]);
         const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-        const r = await fetch(vaultUrl + path.slice("/vault".length) + new URL(req.url!, "http://x").search, { method: req.method!, headers, ...(body ? { body } : {}) });
+        const r = await fetch(vaultUrl + path.slice("/vault".length) + new URL(req.url!, "http://x").search, {
+          method: req.method!,
+          headers,
+          ...(body ? { body } : {}),
+        });
         res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/octet-stream" });
         res.end(Buffer.from(await r.arrayBuffer()));
         return;
@@ -118,10 +134,12 @@ function pageServer(dist: string, fixtures: Record<string, string>, vaultUrl: st
       res.writeHead(404).end();
     }
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
-    const a = server.address() as { port: number };
-    resolve({ url: `http://127.0.0.1:${a.port}`, server });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      const a = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${a.port}`, server });
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -147,20 +165,36 @@ async function main(): Promise<void> {
     run(process.execPath, [join(ROOT, "scripts/build.mjs"), "@chatvault/cli"], { cwd: ROOT });
 
     step("npm pack");
-    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tarballs, ...PUBLIC.flatMap((p) => ["-w", p])], { cwd: ROOT })) as
-      { name: string; filename: string; size: number; unpackedSize: number; entryCount: number }[];
+    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tarballs, ...PUBLIC.flatMap((p) => ["-w", p])], { cwd: ROOT })) as {
+      name: string;
+      filename: string;
+      size: number;
+      unpackedSize: number;
+      entryCount: number;
+    }[];
     assert.deepEqual(packed.map((p) => p.name).sort(), [...PUBLIC].sort());
 
     step(`fresh project in ${project}; npm install of the ${packed.length} tarballs`);
     cpSync(APP, project, { recursive: true });
     const viteVersion = (JSON.parse(readFileSync(join(ROOT, "node_modules/vite/package.json"), "utf8")) as { version: string }).version;
-    writeFileSync(join(project, "package.json"), JSON.stringify({
-      name: "chatvault-smoke-app", private: true, type: "module",
-      // npm ≥ 11 runs dependencies' install scripts only when allowed: the two native modules (and Vite's esbuild).
-      allowScripts: { "better-sqlite3": true, pkcs11js: true, esbuild: true },
-    }, null, 2));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify(
+        {
+          name: "chatvault-smoke-app",
+          private: true,
+          type: "module",
+          // npm ≥ 11 runs dependencies' install scripts only when allowed: the two native modules (and Vite's esbuild).
+          allowScripts: { "better-sqlite3": true, pkcs11js: true, esbuild: true },
+        },
+        null,
+        2,
+      ),
+    );
     const installStart = performance.now();
-    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...packed.map((p) => join(tarballs, p.filename)), `vite@${viteVersion}`], { cwd: project });
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...packed.map((p) => join(tarballs, p.filename)), `vite@${viteVersion}`], {
+      cwd: project,
+    });
     const installSeconds = (performance.now() - installStart) / 1000;
 
     const env = cleanEnv({ HOME: join(base, "home"), NODE_OPTIONS: `--import=${join(project, "record-loads.mjs")}`, CHATVAULT_SMOKE_LOADS: loads });
@@ -178,7 +212,10 @@ async function main(): Promise<void> {
     };
 
     step("Node SDK: key mode and password mode");
-    const nodeResult = JSON.parse(run(process.execPath, ["node-sdk.mjs", work, started.url, token("node-user")], { cwd: project, env })) as Record<string, unknown>;
+    const nodeResult = JSON.parse(run(process.execPath, ["node-sdk.mjs", work, started.url, token("node-user")], { cwd: project, env })) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(nodeResult.wrongPassword, { code: "wrong_password", attemptsRemaining: 4 });
 
     step("Vite bundle of the browser entries, then backup and restore in Chromium");
@@ -186,7 +223,11 @@ async function main(): Promise<void> {
     const dist = join(project, "dist");
     const js = run("sh", ["-c", "cat dist/assets/*.js"], { cwd: project });
     assert.ok(!js.includes("__vite-browser-external"), "the browser bundle needed a Node module (Vite replaced it with an empty stub)");
-    const served = await pageServer(dist, { "/fixture/msgstore.db": join(work, "chats/msgstore.db"), "/fixture/media-file": firstMedia(join(work, "chats/media")) }, started.url);
+    const served = await pageServer(
+      dist,
+      { "/fixture/msgstore.db": join(work, "chats/msgstore.db"), "/fixture/media-file": firstMedia(join(work, "chats/media")) },
+      started.url,
+    );
     page = served.server;
     browser = await launchChromium();
     const tab = await browser.newPage();
@@ -195,7 +236,10 @@ async function main(): Promise<void> {
     await tab.goto(served.url + "/");
     await tab.waitForFunction(() => document.getElementById("status")?.textContent === "ready", undefined, { timeout: 30_000 });
     const browserToken = readFileSync(token("browser-user"), "utf8").trim();
-    const browserResult = await tab.evaluate((a) => (window as unknown as { chatvaultSmoke(x: unknown): Promise<Record<string, unknown>> }).chatvaultSmoke(a), { token: browserToken, password: "a browser password, smoke" });
+    const browserResult = await tab.evaluate((a) => (window as unknown as { chatvaultSmoke(x: unknown): Promise<Record<string, unknown>> }).chatvaultSmoke(a), {
+      token: browserToken,
+      password: "a browser password, smoke",
+    });
     assert.deepEqual(pageErrors, []);
     assert.equal(browserResult.sameDb, true, "browser: the restored database equals the original");
     assert.equal(browserResult.sameMedia, true, "browser: the restored media equals the original");
@@ -206,12 +250,19 @@ async function main(): Promise<void> {
     for (const c of ["init", "backup", "restore", "serve"]) assert.match(help, new RegExp(`\\n  ${c} `), `--help lists ${c}`);
     const version = recordLoads(cli, ["--version"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
     assert.equal(version.status, 0, version.stderr);
-    assert.deepEqual(version.files.map((f) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "")), ["bin/chatvault.js", "dist/bin.js", "dist/version.js"],
-      "the installed chatvault --version loads only its own entry files");
+    assert.deepEqual(
+      version.files.map((f) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "")),
+      ["bin/chatvault.js", "dist/bin.js", "dist/version.js"],
+      "the installed chatvault --version loads only its own entry files",
+    );
     const helpLoads = recordLoads(cli, ["--help"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
     assert.equal(helpLoads.status, 0, helpLoads.stderr);
     assert.ok(helpLoads.packages.includes("commander"), "the --help load log misses commander (the recorder must see it)");
-    assert.deepEqual(helpLoads.packages.filter((p) => isOneOf(p, HEAVY_PACKAGES)), [], "the installed chatvault --help loads a heavy package");
+    assert.deepEqual(
+      helpLoads.packages.filter((p) => isOneOf(p, HEAVY_PACKAGES)),
+      [],
+      "the installed chatvault --help loads a heavy package",
+    );
     const bin = join(project, "node_modules/.bin/chatvault");
     const timings = {
       node: timeRuns(process.execPath, ["-e", "0"], project, 15),
@@ -223,14 +274,24 @@ async function main(): Promise<void> {
     vault.kill("SIGTERM");
     await new Promise((r) => vault!.once("exit", r));
     vault = undefined;
-    const files = [...new Set(readFileSync(loads, "utf8").split("\n").filter(Boolean).map((u) => realpathSync(new URL(u).pathname)))];
+    const files = [
+      ...new Set(
+        readFileSync(loads, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((u) => realpathSync(new URL(u).pathname)),
+      ),
+    ];
     const fromWorkspace = files.filter((f) => f === ROOT || f.startsWith(ROOT + "/"));
     assert.deepEqual(fromWorkspace, [], "an installed package loaded files from the workspace");
     const typescript = files.filter((f) => /\.(c|m)?ts$/.test(f) || f.includes("/node_modules/tsx/"));
     assert.deepEqual(typescript, [], "TypeScript (or tsx) was loaded at run time");
     const ours = files.filter((f) => f.startsWith(join(project, "node_modules/@chatvault/")));
     for (const must of ["sdk/dist/node/workers/chunk-worker.js", "cli/dist/bin.js", "vault-server/dist/cluster/worker.js", "vault-server/dist/server.js"]) {
-      assert.ok(ours.some((f) => f.endsWith(`/@chatvault/${must}`)), `the load log misses @chatvault/${must}`);
+      assert.ok(
+        ours.some((f) => f.endsWith(`/@chatvault/${must}`)),
+        `the load log misses @chatvault/${must}`,
+      );
     }
 
     const report = {

@@ -34,7 +34,12 @@ export async function startLocalRealms(env: VaultEnv, home: string, n: number, b
       // Each realm verifies tokens of its own issuer: its own dev secret, never the vault's (spec/threshold-vault.md §2).
       const { auth: _auth, ...rest } = env;
       const running = await startVaultServer({
-        ...rest, host: "127.0.0.1", port: realmPort(basePort, i), dataDir, logLevel: env.logLevel ?? "warn", logDestination: process.stderr,
+        ...rest,
+        host: "127.0.0.1",
+        port: realmPort(basePort, i),
+        dataDir,
+        logLevel: env.logLevel ?? "warn",
+        logDestination: process.stderr,
       });
       const tokenSecret = loadOrCreateDevSecret(join(dataDir, DATA_FILES.devSecret));
       realms.push({ index: i, url: running.url, dataDir, tokenSecret, close: () => running.close() });

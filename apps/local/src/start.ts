@@ -37,7 +37,8 @@ export async function startLocal(flags: StartFlags, out: Output): Promise<void> 
   const { workers: _ignored, ...env } = parseCommandLine([]).options;
   const port = portFrom(flags.port);
   const realmCount = flags.realms === undefined ? 0 : Number(flags.realms);
-  if (flags.realms !== undefined && (!/^\d$/.test(flags.realms) || realmCount < 2)) throw new UsageError(`--realms must be a number from 2 to 9, got ${JSON.stringify(flags.realms)}`);
+  if (flags.realms !== undefined && (!/^\d$/.test(flags.realms) || realmCount < 2))
+    throw new UsageError(`--realms must be a number from 2 to 9, got ${JSON.stringify(flags.realms)}`);
   const webPort = flags.web ? portFrom(flags.webPort ?? (process.env.CHATVAULT_WEB_PORT || String(DEFAULT_WEB_PORT))) : undefined;
   await mustBeFree([
     { port, variable: "CHATVAULT_PORT", what: "key vault" },
@@ -46,31 +47,50 @@ export async function startLocal(flags: StartFlags, out: Output): Promise<void> 
   ]);
   // The console belongs to the instructions below: the vault logs only warnings, to stderr.
   const vault = await startVaultServer({
-    ...env, host: "127.0.0.1", port, dataDir: vaultDataDir(home), logLevel: env.logLevel ?? "warn", logDestination: process.stderr,
+    ...env,
+    host: "127.0.0.1",
+    port,
+    dataDir: vaultDataDir(home),
+    logLevel: env.logLevel ?? "warn",
+    logDestination: process.stderr,
   }).catch((e: unknown) => {
     throw inUse(e, port, "CHATVAULT_PORT");
   });
-  const tokenSecret = env.auth && "hs256Secret" in env.auth
-    ? env.auth.hs256Secret
-    : env.auth ? undefined : loadOrCreateDevSecret(join(vaultDataDir(home), DATA_FILES.devSecret));
+  const tokenSecret =
+    env.auth && "hs256Secret" in env.auth ? env.auth.hs256Secret : env.auth ? undefined : loadOrCreateDevSecret(join(vaultDataDir(home), DATA_FILES.devSecret));
   let realms: LocalRealm[] = [];
-  if (realmCount > 0) realms = await startLocalRealms(env, home, realmCount, port).catch(async (e: unknown) => {
-    await vault.close();
-    throw e;
-  });
+  if (realmCount > 0)
+    realms = await startLocalRealms(env, home, realmCount, port).catch(async (e: unknown) => {
+      await vault.close();
+      throw e;
+    });
   const threshold = defaultThreshold(realmCount);
-  const web = webPort !== undefined
-    ? await startWeb(out, {
-      home, backups, vaultUrl: vault.url, tokenSecret, weak: !!env.allowWeakKeyStretching, port: webPort,
-      // Realms mode: the page keeps new password backups at the realm set (docs/web.md).
-      ...(realms.length ? { realms: { threshold, realms: realms.map((r) => ({ url: r.url, tokenSecret: r.tokenSecret })) } } : {}),
-    })
-    : undefined;
+  const web =
+    webPort !== undefined
+      ? await startWeb(out, {
+          home,
+          backups,
+          vaultUrl: vault.url,
+          tokenSecret,
+          weak: !!env.allowWeakKeyStretching,
+          port: webPort,
+          // Realms mode: the page keeps new password backups at the realm set (docs/web.md).
+          ...(realms.length ? { realms: { threshold, realms: realms.map((r) => ({ url: r.url, tokenSecret: r.tokenSecret })) } } : {}),
+        })
+      : undefined;
   const account = cliAccount(backups);
   const realmsFile = realms.length ? await writeRealmsSession(realms, threshold, home, account) : undefined;
   const running = { vaultUrl: vault.url, webUrl: web?.url, home, backups, account };
   out.result(
-    { vault: vault.url, web: web?.url ?? null, home, backups, webAccount: WEB_ACCOUNT, cliAccount: account, ...(realmsFile ? { realms: { threshold, urls: realms.map((r) => r.url), realmsFile } } : {}) },
+    {
+      vault: vault.url,
+      web: web?.url ?? null,
+      home,
+      backups,
+      webAccount: WEB_ACCOUNT,
+      cliAccount: account,
+      ...(realmsFile ? { realms: { threshold, urls: realms.map((r) => r.url), realmsFile } } : {}),
+    },
     realmsFile ? realmsSession(running, realms, threshold, realmsFile) : session(running),
   );
   const signal = await untilStopped();
@@ -96,7 +116,9 @@ async function mustBeFree(wanted: { port: number; variable: string; what: string
   for (const w of wanted) if (!(await portFree(w.port))) busy.push(w);
   if (busy.length === 0) return;
   const list = busy.map((b) => `${b.port} (${b.what}; set ${b.variable})`).join(" and ");
-  throw new UsageError(`port${busy.length === 1 ? "" : "s"} ${list} ${busy.length === 1 ? "is" : "are"} in use (is chatvault already running?); use other ports, or 0 for any free one`);
+  throw new UsageError(
+    `port${busy.length === 1 ? "" : "s"} ${list} ${busy.length === 1 ? "is" : "are"} in use (is chatvault already running?); use other ports, or 0 for any free one`,
+  );
 }
 
 function inUse(e: unknown, port: number, variable: string): unknown {
@@ -134,11 +156,18 @@ async function startWeb(out: Output, o: WebOptions): Promise<{ url: string; clos
     return undefined;
   }
   const port = o.port;
-  return web.createWebServer({
-    host: "127.0.0.1", port, dataDir: o.home, backupsDir: o.backups, vaultUrl: o.vaultUrl, tokenSecret: o.tokenSecret,
-    ...(o.weak ? { testOnlyWeakKeyStretching: true } : {}),
-    ...(o.realms ? { realms: o.realms } : {}),
-  }).catch((e: unknown) => {
-    throw inUse(e, port, "CHATVAULT_WEB_PORT");
-  });
+  return web
+    .createWebServer({
+      host: "127.0.0.1",
+      port,
+      dataDir: o.home,
+      backupsDir: o.backups,
+      vaultUrl: o.vaultUrl,
+      tokenSecret: o.tokenSecret,
+      ...(o.weak ? { testOnlyWeakKeyStretching: true } : {}),
+      ...(o.realms ? { realms: o.realms } : {}),
+    })
+    .catch((e: unknown) => {
+      throw inUse(e, port, "CHATVAULT_WEB_PORT");
+    });
 }

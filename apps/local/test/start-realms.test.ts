@@ -16,20 +16,28 @@ test("start --realms 3: three independent realms, a realms file for the CLI sess
   const env = { PATH: process.env.PATH ?? "", HOME: dir, CHATVAULT_HOME: home, CHATVAULT_PORT: "0", CHATVAULT_VAULT_ALLOW_WEAK_KSF: "1" };
   const started = startDetached(t, ["--conditions=chatvault-source", "--import", "tsx", MAIN, "--realms", "3", "--no-web", "--json"], env);
   type Result = { realms: { threshold: number; urls: string[]; realmsFile: string }; cliAccount: string; backups: string };
-  const result = await waitFor("the result object", started, () => {
-    try {
-      return JSON.parse(started.stdout) as Result;
-    } catch {
-      return undefined;
-    }
-  }, 60_000);
+  const result = await waitFor(
+    "the result object",
+    started,
+    () => {
+      try {
+        return JSON.parse(started.stdout) as Result;
+      } catch {
+        return undefined;
+      }
+    },
+    60_000,
+  );
   const { realms } = result;
   assert.equal(realms.threshold, 2);
   assert.equal(realms.urls.length, 3);
   const infos = await Promise.all(realms.urls.map(async (u) => ((await (await fetch(`${u}/realm/v1/info`)).json()) as { realmId: string }).realmId));
   assert.equal(new Set(infos).size, 3, "three distinct realm IDs (three homes)");
   const file = JSON.parse(readFileSync(realms.realmsFile, "utf8")) as { threshold: number; realms: { url: string; tokenFile: string }[] };
-  assert.deepEqual(file.realms.map((r) => r.url), realms.urls);
+  assert.deepEqual(
+    file.realms.map((r) => r.url),
+    realms.urls,
+  );
   const tokens = file.realms.map((r) => readFileSync(join(home, r.tokenFile), "utf8").trim());
   assert.equal(new Set(tokens).size, 3, "one token per realm, each signed by that realm's own secret");
   // A realm refuses another realm's token (own issuer per realm).

@@ -29,7 +29,10 @@ test("start: both busy ports are named at once, nothing starts", async (t) => {
   const r = await runLocal([], envOf(dir, { CHATVAULT_PORT: String(vaultPort), CHATVAULT_WEB_PORT: String(webPort) }));
   assert.equal(r.code, EXIT.usage, r.stderr);
   assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
-  assert.match(r.stderr, new RegExp(`ports ${vaultPort} \\(key vault; set CHATVAULT_PORT\\) and ${webPort} \\(web messenger; set CHATVAULT_WEB_PORT\\) are in use`));
+  assert.match(
+    r.stderr,
+    new RegExp(`ports ${vaultPort} \\(key vault; set CHATVAULT_PORT\\) and ${webPort} \\(web messenger; set CHATVAULT_WEB_PORT\\) are in use`),
+  );
   assert.equal(r.stdout, "", "no session printed");
 });
 
@@ -55,7 +58,7 @@ test("start: a bad flag is a usage error that points at npm start's own help", a
   assert.match(unknown.stderr, /^chatvault: unknown option '--realm'[^]*\(see npm start -- --help\)\n$/);
   const realms = await runLocal(["--realms", "1", "--no-web"], envOf(dir, { CHATVAULT_PORT: "0" }));
   assert.equal(realms.code, EXIT.usage);
-  assert.equal(realms.stderr, "chatvault: --realms must be a number from 2 to 9, got \"1\"\n");
+  assert.equal(realms.stderr, 'chatvault: --realms must be a number from 2 to 9, got "1"\n');
 });
 
 test("start: the CLI session's account is not the web app's, and is fresh on a second run", (t) => {

@@ -18,7 +18,11 @@ test("npm start: vault up on 127.0.0.1, the printed CLI session works against it
   const dir = tempDir(t, "chatvault-local-start-");
   const home = join(dir, "home");
   const env = {
-    PATH: process.env.PATH ?? "", HOME: dir, CHATVAULT_HOME: home, CHATVAULT_PORT: "0", CHATVAULT_WEB_PORT: "0",
+    PATH: process.env.PATH ?? "",
+    HOME: dir,
+    CHATVAULT_HOME: home,
+    CHATVAULT_PORT: "0",
+    CHATVAULT_WEB_PORT: "0",
     CHATVAULT_VAULT_ALLOW_WEAK_KSF: "1", // test-only cheap password hashing (the client opts in below)
   };
   const script = (JSON.parse(readFileSync(join(WORKSPACE_ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
@@ -46,7 +50,10 @@ test("npm start: vault up on 127.0.0.1, the printed CLI session works against it
   assert.equal(cd, `cd ${WORKSPACE_ROOT}`);
   assert.ok(existsSync(CHATVAULT), `npx chatvault resolves in ${WORKSPACE_ROOT}`);
   const commands = lines.filter((l) => l.startsWith("npx chatvault ")).map((l) => l.slice("npx chatvault ".length).split(" "));
-  assert.deepEqual(commands.map((c) => c[0]), ["serve", "init", "demo-data", "backup", "restore", "status"]);
+  assert.deepEqual(
+    commands.map((c) => c[0]),
+    ["serve", "init", "demo-data", "backup", "restore", "status"],
+  );
   // The session has an account of its own: the README has the web app use alice.
   const repo = join(home, "backups", "bob");
   const token = join(home, "bob.token");
@@ -63,7 +70,17 @@ test("npm start: vault up on 127.0.0.1, the printed CLI session works against it
   }
   // Restore on another machine (no remembered vault or token): the backup names the vault.
   const out = join(dir, "out");
-  const r = await machine(dir, "b", { CHATVAULT_INSECURE_TEST_KSF: "1" }).run(["restore", "--repo", repo, "--to", out, "--password-file", pw, "--token-file", token]);
+  const r = await machine(dir, "b", { CHATVAULT_INSECURE_TEST_KSF: "1" }).run([
+    "restore",
+    "--repo",
+    repo,
+    "--to",
+    out,
+    "--password-file",
+    pw,
+    "--token-file",
+    token,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(treeHashes(join(out, "media")), treeHashes(join(home, "demo-chats", "media")));
   const status = await a.run(commands[5]!);

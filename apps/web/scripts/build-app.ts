@@ -23,8 +23,13 @@ export interface BuildWebAppOptions {
 
 /** What the bundle is made of: the app, and the workspace packages it bundles. */
 const SOURCES = [
-  "src", "index.html", "scripts",
-  "../../packages/format/src", "../../packages/sdk/src", "../../packages/storage/src", "../../packages/vault-protocol/src",
+  "src",
+  "index.html",
+  "scripts",
+  "../../packages/format/src",
+  "../../packages/sdk/src",
+  "../../packages/storage/src",
+  "../../packages/vault-protocol/src",
 ];
 
 /** Newest modification time of the sources (test files included: cheap, and harmless). */

@@ -28,7 +28,8 @@ export async function createAccounts(o: { tokenSecret: string; tokenTtlSeconds: 
   const verify = await createAccountVerifier({ hs256Secret: o.tokenSecret });
   return {
     async login(account) {
-      if (!isDemoAccount(account)) throw new HttpError(400, "bad_account", "an account is 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+      if (!isDemoAccount(account))
+        throw new HttpError(400, "bad_account", "an account is 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit");
       const token = await mintDevToken({ secret: o.tokenSecret, account, ttl: o.tokenTtlSeconds });
       return { account, token, expiresAt: Date.now() + o.tokenTtlSeconds * 1000 };
     },

@@ -5,7 +5,11 @@
 import type { ServerResponse } from "node:http";
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "HttpError";
   }

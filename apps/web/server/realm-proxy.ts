@@ -27,13 +27,16 @@ export interface WebRealms {
 }
 
 export async function openWebRealms(o: WebRealmsOptions, timeoutMs = 30_000): Promise<WebRealms> {
-  if (!Number.isInteger(o.threshold) || o.threshold < 1 || o.threshold > o.realms.length || o.realms.length > 9) throw new RangeError("realms: 1 ≤ threshold ≤ n ≤ 9");
+  if (!Number.isInteger(o.threshold) || o.threshold < 1 || o.threshold > o.realms.length || o.realms.length > 9)
+    throw new RangeError("realms: 1 ≤ threshold ≤ n ≤ 9");
   const bases = o.realms.map((r) => r.url.replace(/\/+$/, ""));
-  const ids = await Promise.all(bases.map(async (b) => {
-    const info = (await (await fetch(`${b}/realm/v1/info`, { signal: AbortSignal.timeout(timeoutMs) })).json()) as { realmId?: unknown };
-    if (typeof info.realmId !== "string") throw new Error(`${b} is not a realm (no realmId in /realm/v1/info)`);
-    return info.realmId;
-  }));
+  const ids = await Promise.all(
+    bases.map(async (b) => {
+      const info = (await (await fetch(`${b}/realm/v1/info`, { signal: AbortSignal.timeout(timeoutMs) })).json()) as { realmId?: unknown };
+      if (typeof info.realmId !== "string") throw new Error(`${b} is not a realm (no realmId in /realm/v1/info)`);
+      return info.realmId;
+    }),
+  );
   const config = { threshold: o.threshold, realms: bases.map((url, i) => ({ id: ids[i]!, url, path: `${REALMS_PREFIX}/${i + 1}` })) };
   return {
     config,
@@ -55,7 +58,12 @@ export async function openWebRealms(o: WebRealmsOptions, timeoutMs = 30_000): Pr
       const body = req.method === "POST" ? await readBody(req, MAX_REALM_BODY) : undefined;
       let answer: Response;
       try {
-        answer = await fetch(base + m[2], { method: req.method, headers, signal: AbortSignal.timeout(timeoutMs), ...(body ? { body: Buffer.from(body) } : {}) });
+        answer = await fetch(base + m[2], {
+          method: req.method,
+          headers,
+          signal: AbortSignal.timeout(timeoutMs),
+          ...(body ? { body: Buffer.from(body) } : {}),
+        });
       } catch {
         throw new HttpError(502, "unavailable", `realm ${m[1]} is unreachable`);
       }

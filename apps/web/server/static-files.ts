@@ -30,8 +30,15 @@ const TYPES: Record<string, string> = {
  * and the vault proxy).
  */
 export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'", "img-src 'self' data: blob:",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
 ].join("; ");
 
 const PAGE_HEADERS = {
@@ -70,7 +77,10 @@ export function createStaticFiles(distDir: string) {
       return;
     }
     res.writeHead(200, {
-      "content-type": TYPES[extname(target)] ?? "application/octet-stream", "content-length": String(bytes.length), "cache-control": cache, ...PAGE_HEADERS,
+      "content-type": TYPES[extname(target)] ?? "application/octet-stream",
+      "content-length": String(bytes.length),
+      "cache-control": cache,
+      ...PAGE_HEADERS,
     });
     res.end(req.method === "HEAD" ? undefined : bytes);
   };

@@ -127,7 +127,9 @@ async function get(req: IncomingMessage, res: ServerResponse, storage: FsStorage
   }
   const last = Math.min(size - 1, range.end ?? size - 1);
   const bytes = await storage.get(name, { offset: range.start, length: last - range.start + 1 });
-  res.writeHead(206, { ...headers, "content-length": String(bytes.length), "content-range": `bytes ${range.start}-${range.start + bytes.length - 1}/${size}` }).end(bytes);
+  res
+    .writeHead(206, { ...headers, "content-length": String(bytes.length), "content-range": `bytes ${range.start}-${range.start + bytes.length - 1}/${size}` })
+    .end(bytes);
 }
 
 async function list(res: ServerResponse, storage: FsStorage, query: URLSearchParams): Promise<void> {

@@ -29,7 +29,10 @@ export function createVaultProxy(vaultUrl: string, timeoutMs = 30_000) {
     let answer: Response;
     try {
       answer = await fetch(base + path + (rawQuery ? `?${rawQuery}` : ""), {
-        method: req.method, headers, signal: AbortSignal.timeout(timeoutMs), ...(body ? { body: Buffer.from(body) } : {}),
+        method: req.method,
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(body ? { body: Buffer.from(body) } : {}),
       });
     } catch {
       throw new HttpError(502, "unavailable", "the key vault is unreachable");

@@ -89,7 +89,12 @@ export async function createWebServer(o: WebServerOptions): Promise<RunningWebSe
   const files = createStaticFiles(o.distDir ?? DEFAULT_DIST_DIR);
   const log = openRequestLog(requestLogPath, o.onRequestLog);
   const realms = o.realms ? await openWebRealms(o.realms) : undefined;
-  const appConfig = { vaultPath: VAULT_PREFIX, vaultUrl: o.vaultUrl, testOnlyWeakKeyStretching: o.testOnlyWeakKeyStretching === true, ...(realms ? { realms: realms.config } : {}) };
+  const appConfig = {
+    vaultPath: VAULT_PREFIX,
+    vaultUrl: o.vaultUrl,
+    testOnlyWeakKeyStretching: o.testOnlyWeakKeyStretching === true,
+    ...(realms ? { realms: realms.config } : {}),
+  };
 
   /** `seen.account` is set as soon as it is known, for the log line. */
   async function route(req: IncomingMessage, res: ServerResponse, path: string, query: string, seen: { account?: string }): Promise<void> {
@@ -122,24 +127,26 @@ export async function createWebServer(o: WebServerOptions): Promise<RunningWebSe
     const writtenBefore = req.socket.bytesWritten;
     res.on("close", () => {
       log.write({
-        method: req.method ?? "?", path: raw.slice(0, 2048), status: res.statusCode, ms: Math.round(performance.now() - started),
-        bytesIn: Number(req.headers["content-length"] ?? 0), bytesOut: req.socket.bytesWritten - writtenBefore,
+        method: req.method ?? "?",
+        path: raw.slice(0, 2048),
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        bytesIn: Number(req.headers["content-length"] ?? 0),
+        bytesOut: req.socket.bytesWritten - writtenBefore,
         ...(seen.account ? { account: seen.account } : {}),
       });
     });
-    route(req, res, path, query, seen).catch(
-      (e: unknown) => {
-        if (e instanceof HttpError) {
-          // A refused upload is still streaming in: answer, then drop the connection.
-          if (e.status === 413) res.setHeader("connection", "close");
-          sendError(res, e);
-          return;
-        }
-        // Never echo an unexpected error (it could quote a path or bytes); the type is enough.
-        process.emitWarning(`chatvault web: internal error ${(e as Error)?.name ?? typeof e} on ${req.method} ${path.slice(0, 64)}`);
-        sendError(res, new HttpError(500, "internal", "internal error"));
-      },
-    );
+    route(req, res, path, query, seen).catch((e: unknown) => {
+      if (e instanceof HttpError) {
+        // A refused upload is still streaming in: answer, then drop the connection.
+        if (e.status === 413) res.setHeader("connection", "close");
+        sendError(res, e);
+        return;
+      }
+      // Never echo an unexpected error (it could quote a path or bytes); the type is enough.
+      process.emitWarning(`chatvault web: internal error ${(e as Error)?.name ?? typeof e} on ${req.method} ${path.slice(0, 64)}`);
+      sendError(res, new HttpError(500, "internal", "internal error"));
+    });
   });
   server.requestTimeout = 5 * 60_000;
   await new Promise<void>((resolveListen, reject) => {
@@ -155,12 +162,13 @@ export async function createWebServer(o: WebServerOptions): Promise<RunningWebSe
     backupsDir,
     requestLogPath,
     backupFolder: (account) => storage.folderOf(account),
-    close: () => (closing ??= (async () => {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-      await log.close();
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+        await log.close();
+      })()),
   };
 }

@@ -38,11 +38,19 @@ test("attempt history: after a restore and on the Chat backup screen", { timeout
   await stack.advanceVaultClock(PAST_LOGIN_TTL);
   await guess(a, PASSWORD);
   await a.waitForChats();
-  await a.page.locator("#flash").getByText(/^Restored [\d,]+ messages, \d+ media files?\. 3 failed attempts in the last 90 days — on Today, \d\d:\d\d; Today, \d\d:\d\d and Today, \d\d:\d\d\.$/).waitFor();
+  await a.page
+    .locator("#flash")
+    .getByText(
+      /^Restored [\d,]+ messages, \d+ media files?\. 3 failed attempts in the last 90 days — on Today, \d\d:\d\d; Today, \d\d:\d\d and Today, \d\d:\d\d\.$/,
+    )
+    .waitFor();
 
   // The Chat backup screen: nothing since the restore.
   await a.openBackupSettings();
-  await a.page.locator("#attempt-history").getByText(/^No failed attempts since the password was last entered correctly \(Today, \d\d:\d\d\)\.$/).waitFor();
+  await a.page
+    .locator("#attempt-history")
+    .getByText(/^No failed attempts since the password was last entered correctly \(Today, \d\d:\d\d\)\.$/)
+    .waitFor();
 
   // Someone else, on another phone, tries two passwords for Ines's account.
   const thief = await newPhone(t, browser, stack);
@@ -55,10 +63,16 @@ test("attempt history: after a restore and on the Chat backup screen", { timeout
   await a.page.getByRole("link", { name: "Back", exact: true }).click();
   await a.page.getByRole("link", { name: /^Chat backup/ }).click();
   const notice = a.page.locator("#attempt-history.notice.warning");
-  await notice.getByText(/^2 failed attempts since the password was last entered correctly \(Today, \d\d:\d\d\) — on Today, \d\d:\d\d and Today, \d\d:\d\d\.$/).waitFor();
+  await notice
+    .getByText(/^2 failed attempts since the password was last entered correctly \(Today, \d\d:\d\d\) — on Today, \d\d:\d\d and Today, \d\d:\d\d\.$/)
+    .waitFor();
   await notice.getByText(/If that wasn't you, someone may be trying to guess your backup password/).waitFor();
   await a.shot("60-backup-attempt-history");
   const status = await new VaultClient({ baseUrl: stack.vault.url, token: () => stack.token("ines") }).status();
-  assert.deepEqual(status.attemptHistory?.events.map((e) => e.outcome), ["abandoned", "abandoned", "success", "abandoned", "abandoned", "abandoned"], "what the vault reported");
+  assert.deepEqual(
+    status.attemptHistory?.events.map((e) => e.outcome),
+    ["abandoned", "abandoned", "success", "abandoned", "abandoned", "abandoned"],
+    "what the vault reported",
+  );
   for (const p of [a, thief]) assert.deepEqual(p.problems, []);
 });

@@ -123,7 +123,10 @@ test("backup options: schedule, include videos, restore check (button and automa
 
   // Check backup: a full restore into memory, the database checked; the result is shown.
   await page.getByRole("button", { name: "Check backup" }).click();
-  await page.locator("#last-check").getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 1\.$/).waitFor();
+  await page
+    .locator("#last-check")
+    .getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 1\.$/)
+    .waitFor();
   await page.locator("#last-check").scrollIntoViewIfNeeded();
   await a.shot("61-check-passed");
 
@@ -174,7 +177,10 @@ test("backup options: schedule, include videos, restore check (button and automa
   await editSettings(a, { "lastCheck.checkedAt": daysAgo(31) });
   await reloadAndWaitForAutoPass(a);
   await a.openBackupSettings();
-  await page.locator("#last-check").getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 3\.$/).waitFor();
+  await page
+    .locator("#last-check")
+    .getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 3\.$/)
+    .waitFor();
 
   // A damaged pack: the check fails, says so in plain words, and nothing on the phone changes.
   const packsDir = join(folder, "packs");
@@ -188,7 +194,10 @@ test("backup options: schedule, include videos, restore check (button and automa
   }
   const chatsBefore = await page.evaluate(() => document.title);
   await page.getByRole("button", { name: "Check backup" }).click();
-  await page.locator("#last-check").getByText(/^Check failed Today, \d\d:\d\d: The backup is damaged or was tampered with: it can.t be restored as it is\.$/).waitFor();
+  await page
+    .locator("#last-check")
+    .getByText(/^Check failed Today, \d\d:\d\d: The backup is damaged or was tampered with: it can.t be restored as it is\.$/)
+    .waitFor();
   await page.locator("#last-check").scrollIntoViewIfNeeded();
   await a.shot("63-check-failed");
   assert.equal(await page.evaluate(() => document.title), chatsBefore);
@@ -207,7 +216,12 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   const browser = await launchChromium();
   t.after(() => browser.close());
   const account = "remy";
-  const vault = new VaultClient({ baseUrl: stack.vault.url, token: async () => stack.token(account), keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });
+  const vault = new VaultClient({
+    baseUrl: stack.vault.url,
+    token: async () => stack.token(account),
+    keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+    allowWeakKeyStretching: true,
+  });
   const a = await newPhone(t, browser, stack);
   const { page } = a;
   await a.login(account);
@@ -217,13 +231,19 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   await page.getByRole("button", { name: "Continue" }).click();
   await page.locator("#new-password").fill(PASSWORD);
   await page.locator("#new-password-again").fill(PASSWORD);
-  await page.locator("#strength").getByText(/Strong|Very strong/).waitFor();
+  await page
+    .locator("#strength")
+    .getByText(/Strong|Very strong/)
+    .waitFor();
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("button", { name: "Done" }).click();
   await page.locator("#backup-complete").waitFor();
   // Password mode's check resolves the snapshot against the vault's head, spending no attempt.
   await page.getByRole("button", { name: "Check backup" }).click();
-  await page.locator("#last-check").getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 1\.$/).waitFor();
+  await page
+    .locator("#last-check")
+    .getByText(/^Last verified restorable: Today, \d\d:\d\d, snapshot 1\.$/)
+    .waitFor();
   assert.equal((await vault.status()).attemptsRemaining, 5);
   // Just set up: no reminder yet (the next one comes in 2 weeks, the default).
   assert.equal(await reloadForReminder(a), "not-due");
@@ -240,7 +260,10 @@ test("password reminder: cost said first; wrong → 1 attempt used, count left; 
   await a.shot("64-password-reminder");
   await page.locator("#reminder-password").fill("Marmalade-orbit-47-quiet");
   await page.getByRole("button", { name: "Check", exact: true }).click();
-  await page.locator("#reminder-error").getByText("That's not your backup password. This check used 1 attempt: 4 attempts left. A right password later resets the count.").waitFor();
+  await page
+    .locator("#reminder-error")
+    .getByText("That's not your backup password. This check used 1 attempt: 4 attempts left. A right password later resets the count.")
+    .waitFor();
   assert.equal((await vault.status()).attemptsRemaining, 4, "the vault counted exactly the one attempt the page reported");
   await a.shot("65-password-reminder-wrong");
   await page.locator("#reminder-password").fill(PASSWORD);

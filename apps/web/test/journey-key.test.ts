@@ -10,9 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { chromiumAvailable, launchChromium, needService, tempDir } from "@chatvault/testkit";
-import {
-  type Phone, ensureBuilt, expectNewestMessage, filesUnder, newPhone, runCli, sendMessage, startStack, writeSecret,
-} from "./support.ts";
+import { type Phone, ensureBuilt, expectNewestMessage, filesUnder, newPhone, runCli, sendMessage, startStack, writeSecret } from "./support.ts";
 
 const KEY_ACCOUNT = "kai";
 const CLI_ACCOUNT = "lin";
@@ -110,7 +108,9 @@ test("key mode: enable with a 64-digit key → back up → restore on a new phon
   assert.equal(demo.code, 0, demo.stderr);
   const db = new Database(join(chats, "msgstore.db"));
   const chat = db.prepare("SELECT id FROM chats ORDER BY id LIMIT 1").get() as { id: number };
-  const id = db.prepare("INSERT INTO messages (chat_id, from_me, sender_jid, timestamp, text, status) VALUES (?, 1, NULL, ?, ?, 1)").run(chat.id, Date.now(), CLI_MESSAGE).lastInsertRowid;
+  const id = db
+    .prepare("INSERT INTO messages (chat_id, from_me, sender_jid, timestamp, text, status) VALUES (?, 1, NULL, ?, ?, 1)")
+    .run(chat.id, Date.now(), CLI_MESSAGE).lastInsertRowid;
   db.prepare("UPDATE chats SET last_message_id = ? WHERE id = ?").run(id, chat.id);
   db.close();
   const repo = stack.web.backupFolder(CLI_ACCOUNT);

@@ -28,7 +28,10 @@ async function spendFive(phone: Phone, round: number): Promise<void> {
  */
 async function assertLocked(phone: Phone, minutes = "60 minutes"): Promise<void> {
   const { page } = phone;
-  await page.locator("#locked").getByText(new RegExp(`Too many incorrect attempts\\. You can try again after .* \\(in about ${minutes}\\)\\.`)).waitFor();
+  await page
+    .locator("#locked")
+    .getByText(new RegExp(`Too many incorrect attempts\\. You can try again after .* \\(in about ${minutes}\\)\\.`))
+    .waitFor();
   assert.equal(await page.getByLabel("Password", { exact: true }).isDisabled(), true, "the password field is disabled while locked");
   assert.equal(await page.getByRole("button", { name: "Restore", exact: true }).isDisabled(), true, "Restore is disabled while locked");
 }
@@ -46,7 +49,10 @@ test("lockout: 5 wrong passwords → wait shown, form disabled; after the wait i
   await a.login("lena");
   await a.page.getByText("5 attempts left").waitFor();
   // The rules are this vault's (a budget of 10 here), not the defaults.
-  await a.page.locator("#lock-rules").getByText(/After 5 incorrect passwords in a row .* After 10 incorrect passwords in all, the key is destroyed/).waitFor();
+  await a.page
+    .locator("#lock-rules")
+    .getByText(/After 5 incorrect passwords in a row .* After 10 incorrect passwords in all, the key is destroyed/)
+    .waitFor();
   await spendFive(a, 1);
   await assertLocked(a);
   await a.shot("30-locked-after-5-wrong");
@@ -93,13 +99,20 @@ test("lockout: 5 wrong passwords → wait shown, form disabled; after the wait i
   await b.page.getByRole("button", { name: "Done" }).click();
   await b.page.locator("#backup-complete").waitFor();
   const after = filesUnder(stack.web.backupFolder("gus"));
-  assert.deepEqual(after.filter((f) => before.includes(f) && !f.endsWith("/config")), [], "nothing of the old backup is left but the name of its config");
+  assert.deepEqual(
+    after.filter((f) => before.includes(f) && !f.endsWith("/config")),
+    [],
+    "nothing of the old backup is left but the name of its config",
+  );
 
   // Log out: the phone forgets the account and its data.
   await b.page.getByRole("link", { name: "Back", exact: true }).click();
   await b.page.getByRole("link", { name: "Back", exact: true }).click();
   await b.page.getByRole("button", { name: "Log out and erase this phone" }).click();
-  await b.page.locator("#erase-consequence").getByText(/Your chats are in your end-to-end encrypted backup from/).waitFor();
+  await b.page
+    .locator("#erase-consequence")
+    .getByText(/Your chats are in your end-to-end encrypted backup from/)
+    .waitFor();
   await b.page.getByRole("button", { name: "Log out and erase", exact: true }).click();
   await b.page.getByRole("heading", { name: "Welcome to chatvault" }).waitFor();
   for (const p of [a, b]) assert.deepEqual(p.problems, []);

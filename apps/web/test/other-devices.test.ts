@@ -43,10 +43,20 @@ test("two phones: turned off on one → the other says so and can turn it on aga
   await a.login("mia");
   await a.waitForChats();
   await a.openBackupSettings();
-  await a.page.locator("#other-copies").getByText(/the chats stored in this browser/).waitFor();
+  await a.page
+    .locator("#other-copies")
+    .getByText(/the chats stored in this browser/)
+    .waitFor();
   await a.page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
-  await a.page.getByText("After 5 incorrect passwords in a row you have to wait 1 hour; each further wait is longer (4 hours, 16 hours, … up to 7 days). After 20 incorrect passwords in all, the key is destroyed").waitFor();
-  await a.page.locator("#other-copies").getByText(/such as iCloud, Google or Time Machine/).waitFor();
+  await a.page
+    .getByText(
+      "After 5 incorrect passwords in a row you have to wait 1 hour; each further wait is longer (4 hours, 16 hours, … up to 7 days). After 20 incorrect passwords in all, the key is destroyed",
+    )
+    .waitFor();
+  await a.page
+    .locator("#other-copies")
+    .getByText(/such as iCloud, Google or Time Machine/)
+    .waitFor();
   await a.shot("40-e2ee-explanation-other-copies");
   await a.page.getByRole("button", { name: "Continue" }).click();
   await a.page.getByLabel("Password", { exact: true }).fill(PASSWORD);
@@ -61,15 +71,24 @@ test("two phones: turned off on one → the other says so and can turn it on aga
   const b = await newPhone(t, browser, stack);
   await b.login("mia");
   await b.page.getByRole("heading", { name: "Restore backup" }).waitFor();
-  await b.page.locator("#found-last-backup").getByText(/^Today, \d\d:\d\d$/).waitFor();
+  await b.page
+    .locator("#found-last-backup")
+    .getByText(/^Today, \d\d:\d\d$/)
+    .waitFor();
   assert.match(await b.page.locator("#found-size").innerText(), /^[\d.]+ (kB|MB)$/);
-  await b.page.locator("#lock-rules").getByText(/After 5 incorrect passwords in a row .* After 20 incorrect passwords in all, the key is destroyed/).waitFor();
+  await b.page
+    .locator("#lock-rules")
+    .getByText(/After 5 incorrect passwords in a row .* After 20 incorrect passwords in all, the key is destroyed/)
+    .waitFor();
   await b.shot("42-restore-found-facts");
 
   // Four wrong passwords: focus stays in the field; at 1 left the page says what the next one does.
   for (let i = 1; i <= 4; i++) {
     await guess(b, `wrong guess ${i}`);
-    await b.page.locator("#restore-error").getByText(`Incorrect password. ${5 - i} attempt${5 - i === 1 ? "" : "s"} left.`).waitFor();
+    await b.page
+      .locator("#restore-error")
+      .getByText(`Incorrect password. ${5 - i} attempt${5 - i === 1 ? "" : "s"} left.`)
+      .waitFor();
     await b.page.waitForFunction(() => document.activeElement?.id === "restore-secret", null, { timeout: 5000 });
   }
   await b.page.getByText("1 attempt left. If the next password is wrong, you'll have to wait 1 hour before you can try again").waitFor();
@@ -79,7 +98,10 @@ test("two phones: turned off on one → the other says so and can turn it on aga
   await b.page.keyboard.press("Enter");
   await b.waitForChats();
   const seed = seedCounts();
-  await b.page.locator("#flash").getByText(`Restored ${seed.messages.toLocaleString("en-GB")} messages, ${seed.media} media files.`).waitFor();
+  await b.page
+    .locator("#flash")
+    .getByText(`Restored ${seed.messages.toLocaleString("en-GB")} messages, ${seed.media} media files.`)
+    .waitFor();
   await b.shot("44-restored-summary");
 
   // Change password with a wrong current one: the error is the field's, the field is empty and focused.
@@ -90,7 +112,10 @@ test("two phones: turned off on one → the other says so and can turn it on aga
   await b.page.getByLabel("New password").fill(NEW_PASSWORD);
   await b.page.getByLabel("Confirm password").fill(NEW_PASSWORD);
   await b.page.getByRole("button", { name: "Change password" }).click();
-  await b.page.locator("#current-password-error").getByText(/^Incorrect password\. \d attempts? left\./).waitFor();
+  await b.page
+    .locator("#current-password-error")
+    .getByText(/^Incorrect password\. \d attempts? left\./)
+    .waitFor();
   await b.page.waitForFunction(() => document.activeElement?.id === "current-password", null, { timeout: 5000 });
   const current = b.page.getByLabel("Current password");
   assert.equal(await current.inputValue(), "", "the wrong current password is cleared");
@@ -103,7 +128,10 @@ test("two phones: turned off on one → the other says so and can turn it on aga
   await b.page.getByRole("link", { name: /Turn off/ }).click();
   await b.page.getByLabel("Enter your password to turn off").fill(PASSWORD);
   await b.page.getByRole("button", { name: "Turn off" }).click();
-  await b.page.locator("#flash").getByText(/^End-to-end encrypted backup is off\./).waitFor();
+  await b.page
+    .locator("#flash")
+    .getByText(/^End-to-end encrypted backup is off\./)
+    .waitFor();
 
   // Phone A still shows its Chat backup screen, from before. "Back up" checks first: turned off
   // elsewhere, said in those words, no storage URL, no 404 in the console.
@@ -136,8 +164,14 @@ test("skip restore → Chat backup and Settings offer the backup; erase asks fir
   await c.page.getByRole("button", { name: "Skip restore" }).click();
   await c.waitForChats();
   await c.openBackupSettings();
-  await c.page.locator("#backup-not-used").getByText(/you skipped restoring it/).waitFor();
-  await c.page.locator("#last-backup").getByText(/^Today, \d\d:\d\d$/).waitFor();
+  await c.page
+    .locator("#backup-not-used")
+    .getByText(/you skipped restoring it/)
+    .waitFor();
+  await c.page
+    .locator("#last-backup")
+    .getByText(/^Today, \d\d:\d\d$/)
+    .waitFor();
   await c.shot("47-skipped-backup-not-used");
   // Settings has the way back: "Restore backup".
   await c.page.getByRole("link", { name: "Back", exact: true }).click();
@@ -148,12 +182,18 @@ test("skip restore → Chat backup and Settings offer the backup; erase asks fir
   await c.page.getByRole("heading", { name: "Restore backup" }).waitFor();
   await guess(c, PASSWORD);
   await c.waitForChats();
-  await c.page.locator("#flash").getByText(/^Restored [\d,]+ messages, 0 media files\.$/).waitFor();
+  await c.page
+    .locator("#flash")
+    .getByText(/^Restored [\d,]+ messages, 0 media files\.$/)
+    .waitFor();
 
   // Erase asks first, and says the chats are in the backup.
   await c.page.getByRole("link", { name: "Settings" }).click();
   await c.page.getByRole("button", { name: "Log out and erase this phone" }).click();
-  await c.page.locator("#erase-consequence").getByText(/^Your chats are in your end-to-end encrypted backup from Today, \d\d:\d\d\./).waitFor();
+  await c.page
+    .locator("#erase-consequence")
+    .getByText(/^Your chats are in your end-to-end encrypted backup from Today, \d\d:\d\d\./)
+    .waitFor();
   await c.shot("49-erase-confirm-with-backup");
   await c.page.getByRole("button", { name: "Cancel" }).click();
   await c.page.getByRole("button", { name: "Log out and erase this phone" }).waitFor();

@@ -120,9 +120,19 @@ test("passkey: enable → back up → restore on a new phone → add a second �
   await a.openBackupSettings();
   await page.getByRole("link", { name: /End-to-end encrypted backup/ }).click();
   await page.locator("#passkey-list li").first().waitFor();
-  assert.equal(await page.getByRole("button", { name: /^Remove passkey/ }).first().isDisabled(), true, "the only passkey cannot be removed");
+  assert.equal(
+    await page
+      .getByRole("button", { name: /^Remove passkey/ })
+      .first()
+      .isDisabled(),
+    true,
+    "the only passkey cannot be removed",
+  );
   await page.getByRole("button", { name: "Add a passkey" }).click();
-  await page.locator("#passkey-note").getByText(/^Passkey [0-9a-f]{8} added\. It opens your backup too\.$/).waitFor();
+  await page
+    .locator("#passkey-note")
+    .getByText(/^Passkey [0-9a-f]{8} added\. It opens your backup too\.$/)
+    .waitFor();
   await page.locator("#passkey-list li").nth(1).waitFor();
   assert.equal(await page.locator("#passkey-list li").count(), 2);
   assert.equal(passkeyObjects(folder).length, 2);
@@ -151,7 +161,10 @@ test("passkey: enable → back up → restore on a new phone → add a second �
   await b.login(ACCOUNT);
   await b.page.getByRole("heading", { name: "Restore backup" }).waitFor();
   await b.page.getByRole("button", { name: "Restore with passkey" }).click();
-  await b.page.locator("#restore-error").getByText(/^This passkey gave no PRF output here, so it can't unlock the backup: .*doesn't support the PRF extension/).waitFor();
+  await b.page
+    .locator("#restore-error")
+    .getByText(/^This passkey gave no PRF output here, so it can't unlock the backup: .*doesn't support the PRF extension/)
+    .waitFor();
   await b.shot("75-passkey-without-prf-at-restore");
   assert.deepEqual(b.problems, []);
 });
@@ -168,11 +181,20 @@ test("passkey: an authenticator without PRF gets the clear message and no backup
   await c.waitForChats();
   await toPasskeyScreen(c);
   await c.page.getByRole("button", { name: "Create passkey" }).click();
-  await c.page.locator("#passkey-error").getByText("This passkey can't protect a backup: its password manager or security key doesn't support the PRF extension that chatvault needs. Use a password or the 64-digit key instead, or a passkey from another provider.").waitFor();
+  await c.page
+    .locator("#passkey-error")
+    .getByText(
+      "This passkey can't protect a backup: its password manager or security key doesn't support the PRF extension that chatvault needs. Use a password or the 64-digit key instead, or a passkey from another provider.",
+    )
+    .waitFor();
   await c.page.getByRole("button", { name: "Use a password instead" }).waitFor();
   await c.page.getByRole("button", { name: "Use 64-digit encryption key instead" }).waitFor();
   await c.page.locator("#passkey-error").scrollIntoViewIfNeeded();
   await c.shot("76-passkey-no-prf");
-  assert.deepEqual(readdirSync(stack.web.backupFolder("quinn")).filter((n) => n !== "locks"), [], "no config or key object left");
+  assert.deepEqual(
+    readdirSync(stack.web.backupFolder("quinn")).filter((n) => n !== "locks"),
+    [],
+    "no config or key object left",
+  );
   assert.deepEqual(c.problems, []);
 });

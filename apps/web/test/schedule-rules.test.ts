@@ -9,7 +9,12 @@ import type { BackupSettings } from "../src/backup/settings.ts";
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const ago = (days: number) => new Date(NOW - days * DAY).toISOString();
-const on = (extra: Partial<BackupSettings> = {}): BackupSettings => ({ enabled: true, protection: "password", lastBackup: { time: ago(0.5), sizeBytes: 1, sequence: 1 }, ...extra });
+const on = (extra: Partial<BackupSettings> = {}): BackupSettings => ({
+  enabled: true,
+  protection: "password",
+  lastBackup: { time: ago(0.5), sizeBytes: 1, sequence: 1 },
+  ...extra,
+});
 
 test("isDue: never done is due, a period passed is due, no period is never due", () => {
   assert.equal(isDue(undefined, DAY, NOW), true);
@@ -51,8 +56,16 @@ test("reminder: every 2 weeks by default, password mode only, counted from the l
 
 test("reminder is allowed only when a wrong answer cannot lock: enabled, unlocked, more than 1 attempt left", () => {
   const s = (x: Partial<StatusResponse>): StatusResponse => ({
-    state: "enabled", recordVersion: 1, keyStretching: null, attemptsRemaining: 5, failureBudgetRemaining: 20, lockedUntil: null, destroyedAt: null,
-    recentAttempts: [], policy: { maxAttempts: 5, failureBudget: 20 }, ...x,
+    state: "enabled",
+    recordVersion: 1,
+    keyStretching: null,
+    attemptsRemaining: 5,
+    failureBudgetRemaining: 20,
+    lockedUntil: null,
+    destroyedAt: null,
+    recentAttempts: [],
+    policy: { maxAttempts: 5, failureBudget: 20 },
+    ...x,
   });
   assert.equal(reminderAllowed(s({}), NOW), true);
   assert.equal(reminderAllowed(s({ attemptsRemaining: 2 }), NOW), true);

@@ -106,7 +106,13 @@ test("storage API: raw paths that try to leave the account's folder are refused"
   const s = await serve();
   const token = await login(s, "dave");
   writeFileSync(join(s.backupsDir, "..", "outside"), "secret");
-  for (const path of ["/api/storage/../outside", "/api/storage/..%2F..%2Foutside", "/api/storage/a/%2e%2e/%2e%2e/outside", "/api/storage/a%00b", "/api/storage/%ZZ"]) {
+  for (const path of [
+    "/api/storage/../outside",
+    "/api/storage/..%2F..%2Foutside",
+    "/api/storage/a/%2e%2e/%2e%2e/outside",
+    "/api/storage/a%00b",
+    "/api/storage/%ZZ",
+  ]) {
     assert.equal(await raw(s, "GET", path, token), 400, path);
     assert.equal(await raw(s, "PUT", path, token), 400, path);
   }
@@ -156,10 +162,18 @@ test("request log: one JSON line per request with method, path, status and accou
   await new Promise((r) => setTimeout(r, 50)); // the log stream flushes asynchronously
   assert.ok(existsSync(s.requestLogPath));
   const text = readFileSync(s.requestLogPath, "utf8");
-  const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { method: string; path: string; status: number; account?: string });
-  assert.deepEqual(lines.map((l) => [l.method, l.path, l.status, l.account]), [
-    ["POST", "/api/login", 200, "frank"], ["PUT", "/api/storage/obj", 201, "frank"], ["GET", "/api/storage/obj", 200, "frank"],
-  ]);
+  const lines = text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { method: string; path: string; status: number; account?: string });
+  assert.deepEqual(
+    lines.map((l) => [l.method, l.path, l.status, l.account]),
+    [
+      ["POST", "/api/login", 200, "frank"],
+      ["PUT", "/api/storage/obj", 201, "frank"],
+      ["GET", "/api/storage/obj", 200, "frank"],
+    ],
+  );
   assert.equal(text.includes(token), false);
   assert.equal(text.includes("plaintext"), false);
 });

@@ -54,19 +54,41 @@ export async function startStack(t: TestContext, o: { policy?: Partial<GuessPoli
   });
   const vaultDir = join(dir, "vault");
   const vault = await startVaultServer({
-    host: "127.0.0.1", port: 0, dataDir: vaultDir, auth: { hs256Secret: secret }, allowWeakKeyStretching: true, testClock: true,
-    rateLimit: false, sweepIntervalMs: 0, logger: createLogger({ level: "debug", destination }), ...(o.policy ? { policy: o.policy } : {}),
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: vaultDir,
+    auth: { hs256Secret: secret },
+    allowWeakKeyStretching: true,
+    testClock: true,
+    rateLimit: false,
+    sweepIntervalMs: 0,
+    logger: createLogger({ level: "debug", destination }),
+    ...(o.policy ? { policy: o.policy } : {}),
   });
   t.after(() => vault.close());
   const web = await createWebServer({
-    host: "127.0.0.1", port: 0, dataDir: join(dir, "web"), vaultUrl: vault.url, tokenSecret: secret, testOnlyWeakKeyStretching: true,
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: join(dir, "web"),
+    vaultUrl: vault.url,
+    tokenSecret: secret,
+    testOnlyWeakKeyStretching: true,
   });
   t.after(() => web.close());
   return {
-    vault, web, dir, vaultDir, secret, vaultLogs,
+    vault,
+    web,
+    dir,
+    vaultDir,
+    secret,
+    vaultLogs,
     token: (account) => mintDevToken({ secret, account, ttl: 3600 }),
     async advanceVaultClock(ms) {
-      const res = await fetch(`${vault.url}/_test/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: ms }) });
+      const res = await fetch(`${vault.url}/_test/clock`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ advanceMs: ms }),
+      });
       assert.equal(res.status, 200, "the vault's test clock moved");
     },
   };
@@ -108,7 +130,9 @@ export async function newPhone(t: TestContext, browser: Browser, stack: Stack, o
   });
   await page.goto(stack.web.url);
   const phone: Phone = {
-    context, page, problems,
+    context,
+    page,
+    problems,
     async shot(name) {
       mkdirSync(SHOTS_DIR, { recursive: true });
       // Phone width holds: nothing may scroll sideways.
@@ -177,7 +201,9 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", join(REPO_ROOT, "packages/cli/src/bin.ts"), ...args], {
-      cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: env.CHATVAULT_CONFIG_DIR ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"],
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: env.CHATVAULT_CONFIG_DIR ?? "/tmp", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -218,7 +244,11 @@ export function assertNoSecrets(haystacks: Array<{ name: string; bytes: Uint8Arr
       forms.push({ what: n.what, bytes: Buffer.from(n.value, "utf8") });
     } else {
       const b = Buffer.from(n.value);
-      for (const [enc, text] of [["hex", b.toString("hex")], ["base64", b.toString("base64")], ["base64url", b.toString("base64url")]] as const) {
+      for (const [enc, text] of [
+        ["hex", b.toString("hex")],
+        ["base64", b.toString("base64")],
+        ["base64url", b.toString("base64url")],
+      ] as const) {
         forms.push({ what: `${n.what} (${enc})`, bytes: Buffer.from(text, "utf8") });
       }
     }

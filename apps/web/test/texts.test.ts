@@ -21,9 +21,11 @@ test("lock schedule: the shared constant is the vault's default policy", () => {
 });
 
 test("lock texts: the attempt numbers come from the vault's status", () => {
-  assert.equal(lockRulesText(limitsOf(undefined)),
+  assert.equal(
+    lockRulesText(limitsOf(undefined)),
     "After 5 incorrect passwords in a row you have to wait 1 hour; each further wait is longer (4 hours, 16 hours, … up to 7 days). " +
-    "After 20 incorrect passwords in all, the key is destroyed and nobody can restore the backup.");
+      "After 20 incorrect passwords in all, the key is destroyed and nobody can restore the backup.",
+  );
   const text = lockRulesText(limitsOf({ policy: { maxAttempts: 3, failureBudget: 12 } }));
   assert.match(text, /^After 3 incorrect passwords in a row /);
   assert.match(text, /After 12 incorrect passwords in all, the key is destroyed/);
@@ -31,8 +33,10 @@ test("lock texts: the attempt numbers come from the vault's status", () => {
 
 test("errors: the last attempt says what the next wrong password does", () => {
   assert.equal(describeError(new WrongPasswordError(2)), "Incorrect password. 2 attempts left.");
-  assert.equal(describeError(new WrongPasswordError(1)),
-    "Incorrect password. 1 attempt left. If the next password is wrong, you'll have to wait 1 hour before you can try again (longer if it was locked before).");
+  assert.equal(
+    describeError(new WrongPasswordError(1)),
+    "Incorrect password. 1 attempt left. If the next password is wrong, you'll have to wait 1 hour before you can try again (longer if it was locked before).",
+  );
 });
 
 test("errors: no storage URL, class name or raw message reaches the user", () => {
@@ -59,7 +63,10 @@ test("errors: a mistyped key is told in plain words", () => {
     }
     assert.fail("parsed");
   };
-  assert.equal(typo(`abcg${"0".repeat(60)}`), "The character at position 4 can't be part of the key: a 64-digit key has only the digits 0–9 and the letters a–f. Check it against the key you saved.");
+  assert.equal(
+    typo(`abcg${"0".repeat(60)}`),
+    "The character at position 4 can't be part of the key: a 64-digit key has only the digits 0–9 and the letters a–f. Check it against the key you saved.",
+  );
   assert.equal(typo("0".repeat(63)), "That key has 63 digits; a key has 64. Check it against the key you saved.");
   assert.doesNotMatch(typo(`${"0".repeat(10)}\u00a0${"0".repeat(54)}`), /hex digit/);
   // The bad character is never quoted: it may be part of the key (the CLI hides it too).

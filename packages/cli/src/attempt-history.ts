@@ -23,7 +23,11 @@ export function hasFailedAttempts(h: AttemptHistory): boolean {
 export function attemptHistoryJson(h: AttemptHistory): Record<string, unknown> {
   const s = summarizeAttemptHistory(h);
   return {
-    failed: s.failedAt.length, lastSuccessAt: s.lastSuccessAt === null ? null : iso(s.lastSuccessAt), failedAt: s.failedAt.map(iso),
-    locks: s.locks.map((l) => ({ at: iso(l.at), until: iso(l.until) })), pending: s.pending, retentionDays: s.retentionDays,
+    failed: s.failedAt.length,
+    lastSuccessAt: s.lastSuccessAt === null ? null : iso(s.lastSuccessAt),
+    failedAt: s.failedAt.map(iso),
+    locks: s.locks.map((l) => ({ at: iso(l.at), until: iso(l.until) })),
+    pending: s.pending,
+    retentionDays: s.retentionDays,
   };
 }

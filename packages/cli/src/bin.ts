@@ -16,7 +16,9 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 }
 
 const [{ EXIT }, { buildProgram, commandsIn }, { reportFailure }] = await Promise.all([
-  import("./exit-codes.ts"), import("./program.ts"), import("./report-failure.ts"),
+  import("./exit-codes.ts"),
+  import("./program.ts"),
+  import("./report-failure.ts"),
 ]);
 
 let code: number = EXIT.ok;

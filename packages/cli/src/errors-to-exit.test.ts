@@ -2,7 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
 import {
-  CancelledError, type LocalPlace, LockLostError, RepositoryLockedError, RepositoryNotFoundError, RestoreTargetExistsError, StorageFolderMissingError,
+  CancelledError,
+  type LocalPlace,
+  LockLostError,
+  RepositoryLockedError,
+  RepositoryNotFoundError,
+  RestoreTargetExistsError,
+  StorageFolderMissingError,
 } from "@chatvault/sdk";
 import { localFileError } from "@chatvault/sdk/node";
 import { StorageUnavailableError } from "@chatvault/storage";
@@ -33,7 +39,11 @@ test("vault errors: attempts left, lock time, destruction, turned off, unreachab
   assert.equal(lockedNow.exitCode, EXIT.locked, "the attempt that triggers the lock exits 4, like the next one");
   assert.equal(lockedNow.code, "locked");
   assert.equal(lockedNow.message, "wrong password — too many attempts, try again in 60 minutes (at 15:44)");
-  assert.deepEqual(toExit(new LockedError(at(58)), now), { exitCode: EXIT.locked, code: "locked", message: "too many attempts — try again in 58 minutes (at 15:42)" });
+  assert.deepEqual(toExit(new LockedError(at(58)), now), {
+    exitCode: EXIT.locked,
+    code: "locked",
+    message: "too many attempts — try again in 58 minutes (at 15:42)",
+  });
   const gone = toExit(new DestroyedError(), now);
   assert.equal(gone.exitCode, EXIT.destroyed);
   assert.match(gone.message, /gone forever/);
@@ -82,7 +92,10 @@ test("local file errors: exit code by errno class, our code under --json, the pl
     assert.doesNotMatch(r.message, /E[A-Z]{3,}/, "no errno name");
     assert.equal(r.message.split("/x/y").length, 2, `path said once: ${r.message}`);
   }
-  assert.match(toExit(localFileError(errno("ENOSPC"), "temp", "/tmp/t")).message, /^the temp folder for the database copy \/tmp\/t: no space left on the device; .*TMPDIR/);
+  assert.match(
+    toExit(localFileError(errno("ENOSPC"), "temp", "/tmp/t")).message,
+    /^the temp folder for the database copy \/tmp\/t: no space left on the device; .*TMPDIR/,
+  );
   // An errno error no layer wrapped: still our words, the path once.
   assert.deepEqual(toExit(errno("EACCES", "/a/b")), { exitCode: EXIT.notPermitted, code: "permission_denied", message: "/a/b: permission denied" });
 });
@@ -98,19 +111,32 @@ test("storage: a missing folder is unreachable (7), not 'no backup'; S3 refusals
     assert.ok(!r.message.includes(name), r.message);
   }
   assert.match(toExit(Object.assign(new Error("x"), { name: "CredentialsProviderError" })).message, /AWS_ACCESS_KEY_ID/);
-  assert.equal(toExit(new StorageUnavailableError("get config: S3 unavailable (ECONNREFUSED)")).message,
-    "cannot reach the backup storage: get config: S3 unavailable (connection refused); check the location and the network, then try again");
+  assert.equal(
+    toExit(new StorageUnavailableError("get config: S3 unavailable (ECONNREFUSED)")).message,
+    "cannot reach the backup storage: get config: S3 unavailable (connection refused); check the location and the network, then try again",
+  );
 });
 
 test("integrity failures carry their reason as a field", () => {
   assert.deepEqual(toExit(new IntegrityError("rollback", "older than the head")).details, { reason: "rollback", check: "rollback" });
-  assert.deepEqual(toExit(new IntegrityError("missing_object", "gone", "packs/ab/cd")).details, { reason: "missing", check: "missing_object", object: "packs/ab/cd" });
+  assert.deepEqual(toExit(new IntegrityError("missing_object", "gone", "packs/ab/cd")).details, {
+    reason: "missing",
+    check: "missing_object",
+    object: "packs/ab/cd",
+  });
   assert.equal(toExit(new IntegrityError("auth_failed", "bad")).details?.reason, "corruption");
   assert.equal(toExit(new IntegrityError("id_mismatch", "bad")).details?.reason, "corruption");
 });
 
 test("repository lock errors: exit 15 (busy), the holder in --json details", () => {
-  const holder = { operation: "backup", host: "phone", pid: 42, mode: "append" as const, since: "2026-12-01T10:00:00.000Z", expires: "2026-12-01T10:05:00.000Z" };
+  const holder = {
+    operation: "backup",
+    host: "phone",
+    pid: 42,
+    mode: "append" as const,
+    since: "2026-12-01T10:00:00.000Z",
+    expires: "2026-12-01T10:05:00.000Z",
+  };
   const locked = toExit(new RepositoryLockedError(holder), now);
   assert.equal(locked.exitCode, EXIT.busy);
   assert.equal(locked.code, "repository_locked");

@@ -7,7 +7,13 @@
  */
 import { ChatvaultError } from "@chatvault/format";
 import {
-  type FailureCategory, type LocalFileError, type LocalProblem, type RepositoryLockedError, type RestoreTargetExistsError, StorageFolderMissingError, describeFailure,
+  type FailureCategory,
+  type LocalFileError,
+  type LocalProblem,
+  type RepositoryLockedError,
+  type RestoreTargetExistsError,
+  StorageFolderMissingError,
+  describeFailure,
 } from "@chatvault/sdk";
 import { describeErrno, errnoOf, problemOf } from "@chatvault/sdk/node/core";
 import { DEFAULT_LOCK_SCHEDULE, describeLockWait } from "@chatvault/vault-protocol";
@@ -23,12 +29,23 @@ export interface ExitReport {
   details?: Record<string, unknown>;
 }
 
-
 /** One exit code per failure category of the SDK's table (exit-codes.ts says what each means). */
 const CATEGORY_EXIT: Record<FailureCategory, ExitCode> = {
-  usage: EXIT.usage, wrong_secret: EXIT.wrongSecret, locked: EXIT.locked, destroyed: EXIT.destroyed, integrity: EXIT.integrity,
-  storage_unreachable: EXIT.storageUnreachable, vault_unreachable: EXIT.vaultUnreachable, target_exists: EXIT.targetExists, not_found: EXIT.notFound,
-  unauthorized: EXIT.unauthorized, no_space: EXIT.noSpace, not_permitted: EXIT.notPermitted, io_error: EXIT.ioError, busy: EXIT.busy, cancelled: EXIT.cancelled,
+  usage: EXIT.usage,
+  wrong_secret: EXIT.wrongSecret,
+  locked: EXIT.locked,
+  destroyed: EXIT.destroyed,
+  integrity: EXIT.integrity,
+  storage_unreachable: EXIT.storageUnreachable,
+  vault_unreachable: EXIT.vaultUnreachable,
+  target_exists: EXIT.targetExists,
+  not_found: EXIT.notFound,
+  unauthorized: EXIT.unauthorized,
+  no_space: EXIT.noSpace,
+  not_permitted: EXIT.notPermitted,
+  io_error: EXIT.ioError,
+  busy: EXIT.busy,
+  cancelled: EXIT.cancelled,
   other: EXIT.other,
 };
 
@@ -47,9 +64,19 @@ const LOCAL_EXIT: Record<LocalProblem, ExitCode> = {
 
 /** Network and busy errno names that storage messages may quote, in words. */
 const NETWORK_WORDS: Record<string, string> = {
-  ECONNREFUSED: "connection refused", ECONNRESET: "connection reset", ETIMEDOUT: "timed out", ENOTFOUND: "host not found",
-  EAI_AGAIN: "name lookup failed", EHOSTUNREACH: "host unreachable", ENETUNREACH: "network unreachable", EPIPE: "connection closed",
-  EBUSY: "busy", EAGAIN: "busy", EMFILE: "too many open files", ENFILE: "too many open files", ESTALE: "stale network file handle",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "timed out",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "name lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EPIPE: "connection closed",
+  EBUSY: "busy",
+  EAGAIN: "busy",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files",
+  ESTALE: "stale network file handle",
 };
 
 /** A message with every errno name replaced by words (people act on words; scripts read `code`). */
@@ -70,10 +97,14 @@ const S3_REFUSALS: Record<string, string> = {
 export function describeWait(until: Date, now: Date = new Date()): string {
   const secs = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
   const n = (v: number, unit: string) => `${v} ${unit}${v === 1 ? "" : "s"}`;
-  const span = secs < 60 ? n(secs, "second")
-    : secs < 120 * 60 ? n(Math.ceil(secs / 60), "minute")
-    : secs < 48 * 3600 ? n(Math.ceil(secs / 3600), "hour")
-    : n(Math.ceil(secs / 86400), "day");
+  const span =
+    secs < 60
+      ? n(secs, "second")
+      : secs < 120 * 60
+        ? n(Math.ceil(secs / 60), "minute")
+        : secs < 48 * 3600
+          ? n(Math.ceil(secs / 3600), "hour")
+          : n(Math.ceil(secs / 86400), "day");
   const pad = (x: number) => String(x).padStart(2, "0");
   const hm = `${pad(until.getHours())}:${pad(until.getMinutes())}`;
   const sameDay = until.toDateString() === now.toDateString();
@@ -93,7 +124,7 @@ const attempts = (n: number) => `${n} attempt${n === 1 ? "" : "s"} left`;
 
 export function toExit(e: unknown, now: Date = new Date()): ExitReport {
   const r = (exitCode: ExitCode, code: string, message: string, details?: Record<string, unknown>): ExitReport =>
-    (details ? { exitCode, code, message, details } : { exitCode, code, message });
+    details ? { exitCode, code, message, details } : { exitCode, code, message };
   if (e instanceof CliError) return r(e.exitCode, e.code, e.message, e.details);
   const failure = describeFailure(e);
   const exit = CATEGORY_EXIT[failure.facts.category];
@@ -103,22 +134,36 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
     // Realm sets (spec/threshold-vault.md §8): name the realms that did not answer or misbehaved.
     case "realms_unavailable": {
       const { missing } = e as RealmsUnavailableError;
-      return r(exit, failure.code, `${message.replace(/; missing: .*$/, "")}: cannot reach ${missing.map((m) => `${m.url} (${m.status}${m.code ? ` ${m.code}` : ""})`).join(", ")}; try again when they are back`,
-        { missing: missing.map((m) => ({ id: m.id, url: m.url, status: m.status, ...(m.code ? { code: m.code } : {}) })) });
+      return r(
+        exit,
+        failure.code,
+        `${message.replace(/; missing: .*$/, "")}: cannot reach ${missing.map((m) => `${m.url} (${m.status}${m.code ? ` ${m.code}` : ""})`).join(", ")}; try again when they are back`,
+        { missing: missing.map((m) => ({ id: m.id, url: m.url, status: m.status, ...(m.code ? { code: m.code } : {}) })) },
+      );
     }
     case "realm_misbehaved": {
       const { realm, reason } = e as RealmMisbehavedError;
-      return r(exit, failure.code, `realm ${realm.url} (${realm.id}) misbehaved (${reason}) and too few honest realms remain; tell its operator`, { realm: { id: realm.id, url: realm.url }, reason });
+      return r(exit, failure.code, `realm ${realm.url} (${realm.id}) misbehaved (${reason}) and too few honest realms remain; tell its operator`, {
+        realm: { id: realm.id, url: realm.url },
+        reason,
+      });
     }
     case "destroyed":
       return r(exit, failure.code, failure.byWrongPassword ? `wrong password — that was the last attempt: ${DESTROYED_MESSAGE}` : DESTROYED_MESSAGE);
     case "locked":
-      return r(exit, failure.code, failure.byWrongPassword
-        ? `wrong password — too many attempts, try again in ${describeWait(failure.retryAfter!, now)}`
-        : `too many attempts — try again in ${describeWait(failure.retryAfter!, now)}`);
+      return r(
+        exit,
+        failure.code,
+        failure.byWrongPassword
+          ? `wrong password — too many attempts, try again in ${describeWait(failure.retryAfter!, now)}`
+          : `too many attempts — try again in ${describeWait(failure.retryAfter!, now)}`,
+      );
     case "wrong_password": {
       const left = failure.attemptsRemaining ?? 0;
-      const next = left === 1 ? `; if the next password is wrong, you will have to wait ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)` : "";
+      const next =
+        left === 1
+          ? `; if the next password is wrong, you will have to wait ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)`
+          : "";
       return r(exit, failure.code, `wrong password — ${attempts(left)}${next}`);
     }
     case "not_enabled":
@@ -128,7 +173,11 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
     case "unauthorized":
       return r(exit, failure.code, `the key vault refused the account token: ${message}`);
     case "rate_limited":
-      return r(exit, failure.code, `the key vault is busy${failure.retryAfter ? ` — try again in ${describeWait(failure.retryAfter, now)}` : "; try again later"}`);
+      return r(
+        exit,
+        failure.code,
+        `the key vault is busy${failure.retryAfter ? ` — try again in ${describeWait(failure.retryAfter, now)}` : "; try again later"}`,
+      );
     case "vault_unreachable":
       return r(exit, failure.code, `cannot reach the key vault: ${message}`);
     case "head_conflict":
@@ -141,18 +190,38 @@ export function toExit(e: unknown, now: Date = new Date()): ExitReport {
       return r(exit, failure.code, message);
     case "key_format":
       // The library quotes the bad character; it may be part of a secret, so give only its position.
-      return r(exit, failure.code, `not a 64-digit key: ${failure.keyPosition !== undefined ? `the character at position ${failure.keyPosition} is not a digit 0–9 or a letter a–f` : message}`);
+      return r(
+        exit,
+        failure.code,
+        `not a 64-digit key: ${failure.keyPosition !== undefined ? `the character at position ${failure.keyPosition} is not a digit 0–9 or a letter a–f` : message}`,
+      );
     case "integrity": {
       const i = failure.integrity!;
-      return r(exit, failure.code, `integrity check failed (${i.reason}): ${message}; nothing was written`, { reason: i.kind, check: i.reason, ...(i.objectId ? { object: i.objectId } : {}) });
+      return r(exit, failure.code, `integrity check failed (${i.reason}): ${message}; nothing was written`, {
+        reason: i.kind,
+        check: i.reason,
+        ...(i.objectId ? { object: i.objectId } : {}),
+      });
     }
-    case "no_space": case "permission_denied": case "read_only": case "not_found": case "not_a_folder": case "is_a_file": case "is_a_folder": case "io_error": case "local_error": {
+    case "no_space":
+    case "permission_denied":
+    case "read_only":
+    case "not_found":
+    case "not_a_folder":
+    case "is_a_file":
+    case "is_a_folder":
+    case "io_error":
+    case "local_error": {
       const l = e as LocalFileError;
       return r(exit, l.code, l.message, { place: l.place, path: l.path });
     }
     case "target_exists":
       return r(exit, failure.code, `${(e as RestoreTargetExistsError).path} already exists; pass --overwrite to replace it`);
-    case "repository_exists": case "repository_not_found": case "snapshot_not_found": case "source": case "lock_lost":
+    case "repository_exists":
+    case "repository_not_found":
+    case "snapshot_not_found":
+    case "source":
+    case "lock_lost":
       return r(exit, failure.code, message);
     case "repository_locked":
       return r(exit, failure.code, message, { holder: (e as RepositoryLockedError).holder });

@@ -7,7 +7,8 @@ import { DEFAULT_LOCK_SCHEDULE, type StatusResponse, describeLockWait, lockWaits
 
 export function guessLimitLine(policy: StatusResponse["policy"]): string {
   const waits = lockWaits(3).map(describeLockWait).join(", ");
-  return `Guess limit: ${policy.maxAttempts} wrong passwords in a row, then a wait (${waits}, … up to ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockCapMs)}); ` +
-    `the key is destroyed after ${policy.failureBudget} wrong passwords in all`;
+  return (
+    `Guess limit: ${policy.maxAttempts} wrong passwords in a row, then a wait (${waits}, … up to ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockCapMs)}); ` +
+    `the key is destroyed after ${policy.failureBudget} wrong passwords in all`
+  );
 }
-

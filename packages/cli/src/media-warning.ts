@@ -13,6 +13,8 @@ export async function warnIfMediaDropped(repo: Repository, mediaGiven: boolean, 
   if (!newest) return;
   const m = await repo.readSnapshot(newest);
   if (m.media.length === 0) return;
-  warn(`warning: no --media given: this snapshot will hold no media files, while snapshot ${newest.sequence} has ${count(m.media.length, "media file")}; ` +
-    "restoring the new one brings none back (pass --media DIR to keep them)");
+  warn(
+    `warning: no --media given: this snapshot will hold no media files, while snapshot ${newest.sequence} has ${count(m.media.length, "media file")}; ` +
+      "restoring the new one brings none back (pass --media DIR to keep them)",
+  );
 }

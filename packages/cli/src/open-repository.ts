@@ -80,12 +80,18 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
   }
   if (config.protection === "passkey") {
     // Spec §13: the passkey's PRF needs WebAuthn, which a command line has not.
-    throw new CliError(EXIT.usage, "passkey_protected",
-      `the backup at ${location} is protected by a passkey: restore it in the web app with that passkey (this command line cannot use passkeys)`);
+    throw new CliError(
+      EXIT.usage,
+      "passkey_protected",
+      `the backup at ${location} is protected by a passkey: restore it in the web app with that passkey (this command line cannot use passkeys)`,
+    );
   }
   await refuseSwitchedToPassword(config.repoId, location);
   if (config.protection === "realms") return { ...(await (await import("./realms-unlock.ts")).unlockWithRealms(flags, storage, parsed, out)), location };
-  const [{ connectVault, vaultHeadStore }, { attemptHistoryLine, hasFailedAttempts }] = await Promise.all([import("./vault.ts"), import("./attempt-history.ts")]);
+  const [{ connectVault, vaultHeadStore }, { attemptHistoryLine, hasFailedAttempts }] = await Promise.all([
+    import("./vault.ts"),
+    import("./attempt-history.ts"),
+  ]);
   const vault = await connectVault(flags, { repoId: config.repoId, hintUrl: config.vaultUrl, warn });
   const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
   const { rootKey: root, attemptHistory } = await vault.client.unlockWithDetails(password);
@@ -96,7 +102,11 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
     repo = await Repository.open(storage, root, parsed);
   } catch (e) {
     if (!(e instanceof WrongKeyError)) throw e;
-    throw new CliError(EXIT.wrongSecret, "wrong_key", "the key the vault holds for this account does not open this backup (is the account token for the right account?)");
+    throw new CliError(
+      EXIT.wrongSecret,
+      "wrong_key",
+      "the key the vault holds for this account does not open this backup (is the account token for the right account?)",
+    );
   }
   await rememberVault(repo.repoId, vault);
   return { repo, heads: vaultHeadStore(vault.client, vault.url, root), mode: "password", location, vault };
@@ -109,9 +119,12 @@ export async function unlockRepository(flags: RepoFlags & SecretFlags, out: Outp
  */
 async function refuseSwitchedToPassword(repoId: string, location: string): Promise<void> {
   if (!existsSync(headRecordPath(repoId)) || (await recall(repoId)).vaultUrl) return;
-  throw new CliError(EXIT.integrity, "integrity",
+  throw new CliError(
+    EXIT.integrity,
+    "integrity",
     `the backup at ${location} was protected by a 64-digit key on this machine, but its config now says password mode: the config was modified; pass --key-file (no vault is contacted)`,
-    { details: { reason: "config_switched" } });
+    { details: { reason: "config_switched" } },
+  );
 }
 
 /** Remember the vault URL and token *path* (never the token) for later commands on this machine. */

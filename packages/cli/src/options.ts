@@ -17,7 +17,10 @@ export function withVaultOptions(cmd: Command): Command {
   return cmd
     .option("--vault <url>", "key vault URL, password mode (env CHATVAULT_VAULT; default: remembered, then the backup's hint)")
     .option("--token-file <file>", "file or /dev/fd/N holding the vault account token (env CHATVAULT_TOKEN_FILE)")
-    .option("--realms <file>", "realms mode: JSON {threshold, realms: [{url, tokenFile}]} (env CHATVAULT_REALMS_FILE; later commands remember the token files)");
+    .option(
+      "--realms <file>",
+      "realms mode: JSON {threshold, realms: [{url, tokenFile}]} (env CHATVAULT_REALMS_FILE; later commands remember the token files)",
+    );
 }
 
 export function withSecretOptions(cmd: Command): Command {

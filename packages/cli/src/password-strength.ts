@@ -43,9 +43,20 @@ const translations = {
     pwned: "if you use this password elsewhere, change it there",
   },
   timeEstimation: {
-    ltSecond: "less than a second", second: "{base} second", seconds: "{base} seconds", minute: "{base} minute",
-    minutes: "{base} minutes", hour: "{base} hour", hours: "{base} hours", day: "{base} day", days: "{base} days",
-    month: "{base} month", months: "{base} months", year: "{base} year", years: "{base} years", centuries: "centuries",
+    ltSecond: "less than a second",
+    second: "{base} second",
+    seconds: "{base} seconds",
+    minute: "{base} minute",
+    minutes: "{base} minutes",
+    hour: "{base} hour",
+    hours: "{base} hours",
+    day: "{base} day",
+    days: "{base} days",
+    month: "{base} month",
+    months: "{base} months",
+    year: "{base} year",
+    years: "{base} years",
+    centuries: "centuries",
   },
 };
 

@@ -19,7 +19,10 @@ test("a listed-only command has no options; the loaded one has its own", async (
   const p = await buildProgram(["backup"]);
   const backup = p.commands.find((c) => c.name() === "backup")!;
   const restore = p.commands.find((c) => c.name() === "restore")!;
-  assert.ok(backup.options.some((o) => o.long === "--repo"), "backup is defined with its options");
+  assert.ok(
+    backup.options.some((o) => o.long === "--repo"),
+    "backup is defined with its options",
+  );
   assert.equal(restore.options.length, 0, "restore is only listed");
 });
 
@@ -36,7 +39,10 @@ test("commandsIn: the first word that is not an option, or the word after help",
 
 test("the CLI is a client plus serve: the all-in-one local runner is not one of its commands (it is apps/local, `npm start`)", async () => {
   const argv = (...a: string[]) => ["node", "chatvault", ...a];
-  assert.equal(COMMANDS.find((c) => c.name === "start"), undefined);
+  assert.equal(
+    COMMANDS.find((c) => c.name === "start"),
+    undefined,
+  );
   assert.deepEqual(commandsIn(argv("start")), []);
   const program = await buildProgram();
   await assert.rejects(program.parseAsync(argv("start")), /unknown command 'start'/);

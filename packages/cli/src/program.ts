@@ -49,25 +49,58 @@ export interface CommandEntry {
 
 /** Every command, in the order `--help` lists them. `serve` also needs the vault server (~200 ms to import). */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: "init", description: "create an end-to-end encrypted backup protected by a 64-digit key or a password", load: async () => (await import("./commands/init.ts")).registerInit },
-  { name: "backup", description: "back up the chat database and media folder (only changes are uploaded)", load: async () => (await import("./commands/backup.ts")).registerBackup },
-  { name: "restore", description: "restore the chat database and media into a folder", load: async () => (await import("./commands/restore.ts")).registerRestore },
+  {
+    name: "init",
+    description: "create an end-to-end encrypted backup protected by a 64-digit key or a password",
+    load: async () => (await import("./commands/init.ts")).registerInit,
+  },
+  {
+    name: "backup",
+    description: "back up the chat database and media folder (only changes are uploaded)",
+    load: async () => (await import("./commands/backup.ts")).registerBackup,
+  },
+  {
+    name: "restore",
+    description: "restore the chat database and media into a folder",
+    load: async () => (await import("./commands/restore.ts")).registerRestore,
+  },
   { name: "password", description: "manage the backup password (password mode)", load: async () => (await import("./commands/password.ts")).registerPassword },
-  { name: "disable", description: "turn end-to-end encrypted backup off: delete the key from the vault", load: async () => (await import("./commands/disable.ts")).registerDisable },
-  { name: "status", description: "protection mode, last backup, and the vault's attempts remaining or lock", load: async () => (await import("./commands/status.ts")).registerStatus },
+  {
+    name: "disable",
+    description: "turn end-to-end encrypted backup off: delete the key from the vault",
+    load: async () => (await import("./commands/disable.ts")).registerDisable,
+  },
+  {
+    name: "status",
+    description: "protection mode, last backup, and the vault's attempts remaining or lock",
+    load: async () => (await import("./commands/status.ts")).registerStatus,
+  },
   { name: "snapshots", description: "list the snapshots in the backup", load: async () => (await import("./commands/snapshots.ts")).registerSnapshots },
   { name: "verify", description: "download and authenticate the backup's data", load: async () => (await import("./commands/verify.ts")).registerVerify },
-  { name: "check", description: "prove the backup restores: a full restore into a scratch folder, checked, then removed", load: async () => (await import("./commands/check.ts")).registerCheck },
-  { name: "prune", description: "delete old snapshots and the data only they use", load: async () => (await import("./commands/prune.ts")).registerPrune },
-  { name: "unlock", description: "remove stale repository locks left by crashed chatvault processes", load: async () => (await import("./commands/unlock.ts")).registerUnlock },
   {
-    name: "serve", description: "run the key vault (SQLite + key file under <home>/vault unless told otherwise)",
+    name: "check",
+    description: "prove the backup restores: a full restore into a scratch folder, checked, then removed",
+    load: async () => (await import("./commands/check.ts")).registerCheck,
+  },
+  { name: "prune", description: "delete old snapshots and the data only they use", load: async () => (await import("./commands/prune.ts")).registerPrune },
+  {
+    name: "unlock",
+    description: "remove stale repository locks left by crashed chatvault processes",
+    load: async () => (await import("./commands/unlock.ts")).registerUnlock,
+  },
+  {
+    name: "serve",
+    description: "run the key vault (SQLite + key file under <home>/vault unless told otherwise)",
     load: async () => {
       const [{ registerServe }, vs] = await Promise.all([import("./commands/serve.ts"), loadVaultServer()]);
       return (program) => registerServe(program, vs);
     },
   },
-  { name: "demo-data", description: "generate a demo chat history (--out), or add a day of activity to one (--mutate)", load: async () => (await import("./commands/demo-data.ts")).registerDemoData },
+  {
+    name: "demo-data",
+    description: "generate a demo chat history (--out), or add a day of activity to one (--mutate)",
+    load: async () => (await import("./commands/demo-data.ts")).registerDemoData,
+  },
 ];
 
 /**
@@ -91,7 +124,7 @@ export async function buildProgram(load: readonly string[] = COMMANDS.map((c) =>
   program
     .description("End-to-end encrypted backups of chat databases and media, protected by a password (kept by a key vault) or a 64-digit key.")
     .version(VERSION, "-V, --version")
-    .option("--json", "machine-readable output: exactly one JSON object on stdout (errors as {\"error\":{…}})")
+    .option("--json", 'machine-readable output: exactly one JSON object on stdout (errors as {"error":{…}})')
     .exitOverride() // bin.ts decides how errors look (one line, or JSON) and the exit code
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true)

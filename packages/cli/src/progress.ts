@@ -22,7 +22,11 @@ const silent: ProgressBar = { onProgress: () => {}, stop: () => {} };
 export function eta(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return "--";
   const s = Math.round(seconds);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+      : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 /**
@@ -40,8 +44,14 @@ export function progressStats(e: Pick<ProgressEvent, "bytesDone" | "bytesTotal" 
 /** A progress event as one line of JSON (numbers rounded; ETA null when unknown). */
 export function progressJson(e: ProgressEvent): string {
   return JSON.stringify({
-    type: "progress", operation: e.operation, phase: e.phase, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal,
-    filesDone: e.filesDone, filesTotal: e.filesTotal, bytesPerSecond: Math.round(e.rate),
+    type: "progress",
+    operation: e.operation,
+    phase: e.phase,
+    bytesDone: e.bytesDone,
+    bytesTotal: e.bytesTotal,
+    filesDone: e.filesDone,
+    filesTotal: e.filesTotal,
+    bytesPerSecond: Math.round(e.rate),
     etaSeconds: e.etaSeconds === undefined || !Number.isFinite(e.etaSeconds) ? null : Math.round(e.etaSeconds),
   });
 }

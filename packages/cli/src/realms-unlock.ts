@@ -27,7 +27,10 @@ export function realmHeads(c: RealmConnection, repo: Repository): HeadStore {
 }
 
 export async function unlockWithRealms(
-  flags: { realms?: string; passwordFile?: string }, storage: Storage, parsed: Awaited<ReturnType<typeof Repository.readConfig>>, out: Output,
+  flags: { realms?: string; passwordFile?: string },
+  storage: Storage,
+  parsed: Awaited<ReturnType<typeof Repository.readConfig>>,
+  out: Output,
 ): Promise<RealmsUnlocked> {
   const { config } = parsed;
   const warn = (l: string) => out.note(l);
@@ -41,7 +44,11 @@ export async function unlockWithRealms(
     repo = await Repository.open(storage, r.rootKey, parsed);
   } catch (e) {
     if (!(e instanceof WrongKeyError)) throw e;
-    throw new CliError(EXIT.wrongSecret, "wrong_key", "the key the realms hold for this account does not open this backup (are the account tokens for the right account?)");
+    throw new CliError(
+      EXIT.wrongSecret,
+      "wrong_key",
+      "the key the realms hold for this account does not open this backup (are the account tokens for the right account?)",
+    );
   }
   await rememberRealms(repo.repoId, c, r.version);
   return { repo, heads: realmHeads(c, repo), mode: "realms", realms: r.realms, connection: c };
@@ -60,7 +67,9 @@ export async function finishRealmDeletes(repo: Repository, realmsFlag: string | 
     const c = await realmsForRepository(set, repo.repoId, realmsFlag, (l) => out.note(l));
     const d = await disable(c.ctx, repo.rootKey);
     const done = set.realms.filter((r) => d.deleted.includes(r.id)).map((r) => r.url);
-    out.note(`Turned-off password protection finished at ${done.length ? done.join(", ") : "no realm"}${d.pending.length ? `; still pending: ${d.pending.join(", ")}` : ""}.`);
+    out.note(
+      `Turned-off password protection finished at ${done.length ? done.join(", ") : "no realm"}${d.pending.length ? `; still pending: ${d.pending.join(", ")}` : ""}.`,
+    );
   } catch (e) {
     out.note(`note: could not finish turning off password protection at every realm yet (${(e as Error).message}); the next command tries again`);
   }

@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
-import { RealmMisbehavedError, RealmsUnavailableError, RealmsWrongPasswordError, RealmsLockedError, RealmsDestroyedError, type RealmReport } from "@chatvault/vault-protocol/threshold";
+import {
+  RealmMisbehavedError,
+  RealmsUnavailableError,
+  RealmsWrongPasswordError,
+  RealmsLockedError,
+  RealmsDestroyedError,
+  type RealmReport,
+} from "@chatvault/vault-protocol/threshold";
 import { UsageError } from "./cli-error.ts";
 import { toExit } from "./errors-to-exit.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -17,17 +24,50 @@ import { answeredLine, readRealmsFile } from "./realms.ts";
 test("realms file: token files relative to the file; every malformed file is a usage error", async (t) => {
   const dir = tempDir(t);
   const p = join(dir, "realms.json");
-  writeFileSync(p, JSON.stringify({ threshold: 2, realms: [{ url: "http://127.0.0.1:1/", tokenFile: "a.token" }, { url: "http://127.0.0.1:2", tokenFile: "/abs/b.token" }] }));
-  assert.deepEqual(await readRealmsFile(p), { threshold: 2, realms: [{ url: "http://127.0.0.1:1", tokenFile: join(dir, "a.token") }, { url: "http://127.0.0.1:2", tokenFile: "/abs/b.token" }] });
+  writeFileSync(
+    p,
+    JSON.stringify({
+      threshold: 2,
+      realms: [
+        { url: "http://127.0.0.1:1/", tokenFile: "a.token" },
+        { url: "http://127.0.0.1:2", tokenFile: "/abs/b.token" },
+      ],
+    }),
+  );
+  assert.deepEqual(await readRealmsFile(p), {
+    threshold: 2,
+    realms: [
+      { url: "http://127.0.0.1:1", tokenFile: join(dir, "a.token") },
+      { url: "http://127.0.0.1:2", tokenFile: "/abs/b.token" },
+    ],
+  });
   const bad: Array<[unknown, RegExp]> = [
     ["not json", /not valid JSON/],
     [{ threshold: 1 }, /expected/],
     [{ threshold: 1, realms: [] }, /1 to 9 realms/],
-    [{ threshold: 3, realms: [{ url: "http://a", tokenFile: "x" }, { url: "http://b", tokenFile: "y" }] }, /threshold must be a whole number from 1 to 2/],
+    [
+      {
+        threshold: 3,
+        realms: [
+          { url: "http://a", tokenFile: "x" },
+          { url: "http://b", tokenFile: "y" },
+        ],
+      },
+      /threshold must be a whole number from 1 to 2/,
+    ],
     [{ threshold: 0, realms: [{ url: "http://a", tokenFile: "x" }] }, /threshold/],
     [{ threshold: 1, realms: [{ url: "ftp://a", tokenFile: "x" }] }, /realm 1 needs an http\(s\) "url"/],
     [{ threshold: 1, realms: [{ url: "http://a" }] }, /realm 1 needs a "tokenFile"/],
-    [{ threshold: 1, realms: [{ url: "http://a", tokenFile: "x" }, { url: "http://a/", tokenFile: "y" }] }, /same url/],
+    [
+      {
+        threshold: 1,
+        realms: [
+          { url: "http://a", tokenFile: "x" },
+          { url: "http://a/", tokenFile: "y" },
+        ],
+      },
+      /same url/,
+    ],
   ];
   for (const [content, message] of bad) {
     writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
@@ -36,14 +76,22 @@ test("realms file: token files relative to the file; every malformed file is a u
   await assert.rejects(readRealmsFile(join(dir, "missing.json")), (e: unknown) => e instanceof UsageError);
 });
 
-const report = (i: number, status: RealmReport["status"], extra: Partial<RealmReport> = {}): RealmReport => ({ id: `realm${i}`, url: `http://127.0.0.1:848${i}`, status, ...extra });
+const report = (i: number, status: RealmReport["status"], extra: Partial<RealmReport> = {}): RealmReport => ({
+  id: `realm${i}`,
+  url: `http://127.0.0.1:848${i}`,
+  status,
+  ...extra,
+});
 
 test("realm-set errors: same exit codes as one vault where the meaning is the same, realms named", () => {
   const realms = [report(1, "ok"), report(2, "unreachable", { code: "unavailable" }), report(3, "unreachable")];
   const un = toExit(new RealmsUnavailableError(realms, 2));
   assert.equal(un.exitCode, EXIT.vaultUnreachable);
   assert.equal(un.code, "realms_unavailable");
-  assert.match(un.message, /^only 1 of 3 realms answered, 2 needed: cannot reach http:\/\/127\.0\.0\.1:8482 \(unreachable unavailable\), http:\/\/127\.0\.0\.1:8483 \(unreachable\)/);
+  assert.match(
+    un.message,
+    /^only 1 of 3 realms answered, 2 needed: cannot reach http:\/\/127\.0\.0\.1:8482 \(unreachable unavailable\), http:\/\/127\.0\.0\.1:8483 \(unreachable\)/,
+  );
   assert.ok(!un.message.includes("8481"), "the realm that answered is not named missing");
   const bad = toExit(new RealmMisbehavedError(report(2, "misbehaved", { reason: "bad_proof" }), "bad_proof", realms));
   assert.equal(bad.exitCode, EXIT.integrity);

@@ -15,7 +15,14 @@ import { readFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fromBase64Url, fromUtf8 } from "@chatvault/format";
 import {
-  RealmTransport, createContext, type PendingDelete, type PendingDeletes, type RealmConfig, type RealmReport, type RealmSet, type ThresholdContext,
+  RealmTransport,
+  createContext,
+  type PendingDelete,
+  type PendingDeletes,
+  type RealmConfig,
+  type RealmReport,
+  type RealmSet,
+  type ThresholdContext,
 } from "@chatvault/vault-protocol/threshold";
 import { CliError, UsageError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -43,10 +50,12 @@ export async function readRealmsFile(path: string): Promise<RealmsFile> {
     throw new UsageError(`cannot read the realms file ${path}: ${e instanceof SyntaxError ? "not valid JSON" : (e as Error).message}`);
   }
   const where = `realms file ${path}`;
-  if (typeof j !== "object" || j === null || !Array.isArray(j.realms)) throw new UsageError(`${where}: expected {"threshold": t, "realms": [{"url", "tokenFile"}, …]}`);
+  if (typeof j !== "object" || j === null || !Array.isArray(j.realms))
+    throw new UsageError(`${where}: expected {"threshold": t, "realms": [{"url", "tokenFile"}, …]}`);
   const n = j.realms.length;
   if (n < 1 || n > 9) throw new UsageError(`${where}: 1 to 9 realms, got ${n}`);
-  if (typeof j.threshold !== "number" || !Number.isInteger(j.threshold) || j.threshold < 1 || j.threshold > n) throw new UsageError(`${where}: threshold must be a whole number from 1 to ${n}`);
+  if (typeof j.threshold !== "number" || !Number.isInteger(j.threshold) || j.threshold < 1 || j.threshold > n)
+    throw new UsageError(`${where}: threshold must be a whole number from 1 to ${n}`);
   const base = dirname(resolve(path));
   const realms = j.realms.map((r: unknown, i: number) => {
     const x = r as { url?: unknown; tokenFile?: unknown } | null;
@@ -78,7 +87,11 @@ export interface RealmConnection {
 }
 
 /** Build the threshold client for a realm set whose tokens are in `tokenFiles` (by URL). */
-export async function connectRealmSet(realmSet: RealmSet, tokenFiles: Record<string, string>, opts: { repoId?: string; warn: (l: string) => void }): Promise<RealmConnection> {
+export async function connectRealmSet(
+  realmSet: RealmSet,
+  tokenFiles: Record<string, string>,
+  opts: { repoId?: string; warn: (l: string) => void },
+): Promise<RealmConnection> {
   const tokens = new Map<string, string>();
   let accountId: string | undefined;
   for (const r of realmSet.realms) {
@@ -86,15 +99,19 @@ export async function connectRealmSet(realmSet: RealmSet, tokenFiles: Record<str
     if (!file) throw new UsageError(`no account token for realm ${r.url}: pass --realms FILE naming a tokenFile for it`);
     const token = (await readSecretFile(file, `account token for ${r.url}`, opts.warn)).trim();
     const sub = tokenSubject(token, r.url);
-    if (accountId !== undefined && sub !== accountId) throw new UsageError(`the account tokens name different accounts (${accountId}, ${sub}): every realm must know the same account`);
+    if (accountId !== undefined && sub !== accountId)
+      throw new UsageError(`the account tokens name different accounts (${accountId}, ${sub}): every realm must know the same account`);
     accountId = sub;
     tokens.set(r.id, token);
-    if (r.url.startsWith("http://") && !/^http:\/\/(localhost|127\.|\[::1\])/.test(r.url)) opts.warn(`warning: the realm at ${r.url} is not reached over HTTPS; its account token travels in the clear`);
+    if (r.url.startsWith("http://") && !/^http:\/\/(localhost|127\.|\[::1\])/.test(r.url))
+      opts.warn(`warning: the realm at ${r.url} is not reached over HTTPS; its account token travels in the clear`);
   }
   const weak = process.env.CHATVAULT_INSECURE_TEST_KSF === "1";
   const mem = opts.repoId ? await recall(opts.repoId) : {};
   const ctx = createContext({
-    realmSet, accountId: accountId!, tokenFor: (r: RealmConfig) => tokens.get(r.id)!,
+    realmSet,
+    accountId: accountId!,
+    tokenFor: (r: RealmConfig) => tokens.get(r.id)!,
     ...(weak ? { ksf: TEST_KSF, allowWeakKsf: true } : {}),
     ...(mem.realmVersion ? { knownVersion: mem.realmVersion } : {}),
     ...(opts.repoId ? { pendingDeletes: new FilePendingDeletes(opts.repoId) } : {}),
@@ -109,18 +126,24 @@ export async function connectRealmSet(realmSet: RealmSet, tokenFiles: Record<str
 export async function discoverRealms(file: RealmsFile): Promise<RealmSet> {
   const reports: RealmReport[] = [];
   const realms: RealmConfig[] = [];
-  await Promise.all(file.realms.map(async (r, i) => {
-    try {
-      const info = await new RealmTransport({ id: "", url: r.url }, { tokenFor: () => "", timeoutMs: 10_000 }).info();
-      realms[i] = { id: info.realmId, url: r.url };
-    } catch (e) {
-      reports[i] = { id: "?", url: r.url, status: "unreachable", code: (e as { code?: string }).code ?? "unavailable" };
-    }
-  }));
+  await Promise.all(
+    file.realms.map(async (r, i) => {
+      try {
+        const info = await new RealmTransport({ id: "", url: r.url }, { tokenFor: () => "", timeoutMs: 10_000 }).info();
+        realms[i] = { id: info.realmId, url: r.url };
+      } catch (e) {
+        reports[i] = { id: "?", url: r.url, status: "unreachable", code: (e as { code?: string }).code ?? "unavailable" };
+      }
+    }),
+  );
   const missing = reports.filter(Boolean);
   if (missing.length > 0) {
-    throw new CliError(EXIT.vaultUnreachable, "realms_unavailable", `cannot reach ${missing.length} of ${file.realms.length} realms: ${missing.map((m) => m.url).join(", ")}; init records the whole set, so every realm must answer`,
-      { details: { missing: missing.map((m) => m.url) } });
+    throw new CliError(
+      EXIT.vaultUnreachable,
+      "realms_unavailable",
+      `cannot reach ${missing.length} of ${file.realms.length} realms: ${missing.map((m) => m.url).join(", ")}; init records the whole set, so every realm must answer`,
+      { details: { missing: missing.map((m) => m.url) } },
+    );
   }
   if (new Set(realms.map((r) => r.id)).size !== realms.length) throw new UsageError("two URLs of the realms file are the same realm (same realm ID)");
   return { threshold: file.threshold, realms };
@@ -144,7 +167,11 @@ export function answeredLine(reports: readonly RealmReport[]): string {
 }
 
 export async function rememberRealms(repoId: string, c: RealmConnection, version?: number): Promise<void> {
-  const stable = Object.fromEntries(Object.entries(c.tokenFiles).filter(([, f]) => !/^\/(dev|proc)\//.test(f)).map(([u, f]) => [u, resolve(f)]));
+  const stable = Object.fromEntries(
+    Object.entries(c.tokenFiles)
+      .filter(([, f]) => !/^\/(dev|proc)\//.test(f))
+      .map(([u, f]) => [u, resolve(f)]),
+  );
   await remember(repoId, { realmTokenFiles: stable, ...(version ? { realmVersion: version } : {}) });
 }
 
@@ -178,7 +205,12 @@ export class FilePendingDeletes implements PendingDeletes {
 }
 
 /** A realms-mode repository's realm set (from its config) with the token files: --realms FILE, else remembered. */
-export async function realmsForRepository(realmSet: RealmSet, repoId: string, realmsFlag: string | undefined, warn: (l: string) => void): Promise<RealmConnection> {
+export async function realmsForRepository(
+  realmSet: RealmSet,
+  repoId: string,
+  realmsFlag: string | undefined,
+  warn: (l: string) => void,
+): Promise<RealmConnection> {
   const mem = await recall(repoId);
   const given = realmsFlag ?? (process.env.CHATVAULT_REALMS_FILE || undefined);
   const files = { ...(mem.realmTokenFiles ?? {}), ...(given ? tokenFilesOf(await readRealmsFile(given)) : {}) };
@@ -189,7 +221,8 @@ export async function realmsForRepository(realmSet: RealmSet, repoId: string, re
 export function realmsAnswered(reports: readonly RealmReport[]) {
   const ok = (r: RealmReport) => r.status === "ok" || r.status === "stale";
   return {
-    answered: reports.filter(ok).length, of: reports.length,
+    answered: reports.filter(ok).length,
+    of: reports.length,
     notAnswering: reports.filter((r) => !ok(r)).map((r) => ({ id: r.id, url: r.url, status: r.status, ...(r.code ? { code: r.code } : {}) })),
   };
 }

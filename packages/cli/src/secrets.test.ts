@@ -15,7 +15,10 @@ test("secret files: one trailing newline dropped, the rest kept; empty and missi
   assert.equal(await readSecretFile(f, "password"), "two\n");
   writeFileSync(f, "\n");
   await assert.rejects(readSecretFile(f, "password"), /the password file .* is empty/);
-  await assert.rejects(readSecretFile(join(dir, "nope"), "password"), (e: unknown) => e instanceof UsageError && /: it does not exist$/.test(e.message) && !/ENOENT/.test(e.message));
+  await assert.rejects(
+    readSecretFile(join(dir, "nope"), "password"),
+    (e: unknown) => e instanceof UsageError && /: it does not exist$/.test(e.message) && !/ENOENT/.test(e.message),
+  );
 });
 
 test("a secret file others can read is used, with a warning that never quotes it", async (t) => {

@@ -37,13 +37,19 @@ test("status and unlock show failed attempts since the password last worked", as
   await vault.advanceClock(2_000); // past the last login's deadline: all three are abandoned
   st = await m.run(["status", "--repo", repo]);
   assert.equal(st.code, 0, st.stderr);
-  assert.match(st.stdout, new RegExp(`^Attempts: {4}3 failed attempts since the password was last entered correctly \\(${TIME}\\) — on ${TIME}; ${TIME} and ${TIME}\\.$`, "m"));
+  assert.match(
+    st.stdout,
+    new RegExp(`^Attempts: {4}3 failed attempts since the password was last entered correctly \\(${TIME}\\) — on ${TIME}; ${TIME} and ${TIME}\\.$`, "m"),
+  );
   const json = await m.run(["status", "--repo", repo, "--json"]);
   assert.equal(json.json.vault.attempts.failed, 3);
   assert.equal(json.json.vault.attempts.failedAt.length, 3);
   assert.match(json.json.vault.attempts.failedAt[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.ok(Date.parse(json.json.vault.attempts.failedAt[0]) > Date.parse(json.json.vault.attempts.lastSuccessAt));
-  assert.deepEqual(json.json.vault.attemptHistory.events.map((e: { outcome: string }) => e.outcome), ["abandoned", "abandoned", "abandoned", "success"]);
+  assert.deepEqual(
+    json.json.vault.attemptHistory.events.map((e: { outcome: string }) => e.outcome),
+    ["abandoned", "abandoned", "abandoned", "success"],
+  );
 
   // The next unlock says it once, on stderr; afterwards status has nothing to report.
   const unlocked = await m.run(["snapshots", "--repo", repo, "--password-file", pw, "--json"]);

@@ -29,7 +29,11 @@ test("check: Ctrl-C once or twice leaves no scratch folder; exit 130", async (t)
   assert.equal((await m.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile])).code, 0);
 
   for (const signals of [["SIGINT"], ["SIGINT", "SIGTERM"]] as const) {
-    const child = spawn(process.execPath, [BIN, "check", "--repo", repo, "--key-file", keyFile], { env: m.env, cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "check", "--repo", repo, "--key-file", keyFile], {
+      env: m.env,
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

@@ -20,7 +20,10 @@ test("--version loads no package at all, not even commander", () => {
     assert.match(r.stdout, /^\d+\.\d+\.\d+\S*\n$/);
     assert.deepEqual(cliPackages(r.packages), ["@chatvault/cli"], `${flag} loaded ${r.packages.join(", ")}`);
     const own = r.files.filter((f) => f.includes("/packages/cli/src/"));
-    assert.deepEqual(own.map((f) => f.replace(/.*\/packages\/cli\/src\//, "")), ["bin.ts", "version.ts"]);
+    assert.deepEqual(
+      own.map((f) => f.replace(/.*\/packages\/cli\/src\//, "")),
+      ["bin.ts", "version.ts"],
+    );
   }
 });
 
@@ -30,7 +33,10 @@ test("--help loads commander and none of the heavy packages", () => {
   assert.match(r.stdout, /^Usage: chatvault /);
   // The recorder sees CommonJS packages too: commander is one.
   assert.ok(r.packages.includes("commander"), `the load log misses commander: ${r.packages.join(", ")}`);
-  assert.deepEqual(cliPackages(r.packages).filter((p) => isOneOf(p, HEAVY_PACKAGES)), []);
+  assert.deepEqual(
+    cliPackages(r.packages).filter((p) => isOneOf(p, HEAVY_PACKAGES)),
+    [],
+  );
   assert.ok(!r.files.some((f) => /\/packages\/cli\/src\/commands\//.test(f)), "no command module is loaded for --help");
 });
 
@@ -46,8 +52,21 @@ test("a key-mode command's module graph has no vault client, OPAQUE, S3 SDK or p
   const r = recordLoads(BIN, ["backup", "--help"]);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.packages.includes("@chatvault/sdk"), "the backup command itself is loaded");
-  const unwanted = ["@chatvault/vault-protocol", "@chatvault/vault-server", "@serenity-kit/opaque", "@aws-sdk", "@smithy", "@inquirer", "@zxcvbn-ts", "@noble", "hash-wasm"];
-  assert.deepEqual(r.packages.filter((p) => isOneOf(p, unwanted)), []);
+  const unwanted = [
+    "@chatvault/vault-protocol",
+    "@chatvault/vault-server",
+    "@serenity-kit/opaque",
+    "@aws-sdk",
+    "@smithy",
+    "@inquirer",
+    "@zxcvbn-ts",
+    "@noble",
+    "hash-wasm",
+  ];
+  assert.deepEqual(
+    r.packages.filter((p) => isOneOf(p, unwanted)),
+    [],
+  );
 });
 
 test("a backup's module graph has no other operation: no restore, verify, prune, check, demo-data or fflate", () => {
@@ -57,7 +76,11 @@ test("a backup's module graph has no other operation: no restore, verify, prune,
   assert.equal(r.status, 0, r.stderr);
   const sdk = r.files.filter((f) => f.includes("/packages/sdk/src/")).map((f) => f.replace(/.*\/packages\/sdk\/src\//, ""));
   assert.ok(sdk.includes("node/backup.ts") && sdk.includes("backup/session.ts"), `the backup operation is loaded: ${sdk.join(", ")}`);
-  const others = /^(?:index\.ts|node\/index\.ts|verify\.ts|prune\.ts|node\/restore\.ts|node\/check\.ts|node\/database-check\.ts|restore\/|node\/demo-data\/|backup\/bytes-backup\.ts|backup\/fflate-compressor\.ts)/;
-  assert.deepEqual(sdk.filter((f) => others.test(f)), []);
+  const others =
+    /^(?:index\.ts|node\/index\.ts|verify\.ts|prune\.ts|node\/restore\.ts|node\/check\.ts|node\/database-check\.ts|restore\/|node\/demo-data\/|backup\/bytes-backup\.ts|backup\/fflate-compressor\.ts)/;
+  assert.deepEqual(
+    sdk.filter((f) => others.test(f)),
+    [],
+  );
   assert.ok(!r.packages.includes("fflate"), `fflate is loaded: ${r.packages.join(", ")}`);
 });

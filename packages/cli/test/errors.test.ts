@@ -63,7 +63,11 @@ test("wrong key, malformed key, no key", async (t) => {
   const { dir, m, repo } = await backedUp(t);
   const other = writeSecret(join(dir, "other.txt"), "0123 4567 89ab cdef ".repeat(4).trim());
   const to = join(dir, "out");
-  expectFailure(await m.run(["restore", "--repo", repo, "--to", to, "--key-file", other]), EXIT.wrongSecret, /^chatvault: this key does not open this backup\n$/);
+  expectFailure(
+    await m.run(["restore", "--repo", repo, "--to", to, "--key-file", other]),
+    EXIT.wrongSecret,
+    /^chatvault: this key does not open this backup\n$/,
+  );
   const short = writeSecret(join(dir, "short.txt"), readFileSync(other, "utf8").trim().slice(0, -1));
   const j = await m.run(["restore", "--repo", repo, "--to", to, "--key-file", other, "--json"]);
   assert.deepEqual(j.json, { error: { code: "wrong_key", message: "this key does not open this backup", exitCode: EXIT.wrongSecret } });
@@ -73,7 +77,11 @@ test("wrong key, malformed key, no key", async (t) => {
   expectFailure(t1, EXIT.usage, /does not hold a 64-digit key: the character at position 1 is not a digit 0–9 or a letter a–f\n$/);
   assert.ok(!t1.stderr.includes("'q'"), "the offending character of a secret is not quoted");
   expectFailure(await m.run(["restore", "--repo", repo, "--to", to]), EXIT.usage, /no key: pass --key-file F .* or set CHATVAULT_KEY_FILE/);
-  expectFailure(await m.run(["restore", "--repo", repo, "--to", to, "--key-file", join(dir, "nope")]), EXIT.usage, /cannot read the key file .*nope: it does not exist\n$/);
+  expectFailure(
+    await m.run(["restore", "--repo", repo, "--to", to, "--key-file", join(dir, "nope")]),
+    EXIT.usage,
+    /cannot read the key file .*nope: it does not exist\n$/,
+  );
   assert.ok(!existsSync(to), "nothing written");
 });
 
@@ -104,7 +112,13 @@ test("rollback: storage that drops the newest snapshot is refused on a machine t
   const { m, repo, keyFile, dir } = await backedUp(t);
   const seen = await m.run(["restore", "--repo", repo, "--to", join(dir, "first"), "--key-file", keyFile, "--json"]);
   assert.equal(seen.json.snapshot.sequence, 2, seen.stderr);
-  rmSync(join(repo, "snapshots", readdirSync(join(repo, "snapshots")).find((n) => n.startsWith("0000000002"))!));
+  rmSync(
+    join(
+      repo,
+      "snapshots",
+      readdirSync(join(repo, "snapshots")).find((n) => n.startsWith("0000000002"))!,
+    ),
+  );
   const r = await m.run(["restore", "--repo", repo, "--to", join(dir, "out"), "--key-file", keyFile]);
   expectFailure(r, EXIT.integrity, /integrity check failed \(rollback\)/);
   const j = await m.run(["restore", "--repo", repo, "--to", join(dir, "out"), "--key-file", keyFile, "--json"]);
@@ -113,7 +127,11 @@ test("rollback: storage that drops the newest snapshot is refused on a machine t
 
 test("target exists, repository exists, key file exists", async (t) => {
   const { dir, m, repo, src, keyFile } = await backedUp(t);
-  expectFailure(await m.run(["restore", "--repo", repo, "--to", src, "--key-file", keyFile]), EXIT.targetExists, /msgstore\.db already exists; pass --overwrite to replace it/);
+  expectFailure(
+    await m.run(["restore", "--repo", repo, "--to", src, "--key-file", keyFile]),
+    EXIT.targetExists,
+    /msgstore\.db already exists; pass --overwrite to replace it/,
+  );
   expectFailure(await m.run(["init", "--repo", repo, "--new-key-file", join(dir, "k2.txt")]), EXIT.targetExists, /already exists at/);
   assert.ok(!existsSync(join(dir, "k2.txt")), "no key file for a backup that was not created");
   expectFailure(await m.run(["init", "--repo", join(dir, "fresh"), "--new-key-file", keyFile]), EXIT.targetExists, /refusing to overwrite a key file/);
@@ -132,10 +150,17 @@ test("usage errors, not found, and the --json error shape", async (t) => {
   expectFailure(await m.run(["prune", "--repo", dir]), EXIT.usage, /say what to keep/);
   expectFailure(await m.run(["demo-data", "--out", dir, "--messages", "-3"]), EXIT.usage, /--messages must be a whole number/);
   mkdirSync(join(dir, "empty"));
-  expectFailure(await m.run(["restore", "--repo", join(dir, "empty"), "--to", join(dir, "o"), "--key-file", "/dev/null"]), EXIT.notFound, /no chatvault backup found at/);
+  expectFailure(
+    await m.run(["restore", "--repo", join(dir, "empty"), "--to", join(dir, "o"), "--key-file", "/dev/null"]),
+    EXIT.notFound,
+    /no chatvault backup found at/,
+  );
   // A folder that is not there at all is an unmounted drive, not "no backup here".
-  expectFailure(await m.run(["restore", "--repo", join(dir, "unmounted"), "--to", join(dir, "o"), "--key-file", "/dev/null"]), EXIT.storageUnreachable,
-    /^chatvault: the backup folder .*unmounted does not exist — is its drive mounted\? \(`chatvault init` makes a new backup\)\n$/);
+  expectFailure(
+    await m.run(["restore", "--repo", join(dir, "unmounted"), "--to", join(dir, "o"), "--key-file", "/dev/null"]),
+    EXIT.storageUnreachable,
+    /^chatvault: the backup folder .*unmounted does not exist — is its drive mounted\? \(`chatvault init` makes a new backup\)\n$/,
+  );
   const j = await m.run(["restore", "--repo", join(dir, "empty"), "--to", join(dir, "o"), "--json"]);
   assert.equal(j.code, EXIT.notFound);
   assert.deepEqual(Object.keys(j.json), ["error"]);
@@ -249,7 +274,13 @@ test("backup: unreadable, vanished and odd files are skipped with a warning each
   assert.match(human.stdout, /^ {2}media files: 0 new, 0 changed, \d+ unchanged, 2 skipped \(see the warnings\)$/m, "the summary counts them");
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json.skippedCount, 2);
-  assert.deepEqual(r.json.skipped.map((s: { path: string; reason: string }) => [s.path, s.reason]), [["locked-dir", "unreadable"], ["locked.jpg", "unreadable"]]);
+  assert.deepEqual(
+    r.json.skipped.map((s: { path: string; reason: string }) => [s.path, s.reason]),
+    [
+      ["locked-dir", "unreadable"],
+      ["locked.jpg", "unreadable"],
+    ],
+  );
   assert.match(r.stderr, /^warning: skipped locked-dir: cannot be read \(permission denied\)$/m);
   assert.match(r.stderr, /^warning: skipped locked.jpg: cannot be read \(permission denied\)$/m);
   plainWords(r.stderr);
@@ -284,17 +315,36 @@ test("restore of a snapshot with one inconsistent media file: the rest is restor
   const session = await BackupSession.begin(r0, memoryHeadStore(), { compressor: zlibCompressor });
   const parent = session.parent!.manifest;
   const bad = parent.media[0]!;
-  await session.commit(parent.database, parent.media.map((f) => (f === bad ? { ...f, size: f.size + 1 } : f)), "old-writer");
+  await session.commit(
+    parent.database,
+    parent.media.map((f) => (f === bad ? { ...f, size: f.size + 1 } : f)),
+    "old-writer",
+  );
   const to = join(dir, "out");
   const r = await m.run(["restore", "--repo", repo, "--to", to, "--key-file", keyFile]);
-  expectFailure(r, EXIT.integrity, /^chatvault: 1 media file could not be restored \(its data does not match the backup's record\); the database and the other files are in place/m);
-  assert.match(r.stderr, new RegExp(`^warning: not restored: media/${bad.path}: its chunks add up to ${bad.size} bytes, the backup recorded ${bad.size + 1}$`, "m"));
+  expectFailure(
+    r,
+    EXIT.integrity,
+    /^chatvault: 1 media file could not be restored \(its data does not match the backup's record\); the database and the other files are in place/m,
+  );
+  assert.match(
+    r.stderr,
+    new RegExp(`^warning: not restored: media/${bad.path}: its chunks add up to ${bad.size} bytes, the backup recorded ${bad.size + 1}$`, "m"),
+  );
   assert.match(r.stdout, /^Restored snapshot 3 /);
   assert.ok(existsSync(join(to, "msgstore.db")));
-  assert.equal(readdirSync(join(to, "media"), { recursive: true }).filter((p) => !existsSync(join(to, "media", String(p))) || !statSync(join(to, "media", String(p))).isDirectory()).length, parent.media.length - 1);
+  assert.equal(
+    readdirSync(join(to, "media"), { recursive: true }).filter(
+      (p) => !existsSync(join(to, "media", String(p))) || !statSync(join(to, "media", String(p))).isDirectory(),
+    ).length,
+    parent.media.length - 1,
+  );
   const j = await m.run(["restore", "--repo", repo, "--to", join(dir, "out2"), "--key-file", keyFile, "--json"]);
   assert.equal(j.json.error.code, "partial_restore");
   assert.equal(j.json.error.details.reason, "corruption");
-  assert.deepEqual(j.json.error.details.damaged.map((d: { path: string }) => d.path), [bad.path]);
+  assert.deepEqual(
+    j.json.error.details.damaged.map((d: { path: string }) => d.path),
+    [bad.path],
+  );
   assert.equal(j.json.error.details.restored.mediaFiles, parent.media.length - 1);
 });

@@ -42,9 +42,14 @@ test("key mode: the whole journey, restored byte-identical on a new machine", as
   const mut = await a.run(["demo-data", "--mutate", src, "--messages", "200", "--media-files", "2", "--seed", "2", "--json"]);
   assert.equal(mut.code, 0, mut.stderr);
   // The key may also come from the environment, and the location too.
-  const second = await a.run(["backup", "--db", join(src, "msgstore.db"), "--media", join(src, "media")], { env: { CHATVAULT_REPO: repo, CHATVAULT_KEY_FILE: keyFile } });
+  const second = await a.run(["backup", "--db", join(src, "msgstore.db"), "--media", join(src, "media")], {
+    env: { CHATVAULT_REPO: repo, CHATVAULT_KEY_FILE: keyFile },
+  });
   assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stdout, /^Backed up snapshot 2 \([0-9a-f]{12}\)\.\n {2}media files: 2 new, 0 changed, \d+ unchanged\n {2}read .+, uploaded .+ in \d+ packs?\n$/);
+  assert.match(
+    second.stdout,
+    /^Backed up snapshot 2 \([0-9a-f]{12}\)\.\n {2}media files: 2 new, 0 changed, \d+ unchanged\n {2}read .+, uploaded .+ in \d+ packs?\n$/,
+  );
 
   // A new machine: fresh config, the key through a file descriptor.
   const b = machine(dir, "b");
@@ -61,7 +66,10 @@ test("key mode: the whole journey, restored byte-identical on a new machine", as
   assert.equal(old.code, 0, old.stderr);
   assert.equal(old.json.snapshot.sequence, 1);
   const list = await b.run(["snapshots", "--repo", repo, "--key-file", keyFile, "--json"]);
-  assert.deepEqual(list.json.snapshots.map((s: { sequence: number }) => s.sequence), [1, 2]);
+  assert.deepEqual(
+    list.json.snapshots.map((s: { sequence: number }) => s.sequence),
+    [1, 2],
+  );
   const ok = await b.run(["verify", "--repo", repo, "--key-file", keyFile, "--json"]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.json.ok, true);

@@ -14,9 +14,15 @@ import { BIN, REPO_ROOT, machine } from "./support.ts";
 
 /** Start `chatvault backup` and resolve once it holds the repository lock (its lock object exists). */
 async function backupHoldingLock(env: Record<string, string>, repo: string, src: string, keyFile: string) {
-  const child = spawn(process.execPath, [BIN, "backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile, "--json"], {
-    env, cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile, "--json"],
+    {
+      env,
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));

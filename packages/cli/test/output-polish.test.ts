@@ -18,8 +18,20 @@ test("progress: no numbers before the total is known; then percent, bytes, rate,
   assert.equal(progressStats({ bytesDone: 0, bytesTotal: 0, rate: 0, etaSeconds: undefined }), "");
   assert.equal(progressStats({ bytesDone: 512, bytesTotal: 2048, rate: 1024, etaSeconds: 1.5 }), "25% 512 B/2.00 KiB 1.00 KiB/s ETA 2s");
   assert.equal(progressStats({ bytesDone: 0, bytesTotal: 2048, rate: 0, etaSeconds: undefined }), "0% 0 B/2.00 KiB");
-  const line = JSON.parse(progressJson({ operation: "backup", phase: "media", bytesDone: 10, bytesTotal: 20, filesDone: 1, filesTotal: 2, rate: 3.4, etaSeconds: undefined }));
-  assert.deepEqual(line, { type: "progress", operation: "backup", phase: "media", bytesDone: 10, bytesTotal: 20, filesDone: 1, filesTotal: 2, bytesPerSecond: 3, etaSeconds: null });
+  const line = JSON.parse(
+    progressJson({ operation: "backup", phase: "media", bytesDone: 10, bytesTotal: 20, filesDone: 1, filesTotal: 2, rate: 3.4, etaSeconds: undefined }),
+  );
+  assert.deepEqual(line, {
+    type: "progress",
+    operation: "backup",
+    phase: "media",
+    bytesDone: 10,
+    bytesTotal: 20,
+    filesDone: 1,
+    filesTotal: 2,
+    bytesPerSecond: 3,
+    etaSeconds: null,
+  });
 });
 
 test("key mode, piped: Next names --key-file; local times; 1 snapshot; footer; --json progress lines; no --media warns", async (t) => {
@@ -39,10 +51,16 @@ test("key mode, piped: Next names --key-file; local times; 1 snapshot; footer; -
   const b1 = await m.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile, "--json"]);
   assert.equal(b1.code, 0, b1.stderr);
   assert.equal(b1.json.snapshot.sequence, 1);
-  const events = b1.stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string; operation: string; phase: string; bytesDone: number });
+  const events = b1.stderr
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; operation: string; phase: string; bytesDone: number });
   assert.ok(events.length >= 2, `progress events: ${b1.stderr}`);
   for (const e of events) assert.deepEqual([e.type, e.operation], ["progress", "backup"]);
-  assert.ok(events.some((e) => e.bytesDone > 0), "bytes move");
+  assert.ok(
+    events.some((e) => e.bytesDone > 0),
+    "bytes move",
+  );
 
   const list = await m.run(["snapshots", "--repo", repo, "--key-file", keyFile]);
   assert.equal(list.code, 0, list.stderr);
@@ -58,7 +76,10 @@ test("key mode, piped: Next names --key-file; local times; 1 snapshot; footer; -
   // A backup without --media after one with media: allowed, with a warning.
   const b2 = await m.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--key-file", keyFile]);
   assert.equal(b2.code, 0, b2.stderr);
-  assert.match(b2.stderr, /^warning: no --media given: this snapshot will hold no media files, while snapshot 1 has \d+ media files?; restoring the new one brings none back/m);
+  assert.match(
+    b2.stderr,
+    /^warning: no --media given: this snapshot will hold no media files, while snapshot 1 has \d+ media files?; restoring the new one brings none back/m,
+  );
   const list2 = await m.run(["snapshots", "--repo", repo, "--key-file", keyFile]);
   assert.match(list2.stdout, /^2 snapshots, \S+ \S+ … \S+ \S+; the newest holds 0 media files, /m);
   const verify = await m.run(["verify", "--repo", repo, "--key-file", keyFile]);
@@ -79,7 +100,10 @@ test("password mode, piped: status with the vault down shows what is known (exit
   const pw = writeSecret(join(dir, "pw"), "correct horse battery staple");
   const init = await m.run(["init", "--repo", repo, "--vault", vault.url, "--token-file", token, "--password-file", pw]);
   assert.equal(init.code, 0, init.stderr);
-  assert.match(init.stderr, /Guess limit: 5 wrong passwords in a row, then a wait \(1 hour, 4 hours, 16 hours, … up to 7 days\); the key is destroyed after 20 wrong passwords in all\./);
+  assert.match(
+    init.stderr,
+    /Guess limit: 5 wrong passwords in a row, then a wait \(1 hour, 4 hours, 16 hours, … up to 7 days\); the key is destroyed after 20 wrong passwords in all\./,
+  );
   assert.match(init.stdout, /^Next: chatvault backup --repo \S+ --db /m, "password mode needs no --key-file");
 
   const up = await m.run(["status", "--repo", repo]);

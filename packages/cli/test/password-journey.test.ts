@@ -38,7 +38,9 @@ test("password mode: init, backups, restore on a new machine, password change, d
   const b1 = await a.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--password-file", pw, "--json"]);
   assert.equal(b1.code, 0, b1.stderr);
   assert.equal((await a.run(["demo-data", "--mutate", src, "--messages", "200", "--media-files", "2", "--seed", "2"])).code, 0);
-  const b2 = await a.run(["backup", "--db", join(src, "msgstore.db"), "--media", join(src, "media")], { env: { CHATVAULT_REPO: repo, CHATVAULT_PASSWORD_FILE: pw } });
+  const b2 = await a.run(["backup", "--db", join(src, "msgstore.db"), "--media", join(src, "media")], {
+    env: { CHATVAULT_REPO: repo, CHATVAULT_PASSWORD_FILE: pw },
+  });
   assert.equal(b2.code, 0, b2.stderr);
   assert.match(b2.stdout, /^Backed up snapshot 2 /);
   const status = await a.run(["status", "--repo", repo, "--json"]);
@@ -50,7 +52,9 @@ test("password mode: init, backups, restore on a new machine, password change, d
   // comes from the backup's own config.
   const b = machine(dir, "b", TEST_KSF);
   const out = join(dir, "restored");
-  const r = await b.run(["restore", "--repo", repo, "--to", out, "--token-file", token, "--password-file", "/dev/fd/3", "--json"], { stdio3: "correct horse battery staple\n" });
+  const r = await b.run(["restore", "--repo", repo, "--to", out, "--token-file", token, "--password-file", "/dev/fd/3", "--json"], {
+    stdio3: "correct horse battery staple\n",
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json.snapshot.sequence, 2);
   assert.deepEqual(treeHashes(join(out, "media")), treeHashes(join(src, "media")));
@@ -72,14 +76,20 @@ test("password mode: init, backups, restore on a new machine, password change, d
   // Turning it off needs a confirmation; --keep-key-file saves the 64-digit key first.
   const refuse = await b.run(["disable", "--repo", repo, "--password-file", next]);
   assert.equal(refuse.code, EXIT.usage);
-  assert.match(refuse.stderr, /This deletes the key from the vault at .* unreadable to everyone, you included: no password will ever open them again.* Pass --yes/);
+  assert.match(
+    refuse.stderr,
+    /This deletes the key from the vault at .* unreadable to everyone, you included: no password will ever open them again.* Pass --yes/,
+  );
   const keyFile = join(dir, "kept.key");
   const off = await b.run(["disable", "--repo", repo, "--password-file", next, "--keep-key-file", keyFile, "--yes", "--json"]);
   assert.equal(off.code, 0, off.stderr);
   assert.equal(off.json.disabled, true);
   const gone = await b.run(["restore", "--repo", repo, "--to", join(dir, "after-off"), "--password-file", next]);
   assert.equal(gone.code, EXIT.notFound);
-  assert.match(gone.stderr, /^chatvault: password protection is off for this account: the vault holds no key for this backup, so it cannot be restored with a password/);
+  assert.match(
+    gone.stderr,
+    /^chatvault: password protection is off for this account: the vault holds no key for this backup, so it cannot be restored with a password/,
+  );
   const byKey = await b.run(["restore", "--repo", repo, "--to", join(dir, "by-key"), "--key-file", keyFile, "--json"]);
   assert.equal(byKey.code, 0, byKey.stderr);
   assert.equal(byKey.json.snapshot.sequence, 2);
@@ -89,7 +99,17 @@ test("password mode: init, backups, restore on a new machine, password change, d
 test("vault errors: attempts left, locked with a time, destroyed, unreachable, refused token", async (t) => {
   const dir = tempDir(t, "chatvault-cli-pwerr-");
   // Small numbers so the test reaches every state: 2 attempts, then a 1 h lock; 3 in all.
-  const vault = await serveVault(join(dir, "vault-home"), ["--max-attempts", "2", "--failure-budget", "3", "--lock-base", "1h", "--login-ttl", "1s", "--test-clock"]);
+  const vault = await serveVault(join(dir, "vault-home"), [
+    "--max-attempts",
+    "2",
+    "--failure-budget",
+    "3",
+    "--lock-base",
+    "1h",
+    "--login-ttl",
+    "1s",
+    "--test-clock",
+  ]);
   t.after(() => vault.stop());
   const token = await vault.token("bob", join(dir, "bob.token"));
   const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
@@ -107,12 +127,28 @@ test("vault errors: attempts left, locked with a time, destroyed, unreachable, r
   assert.equal(refused.code, EXIT.unauthorized);
   assert.match(refused.stderr, /^chatvault: the key vault refused the account token/);
   const weak = writeSecret(join(dir, "weak.txt"), "password1");
-  const weakInit = await m.run(["init", "--repo", join(dir, "r2"), "--password-file", weak, "--vault", vault.url, "--token-file", await vault.token("carol", join(dir, "carol.token"))]);
+  const weakInit = await m.run([
+    "init",
+    "--repo",
+    join(dir, "r2"),
+    "--password-file",
+    weak,
+    "--vault",
+    vault.url,
+    "--token-file",
+    await vault.token("carol", join(dir, "carol.token")),
+  ]);
   assert.equal(weakInit.code, EXIT.usage);
   assert.match(weakInit.stderr, /too easy to guess: very weak — this is a commonly used password/);
 
   const first = await restore(bad);
-  assert.deepEqual([first.code, first.stderr], [EXIT.wrongSecret, "chatvault: wrong password — 1 attempt left; if the next password is wrong, you will have to wait 1 hour (longer if it was locked before)\n"]);
+  assert.deepEqual(
+    [first.code, first.stderr],
+    [
+      EXIT.wrongSecret,
+      "chatvault: wrong password — 1 attempt left; if the next password is wrong, you will have to wait 1 hour (longer if it was locked before)\n",
+    ],
+  );
   const second = await restore(bad);
   assert.equal(second.code, EXIT.locked, "the attempt that triggers the lock exits 4");
   assert.match(second.stderr, /^chatvault: wrong password — too many attempts, try again in (59|60) minutes \(at \d\d:\d\d\)\n$/);

@@ -26,7 +26,9 @@ test("realms mode: 2 of 3 realm processes (SQLite, PostgreSQL, SoftHSM2) through
   const dir = tempDir(t, "chatvault-cli-realms-");
   const urls = realms.map((r) => r.nodes[0]!.url);
   const realmsFile = join(dir, "realms.json");
-  const entries = await Promise.all(realms.map(async (r, i) => ({ url: urls[i]!, tokenFile: writeSecret(join(dir, `realm-${i + 1}.token`), await r.token("alice")) })));
+  const entries = await Promise.all(
+    realms.map(async (r, i) => ({ url: urls[i]!, tokenFile: writeSecret(join(dir, `realm-${i + 1}.token`), await r.token("alice")) })),
+  );
   writeFileSync(realmsFile, JSON.stringify({ threshold: 2, realms: entries.map((e, i) => ({ url: e.url, tokenFile: `realm-${i + 1}.token` })) }));
   const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
   const repo = join(dir, "repo");
@@ -37,7 +39,11 @@ test("realms mode: 2 of 3 realm processes (SQLite, PostgreSQL, SoftHSM2) through
   const init = await a.run(["init", "--repo", repo, "--realms", realmsFile, "--password-file", pw, "--json"]);
   assert.equal(init.code, 0, init.stderr);
   assert.equal(init.json.protection, "realms");
-  assert.deepEqual(init.json.realms.realms.map((r: { id: string; url: string }) => r.id), realms.map((r) => r.realmId), "the config records each realm's own ID from /info");
+  assert.deepEqual(
+    init.json.realms.realms.map((r: { id: string; url: string }) => r.id),
+    realms.map((r) => r.realmId),
+    "the config records each realm's own ID from /info",
+  );
   assert.equal(init.json.realms.stored.length, 3);
   assert.match(init.stderr, /any 2 of them can unlock, and fewer than 2 operators together cannot test a single guess/);
   const tokenTexts = entries.map((e) => readFileSync(e.tokenFile, "utf8").trim());
@@ -52,7 +58,14 @@ test("realms mode: 2 of 3 realm processes (SQLite, PostgreSQL, SoftHSM2) through
   assert.equal(st.code, 0, st.stderr);
   assert.equal(st.json.realms.state, "active");
   assert.equal(st.json.realms.reachable, 3);
-  assert.deepEqual(st.json.realms.realms.map((r: { reachable: boolean; attemptsRemaining: number }) => [r.reachable, r.attemptsRemaining]), [[true, 5], [true, 5], [true, 5]]);
+  assert.deepEqual(
+    st.json.realms.realms.map((r: { reachable: boolean; attemptsRemaining: number }) => [r.reachable, r.attemptsRemaining]),
+    [
+      [true, 5],
+      [true, 5],
+      [true, 5],
+    ],
+  );
 
   // A new machine, the SoftHSM realm down: restore works with 2 and says which did not answer.
   await realms[2]!.kill();
@@ -60,7 +73,10 @@ test("realms mode: 2 of 3 realm processes (SQLite, PostgreSQL, SoftHSM2) through
   const r1 = await b.run(["restore", "--repo", repo, "--realms", realmsFile, "--to", join(dir, "r1"), "--password-file", pw, "--json"]);
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal(r1.json.realms.answered, 2);
-  assert.deepEqual(r1.json.realms.notAnswering.map((x: { url: string }) => x.url), [urls[2]]);
+  assert.deepEqual(
+    r1.json.realms.notAnswering.map((x: { url: string }) => x.url),
+    [urls[2]],
+  );
   assert.match(r1.stderr, new RegExp(`2 of 3 realms answered \\(did not: ${urls[2]!.replace(/[.]/g, "\\.")} unreachable\\)`));
   assert.deepEqual(treeHashes(join(dir, "r1", "media")), treeHashes(join(src, "media")));
 
@@ -85,7 +101,11 @@ test("realms mode: 2 of 3 realm processes (SQLite, PostgreSQL, SoftHSM2) through
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal(r2.json.realms.answered, 3);
   const st2 = await b.run(["status", "--repo", repo, "--json"]);
-  assert.deepEqual(st2.json.realms.realms.map((r: { version: number }) => r.version), [2, 2, 2], `every realm holds the new registration: ${JSON.stringify(st2.json.realms)}`);
+  assert.deepEqual(
+    st2.json.realms.realms.map((r: { version: number }) => r.version),
+    [2, 2, 2],
+    `every realm holds the new registration: ${JSON.stringify(st2.json.realms)}`,
+  );
 
   // Fewer than t up: exit 8, naming both missing realms.
   await realms[1]!.kill();
@@ -113,10 +133,16 @@ test("realms mode: 2 of 3 realm processes (SQLite, PostgreSQL, SoftHSM2) through
   // The PostgreSQL realm is back and still holds its share until a command holding K reaches it.
   await realms[1]!.restart();
   const before = await b.run(["status", "--repo", repo, "--json"]);
-  assert.deepEqual(before.json.realms.realms.map((r: { state: string }) => r.state), ["none", "active", "none"]);
+  assert.deepEqual(
+    before.json.realms.realms.map((r: { state: string }) => r.state),
+    ["none", "active", "none"],
+  );
   const withKey = await b.run(["restore", "--repo", repo, "--to", join(dir, "k"), "--key-file", keyFile, "--json"]);
   assert.equal(withKey.code, 0, withKey.stderr);
   assert.match(withKey.stderr, /Turned-off password protection finished at/);
   const after = await b.run(["status", "--repo", repo, "--json"]);
-  assert.deepEqual(after.json.realms.realms.map((r: { state: string }) => r.state), ["none", "none", "none"]);
+  assert.deepEqual(
+    after.json.realms.realms.map((r: { state: string }) => r.state),
+    ["none", "none", "none"],
+  );
 });

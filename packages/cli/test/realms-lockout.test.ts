@@ -21,7 +21,9 @@ test("realms mode: 5 wrong passwords lock (exit 4), status shows it per realm, t
   t.after(() => Promise.all(realms.map((r) => r.kill())));
   const dir = tempDir(t, "chatvault-cli-realms-lock-");
   const realmsFile = join(dir, "realms.json");
-  const entries = await Promise.all(realms.map(async (r, i) => ({ url: r.nodes[0]!.url, tokenFile: writeSecret(join(dir, `r${i}.token`), await r.token("carol")) })));
+  const entries = await Promise.all(
+    realms.map(async (r, i) => ({ url: r.nodes[0]!.url, tokenFile: writeSecret(join(dir, `r${i}.token`), await r.token("carol")) })),
+  );
   writeFileSync(realmsFile, JSON.stringify({ threshold: 2, realms: entries }));
   const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
   const wrong = writeSecret(join(dir, "wrong.txt"), "not the password");
@@ -51,12 +53,20 @@ test("realms mode: 5 wrong passwords lock (exit 4), status shows it per realm, t
   assert.equal(still.code, EXIT.locked, still.stderr);
 
   for (const r of realms) {
-    const res = await fetch(`${r.nodes[0]!.url}/_test/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: 61 * 60_000 }) });
+    const res = await fetch(`${r.nodes[0]!.url}/_test/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ advanceMs: 61 * 60_000 }),
+    });
     assert.equal(res.status, 200);
   }
   const ok = await m.run(["restore", "--repo", repo, "--to", join(dir, "ok"), "--password-file", pw, "--json"]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.json.realms.answered, 3);
   const after = await m.run(["status", "--repo", repo, "--json"]);
-  assert.deepEqual(after.json.realms.realms.map((r: { attemptsRemaining: number }) => r.attemptsRemaining), [5, 5, 5], "the unlock proof reset each realm's count");
+  assert.deepEqual(
+    after.json.realms.realms.map((r: { attemptsRemaining: number }) => r.attemptsRemaining),
+    [5, 5, 5],
+    "the unlock proof reset each realm's count",
+  );
 });

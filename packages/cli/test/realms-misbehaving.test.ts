@@ -48,10 +48,13 @@ test("realms mode: a realm answering wrong evaluations is named; restore works w
   const dir = tempDir(t, "chatvault-cli-realms-bad-");
   const urls = [realms[0]!.nodes[0]!.url, proxy.url, realms[2]!.nodes[0]!.url];
   const realmsFile = join(dir, "realms.json");
-  writeFileSync(realmsFile, JSON.stringify({
-    threshold: 2,
-    realms: await Promise.all(realms.map(async (r, i) => ({ url: urls[i]!, tokenFile: writeSecret(join(dir, `r${i}.token`), await r.token("dave")) }))),
-  }));
+  writeFileSync(
+    realmsFile,
+    JSON.stringify({
+      threshold: 2,
+      realms: await Promise.all(realms.map(async (r, i) => ({ url: urls[i]!, tokenFile: writeSecret(join(dir, `r${i}.token`), await r.token("dave")) }))),
+    }),
+  );
   const pw = writeSecret(join(dir, "pw.txt"), "correct horse battery staple");
   const repo = join(dir, "repo");
   const m = machine(dir, "m", { CHATVAULT_INSECURE_TEST_KSF: "1" });
@@ -62,7 +65,10 @@ test("realms mode: a realm answering wrong evaluations is named; restore works w
   lie.on = true;
   const ok = await m.run(["restore", "--repo", repo, "--to", join(dir, "ok"), "--password-file", pw, "--json"]);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual(ok.json.realms.notAnswering.map((x: { url: string; status: string }) => [x.url, x.status]), [[proxy.url, "misbehaved"]]);
+  assert.deepEqual(
+    ok.json.realms.notAnswering.map((x: { url: string; status: string }) => [x.url, x.status]),
+    [[proxy.url, "misbehaved"]],
+  );
   assert.match(ok.stderr, new RegExp(`did not: ${proxy.url.replace(/[.]/g, "\\.")} misbehaved`));
 
   await realms[2]!.kill();

@@ -12,7 +12,11 @@ import { needService, tempDir } from "@chatvault/testkit";
 import { machine, treeHashes } from "./support.ts";
 
 const endpoint = process.env.CHATVAULT_TEST_S3_ENDPOINT ?? "http://127.0.0.1:7480";
-const aws = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "testak", AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "testsk", AWS_REGION: "us-east-1" };
+const aws = {
+  AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "testak",
+  AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "testsk",
+  AWS_REGION: "us-east-1",
+};
 
 async function reachable(): Promise<boolean> {
   try {
@@ -25,7 +29,12 @@ async function reachable(): Promise<boolean> {
 
 test("key mode on S3: init, backup, restore on a new machine", async (t) => {
   if (!needService(t, await reachable(), `S3 (radosgw) not reachable at ${endpoint}; start it with scripts/ci/start-radosgw.sh`)) return;
-  const s3 = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: aws.AWS_ACCESS_KEY_ID, secretAccessKey: aws.AWS_SECRET_ACCESS_KEY } });
+  const s3 = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: aws.AWS_ACCESS_KEY_ID, secretAccessKey: aws.AWS_SECRET_ACCESS_KEY },
+  });
   const Bucket = `chatvault-cli-${randomBytes(6).toString("hex")}`;
   await s3.send(new CreateBucketCommand({ Bucket }));
   t.after(async () => {
@@ -46,7 +55,9 @@ test("key mode on S3: init, backup, restore on a new machine", async (t) => {
   const init = await a.run(["init", "--repo", repo, "--s3-endpoint", endpoint, "--new-key-file", keyFile, "--json"]);
   assert.equal(init.code, 0, init.stderr);
   assert.equal(init.json.repo, repo);
-  const b1 = await a.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile], { env: { CHATVAULT_S3_ENDPOINT: endpoint } });
+  const b1 = await a.run(["backup", "--repo", repo, "--db", join(src, "msgstore.db"), "--media", join(src, "media"), "--key-file", keyFile], {
+    env: { CHATVAULT_S3_ENDPOINT: endpoint },
+  });
   assert.equal(b1.code, 0, b1.stderr);
   const out = join(dir, "restored");
   const r = await machine(dir, "b", aws).run(["restore", "--repo", repo, "--s3-endpoint", endpoint, "--to", out, "--key-file", keyFile, "--json"]);

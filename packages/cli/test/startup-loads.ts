@@ -18,9 +18,23 @@ export const RECORD_LOADS = fileURLToPath(new URL("../../../scripts/smoke/app/re
  * those it uses (docs/performance.md, "Start-up").
  */
 export const HEAVY_PACKAGES = [
-  "@chatvault/sdk", "@chatvault/format", "@chatvault/storage", "@chatvault/vault-protocol", "@chatvault/vault-server",
-  "@aws-sdk", "@smithy", "better-sqlite3", "@serenity-kit/opaque", "@zxcvbn-ts", "@inquirer", "cli-progress",
-  "@noble", "hash-wasm", "pg", "pkcs11js", "fflate",
+  "@chatvault/sdk",
+  "@chatvault/format",
+  "@chatvault/storage",
+  "@chatvault/vault-protocol",
+  "@chatvault/vault-server",
+  "@aws-sdk",
+  "@smithy",
+  "better-sqlite3",
+  "@serenity-kit/opaque",
+  "@zxcvbn-ts",
+  "@inquirer",
+  "cli-progress",
+  "@noble",
+  "hash-wasm",
+  "pg",
+  "pkcs11js",
+  "fflate",
 ];
 
 /** The package a loaded file belongs to: `@scope/name` or `name` under node_modules, `@chatvault/<dir>` for this workspace's packages/<dir>. */
@@ -52,13 +66,25 @@ export function recordLoads(script: string, args: string[], opts: { nodeArgs?: s
   const log = join(dir, "loads.log");
   try {
     const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), "--import", RECORD_LOADS, script, ...args], {
-      cwd: opts.cwd, encoding: "utf8", env: { ...(opts.env ?? process.env), CHATVAULT_SMOKE_LOADS: log }, timeout: 60_000,
+      cwd: opts.cwd,
+      encoding: "utf8",
+      env: { ...(opts.env ?? process.env), CHATVAULT_SMOKE_LOADS: log },
+      timeout: 60_000,
     });
     let text = "";
     try {
       text = readFileSync(log, "utf8");
-    } catch { /* nothing was resolved through a hook: an empty list */ }
-    const files = [...new Set(text.split("\n").filter(Boolean).map((u) => fileURLToPath(u)))];
+    } catch {
+      /* nothing was resolved through a hook: an empty list */
+    }
+    const files = [
+      ...new Set(
+        text
+          .split("\n")
+          .filter(Boolean)
+          .map((u) => fileURLToPath(u)),
+      ),
+    ];
     const packages = [...new Set(files.map(packageOf).filter((p): p is string => p !== undefined))];
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, files, packages };
   } finally {

@@ -46,10 +46,15 @@ export function machine(dir: string, name: string, extraEnv: Record<string, stri
   };
 }
 
-export function runCli(args: string[], env: Record<string, string>, opts: { input?: string; stdio3?: string; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { input?: string; stdio3?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env, cwd: opts.cwd ?? REPO_ROOT,
+      env,
+      cwd: opts.cwd ?? REPO_ROOT,
       stdio: ["pipe", "pipe", "pipe", ...(opts.stdio3 !== undefined ? ["pipe" as const] : [])],
     });
     let stdout = "";
@@ -122,7 +127,11 @@ export interface ServedVault {
  */
 export async function serveVault(home: string, args: string[] = []): Promise<ServedVault> {
   const env = { PATH: process.env.PATH ?? "", HOME: home, CHATVAULT_VAULT_ALLOW_WEAK_KSF: "1", CHATVAULT_VAULT_RATE_LIMIT_ACCOUNT: "0" };
-  const child = spawn(process.execPath, [BIN, "serve", "--home", home, "--port", "0", "--json", ...args], { env, cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "serve", "--home", home, "--port", "0", "--json", ...args], {
+    env,
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
@@ -148,7 +157,11 @@ export async function serveVault(home: string, args: string[] = []): Promise<Ser
       return file;
     },
     async advanceClock(ms) {
-      const res = await fetch(`${url}/_test/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: ms }) });
+      const res = await fetch(`${url}/_test/clock`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ advanceMs: ms }),
+      });
       if (!res.ok) throw new Error(`test clock: HTTP ${res.status}`);
     },
     async stop() {

@@ -16,7 +16,10 @@ const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export class Terminal {
   readonly #socket: string;
-  constructor(readonly dir: string, name: string) {
+  constructor(
+    readonly dir: string,
+    name: string,
+  ) {
     this.#socket = `chatvault-test-${process.pid}-${name}`;
   }
 
@@ -27,10 +30,16 @@ export class Terminal {
   /** Run `chatvault args…` in a fresh 160×50 pane; the pane prints EXIT:<code> when it ends. */
   start(args: string[], env: Record<string, string>): void {
     const script = join(this.dir, `run-${this.#socket}.sh`);
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${sh(v)}`).join("\n");
+    const exports = Object.entries(env)
+      .map(([k, v]) => `export ${k}=${sh(v)}`)
+      .join("\n");
     // `trap true INT`: Ctrl-C reaches the CLI, while the shell survives to print EXIT (a
     // trap with a handler, unlike an ignored signal, is reset in the child).
-    writeFileSync(script, `#!/bin/sh\ntrap true INT\ncd ${sh(REPO_ROOT)}\n${exports}\n${sh(process.execPath)} ${sh(BIN)} ${args.map(sh).join(" ")}\necho "EXIT:$?"\nsleep 600\n`, { mode: 0o700 });
+    writeFileSync(
+      script,
+      `#!/bin/sh\ntrap true INT\ncd ${sh(REPO_ROOT)}\n${exports}\n${sh(process.execPath)} ${sh(BIN)} ${args.map(sh).join(" ")}\necho "EXIT:$?"\nsleep 600\n`,
+      { mode: 0o700 },
+    );
     this.#tmux("new-session", "-d", "-s", "t", "-x", "160", "-y", "50", script);
   }
 

@@ -113,11 +113,22 @@ test("media: about the size asked, real headers, incompressible bodies, hashes r
   assert.ok(s.mediaBytes >= target && s.mediaBytes < target + 60_000, `media bytes ${s.mediaBytes}`);
   const onDisk = files(s.mediaDir);
   assert.equal(onDisk.length, s.mediaFiles);
-  assert.equal(onDisk.reduce((sum, f) => sum + statSync(join(s.mediaDir, f)).size, 0), s.mediaBytes);
+  assert.equal(
+    onDisk.reduce((sum, f) => sum + statSync(join(s.mediaDir, f)).size, 0),
+    s.mediaBytes,
+  );
   const db = open(s.dbPath);
   t.after(() => db.close());
-  const rows = db.prepare("SELECT m.path, m.mime, m.size, m.sha256, g.media_id, g.id AS mid, m.message_id FROM media m JOIN messages g ON g.id = m.message_id").all() as Array<{
-    path: string; mime: string; size: number; sha256: string; media_id: number; mid: number; message_id: number;
+  const rows = db
+    .prepare("SELECT m.path, m.mime, m.size, m.sha256, g.media_id, g.id AS mid, m.message_id FROM media m JOIN messages g ON g.id = m.message_id")
+    .all() as Array<{
+    path: string;
+    mime: string;
+    size: number;
+    sha256: string;
+    media_id: number;
+    mid: number;
+    message_id: number;
   }>;
   assert.equal(rows.length, s.mediaFiles);
   for (const r of rows) {
@@ -149,7 +160,11 @@ test("mutate adds exactly N messages and K files, the day after, deterministical
   cpSync(base, copy, { recursive: true });
   const dbPath = join(base, "msgstore.db");
   const before = open(dbPath);
-  const old = before.prepare("SELECT count(*) AS n, max(timestamp) AS ts, (SELECT count(*) FROM media) AS media FROM messages").get() as { n: number; ts: number; media: number };
+  const old = before.prepare("SELECT count(*) AS n, max(timestamp) AS ts, (SELECT count(*) FROM media) AS media FROM messages").get() as {
+    n: number;
+    ts: number;
+    media: number;
+  };
   before.close();
   const filesBefore = files(join(base, "media")).length;
 
@@ -165,7 +180,11 @@ test("mutate adds exactly N messages and K files, the day after, deterministical
   const db = open(dbPath);
   t.after(() => db.close());
   assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
-  const now = db.prepare("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM messages WHERE id >= ?").get(m.firstMessageId) as { n: number; first: number; last: number };
+  const now = db.prepare("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM messages WHERE id >= ?").get(m.firstMessageId) as {
+    n: number;
+    first: number;
+    last: number;
+  };
   assert.equal(now.n, 400);
   assert.equal(db.prepare("SELECT count(*) FROM messages").pluck().get(), old.n + 400);
   assert.equal(db.prepare("SELECT count(*) FROM media").pluck().get(), old.media + 6);
@@ -183,7 +202,10 @@ test("refuses bad options and foreign folders", async (t) => {
   await assert.rejects(generateDemoData({ outDir: dir, messages: 0, mediaMiB: 0, seed: 1 }), RangeError);
   await assert.rejects(generateDemoData({ outDir: dir, messages: 10, mediaMiB: -1, seed: 1 }), RangeError);
   await generateDemoData({ outDir: dir, messages: 10, mediaMiB: 0, seed: 1 });
-  await assert.rejects(generateDemoData({ outDir: dir, messages: 10, mediaMiB: 0, seed: 1 }), (e: unknown) => e instanceof DemoDataError && e.code === "demo_data");
+  await assert.rejects(
+    generateDemoData({ outDir: dir, messages: 10, mediaMiB: 0, seed: 1 }),
+    (e: unknown) => e instanceof DemoDataError && e.code === "demo_data",
+  );
   await assert.rejects(mutateDemoData({ dir, messages: 1, mediaFiles: 2, seed: 1 }), RangeError);
   await assert.rejects(mutateDemoData({ dir: tempDir(t), messages: 1, mediaFiles: 0, seed: 1 }), DemoDataError);
   const other = tempDir(t);
@@ -212,8 +234,14 @@ test("prng: deterministic streams, Zipf skew, slots spread and distinct", () => 
   const b = rngFor(1, "x");
   const c = rngFor(1, "y");
   const xs = Array.from({ length: 8 }, () => a.uint32());
-  assert.deepEqual(Array.from({ length: 8 }, () => b.uint32()), xs);
-  assert.notDeepEqual(Array.from({ length: 8 }, () => c.uint32()), xs);
+  assert.deepEqual(
+    Array.from({ length: 8 }, () => b.uint32()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 8 }, () => c.uint32()),
+    xs,
+  );
   assert.throws(() => new Rng(new Uint32Array(3)), RangeError);
   const z = new Zipf(100);
   const hist = new Array<number>(100).fill(0);

@@ -123,12 +123,7 @@ function fill(db: Database.Database, p: FillParams): Omit<DemoDataSummary, "dbBy
   const slotRng = rngFor(p.seed, "media-slots");
   const slots = chooseSlots(slotRng, p.messages, plan.length);
   const chatsById = new Map(cast.chats.map((c) => [c.id, c]));
-  const conversation = new Conversation(
-    rngFor(p.seed, "messages"),
-    shuffled(rngFor(p.seed, "activity"), cast.chats),
-    DEMO_START_MS,
-    DEMO_SPAN_MS / p.messages,
-  );
+  const conversation = new Conversation(rngFor(p.seed, "messages"), shuffled(rngFor(p.seed, "activity"), cast.chats), DEMO_START_MS, DEMO_SPAN_MS / p.messages);
   // The newest messages (about the last day's worth) are not read yet by the other side.
   const pendingFrom = p.messages - Math.max(20, Math.round(p.messages * 0.003));
 

@@ -131,7 +131,9 @@ function writeAll(fd: number, data: Uint8Array): void {
  * SHA-256 in hex. `label` separates the streams of a generation and a mutation.
  */
 export function writeMediaFile(path: string, kind: MediaKind, size: number, seed: DemoSeed, label: string, mediaId: number): string {
-  const key = createHash("sha256").update(`chatvault/demo-data/media-body/${label}/${typeof seed}:${String(seed)}/${mediaId}`).digest();
+  const key = createHash("sha256")
+    .update(`chatvault/demo-data/media-body/${label}/${typeof seed}:${String(seed)}/${mediaId}`)
+    .digest();
   const head = header(kind, size, key.readUInt32LE(0));
   const tail = TRAILER[kind];
   if (size < head.length + tail.length) throw new RangeError(`size must be at least ${head.length + tail.length} for ${kind}`);

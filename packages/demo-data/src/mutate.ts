@@ -83,13 +83,18 @@ interface Tail {
 }
 
 function apply(db: Database.Database, mediaDir: string, n: number, k: number, seed: DemoSeed): DemoDataMutation {
-  const tail = db.prepare(
-    "SELECT (SELECT coalesce(max(id), 0) FROM messages) AS maxId, (SELECT coalesce(max(timestamp), 0) FROM messages) AS maxTs, " +
-      "(SELECT coalesce(max(id), 0) FROM media) AS maxMediaId",
-  ).get() as Tail;
+  const tail = db
+    .prepare(
+      "SELECT (SELECT coalesce(max(id), 0) FROM messages) AS maxId, (SELECT coalesce(max(timestamp), 0) FROM messages) AS maxTs, " +
+        "(SELECT coalesce(max(id), 0) FROM media) AS maxMediaId",
+    )
+    .get() as Tail;
   const chats = loadChats(db);
   const lastIds = new Map<number, number>();
-  for (const row of db.prepare("SELECT id, last_message_id FROM chats WHERE last_message_id IS NOT NULL").all() as Array<{ id: number; last_message_id: number }>) {
+  for (const row of db.prepare("SELECT id, last_message_id FROM chats WHERE last_message_id IS NOT NULL").all() as Array<{
+    id: number;
+    last_message_id: number;
+  }>) {
     lastIds.set(row.id, row.last_message_id);
   }
   const conversation = new Conversation(rngFor(seed, "mutate/messages"), chats, tail.maxTs, DAY_MS / (n + 1), lastIds);
@@ -139,9 +144,10 @@ function apply(db: Database.Database, mediaDir: string, n: number, k: number, se
 
 /** Marks a few of the most recent not-yet-read outgoing messages (up to `maxId`) as read. */
 function updateStatuses(db: Database.Database, rng: ReturnType<typeof rngFor>, maxId: number): number {
-  const pending = db.prepare(
-    "SELECT id FROM messages WHERE id <= ? AND id > ? AND from_me = 1 AND status < ? ORDER BY id DESC",
-  ).pluck().all(maxId, maxId - 5000, MessageStatus.read) as number[];
+  const pending = db
+    .prepare("SELECT id FROM messages WHERE id <= ? AND id > ? AND from_me = 1 AND status < ? ORDER BY id DESC")
+    .pluck()
+    .all(maxId, maxId - 5000, MessageStatus.read) as number[];
   const update = db.prepare("UPDATE messages SET status = ? WHERE id = ?");
   let count = 0;
   for (const id of pending) {

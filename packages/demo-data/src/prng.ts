@@ -81,7 +81,9 @@ export class Rng {
  * one part of the generator does not shift the output of every other part.
  */
 export function rngFor(seed: DemoSeed, label: string): Rng {
-  const digest = createHash("sha256").update(`chatvault/demo-data/${label}/${typeof seed}:${String(seed)}`).digest();
+  const digest = createHash("sha256")
+    .update(`chatvault/demo-data/${label}/${typeof seed}:${String(seed)}`)
+    .digest();
   return new Rng(new Uint32Array(digest.buffer, digest.byteOffset, 4).slice());
 }
 

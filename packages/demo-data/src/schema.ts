@@ -79,5 +79,4 @@ export const INSERT_MESSAGE_SQL =
   "VALUES (@id, @chat_id, @from_me, @sender_jid, @timestamp, @text, @status, @media_id, @quoted_id)";
 
 /** Parameterised insert for one `media` row. */
-export const INSERT_MEDIA_SQL =
-  "INSERT INTO media (id, message_id, path, mime, size, sha256) VALUES (@id, @message_id, @path, @mime, @size, @sha256)";
+export const INSERT_MEDIA_SQL = "INSERT INTO media (id, message_id, path, mime, size, sha256) VALUES (@id, @message_id, @path, @mime, @size, @sha256)";

@@ -7,43 +7,73 @@
 import { Zipf } from "./prng.ts";
 import type { Rng } from "./prng.ts";
 
-const WORDS: readonly string[] = (
-  // English chat, most frequent first
-  "i you the to a and it is ok that in yes no lol me my we u what for so haha on be " +
-  "just have are do can not this but with now will at see how going too there know " +
-  "yeah good get was love thanks like here come time where when tomorrow today home " +
-  "think one all back later sure why need want call he she they them it's i'm don't " +
-  "can't maybe okay tonight morning night work already still really send did nice " +
-  "happy sorry wait let's go out well right then about from up great soon pls omg " +
-  "coming done food dinner lunch coffee meeting office train bus car late early " +
-  "weekend monday friday birthday photo video link music movie game kids mom dad " +
-  "brother sister friend party beach rain weather cold hot tired sleep miss you've " +
-  "message phone battery charger address minutes hours almost problem idea plan " +
-  "ticket airport hotel money shopping groceries doctor school homework exam " +
-  // Spanish / Portuguese
-  "hola gracias sí que bueno vale mañana hoy casa dónde cuándo nos vemos jaja " +
-  "besos abrazo oye claro perfecto luego ahora también mucho amigo amiga fiesta " +
-  "olá obrigado obrigada tudo bem beleza saudade amanhã hoje então gente valeu " +
-  "kkkk até logo beijo comida trabalho " +
-  // German / French / Italian / Dutch
-  "hallo danke ja nein gut morgen heute bis später genau doch schon alles klar " +
-  "bonjour merci oui non demain ce soir d'accord bisous salut ça va à plus " +
-  "ciao grazie domani stasera va bene allora dai hoi dank je wel tot straks " +
-  // Turkish / Indonesian / Swahili
-  "merhaba teşekkürler tamam yarın evet selam terima kasih besok sampai jumpa " +
-  "habari asante sawa kesho " +
-  // Cyrillic, Devanagari, Arabic, Greek, CJK, Thai
-  "привет спасибо да нет хорошо завтра сегодня дома пока ладно " +
-  "नमस्ते धन्यवाद हाँ नहीं ठीक कल आज घर चलो " +
-  "مرحبا شكرا نعم لا تمام بكرة اليوم إن_شاء_الله " +
-  "γεια ευχαριστώ ναι όχι αύριο " +
-  "你好 谢谢 是的 明天 今天 好的 こんにちは ありがとう はい 明日 안녕하세요 감사합니다 네 내일 " +
-  "สวัสดี ขอบคุณ ครับ ค่ะ พรุ่งนี้"
-).split(" ").map((w) => w.replace(/_/g, " "));
+const WORDS: readonly string[] = // English chat, most frequent first
+  (
+    "i you the to a and it is ok that in yes no lol me my we u what for so haha on be " +
+    "just have are do can not this but with now will at see how going too there know " +
+    "yeah good get was love thanks like here come time where when tomorrow today home " +
+    "think one all back later sure why need want call he she they them it's i'm don't " +
+    "can't maybe okay tonight morning night work already still really send did nice " +
+    "happy sorry wait let's go out well right then about from up great soon pls omg " +
+    "coming done food dinner lunch coffee meeting office train bus car late early " +
+    "weekend monday friday birthday photo video link music movie game kids mom dad " +
+    "brother sister friend party beach rain weather cold hot tired sleep miss you've " +
+    "message phone battery charger address minutes hours almost problem idea plan " +
+    "ticket airport hotel money shopping groceries doctor school homework exam " +
+    // Spanish / Portuguese
+    "hola gracias sí que bueno vale mañana hoy casa dónde cuándo nos vemos jaja " +
+    "besos abrazo oye claro perfecto luego ahora también mucho amigo amiga fiesta " +
+    "olá obrigado obrigada tudo bem beleza saudade amanhã hoje então gente valeu " +
+    "kkkk até logo beijo comida trabalho " +
+    // German / French / Italian / Dutch
+    "hallo danke ja nein gut morgen heute bis später genau doch schon alles klar " +
+    "bonjour merci oui non demain ce soir d'accord bisous salut ça va à plus " +
+    "ciao grazie domani stasera va bene allora dai hoi dank je wel tot straks " +
+    // Turkish / Indonesian / Swahili
+    "merhaba teşekkürler tamam yarın evet selam terima kasih besok sampai jumpa " +
+    "habari asante sawa kesho " +
+    // Cyrillic, Devanagari, Arabic, Greek, CJK, Thai
+    "привет спасибо да нет хорошо завтра сегодня дома пока ладно " +
+    "नमस्ते धन्यवाद हाँ नहीं ठीक कल आज घर चलो " +
+    "مرحبا شكرا نعم لا تمام بكرة اليوم إن_شاء_الله " +
+    "γεια ευχαριστώ ναι όχι αύριο " +
+    "你好 谢谢 是的 明天 今天 好的 こんにちは ありがとう はい 明日 안녕하세요 감사합니다 네 내일 " +
+    "สวัสดี ขอบคุณ ครับ ค่ะ พรุ่งนี้"
+  )
+    .split(" ")
+    .map((w) => w.replace(/_/g, " "));
 
 const EMOJI: readonly string[] = [
-  "😂", "❤️", "👍", "🙏", "😊", "😭", "😍", "🔥", "🎉", "😅", "🤣", "😘", "👌", "🙈", "😎",
-  "🥰", "💪", "👏", "😢", "🤔", "🙌", "✨", "🎂", "☕", "🍕", "🚗", "✈️", "🏖️", "👨‍👩‍👧", "🇧🇷",
+  "😂",
+  "❤️",
+  "👍",
+  "🙏",
+  "😊",
+  "😭",
+  "😍",
+  "🔥",
+  "🎉",
+  "😅",
+  "🤣",
+  "😘",
+  "👌",
+  "🙈",
+  "😎",
+  "🥰",
+  "💪",
+  "👏",
+  "😢",
+  "🤔",
+  "🙌",
+  "✨",
+  "🎂",
+  "☕",
+  "🍕",
+  "🚗",
+  "✈️",
+  "🏖️",
+  "👨‍👩‍👧",
+  "🇧🇷",
 ];
 
 const wordRank = new Zipf(WORDS.length, 0.9);
@@ -88,12 +118,58 @@ export function messageText(rng: Rng, length = messageLength(rng)): string {
 /** A display name for a contact or a group subject. */
 export function displayName(rng: Rng, group: boolean): string {
   if (group) {
-    const topic = rng.pick(["Family", "Football", "Book club", "Work", "Flat", "Trip", "Class of 2015",
-      "Neighbours", "Running", "Birthday", "Família", "Amigos", "Familie", "Семья", "परिवार", "Climbing"]);
+    const topic = rng.pick([
+      "Family",
+      "Football",
+      "Book club",
+      "Work",
+      "Flat",
+      "Trip",
+      "Class of 2015",
+      "Neighbours",
+      "Running",
+      "Birthday",
+      "Família",
+      "Amigos",
+      "Familie",
+      "Семья",
+      "परिवार",
+      "Climbing",
+    ]);
     return rng.chance(0.4) ? `${topic} ${EMOJI[emojiRank.sample(rng)]!}` : topic;
   }
-  const first = rng.pick(["Ana", "Ben", "Carla", "Deepak", "Elif", "Fatima", "Giulia", "Hiro", "Ines", "Jonas",
-    "Kwame", "Lena", "Mateo", "Nadia", "Olga", "Pedro", "Quynh", "Rahul", "Sofia", "Tomás", "Uma", "Víctor",
-    "Wei", "Yusuf", "Zoë", "Mum", "Dad", "Анна", "राहुल", "محمد", "美咲"]);
+  const first = rng.pick([
+    "Ana",
+    "Ben",
+    "Carla",
+    "Deepak",
+    "Elif",
+    "Fatima",
+    "Giulia",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kwame",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Olga",
+    "Pedro",
+    "Quynh",
+    "Rahul",
+    "Sofia",
+    "Tomás",
+    "Uma",
+    "Víctor",
+    "Wei",
+    "Yusuf",
+    "Zoë",
+    "Mum",
+    "Dad",
+    "Анна",
+    "राहुल",
+    "محمد",
+    "美咲",
+  ]);
   return rng.chance(0.6) ? `${first} ${rng.pick(["S.", "Silva", "Müller", "Kaya", "Ng", "Okafor", "Rossi", "Dubois", "Kowalski", "Sato"])}` : first;
 }

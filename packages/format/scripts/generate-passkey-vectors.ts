@@ -29,19 +29,37 @@ export async function generatePasskeyVectors(): Promise<string> {
   const wrap = async (credentialId: Uint8Array, o: { root?: Uint8Array; prf?: Uint8Array; salt?: Uint8Array; nonce?: Uint8Array; repo?: string } = {}) => {
     const nonce = o.nonce ?? NONCE;
     const w = await wrapRootKeyForPasskey({
-      rootKey: new RootKey((o.root ?? ROOT).slice()), prfOutput: o.prf ?? PRF, prfSalt: o.salt ?? SALT, repoId: o.repo ?? REPO, credentialId,
-      backend, random: () => nonce.slice(),
+      rootKey: new RootKey((o.root ?? ROOT).slice()),
+      prfOutput: o.prf ?? PRF,
+      prfSalt: o.salt ?? SALT,
+      repoId: o.repo ?? REPO,
+      credentialId,
+      backend,
+      random: () => nonce.slice(),
     });
     return encodePasskeyWrap(w);
   };
   const success = async (name: string, credentialId: Uint8Array, o: Parameters<typeof wrap>[1] = {}): Promise<PasskeyVector> => ({
-    name, op: "wrap", repo_id: o.repo ?? REPO, root_key: toHex(o.root ?? ROOT), prf_output: toHex(o.prf ?? PRF), credential_id: toHex(credentialId),
-    prf_salt: toHex(o.salt ?? SALT), nonce: toHex(o.nonce ?? NONCE), object: toHex(await wrap(credentialId, o)),
-    object_name: await passkeyObjectName(credentialId, backend), expected: "success",
+    name,
+    op: "wrap",
+    repo_id: o.repo ?? REPO,
+    root_key: toHex(o.root ?? ROOT),
+    prf_output: toHex(o.prf ?? PRF),
+    credential_id: toHex(credentialId),
+    prf_salt: toHex(o.salt ?? SALT),
+    nonce: toHex(o.nonce ?? NONCE),
+    object: toHex(await wrap(credentialId, o)),
+    object_name: await passkeyObjectName(credentialId, backend),
+    expected: "success",
   });
   const good = await wrap(CRED);
   const fail = (name: string, object: Uint8Array, reason: string, o: { prf?: Uint8Array; repo?: string } = {}): PasskeyVector => ({
-    name, op: "unwrap", repo_id: o.repo ?? REPO, prf_output: toHex(o.prf ?? PRF), object: toHex(object), expected: { error: "integrity", reason },
+    name,
+    op: "unwrap",
+    repo_id: o.repo ?? REPO,
+    prf_output: toHex(o.prf ?? PRF),
+    object: toHex(object),
+    expected: { error: "integrity", reason },
   });
   const flip = (b: Uint8Array, at: number) => {
     const c = b.slice();
@@ -55,7 +73,11 @@ export async function generatePasskeyVectors(): Promise<string> {
     await success("16-byte credential ID", CRED),
     await success("1-byte credential ID", Uint8Array.of(7)),
     await success("255-byte credential ID", seq(255, 3)),
-    await success("other root key, PRF output and salt", CRED, { root: new Uint8Array(32).fill(0xff), prf: new Uint8Array(32), salt: new Uint8Array(32).fill(0x5a) }),
+    await success("other root key, PRF output and salt", CRED, {
+      root: new Uint8Array(32).fill(0xff),
+      prf: new Uint8Array(32),
+      salt: new Uint8Array(32).fill(0x5a),
+    }),
     fail("another passkey's PRF output", good, "auth_failed", { prf: seq(32, 0xa1) }),
     fail("another repository", good, "auth_failed", { repo: "fedcba9876543210fedcba9876543210" }),
     fail("wrapped key modified", flip(good, good.length - 20), "auth_failed"),
@@ -74,7 +96,8 @@ export async function generatePasskeyVectors(): Promise<string> {
   const file: PasskeyVectorFile = {
     file: "passkey",
     spec: "spec/backup-format.md §13",
-    description: "The root key wrapped under a key derived from a passkey's WebAuthn PRF output (fixed PRF output, salt and nonce); unwrap failures and malformed passkey key objects.",
+    description:
+      "The root key wrapped under a key derived from a passkey's WebAuthn PRF output (fixed PRF output, salt and nonce); unwrap failures and malformed passkey key objects.",
     vectors,
   };
   return JSON.stringify(file, null, 2) + "\n";

@@ -62,8 +62,7 @@ function keyCodecVectors(): VectorFile {
   const canon = formatKey(root(KEYS.mixed));
   const groups = canon.split(" ");
   const ok = (name: string, input: string) => v.push({ name, op: "parse", input, expected: "success", key });
-  const bad = (name: string, input: string, message: string) =>
-    v.push({ name, op: "parse", input, expected: { error: "key_format", message } });
+  const bad = (name: string, input: string, message: string) => v.push({ name, op: "parse", input, expected: { error: "key_format", message } });
   ok("canonical form", canon);
   ok("uppercase", canon.toUpperCase());
   ok("mixed case", [...canon].map((c, i) => (i % 3 ? c : c.toUpperCase())).join(""));
@@ -110,8 +109,13 @@ async function keyScheduleVectors(backend: CryptoBackend): Promise<VectorFile> {
     const chunkIds = [];
     for (const input of inputs) chunkIds.push({ input: toHex(input), id: toHex(await chunkId(keys, input)) });
     v.push({
-      name: `derive from ${name} root key`, op: "derive", root_key: toHex(k), expected: "success",
-      subkeys, gear_table_head: Array.from(gearTable(keys).subarray(0, 4)), chunk_ids: chunkIds,
+      name: `derive from ${name} root key`,
+      op: "derive",
+      root_key: toHex(k),
+      expected: "success",
+      subkeys,
+      gear_table_head: Array.from(gearTable(keys).subarray(0, 4)),
+      chunk_ids: chunkIds,
     });
   }
   const a = await KeySchedule.derive(root(KEYS.sequential), backend);
@@ -133,7 +137,17 @@ async function objectVectors(backend: CryptoBackend): Promise<VectorFile> {
   const seal = async (name: string, ctx: ObjectContext, plaintext: Uint8Array, k = key, comment?: string) => {
     const nonce = seededBytes(1000 + n++, 12);
     const sealed = await sealObject(backend, k, ctx, plaintext, fixedRandom(nonce));
-    v.push({ name, ...(comment ? { comment } : {}), key: toHex(k), kind: ctx.kind, id: idField(ctx.id), nonce: toHex(nonce), plaintext: toHex(plaintext), sealed: toHex(sealed), expected: "success" });
+    v.push({
+      name,
+      ...(comment ? { comment } : {}),
+      key: toHex(k),
+      kind: ctx.kind,
+      id: idField(ctx.id),
+      nonce: toHex(nonce),
+      plaintext: toHex(plaintext),
+      sealed: toHex(sealed),
+      expected: "success",
+    });
     return sealed;
   };
   await seal("empty plaintext", { kind: ObjectKind.config, id: "config" }, new Uint8Array(0));
@@ -143,11 +157,25 @@ async function objectVectors(backend: CryptoBackend): Promise<VectorFile> {
   await seal("non-ASCII id is UTF-8", { kind: ObjectKind.snapshot, id: "ünïcødé/📦" }, utf8("manifest"));
   const ks = await KeySchedule.derive(root(KEYS.sequential), backend);
   const chunk = seededBytes(11, 1000);
-  await seal("chunk bound to its keyed ID", { kind: ObjectKind.chunk, id: await chunkId(ks, chunk) }, chunk, ks.chunkEncryption.unsafeBytes(),
-    "key = chunkEncryption subkey of the sequential root key (key-schedule.json); id = its chunk ID of the plaintext");
+  await seal(
+    "chunk bound to its keyed ID",
+    { kind: ObjectKind.chunk, id: await chunkId(ks, chunk) },
+    chunk,
+    ks.chunkEncryption.unsafeBytes(),
+    "key = chunkEncryption subkey of the sequential root key (key-schedule.json); id = its chunk ID of the plaintext",
+  );
   const ctx: ObjectContext = { kind: ObjectKind.packHeader, id: "repo-1234" };
   const base = await seal("base for the failure vectors", ctx, utf8("pack header: 3 entries"));
-  v.push({ name: "string id equals its UTF-8 bytes", key: toHex(key), kind: ctx.kind, id: { hex: toHex(utf8("repo-1234")) }, nonce: v.at(-1)!.nonce, plaintext: v.at(-1)!.plaintext, sealed: toHex(base), expected: "success" });
+  v.push({
+    name: "string id equals its UTF-8 bytes",
+    key: toHex(key),
+    kind: ctx.kind,
+    id: { hex: toHex(utf8("repo-1234")) },
+    nonce: v.at(-1)!.nonce,
+    plaintext: v.at(-1)!.plaintext,
+    sealed: toHex(base),
+    expected: "success",
+  });
   const fail = (name: string, sealed: Uint8Array, reason: string, over: Partial<Vector> = {}) =>
     v.push({ name, key: toHex(key), kind: ctx.kind, id: idField(ctx.id), sealed: toHex(sealed), ...over, expected: integrity(reason) });
   fail("tampered tag", flip(base, -1), "auth_failed");
@@ -162,14 +190,25 @@ async function objectVectors(backend: CryptoBackend): Promise<VectorFile> {
   fail("wrong kind", base, "auth_failed", { kind: ObjectKind.snapshot });
   fail("wrong object id", base, "auth_failed", { id: { utf8: "repo-1235" } });
   fail("wrong key", base, "auth_failed", { key: toHex(seededBytes(12, 32)) });
-  await seal("lock object bound to its name", { kind: ObjectKind.lock, id: "locks/000102030405060708090a0b0c0d0e0f" },
-    utf8('{"v":1,"mode":"append"}'), ks.metadataEncryption.unsafeBytes(), "key = metadataEncryption subkey of the sequential root key; spec §8.11");
+  await seal(
+    "lock object bound to its name",
+    { kind: ObjectKind.lock, id: "locks/000102030405060708090a0b0c0d0e0f" },
+    utf8('{"v":1,"mode":"append"}'),
+    ks.metadataEncryption.unsafeBytes(),
+    "key = metadataEncryption subkey of the sequential root key; spec §8.11",
+  );
   return file("object", "spec/backup-format.md §5", "Sealed objects: version ‖ nonce ‖ AES-256-GCM(ciphertext ‖ tag), AAD = version ‖ kind ‖ len(id) ‖ id.", v);
 }
 
 /** STREAM built straight from spec §6, for streams the sealer refuses to make. */
-export async function craftStream(backend: CryptoBackend, key: Uint8Array, ctx: ObjectContext, log2: number, salt: Uint8Array,
-  segments: { plaintext: Uint8Array; last: boolean }[]): Promise<Uint8Array> {
+export async function craftStream(
+  backend: CryptoBackend,
+  key: Uint8Array,
+  ctx: ObjectContext,
+  log2: number,
+  salt: Uint8Array,
+  segments: { plaintext: Uint8Array; last: boolean }[],
+): Promise<Uint8Array> {
   const id = typeof ctx.id === "string" ? utf8(ctx.id) : ctx.id;
   const header = concatBytes(utf8("CVS"), Uint8Array.of(1, ctx.kind, log2, 0, 0), salt);
   const info = concatBytes(utf8(LABELS.streamPayload), Uint8Array.of(0, ctx.kind, id.length), id);
@@ -198,7 +237,17 @@ async function streamVectors(backend: CryptoBackend): Promise<VectorFile> {
     const segs = [];
     for (let o = 0; o < size || segs.length === 0; o += 2 ** log2) segs.push({ plaintext: plaintext.subarray(o, o + 2 ** log2), last: o + 2 ** log2 >= size });
     if (toHex(await craftStream(backend, key, c, log2, salt, segs)) !== toHex(sealed)) throw new Error(`spec and code disagree on ${name}`);
-    v.push({ name, key: toHex(key), kind: c.kind, id: idField(c.id), segment_log2: log2, salt: toHex(salt), plaintext: toHex(plaintext), sealed: toHex(sealed), expected: "success" });
+    v.push({
+      name,
+      key: toHex(key),
+      kind: c.kind,
+      id: idField(c.id),
+      segment_log2: log2,
+      salt: toHex(salt),
+      plaintext: toHex(plaintext),
+      sealed: toHex(sealed),
+      expected: "success",
+    });
     return { sealed, plaintext, salt };
   };
   const seg = 1024;
@@ -219,7 +268,11 @@ async function streamVectors(backend: CryptoBackend): Promise<VectorFile> {
   const at = (i: number) => s.subarray(h + i * full, h + (i + 1) * full);
   const fail = (name: string, sealed: Uint8Array, expected: Expected, over: Partial<Vector> = {}) =>
     v.push({ name, key: toHex(key), kind: ctx.kind, id: idField(ctx.id), sealed: toHex(sealed), ...over, expected });
-  const header = (i: number, value: number) => { const c = s.slice(); c[i] = value; return c; };
+  const header = (i: number, value: number) => {
+    const c = s.slice();
+    c[i] = value;
+    return c;
+  };
   fail("empty input", new Uint8Array(0), integrity("truncated"));
   fail("truncated inside the header", s.subarray(0, 10), integrity("truncated"));
   fail("header only", s.subarray(0, h), integrity("truncated"));
@@ -248,14 +301,43 @@ async function streamVectors(backend: CryptoBackend): Promise<VectorFile> {
   fail("wrong key", s, integrity("auth_failed"), { key: toHex(seededBytes(21, 32)) });
   fail("wrong object id", s, integrity("auth_failed"), { id: { utf8: "streams/0002" } });
   const other = await sealStream(backend, key, ctx, base.plaintext, { segmentLog2: 10, random: fixedRandom(seededBytes(2999, 16)) });
-  fail("segment from another stream of the same object", concatBytes(s.subarray(0, h + full), other.subarray(h + full, h + 2 * full), s.subarray(h + 2 * full)), integrity("auth_failed"));
+  fail(
+    "segment from another stream of the same object",
+    concatBytes(s.subarray(0, h + full), other.subarray(h + full, h + 2 * full), s.subarray(h + 2 * full)),
+    integrity("auth_failed"),
+  );
   const p = base.plaintext;
   const crafted = (segs: { plaintext: Uint8Array; last: boolean }[]) => craftStream(backend, key, ctx, 10, base.salt, segs);
-  fail("empty last segment after a full one", await crafted([{ plaintext: p.subarray(0, seg), last: false }, { plaintext: new Uint8Array(0), last: true }]), integrity("bad_structure"));
-  fail("last flag on the first of two segments", await crafted([{ plaintext: p.subarray(0, seg), last: true }, { plaintext: p.subarray(seg, seg + 10), last: true }]), integrity("trailing_data"));
-  fail("no segment has the last flag", await crafted([{ plaintext: p.subarray(0, seg), last: false }, { plaintext: p.subarray(seg, seg + 10), last: false }]), integrity("truncated"));
-  return file("stream", "spec/backup-format.md §6",
-    "STREAM: header ‖ segments. key = base key; a success vector's salt is what the RandomSource returned. Segments of 2^segment_log2 bytes.", v);
+  fail(
+    "empty last segment after a full one",
+    await crafted([
+      { plaintext: p.subarray(0, seg), last: false },
+      { plaintext: new Uint8Array(0), last: true },
+    ]),
+    integrity("bad_structure"),
+  );
+  fail(
+    "last flag on the first of two segments",
+    await crafted([
+      { plaintext: p.subarray(0, seg), last: true },
+      { plaintext: p.subarray(seg, seg + 10), last: true },
+    ]),
+    integrity("trailing_data"),
+  );
+  fail(
+    "no segment has the last flag",
+    await crafted([
+      { plaintext: p.subarray(0, seg), last: false },
+      { plaintext: p.subarray(seg, seg + 10), last: false },
+    ]),
+    integrity("truncated"),
+  );
+  return file(
+    "stream",
+    "spec/backup-format.md §6",
+    "STREAM: header ‖ segments. key = base key; a success vector's salt is what the RandomSource returned. Segments of 2^segment_log2 bytes.",
+    v,
+  );
 }
 
 // §7 — chunker.
@@ -280,7 +362,11 @@ async function chunkerVectors(backend: CryptoBackend): Promise<VectorFile> {
   const invalid = async (name: string, params: ChunkerParams) => {
     const keys = await KeySchedule.derive(root(KEYS.sequential), backend);
     let expected: Expected = "success";
-    try { new Chunker(gearTable(keys), params); } catch (e) { expected = outcomeOf(e); }
+    try {
+      new Chunker(gearTable(keys), params);
+    } catch (e) {
+      expected = outcomeOf(e);
+    }
     if (expected === "success") throw new Error(`${name}: parameters were accepted`);
     v.push({ name, root_key: toHex(KEYS.sequential), params, expected });
   };
@@ -290,8 +376,12 @@ async function chunkerVectors(backend: CryptoBackend): Promise<VectorFile> {
   await invalid("min below 64", { min: 32, avg: 1024, max: 4096 });
   await invalid("max above 64 MiB", { min: 256, avg: 1024, max: 64 * 1024 * 1024 + 1 });
   await invalid("fractional min", { min: 256.5, avg: 1024, max: 4096 });
-  return file("chunker", "spec/backup-format.md §7",
-    "Keyed FastCDC. input = first `length` bytes of AES-256-GCM(key = SHA-256(UTF-8 seed), nonce = 12 zero bytes, zeros); chunk id = HMAC chunk ID.", v);
+  return file(
+    "chunker",
+    "spec/backup-format.md §7",
+    "Keyed FastCDC. input = first `length` bytes of AES-256-GCM(key = SHA-256(UTF-8 seed), nonce = 12 zero bytes, zeros); chunk id = HMAC chunk ID.",
+    v,
+  );
 }
 
 // §8.2 — the repository config's MAC.
@@ -299,8 +389,11 @@ async function configVectors(backend: CryptoBackend): Promise<VectorFile> {
   const v: Vector[] = [];
   const keys = await KeySchedule.derive(root(KEYS.sequential), backend);
   const base = {
-    repoId: "000102030405060708090a0b0c0d0e0f", created: "2026-12-01T00:00:00.000Z", chunker: { ...DEFAULT_CHUNKER_PARAMS },
-    packSize: 8 * 1024 * 1024, keyCheck: keys.keyCheck,
+    repoId: "000102030405060708090a0b0c0d0e0f",
+    created: "2026-12-01T00:00:00.000Z",
+    chunker: { ...DEFAULT_CHUNKER_PARAMS },
+    packSize: 8 * 1024 * 1024,
+    keyCheck: keys.keyCheck,
   };
   const fields = (c: ConfigMacFields) => ({ ...c, keyCheck: toHex(c.keyCheck) });
   const v2: ConfigMacFields = { ...base, version: 2, protection: "password", vaultUrl: "https://vault.example" };
@@ -332,22 +425,58 @@ async function configVectors(backend: CryptoBackend): Promise<VectorFile> {
   };
   const v3: ConfigMacFields = { ...base, version: 3, protection: "realms", realmSet };
   const macV3 = await good("version 3, realms mode: 2 of 3 realms", v3);
-  const [ra, rb, rc] = realmSet.realms as [typeof realmSet.realms[0], typeof realmSet.realms[0], typeof realmSet.realms[0]];
-  check("version 3: one realm's URL redirected", { ...v3, realmSet: { threshold: 2, realms: [ra, { ...rb, url: "https://realm.attacker.example" }, rc] } }, macV3, integrity("auth_failed"));
-  check("version 3: one realm swapped for another ID", { ...v3, realmSet: { threshold: 2, realms: [ra, rb, { ...rc, id: "MDEyMzQ1Njc4OTo7PD0-Pw" }] } }, macV3, integrity("auth_failed"));
-  check("version 3: a realm added", { ...v3, realmSet: { threshold: 2, realms: [ra, rb, rc, { id: "MDEyMzQ1Njc4OTo7PD0-Pw", url: "https://realm-d.example" }] } }, macV3, integrity("auth_failed"));
+  const [ra, rb, rc] = realmSet.realms as [(typeof realmSet.realms)[0], (typeof realmSet.realms)[0], (typeof realmSet.realms)[0]];
+  check(
+    "version 3: one realm's URL redirected",
+    { ...v3, realmSet: { threshold: 2, realms: [ra, { ...rb, url: "https://realm.attacker.example" }, rc] } },
+    macV3,
+    integrity("auth_failed"),
+  );
+  check(
+    "version 3: one realm swapped for another ID",
+    { ...v3, realmSet: { threshold: 2, realms: [ra, rb, { ...rc, id: "MDEyMzQ1Njc4OTo7PD0-Pw" }] } },
+    macV3,
+    integrity("auth_failed"),
+  );
+  check(
+    "version 3: a realm added",
+    { ...v3, realmSet: { threshold: 2, realms: [ra, rb, rc, { id: "MDEyMzQ1Njc4OTo7PD0-Pw", url: "https://realm-d.example" }] } },
+    macV3,
+    integrity("auth_failed"),
+  );
   check("version 3: a realm dropped", { ...v3, realmSet: { threshold: 2, realms: [ra, rb] } }, macV3, integrity("auth_failed"));
-  check("version 3: realms reordered (share indexes follow the order)", { ...v3, realmSet: { threshold: 2, realms: [rb, ra, rc] } }, macV3, integrity("auth_failed"));
+  check(
+    "version 3: realms reordered (share indexes follow the order)",
+    { ...v3, realmSet: { threshold: 2, realms: [rb, ra, rc] } },
+    macV3,
+    integrity("auth_failed"),
+  );
   check("version 3: threshold lowered", { ...v3, realmSet: { threshold: 1, realms: [ra, rb, rc] } }, macV3, integrity("auth_failed"));
-  check("version 3: realms mode switched to password mode with a vault URL", { ...v3, protection: "password", realmSet: undefined, vaultUrl: "https://realm-a.example" }, macV3, integrity("auth_failed"));
+  check(
+    "version 3: realms mode switched to password mode with a vault URL",
+    { ...v3, protection: "password", realmSet: undefined, vaultUrl: "https://realm-a.example" },
+    macV3,
+    integrity("auth_failed"),
+  );
   check("version 3 MAC presented as version 2 (downgrade)", { ...v3, version: 2 }, macV3, integrity("auth_failed"));
-  return file("config", "spec/backup-format.md §8.2",
-    "Repository config MAC = HMAC-SHA256(configAuthentication subkey, canonical JSON array of the fields); keyCheck in hex here, base64url in the MAC input.", v);
+  return file(
+    "config",
+    "spec/backup-format.md §8.2",
+    "Repository config MAC = HMAC-SHA256(configAuthentication subkey, canonical JSON array of the fields); keyCheck in hex here, base64url in the MAC input.",
+    v,
+  );
 }
 
 /** Every vector file as the exact text committed under spec/vectors/. */
 export async function generateVectors(backend: CryptoBackend = webCryptoBackend()): Promise<Record<VectorFileName, string>> {
-  const files = [keyCodecVectors(), await keyScheduleVectors(backend), await objectVectors(backend), await streamVectors(backend), await chunkerVectors(backend), await configVectors(backend)];
+  const files = [
+    keyCodecVectors(),
+    await keyScheduleVectors(backend),
+    await objectVectors(backend),
+    await streamVectors(backend),
+    await chunkerVectors(backend),
+    await configVectors(backend),
+  ];
   return Object.fromEntries(files.map((f) => [f.file, `${JSON.stringify(f, null, 2)}\n`])) as Record<VectorFileName, string>;
 }
 

@@ -59,11 +59,7 @@ export function webCryptoBackend(subtle: Subtle = globalThis.crypto.subtle): Cry
     name: "webcrypto",
     async hkdf(ikm, salt, info, length) {
       const base = await subtle.importKey("raw", ikm as BufferSource, "HKDF", false, ["deriveBits"]);
-      const bits = await subtle.deriveBits(
-        { name: "HKDF", hash: "SHA-256", salt: salt as BufferSource, info: info as BufferSource },
-        base,
-        length * 8,
-      );
+      const bits = await subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: salt as BufferSource, info: info as BufferSource }, base, length * 8);
       return new Uint8Array(bits);
     },
     async hmacSha256(key, data) {

@@ -54,5 +54,8 @@ test("the check catches node: imports and bare builtins, naming the importer", a
   }
   // The Node fast path is the one file of the format package that must never reach a browser.
   const { errors } = await bundleForBrowser({ entry: join(resolveDir, "node.ts") });
-  assert.ok(errors.some((e) => /^packages\/format\/src\/node\.ts:\d+: imports Node builtin "node:crypto"/.test(e)), errors.join("\n"));
+  assert.ok(
+    errors.some((e) => /^packages\/format\/src\/node\.ts:\d+: imports Node builtin "node:crypto"/.test(e)),
+    errors.join("\n"),
+  );
 });

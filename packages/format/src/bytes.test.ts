@@ -5,21 +5,25 @@ import { concatBytes, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32BE, t
 import { ByteQueue } from "./byte-queue.ts";
 
 test("hex: round trip; strict parsing", () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
-    assert.equal(toHex(b), Buffer.from(b).toString("hex"));
-    assert.deepEqual(fromHex(toHex(b)), b);
-    assert.deepEqual(fromHex(toHex(b).toUpperCase()), b);
-  }));
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+      assert.equal(toHex(b), Buffer.from(b).toString("hex"));
+      assert.deepEqual(fromHex(toHex(b)), b);
+      assert.deepEqual(fromHex(toHex(b).toUpperCase()), b);
+    }),
+  );
   assert.throws(() => fromHex("abc"), { name: "TypeError", message: "hex string has odd length 3" });
   for (const s of ["0g", "+1", " 1", "0x", "G0", "a\u0100", "\u0661\u0661", "\uff10\uff10"]) assert.throws(() => fromHex(s), TypeError, s);
 });
 
 test("base64url: round trip; one spelling per byte string", () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
-    const s = toBase64Url(b);
-    assert.equal(s, Buffer.from(b).toString("base64url"));
-    assert.deepEqual(fromBase64Url(s), b);
-  }));
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+      const s = toBase64Url(b);
+      assert.equal(s, Buffer.from(b).toString("base64url"));
+      assert.deepEqual(fromBase64Url(s), b);
+    }),
+  );
   for (const s of ["QQ==", "Q", "QR", "QUJ", "a b", "a+b/", "QUJD\n"]) assert.throws(() => fromBase64Url(s), TypeError, s);
   assert.deepEqual(fromBase64Url("QUI"), utf8("AB"));
 });
@@ -41,15 +45,20 @@ test("equalBytes, concatBytes, u32 big-endian", () => {
 });
 
 test("ByteQueue: any pushes and takes return the bytes in order; pushed buffers may be reused", () => {
-  fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 50 })), fc.array(fc.nat(60)), (pushes, takes) => {
-    const q = new ByteQueue();
-    const all = concatBytes(...pushes);
-    for (const p of pushes) { q.push(p); p.fill(0xee); }
-    const out: Uint8Array[] = [];
-    for (const n of takes) if (n <= q.length) out.push(q.take(n).slice());
-    out.push(q.take(q.length));
-    assert.deepEqual(concatBytes(...out), all);
-    assert.equal(q.length, 0);
-  }));
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 50 })), fc.array(fc.nat(60)), (pushes, takes) => {
+      const q = new ByteQueue();
+      const all = concatBytes(...pushes);
+      for (const p of pushes) {
+        q.push(p);
+        p.fill(0xee);
+      }
+      const out: Uint8Array[] = [];
+      for (const n of takes) if (n <= q.length) out.push(q.take(n).slice());
+      out.push(q.take(q.length));
+      assert.deepEqual(concatBytes(...out), all);
+      assert.equal(q.length, 0);
+    }),
+  );
   assert.throws(() => new ByteQueue().take(1), RangeError);
 });

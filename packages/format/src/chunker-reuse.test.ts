@@ -20,7 +20,8 @@ function chunkHashes(data: Uint8Array): string[] {
   const c = new Chunker(gear, DEFAULT_CHUNKER_PARAMS);
   const out: string[] = [];
   // Feed 1 MiB at a time, as a file reader would.
-  for (let o = 0; o < data.length; o += 1 << 20) for (const ch of c.push(data.subarray(o, o + (1 << 20)))) out.push(createHash("sha256").update(ch).digest("hex"));
+  for (let o = 0; o < data.length; o += 1 << 20)
+    for (const ch of c.push(data.subarray(o, o + (1 << 20)))) out.push(createHash("sha256").update(ch).digest("hex"));
   for (const ch of c.finish()) out.push(createHash("sha256").update(ch).digest("hex"));
   return out;
 }

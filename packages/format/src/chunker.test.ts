@@ -25,27 +25,45 @@ const lengths = (cs: Uint8Array[]) => cs.map((c) => c.length);
 test("the same chunks whatever the split of the input into pushes", () => {
   const data = seededBytes(1, 200_000);
   const whole = lengths(chunk(gear, data, SMALL));
-  fc.assert(fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
-    assert.deepEqual(lengths(chunk(gear, data, SMALL, cuts)), whole);
-  }), { numRuns: 100 });
+  fc.assert(
+    fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
+      assert.deepEqual(lengths(chunk(gear, data, SMALL, cuts)), whole);
+    }),
+    { numRuns: 100 },
+  );
   // One byte at a time, the most extreme split.
   const small = data.subarray(0, 20_000);
-  assert.deepEqual(lengths(chunk(gear, small, SMALL, Array.from({ length: small.length }, (_, i) => i))), lengths(chunk(gear, small, SMALL)));
+  assert.deepEqual(
+    lengths(
+      chunk(
+        gear,
+        small,
+        SMALL,
+        Array.from({ length: small.length }, (_, i) => i),
+      ),
+    ),
+    lengths(chunk(gear, small, SMALL)),
+  );
 });
 
 test("chunks cover the input in order; sizes within [min, max], only the last may be shorter", () => {
-  const params = fc.tuple(fc.integer({ min: 6, max: 14 }), fc.integer({ min: 64, max: 20000 }), fc.integer({ min: 1, max: 8 }))
-    .map(([bits, min, mult]) => { const avg = 2 ** bits; return { min: Math.min(min, avg), avg, max: avg * mult }; });
-  fc.assert(fc.property(params, fc.integer({ min: 0, max: 100_000 }), fc.integer(), (p, n, seed) => {
-    const data = seededBytes(seed, n);
-    const cs = chunk(gear, data, p);
-    assert.deepEqual(Buffer.concat(cs), Buffer.from(data));
-    cs.forEach((c, i) => {
-      assert.ok(c.length <= p.max, `chunk ${i} is ${c.length} > max ${p.max}`);
-      if (i < cs.length - 1) assert.ok(c.length >= p.min, `chunk ${i} is ${c.length} < min ${p.min}`);
-      assert.ok(c.length > 0);
-    });
-  }), { numRuns: 200 });
+  const params = fc.tuple(fc.integer({ min: 6, max: 14 }), fc.integer({ min: 64, max: 20000 }), fc.integer({ min: 1, max: 8 })).map(([bits, min, mult]) => {
+    const avg = 2 ** bits;
+    return { min: Math.min(min, avg), avg, max: avg * mult };
+  });
+  fc.assert(
+    fc.property(params, fc.integer({ min: 0, max: 100_000 }), fc.integer(), (p, n, seed) => {
+      const data = seededBytes(seed, n);
+      const cs = chunk(gear, data, p);
+      assert.deepEqual(Buffer.concat(cs), Buffer.from(data));
+      cs.forEach((c, i) => {
+        assert.ok(c.length <= p.max, `chunk ${i} is ${c.length} > max ${p.max}`);
+        if (i < cs.length - 1) assert.ok(c.length >= p.min, `chunk ${i} is ${c.length} < min ${p.min}`);
+        assert.ok(c.length > 0);
+      });
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("average chunk size is near avg on random data (normalized chunking)", () => {

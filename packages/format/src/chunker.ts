@@ -34,7 +34,7 @@ export function validateChunkerParams(p: ChunkerParams): void {
 
 /** Mask of the `bits` highest bits of a 32-bit word (high bits depend on the most bytes). */
 function topMask(bits: number): number {
-  return bits >= 32 ? -1 : ((0xffffffff << (32 - bits)) | 0);
+  return bits >= 32 ? -1 : (0xffffffff << (32 - bits)) | 0;
 }
 
 export class Chunker {

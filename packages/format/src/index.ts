@@ -12,14 +12,33 @@ export { formatKey, keyGroups, parseKey } from "./key-codec.ts";
 export { KeySchedule, chunkId, gearTable } from "./key-schedule.ts";
 export { assertKeyCheck, keyCheckValue } from "./key-check.ts";
 export {
-  FORMAT_VERSION, NONCE_LENGTH, ObjectKind, SEAL_OVERHEAD, TAG_LENGTH,
-  type ObjectContext, type ObjectKindName, type ObjectKindValue, objectAad, openObject, sealObject, sealObjectParts,
+  FORMAT_VERSION,
+  NONCE_LENGTH,
+  ObjectKind,
+  SEAL_OVERHEAD,
+  TAG_LENGTH,
+  type ObjectContext,
+  type ObjectKindName,
+  type ObjectKindValue,
+  objectAad,
+  openObject,
+  sealObject,
+  sealObjectParts,
 } from "./object.ts";
 export { DEFAULT_SEGMENT_LOG2, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer, openStream, sealStream, type StreamOptions } from "./stream.ts";
 export { Chunker, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
 export { ByteQueue } from "./byte-queue.ts";
 export { CONFIG_VERSIONS, type ConfigMacFields, type ConfigRealmSet, type ConfigVersion, configMac, configMacInput, verifyConfigMac } from "./config-mac.ts";
 export {
-  PASSKEY_OBJECT_PREFIX, PASSKEY_PRF_SALT_LENGTH, PASSKEY_WRAP_VERSION, type PasskeyWrap, decodePasskeyWrap, encodePasskeyWrap, newPasskeyPrfSalt,
-  passkeyObjectName, passkeyWrapAad, unwrapRootKeyWithPasskey, wrapRootKeyForPasskey,
+  PASSKEY_OBJECT_PREFIX,
+  PASSKEY_PRF_SALT_LENGTH,
+  PASSKEY_WRAP_VERSION,
+  type PasskeyWrap,
+  decodePasskeyWrap,
+  encodePasskeyWrap,
+  newPasskeyPrfSalt,
+  passkeyObjectName,
+  passkeyWrapAad,
+  unwrapRootKeyWithPasskey,
+  wrapRootKeyForPasskey,
 } from "./passkey-wrap.ts";

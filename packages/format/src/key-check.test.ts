@@ -16,13 +16,16 @@ test("the right key passes its key-check value", async () => {
 test("a wrong key fails as WrongKeyError (wrong_key), never as corruption", async () => {
   const right = await derive(1);
   const wrong = await derive(2);
-  assert.throws(() => assertKeyCheck(wrong, keyCheckValue(right)), (e: unknown) => {
-    assert.ok(e instanceof WrongKeyError);
-    assert.equal(e.code, "wrong_key");
-    assert.equal(e.retryable, false);
-    assert.equal(e.message, "this key does not open this backup");
-    return true;
-  });
+  assert.throws(
+    () => assertKeyCheck(wrong, keyCheckValue(right)),
+    (e: unknown) => {
+      assert.ok(e instanceof WrongKeyError);
+      assert.equal(e.code, "wrong_key");
+      assert.equal(e.retryable, false);
+      assert.equal(e.message, "this key does not open this backup");
+      return true;
+    },
+  );
 });
 
 test("a stored value of the wrong length or with one bit changed is a wrong key", async () => {

@@ -22,28 +22,31 @@ test("keyGroups: the 16 groups of the formatted key", () => {
 });
 
 test("parse ∘ format = identity, format ∘ parse = canonical form", () => {
-  fc.assert(fc.property(bytes32, (b) => {
-    const k = parseKey(formatKey(keyOf(b)));
-    assert.deepEqual(k.unsafeBytes(), b);
-  }));
+  fc.assert(
+    fc.property(bytes32, (b) => {
+      const k = parseKey(formatKey(keyOf(b)));
+      assert.deepEqual(k.unsafeBytes(), b);
+    }),
+  );
 });
 
 const separator = fc.constantFrom(" ", "-", "\n", "\r\n", "\t", "  ", " - ");
 /** The key's digits in random case with random separators between and around them. */
-const messyKey = fc.tuple(bytes32, fc.array(fc.tuple(fc.boolean(), fc.option(separator, { freq: 3 })), { minLength: 65, maxLength: 65 }))
-  .map(([b, noise]) => {
-    const hex = toHex(b);
-    let s = noise[64]![1] ?? "";
-    for (let i = 0; i < 64; i++) s += (noise[i]![0] ? hex[i]!.toUpperCase() : hex[i]!) + (noise[i]![1] ?? "");
-    return { bytes: b, text: s };
-  });
+const messyKey = fc.tuple(bytes32, fc.array(fc.tuple(fc.boolean(), fc.option(separator, { freq: 3 })), { minLength: 65, maxLength: 65 })).map(([b, noise]) => {
+  const hex = toHex(b);
+  let s = noise[64]![1] ?? "";
+  for (let i = 0; i < 64; i++) s += (noise[i]![0] ? hex[i]!.toUpperCase() : hex[i]!) + (noise[i]![1] ?? "");
+  return { bytes: b, text: s };
+});
 
 test("parse accepts upper/lower case and spaces, dashes, tabs, line breaks anywhere between digits", () => {
-  fc.assert(fc.property(messyKey, ({ bytes, text }) => {
-    const k = parseKey(text);
-    assert.deepEqual(k.unsafeBytes(), bytes);
-    assert.equal(formatKey(k), formatKey(keyOf(bytes)));
-  }));
+  fc.assert(
+    fc.property(messyKey, ({ bytes, text }) => {
+      const k = parseKey(text);
+      assert.deepEqual(k.unsafeBytes(), bytes);
+      assert.equal(formatKey(k), formatKey(keyOf(bytes)));
+    }),
+  );
 });
 
 /** Boundary table: input → exact message. Positions are 1-based code points. */
@@ -71,35 +74,48 @@ const REJECTS: [string, string, number | undefined][] = [
 
 test("parse rejects malformed keys with a message saying exactly what is wrong", () => {
   for (const [input, message, position] of REJECTS) {
-    assert.throws(() => parseKey(input), (e: unknown) => {
-      assert.ok(e instanceof KeyFormatError, `${JSON.stringify(input)} threw ${String(e)}`);
-      assert.equal(e.message, message);
-      assert.equal(e.code, "key_format");
-      assert.equal(e.position, position);
-      assert.equal(e.retryable, false);
-      return true;
-    });
+    assert.throws(
+      () => parseKey(input),
+      (e: unknown) => {
+        assert.ok(e instanceof KeyFormatError, `${JSON.stringify(input)} threw ${String(e)}`);
+        assert.equal(e.message, message);
+        assert.equal(e.code, "key_format");
+        assert.equal(e.position, position);
+        assert.equal(e.retryable, false);
+        return true;
+      },
+    );
   }
 });
 
 test("a stray character is reported at its position, whatever the key", () => {
   const bad = fc.constantFrom("g", "z", "_", ".", ":", ",", "=", "O", "l", "#", "é", "+");
-  fc.assert(fc.property(bytes32, fc.nat(79), bad, (b, at, ch) => {
-    const text = formatKey(keyOf(b));
-    const input = text.slice(0, at) + ch + text.slice(at);
-    const e = (() => { try { parseKey(input); } catch (x) { return x; } })();
-    assert.ok(e instanceof KeyFormatError);
-    assert.equal(e.position, at + 1);
-    assert.ok(e.message.endsWith(`at position ${at + 1} is not a hex digit`), e.message);
-  }));
+  fc.assert(
+    fc.property(bytes32, fc.nat(79), bad, (b, at, ch) => {
+      const text = formatKey(keyOf(b));
+      const input = text.slice(0, at) + ch + text.slice(at);
+      const e = (() => {
+        try {
+          parseKey(input);
+        } catch (x) {
+          return x;
+        }
+      })();
+      assert.ok(e instanceof KeyFormatError);
+      assert.equal(e.position, at + 1);
+      assert.ok(e.message.endsWith(`at position ${at + 1} is not a hex digit`), e.message);
+    }),
+  );
 });
 
 test("wrong digit counts say how many digits there are", () => {
-  fc.assert(fc.property(fc.stringMatching(/^[0-9a-fA-F \n-]{0,300}$/), (s) => {
-    const n = s.replace(/[^0-9a-fA-F]/g, "").length;
-    fc.pre(n !== 64);
-    assert.throws(() => parseKey(s), { name: "KeyFormatError", message: `${n} digit${n === 1 ? "" : "s"}, expected 64` });
-  }));
+  fc.assert(
+    fc.property(fc.stringMatching(/^[0-9a-fA-F \n-]{0,300}$/), (s) => {
+      const n = s.replace(/[^0-9a-fA-F]/g, "").length;
+      fc.pre(n !== 64);
+      assert.throws(() => parseKey(s), { name: "KeyFormatError", message: `${n} digit${n === 1 ? "" : "s"}, expected 64` });
+    }),
+  );
 });
 
 test("error messages never echo the key's digits", () => {

@@ -21,7 +21,12 @@ test("labels are distinct, versioned, and distinct from the root salt", () => {
 test("every subkey is HKDF-SHA256(K, salt = ROOT_SALT, info = its label) — spec §3", async () => {
   const sub = subkeysOf(await derive());
   // Labels without a root-key subkey: vaultWrap (IKM = OPAQUE export key), streamPayload (per stream).
-  assert.deepEqual(Object.keys(LABELS).filter((l) => !(l in sub)).sort(), ["streamPayload", "vaultWrap"]);
+  assert.deepEqual(
+    Object.keys(LABELS)
+      .filter((l) => !(l in sub))
+      .sort(),
+    ["streamPayload", "vaultWrap"],
+  );
   for (const [name, key] of Object.entries(sub)) {
     const label = LABELS[name as keyof typeof LABELS];
     const want = new Uint8Array(hkdfSync("sha256", rootBytes, utf8(ROOT_SALT), utf8(label), key.length));
@@ -40,14 +45,17 @@ test("subkeys have the documented lengths and are pairwise distinct", async () =
 });
 
 test("derivation is deterministic, and another root key changes every subkey", async () => {
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), async (b) => {
-    fc.pre(toHex(b) !== toHex(rootBytes));
-    const [x, y, z] = [subkeysOf(await derive(b)), subkeysOf(await derive(b)), subkeysOf(await derive())];
-    for (const n of Object.keys(x)) {
-      assert.deepEqual(x[n], y[n]);
-      assert.notDeepEqual(x[n], z[n]);
-    }
-  }), { numRuns: 20 });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), async (b) => {
+      fc.pre(toHex(b) !== toHex(rootBytes));
+      const [x, y, z] = [subkeysOf(await derive(b)), subkeysOf(await derive(b)), subkeysOf(await derive())];
+      for (const n of Object.keys(x)) {
+        assert.deepEqual(x[n], y[n]);
+        assert.notDeepEqual(x[n], z[n]);
+      }
+    }),
+    { numRuns: 20 },
+  );
 });
 
 test("gearTable: 256 big-endian u32 words of the chunker-gear subkey", async () => {

@@ -5,7 +5,18 @@ import { webCryptoBackend } from "./backend.ts";
 import { concatBytes, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
 import { nodeCryptoBackend } from "./node.ts";
-import { FORMAT_VERSION, NONCE_LENGTH, ObjectKind, objectAad, openObject, SEAL_OVERHEAD, sealObject, sealObjectParts, type ObjectContext, type ObjectKindValue } from "./object.ts";
+import {
+  FORMAT_VERSION,
+  NONCE_LENGTH,
+  ObjectKind,
+  objectAad,
+  openObject,
+  SEAL_OVERHEAD,
+  sealObject,
+  sealObjectParts,
+  type ObjectContext,
+  type ObjectKindValue,
+} from "./object.ts";
 import { fixedRandom, seededBytes } from "./testing/fixtures.ts";
 
 const key = seededBytes(1, 32);
@@ -47,12 +58,18 @@ for (const backend of backends) {
       const pt = seededBytes(n + 1, n);
       assert.deepEqual(await openObject(backend, key, ctx, await sealObject(backend, key, ctx, pt)), pt);
     }
-    await fc.assert(fc.asyncProperty(
-      fc.uint8Array({ maxLength: 3000 }), fc.constantFrom(...kinds), fc.oneof(fc.string({ maxLength: 60 }), fc.uint8Array({ maxLength: 255 })),
-      async (pt, kind, id) => {
-        const c = { kind, id };
-        assert.deepEqual(await openObject(backend, key, c, await sealObject(backend, key, c, pt)), pt);
-      }), { numRuns: 50 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.constantFrom(...kinds),
+        fc.oneof(fc.string({ maxLength: 60 }), fc.uint8Array({ maxLength: 255 })),
+        async (pt, kind, id) => {
+          const c = { kind, id };
+          assert.deepEqual(await openObject(backend, key, c, await sealObject(backend, key, c, pt)), pt);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 }
 

@@ -128,12 +128,7 @@ function pooledNonce(): Uint8Array {
  * `unsupported_version` or `auth_failed` (tampered, truncated, wrong object or wrong key:
  * callers check the key-check value first so a wrong key is reported as such).
  */
-export async function openObject(
-  backend: CryptoBackend,
-  key: Uint8Array,
-  ctx: ObjectContext,
-  sealed: Uint8Array,
-): Promise<Uint8Array> {
+export async function openObject(backend: CryptoBackend, key: Uint8Array, ctx: ObjectContext, sealed: Uint8Array): Promise<Uint8Array> {
   const where = printableId(ctx);
   if (sealed.length < SEAL_OVERHEAD) {
     throw new IntegrityError("too_short", `sealed object is ${sealed.length} bytes, shorter than the ${SEAL_OVERHEAD}-byte minimum`, where);

@@ -59,8 +59,13 @@ export function newPasskeyPrfSalt(random: RandomSource = platformRandom): Uint8A
 
 /** Wrap the root key for one passkey, given the PRF output it returned for `prfSalt`. */
 export async function wrapRootKeyForPasskey(o: {
-  rootKey: RootKey; prfOutput: Uint8Array; prfSalt: Uint8Array; repoId: string; credentialId: Uint8Array;
-  backend?: CryptoBackend; random?: RandomSource;
+  rootKey: RootKey;
+  prfOutput: Uint8Array;
+  prfSalt: Uint8Array;
+  repoId: string;
+  credentialId: Uint8Array;
+  backend?: CryptoBackend;
+  random?: RandomSource;
 }): Promise<PasskeyWrap> {
   const backend = o.backend ?? getDefaultBackend();
   if (o.prfSalt.length !== PASSKEY_PRF_SALT_LENGTH) throw new RangeError("prfSalt must be 32 bytes");
@@ -76,12 +81,23 @@ export async function wrapRootKeyForPasskey(o: {
  * `auth_failed` when it does not open: another passkey's output, another repository, or
  * a modified object — the KCV then still tells a wrong root key apart (§3.3).
  */
-export async function unwrapRootKeyWithPasskey(o: { wrap: PasskeyWrap; prfOutput: Uint8Array; repoId: string; backend?: CryptoBackend; objectName?: string }): Promise<RootKey> {
+export async function unwrapRootKeyWithPasskey(o: {
+  wrap: PasskeyWrap;
+  prfOutput: Uint8Array;
+  repoId: string;
+  backend?: CryptoBackend;
+  objectName?: string;
+}): Promise<RootKey> {
   const backend = o.backend ?? getDefaultBackend();
   const key = await wrapKey(backend, o.prfOutput, o.wrap.prfSalt);
   const pt = await backend.aesGcmOpen(key, o.wrap.nonce, o.wrap.wrapped, passkeyWrapAad(o.repoId, o.wrap.credentialId, o.wrap.version));
   key.fill(0);
-  if (pt === null) throw new IntegrityError("auth_failed", "this passkey's secret does not open the wrapped key (another passkey, another backup, or a modified object)", o.objectName);
+  if (pt === null)
+    throw new IntegrityError(
+      "auth_failed",
+      "this passkey's secret does not open the wrapped key (another passkey, another backup, or a modified object)",
+      o.objectName,
+    );
   return new RootKey(pt);
 }
 

@@ -11,8 +11,13 @@ const hex = toHex(bytes);
 /** Every way a secret commonly ends up in a log line. */
 function renderings(x: unknown): string[] {
   return [
-    String(x), `${x as string}`, JSON.stringify(x), JSON.stringify({ nested: { x } }),
-    inspect(x), inspect({ nested: [x] }, { depth: 10 }), format("%s %o %O %j", x, x, x, x),
+    String(x),
+    `${x as string}`,
+    JSON.stringify(x),
+    JSON.stringify({ nested: { x } }),
+    inspect(x),
+    inspect({ nested: [x] }, { depth: 10 }),
+    format("%s %o %O %j", x, x, x, x),
   ];
 }
 

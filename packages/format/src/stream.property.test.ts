@@ -44,7 +44,10 @@ async function open(backend: CryptoBackend, sealed: Uint8Array, cuts: number[]):
 const expectedLength = (n: number, seg: number) => STREAM_HEADER_LENGTH + n + 16 * Math.max(1, Math.ceil(n / seg));
 
 for (const backend of [webCryptoBackend(), nodeCryptoBackend]) {
-  for (const [log2, runs] of [[10, 25], [16, 4]] as const) {
+  for (const [log2, runs] of [
+    [10, 25],
+    [16, 4],
+  ] as const) {
     const seg = 2 ** log2;
     const sizes = [0, 1, seg - 1, seg, seg + 1, 2 * seg + 500, ...(log2 === 10 ? [40 * seg + 3] : [])];
     test(`round trip on ${backend.name}, 2^${log2}-byte segments, sizes ${sizes.join(", ")}, any push split`, async () => {
@@ -56,23 +59,29 @@ for (const backend of [webCryptoBackend(), nodeCryptoBackend]) {
         ref.segs.slice(0, -1).forEach((s) => assert.equal(s.length, seg + 16));
         const lastLen = ref.segs.at(-1)!.length - 16;
         assert.ok(n === 0 ? lastLen === 0 : lastLen >= 1 && lastLen <= seg);
-        await fc.assert(fc.asyncProperty(cutsArb, cutsArb, async (sealCuts, openCuts) => {
-          assert.deepEqual((await seal(backend, pt, sealCuts, log2)).bytes, ref.bytes);
-          assert.deepEqual(await open(backend, ref.bytes, openCuts), pt);
-        }), { numRuns: runs });
+        await fc.assert(
+          fc.asyncProperty(cutsArb, cutsArb, async (sealCuts, openCuts) => {
+            assert.deepEqual((await seal(backend, pt, sealCuts, log2)).bytes, ref.bytes);
+            assert.deepEqual(await open(backend, ref.bytes, openCuts), pt);
+          }),
+          { numRuns: runs },
+        );
       }
     });
   }
 }
 
 test("random sizes and contents round-trip, and both backends seal the same bytes", async () => {
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 6000 }), cutsArb, cutsArb, async (pt, a, b) => {
-    const web = await seal(webCryptoBackend(), pt, a, 10);
-    const node = await seal(nodeCryptoBackend, pt, b, 10);
-    assert.deepEqual(web.bytes, node.bytes);
-    assert.deepEqual(await open(nodeCryptoBackend, web.bytes, b), pt);
-    assert.deepEqual(await open(webCryptoBackend(), node.bytes, a), pt);
-  }), { numRuns: 40 });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 6000 }), cutsArb, cutsArb, async (pt, a, b) => {
+      const web = await seal(webCryptoBackend(), pt, a, 10);
+      const node = await seal(nodeCryptoBackend, pt, b, 10);
+      assert.deepEqual(web.bytes, node.bytes);
+      assert.deepEqual(await open(nodeCryptoBackend, web.bytes, b), pt);
+      assert.deepEqual(await open(webCryptoBackend(), node.bytes, a), pt);
+    }),
+    { numRuns: 40 },
+  );
 });
 
 test("a failure is the same whatever the push split", async () => {
@@ -81,10 +90,15 @@ test("a failure is the same whatever the push split", async () => {
   const h = STREAM_HEADER_LENGTH;
   const swapped = concatBytes(bytes.subarray(0, h), bytes.subarray(h + 1040, h + 2080), bytes.subarray(h, h + 1040), bytes.subarray(h + 2080));
   const broken: [Uint8Array, string][] = [
-    [bytes.subarray(0, h + 2080), "truncated"], [swapped, "reordered"], [concatBytes(bytes, Uint8Array.of(7)), "trailing_data"],
+    [bytes.subarray(0, h + 2080), "truncated"],
+    [swapped, "reordered"],
+    [concatBytes(bytes, Uint8Array.of(7)), "trailing_data"],
     [Uint8Array.of(...bytes.subarray(0, 50), bytes[50]! ^ 4, ...bytes.subarray(51)), "auth_failed"],
   ];
-  await fc.assert(fc.asyncProperty(cutsArb, async (cuts) => {
-    for (const [b, reason] of broken) await assert.rejects(open(nodeCryptoBackend, b, cuts), { reason });
-  }), { numRuns: 30 });
+  await fc.assert(
+    fc.asyncProperty(cutsArb, async (cuts) => {
+      for (const [b, reason] of broken) await assert.rejects(open(nodeCryptoBackend, b, cuts), { reason });
+    }),
+    { numRuns: 30 },
+  );
 });

@@ -29,14 +29,18 @@ async function reason(bytes: Uint8Array, c: ObjectContext = ctx, k = key): Promi
   }
 }
 
-test("layout: \"CVS\" ‖ 0x01 ‖ kind ‖ log2 ‖ 0x0000 ‖ salt, then segments of 2^log2 + 16 bytes", () => {
+test('layout: "CVS" ‖ 0x01 ‖ kind ‖ log2 ‖ 0x0000 ‖ salt, then segments of 2^log2 + 16 bytes', () => {
   assert.deepEqual(sealed.subarray(0, 8), Uint8Array.of(0x43, 0x56, 0x53, 1, ObjectKind.stream, 10, 0, 0));
   assert.deepEqual(sealed.subarray(8, H), salt);
   assert.equal(sealed.length, H + plaintext.length + 4 * 16);
 });
 
 test("the header is checked: magic, version, kind, segment size, reserved bytes", async () => {
-  const withByte = (i: number, v: number) => { const c = sealed.slice(); c[i] = v; return c; };
+  const withByte = (i: number, v: number) => {
+    const c = sealed.slice();
+    c[i] = v;
+    return c;
+  };
   for (const i of [0, 1, 2]) assert.equal(await reason(withByte(i, sealed[i]! ^ 0x20)), "bad_magic");
   for (const v of [0, 2, 255]) assert.equal(await reason(withByte(3, v)), "unsupported_version");
   assert.equal(await reason(withByte(4, ObjectKind.index)), "wrong_kind");
@@ -49,7 +53,11 @@ test("the header is checked: magic, version, kind, segment size, reserved bytes"
 test("wrong key, wrong object id, tampered salt or segment: auth_failed", async () => {
   assert.equal(await reason(sealed, ctx, seededBytes(9, 32)), "auth_failed");
   assert.equal(await reason(sealed, { kind: ctx.kind, id: "streams/43" }), "auth_failed");
-  for (let i = 8; i < H; i++) { const c = sealed.slice(); c[i]! ^= 1; assert.equal(await reason(c), "auth_failed", `salt byte ${i}`); }
+  for (let i = 8; i < H; i++) {
+    const c = sealed.slice();
+    c[i]! ^= 1;
+    assert.equal(await reason(c), "auth_failed", `salt byte ${i}`);
+  }
   for (let s = 0; s < 4; s++) {
     for (const off of [0, 100, -1]) {
       const c = sealed.slice();
@@ -70,7 +78,16 @@ test("truncation: at a segment boundary or within a tag's length of one → trun
 test("reordered, swapped, duplicated or dropped segments: reordered", async () => {
   const build = (...order: number[]) => concatBytes(sealed.subarray(0, H), ...order.map(seg));
   assert.equal(await reason(build(0, 1, 2, 3)), "success");
-  for (const order of [[1, 0, 2, 3], [0, 2, 1, 3], [2, 1, 0, 3], [0, 0, 1, 2, 3], [0, 1, 1, 2, 3], [0, 2, 3], [1, 2, 3], [0, 1, 3]]) {
+  for (const order of [
+    [1, 0, 2, 3],
+    [0, 2, 1, 3],
+    [2, 1, 0, 3],
+    [0, 0, 1, 2, 3],
+    [0, 1, 1, 2, 3],
+    [0, 2, 3],
+    [1, 2, 3],
+    [0, 1, 3],
+  ]) {
     assert.equal(await reason(build(...order)), "reordered", order.join(","));
   }
 });
@@ -95,10 +112,42 @@ test("misplaced last flags and an empty last segment after a full one are reject
   const craft = (segs: { plaintext: Uint8Array; last: boolean }[]) => craftStream(backend, key, ctx, 10, salt, segs);
   const a = plaintext.subarray(0, SEG);
   const b = plaintext.subarray(SEG, SEG + 7);
-  assert.equal(await reason(await craft([{ plaintext: a, last: false }, { plaintext: b, last: true }])), "success");
-  assert.equal(await reason(await craft([{ plaintext: a, last: false }, { plaintext: new Uint8Array(0), last: true }])), "bad_structure");
-  assert.equal(await reason(await craft([{ plaintext: a, last: true }, { plaintext: b, last: true }])), "trailing_data");
-  assert.equal(await reason(await craft([{ plaintext: a, last: false }, { plaintext: b, last: false }])), "truncated");
+  assert.equal(
+    await reason(
+      await craft([
+        { plaintext: a, last: false },
+        { plaintext: b, last: true },
+      ]),
+    ),
+    "success",
+  );
+  assert.equal(
+    await reason(
+      await craft([
+        { plaintext: a, last: false },
+        { plaintext: new Uint8Array(0), last: true },
+      ]),
+    ),
+    "bad_structure",
+  );
+  assert.equal(
+    await reason(
+      await craft([
+        { plaintext: a, last: true },
+        { plaintext: b, last: true },
+      ]),
+    ),
+    "trailing_data",
+  );
+  assert.equal(
+    await reason(
+      await craft([
+        { plaintext: a, last: false },
+        { plaintext: b, last: false },
+      ]),
+    ),
+    "truncated",
+  );
   assert.equal(await reason(await craft([{ plaintext: new Uint8Array(0), last: true }])), "success");
   assert.equal(await reason(await craft([{ plaintext: b, last: false }])), "truncated");
 });
@@ -127,7 +176,10 @@ test("sealer: only full segments from push, the last from finish; misuse is an E
   const s = await StreamSealer.create(backend, key, ctx, { segmentLog2: 10 });
   assert.deepEqual((await s.push(plaintext.subarray(0, SEG))).length, 0, "a full segment is held back until more data proves it is not the last");
   const out = await s.push(plaintext.subarray(SEG, 2 * SEG + 1));
-  assert.deepEqual(out.map((x) => x.length), [FULL, FULL]);
+  assert.deepEqual(
+    out.map((x) => x.length),
+    [FULL, FULL],
+  );
   assert.equal((await s.finish()).length, 1 + 16);
   await assert.rejects(s.push(Uint8Array.of(1)), { message: "stream already finished" });
   await assert.rejects(s.finish(), { message: "stream already finished" });
@@ -136,10 +188,14 @@ test("sealer: only full segments from push, the last from finish; misuse is an E
 
 test("diagnosing a bad segment decrypts a bounded number of bytes, even with 16 MiB segments", async () => {
   let opened = 0;
-  const counting = { ...backend, name: "counting", async aesGcmOpen(k: Uint8Array, iv: Uint8Array, s: Uint8Array, aad: Uint8Array) {
-    opened += s.length;
-    return backend.aesGcmOpen(k, iv, s, aad);
-  } };
+  const counting = {
+    ...backend,
+    name: "counting",
+    async aesGcmOpen(k: Uint8Array, iv: Uint8Array, s: Uint8Array, aad: Uint8Array) {
+      opened += s.length;
+      return backend.aesGcmOpen(k, iv, s, aad);
+    },
+  };
   for (const log2 of [10, 16, 24]) {
     const big = await sealStream(backend, key, ctx, new Uint8Array(2 * 2 ** log2 + 1), { segmentLog2: log2 });
     big[big.length - 1]! ^= 1;

@@ -59,7 +59,12 @@ export interface StreamOptions {
 
 /** Seals a stream incrementally: `header`, then `push` → sealed segments, then `finish`. */
 /** A fresh stream's header (§6.2) and key (§6.3). */
-async function newStream(backend: CryptoBackend, baseKey: Uint8Array, ctx: ObjectContext, opts: StreamOptions): Promise<{ key: Uint8Array; header: Uint8Array; segmentSize: number }> {
+async function newStream(
+  backend: CryptoBackend,
+  baseKey: Uint8Array,
+  ctx: ObjectContext,
+  opts: StreamOptions,
+): Promise<{ key: Uint8Array; header: Uint8Array; segmentSize: number }> {
   const log2 = opts.segmentLog2 ?? DEFAULT_SEGMENT_LOG2;
   if (!Number.isInteger(log2) || log2 < MIN_SEGMENT_LOG2 || log2 > MAX_SEGMENT_LOG2) {
     throw new RangeError(`segmentLog2 must be an integer in ${MIN_SEGMENT_LOG2}..${MAX_SEGMENT_LOG2}`);
@@ -228,9 +233,7 @@ export class StreamOpener {
     const window = Math.min(DIAGNOSE_WINDOW, Math.max(1, tries >> 2));
     const trailing = Math.min(TRAILING_SEARCH, Math.max(1, tries >> 1));
     if (await this.#open(sealed, i, !last)) {
-      return last
-        ? this.#fail("truncated", `stream is truncated after segment ${i}`)
-        : this.#fail("trailing_data", `data follows the last segment (${i})`);
+      return last ? this.#fail("truncated", `stream is truncated after segment ${i}`) : this.#fail("trailing_data", `data follows the last segment (${i})`);
     }
     for (let j = Math.max(0, i - window); j <= i + window; j++) {
       if (j === i) continue;

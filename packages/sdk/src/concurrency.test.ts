@@ -17,7 +17,10 @@ test("runBounded: never more than `limit` jobs at once, every job runs", async (
   });
   await runBounded(jobs, 3);
   assert.equal(peak, 3);
-  assert.deepEqual([...done].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    [...done].sort((a, b) => a - b),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
 });
 
 test("runBounded: the first error stops new jobs and is thrown after running ones end", async () => {

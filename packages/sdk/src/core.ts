@@ -9,12 +9,32 @@ export * from "./errors.ts";
 export { type ProgressEvent, type ProgressListener, ProgressTracker } from "./progress.ts";
 export { ChunkIndex, type ChunkLocation, type IndexEntry, decodeIndex, encodeIndex } from "./repo/chunk-index.ts";
 export { type Protection, type RepositoryConfig, parseConfig } from "./repo/config.ts";
-export { type Head, type HeadRecordIO, type HeadStore, type RealmSetHeadApi, type VaultHeadApi, authenticatedHeadStore, memoryHeadStore, realmSetHeadStore, vaultHeadStore } from "./repo/head.ts";
+export {
+  type Head,
+  type HeadRecordIO,
+  type HeadStore,
+  type RealmSetHeadApi,
+  type VaultHeadApi,
+  authenticatedHeadStore,
+  memoryHeadStore,
+  realmSetHeadStore,
+  vaultHeadStore,
+} from "./repo/head.ts";
 export * as layout from "./repo/layout.ts";
 export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
 export { DEFAULT_PACK_SIZE, type InitOptions, MAX_METADATA_OBJECT, Repository, type SnapshotRef, checkFreshness, findSnapshot } from "./repo/repository.ts";
 export {
-  type BrokenLock, DEFAULT_CLOCK_SKEW_MS, DEFAULT_LEASE_MS, type LockOptions, RepositoryLock, type StoredLock, breakLocks, listLocks, lockIsLive, withLock, withReaderLock,
+  type BrokenLock,
+  DEFAULT_CLOCK_SKEW_MS,
+  DEFAULT_LEASE_MS,
+  type LockOptions,
+  RepositoryLock,
+  type StoredLock,
+  breakLocks,
+  listLocks,
+  lockIsLive,
+  withLock,
+  withReaderLock,
 } from "./repo/lock.ts";
 export { type LockMode, type LockRecord, decodeLockRecord, modesConflict } from "./repo/lock-record.ts";
 export { newestRefs, pickLatest } from "./repo/freshness.ts";

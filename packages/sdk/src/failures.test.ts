@@ -39,7 +39,11 @@ test("failures: the order decides — a missing folder is unreachable storage, a
       const f = describeFailure(e);
       return [f.code, f.byWrongPassword ?? false, f.attemptsRemaining];
     }),
-    [["destroyed", true, undefined], ["locked", true, undefined], ["wrong_password", false, 3]],
+    [
+      ["destroyed", true, undefined],
+      ["locked", true, undefined],
+      ["wrong_password", false, 3],
+    ],
   );
   const locked = describeFailure(new LockedError(new Date(5000)));
   assert.equal(locked.facts.retry, "after_wait");

@@ -13,13 +13,31 @@
 import { IntegrityError, KeyFormatError, WrongKeyError } from "@chatvault/format";
 import { StorageError } from "@chatvault/storage";
 import {
-  AlreadyEnabledError, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, RecordCorruptedError, UnauthorizedError, VaultError,
-  VaultUnavailableError, WrongPasswordError,
+  AlreadyEnabledError,
+  DestroyedError,
+  HeadConflictError,
+  LockedError,
+  NotEnabledError,
+  RateLimitedError,
+  RecordCorruptedError,
+  UnauthorizedError,
+  VaultError,
+  VaultUnavailableError,
+  WrongPasswordError,
 } from "@chatvault/vault-protocol";
 import { RealmMisbehavedError, RealmsUnavailableError } from "@chatvault/vault-protocol/threshold";
 import {
-  CancelledError, LocalFileError, type LocalProblem, LockLostError, RepositoryExistsError, RepositoryLockedError, RepositoryNotFoundError, RestoreTargetExistsError,
-  SnapshotNotFoundError, SourceError, StorageFolderMissingError,
+  CancelledError,
+  LocalFileError,
+  type LocalProblem,
+  LockLostError,
+  RepositoryExistsError,
+  RepositoryLockedError,
+  RepositoryNotFoundError,
+  RestoreTargetExistsError,
+  SnapshotNotFoundError,
+  SourceError,
+  StorageFolderMissingError,
 } from "./errors.ts";
 
 /**
@@ -27,8 +45,22 @@ import {
  * each to one exit code, docs/cli.md "Exit codes").
  */
 export type FailureCategory =
-  | "usage" | "wrong_secret" | "locked" | "destroyed" | "integrity" | "storage_unreachable" | "vault_unreachable" | "target_exists" | "not_found"
-  | "unauthorized" | "no_space" | "not_permitted" | "io_error" | "busy" | "cancelled" | "other";
+  | "usage"
+  | "wrong_secret"
+  | "locked"
+  | "destroyed"
+  | "integrity"
+  | "storage_unreachable"
+  | "vault_unreachable"
+  | "target_exists"
+  | "not_found"
+  | "unauthorized"
+  | "no_space"
+  | "not_permitted"
+  | "io_error"
+  | "busy"
+  | "cancelled"
+  | "other";
 
 /**
  * Whether trying again helps: `yes` as it is (a network or a busy server), `after_wait`
@@ -52,7 +84,12 @@ const f = (category: FailureCategory, retry: RetryAdvice, happened: string, todo
 export const FAILURES = {
   wrong_password: f("wrong_secret", "after_fix", "the password is wrong", "try again with the right password: attempts are limited"),
   locked: f("locked", "after_wait", "too many wrong passwords: the vault waits before it takes another", "try again after the wait"),
-  destroyed: f("destroyed", "no", "the vault destroyed the key after too many wrong passwords", "nothing: no one can restore this backup with a password any more"),
+  destroyed: f(
+    "destroyed",
+    "no",
+    "the vault destroyed the key after too many wrong passwords",
+    "nothing: no one can restore this backup with a password any more",
+  ),
   not_enabled: f("not_found", "no", "the vault holds no key for this account: password protection is off", "restore with the 64-digit key, if you kept it"),
   already_enabled: f("target_exists", "no", "password protection is already on for this account", "change the password instead"),
   unauthorized: f("unauthorized", "after_fix", "the key vault refused the account's login", "log in again"),
@@ -60,14 +97,29 @@ export const FAILURES = {
   vault_unreachable: f("vault_unreachable", "yes", "the key vault cannot be reached", "check the connection and try again"),
   realms_unavailable: f("vault_unreachable", "yes", "too few of the realms holding the key answered", "try again when they are back"),
   realm_misbehaved: f("integrity", "no", "a realm holding part of the key misbehaved and too few honest realms remain", "tell that realm's operator"),
-  head_conflict: f("integrity", "no", "the vault records a newer backup than the storage offers", "check whether another device backed up, or the storage was rolled back"),
+  head_conflict: f(
+    "integrity",
+    "no",
+    "the vault records a newer backup than the storage offers",
+    "check whether another device backed up, or the storage was rolled back",
+  ),
   record_corrupted: f("integrity", "no", "the vault's record for this account is damaged", "tell the vault's operator"),
   vault_error: f("other", "no", "the key vault refused the request", "try again; if it keeps happening, log in again"),
   wrong_key: f("wrong_secret", "after_fix", "this key does not open this backup", "check it against the key you saved"),
   key_format: f("usage", "after_fix", "that is not a 64-digit key", "check it against the key you saved"),
-  integrity: f("integrity", "no", "the backup is damaged, incomplete, rolled back or was tampered with, so it was not used", "run a check of the whole backup; an older snapshot may still restore"),
+  integrity: f(
+    "integrity",
+    "no",
+    "the backup is damaged, incomplete, rolled back or was tampered with, so it was not used",
+    "run a check of the whole backup; an older snapshot may still restore",
+  ),
   storage_unreachable: f("storage_unreachable", "yes", "the backup storage cannot be reached", "check the location and the connection, then try again"),
-  storage_refused: f("storage_unreachable", "after_fix", "the backup storage refused the request", "check the storage's settings and permissions, then try again"),
+  storage_refused: f(
+    "storage_unreachable",
+    "after_fix",
+    "the backup storage refused the request",
+    "check the storage's settings and permissions, then try again",
+  ),
   repository_not_found: f("not_found", "no", "there is no backup at this location", "check the location, or make a new backup"),
   repository_exists: f("target_exists", "no", "a backup already exists at this location", "use that backup, or choose another location"),
   snapshot_not_found: f("not_found", "after_fix", "no snapshot matches that name", "list the snapshots and pick one"),
@@ -121,8 +173,15 @@ export interface Failure {
 }
 
 const LOCAL_CODES: Record<LocalProblem, FailureCode> = {
-  no_space: "no_space", permission_denied: "permission_denied", read_only: "read_only", not_found: "not_found", not_a_folder: "not_a_folder",
-  is_a_file: "is_a_file", is_a_folder: "is_a_folder", io_error: "io_error", other: "local_error",
+  no_space: "no_space",
+  permission_denied: "permission_denied",
+  read_only: "read_only",
+  not_found: "not_found",
+  not_a_folder: "not_a_folder",
+  is_a_file: "is_a_file",
+  is_a_folder: "is_a_folder",
+  io_error: "io_error",
+  other: "local_error",
 };
 
 /** AWS SDK error names that mean the storage is misconfigured, not away (the S3 client passes them through). */

@@ -7,7 +7,15 @@
  */
 export * from "./core.ts";
 export {
-  FAILURES, type Failure, type FailureCategory, type FailureCode, type FailureFacts, type IntegrityKind, type RetryAdvice, describeFailure, integrityKind,
+  FAILURES,
+  type Failure,
+  type FailureCategory,
+  type FailureCode,
+  type FailureFacts,
+  type IntegrityKind,
+  type RetryAdvice,
+  describeFailure,
+  integrityKind,
 } from "./failures.ts";
 export { type Compressor, looksCompressible } from "./backup/compressor.ts";
 export { Packer } from "./backup/packer.ts";

@@ -104,10 +104,16 @@ async function forkedRepository(dir: string) {
 test("a fork (two snapshots #2) is resolved by the head, never reported as a rollback; prune forgets the other", async (t) => {
   const dir = tempDir(t);
   const { src, repo, headA, headB, a2, b2 } = await forkedRepository(dir);
-  assert.deepEqual((await repo.listSnapshots()).map((r) => r.sequence), [1, 2, 2]);
+  assert.deepEqual(
+    (await repo.listSnapshots()).map((r) => r.sequence),
+    [1, 2, 2],
+  );
   const seenByA = await repo.resolveSnapshot(headA);
   assert.equal(seenByA?.ref.digest, a2.snapshot.digest);
-  assert.deepEqual(seenByA?.conflicts.map((c) => c.digest), [b2.snapshot.digest]);
+  assert.deepEqual(
+    seenByA?.conflicts.map((c) => c.digest),
+    [b2.snapshot.digest],
+  );
   assert.equal((await repo.resolveSnapshot(headB))?.ref.digest, b2.snapshot.digest, "each client keeps its own");
   const none = await repo.resolveSnapshot(memoryHeadStore()); // a reader that knows no head
   assert.ok(none && [a2.snapshot.digest, b2.snapshot.digest].includes(none.ref.digest), "without a head: one of them, no error");
@@ -121,7 +127,11 @@ test("a fork (two snapshots #2) is resolved by the head, never reported as a rol
   assert.deepEqual(pr.forgotten, [2], "the snapshot off the chain goes");
   assert.deepEqual((await repo.listSnapshots()).map((r) => r.digest).includes(b2.snapshot.digest), false);
   assert.deepEqual((await repo.listSnapshots()).map((r) => r.digest).includes(a2.snapshot.digest), true);
-  await assert.rejects(repo.resolveSnapshot(memoryHeadStore({ sequence: 3, digest: "0".repeat(64) })), (e: unknown) => e instanceof IntegrityError && e.reason === "rollback", "a head naming no snapshot is still a rollback");
+  await assert.rejects(
+    repo.resolveSnapshot(memoryHeadStore({ sequence: 3, digest: "0".repeat(64) })),
+    (e: unknown) => e instanceof IntegrityError && e.reason === "rollback",
+    "a head naming no snapshot is still a rollback",
+  );
 });
 
 test("verify checks freshness like restore: rolled back, emptied, tampered head record", async (t) => {
@@ -142,16 +152,25 @@ test("verify checks freshness like restore: rolled back, emptied, tampered head 
     cpSync(join(dir, "old", sub), join(dir, "repo", sub), { recursive: true });
   }
   const rolled = await verify({ repo, heads, compressor: zlibCompressor });
-  assert.ok(rolled.problems.some((p) => /rolled back/.test(p.problem)), JSON.stringify(rolled.problems));
+  assert.ok(
+    rolled.problems.some((p) => /rolled back/.test(p.problem)),
+    JSON.stringify(rolled.problems),
+  );
 
   rmSync(join(dir, "repo", "snapshots"), { recursive: true });
   const emptied = await verify({ repo, heads, compressor: zlibCompressor });
   assert.equal(emptied.snapshots, 0);
-  assert.ok(emptied.problems.some((p) => /missing from storage/.test(p.problem)), "0 snapshots with a head is not OK");
+  assert.ok(
+    emptied.problems.some((p) => /missing from storage/.test(p.problem)),
+    "0 snapshots with a head is not OK",
+  );
 
   record = record!.replace(/"sequence":2/, '"sequence":1');
   const forged = await verify({ repo, heads, compressor: zlibCompressor });
-  assert.ok(forged.problems.some((p) => /head record was modified/.test(p.problem)), JSON.stringify(forged.problems));
+  assert.ok(
+    forged.problems.some((p) => /head record was modified/.test(p.problem)),
+    JSON.stringify(forged.problems),
+  );
 });
 
 test("verify: every file's chunks must add up to its recorded size", async (t) => {
@@ -160,9 +179,19 @@ test("verify: every file's chunks must add up to its recorded size", async (t) =
   const heads = memoryHeadStore();
   const s = await BackupSession.begin(repo, heads, { compressor: zlibCompressor });
   const chunk = await s.store.store(new TextEncoder().encode("hello"), false);
-  await s.commit(null, [{ path: "a.txt", size: 5, mtimeMs: 0, chunks: [chunk] }, { path: "grew.txt", size: 9, mtimeMs: 0, chunks: [chunk] }], "test");
+  await s.commit(
+    null,
+    [
+      { path: "a.txt", size: 5, mtimeMs: 0, chunks: [chunk] },
+      { path: "grew.txt", size: 9, mtimeMs: 0, chunks: [chunk] },
+    ],
+    "test",
+  );
   const r = await verify({ repo, heads, compressor: zlibCompressor });
-  assert.deepEqual(r.problems.map((p) => p.problem), ["media file grew.txt: its chunks hold 5 bytes, the manifest says 9"]);
+  assert.deepEqual(
+    r.problems.map((p) => p.problem),
+    ["media file grew.txt: its chunks hold 5 bytes, the manifest says 9"],
+  );
 });
 
 test("a pack lost on the storage side is healed by the next backup: every snapshot restores, verify is clean", async (t) => {
@@ -176,7 +205,10 @@ test("a pack lost on the storage side is healed by the next backup: every snapsh
   const victim = readdirSync(victimDir)[0]!;
   rmSync(join(victimDir, victim));
   const broken = await verify({ repo, heads, compressor: zlibCompressor });
-  assert.ok(broken.problems.some((p) => /missing from storage/.test(p.problem)), "verify sees the hole");
+  assert.ok(
+    broken.problems.some((p) => /missing from storage/.test(p.problem)),
+    "verify sees the hole",
+  );
 
   const healed = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 0 });
   assert.ok(healed.stats.chunksNew > 0, "the lost chunks were stored again");
@@ -206,7 +238,10 @@ test("restore and verify are refused while a prune holds the repository; both st
     put: async () => {
       throw Object.assign(new Error("AccessDenied"), { code: "EACCES" });
     },
-    get: (n, r) => storage.get(n, r), stat: (n) => storage.stat(n), list: (p) => storage.list(p), delete: (n) => storage.delete(n),
+    get: (n, r) => storage.get(n, r),
+    stat: (n) => storage.stat(n),
+    list: (p) => storage.list(p),
+    delete: (n) => storage.delete(n),
   };
   const ro = await Repository.open(readOnly, root);
   await restore({ repo: ro, heads, to: join(dir, "out") });

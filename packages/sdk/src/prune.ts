@@ -110,7 +110,10 @@ async function pruneLocked(repo: Repository, heads: HeadStore, policy: KeepPolic
   for (const r of refs) manifests.set(r, await repo.readSnapshot(r, { index, listing: false }));
   const forks = forksOffChain(refs, manifests, latest?.ref);
   const onChain = [...manifests.entries()].filter(([r]) => !forks.has(r));
-  const keep = selectKept(onChain.map(([r, m]) => ({ sequence: r.sequence, time: m.time })), policy);
+  const keep = selectKept(
+    onChain.map(([r, m]) => ({ sequence: r.sequence, time: m.time })),
+    policy,
+  );
   const needed = new Set<string>();
   for (const [r, header] of onChain) {
     if (!keep.has(r.sequence)) continue;
@@ -138,7 +141,11 @@ async function pruneLocked(repo: Repository, heads: HeadStore, policy: KeepPolic
   for (const [id, loc] of index.entries()) if (packsNeeded.has(loc.pack)) entries.push({ id, ...loc });
   const name = indexName(platformRandom(16));
   await lock.assertHeld();
-  await putOnce(repo.storage, name, await sealStream(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(entries)));
+  await putOnce(
+    repo.storage,
+    name,
+    await sealStream(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(entries)),
+  );
   await lock.assertHeld();
   for (const n of oldIndexes) await repo.storage.delete(n);
   for (const r of forgotten) await repo.storage.delete(r.name);

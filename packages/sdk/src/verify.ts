@@ -79,7 +79,9 @@ function manifestProblems(m: SnapshotManifest, index: ChunkIndex, present: Map<s
   if (db) {
     const size = sum(db.pages);
     if (db.pages.length !== db.pageCount || (size !== undefined && size !== db.pageCount * db.pageSize)) {
-      out.push(`database ${db.name}: its pages hold ${size ?? "?"} bytes in ${db.pages.length} chunks, the manifest says ${db.pageCount} pages of ${db.pageSize}`);
+      out.push(
+        `database ${db.name}: its pages hold ${size ?? "?"} bytes in ${db.pages.length} chunks, the manifest says ${db.pageCount} pages of ${db.pageSize}`,
+      );
     }
   }
   for (const f of m.media) {
@@ -103,7 +105,10 @@ async function verifyUnlocked(opts: VerifyOptions): Promise<VerifyReport> {
     // Freshness needs only the manifests' headers; listings are checked with each snapshot below.
     const latest = await repo.resolveSnapshot(heads, undefined, { listing: false });
     for (const c of latest?.conflicts ?? []) {
-      warnings.push({ object: c.name, problem: `another snapshot #${c.sequence} than the latest (${latest!.ref.digest.slice(0, 12)}): two backups ran at once; prune forgets it` });
+      warnings.push({
+        object: c.name,
+        problem: `another snapshot #${c.sequence} than the latest (${latest!.ref.digest.slice(0, 12)}): two backups ran at once; prune forgets it`,
+      });
     }
   } catch (e) {
     if (isRetryable(e)) throw e;

@@ -33,9 +33,18 @@ const onProgress = (e: ProgressEvent) => {
   }
 };
 try {
-  const r = a.op === "backup"
-    ? await backup({ repo, heads, onProgress, workers: 0, ...(a.db ? { db: a.db } : {}), ...(a.media ? { media: a.media } : {}), ...(a.tmpDir ? { tmpDir: a.tmpDir } : {}) })
-    : await restore({ repo, heads, onProgress, to: a.to! });
+  const r =
+    a.op === "backup"
+      ? await backup({
+          repo,
+          heads,
+          onProgress,
+          workers: 0,
+          ...(a.db ? { db: a.db } : {}),
+          ...(a.media ? { media: a.media } : {}),
+          ...(a.tmpDir ? { tmpDir: a.tmpDir } : {}),
+        })
+      : await restore({ repo, heads, onProgress, to: a.to! });
   process.stdout.write(JSON.stringify(r) + "\n");
 } catch (e) {
   process.stdout.write(JSON.stringify({ error: { name: (e as Error).name, code: (e as { code?: unknown }).code, message: (e as Error).message } }) + "\n");

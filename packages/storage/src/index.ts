@@ -5,9 +5,7 @@
  * `@chatvault/storage/conformance`.
  */
 export type { GetRange, ObjectInfo, Storage } from "./types.ts";
-export {
-  InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError, isRetryable,
-} from "./errors.ts";
+export { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError, isRetryable } from "./errors.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "./names.ts";
 export { MemoryStorage } from "./memory.ts";
 export * from "./decorators/index.ts";

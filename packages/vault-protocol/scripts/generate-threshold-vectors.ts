@@ -24,7 +24,8 @@ const ACCT = "alice@example.test";
 const REALM_IDS = [1, 2, 3, 4, 5].map((k) => seq(16, k * 16));
 
 async function vector(name: string, op: string, inputs: Json, backend: CryptoBackend): Promise<ThresholdVector> {
-  for (const reserved of ["op", "name", "expected", "output"]) if (reserved in inputs) throw new Error(`${name}: inputs must not have a field named ${reserved}`);
+  for (const reserved of ["op", "name", "expected", "output"])
+    if (reserved in inputs) throw new Error(`${name}: inputs must not have a field named ${reserved}`);
   const r = await computeVector({ op, ...inputs }, backend);
   // A generator bug must not become a committed "expected failure".
   if (r.outcome !== "success" && r.outcome.error.startsWith("unexpected")) throw new Error(`${name}: ${r.outcome.error}`);
@@ -39,11 +40,21 @@ function flip(h: string, byte: number): string {
 
 async function sharing(b: CryptoBackend): Promise<ThresholdVector[]> {
   const v: ThresholdVector[] = [];
-  for (const [t, n] of [[1, 1], [2, 3], [3, 5], [9, 9]] as const) {
+  for (const [t, n] of [
+    [1, 1],
+    [2, 3],
+    [3, 5],
+    [9, 9],
+  ] as const) {
     v.push(await vector(`shares ${t}-of-${n}`, "shares", { rootKey: K, registrationId: RID, threshold: t, realmCount: n }, b));
   }
   v.push(await vector("shares 2-of-3, another root key", "shares", { rootKey: K2, registrationId: RID, threshold: 2, realmCount: 3 }, b));
-  for (const [t, n] of [[2, 3], [3, 5], [4, 9]] as const) v.push(await vector(`Lagrange at 0, every ${t}-subset of ${n}`, "lagrange", { threshold: t, realmCount: n }, b));
+  for (const [t, n] of [
+    [2, 3],
+    [3, 5],
+    [4, 9],
+  ] as const)
+    v.push(await vector(`Lagrange at 0, every ${t}-subset of ${n}`, "lagrange", { threshold: t, realmCount: n }, b));
   return v;
 }
 
@@ -53,11 +64,21 @@ async function derive(b: CryptoBackend): Promise<ThresholdVector[]> {
   const tiny = { memoryKiB: 8, iterations: 1, parallelism: 1 };
   const st = await vector("Argon2id, test parameters", "stretch", { password: "correct horse battery staple", salt, ksf: tiny }, b);
   v.push(st);
-  v.push(await vector("Argon2id, NFD password normalised to NFC", "stretch", { password: "cafe\u0301", salt, ksf: { memoryKiB: 64, iterations: 2, parallelism: 2 } }, b));
+  v.push(
+    await vector(
+      "Argon2id, NFD password normalised to NFC",
+      "stretch",
+      { password: "cafe\u0301", salt, ksf: { memoryKiB: 64, iterations: 2, parallelism: 2 } },
+      b,
+    ),
+  );
   const S = (st.output as { stretched: string }).stretched;
   v.push(await vector("OPRF input", "input", { accountId: ACCT, stretched: S }, b));
   v.push(await vector("OPRF input, non-ASCII account", "input", { accountId: "ünïcødé-👤", stretched: S }, b));
-  const sh = (await computeVector({ op: "shares", rootKey: K, registrationId: RID, threshold: 2, realmCount: 3 }, b)).output as { shares: { index: number; wrapShare: string }[]; wrapCoefficients: string[] };
+  const sh = (await computeVector({ op: "shares", rootKey: K, registrationId: RID, threshold: 2, realmCount: 3 }, b)).output as {
+    shares: { index: number; wrapShare: string }[];
+    wrapCoefficients: string[];
+  };
   const O = toHex(seededSource("oprf output")(64));
   const realms = sh.shares.map((s) => ({ realmId: REALM_IDS[s.index - 1]!, index: s.index, wrapShare: s.wrapShare }));
   const keyIn = { oprfOutput: O, registrationId: RID, accountId: ACCT, version: 1, realms, wrapSecret: sh.wrapCoefficients[0]! };
@@ -85,29 +106,77 @@ async function derive(b: CryptoBackend): Promise<ThresholdVector[]> {
 async function oprf(b: CryptoBackend): Promise<ThresholdVector[]> {
   const v: ThresholdVector[] = [];
   const I = (await computeVector({ op: "input", accountId: ACCT, stretched: seq(32, 0x77) }, b)).output!.oprfInput as string;
-  for (const [t, n] of [[2, 3], [3, 5], [1, 1]] as const) {
-    v.push(await vector(`threshold OPRF ${t}-of-${n}: every ${t}-subset combines to VOPRF-Evaluate(k, I)`, "threshold-oprf", {
-      rootKey: K, registrationId: RID, threshold: t, realmCount: n, oprfInput: I, blindSeed: "blind", proofSeed: "proof",
-    }, b));
+  for (const [t, n] of [
+    [2, 3],
+    [3, 5],
+    [1, 1],
+  ] as const) {
+    v.push(
+      await vector(
+        `threshold OPRF ${t}-of-${n}: every ${t}-subset combines to VOPRF-Evaluate(k, I)`,
+        "threshold-oprf",
+        {
+          rootKey: K,
+          registrationId: RID,
+          threshold: t,
+          realmCount: n,
+          oprfInput: I,
+          blindSeed: "blind",
+          proofSeed: "proof",
+        },
+        b,
+      ),
+    );
   }
   const o = v[0]!.output as { output: string; blind: string; blinded: string; evaluations: { index: number; evaluated: string; proof: string }[] };
-  const sh = (await computeVector({ op: "shares", rootKey: K, registrationId: RID, threshold: 2, realmCount: 3 }, b)).output as { shares: { oprfPublicShare: string }[] };
+  const sh = (await computeVector({ op: "shares", rootKey: K, registrationId: RID, threshold: 2, realmCount: 3 }, b)).output as {
+    shares: { oprfPublicShare: string }[];
+  };
   const e1 = o.evaluations[0]!;
-  const proofIn = { oprfInput: I, blind: o.blind, blinded: o.blinded, evaluated: e1.evaluated, oprfPublicShare: sh.shares[0]!.oprfPublicShare, proof: e1.proof };
+  const proofIn = {
+    oprfInput: I,
+    blind: o.blind,
+    blinded: o.blinded,
+    evaluated: e1.evaluated,
+    oprfPublicShare: sh.shares[0]!.oprfPublicShare,
+    proof: e1.proof,
+  };
   v.push(await vector("realm 1's proof verifies against Y_1", "verify-proof", proofIn, b));
   v.push(await vector("bad proof: realm 1's proof against Y_2", "verify-proof", { ...proofIn, oprfPublicShare: sh.shares[1]!.oprfPublicShare }, b));
   v.push(await vector("bad proof: realm 2's evaluation with realm 1's proof", "verify-proof", { ...proofIn, evaluated: o.evaluations[1]!.evaluated }, b));
   const other = ristretto255_oprf.voprf.deriveKeyPair(fromHex(seq(32, 1)), new Uint8Array(0));
   const forged = ristretto255_oprf.voprf.blindEvaluate(other.secretKey, other.publicKey, fromHex(o.blinded), seededSource("forged"));
-  v.push(await vector("bad proof: a proof made with another key", "verify-proof", { ...proofIn, evaluated: toHex(forged.evaluated), proof: toHex(forged.proof) }, b));
+  v.push(
+    await vector("bad proof: a proof made with another key", "verify-proof", { ...proofIn, evaluated: toHex(forged.evaluated), proof: toHex(forged.proof) }, b),
+  );
   // The unlock check: compute it from the true output, then combine good and bad evaluations.
-  const keysOut = (await computeVector({ op: "keys", oprfOutput: o.output, registrationId: RID, accountId: ACCT, version: 1, realms: [], wrapSecret: toHex(new Uint8Array(32)) }, b)).output as { unlockCheck: string };
+  const keysOut = (
+    await computeVector(
+      { op: "keys", oprfOutput: o.output, registrationId: RID, accountId: ACCT, version: 1, realms: [], wrapSecret: toHex(new Uint8Array(32)) },
+      b,
+    )
+  ).output as { unlockCheck: string };
   const checkIn = { oprfInput: I, blind: o.blind, registrationId: RID, accountId: ACCT, version: 1, unlockCheck: keysOut.unlockCheck };
   v.push(await vector("combine realms 1 and 3, unlock check matches", "combine-check", { ...checkIn, evaluations: [o.evaluations[0], o.evaluations[2]] }, b));
-  v.push(await vector("combine with a lying realm (its own key, valid proof for a false public share)", "combine-check", {
-    ...checkIn, evaluations: [o.evaluations[0], { index: 3, evaluated: toHex(forged.evaluated) }],
-  }, b));
-  v.push(await vector("combine with wrong indexes (realm 3's evaluation labelled 2)", "combine-check", { ...checkIn, evaluations: [o.evaluations[0], { ...o.evaluations[2]!, index: 2 }] }, b));
+  v.push(
+    await vector(
+      "combine with a lying realm (its own key, valid proof for a false public share)",
+      "combine-check",
+      {
+        ...checkIn,
+        evaluations: [o.evaluations[0], { index: 3, evaluated: toHex(forged.evaluated) }],
+      },
+      b,
+    ),
+  );
+  v.push(
+    await vector(
+      "combine with wrong indexes (realm 3's evaluation labelled 2)",
+      "combine-check",
+      { ...checkIn, evaluations: [o.evaluations[0], { ...o.evaluations[2]!, index: 2 }] },
+      b,
+    ),
+  );
   v.push(await vector("one share alone does not give the output", "combine-check", { ...checkIn, evaluations: [o.evaluations[0]] }, b));
   return v;
 }
@@ -123,15 +192,35 @@ async function signatures(b: CryptoBackend): Promise<ThresholdVector[]> {
   v.push(await vector("head signature verifies", "verify-head", vh, b));
   v.push(await vector("head signature for another sequence", "verify-head", { ...vh, sequence: 2 }, b));
   v.push(await vector("head signature for another account", "verify-head", { ...vh, accountId: "bob@example.test" }, b));
-  v.push(await vector("head signature under another root key", "verify-head", { ...vh, headPublicKey: (await computeVector({ op: "head", rootKey: K2, accountId: ACCT, sequence: 1, digest }, b)).output!.headPublicKey }, b));
+  v.push(
+    await vector(
+      "head signature under another root key",
+      "verify-head",
+      { ...vh, headPublicKey: (await computeVector({ op: "head", rootKey: K2, accountId: ACCT, sequence: 1, digest }, b)).output!.headPublicKey },
+      b,
+    ),
+  );
   const target = { version: 1, registrationId: "oKGio6SlpqeoqaqrrK2urw" };
   const base = { rootKey: K, realmId: REALM_IDS[0]!, accountId: ACCT, target, issuedAt: 1_800_000_000_000 };
   for (const op of ["commit", "abort", "delete"]) v.push(await vector(`admin ${op}`, "admin", { ...base, adminOp: op }, b));
   const registration = {
-    version: 2, registrationId: "AAECAwQFBgcICQoLDA0ODw", shareIndex: 1, threshold: 2, realmCount: 3, realmId: "EBESExQVFhcYGRobHB0eHw",
-    salt: "x".repeat(43), ksf: { memoryKiB: 65536, iterations: 3, parallelism: 4 }, oprfKeyShare: "A".repeat(43), oprfPublicShare: "B".repeat(43),
-    unlockTag: "C".repeat(43), unlockCheck: "D".repeat(43), wrapShare: "E".repeat(43), shareTag: "F".repeat(43), wrappedRootKey: "G".repeat(80),
-    headPublicKey: "H".repeat(43), adminPublicKey: "I".repeat(43),
+    version: 2,
+    registrationId: "AAECAwQFBgcICQoLDA0ODw",
+    shareIndex: 1,
+    threshold: 2,
+    realmCount: 3,
+    realmId: "EBESExQVFhcYGRobHB0eHw",
+    salt: "x".repeat(43),
+    ksf: { memoryKiB: 65536, iterations: 3, parallelism: 4 },
+    oprfKeyShare: "A".repeat(43),
+    oprfPublicShare: "B".repeat(43),
+    unlockTag: "C".repeat(43),
+    unlockCheck: "D".repeat(43),
+    wrapShare: "E".repeat(43),
+    shareTag: "F".repeat(43),
+    wrappedRootKey: "G".repeat(80),
+    headPublicKey: "H".repeat(43),
+    adminPublicKey: "I".repeat(43),
   };
   const prep = await vector("admin prepare with a registration (canonical JSON sorts keys)", "admin", { ...base, adminOp: "prepare", registration }, b);
   v.push(prep);

@@ -121,18 +121,18 @@ export function summarizeAttemptHistory(h: AttemptHistory): AttemptHistorySummar
  * a vault time (front ends pass their own local format). Lists at most `show` times.
  */
 export function describeAttemptSummary(s: AttemptHistorySummary, formatTime: (ms: number) => string, show = 3): string {
-  const since = s.lastSuccessAt === null
-    ? `in the last ${s.retentionDays} days`
-    : `since the password was last entered correctly (${formatTime(s.lastSuccessAt)})`;
+  const since =
+    s.lastSuccessAt === null ? `in the last ${s.retentionDays} days` : `since the password was last entered correctly (${formatTime(s.lastSuccessAt)})`;
   const n = s.failedAt.length;
   if (n === 0) return `No failed attempts ${since}.${s.pending === 0 ? "" : ` ${s.pending === 1 ? "1 attempt is" : `${s.pending} attempts are`} in progress.`}`;
   const shown = s.failedAt.slice(0, show).map(formatTime);
   const rest = n - shown.length;
-  const list = rest > 0
-    ? `${shown.join("; ")} and ${rest} more`
-    : shown.length > 1 ? `${shown.slice(0, -1).join("; ")} and ${shown.slice(-1).join("")}` : shown.join("");
-  const locks = s.locks.length === 0 ? ""
-    : ` The vault locked attempts ${s.locks.length === 1 ? "once" : `${s.locks.length} times`} (the latest lock until ${formatTime(s.locks[0]!.until)}).`;
+  const list =
+    rest > 0 ? `${shown.join("; ")} and ${rest} more` : shown.length > 1 ? `${shown.slice(0, -1).join("; ")} and ${shown.slice(-1).join("")}` : shown.join("");
+  const locks =
+    s.locks.length === 0
+      ? ""
+      : ` The vault locked attempts ${s.locks.length === 1 ? "once" : `${s.locks.length} times`} (the latest lock until ${formatTime(s.locks[0]!.until)}).`;
   const open = s.pending === 0 ? "" : ` ${s.pending === 1 ? "1 more attempt is" : `${s.pending} more attempts are`} in progress.`;
   return `${n} failed ${n === 1 ? "attempt" : "attempts"} ${since} — on ${list}.${locks}${open}`;
 }

@@ -24,18 +24,35 @@ test("a weak KSF needs the explicit test option", () => {
 });
 
 test("unlock refuses a server that declares a weak KSF (no test option)", async () => {
-  const fetch: FetchLike = async () => json(200, {
-    loginId: "A".repeat(base64UrlLength(FIELD_BYTES.loginId)), loginResponse: "A".repeat(base64UrlLength(FIELD_BYTES.loginResponse)),
-    keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, attemptsRemaining: 4, failureBudgetRemaining: 19, lockedUntil: null, expiresAt: 1,
-  });
+  const fetch: FetchLike = async () =>
+    json(200, {
+      loginId: "A".repeat(base64UrlLength(FIELD_BYTES.loginId)),
+      loginResponse: "A".repeat(base64UrlLength(FIELD_BYTES.loginResponse)),
+      keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+      attemptsRemaining: 4,
+      failureBudgetRemaining: 19,
+      lockedUntil: null,
+      expiresAt: 1,
+    });
   const c = new VaultClient({ baseUrl: "http://vault", token: () => tokenFor("alice"), fetch });
   await assert.rejects(c.unlock("pw"), (e) => e instanceof VaultProtocolError && /weaker than the default/.test(e.message));
 });
 
 test("transport failures are retryable VaultUnavailableError; malformed answers are protocol errors", async () => {
-  const down = new VaultClient({ baseUrl: "http://vault", token: () => "t", fetch: async () => { throw new TypeError("fetch failed"); } });
+  const down = new VaultClient({
+    baseUrl: "http://vault",
+    token: () => "t",
+    fetch: async () => {
+      throw new TypeError("fetch failed");
+    },
+  });
   await assert.rejects(down.status(), (e) => e instanceof VaultUnavailableError && e.retryable);
-  const slow = new VaultClient({ baseUrl: "http://vault", token: () => "t", timeoutMs: 20, fetch: (_u, init) => new Promise((_r, rej) => init.signal?.addEventListener("abort", () => rej(new Error("aborted")))) });
+  const slow = new VaultClient({
+    baseUrl: "http://vault",
+    token: () => "t",
+    timeoutMs: 20,
+    fetch: (_u, init) => new Promise((_r, rej) => init.signal?.addEventListener("abort", () => rej(new Error("aborted")))),
+  });
   await assert.rejects(slow.getHead(), VaultUnavailableError);
   const bad = new VaultClient({ baseUrl: "http://vault", token: () => "t", fetch: async () => json(200, { sequence: -1, digest: null, updatedAt: null }) });
   await assert.rejects(bad.getHead(), VaultProtocolError);
@@ -54,7 +71,10 @@ test("account ID comes from the token's sub unless given", async () => {
 test("vault-protocol is browser-safe: no Node imports in src", () => {
   const dir = new URL(".", import.meta.url).pathname;
   const files: string[] = [];
-  const walk = (d: string) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : f.endsWith(".ts") && !f.endsWith(".test.ts") && files.push(join(d, f))));
+  const walk = (d: string) =>
+    readdirSync(d).forEach((f) =>
+      statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : f.endsWith(".ts") && !f.endsWith(".test.ts") && files.push(join(d, f)),
+    );
   walk(dir);
   for (const f of files) {
     const src = readFileSync(f, "utf8");

@@ -7,8 +7,17 @@ import { keyStretchingProblem } from "./key-stretching.ts";
 import { VaultProtocolError } from "./errors.ts";
 import { parseAttemptHistory } from "./attempt-history.ts";
 import type {
-  AttemptSummary, BackupHead, HeadKeyRegisteredResponse, KeyStretching, LoginFinishResponse, LoginStartResponse, RecordDeletedResponse,
-  RecordWrittenResponse, RegistrationStartResponse, StatusResponse, WrappedRootKey,
+  AttemptSummary,
+  BackupHead,
+  HeadKeyRegisteredResponse,
+  KeyStretching,
+  LoginFinishResponse,
+  LoginStartResponse,
+  RecordDeletedResponse,
+  RecordWrittenResponse,
+  RegistrationStartResponse,
+  StatusResponse,
+  WrappedRootKey,
 } from "./wire.ts";
 
 /** Unpadded base64url length of `n` bytes. */

@@ -4,8 +4,19 @@ import assert from "node:assert/strict";
 import { ChatvaultError } from "@chatvault/format";
 import { VAULT_ERROR_STATUS } from "./error-codes.ts";
 import {
-  AlreadyEnabledError, DestroyedError, HeadConflictError, LockedError, NotEnabledError, RateLimitedError, UnauthorizedError,
-  VaultError, VaultProtocolError, VaultRequestError, VaultUnavailableError, WrongPasswordError, errorFromResponse,
+  AlreadyEnabledError,
+  DestroyedError,
+  HeadConflictError,
+  LockedError,
+  NotEnabledError,
+  RateLimitedError,
+  UnauthorizedError,
+  VaultError,
+  VaultProtocolError,
+  VaultRequestError,
+  VaultUnavailableError,
+  WrongPasswordError,
+  errorFromResponse,
 } from "./errors.ts";
 
 const body = (code: string, extra: object = {}) => ({ error: { code, message: `m ${code}`, ...extra } });

@@ -56,7 +56,10 @@ export class LockedError extends VaultError {
   declare readonly retryAfter: Date;
   constructor(retryAfter: Date, status?: number) {
     super("locked", `too many wrong passwords; try again after ${retryAfter.toISOString()}`, {
-      retryable: true, retryAfter, attemptsRemaining: 0, status,
+      retryable: true,
+      retryAfter,
+      attemptsRemaining: 0,
+      status,
     });
   }
 }
@@ -65,7 +68,9 @@ export class LockedError extends VaultError {
 export class DestroyedError extends VaultError {
   constructor(status?: number) {
     super("destroyed", "the vault record was destroyed after too many wrong passwords; the password can no longer unlock this backup", {
-      destroyed: true, attemptsRemaining: 0, status,
+      destroyed: true,
+      attemptsRemaining: 0,
+      status,
     });
   }
 }

@@ -11,8 +11,16 @@ import { isValidAccountId } from "./account-id.ts";
 import { HEAD_SIGNING_LABEL } from "./labels.ts";
 
 interface Vector {
-  name: string; rootKeyHex: string; seedHex: string | null; publicKey: string; accountId: string; sequence: number;
-  digest: string; messageHex: string; signature: string; expected: "valid" | "invalid";
+  name: string;
+  rootKeyHex: string;
+  seedHex: string | null;
+  publicKey: string;
+  accountId: string;
+  sequence: number;
+  digest: string;
+  messageHex: string;
+  signature: string;
+  expected: "valid" | "invalid";
 }
 const { vectors } = JSON.parse(readFileSync(new URL("../../../spec/vectors/vault-head.json", import.meta.url), "utf8")) as { vectors: Vector[] };
 
@@ -40,23 +48,28 @@ test("vault-head vectors are reproduced by node:crypto (independent HKDF and Ed2
 });
 
 test("head proof: sign/verify round-trip; any change of account, sequence, digest or key fails", () => {
-  fc.assert(fc.property(
-    fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ minLength: 1, maxLength: 40 }).filter(isValidAccountId),
-    fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 1 }), fc.uint8Array({ minLength: 1, maxLength: 64 }),
-    (rk, account, seq, digest) => {
-      const k = deriveHeadSigningKey(rk);
-      const sig = k.sign(account, seq, digest);
-      assert.ok(verifyHeadSignature(k.publicKey, account, seq, digest, sig));
-      assert.ok(!verifyHeadSignature(k.publicKey, account, seq + 1, digest, sig));
-      assert.ok(!verifyHeadSignature(k.publicKey, account + "x", seq, digest, sig));
-      const d2 = Uint8Array.from(digest);
-      d2[0]! ^= 1;
-      assert.ok(!verifyHeadSignature(k.publicKey, account, seq, d2, sig));
-      const other = rk.slice();
-      other[0]! ^= 1;
-      assert.ok(!verifyHeadSignature(deriveHeadSigningKey(other).publicKey, account, seq, digest, sig));
-    },
-  ), { numRuns: 40 });
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.string({ minLength: 1, maxLength: 40 }).filter(isValidAccountId),
+      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 1 }),
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      (rk, account, seq, digest) => {
+        const k = deriveHeadSigningKey(rk);
+        const sig = k.sign(account, seq, digest);
+        assert.ok(verifyHeadSignature(k.publicKey, account, seq, digest, sig));
+        assert.ok(!verifyHeadSignature(k.publicKey, account, seq + 1, digest, sig));
+        assert.ok(!verifyHeadSignature(k.publicKey, account + "x", seq, digest, sig));
+        const d2 = Uint8Array.from(digest);
+        d2[0]! ^= 1;
+        assert.ok(!verifyHeadSignature(k.publicKey, account, seq, d2, sig));
+        const other = rk.slice();
+        other[0]! ^= 1;
+        assert.ok(!verifyHeadSignature(deriveHeadSigningKey(other).publicKey, account, seq, digest, sig));
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
 
 test("head proof: bad arguments throw when signing and are false when verifying; the key prints [redacted]", () => {

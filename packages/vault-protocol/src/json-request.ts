@@ -27,7 +27,10 @@ export async function requestJson(
   const timer = setTimeout(() => ac.abort(), request.timeoutMs);
   try {
     const res = await fetch(url, {
-      method: request.method, headers, signal: ac.signal, ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      method: request.method,
+      headers,
+      signal: ac.signal,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     });
     const text = await res.text();
     let body: unknown;

@@ -41,7 +41,7 @@ export function meetsDefaultStrength(k: KeyStretching): boolean {
 export function keyStretchingProblem(k: unknown): string | null {
   if (!k || typeof k !== "object") return "keyStretching must be an object";
   const o = k as Record<string, unknown>;
-  if (o.algorithm !== "argon2id") return "keyStretching.algorithm must be \"argon2id\"";
+  if (o.algorithm !== "argon2id") return 'keyStretching.algorithm must be "argon2id"';
   for (const f of ["memoryKiB", "iterations", "parallelism"] as const) {
     const v = o[f];
     const lim = KEY_STRETCHING_LIMITS[f];

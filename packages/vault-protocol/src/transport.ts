@@ -4,17 +4,35 @@
  * browsers pass `globalThis.fetch`, load generators a keep-alive fetch, tests a fake.
  */
 import {
-  parseBackupHead, parseHeadKeyRegisteredResponse, parseLoginFinishResponse, parseLoginStartResponse, parseRecordDeletedResponse,
-  parseRecordWrittenResponse, parseRegistrationStartResponse, parseStatusResponse,
+  parseBackupHead,
+  parseHeadKeyRegisteredResponse,
+  parseLoginFinishResponse,
+  parseLoginStartResponse,
+  parseRecordDeletedResponse,
+  parseRecordWrittenResponse,
+  parseRegistrationStartResponse,
+  parseStatusResponse,
 } from "./codecs.ts";
 import { VaultUnavailableError, errorFromResponse } from "./errors.ts";
 import { type FetchLike, type JsonAnswer, requestJson } from "./json-request.ts";
 import {
   VAULT_PATHS,
-  type BackupHead, type HeadAdvanceRequest, type HeadKeyRegisterRequest, type HeadKeyRegisteredResponse, type LoginFinishRequest, type LoginFinishResponse, type LoginStartRequest,
-  type LoginStartResponse, type RecordDeleteRequest, type RecordDeletedResponse, type RecordReplaceRequest,
-  type RecordWrittenResponse, type RegistrationFinishRequest, type RegistrationStartRequest,
-  type RegistrationStartResponse, type StatusResponse,
+  type BackupHead,
+  type HeadAdvanceRequest,
+  type HeadKeyRegisterRequest,
+  type HeadKeyRegisteredResponse,
+  type LoginFinishRequest,
+  type LoginFinishResponse,
+  type LoginStartRequest,
+  type LoginStartResponse,
+  type RecordDeleteRequest,
+  type RecordDeletedResponse,
+  type RecordReplaceRequest,
+  type RecordWrittenResponse,
+  type RegistrationFinishRequest,
+  type RegistrationStartRequest,
+  type RegistrationStartResponse,
+  type StatusResponse,
 } from "./wire.ts";
 
 /** Returns the account token (a JWT whose `sub` is the account ID); called before every request. */

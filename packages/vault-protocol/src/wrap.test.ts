@@ -7,8 +7,15 @@ import { RecordCorruptedError } from "./errors.ts";
 import { deriveWrapKey, unwrapRootKey, vaultRecordAad, wrapRootKey } from "./wrap.ts";
 
 interface Vector {
-  name: string; accountId: string; recordVersion: number; exportKey: string; rootKeyHex: string; wrapKeyHex: string; aadHex: string;
-  wrapped: { nonce: string; ciphertext: string }; expected: "success" | "record_corrupted";
+  name: string;
+  accountId: string;
+  recordVersion: number;
+  exportKey: string;
+  rootKeyHex: string;
+  wrapKeyHex: string;
+  aadHex: string;
+  wrapped: { nonce: string; ciphertext: string };
+  expected: "success" | "record_corrupted";
 }
 const { vectors } = JSON.parse(readFileSync(new URL("../../../spec/vectors/vault-wrap.json", import.meta.url), "utf8")) as { vectors: Vector[] };
 

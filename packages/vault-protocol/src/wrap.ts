@@ -8,8 +8,19 @@
  * The vault stores `wrapped` but never sees the export key, so it can never unwrap K.
  */
 import {
-  LABELS, ROOT_SALT, RootKey, Secret, concatBytes, fromBase64Url, getDefaultBackend, platformRandom, toBase64Url, utf8, writeU32BE,
-  type CryptoBackend, type RandomSource,
+  LABELS,
+  ROOT_SALT,
+  RootKey,
+  Secret,
+  concatBytes,
+  fromBase64Url,
+  getDefaultBackend,
+  platformRandom,
+  toBase64Url,
+  utf8,
+  writeU32BE,
+  type CryptoBackend,
+  type RandomSource,
 } from "@chatvault/format";
 import { RecordCorruptedError } from "./errors.ts";
 import { checkAccountId } from "./account-id.ts";
@@ -46,7 +57,11 @@ export interface WrapOptions {
 
 /** Seal the root key for the vault. */
 export async function wrapRootKey(
-  rootKey: RootKey, exportKey: Uint8Array, accountId: string, recordVersion: number, options: WrapOptions = {},
+  rootKey: RootKey,
+  exportKey: Uint8Array,
+  accountId: string,
+  recordVersion: number,
+  options: WrapOptions = {},
 ): Promise<WrappedRootKey> {
   const backend = options.backend ?? getDefaultBackend();
   const wk = await deriveWrapKey(exportKey, backend);
@@ -58,7 +73,11 @@ export async function wrapRootKey(
 
 /** Open a wrapped root key; a failure after a successful login means the record was tampered with. */
 export async function unwrapRootKey(
-  wrapped: WrappedRootKey, exportKey: Uint8Array, accountId: string, recordVersion: number, backend: CryptoBackend = getDefaultBackend(),
+  wrapped: WrappedRootKey,
+  exportKey: Uint8Array,
+  accountId: string,
+  recordVersion: number,
+  backend: CryptoBackend = getDefaultBackend(),
 ): Promise<RootKey> {
   let nonce: Uint8Array;
   let ct: Uint8Array;

@@ -10,7 +10,13 @@ import * as opaque from "@serenity-kit/opaque";
 import { needService } from "@chatvault/testkit";
 import { generateRootKey } from "@chatvault/format";
 import {
-  ATTEMPT_HISTORY_LIMITS, TEST_ONLY_WEAK_KEY_STRETCHING, VAULT_PATHS, VaultClient, WrongPasswordError, LockedError, summarizeAttemptHistory,
+  ATTEMPT_HISTORY_LIMITS,
+  TEST_ONLY_WEAK_KEY_STRETCHING,
+  VAULT_PATHS,
+  VaultClient,
+  WrongPasswordError,
+  LockedError,
+  summarizeAttemptHistory,
 } from "@chatvault/vault-protocol";
 import { ManualClock } from "./clock.ts";
 import { createTestDatabase, postgresAvailable, startTestVault, type TestVault } from "./test-vault.ts";
@@ -30,9 +36,12 @@ async function wrong(client: VaultClient): Promise<void> {
 /** A login whose KE3 does not verify (a client that sends garbage): the vault sees `wrong`. */
 async function badKe3(tv: TestVault, account: string): Promise<void> {
   const token = await tv.token(account);
-  const post = (path: string, body: unknown) => fetch(`${tv.url}${path}`, {
-    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body),
-  });
+  const post = (path: string, body: unknown) =>
+    fetch(`${tv.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
   const start = await post(VAULT_PATHS.loginStart, { startLoginRequest: opaque.client.startLogin({ password: "x" }).startLoginRequest });
   assert.equal(start.status, 200);
   const { loginId } = (await start.json()) as { loginId: string };
@@ -112,7 +121,14 @@ test("attempt history over HTTP (PostgreSQL)", async (t) => {
 test("attemptHistoryOf: bounded to 50 events and 90 days, locks before their attempt, one login left out", () => {
   const now = 1_000 * DAY;
   const row = (i: number, o: Partial<AttemptRow> = {}): AttemptRow => ({
-    loginId: `l${i}`, accountId: "a", recordVersion: 1, startedAt: now - i * MIN, expiresAt: now - i * MIN + MIN, outcome: "pending", sealedState: null, ...o,
+    loginId: `l${i}`,
+    accountId: "a",
+    recordVersion: 1,
+    startedAt: now - i * MIN,
+    expiresAt: now - i * MIN + MIN,
+    outcome: "pending",
+    sealedState: null,
+    ...o,
   });
   const many = Array.from({ length: 60 }, (_, i) => row(i, { outcome: "success" }));
   const h = attemptHistoryOf(many, now);
@@ -121,7 +137,11 @@ test("attemptHistoryOf: bounded to 50 events and 90 days, locks before their att
   const old = attemptHistoryOf([row(1), row(0, { startedAt: now - 90 * DAY - 1 })], now);
   assert.deepEqual(old.events, [{ at: now - MIN, outcome: "abandoned" }], "older than 90 days: not reported");
   const lock = attemptHistoryOf([row(0, { lockedUntil: now + 9, expiresAt: now + MIN }), row(1, { outcome: "failed" }), row(2)], now, "l2");
-  assert.deepEqual(lock.events, [{ at: now, outcome: "locked", until: now + 9 }, { at: now, outcome: "pending" }, { at: now - MIN, outcome: "wrong" }]);
+  assert.deepEqual(lock.events, [
+    { at: now, outcome: "locked", until: now + 9 },
+    { at: now, outcome: "pending" },
+    { at: now - MIN, outcome: "wrong" },
+  ]);
 });
 
 test("upgrade: a revision 2 database (no locked_until) gets the column; its attempts keep showing, without locks", async (t) => {
@@ -135,8 +155,15 @@ test("upgrade: a revision 2 database (no locked_until) gets the column; its atte
   db.exec("ALTER TABLE vault_attempts DROP COLUMN locked_until");
   db.close();
   const v2 = await startVaultServer({
-    host: "127.0.0.1", port: 0, dataDir: tv.dir, auth: { hs256Secret: tv.secret }, allowWeakKeyStretching: true, rateLimit: false,
-    sweepIntervalMs: 0, clock, logger: createLogger({ level: "silent" }),
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: tv.dir,
+    auth: { hs256Secret: tv.secret },
+    allowWeakKeyStretching: true,
+    rateLimit: false,
+    sweepIntervalMs: 0,
+    clock,
+    logger: createLogger({ level: "silent" }),
   });
   t.after(() => v2.close());
   const c2 = new VaultClient({ baseUrl: v2.url, token: () => tv.token("alice"), keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true });

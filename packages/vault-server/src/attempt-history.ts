@@ -30,7 +30,11 @@ export const attemptHistoryRows = (excludeLoginId?: string): number => ATTEMPT_H
 
 /** Read and derive the history of one account (one indexed query), unless its rows were read already. */
 export async function readAttemptHistory(
-  store: VaultStore, accountId: string, now: number, excludeLoginId?: string, rowsRead?: readonly AttemptRow[],
+  store: VaultStore,
+  accountId: string,
+  now: number,
+  excludeLoginId?: string,
+  rowsRead?: readonly AttemptRow[],
 ): Promise<AttemptHistory> {
   const rows = rowsRead ?? (await store.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)));
   return attemptHistoryOf(rows, now, excludeLoginId);

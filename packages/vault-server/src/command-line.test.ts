@@ -8,10 +8,12 @@ import { FLAGS, parseCommandLine, parseDuration } from "./command-line.ts";
 import { MAIN_PATH, spawnVault } from "./test-vault.ts";
 
 test("flags win over CHATVAULT_VAULT_* variables; durations; PostgreSQL and policy", () => {
-  const cl = parseCommandLine(
-    ["--port", "9000", "--max-attempts", "3", "--lock-base", "15m", "--rate-ip", "0", "--test-clock"],
-    { CHATVAULT_VAULT_PORT: "1", CHATVAULT_VAULT_DATABASE_URL: "postgres://db/v", CHATVAULT_VAULT_FAILURE_BUDGET: "9", CHATVAULT_VAULT_JWT_SECRET: "s".repeat(40) },
-  );
+  const cl = parseCommandLine(["--port", "9000", "--max-attempts", "3", "--lock-base", "15m", "--rate-ip", "0", "--test-clock"], {
+    CHATVAULT_VAULT_PORT: "1",
+    CHATVAULT_VAULT_DATABASE_URL: "postgres://db/v",
+    CHATVAULT_VAULT_FAILURE_BUDGET: "9",
+    CHATVAULT_VAULT_JWT_SECRET: "s".repeat(40),
+  });
   assert.equal(cl.command, "serve");
   assert.equal(cl.options.port, 9000);
   assert.deepEqual(cl.options.database, { kind: "postgres", url: "postgres://db/v" });
@@ -44,7 +46,11 @@ test("a flag the table marks boolean is a switch: alone on the command line, or 
 
 test("main.ts: token command, serve, SIGTERM stops gracefully", async (t) => {
   const dir = tempDir(t);
-  const token = execFileSync(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", MAIN_PATH, "token", "--account", "alice", "--data-dir", dir], { encoding: "utf8" }).trim();
+  const token = execFileSync(
+    process.execPath,
+    ["--conditions=chatvault-source", "--import", "tsx", MAIN_PATH, "token", "--account", "alice", "--data-dir", dir],
+    { encoding: "utf8" },
+  ).trim();
   assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
   const v = await spawnVault(t, ["--data-dir", dir, "--port", "0"]);
   const st = await new VaultClient({ baseUrl: v.url, token: () => token }).status();

@@ -84,7 +84,9 @@ export interface ParsedCommandLine {
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedCommandLine {
   const flagOptions = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: FLAGS[f as Flag].boolean ? "boolean" : "string" }]));
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: { ...flagOptions, account: { type: "string" }, ttl: { type: "string" }, help: { type: "boolean", short: "h" } } as never,
   });
   const v = values as Record<string, string | boolean | undefined>;
@@ -113,7 +115,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     const pinFile = get("pkcs11-pin-file");
     const pin = pinFile ? readFileSync(pinFile, "utf8").trim() : env.CHATVAULT_VAULT_PKCS11_PIN;
     if (!pin) throw new RangeError("PKCS#11 needs a PIN: --pkcs11-pin-file or CHATVAULT_VAULT_PKCS11_PIN");
-    o.sealer = { kind: "pkcs11", module, pin, ...(get("pkcs11-token-label") ? { tokenLabel: get("pkcs11-token-label")! } : {}), ...(get("pkcs11-key-label") ? { keyLabel: get("pkcs11-key-label")! } : {}) };
+    o.sealer = {
+      kind: "pkcs11",
+      module,
+      pin,
+      ...(get("pkcs11-token-label") ? { tokenLabel: get("pkcs11-token-label")! } : {}),
+      ...(get("pkcs11-key-label") ? { keyLabel: get("pkcs11-key-label")! } : {}),
+    };
   } else if (get("key-file")) o.sealer = { kind: "keyfile", path: get("key-file")! };
   const auth = authFrom(get, env);
   if (auth) o.auth = auth;
@@ -160,7 +168,12 @@ function authFrom(get: (f: Flag) => string | undefined, env: NodeJS.ProcessEnv):
 }
 
 export function usage(): string {
-  const lines = ["usage: main.ts [serve] [flags]      run the key vault", "       main.ts token --account ID [--ttl 1h] [--data-dir D]   mint a dev account token", "", "flags (each also as env CHATVAULT_VAULT_<NAME>):"];
+  const lines = [
+    "usage: main.ts [serve] [flags]      run the key vault",
+    "       main.ts token --account ID [--ttl 1h] [--data-dir D]   mint a dev account token",
+    "",
+    "flags (each also as env CHATVAULT_VAULT_<NAME>):",
+  ];
   for (const [f, d] of Object.entries(FLAGS)) lines.push(`  --${f.padEnd(22)} ${d.help}  [CHATVAULT_VAULT_${d.env}]`);
   return lines.join("\n");
 }

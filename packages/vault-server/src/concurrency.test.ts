@@ -19,14 +19,21 @@ const N = 200;
 
 async function fireParallelStarts(urls: string[], token: string): Promise<Map<number, number>> {
   await opaque.ready;
-  const bodies = Array.from({ length: N }, () => JSON.stringify({ startLoginRequest: opaque.client.startLogin({ password: "wrong guess" }).startLoginRequest }));
-  const statuses = await Promise.all(bodies.map((body, i) =>
-    fetch(urls[i % urls.length]! + VAULT_PATHS.loginStart, {
-      method: "POST", body, headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    }).then(async (r) => {
-      await r.arrayBuffer();
-      return r.status;
-    })));
+  const bodies = Array.from({ length: N }, () =>
+    JSON.stringify({ startLoginRequest: opaque.client.startLogin({ password: "wrong guess" }).startLoginRequest }),
+  );
+  const statuses = await Promise.all(
+    bodies.map((body, i) =>
+      fetch(urls[i % urls.length]! + VAULT_PATHS.loginStart, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      }),
+    ),
+  );
   const count = new Map<number, number>();
   for (const s of statuses) count.set(s, (count.get(s) ?? 0) + 1);
   return count;
@@ -41,7 +48,13 @@ test("SQLite, one node with 2 worker processes: 200 parallel wrong starts → ex
   const dir = tempDir(t);
   const secret = randomBytes(32).toString("base64url");
   const vault = await startVaultCluster({
-    workers: 2, port: 0, dataDir: dir, auth: { hs256Secret: secret }, allowWeakKeyStretching: true, rateLimit: false, logLevel: "warn",
+    workers: 2,
+    port: 0,
+    dataDir: dir,
+    auth: { hs256Secret: secret },
+    allowWeakKeyStretching: true,
+    rateLimit: false,
+    logLevel: "warn",
   });
   t.after(() => vault.close());
   const token = await mintDevToken({ secret, account: "alice" });
@@ -64,13 +77,32 @@ test("PostgreSQL, 3 vault processes sharing one database: 200 parallel wrong sta
   const dbUrl = await createTestDatabase(t);
   const dir = tempDir(t);
   const secret = randomBytes(32).toString("base64url");
-  const args = ["--port", "0", "--database-url", dbUrl, "--key-file", join(dir, "kek.key"), "--allow-weak-ksf", "--rate-ip", "0", "--rate-account", "0", "--log-level", "warn", "--pg-pool-size", "20"];
+  const args = [
+    "--port",
+    "0",
+    "--database-url",
+    dbUrl,
+    "--key-file",
+    join(dir, "kek.key"),
+    "--allow-weak-ksf",
+    "--rate-ip",
+    "0",
+    "--rate-account",
+    "0",
+    "--log-level",
+    "warn",
+    "--pg-pool-size",
+    "20",
+  ];
   // All three start at once: they race on the schema, the key file and the vault secrets.
   const nodes = await Promise.all([0, 1, 2].map(() => spawnVault(t, args, { CHATVAULT_VAULT_JWT_SECRET: secret })));
   const token = await mintDevToken({ secret, account: "alice" });
   await enable(nodes[0]!.url, token);
   const t0 = performance.now();
-  const count = await fireParallelStarts(nodes.map((n) => n.url), token);
+  const count = await fireParallelStarts(
+    nodes.map((n) => n.url),
+    token,
+  );
   t.diagnostic(`PostgreSQL ×3 processes: ${JSON.stringify(Object.fromEntries(count))} in ${(performance.now() - t0).toFixed(0)} ms`);
   assert.equal(count.get(200), 5, "exactly 5 KE2 released");
   assert.equal(count.get(423), N - 5, "the rest refused as locked");

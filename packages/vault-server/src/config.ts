@@ -12,9 +12,7 @@ import { resolvePolicy, type GuessPolicy } from "./policy.ts";
 import { redactConnectionString } from "./connection-string.ts";
 import type { SealerConfig } from "./sealing/sealer.ts";
 
-export type DatabaseConfig =
-  | { kind: "sqlite"; path: string; synchronous?: "FULL" | "NORMAL" }
-  | { kind: "postgres"; url: string; poolSize?: number };
+export type DatabaseConfig = { kind: "sqlite"; path: string; synchronous?: "FULL" | "NORMAL" } | { kind: "postgres"; url: string; poolSize?: number };
 
 export interface RateLimitConfig {
   /** Requests per minute per client IP (0 = off). Default 1200. */

@@ -15,7 +15,13 @@ import { Writable } from "node:stream";
 import { equalBytes, generateRootKey } from "@chatvault/format";
 import { needService } from "@chatvault/testkit";
 import {
-  TEST_ONLY_WEAK_KEY_STRETCHING, VAULT_PATHS, VaultClient, VaultRequestError, VaultUnavailableError, WrongPasswordError, type RecordReplaceRequest,
+  TEST_ONLY_WEAK_KEY_STRETCHING,
+  VAULT_PATHS,
+  VaultClient,
+  VaultRequestError,
+  VaultUnavailableError,
+  WrongPasswordError,
+  type RecordReplaceRequest,
 } from "@chatvault/vault-protocol";
 import { createLogger } from "./logger.ts";
 import { startVaultServer } from "./server.ts";
@@ -47,12 +53,24 @@ test("a session token does not outlive delete + re-enable (bound to the record I
   const evil = await tv.client("alice");
   const reg = opaque.client.startRegistration({ password: "attacker" });
   const started = await evil.transport.registrationStart({ registrationRequest: reg.registrationRequest });
-  const fin = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse: started.registrationResponse, password: "attacker", keyStretching: WEAK });
+  const fin = opaque.client.finishRegistration({
+    clientRegistrationState: reg.clientRegistrationState,
+    registrationResponse: started.registrationResponse,
+    password: "attacker",
+    keyStretching: WEAK,
+  });
   const body: RecordReplaceRequest = {
-    sessionToken: s.sessionToken, registrationRecord: fin.registrationRecord, recordVersion: started.recordVersion,
-    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) }, keyStretching: { algorithm: "argon2id", memoryKiB: 8, iterations: 1, parallelism: 1 },
+    sessionToken: s.sessionToken,
+    registrationRecord: fin.registrationRecord,
+    recordVersion: started.recordVersion,
+    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) },
+    keyStretching: { algorithm: "argon2id", memoryKiB: 8, iterations: 1, parallelism: 1 },
   };
-  await assert.rejects(evil.transport.recordReplace(body), (e) => e instanceof VaultRequestError && e.code === "record_changed", "a well-formed replace with the old token");
+  await assert.rejects(
+    evil.transport.recordReplace(body),
+    (e) => e instanceof VaultRequestError && e.code === "record_changed",
+    "a well-formed replace with the old token",
+  );
   assert.ok(await client.unlock("second"), "the owner's new record is intact");
 });
 
@@ -64,7 +82,11 @@ for (const backend of ["sqlite", "postgres"] as const) {
     const victim = await tv.client("x\ufffdy");
     await victim.enable("victim's password", generateRootKey());
     const now = Math.floor(Date.now() / 1000);
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("x\ud800y").setExpirationTime(now + 600).sign(new TextEncoder().encode(tv.secret));
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("x\ud800y")
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(tv.secret));
     for (const path of [VAULT_PATHS.status, VAULT_PATHS.head]) {
       const res = await fetch(tv.url + path, { headers: { authorization: `Bearer ${forged}` } });
       assert.equal(res.status, 401, `${path} with sub x\\ud800y`);
@@ -85,12 +107,22 @@ test("KSF cross-field rule: m ≥ 8·p is enforced by the vault even with weak K
   await opaque.ready;
   const reg = opaque.client.startRegistration({ password: "pw" });
   const started = await client.transport.registrationStart({ registrationRequest: reg.registrationRequest });
-  const fin = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse: started.registrationResponse, password: "pw", keyStretching: WEAK });
+  const fin = opaque.client.finishRegistration({
+    clientRegistrationState: reg.clientRegistrationState,
+    registrationResponse: started.registrationResponse,
+    password: "pw",
+    keyStretching: WEAK,
+  });
   const body = {
-    registrationRecord: fin.registrationRecord, recordVersion: started.recordVersion,
-    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) }, keyStretching: { algorithm: "argon2id" as const, memoryKiB: 8, iterations: 1, parallelism: 2 },
+    registrationRecord: fin.registrationRecord,
+    recordVersion: started.recordVersion,
+    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) },
+    keyStretching: { algorithm: "argon2id" as const, memoryKiB: 8, iterations: 1, parallelism: 2 },
   };
-  await assert.rejects(client.transport.registrationFinish(body), (e) => e instanceof VaultRequestError && e.code === "bad_request" && /8 × parallelism/.test(e.message));
+  await assert.rejects(
+    client.transport.registrationFinish(body),
+    (e) => e instanceof VaultRequestError && e.code === "bad_request" && /8 × parallelism/.test(e.message),
+  );
   assert.equal((await client.status()).state, "not_enabled");
   const ok = await client.transport.registrationFinish({ ...body, keyStretching: { ...body.keyStretching, memoryKiB: 16 } });
   assert.equal(ok.state, "enabled", "m = 8·p is the boundary and is accepted");
@@ -98,7 +130,10 @@ test("KSF cross-field rule: m ≥ 8·p is enforced by the vault even with weak K
 
 test("a production vault accepts only its own KSF, so the KSF shown says nothing about the account", async (t) => {
   const tv = await startTestVault(t, { allowWeakKeyStretching: false });
-  const client = await tv.client("alice", { keyStretching: { algorithm: "argon2id", memoryKiB: 131072, iterations: 3, parallelism: 4 }, allowWeakKeyStretching: false });
+  const client = await tv.client("alice", {
+    keyStretching: { algorithm: "argon2id", memoryKiB: 131072, iterations: 3, parallelism: 4 },
+    allowWeakKeyStretching: false,
+  });
   await assert.rejects(client.enable("pw", generateRootKey()), (e) => e instanceof VaultRequestError && e.code === "bad_request");
 });
 
@@ -156,14 +191,25 @@ test("upgrade: a database written by the previous revision is migrated at startu
   await tv.vault.close();
   // Turn the database into what revision 1 wrote: no record ID, head key, state MAC or head signature.
   const db = new Database(`${tv.dir}/vault.db`);
-  for (const [table, column] of [["vault_records", "state_mac"], ["vault_records", "record_id"], ["vault_records", "head_key"], ["vault_heads", "signature"]]) {
+  for (const [table, column] of [
+    ["vault_records", "state_mac"],
+    ["vault_records", "record_id"],
+    ["vault_records", "head_key"],
+    ["vault_heads", "signature"],
+  ]) {
     db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
   }
   db.exec("DROP TABLE vault_meta");
   db.close();
   const logs: string[] = [];
   const v2 = await startVaultServer({
-    host: "127.0.0.1", port: 0, dataDir: tv.dir, auth: { hs256Secret: tv.secret }, allowWeakKeyStretching: true, rateLimit: false, sweepIntervalMs: 0,
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: tv.dir,
+    auth: { hs256Secret: tv.secret },
+    allowWeakKeyStretching: true,
+    rateLimit: false,
+    sweepIntervalMs: 0,
     logger: createLogger({ level: "info", destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) }),
   });
   t.after(() => v2.close());

@@ -48,7 +48,10 @@ test("head proof: with a registered head key only the root key's holder can move
   const refused = (e: unknown) => e instanceof VaultRequestError && e.code === "head_signature_invalid" && e.status === 403;
   // The review's attack: a token holder pushes the head to 2^53−1.
   await assert.rejects(tx.advanceHead({ sequence: Number.MAX_SAFE_INTEGER, digest: d }), refused);
-  await assert.rejects(tx.advanceHead({ sequence: Number.MAX_SAFE_INTEGER, digest: d, signature: sign(generateRootKey(), "alice", Number.MAX_SAFE_INTEGER, digest(1)) }), refused);
+  await assert.rejects(
+    tx.advanceHead({ sequence: Number.MAX_SAFE_INTEGER, digest: d, signature: sign(generateRootKey(), "alice", Number.MAX_SAFE_INTEGER, digest(1)) }),
+    refused,
+  );
   await assert.rejects(tx.advanceHead({ sequence: 2, digest: d, signature: sign(rootKey, "alice", 1, digest(1)) }), refused, "signature of another sequence");
   await assert.rejects(tx.advanceHead({ sequence: 1, digest: d, signature: sign(rootKey, "bob", 1, digest(1)) }), refused, "signature for another account");
   assert.equal((await tx.getHead()).sequence, 0, "nothing moved");
@@ -67,12 +70,23 @@ test("head proof: with a registered head key only the root key's holder can move
   const session = await tx.loginFinish({ loginId: ke2.loginId, finishLoginRequest: fin.finishLoginRequest });
   const reg = opaque.client.startRegistration({ password: "pw3" });
   const started = await tx.registrationStart({ registrationRequest: reg.registrationRequest });
-  const rec = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse: started.registrationResponse, password: "pw3", keyStretching: weak });
-  await assert.rejects(tx.recordReplace({
-    sessionToken: session.sessionToken, registrationRecord: rec.registrationRecord, recordVersion: started.recordVersion,
-    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) }, keyStretching: { algorithm: "argon2id", memoryKiB: 8, iterations: 1, parallelism: 1 },
-    headPublicKey: toBase64Url(deriveHeadSigningKey(generateRootKey().unsafeBytes()).publicKey),
-  }), (e) => e instanceof VaultRequestError && e.code === "head_key_conflict");
+  const rec = opaque.client.finishRegistration({
+    clientRegistrationState: reg.clientRegistrationState,
+    registrationResponse: started.registrationResponse,
+    password: "pw3",
+    keyStretching: weak,
+  });
+  await assert.rejects(
+    tx.recordReplace({
+      sessionToken: session.sessionToken,
+      registrationRecord: rec.registrationRecord,
+      recordVersion: started.recordVersion,
+      wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) },
+      keyStretching: { algorithm: "argon2id", memoryKiB: 8, iterations: 1, parallelism: 1 },
+      headPublicKey: toBase64Url(deriveHeadSigningKey(generateRootKey().unsafeBytes()).publicKey),
+    }),
+    (e) => e instanceof VaultRequestError && e.code === "head_key_conflict",
+  );
   assert.equal((await client.status()).recordVersion, session.recordVersion, "nothing replaced");
 });
 
@@ -109,8 +123,10 @@ test("head proof: a record written before head proofs keeps working and register
   // The next successful login registers the key (session-token authenticated).
   await client.unlock("pw");
   assert.ok((await tv.vault.store.getRecord("old"))!.headKey, "registered");
-  await assert.rejects(client.transport.advanceHead({ sequence: Number.MAX_SAFE_INTEGER, digest: toBase64Url(digest(9)) }),
-    (e) => e instanceof VaultRequestError && e.code === "head_signature_invalid");
+  await assert.rejects(
+    client.transport.advanceHead({ sequence: Number.MAX_SAFE_INTEGER, digest: toBase64Url(digest(9)) }),
+    (e) => e instanceof VaultRequestError && e.code === "head_signature_invalid",
+  );
   // The owner's next signed head replaces the pushed unsigned one, whatever its sequence.
   await client.advanceHead({ sequence: 6, digest: digest(6), rootKey });
   assert.equal((await client.getVerifiedHead(rootKey)).sequence, 6);
@@ -118,13 +134,22 @@ test("head proof: a record written before head proofs keeps working and register
 
   // Registration needs a fresh session of this record and never changes a registered key.
   const other = toBase64Url(deriveHeadSigningKey(generateRootKey().unsafeBytes()).publicKey);
-  await assert.rejects(client.transport.registerHeadKey({ sessionToken: "v2.AAAAAAAAAAAAAAAA.AAAA", headPublicKey: other }),
-    (e) => e instanceof VaultRequestError && e.code === "session_invalid");
+  await assert.rejects(
+    client.transport.registerHeadKey({ sessionToken: "v2.AAAAAAAAAAAAAAAA.AAAA", headPublicKey: other }),
+    (e) => e instanceof VaultRequestError && e.code === "session_invalid",
+  );
   const c = opaque.client.startLogin({ password: "pw" });
   const ke2 = await client.transport.loginStart({ startLoginRequest: c.startLoginRequest });
-  const fin = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: ke2.loginResponse, password: "pw", keyStretching: { "argon2id-custom": { iterations: 1, memory: 8, parallelism: 1 } } })!;
+  const fin = opaque.client.finishLogin({
+    clientLoginState: c.clientLoginState,
+    loginResponse: ke2.loginResponse,
+    password: "pw",
+    keyStretching: { "argon2id-custom": { iterations: 1, memory: 8, parallelism: 1 } },
+  })!;
   const done = await client.transport.loginFinish({ loginId: ke2.loginId, finishLoginRequest: fin.finishLoginRequest });
   assert.equal(done.headKeyRegistered, true);
-  await assert.rejects(client.transport.registerHeadKey({ sessionToken: done.sessionToken, headPublicKey: other }),
-    (e) => e instanceof VaultRequestError && e.code === "head_key_conflict");
+  await assert.rejects(
+    client.transport.registerHeadKey({ sessionToken: done.sessionToken, headPublicKey: other }),
+    (e) => e instanceof VaultRequestError && e.code === "head_key_conflict",
+  );
 });

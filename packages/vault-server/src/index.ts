@@ -8,10 +8,24 @@
 export { startVaultServer, type StartVaultServerOptions, type RunningVault } from "./server.ts";
 export { startVaultCluster, VaultStartupError, type VaultClusterOptions, type RunningVaultCluster } from "./cluster/cluster.ts";
 export {
-  resolveConfig, describeConfig, defaultDataDir, DATA_FILES, DEFAULT_PORT,
-  type VaultServerConfig, type VaultServerOptions, type DatabaseConfig, type RateLimitConfig,
+  resolveConfig,
+  describeConfig,
+  defaultDataDir,
+  DATA_FILES,
+  DEFAULT_PORT,
+  type VaultServerConfig,
+  type VaultServerOptions,
+  type DatabaseConfig,
+  type RateLimitConfig,
 } from "./config.ts";
-export { parseCommandLine, parseDuration, usage as commandLineUsage, FLAGS as COMMAND_LINE_FLAGS, type CommandLineFlag, type CommandLineFlagName } from "./command-line.ts";
+export {
+  parseCommandLine,
+  parseDuration,
+  usage as commandLineUsage,
+  FLAGS as COMMAND_LINE_FLAGS,
+  type CommandLineFlag,
+  type CommandLineFlagName,
+} from "./command-line.ts";
 export { mintDevToken, loadOrCreateDevSecret, type MintDevTokenOptions } from "./auth/dev-token.ts";
 export { createAccountVerifier, AccountTokenError, type AuthConfig, type AccountVerifier } from "./auth/account-token.ts";
 export { DEFAULT_POLICY, resolvePolicy, lockDuration, type GuessPolicy } from "./policy.ts";

@@ -14,7 +14,10 @@ import { startTestVault } from "./test-vault.ts";
 const H = 3_600_000;
 
 async function wrong(client: VaultClient): Promise<WrongPasswordError> {
-  const e = await client.unlock("wrong password").then(() => assert.fail("unlocked with a wrong password"), (x: unknown) => x);
+  const e = await client.unlock("wrong password").then(
+    () => assert.fail("unlocked with a wrong password"),
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof WrongPasswordError, `expected WrongPasswordError, got ${String(e)}`);
   return e;
 }
@@ -33,13 +36,17 @@ test("lockout: 5 wrong → locked; clock +1 h → 5 more; budget 20 → destroye
   assert.equal(fifth.attemptsRemaining, 0);
   assert.equal(fifth.retryAfter?.getTime(), clock.now() + H, "the 5th wrong guess says until when");
 
-  const locked = await client.unlock("right password").then(() => assert.fail("unlocked while locked"), (e: unknown) => e);
+  const locked = await client.unlock("right password").then(
+    () => assert.fail("unlocked while locked"),
+    (e: unknown) => e,
+  );
   assert.ok(locked instanceof LockedError);
   assert.equal(locked.retryAfter.getTime(), clock.now() + H);
   assert.equal(locked.retryable, true);
   assert.equal((await client.status()).lockedUntil, clock.now() + H);
   const raw = await fetch(`${tv.url}/v1/login/start`, {
-    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token("alice")}` },
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token("alice")}` },
     body: JSON.stringify({ startLoginRequest: opaque.client.startLogin({ password: "x" }).startLoginRequest }),
   });
   assert.equal(raw.status, 423);
@@ -60,7 +67,10 @@ test("lockout: 5 wrong → locked; clock +1 h → 5 more; budget 20 → destroye
 
   clock.advance(60_000);
   assert.equal((await client.status()).state, "destroyed");
-  const d = await client.unlock("right password").then(() => assert.fail(), (e: unknown) => e);
+  const d = await client.unlock("right password").then(
+    () => assert.fail(),
+    (e: unknown) => e,
+  );
   assert.ok(d instanceof DestroyedError);
   assert.equal(d.destroyed, true);
   clock.advance(1000 * 24 * H);
@@ -81,10 +91,16 @@ test("abandoned logins count; a success resets the count", async (t) => {
   }
   let st = await client.status();
   assert.equal(st.attemptsRemaining, 1);
-  assert.deepEqual(st.recentAttempts.map((a) => a.outcome), ["pending", "pending", "pending", "pending"]);
+  assert.deepEqual(
+    st.recentAttempts.map((a) => a.outcome),
+    ["pending", "pending", "pending", "pending"],
+  );
   clock.advance(61_000);
   st = await client.status();
-  assert.deepEqual(st.recentAttempts.map((a) => a.outcome), ["unfinished", "unfinished", "unfinished", "unfinished"]);
+  assert.deepEqual(
+    st.recentAttempts.map((a) => a.outcome),
+    ["unfinished", "unfinished", "unfinished", "unfinished"],
+  );
 
   await client.unlock("bob's password"); // the 5th attempt succeeds
   st = await client.status();
@@ -101,7 +117,10 @@ test("test clock hook: off by default; on, it moves the server's time for every 
   assert.equal(r.status, 404);
 
   const tv = await startTestVault(t, { testClock: true });
-  assert.ok(tv.logs.some((l) => l.includes("TEST CLOCK ENABLED")), "loud warning");
+  assert.ok(
+    tv.logs.some((l) => l.includes("TEST CLOCK ENABLED")),
+    "loud warning",
+  );
   const client = await tv.client("carol");
   await client.enable("carol's password", generateRootKey());
   for (let i = 0; i < 5; i++) await wrong(client);

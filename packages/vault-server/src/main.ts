@@ -20,9 +20,10 @@ async function main(): Promise<void> {
   }
   if (cl.command === "token") {
     if (!cl.account) throw new RangeError("token needs --account ID");
-    const secret = cl.options.auth && "hs256Secret" in cl.options.auth
-      ? cl.options.auth.hs256Secret
-      : loadOrCreateDevSecret(join(cl.options.dataDir ?? defaultDataDir(), DATA_FILES.devSecret));
+    const secret =
+      cl.options.auth && "hs256Secret" in cl.options.auth
+        ? cl.options.auth.hs256Secret
+        : loadOrCreateDevSecret(join(cl.options.dataDir ?? defaultDataDir(), DATA_FILES.devSecret));
     process.stdout.write((await mintDevToken({ secret, account: cl.account, ttl: cl.ttlSeconds ?? 3600 })) + "\n");
     return;
   }
@@ -35,7 +36,10 @@ async function main(): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    vault.running?.close().then(() => process.exit(0), () => process.exit(1));
+    vault.running?.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -5,13 +5,21 @@
  */
 
 type Labels = Record<string, string>;
-interface HistogramValue { buckets: number[]; sum: number; count: number }
+interface HistogramValue {
+  buckets: number[];
+  sum: number;
+  count: number;
+}
 export interface MetricsSnapshot {
   counters: Record<string, Record<string, number>>;
   histograms: Record<string, Record<string, HistogramValue>>;
 }
 
-interface Def { help: string; type: "counter" | "histogram"; buckets?: number[] }
+interface Def {
+  help: string;
+  type: "counter" | "histogram";
+  buckets?: number[];
+}
 
 export const METRIC_DEFS: Record<string, Def> = {
   vault_http_requests_total: { help: "HTTP requests by route and status.", type: "counter" },
@@ -24,7 +32,8 @@ export const METRIC_DEFS: Record<string, Def> = {
   realm_unlocks_total: { help: "Realm phase-3 requests by outcome.", type: "counter" },
   realm_accounts_destroyed_total: { help: "Realm accounts whose shares were destroyed after the failure budget ran out.", type: "counter" },
   vault_http_request_duration_seconds: {
-    help: "HTTP request duration by route.", type: "histogram",
+    help: "HTTP request duration by route.",
+    type: "histogram",
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   },
 };
@@ -62,17 +71,19 @@ export class Metrics {
   static render(snapshots: MetricsSnapshot[]): string {
     const sum: MetricsSnapshot = { counters: {}, histograms: {} };
     for (const s of snapshots) {
-      for (const [n, m] of Object.entries(s.counters)) for (const [k, v] of Object.entries(m)) {
-        const t = (sum.counters[n] ??= {});
-        t[k] = (t[k] ?? 0) + v;
-      }
-      for (const [n, m] of Object.entries(s.histograms)) for (const [k, v] of Object.entries(m)) {
-        const t = (sum.histograms[n] ??= {});
-        const h = (t[k] ??= { buckets: v.buckets.map(() => 0), sum: 0, count: 0 });
-        v.buckets.forEach((b, i) => (h.buckets[i]! += b));
-        h.sum += v.sum;
-        h.count += v.count;
-      }
+      for (const [n, m] of Object.entries(s.counters))
+        for (const [k, v] of Object.entries(m)) {
+          const t = (sum.counters[n] ??= {});
+          t[k] = (t[k] ?? 0) + v;
+        }
+      for (const [n, m] of Object.entries(s.histograms))
+        for (const [k, v] of Object.entries(m)) {
+          const t = (sum.histograms[n] ??= {});
+          const h = (t[k] ??= { buckets: v.buckets.map(() => 0), sum: 0, count: 0 });
+          v.buckets.forEach((b, i) => (h.buckets[i]! += b));
+          h.sum += v.sum;
+          h.count += v.count;
+        }
     }
     const out: string[] = [];
     for (const [name, def] of Object.entries(METRIC_DEFS)) {

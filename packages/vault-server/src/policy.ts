@@ -31,7 +31,13 @@ export const DEFAULT_POLICY: Readonly<GuessPolicy> = Object.freeze({
 /** Validate and complete a partial policy; throws RangeError naming the bad field. */
 export function resolvePolicy(p: Partial<GuessPolicy> = {}): GuessPolicy {
   const r = { ...DEFAULT_POLICY, ...p };
-  const ints: Array<[keyof GuessPolicy, number]> = [["maxAttempts", 1], ["failureBudget", 1], ["lockBaseMs", 0], ["lockCapMs", 0], ["loginTtlMs", 1000]];
+  const ints: Array<[keyof GuessPolicy, number]> = [
+    ["maxAttempts", 1],
+    ["failureBudget", 1],
+    ["lockBaseMs", 0],
+    ["lockCapMs", 0],
+    ["loginTtlMs", 1000],
+  ];
   for (const [k, min] of ints) {
     if (!Number.isSafeInteger(r[k]) || r[k] < min) throw new RangeError(`policy.${k} must be an integer ≥ ${min}`);
   }
@@ -54,7 +60,11 @@ export interface Counters {
 }
 
 export const FRESH_COUNTERS: Readonly<Counters> = Object.freeze({
-  consecutiveFailures: 0, totalFailures: 0, lockouts: 0, lockedUntil: null, lastLoginExpiresAt: null,
+  consecutiveFailures: 0,
+  totalFailures: 0,
+  lockouts: 0,
+  lockedUntil: null,
+  lastLoginExpiresAt: null,
 });
 
 /** Length of the n-th lock (n = 0 for the first): base × factor^n, capped. */
@@ -117,7 +127,8 @@ export function decideStart(c0: Counters, now: number, policy: GuessPolicy): Sta
   return {
     kind: "release",
     counters: next,
-    attemptsRemaining: next.lockedUntil !== null ? 0 : Math.max(0, Math.min(policy.maxAttempts - next.consecutiveFailures, policy.failureBudget - next.totalFailures)),
+    attemptsRemaining:
+      next.lockedUntil !== null ? 0 : Math.max(0, Math.min(policy.maxAttempts - next.consecutiveFailures, policy.failureBudget - next.totalFailures)),
     failureBudgetRemaining: policy.failureBudget - next.totalFailures,
     lockedUntil: next.lockedUntil,
     expiresAt,

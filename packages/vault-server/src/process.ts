@@ -34,15 +34,19 @@ export interface SpawnVaultOptions {
 
 export function spawnVaultProcess(args: string[], o: SpawnVaultOptions = {}): Promise<VaultProcess> {
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), ...VAULT_EXEC_ARGV, o.mainPath ?? VAULT_MAIN_PATH, ...args], { env: o.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), ...VAULT_EXEC_ARGV, o.mainPath ?? VAULT_MAIN_PATH, ...args], {
+    env: o.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   proc.stderr!.on("data", (c: Buffer) => (stderr += String(c)));
-  const stop = () => new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    const kill = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-    proc.once("exit", () => (clearTimeout(kill), resolve()));
-    proc.kill("SIGTERM");
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      const kill = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      proc.once("exit", () => (clearTimeout(kill), resolve()));
+      proc.kill("SIGTERM");
+    });
   const tail = () => stderr.trim().split("\n").slice(-3).join(" | ");
   return new Promise<VaultProcess>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vault did not start within ${timeoutMs} ms: ${tail()}`)), timeoutMs);

@@ -35,7 +35,12 @@ test("no secret reaches a log line or the database file", async (t) => {
   // One login by hand, to learn what the client alone knows: export key, session key, KE1/KE2/KE3.
   const c1 = opaque.client.startLogin({ password });
   const ke2 = await client.transport.loginStart({ startLoginRequest: c1.startLoginRequest });
-  const c2 = opaque.client.finishLogin({ clientLoginState: c1.clientLoginState, loginResponse: ke2.loginResponse, password, keyStretching: toOpaqueKeyStretching(TEST_ONLY_WEAK_KEY_STRETCHING) })!;
+  const c2 = opaque.client.finishLogin({
+    clientLoginState: c1.clientLoginState,
+    loginResponse: ke2.loginResponse,
+    password,
+    keyStretching: toOpaqueKeyStretching(TEST_ONLY_WEAK_KEY_STRETCHING),
+  })!;
   const fin = await client.transport.loginFinish({ loginId: ke2.loginId, finishLoginRequest: c2.finishLoginRequest });
 
   await client.unlock(password);
@@ -48,14 +53,20 @@ test("no secret reaches a log line or the database file", async (t) => {
 
   const token = await tv.token("alice");
   const needles: Array<[string, Buffer]> = [
-    ["password", Buffer.from(password)], ["new password", Buffer.from(newPassword)],
+    ["password", Buffer.from(password)],
+    ["new password", Buffer.from(newPassword)],
     ...forms("root key", Buffer.from(rootKey.unsafeBytes())),
     ...forms("export key", Buffer.from(c2.exportKey, "base64url")),
     ...forms("session key", Buffer.from(c2.sessionKey, "base64url")),
-    ["KE1", Buffer.from(c1.startLoginRequest)], ["KE2", Buffer.from(ke2.loginResponse)], ["KE3", Buffer.from(c2.finishLoginRequest)],
-    ["wrapped root key", Buffer.from(fin.wrappedRootKey.ciphertext)], ...forms("wrapped root key", Buffer.from(fin.wrappedRootKey.ciphertext, "base64url")),
-    ["session token", Buffer.from(fin.sessionToken)], ["session token MAC", Buffer.from(fin.sessionToken.split(".")[2]!)],
-    ["account token signature", Buffer.from(token.split(".")[2]!)], ["account-token secret", Buffer.from(tv.secret)],
+    ["KE1", Buffer.from(c1.startLoginRequest)],
+    ["KE2", Buffer.from(ke2.loginResponse)],
+    ["KE3", Buffer.from(c2.finishLoginRequest)],
+    ["wrapped root key", Buffer.from(fin.wrappedRootKey.ciphertext)],
+    ...forms("wrapped root key", Buffer.from(fin.wrappedRootKey.ciphertext, "base64url")),
+    ["session token", Buffer.from(fin.sessionToken)],
+    ["session token MAC", Buffer.from(fin.sessionToken.split(".")[2]!)],
+    ["account token signature", Buffer.from(token.split(".")[2]!)],
+    ["account-token secret", Buffer.from(tv.secret)],
   ];
   const logs = Buffer.from(tv.logs.join("\n"));
   assert.ok(tv.logs.length > 20, "the flow was logged");

@@ -73,7 +73,12 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   const metrics = new Metrics();
   const clock = options.clock ?? (config.testClock ? new OffsetClock() : systemClock);
   const ctx: VaultContext = {
-    config, store, secrets, clock, metrics, log,
+    config,
+    store,
+    secrets,
+    clock,
+    metrics,
+    log,
     crypto,
     verifyAccount: await createAccountVerifier(config.auth),
     probeLoginRequest: opaque.client.startLogin({ password: "chatvault-record-probe" }).startLoginRequest,
@@ -97,16 +102,24 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
   if (url) log.info({ url, config: describeConfig(config) }, "vault listening");
   let closing: Promise<void> | undefined;
   return {
-    url, app, config, store, metrics, clock, serverPublicKey: secrets.serverPublicKey(), sweep: () => sweep(ctx),
-    close: () => (closing ??= (async () => {
-      if (sweeper) clearInterval(sweeper);
-      await app.close();
-      await store.close();
-      log.info("vault stopped");
-      // The process usually exits next (SIGTERM): drain the log first, or the last lines are lost.
-      if (options.logger) log.flush?.();
-      else await closeLogger(log);
-    })()),
+    url,
+    app,
+    config,
+    store,
+    metrics,
+    clock,
+    serverPublicKey: secrets.serverPublicKey(),
+    sweep: () => sweep(ctx),
+    close: () =>
+      (closing ??= (async () => {
+        if (sweeper) clearInterval(sweeper);
+        await app.close();
+        await store.close();
+        log.info("vault stopped");
+        // The process usually exits next (SIGTERM): drain the log first, or the last lines are lost.
+        if (options.logger) log.flush?.();
+        else await closeLogger(log);
+      })()),
   };
 }
 
@@ -117,7 +130,9 @@ export async function startVaultServer(options: StartVaultServerOptions = {}): P
 export async function sweep(ctx: Pick<VaultContext, "clock" | "store" | "config" | "metrics" | "log">): Promise<void> {
   try {
     const now = ctx.clock.now();
-    while ((await ctx.store.eraseExpiredLoginStates(now, 500)) === 500) { /* more to erase */ }
+    while ((await ctx.store.eraseExpiredLoginStates(now, 500)) === 500) {
+      /* more to erase */
+    }
     for (const accountId of await ctx.store.exhaustedAccounts(now, ctx.config.policy.failureBudget, 100)) {
       if (await destroyIfExhausted(ctx.store, { accountId, now, policy: ctx.config.policy })) {
         ctx.metrics.inc("vault_records_destroyed_total");

@@ -39,18 +39,33 @@ export async function startTestVault(t: TestContext, o: StartVaultServerOptions 
     },
   });
   const vault = await startVaultServer({
-    host: "127.0.0.1", port: 0, dataDir: dir, auth: { hs256Secret: secret }, allowWeakKeyStretching: true,
-    rateLimit: false, sweepIntervalMs: 0, logger: createLogger({ level: "debug", destination }),
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: dir,
+    auth: { hs256Secret: secret },
+    allowWeakKeyStretching: true,
+    rateLimit: false,
+    sweepIntervalMs: 0,
+    logger: createLogger({ level: "debug", destination }),
     ...o,
   });
   t.after(() => vault.close());
   const token = (account: string, ttl = 3600) => mintDevToken({ secret, account, ttl });
   return {
-    vault, url: vault.url, secret, dir, logs, token,
+    vault,
+    url: vault.url,
+    secret,
+    dir,
+    logs,
+    token,
     client: async (account, extra = {}) => {
       const tok = await token(account);
       return new VaultClient({
-        baseUrl: vault.url, token: () => tok, keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING, allowWeakKeyStretching: true, ...extra,
+        baseUrl: vault.url,
+        token: () => tok,
+        keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+        allowWeakKeyStretching: true,
+        ...extra,
       });
     },
   };

@@ -5,9 +5,7 @@
  * realms as processes (`startRealms`) and a hand-driven realm client (`RealmDriver`),
  * throwaway PostgreSQL databases, and a keep-alive `fetch` for load tests.
  */
-export {
-  startTestVault, spawnVault, createTestDatabase, postgresAvailable, PG_ADMIN_URL, type TestVault, type SpawnedVault,
-} from "./test-vault.ts";
+export { startTestVault, spawnVault, createTestDatabase, postgresAvailable, PG_ADMIN_URL, type TestVault, type SpawnedVault } from "./test-vault.ts";
 export { VAULT_MAIN_PATH, postgresReachable, spawnVaultProcess, type SpawnVaultOptions, type VaultProcess } from "./process.ts";
 export { createKeepAliveFetch, type KeepAliveFetch, type KeepAliveFetchOptions } from "./load-client.ts";
 export { startRealms, softhsmAvailable, SOFTHSM_MODULE, type RealmSpec, type RealmUnderTest } from "./realm/realm-processes.ts";

@@ -15,7 +15,11 @@ function shape(x: unknown): unknown {
   if (typeof x === "string") return `string:${x.length}:${/^[A-Za-z0-9_-]*$/.test(x) ? "b64url" : "text"}`;
   if (typeof x === "number") return Number.isInteger(x) ? "int" : "number";
   if (typeof x !== "object") return typeof x;
-  return Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, shape(v)]));
+  return Object.fromEntries(
+    Object.entries(x as object)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, shape(v)]),
+  );
 }
 
 test("unknown account: fake KE2 indistinguishable in shape, no row written", async (t) => {
@@ -31,7 +35,11 @@ test("unknown account: fake KE2 indistinguishable in shape, no row written", asy
       headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token(account)}` },
       body: JSON.stringify({ startLoginRequest: opaque.client.startLogin({ password: "guess" }).startLoginRequest }),
     });
-    return { status: res.status, headers: [...res.headers.keys()].filter((h) => h !== "date" && h !== "content-length").sort(), body: (await res.json()) as LoginStartResponse };
+    return {
+      status: res.status,
+      headers: [...res.headers.keys()].filter((h) => h !== "date" && h !== "content-length").sort(),
+      body: (await res.json()) as LoginStartResponse,
+    };
   };
   const a = await start("alice");
   const dbBefore = readFileSync(`${tv.dir}/vault.db`).length;
@@ -71,7 +79,9 @@ test("unknown accounts: login finish, registration start and /metrics answer lik
   await alice.enable("alice's password", generateRootKey());
   const post = async (account: string, path: string, body: unknown) => {
     const res = await fetch(tv.url + path, {
-      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token(account)}` }, body: JSON.stringify(body),
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token(account)}` },
+      body: JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
@@ -85,11 +95,15 @@ test("unknown accounts: login finish, registration start and /metrics answer lik
   assert.equal(real.status, 403);
   assert.deepEqual(unknown, real, "same status, code and message for a random KE3");
   const randomId = Buffer.alloc(16, 1).toString("base64url");
-  assert.deepEqual(await post("nobody-here", VAULT_PATHS.loginFinish, { loginId: randomId, finishLoginRequest: randomKe3 }),
-    await post("alice", VAULT_PATHS.loginFinish, { loginId: randomId, finishLoginRequest: randomKe3 }), "a login ID never issued: same answer");
+  assert.deepEqual(
+    await post("nobody-here", VAULT_PATHS.loginFinish, { loginId: randomId, finishLoginRequest: randomKe3 }),
+    await post("alice", VAULT_PATHS.loginFinish, { loginId: randomId, finishLoginRequest: randomKe3 }),
+    "a login ID never issued: same answer",
+  );
 
   const regStart = async (account: string) =>
-    (await post(account, VAULT_PATHS.registrationStart, { registrationRequest: opaque.client.startRegistration({ password: "p" }).registrationRequest })).body.recordVersion as number;
+    (await post(account, VAULT_PATHS.registrationStart, { registrationRequest: opaque.client.startRegistration({ password: "p" }).registrationRequest })).body
+      .recordVersion as number;
   const aliceVersion = (await alice.status()).recordVersion!;
   assert.equal(await regStart("alice"), aliceVersion + 1);
   const first = await regStart("nobody-here");

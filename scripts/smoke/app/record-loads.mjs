@@ -20,7 +20,9 @@ export async function resolve(specifier, context, next) {
     try {
       const file = Module._resolveFilename(request, parent, isMain);
       if (file.startsWith("/")) appendFileSync(log, `file://${file}\n`);
-    } catch { /* let the real load report it */ }
+    } catch {
+      /* let the real load report it */
+    }
     return load.apply(this, arguments);
   };
 }

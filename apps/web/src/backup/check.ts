@@ -44,9 +44,8 @@ export async function checkBackup(conn: Connections, now: () => Date = () => new
     setActivity({ kind: "succeeded", operation: "check" });
   } catch (e) {
     // describeError speaks of a restore ("…so it was not used"); a check says what it found.
-    const message = e instanceof IntegrityError && e.reason !== "rollback"
-      ? "The backup is damaged or was tampered with: it can't be restored as it is."
-      : describeError(e);
+    const message =
+      e instanceof IntegrityError && e.reason !== "rollback" ? "The backup is damaged or was tampered with: it can't be restored as it is." : describeError(e);
     result = { checkedAt: now().toISOString(), ok: false, message };
     setActivity({ kind: "failed", operation: "check", message: result.message! });
   }

@@ -43,7 +43,12 @@ export function connect(session: Session, config: AppConfig): Connections {
   const storage = new HttpStorage({ baseUrl: `${origin}/api/storage`, token: session.token });
   if (config.realms) {
     // Realms mode: the realm set keeps the password; the single vault is not used.
-    const realms = new RealmVault(config.realms, { origin, accountId: session.account, tokenFor: session.realmToken, testOnlyWeakKsf: config.testOnlyWeakKeyStretching });
+    const realms = new RealmVault(config.realms, {
+      origin,
+      accountId: session.account,
+      tokenFor: session.realmToken,
+      testOnlyWeakKsf: config.testOnlyWeakKeyStretching,
+    });
     return { config, storage, vault: realms, realms };
   }
   return {

@@ -22,7 +22,9 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
   if (choice.protection === "password") {
     const status = await conn.vault.status();
     if (status.state === "enabled") {
-      throw new UserFacingError("This account already has a backup password in the key vault, set on another phone. Restore that backup, or turn it off there first.");
+      throw new UserFacingError(
+        "This account already has a backup password in the key vault, set on another phone. Restore that backup, or turn it off there first.",
+      );
     }
   }
   if (await findBackup(conn.storage)) {
@@ -30,14 +32,18 @@ export async function enableBackup(conn: Connections, choice: EnableChoice, o: {
     await deleteBackup(conn.storage);
   }
   const rootKey = choice.protection === "key" ? choice.rootKey : generateRootKey();
-  const repo = await Repository.init(conn.storage, rootKey, choice.protection === "password" && conn.realms
-    // Realms mode: the realm set goes into the config, under its MAC (spec/backup-format.md §8.2.1).
-    ? { protection: "realms", realmSet: conn.realms.realmSet }
-    : {
-      protection: choice.protection,
-      // A hint for other clients (the CLI): where the vault holding this backup's key is.
-      ...(choice.protection === "password" ? { vaultUrl: conn.config.vaultUrl } : {}),
-    });
+  const repo = await Repository.init(
+    conn.storage,
+    rootKey,
+    choice.protection === "password" && conn.realms
+      ? // Realms mode: the realm set goes into the config, under its MAC (spec/backup-format.md §8.2.1).
+        { protection: "realms", realmSet: conn.realms.realmSet }
+      : {
+          protection: choice.protection,
+          // A hint for other clients (the CLI): where the vault holding this backup's key is.
+          ...(choice.protection === "password" ? { vaultUrl: conn.config.vaultUrl } : {}),
+        },
+  );
   if (choice.protection === "password") {
     try {
       await conn.vault.enable(choice.password, rootKey);

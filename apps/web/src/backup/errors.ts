@@ -16,7 +16,8 @@ export class UserFacingError extends Error {
 }
 
 export const TURNED_OFF_ELSEWHERE = "End-to-end encrypted backup was turned off on another device.";
-export const REPLACED_ELSEWHERE = "End-to-end encrypted backup was set up again on another device, with a new password or key: this phone's key doesn't open that backup.";
+export const REPLACED_ELSEWHERE =
+  "End-to-end encrypted backup was set up again on another device, with a new password or key: this phone's key doesn't open that backup.";
 
 export function attemptsText(n: number): string {
   return n === 1 ? "1 attempt left" : `${n} attempts left`;
@@ -76,7 +77,8 @@ export function describeError(e: unknown): string {
     case "wrong_key":
       return "This key doesn't open this backup.";
     case "integrity":
-      if (f.integrity?.kind === "rollback") return "The backup in storage is older than the latest one this account made. It may have been rolled back; it was not restored.";
+      if (f.integrity?.kind === "rollback")
+        return "The backup in storage is older than the latest one this account made. It may have been rolled back; it was not restored.";
       return "The backup is damaged or was tampered with, so it was not used.";
     case "vault_unreachable":
       return "Can't reach the key vault. Check your connection and try again.";

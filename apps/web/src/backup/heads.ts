@@ -9,8 +9,13 @@ import { kvGet, kvSet } from "../platform/idb.ts";
 
 export function keyHeadStore(keys: KeySchedule, repoId: string): HeadStore {
   const key = `head-record:${repoId}`;
-  return authenticatedHeadStore(keys, repoId, {
-    read: () => kvGet<string>(key),
-    write: (text) => kvSet(key, text),
-  }, "this phone");
+  return authenticatedHeadStore(
+    keys,
+    repoId,
+    {
+      read: () => kvGet<string>(key),
+      write: (text) => kvSet(key, text),
+    },
+    "this phone",
+  );
 }

@@ -34,6 +34,8 @@ export function lastAttemptWarning(): string {
 export function lockRulesText(limits: GuessLimits): string {
   const [first, ...more] = lockWaits(3).map(describeLockWait);
   const cap = describeLockWait(DEFAULT_LOCK_SCHEDULE.lockCapMs);
-  return `After ${limits.maxAttempts} incorrect passwords in a row you have to wait ${first}; each further wait is longer (${more.join(", ")}, … up to ${cap}). ` +
-    `After ${limits.failureBudget} incorrect passwords in all, the key is destroyed and nobody can restore the backup.`;
+  return (
+    `After ${limits.maxAttempts} incorrect passwords in a row you have to wait ${first}; each further wait is longer (${more.join(", ")}, … up to ${cap}). ` +
+    `After ${limits.failureBudget} incorrect passwords in all, the key is destroyed and nobody can restore the backup.`
+  );
 }

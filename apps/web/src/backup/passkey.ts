@@ -6,15 +6,27 @@
  * half-enabled and the user is told to use a password or the 64-digit key.
  */
 import {
-  IntegrityError, PASSKEY_OBJECT_PREFIX, type PasskeyWrap, type RootKey, decodePasskeyWrap, encodePasskeyWrap, equalBytes, newPasskeyPrfSalt,
-  passkeyObjectName, toBase64Url, unwrapRootKeyWithPasskey, wrapRootKeyForPasskey,
+  IntegrityError,
+  PASSKEY_OBJECT_PREFIX,
+  type PasskeyWrap,
+  type RootKey,
+  decodePasskeyWrap,
+  encodePasskeyWrap,
+  equalBytes,
+  newPasskeyPrfSalt,
+  passkeyObjectName,
+  toBase64Url,
+  unwrapRootKeyWithPasskey,
+  wrapRootKeyForPasskey,
 } from "@chatvault/format";
 import type { Storage } from "@chatvault/storage";
 import { UserFacingError } from "./errors.ts";
 
-export const NO_PRF = "This passkey can't protect a backup: its password manager or security key doesn't support the PRF extension that chatvault needs. Use a password or the 64-digit key instead, or a passkey from another provider.";
+export const NO_PRF =
+  "This passkey can't protect a backup: its password manager or security key doesn't support the PRF extension that chatvault needs. Use a password or the 64-digit key instead, or a passkey from another provider.";
 /** At restore the user cannot switch to a password: say what to try instead. */
-export const NO_PRF_AT_RESTORE = "This passkey gave no PRF output here, so it can't unlock the backup: this browser or password manager doesn't support the PRF extension that chatvault needs. Try it where you set up the backup, or in a browser that supports it.";
+export const NO_PRF_AT_RESTORE =
+  "This passkey gave no PRF output here, so it can't unlock the backup: this browser or password manager doesn't support the PRF extension that chatvault needs. Try it where you set up the backup, or in a browser that supports it.";
 export const NO_PASSKEYS = "This browser doesn't support passkeys. Use a password or the 64-digit key instead.";
 export const PASSKEY_CANCELLED = "The passkey request was cancelled or timed out. Try again when you're ready.";
 
@@ -58,28 +70,37 @@ function prfFirst(cred: PublicKeyCredential): Uint8Array | undefined {
  */
 export async function addPasskey(storage: Storage, o: { account: string; repoId: string; rootKey: RootKey }): Promise<StoredPasskey> {
   const creds = webauthn();
-  const created = (await asked(creds.create({
-    publicKey: {
-      challenge: challenge(),
-      rp: { id: location.hostname, name: "chatvault backup" },
-      user: { id: globalThis.crypto.getRandomValues(new Uint8Array(16)), name: o.account, displayName: `${o.account} (chat backup)` },
-      pubKeyCredParams: [{ type: "public-key", alg: -7 }, { type: "public-key", alg: -257 }],
-      authenticatorSelection: { residentKey: "required", userVerification: "required" },
-      extensions: { prf: {} } as AuthenticationExtensionsClientInputs,
-    },
-  }))) as PublicKeyCredential | null;
+  const created = (await asked(
+    creds.create({
+      publicKey: {
+        challenge: challenge(),
+        rp: { id: location.hostname, name: "chatvault backup" },
+        user: { id: globalThis.crypto.getRandomValues(new Uint8Array(16)), name: o.account, displayName: `${o.account} (chat backup)` },
+        pubKeyCredParams: [
+          { type: "public-key", alg: -7 },
+          { type: "public-key", alg: -257 },
+        ],
+        authenticatorSelection: { residentKey: "required", userVerification: "required" },
+        extensions: { prf: {} } as AuthenticationExtensionsClientInputs,
+      },
+    }),
+  )) as PublicKeyCredential | null;
   if (!created) throw new UserFacingError(PASSKEY_CANCELLED);
   const enabled = (created.getClientExtensionResults() as { prf?: { enabled?: boolean } }).prf?.enabled;
   if (enabled === false || enabled === undefined) throw new PasskeyUnsupportedError(NO_PRF);
   const credentialId = new Uint8Array(created.rawId);
   const prfSalt = newPasskeyPrfSalt();
-  const got = (await asked(creds.get({
-    publicKey: {
-      challenge: challenge(), rpId: location.hostname, userVerification: "required",
-      allowCredentials: [{ type: "public-key", id: credentialId }],
-      extensions: { prf: { eval: { first: prfSalt } } } as AuthenticationExtensionsClientInputs,
-    },
-  }))) as PublicKeyCredential | null;
+  const got = (await asked(
+    creds.get({
+      publicKey: {
+        challenge: challenge(),
+        rpId: location.hostname,
+        userVerification: "required",
+        allowCredentials: [{ type: "public-key", id: credentialId }],
+        extensions: { prf: { eval: { first: prfSalt } } } as AuthenticationExtensionsClientInputs,
+      },
+    }),
+  )) as PublicKeyCredential | null;
   const prfOutput = got ? prfFirst(got) : undefined;
   if (!prfOutput || prfOutput.length !== 32) throw new PasskeyUnsupportedError(NO_PRF);
   const wrap = await wrapRootKeyForPasskey({ rootKey: o.rootKey, prfOutput, prfSalt, repoId: o.repoId, credentialId });
@@ -119,13 +140,17 @@ export async function unlockWithPasskey(storage: Storage, repoId: string): Promi
   if (passkeys.length === 0) throw new UserFacingError("This backup has no passkey left that can open it.");
   const evalByCredential: Record<string, { first: Uint8Array }> = {};
   for (const p of passkeys) evalByCredential[toBase64Url(p.wrap.credentialId)] = { first: p.wrap.prfSalt };
-  const got = (await asked(creds.get({
-    publicKey: {
-      challenge: challenge(), rpId: location.hostname, userVerification: "required",
-      allowCredentials: passkeys.map((p) => ({ type: "public-key" as const, id: p.wrap.credentialId as BufferSource })),
-      extensions: { prf: { evalByCredential } } as AuthenticationExtensionsClientInputs,
-    },
-  }))) as PublicKeyCredential | null;
+  const got = (await asked(
+    creds.get({
+      publicKey: {
+        challenge: challenge(),
+        rpId: location.hostname,
+        userVerification: "required",
+        allowCredentials: passkeys.map((p) => ({ type: "public-key" as const, id: p.wrap.credentialId as BufferSource })),
+        extensions: { prf: { evalByCredential } } as AuthenticationExtensionsClientInputs,
+      },
+    }),
+  )) as PublicKeyCredential | null;
   if (!got) throw new UserFacingError(PASSKEY_CANCELLED);
   const used = new Uint8Array(got.rawId);
   const mine = passkeys.find((p) => equalBytes(p.wrap.credentialId, used));

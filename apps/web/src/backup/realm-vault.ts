@@ -9,8 +9,18 @@
 import type { RootKey } from "@chatvault/format";
 import type { AttemptHistory, BackupHead, StatusResponse } from "@chatvault/vault-protocol";
 import {
-  advanceHead, changePassword, createContext, disable, enable, readHead, status, unlock,
-  type RealmFetch, type RealmReport, type RealmSet, type ThresholdContext,
+  advanceHead,
+  changePassword,
+  createContext,
+  disable,
+  enable,
+  readHead,
+  status,
+  unlock,
+  type RealmFetch,
+  type RealmReport,
+  type RealmSet,
+  type ThresholdContext,
 } from "@chatvault/vault-protocol/threshold";
 
 /** What the server's /api/config says about the realms. */
@@ -51,7 +61,10 @@ export class RealmVault {
       return globalThis.fetch(o.origin + r.path + input.slice(r.url.length), init);
     };
     this.#ctx = createContext({
-      realmSet: this.realmSet, accountId: o.accountId, tokenFor: (r) => o.tokenFor(r.id), fetch: viaServer,
+      realmSet: this.realmSet,
+      accountId: o.accountId,
+      tokenFor: (r) => o.tokenFor(r.id),
+      fetch: viaServer,
       ...(o.testOnlyWeakKsf ? { ksf: TINY_KSF, allowWeakKsf: true } : {}),
     });
   }
@@ -60,12 +73,19 @@ export class RealmVault {
   async status(): Promise<StatusResponse> {
     const s = await status(this.#ctx);
     // Each realm applies its own policy (§7); they are configured alike, so the first that answers speaks for them.
-    const policy = await Promise.any(this.#ctx.apis.map((a) => a.record().then((r) => ({ maxAttempts: r.policy.maxAttempts, failureBudget: r.policy.failureBudget }))))
-      .catch(() => ({ maxAttempts: 5, failureBudget: 20 }));
+    const policy = await Promise.any(
+      this.#ctx.apis.map((a) => a.record().then((r) => ({ maxAttempts: r.policy.maxAttempts, failureBudget: r.policy.failureBudget }))),
+    ).catch(() => ({ maxAttempts: 5, failureBudget: 20 }));
     return {
       state: s.state === "active" ? "enabled" : s.state === "destroyed" ? "destroyed" : "not_enabled",
-      recordVersion: null, keyStretching: null, attemptsRemaining: s.attemptsRemaining, failureBudgetRemaining: policy.failureBudget,
-      lockedUntil: s.lockedUntil, destroyedAt: null, recentAttempts: [], policy,
+      recordVersion: null,
+      keyStretching: null,
+      attemptsRemaining: s.attemptsRemaining,
+      failureBudgetRemaining: policy.failureBudget,
+      lockedUntil: s.lockedUntil,
+      destroyedAt: null,
+      recentAttempts: [],
+      policy,
     };
   }
 
@@ -102,4 +122,3 @@ export class RealmVault {
     await advanceHead(this.#ctx, u.rootKey, u.sequence, u.digest);
   }
 }
-

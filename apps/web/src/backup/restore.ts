@@ -21,7 +21,10 @@ import { type RealmsAnswered, realmsText } from "./realm-vault.ts";
  * The root key from the password (vault errors propagate: wrong password, locked,
  * destroyed), with the vault's attempt history before this unlock (spec §5.7).
  */
-export async function unlockWithPassword(conn: Connections, password: string): Promise<{ rootKey: RootKey; attemptHistory: AttemptHistory | undefined; realms?: RealmsAnswered }> {
+export async function unlockWithPassword(
+  conn: Connections,
+  password: string,
+): Promise<{ rootKey: RootKey; attemptHistory: AttemptHistory | undefined; realms?: RealmsAnswered }> {
   if (conn.realms) return conn.realms.unlockWithDetails(password);
   const { rootKey, attemptHistory } = await conn.vault.unlockWithDetails(password);
   return { rootKey, attemptHistory };
@@ -46,7 +49,10 @@ export interface Restored {
  * "Restored 1,204 messages, 37 media files." — and, when someone failed to enter the
  * password since it last worked, "3 failed attempts since … — on …".
  */
-export function restoredText(r: Pick<Restored, "messages" | "mediaFiles" | "attemptHistory" | "realms">, formatTime: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
+export function restoredText(
+  r: Pick<Restored, "messages" | "mediaFiles" | "attemptHistory" | "realms">,
+  formatTime: (ms: number) => string = (ms) => new Date(ms).toISOString(),
+): string {
   const n = (v: number, one: string, many: string) => `${v.toLocaleString("en-GB")} ${v === 1 ? one : many}`;
   const done = `Restored ${n(r.messages, "message", "messages")}, ${n(r.mediaFiles, "media file", "media files")}.${r.realms ? ` ${realmsText(r.realms)}` : ""}`;
   const attempts = r.attemptHistory ? attemptHistoryText(r.attemptHistory, formatTime) : undefined;
@@ -66,7 +72,9 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
     await saveRootKey(rootKey);
     const sizeBytes = r.database.bytes.length + r.media.reduce((n, m) => n + m.bytes.length, 0);
     await saveSettings({
-      enabled: true, protection: repo.config.protection === "realms" ? "password" : repo.config.protection, repoId: repo.repoId,
+      enabled: true,
+      protection: repo.config.protection === "realms" ? "password" : repo.config.protection,
+      repoId: repo.repoId,
       lastBackup: { time: r.snapshot.time, sizeBytes, sequence: r.snapshot.sequence },
       reminderAskedAt: new Date().toISOString(), // the password (or key) was just typed
     });

@@ -32,7 +32,11 @@ export async function backUpNow(conn: Connections, chats: ChatDb): Promise<Backu
     // "Include videos" off: video files stay on the phone only.
     const media = (await mediaAll()).filter((m) => settings.includeVideos !== false || !isVideo(m.path));
     const r = await backupBytes({
-      repo, heads, compressor: fflateCompressor, database, media,
+      repo,
+      heads,
+      compressor: fflateCompressor,
+      database,
+      media,
       onProgress: (e) => setActivity(progressActivity("backup", e)),
     });
     const sizeBytes = database.bytes.length + media.reduce((n, m) => n + m.bytes.length, 0);

@@ -21,9 +21,9 @@ const LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
 const WARNINGS: Record<string, string> = {
   straightRow: "Straight rows of keys are easy to guess.",
   keyPattern: "Short keyboard patterns are easy to guess.",
-  simpleRepeat: "Repeated characters like \"aaa\" are easy to guess.",
-  extendedRepeat: "Repeated patterns like \"abcabc\" are easy to guess.",
-  sequences: "Sequences like \"abc\" or \"6543\" are easy to guess.",
+  simpleRepeat: 'Repeated characters like "aaa" are easy to guess.',
+  extendedRepeat: 'Repeated patterns like "abcabc" are easy to guess.',
+  sequences: 'Sequences like "abc" or "6543" are easy to guess.',
   recentYears: "Recent years are easy to guess.",
   dates: "Dates are easy to guess.",
   topTen: "This is one of the most used passwords.",

@@ -75,7 +75,17 @@ export class ChatDb {
 
   /** Chats, most recent first, with the last message's preview. */
   chats(): ChatSummary[] {
-    const rows = this.#rows<{ id: number; subject: string | null; is_group: number; display_name: string | null; jid: string; text: string | null; timestamp: number | null; from_me: number | null; media_id: number | null }>(`
+    const rows = this.#rows<{
+      id: number;
+      subject: string | null;
+      is_group: number;
+      display_name: string | null;
+      jid: string;
+      text: string | null;
+      timestamp: number | null;
+      from_me: number | null;
+      media_id: number | null;
+    }>(`
       SELECT c.id, c.subject, c.is_group, c.jid, k.display_name, m.text, m.timestamp, m.from_me, m.media_id
       FROM chats c
       LEFT JOIN contacts k ON k.jid = c.jid
@@ -103,16 +113,33 @@ export class ChatDb {
 
   /** The newest `limit` messages of a chat, oldest first. */
   messages(chatId: number, limit = 80): Message[] {
-    const rows = this.#rows<{ id: number; from_me: number; sender: string | null; timestamp: number; text: string | null; mime: string | null; size: number | null }>(`
+    const rows = this.#rows<{
+      id: number;
+      from_me: number;
+      sender: string | null;
+      timestamp: number;
+      text: string | null;
+      mime: string | null;
+      size: number | null;
+    }>(
+      `
       SELECT * FROM (
         SELECT m.id, m.from_me, COALESCE(k.display_name, m.sender_jid) AS sender, m.timestamp, m.text, d.mime, d.size
         FROM messages m
         LEFT JOIN contacts k ON k.jid = m.sender_jid
         LEFT JOIN media d ON d.id = m.media_id
         WHERE m.chat_id = ? ORDER BY m.timestamp DESC, m.id DESC LIMIT ?
-      ) ORDER BY timestamp, id`, [chatId, limit]);
+      ) ORDER BY timestamp, id`,
+      [chatId, limit],
+    );
     return rows.map((r) => ({
-      id: r.id, fromMe: r.from_me === 1, sender: r.sender, timestamp: r.timestamp, text: r.text, mediaMime: r.mime, mediaSize: r.size,
+      id: r.id,
+      fromMe: r.from_me === 1,
+      sender: r.sender,
+      timestamp: r.timestamp,
+      text: r.text,
+      mediaMime: r.mime,
+      mediaSize: r.size,
     }));
   }
 

@@ -21,16 +21,28 @@ export function AttemptHistoryNotice(p: { conn: Connections; passwordMode: boole
     let live = true;
     p.conn.vault.status().then(
       // A vault older than revision 3 reports no history: then there is nothing to show.
-      (s) => live && setShown(s.state === "enabled" && s.attemptHistory ? { kind: "history", ...attemptHistoryText(s.attemptHistory, (ms) => formatMoment(ms)) } : undefined),
+      (s) =>
+        live &&
+        setShown(
+          s.state === "enabled" && s.attemptHistory ? { kind: "history", ...attemptHistoryText(s.attemptHistory, (ms) => formatMoment(ms)) } : undefined,
+        ),
       (e: unknown) => live && setShown({ kind: "unknown", message: describeError(e) }),
     );
     return () => void (live = false);
   }, [p.conn, p.passwordMode]);
   if (!shown) return null;
-  if (shown.kind === "unknown") return h("p", { class: "hint", id: "attempt-history" }, `Password attempts: can't check the key vault right now. ${shown.message}`);
-  return h("div", { class: `notice ${shown.failed > 0 ? "warning" : "info"}`, id: "attempt-history", role: "status" },
+  if (shown.kind === "unknown")
+    return h("p", { class: "hint", id: "attempt-history" }, `Password attempts: can't check the key vault right now. ${shown.message}`);
+  return h(
+    "div",
+    { class: `notice ${shown.failed > 0 ? "warning" : "info"}`, id: "attempt-history", role: "status" },
     h("p", { class: "tight" }, shown.text),
     shown.failed > 0
-      ? h("p", { class: "tight hint" }, "If that wasn't you, someone may be trying to guess your backup password. Each try counts towards the vault's limit; a long password keeps them out.")
-      : null);
+      ? h(
+          "p",
+          { class: "tight hint" },
+          "If that wasn't you, someone may be trying to guess your backup password. Each try counts towards the vault's limit; a long password keeps them out.",
+        )
+      : null,
+  );
 }

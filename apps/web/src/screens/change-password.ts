@@ -43,17 +43,39 @@ export function ChangePasswordScreen() {
       setBusy(false);
     }
   };
-  return h(Screen, { title: "Change password", back: E2EE },
+  return h(
+    Screen,
+    { title: "Change password", back: E2EE },
     done
-      ? h("div", { class: "stack" },
-        h(Notice, { kind: "success" }, "Password changed. Use the new password to restore your backup from now on."),
-        h("a", { class: "button primary", href: `#${E2EE}` }, "OK"))
-      : h("form", { onSubmit: submit, class: "stack" },
-        h(HiddenUsername, { account: app.session.account }),
-        h(Field, { id: "current-password", label: "Current password", type: "password", value: current, onInput: setCurrent, autoComplete: "current-password", disabled: busy, error: currentError }),
-        pair.fields,
-        h(Notice, { kind: "warning" }, "chatvault can't reset your password. If you forget it and lose your phone, you won't be able to restore your backup."),
-        error ? h(Notice, { kind: "error" }, error) : null,
-        busy ? h(Spinner, { label: "Changing password…" }) : null,
-        h(Button, { type: "submit", disabled: !pair.ok || !current || busy }, "Change password")));
+      ? h(
+          "div",
+          { class: "stack" },
+          h(Notice, { kind: "success" }, "Password changed. Use the new password to restore your backup from now on."),
+          h("a", { class: "button primary", href: `#${E2EE}` }, "OK"),
+        )
+      : h(
+          "form",
+          { onSubmit: submit, class: "stack" },
+          h(HiddenUsername, { account: app.session.account }),
+          h(Field, {
+            id: "current-password",
+            label: "Current password",
+            type: "password",
+            value: current,
+            onInput: setCurrent,
+            autoComplete: "current-password",
+            disabled: busy,
+            error: currentError,
+          }),
+          pair.fields,
+          h(
+            Notice,
+            { kind: "warning" },
+            "chatvault can't reset your password. If you forget it and lose your phone, you won't be able to restore your backup.",
+          ),
+          error ? h(Notice, { kind: "error" }, error) : null,
+          busy ? h(Spinner, { label: "Changing password…" }) : null,
+          h(Button, { type: "submit", disabled: !pair.ok || !current || busy }, "Change password"),
+        ),
+  );
 }

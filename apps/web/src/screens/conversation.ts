@@ -31,24 +31,42 @@ export function ConversationScreen(p: { chatId: number }) {
       setError(describeError(err));
     }
   };
-  return h(Screen, { title: chat.name, back: "/", id: "conversation" },
-    h("ol", { class: "messages", "aria-label": `Messages with ${chat.name}` },
+  return h(
+    Screen,
+    { title: chat.name, back: "/", id: "conversation" },
+    h(
+      "ol",
+      { class: "messages", "aria-label": `Messages with ${chat.name}` },
       messages.map((m) => h(Bubble, { key: m.id, m, group: chat.isGroup })),
-      h("li", { ref: end, class: "messages-end", "aria-hidden": "true" })),
+      h("li", { ref: end, class: "messages-end", "aria-hidden": "true" }),
+    ),
     error ? h(Notice, { kind: "error" }, error) : null,
-    h("form", { class: "composer", onSubmit: send },
+    h(
+      "form",
+      { class: "composer", onSubmit: send },
       h("label", { for: "draft", class: "visually-hidden" }, "Message"),
-      h("input", { id: "draft", value: draft, placeholder: "Message", autoComplete: "off", onInput: (e: Event) => setDraft((e.currentTarget as HTMLInputElement).value) }),
-      h("button", { type: "submit", class: "button primary send", disabled: draft.trim() === "" }, "Send")));
+      h("input", {
+        id: "draft",
+        value: draft,
+        placeholder: "Message",
+        autoComplete: "off",
+        onInput: (e: Event) => setDraft((e.currentTarget as HTMLInputElement).value),
+      }),
+      h("button", { type: "submit", class: "button primary send", disabled: draft.trim() === "" }, "Send"),
+    ),
+  );
 }
 
 function Bubble(p: { m: Message; group: boolean }) {
   const { m } = p;
-  return h("li", { class: `bubble ${m.fromMe ? "mine" : "theirs"}` },
+  return h(
+    "li",
+    { class: `bubble ${m.fromMe ? "mine" : "theirs"}` },
     p.group && !m.fromMe && m.sender ? h("span", { class: "sender" }, m.sender) : null,
     m.mediaMime ? h("span", { class: "media" }, h(Icon, { name: "photo", size: 18 }), ` ${mediaLabel(m.mediaMime)} · ${formatBytes(m.mediaSize ?? 0)}`) : null,
     m.text ? h("span", { class: "text" }, m.text) : null,
-    h("time", { dateTime: new Date(m.timestamp).toISOString() }, formatWhen(m.timestamp)));
+    h("time", { dateTime: new Date(m.timestamp).toISOString() }, formatWhen(m.timestamp)),
+  );
 }
 
 function mediaLabel(mime: string): string {

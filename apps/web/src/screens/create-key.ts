@@ -44,22 +44,47 @@ export function CreateKeyScreen() {
       setBusy(false);
     }
   };
-  return h(Screen, { title: "Your 64-digit key", back: `${E2EE}/password` },
+  return h(
+    Screen,
+    { title: "Your 64-digit key", back: `${E2EE}/password` },
     h("p", { class: "lead" }, "This key protects your end-to-end encrypted backup. Save it somewhere safe: you'll need it to restore your chats."),
     replacedAfterReload
-      ? h(Notice, { kind: "warning", id: "new-key-after-reload" }, "The page was reloaded, so this is a new key. The key shown before was never used: throw it away and save this one instead.")
+      ? h(
+          Notice,
+          { kind: "warning", id: "new-key-after-reload" },
+          "The page was reloaded, so this is a new key. The key shown before was never used: throw it away and save this one instead.",
+        )
       : null,
-    h("ol", { class: "key-grid", "aria-label": "Your 64-digit encryption key, in 16 groups of 4", id: "key-grid" },
-      keyGroups(rootKey).map((g, i) => h("li", { key: i, class: "mono" }, g))),
-    h("div", { class: "copy-row" },
+    h(
+      "ol",
+      { class: "key-grid", "aria-label": "Your 64-digit encryption key, in 16 groups of 4", id: "key-grid" },
+      keyGroups(rootKey).map((g, i) => h("li", { key: i, class: "mono" }, g)),
+    ),
+    h(
+      "div",
+      { class: "copy-row" },
       h(Button, { kind: "secondary", onClick: () => void copy() }, "Copy key"),
-      h("p", { class: "hint", role: "status" }, copied)),
+      h("p", { class: "hint", role: "status" }, copied),
+    ),
     h(Notice, { kind: "warning" }, "chatvault can't see or reset this key. If you lose it and your phone, you won't be able to restore your backup."),
-    h("form", { onSubmit: submit, class: "stack" },
-      h("label", { class: "check" },
-        h("input", { type: "checkbox", id: "key-saved", checked: saved, disabled: busy, onChange: (e: Event) => setSaved((e.currentTarget as HTMLInputElement).checked) }),
-        " I saved my 64-digit key"),
+    h(
+      "form",
+      { onSubmit: submit, class: "stack" },
+      h(
+        "label",
+        { class: "check" },
+        h("input", {
+          type: "checkbox",
+          id: "key-saved",
+          checked: saved,
+          disabled: busy,
+          onChange: (e: Event) => setSaved((e.currentTarget as HTMLInputElement).checked),
+        }),
+        " I saved my 64-digit key",
+      ),
       error ? h(Notice, { kind: "error" }, error) : null,
       busy ? h(Spinner, { label: "Setting up end-to-end encryption…" }) : null,
-      h(Button, { type: "submit", disabled: !saved || busy }, "Create")));
+      h(Button, { type: "submit", disabled: !saved || busy }, "Create"),
+    ),
+  );
 }

@@ -33,17 +33,35 @@ export function CreatePasskeyScreen() {
       setBusy(false);
     }
   };
-  return h(Screen, { title: "Use a passkey", back: `${E2EE}/password` },
+  return h(
+    Screen,
+    { title: "Use a passkey", back: `${E2EE}/password` },
     h("div", { class: "hero" }, h(Icon, { name: "key", size: 64 })),
-    h("p", { class: "lead" }, "Protect your backup with a passkey instead of a password. Your phone's password manager or your security key keeps it, unlocked with your fingerprint, face or screen lock."),
-    h("ul", { class: "points" },
+    h(
+      "p",
+      { class: "lead" },
+      "Protect your backup with a passkey instead of a password. Your phone's password manager or your security key keeps it, unlocked with your fingerprint, face or screen lock.",
+    ),
+    h(
+      "ul",
+      { class: "points" },
       h("li", null, "To restore on a new phone, use the same passkey — synced by your password manager, or your security key."),
-      h("li", null, "Nothing to remember and nothing anyone can guess: the secret never leaves the passkey, and the backup storage only keeps a key that the passkey alone can open."),
-      h("li", null, "You can add a second passkey later, e.g. a security key kept somewhere safe.")),
+      h(
+        "li",
+        null,
+        "Nothing to remember and nothing anyone can guess: the secret never leaves the passkey, and the backup storage only keeps a key that the passkey alone can open.",
+      ),
+      h("li", null, "You can add a second passkey later, e.g. a security key kept somewhere safe."),
+    ),
     h(Notice, { kind: "warning" }, "If you lose every passkey of this backup and your phone, nobody can restore your backup for you."),
     error ? h(Notice, { kind: "error", id: "passkey-error" }, error.text) : null,
     busy ? h(Spinner, { label: "Waiting for your passkey…" }) : null,
     h(Button, { id: "create-passkey", disabled: busy, onClick: () => void create() }, "Create passkey"),
-    h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/password`) }, error?.unsupported ? "Use a password instead" : "Create a password instead"),
-    h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/key`) }, "Use 64-digit encryption key instead"));
+    h(
+      Button,
+      { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/password`) },
+      error?.unsupported ? "Use a password instead" : "Create a password instead",
+    ),
+    h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/key`) }, "Use 64-digit encryption key instead"),
+  );
 }

@@ -32,9 +32,17 @@ export function CreatePasswordScreen() {
       setBusy(false);
     }
   };
-  return h(Screen, { title: "Create password", back: E2EE },
-    h("p", { class: "lead" }, "Create a password to protect your end-to-end encrypted backup. You'll need it to restore your chats on a new phone. Or use a passkey, or a 64-digit key, instead."),
-    h("form", { onSubmit: submit, class: "stack" },
+  return h(
+    Screen,
+    { title: "Create password", back: E2EE },
+    h(
+      "p",
+      { class: "lead" },
+      "Create a password to protect your end-to-end encrypted backup. You'll need it to restore your chats on a new phone. Or use a passkey, or a 64-digit key, instead.",
+    ),
+    h(
+      "form",
+      { onSubmit: submit, class: "stack" },
       h(HiddenUsername, { account: app.session.account }),
       pair.fields,
       h(Notice, { kind: "warning" }, "chatvault can't reset your password. If you forget it and lose your phone, you won't be able to restore your backup."),
@@ -42,5 +50,7 @@ export function CreatePasswordScreen() {
       busy ? h(Spinner, { label: "Setting up end-to-end encryption…" }) : null,
       h(Button, { type: "submit", disabled: !pair.ok || busy }, "Create"),
       h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/passkey`) }, "Use a passkey instead"),
-      h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/key`) }, "Use 64-digit encryption key instead")));
+      h(Button, { kind: "link", disabled: busy, onClick: () => navigate(`${E2EE}/key`) }, "Use 64-digit encryption key instead"),
+    ),
+  );
 }

@@ -8,15 +8,22 @@ import { startBackup } from "./backup.ts";
 
 export function E2eeReadyScreen() {
   const app = useApp();
-  return h(Screen, { title: "End-to-end encrypted backup" },
+  return h(
+    Screen,
+    { title: "End-to-end encrypted backup" },
     h("div", { class: "hero" }, h(Icon, { name: "check", size: 64 })),
     h(Notice, { kind: "success" }, "End-to-end encryption is set up."),
     h("p", { class: "lead" }, "Your chats will be backed up with end-to-end encryption. Tap Done and we'll prepare your first encrypted backup."),
-    h(Button, {
-      id: "done",
-      onClick: () => {
-        startBackup(app);
-        navigate("/settings/chats/backup", { replace: true });
+    h(
+      Button,
+      {
+        id: "done",
+        onClick: () => {
+          startBackup(app);
+          navigate("/settings/chats/backup", { replace: true });
+        },
       },
-    }, "Done"));
+      "Done",
+    ),
+  );
 }

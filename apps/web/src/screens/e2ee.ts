@@ -41,29 +41,61 @@ function E2eeIntroScreen() {
       setExisting(f ? await backupFacts(conn, f) : null);
     })().catch((e: unknown) => setError(describeError(e)));
     // The numbers of the vault this account uses (its policy), not the defaults, once it answers.
-    conn.vault.status().then((s) => setLimits(limitsOf(s)), () => undefined);
+    conn.vault.status().then(
+      (s) => setLimits(limitsOf(s)),
+      () => undefined,
+    );
   }, [conn]);
-  return h(Screen, { title: "End-to-end encrypted backup", back: BACK },
+  return h(
+    Screen,
+    { title: "End-to-end encrypted backup", back: BACK },
     h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
-    h("p", { class: "lead" }, "Protect your backup with end-to-end encryption. No one — not chatvault, not this server, not the backup storage — will be able to read your backup or get the key to unlock it."),
-    h("ul", { class: "points" },
+    h(
+      "p",
+      { class: "lead" },
+      "Protect your backup with end-to-end encryption. No one — not chatvault, not this server, not the backup storage — will be able to read your backup or get the key to unlock it.",
+    ),
+    h(
+      "ul",
+      { class: "points" },
       h("li", null, "You choose a password, or use a passkey or a 64-digit encryption key instead."),
-      h("li", null, `${conn.realms ? realmsKeeperText(conn.realms.realmSet) : "With a password, the key is kept in a key vault that never learns your password."} ${lockRulesText(limits)}`),
-      h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you.")),
+      h(
+        "li",
+        null,
+        `${conn.realms ? realmsKeeperText(conn.realms.realmSet) : "With a password, the key is kept in a key vault that never learns your password."} ${lockRulesText(limits)}`,
+      ),
+      h("li", null, "If you lose your phone and forget your password or key, nobody can restore your backup for you."),
+    ),
     existing === undefined && !error ? h(Spinner, { label: "Checking for an existing backup…" }) : null,
-    existing ? h(Notice, { kind: "warning" }, `A backup${existing.lastBackupAt ? ` from ${formatMoment(existing.lastBackupAt)}` : ""} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`) : null,
+    existing
+      ? h(
+          Notice,
+          { kind: "warning" },
+          `A backup${existing.lastBackupAt ? ` from ${formatMoment(existing.lastBackupAt)}` : ""} already exists for this account. Turning on end-to-end encrypted backup here replaces it.`,
+        )
+      : null,
     error ? h(Notice, { kind: "error" }, error) : null,
-    h(Button, {
-      disabled: existing === undefined && !error,
-      onClick: () => {
-        enableFlow.replaceExisting = !!existing;
-        navigate(`${E2EE}/password`);
+    h(
+      Button,
+      {
+        disabled: existing === undefined && !error,
+        onClick: () => {
+          enableFlow.replaceExisting = !!existing;
+          navigate(`${E2EE}/password`);
+        },
       },
-    }, "Continue"),
-    h(OtherCopiesNote, null));
+      "Continue",
+    ),
+    h(OtherCopiesNote, null),
+  );
 }
 
-const REMINDERS: [ReminderInterval, string][] = [["weekly", "Every week"], ["2weeks", "Every 2 weeks"], ["monthly", "Every month"], ["off", "Off"]];
+const REMINDERS: [ReminderInterval, string][] = [
+  ["weekly", "Every week"],
+  ["2weeks", "Every 2 weeks"],
+  ["monthly", "Every month"],
+  ["off", "Off"],
+];
 
 function E2eeOnScreen() {
   const app = useApp();
@@ -73,18 +105,42 @@ function E2eeOnScreen() {
     await saveSettings({ ...(await loadSettings()), reminderEvery });
     await app.reloadSettings();
   };
-  return h(Screen, { title: "End-to-end encrypted backup", back: BACK },
+  return h(
+    Screen,
+    { title: "End-to-end encrypted backup", back: BACK },
     h("div", { class: "hero" }, h(Icon, { name: "lock", size: 64 })),
-    h(Notice, { kind: "success" }, `End-to-end encrypted backup is on. Your backup is protected by ${password ? "a password" : settings.protection === "passkey" ? "a passkey" : "a 64-digit encryption key"}.`),
+    h(
+      Notice,
+      { kind: "success" },
+      `End-to-end encrypted backup is on. Your backup is protected by ${password ? "a password" : settings.protection === "passkey" ? "a passkey" : "a 64-digit encryption key"}.`,
+    ),
     settings.protection === "passkey" ? h(PasskeyList, null) : null,
-    h("nav", { class: "rows", "aria-label": "Encrypted backup settings" },
+    h(
+      "nav",
+      { class: "rows", "aria-label": "Encrypted backup settings" },
       password ? h(Row, { href: `${E2EE}/change-password`, label: "Change password", icon: "key" }) : null,
-      h(Row, { href: `${E2EE}/turn-off`, label: "Turn off", detail: "Deletes the key and the backup", icon: "power" })),
+      h(Row, { href: `${E2EE}/turn-off`, label: "Turn off", detail: "Deletes the key and the backup", icon: "power" }),
+    ),
     password
-      ? h("div", { class: "field" },
-        h("label", { for: "reminder-every" }, "Password reminder"),
-        h("select", { id: "reminder-every", value: reminderEveryOf(settings), onChange: (e: Event) => void setReminder((e.currentTarget as HTMLSelectElement).value as ReminderInterval) },
-          REMINDERS.map(([v, t]) => h("option", { key: v, value: v }, t))),
-        h("p", { class: "hint", id: "reminder-every-hint" }, "Now and then the app asks for your password, so you find out in time if you forgot it. A wrong answer uses 1 of the key vault's attempts, and you're told so; a right one uses none."))
-      : null);
+      ? h(
+          "div",
+          { class: "field" },
+          h("label", { for: "reminder-every" }, "Password reminder"),
+          h(
+            "select",
+            {
+              id: "reminder-every",
+              value: reminderEveryOf(settings),
+              onChange: (e: Event) => void setReminder((e.currentTarget as HTMLSelectElement).value as ReminderInterval),
+            },
+            REMINDERS.map(([v, t]) => h("option", { key: v, value: v }, t)),
+          ),
+          h(
+            "p",
+            { class: "hint", id: "reminder-every-hint" },
+            "Now and then the app asks for your password, so you find out in time if you forgot it. A wrong answer uses 1 of the key vault's attempts, and you're told so; a right one uses none.",
+          ),
+        )
+      : null,
+  );
 }

@@ -28,14 +28,27 @@ export function LoginScreen(p: { onLoggedIn: (s: Session) => void }) {
       setBusy(false);
     }
   };
-  return h(Screen, { title: "Welcome to chatvault" },
-    h("p", { class: "lead" }, "A small messenger that shows end-to-end encrypted chat backups. Sign in with an account name; a real messenger would verify your phone number here."),
-    h("form", { onSubmit: submit, class: "stack" },
+  return h(
+    Screen,
+    { title: "Welcome to chatvault" },
+    h(
+      "p",
+      { class: "lead" },
+      "A small messenger that shows end-to-end encrypted chat backups. Sign in with an account name; a real messenger would verify your phone number here.",
+    ),
+    h(
+      "form",
+      { onSubmit: submit, class: "stack" },
       h(Field, {
-        id: "account", label: "Account name", value: account, onInput: setAccount, autoComplete: "username",
+        id: "account",
+        label: "Account name",
+        value: account,
+        onInput: setAccount,
+        autoComplete: "username",
         hint: "Letters, digits, '.', '_' or '-'. Use the same name on another browser to restore your backup there.",
       }),
       error ? h(Notice, { kind: "error" }, error) : null,
       h(Button, { type: "submit", disabled: !valid || busy }, busy ? "Signing in…" : "Continue"),
-    ));
+    ),
+  );
 }

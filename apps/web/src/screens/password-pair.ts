@@ -18,12 +18,31 @@ export function usePasswordPair(disabled: boolean, label = "Password"): Password
   useEffect(() => void loadStrengthChecker().then((c) => setChecker(() => c)), []);
   const strength: Strength | undefined = checker && password ? assess(checker, password) : undefined;
   const mismatch = again.length > 0 && again !== password;
-  const fields = h("div", { class: "stack" },
-    h(Field, { id: "new-password", label, type: "password", value: password, onInput: setPassword, autoComplete: "new-password", disabled, hint: "At least 8 characters. A few unrelated words work well." }),
+  const fields = h(
+    "div",
+    { class: "stack" },
+    h(Field, {
+      id: "new-password",
+      label,
+      type: "password",
+      value: password,
+      onInput: setPassword,
+      autoComplete: "new-password",
+      disabled,
+      hint: "At least 8 characters. A few unrelated words work well.",
+    }),
     h(StrengthMeter, { strength, id: "strength" }),
     h(Field, {
-      id: "new-password-again", label: "Confirm password", type: "password", value: again, onInput: setAgain, autoComplete: "new-password", disabled, invalid: mismatch,
+      id: "new-password-again",
+      label: "Confirm password",
+      type: "password",
+      value: again,
+      onInput: setAgain,
+      autoComplete: "new-password",
+      disabled,
+      invalid: mismatch,
       hint: mismatch ? "The passwords don't match." : "Type it again.",
-    }));
+    }),
+  );
   return { password, ok: !!strength?.acceptable && again === password, fields };
 }

@@ -28,12 +28,15 @@ export function ReminderHost() {
     if (!reminderDue(app.settings, Date.now())) return decided("not-due");
     let live = true;
     // Only when the vault allows it without risk: enabled, unlocked, more than 1 attempt left.
-    app.conn.vault.status().then((s) => {
-      if (!live) return;
-      if (!reminderAllowed(s)) return decided("not-allowed");
-      setView({ kind: "asking", status: s });
-      decided("shown");
-    }, () => decided("vault-unreachable"));
+    app.conn.vault.status().then(
+      (s) => {
+        if (!live) return;
+        if (!reminderAllowed(s)) return decided("not-allowed");
+        setView({ kind: "asking", status: s });
+        decided("shown");
+      },
+      () => decided("vault-unreachable"),
+    );
     return () => void (live = false);
   }, [app.conn, app.settings.enabled, app.settings.reminderAskedAt, app.settings.reminderEvery]);
   if (view.kind === "hidden") return null;
@@ -43,15 +46,26 @@ export function ReminderHost() {
     setView({ kind: "hidden" });
     await app.reloadSettings();
   };
-  return h("div", { class: "reminder", role: "dialog", "aria-labelledby": "reminder-title", id: "password-reminder" },
+  return h(
+    "div",
+    { class: "reminder", role: "dialog", "aria-labelledby": "reminder-title", id: "password-reminder" },
     view.kind === "right"
-      ? h("div", { class: "stack" },
-        h(Notice, { kind: "success", id: "reminder-result" }, "That's right: you remember your backup password. No attempt was used."),
-        h(Button, { id: "reminder-done", onClick: () => setView({ kind: "hidden" }) }, "Done"))
-      : h(Asking, { account: app.session.account, status: view.status, onRight: async () => {
-        setView({ kind: "right" });
-        await app.reloadSettings();
-      }, onClose: close }));
+      ? h(
+          "div",
+          { class: "stack" },
+          h(Notice, { kind: "success", id: "reminder-result" }, "That's right: you remember your backup password. No attempt was used."),
+          h(Button, { id: "reminder-done", onClick: () => setView({ kind: "hidden" }) }, "Done"),
+        )
+      : h(Asking, {
+          account: app.session.account,
+          status: view.status,
+          onRight: async () => {
+            setView({ kind: "right" });
+            await app.reloadSettings();
+          },
+          onClose: close,
+        }),
+  );
 }
 
 function Asking(p: { account: string; status: StatusResponse; onRight: () => Promise<void>; onClose: (turnOff: boolean) => Promise<void> }) {
@@ -81,16 +95,42 @@ function Asking(p: { account: string; status: StatusResponse; onRight: () => Pro
     }
   };
   const canTry = left > 1;
-  return h("form", { class: "stack", onSubmit: submit },
+  return h(
+    "form",
+    { class: "stack", onSubmit: submit },
     h("h2", { id: "reminder-title", tabIndex: -1 }, "Do you remember your backup password?"),
-    h("p", { class: "hint", id: "reminder-cost" },
-      `Enter it to make sure you can restore your chats on a new phone. This is a real unlock at the key vault: a right password uses no attempt; a wrong one uses 1 of your ${attemptsText(left)}.`),
+    h(
+      "p",
+      { class: "hint", id: "reminder-cost" },
+      `Enter it to make sure you can restore your chats on a new phone. This is a real unlock at the key vault: a right password uses no attempt; a wrong one uses 1 of your ${attemptsText(left)}.`,
+    ),
     h(HiddenUsername, { account: p.account }),
-    canTry ? h(Field, { id: "reminder-password", label: "Backup password", type: "password", value: password, onInput: setPassword, autoComplete: "current-password", disabled: busy, invalid: !!error }) : null,
+    canTry
+      ? h(Field, {
+          id: "reminder-password",
+          label: "Backup password",
+          type: "password",
+          value: password,
+          onInput: setPassword,
+          autoComplete: "current-password",
+          disabled: busy,
+          invalid: !!error,
+        })
+      : null,
     error ? h(Notice, { kind: "error", id: "reminder-error" }, error) : null,
-    !canTry ? h(Notice, { kind: "warning", id: "reminder-stopped" }, "Only 1 attempt is left, so the reminder stops here. If you're unsure of your password, change it from this phone (Settings → Chats → Chat backup → End-to-end encrypted backup).") : null,
-    h("div", { class: "button-row" },
+    !canTry
+      ? h(
+          Notice,
+          { kind: "warning", id: "reminder-stopped" },
+          "Only 1 attempt is left, so the reminder stops here. If you're unsure of your password, change it from this phone (Settings → Chats → Chat backup → End-to-end encrypted backup).",
+        )
+      : null,
+    h(
+      "div",
+      { class: "button-row" },
       canTry ? h(Button, { type: "submit", id: "reminder-check", disabled: !password || busy }, busy ? "Checking…" : "Check") : null,
-      h(Button, { kind: "secondary", id: "reminder-later", disabled: busy, onClick: () => void p.onClose(false) }, "Not now")),
-    h(Button, { kind: "link", id: "reminder-off", disabled: busy, onClick: () => void p.onClose(true) }, "Turn off reminders"));
+      h(Button, { kind: "secondary", id: "reminder-later", disabled: busy, onClick: () => void p.onClose(false) }, "Not now"),
+    ),
+    h(Button, { kind: "link", id: "reminder-off", disabled: busy, onClick: () => void p.onClose(true) }, "Turn off reminders"),
+  );
 }

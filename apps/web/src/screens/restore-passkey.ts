@@ -15,7 +15,13 @@ import { useActivity } from "../ui/app-context.ts";
 import { Button, Notice, ProgressBar, Screen, Spinner } from "../ui/components.ts";
 import { formatBytes } from "../ui/format.ts";
 
-export function PasskeyRestoreScreen(p: { conn: Connections; found: FoundBackup; onRestored: (r: Restored) => void; onSkip: () => void; fromSettings?: boolean }) {
+export function PasskeyRestoreScreen(p: {
+  conn: Connections;
+  found: FoundBackup;
+  onRestored: (r: Restored) => void;
+  onSkip: () => void;
+  fromSettings?: boolean;
+}) {
   const activity = useActivity();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
@@ -33,15 +39,32 @@ export function PasskeyRestoreScreen(p: { conn: Connections; found: FoundBackup;
     }
   };
   const running = activity.kind === "running" && activity.operation === "restore";
-  return h(Screen, { title: "Restore backup" },
-    h("p", { class: "lead" }, "A backup of your chats was found. It is protected by a passkey: use the same passkey — synced by your password manager, or your security key — to restore it."),
-    h("dl", { class: "facts", id: "found-backup" },
+  return h(
+    Screen,
+    { title: "Restore backup" },
+    h(
+      "p",
+      { class: "lead" },
+      "A backup of your chats was found. It is protected by a passkey: use the same passkey — synced by your password manager, or your security key — to restore it.",
+    ),
+    h(
+      "dl",
+      { class: "facts", id: "found-backup" },
       h("div", null, h("dt", null, "Last backup"), h("dd", { id: "found-last-backup" }, "Shown once restored")),
-      h("div", null, h("dt", null, "Size"), h("dd", { id: "found-size" }, facts ? formatBytes(facts.storedBytes) : "…"))),
-    h("div", { class: "activity-area" },
-      running ? h(ProgressBar, { fraction: activity.fraction, label: activity.phase })
-        : error ? h(Notice, { kind: "error", id: "restore-error" }, error)
-          : busy ? h(Spinner, { label: "Waiting for your passkey…" }) : null),
+      h("div", null, h("dt", null, "Size"), h("dd", { id: "found-size" }, facts ? formatBytes(facts.storedBytes) : "…")),
+    ),
+    h(
+      "div",
+      { class: "activity-area" },
+      running
+        ? h(ProgressBar, { fraction: activity.fraction, label: activity.phase })
+        : error
+          ? h(Notice, { kind: "error", id: "restore-error" }, error)
+          : busy
+            ? h(Spinner, { label: "Waiting for your passkey…" })
+            : null,
+    ),
     h(Button, { id: "restore-passkey", disabled: busy, onClick: () => void go() }, busy ? "Restoring…" : "Restore with passkey"),
-    h(Button, { kind: "link", disabled: busy, onClick: p.onSkip }, p.fromSettings ? "Not now" : "Skip restore"));
+    h(Button, { kind: "link", disabled: busy, onClick: p.onSkip }, p.fromSettings ? "Not now" : "Skip restore"),
+  );
 }

@@ -26,12 +26,7 @@ import { PasskeyRestoreScreen } from "./restore-passkey.ts";
 const LOCK_POLL_MS = 15_000;
 const SECRET_FIELD = "restore-secret";
 
-type VaultView =
-  | { kind: "checking" }
-  | { kind: "open"; attemptsLeft: number }
-  | { kind: "locked"; until: number }
-  | { kind: "destroyed" }
-  | { kind: "gone" };
+type VaultView = { kind: "checking" } | { kind: "open"; attemptsLeft: number } | { kind: "locked"; until: number } | { kind: "destroyed" } | { kind: "gone" };
 
 interface Props {
   account: string;
@@ -119,47 +114,102 @@ function SecretRestoreScreen(p: Props) {
 
   const skipLabel = p.fromSettings ? "Not now" : "Skip restore";
   if (view.kind === "destroyed" || view.kind === "gone") {
-    return h(Screen, { title: "Restore backup" },
-      h(Notice, { kind: "error", id: "restore-impossible" }, view.kind === "destroyed"
-        ? "This backup can't be restored anymore. After too many incorrect passwords, the key that unlocks it was destroyed, as you were warned when you set it up. Nobody can recover it."
-        : "This backup can't be restored: its key is no longer in the key vault (end-to-end encrypted backup was turned off)."),
-      h(Button, { onClick: p.onSkip }, p.fromSettings ? "Back" : "Continue without restoring"));
+    return h(
+      Screen,
+      { title: "Restore backup" },
+      h(
+        Notice,
+        { kind: "error", id: "restore-impossible" },
+        view.kind === "destroyed"
+          ? "This backup can't be restored anymore. After too many incorrect passwords, the key that unlocks it was destroyed, as you were warned when you set it up. Nobody can recover it."
+          : "This backup can't be restored: its key is no longer in the key vault (end-to-end encrypted backup was turned off).",
+      ),
+      h(Button, { onClick: p.onSkip }, p.fromSettings ? "Back" : "Continue without restoring"),
+    );
   }
   const locked = view.kind === "locked";
   const running = activity.kind === "running" && activity.operation === "restore";
-  return h(Screen, { title: "Restore backup" },
-    h("p", { class: "lead" }, "A backup of your chats was found. ",
-      password ? "Enter your password to restore it." : "Enter your 64-digit encryption key to restore it."),
+  return h(
+    Screen,
+    { title: "Restore backup" },
+    h(
+      "p",
+      { class: "lead" },
+      "A backup of your chats was found. ",
+      password ? "Enter your password to restore it." : "Enter your 64-digit encryption key to restore it.",
+    ),
     h(FoundFacts, { facts, password }),
-    h("form", { onSubmit: submit, class: "stack" },
+    h(
+      "form",
+      { onSubmit: submit, class: "stack" },
       password ? h(HiddenUsername, { account: p.account }) : null,
-      h("fieldset", { disabled: locked || busy || view.kind === "checking", class: "stack plain" },
+      h(
+        "fieldset",
+        { disabled: locked || busy || view.kind === "checking", class: "stack plain" },
         h("legend", { class: "visually-hidden" }, password ? "Backup password" : "64-digit key"),
         password
-          ? h(Field, { id: SECRET_FIELD, label: "Password", type: "password", value: secret, onInput: setSecret, autoComplete: "current-password", invalid: !!error })
-          : h(Field, { id: SECRET_FIELD, label: "64-digit key", value: secret, onInput: setSecret, multiline: true, invalid: !!error, hint: "16 groups of 4 characters; spaces and line breaks don't matter." }),
-        h(Button, { type: "submit", id: "restore", disabled: !secret }, busy ? "Restoring…" : "Restore")),
+          ? h(Field, {
+              id: SECRET_FIELD,
+              label: "Password",
+              type: "password",
+              value: secret,
+              onInput: setSecret,
+              autoComplete: "current-password",
+              invalid: !!error,
+            })
+          : h(Field, {
+              id: SECRET_FIELD,
+              label: "64-digit key",
+              value: secret,
+              onInput: setSecret,
+              multiline: true,
+              invalid: !!error,
+              hint: "16 groups of 4 characters; spaces and line breaks don't matter.",
+            }),
+        h(Button, { type: "submit", id: "restore", disabled: !secret }, busy ? "Restoring…" : "Restore"),
+      ),
       // One status area of fixed height: attempts left, the wait, an error, or the progress.
-      h("div", { class: "activity-area" },
-        running ? h(ProgressBar, { fraction: activity.fraction, label: activity.phase })
-          : locked ? h(Notice, { kind: "warning", id: "locked" },
-            `Too many incorrect attempts. You can try again after ${formatMoment(view.until)} (in ${formatWait(view.until)}).`)
-            : error ? h(Notice, { kind: "error", id: "restore-error" }, error)
-              : view.kind === "open" && password ? h("p", { class: "hint", id: "attempts-left" }, attemptsSentence(view.attemptsLeft))
-                : view.kind === "checking" ? h(Spinner, { label: "Checking the key vault…" }) : null)),
+      h(
+        "div",
+        { class: "activity-area" },
+        running
+          ? h(ProgressBar, { fraction: activity.fraction, label: activity.phase })
+          : locked
+            ? h(
+                Notice,
+                { kind: "warning", id: "locked" },
+                `Too many incorrect attempts. You can try again after ${formatMoment(view.until)} (in ${formatWait(view.until)}).`,
+              )
+            : error
+              ? h(Notice, { kind: "error", id: "restore-error" }, error)
+              : view.kind === "open" && password
+                ? h("p", { class: "hint", id: "attempts-left" }, attemptsSentence(view.attemptsLeft))
+                : view.kind === "checking"
+                  ? h(Spinner, { label: "Checking the key vault…" })
+                  : null,
+      ),
+    ),
     password ? h("p", { class: "hint", id: "lock-rules" }, lockRulesText(limits)) : null,
     locked ? h(Button, { kind: "secondary", id: "check-again", onClick: () => void checkVault() }, "Check again") : null,
     h(Button, { kind: "link", disabled: busy, onClick: p.onSkip }, skipLabel),
     p.fromSettings
       ? h("p", { class: "hint" }, "Restoring replaces the chats on this phone with the ones in the backup.")
-      : h("p", { class: "hint" }, "If you skip, you start with demo chats. Your backup stays in storage: you can restore it later from Settings, and turning on backup on this phone replaces it."));
+      : h(
+          "p",
+          { class: "hint" },
+          "If you skip, you start with demo chats. Your backup stays in storage: you can restore it later from Settings, and turning on backup on this phone replaces it.",
+        ),
+  );
 }
 
 /** The last backup's time and size, as WhatsApp shows them before a restore. */
 function FoundFacts(p: { facts: BackupFacts | undefined; password: boolean }) {
   const f = p.facts;
   const time = !f ? "…" : f.lastBackupAt ? formatMoment(f.lastBackupAt) : p.password ? "Unknown" : "Shown once restored";
-  return h("dl", { class: "facts", id: "found-backup" },
+  return h(
+    "dl",
+    { class: "facts", id: "found-backup" },
     h("div", null, h("dt", null, "Last backup"), h("dd", { id: "found-last-backup" }, time)),
-    h("div", null, h("dt", null, "Size"), h("dd", { id: "found-size" }, f ? formatBytes(f.storedBytes) : "…")));
+    h("div", null, h("dt", null, "Size"), h("dd", { id: "found-size" }, f ? formatBytes(f.storedBytes) : "…")),
+  );
 }

@@ -31,9 +31,11 @@ export function TurnOffScreen() {
     setFieldError("");
     try {
       await turnOff(app.conn, password ? { password: secret } : { keyText: secret });
-      flash(password
-        ? "End-to-end encrypted backup is off. Your key was deleted from the key vault and your backup from storage. The chats on this phone stay."
-        : "End-to-end encrypted backup is off. Your backup was deleted from storage. The chats on this phone stay.");
+      flash(
+        password
+          ? "End-to-end encrypted backup is off. Your key was deleted from the key vault and your backup from storage. The chats on this phone stay."
+          : "End-to-end encrypted backup is off. Your backup was deleted from storage. The chats on this phone stay.",
+      );
       await app.reloadSettings();
       navigate("/settings/chats/backup", { replace: true });
     } catch (err) {
@@ -48,20 +50,49 @@ export function TurnOffScreen() {
       focusLater("turn-off-secret");
     }
   };
-  return h(Screen, { title: "Turn off encrypted backup", back: E2EE },
+  return h(
+    Screen,
+    { title: "Turn off encrypted backup", back: E2EE },
     h("p", { class: "lead" }, "If you turn off end-to-end encrypted backup:"),
-    h("ul", { class: "points" },
+    h(
+      "ul",
+      { class: "points" },
       password ? h("li", null, "Your encryption key is deleted from the key vault.") : null,
       h("li", null, "Your existing backup is deleted from the backup storage: without its key nobody could ever restore it."),
-      h("li", null, "The chats on this phone stay. Nothing is backed up until you turn backup on again.")),
-    h("form", { onSubmit: submit, class: "stack" },
+      h("li", null, "The chats on this phone stay. Nothing is backed up until you turn backup on again."),
+    ),
+    h(
+      "form",
+      { onSubmit: submit, class: "stack" },
       password ? h(HiddenUsername, { account: app.session.account }) : null,
-      h(Field, password
-        ? { id: "turn-off-secret", label: "Enter your password to turn off", type: "password", value: secret, onInput: setSecret, autoComplete: "current-password", disabled: busy, error: fieldError }
-        : { id: "turn-off-secret", label: "Enter your 64-digit key to turn off", value: secret, onInput: setSecret, multiline: true, disabled: busy, error: fieldError }),
+      h(
+        Field,
+        password
+          ? {
+              id: "turn-off-secret",
+              label: "Enter your password to turn off",
+              type: "password",
+              value: secret,
+              onInput: setSecret,
+              autoComplete: "current-password",
+              disabled: busy,
+              error: fieldError,
+            }
+          : {
+              id: "turn-off-secret",
+              label: "Enter your 64-digit key to turn off",
+              value: secret,
+              onInput: setSecret,
+              multiline: true,
+              disabled: busy,
+              error: fieldError,
+            },
+      ),
       error ? h(Notice, { kind: "error" }, error) : null,
       busy ? h(Spinner, { label: "Turning off…" }) : null,
-      h(Button, { type: "submit", kind: "danger", disabled: !secret || busy }, "Turn off")));
+      h(Button, { type: "submit", kind: "danger", disabled: !secret || busy }, "Turn off"),
+    ),
+  );
 }
 
 /** Passkey mode: the passkey, not a typed secret, proves it is the user (spec §13.3). */
@@ -82,12 +113,22 @@ function TurnOffWithPasskey() {
       setError(describeError(err));
     }
   };
-  return h(Screen, { title: "Turn off encrypted backup", back: E2EE },
+  return h(
+    Screen,
+    { title: "Turn off encrypted backup", back: E2EE },
     h("p", { class: "lead" }, "If you turn off end-to-end encrypted backup:"),
-    h("ul", { class: "points" },
+    h(
+      "ul",
+      { class: "points" },
       h("li", null, "Your existing backup is deleted from the backup storage, with the keys your passkeys open: nobody could ever restore it."),
-      h("li", null, "The chats on this phone stay. Nothing is backed up until you turn backup on again. The passkeys stay in your password manager; you can delete them there.")),
+      h(
+        "li",
+        null,
+        "The chats on this phone stay. Nothing is backed up until you turn backup on again. The passkeys stay in your password manager; you can delete them there.",
+      ),
+    ),
     error ? h(Notice, { kind: "error" }, error) : null,
     busy ? h(Spinner, { label: "Waiting for your passkey…" }) : null,
-    h(Button, { kind: "danger", id: "turn-off-passkey", disabled: busy, onClick: () => void go() }, "Turn off with your passkey"));
+    h(Button, { kind: "danger", id: "turn-off-passkey", disabled: busy, onClick: () => void go() }, "Turn off with your passkey"),
+  );
 }

@@ -67,7 +67,9 @@ export function App() {
   }, [open]);
 
   const fail = (e: unknown) => setStage({ kind: "failed", message: describeError(e) });
-  return h("div", { class: "app" },
+  return h(
+    "div",
+    { class: "app" },
     testMode ? h(TestModeBanner, null) : null,
     renderStage(stage, {
       login: (config, session) => open(config, session).catch(fail),
@@ -105,7 +107,8 @@ export function App() {
         navigate("/", { replace: true });
         setStage({ kind: "login", config: stage.conn.config });
       },
-    }));
+    }),
+  );
 }
 
 interface StageActions {
@@ -128,12 +131,23 @@ function renderStage(stage: Stage, act: StageActions) {
       return h(LoginScreen, { onLoggedIn: (s: Session) => act.login(stage.config, s) });
     case "restore":
       return h(RestoreScreen, {
-        account: stage.session.account, conn: stage.conn, found: stage.found, onRestored: act.restored, onSkip: act.skipRestore, fromSettings: !!stage.previous,
+        account: stage.session.account,
+        conn: stage.conn,
+        found: stage.found,
+        onRestored: act.restored,
+        onSkip: act.skipRestore,
+        fromSettings: !!stage.previous,
       });
     case "ready": {
       const state: AppState = {
-        session: stage.session, conn: stage.conn, chats: stage.chats, settings: stage.settings,
-        reloadSettings: act.reloadSettings, chatsChanged: act.chatsChanged, logout: act.logout, offerRestore: act.offerRestore,
+        session: stage.session,
+        conn: stage.conn,
+        chats: stage.chats,
+        settings: stage.settings,
+        reloadSettings: act.reloadSettings,
+        chatsChanged: act.chatsChanged,
+        logout: act.logout,
+        offerRestore: act.offerRestore,
       };
       return h(AppContext.Provider, { value: state }, h(AutoRun, null), h(ReminderHost, null), h(Routes, null));
     }

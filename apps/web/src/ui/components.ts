@@ -14,8 +14,12 @@ export function Screen(p: { title: string; back?: string; children?: ComponentCh
   // Layout effect: the focus moves before the new screen is painted, not a frame later.
   // (Side by side, the chat list leaves the focus to the screen opened beside it.)
   useLayoutEffect(() => void (focus && heading.current?.focus()), [p.title, focus]);
-  return h("div", { class: "screen", id: p.id },
-    h("header", { class: "top-bar" },
+  return h(
+    "div",
+    { class: "screen", id: p.id },
+    h(
+      "header",
+      { class: "top-bar" },
       p.back !== undefined ? h("a", { class: "back", href: `#${p.back}`, "aria-label": "Back" }, "‹") : null,
       h("h1", { ref: heading, tabIndex: -1 }, p.title),
       p.actions ? h("div", { class: "top-actions" }, p.actions) : null,
@@ -31,19 +35,36 @@ export function Button({ kind = "primary", type = "button", ...rest }: ButtonPro
 }
 
 export function Field(p: {
-  id: string; label: string; value: string; onInput: (v: string) => void; type?: string; autoComplete?: string;
-  disabled?: boolean; hint?: string; invalid?: boolean; multiline?: boolean; inputMode?: "text" | "numeric";
+  id: string;
+  label: string;
+  value: string;
+  onInput: (v: string) => void;
+  type?: string;
+  autoComplete?: string;
+  disabled?: boolean;
+  hint?: string;
+  invalid?: boolean;
+  multiline?: boolean;
+  inputMode?: "text" | "numeric";
   /** What is wrong with this field's value: shown under it, tied to it, and read out. */
   error?: string;
 }) {
   const errorId = `${p.id}-error`;
   const described = [p.error ? errorId : "", p.hint ? `${p.id}-hint` : ""].filter(Boolean).join(" ") || undefined;
   const common = {
-    id: p.id, value: p.value, disabled: p.disabled, autoComplete: p.autoComplete, "aria-describedby": described, "aria-invalid": p.invalid || p.error ? "true" : undefined,
-    spellcheck: false, autoCapitalize: "off",
+    id: p.id,
+    value: p.value,
+    disabled: p.disabled,
+    autoComplete: p.autoComplete,
+    "aria-describedby": described,
+    "aria-invalid": p.invalid || p.error ? "true" : undefined,
+    spellcheck: false,
+    autoCapitalize: "off",
     onInput: (e: Event) => p.onInput((e.currentTarget as HTMLInputElement).value),
   };
-  return h("div", { class: "field" },
+  return h(
+    "div",
+    { class: "field" },
     h("label", { for: p.id }, p.label),
     p.multiline ? h("textarea", { ...common, rows: 4, class: "mono" }) : h("input", { ...common, type: p.type ?? "text", inputMode: p.inputMode }),
     p.error ? h("p", { id: errorId, class: "field-error", role: "alert" }, p.error) : null,
@@ -68,18 +89,26 @@ export function useFocusLater(): (id: string) => void {
  * note, in this app's terms). Shown at setup and on Chat backup.
  */
 export function OtherCopiesNote() {
-  return h("p", { class: "notice info other-copies", role: "note", id: "other-copies" },
+  return h(
+    "p",
+    { class: "notice info other-copies", role: "note", id: "other-copies" },
     h("strong", null, "Not end-to-end encrypted: "),
     "this protects the chatvault backup only. Other copies of your chats are not protected by it: the chats stored in this browser, " +
-    "backups of this device made by the device or its cloud (such as iCloud, Google or Time Machine), and copies made by any other backup tool.");
+      "backups of this device made by the device or its cloud (such as iCloud, Google or Time Machine), and copies made by any other backup tool.",
+  );
 }
 
 /** Determinate progress with a fixed height: the screen does not move while it runs. */
 export function ProgressBar(p: { fraction: number; label: string }) {
   const pct = Math.round(p.fraction * 100);
-  return h("div", { class: "progress" },
-    h("div", { class: "progress-track", role: "progressbar", "aria-label": p.label, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct },
-      h("div", { class: "progress-fill", style: { width: `${pct}%` } })),
+  return h(
+    "div",
+    { class: "progress" },
+    h(
+      "div",
+      { class: "progress-track", role: "progressbar", "aria-label": p.label, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct },
+      h("div", { class: "progress-fill", style: { width: `${pct}%` } }),
+    ),
     h("p", { class: "progress-label" }, h("span", null, p.label), h("span", { class: "num" }, `${pct}%`)),
   );
 }
@@ -91,7 +120,9 @@ export function Notice(p: { kind: "error" | "info" | "warning" | "success"; chil
 
 /** A settings row that opens another screen. */
 export function Row(p: { href: string; label: string; detail?: string; icon?: IconName }) {
-  return h("a", { class: "row", href: `#${p.href}` },
+  return h(
+    "a",
+    { class: "row", href: `#${p.href}` },
     p.icon ? h("span", { class: "row-icon" }, h(Icon, { name: p.icon })) : null,
     h("span", { class: "row-text" }, h("span", { class: "row-label" }, p.label), p.detail ? h("span", { class: "row-detail" }, p.detail) : null),
     h("span", { class: "chevron", "aria-hidden": "true" }, "›"),

@@ -20,6 +20,9 @@ export type IconName = keyof typeof PATHS;
 
 export function Icon(p: { name: IconName; size?: number }) {
   const size = p.size ?? 24;
-  return h("svg", { class: "icon", width: size, height: size, viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
-    h("path", { d: PATHS[p.name], fill: "currentColor" }));
+  return h(
+    "svg",
+    { class: "icon", width: size, height: size, viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" },
+    h("path", { d: PATHS[p.name], fill: "currentColor" }),
+  );
 }

@@ -28,17 +28,28 @@ function screenFor(route: string) {
   const chat = /^\/chat\/(\d+)$/.exec(route);
   if (chat) return h(ConversationScreen, { chatId: Number(chat[1]) });
   switch (route) {
-    case "/settings": return h(SettingsScreen, null);
-    case "/settings/chats": return h(ChatsSettingsScreen, null);
-    case "/settings/chats/backup": return h(BackupScreen, null);
-    case E2EE: return h(E2eeScreen, null);
-    case `${E2EE}/password`: return h(CreatePasswordScreen, null);
-    case `${E2EE}/key`: return h(CreateKeyScreen, null);
-    case `${E2EE}/passkey`: return h(CreatePasskeyScreen, null);
-    case `${E2EE}/ready`: return h(E2eeReadyScreen, null);
-    case `${E2EE}/change-password`: return h(ChangePasswordScreen, null);
-    case `${E2EE}/turn-off`: return h(TurnOffScreen, null);
-    default: return undefined;
+    case "/settings":
+      return h(SettingsScreen, null);
+    case "/settings/chats":
+      return h(ChatsSettingsScreen, null);
+    case "/settings/chats/backup":
+      return h(BackupScreen, null);
+    case E2EE:
+      return h(E2eeScreen, null);
+    case `${E2EE}/password`:
+      return h(CreatePasswordScreen, null);
+    case `${E2EE}/key`:
+      return h(CreateKeyScreen, null);
+    case `${E2EE}/passkey`:
+      return h(CreatePasskeyScreen, null);
+    case `${E2EE}/ready`:
+      return h(E2eeReadyScreen, null);
+    case `${E2EE}/change-password`:
+      return h(ChangePasswordScreen, null);
+    case `${E2EE}/turn-off`:
+      return h(TurnOffScreen, null);
+    default:
+      return undefined;
   }
 }
 
@@ -59,13 +70,19 @@ export function Routes() {
   const screen = screenFor(route);
   if (!wide) return screen ?? h(ChatListScreen, null);
   const chat = /^\/chat\/(\d+)$/.exec(route);
-  return h("div", { class: "side-by-side" },
+  return h(
+    "div",
+    { class: "side-by-side" },
     h("div", { class: "pane list-pane" }, h(ChatListScreen, { activeChatId: chat ? Number(chat[1]) : undefined, focusHeading: !screen })),
-    h("div", { class: "pane detail-pane", key: screen ? "screen" : "empty" }, screen ?? h(NoChatOpen, null)));
+    h("div", { class: "pane detail-pane", key: screen ? "screen" : "empty" }, screen ?? h(NoChatOpen, null)),
+  );
 }
 
 function NoChatOpen() {
-  return h("div", { class: "no-chat", id: "no-chat-open" },
+  return h(
+    "div",
+    { class: "no-chat", id: "no-chat-open" },
     h("span", { class: "hero" }, h(Icon, { name: "chat", size: 64 })),
-    h("p", { class: "lead" }, "Select a chat to read it here. Your backup settings are under Settings."));
+    h("p", { class: "lead" }, "Select a chat to read it here. Your backup settings are under Settings."),
+  );
 }

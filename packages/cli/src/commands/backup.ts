@@ -34,7 +34,9 @@ interface BackupFlags extends RepoFlags, SecretFlags {
 export function registerBackup(program: Command): void {
   const cmd = program.command("backup").description("back up the chat database and media folder (only changes are uploaded)");
   withRepoOptions(cmd);
-  cmd.option("--db <path>", "the chat database (SQLite), copied safely while the app may be writing").option("--media <dir>", "the media folder")
+  cmd
+    .option("--db <path>", "the chat database (SQLite), copied safely while the app may be writing")
+    .option("--media <dir>", "the media folder")
     .option("--exclude <glob>", "leave out media paths matching this pattern (repeatable; see docs/cli.md)", collectExclude)
     .option("--if-older-than <age>", "do nothing (exit 0) if the newest snapshot is younger than this: 90s, 30m, 24h, 7d, 2w", parseAge);
   withSecretOptions(cmd);
@@ -45,15 +47,20 @@ export function registerBackup(program: Command): void {
     if (flags.ifOlderThan !== undefined) {
       const recent = await recentSnapshot(repo, heads, flags.ifOlderThan);
       if (recent) {
-        return out.result({ repo: location, backedUp: false, reason: "recent", newest: { sequence: recent.sequence, id: recent.digest.slice(0, 12), time: recent.time } },
-          [`Nothing to do: the newest snapshot (${recent.sequence}) is ${describeAge(recent.ageMs)} old, less than --if-older-than.`]);
+        return out.result(
+          { repo: location, backedUp: false, reason: "recent", newest: { sequence: recent.sequence, id: recent.digest.slice(0, 12), time: recent.time } },
+          [`Nothing to do: the newest snapshot (${recent.sequence}) is ${describeAge(recent.ageMs)} old, less than --if-older-than.`],
+        );
       }
     }
     await warnIfMediaDropped(repo, !!flags.media, (l) => out.note(l));
     const bar = progressBar(out, "backup");
     const r = await interruptible(out, (signal) =>
       backup({
-        repo, heads, signal, onProgress: bar.onProgress,
+        repo,
+        heads,
+        signal,
+        onProgress: bar.onProgress,
         ...(flags.db ? { db: resolve(flags.db) } : {}),
         ...(flags.media ? { media: resolve(flags.media) } : {}),
         ...(flags.exclude ? { exclude: flags.exclude } : {}),
@@ -68,8 +75,12 @@ export function registerBackup(program: Command): void {
       {
         repo: location,
         snapshot: { id: r.snapshot.digest.slice(0, 12), sequence: r.snapshot.sequence, digest: r.snapshot.digest },
-        stats: s, bytesUploaded: r.bytesUploaded, packsUploaded: r.packsUploaded,
-        skipped: r.skipped, skippedCount: n, changedWhileReading: r.changedWhileReading,
+        stats: s,
+        bytesUploaded: r.bytesUploaded,
+        packsUploaded: r.packsUploaded,
+        skipped: r.skipped,
+        skippedCount: n,
+        changedWhileReading: r.changedWhileReading,
       },
       [
         `Backed up snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}).`,

@@ -34,14 +34,25 @@ export function registerCheck(program: Command): void {
     const bar = progressBar(out, "check");
     const r = await interruptible(out, (signal) =>
       checkRestorable({
-        repo, heads, signal, onProgress: bar.onProgress,
+        repo,
+        heads,
+        signal,
+        onProgress: bar.onProgress,
         ...(flags.snapshot ? { snapshot: flags.snapshot } : {}),
         ...(flags.scratchDir ? { scratchParent: flags.scratchDir } : {}),
       }),
     ).finally(() => bar.stop());
     await writeLastCheck(repo.repoId, { checkedAt: r.checkedAt, sequence: r.snapshot.sequence, digest: r.snapshot.digest });
     out.result(
-      { repo: location, ok: true, snapshot: { ...r.snapshot, id: r.snapshot.digest.slice(0, 12) }, checkedAt: r.checkedAt, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes },
+      {
+        repo: location,
+        ok: true,
+        snapshot: { ...r.snapshot, id: r.snapshot.digest.slice(0, 12) },
+        checkedAt: r.checkedAt,
+        database: r.database,
+        mediaFiles: r.mediaFiles,
+        bytes: r.bytes,
+      },
       [
         `OK: snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}) of ${localTime(r.snapshot.time)} is restorable.`,
         `  ${r.database ? "database rebuilt and passed PRAGMA integrity_check, " : ""}${r.mediaFiles} media file${r.mediaFiles === 1 ? "" : "s"}, ${formatBytes(r.bytes)} downloaded, authenticated and decrypted; nothing kept.`,

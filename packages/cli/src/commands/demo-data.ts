@@ -18,11 +18,13 @@ interface DemoFlags {
   seed: string;
 }
 
-const integer = (name: string) => (v: string): number => {
-  const n = nonNegativeNumber(name)(v);
-  if (!Number.isInteger(n)) throw new UsageError(`${name} must be a whole number`);
-  return n;
-};
+const integer =
+  (name: string) =>
+  (v: string): number => {
+    const n = nonNegativeNumber(name)(v);
+    if (!Number.isInteger(n)) throw new UsageError(`${name} must be a whole number`);
+    return n;
+  };
 
 /** "7" and 7 are the same seed to a person; the generator distinguishes them. */
 const seedOf = (s: string): number | string => (/^\d{1,15}$/.test(s) ? Number(s) : s);
@@ -42,11 +44,28 @@ export function registerDemoData(program: Command): void {
       if (!!flags.out === !!flags.mutate) throw new UsageError("pass exactly one of --out DIR or --mutate DIR");
       try {
         if (flags.out) {
-          const s = await generateDemoData({ outDir: resolve(flags.out), messages: flags.messages ?? 2000, mediaMiB: flags.mediaMib ?? 2, seed: seedOf(flags.seed) });
+          const s = await generateDemoData({
+            outDir: resolve(flags.out),
+            messages: flags.messages ?? 2000,
+            mediaMiB: flags.mediaMib ?? 2,
+            seed: seedOf(flags.seed),
+          });
           out.result(
-            { dir: s.dir, db: s.dbPath, media: s.mediaDir, messages: s.messages, chats: s.chats, mediaFiles: s.mediaFiles, mediaBytes: s.mediaBytes, dbBytes: s.dbBytes },
-            [`Demo chats in ${s.dir}: ${s.messages} messages in ${s.chats} chats (${formatBytes(s.dbBytes)}), ${s.mediaFiles} media files (${formatBytes(s.mediaBytes)}).`,
-              `  database ${s.dbPath}`, `  media    ${s.mediaDir}`],
+            {
+              dir: s.dir,
+              db: s.dbPath,
+              media: s.mediaDir,
+              messages: s.messages,
+              chats: s.chats,
+              mediaFiles: s.mediaFiles,
+              mediaBytes: s.mediaBytes,
+              dbBytes: s.dbBytes,
+            },
+            [
+              `Demo chats in ${s.dir}: ${s.messages} messages in ${s.chats} chats (${formatBytes(s.dbBytes)}), ${s.mediaFiles} media files (${formatBytes(s.mediaBytes)}).`,
+              `  database ${s.dbPath}`,
+              `  media    ${s.mediaDir}`,
+            ],
           );
         } else {
           const dir = resolve(flags.mutate!);

@@ -25,13 +25,22 @@ export async function initWithRealms(flags: { realms: string; passwordFile?: str
   const c = await connectRealmSet(realmSet, tokenFilesOf(file), { warn });
   const s = await status(c.ctx);
   if (s.realms.some((r) => r.state === "active")) {
-    throw new CliError(EXIT.targetExists, "already_enabled", "this account already has a password registered at these realms; use `chatvault password change`, or `chatvault disable` first");
+    throw new CliError(
+      EXIT.targetExists,
+      "already_enabled",
+      "this account already has a password registered at these realms; use `chatvault password change`, or `chatvault disable` first",
+    );
   }
   // Each realm applies its own policy (§7); they are configured alike, so the first that answers speaks for them.
   const policy = await Promise.any(c.ctx.apis.map((a) => a.record().then((r) => r.policy))).catch(() => undefined);
-  out.note(`${LOST_PASSWORD_WARNING}\nThe password is held by a set of ${realmSet.realms.length} realms: any ${realmSet.threshold} of them can unlock, and fewer than ${realmSet.threshold} operators together cannot test a single guess.`);
+  out.note(
+    `${LOST_PASSWORD_WARNING}\nThe password is held by a set of ${realmSet.realms.length} realms: any ${realmSet.threshold} of them can unlock, and fewer than ${realmSet.threshold} operators together cannot test a single guess.`,
+  );
   if (policy) out.note(`${guessLimitLine(policy)} (at each realm).`);
-  const password = await obtainNewPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn }, warn);
+  const password = await obtainNewPassword(
+    { file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn },
+    warn,
+  );
   warnIfWeakKsf(warn);
   const root = generateRootKey();
   const e = await enable(c.ctx, password, root);
@@ -45,7 +54,9 @@ export async function initWithRealms(flags: { realms: string; passwordFile?: str
   await rememberRealms(repo.repoId, c, e.version);
   for (const l of realmLines(e.realms)) out.note(l);
   return {
-    repo: location, repoId: repo.repoId, protection: "realms",
+    repo: location,
+    repoId: repo.repoId,
+    protection: "realms",
     realms: { threshold: realmSet.threshold, realms: realmSet.realms, stored: e.stored },
   };
 }

@@ -49,11 +49,14 @@ export function registerInit(program: Command): void {
     const out = outputOf(command);
     const { storage, location } = storageFor(flags);
     await mustBeEmpty(storage);
-    if (flags.realms && (flags.newKeyFile || flags.vault || flags.tokenFile || flags.protection === "key")) throw new UsageError("--realms (a realm set) cannot be combined with --new-key-file, --vault or --token-file");
+    if (flags.realms && (flags.newKeyFile || flags.vault || flags.tokenFile || flags.protection === "key"))
+      throw new UsageError("--realms (a realm set) cannot be combined with --new-key-file, --vault or --token-file");
     const mode = flags.realms ? "password" : await chooseMode(flags);
     const result = flags.realms
       ? await initWithRealms({ realms: flags.realms, passwordFile: flags.passwordFile }, storage, location, out)
-      : mode === "key" ? await initWithKey(flags, storage, location, out) : await initWithPassword(flags, storage, location, out);
+      : mode === "key"
+        ? await initWithKey(flags, storage, location, out)
+        : await initWithPassword(flags, storage, location, out);
     // Key mode: the key must come along (a file, or typed at the prompt); name the file when we wrote it.
     const keyFlag = mode === "key" ? ` --key-file ${"keyFile" in result && result.keyFile ? result.keyFile : "<file holding the key>"}` : "";
     out.result(result, [
@@ -128,7 +131,11 @@ async function initWithPassword(flags: InitFlags, storage: Storage, location: st
   const vault = await connectVault(flags, { warn });
   const status = await vault.client.status();
   if (status.state === "enabled") {
-    throw new CliError(EXIT.targetExists, "already_enabled", "this account already has a password-protected backup; use `chatvault password change`, or `chatvault disable` first");
+    throw new CliError(
+      EXIT.targetExists,
+      "already_enabled",
+      "this account already has a password-protected backup; use `chatvault password change`, or `chatvault disable` first",
+    );
   }
   out.note(`${LOST_PASSWORD_WARNING}\n${guessLimitLine(status.policy)}.`);
   const password = await obtainNewPassword(

@@ -49,19 +49,26 @@ export async function checkPasswordAtRealms(flags: RealmsCheckFlags, out: Output
   const s = await status(c.ctx);
   refuseBeforeAsking(s, !!flags.allowLastAttempt);
   // Said before the password is asked for: the user decides with the cost in view.
-  out.note(`Password reminder: a real unlock at ${s.realms.length} realms (${t} needed). A right password costs nothing (each realm gives its attempt back); a wrong one spends 1 attempt at every realm asked — the set then allows ${count(s.attemptsRemaining - 1, "more attempt")}.`);
-  const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn }, "Backup password:");
+  out.note(
+    `Password reminder: a real unlock at ${s.realms.length} realms (${t} needed). A right password costs nothing (each realm gives its attempt back); a wrong one spends 1 attempt at every realm asked — the set then allows ${count(s.attemptsRemaining - 1, "more attempt")}.`,
+  );
+  const password = await obtainPassword(
+    { file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn },
+    "Backup password:",
+  );
   let unlocked;
   try {
     unlocked = await unlock(c.ctx, password);
   } catch (e) {
     if (!(e instanceof RealmsWrongPasswordError)) throw e;
     const left = e.attemptsRemaining ?? 0;
-    const tail = e.lockedUntil && e.lockedUntil > Date.now()
-      ? `the password is now locked; try again in ${describeWait(new Date(e.lockedUntil))}`
-      : `the set allows ${count(left, "more attempt")} (a right password later resets each realm's count)`;
-    throw new CliError(EXIT.wrongSecret, "wrong_password", `that is not the backup password — this reminder spent 1 attempt at each realm asked: ${tail}`,
-      { details: { attemptSpent: true, attemptsRemaining: left } });
+    const tail =
+      e.lockedUntil && e.lockedUntil > Date.now()
+        ? `the password is now locked; try again in ${describeWait(new Date(e.lockedUntil))}`
+        : `the set allows ${count(left, "more attempt")} (a right password later resets each realm's count)`;
+    throw new CliError(EXIT.wrongSecret, "wrong_password", `that is not the backup password — this reminder spent 1 attempt at each realm asked: ${tail}`, {
+      details: { attemptSpent: true, attemptsRemaining: left },
+    });
   }
   let opened = false;
   if (repoOpen) {
@@ -70,23 +77,44 @@ export async function checkPasswordAtRealms(flags: RealmsCheckFlags, out: Output
       opened = true;
     } catch (e) {
       if (!(e instanceof WrongKeyError)) throw e;
-      throw new CliError(EXIT.wrongSecret, "wrong_key", "the password is right for the realms, but the key they hold does not open this backup (tokens for another account?)");
+      throw new CliError(
+        EXIT.wrongSecret,
+        "wrong_key",
+        "the password is right for the realms, but the key they hold does not open this backup (tokens for another account?)",
+      );
     }
   }
   const after = await status(c.ctx);
-  out.result({ realms: unlocked.realms.map((r) => ({ id: r.id, url: r.url, status: r.status })), correct: true, opensBackup: opened, attemptsRemaining: after.attemptsRemaining }, [
-    `Correct: you remember your backup password${opened ? ", and it opens this backup" : ""} (${answeredLine(unlocked.realms)}). No attempt was spent (the set allows ${count(after.attemptsRemaining, "attempt")}).`,
-  ]);
+  out.result(
+    {
+      realms: unlocked.realms.map((r) => ({ id: r.id, url: r.url, status: r.status })),
+      correct: true,
+      opensBackup: opened,
+      attemptsRemaining: after.attemptsRemaining,
+    },
+    [
+      `Correct: you remember your backup password${opened ? ", and it opens this backup" : ""} (${answeredLine(unlocked.realms)}). No attempt was spent (the set allows ${count(after.attemptsRemaining, "attempt")}).`,
+    ],
+  );
 }
 
 function refuseBeforeAsking(s: ThresholdStatus, allowLast: boolean): void {
   if (s.state === "none") throw new NotEnabledError();
-  if (s.state === "destroyed") throw new CliError(EXIT.destroyed, "destroyed", "the key to this backup is gone forever: too many realms destroyed their shares after wrong passwords");
+  if (s.state === "destroyed")
+    throw new CliError(EXIT.destroyed, "destroyed", "the key to this backup is gone forever: too many realms destroyed their shares after wrong passwords");
   if (s.state !== "active") {
-    throw new CliError(EXIT.vaultUnreachable, "realms_unavailable", `only ${s.reachable} of ${s.realms.length} realms answered with this password's record (${s.threshold} needed): \`chatvault status\` shows each realm`);
+    throw new CliError(
+      EXIT.vaultUnreachable,
+      "realms_unavailable",
+      `only ${s.reachable} of ${s.realms.length} realms answered with this password's record (${s.threshold} needed): \`chatvault status\` shows each realm`,
+    );
   }
   if (s.lockedUntil !== null && s.lockedUntil > Date.now()) throw new LockedError(new Date(s.lockedUntil));
   if (s.attemptsRemaining <= 1 && !allowLast) {
-    throw new CliError(EXIT.usage, "last_attempt", "only 1 attempt is left before the password locks at the realms: a reminder will not spend it (pass --allow-last-attempt to check anyway)");
+    throw new CliError(
+      EXIT.usage,
+      "last_attempt",
+      "only 1 attempt is left before the password locks at the realms: a reminder will not spend it (pass --allow-last-attempt to check anyway)",
+    );
   }
 }

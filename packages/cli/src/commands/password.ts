@@ -34,9 +34,15 @@ export function registerPassword(program: Command): void {
     const realms = await realmsAccount(flags, out);
     if (realms) return changePasswordAtRealms(realms, flags, out);
     const { vault } = await vaultForAccount(flags, out);
-    const old = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "current password", warn }, "Current password:");
+    const old = await obtainPassword(
+      { file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "current password", warn },
+      "Current password:",
+    );
     if (!secretPath(flags.newPasswordFile, "CHATVAULT_NEW_PASSWORD_FILE")) await vault.client.unlockWithDetails(old);
-    const next = await obtainNewPassword({ file: flags.newPasswordFile, envVar: "CHATVAULT_NEW_PASSWORD_FILE", flag: "--new-password-file", what: "new password", warn }, warn);
+    const next = await obtainNewPassword(
+      { file: flags.newPasswordFile, envVar: "CHATVAULT_NEW_PASSWORD_FILE", flag: "--new-password-file", what: "new password", warn },
+      warn,
+    );
     warnIfWeakKsf(warn);
     const r = await vault.client.changePassword(old, next);
     out.result({ vault: vault.url, changed: true, recordVersion: r.recordVersion }, [

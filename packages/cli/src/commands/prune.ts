@@ -32,11 +32,16 @@ export function registerPrune(program: Command): void {
       throw new UsageError("say what to keep: --keep-last N, --keep-daily N and/or --keep-weekly N");
     }
     const { repo, heads, location } = await unlockRepository(flags, out);
-    const r = await prune(repo, heads, {
-      ...(flags.keepLast ? { last: flags.keepLast } : {}),
-      ...(flags.keepDaily ? { daily: flags.keepDaily } : {}),
-      ...(flags.keepWeekly ? { weekly: flags.keepWeekly } : {}),
-    }, { dryRun: !!flags.dryRun, lock: nodeLockHolder("prune") });
+    const r = await prune(
+      repo,
+      heads,
+      {
+        ...(flags.keepLast ? { last: flags.keepLast } : {}),
+        ...(flags.keepDaily ? { daily: flags.keepDaily } : {}),
+        ...(flags.keepWeekly ? { weekly: flags.keepWeekly } : {}),
+      },
+      { dryRun: !!flags.dryRun, lock: nodeLockHolder("prune") },
+    );
     const verb = r.dryRun ? "would forget" : "forgot";
     out.result({ repo: location, ...r }, [
       `${r.dryRun ? "Dry run: " : ""}kept snapshots ${r.kept.join(", ") || "none"}; ${verb} ${r.forgotten.length ? r.forgotten.join(", ") : "none"}.`,

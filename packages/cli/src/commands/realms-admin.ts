@@ -34,8 +34,14 @@ export async function realmsAccount(flags: RepoFlags & { realms?: string }, out:
 
 export async function changePasswordAtRealms(a: RealmsAccount, flags: { passwordFile?: string; newPasswordFile?: string }, out: Output): Promise<void> {
   const warn = (l: string) => out.note(l);
-  const old = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "current password", warn }, "Current password:");
-  const next = await obtainNewPassword({ file: flags.newPasswordFile, envVar: "CHATVAULT_NEW_PASSWORD_FILE", flag: "--new-password-file", what: "new password", warn }, warn);
+  const old = await obtainPassword(
+    { file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "current password", warn },
+    "Current password:",
+  );
+  const next = await obtainNewPassword(
+    { file: flags.newPasswordFile, envVar: "CHATVAULT_NEW_PASSWORD_FILE", flag: "--new-password-file", what: "new password", warn },
+    warn,
+  );
   warnIfWeakKsf(warn);
   const r = await changePassword(a.connection.ctx, old, next);
   await rememberRealms(a.repoId, a.connection, r.version);
@@ -60,7 +66,9 @@ export async function disableAtRealms(a: RealmsAccount, flags: { passwordFile?: 
   for (const l of realmLines(d.realms)) warn(l);
   out.result({ repo: a.location, disabled: true, deleted: d.deleted, pending: d.pending, realms: d.realms, ...(keyFile ? { keyFile } : {}) }, [
     `End-to-end encrypted backup is off: ${d.deleted.length} of ${a.connection.realmSet.realms.length} realms deleted their share of the key (${answeredLine(u.realms)} to the unlock).`,
-    ...(d.pending.length ? [`  Not reached: ${d.pending.join(", ")} — its share is useless alone and is deleted by the next chatvault command that reaches it.`] : []),
+    ...(d.pending.length
+      ? [`  Not reached: ${d.pending.join(", ")} — its share is useless alone and is deleted by the next chatvault command that reaches it.`]
+      : []),
     ...(keyFile ? [`The backups stay restorable with the 64-digit key in ${keyFile} (chatvault restore --key-file ${keyFile} …).`] : []),
   ]);
 }

@@ -40,7 +40,15 @@ export function registerRestore(program: Command): void {
     const r = await interruptible(out, (signal) =>
       restore({ repo, heads, to, signal, onProgress: bar.onProgress, ...(flags.snapshot ? { snapshot: flags.snapshot } : {}), overwrite: !!flags.overwrite }),
     ).finally(() => bar.stop());
-    const result = { ...(realms ? { realms: realmsAnswered(realms) } : {}), repo: location, to, snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot }, database: r.database, mediaFiles: r.mediaFiles, bytes: r.bytes };
+    const result = {
+      ...(realms ? { realms: realmsAnswered(realms) } : {}),
+      repo: location,
+      to,
+      snapshot: { id: r.snapshot.digest.slice(0, 12), ...r.snapshot },
+      database: r.database,
+      mediaFiles: r.mediaFiles,
+      bytes: r.bytes,
+    };
     const human = [
       `Restored snapshot ${r.snapshot.sequence} (${r.snapshot.digest.slice(0, 12)}) from ${r.snapshot.time}.`,
       `  ${r.database ? `database ${r.database}, ` : ""}${r.mediaFiles} media file${r.mediaFiles === 1 ? "" : "s"}, ${formatBytes(r.bytes)} into ${to}`,
@@ -50,10 +58,13 @@ export function registerRestore(program: Command): void {
       for (const l of human) out.line(l);
       for (const d of r.damaged) out.note(`warning: not restored: media/${d.path}: ${d.detail}`);
       const n = r.damaged.length;
-      throw new CliError(EXIT.integrity, "partial_restore",
+      throw new CliError(
+        EXIT.integrity,
+        "partial_restore",
         `${n} media file${n === 1 ? "" : "s"} could not be restored (${n === 1 ? "its data does" : "their data do"} not match the backup's record); ` +
-        `the database and the other files are in place; \`chatvault verify\` checks the whole backup`,
-        { details: { reason: "corruption", damaged: r.damaged, restored: result } });
+          `the database and the other files are in place; \`chatvault verify\` checks the whole backup`,
+        { details: { reason: "corruption", damaged: r.damaged, restored: result } },
+      );
     }
     out.result(result, human);
   });

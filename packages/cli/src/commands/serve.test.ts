@@ -42,7 +42,11 @@ test("every boolean flag of the vault's table round-trips through serve as a bar
     assert.deepEqual(parsed, vs.parseCommandLine([`--${flag}`], {}).options, flag);
     assert.notDeepEqual(parsed, none, `--${flag} changes the vault's options`);
   }
-  assert.deepEqual(await argvOf(switches.map((f) => `--${f}`)), switches.map((f) => `--${f}`), "all at once, in table order");
+  assert.deepEqual(
+    await argvOf(switches.map((f) => `--${f}`)),
+    switches.map((f) => `--${f}`),
+    "all at once, in table order",
+  );
 });
 
 test("serve --help shows a switch without a value and every other vault flag with one", async () => {

@@ -54,9 +54,10 @@ export function registerServe(program: Command, vs?: VaultServerModule): void {
     options.dataDir ??= vaultDataDir(vaultHome(flags.home as string | undefined));
     if (process.env.CHATVAULT_PORT && options.port === undefined) options.port = Number(process.env.CHATVAULT_PORT);
     // Under --json, stdout carries one object: the vault's log lines go to stderr.
-    const running = workers === 1
-      ? await vs.startVaultServer({ ...options, ...(out.json ? { logDestination: process.stderr } : {}) })
-      : await vs.startVaultCluster({ ...options, ...(workers > 0 ? { workers } : {}) });
+    const running =
+      workers === 1
+        ? await vs.startVaultServer({ ...options, ...(out.json ? { logDestination: process.stderr } : {}) })
+        : await vs.startVaultCluster({ ...options, ...(workers > 0 ? { workers } : {}) });
     out.note(`chatvault key vault listening on ${running.url}; data in ${options.dataDir} (Ctrl-C stops it)`);
     out.result({ url: running.url, dataDir: options.dataDir }, []);
     await untilStopped();
@@ -77,9 +78,8 @@ export function registerServe(program: Command, vs?: VaultServerModule): void {
       if (!vs) throw new Error("internal: vault server not loaded");
       const cl = parseVault(vs, ["token", "--account", flags.account, "--ttl", flags.ttl ?? "30d"]);
       const auth = cl.options.auth;
-      const secret = auth && "hs256Secret" in auth
-        ? auth.hs256Secret
-        : vs.loadOrCreateDevSecret(join(cl.options.dataDir ?? vaultDataDir(home), vs.DATA_FILES.devSecret));
+      const secret =
+        auth && "hs256Secret" in auth ? auth.hs256Secret : vs.loadOrCreateDevSecret(join(cl.options.dataDir ?? vaultDataDir(home), vs.DATA_FILES.devSecret));
       let token: string;
       try {
         token = await vs.mintDevToken({ secret, account: flags.account, ttl: cl.ttlSeconds ?? 30 * 86400 });

@@ -18,11 +18,19 @@ export function registerSnapshots(program: Command): void {
       const bytes = (m.database ? m.database.pageSize * m.database.pageCount : 0) + m.media.reduce((n, f) => n + f.size, 0);
       list.push({ id: ref.digest.slice(0, 12), sequence: ref.sequence, digest: ref.digest, time: m.time, host: m.host, mediaFiles: m.media.length, bytes });
     }
-    out.result({ repo: location, snapshots: list }, list.length === 0 ? ["No snapshots yet."] : [
-      "  #  id            time (local)         host                 files  size",
-      ...list.map((s) => `${String(s.sequence).padStart(3)}  ${s.id}  ${localTime(s.time).padEnd(19)}  ${s.host.slice(0, 20).padEnd(20)} ${String(s.mediaFiles).padStart(5)}  ${formatBytes(s.bytes)}`),
-      footer(list),
-    ]);
+    out.result(
+      { repo: location, snapshots: list },
+      list.length === 0
+        ? ["No snapshots yet."]
+        : [
+            "  #  id            time (local)         host                 files  size",
+            ...list.map(
+              (s) =>
+                `${String(s.sequence).padStart(3)}  ${s.id}  ${localTime(s.time).padEnd(19)}  ${s.host.slice(0, 20).padEnd(20)} ${String(s.mediaFiles).padStart(5)}  ${formatBytes(s.bytes)}`,
+            ),
+            footer(list),
+          ],
+    );
   });
 }
 

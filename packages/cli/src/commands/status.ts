@@ -52,8 +52,19 @@ export function registerStatus(program: Command): void {
         // Realms mode (spec/backup-format.md §8.2.1): each realm's answer instead of one vault's.
         const refs = await snapshotNames(storage);
         const newest = refs[refs.length - 1];
-        result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
-        lines.push(`Backup:      ${location}`, `Protection:  password (${c.realmSet.threshold} of ${c.realmSet.realms.length} realms)`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+        result.repo = {
+          location,
+          repoId: c.repoId,
+          protection: c.protection,
+          created: c.created,
+          snapshots: refs.length,
+          newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null,
+        };
+        lines.push(
+          `Backup:      ${location}`,
+          `Protection:  password (${c.realmSet.threshold} of ${c.realmSet.realms.length} realms)`,
+          `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`,
+        );
         const s = await realmsStatus(c.realmSet, c.repoId, flags.realms, warn);
         result.realms = s.json;
         out.result(withNote(result), [...lines, ...s.lines, NOT_COVERED_LINE]);
@@ -61,13 +72,30 @@ export function registerStatus(program: Command): void {
       }
       const refs = await snapshotNames(storage);
       const newest = refs[refs.length - 1];
-      result.repo = { location, repoId: c.repoId, protection: c.protection, created: c.created, snapshots: refs.length, newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null };
-      lines.push(`Backup:      ${location}`, `Protection:  ${c.protection === "key" ? "64-digit key" : c.protection === "passkey" ? "passkey (open it in the web app)" : "password (key vault)"}`, `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`);
+      result.repo = {
+        location,
+        repoId: c.repoId,
+        protection: c.protection,
+        created: c.created,
+        snapshots: refs.length,
+        newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null,
+      };
+      lines.push(
+        `Backup:      ${location}`,
+        `Protection:  ${c.protection === "key" ? "64-digit key" : c.protection === "passkey" ? "passkey (open it in the web app)" : "password (key vault)"}`,
+        `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`,
+      );
       const checked = await readLastCheck(c.repoId);
       (result.repo as Record<string, unknown>).lastVerified = checked ?? null;
-      lines.push(`Verified:    ${checked ? `last verified restorable ${localTime(checked.checkedAt)}, snapshot ${checked.sequence}` : "never checked on this machine (run chatvault check)"}`);
+      lines.push(
+        `Verified:    ${checked ? `last verified restorable ${localTime(checked.checkedAt)}, snapshot ${checked.sequence}` : "never checked on this machine (run chatvault check)"}`,
+      );
       if (c.protection === "key" && newest && secretPath(flags.keyFile, "CHATVAULT_KEY_FILE")) {
-        const repo = await Repository.open(storage, await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn }), parsed);
+        const repo = await Repository.open(
+          storage,
+          await obtainKey({ file: flags.keyFile, envVar: "CHATVAULT_KEY_FILE", flag: "--key-file", what: "key", warn }),
+          parsed,
+        );
         const m = await repo.readSnapshot(newest);
         (result.repo as Record<string, unknown>).lastBackup = m.time;
         lines.push(`Last backup: ${localTime(m.time)} from ${m.host}`);
@@ -96,7 +124,13 @@ export function registerStatus(program: Command): void {
         out.result(withNote(result), [...lines, `Vault:       ${vault.url} — cannot reach it now; attempts left and any lock are unknown`, NOT_COVERED_LINE]);
         return;
       }
-      result.vault = { url: vault.url, reachable: true, ...s, head: head ?? null, ...(s.attemptHistory ? { attempts: attemptHistoryJson(s.attemptHistory) } : {}) };
+      result.vault = {
+        url: vault.url,
+        reachable: true,
+        ...s,
+        head: head ?? null,
+        ...(s.attemptHistory ? { attempts: attemptHistoryJson(s.attemptHistory) } : {}),
+      };
       lines.push(...describeVault(vault.url, s, head?.updatedAt ?? null));
     }
     out.result(withNote(result), [...lines, NOT_COVERED_LINE]);
@@ -126,7 +160,10 @@ function describeVault(url: string, s: StatusResponse, lastBackupMs: number | nu
   } else {
     lines.push(`Vault state: enabled; ${s.attemptsRemaining} of ${s.policy.maxAttempts} attempts left, ${s.failureBudgetRemaining} in the lifetime budget`);
     if (s.lockedUntil && s.lockedUntil > Date.now()) lines.push(`Locked:      too many attempts — try again in ${describeWait(new Date(s.lockedUntil))}`);
-    else if (s.attemptsRemaining === 1) lines.push(`Warning:     1 attempt left — the next wrong password locks it for ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)`);
+    else if (s.attemptsRemaining === 1)
+      lines.push(
+        `Warning:     1 attempt left — the next wrong password locks it for ${describeLockWait(DEFAULT_LOCK_SCHEDULE.lockBaseMs)} (longer if it was locked before)`,
+      );
     // Someone guessing shows here (spec §5.7); a vault of revision ≤ 2 says nothing.
     if (s.attemptHistory) lines.push(`Attempts:    ${attemptHistoryLine(s.attemptHistory)}`);
     lines.push(guessLimitLine(s.policy));

@@ -20,12 +20,14 @@ export function registerUnlock(program: Command): void {
     const { repo, location } = await unlockRepository(flags, out);
     const { isHolderAlive } = nodeLockHolder("unlock");
     const removed = await breakLocks(repo, { all: !!flags.all, ...(isHolderAlive ? { isHolderAlive } : {}) });
-    const lines = removed.map((b) => b.holder
-      ? `  removed ${b.live ? "live " : ""}lock of ${b.holder.operation} on ${b.holder.host} (pid ${b.holder.pid}) since ${b.holder.since}`
-      : `  removed unreadable lock object ${b.name}`);
-    out.result(
-      { repo: location, removed: removed.map((b) => ({ object: b.name, live: b.live, ...(b.holder ? { holder: b.holder } : {}) })) },
-      [removed.length === 0 ? "No stale locks." : `Removed ${removed.length} lock${removed.length === 1 ? "" : "s"}.`, ...lines],
+    const lines = removed.map((b) =>
+      b.holder
+        ? `  removed ${b.live ? "live " : ""}lock of ${b.holder.operation} on ${b.holder.host} (pid ${b.holder.pid}) since ${b.holder.since}`
+        : `  removed unreadable lock object ${b.name}`,
     );
+    out.result({ repo: location, removed: removed.map((b) => ({ object: b.name, live: b.live, ...(b.holder ? { holder: b.holder } : {}) })) }, [
+      removed.length === 0 ? "No stale locks." : `Removed ${removed.length} lock${removed.length === 1 ? "" : "s"}.`,
+      ...lines,
+    ]);
   });
 }

@@ -24,7 +24,11 @@ export function registerVerify(program: Command): void {
     const { repo, heads, location } = await unlockRepository(flags, out);
     const bar = progressBar(out, "verify");
     const report = await verify({
-      repo, heads, compressor: zlibCompressor, onProgress: bar.onProgress, lock: nodeLockHolder("verify"),
+      repo,
+      heads,
+      compressor: zlibCompressor,
+      onProgress: bar.onProgress,
+      lock: nodeLockHolder("verify"),
       ...(flags.sample !== undefined ? { sample: Math.min(1, flags.sample) } : {}),
     }).finally(() => bar.stop());
     for (const w of report.warnings) out.note(`warning: ${w.object}: ${w.problem}`);
@@ -32,9 +36,14 @@ export function registerVerify(program: Command): void {
     if (report.problems.length > 0) {
       for (const p of report.problems) out.note(`problem: ${p.object}: ${p.problem}`);
       const first = report.problems[0]!;
-      throw new CliError(EXIT.integrity, "integrity", `verify found ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} (${summary}); first: ${first.object}: ${first.problem}`, {
-        details: { repo: location, ok: false, ...report },
-      });
+      throw new CliError(
+        EXIT.integrity,
+        "integrity",
+        `verify found ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"} (${summary}); first: ${first.object}: ${first.problem}`,
+        {
+          details: { repo: location, ok: false, ...report },
+        },
+      );
     }
     out.result({ repo: location, ok: true, ...report }, [`OK: ${summary}, no problems.`]);
   });

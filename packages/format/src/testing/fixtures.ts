@@ -7,7 +7,7 @@ import type { RandomSource } from "../backend.ts";
 /** `length` bytes from a seeded xorshift32 (fast; good enough to look like random data to a chunker). */
 export function seededBytes(seed: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
-  let x = (seed | 0) || 0x9e3779b9;
+  let x = seed | 0 || 0x9e3779b9;
   const words = length >>> 2;
   const view = new DataView(out.buffer);
   for (let i = 0; i < words; i++) {

@@ -49,8 +49,10 @@ export function mutate(data: Uint8Array, ms: Mutation[]): Uint8Array {
   let d = data;
   for (const m of ms) {
     const at = (x: number) => (d.length === 0 ? 0 : x % (d.length + 1));
-    if (m.op === "flip" && d.length > 0) { d = d.slice(); d[m.at % d.length]! ^= 1 << m.bit; }
-    else if (m.op === "truncate") d = d.subarray(0, at(m.at));
+    if (m.op === "flip" && d.length > 0) {
+      d = d.slice();
+      d[m.at % d.length]! ^= 1 << m.bit;
+    } else if (m.op === "truncate") d = d.subarray(0, at(m.at));
     else if (m.op === "insert") d = concatBytes(d.subarray(0, at(m.at)), m.bytes, d.subarray(at(m.at)));
     else if (m.op === "delete") d = concatBytes(d.subarray(0, at(m.at)), d.subarray(at(m.at) + m.len));
     else if (m.op === "duplicate") {
@@ -69,7 +71,9 @@ function pieces(data: Uint8Array, cuts: number[]): Uint8Array[] {
 /** Fails the case if `fn` takes longer than `ms` (a hang), or throws anything but a typed error. */
 async function typedOutcome<T>(what: string, ms: number, fn: () => Promise<T> | T): Promise<{ ok: true; value: T } | { ok: false }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms} ms`)), ms); });
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms} ms`)), ms);
+  });
   try {
     return { ok: true, value: await Promise.race([Promise.resolve().then(fn), hang]) };
   } catch (e) {
@@ -94,10 +98,12 @@ async function openPieces(backend: CryptoBackend, bytes: Uint8Array, cuts: numbe
 /** Mutated valid streams and random bytes into StreamOpener, pushed in random pieces. */
 export async function fuzzStreamOpener(o: FuzzOptions): Promise<void> {
   const sizes = [0, 1, 1023, 1024, 1500, o.maxSize];
-  const valid = await Promise.all(sizes.map(async (n, i) => {
-    const plaintext = seededBytes(i, n);
-    return { plaintext, sealed: await sealStream(o.backend, key, streamCtx, plaintext, { segmentLog2: 10, random: seededRandom(i) }) };
-  }));
+  const valid = await Promise.all(
+    sizes.map(async (n, i) => {
+      const plaintext = seededBytes(i, n);
+      return { plaintext, sealed: await sealStream(o.backend, key, streamCtx, plaintext, { segmentLog2: 10, random: seededRandom(i) }) };
+    }),
+  );
   const header = valid[0]!.sealed.subarray(0, 24);
   const input = fc.oneof(
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...valid), mutationsArb).map(([v, ms]) => ({ v, bytes: mutate(v.sealed, ms) })) },
@@ -105,11 +111,14 @@ export async function fuzzStreamOpener(o: FuzzOptions): Promise<void> {
     // A valid header followed by noise reaches the segment code.
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3000 }).map((b) => ({ v: undefined, bytes: concatBytes(header, b) })) },
   );
-  await fc.assert(fc.asyncProperty(input, splitsArb, async ({ v, bytes }, cuts) => {
-    const r = await typedOutcome("StreamOpener", o.caseTimeoutMs, () => openPieces(o.backend, bytes, cuts));
-    // Only the untouched stream may open, and only to its own plaintext.
-    if (r.ok && !(v && equalBytes(bytes, v.sealed) && equalBytes(r.value, v.plaintext))) throw new Error("a modified stream opened");
-  }), { numRuns: o.runs, seed: o.seed });
+  await fc.assert(
+    fc.asyncProperty(input, splitsArb, async ({ v, bytes }, cuts) => {
+      const r = await typedOutcome("StreamOpener", o.caseTimeoutMs, () => openPieces(o.backend, bytes, cuts));
+      // Only the untouched stream may open, and only to its own plaintext.
+      if (r.ok && !(v && equalBytes(bytes, v.sealed) && equalBytes(r.value, v.plaintext))) throw new Error("a modified stream opened");
+    }),
+    { numRuns: o.runs, seed: o.seed },
+  );
 }
 
 /** Mutated sealed objects and random bytes into openObject. */
@@ -117,42 +126,63 @@ export async function fuzzOpenObject(o: FuzzOptions): Promise<void> {
   const ctx: ObjectContext = { kind: ObjectKind.chunk, id: seededBytes(5, 32) };
   const plaintext = seededBytes(6, 200);
   const sealed = await sealObject(o.backend, key, ctx, plaintext, seededRandom(1));
-  const input = fc.oneof(mutationsArb.map((ms) => mutate(sealed, ms)), fc.uint8Array({ maxLength: 300 }));
-  await fc.assert(fc.asyncProperty(input, async (bytes) => {
-    const r = await typedOutcome("openObject", o.caseTimeoutMs, () => openObject(o.backend, key, ctx, bytes));
-    if (r.ok && !(equalBytes(bytes, sealed) && equalBytes(r.value, plaintext))) throw new Error("a modified object opened");
-  }), { numRuns: o.runs, seed: o.seed });
+  const input = fc.oneof(
+    mutationsArb.map((ms) => mutate(sealed, ms)),
+    fc.uint8Array({ maxLength: 300 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(input, async (bytes) => {
+      const r = await typedOutcome("openObject", o.caseTimeoutMs, () => openObject(o.backend, key, ctx, bytes));
+      if (r.ok && !(equalBytes(bytes, sealed) && equalBytes(r.value, plaintext))) throw new Error("a modified object opened");
+    }),
+    { numRuns: o.runs, seed: o.seed },
+  );
 }
 
 /** Character-level mutations of key text, and arbitrary strings, into parseKey. */
 export async function fuzzParseKey(o: FuzzOptions): Promise<void> {
   const canon = formatKey(new RootKey(seededBytes(8, 32)));
-  const char = fc.oneof(fc.constantFrom(..."0123456789abcdefABCDEF -\n\r\tgxzO_.:"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }), fc.string({ unit: "binary", minLength: 1, maxLength: 1 }));
+  const char = fc.oneof(
+    fc.constantFrom(..."0123456789abcdefABCDEF -\n\r\tgxzO_.:"),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+    fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+  );
   const edit = fc.oneof(
     fc.record({ at: fc.nat(), del: fc.nat(3), ins: fc.array(char, { maxLength: 3 }) }),
     fc.record({ at: fc.nat(), dup: fc.integer({ min: 1, max: 40 }) }),
   );
   const text = fc.oneof(
-    fc.array(edit, { minLength: 1, maxLength: 4 }).map((es) => es.reduce((s, e) => {
-      const at = e.at % (s.length + 1);
-      return "dup" in e ? s.slice(0, at) + s.slice(at, at + e.dup) + s.slice(at) : s.slice(0, at) + e.ins.join("") + s.slice(at + e.del);
-    }, canon)),
+    fc.array(edit, { minLength: 1, maxLength: 4 }).map((es) =>
+      es.reduce((s, e) => {
+        const at = e.at % (s.length + 1);
+        return "dup" in e ? s.slice(0, at) + s.slice(at, at + e.dup) + s.slice(at) : s.slice(0, at) + e.ins.join("") + s.slice(at + e.del);
+      }, canon),
+    ),
     fc.string({ unit: "binary", maxLength: 200 }),
     fc.string({ unit: fc.constantFrom(..."0123456789abcdef -"), maxLength: 1100 }),
   );
-  await fc.assert(fc.asyncProperty(text, async (s) => {
-    const r = await typedOutcome("parseKey", o.caseTimeoutMs, () => parseKey(s));
-    // Anything accepted is exactly its hex digits: separators and case are all that may vary.
-    if (r.ok && formatKey(r.value).replace(/ /g, "") !== s.replace(/[ \-\n\r\t]/g, "").toLowerCase()) throw new Error(`accepted ${JSON.stringify(s)}`);
-  }), { numRuns: o.runs, seed: o.seed });
+  await fc.assert(
+    fc.asyncProperty(text, async (s) => {
+      const r = await typedOutcome("parseKey", o.caseTimeoutMs, () => parseKey(s));
+      // Anything accepted is exactly its hex digits: separators and case are all that may vary.
+      if (r.ok && formatKey(r.value).replace(/ /g, "") !== s.replace(/[ \-\n\r\t]/g, "").toLowerCase()) throw new Error(`accepted ${JSON.stringify(s)}`);
+    }),
+    { numRuns: o.runs, seed: o.seed },
+  );
 }
 
 /** Random and mutated stored key-check values: WrongKeyError unless exactly right. */
 export async function fuzzKeyCheck(o: FuzzOptions): Promise<void> {
   const keys = await KeySchedule.derive(new RootKey(seededBytes(9, 32)), o.backend);
-  const input = fc.oneof(mutationsArb.map((ms) => mutate(keys.keyCheck, ms)), fc.uint8Array({ maxLength: 40 }));
-  await fc.assert(fc.asyncProperty(input, async (stored) => {
-    const r = await typedOutcome("assertKeyCheck", o.caseTimeoutMs, () => assertKeyCheck(keys, stored));
-    if (r.ok !== equalBytes(stored, keys.keyCheck)) throw new Error("key-check verdict is wrong");
-  }), { numRuns: o.runs, seed: o.seed });
+  const input = fc.oneof(
+    mutationsArb.map((ms) => mutate(keys.keyCheck, ms)),
+    fc.uint8Array({ maxLength: 40 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(input, async (stored) => {
+      const r = await typedOutcome("assertKeyCheck", o.caseTimeoutMs, () => assertKeyCheck(keys, stored));
+      if (r.ok !== equalBytes(stored, keys.keyCheck)) throw new Error("key-check verdict is wrong");
+    }),
+    { numRuns: o.runs, seed: o.seed },
+  );
 }

@@ -45,8 +45,13 @@ async function runOne(v: PasskeyVector, backend: CryptoBackend): Promise<void> {
       return nonce.slice();
     };
     const w = await wrapRootKeyForPasskey({
-      rootKey: new RootKey(fromHex(v.root_key!)), prfOutput: fromHex(v.prf_output), prfSalt: fromHex(v.prf_salt!),
-      repoId: v.repo_id, credentialId: fromHex(v.credential_id!), backend, random,
+      rootKey: new RootKey(fromHex(v.root_key!)),
+      prfOutput: fromHex(v.prf_output),
+      prfSalt: fromHex(v.prf_salt!),
+      repoId: v.repo_id,
+      credentialId: fromHex(v.credential_id!),
+      backend,
+      random,
     });
     const bytes = encodePasskeyWrap(w);
     if (!equalBytes(bytes, object)) throw new Error(`wrap gave ${toHex(bytes)}`);

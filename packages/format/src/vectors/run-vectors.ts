@@ -215,7 +215,8 @@ async function runStream(v: Vector, backend: CryptoBackend): Promise<string | nu
     for (const piece of [0, 100]) {
       const s = await StreamSealer.create(backend, key, ctx, { segmentLog2: v.segment_log2 as number, random: fixedRandom(fromHex(v.salt as string)) });
       const parts = [s.header];
-      for (let i = 0; i < plaintext.length; i += piece || plaintext.length) parts.push(...(await s.push(plaintext.subarray(i, i + (piece || plaintext.length)))));
+      for (let i = 0; i < plaintext.length; i += piece || plaintext.length)
+        parts.push(...(await s.push(plaintext.subarray(i, i + (piece || plaintext.length)))));
       parts.push(await s.finish());
       const bad = hexEq(`sealed (pushes of ${piece || "all"})`, concatBytes(...parts), v.sealed);
       if (bad) return bad;

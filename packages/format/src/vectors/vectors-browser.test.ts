@@ -42,6 +42,10 @@ test("every vector passes in Chromium (WebCrypto), the same ones as in Node", { 
 
   const set = Object.fromEntries(VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(vectorsDir, `${f}.json`), "utf8"))])) as VectorSet;
   const inNode = await runVectors(set, webCryptoBackend());
-  assert.deepEqual(inBrowser.map((r) => r.name), inNode.map((r) => r.name), "Chromium and Node must run the same vectors");
+  assert.deepEqual(
+    inBrowser.map((r) => r.name),
+    inNode.map((r) => r.name),
+    "Chromium and Node must run the same vectors",
+  );
   t.diagnostic(`${inBrowser.length} vectors passed in Chromium ${browserVersion}`);
 });

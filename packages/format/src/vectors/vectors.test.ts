@@ -13,9 +13,7 @@ import { generateVectors, vectorsDir } from "../../scripts/generate-vectors.ts";
 import { runVectors, VECTOR_FILES, type VectorSet } from "./run-vectors.ts";
 
 function loadVectors(): VectorSet {
-  return Object.fromEntries(
-    VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(vectorsDir, `${f}.json`), "utf8"))]),
-  ) as VectorSet;
+  return Object.fromEntries(VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(vectorsDir, `${f}.json`), "utf8"))])) as VectorSet;
 }
 
 /**
@@ -23,9 +21,19 @@ function loadVectors(): VectorSet {
  * has at least one vector (a guard against a thinned-out generator).
  */
 const MUST_COVER = [
-  "stream:auth_failed", "stream:truncated", "stream:reordered", "stream:trailing_data", "stream:wrong_kind",
-  "stream:bad_magic", "stream:bad_header", "stream:unsupported_version", "stream:bad_structure",
-  "object:auth_failed", "object:too_short", "object:unsupported_version", "key-schedule:wrong_key",
+  "stream:auth_failed",
+  "stream:truncated",
+  "stream:reordered",
+  "stream:trailing_data",
+  "stream:wrong_kind",
+  "stream:bad_magic",
+  "stream:bad_header",
+  "stream:unsupported_version",
+  "stream:bad_structure",
+  "object:auth_failed",
+  "object:too_short",
+  "object:unsupported_version",
+  "key-schedule:wrong_key",
 ];
 
 test("vector files declare an outcome for every vector and cover every named failure", () => {
@@ -37,8 +45,14 @@ test("vector files declare an outcome for every vector and cover every named fai
       assert.ok(v.expected === "success" || typeof v.expected?.error === "string", `${f}/${v.name}: no expected outcome`);
       if (v.expected !== "success") seen.add(`${f}:${v.expected.reason ?? v.expected.error}`);
     }
-    assert.ok(set[f].vectors.some((v) => v.expected === "success"), `${f}: no success vector`);
-    assert.ok(set[f].vectors.some((v) => v.expected !== "success"), `${f}: no failure vector`);
+    assert.ok(
+      set[f].vectors.some((v) => v.expected === "success"),
+      `${f}: no success vector`,
+    );
+    assert.ok(
+      set[f].vectors.some((v) => v.expected !== "success"),
+      `${f}: no failure vector`,
+    );
   }
   for (const want of MUST_COVER) assert.ok(seen.has(want), `no vector for ${want}`);
   const names = VECTOR_FILES.flatMap((f) => set[f].vectors.map((v) => `${f}/${v.name}`));

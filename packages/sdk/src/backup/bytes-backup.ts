@@ -54,7 +54,10 @@ export function sqlitePageSize(bytes: Uint8Array): number {
 
 export async function backupBytes(opts: BytesBackupOptions): Promise<BackupResult> {
   const session = await BackupSession.begin(opts.repo, opts.heads, {
-    compressor: opts.compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { operation: "backup", host: opts.host ?? "browser", ...opts.lock },
+    compressor: opts.compressor,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    lock: { operation: "backup", host: opts.host ?? "browser", ...opts.lock },
   });
   try {
     return await backupSession(session, opts);

@@ -16,7 +16,11 @@ import { type Packer, type SealedBytes, sealedLength } from "./packer.ts";
  * caller copies it into a pack (or a worker's part) next, and that is its one copy.
  */
 export async function sealChunk(
-  keys: KeySchedule, compressor: Compressor, id: Uint8Array, plain: Uint8Array, compressible: boolean,
+  keys: KeySchedule,
+  compressor: Compressor,
+  id: Uint8Array,
+  plain: Uint8Array,
+  compressible: boolean,
 ): Promise<{ data: Uint8Array[]; length: number; flags: number }> {
   const packed = compressible ? compressor.compress(plain) : null;
   const data = await sealObjectParts(keys.backend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);

@@ -88,9 +88,17 @@ export class BackupSession {
   readonly chunksInLostPacks: number;
 
   private constructor(init: {
-    repo: Repository; heads: HeadStore; parent: ParentSnapshot | undefined; head: Head | undefined; index: ChunkIndex;
-    recovered: IndexEntry[]; compressor: Compressor; progress: ProgressTracker; signal: AbortSignal | undefined;
-    lock: RepositoryLock; chunksInLostPacks: number;
+    repo: Repository;
+    heads: HeadStore;
+    parent: ParentSnapshot | undefined;
+    head: Head | undefined;
+    index: ChunkIndex;
+    recovered: IndexEntry[];
+    compressor: Compressor;
+    progress: ProgressTracker;
+    signal: AbortSignal | undefined;
+    lock: RepositoryLock;
+    chunksInLostPacks: number;
   }) {
     this.#lock = init.lock;
     this.chunksInLostPacks = init.chunksInLostPacks;
@@ -108,7 +116,9 @@ export class BackupSession {
   }
 
   static async begin(
-    repo: Repository, heads: HeadStore, opts: { compressor: Compressor; onProgress?: ProgressListener; signal?: AbortSignal; lock?: LockOptions },
+    repo: Repository,
+    heads: HeadStore,
+    opts: { compressor: Compressor; onProgress?: ProgressListener; signal?: AbortSignal; lock?: LockOptions },
   ): Promise<BackupSession> {
     const progress = new ProgressTracker("backup", opts.onProgress);
     progress.setPhase("locking repository");
@@ -124,7 +134,17 @@ export class BackupSession {
       const parent = await resolveParent(repo, heads, index);
       const head = await heads.get();
       const s = new BackupSession({
-        repo, heads, parent, head, index, recovered, compressor: opts.compressor, progress, signal: opts.signal, lock, chunksInLostPacks,
+        repo,
+        heads,
+        parent,
+        head,
+        index,
+        recovered,
+        compressor: opts.compressor,
+        progress,
+        signal: opts.signal,
+        lock,
+        chunksInLostPacks,
       });
       s.check();
       return s;
@@ -216,7 +236,12 @@ export class BackupSession {
   }
 
   /** Commit: packs → index → manifest → head. Nothing before the head moves what restore sees as "latest" past the head. */
-  async commit(database: DatabaseEntry | null, media: MediaEntry[], host: string, notes: Pick<BackupResult, "skipped" | "changedWhileReading"> = { skipped: [], changedWhileReading: [] }): Promise<BackupResult> {
+  async commit(
+    database: DatabaseEntry | null,
+    media: MediaEntry[],
+    host: string,
+    notes: Pick<BackupResult, "skipped" | "changedWhileReading"> = { skipped: [], changedWhileReading: [] },
+  ): Promise<BackupResult> {
     const { repo } = this;
     this.progress.setPhase("uploading");
     // The file lists go into listing chunks, packed like any chunk (spec §8.5.3): what did
@@ -231,15 +256,26 @@ export class BackupSession {
     const keys = repo.keys;
     if (newEntries.length > 0) {
       const name = indexName(platformRandom(16));
-      await putOnce(repo.storage, name, await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(newEntries)));
+      await putOnce(
+        repo.storage,
+        name,
+        await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name }, encodeIndex(newEntries)),
+      );
     }
     const stats = this.stats;
     const parent = this.#parent;
     const sequence = Math.max(parent?.ref.sequence ?? 0, this.#head?.sequence ?? 0) + 1;
     const manifest: SnapshotManifest = {
-      version: 2, repoId: repo.repoId, sequence,
+      version: 2,
+      repoId: repo.repoId,
+      sequence,
       parent: parent ? { sequence: parent.ref.sequence, digest: parent.ref.digest } : null,
-      time: new Date().toISOString(), host, database, media, stats, listing,
+      time: new Date().toISOString(),
+      host,
+      database,
+      media,
+      stats,
+      listing,
     };
     const ctx = { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) };
     const sealed = await sealStream(keys.backend, keys.metadataEncryption.unsafeBytes(), ctx, encodeManifest(manifest));

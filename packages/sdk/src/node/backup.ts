@@ -64,7 +64,10 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const compressor = opts.compressor ?? zlibCompressor;
   const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
   const session = await BackupSession.begin(repo, opts.heads, {
-    compressor, onProgress: opts.onProgress, signal: opts.signal, lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
+    compressor,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
   });
   const { progress, store } = session;
   // The database copy is plaintext: a private folder (0700, file 0600) whose name lets the
@@ -85,9 +88,12 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
     const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
     progress.setPhase("copying database");
-    const snap = opts.db && !sameDatabase ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
-      throw databaseError(e, opts.db!, tmp);
-    }) : undefined;
+    const snap =
+      opts.db && !sameDatabase
+        ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
+            throw databaseError(e, opts.db!, tmp);
+          })
+        : undefined;
     progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
     progress.filesTotal = (opts.db ? 1 : 0) + media.files.length;
     // Worker threads pay off when much is new: a first backup, or many new media bytes.
@@ -99,9 +105,10 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const newWork = changedMedia + (snap ? (session.parent ? snap.bytes / 8 : snap.bytes) : 0);
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? availableParallelism() : 0);
     // A custom compressor cannot travel to worker threads: it keeps the work here.
-    runner = workers > 0 && !opts.compressor
-      ? workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers)
-      : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.has(toHex(id)) }, compressor });
+    runner =
+      workers > 0 && !opts.compressor
+        ? workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers)
+        : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.has(toHex(id)) }, compressor });
     const tasks = runner;
     session.usePackHasher((data) => tasks.sha256(data));
 
@@ -169,9 +176,17 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     }
     progress.setPhase(snap ? "database and media" : "media");
     await runBounded(jobs, Math.max(1, workers) + 1);
-    const database: DatabaseEntry | null = sameDatabase ?? (snap && dbRegions
-      ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, pages: dbRegions.flat(), ...(fingerprint ? { source: fingerprint } : {}) }
-      : null);
+    const database: DatabaseEntry | null =
+      sameDatabase ??
+      (snap && dbRegions
+        ? {
+            name: basename(opts.db!),
+            pageSize: snap.pageSize,
+            pageCount: snap.pageCount,
+            pages: dbRegions.flat(),
+            ...(fingerprint ? { source: fingerprint } : {}),
+          }
+        : null);
     if (opts.db) progress.advance(0, 1);
     const stored = entries.filter((e): e is MediaEntry => e !== undefined);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

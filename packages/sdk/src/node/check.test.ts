@@ -26,7 +26,10 @@ test("check: a good backup is restorable; the scratch folder is private while it
   const before = treeHashes(join(dir, "src"));
   const seen: { name: string; mode: number }[] = [];
   const r = await checkRestorable({
-    repo, heads, scratchParent, now: () => new Date("2026-12-01T10:00:00Z"),
+    repo,
+    heads,
+    scratchParent,
+    now: () => new Date("2026-12-01T10:00:00Z"),
     onProgress: () => {
       for (const name of readdirSync(scratchParent)) seen.push({ name, mode: statSync(join(scratchParent, name)).mode & 0o777 });
     },
@@ -86,6 +89,9 @@ test("check: an authentic backup of a database that fails PRAGMA integrity_check
   const heads = memoryHeadStore();
   await backup({ repo, heads, db: dbPath, workers: 0 });
   const scratchParent = tempDir(t, "chatvault-check-parent-");
-  await assert.rejects(checkRestorable({ repo, heads, scratchParent }), (e: unknown) => e instanceof IntegrityError && /PRAGMA integrity_check/.test(e.message));
+  await assert.rejects(
+    checkRestorable({ repo, heads, scratchParent }),
+    (e: unknown) => e instanceof IntegrityError && /PRAGMA integrity_check/.test(e.message),
+  );
   assert.deepEqual(readdirSync(scratchParent), []);
 });

@@ -54,7 +54,9 @@ export async function checkRestorable(opts: CheckOptions): Promise<CheckResult> 
   try {
     await chmod(scratch, 0o700); // mkdtemp already makes 0700; say it, whatever the umask
     const r = await restore({
-      repo: opts.repo, heads: opts.heads, to: scratch,
+      repo: opts.repo,
+      heads: opts.heads,
+      to: scratch,
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
       ...(opts.compressor ? { compressor: opts.compressor } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -62,8 +64,11 @@ export async function checkRestorable(opts: CheckOptions): Promise<CheckResult> 
       lock: { ...opts.lock, operation: "check" },
     });
     return {
-      snapshot: r.snapshot, checkedAt: (opts.now?.() ?? new Date()).toISOString(),
-      database: r.database !== null, mediaFiles: r.mediaFiles, bytes: r.bytes,
+      snapshot: r.snapshot,
+      checkedAt: (opts.now?.() ?? new Date()).toISOString(),
+      database: r.database !== null,
+      mediaFiles: r.mediaFiles,
+      bytes: r.bytes,
     };
   } finally {
     process.off("exit", onExit);

@@ -59,7 +59,12 @@ class PoolWorker {
   }
 
   /** Post a request; `onMessage` sees every answer until it calls `finish`. */
-  request(seq: number, msg: Record<string, unknown>, transfer: ArrayBuffer[], onMessage: (m: Record<string, unknown>, finish: (e?: Error) => void) => void): Promise<void> {
+  request(
+    seq: number,
+    msg: Record<string, unknown>,
+    transfer: ArrayBuffer[],
+    onMessage: (m: Record<string, unknown>, finish: (e?: Error) => void) => void,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const finish = (e?: Error) => {
         this.#handlers.delete(seq);

@@ -97,7 +97,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   const block = new Uint8Array(READ_BLOCK);
   try {
     if (task.kind === "pages") {
-      for (let pos = task.offset; pos < task.offset + task.length; ) {
+      for (let pos = task.offset; pos < task.offset + task.length;) {
         const n = Math.min(READ_BLOCK, task.offset + task.length - pos);
         const buf = await readExactly(fh, block.subarray(0, n), pos);
         for (let o = 0; o < n; o += task.pageSize) await add(buf.subarray(o, o + task.pageSize), true);
@@ -126,7 +126,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
 
 async function readExactly(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array, position: number): Promise<Uint8Array> {
   const n = buf.length;
-  for (let got = 0; got < n; ) {
+  for (let got = 0; got < n;) {
     const { bytesRead } = await fh.read(buf, got, n - got, position + got);
     if (bytesRead === 0) throw new Error("database copy shrank while being read");
     got += bytesRead;

@@ -82,6 +82,11 @@ test(`crash: SIGKILL a backup at ${KILLS} random moments; the previous snapshot 
   assert.ok(killed >= KILLS / 2, `only ${killed} runs were actually interrupted`);
   // The next backup succeeds and restores to the current state.
   const reopened = await Repository.open(repo.storage, root);
-  await backup({ repo: reopened, heads: localHeadStore(headsFile, reopened.keys, reopened.repoId), db: join(srcDir, "msgstore.db"), media: join(srcDir, "media") });
+  await backup({
+    repo: reopened,
+    heads: localHeadStore(headsFile, reopened.keys, reopened.repoId),
+    db: join(srcDir, "msgstore.db"),
+    media: join(srcDir, "media"),
+  });
   assert.equal(await restoredFingerprint(reopened, headsFile, join(dir, "out-final")), await fingerprint(srcDir, dir));
 });

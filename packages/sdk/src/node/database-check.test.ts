@@ -64,7 +64,10 @@ test("restore: a snapshot whose database fails the integrity check is refused an
     const media = await s.store.store(new TextEncoder().encode("a photo"), false);
     await s.commit({ name: "chat.db", pageSize, pageCount: pages.length, pages }, [{ path: "a.jpg", size: 7, mtimeMs: 0, chunks: [media] }], "test");
     const to = join(dir, `out-${backgroundCheckAbove}`);
-    await assert.rejects(restore({ repo, heads, to, backgroundCheckAbove }), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure" && /integrity_check|cannot be checked/.test(e.message));
+    await assert.rejects(
+      restore({ repo, heads, to, backgroundCheckAbove }),
+      (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure" && /integrity_check|cannot be checked/.test(e.message),
+    );
     assert.ok(!existsSync(join(to, "chat.db")) && !existsSync(join(to, "media")), "nothing moved into place");
     assert.deepEqual(existsSync(to) ? readdirSync(to) : [], [], "no staging folder left");
   }

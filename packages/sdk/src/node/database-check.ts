@@ -60,7 +60,11 @@ export function startDatabaseCheck(path: string, opts: { concurrent: boolean } =
   try {
     module = createRequire(import.meta.url).resolve("better-sqlite3");
     // A small heap: the worker holds one SQLite connection and at most 100 result rows.
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, path }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, path },
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
+    });
   } catch {
     return Promise.resolve().then(() => checkDatabase(path));
   }

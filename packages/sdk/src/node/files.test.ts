@@ -5,7 +5,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { ChatvaultError, toHex } from "@chatvault/format";
@@ -59,7 +72,10 @@ for (const workers of [0, 2]) {
     const { repo } = await newRepo(join(dir, "repo"));
     const heads = memoryHeadStore();
     const r = await backup({
-      repo, heads, media, workers,
+      repo,
+      heads,
+      media,
+      workers,
       onProgress: afterWalk(() => {
         appendFileSync(join(media, "grows.bin"), Buffer.alloc(70_000, 3));
         truncateSync(join(media, "shrinks.bin"), 1000);
@@ -90,7 +106,10 @@ test("a snapshot whose media size disagrees with its chunks: the database and th
   await session.commit(parent.database, media, "old-writer");
   const out = join(dir, "out");
   const res = await restore({ repo, heads, to: out });
-  assert.deepEqual(res.damaged.map((d) => [d.path, d.reason]), [[bad.path, "size_mismatch"]]);
+  assert.deepEqual(
+    res.damaged.map((d) => [d.path, d.reason]),
+    [[bad.path, "size_mismatch"]],
+  );
   assert.equal(res.mediaFiles, parent.media.length - 1);
   assert.ok(statSync(join(out, "msgstore.db")).size > 0, "the database is restored");
   const want = treeHashes(src.mediaDir);
@@ -106,7 +125,10 @@ test("files that vanish or cannot be read are skipped with a reason; the rest is
   const { repo } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
   const r = await backup({
-    repo, heads, media, workers: 0,
+    repo,
+    heads,
+    media,
+    workers: 0,
     onProgress: afterWalk(() => {
       rmSync(join(media, "gone.txt"));
       rmSync(join(media, "dir-now.txt"));
@@ -157,7 +179,13 @@ test("names that are not UTF-8 or hold a backslash are backed up by their bytes 
 
 test("manifest rawPath: round trip, and every unsafe or plain raw path is rejected", () => {
   const m: SnapshotManifest = {
-    version: 1, repoId: "r", sequence: 1, parent: null, time: "t", host: "h", database: null,
+    version: 1,
+    repoId: "r",
+    sequence: 1,
+    parent: null,
+    time: "t",
+    host: "h",
+    database: null,
     media: [{ path: "caf\uFFFD", rawPath: Uint8Array.from([0x63, 0xe9]), size: 0, mtimeMs: 1, chunks: [] }],
     stats: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 },
   };
@@ -203,13 +231,14 @@ test("a failed restore leaves no destination folder behind; a read-only or file 
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
   // Damage a pack: the restore fails while downloading, after it made the destination.
   const packs = join(dir, "repo", "packs");
-  for (const sub of readdirSync(packs)) for (const p of readdirSync(join(packs, sub))) {
-    const f = join(packs, sub, p);
-    const bytes = readFileSync(f);
-    bytes[10] = bytes[10]! ^ 1;
-    chmodSync(f, 0o644);
-    writeFileSync(f, bytes);
-  }
+  for (const sub of readdirSync(packs))
+    for (const p of readdirSync(join(packs, sub))) {
+      const f = join(packs, sub, p);
+      const bytes = readFileSync(f);
+      bytes[10] = bytes[10]! ^ 1;
+      chmodSync(f, 0o644);
+      writeFileSync(f, bytes);
+    }
   const to = join(dir, "new", "deeper");
   await assert.rejects(restore({ repo: await Repository.open(repo.storage, root), heads, to }), { code: "integrity" });
   assert.deepEqual(readdirSync(dir).sort(), ["repo", "src"], "no empty destination left");
@@ -226,7 +255,9 @@ test("a failed restore leaves no destination folder behind; a read-only or file 
 
 /** Run test/engine-child.ts; resolves once it printed "stopped" (then it is stopped, not finished). */
 function stoppedChild(args: Record<string, unknown>): Promise<import("node:child_process").ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", new URL("../../test/engine-child.ts", import.meta.url).pathname, JSON.stringify(args)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", new URL("../../test/engine-child.ts", import.meta.url).pathname, JSON.stringify(args)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -252,7 +283,16 @@ test("SIGKILL mid-backup: the database copy was private (0600 in a 0700 folder) 
   const headsFile = join(dir, "heads.json");
   const work = join(dir, "work");
   mkdirSync(work, { mode: 0o700 });
-  const child = await stoppedChild({ op: "backup", repoDir: join(dir, "repo"), keyHex: toHex(root.unsafeBytes()), headsFile, db: src.dbPath, media: src.mediaDir, tmpDir: work, stopAtPhase: "database and media" });
+  const child = await stoppedChild({
+    op: "backup",
+    repoDir: join(dir, "repo"),
+    keyHex: toHex(root.unsafeBytes()),
+    headsFile,
+    db: src.dbPath,
+    media: src.mediaDir,
+    tmpDir: work,
+    stopAtPhase: "database and media",
+  });
   const [run] = readdirSync(work);
   assert.match(run!, new RegExp(`^chatvault-backup-${child.pid}-`));
   assert.equal(statSync(join(work, run!)).mode & 0o777, 0o700);
@@ -288,7 +328,13 @@ test("SIGKILL mid-restore: staging was 0700 with 0600 files, and the next restor
 test("stale working folders: dead runs' and old legacy ones are removed, live and fresh ones kept", async (t) => {
   const dir = tempDir(t);
   const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // a process that has ended
-  for (const name of [`chatvault-backup-${dead}-aaaaaa`, `chatvault-backup-${process.pid}-bbbbbb`, "chatvault-backup-cccccc", "chatvault-backup-dddddd", "unrelated"]) {
+  for (const name of [
+    `chatvault-backup-${dead}-aaaaaa`,
+    `chatvault-backup-${process.pid}-bbbbbb`,
+    "chatvault-backup-cccccc",
+    "chatvault-backup-dddddd",
+    "unrelated",
+  ]) {
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, "x.snapshot"), "plaintext");
   }
@@ -336,7 +382,14 @@ test("folder storage: a crashed put's temp file is swept on first use; a failed 
 
 test("manifest rawPath (fuzz): any bytes are accepted only as a safe non-plain path, else a typed error; accepted ones round-trip", () => {
   const base: SnapshotManifest = {
-    version: 1, repoId: "r", sequence: 1, parent: null, time: "t", host: "h", database: null, media: [],
+    version: 1,
+    repoId: "r",
+    sequence: 1,
+    parent: null,
+    time: "t",
+    host: "h",
+    database: null,
+    media: [],
     stats: { filesNew: 0, filesChanged: 0, filesUnchanged: 0, bytesRead: 0, bytesStored: 0, chunksNew: 0 },
   };
   const strict = new TextDecoder("utf-8", { fatal: true });
@@ -350,22 +403,28 @@ test("manifest rawPath (fuzz): any bytes are accepted only as a safe non-plain p
   };
   // Bytes biased towards the interesting ones: '/', '.', '\', NUL, and invalid UTF-8.
   const byte = fc.oneof(fc.constantFrom(0x2f, 0x2e, 0x5c, 0x00, 0xff, 0xc3, 0x61), fc.integer({ min: 0, max: 255 }));
-  fc.assert(fc.property(fc.array(byte, { maxLength: 24 }), (bytes) => {
-    const raw = Uint8Array.from(bytes);
-    const json = JSON.parse(new TextDecoder().decode(encodeManifest(base))) as { media: unknown[] };
-    json.media = [{ path: "x", rawPath: Buffer.from(raw).toString("base64url"), size: 0, mtimeMs: 0, chunks: "" }];
-    let got: Uint8Array | undefined;
-    try {
-      got = decodeManifest(new TextEncoder().encode(JSON.stringify(json))).media[0]!.rawPath;
-    } catch (e) {
-      assert.ok(e instanceof ChatvaultError && (e as { reason?: string }).reason === "bad_structure", String(e));
-      return;
-    }
-    assert.deepEqual(got, raw);
-    assert.ok(raw.length > 0 && !raw.includes(0) && raw[0] !== 0x2f && !plain(raw));
-    const segs = Buffer.from(raw).toString("latin1").split("/");
-    assert.ok(segs.every((s) => s !== "" && s !== "." && s !== ".."), Buffer.from(raw).toString("hex"));
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.array(byte, { maxLength: 24 }), (bytes) => {
+      const raw = Uint8Array.from(bytes);
+      const json = JSON.parse(new TextDecoder().decode(encodeManifest(base))) as { media: unknown[] };
+      json.media = [{ path: "x", rawPath: Buffer.from(raw).toString("base64url"), size: 0, mtimeMs: 0, chunks: "" }];
+      let got: Uint8Array | undefined;
+      try {
+        got = decodeManifest(new TextEncoder().encode(JSON.stringify(json))).media[0]!.rawPath;
+      } catch (e) {
+        assert.ok(e instanceof ChatvaultError && (e as { reason?: string }).reason === "bad_structure", String(e));
+        return;
+      }
+      assert.deepEqual(got, raw);
+      assert.ok(raw.length > 0 && !raw.includes(0) && raw[0] !== 0x2f && !plain(raw));
+      const segs = Buffer.from(raw).toString("latin1").split("/");
+      assert.ok(
+        segs.every((s) => s !== "" && s !== "." && s !== ".."),
+        Buffer.from(raw).toString("hex"),
+      );
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test("the private temp folder: made 0700, tightened if opened up, refused if it is a link or another user's", async (t) => {

@@ -44,7 +44,9 @@ test("backup while another process writes: the restored database is consistent",
   const db = new Database(join(restored, "msgstore.db"), { readonly: true });
   assert.equal((db.prepare("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check, "ok");
   // Every chat's last_message_id names its newest message: no torn transaction.
-  const torn = db.prepare(`SELECT count(*) AS n FROM chats c WHERE c.last_message_id IS NOT (SELECT max(id) FROM messages m WHERE m.chat_id = c.id)`).get() as { n: number };
+  const torn = db.prepare(`SELECT count(*) AS n FROM chats c WHERE c.last_message_id IS NOT (SELECT max(id) FROM messages m WHERE m.chat_id = c.id)`).get() as {
+    n: number;
+  };
   assert.equal(torn.n, 0);
   const n = (db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
   assert.ok(n >= 20000, `restored ${n} messages`);

@@ -11,12 +11,16 @@ export function errnoOf(e: unknown): string | undefined {
 }
 
 const PROBLEMS: Record<string, LocalProblem> = {
-  ENOSPC: "no_space", EDQUOT: "no_space", EFBIG: "no_space",
-  EACCES: "permission_denied", EPERM: "permission_denied",
+  ENOSPC: "no_space",
+  EDQUOT: "no_space",
+  EFBIG: "no_space",
+  EACCES: "permission_denied",
+  EPERM: "permission_denied",
   EROFS: "read_only",
   ENOENT: "not_found",
   ENOTDIR: "not_a_folder",
-  EEXIST: "is_a_file", EISDIR: "is_a_folder",
+  EEXIST: "is_a_file",
+  EISDIR: "is_a_folder",
   EIO: "io_error",
 };
 
@@ -83,8 +87,9 @@ export function localFileError(e: unknown, place: LocalPlace, path: string, labe
   const named = label ?? PLACE[place];
   const what = named ? `${named} ${path}` : path;
   const advice = ADVICE[place][problem];
-  const message = place === "destination" && problem === "is_a_file"
-    ? `${what} is a file, not a folder: give a folder with --to`
-    : `${what}: ${describeErrno(e)}${advice ? `; ${advice}` : ""}`;
+  const message =
+    place === "destination" && problem === "is_a_file"
+      ? `${what} is a file, not a folder: give a folder with --to`
+      : `${what}: ${describeErrno(e)}${advice ? `; ${advice}` : ""}`;
   return new LocalFileError(problem, place, path, message, { errno: errnoOf(e), cause: e });
 }

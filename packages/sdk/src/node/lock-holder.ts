@@ -20,7 +20,9 @@ function processAlive(pid: number): boolean {
 
 export function nodeLockHolder(operation: string, host = hostname()): LockOptions {
   return {
-    operation, host, pid: process.pid,
+    operation,
+    host,
+    pid: process.pid,
     isHolderAlive: (r: LockRecord) => (r.host === host ? processAlive(r.pid) : undefined),
   };
 }

@@ -78,7 +78,8 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
       const path = rel ? `${rel}/${segment}` : segment;
       if (exclude?.excludes(path)) continue;
       // Raw bytes are needed from the first raw segment down.
-      const raw = plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, Buffer.of(SLASH), name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
+      const raw =
+        plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, Buffer.of(SLASH), name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
       let st;
       try {
         st = await lstat(abs);
@@ -88,7 +89,13 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
       }
       if (st.isDirectory()) await visit(abs, path, raw);
       else if (st.isFile()) {
-        files.push({ path, ...(raw ? { rawPath: new Uint8Array(raw) } : {}), absolute: raw ? new Uint8Array(abs) : abs.toString("utf8"), size: st.size, mtimeMs: st.mtimeMs });
+        files.push({
+          path,
+          ...(raw ? { rawPath: new Uint8Array(raw) } : {}),
+          absolute: raw ? new Uint8Array(abs) : abs.toString("utf8"),
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+        });
       } else skip(path, st.isSymbolicLink() ? "symlink" : "not_a_file");
     }
   }

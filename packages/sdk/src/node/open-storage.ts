@@ -28,7 +28,8 @@ export function openStorage(location: string, opts: OpenStorageOptions = {}): St
     base = lazyStorage(location, async () => {
       const { S3Storage } = await import("@chatvault/storage/s3");
       return new S3Storage({
-        bucket, prefix,
+        bucket,
+        prefix,
         ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint } : {}),
         ...(opts.s3Region ? { region: opts.s3Region } : {}),
         forcePathStyle: opts.s3ForcePathStyle ?? !!opts.s3Endpoint,
@@ -75,19 +76,27 @@ function folderStorage(root: string): Storage {
   const fs = new FsStorage(root);
   let swept: Promise<boolean> | undefined;
   /** Whether the folder exists; the first time it does, sweep old temp files. */
-  const exists = () => (swept ??= stat(root).then(
-    async (st) => {
-      if (st.isDirectory()) await fs.cleanupTemp().catch(() => 0);
-      return st.isDirectory();
-    },
-    () => false,
-  ));
+  const exists = () =>
+    (swept ??= stat(root).then(
+      async (st) => {
+        if (st.isDirectory()) await fs.cleanupTemp().catch(() => 0);
+        return st.isDirectory();
+      },
+      () => false,
+    ));
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     await exists();
     try {
       return await op();
     } catch (e) {
-      if (e instanceof ObjectNotFoundError && !(await stat(root).then((s) => s.isDirectory(), () => false))) throw new StorageFolderMissingError(root);
+      if (
+        e instanceof ObjectNotFoundError &&
+        !(await stat(root).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new StorageFolderMissingError(root);
       throw localFileError(e, "repository", root);
     }
   };

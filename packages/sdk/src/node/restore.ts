@@ -124,12 +124,19 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
       await dbCheck;
     }
     progress.setPhase("moving into place");
-    await moveIntoPlace(staging, to, [dbName ?? undefined, restoredMedia > 0 ? "media" : undefined].filter((x): x is string => !!x));
+    await moveIntoPlace(
+      staging,
+      to,
+      [dbName ?? undefined, restoredMedia > 0 ? "media" : undefined].filter((x): x is string => !!x),
+    );
     moved = true;
     progress.setPhase("done");
     return {
       snapshot: { sequence: resolved.ref.sequence, digest: resolved.ref.digest, time: m.time },
-      database: dbTarget, mediaFiles: restoredMedia, bytes: plan.bytes, damaged: plan.damaged,
+      database: dbTarget,
+      mediaFiles: restoredMedia,
+      bytes: plan.bytes,
+      damaged: plan.damaged,
     };
   } catch (e) {
     throw localFileError(e, "destination", to);
@@ -159,20 +166,26 @@ async function createStagedFiles(staging: string, files: PlannedFile[]): Promise
  * download is still running, when this returns or throws.
  */
 async function downloadInto(
-  paths: (string | Buffer)[], plan: RestorePlan, stagedDb: string | null, progress: ProgressTracker, opts: RestoreOptions,
+  paths: (string | Buffer)[],
+  plan: RestorePlan,
+  stagedDb: string | null,
+  progress: ProgressTracker,
+  opts: RestoreOptions,
 ): Promise<Promise<void> | undefined> {
   const handles = new HandleCache(paths);
   const compressor = opts.compressor ?? zlibCompressor;
   const limit = Math.max(1, opts.concurrency ?? 4);
-  const download = ([pack, requests]: PackWork) => async () => {
-    if (opts.signal?.aborted) throw new CancelledError();
-    const out = new CoalescingWriter(handles);
-    await readPackChunks(opts.repo, compressor, pack, requests, async (req, plain) => {
-      for (const t of req.targets) await out.write(t.file, t.offset, plain);
-      progress.advance(plain.length * req.targets.length);
-    });
-    await out.flush();
-  };
+  const download =
+    ([pack, requests]: PackWork) =>
+    async () => {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const out = new CoalescingWriter(handles);
+      await readPackChunks(opts.repo, compressor, pack, requests, async (req, plain) => {
+        for (const t of req.targets) await out.write(t.file, t.offset, plain);
+        progress.advance(plain.length * req.targets.length);
+      });
+      await out.flush();
+    };
   const holdsDb = ([, requests]: PackWork) => stagedDb !== null && requests.some((r) => r.targets.some((t) => t.file === 0));
   const all = [...plan.byPack.entries()];
   const media = all.filter((p) => !holdsDb(p));
@@ -231,7 +244,13 @@ async function checkDestination(to: string): Promise<void> {
 /** rmdir `to` and its parents up to `top` (the first folder this restore made), while they are empty. */
 async function removeEmptyUpTo(to: string, top: string): Promise<void> {
   for (let d = to; ; d = dirname(d)) {
-    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     if (d === top || dirname(d) === d) return;
   }
 }

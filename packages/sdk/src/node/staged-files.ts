@@ -45,7 +45,7 @@ export class CoalescingWriter {
       if (done < total) {
         // writev may write less than asked: finish the rest.
         const rest = Buffer.concat(parts).subarray(done);
-        for (let o = 0; o < rest.length; ) {
+        for (let o = 0; o < rest.length;) {
           const n = (await fh.write(rest, o, rest.length - o, position + done + o)).bytesWritten;
           if (n <= 0) throw new Error("restore: write made no progress");
           o += n;
@@ -78,7 +78,8 @@ export class HandleCache {
   async use<T>(i: number, writes: boolean, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
     if (writes) this.#unsynced.add(i);
     let e = this.#open.get(i);
-    if (e) this.#open.delete(i); // refresh LRU position
+    if (e)
+      this.#open.delete(i); // refresh LRU position
     else {
       await this.#evict();
       // Another caller may have opened it while we waited.

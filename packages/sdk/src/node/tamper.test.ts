@@ -44,7 +44,10 @@ interface Case {
   expect: (e: unknown) => boolean;
 }
 
-const reason = (...r: string[]) => (e: unknown) => e instanceof IntegrityError && r.includes(e.reason);
+const reason =
+  (...r: string[]) =>
+  (e: unknown) =>
+    e instanceof IntegrityError && r.includes(e.reason);
 
 const cases: Case[] = [
   {
@@ -174,7 +177,10 @@ test("verify finds a flipped byte and names the pack", async (t) => {
   // The pack is named; if it also held the snapshot's listing chunks (spec §8.5.3), the snapshot is named too.
   const packProblems = bad.problems.filter((x) => /^packs\//.test(x.object));
   assert.equal(packProblems.length, 1, JSON.stringify(bad.problems));
-  assert.ok(bad.problems.every((x) => /^packs\//.test(x.object) || /^snapshots\//.test(x.object)), JSON.stringify(bad.problems));
+  assert.ok(
+    bad.problems.every((x) => /^packs\//.test(x.object) || /^snapshots\//.test(x.object)),
+    JSON.stringify(bad.problems),
+  );
   assert.ok(bad.problems.length <= 2);
 });
 
@@ -197,6 +203,9 @@ test("an index or manifest the storage lists as huge is refused before it is dow
   };
   const reopened = await Repository.open(lying, root);
   await assert.rejects(reopened.loadIndex(), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure");
-  await assert.rejects(reopened.readSnapshot((await reopened.listSnapshots())[0]!), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure");
+  await assert.rejects(
+    reopened.readSnapshot((await reopened.listSnapshots())[0]!),
+    (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure",
+  );
   assert.equal(downloads, 0);
 });

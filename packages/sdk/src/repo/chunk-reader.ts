@@ -70,7 +70,8 @@ export async function readPackChunks<T>(
         plain = await openChunk(repo, compressor, req.id, req.loc, range.subarray(off, off + req.loc.length));
       } catch (e) {
         // Say which pack held the bad bytes: that is the object to look at in storage.
-        if (e instanceof IntegrityError) throw new IntegrityError(e.reason, `${e.message.replace(/ \(object [0-9a-f]+\)$/, "")}: chunk ${req.id.slice(0, 16)}… in pack`, name);
+        if (e instanceof IntegrityError)
+          throw new IntegrityError(e.reason, `${e.message.replace(/ \(object [0-9a-f]+\)$/, "")}: chunk ${req.id.slice(0, 16)}… in pack`, name);
         throw e;
       }
       await sink(req, plain);

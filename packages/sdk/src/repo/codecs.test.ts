@@ -26,37 +26,67 @@ function onlyTyped(fn: () => unknown): void {
 /** Mutations of a valid encoding: flip, cut, insert, duplicate a range. */
 const mutated = (valid: Uint8Array) =>
   fc.oneof(
-    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([i, x]) => { const b = valid.slice(); if (b.length) b[i % b.length] = b[i % b.length]! ^ x; return b; }),
+    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
+      const b = valid.slice();
+      if (b.length) b[i % b.length] = b[i % b.length]! ^ x;
+      return b;
+    }),
     fc.nat().map((n) => valid.slice(0, n % (valid.length + 1))),
-    fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 })).map(([i, ins]) => { const at = i % (valid.length + 1); return Uint8Array.from([...valid.slice(0, at), ...ins, ...valid.slice(at)]); }),
-    fc.tuple(fc.nat(), fc.nat()).map(([a, n]) => { const at = a % (valid.length + 1); return Uint8Array.from([...valid, ...valid.slice(at, at + (n % 64))]); }),
+    fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 })).map(([i, ins]) => {
+      const at = i % (valid.length + 1);
+      return Uint8Array.from([...valid.slice(0, at), ...ins, ...valid.slice(at)]);
+    }),
+    fc.tuple(fc.nat(), fc.nat()).map(([a, n]) => {
+      const at = a % (valid.length + 1);
+      return Uint8Array.from([...valid, ...valid.slice(at, at + (n % 64))]);
+    }),
   );
 
 test("index: encode/decode round trip", () => {
-  fc.assert(fc.property(fc.array(entry, { maxLength: 50 }), (es) => {
-    const back = decodeIndex(encodeIndex(es as IndexEntry[]), "index/x");
-    assert.deepEqual(back, es);
-  }));
+  fc.assert(
+    fc.property(fc.array(entry, { maxLength: 50 }), (es) => {
+      const back = decodeIndex(encodeIndex(es as IndexEntry[]), "index/x");
+      assert.deepEqual(back, es);
+    }),
+  );
 });
 
 test("index: random and mutated bytes give only typed errors", () => {
   const valid = encodeIndex([{ id: "ab".repeat(32), pack: "cd".repeat(32), offset: 1, length: 2, rawLength: 3, flags: 1 }]);
-  fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(valid)), (b) => onlyTyped(() => decodeIndex(b, "index/x"))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(valid)), (b) => onlyTyped(() => decodeIndex(b, "index/x"))),
+    { numRuns: 3000 },
+  );
 });
 
 test("pack header: round trip, and entries pointing past the pack are refused", () => {
-  fc.assert(fc.property(fc.array(entry.map(({ pack: _p, ...e }) => e), { maxLength: 30 }), (es) => {
-    const bytes = encodePackHeader(es);
-    assert.deepEqual(decodePackHeader(bytes, "p", 2 ** 40), es);
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(
+        entry.map(({ pack: _p, ...e }) => e),
+        { maxLength: 30 },
+      ),
+      (es) => {
+        const bytes = encodePackHeader(es);
+        assert.deepEqual(decodePackHeader(bytes, "p", 2 ** 40), es);
+      },
+    ),
+  );
   const one = encodePackHeader([{ id: "ab".repeat(32), offset: 10, length: 10, rawLength: 5, flags: 0 }]);
   assert.throws(() => decodePackHeader(one, "p", 19), { reason: "bad_structure" });
-  fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated(one)), (b) => onlyTyped(() => decodePackHeader(b, "p", 1000))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated(one)), (b) => onlyTyped(() => decodePackHeader(b, "p", 1000))),
+    { numRuns: 3000 },
+  );
 });
 
 const manifest: SnapshotManifest = {
-  version: 1, repoId: "ab".repeat(16), sequence: 3, parent: { sequence: 2, digest: "cd".repeat(32) },
-  time: "2026-11-27T12:00:00.000Z", host: "h",
+  version: 1,
+  repoId: "ab".repeat(16),
+  sequence: 3,
+  parent: { sequence: 2, digest: "cd".repeat(32) },
+  time: "2026-11-27T12:00:00.000Z",
+  host: "h",
   database: { name: "msgstore.db", pageSize: 4096, pageCount: 2, pages: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
   media: [{ path: "2024/a.jpg", size: 10, mtimeMs: 1.5, chunks: [new Uint8Array(32).fill(3)] }],
   stats: { filesNew: 1, filesChanged: 0, filesUnchanged: 0, bytesRead: 10, bytesStored: 10, chunksNew: 3 },
@@ -77,8 +107,26 @@ test("manifest: round trip; unsafe paths and inconsistent counts refused", () =>
 
 test("manifest and config: random and mutated bytes give only typed errors", () => {
   const valid = encodeManifest(manifest);
-  fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(valid)), (b) => onlyTyped(() => decodeManifest(b))), { numRuns: 3000 });
-  const config = utf8(JSON.stringify({ format: "chatvault-repository", version: 1, repoId: "ab".repeat(16), created: "x", protection: "key", chunker: { min: 16384, avg: 65536, max: 262144 }, packSize: 8388608, keyCheck: "AAAAAAAAAAAAAAAAAAAAAA", mac: "A".repeat(43) }));
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(valid)), (b) => onlyTyped(() => decodeManifest(b))),
+    { numRuns: 3000 },
+  );
+  const config = utf8(
+    JSON.stringify({
+      format: "chatvault-repository",
+      version: 1,
+      repoId: "ab".repeat(16),
+      created: "x",
+      protection: "key",
+      chunker: { min: 16384, avg: 65536, max: 262144 },
+      packSize: 8388608,
+      keyCheck: "AAAAAAAAAAAAAAAAAAAAAA",
+      mac: "A".repeat(43),
+    }),
+  );
   assert.equal(parseConfig(config).config.protection, "key");
-  fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(config)), (b) => onlyTyped(() => parseConfig(b))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(config)), (b) => onlyTyped(() => parseConfig(b))),
+    { numRuns: 3000 },
+  );
 });

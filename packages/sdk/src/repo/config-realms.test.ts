@@ -82,7 +82,10 @@ test("config v3: malformed realm sets are refused as bad_structure before any ke
     ["no realms", (j) => void delete j.realms],
     ["realms not an object", (j) => void (j.realms = "x")],
     ["empty set", (j) => void (j.realms.realms = [])],
-    ["ten realms", (j) => void (j.realms.realms = Array.from({ length: 10 }, (_x, i) => ({ id: "AAECAwQFBgcICQoLDA0OD" + "ABCDEFGHIJ"[i], url: `http://h${i}` })))],
+    [
+      "ten realms",
+      (j) => void (j.realms.realms = Array.from({ length: 10 }, (_x, i) => ({ id: "AAECAwQFBgcICQoLDA0OD" + "ABCDEFGHIJ"[i], url: `http://h${i}` }))),
+    ],
     ["threshold 0", (j) => void (j.realms.threshold = 0)],
     ["threshold above n", (j) => void (j.realms.threshold = 4)],
     ["threshold fractional", (j) => void (j.realms.threshold = 1.5)],
@@ -96,7 +99,11 @@ test("config v3: malformed realm sets are refused as bad_structure before any ke
   for (const [name, edit] of cases) {
     const j = structuredClone(base);
     edit(j);
-    assert.throws(() => parseConfig(utf8(JSON.stringify(j))), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure", name);
+    assert.throws(
+      () => parseConfig(utf8(JSON.stringify(j))),
+      (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure",
+      name,
+    );
   }
 });
 
@@ -107,25 +114,42 @@ test("config v3 fuzz: any realm set round-trips; any mutation of the bytes parse
   const root = generateRootKey();
   const keys = await KeySchedule.derive(root);
   const realmId = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString("base64url"));
-  const realmSet = fc.uniqueArray(fc.record({ id: realmId, port: fc.integer({ min: 1, max: 65535 }) }), { minLength: 1, maxLength: 9, selector: (r) => r.id })
+  const realmSet = fc
+    .uniqueArray(fc.record({ id: realmId, port: fc.integer({ min: 1, max: 65535 }) }), { minLength: 1, maxLength: 9, selector: (r) => r.id })
     .filter((rs) => new Set(rs.map((r) => r.port)).size === rs.length)
-    .chain((rs) => fc.integer({ min: 1, max: rs.length }).map((threshold) => ({ threshold, realms: rs.map((r) => ({ id: r.id, url: `http://127.0.0.1:${r.port}` })) })));
-  const base = { version: 3 as const, repoId: "00".repeat(16), created: "2026-12-01T00:00:00.000Z", protection: "realms" as const, chunker: { min: 256 * 1024, avg: 1024 * 1024, max: 4 * 1024 * 1024 }, packSize: 8 * 1024 * 1024, keyCheck: keys.keyCheck };
-  await fc.assert(fc.asyncProperty(realmSet, async (set) => {
-    const bytes = await encodeConfig({ ...base, realmSet: set }, keys);
-    const parsed = parseConfig(bytes);
-    assert.deepEqual(parsed.config.realmSet, set);
-    const { authenticateConfig } = await import("./config.ts");
-    await authenticateConfig(parsed, keys);
-  }), { numRuns: 100 });
+    .chain((rs) =>
+      fc.integer({ min: 1, max: rs.length }).map((threshold) => ({ threshold, realms: rs.map((r) => ({ id: r.id, url: `http://127.0.0.1:${r.port}` })) })),
+    );
+  const base = {
+    version: 3 as const,
+    repoId: "00".repeat(16),
+    created: "2026-12-01T00:00:00.000Z",
+    protection: "realms" as const,
+    chunker: { min: 256 * 1024, avg: 1024 * 1024, max: 4 * 1024 * 1024 },
+    packSize: 8 * 1024 * 1024,
+    keyCheck: keys.keyCheck,
+  };
+  await fc.assert(
+    fc.asyncProperty(realmSet, async (set) => {
+      const bytes = await encodeConfig({ ...base, realmSet: set }, keys);
+      const parsed = parseConfig(bytes);
+      assert.deepEqual(parsed.config.realmSet, set);
+      const { authenticateConfig } = await import("./config.ts");
+      await authenticateConfig(parsed, keys);
+    }),
+    { numRuns: 100 },
+  );
   const good = await encodeConfig({ ...base, realmSet: SET }, keys);
-  fc.assert(fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 255 }), (at, byte) => {
-    const bytes = good.slice();
-    bytes[at] = byte;
-    try {
-      parseConfig(bytes);
-    } catch (e) {
-      assert.ok(e instanceof IntegrityError, `unexpected ${String(e)}`);
-    }
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 255 }), (at, byte) => {
+      const bytes = good.slice();
+      bytes[at] = byte;
+      try {
+        parseConfig(bytes);
+      } catch (e) {
+        assert.ok(e instanceof IntegrityError, `unexpected ${String(e)}`);
+      }
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -49,7 +49,10 @@ test("config v2: switching the protection mode or the vault URL fails authentica
   await Repository.init(storage, root, { protection: "key" });
   await tamperConfig(storage, (j) => void (j.protection = "password"));
   await assert.rejects(Repository.open(storage, root), authFailed, "key mode switched to password mode");
-  assert.throws(() => parseConfig(utf8(JSON.stringify({ format: "chatvault-repository", version: 4 }))), (e: unknown) => e instanceof IntegrityError && e.reason === "unsupported_version");
+  assert.throws(
+    () => parseConfig(utf8(JSON.stringify({ format: "chatvault-repository", version: 4 }))),
+    (e: unknown) => e instanceof IntegrityError && e.reason === "unsupported_version",
+  );
 });
 
 test("a version 1 repository (fixture from the previous release) restores, verifies and takes a new backup", async (t) => {
@@ -63,7 +66,10 @@ test("a version 1 repository (fixture from the previous release) restores, verif
   assert.equal(r.snapshot.sequence, 1);
   assert.deepEqual(readFileSync(join(dir, "out", "chat.db")), readFileSync(join(FIXTURE, "source.db")));
   assert.equal(readFileSync(join(dir, "out", "media", "photos", "a.txt"), "utf8"), "media file A\n");
-  assert.deepEqual(new Uint8Array(readFileSync(join(dir, "out", "media", "voice", "b.bin"))), Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255));
+  assert.deepEqual(
+    new Uint8Array(readFileSync(join(dir, "out", "media", "voice", "b.bin"))),
+    Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255),
+  );
   assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, []);
   const next = await backup({ repo, heads, media: join(dir, "out", "media"), workers: 0 });
   assert.equal(next.snapshot.sequence, 2);

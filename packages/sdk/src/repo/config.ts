@@ -7,8 +7,19 @@
  * Version 3 (protection "realms") names a realm set instead of one vault (§8.2.1).
  */
 import {
-  type ChunkerParams, type ConfigRealmSet, type ConfigVersion, IntegrityError, type KeySchedule, assertKeyCheck, configMac, fromBase64Url, fromUtf8,
-  toBase64Url, utf8, validateChunkerParams, verifyConfigMac,
+  type ChunkerParams,
+  type ConfigRealmSet,
+  type ConfigVersion,
+  IntegrityError,
+  type KeySchedule,
+  assertKeyCheck,
+  configMac,
+  fromBase64Url,
+  fromUtf8,
+  toBase64Url,
+  utf8,
+  validateChunkerParams,
+  verifyConfigMac,
 } from "@chatvault/format";
 
 export type Protection = "key" | "password" | "realms" | "passkey";
@@ -80,7 +91,8 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
     throw bad("not valid JSON");
   }
   if (typeof j !== "object" || j === null || j.format !== "chatvault-repository") throw bad("not a chatvault repository config");
-  if (j.version !== 1 && j.version !== 2 && j.version !== 3) throw new IntegrityError("unsupported_version", `repository version ${String(j.version)} is not supported`, "config");
+  if (j.version !== 1 && j.version !== 2 && j.version !== 3)
+    throw new IntegrityError("unsupported_version", `repository version ${String(j.version)} is not supported`, "config");
   const str = (k: string): string => {
     const v = j[k];
     if (typeof v !== "string" || v.length > 2048) throw bad(`field ${k} missing or not a string`);
@@ -98,7 +110,8 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
   const protection = str("protection");
   if (protection !== "key" && protection !== "password" && protection !== "realms" && protection !== "passkey") throw bad("unknown protection");
   // Version 3 exactly for the protection modes that need it (§8.2.1, §13.1); a realm set only with protection realms.
-  if ((protection === "realms" || protection === "passkey") !== (j.version === 3)) throw bad(`protection ${protection} is not valid in version ${String(j.version)}`);
+  if ((protection === "realms" || protection === "passkey") !== (j.version === 3))
+    throw bad(`protection ${protection} is not valid in version ${String(j.version)}`);
   const realmSet = protection === "realms" ? parseRealmSet(j.realms) : undefined;
   if (protection !== "realms" && j.realms !== undefined) throw bad("field realms without protection realms");
   const ch = j.chunker as Record<string, unknown> | undefined;
@@ -114,7 +127,13 @@ export function parseConfig(bytes: Uint8Array): ParsedConfig {
   if (!/^[0-9a-f]{32}$/.test(repoId)) throw bad("invalid repoId");
   const vaultUrl = j.vaultUrl === undefined ? undefined : str("vaultUrl");
   const config: RepositoryConfig = {
-    version: j.version, repoId, created: str("created"), protection, chunker, packSize, keyCheck: b64("keyCheck", 16),
+    version: j.version,
+    repoId,
+    created: str("created"),
+    protection,
+    chunker,
+    packSize,
+    keyCheck: b64("keyCheck", 16),
     ...(vaultUrl ? { vaultUrl } : {}),
     ...(realmSet ? { realmSet } : {}),
   };
@@ -127,12 +146,14 @@ function parseRealmSet(v: unknown): ConfigRealmSet {
   if (typeof o !== "object" || o === null || !Array.isArray(o.realms)) throw bad("field realms must be {threshold, realms: [...]}");
   const n = o.realms.length;
   if (n < 1 || n > MAX_CONFIG_REALMS) throw bad(`a realm set has 1 to ${MAX_CONFIG_REALMS} realms`);
-  if (typeof o.threshold !== "number" || !Number.isInteger(o.threshold) || o.threshold < 1 || o.threshold > n) throw bad("realm threshold must be an integer in [1, number of realms]");
+  if (typeof o.threshold !== "number" || !Number.isInteger(o.threshold) || o.threshold < 1 || o.threshold > n)
+    throw bad("realm threshold must be an integer in [1, number of realms]");
   const ids = new Set<string>();
   const urls = new Set<string>();
   const realms = o.realms.map((r: unknown) => {
     const x = r as { id?: unknown; url?: unknown } | null;
-    if (typeof x !== "object" || x === null || typeof x.id !== "string" || !/^[A-Za-z0-9_-]{22}$/.test(x.id)) throw bad("realm id must be base64url of 16 bytes");
+    if (typeof x !== "object" || x === null || typeof x.id !== "string" || !/^[A-Za-z0-9_-]{22}$/.test(x.id))
+      throw bad("realm id must be base64url of 16 bytes");
     if (typeof x.url !== "string" || x.url.length > 2048 || !/^https?:\/\/[^\s]+$/.test(x.url)) throw bad("realm url must be an http(s) URL");
     if (ids.has(x.id) || urls.has(x.url)) throw bad("realm ids and urls must be distinct");
     ids.add(x.id);

@@ -39,7 +39,9 @@ export function newestRefs(refs: SnapshotRef[]): SnapshotRef[] {
  * manifest's time; it is asked only when the head does not decide.
  */
 export async function pickLatest(
-  newest: SnapshotRef[], head: Head | undefined, timeOf: (ref: SnapshotRef) => Promise<string>,
+  newest: SnapshotRef[],
+  head: Head | undefined,
+  timeOf: (ref: SnapshotRef) => Promise<string>,
 ): Promise<{ latest: SnapshotRef; conflicts: SnapshotRef[] } | undefined> {
   if (newest.length === 0) return undefined;
   if (newest.length === 1) return { latest: newest[0]!, conflicts: [] };

@@ -1,4 +1,15 @@
-import { HEAD_RECORD_LABEL, IntegrityError, type KeySchedule, type RootKey, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "@chatvault/format";
+import {
+  HEAD_RECORD_LABEL,
+  IntegrityError,
+  type KeySchedule,
+  type RootKey,
+  equalBytes,
+  fromBase64Url,
+  fromHex,
+  toBase64Url,
+  toHex,
+  utf8,
+} from "@chatvault/format";
 
 /**
  * Freshness (spec §8.6): the client remembers the newest snapshot it wrote (sequence +

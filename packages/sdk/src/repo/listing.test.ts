@@ -30,7 +30,10 @@ async function storedListing(dir: string, compress: boolean) {
 
 test("a listing whose chunks are stored compressed is inflated and read back whole", async (t) => {
   const { repo, bytes, listing, where } = await storedListing(tempDir(t), true);
-  assert.ok([...where.values()].some((e) => e.flags & CHUNK_COMPRESSED), "some listing chunk is stored compressed");
+  assert.ok(
+    [...where.values()].some((e) => e.flags & CHUNK_COMPRESSED),
+    "some listing chunk is stored compressed",
+  );
   assert.deepEqual(await readListing(repo, listing, (id) => where.get(id)), bytes);
 });
 
@@ -40,6 +43,9 @@ test("an uncompressed listing reads back whole; a compressed flag on it is refus
   assert.deepEqual(await readListing(repo, listing, (id) => where.get(id)), bytes);
   // The same chunks claimed to be compressed: inflating raw bytes fails authentication or
   // inflation, either way an IntegrityError, never wrong bytes.
-  const lying = (id: string) => { const e = where.get(id); return e && { ...e, flags: e.flags | CHUNK_COMPRESSED }; };
+  const lying = (id: string) => {
+    const e = where.get(id);
+    return e && { ...e, flags: e.flags | CHUNK_COMPRESSED };
+  };
   await assert.rejects(readListing(repo, listing, lying), IntegrityError);
 });

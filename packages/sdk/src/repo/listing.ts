@@ -31,7 +31,10 @@ export function cutListing(keys: KeySchedule, listing: Uint8Array): Uint8Array[]
  * @throws IntegrityError `missing_object` when a chunk is not indexed or its pack is gone.
  */
 export async function readListing(
-  repo: Repository, listing: ManifestListing, locate: (id: string) => ChunkLocation | undefined, compressor?: Compressor,
+  repo: Repository,
+  listing: ManifestListing,
+  locate: (id: string) => ChunkLocation | undefined,
+  compressor?: Compressor,
 ): Promise<Uint8Array> {
   let total = 0;
   const byPack = new Map<string, Map<string, ChunkRequest<number>>>();

@@ -47,7 +47,17 @@ export function modesConflict(a: LockMode, b: LockMode): boolean {
 }
 
 export async function sealLockRecord(keys: KeySchedule, name: string, r: LockRecord): Promise<Uint8Array> {
-  const json = JSON.stringify({ v: 1, repoId: r.repoId, lockId: r.lockId, mode: r.mode, operation: r.operation, host: r.host, pid: r.pid, since: r.since, expires: r.expires });
+  const json = JSON.stringify({
+    v: 1,
+    repoId: r.repoId,
+    lockId: r.lockId,
+    mode: r.mode,
+    operation: r.operation,
+    host: r.host,
+    pid: r.pid,
+    since: r.since,
+    expires: r.expires,
+  });
   return sealObject(keys.backend, keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.lock, id: name }, utf8(json));
 }
 
@@ -83,8 +93,14 @@ export function decodeLockRecord(plain: Uint8Array, repoId: string, name: string
   const pid = j.pid;
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid < 0) throw bad("invalid pid");
   const record: LockRecord = {
-    repoId: str("repoId", 32), lockId: str("lockId", 32), mode, operation: str("operation", 64), host: str("host", 255), pid,
-    since: time("since"), expires: time("expires"),
+    repoId: str("repoId", 32),
+    lockId: str("lockId", 32),
+    mode,
+    operation: str("operation", 64),
+    host: str("host", 255),
+    pid,
+    since: time("since"),
+    expires: time("expires"),
   };
   if (record.repoId !== repoId) throw bad("belongs to another repository");
   if (!/^[0-9a-f]{32}$/.test(record.lockId)) throw bad("invalid lockId");

@@ -26,13 +26,16 @@ type Open = (t: TestContext) => Promise<Storage | undefined>;
 const storages: [string, Open][] = [
   ["memory", async () => new MemoryStorage()],
   ["folder", async (t) => FsStorage.open(join(tempDir(t), "repo"))],
-  ["s3 (radosgw)", async (t) => {
-    if (!needService(t, reachable, unreachableReason)) return undefined;
-    await bucket.ensure();
-    const s = new S3Storage({ bucket: bucket.name, prefix: `locks/t${++prefixes}`, endpoint, credentials });
-    t.after(() => s.close());
-    return s;
-  }],
+  [
+    "s3 (radosgw)",
+    async (t) => {
+      if (!needService(t, reachable, unreachableReason)) return undefined;
+      await bucket.ensure();
+      const s = new S3Storage({ bucket: bucket.name, prefix: `locks/t${++prefixes}`, endpoint, credentials });
+      t.after(() => s.close());
+      return s;
+    },
+  ],
 ];
 
 const LEASE = 60_000;
@@ -84,7 +87,11 @@ for (const [kind, open] of storages) {
       const c = clock();
       const a = await RepositoryLock.acquire(repo, "append", { now: c.now, leaseMs: LEASE, autoRenew: false, operation: "backup" });
       c.t += LEASE + DEFAULT_CLOCK_SKEW_MS - 1;
-      await assert.rejects(RepositoryLock.acquire(repo, "append", { now: c.now, leaseMs: LEASE, autoRenew: false }), RepositoryLockedError, "within lease + skew");
+      await assert.rejects(
+        RepositoryLock.acquire(repo, "append", { now: c.now, leaseMs: LEASE, autoRenew: false }),
+        RepositoryLockedError,
+        "within lease + skew",
+      );
       c.t += 2;
       const b = await RepositoryLock.acquire(repo, "append", { now: c.now, leaseMs: LEASE, autoRenew: false });
       await assert.rejects(a.assertHeld(), (e: unknown) => e instanceof LockLostError && /expired/.test(e.message));
@@ -121,11 +128,17 @@ for (const [kind, open] of storages) {
       const live = await RepositoryLock.acquire(repo, "shared", { ...opts, host: "laptop", pid: 222 });
       const isHolderAlive = (r: { pid: number }) => r.pid !== 111;
       const broken = await breakLocks(repo, { now: c.now, isHolderAlive });
-      assert.deepEqual(broken.map((b) => b.holder?.pid), [111]);
+      assert.deepEqual(
+        broken.map((b) => b.holder?.pid),
+        [111],
+      );
       assert.deepEqual(await lockNames(repo.storage), [live.objectName]);
       await assert.rejects(gone.assertHeld(), (e: unknown) => e instanceof LockLostError && /removed/.test(e.message));
       const all = await breakLocks(repo, { now: c.now, all: true });
-      assert.deepEqual(all.map((b) => [b.holder?.pid, b.live]), [[222, true]]);
+      assert.deepEqual(
+        all.map((b) => [b.holder?.pid, b.live]),
+        [[222, true]],
+      );
       await assert.rejects(live.assertHeld(), LockLostError);
     });
 
@@ -136,7 +149,10 @@ for (const [kind, open] of storages) {
       await RepositoryLock.acquire(repo, "exclusive", { now: c.now, leaseMs: LEASE, autoRenew: false, host: "laptop", pid: 999999 });
       await repo.storage.put(`${LOCKS_PREFIX}${"ab".repeat(16)}`, new TextEncoder().encode('{"mode":"exclusive"}'));
       const p = await RepositoryLock.acquire(repo, "exclusive", {
-        now: c.now, leaseMs: LEASE, autoRenew: false, isHolderAlive: (r) => (r.pid === 999999 ? false : undefined),
+        now: c.now,
+        leaseMs: LEASE,
+        autoRenew: false,
+        isHolderAlive: (r) => (r.pid === 999999 ? false : undefined),
       });
       const seen = await listLocks(repo);
       assert.equal(seen.filter((l) => l.unreadable).length, 1, "the forged object is reported as unreadable");
@@ -153,7 +169,10 @@ for (const [kind, open] of storages) {
         storage: { value: { ...repo.storage, list: (p: string) => repo.storage.list(p), get: (n: string) => (gets.push(n), repo.storage.get(n)) } },
       }) as typeof repo;
       const seen = await listLocks(watched);
-      assert.deepEqual(seen.map((l) => [l.name, l.unreadable]), [[name, "lock object is too large"]]);
+      assert.deepEqual(
+        seen.map((l) => [l.name, l.unreadable]),
+        [[name, "lock object is too large"]],
+      );
       assert.deepEqual(gets, [], "the object was judged by its size in the listing");
     });
 
@@ -179,7 +198,10 @@ for (const [kind, open] of storages) {
       const repo = await Repository.open(gated, base.rootKey);
       const c = clock();
       const results = await Promise.allSettled([0, 1].map(() => RepositoryLock.acquire(repo, "append", { now: c.now, leaseMs: LEASE, autoRenew: false })));
-      assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ["rejected", "rejected"],
+      );
       for (const r of results) assert.ok(r.status === "rejected" && r.reason instanceof RepositoryLockedError);
       assert.deepEqual(await lockNames(base.storage), [], "both backed off and removed their objects");
     });

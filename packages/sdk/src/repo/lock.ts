@@ -20,7 +20,15 @@ import { IntegrityError, platformRandom, toHex } from "@chatvault/format";
 import { ObjectNotFoundError, isRetryable } from "@chatvault/storage";
 import { LockLostError, RepositoryLockedError } from "../errors.ts";
 import {
-  LOCKS_PREFIX, type LockMode, type LockRecord, MAX_LOCK_OBJECT, isLockName, lockObjectName, modesConflict, openLockRecord, sealLockRecord,
+  LOCKS_PREFIX,
+  type LockMode,
+  type LockRecord,
+  MAX_LOCK_OBJECT,
+  isLockName,
+  lockObjectName,
+  modesConflict,
+  openLockRecord,
+  sealLockRecord,
 } from "./lock-record.ts";
 import type { Repository } from "./repository.ts";
 
@@ -121,8 +129,14 @@ export class RepositoryLock {
     if (first) throw new RepositoryLockedError(holderInfo(first));
     const start = now();
     const record: LockRecord = {
-      repoId: repo.repoId, lockId: toHex(platformRandom(16)), mode, operation: opts.operation ?? mode, host: opts.host ?? "unknown", pid: opts.pid ?? 0,
-      since: new Date(start).toISOString(), expires: new Date(start + leaseMs).toISOString(),
+      repoId: repo.repoId,
+      lockId: toHex(platformRandom(16)),
+      mode,
+      operation: opts.operation ?? mode,
+      host: opts.host ?? "unknown",
+      pid: opts.pid ?? 0,
+      since: new Date(start).toISOString(),
+      expires: new Date(start + leaseMs).toISOString(),
     };
     const name = lockObjectName(toHex(platformRandom(16)));
     await repo.storage.put(name, await sealLockRecord(repo.keys, name, record));
@@ -144,7 +158,9 @@ export class RepositoryLock {
   #schedule(): void {
     if (this.#released) return;
     this.#timer = setTimeout(() => {
-      void this.renew().catch(() => {}).finally(() => this.#schedule());
+      void this.renew()
+        .catch(() => {})
+        .finally(() => this.#schedule());
     }, this.#opts.renewEveryMs);
     // A forgotten lock must not keep the process alive; its lease runs out on its own.
     (this.#timer as { unref?: () => void }).unref?.();
@@ -247,7 +263,10 @@ export interface BrokenLock {
  * longer count (lease run out, holder known gone, unreadable); with `all`, live ones
  * too — only when you know their holders are gone, or a backup may fork the history.
  */
-export async function breakLocks(repo: Repository, opts: Pick<LockOptions, "now" | "isHolderAlive" | "clockSkewMs"> & { all?: boolean } = {}): Promise<BrokenLock[]> {
+export async function breakLocks(
+  repo: Repository,
+  opts: Pick<LockOptions, "now" | "isHolderAlive" | "clockSkewMs"> & { all?: boolean } = {},
+): Promise<BrokenLock[]> {
   const t = (opts.now ?? Date.now)();
   const out: BrokenLock[] = [];
   for (const l of await listLocks(repo)) {

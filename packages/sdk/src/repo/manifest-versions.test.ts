@@ -33,7 +33,12 @@ function rows(path: string): string[] {
 
 async function rawManifest(repo: Repository, sequence: number): Promise<Record<string, unknown>> {
   const ref = (await repo.listSnapshots()).find((r) => r.sequence === sequence)!;
-  const plain = await openStream(repo.keys.backend, repo.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) }, await repo.storage.get(ref.name));
+  const plain = await openStream(
+    repo.keys.backend,
+    repo.keys.metadataEncryption.unsafeBytes(),
+    { kind: ObjectKind.snapshot, id: manifestContextId(repo.repoId, sequence) },
+    await repo.storage.get(ref.name),
+  );
   return JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;
 }
 
@@ -51,7 +56,10 @@ test("a spec version 2 repository (fixture, version 1 manifests) restores both s
   await restore({ repo, heads, to: join(dir, "out") });
   assert.deepEqual(rows(join(dir, "out", "chat.db")), expectRows(41));
   assert.equal(readFileSync(join(dir, "out", "media", "photos", "a.txt"), "utf8"), "media file A\n");
-  assert.deepEqual(new Uint8Array(readFileSync(join(dir, "out", "media", "voice", "b.bin"))), Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255));
+  assert.deepEqual(
+    new Uint8Array(readFileSync(join(dir, "out", "media", "voice", "b.bin"))),
+    Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255),
+  );
   assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, []);
 
   // A new backup on top writes a version 2 manifest chained to the version 1 one.
@@ -61,7 +69,10 @@ test("a spec version 2 repository (fixture, version 1 manifests) restores both s
   assert.equal(m3.version, 2);
   assert.ok(!("media" in m3) && !("database" in m3));
   await prune(repo, heads, { last: 1 });
-  assert.deepEqual((await repo.listSnapshots()).map((r) => r.sequence), [3]);
+  assert.deepEqual(
+    (await repo.listSnapshots()).map((r) => r.sequence),
+    [3],
+  );
   await restore({ repo, heads, to: join(dir, "after-prune") });
   assert.deepEqual(rows(join(dir, "after-prune", "chat.db")), expectRows(41));
   assert.deepEqual(treeHashes(join(dir, "after-prune", "media")), treeHashes(join(dir, "out", "media")));
@@ -103,8 +114,15 @@ test("version 2 manifest codec: round trip, and a listing of the wrong length, w
   const media = [{ path: "a/b.jpg", size: 3, mtimeMs: 1.5, chunks: [new Uint8Array(32).fill(4)] }];
   const listing = encodeListing(database, media);
   const m: SnapshotManifest = {
-    version: 2, repoId: "ab".repeat(16), sequence: 2, parent: { sequence: 1, digest: "cd".repeat(32) }, time: "t", host: "h",
-    database: null, media: [], stats: { filesNew: 1, filesChanged: 0, filesUnchanged: 0, bytesRead: 3, bytesStored: 40, chunksNew: 1 },
+    version: 2,
+    repoId: "ab".repeat(16),
+    sequence: 2,
+    parent: { sequence: 1, digest: "cd".repeat(32) },
+    time: "t",
+    host: "h",
+    database: null,
+    media: [],
+    stats: { filesNew: 1, filesChanged: 0, filesUnchanged: 0, bytesRead: 3, bytesStored: 40, chunksNew: 1 },
     listing: { length: listing.length, chunks: [new Uint8Array(32).fill(9)] },
   };
   const decoded = decodeManifest(encodeManifest(m));
@@ -112,7 +130,10 @@ test("version 2 manifest codec: round trip, and a listing of the wrong length, w
   assert.deepEqual(applyListing(decoded, listing), { ...m, database, media });
   const badStructure = (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure";
   assert.throws(() => applyListing(decoded, listing.subarray(1)), badStructure);
-  assert.throws(() => applyListing(decoded, new TextEncoder().encode(JSON.stringify({ database: null, media: [], x: 1 }).padEnd(listing.length))), badStructure);
+  assert.throws(
+    () => applyListing(decoded, new TextEncoder().encode(JSON.stringify({ database: null, media: [], x: 1 }).padEnd(listing.length))),
+    badStructure,
+  );
   const j = JSON.parse(new TextDecoder().decode(encodeManifest(m))) as Record<string, unknown>;
   for (const edit of [
     (o: Record<string, unknown>) => void (o.media = []),
@@ -125,7 +146,10 @@ test("version 2 manifest codec: round trip, and a listing of the wrong length, w
     edit(o);
     assert.throws(() => decodeManifest(new TextEncoder().encode(JSON.stringify(o))), badStructure, edit.toString());
   }
-  assert.throws(() => decodeManifest(new TextEncoder().encode(JSON.stringify({ ...j, version: 3 }))), (e: unknown) => e instanceof IntegrityError && e.reason === "unsupported_version");
+  assert.throws(
+    () => decodeManifest(new TextEncoder().encode(JSON.stringify({ ...j, version: 3 }))),
+    (e: unknown) => e instanceof IntegrityError && e.reason === "unsupported_version",
+  );
 });
 
 test("version 2: a tampered or missing listing chunk makes the snapshot unreadable with an integrity error, and the next backup still chains to it", async () => {
@@ -140,7 +164,10 @@ test("version 2: a tampered or missing listing chunk makes the snapshot unreadab
   const m = await repo.readSnapshot(ref);
   assert.equal(m.media[0]!.path, "a.txt");
   // An index that does not know the listing chunk: missing_object.
-  await assert.rejects(repo.readSnapshot(ref, { index: { get: () => undefined } }), (e: unknown) => e instanceof IntegrityError && e.reason === "missing_object");
+  await assert.rejects(
+    repo.readSnapshot(ref, { index: { get: () => undefined } }),
+    (e: unknown) => e instanceof IntegrityError && e.reason === "missing_object",
+  );
   // The same manifest read with the listing chunk's location pointing at another chunk: the ID check fails.
   const index = await repo.loadIndex();
   const other = [...index.entries()].find(([id]) => id !== Buffer.from(m.listing!.chunks[0]!).toString("hex"))!;

@@ -194,8 +194,12 @@ export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
     host: j.host,
     ...contents,
     stats: {
-      filesNew: stat("filesNew"), filesChanged: stat("filesChanged"), filesUnchanged: stat("filesUnchanged"),
-      bytesRead: stat("bytesRead"), bytesStored: stat("bytesStored"), chunksNew: stat("chunksNew"),
+      filesNew: stat("filesNew"),
+      filesChanged: stat("filesChanged"),
+      filesUnchanged: stat("filesUnchanged"),
+      bytesRead: stat("bytesRead"),
+      bytesStored: stat("bytesStored"),
+      chunksNew: stat("chunksNew"),
     },
     ...(listing ? { listing } : {}),
   };
@@ -241,7 +245,8 @@ function decodeContents(j: Record<string, unknown>): { database: DatabaseEntry |
   if (!Array.isArray(j.media)) throw bad("media list missing");
   const seen = new Set<string>();
   const media = (j.media as Record<string, unknown>[]).map((f, i) => {
-    if (!f || typeof f.path !== "string" || !isSafeRelativePath(f.path) || !nat(f.size) || typeof f.mtimeMs !== "number") throw bad(`media entry ${i} is malformed`);
+    if (!f || typeof f.path !== "string" || !isSafeRelativePath(f.path) || !nat(f.size) || typeof f.mtimeMs !== "number")
+      throw bad(`media entry ${i} is malformed`);
     if (seen.has(f.path)) throw bad(`media path ${f.path} appears twice`);
     seen.add(f.path);
     const rawPath = rawPathOf(f.rawPath, i);

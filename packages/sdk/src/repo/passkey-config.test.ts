@@ -16,7 +16,11 @@ test("passkey protection: config version 3, authenticated; version 2 with passke
   assert.equal((await Repository.open(storage, root)).config.protection, "passkey");
   for (const change of [{ version: 2 }, { protection: "key" }, { protection: "password" }]) {
     const edited = utf8(JSON.stringify({ ...j, ...change }));
-    assert.throws(() => parseConfig(edited), (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure", JSON.stringify(change));
+    assert.throws(
+      () => parseConfig(edited),
+      (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure",
+      JSON.stringify(change),
+    );
   }
   // A key-mode config (version 2) cannot be relabelled passkey + version 3: the MAC tag differs.
   const keyStore = new MemoryStorage();

@@ -15,7 +15,10 @@ const D1 = "11".repeat(32);
 const D2 = "22".repeat(32);
 
 function api(ctx: ThresholdContext) {
-  return { readHead: (k: Parameters<typeof readHead>[1]) => readHead(ctx, k), advanceHead: (k: Parameters<typeof advanceHead>[1], s: number, d: Uint8Array) => advanceHead(ctx, k, s, d) };
+  return {
+    readHead: (k: Parameters<typeof readHead>[1]) => readHead(ctx, k),
+    advanceHead: (k: Parameters<typeof advanceHead>[1], s: number, d: Uint8Array) => advanceHead(ctx, k, s, d),
+  };
 }
 
 test("realm-set head store: advance at n − t + 1, read the newest authentic head of those that answer", async () => {

@@ -3,13 +3,30 @@
  * Reads are authenticated; a wrong key fails as WrongKeyError before anything else.
  */
 import {
-  type ChunkerParams, DEFAULT_CHUNKER_PARAMS, IntegrityError, KeySchedule, ObjectKind, type RootKey,
-  openStream, platformRandom, toHex,
+  type ChunkerParams,
+  DEFAULT_CHUNKER_PARAMS,
+  IntegrityError,
+  KeySchedule,
+  ObjectKind,
+  type RootKey,
+  openStream,
+  platformRandom,
+  toHex,
 } from "@chatvault/format";
 import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
-import { CONFIG_VERSION, PASSKEY_CONFIG_VERSION, REALMS_CONFIG_VERSION, type ParsedConfig, type Protection, type RepositoryConfig, authenticateConfig, encodeConfig, parseConfig } from "./config.ts";
+import {
+  CONFIG_VERSION,
+  PASSKEY_CONFIG_VERSION,
+  REALMS_CONFIG_VERSION,
+  type ParsedConfig,
+  type Protection,
+  type RepositoryConfig,
+  authenticateConfig,
+  encodeConfig,
+  parseConfig,
+} from "./config.ts";
 import { checkFreshness, newestRefs, pickLatest } from "./freshness.ts";
 import type { HeadStore } from "./head.ts";
 
@@ -189,7 +206,8 @@ export class Repository {
     try {
       return applyListing(m, await readListing(this, listing, (id) => index.get(id)));
     } catch (e) {
-      if (e instanceof IntegrityError) throw new IntegrityError(e.reason, `snapshot #${ref.sequence}: ${e.message.replace(/ \(object [^)]+\)$/, "")}`, e.objectId ?? ref.name);
+      if (e instanceof IntegrityError)
+        throw new IntegrityError(e.reason, `snapshot #${ref.sequence}: ${e.message.replace(/ \(object [^)]+\)$/, "")}`, e.objectId ?? ref.name);
       throw e;
     }
   }
@@ -234,9 +252,12 @@ export interface ResolvedSnapshot {
 
 export function findSnapshot(refs: SnapshotRef[], selector: string): SnapshotRef {
   const s = selector.toLowerCase();
-  const matches = /^\d+$/.test(s) && s.length < 11
-    ? refs.filter((r) => r.sequence === Number(s))
-    : /^[0-9a-f]{6,64}$/.test(s) ? refs.filter((r) => r.digest.startsWith(s)) : [];
+  const matches =
+    /^\d+$/.test(s) && s.length < 11
+      ? refs.filter((r) => r.sequence === Number(s))
+      : /^[0-9a-f]{6,64}$/.test(s)
+        ? refs.filter((r) => r.digest.startsWith(s))
+        : [];
   if (matches.length !== 1) throw new SnapshotNotFoundError(matches.length > 1 ? `"${selector}" uniquely` : `"${selector}"`);
   return matches[0]!;
 }

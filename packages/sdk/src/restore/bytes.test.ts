@@ -31,7 +31,9 @@ test("node backup → in-memory restore, and in-memory backup → node restore",
   const bytes = new Uint8Array(readFileSync(copy.path));
   assert.equal(sqlitePageSize(bytes), copy.pageSize);
   const r = await backupBytes({
-    repo, heads, compressor: fflateCompressor,
+    repo,
+    heads,
+    compressor: fflateCompressor,
     database: { name: "msgstore.db", bytes },
     media: [...got.media, { path: "new/photo.jpg", bytes: new Uint8Array(70000).fill(7), mtimeMs: 1700000000000 }],
   });
@@ -47,8 +49,7 @@ test("node backup → in-memory restore, and in-memory backup → node restore",
 test("in-memory backup refuses bytes that are not a SQLite database", async (t) => {
   const dir = tempDir(t);
   const { repo } = await newRepo(join(dir, "repo"));
-  await assert.rejects(
-    backupBytes({ repo, heads: memoryHeadStore(), compressor: fflateCompressor, database: { name: "x.db", bytes: new Uint8Array(8192) } }),
-    { code: "source" },
-  );
+  await assert.rejects(backupBytes({ repo, heads: memoryHeadStore(), compressor: fflateCompressor, database: { name: "x.db", bytes: new Uint8Array(8192) } }), {
+    code: "source",
+  });
 });

@@ -69,7 +69,9 @@ for (const [name, run] of restorers) {
     const dir = tempDir(t);
     const { repo } = await twoSnapshots(dir);
     const readOnly: HeadStore = {
-      describe: "read-only", local: true, get: async () => undefined,
+      describe: "read-only",
+      local: true,
+      get: async () => undefined,
       advance: async () => {
         throw Object.assign(new Error("read-only file system"), { code: "EROFS" });
       },

@@ -52,22 +52,26 @@ test("exclude patterns: unusable patterns are refused with a typed error", () =>
 });
 
 test("exclude patterns: any string compiles or is refused with ExcludePatternError, and matching never throws", () => {
-  fc.assert(fc.property(fc.string({ maxLength: 40 }), fc.array(fc.stringMatching(/^[a-z.*?]{1,6}$/), { minLength: 1, maxLength: 4 }), (pattern, segs) => {
-    let r: ExcludeRules;
-    try {
-      r = new ExcludeRules([pattern]);
-    } catch (e) {
-      assert.ok(e instanceof ExcludePatternError);
-      return;
-    }
-    assert.equal(typeof r.excludes(segs.join("/")), "boolean");
-  }));
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), fc.array(fc.stringMatching(/^[a-z.*?]{1,6}$/), { minLength: 1, maxLength: 4 }), (pattern, segs) => {
+      let r: ExcludeRules;
+      try {
+        r = new ExcludeRules([pattern]);
+      } catch (e) {
+        assert.ok(e instanceof ExcludePatternError);
+        return;
+      }
+      assert.equal(typeof r.excludes(segs.join("/")), "boolean");
+    }),
+  );
 });
 
 test("exclude patterns: a literal name (no wildcards) matches exactly itself as a file name", () => {
-  fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9 ._+()-]{1,20}$/), fc.stringMatching(/^[A-Za-z0-9 ._+()-]{1,20}$/), (name, other) => {
-    const r = new ExcludeRules([name]);
-    assert.equal(r.excludes(`dir/${name}`), true);
-    assert.equal(r.excludes(`dir/${other}`), other === name);
-  }));
+  fc.assert(
+    fc.property(fc.stringMatching(/^[A-Za-z0-9 ._+()-]{1,20}$/), fc.stringMatching(/^[A-Za-z0-9 ._+()-]{1,20}$/), (name, other) => {
+      const r = new ExcludeRules([name]);
+      assert.equal(r.excludes(`dir/${name}`), true);
+      assert.equal(r.excludes(`dir/${other}`), other === name);
+    }),
+  );
 });

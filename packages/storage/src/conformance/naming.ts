@@ -5,13 +5,40 @@ import type { ConformanceCase } from "./support.ts";
 import { assertSameBytes, bytes, collect, names, rejectsWith } from "./support.ts";
 
 const BAD_NAMES = [
-  "", "/", "/a", "a/", "a//b", ".", "..", "../a", "a/..", "a/../b", "./a", "a/./b", "a\\b", "a b", "a\tb",
-  "a\0b", "ä", "a:b", "a*b", "a?b", "~", "a/b~c", "a".repeat(201), `${"a".repeat(200)}/`.repeat(3).slice(0, 513),
+  "",
+  "/",
+  "/a",
+  "a/",
+  "a//b",
+  ".",
+  "..",
+  "../a",
+  "a/..",
+  "a/../b",
+  "./a",
+  "a/./b",
+  "a\\b",
+  "a b",
+  "a\tb",
+  "a\0b",
+  "ä",
+  "a:b",
+  "a*b",
+  "a?b",
+  "~",
+  "a/b~c",
+  "a".repeat(201),
+  `${"a".repeat(200)}/`.repeat(3).slice(0, 513),
 ];
 const BAD_PREFIXES = ["/", "/a", "a//", "../", "a/../", "./", "a b", "ä", "~"];
 /** Unusual but valid: dots inside segments, leading dots, the longest segment and name. */
 const GOOD_NAMES = [
-  "a.b/c-d/e_f/0", "..a", ".hidden/.x", "A/B/C/D/E/F/G/H", "-_-.", "x".repeat(200),
+  "a.b/c-d/e_f/0",
+  "..a",
+  ".hidden/.x",
+  "A/B/C/D/E/F/G/H",
+  "-_-.",
+  "x".repeat(200),
   [`${"p".repeat(200)}`, `${"q".repeat(200)}`, `${"r".repeat(110)}`].join("/"),
 ];
 

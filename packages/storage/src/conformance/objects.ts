@@ -56,9 +56,19 @@ export const objectCases: ConformanceCase[] = [
       await s.put("ranged", data);
       const table: Array<[number, number, number, number]> = [
         // offset, length → expected [from, to) of data
-        [0, 1000, 0, 1000], [0, 1, 0, 1], [0, 10, 0, 10], [500, 1, 500, 501], [990, 10, 990, 1000],
-        [995, 10, 995, 1000], [999, 1, 999, 1000], [999, 2, 999, 1000], [1000, 5, 1000, 1000],
-        [1001, 5, 1000, 1000], [5000, 1, 1000, 1000], [500, 0, 500, 500], [10, 2 ** 40, 10, 1000],
+        [0, 1000, 0, 1000],
+        [0, 1, 0, 1],
+        [0, 10, 0, 10],
+        [500, 1, 500, 501],
+        [990, 10, 990, 1000],
+        [995, 10, 995, 1000],
+        [999, 1, 999, 1000],
+        [999, 2, 999, 1000],
+        [1000, 5, 1000, 1000],
+        [1001, 5, 1000, 1000],
+        [5000, 1, 1000, 1000],
+        [500, 0, 500, 500],
+        [10, 2 ** 40, 10, 1000],
       ];
       for (const [offset, length, from, to] of table) {
         assertSameBytes(await s.get("ranged", { offset, length }), data.subarray(from, to), `range ${offset}+${length}`);
@@ -69,7 +79,12 @@ export const objectCases: ConformanceCase[] = [
     title: "a negative or fractional range throws RangeError",
     async run(s) {
       await s.put("r", bytes(10));
-      for (const range of [{ offset: -1, length: 1 }, { offset: 0, length: -1 }, { offset: 1.5, length: 1 }, { offset: 0, length: Number.NaN }]) {
+      for (const range of [
+        { offset: -1, length: 1 },
+        { offset: 0, length: -1 },
+        { offset: 1.5, length: 1 },
+        { offset: 0, length: Number.NaN },
+      ]) {
         await assert.rejects(s.get("r", range), RangeError, JSON.stringify(range));
       }
     },

@@ -49,10 +49,14 @@ export async function names(storage: Storage, prefix: string): Promise<string[]>
 
 /** Asserts that `promise` rejects with a storage error of the given `code` (and class name). */
 export async function rejectsWith(promise: Promise<unknown>, code: string, what: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.equal((error as { code?: unknown }).code, code, `${what}: expected code ${code}, got ${String(error)}`);
-    return true;
-  }, what);
+  await assert.rejects(
+    promise,
+    (error: unknown) => {
+      assert.equal((error as { code?: unknown }).code, code, `${what}: expected code ${code}, got ${String(error)}`);
+      return true;
+    },
+    what,
+  );
 }
 
 /** Byte-equality with a short message (assert.deepEqual on MiB arrays prints MiB). */

@@ -8,8 +8,13 @@ import { withConcurrencyLimit } from "./concurrency.ts";
 function overriding(over: Partial<Storage>): Storage {
   const m = new MemoryStorage();
   return {
-    location: m.location, put: (n, d) => m.put(n, d), get: (n, r) => m.get(n, r), stat: (n) => m.stat(n),
-    list: (p) => m.list(p), delete: (n) => m.delete(n), ...over,
+    location: m.location,
+    put: (n, d) => m.put(n, d),
+    get: (n, r) => m.get(n, r),
+    stat: (n) => m.stat(n),
+    list: (p) => m.list(p),
+    delete: (n) => m.delete(n),
+    ...over,
   };
 }
 

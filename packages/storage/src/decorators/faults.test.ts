@@ -48,21 +48,34 @@ test("withFaults: a seeded rate is reproducible and roughly the rate", async () 
 
 test("withFaults: hang waits (injected sleep) then times out; without ms it never settles", async () => {
   const slept: number[] = [];
-  const sleep = async (ms: number): Promise<void> => { slept.push(ms); };
-  const s = withFaults(new MemoryStorage(), { sleep, rules: [
-    { op: "get", calls: [1], fault: { kind: "hang", ms: 30_000 } },
-    { op: "get", calls: [2], fault: { kind: "hang" } },
-  ] });
+  const sleep = async (ms: number): Promise<void> => {
+    slept.push(ms);
+  };
+  const s = withFaults(new MemoryStorage(), {
+    sleep,
+    rules: [
+      { op: "get", calls: [1], fault: { kind: "hang", ms: 30_000 } },
+      { op: "get", calls: [2], fault: { kind: "hang" } },
+    ],
+  });
   await assert.rejects(s.get("x"), /timed out after 30000 ms/);
   assert.deepEqual(slept, [30_000]);
-  const forever = s.get("x").then(() => "settled", () => "settled");
+  const forever = s.get("x").then(
+    () => "settled",
+    () => "settled",
+  );
   assert.equal(await Promise.race([forever, new Promise((r) => setTimeout(() => r("pending"), 20))]), "pending");
 });
 
 test("withFaults: slow delays, then performs the call", async () => {
   const slept: number[] = [];
   const m = new MemoryStorage();
-  const s = withFaults(m, { sleep: async (ms) => { slept.push(ms); }, rules: [{ op: "put", fault: { kind: "slow", ms: 250 } }] });
+  const s = withFaults(m, {
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
+    rules: [{ op: "put", fault: { kind: "slow", ms: 250 } }],
+  });
   await s.put("a", one);
   assert.deepEqual(slept, [250]);
   assert.deepEqual(await m.get("a"), one);
@@ -71,16 +84,24 @@ test("withFaults: slow delays, then performs the call", async () => {
 test("withFaults: list can fail at the start or after some items; the decision is made when list() is called", async () => {
   const m = new MemoryStorage();
   for (let i = 0; i < 4; i++) await m.put(`x/${i}`, one);
-  const s = withFaults(m, { rules: [
-    { op: "list", calls: [1], fault: { kind: "unavailable" } },
-    { op: "list", calls: [2], fault: { kind: "unavailable", afterItems: 3 } },
-  ] });
+  const s = withFaults(m, {
+    rules: [
+      { op: "list", calls: [1], fault: { kind: "unavailable" } },
+      { op: "list", calls: [2], fault: { kind: "unavailable", afterItems: 3 } },
+    ],
+  });
   const first = s.list("x/");
   const second = s.list("x/");
   assert.equal(s.calls.list, 2);
-  await assert.rejects(async () => { for await (const _ of first) { /* none */ } }, StorageUnavailableError);
+  await assert.rejects(async () => {
+    for await (const _ of first) {
+      /* none */
+    }
+  }, StorageUnavailableError);
   const got: string[] = [];
-  await assert.rejects(async () => { for await (const i of second) got.push(i.name); }, /broke after 3 items/);
+  await assert.rejects(async () => {
+    for await (const i of second) got.push(i.name);
+  }, /broke after 3 items/);
   assert.equal(got.length, 3);
   let n = 0;
   for await (const _ of s.list("x/")) n++;
@@ -88,14 +109,23 @@ test("withFaults: list can fail at the start or after some items; the decision i
 });
 
 test("withFaults: the first rule that fires wins; every rule still counts the call", async () => {
-  const s = withFaults(new MemoryStorage(), { rules: [
-    { op: "stat", calls: [1], fault: { kind: "unavailable" } },
-    { op: "*", calls: [1, 2], fault: { kind: "hang", ms: 1 } },
-  ], sleep: async () => {} });
+  const s = withFaults(new MemoryStorage(), {
+    rules: [
+      { op: "stat", calls: [1], fault: { kind: "unavailable" } },
+      { op: "*", calls: [1, 2], fault: { kind: "hang", ms: 1 } },
+    ],
+    sleep: async () => {},
+  });
   await assert.rejects(s.stat("a"), /unavailable/);
   await assert.rejects(s.stat("a"), /timed out/);
   await assert.rejects(s.stat("a"), { code: "object_not_found" });
-  assert.deepEqual(s.injected.map((f) => [f.rule, f.call]), [[0, 1], [1, 2]]);
+  assert.deepEqual(
+    s.injected.map((f) => [f.rule, f.call]),
+    [
+      [0, 1],
+      [1, 2],
+    ],
+  );
 });
 
 test("withFaults: rate outside [0, 1] is a RangeError", () => {

@@ -123,11 +123,15 @@ export function withFaults(storage: Storage, plan: FaultPlan): FaultyStorage {
         return Promise.reject(unavailable(op, name, "unavailable"));
       case "hang":
         if (fault.ms === undefined) return new Promise<T>(() => {});
-        return sleep(fault.ms).then(() => { throw unavailable(op, name, `timed out after ${fault.ms} ms`); });
+        return sleep(fault.ms).then(() => {
+          throw unavailable(op, name, `timed out after ${fault.ms} ms`);
+        });
       case "slow":
         return sleep(fault.ms).then(fn);
       case "lostAck":
-        return fn().then(() => { throw unavailable(op, name, "answer lost"); });
+        return fn().then(() => {
+          throw unavailable(op, name, "answer lost");
+        });
     }
   };
   const run = <T>(op: StorageOperation, name: string, fn: () => Promise<T>): Promise<T> => apply(op, name, decide(op, name), fn);
@@ -142,7 +146,9 @@ export function withFaults(storage: Storage, plan: FaultPlan): FaultyStorage {
       throw unavailable("list", prefix, `broke after ${fault.afterItems} items`);
     }
     if (fault?.kind === "lostAck") {
-      for await (const _ of storage.list(prefix)) { /* read it all, tell nothing */ }
+      for await (const _ of storage.list(prefix)) {
+        /* read it all, tell nothing */
+      }
       throw unavailable("list", prefix, "answer lost");
     }
     await apply("list", prefix, fault, () => Promise.resolve()); // unavailable / hang / slow

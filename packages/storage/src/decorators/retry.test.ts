@@ -10,15 +10,25 @@ import { withRetry } from "./retry.ts";
 function overriding(over: Partial<Storage>): Storage {
   const m = new MemoryStorage();
   return {
-    location: m.location, put: (n, d) => m.put(n, d), get: (n, r) => m.get(n, r), stat: (n) => m.stat(n),
-    list: (p) => m.list(p), delete: (n) => m.delete(n), ...over,
+    location: m.location,
+    put: (n, d) => m.put(n, d),
+    get: (n, r) => m.get(n, r),
+    stat: (n) => m.stat(n),
+    list: (p) => m.list(p),
+    delete: (n) => m.delete(n),
+    ...over,
   };
 }
 
 /** A sleep that records delays and returns at once. */
 function fakeSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
   const delays: number[] = [];
-  return { delays, sleep: async (ms) => { delays.push(ms); } };
+  return {
+    delays,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+  };
 }
 
 /** A storage whose `stat` fails with the given errors in turn, then succeeds. */
@@ -90,8 +100,13 @@ test("withRetry: ObjectExistsError stands when the stored bytes are someone else
   // First attempt fails before writing; meanwhile another writer takes the name.
   const faulty = withFaults(memory, { rules: [{ op: "put", calls: [1], fault: { kind: "unavailable" } }] });
   const s = withRetry(faulty, {
-    attempts: 3, baseDelayMs: 1, maxDelayMs: 1,
-    sleep: async () => { await memory.put("p", new Uint8Array([9])); await sleep(0); },
+    attempts: 3,
+    baseDelayMs: 1,
+    maxDelayMs: 1,
+    sleep: async () => {
+      await memory.put("p", new Uint8Array([9]));
+      await sleep(0);
+    },
   });
   await assert.rejects(s.put("p", new Uint8Array([1])), { code: "object_exists" });
   // And a first-attempt ObjectExistsError is never second-guessed (no read-back).

@@ -90,7 +90,9 @@ export function withRetry(storage: Storage, options: RetryOptions): Storage {
         } catch (error) {
           if (failedBefore && (error as { code?: unknown }).code === "object_exists") {
             // If reading it back fails for good, the ObjectExistsError is the honest answer.
-            const existing = await storage.get(name).catch((e: unknown) => { throw isRetryable(e) ? e : error; });
+            const existing = await storage.get(name).catch((e: unknown) => {
+              throw isRetryable(e) ? e : error;
+            });
             if (sameBytes(existing, data)) return;
           }
           if (isRetryable(error)) failedBefore = true;

@@ -31,7 +31,10 @@ test("fs: temp files and foreign files are invisible to list, get and stat", asy
   await writeFile(join(root, "dir", "has space"), "foreign");
   await mkdir(join(root, "odd dir"));
   await writeFile(join(root, "odd dir", "x"), "foreign");
-  assert.deepEqual((await collect(s.list(""))).map((i) => i.name), ["dir/real"]);
+  assert.deepEqual(
+    (await collect(s.list(""))).map((i) => i.name),
+    ["dir/real"],
+  );
 });
 
 test("fs: open() removes stale temp files from a crash, keeps fresh ones (a writer may be running)", async (t) => {
@@ -65,7 +68,10 @@ test("fs: cannot hold both 'a' and 'a/b' — InvalidObjectNameError, nothing cha
   await assert.rejects(s.put("a/b", new Uint8Array([2])), { code: "invalid_object_name" });
   await s.put("c/d", new Uint8Array([3]));
   await assert.rejects(s.put("c", new Uint8Array([4])), { code: "invalid_object_name" });
-  assert.deepEqual((await collect(s.list(""))).map((i) => i.name), ["a", "c/d"]);
+  assert.deepEqual(
+    (await collect(s.list(""))).map((i) => i.name),
+    ["a", "c/d"],
+  );
 });
 
 test("fs: open with create:false refuses a missing folder (an unmounted drive is not an empty backup)", async (t) => {
@@ -84,11 +90,22 @@ test("fs: a writer killed mid-put (SIGKILL) leaves whole objects or none; open()
   const root = tempDir(t);
   const size = 16 * 1024 * 1024;
   // The child writes 16 MiB objects (each byte = object number) until it is killed.
-  const child = spawn(process.execPath, ["--conditions=chatvault-source", "--import", "tsx", "--input-type=module", "-e", `
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=chatvault-source",
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      `
     const { FsStorage } = await import(${JSON.stringify(new URL("./index.ts", import.meta.url).href)});
     const s = await FsStorage.open(${JSON.stringify(root)});
     for (let i = 0; ; i++) { await s.put("obj/" + i, new Uint8Array(${size}).fill(i % 256)); process.stdout.write("."); }
-  `], { stdio: ["ignore", "pipe", "inherit"] });
+  `,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
   await new Promise((r) => setTimeout(r, 15)); // most likely in the middle of the next write
   child.kill("SIGKILL");
@@ -101,7 +118,13 @@ test("fs: a writer killed mid-put (SIGKILL) leaves whole objects or none; open()
     assert.equal(n, size, `${name} is whole`);
     const data = await s.get(name);
     const i = Number(name.slice(4)) % 256;
-    assert.ok(data.every((b) => b === i), `${name} holds its own bytes`);
+    assert.ok(
+      data.every((b) => b === i),
+      `${name} holds its own bytes`,
+    );
   }
-  assert.ok((await readdir(join(root, "obj"))).every((f) => !f.includes(TEMP_MARK)), "temp files swept");
+  assert.ok(
+    (await readdir(join(root, "obj"))).every((f) => !f.includes(TEMP_MARK)),
+    "temp files swept",
+  );
 });

@@ -110,7 +110,10 @@ export class FsStorage implements Storage {
       // temp file that list ignores and cleanupTemp removes.
       await rm(temp, { force: true }).catch(() => {});
     }
-    if (this.#sync) await fsyncDir(dir).catch((error: unknown) => { throw mapFsError(error, `put ${name}`); });
+    if (this.#sync)
+      await fsyncDir(dir).catch((error: unknown) => {
+        throw mapFsError(error, `put ${name}`);
+      });
   }
 
   /** mkdir -p the object's folder, fsyncing each parent that gained an entry. */
@@ -225,7 +228,15 @@ export class FsStorage implements Storage {
           if (isValidObjectName(entry.name)) await visit(path);
         } else if (entry.isFile() && entry.name.includes(TEMP_MARK)) {
           const st = await lstat(path).catch(() => undefined);
-          if (st && st.mtimeMs <= cutoff && (await unlink(path).then(() => true, () => false))) removed++;
+          if (
+            st &&
+            st.mtimeMs <= cutoff &&
+            (await unlink(path).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
         }
       }
     };

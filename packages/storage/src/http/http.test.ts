@@ -31,7 +31,15 @@ const json = (status: number, v: unknown) => new Response(JSON.stringify(v), { s
 const storage = (fetch: HttpFetch) => new HttpStorage({ baseUrl: "http://h.test/api/storage/", token: () => "tok", fetch });
 
 test("http: the entry bundles for a browser (nothing from Node)", async () => {
-  const r = await build({ entryPoints: [new URL("./index.ts", import.meta.url).pathname], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", conditions: ["chatvault-source"] });
+  const r = await build({
+    entryPoints: [new URL("./index.ts", import.meta.url).pathname],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    logLevel: "silent",
+    conditions: ["chatvault-source"],
+  });
   assert.equal(r.errors.length, 0);
   assert.ok(!/node:|require\(/.test(r.outputFiles[0]!.text));
 });
@@ -63,7 +71,11 @@ test("http: answers map onto the storage errors", async () => {
   ];
   for (const [status, body, code, retryable] of cases) {
     const s = storage(fake(() => json(status, body)).fetch);
-    await assert.rejects(s.put("x", new Uint8Array(1)), (e: { code?: string; retryable?: boolean }) => e.code === code && e.retryable === retryable, `put → ${status}`);
+    await assert.rejects(
+      s.put("x", new Uint8Array(1)),
+      (e: { code?: string; retryable?: boolean }) => e.code === code && e.retryable === retryable,
+      `put → ${status}`,
+    );
   }
   const missing = storage(fake(() => json(404, { error: { code: "object_not_found" } })).fetch);
   await assert.rejects(missing.get("x"), { code: "object_not_found" });
@@ -85,7 +97,10 @@ test("http: ranged get sends Range, treats 416 as no bytes, cuts a whole-object 
 test("http: an empty range asks HEAD whether the object exists", async () => {
   const f = fake((c) => (c.method === "HEAD" ? new Response(null, { status: 200, headers: { "content-length": "12" } }) : json(500, {})));
   assert.deepEqual(await storage(f.fetch).get("e", { offset: 0, length: 0 }), new Uint8Array(0));
-  assert.deepEqual(f.calls.map((c) => c.method), ["HEAD"]);
+  assert.deepEqual(
+    f.calls.map((c) => c.method),
+    ["HEAD"],
+  );
   assert.deepEqual(await storage(f.fetch).stat("e"), { name: "e", size: 12 });
 });
 
@@ -94,7 +109,12 @@ test("http: invalid names and ranges are refused before any request", async () =
   const s = storage(f.fetch);
   for (const bad of ["", "/a", "a/../b", "a b", "ä"]) await assert.rejects(s.put(bad, new Uint8Array(1)), { code: "invalid_object_name" });
   await assert.rejects(s.get("x", { offset: -1, length: 1 }), RangeError);
-  await assert.rejects((async () => { for await (const _ of s.list("../")) void _; })(), { code: "invalid_object_name" });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of s.list("../")) void _;
+    })(),
+    { code: "invalid_object_name" },
+  );
   assert.equal(f.calls.length, 0);
 });
 
@@ -106,10 +126,17 @@ test("http: list follows cursors, and refuses names outside the prefix or a curs
   const f = fake((c) => json(200, pages[new URL(c.url).searchParams.get("after") ?? ""]));
   const got = [];
   for await (const o of storage(f.fetch).list("p/")) got.push(o);
-  assert.deepEqual(got, [{ name: "p/1", size: 1 }, { name: "p/2", size: 2 }]);
+  assert.deepEqual(got, [
+    { name: "p/1", size: 1 },
+    { name: "p/2", size: 2 },
+  ]);
   assert.equal(new URL(f.calls[0]!.url).searchParams.get("prefix"), "p/");
 
-  const drain = async (s: HttpStorage) => { for await (const _ of s.list("p/")) void _; };
+  const drain = async (s: HttpStorage) => {
+    for await (const _ of s.list("p/")) void _;
+  };
   await assert.rejects(drain(storage(fake(() => json(200, { objects: [{ name: "q/1", size: 1 }], next: null })).fetch)), { code: "storage_unavailable" });
-  await assert.rejects(drain(storage(fake((c) => json(200, { objects: [], next: new URL(c.url).searchParams.get("after") ?? "p/0" })).fetch)), { code: "storage_unavailable" });
+  await assert.rejects(drain(storage(fake((c) => json(200, { objects: [], next: new URL(c.url).searchParams.get("after") ?? "p/0" })).fetch)), {
+    code: "storage_unavailable",
+  });
 });

@@ -16,9 +16,7 @@
  *   `unauthorized`, 413 `too_large`; 429 and 5xx mean "try later".
  * Names are checked here before any request, with the one validator every adapter uses.
  */
-import {
-  InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError,
-} from "../errors.ts";
+import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError } from "../errors.ts";
 import { checkListPrefix, checkObjectName, checkRange } from "../names.ts";
 import type { GetRange, ObjectInfo, Storage } from "../types.ts";
 
@@ -63,7 +61,9 @@ export class HttpStorage implements Storage {
     // while the request is still being sent.
     const body = data.slice().buffer;
     const res = await this.#request("put", name, this.#objectUrl(name), {
-      method: "PUT", body, headers: { "content-type": "application/octet-stream", "if-none-match": "*" },
+      method: "PUT",
+      body,
+      headers: { "content-type": "application/octet-stream", "if-none-match": "*" },
     });
     if (res.status === 201 || res.status === 200 || res.status === 204) return discard(res);
     if (res.status === 409 || res.status === 412) {
@@ -114,7 +114,8 @@ export class HttpStorage implements Storage {
       if (res.status !== 200) throw await this.#failure("list", prefix, res);
       const page = parseListPage(await this.#text("list", prefix, res), prefix);
       // Cursors only move forward, so a confused server cannot make this loop forever.
-      if (page.next !== null && after !== null && page.next <= after) throw new StorageUnavailableError(`list ${prefix}: the storage server's cursor went backwards`);
+      if (page.next !== null && after !== null && page.next <= after)
+        throw new StorageUnavailableError(`list ${prefix}: the storage server's cursor went backwards`);
       yield* page.objects;
       after = page.next;
     } while (after !== null);
@@ -167,7 +168,8 @@ export class HttpStorage implements Storage {
     if (status === 404 && op !== "put" && op !== "list") return new ObjectNotFoundError(name);
     if (status === 400 && code === "invalid_object_name") return new InvalidObjectNameError(`invalid object name (refused by the server): ${name}`);
     if (status === 408 || status === 429 || status >= 500) return new StorageUnavailableError(`${op} ${name}: storage server answered HTTP ${status}`);
-    if (status === 401 || status === 403) return new StorageError("unauthorized", `${op} ${name}: the storage server refused the account token (HTTP ${status})`);
+    if (status === 401 || status === 403)
+      return new StorageError("unauthorized", `${op} ${name}: the storage server refused the account token (HTTP ${status})`);
     if (status === 413) return new StorageError("too_large", `${op} ${name}: the object is larger than the storage server accepts`);
     return new StorageError("http_error", `${op} ${name}: storage server answered HTTP ${status}${code ? ` (${code})` : ""}`);
   }

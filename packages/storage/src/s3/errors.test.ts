@@ -22,9 +22,14 @@ test("mapS3Error: NoSuchBucket and AccessDenied pass through (misconfiguration, 
 
 test("mapS3Error: 5xx, throttling, timeouts and network errors → StorageUnavailableError", () => {
   const transient = [
-    sdkError("InternalError", 500), sdkError("ServiceUnavailable", 503), sdkError("SlowDown", 503),
-    sdkError("Whatever", 429), sdkError("RequestTimeout", 400), sdkError("ConditionalRequestConflict", 409),
-    sdkError("TimeoutError"), Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+    sdkError("InternalError", 500),
+    sdkError("ServiceUnavailable", 503),
+    sdkError("SlowDown", 503),
+    sdkError("Whatever", 429),
+    sdkError("RequestTimeout", 400),
+    sdkError("ConditionalRequestConflict", 409),
+    sdkError("TimeoutError"),
+    Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
     Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
     sdkError("Odd", 400, { $retryable: { throttling: true } }),
   ];

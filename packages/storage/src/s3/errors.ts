@@ -14,15 +14,33 @@ interface SdkErrorShape {
 
 /** Error names (S3 codes, SDK timeouts) after which a retry can succeed. */
 const TRANSIENT_NAMES = new Set([
-  "SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
-  "RequestTimeout", "RequestTimeoutException", "TimeoutError", "ServiceUnavailable", "InternalError",
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "ServiceUnavailable",
+  "InternalError",
   // AWS: another conditional write of the same key is in flight; a retry gets a definite answer.
   "ConditionalRequestConflict",
 ]);
 /** Node network errnos: connection refused/reset, DNS down, offline. */
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH",
-  "ENETUNREACH", "ENETDOWN", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
 ]);
 
 function parts(error: unknown): { name: string; code: string; status: number | undefined; retryable: boolean } {
@@ -63,11 +81,7 @@ export function isInvalidRange(error: unknown): boolean {
 /** True when retrying can help: network trouble, timeouts, throttling, 5xx. */
 export function isTransient(error: unknown): boolean {
   const { name, code, status, retryable } = parts(error);
-  return (
-    retryable || TRANSIENT_NAMES.has(name) || NETWORK_CODES.has(code) ||
-    status === 429 ||
-    (status !== undefined && status >= 500)
-  );
+  return retryable || TRANSIENT_NAMES.has(name) || NETWORK_CODES.has(code) || status === 429 || (status !== undefined && status >= 500);
 }
 
 /**

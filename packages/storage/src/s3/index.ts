@@ -6,9 +6,7 @@
  * above `multipartThreshold` go multipart, where radosgw cannot enforce create-only: see
  * multipart.ts and the README's "Known limits".
  */
-import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
-} from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { ObjectExistsError, ObjectNotFoundError } from "../errors.ts";
 import { checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "../names.ts";
@@ -74,17 +72,19 @@ export class S3Storage implements Storage {
     this.#threshold = checkSize("multipartThreshold", options.multipartThreshold ?? 16 * MiB, MIN_PART);
     this.#partSize = checkSize("partSize", options.partSize ?? 8 * MiB, MIN_PART);
     this.#partConcurrency = checkSize("partConcurrency", options.partConcurrency ?? 4, 1);
-    this.client = options.client ?? new S3Client({
-      region: options.region ?? "us-east-1",
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      maxAttempts: options.maxAttempts ?? 3,
-      requestHandler: {
-        connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-        requestTimeout: options.requestTimeoutMs ?? 30_000,
-      },
-    });
+    this.client =
+      options.client ??
+      new S3Client({
+        region: options.region ?? "us-east-1",
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        maxAttempts: options.maxAttempts ?? 3,
+        requestHandler: {
+          connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+          requestTimeout: options.requestTimeoutMs ?? 30_000,
+        },
+      });
     // Built from parts we checked, never from a user-supplied URL string: no credentials.
     const at = options.endpoint === undefined ? "" : ` at ${displayEndpoint(options.endpoint)}`;
     this.location = `s3://${this.bucket}/${this.prefix}${at}`;
@@ -97,15 +97,28 @@ export class S3Storage implements Storage {
   async put(name: string, data: Uint8Array): Promise<void> {
     checkObjectName(name);
     if (data.length > this.#threshold) {
-      return putMultipart({
-        client: this.client, bucket: this.bucket, key: this.#key(name), name,
-        partSize: this.#partSize, partConcurrency: this.#partConcurrency,
-      }, data);
+      return putMultipart(
+        {
+          client: this.client,
+          bucket: this.bucket,
+          key: this.#key(name),
+          name,
+          partSize: this.#partSize,
+          partConcurrency: this.#partConcurrency,
+        },
+        data,
+      );
     }
     try {
-      await this.client.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: this.#key(name), Body: data, ContentLength: data.length, IfNoneMatch: "*",
-      }));
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#key(name),
+          Body: data,
+          ContentLength: data.length,
+          IfNoneMatch: "*",
+        }),
+      );
     } catch (error) {
       const mapped = mapS3Error(error, "put", name);
       if (mapped instanceof ObjectExistsError && attempts(error) > 1 && (await this.#holds(name, data))) return;
@@ -158,11 +171,17 @@ export class S3Storage implements Storage {
     checkListPrefix(prefix);
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({
-        Bucket: this.bucket, Prefix: this.#key(prefix), ContinuationToken: token,
-      })).catch((error: unknown) => {
-        throw mapS3Error(error, "list", prefix);
-      });
+      const page = await this.client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.#key(prefix),
+            ContinuationToken: token,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw mapS3Error(error, "list", prefix);
+        });
       for (const item of page.Contents ?? []) {
         const name = item.Key?.slice(this.prefix.length);
         // Keys no put of ours could have made (written by other tools) are not objects.

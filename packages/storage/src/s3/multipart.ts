@@ -10,8 +10,11 @@
  * are content-derived (packs) are unaffected; others should stay under the threshold.
  */
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
-  HeadObjectCommand, UploadPartCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { CompletedPart, S3Client } from "@aws-sdk/client-s3";
 import { ObjectExistsError } from "../errors.ts";
@@ -49,12 +52,20 @@ async function uploadParts(t: MultipartTarget, uploadId: string, data: Uint8Arra
     while (next < count && !failed) {
       const i = next++;
       const body = data.subarray(i * t.partSize, Math.min(data.length, (i + 1) * t.partSize));
-      const r = await t.client.send(new UploadPartCommand({
-        Bucket: t.bucket, Key: t.key, UploadId: uploadId, PartNumber: i + 1, Body: body,
-      })).catch((error: unknown) => {
-        failed = true; // the other workers stop taking parts; the upload gets aborted
-        throw error;
-      });
+      const r = await t.client
+        .send(
+          new UploadPartCommand({
+            Bucket: t.bucket,
+            Key: t.key,
+            UploadId: uploadId,
+            PartNumber: i + 1,
+            Body: body,
+          }),
+        )
+        .catch((error: unknown) => {
+          failed = true; // the other workers stop taking parts; the upload gets aborted
+          throw error;
+        });
       parts[i] = { PartNumber: i + 1, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 };
     }
   };
@@ -72,9 +83,15 @@ export async function putMultipart(t: MultipartTarget, data: Uint8Array): Promis
     if (!uploadId) throw new Error("S3 returned no UploadId");
     const parts = await uploadParts(t, uploadId, data);
     await assertAbsent(t);
-    await t.client.send(new CompleteMultipartUploadCommand({
-      Bucket: t.bucket, Key: t.key, UploadId: uploadId, IfNoneMatch: "*", MultipartUpload: { Parts: parts },
-    }));
+    await t.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: t.bucket,
+        Key: t.key,
+        UploadId: uploadId,
+        IfNoneMatch: "*",
+        MultipartUpload: { Parts: parts },
+      }),
+    );
   } catch (error) {
     // Parts of an upload that never completes are billed and invisible: abort it. If the
     // completion did happen and only its answer was lost, the abort fails harmlessly.

@@ -50,12 +50,17 @@ test("s3: racing multipart puts of one name — readers still see one whole obje
   // "win" (measured: usually all three). AWS S3 honours it: exactly one. See multipart.ts.
   assert.ok(results.some((r) => r.status === "fulfilled"));
   const stored = await s.get("mp/race");
-  assert.ok(contents.some((c) => c.length === stored.length && Buffer.compare(c, stored) === 0), "one writer's whole bytes");
+  assert.ok(
+    contents.some((c) => c.length === stored.length && Buffer.compare(c, stored) === 0),
+    "one writer's whole bytes",
+  );
 });
 
 test("s3: location names bucket, prefix and endpoint, never credentials", async () => {
   const s = new S3Storage({
-    bucket: "b-1", prefix: "/backups/alice/", endpoint: "http://ak:sk@127.0.0.1:7480/?token=x",
+    bucket: "b-1",
+    prefix: "/backups/alice/",
+    endpoint: "http://ak:sk@127.0.0.1:7480/?token=x",
     credentials: { accessKeyId: "AKIDSECRETLOOKING", secretAccessKey: "very-secret" },
   });
   assert.equal(s.location, "s3://b-1/backups/alice/ at http://127.0.0.1:7480");
@@ -69,7 +74,14 @@ test("s3: a closed port is StorageUnavailableError (retryable), quickly", async 
   for (const op of [() => s.put("x", bytes(1)), () => s.get("x"), () => s.stat("x"), () => s.delete("x")]) {
     await assert.rejects(op(), { code: "storage_unavailable", retryable: true });
   }
-  await assert.rejects(async () => { for await (const _ of s.list("")) { /* nothing */ } }, { code: "storage_unavailable" });
+  await assert.rejects(
+    async () => {
+      for await (const _ of s.list("")) {
+        /* nothing */
+      }
+    },
+    { code: "storage_unavailable" },
+  );
   assert.ok(Date.now() - started < 5000);
   s.close();
 });

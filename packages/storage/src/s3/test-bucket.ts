@@ -4,8 +4,13 @@
  * reachability probe, and one throwaway bucket per test run.
  */
 import {
-  AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command, S3Client,
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { displayEndpoint } from "./url.ts";
@@ -15,8 +20,7 @@ export const credentials = {
   accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "testak",
   secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "testsk",
 };
-export const unreachableReason =
-  `S3 (radosgw) not reachable at ${displayEndpoint(endpoint)}; start it with scripts/ci/start-radosgw.sh`;
+export const unreachableReason = `S3 (radosgw) not reachable at ${displayEndpoint(endpoint)}; start it with scripts/ci/start-radosgw.sh`;
 
 /** True when anything answers HTTP at the endpoint within 1 s. */
 export async function s3Reachable(): Promise<boolean> {
@@ -53,9 +57,11 @@ export class TestBucket {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket }));
       const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
       if (keys.length === 0) break;
-      await Promise.all(Array.from({ length: 16 }, async (_, w) => {
-        for (let i = w; i < keys.length; i += 16) await this.client.send(new DeleteObjectCommand({ Bucket, Key: keys[i] }));
-      }));
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, w) => {
+          for (let i = w; i < keys.length; i += 16) await this.client.send(new DeleteObjectCommand({ Bucket, Key: keys[i] }));
+        }),
+      );
     }
     await this.client.send(new DeleteBucketCommand({ Bucket }));
     this.client.destroy();

@@ -10,10 +10,24 @@ test("parseS3Url: bucket and normalised prefix", () => {
 });
 
 test("parseS3Url: refuses bad URLs without echoing them", () => {
-  for (const bad of ["http://b/x", "s3:/b", "s3://", "s3://B/x", "s3://ab", "s3://b..c", "s3://bucket/a//b", "s3://bucket/../x", "s3://bucket/x?y", "s3://bucket/a b"]) {
+  for (const bad of [
+    "http://b/x",
+    "s3:/b",
+    "s3://",
+    "s3://B/x",
+    "s3://ab",
+    "s3://b..c",
+    "s3://bucket/a//b",
+    "s3://bucket/../x",
+    "s3://bucket/x?y",
+    "s3://bucket/a b",
+  ]) {
     assert.throws(() => parseS3Url(bad), TypeError, bad);
   }
-  assert.throws(() => parseS3Url("s3://AKIAX:hunter2@bucket/x"), (e: Error) => e instanceof TypeError && !e.message.includes("hunter2"));
+  assert.throws(
+    () => parseS3Url("s3://AKIAX:hunter2@bucket/x"),
+    (e: Error) => e instanceof TypeError && !e.message.includes("hunter2"),
+  );
 });
 
 test("normalizePrefix and displayEndpoint", () => {

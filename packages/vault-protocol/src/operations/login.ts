@@ -38,7 +38,10 @@ export async function login(ctx: OperationContext, password: string): Promise<Lo
   let finished: ReturnType<typeof opaque.client.finishLogin>;
   try {
     finished = opaque.client.finishLogin({
-      clientLoginState, loginResponse: ke2.loginResponse, password: pw, keyStretching: toOpaqueKeyStretching(ke2.keyStretching),
+      clientLoginState,
+      loginResponse: ke2.loginResponse,
+      password: pw,
+      keyStretching: toOpaqueKeyStretching(ke2.keyStretching),
     });
   } catch (cause) {
     throw new VaultProtocolError("the vault's login response is not a valid OPAQUE KE2", { cause });
@@ -51,7 +54,8 @@ export async function login(ctx: OperationContext, password: string): Promise<Lo
     if (status.state === "destroyed") throw new DestroyedError();
     const destroyed = ke2.failureBudgetRemaining === 0;
     throw new WrongPasswordError(ke2.attemptsRemaining, {
-      destroyed, ...(ke2.lockedUntil !== null && !destroyed ? { retryAfter: new Date(ke2.lockedUntil) } : {}),
+      destroyed,
+      ...(ke2.lockedUntil !== null && !destroyed ? { retryAfter: new Date(ke2.lockedUntil) } : {}),
     });
   }
   if (ctx.serverPublicKey !== undefined && finished.serverStaticPublicKey !== ctx.serverPublicKey) {

@@ -21,7 +21,9 @@ export async function register(ctx: OperationContext, password: string, rootKey:
   let reg: ReturnType<typeof opaque.client.finishRegistration>;
   try {
     reg = opaque.client.finishRegistration({
-      clientRegistrationState, registrationResponse: started.registrationResponse, password: pw,
+      clientRegistrationState,
+      registrationResponse: started.registrationResponse,
+      password: pw,
       keyStretching: toOpaqueKeyStretching(ctx.keyStretching),
     });
   } catch (cause) {
@@ -34,7 +36,10 @@ export async function register(ctx: OperationContext, password: string, rootKey:
   // The head key is registered with the record, so only the root key's holder can move the head (§7.1).
   const headPublicKey = toBase64Url(deriveHeadSigningKey(rootKey.unsafeBytes()).publicKey);
   return {
-    registrationRecord: reg.registrationRecord, wrappedRootKey, recordVersion: started.recordVersion, keyStretching: { ...ctx.keyStretching },
+    registrationRecord: reg.registrationRecord,
+    wrappedRootKey,
+    recordVersion: started.recordVersion,
+    keyStretching: { ...ctx.keyStretching },
     headPublicKey,
   };
 }

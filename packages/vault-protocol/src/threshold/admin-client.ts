@@ -9,7 +9,12 @@ import type { RealmView } from "./survey.ts";
 import type { AdminOp, AdminResponse, Registration, RegistrationRef } from "./wire.ts";
 
 export async function sendAdmin(
-  ctx: ThresholdContext, view: Pick<RealmView, "config" | "api">, rootKey: RootKey, op: AdminOp, target: RegistrationRef, registration?: Registration,
+  ctx: ThresholdContext,
+  view: Pick<RealmView, "config" | "api">,
+  rootKey: RootKey,
+  op: AdminOp,
+  target: RegistrationRef,
+  registration?: Registration,
 ): Promise<AdminResponse> {
   const issuedAt = nextIssuedAt(ctx);
   const seed = deriveAdminSeed(rootKey.unsafeBytes());

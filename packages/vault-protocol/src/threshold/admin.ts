@@ -29,7 +29,9 @@ export function canonicalJson(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonicalJson).join(",")}]`;
   if (typeof x === "object") {
     const o = x as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
   }
   throw new TypeError(`canonical JSON cannot carry ${typeof x}`);
@@ -43,7 +45,9 @@ export interface AdminBody {
 
 /** The exact bytes signed for an admin request. `realmId` is the 16 raw bytes. */
 export function adminMessage(realmId: Uint8Array, accountId: string, body: AdminBody, issuedAt: number): Uint8Array {
-  const digest = sha256Bytes(utf8(canonicalJson({ op: body.op, target: { version: body.target.version, registrationId: body.target.registrationId }, registration: body.registration })));
+  const digest = sha256Bytes(
+    utf8(canonicalJson({ op: body.op, target: { version: body.target.version, registrationId: body.target.registrationId }, registration: body.registration })),
+  );
   return labelled(REALM_LABELS.admin, lp(realmId), lp(accountId), lp(body.op), digest, u64be(issuedAt));
 }
 
@@ -52,7 +56,14 @@ export function signAdmin(adminSeed: Uint8Array, realmId: Uint8Array, accountId:
 }
 
 /** Strict RFC 8032 verification; false on any malformed input. */
-export function verifyAdmin(adminPublicKey: Uint8Array, signature: Uint8Array, realmId: Uint8Array, accountId: string, body: AdminBody, issuedAt: number): boolean {
+export function verifyAdmin(
+  adminPublicKey: Uint8Array,
+  signature: Uint8Array,
+  realmId: Uint8Array,
+  accountId: string,
+  body: AdminBody,
+  issuedAt: number,
+): boolean {
   try {
     return ed25519.verify(signature, adminMessage(realmId, accountId, body, issuedAt), adminPublicKey, { zip215: false });
   } catch {

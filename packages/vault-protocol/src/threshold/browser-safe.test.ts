@@ -16,6 +16,9 @@ test("the threshold client bundles for the browser without Node modules", async 
 });
 
 test("the check would catch a Node import in the threshold client", async () => {
-  const { errors } = await bundleForBrowser({ source: `import "./index.ts"; import { createHash } from "node:crypto"; console.log(createHash);`, resolveDir: here });
+  const { errors } = await bundleForBrowser({
+    source: `import "./index.ts"; import { createHash } from "node:crypto"; console.log(createHash);`,
+    resolveDir: here,
+  });
   assert.equal(errors.length, 1, errors.join("\n"));
 });

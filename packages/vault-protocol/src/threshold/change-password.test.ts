@@ -60,14 +60,18 @@ for (const op of ["admin:prepare", "admin:commit"]) {
     }
   }
 }
-crashPoints.push({ name: "two realms die at prepare", arm: (h) => {
-  for (const k of [1, 2]) h.realms[k]!.faults.before = (o) => {
-    if (o === "admin:prepare") {
-      h.realms[k]!.faults.down = true;
-      throw new Error("killed");
-    }
-  };
-} });
+crashPoints.push({
+  name: "two realms die at prepare",
+  arm: (h) => {
+    for (const k of [1, 2])
+      h.realms[k]!.faults.before = (o) => {
+        if (o === "admin:prepare") {
+          h.realms[k]!.faults.down = true;
+          throw new Error("killed");
+        }
+      };
+  },
+});
 
 for (const cp of crashPoints) {
   test(`change password, ${cp.name}: old or new works, never neither; the next unlock settles it`, async () => {
@@ -94,10 +98,12 @@ for (const cp of crashPoints) {
     // The next unlock with the password that works settles every realm on one registration.
     const pw = w.includes(NEW) ? NEW : OLD;
     await unlock(h.context(), pw);
-    const versions = await Promise.all(h.realms.map(async (r) => {
-      const rec = await r.record();
-      return [rec.current?.version, rec.next?.version ?? null];
-    }));
+    const versions = await Promise.all(
+      h.realms.map(async (r) => {
+        const rec = await r.record();
+        return [rec.current?.version, rec.next?.version ?? null];
+      }),
+    );
     assert.equal(new Set(versions.map((v) => JSON.stringify(v))).size, 1, JSON.stringify(versions));
     assert.equal(versions[0]![1], null, "no change left half done");
     assert.deepEqual(await working(h), [pw]);
@@ -107,9 +113,14 @@ for (const cp of crashPoints) {
 for (const step of ["unlocked", "prepared", "committed-one"] as const) {
   test(`change password, the client dies after "${step}": never neither; the next unlock finishes or rolls back`, async () => {
     const h = await enabled();
-    await assert.rejects(changePassword(h.context(), OLD, NEW, { afterStep: (s) => {
-      if (s === step) throw new Error("client died");
-    } }), /client died/);
+    await assert.rejects(
+      changePassword(h.context(), OLD, NEW, {
+        afterStep: (s) => {
+          if (s === step) throw new Error("client died");
+        },
+      }),
+      /client died/,
+    );
     const w = await working(h);
     assert.ok(w.length >= 1, "neither password works");
     // After one commit (2-of-3) the old registration is still current at two realms: both work.
@@ -127,19 +138,33 @@ for (const step of ["unlocked", "prepared", "committed-one"] as const) {
 
 test("the old password typed after a change's first commit finishes the change (realms never go back a version)", async () => {
   const h = await enabled();
-  await assert.rejects(changePassword(h.context(), OLD, NEW, { afterStep: (s) => {
-    if (s === "committed-one") throw new Error("client died");
-  } }));
+  await assert.rejects(
+    changePassword(h.context(), OLD, NEW, {
+      afterStep: (s) => {
+        if (s === "committed-one") throw new Error("client died");
+      },
+    }),
+  );
   const r = await unlock(h.context(), OLD);
-  assert.deepEqual(r.repairs.map((a) => [a.action, a.ok]), [["commit", true], ["commit", true]]);
+  assert.deepEqual(
+    r.repairs.map((a) => [a.action, a.ok]),
+    [
+      ["commit", true],
+      ["commit", true],
+    ],
+  );
   assert.deepEqual(await working(h), [NEW]);
 });
 
 test("change password with the old password typed during an unfinished change rolls the change back", async () => {
   const h = await enabled();
-  await assert.rejects(changePassword(h.context(), OLD, NEW, { afterStep: (s) => {
-    if (s === "prepared") throw new Error("client died");
-  } }));
+  await assert.rejects(
+    changePassword(h.context(), OLD, NEW, {
+      afterStep: (s) => {
+        if (s === "prepared") throw new Error("client died");
+      },
+    }),
+  );
   const r = await unlock(h.context(), OLD);
   assert.ok(r.repairs.every((a) => a.action === "abort" && a.ok) && r.repairs.length === 3);
   assert.deepEqual(await working(h), [OLD]);

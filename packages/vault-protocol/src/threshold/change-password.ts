@@ -26,7 +26,10 @@ export interface ThresholdChangePasswordResult {
 export type ChangeStep = "unlocked" | "prepared" | "committed-one";
 
 export async function changePassword(
-  ctx: ThresholdContext, oldPassword: string, newPassword: string, hooks: { afterStep?: (step: ChangeStep, realmId?: string) => Promise<void> | void } = {},
+  ctx: ThresholdContext,
+  oldPassword: string,
+  newPassword: string,
+  hooks: { afterStep?: (step: ChangeStep, realmId?: string) => Promise<void> | void } = {},
 ): Promise<ThresholdChangePasswordResult> {
   const pw = normalizePassword(newPassword, "newPassword");
   const t = ctx.realmSet.threshold;
@@ -34,8 +37,15 @@ export async function changePassword(
   await hooks.afterStep?.("unlocked");
   const version = Math.max(state.highestVersion, state.version) + 1;
   const reg = await newRegistration({
-    password: pw, rootKey: state.rootKey, accountId: ctx.accountId, realmSet: ctx.realmSet, version, ksf: ctx.ksf,
-    argon2: ctx.argon2, random: ctx.random, backend: ctx.backend,
+    password: pw,
+    rootKey: state.rootKey,
+    accountId: ctx.accountId,
+    realmSet: ctx.realmSet,
+    version,
+    ksf: ctx.ksf,
+    argon2: ctx.argon2,
+    random: ctx.random,
+    backend: ctx.backend,
   });
   reg.output.fill(0);
   const rid = toBase64Url(reg.params.registrationId);
@@ -43,21 +53,26 @@ export async function changePassword(
 
   // Prepare at every realm that holds the old registration as current after the unlock's repair.
   const prepared: RealmView[] = [];
-  await Promise.all(state.views.map(async (view) => {
-    if (view.report.status !== "ok" && view.report.status !== "stale") return;
-    try {
-      const cur = (await view.api.record()).current;
-      if (!cur) return;
-      await sendAdmin(ctx, view, state.rootKey, "prepare", refOf(cur), reg.registrations[view.index - 1]!);
-      prepared.push(view);
-    } catch (e) {
-      noteFailure(view.report, e);
-    }
-  }));
+  await Promise.all(
+    state.views.map(async (view) => {
+      if (view.report.status !== "ok" && view.report.status !== "stale") return;
+      try {
+        const cur = (await view.api.record()).current;
+        if (!cur) return;
+        await sendAdmin(ctx, view, state.rootKey, "prepare", refOf(cur), reg.registrations[view.index - 1]!);
+        prepared.push(view);
+      } catch (e) {
+        noteFailure(view.report, e);
+      }
+    }),
+  );
   prepared.sort((a, b) => a.index - b.index);
   if (prepared.length < t) {
     await Promise.all(prepared.map((view) => sendAdmin(ctx, view, state.rootKey, "abort", target).catch(() => undefined)));
-    throw new RealmsUnavailableError(state.views.map((v) => v.report), t);
+    throw new RealmsUnavailableError(
+      state.views.map((v) => v.report),
+      t,
+    );
   }
   await hooks.afterStep?.("prepared");
   const committed: string[] = [];
@@ -72,8 +87,13 @@ export async function changePassword(
     await hooks.afterStep?.("committed-one", view.config.id);
   }
   return {
-    version, registrationId: rid, committed: committed.sort(),
-    prepared: prepared.map((v) => v.config.id).filter((id) => !committed.includes(id)).sort(),
+    version,
+    registrationId: rid,
+    committed: committed.sort(),
+    prepared: prepared
+      .map((v) => v.config.id)
+      .filter((id) => !committed.includes(id))
+      .sort(),
     realms: state.views.map((v) => v.report),
   };
 }

@@ -15,7 +15,18 @@ export interface Candidate {
 }
 
 function groupKey(i: RegistrationInfo): string {
-  return JSON.stringify([i.version, i.registrationId, i.salt, i.ksf.memoryKiB, i.ksf.iterations, i.ksf.parallelism, i.threshold, i.realmCount, i.headPublicKey, i.adminPublicKey]);
+  return JSON.stringify([
+    i.version,
+    i.registrationId,
+    i.salt,
+    i.ksf.memoryKiB,
+    i.ksf.iterations,
+    i.ksf.parallelism,
+    i.threshold,
+    i.realmCount,
+    i.headPublicKey,
+    i.adminPublicKey,
+  ]);
 }
 
 export function candidates(ctx: ThresholdContext, views: RealmView[]): Candidate[] {
@@ -25,7 +36,10 @@ export function candidates(ctx: ThresholdContext, views: RealmView[]): Candidate
   for (const view of views) {
     const r = view.record;
     if (!r || r.state !== "active") continue;
-    for (const [info, asNext] of [[r.current, false], [r.next, true]] as const) {
+    for (const [info, asNext] of [
+      [r.current, false],
+      [r.next, true],
+    ] as const) {
       if (!info) continue;
       if (info.shareIndex !== view.index) {
         view.report.status = "misbehaved";

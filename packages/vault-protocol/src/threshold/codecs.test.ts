@@ -8,8 +8,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { toBase64Url } from "@chatvault/format";
 import {
-  decodeField, parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseProofResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
-  parseRegistration, parseUnlockResponse,
+  decodeField,
+  parseAdminResponse,
+  parseEvaluateResponse,
+  parseInfoResponse,
+  parseProofResponse,
+  parseRealmHead,
+  parseRecordResponse,
+  parseRegisterResponse,
+  parseRegistration,
+  parseUnlockResponse,
 } from "./codecs.ts";
 import { RealmProtocolError } from "./errors.ts";
 import { realmErrorFromResponse } from "./transport.ts";
@@ -17,20 +25,61 @@ import { realmErrorFromResponse } from "./transport.ts";
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map(toBase64Url);
 const u32 = fc.integer({ min: 1, max: 0xffffffff });
 const time = fc.integer({ min: 0, max: 2 ** 45 });
-const ksf = fc.record({ memoryKiB: fc.integer({ min: 128, max: 1 << 20 }), iterations: fc.integer({ min: 1, max: 64 }), parallelism: fc.integer({ min: 1, max: 16 }) });
+const ksf = fc.record({
+  memoryKiB: fc.integer({ min: 128, max: 1 << 20 }),
+  iterations: fc.integer({ min: 1, max: 64 }),
+  parallelism: fc.integer({ min: 1, max: 16 }),
+});
 const tn = fc.integer({ min: 1, max: 9 }).chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n), fc.integer({ min: 1, max: n })));
 const info = fc.tuple(tn, u32, bytes(16), bytes(32), ksf, bytes(32), bytes(32), bytes(32)).map(([[t, n, i], version, rid, salt, k, y, hpk, apk]) => ({
-  version, registrationId: rid, shareIndex: i, threshold: t, realmCount: n, salt, ksf: k, oprfPublicShare: y, headPublicKey: hpk, adminPublicKey: apk,
+  version,
+  registrationId: rid,
+  shareIndex: i,
+  threshold: t,
+  realmCount: n,
+  salt,
+  ksf: k,
+  oprfPublicShare: y,
+  headPublicKey: hpk,
+  adminPublicKey: apk,
 }));
 const registration = fc.tuple(info, bytes(16), bytes(32), bytes(32), bytes(32), bytes(32), bytes(32), bytes(60)).map(([i, realmId, k, ut, uc, z, st, e]) => ({
-  ...i, realmId, oprfKeyShare: k, unlockTag: ut, unlockCheck: uc, wrapShare: z, shareTag: st, wrappedRootKey: e,
+  ...i,
+  realmId,
+  oprfKeyShare: k,
+  unlockTag: ut,
+  unlockCheck: uc,
+  wrapShare: z,
+  shareTag: st,
+  wrappedRootKey: e,
 }));
-const policy = fc.record({ maxAttempts: fc.integer({ min: 1, max: 100 }), lockBaseMs: time, lockFactor: fc.integer({ min: 1, max: 10 }), lockCapMs: time, failureBudget: fc.integer({ min: 1, max: 1000 }) });
+const policy = fc.record({
+  maxAttempts: fc.integer({ min: 1, max: 100 }),
+  lockBaseMs: time,
+  lockFactor: fc.integer({ min: 1, max: 10 }),
+  lockCapMs: time,
+  failureBudget: fc.integer({ min: 1, max: 1000 }),
+});
 const record = fc.oneof(
-  fc.record({ state: fc.constantFrom("none" as const, "destroyed" as const), current: fc.constant(null), next: fc.constant(null), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time), policy }),
-  fc.tuple(info, fc.option(info), fc.nat(100), fc.option(time), policy).map(([c, nx, a, l, p]) => ({
-    state: "active" as const, current: c, next: nx ? { ...nx, version: Math.min(0xffffffff, c.version + 1) } : null, attemptsRemaining: a, lockedUntil: l, policy: p,
-  })).filter((r) => r.next === null || r.next.version > r.current.version),
+  fc.record({
+    state: fc.constantFrom("none" as const, "destroyed" as const),
+    current: fc.constant(null),
+    next: fc.constant(null),
+    attemptsRemaining: fc.nat(100),
+    lockedUntil: fc.option(time),
+    policy,
+  }),
+  fc
+    .tuple(info, fc.option(info), fc.nat(100), fc.option(time), policy)
+    .map(([c, nx, a, l, p]) => ({
+      state: "active" as const,
+      current: c,
+      next: nx ? { ...nx, version: Math.min(0xffffffff, c.version + 1) } : null,
+      attemptsRemaining: a,
+      lockedUntil: l,
+      policy: p,
+    }))
+    .filter((r) => r.next === null || r.next.version > r.current.version),
 );
 const ref = fc.record({ version: u32, registrationId: bytes(16) });
 const head = fc.oneof(
@@ -42,21 +91,30 @@ const PARSERS = {
   info: [parseInfoResponse, fc.record({ protocol: fc.constant("chatvault-realm/2"), realmId: bytes(16) })],
   record: [parseRecordResponse, record],
   register: [parseRegisterResponse, ref.map((r) => ({ state: "active", ...r }))],
-  evaluate: [parseEvaluateResponse, fc.record({ attemptId: bytes(16), evaluated: bytes(32), unlockCheck: bytes(32), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time) })],
+  evaluate: [
+    parseEvaluateResponse,
+    fc.record({ attemptId: bytes(16), evaluated: bytes(32), unlockCheck: bytes(32), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time) }),
+  ],
   proof: [parseProofResponse, fc.record({ proof: bytes(64) })],
   unlock: [parseUnlockResponse, fc.record({ wrapShare: bytes(32), shareTag: bytes(32), wrappedRootKey: bytes(60) })],
-  admin: [parseAdminResponse, fc.record({ op: fc.constantFrom("prepare", "commit", "abort", "repair", "delete"), current: fc.option(ref), next: fc.option(ref) })],
+  admin: [
+    parseAdminResponse,
+    fc.record({ op: fc.constantFrom("prepare", "commit", "abort", "repair", "delete"), current: fc.option(ref), next: fc.option(ref) }),
+  ],
   head: [parseRealmHead, head],
   registration: [parseRegistration, registration],
 } as const satisfies Record<string, readonly [(x: unknown) => unknown, fc.Arbitrary<unknown>]>;
 
 for (const [name, [parse, arb]] of Object.entries(PARSERS)) {
   test(`${name}: parse(JSON round trip) is the identity`, () => {
-    fc.assert(fc.property(arb, (v) => {
-      const wire = JSON.parse(JSON.stringify(v)) as unknown;
-      assert.deepEqual(parse(wire), wire);
-      assert.equal(JSON.stringify(parse(wire)), JSON.stringify(v));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(arb, (v) => {
+        const wire = JSON.parse(JSON.stringify(v)) as unknown;
+        assert.deepEqual(parse(wire), wire);
+        assert.equal(JSON.stringify(parse(wire)), JSON.stringify(v));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   test(`${name}: random JSON, random bytes and mutated answers give a value or RealmProtocolError, never a crash`, () => {
@@ -67,25 +125,36 @@ for (const [name, [parse, arb]] of Object.entries(PARSERS)) {
         assert.ok(e instanceof RealmProtocolError, `${name}: ${String(e)}`);
       }
     };
-    fc.assert(fc.property(fc.jsonValue(), (j) => typed(() => parse(j))), { numRuns: 300 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => typed(() => {
-      let j: unknown;
-      try {
-        j = JSON.parse(new TextDecoder().decode(b));
-      } catch {
-        j = new TextDecoder().decode(b);
-      }
-      return parse(j);
-    })), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (j) => typed(() => parse(j))),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) =>
+        typed(() => {
+          let j: unknown;
+          try {
+            j = JSON.parse(new TextDecoder().decode(b));
+          } catch {
+            j = new TextDecoder().decode(b);
+          }
+          return parse(j);
+        }),
+      ),
+      { numRuns: 300 },
+    );
     // Mutate one field of a valid answer: drop it, or replace it by something of another shape.
-    fc.assert(fc.property(arb, fc.nat(), fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.string()), (v, pick, junk) => {
-      const o = structuredClone(v) as Record<string, unknown>;
-      const keys = Object.keys(o);
-      const k = keys[pick % keys.length]!;
-      if (junk === undefined) delete o[k];
-      else o[k] = junk;
-      typed(() => parse(o));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(arb, fc.nat(), fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.string()), (v, pick, junk) => {
+        const o = structuredClone(v) as Record<string, unknown>;
+        const keys = Object.keys(o);
+        const k = keys[pick % keys.length]!;
+        if (junk === undefined) delete o[k];
+        else o[k] = junk;
+        typed(() => parse(o));
+      }),
+      { numRuns: 500 },
+    );
   });
 }
 
@@ -111,7 +180,10 @@ test("error answers map to typed errors; 5xx and unknown codes never pass as a r
   assert.equal(e.retryAfterMs, 5);
   assert.equal(realmErrorFromResponse(500, { error: { code: "state_invalid" } }).constructor.name, "RealmUnreachableError");
   assert.ok(realmErrorFromResponse(418, { error: { code: "teapot" } }) instanceof RealmProtocolError);
-  fc.assert(fc.property(fc.integer({ min: 400, max: 599 }), fc.jsonValue(), (status, body) => {
-    assert.ok(realmErrorFromResponse(status, body) instanceof Error);
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.integer({ min: 400, max: 599 }), fc.jsonValue(), (status, body) => {
+      assert.ok(realmErrorFromResponse(status, body) instanceof Error);
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -10,10 +10,23 @@ import { keyStretchingProblem } from "../key-stretching.ts";
 import { RealmProtocolError } from "./errors.ts";
 import { MAX_REALMS } from "./shamir.ts";
 import {
-  ADMIN_OPS, REALM_FIELD_BYTES, REALM_PROTOCOL_NAME,
-  type AdminResponse, type EvaluateResponse, type ProofResponse, type RealmField, type RealmHead, type RealmInfoResponse, type RealmKsf,
-  type RealmPolicy, type RealmRecordResponse, type RegisterResponse, type Registration, type RegistrationInfo,
-  type RegistrationRef, type UnlockResponse,
+  ADMIN_OPS,
+  REALM_FIELD_BYTES,
+  REALM_PROTOCOL_NAME,
+  type AdminResponse,
+  type EvaluateResponse,
+  type ProofResponse,
+  type RealmField,
+  type RealmHead,
+  type RealmInfoResponse,
+  type RealmKsf,
+  type RealmPolicy,
+  type RealmRecordResponse,
+  type RegisterResponse,
+  type Registration,
+  type RegistrationInfo,
+  type RegistrationRef,
+  type UnlockResponse,
 } from "./wire.ts";
 
 type Obj = Record<string, unknown>;
@@ -136,7 +149,9 @@ export function parseRecordResponse(x: unknown): RealmRecordResponse {
   if (state !== "active" && (current !== null || next !== null)) fail(`${state} record with a registration`);
   if (current && next && next.version <= current.version) fail("next version not newer than current");
   return {
-    state, current, next,
+    state,
+    current,
+    next,
     attemptsRemaining: int(o, "attemptsRemaining"),
     lockedUntil: intOrNull(o, "lockedUntil"),
     policy: parsePolicy(o.policy),

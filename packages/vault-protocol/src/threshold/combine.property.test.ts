@@ -16,42 +16,56 @@ const indexSet = fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 1, 
 
 test("Σ λ_i·Z_i: libsodium equals @noble/curves, honest evaluations and arbitrary elements, at 0 and elsewhere", async () => {
   const g = await groupArithmetic();
-  fc.assert(fc.property(
-    fc.array(scalar, { minLength: 1, maxLength: 9 }), scalar, indexSet, fc.array(scalar, { minLength: 9, maxLength: 9 }), fc.boolean(), fc.integer({ min: 0, max: 9 }),
-    (coefficients, blind, indexes, junk, honest, at) => {
-      // The client interpolates at 0 or at an index outside the set (an extra member), never inside.
-      fc.pre(!indexes.includes(at));
-      // Registration redraws a zero share (§3.4), so k_i ≠ 0; fast-check's bias to boundary values finds them.
-      fc.pre(indexes.every((i) => evaluatePolynomial(coefficients, i) !== 0n));
-      const blinded = Point.BASE.multiply(blind);
-      const points = indexes.map((i, k) => ({
-        index: i,
-        point: honest ? blinded.multiply(evaluatePolynomial(coefficients, i)) : Point.BASE.multiply(junk[k]!),
-      }));
-      if (points.some((p) => p.point.equals(Point.ZERO))) return; // the client rejects these before combining
-      const noble = interpolatePoints(points, at).toBytes();
-      const sodium = g.interpolate(points.map((p) => ({ index: p.index, element: p.point.toBytes() })), at);
-      assert.equal(toHex(sodium), toHex(noble));
-      if (honest && indexes.length >= coefficients.length && at === 0) {
-        // t or more honest evaluations give k·blinded, whichever subset (§3.4).
-        assert.equal(toHex(sodium), toHex(blinded.multiply(coefficients[0]!).toBytes()));
-      }
-    },
-  ), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.array(scalar, { minLength: 1, maxLength: 9 }),
+      scalar,
+      indexSet,
+      fc.array(scalar, { minLength: 9, maxLength: 9 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 9 }),
+      (coefficients, blind, indexes, junk, honest, at) => {
+        // The client interpolates at 0 or at an index outside the set (an extra member), never inside.
+        fc.pre(!indexes.includes(at));
+        // Registration redraws a zero share (§3.4), so k_i ≠ 0; fast-check's bias to boundary values finds them.
+        fc.pre(indexes.every((i) => evaluatePolynomial(coefficients, i) !== 0n));
+        const blinded = Point.BASE.multiply(blind);
+        const points = indexes.map((i, k) => ({
+          index: i,
+          point: honest ? blinded.multiply(evaluatePolynomial(coefficients, i)) : Point.BASE.multiply(junk[k]!),
+        }));
+        if (points.some((p) => p.point.equals(Point.ZERO))) return; // the client rejects these before combining
+        const noble = interpolatePoints(points, at).toBytes();
+        const sodium = g.interpolate(
+          points.map((p) => ({ index: p.index, element: p.point.toBytes() })),
+          at,
+        );
+        assert.equal(toHex(sodium), toHex(noble));
+        if (honest && indexes.length >= coefficients.length && at === 0) {
+          // t or more honest evaluations give k·blinded, whichever subset (§3.4).
+          assert.equal(toHex(sodium), toHex(blinded.multiply(coefficients[0]!).toBytes()));
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test("an extra member's check: on the polynomial iff libsodium's interpolation equals its element", async () => {
   const g = await groupArithmetic();
-  fc.assert(fc.property(fc.array(scalar, { minLength: 1, maxLength: 4 }), scalar, fc.boolean(), (coefficients, blind, lie) => {
-    const t = coefficients.length;
-    fc.pre(Array.from({ length: t + 1 }, (_, k) => evaluatePolynomial(coefficients, k + 1)).every((x) => x !== 0n)); // no zero share (§3.4)
-    const blinded = Point.BASE.multiply(blind);
-    const first = Array.from({ length: t }, (_, k) => ({ index: k + 1, element: blinded.multiply(evaluatePolynomial(coefficients, k + 1)).toBytes() }));
-    const extra = t + 1;
-    const honest = blinded.multiply(evaluatePolynomial(coefficients, extra));
-    const element = (lie ? honest.add(Point.BASE) : honest).toBytes();
-    assert.equal(sameElement(g.interpolate(first, extra), element), !lie);
-  }), { numRuns: 100 });
+  fc.assert(
+    fc.property(fc.array(scalar, { minLength: 1, maxLength: 4 }), scalar, fc.boolean(), (coefficients, blind, lie) => {
+      const t = coefficients.length;
+      fc.pre(Array.from({ length: t + 1 }, (_, k) => evaluatePolynomial(coefficients, k + 1)).every((x) => x !== 0n)); // no zero share (§3.4)
+      const blinded = Point.BASE.multiply(blind);
+      const first = Array.from({ length: t }, (_, k) => ({ index: k + 1, element: blinded.multiply(evaluatePolynomial(coefficients, k + 1)).toBytes() }));
+      const extra = t + 1;
+      const honest = blinded.multiply(evaluatePolynomial(coefficients, extra));
+      const element = (lie ? honest.add(Point.BASE) : honest).toBytes();
+      assert.equal(sameElement(g.interpolate(first, extra), element), !lie);
+    }),
+    { numRuns: 100 },
+  );
 });
 
 test("element check: canonical non-identity encodings only, as @noble/curves decodes them", async () => {
@@ -59,15 +73,18 @@ test("element check: canonical non-identity encodings only, as @noble/curves dec
   assert.equal(g.isNonIdentityElement(new Uint8Array(32)), false); // the identity
   assert.equal(g.isNonIdentityElement(Point.BASE.toBytes()), true);
   assert.equal(g.isNonIdentityElement(new Uint8Array(31)), false);
-  fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
-    let noble: boolean;
-    try {
-      noble = !Point.fromBytes(bytes).equals(Point.ZERO);
-    } catch {
-      noble = false;
-    }
-    assert.equal(g.isNonIdentityElement(bytes), noble);
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+      let noble: boolean;
+      try {
+        noble = !Point.fromBytes(bytes).equals(Point.ZERO);
+      } catch {
+        noble = false;
+      }
+      assert.equal(g.isNonIdentityElement(bytes), noble);
+    }),
+    { numRuns: 2000 },
+  );
   // Non-canonical encodings of real elements (p added to a small field element) are refused by both.
   const nonCanonical = new Uint8Array(32).fill(0xff);
   nonCanonical[31] = 0x7f;

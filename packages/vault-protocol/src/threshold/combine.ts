@@ -36,14 +36,16 @@ let loading: Promise<GroupArithmetic> | undefined;
  * failed load is not remembered, so a later unlock tries again.
  */
 export function groupArithmetic(): Promise<GroupArithmetic> {
-  loading ??= import("libsodium-wrappers-sumo").then(async (m) => {
-    const sodium = m.default;
-    await sodium.ready;
-    return arithmeticOf(sodium);
-  }).catch((e: unknown) => {
-    loading = undefined;
-    throw e;
-  });
+  loading ??= import("libsodium-wrappers-sumo")
+    .then(async (m) => {
+      const sodium = m.default;
+      await sodium.ready;
+      return arithmeticOf(sodium);
+    })
+    .catch((e: unknown) => {
+      loading = undefined;
+      throw e;
+    });
   return loading;
 }
 

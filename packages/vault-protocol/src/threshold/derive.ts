@@ -39,7 +39,8 @@ export function polynomialCoefficients(rootKey: Uint8Array, rid: Uint8Array, nam
   checkBytes(rid, REGISTRATION_ID_BYTES, "registrationId");
   checkThreshold(threshold, threshold);
   return Array.from({ length: threshold }, (_, j) =>
-    Fn.create(bytesToNumberLE(hkdfSha256(rootKey, rid, concatBytes(utf8(REALM_LABELS.polynomial + name + "/"), u8(j)), 64))));
+    Fn.create(bytesToNumberLE(hkdfSha256(rootKey, rid, concatBytes(utf8(REALM_LABELS.polynomial + name + "/"), u8(j)), 64))),
+  );
 }
 
 /** The two polynomials and the shares of realms 1..n, or `null` when this rid must be redrawn (§3.3: a zero coefficient or share). */
@@ -118,7 +119,14 @@ export function voprfEvaluate(secretKey: Uint8Array, input: Uint8Array): Uint8Ar
 }
 
 /** True when `proof` shows `evaluated` = k_i·`blinded` for the realm's public share (RFC 9497 §2.2.2 VerifyProof). */
-export function verifyEvaluationProof(input: Uint8Array, blind: Uint8Array, blinded: Uint8Array, evaluated: Uint8Array, publicShare: Uint8Array, proof: Uint8Array): boolean {
+export function verifyEvaluationProof(
+  input: Uint8Array,
+  blind: Uint8Array,
+  blinded: Uint8Array,
+  evaluated: Uint8Array,
+  publicShare: Uint8Array,
+  proof: Uint8Array,
+): boolean {
   try {
     voprf.finalize(input, blind, evaluated, blinded, publicShare, proof);
     return true;

@@ -23,32 +23,34 @@ export async function disable(ctx: ThresholdContext, rootKey: RootKey): Promise<
   const targets = uniqueRefs(views);
   const deleted: string[] = [];
   const pending: string[] = [];
-  await Promise.all(views.map(async (view) => {
-    const r = view.record;
-    if (!r) {
-      // Unreachable: remember it with every registration the others reported (§6.7).
-      await ctx.pendingDeletes.add({ realmId: view.config.id, url: view.config.url, targets });
-      pending.push(view.config.id);
-      return;
-    }
-    if (r.state !== "active") {
-      deleted.push(view.config.id);
-      await ctx.pendingDeletes.remove(view.config.id);
-      return;
-    }
-    try {
-      await sendAdmin(ctx, view, rootKey, "delete", refOf(r.current!));
-      deleted.push(view.config.id);
-      view.report.status = "not_enabled";
-      await ctx.pendingDeletes.remove(view.config.id);
-    } catch (e) {
-      noteFailure(view.report, e);
-      if (view.report.status === "unreachable") {
-        await ctx.pendingDeletes.add({ realmId: view.config.id, url: view.config.url, targets: uniqueRefs([view, ...views]) });
+  await Promise.all(
+    views.map(async (view) => {
+      const r = view.record;
+      if (!r) {
+        // Unreachable: remember it with every registration the others reported (§6.7).
+        await ctx.pendingDeletes.add({ realmId: view.config.id, url: view.config.url, targets });
         pending.push(view.config.id);
+        return;
       }
-    }
-  }));
+      if (r.state !== "active") {
+        deleted.push(view.config.id);
+        await ctx.pendingDeletes.remove(view.config.id);
+        return;
+      }
+      try {
+        await sendAdmin(ctx, view, rootKey, "delete", refOf(r.current!));
+        deleted.push(view.config.id);
+        view.report.status = "not_enabled";
+        await ctx.pendingDeletes.remove(view.config.id);
+      } catch (e) {
+        noteFailure(view.report, e);
+        if (view.report.status === "unreachable") {
+          await ctx.pendingDeletes.add({ realmId: view.config.id, url: view.config.url, targets: uniqueRefs([view, ...views]) });
+          pending.push(view.config.id);
+        }
+      }
+    }),
+  );
   return { deleted: deleted.sort(), pending: pending.sort(), realms: views.map((v) => v.report) };
 }
 

@@ -4,9 +4,7 @@
  * that vault's class (so `instanceof WrongPasswordError` holds for both modes).
  * Messages never contain a password, key, share or token.
  */
-import {
-  DestroyedError, LockedError, NotEnabledError, VaultError, VaultProtocolError, WrongPasswordError,
-} from "../errors.ts";
+import { DestroyedError, LockedError, NotEnabledError, VaultError, VaultProtocolError, WrongPasswordError } from "../errors.ts";
 import type { ClientErrorCode } from "../error-codes.ts";
 
 /** How one realm took part in an operation. */
@@ -22,14 +20,7 @@ export type RealmStatus =
   | "misbehaved"
   | "not_asked"; // not needed for this operation
 
-export type MisbehaviourReason =
-  | "bad_proof"
-  | "bad_share"
-  | "bad_unlock_check"
-  | "bad_wrapped_key"
-  | "rolled_back"
-  | "forged_head"
-  | "bad_answer";
+export type MisbehaviourReason = "bad_proof" | "bad_share" | "bad_unlock_check" | "bad_wrapped_key" | "rolled_back" | "forged_head" | "bad_answer";
 
 export interface RealmReport {
   id: string;
@@ -55,9 +46,11 @@ export class RealmsUnavailableError extends VaultError {
   readonly missing: RealmReport[];
   constructor(realms: RealmReport[], needed: number, cause?: unknown) {
     const missing = realms.filter((r) => r.status !== "ok");
-    super("realms_unavailable" as ThresholdOnlyCode as ClientErrorCode,
+    super(
+      "realms_unavailable" as ThresholdOnlyCode as ClientErrorCode,
       `only ${realms.length - missing.length} of ${realms.length} realms answered, ${needed} needed; missing: ${summary(missing)}`,
-      { retryable: true, cause });
+      { retryable: true, cause },
+    );
     this.realms = realms;
     this.missing = missing;
   }
@@ -69,8 +62,10 @@ export class RealmMisbehavedError extends VaultError {
   readonly realm: RealmReport;
   readonly reason: MisbehaviourReason;
   constructor(realm: RealmReport, reason: MisbehaviourReason, realms: RealmReport[]) {
-    super("realm_misbehaved" as ThresholdOnlyCode as ClientErrorCode,
-      `realm ${realm.id} (${realm.url}) misbehaved: ${reason}; fewer than the threshold of honest realms remain`);
+    super(
+      "realm_misbehaved" as ThresholdOnlyCode as ClientErrorCode,
+      `realm ${realm.id} (${realm.url}) misbehaved: ${reason}; fewer than the threshold of honest realms remain`,
+    );
     this.realms = realms;
     this.realm = realm;
     this.reason = reason;
@@ -129,9 +124,16 @@ export class RealmRequestError extends VaultError {
   readonly realmCode: string;
   readonly retryAfterMs: number | undefined;
   readonly current: unknown;
-  constructor(code: string, message: string, status: number, options: { attemptsRemaining?: number; retryAfter?: number; current?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    status: number,
+    options: { attemptsRemaining?: number; retryAfter?: number; current?: unknown; retryable?: boolean } = {},
+  ) {
     super(code as ClientErrorCode, message, {
-      status, retryable: options.retryable ?? false, attemptsRemaining: options.attemptsRemaining,
+      status,
+      retryable: options.retryable ?? false,
+      attemptsRemaining: options.attemptsRemaining,
       retryAfter: options.retryAfter === undefined ? undefined : new Date(options.retryAfter),
     });
     this.realmCode = code;

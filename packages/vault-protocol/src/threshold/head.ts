@@ -34,20 +34,22 @@ export async function readHead(ctx: ThresholdContext, rootKey: RootKey): Promise
   const realms = reportsFor(ctx);
   let best: RealmHead = { sequence: 0, digest: null, signature: null };
   let answered = 0;
-  await Promise.all(ctx.apis.map(async (api, k) => {
-    try {
-      const h = await api.getHead();
-      if (!authentic(pk, ctx.accountId, h)) {
-        realms[k]!.status = "misbehaved";
-        realms[k]!.reason = "forged_head";
-        return;
+  await Promise.all(
+    ctx.apis.map(async (api, k) => {
+      try {
+        const h = await api.getHead();
+        if (!authentic(pk, ctx.accountId, h)) {
+          realms[k]!.status = "misbehaved";
+          realms[k]!.reason = "forged_head";
+          return;
+        }
+        answered++;
+        if (h.sequence > best.sequence) best = h;
+      } catch (e) {
+        noteFailure(realms[k]!, e);
       }
-      answered++;
-      if (h.sequence > best.sequence) best = h;
-    } catch (e) {
-      noteFailure(realms[k]!, e);
-    }
-  }));
+    }),
+  );
   if (answered < ctx.realmSet.threshold) throw new RealmsUnavailableError(realms, ctx.realmSet.threshold);
   return { head: best, realms, answered };
 }
@@ -63,17 +65,18 @@ export async function advanceHead(ctx: ThresholdContext, rootKey: RootKey, seque
   const head: RealmHead = { sequence, digest: toBase64Url(digest), signature: toBase64Url(key.sign(ctx.accountId, sequence, digest)) };
   const realms = reportsFor(ctx);
   let accepted = 0;
-  await Promise.all(ctx.apis.map(async (api, k) => {
-    try {
-      await api.postHead(head);
-      accepted++;
-    } catch (e) {
-      noteFailure(realms[k]!, e);
-      if (e instanceof RealmRequestError && e.realmCode === "head_conflict") realms[k]!.code = "head_conflict";
-    }
-  }));
+  await Promise.all(
+    ctx.apis.map(async (api, k) => {
+      try {
+        await api.postHead(head);
+        accepted++;
+      } catch (e) {
+        noteFailure(realms[k]!, e);
+        if (e instanceof RealmRequestError && e.realmCode === "head_conflict") realms[k]!.code = "head_conflict";
+      }
+    }),
+  );
   const needed = ctx.realmSet.realms.length - ctx.realmSet.threshold + 1;
   if (accepted < needed) throw new RealmsUnavailableError(realms, needed);
   return { head, accepted, realms };
 }
-

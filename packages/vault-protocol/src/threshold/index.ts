@@ -5,14 +5,33 @@
 export * from "./wire.ts";
 export { REALM_LABELS, type PolynomialName } from "../labels.ts";
 export {
-  RealmsUnavailableError, RealmMisbehavedError, RealmsWrongPasswordError, RealmsLockedError, RealmsDestroyedError,
-  RealmsNotEnabledError, RealmProtocolError, RealmRequestError, RealmUnreachableError,
-  type RealmReport, type RealmStatus, type MisbehaviourReason,
+  RealmsUnavailableError,
+  RealmMisbehavedError,
+  RealmsWrongPasswordError,
+  RealmsLockedError,
+  RealmsDestroyedError,
+  RealmsNotEnabledError,
+  RealmProtocolError,
+  RealmRequestError,
+  RealmUnreachableError,
+  type RealmReport,
+  type RealmStatus,
+  type MisbehaviourReason,
 } from "./errors.ts";
 export { checkRealmSet, type RealmConfig, type RealmSet } from "./realm-set.ts";
 export {
-  parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseProofResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
-  parseRegistration, parseRegistrationInfo, parseUnlockResponse, parseKsf, decodeField,
+  parseAdminResponse,
+  parseEvaluateResponse,
+  parseInfoResponse,
+  parseProofResponse,
+  parseRealmHead,
+  parseRecordResponse,
+  parseRegisterResponse,
+  parseRegistration,
+  parseRegistrationInfo,
+  parseUnlockResponse,
+  parseKsf,
+  decodeField,
 } from "./codecs.ts";
 export { registrationProblem, type RegistrationCheckOptions } from "./registration-check.ts";
 export { canonicalJson, adminMessage, signAdmin, verifyAdmin, ADMIN_CLOCK_WINDOW_MS, type AdminBody } from "./admin.ts";

@@ -10,20 +10,26 @@ import { argon2id as nobleArgon2id } from "@noble/hashes/argon2.js";
 import { hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
 
 /** A second, independent Argon2id (pure JS, @noble/hashes) standing in for a native one. */
-const nobleKsf: Argon2idFunction = async (i) =>
-  nobleArgon2id(i.password, i.salt, { m: i.memoryKiB, t: i.iterations, p: i.parallelism, dkLen: i.length });
+const nobleKsf: Argon2idFunction = async (i) => nobleArgon2id(i.password, i.salt, { m: i.memoryKiB, t: i.iterations, p: i.parallelism, dkLen: i.length });
 
 test("an injected Argon2id gives the same bytes as the default (hash-wasm)", async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.uint8Array({ minLength: 32, maxLength: 32 }),
-    fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 3 }),
-    async (pw, salt, p, t, extra) => {
-      const ksf = { algorithm: "argon2id" as const, memoryKiB: 8 * p + 8 * extra, iterations: t, parallelism: p };
-      const a = await stretchPassword(pw, salt, ksf, hashWasmArgon2id);
-      const b = await stretchPassword(pw, salt, ksf, nobleKsf);
-      assert.deepEqual(a, b);
-      assert.equal(a.length, 32);
-    }), { numRuns: 25 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+      async (pw, salt, p, t, extra) => {
+        const ksf = { algorithm: "argon2id" as const, memoryKiB: 8 * p + 8 * extra, iterations: t, parallelism: p };
+        const a = await stretchPassword(pw, salt, ksf, hashWasmArgon2id);
+        const b = await stretchPassword(pw, salt, ksf, nobleKsf);
+        assert.deepEqual(a, b);
+        assert.equal(a.length, 32);
+      },
+    ),
+    { numRuns: 25 },
+  );
 });
 
 test("parameters outside the bounds and a wrong-length implementation are refused", async () => {
@@ -34,7 +40,10 @@ test("parameters outside the bounds and a wrong-length implementation are refuse
   await assert.rejects(stretchPassword(pw, salt, { ...ok, parallelism: 2, memoryKiB: 8 }), RangeError);
   await assert.rejects(stretchPassword(pw, new Uint8Array(16), ok), TypeError);
   await assert.rejects(stretchPassword(new Uint8Array(0), salt, ok), TypeError);
-  await assert.rejects(stretchPassword(pw, salt, ok, async () => new Uint8Array(31)), TypeError);
+  await assert.rejects(
+    stretchPassword(pw, salt, ok, async () => new Uint8Array(31)),
+    TypeError,
+  );
 });
 
 test("timing: default Argon2id (64 MiB, t=3, p=4) via hash-wasm in Node", { timeout: 60_000 }, async (t) => {

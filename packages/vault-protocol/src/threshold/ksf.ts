@@ -37,14 +37,22 @@ export const hashWasmArgon2id: Argon2idFunction = async (i) =>
 
 /** Stretch the (already NFC-normalised, UTF-8 encoded) password under a registration's salt and KSF. */
 export async function stretchPassword(
-  password: Uint8Array, salt: Uint8Array, ksf: KeyStretching, argon2: Argon2idFunction = hashWasmArgon2id,
+  password: Uint8Array,
+  salt: Uint8Array,
+  ksf: KeyStretching,
+  argon2: Argon2idFunction = hashWasmArgon2id,
 ): Promise<Uint8Array> {
   if (!(password instanceof Uint8Array) || password.length === 0) throw new TypeError("password must be non-empty bytes");
   if (!(salt instanceof Uint8Array) || salt.length !== REALM_SALT_BYTES) throw new TypeError(`salt must be ${REALM_SALT_BYTES} bytes`);
   const problem = keyStretchingProblem(ksf);
   if (problem) throw new RangeError(problem);
   const out = await argon2({
-    password, salt, memoryKiB: ksf.memoryKiB, iterations: ksf.iterations, parallelism: ksf.parallelism, length: STRETCHED_PASSWORD_BYTES,
+    password,
+    salt,
+    memoryKiB: ksf.memoryKiB,
+    iterations: ksf.iterations,
+    parallelism: ksf.parallelism,
+    length: STRETCHED_PASSWORD_BYTES,
   });
   if (!(out instanceof Uint8Array) || out.length !== STRETCHED_PASSWORD_BYTES) throw new TypeError("the Argon2id function returned the wrong length");
   return out;

@@ -31,7 +31,11 @@ test("one realm's data: no candidate verifies; two realms' data: exactly the pas
     const r = await offlineAttack(two, opts);
     const found = new Set(r.hits.map((x) => x.password));
     assert.deepEqual([...found], [PASSWORD], "two realms must find exactly the password");
-    for (const test of ["unlockCheck", "unlockTag", "shareTag", "wrappedRootKey"]) assert.ok(r.hits.some((x) => x.test === test), `no ${test} hit`);
+    for (const test of ["unlockCheck", "unlockTag", "shareTag", "wrappedRootKey"])
+      assert.ok(
+        r.hits.some((x) => x.test === test),
+        `no ${test} hit`,
+      );
     t.diagnostic(`two realms: ${r.hits.length} hits, all for the right password`);
   }
 });

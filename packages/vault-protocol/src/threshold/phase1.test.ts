@@ -16,8 +16,18 @@ function tamper(api: RealmApi, edit: { info?: (x: { realmId: string }) => void; 
   return new Proxy(api, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target);
-      if (prop === "info" && edit.info) return async () => { const x = await target.info(); edit.info!(x); return x; };
-      if (prop === "record" && edit.record) return async () => { const x = await target.record(); edit.record!(x); return x; };
+      if (prop === "info" && edit.info)
+        return async () => {
+          const x = await target.info();
+          edit.info!(x);
+          return x;
+        };
+      if (prop === "record" && edit.record)
+        return async () => {
+          const x = await target.record();
+          edit.record!(x);
+          return x;
+        };
       return typeof v === "function" ? v.bind(target) : v;
     },
   });
@@ -26,7 +36,11 @@ function tamper(api: RealmApi, edit: { info?: (x: { realmId: string }) => void; 
 const cases: [string, Parameters<typeof tamper>[1], string][] = [
   ["another realm behind the URL", { info: (x) => (x.realmId = toBase64Url(new Uint8Array(16).fill(0xee))) }, "wrong_realm"],
   ["a wrong share index", { record: (r) => (r.current!.shareIndex = 3) }, "misbehaved"],
-  ["a newer registration only it holds", { record: (r) => (r.next = { ...r.current!, version: 99, registrationId: toBase64Url(new Uint8Array(16).fill(1)) }) }, "ok"],
+  [
+    "a newer registration only it holds",
+    { record: (r) => (r.next = { ...r.current!, version: 99, registrationId: toBase64Url(new Uint8Array(16).fill(1)) }) },
+    "ok",
+  ],
   ["another salt (its own group)", { record: (r) => (r.current!.salt = toBase64Url(new Uint8Array(32).fill(2))) }, "stale"],
   ["another threshold", { record: (r) => (r.current!.threshold = 1) }, "stale"],
 ];
@@ -49,17 +63,20 @@ test("phase 1: a context asks each realm's /info once; a realm that failed prove
   await enable(h.context(), "pw", h.rootKey);
   const infos = [0, 0, 0];
   const calls: string[] = [];
-  const apis: RealmApi[] = h.realms.map((realm, k) => new Proxy(realm, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (typeof v !== "function") return v;
-      return (...args: unknown[]) => {
-        if (prop === "info") infos[k]! += 1;
-        if (k === 0) calls.push(String(prop));
-        return (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  }));
+  const apis: RealmApi[] = h.realms.map(
+    (realm, k) =>
+      new Proxy(realm, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target) as unknown;
+          if (typeof v !== "function") return v;
+          return (...args: unknown[]) => {
+            if (prop === "info") infos[k]! += 1;
+            if (k === 0) calls.push(String(prop));
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }),
+  );
   const ctx = h.context({ realmApis: apis });
   for (let i = 0; i < 3; i++) await unlock(ctx, "pw", { repair: false });
   assert.deepEqual(infos, [1, 1, 1]);

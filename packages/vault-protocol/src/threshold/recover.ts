@@ -12,10 +12,25 @@ import type { Candidate } from "./choose.ts";
 import { fieldBytes } from "./codecs.ts";
 import type { ThresholdContext } from "./context.ts";
 import {
-  adminPublicKeyOf, deriveAdminSeed, deriveUnlockKey, finalizeCombined, oprfInput, shareTag, unlockCheck, unlockTag, verifyEvaluationProof, voprf,
+  adminPublicKeyOf,
+  deriveAdminSeed,
+  deriveUnlockKey,
+  finalizeCombined,
+  oprfInput,
+  shareTag,
+  unlockCheck,
+  unlockTag,
+  verifyEvaluationProof,
+  voprf,
 } from "./derive.ts";
 import {
-  RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsLockedError, RealmsUnavailableError, type MisbehaviourReason, type RealmReport,
+  RealmMisbehavedError,
+  RealmProtocolError,
+  RealmsDestroyedError,
+  RealmsLockedError,
+  RealmsUnavailableError,
+  type MisbehaviourReason,
+  type RealmReport,
 } from "./errors.ts";
 import { deriveHeadSigningKey } from "../head-proof.ts";
 import { stretchPassword } from "./ksf.ts";
@@ -77,7 +92,12 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   const info = cand.info;
   const rid = fieldBytes(info.registrationId, "registrationId");
   const params: RegistrationParams = {
-    accountId: acct, realmSet: ctx.realmSet, version: info.version, registrationId: rid, salt: fieldBytes(info.salt, "salt"), ksf: info.ksf,
+    accountId: acct,
+    realmSet: ctx.realmSet,
+    version: info.version,
+    registrationId: rid,
+    salt: fieldBytes(info.salt, "salt"),
+    ksf: info.ksf,
   };
 
   // Spend nothing when fewer than t members would accept an attempt (§6.2).
@@ -99,23 +119,30 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
 
   // Phase 2, in parallel at every member (§5.4): bare evaluations, no proofs yet (§6.3).
   const evaluations: Evaluation[] = [];
-  await Promise.all(cand.members.map(async (m) => {
-    try {
-      const a = await m.view.api.evaluate({ version: info.version, registrationId: info.registrationId, blinded: blindedB64 });
-      m.view.report.attemptsRemaining = a.attemptsRemaining;
-      m.view.report.lockedUntil = a.lockedUntil;
-      const evaluated = fieldBytes(a.evaluated, "evaluated");
-      // Not a group element, no proof can verify it; the identity, k_i ≠ 0 and blinded ≠ identity
-      // rule it out (§3.3, §5.4).
-      if (!group.isNonIdentityElement(evaluated)) return misbehaved(m.view, "bad_proof");
-      evaluations.push({
-        view: m.view, attemptId: a.attemptId, evaluated, publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"),
-        unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"), attemptsRemaining: a.attemptsRemaining, lockedUntil: a.lockedUntil,
-      });
-    } catch (e) {
-      noteFailure(m.view.report, e);
-    }
-  }));
+  await Promise.all(
+    cand.members.map(async (m) => {
+      try {
+        const a = await m.view.api.evaluate({ version: info.version, registrationId: info.registrationId, blinded: blindedB64 });
+        m.view.report.attemptsRemaining = a.attemptsRemaining;
+        m.view.report.lockedUntil = a.lockedUntil;
+        const evaluated = fieldBytes(a.evaluated, "evaluated");
+        // Not a group element, no proof can verify it; the identity, k_i ≠ 0 and blinded ≠ identity
+        // rule it out (§3.3, §5.4).
+        if (!group.isNonIdentityElement(evaluated)) return misbehaved(m.view, "bad_proof");
+        evaluations.push({
+          view: m.view,
+          attemptId: a.attemptId,
+          evaluated,
+          publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"),
+          unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"),
+          attemptsRemaining: a.attemptsRemaining,
+          lockedUntil: a.lockedUntil,
+        });
+      } catch (e) {
+        noteFailure(m.view.report, e);
+      }
+    }),
+  );
   evaluations.sort((a, b) => a.view.index - b.view.index);
   if (evaluations.length < t) throw shortOfThreshold(ctx, views, evaluations.length);
 
@@ -159,18 +186,30 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
     // against its public share is named; the password is called wrong only when t evaluations verify
     // (as in v1, where every evaluation came with its proof; their subsets were all tried above).
     const verified: Evaluation[] = [];
-    await Promise.all(evaluations.map(async (e) => {
-      try {
-        const { proof } = await e.view.api.proof({ attemptId: e.attemptId });
-        if (!verifyEvaluationProof(input, blind, blinded, e.evaluated, e.publicShare, fieldBytes(proof, "proof"))) return misbehaved(e.view, "bad_proof");
-        verified.push(e);
-      } catch (err) {
-        noteFailure(e.view.report, err);
-      }
-    }));
+    await Promise.all(
+      evaluations.map(async (e) => {
+        try {
+          const { proof } = await e.view.api.proof({ attemptId: e.attemptId });
+          if (!verifyEvaluationProof(input, blind, blinded, e.evaluated, e.publicShare, fieldBytes(proof, "proof"))) return misbehaved(e.view, "bad_proof");
+          verified.push(e);
+        } catch (err) {
+          noteFailure(e.view.report, err);
+        }
+      }),
+    );
     if (verified.length < t) throw shortOfThreshold(ctx, views, verified.length);
-    const remaining = tthLargest(verified.map((e) => e.attemptsRemaining), t);
-    return { kind: "wrong_password", attemptsRemaining: remaining, lockedUntil: effectiveLock(verified.map((e) => e.lockedUntil), t) };
+    const remaining = tthLargest(
+      verified.map((e) => e.attemptsRemaining),
+      t,
+    );
+    return {
+      kind: "wrong_password",
+      attemptsRemaining: remaining,
+      lockedUntil: effectiveLock(
+        verified.map((e) => e.lockedUntil),
+        t,
+      ),
+    };
   }
 
   // Members outside Q: their check and their evaluation must agree with Q (§6.3).
@@ -179,30 +218,33 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   const good: Evaluation[] = [];
   for (const e of evaluations) {
     if (!constantTimeEqual(e.unlockCheck, check)) misbehaved(e.view, "bad_unlock_check");
-    else if (!q.includes(e) && !(q === subsets[0] && onFirst.has(e) ? onFirst.get(e)! : sameElement(group.interpolate(qPoints, e.view.index), e.evaluated))) misbehaved(e.view, "bad_proof");
+    else if (!q.includes(e) && !(q === subsets[0] && onFirst.has(e) ? onFirst.get(e)! : sameElement(group.interpolate(qPoints, e.view.index), e.evaluated)))
+      misbehaved(e.view, "bad_proof");
     else good.push(e);
   }
 
   // Phase 3 (§6.4) at every good member: resets their counts even when t would do.
   const shares: { view: RealmView; index: number; z: bigint; e: Uint8Array }[] = [];
-  await Promise.all(good.map(async (e) => {
-    try {
-      const realmId = fromBase64Url(e.view.config.id);
-      const a = await e.view.api.unlock({ attemptId: e.attemptId, unlockTag: toBase64Url(unlockTag(uk, realmId, acct, info.version)) });
-      const zBytes = fieldBytes(a.wrapShare, "wrapShare");
-      const tag = shareTag(uk, realmId, e.view.index, zBytes, info.version);
-      if (!constantTimeEqual(tag, fieldBytes(a.shareTag, "shareTag"))) return misbehaved(e.view, "bad_share");
-      let z: bigint;
+  await Promise.all(
+    good.map(async (e) => {
       try {
-        z = scalarFromBytes(zBytes);
-      } catch {
-        return misbehaved(e.view, "bad_share");
+        const realmId = fromBase64Url(e.view.config.id);
+        const a = await e.view.api.unlock({ attemptId: e.attemptId, unlockTag: toBase64Url(unlockTag(uk, realmId, acct, info.version)) });
+        const zBytes = fieldBytes(a.wrapShare, "wrapShare");
+        const tag = shareTag(uk, realmId, e.view.index, zBytes, info.version);
+        if (!constantTimeEqual(tag, fieldBytes(a.shareTag, "shareTag"))) return misbehaved(e.view, "bad_share");
+        let z: bigint;
+        try {
+          z = scalarFromBytes(zBytes);
+        } catch {
+          return misbehaved(e.view, "bad_share");
+        }
+        shares.push({ view: e.view, index: e.view.index, z, e: fieldBytes(a.wrappedRootKey, "wrappedRootKey") });
+      } catch (err) {
+        noteFailure(e.view.report, err);
       }
-      shares.push({ view: e.view, index: e.view.index, z, e: fieldBytes(a.wrappedRootKey, "wrappedRootKey") });
-    } catch (err) {
-      noteFailure(e.view.report, err);
-    }
-  }));
+    }),
+  );
   shares.sort((a, b) => a.index - b.index);
   if (shares.length < t) throw shortOfThreshold(ctx, views, shares.length);
   const z = interpolateScalar(shares.slice(0, t).map((s) => ({ index: s.index, share: s.z })));

@@ -29,7 +29,10 @@ test("every realm's body is rebuilt bit for bit from K, O, the params and E (rep
   assert.equal(new Set(bodies.map((b) => b.wrappedRootKey)).size, 1, "same E everywhere");
   assert.equal(new Set(bodies.map((b) => b.unlockCheck)).size, 1);
   assert.equal(new Set(bodies.map((b) => b.unlockTag)).size, 3, "unlock tags are per realm");
-  assert.deepEqual(bodies.map((b) => b.shareIndex), [1, 2, 3]);
+  assert.deepEqual(
+    bodies.map((b) => b.shareIndex),
+    [1, 2, 3],
+  );
   assert.equal(bodies[0]!.headPublicKey, toBase64Url(deriveHeadSigningKey(K.unsafeBytes()).publicKey));
   assert.equal(bodies[0]!.adminPublicKey, toBase64Url(adminPublicKeyOf(deriveAdminSeed(K.unsafeBytes()))));
   const other = await fresh();

@@ -5,11 +5,32 @@
  * dropped after). `registrationsFor` rebuilds every realm's body from K, O and the public
  * parameters, bit for bit (repair, §6.5).
  */
-import { RootKey, concatBytes, fromBase64Url, getDefaultBackend, platformRandom, toBase64Url, utf8, type CryptoBackend, type RandomSource } from "@chatvault/format";
+import {
+  RootKey,
+  concatBytes,
+  fromBase64Url,
+  getDefaultBackend,
+  platformRandom,
+  toBase64Url,
+  utf8,
+  type CryptoBackend,
+  type RandomSource,
+} from "@chatvault/format";
 import { deriveHeadSigningKey } from "../head-proof.ts";
 import {
-  OPRF_OUTPUT_BYTES, REGISTRATION_ID_BYTES, adminPublicKeyOf, deriveAdminSeed, deriveShares, deriveUnlockKey, deriveWrapKey,
-  oprfInput, shareTag, unlockCheck, unlockTag, voprfEvaluate, wrappedRootKeyAad,
+  OPRF_OUTPUT_BYTES,
+  REGISTRATION_ID_BYTES,
+  adminPublicKeyOf,
+  deriveAdminSeed,
+  deriveShares,
+  deriveUnlockKey,
+  deriveWrapKey,
+  oprfInput,
+  shareTag,
+  unlockCheck,
+  unlockTag,
+  voprfEvaluate,
+  wrappedRootKeyAad,
 } from "./derive.ts";
 import { REALM_SALT_BYTES, hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
 import { checkRealmSet, type RealmSet } from "./realm-set.ts";
@@ -101,12 +122,22 @@ export async function newRegistration(input: NewRegistrationInput): Promise<NewR
   // A zero coefficient or share has probability ~2^-250; redraw rid rather than special-case (§3.3).
   while (!deriveShares(K, rid, input.realmSet.threshold, input.realmSet.realms.length)) rid = random(REGISTRATION_ID_BYTES);
   const salt = random(REALM_SALT_BYTES);
-  const stretched = await stretchPassword(utf8(input.password.normalize("NFC")), salt, { algorithm: "argon2id", ...input.ksf }, input.argon2 ?? hashWasmArgon2id);
+  const stretched = await stretchPassword(
+    utf8(input.password.normalize("NFC")),
+    salt,
+    { algorithm: "argon2id", ...input.ksf },
+    input.argon2 ?? hashWasmArgon2id,
+  );
   const shares = deriveShares(K, rid, input.realmSet.threshold, input.realmSet.realms.length)!;
   const output = voprfEvaluate(scalarToBytes(shares.k), oprfInput(input.accountId, stretched));
   if (output.length !== OPRF_OUTPUT_BYTES) throw new Error("unexpected OPRF output length");
   const params: RegistrationParams = {
-    accountId: input.accountId, realmSet: input.realmSet, version: input.version, registrationId: rid, salt, ksf: input.ksf,
+    accountId: input.accountId,
+    realmSet: input.realmSet,
+    version: input.version,
+    registrationId: rid,
+    salt,
+    ksf: input.ksf,
   };
   const wrappedRootKey = await wrapRootKeyForRealms(input.rootKey, output, shares.z, params, random(WRAP_NONCE_BYTES), backend);
   return { params, output, wrappedRootKey, registrations: registrationsFor(input.rootKey, output, params, wrappedRootKey) };
@@ -114,8 +145,12 @@ export async function newRegistration(input: NewRegistrationInput): Promise<NewR
 
 /** §3.6: E = nonce ‖ AES-256-GCM(WK, nonce, K, aad). */
 export async function wrapRootKeyForRealms(
-  rootKey: RootKey, output: Uint8Array, z: bigint, params: Pick<RegistrationParams, "accountId" | "registrationId" | "version">,
-  nonce: Uint8Array, backend: CryptoBackend = getDefaultBackend(),
+  rootKey: RootKey,
+  output: Uint8Array,
+  z: bigint,
+  params: Pick<RegistrationParams, "accountId" | "registrationId" | "version">,
+  nonce: Uint8Array,
+  backend: CryptoBackend = getDefaultBackend(),
 ): Promise<Uint8Array> {
   if (nonce.length !== WRAP_NONCE_BYTES) throw new TypeError("nonce must be 12 bytes");
   const wk = deriveWrapKey(output, z, params.registrationId);
@@ -126,12 +161,20 @@ export async function wrapRootKeyForRealms(
 
 /** Open E; `null` when it does not authenticate (wrong WK, or E tampered with). */
 export async function openWrappedRootKey(
-  e: Uint8Array, output: Uint8Array, z: bigint, params: Pick<RegistrationParams, "accountId" | "registrationId" | "version">,
+  e: Uint8Array,
+  output: Uint8Array,
+  z: bigint,
+  params: Pick<RegistrationParams, "accountId" | "registrationId" | "version">,
   backend: CryptoBackend = getDefaultBackend(),
 ): Promise<RootKey | null> {
   if (e.length !== WRAPPED_ROOT_KEY_BYTES) return null;
   const wk = deriveWrapKey(output, z, params.registrationId);
-  const pt = await backend.aesGcmOpen(wk, e.subarray(0, WRAP_NONCE_BYTES), e.subarray(WRAP_NONCE_BYTES), wrappedRootKeyAad(params.accountId, params.registrationId, params.version));
+  const pt = await backend.aesGcmOpen(
+    wk,
+    e.subarray(0, WRAP_NONCE_BYTES),
+    e.subarray(WRAP_NONCE_BYTES),
+    wrappedRootKeyAad(params.accountId, params.registrationId, params.version),
+  );
   wk.fill(0);
   return pt === null ? null : new RootKey(pt);
 }

@@ -18,7 +18,13 @@ export interface RepairAction {
 }
 
 export async function repairRealms(
-  ctx: ThresholdContext, views: RealmView[], chosen: Candidate, rootKey: RootKey, output: Uint8Array, params: RegistrationParams, wrappedRootKey: Uint8Array,
+  ctx: ThresholdContext,
+  views: RealmView[],
+  chosen: Candidate,
+  rootKey: RootKey,
+  output: Uint8Array,
+  params: RegistrationParams,
+  wrappedRootKey: Uint8Array,
 ): Promise<RepairAction[]> {
   // Rebuilt only when some realm needs one (register/repair): deriving n shares costs n group multiplications.
   let bodies: ReturnType<typeof registrationsFor> | undefined;
@@ -48,32 +54,34 @@ export async function repairRealms(
     .map((x) => x.record?.current)
     .filter((c): c is NonNullable<typeof c> => !!c && c.adminPublicKey === adminKey && c.version > v)
     .sort((a, b) => b.version - a.version)[0];
-  await Promise.all(views.map(async (view) => {
-    const r = view.record;
-    if (!r || view.report.status === "unreachable" || view.report.status === "wrong_realm") return;
-    if (r.state !== "active") {
-      const body = bodyFor(view.index);
-      if (await run(view, "register", () => view.api.register({ registration: body }))) view.report.status = "ok";
-      return;
-    }
-    const cur = r.current!;
-    if (cur.adminPublicKey !== adminKey) return; // a foreign registration: not ours to touch
-    const holdsChosen = (x: typeof cur | null) => x !== null && x.version === v && x.registrationId === rid;
-    if (holdsChosen(r.next)) {
-      if (await run(view, "commit", () => sendAdmin(ctx, view, rootKey, "commit", refOf(r.next!)))) view.report.status = "ok";
-      return;
-    }
-    if (finishing && r.next && r.next.version === finishing.version && r.next.registrationId === finishing.registrationId) {
-      await run(view, "commit", () => sendAdmin(ctx, view, rootKey, "commit", refOf(r.next!)));
-      return;
-    }
-    if (r.next && r.next.version > v && !finishing) {
-      await run(view, "abort", () => sendAdmin(ctx, view, rootKey, "abort", refOf(r.next!)));
-    }
-    if (!holdsChosen(cur) && cur.version <= v && !finishing) {
-      const body = bodyFor(view.index);
-      if (await run(view, "repair", () => sendAdmin(ctx, view, rootKey, "repair", refOf(cur), body))) view.report.status = "ok";
-    }
-  }));
+  await Promise.all(
+    views.map(async (view) => {
+      const r = view.record;
+      if (!r || view.report.status === "unreachable" || view.report.status === "wrong_realm") return;
+      if (r.state !== "active") {
+        const body = bodyFor(view.index);
+        if (await run(view, "register", () => view.api.register({ registration: body }))) view.report.status = "ok";
+        return;
+      }
+      const cur = r.current!;
+      if (cur.adminPublicKey !== adminKey) return; // a foreign registration: not ours to touch
+      const holdsChosen = (x: typeof cur | null) => x !== null && x.version === v && x.registrationId === rid;
+      if (holdsChosen(r.next)) {
+        if (await run(view, "commit", () => sendAdmin(ctx, view, rootKey, "commit", refOf(r.next!)))) view.report.status = "ok";
+        return;
+      }
+      if (finishing && r.next && r.next.version === finishing.version && r.next.registrationId === finishing.registrationId) {
+        await run(view, "commit", () => sendAdmin(ctx, view, rootKey, "commit", refOf(r.next!)));
+        return;
+      }
+      if (r.next && r.next.version > v && !finishing) {
+        await run(view, "abort", () => sendAdmin(ctx, view, rootKey, "abort", refOf(r.next!)));
+      }
+      if (!holdsChosen(cur) && cur.version <= v && !finishing) {
+        const body = bodyFor(view.index);
+        if (await run(view, "repair", () => sendAdmin(ctx, view, rootKey, "repair", refOf(cur), body))) view.report.status = "ok";
+      }
+    }),
+  );
   return actions.sort((a, b) => (a.realmId < b.realmId ? -1 : 1));
 }

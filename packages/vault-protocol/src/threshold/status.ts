@@ -34,8 +34,14 @@ export async function status(ctx: ThresholdContext): Promise<ThresholdStatus> {
   else state = "incomplete";
   return {
     state,
-    attemptsRemaining: tthLargest(active.map((v) => v.record!.attemptsRemaining), t),
-    lockedUntil: effectiveLock(active.map((v) => v.record!.lockedUntil), t),
+    attemptsRemaining: tthLargest(
+      active.map((v) => v.record!.attemptsRemaining),
+      t,
+    ),
+    lockedUntil: effectiveLock(
+      active.map((v) => v.record!.lockedUntil),
+      t,
+    ),
     reachable,
     threshold: t,
     realms,

@@ -36,32 +36,34 @@ export function noteFailure(report: RealmReport, e: unknown): void {
 }
 
 export async function survey(ctx: ThresholdContext): Promise<RealmView[]> {
-  return Promise.all(ctx.realmSet.realms.map(async (config, k) => {
-    const api = ctx.apis[k]!;
-    const view: RealmView = { index: k + 1, config, api, report: { id: config.id, url: config.url, status: "ok" }, record: null };
-    try {
-      // /info first: the account token is sent only to a realm that proved to be the configured one (§2.2) —
-      // to this context already (the same API object, so the same URL), or now.
-      if (!ctx.provenRealms.has(k)) {
-        const info = await api.info();
-        if (info.realmId !== config.id) {
-          view.report.status = "wrong_realm";
-          return view;
+  return Promise.all(
+    ctx.realmSet.realms.map(async (config, k) => {
+      const api = ctx.apis[k]!;
+      const view: RealmView = { index: k + 1, config, api, report: { id: config.id, url: config.url, status: "ok" }, record: null };
+      try {
+        // /info first: the account token is sent only to a realm that proved to be the configured one (§2.2) —
+        // to this context already (the same API object, so the same URL), or now.
+        if (!ctx.provenRealms.has(k)) {
+          const info = await api.info();
+          if (info.realmId !== config.id) {
+            view.report.status = "wrong_realm";
+            return view;
+          }
+          ctx.provenRealms.add(k);
         }
-        ctx.provenRealms.add(k);
+        const record = await api.record();
+        view.record = record;
+        view.report.attemptsRemaining = record.attemptsRemaining;
+        view.report.lockedUntil = record.lockedUntil;
+        if (record.state === "destroyed") view.report.status = "destroyed";
+        else if (record.state === "none") view.report.status = "not_enabled";
+      } catch (e) {
+        ctx.provenRealms.delete(k); // unreachable or failing: it proves its ID again next time
+        noteFailure(view.report, e);
       }
-      const record = await api.record();
-      view.record = record;
-      view.report.attemptsRemaining = record.attemptsRemaining;
-      view.report.lockedUntil = record.lockedUntil;
-      if (record.state === "destroyed") view.report.status = "destroyed";
-      else if (record.state === "none") view.report.status = "not_enabled";
-    } catch (e) {
-      ctx.provenRealms.delete(k); // unreachable or failing: it proves its ID again next time
-      noteFailure(view.report, e);
-    }
-    return view;
-  }));
+      return view;
+    }),
+  );
 }
 
 /** The t-th largest of the values (missing = 0). */

@@ -27,18 +27,35 @@ test("requests carry the realm's own token (not /info), JSON bodies, and the rig
   const t = new RealmTransport(realm, { fetch, tokenFor: (r) => `token-for-${r.id}` });
   await t.info();
   await t.getHead();
-  assert.deepEqual(seen.map((s) => [s.url, s.auth]), [
-    ["https://realm.test/realm/v1/info", undefined],
-    ["https://realm.test/realm/v1/head", `Bearer token-for-${realm.id}`],
-  ]);
+  assert.deepEqual(
+    seen.map((s) => [s.url, s.auth]),
+    [
+      ["https://realm.test/realm/v1/info", undefined],
+      ["https://realm.test/realm/v1/head", `Bearer token-for-${realm.id}`],
+    ],
+  );
 });
 
 test("network errors, timeouts and 5xx are RealmUnreachableError; 4xx typed; junk is RealmProtocolError", async () => {
   const cases: [RealmFetch, (e: unknown) => boolean][] = [
-    [async () => { throw new TypeError("fetch failed"); }, (e) => e instanceof RealmUnreachableError && e.retryable],
-    [(_u, init) => new Promise((_r, reject) => init.signal!.addEventListener("abort", () => reject(new Error("aborted")))), (e) => e instanceof RealmUnreachableError],
-    [async () => json(500, { error: { code: "state_invalid", message: "x" } }), (e) => e instanceof RealmUnreachableError && (e as { realmCode?: string }).realmCode === "state_invalid"],
-    [async () => json(423, { error: { code: "locked", message: "x", retryAfter: 123 } }), (e) => e instanceof RealmRequestError && e.realmCode === "locked" && e.retryAfterMs === 123],
+    [
+      async () => {
+        throw new TypeError("fetch failed");
+      },
+      (e) => e instanceof RealmUnreachableError && e.retryable,
+    ],
+    [
+      (_u, init) => new Promise((_r, reject) => init.signal!.addEventListener("abort", () => reject(new Error("aborted")))),
+      (e) => e instanceof RealmUnreachableError,
+    ],
+    [
+      async () => json(500, { error: { code: "state_invalid", message: "x" } }),
+      (e) => e instanceof RealmUnreachableError && (e as { realmCode?: string }).realmCode === "state_invalid",
+    ],
+    [
+      async () => json(423, { error: { code: "locked", message: "x", retryAfter: 123 } }),
+      (e) => e instanceof RealmRequestError && e.realmCode === "locked" && e.retryAfterMs === 123,
+    ],
     [async () => json(409, { error: { code: "bogus" } }), (e) => e instanceof RealmProtocolError],
     [async () => new Response("not json", { status: 200 }), (e) => e instanceof RealmProtocolError],
     [async () => json(200, { sequence: -1, digest: null, signature: null }), (e) => e instanceof RealmProtocolError],

@@ -5,16 +5,34 @@
  * `RealmRequestError` (a typed 4xx), `RealmProtocolError` (a malformed answer).
  */
 import {
-  parseAdminResponse, parseEvaluateResponse, parseInfoResponse, parseProofResponse, parseRealmHead, parseRecordResponse, parseRegisterResponse,
+  parseAdminResponse,
+  parseEvaluateResponse,
+  parseInfoResponse,
+  parseProofResponse,
+  parseRealmHead,
+  parseRecordResponse,
+  parseRegisterResponse,
   parseUnlockResponse,
 } from "./codecs.ts";
 import { type FetchLike, type JsonAnswer, requestJson } from "../json-request.ts";
 import { RealmProtocolError, RealmRequestError, RealmUnreachableError } from "./errors.ts";
 import type { RealmConfig } from "./realm-set.ts";
 import {
-  REALM_PATHS, isRealmErrorCode,
-  type AdminRequest, type AdminResponse, type EvaluateRequest, type EvaluateResponse, type ProofRequest, type ProofResponse, type RealmHead, type RealmInfoResponse,
-  type RealmRecordResponse, type RegisterRequest, type RegisterResponse, type UnlockRequest, type UnlockResponse,
+  REALM_PATHS,
+  isRealmErrorCode,
+  type AdminRequest,
+  type AdminResponse,
+  type EvaluateRequest,
+  type EvaluateResponse,
+  type ProofRequest,
+  type ProofResponse,
+  type RealmHead,
+  type RealmInfoResponse,
+  type RealmRecordResponse,
+  type RegisterRequest,
+  type RegisterResponse,
+  type UnlockRequest,
+  type UnlockResponse,
 } from "./wire.ts";
 
 export type RealmFetch = FetchLike;

@@ -17,37 +17,39 @@ import type { RealmFaults } from "./testing/fake-realm.ts";
 const FAULTS = ["badEvaluation", "badProof", "liePublicShare", "badShare", "badUnlockCheck"] as const;
 
 test("unlock succeeds iff ≥ t honest realms are up, naming every misbehaving one; else a typed error", { timeout: 300_000 }, async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(
-      fc.integer({ min: 1, max: n }),
-      fc.array(fc.constantFrom("ok", "down", ...FAULTS), { minLength: n, maxLength: n }),
-    )),
-    async ([t, roles]) => {
-      const n = roles.length;
-      const h = thresholdHarness(t, n);
-      await enable(h.context(), "pw", h.rootKey);
-      roles.forEach((role, k) => {
-        if (role === "down") h.realms[k]!.faults.down = true;
-        else if (role !== "ok") h.realms[k]!.faults[role as keyof RealmFaults] = true as never;
-      });
-      // A realm whose evaluation is right but whose proof would not verify is harmless when a subset is
-      // accepted (its proof is never asked, §6.3): it counts as honest here and is reported ok.
-      const honest = roles.filter((r) => r === "ok" || r === "badProof").length;
-      try {
-        const res = await unlock(h.context(), "pw", { repair: false });
-        assert.ok(honest >= t, `unlocked with only ${honest} honest of t=${t}: ${roles}`);
-        assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  await fc.assert(
+    fc.asyncProperty(
+      fc
+        .integer({ min: 1, max: 5 })
+        .chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.array(fc.constantFrom("ok", "down", ...FAULTS), { minLength: n, maxLength: n }))),
+      async ([t, roles]) => {
+        const n = roles.length;
+        const h = thresholdHarness(t, n);
+        await enable(h.context(), "pw", h.rootKey);
         roles.forEach((role, k) => {
-          const want = role === "ok" || role === "badProof" ? "ok" : role === "down" ? "unreachable" : "misbehaved";
-          assert.equal(res.realms[k]!.status, want, `${roles} realm ${k + 1}`);
+          if (role === "down") h.realms[k]!.faults.down = true;
+          else if (role !== "ok") h.realms[k]!.faults[role as keyof RealmFaults] = true as never;
         });
-      } catch (e) {
-        assert.ok(honest < t, `failed with ${honest} honest ≥ t=${t}: ${roles}: ${String(e)}`);
-        assert.ok(e instanceof RealmsUnavailableError || e instanceof RealmMisbehavedError || e instanceof RealmsWrongPasswordError, String(e));
-        // A right password can look wrong only when fewer than t honest realms answered and the others lie
-        // about their public share or the unlock check — the check is the only password oracle (§11 limit).
-        if (e instanceof RealmsWrongPasswordError) assert.ok(roles.includes("liePublicShare") || roles.includes("badUnlockCheck"), `${roles}`);
-      }
-    },
-  ), { numRuns: 100 });
+        // A realm whose evaluation is right but whose proof would not verify is harmless when a subset is
+        // accepted (its proof is never asked, §6.3): it counts as honest here and is reported ok.
+        const honest = roles.filter((r) => r === "ok" || r === "badProof").length;
+        try {
+          const res = await unlock(h.context(), "pw", { repair: false });
+          assert.ok(honest >= t, `unlocked with only ${honest} honest of t=${t}: ${roles}`);
+          assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+          roles.forEach((role, k) => {
+            const want = role === "ok" || role === "badProof" ? "ok" : role === "down" ? "unreachable" : "misbehaved";
+            assert.equal(res.realms[k]!.status, want, `${roles} realm ${k + 1}`);
+          });
+        } catch (e) {
+          assert.ok(honest < t, `failed with ${honest} honest ≥ t=${t}: ${roles}: ${String(e)}`);
+          assert.ok(e instanceof RealmsUnavailableError || e instanceof RealmMisbehavedError || e instanceof RealmsWrongPasswordError, String(e));
+          // A right password can look wrong only when fewer than t honest realms answered and the others lie
+          // about their public share or the unlock check — the check is the only password oracle (§11 limit).
+          if (e instanceof RealmsWrongPasswordError) assert.ok(roles.includes("liePublicShare") || roles.includes("badUnlockCheck"), `${roles}`);
+        }
+      },
+    ),
+    { numRuns: 100 },
+  );
 });

@@ -10,7 +10,15 @@ import { unlock } from "./unlock.ts";
 import { changePassword } from "./change-password.ts";
 import { advanceHead, readHead } from "./head.ts";
 import { status } from "./status.ts";
-import { RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsLockedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
+import {
+  RealmMisbehavedError,
+  RealmProtocolError,
+  RealmsDestroyedError,
+  RealmsLockedError,
+  RealmsNotEnabledError,
+  RealmsUnavailableError,
+  RealmsWrongPasswordError,
+} from "./errors.ts";
 import { WrongPasswordError } from "../errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
 import type { FakeRealm } from "./testing/fake-realm.ts";
@@ -26,13 +34,21 @@ async function enabled(t = 2, n = 3): Promise<Harness> {
 }
 
 test("unlock works with every t-subset of realms up (2-of-3, 3-of-5) and reports the others", async () => {
-  for (const [t, n] of [[2, 3], [3, 5], [1, 1], [1, 2]] as const) {
+  for (const [t, n] of [
+    [2, 3],
+    [3, 5],
+    [1, 1],
+    [1, 2],
+  ] as const) {
     const h = await enabled(t, n);
     for (const up of subsetsOf([...Array(n).keys()], t)) {
       h.realms.forEach((r, k) => (r.faults.down = !up.includes(k)));
       const res = await unlock(h.context(), PW, { repair: false });
       assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()), `t=${t} n=${n} up=${up}`);
-      assert.deepEqual(res.realms.map((r) => r.status), h.realms.map((_, k) => (up.includes(k) ? "ok" : "unreachable")));
+      assert.deepEqual(
+        res.realms.map((r) => r.status),
+        h.realms.map((_, k) => (up.includes(k) ? "ok" : "unreachable")),
+      );
     }
   }
 });
@@ -45,7 +61,10 @@ test("a wrong password is wrong_password with the t-th largest attempts left; ev
     assert.equal(e.realms.length, 3);
     return true;
   });
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [1, 1, 1]);
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [1, 1, 1],
+  );
   // The right password resets every realm's count.
   await unlock(h.context(), PW);
   const s = await status(h.context());
@@ -61,7 +80,13 @@ for (const fault of ["badEvaluation", "liePublicShare", "badShare", "badUnlockCh
       assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
       const r = res.realms[bad]!;
       assert.equal(r.status, "misbehaved", `${fault} at ${bad}: ${JSON.stringify(res.realms)}`);
-      const expected = { badEvaluation: ["bad_proof"], liePublicShare: ["bad_proof", "bad_unlock_check"], badShare: ["bad_share"], badUnlockCheck: ["bad_unlock_check"], badWrappedKey: ["bad_wrapped_key"] }[fault];
+      const expected = {
+        badEvaluation: ["bad_proof"],
+        liePublicShare: ["bad_proof", "bad_unlock_check"],
+        badShare: ["bad_share"],
+        badUnlockCheck: ["bad_unlock_check"],
+        badWrappedKey: ["bad_wrapped_key"],
+      }[fault];
       assert.ok(expected.includes(r.reason!), `${fault}: got ${r.reason}`);
       assert.deepEqual(res.realms.filter((x) => x.status === "ok").length, 2);
     }
@@ -71,13 +96,19 @@ for (const fault of ["badEvaluation", "liePublicShare", "badShare", "badUnlockCh
     if (fault === "badWrappedKey") {
       // E is the same everywhere: one honest copy and t valid shares suffice; both bad copies are named.
       const res = await unlock(h.context(), PW, { repair: false });
-      assert.deepEqual(res.realms.map((r) => r.reason), ["bad_wrapped_key", undefined, "bad_wrapped_key"]);
+      assert.deepEqual(
+        res.realms.map((r) => r.reason),
+        ["bad_wrapped_key", undefined, "bad_wrapped_key"],
+      );
       h.realms[1]!.faults[fault] = true;
     }
     // Two colluding realms with self-consistent false public shares are indistinguishable from a wrong
     // password when only one honest realm remains (§11): either error, never K.
     const allowed = fault === "liePublicShare" ? [RealmMisbehavedError, RealmsWrongPasswordError] : [RealmMisbehavedError];
-    await assert.rejects(unlock(h.context(), PW, { repair: false }), (e: unknown) => allowed.some((c) => e instanceof c) && (e as RealmMisbehavedError).realms.length === 3);
+    await assert.rejects(
+      unlock(h.context(), PW, { repair: false }),
+      (e: unknown) => allowed.some((c) => e instanceof c) && (e as RealmMisbehavedError).realms.length === 3,
+    );
   });
 }
 
@@ -92,28 +123,43 @@ test("a lying public share is not mistaken for a wrong password (subset search),
 test("proofs are off the happy path: none on success; on a wrong password one per attempt, and a second ask is refused", async () => {
   const h = await enabled();
   await unlock(h.context(), PW, { repair: false });
-  assert.deepEqual(h.realms.map((r) => r.proofs), [0, 0, 0]);
+  assert.deepEqual(
+    h.realms.map((r) => r.proofs),
+    [0, 0, 0],
+  );
   const asked: { realm: FakeRealm; attemptId: string }[] = [];
-  const apis = h.realms.map((realm) => new Proxy(realm, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (typeof v !== "function") return v;
-      if (prop !== "proof") return v.bind(target);
-      return (body: { attemptId: string }) => {
-        asked.push({ realm, attemptId: body.attemptId });
-        return target.proof(body);
-      };
-    },
-  }));
+  const apis = h.realms.map(
+    (realm) =>
+      new Proxy(realm, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target) as unknown;
+          if (typeof v !== "function") return v;
+          if (prop !== "proof") return v.bind(target);
+          return (body: { attemptId: string }) => {
+            asked.push({ realm, attemptId: body.attemptId });
+            return target.proof(body);
+          };
+        },
+      }),
+  );
   await assert.rejects(unlock(h.context({ realmApis: apis }), "wrong", { repair: false }), RealmsWrongPasswordError);
-  assert.deepEqual(h.realms.map((r) => r.proofs), [1, 1, 1]);
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [2, 2, 2]);
+  assert.deepEqual(
+    h.realms.map((r) => r.proofs),
+    [1, 1, 1],
+  );
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [2, 2, 2],
+  );
   // Asking again for the same attempt is refused (the first ask settled it): one proof per counted attempt (§5.4.1).
   assert.equal(asked.length, 3);
   for (const { realm, attemptId } of asked) {
     await assert.rejects(realm.proof({ attemptId }), (e: unknown) => (e as { realmCode?: string }).realmCode === "attempt_expired");
   }
-  assert.deepEqual(h.realms.map((r) => r.proofs), [1, 1, 1]);
+  assert.deepEqual(
+    h.realms.map((r) => r.proofs),
+    [1, 1, 1],
+  );
 });
 
 test("a wrong password is still told apart from a bad realm, which is named: bad proof, wrong evaluation", async () => {
@@ -122,7 +168,15 @@ test("a wrong password is still told apart from a bad realm, which is named: bad
     h.realms[1]!.faults[fault] = true;
     await assert.rejects(unlock(h.context(), "wrong", { repair: false }), (e: unknown) => {
       assert.ok(e instanceof RealmsWrongPasswordError, `${fault}: ${String(e)}`);
-      assert.deepEqual(e.realms.map((r) => [r.status, r.reason]), [["ok", undefined], ["misbehaved", "bad_proof"], ["ok", undefined]], fault);
+      assert.deepEqual(
+        e.realms.map((r) => [r.status, r.reason]),
+        [
+          ["ok", undefined],
+          ["misbehaved", "bad_proof"],
+          ["ok", undefined],
+        ],
+        fault,
+      );
       return true;
     });
   }
@@ -130,7 +184,10 @@ test("a wrong password is still told apart from a bad realm, which is named: bad
   const h = await enabled();
   h.realms[1]!.faults.badProof = true;
   const res = await unlock(h.context(), PW, { repair: false });
-  assert.deepEqual(res.realms.map((r) => r.status), ["ok", "ok", "ok"]);
+  assert.deepEqual(
+    res.realms.map((r) => r.status),
+    ["ok", "ok", "ok"],
+  );
 });
 
 test("fewer than t realms: realms_unavailable naming the missing; the answering realm spent exactly one attempt", async () => {
@@ -143,15 +200,24 @@ test("fewer than t realms: realms_unavailable naming the missing; the answering 
   await assert.rejects(unlock(h.context(), PW), (e: unknown) => {
     assert.ok(e instanceof RealmsUnavailableError);
     assert.equal(e.retryable, true);
-    assert.deepEqual(e.missing.map((m) => m.id), [h.realms[1]!.realmId, h.realms[2]!.realmId]);
+    assert.deepEqual(
+      e.missing.map((m) => m.id),
+      [h.realms[1]!.realmId, h.realms[2]!.realmId],
+    );
     return true;
   });
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [1, 0, 0]);
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [1, 0, 0],
+  );
   // Known from phase 1 already: nothing is spent.
   h.realms[1]!.faults.down = true;
   h.realms[2]!.faults.down = true;
   await assert.rejects(unlock(h.context(), PW), RealmsUnavailableError);
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [1, 0, 0]);
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [1, 0, 0],
+  );
 });
 
 test("five wrong passwords lock every realm; the next unlock spends nothing and says until when", async () => {
@@ -162,7 +228,10 @@ test("five wrong passwords lock every realm; the next unlock spends nothing and 
     assert.equal(e.retryAfter.getTime(), h.clock.now + 3_600_000);
     return true;
   });
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [5, 5, 5]);
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [5, 5, 5],
+  );
   h.clock.now += 3_600_000;
   const res = await unlock(h.context(), PW);
   assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
@@ -175,7 +244,10 @@ test("repair: a realm that missed enable (down) is registered by the next unlock
   assert.deepEqual(en.stored.length, 2);
   h.realms[2]!.faults.down = false;
   const res = await unlock(h.context(), PW);
-  assert.deepEqual(res.repairs.map((r) => [r.action, r.ok]), [["register", true]]);
+  assert.deepEqual(
+    res.repairs.map((r) => [r.action, r.ok]),
+    [["register", true]],
+  );
   h.realms[0]!.faults.down = true;
   const again = await unlock(h.context(), PW);
   assert.ok(equalBytes(again.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
@@ -202,7 +274,10 @@ test("a realm rolled back to an old row after a password change is stale, repair
   await changePassword(h3.context(), PW, "new password");
   h3.realms[2]!.restore(s3);
   const r3 = await unlock(h3.context(), "new password");
-  assert.deepEqual(r3.repairs.map((r) => [r.action, r.ok]), [["repair", true]]);
+  assert.deepEqual(
+    r3.repairs.map((r) => [r.action, r.ok]),
+    [["repair", true]],
+  );
   assert.equal((await h3.realms[2]!.record()).current!.version, 2);
 });
 
@@ -244,11 +319,17 @@ test("the lifetime budget spent at every realm: destroyed, never unlockable agai
   }
   await assert.rejects(unlock(h.context(), PW), (e: unknown) => e instanceof RealmsDestroyedError && e.destroyed);
   assert.equal((await status(h.context())).state, "destroyed");
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [20, 20, 20]);
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [20, 20, 20],
+  );
 });
 
 test("a registration with a KSF below the client's floor is refused before any guess is sent", async () => {
   const h = await enabled();
   await assert.rejects(unlock(h.context({ allowWeakKsf: false }), PW), (e: unknown) => e instanceof RealmProtocolError && /weaker/.test(e.message));
-  assert.deepEqual(h.realms.map((r) => r.evaluations), [0, 0, 0]);
+  assert.deepEqual(
+    h.realms.map((r) => r.evaluations),
+    [0, 0, 0],
+  );
 });

@@ -9,7 +9,13 @@ import { normalizePassword } from "../context.ts";
 import { candidates, type Candidate } from "./choose.ts";
 import type { ThresholdContext } from "./context.ts";
 import {
-  RealmMisbehavedError, RealmProtocolError, RealmsDestroyedError, RealmsNotEnabledError, RealmsUnavailableError, RealmsWrongPasswordError, type RealmReport,
+  RealmMisbehavedError,
+  RealmProtocolError,
+  RealmsDestroyedError,
+  RealmsNotEnabledError,
+  RealmsUnavailableError,
+  RealmsWrongPasswordError,
+  type RealmReport,
 } from "./errors.ts";
 import { flushPendingDeletes } from "./disable.ts";
 import { attemptRegistration, type AttemptResult } from "./recover.ts";
@@ -57,7 +63,10 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
   const cands = candidates(ctx, views);
   if (cands.length === 0) {
     if (!ctx.allowWeakKsf && candidates({ ...ctx, allowWeakKsf: true }, views).length > 0) {
-      throw new RealmProtocolError("the realms' registration uses a KSF weaker than this client's floor; refusing to send a guess", views.map((v) => v.report));
+      throw new RealmProtocolError(
+        "the realms' registration uses a KSF weaker than this client's floor; refusing to send a guess",
+        views.map((v) => v.report),
+      );
     }
     throw noCandidate(ctx, views);
   }
@@ -84,8 +93,14 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
   result.output.fill(0);
   const highestVersion = Math.max(0, ...views.flatMap((v) => [v.record?.current?.version ?? 0, v.record?.next?.version ?? 0]));
   return {
-    rootKey: result.rootKey, version: chosen.info.version, registrationId: chosen.info.registrationId, realms: reportsNow(), repairs,
-    views, chosen, highestVersion,
+    rootKey: result.rootKey,
+    version: chosen.info.version,
+    registrationId: chosen.info.registrationId,
+    realms: reportsNow(),
+    repairs,
+    views,
+    chosen,
+    highestVersion,
   };
 }
 

@@ -32,14 +32,25 @@ test("bad, expired, wrong-key and alg-confused tokens → 401; nothing is touche
     wrongKey: `Bearer ${await mintDevToken({ secret: otherSecret, account: "alice" })}`,
     algNone: `Bearer ${noneAlg}`,
     noExp: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("alice").sign(new TextEncoder().encode(tv.secret))}`,
-    noSub: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setExpirationTime(now + 600).sign(new TextEncoder().encode(tv.secret))}`,
+    noSub: `Bearer ${await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(tv.secret))}`,
     tampered: `Bearer ${(await tv.token("alice")).replace(/\.([^.]{4})/, ".AAAA")}`,
   };
   const before = await tv.vault.store.getRecord("alice");
   const ke1 = JSON.stringify({ startLoginRequest: opaque.client.startLogin({ password: "x" }).startLoginRequest });
   for (const [name, auth] of Object.entries(tokens)) {
-    for (const [method, path, body] of [["POST", VAULT_PATHS.loginStart, ke1], ["GET", VAULT_PATHS.status, undefined], ["POST", VAULT_PATHS.head, '{"sequence":1,"digest":"AAAAAAAAAAAAAAAAAAAAAA"}']] as const) {
-      const res = await fetch(tv.url + path, { method, ...(body ? { body } : {}), headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) } });
+    for (const [method, path, body] of [
+      ["POST", VAULT_PATHS.loginStart, ke1],
+      ["GET", VAULT_PATHS.status, undefined],
+      ["POST", VAULT_PATHS.head, '{"sequence":1,"digest":"AAAAAAAAAAAAAAAAAAAAAA"}'],
+    ] as const) {
+      const res = await fetch(tv.url + path, {
+        method,
+        ...(body ? { body } : {}),
+        headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
+      });
       assert.equal(res.status, 401, `${name} ${path}`);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, "unauthorized");
     }
@@ -64,7 +75,8 @@ test("account A cannot touch account B: guesses, head, session tokens", async (t
   const bobSession = await bob.transport.loginStart({ startLoginRequest: opaque.client.startLogin({ password: "bob's password" }).startLoginRequest });
   assert.ok(bobSession.loginId);
   const res = await fetch(tv.url + VAULT_PATHS.loginFinish, {
-    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token("mallory")}` },
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await tv.token("mallory")}` },
     body: JSON.stringify({ loginId: bobSession.loginId, finishLoginRequest: "A".repeat(86) }),
   });
   assert.equal(res.status, 409, "bob's loginId does not exist for mallory");
@@ -72,7 +84,10 @@ test("account A cannot touch account B: guesses, head, session tokens", async (t
 
 test("EdDSA and ES256 public keys and a JWKS file verify; other keys do not", async (t) => {
   const dir = tempDir(t);
-  for (const [alg, type, opts] of [["EdDSA", "ed25519", {}], ["ES256", "ec", { namedCurve: "P-256" }]] as const) {
+  for (const [alg, type, opts] of [
+    ["EdDSA", "ed25519", {}],
+    ["ES256", "ec", { namedCurve: "P-256" }],
+  ] as const) {
     const { privateKey, publicKey } = generateKeyPairSync(type as "ec", opts as { namedCurve: string });
     const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
     const priv = await importPKCS8(privateKey.export({ type: "pkcs8", format: "pem" }).toString(), alg);
@@ -84,7 +99,12 @@ test("EdDSA and ES256 public keys and a JWKS file verify; other keys do not", as
     writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg }] }));
     const v2 = await createAccountVerifier({ jwksFile: jwks, issuer: "https://app.example" });
     await assert.rejects(v2(`Bearer ${jwt}`), (e) => e instanceof AccountTokenError && e.reason === "claims", "issuer required");
-    const withIss = await new SignJWT({}).setProtectedHeader({ alg, kid: "k1" }).setSubject("carol").setIssuer("https://app.example").setExpirationTime("10m").sign(priv);
+    const withIss = await new SignJWT({})
+      .setProtectedHeader({ alg, kid: "k1" })
+      .setSubject("carol")
+      .setIssuer("https://app.example")
+      .setExpirationTime("10m")
+      .sign(priv);
     assert.equal(await v2(`Bearer ${withIss}`), "carol");
   }
   await assert.rejects(createAccountVerifier({ hs256Secret: "short" }), RangeError);

@@ -15,11 +15,7 @@ export type AuthConfig = {
   audience?: string;
   /** Allowed clock skew in seconds (default 30). Tokens are checked against the real clock. */
   clockToleranceSec?: number;
-} & (
-  | { hs256Secret: string }
-  | { publicKeyPem: string; algorithm: "EdDSA" | "ES256" }
-  | { jwksFile: string }
-);
+} & ({ hs256Secret: string } | { publicKeyPem: string; algorithm: "EdDSA" | "ES256" } | { jwksFile: string });
 
 /** Why a token was refused (logged by code only; never the token). */
 export class AccountTokenError extends Error {

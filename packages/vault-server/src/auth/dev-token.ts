@@ -28,7 +28,11 @@ export async function mintDevToken(o: MintDevTokenOptions): Promise<string> {
   const ttl = o.ttl ?? 3600;
   if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError("ttl must be a positive number of seconds");
   const iat = o.issuedAt ?? Math.floor(Date.now() / 1000);
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(o.account).setIssuedAt(iat).setExpirationTime(iat + ttl);
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(o.account)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl);
   if (o.issuer) jwt = jwt.setIssuer(o.issuer);
   if (o.audience) jwt = jwt.setAudience(o.audience);
   return jwt.sign(new TextEncoder().encode(o.secret));

@@ -23,7 +23,10 @@ export interface SessionClaims {
 }
 
 function mac(crypto: RecordCrypto, accountId: string, payload: string): Buffer {
-  return createHmac("sha256", crypto.unsafeSessionTokenKey()).update(encodeAad(SERVER_LABELS.sessionTokenMac, [accountId])).update(payload).digest();
+  return createHmac("sha256", crypto.unsafeSessionTokenKey())
+    .update(encodeAad(SERVER_LABELS.sessionTokenMac, [accountId]))
+    .update(payload)
+    .digest();
 }
 
 export function issueSessionToken(crypto: RecordCrypto, accountId: string, claims: SessionClaims): string {

@@ -31,7 +31,10 @@ export interface RunningVaultCluster {
 
 /** A startup error reported by a worker. */
 export class VaultStartupError extends Error {
-  constructor(readonly code: string | undefined, message: string) {
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+  ) {
     super(message);
     this.name = "VaultStartupError";
   }
@@ -80,39 +83,45 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
     return Metrics.render(snaps);
   };
 
-  const fork = (): Promise<string> => new Promise((resolve, reject) => {
-    const w = cluster.fork();
-    workers.add(w);
-    w.on("message", (m: unknown) => {
-      if (!isMessage<WorkerToPrimary>(m)) return;
-      if (m.type === "vault:ready") w.send({ type: "vault:config", config } satisfies PrimaryToWorker);
-      else if (m.type === "vault:listening") resolve(m.url);
-      else if (m.type === "vault:startup-error") reject(new VaultStartupError(m.code, m.message));
-      else if (m.type === "vault:metrics-request") {
-        void sumMetrics().then((text) => w.isConnected() && w.send({ type: "vault:metrics-result", id: m.id, text } satisfies PrimaryToWorker));
-      } else if (m.type === "vault:metrics-snapshot") {
-        const c = collections.get(m.id);
-        if (c) {
-          c.snaps.push(m.snapshot);
-          if (c.snaps.length >= c.expect) c.done();
+  const fork = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork();
+      workers.add(w);
+      w.on("message", (m: unknown) => {
+        if (!isMessage<WorkerToPrimary>(m)) return;
+        if (m.type === "vault:ready") w.send({ type: "vault:config", config } satisfies PrimaryToWorker);
+        else if (m.type === "vault:listening") resolve(m.url);
+        else if (m.type === "vault:startup-error") reject(new VaultStartupError(m.code, m.message));
+        else if (m.type === "vault:metrics-request") {
+          void sumMetrics().then((text) => w.isConnected() && w.send({ type: "vault:metrics-result", id: m.id, text } satisfies PrimaryToWorker));
+        } else if (m.type === "vault:metrics-snapshot") {
+          const c = collections.get(m.id);
+          if (c) {
+            c.snaps.push(m.snapshot);
+            if (c.snaps.length >= c.expect) c.done();
+          }
         }
-      }
+      });
+      w.once("exit", (code) => {
+        workers.delete(w);
+        reject(new VaultStartupError(undefined, `vault worker exited with code ${code} before listening`));
+        if (!closing && url) void fork().catch(() => {}); // replace a crashed worker
+      });
     });
-    w.once("exit", (code) => {
-      workers.delete(w);
-      reject(new VaultStartupError(undefined, `vault worker exited with code ${code} before listening`));
-      if (!closing && url) void fork().catch(() => {}); // replace a crashed worker
-    });
-  });
 
   const stopAll = async () => {
     closing = true;
-    await Promise.all([...workers].map((w) => new Promise<void>((resolve) => {
-      const kill = setTimeout(() => w.process.kill("SIGKILL"), 10_000);
-      w.once("exit", () => (clearTimeout(kill), resolve()));
-      if (w.isConnected()) w.send({ type: "vault:shutdown" } satisfies PrimaryToWorker);
-      else w.process.kill("SIGTERM");
-    })));
+    await Promise.all(
+      [...workers].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const kill = setTimeout(() => w.process.kill("SIGKILL"), 10_000);
+            w.once("exit", () => (clearTimeout(kill), resolve()));
+            if (w.isConnected()) w.send({ type: "vault:shutdown" } satisfies PrimaryToWorker);
+            else w.process.kill("SIGTERM");
+          }),
+      ),
+    );
   };
 
   try {

@@ -6,9 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as opaque from "@serenity-kit/opaque";
 import { generateRootKey } from "@chatvault/format";
-import {
-  AlreadyEnabledError, HeadConflictError, VAULT_PATHS, VaultRequestError, type RecordReplaceRequest,
-} from "@chatvault/vault-protocol";
+import { AlreadyEnabledError, HeadConflictError, VAULT_PATHS, VaultRequestError, type RecordReplaceRequest } from "@chatvault/vault-protocol";
 import { ManualClock } from "../clock.ts";
 import { startTestVault } from "../test-vault.ts";
 
@@ -16,7 +14,12 @@ async function freshSession(tv: Awaited<ReturnType<typeof startTestVault>>, acco
   const c = opaque.client.startLogin({ password });
   const client = await tv.client(account);
   const ke2 = await client.transport.loginStart({ startLoginRequest: c.startLoginRequest });
-  const fin = opaque.client.finishLogin({ clientLoginState: c.clientLoginState, loginResponse: ke2.loginResponse, password, keyStretching: { "argon2id-custom": { iterations: 1, memory: 8, parallelism: 1 } } })!;
+  const fin = opaque.client.finishLogin({
+    clientLoginState: c.clientLoginState,
+    loginResponse: ke2.loginResponse,
+    password,
+    keyStretching: { "argon2id-custom": { iterations: 1, memory: 8, parallelism: 1 } },
+  })!;
   return client.transport.loginFinish({ loginId: ke2.loginId, finishLoginRequest: fin.finishLoginRequest });
 }
 
@@ -31,19 +34,32 @@ test("replace and delete need a fresh session token of the current record", asyn
   const s = await freshSession(tv, "alice", "pw one");
   assert.equal(s.sessionExpiresAt, clock.now() + 120_000);
   clock.advance(120_000);
-  await assert.rejects(client.transport.recordDelete({ sessionToken: s.sessionToken }), (e) => e instanceof VaultRequestError && e.code === "session_invalid" && e.status === 403);
-  await assert.rejects(client.transport.recordDelete({ sessionToken: s.sessionToken.slice(0, -2) + "AA" }), (e) => e instanceof VaultRequestError && e.code === "session_invalid");
+  await assert.rejects(
+    client.transport.recordDelete({ sessionToken: s.sessionToken }),
+    (e) => e instanceof VaultRequestError && e.code === "session_invalid" && e.status === 403,
+  );
+  await assert.rejects(
+    client.transport.recordDelete({ sessionToken: s.sessionToken.slice(0, -2) + "AA" }),
+    (e) => e instanceof VaultRequestError && e.code === "session_invalid",
+  );
 
   const s2 = await freshSession(tv, "alice", "pw one");
   await client.changePassword("pw one", "pw two"); // version 2 now
-  await assert.rejects(client.transport.recordDelete({ sessionToken: s2.sessionToken }), (e) => e instanceof VaultRequestError && e.code === "record_changed", "a session of version 1 cannot delete version 2");
+  await assert.rejects(
+    client.transport.recordDelete({ sessionToken: s2.sessionToken }),
+    (e) => e instanceof VaultRequestError && e.code === "record_changed",
+    "a session of version 1 cannot delete version 2",
+  );
   // A replace body with a session of bob's is refused for alice.
   const bob = await tv.client("bob");
   await bob.enable("bob pw", generateRootKey());
   const sb = await freshSession(tv, "bob", "bob pw");
   const body: RecordReplaceRequest = {
-    sessionToken: sb.sessionToken, registrationRecord: "A".repeat(256), recordVersion: 3,
-    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) }, keyStretching: { algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 },
+    sessionToken: sb.sessionToken,
+    registrationRecord: "A".repeat(256),
+    recordVersion: 3,
+    wrappedRootKey: { nonce: "A".repeat(16), ciphertext: "A".repeat(64) },
+    keyStretching: { algorithm: "argon2id", memoryKiB: 65536, iterations: 3, parallelism: 4 },
   };
   await assert.rejects(client.transport.recordReplace(body), (e) => e instanceof VaultRequestError && e.code === "session_invalid");
   assert.equal((await client.status()).recordVersion, s2.recordVersion + 1);

@@ -19,7 +19,13 @@ const wrapped = { nonce: b64(FIELD_BYTES.wrapNonce), ciphertext: b64(FIELD_BYTES
 const VALID: Record<string, Body> = {
   [VAULT_PATHS.registrationStart]: { registrationRequest: b64(FIELD_BYTES.registrationRequest) },
   [VAULT_PATHS.registrationFinish]: { registrationRecord: b64(FIELD_BYTES.registrationRecord), wrappedRootKey: wrapped, recordVersion: 1, keyStretching: ks },
-  [VAULT_PATHS.recordReplace]: { registrationRecord: b64(FIELD_BYTES.registrationRecord), wrappedRootKey: wrapped, recordVersion: 2, keyStretching: ks, sessionToken: "v1.AAAAAAAAAAAAAAAA.AAAA" },
+  [VAULT_PATHS.recordReplace]: {
+    registrationRecord: b64(FIELD_BYTES.registrationRecord),
+    wrappedRootKey: wrapped,
+    recordVersion: 2,
+    keyStretching: ks,
+    sessionToken: "v1.AAAAAAAAAAAAAAAA.AAAA",
+  },
   [VAULT_PATHS.recordDelete]: { sessionToken: "v1.AAAAAAAAAAAAAAAA.AAAA" },
   [VAULT_PATHS.loginStart]: { startLoginRequest: b64(FIELD_BYTES.startLoginRequest) },
   [VAULT_PATHS.loginFinish]: { loginId: b64(FIELD_BYTES.loginId), finishLoginRequest: b64(FIELD_BYTES.finishLoginRequest) },
@@ -29,9 +35,18 @@ const VALID: Record<string, Body> = {
 };
 
 const wrongValue = fc.oneof(
-  fc.constant(null), fc.boolean(), fc.double(), fc.integer({ min: -1e15, max: 1e15 }), fc.string({ maxLength: 40 }),
-  fc.constant("!!!!" + "A".repeat(40)), fc.constant("A".repeat(5000)), fc.constant("=" ), fc.array(fc.integer(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }), fc.constant("AAAA====" ), fc.constant("A".repeat(43) + "\u0000"),
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.integer({ min: -1e15, max: 1e15 }),
+  fc.string({ maxLength: 40 }),
+  fc.constant("!!!!" + "A".repeat(40)),
+  fc.constant("A".repeat(5000)),
+  fc.constant("="),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+  fc.constant("AAAA===="),
+  fc.constant("A".repeat(43) + "\u0000"),
 );
 
 /** A replacement that is still well-formed (an integer for an integer, a same-length base64url string) is no fuzz case. */
@@ -44,19 +59,32 @@ function stillValid(original: unknown, v: unknown): boolean {
 /** Break one valid body: drop a field, add one, or replace a (nested) value with garbage. */
 function mutated(valid: Body): fc.Arbitrary<string> {
   const keys = Object.keys(valid);
-  const asJson = fc.oneof(
-    fc.constantFrom(...keys).map((k) => { const o = { ...valid }; delete o[k]; return o; }),
-    fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), wrongValue).filter(([k]) => !keys.includes(k)).map(([k, v]) => ({ ...valid, [k]: v })),
-    fc.tuple(fc.constantFrom(...keys), wrongValue).filter(([k, v]) => !stillValid(valid[k], v)).map(([k, v]) => ({ ...valid, [k]: v })),
-    fc.tuple(fc.constantFrom(...keys), fc.integer({ min: 1, max: 3 }))
-      .map(([k, d]) => ({ ...valid, [k]: typeof valid[k] === "string" ? (valid[k] as string).slice(d) : -d })),
-    fc.anything(),
-  ).map((x) => JSON.stringify(x) ?? "null");
+  const asJson = fc
+    .oneof(
+      fc.constantFrom(...keys).map((k) => {
+        const o = { ...valid };
+        delete o[k];
+        return o;
+      }),
+      fc
+        .tuple(fc.string({ minLength: 1, maxLength: 8 }), wrongValue)
+        .filter(([k]) => !keys.includes(k))
+        .map(([k, v]) => ({ ...valid, [k]: v })),
+      fc
+        .tuple(fc.constantFrom(...keys), wrongValue)
+        .filter(([k, v]) => !stillValid(valid[k], v))
+        .map(([k, v]) => ({ ...valid, [k]: v })),
+      fc
+        .tuple(fc.constantFrom(...keys), fc.integer({ min: 1, max: 3 }))
+        .map(([k, d]) => ({ ...valid, [k]: typeof valid[k] === "string" ? (valid[k] as string).slice(d) : -d })),
+      fc.anything(),
+    )
+    .map((x) => JSON.stringify(x) ?? "null");
   const pollution = fc.constantFrom("__proto__", "constructor").map((k) => `{${JSON.stringify(k)}: {"polluted": 1}, ${JSON.stringify(valid).slice(1, -1)}}`);
   const raw = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.constant(JSON.stringify(valid).slice(0, -1)),
-    fc.constant("{" .repeat(3000)),
+    fc.constant("{".repeat(3000)),
     fc.constant("[".repeat(3000) + "]".repeat(3000)),
     fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString("latin1")),
     fc.constant(""),
@@ -68,7 +96,10 @@ function dumpDatabase(path: string): string {
   const db = new Database(path, { readonly: true });
   try {
     const tables = ["vault_records", "vault_attempts", "vault_heads", "vault_secrets", "vault_test_clock"];
-    return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()), (_k, v) => (v instanceof Buffer ? v.toString("hex") : v));
+    return JSON.stringify(
+      tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()),
+      (_k, v) => (v instanceof Buffer ? v.toString("hex") : v),
+    );
   } finally {
     db.close();
   }
@@ -99,7 +130,10 @@ test("fuzz every endpoint: never 5xx, always a typed error, never a state change
     // Well-formed but cryptographically invalid (all-zero OPAQUE messages, unknown login,
     // forged session, older head): refused before anything is counted or written.
     if (url !== VAULT_PATHS.testClock) await check(url, JSON.stringify(valid), { "content-type": "application/json" });
-    await fc.assert(fc.asyncProperty(mutated(valid), async (payload) => check(url, payload, { "content-type": "application/json" })), { numRuns: 120 });
+    await fc.assert(
+      fc.asyncProperty(mutated(valid), async (payload) => check(url, payload, { "content-type": "application/json" })),
+      { numRuns: 120 },
+    );
     await check(url, JSON.stringify({ ...valid, pad: "A".repeat(64 * 1024) }), { "content-type": "application/json" });
     await check(url, Buffer.alloc(2 * 1024 * 1024, 0x41), { "content-type": "application/json" });
     await check(url, JSON.stringify(valid), { "content-type": "text/plain" });

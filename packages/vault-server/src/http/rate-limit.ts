@@ -10,7 +10,11 @@ export class RateLimiter {
   #counts = new Map<string, number>();
 
   /** `max` requests per `windowMs` per key; `max` 0 disables the limit. */
-  constructor(max: number, windowMs = 60_000, private readonly now: () => number = Date.now) {
+  constructor(
+    max: number,
+    windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#max = max;
     this.#windowMs = windowMs;
   }

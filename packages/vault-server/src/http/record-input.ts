@@ -6,9 +6,7 @@
  * upload is a 400 now, not a 500 later.
  */
 import * as opaque from "@serenity-kit/opaque";
-import {
-  DEFAULT_KEY_STRETCHING, keyStretchingProblem, sameKeyStretching, type KeyStretching, type RegistrationFinishRequest,
-} from "@chatvault/vault-protocol";
+import { DEFAULT_KEY_STRETCHING, keyStretchingProblem, sameKeyStretching, type KeyStretching, type RegistrationFinishRequest } from "@chatvault/vault-protocol";
 import { badRequest } from "./errors.ts";
 import type { VaultContext } from "./context.ts";
 
@@ -29,8 +27,10 @@ export function checkRecordInput(ctx: VaultContext, accountId: string, body: Reg
   }
   try {
     opaque.server.startLogin({
-      serverSetup: ctx.secrets.unsafeServerSetup(), userIdentifier: accountId,
-      registrationRecord: body.registrationRecord, startLoginRequest: ctx.probeLoginRequest,
+      serverSetup: ctx.secrets.unsafeServerSetup(),
+      userIdentifier: accountId,
+      registrationRecord: body.registrationRecord,
+      startLoginRequest: ctx.probeLoginRequest,
     });
   } catch {
     throw badRequest("registrationRecord is not a valid OPAQUE registration record");

@@ -5,9 +5,13 @@
 import { DIGEST_PATTERN, FIELD_BYTES, KEY_STRETCHING_LIMITS, SESSION_TOKEN_PATTERN, base64UrlPattern, type FixedField } from "@chatvault/vault-protocol";
 
 const b64 = (f: FixedField) => ({ type: "string", pattern: base64UrlPattern(FIELD_BYTES[f]) }) as const;
-const strict = (properties: Record<string, unknown>, optional: Record<string, unknown> = {}) => ({
-  type: "object", additionalProperties: false, required: Object.keys(properties), properties: { ...properties, ...optional },
-}) as const;
+const strict = (properties: Record<string, unknown>, optional: Record<string, unknown> = {}) =>
+  ({
+    type: "object",
+    additionalProperties: false,
+    required: Object.keys(properties),
+    properties: { ...properties, ...optional },
+  }) as const;
 
 const keyStretching = strict({
   algorithm: { type: "string", const: "argon2id" },

@@ -19,25 +19,47 @@ export interface HeldRegistration {
 
 export function counters(r: Unbound): Counters {
   return {
-    consecutiveFailures: r.consecutiveFailures, totalFailures: r.totalFailures, lockouts: r.lockouts,
-    lockedUntil: r.lockedUntil, lastLoginExpiresAt: r.lastAttemptExpiresAt,
+    consecutiveFailures: r.consecutiveFailures,
+    totalFailures: r.totalFailures,
+    lockouts: r.lockouts,
+    lockedUntil: r.lockedUntil,
+    lastLoginExpiresAt: r.lastAttemptExpiresAt,
   };
 }
 
 export function withCounters(r: Unbound, c: Counters, now: number): Unbound {
   return {
-    ...r, consecutiveFailures: c.consecutiveFailures, totalFailures: c.totalFailures, lockouts: c.lockouts,
-    lockedUntil: c.lockedUntil, lastAttemptExpiresAt: c.lastLoginExpiresAt, updatedAt: now,
+    ...r,
+    consecutiveFailures: c.consecutiveFailures,
+    totalFailures: c.totalFailures,
+    lockouts: c.lockouts,
+    lockedUntil: c.lockedUntil,
+    lastAttemptExpiresAt: c.lastLoginExpiresAt,
+    updatedAt: now,
   };
 }
 
 /** A row for an account the realm has never seen: no registration, fresh counters, no head. */
 export function freshRow(accountId: string, now: number): Unbound {
   return {
-    accountId, state: "none", currentInfo: null, currentSealed: null, nextInfo: null, nextSealed: null,
-    consecutiveFailures: FRESH_COUNTERS.consecutiveFailures, totalFailures: FRESH_COUNTERS.totalFailures, lockouts: FRESH_COUNTERS.lockouts,
-    lockedUntil: null, lastAttemptExpiresAt: null, lastAdminIssuedAt: null,
-    headSequence: 0, headDigest: null, headSignature: null, createdAt: now, updatedAt: now, destroyedAt: null,
+    accountId,
+    state: "none",
+    currentInfo: null,
+    currentSealed: null,
+    nextInfo: null,
+    nextSealed: null,
+    consecutiveFailures: FRESH_COUNTERS.consecutiveFailures,
+    totalFailures: FRESH_COUNTERS.totalFailures,
+    lockouts: FRESH_COUNTERS.lockouts,
+    lockedUntil: null,
+    lastAttemptExpiresAt: null,
+    lastAdminIssuedAt: null,
+    headSequence: 0,
+    headDigest: null,
+    headSignature: null,
+    createdAt: now,
+    updatedAt: now,
+    destroyedAt: null,
   };
 }
 

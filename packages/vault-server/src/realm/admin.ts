@@ -33,16 +33,30 @@ export async function register(ctx: RealmContext, accountId: string, reg: Regist
   const now = ctx.clock.now();
   const out = await ctx.store.changeAccount<Outcome<RegisterResponse>>(accountId, (row) => {
     const a = verified(ctx, row);
-    if (a?.state === "active") return fail(new RealmHttpError("already_enabled", "this realm already holds a registration for the account; use an admin operation"));
+    if (a?.state === "active")
+      return fail(new RealmHttpError("already_enabled", "this realm already holds a registration for the account; use an admin operation"));
     const base = a ?? freshRow(accountId, now);
     const cur = stored(ctx, accountId, reg);
     // A new registration starts a new life: fresh counters, no head (a new K signs new heads).
     // lastAdminIssuedAt stays, so an old signed admin request can never be replayed.
     const next: Unbound = {
-      ...withCounters(base, FRESH_COUNTERS, now), state: "active", currentInfo: cur.json, currentSealed: cur.sealed, nextInfo: null, nextSealed: null,
-      headSequence: 0, headDigest: null, headSignature: null, destroyedAt: null, createdAt: now,
+      ...withCounters(base, FRESH_COUNTERS, now),
+      state: "active",
+      currentInfo: cur.json,
+      currentSealed: cur.sealed,
+      nextInfo: null,
+      nextSealed: null,
+      headSequence: 0,
+      headDigest: null,
+      headSignature: null,
+      destroyedAt: null,
+      createdAt: now,
     };
-    return { result: { ok: true, value: { state: "active", version: reg.version, registrationId: reg.registrationId } }, put: ctx.codec.bind(next), deleteAttempts: true };
+    return {
+      result: { ok: true, value: { state: "active", version: reg.version, registrationId: reg.registrationId } },
+      put: ctx.codec.bind(next),
+      deleteAttempts: true,
+    };
   });
   return unwrap(out);
 }
@@ -60,7 +74,8 @@ export async function admin(ctx: RealmContext, accountId: string, req: AdminRequ
     if (a.state === "destroyed") return fail(realmErrors.destroyed());
     const cur = info(a.currentInfo)!;
     if (Math.abs(now - req.issuedAt) > ADMIN_CLOCK_WINDOW_MS) return fail(new RealmHttpError("admin_stale", "issuedAt is outside the realm's clock window"));
-    if (a.lastAdminIssuedAt !== null && req.issuedAt <= a.lastAdminIssuedAt) return fail(new RealmHttpError("admin_stale", "issuedAt is not newer than the last accepted admin request"));
+    if (a.lastAdminIssuedAt !== null && req.issuedAt <= a.lastAdminIssuedAt)
+      return fail(new RealmHttpError("admin_stale", "issuedAt is not newer than the last accepted admin request"));
     const body = { op: req.op, target: req.target, ...(req.registration ? { registration: req.registration } : {}) };
     const sig = new Uint8Array(Buffer.from(req.signature, "base64url"));
     if (!verifyAdmin(new Uint8Array(Buffer.from(cur.adminPublicKey, "base64url")), sig, ctx.realmIdBytes, accountId, body, req.issuedAt)) {
@@ -92,7 +107,8 @@ function apply(ctx: RealmContext, accountId: string, a: Unbound, cur: Registrati
       return { ok: true, value: { ...a, nextInfo: n.json, nextSealed: n.sealed } };
     }
     case "commit":
-      if (next && same(next, req.target)) return { ok: true, value: { ...a, currentInfo: a.nextInfo, currentSealed: a.nextSealed, nextInfo: null, nextSealed: null } };
+      if (next && same(next, req.target))
+        return { ok: true, value: { ...a, currentInfo: a.nextInfo, currentSealed: a.nextSealed, nextInfo: null, nextSealed: null } };
       if (same(cur, req.target)) return { ok: true, value: a }; // already committed (a retried commit)
       return mismatch;
     case "abort":
@@ -114,4 +130,3 @@ function apply(ctx: RealmContext, accountId: string, a: Unbound, cur: Registrati
       return { ok: true, value: { ...a, state: "none", currentInfo: null, currentSealed: null, nextInfo: null, nextSealed: null } };
   }
 }
-

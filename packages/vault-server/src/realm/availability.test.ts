@@ -22,9 +22,15 @@ async function setup(t: TestContext): Promise<{ realms: RealmUnderTest[]; ctx: (
   const tokens = await Promise.all(realms.map((r) => r.token(ACCOUNT)));
   const realmSet = { threshold: 2, realms: realms.map((r) => ({ id: r.realmId, url: r.nodes[0]!.url })) };
   // A fresh client context per operation, as a new app session would have.
-  const ctx = () => createContext({
-    realmSet, accountId: ACCOUNT, tokenFor: (r) => tokens[realmSet.realms.findIndex((x) => x.id === r.id)]!, ksf: TEST_KSF, allowWeakKsf: true, timeoutMs: 3000,
-  });
+  const ctx = () =>
+    createContext({
+      realmSet,
+      accountId: ACCOUNT,
+      tokenFor: (r) => tokens[realmSet.realms.findIndex((x) => x.id === r.id)]!,
+      ksf: TEST_KSF,
+      allowWeakKsf: true,
+      timeoutMs: 3000,
+    });
   const rootKey = generateRootKey();
   await enable(ctx(), "first password", rootKey);
   return { realms, ctx, rootKey };
@@ -42,12 +48,18 @@ test("one realm killed → unlock works and names it; two killed → realms_unav
   const r = await unlock(ctx(), "first password", { repair: false });
   t.diagnostic(`unlock with realm C killed: ${(performance.now() - t0).toFixed(0)} ms`);
   same(r.rootKey, rootKey);
-  assert.deepEqual(r.realms.map((x) => x.status), ["ok", "ok", "unreachable"]);
+  assert.deepEqual(
+    r.realms.map((x) => x.status),
+    ["ok", "ok", "unreachable"],
+  );
   assert.equal(r.realms[2]!.id, realms[2]!.realmId, "the report names the dead realm");
 
   await realms[1]!.kill();
   const before = await attemptsAt(realms[0]!);
-  const e = await unlock(ctx(), "first password").then(() => null, (x: unknown) => x as { code: string; missing: Array<{ id: string; status: string }> });
+  const e = await unlock(ctx(), "first password").then(
+    () => null,
+    (x: unknown) => x as { code: string; missing: Array<{ id: string; status: string }> },
+  );
   assert.equal(e?.code, "realms_unavailable");
   assert.deepEqual(e!.missing.map((m) => m.id).sort(), [realms[1]!.realmId, realms[2]!.realmId].sort(), "the error names both missing realms");
   const spent = before - (await attemptsAt(realms[0]!));
@@ -80,7 +92,10 @@ test("password change: a realm killed between prepare and commit → the new pas
   });
   const c = (await unlock(ctx(), "second password", { repair: false })).rootKey;
   same(c, rootKey);
-  await assert.rejects(unlock(ctx(), "first password", { repair: false }), (e: { code: string }) => e.code === "wrong_password" || e.code === "realms_unavailable");
+  await assert.rejects(
+    unlock(ctx(), "first password", { repair: false }),
+    (e: { code: string }) => e.code === "wrong_password" || e.code === "realms_unavailable",
+  );
   await realms[2]!.restart();
   const rec = (await (await realms[2]!.driver(ACCOUNT)).record()).body;
   assert.equal(rec.current?.version, 1, "C missed the commit");
@@ -98,11 +113,14 @@ test("password change: the client dies between prepare and commit → both passw
   if (!s) return;
   const { realms, ctx, rootKey } = s;
   const crash = new Error("client crashed after prepare");
-  await assert.rejects(changePassword(ctx(), "first password", "second password", {
-    afterStep: (step) => {
-      if (step === "prepared") throw crash;
-    },
-  }), (e) => e === crash);
+  await assert.rejects(
+    changePassword(ctx(), "first password", "second password", {
+      afterStep: (step) => {
+        if (step === "prepared") throw crash;
+      },
+    }),
+    (e) => e === crash,
+  );
   for (const r of realms) {
     const rec = (await (await r.driver(ACCOUNT)).record()).body;
     assert.deepEqual([rec.current?.version, rec.next?.version], [1, 2], "prepared everywhere, committed nowhere");

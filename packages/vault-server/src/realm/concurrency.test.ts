@@ -29,23 +29,37 @@ test("200 parallel wrong phase-2 guesses at each of 3 realm processes → at mos
   const tokens = await Promise.all(realms.map((r) => r.token("alice")));
 
   const t0 = performance.now();
-  const results = await Promise.all(realms.map(async (realm, ri) => {
-    const started = performance.now();
-    const statuses = await Promise.all(Array.from({ length: N }, async (_x, i) => {
-      const node = realm.nodes[i % realm.nodes.length]!;
-      const body = JSON.stringify({ version: info.version, registrationId: info.registrationId, blinded: Buffer.from(voprf.blind(input).blinded).toString("base64url") });
-      const res = await fetch(node.url + REALM_PATHS.evaluate, { method: "POST", body, headers: { "content-type": "application/json", authorization: `Bearer ${tokens[ri]}` } });
-      await res.arrayBuffer();
-      return res.status;
-    }));
-    const count: Record<number, number> = {};
-    for (const s of statuses) count[s] = (count[s] ?? 0) + 1;
-    return { count, ms: performance.now() - started };
-  }));
+  const results = await Promise.all(
+    realms.map(async (realm, ri) => {
+      const started = performance.now();
+      const statuses = await Promise.all(
+        Array.from({ length: N }, async (_x, i) => {
+          const node = realm.nodes[i % realm.nodes.length]!;
+          const body = JSON.stringify({
+            version: info.version,
+            registrationId: info.registrationId,
+            blinded: Buffer.from(voprf.blind(input).blinded).toString("base64url"),
+          });
+          const res = await fetch(node.url + REALM_PATHS.evaluate, {
+            method: "POST",
+            body,
+            headers: { "content-type": "application/json", authorization: `Bearer ${tokens[ri]}` },
+          });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      const count: Record<number, number> = {};
+      for (const s of statuses) count[s] = (count[s] ?? 0) + 1;
+      return { count, ms: performance.now() - started };
+    }),
+  );
   const total = performance.now() - t0;
   const names = ["A sqlite", "B postgres×2", "C sqlite×2+softhsm"];
   for (const [i, r] of results.entries()) {
-    t.diagnostic(`realm ${names[i]}: released ${r.count[200] ?? 0}, locked ${r.count[423] ?? 0}, other ${JSON.stringify(Object.fromEntries(Object.entries(r.count).filter(([k]) => k !== "200" && k !== "423")))} in ${r.ms.toFixed(0)} ms`);
+    t.diagnostic(
+      `realm ${names[i]}: released ${r.count[200] ?? 0}, locked ${r.count[423] ?? 0}, other ${JSON.stringify(Object.fromEntries(Object.entries(r.count).filter(([k]) => k !== "200" && k !== "423")))} in ${r.ms.toFixed(0)} ms`,
+    );
     assert.ok((r.count[200] ?? 0) <= 5, `realm ${names[i]} released at most 5 evaluations`);
     assert.equal(r.count[200], 5, `realm ${names[i]}: exactly maxAttempts were counted and released`);
     // Every other request is refused as locked; on a loaded machine a few may instead wait
@@ -54,7 +68,11 @@ test("200 parallel wrong phase-2 guesses at each of 3 realm processes → at mos
   }
   t.diagnostic(`3 × ${N} requests in ${total.toFixed(0)} ms`);
   const hsm = new Database(realms[2]!.sqlitePath!, { readonly: true });
-  assert.equal((hsm.prepare("SELECT sealer_kind FROM vault_secrets").get() as { sealer_kind: string }).sealer_kind, "pkcs11", "realm C is sealed by the SoftHSM2 token");
+  assert.equal(
+    (hsm.prepare("SELECT sealer_kind FROM vault_secrets").get() as { sealer_kind: string }).sealer_kind,
+    "pkcs11",
+    "realm C is sealed by the SoftHSM2 token",
+  );
   hsm.close();
   // /metrics of each process agrees: released + locked over the realm's processes.
   for (const [i, realm] of realms.entries()) {

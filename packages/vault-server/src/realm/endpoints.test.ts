@@ -17,7 +17,7 @@ async function realms(t: import("node:test").TestContext, n = 3, account = "alic
 
 test("info: protocol name and a 16-byte realm ID, no token needed; other endpoints need one", async (t) => {
   const tv = await startTestVault(t);
-  const info = await (await fetch(tv.url + REALM_PATHS.info)).json() as { protocol: string; realmId: string };
+  const info = (await (await fetch(tv.url + REALM_PATHS.info)).json()) as { protocol: string; realmId: string };
   assert.equal(info.protocol, "chatvault-realm/2");
   assert.equal(fromBase64Url(info.realmId).length, 16);
   const noToken = await fetch(tv.url + REALM_PATHS.record);

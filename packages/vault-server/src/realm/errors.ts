@@ -14,7 +14,11 @@ export interface RealmErrorExtra {
 export class RealmHttpError extends Error {
   readonly status: number;
   retryAfterSeconds: number | undefined;
-  constructor(readonly code: RealmErrorCode, message: string, readonly extra: RealmErrorExtra = {}) {
+  constructor(
+    readonly code: RealmErrorCode,
+    message: string,
+    readonly extra: RealmErrorExtra = {},
+  ) {
     super(message);
     this.name = "RealmHttpError";
     this.status = REALM_ERROR_STATUS[code];

@@ -9,14 +9,17 @@ const Fn = ristretto255.Point.Fn;
 
 test("evaluateElement(k, B) == noble's BlindEvaluate element, for random k and blinded inputs", async () => {
   await evaluationReady();
-  fc.assert(fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), (wide, input) => {
-    const k = Fn.create(BigInt("0x" + Buffer.from(wide).toString("hex"))) || 1n;
-    const kb = Fn.toBytes(k);
-    const { blinded } = ristretto255_oprf.oprf.blind(input);
-    const noble = ristretto255_oprf.oprf.blindEvaluate(kb, blinded);
-    assert.deepEqual(evaluateElement(kb, blinded), noble);
-    assert.deepEqual(ristretto255_oprf.voprf.blindEvaluate(kb, ristretto255.Point.BASE.multiply(k).toBytes(), blinded).evaluated, noble);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), (wide, input) => {
+      const k = Fn.create(BigInt("0x" + Buffer.from(wide).toString("hex"))) || 1n;
+      const kb = Fn.toBytes(k);
+      const { blinded } = ristretto255_oprf.oprf.blind(input);
+      const noble = ristretto255_oprf.oprf.blindEvaluate(kb, blinded);
+      assert.deepEqual(evaluateElement(kb, blinded), noble);
+      assert.deepEqual(ristretto255_oprf.voprf.blindEvaluate(kb, ristretto255.Point.BASE.multiply(k).toBytes(), blinded).evaluated, noble);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("edge scalars: 1 and ℓ − 1", async () => {

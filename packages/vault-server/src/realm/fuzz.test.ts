@@ -16,9 +16,18 @@ type Body = Record<string, unknown>;
 const A = (chars: number) => "A".repeat(chars);
 
 const wrongValue = fc.oneof(
-  fc.constant(null), fc.boolean(), fc.double(), fc.integer({ min: -1e15, max: 1e15 }), fc.string({ maxLength: 40 }),
-  fc.constant("!!!!" + A(40)), fc.constant(A(5000)), fc.constant("="), fc.array(fc.integer(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }), fc.constant(A(43) + "\u0000"), fc.constant(A(42) + "="),
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.integer({ min: -1e15, max: 1e15 }),
+  fc.string({ maxLength: 40 }),
+  fc.constant("!!!!" + A(40)),
+  fc.constant(A(5000)),
+  fc.constant("="),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+  fc.constant(A(43) + "\u0000"),
+  fc.constant(A(42) + "="),
 );
 
 function stillValid(original: unknown, v: unknown): boolean {
@@ -31,23 +40,44 @@ function stillValid(original: unknown, v: unknown): boolean {
 function broken(o: Body): fc.Arbitrary<Body> {
   const keys = Object.keys(o);
   const scalars = keys.filter((k) => typeof o[k] === "string" || typeof o[k] === "number");
-  const truncated = scalars.length === 0 ? [] : [fc.tuple(fc.constantFrom(...scalars), fc.integer({ min: 1, max: 3 }))
-    .map(([k, d]) => ({ ...o, [k]: typeof o[k] === "string" ? (o[k] as string).slice(d) : -d }))];
+  const truncated =
+    scalars.length === 0
+      ? []
+      : [
+          fc
+            .tuple(fc.constantFrom(...scalars), fc.integer({ min: 1, max: 3 }))
+            .map(([k, d]) => ({ ...o, [k]: typeof o[k] === "string" ? (o[k] as string).slice(d) : -d })),
+        ];
   return fc.oneof(
-    fc.constantFrom(...keys).map((k) => { const x = { ...o }; delete x[k]; return x; }),
-    fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), wrongValue).filter(([k]) => !keys.includes(k)).map(([k, v]) => ({ ...o, [k]: v })),
-    fc.tuple(fc.constantFrom(...keys), wrongValue).filter(([k, v]) => !stillValid(o[k], v)).map(([k, v]) => ({ ...o, [k]: v })),
+    fc.constantFrom(...keys).map((k) => {
+      const x = { ...o };
+      delete x[k];
+      return x;
+    }),
+    fc
+      .tuple(fc.string({ minLength: 1, maxLength: 8 }), wrongValue)
+      .filter(([k]) => !keys.includes(k))
+      .map(([k, v]) => ({ ...o, [k]: v })),
+    fc
+      .tuple(fc.constantFrom(...keys), wrongValue)
+      .filter(([k, v]) => !stillValid(o[k], v))
+      .map(([k, v]) => ({ ...o, [k]: v })),
     ...truncated,
   );
 }
 
 function mutated(valid: Body): fc.Arbitrary<string> {
-  const nested = Object.entries(valid).filter(([, v]) => v && typeof v === "object").map(([k, v]) => broken(v as Body).map((b) => ({ ...valid, [k]: b })));
+  const nested = Object.entries(valid)
+    .filter(([, v]) => v && typeof v === "object")
+    .map(([k, v]) => broken(v as Body).map((b) => ({ ...valid, [k]: b })));
   const asJson = fc.oneof(broken(valid), ...nested, fc.anything()).map((x) => JSON.stringify(x) ?? "null");
   const pollution = fc.constantFrom("__proto__", "constructor").map((k) => `{${JSON.stringify(k)}: {"polluted": 1}, ${JSON.stringify(valid).slice(1, -1)}}`);
   const raw = fc.oneof(
-    fc.string({ maxLength: 200 }), fc.constant(JSON.stringify(valid).slice(0, -1)), fc.constant("{".repeat(3000)),
-    fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString("latin1")), fc.constant(""),
+    fc.string({ maxLength: 200 }),
+    fc.constant(JSON.stringify(valid).slice(0, -1)),
+    fc.constant("{".repeat(3000)),
+    fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString("latin1")),
+    fc.constant(""),
   );
   return fc.oneof({ weight: 4, arbitrary: asJson }, { weight: 1, arbitrary: raw }, { weight: 1, arbitrary: pollution });
 }
@@ -56,7 +86,10 @@ function dump(path: string): string {
   const db = new Database(path, { readonly: true });
   try {
     const tables = ["realm_accounts", "realm_attempts", "vault_records", "vault_attempts", "vault_heads", "vault_secrets"];
-    return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()), (_k, v) => (v instanceof Buffer ? v.toString("hex") : v));
+    return JSON.stringify(
+      tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()),
+      (_k, v) => (v instanceof Buffer ? v.toString("hex") : v),
+    );
   } finally {
     db.close();
   }
@@ -95,7 +128,10 @@ test("fuzz every realm endpoint: never 5xx, always a typed error, never a state 
   };
   for (const [url, valid] of Object.entries(VALID)) {
     await check(url, JSON.stringify(valid), { "content-type": "application/json" });
-    await fc.assert(fc.asyncProperty(mutated(valid), async (payload) => check(url, payload, { "content-type": "application/json" })), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(mutated(valid), async (payload) => check(url, payload, { "content-type": "application/json" })),
+      { numRuns: 150 },
+    );
     await check(url, JSON.stringify({ ...valid, pad: A(64 * 1024) }), { "content-type": "application/json" });
     await check(url, Buffer.alloc(2 * 1024 * 1024, 0x41), { "content-type": "application/json" });
     await check(url, JSON.stringify(valid), { "content-type": "text/plain" });

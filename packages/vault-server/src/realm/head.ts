@@ -32,11 +32,23 @@ export async function advanceHead(ctx: RealmContext, accountId: string, h: { seq
     }
     const cur = wire(a);
     if (cur.sequence > h.sequence || (cur.sequence === h.sequence && cur.digest !== h.digest)) {
-      return { result: { ok: false, error: new RealmHttpError("head_conflict", cur.sequence > h.sequence ? "the realm already has a newer head" : "the realm has another digest for this sequence", { current: cur }) } };
+      return {
+        result: {
+          ok: false,
+          error: new RealmHttpError(
+            "head_conflict",
+            cur.sequence > h.sequence ? "the realm already has a newer head" : "the realm has another digest for this sequence",
+            { current: cur },
+          ),
+        },
+      };
     }
     if (cur.sequence === h.sequence) return { result: { ok: true, head: cur } };
     const head = { sequence: h.sequence, digest: h.digest, signature: h.signature };
-    return { result: { ok: true, head }, put: ctx.codec.bind({ ...a, headSequence: h.sequence, headDigest: h.digest, headSignature: h.signature, updatedAt: now }) };
+    return {
+      result: { ok: true, head },
+      put: ctx.codec.bind({ ...a, headSequence: h.sequence, headDigest: h.digest, headSignature: h.signature, updatedAt: now }),
+    };
   });
   if (!r.ok) throw r.error;
   return r.head;

@@ -19,7 +19,12 @@ async function setup(t: import("node:test").TestContext) {
   const reg = await buildRegistration(rs, 2, "alice", "pw");
   for (const [i, r] of rs.entries()) await r.register(reg.registrations[i]!);
   const info = (await rs[0]!.record()).body.current!;
-  const advance = (ms: number) => Promise.all(vaults.map((v) => fetch(v.url + "/_test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: ms }) })));
+  const advance = (ms: number) =>
+    Promise.all(
+      vaults.map((v) =>
+        fetch(v.url + "/_test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: ms }) }),
+      ),
+    );
   return { vaults, rs, info, advance };
 }
 
@@ -29,7 +34,11 @@ test("locks of 1 h, 4 h, 16 h end on the test clock; the 20th failure destroys t
     for (let i = 0; i < 5; i++) assert.deepEqual((await guess(rs, "alice", "wrong", info)).statuses, [200, 200, 200]);
     assert.deepEqual((await guess(rs, "alice", "wrong", info)).statuses, [423, 423, 423], "the sixth is refused: locked");
   };
-  for (const [round, lock] of [[1, HOUR], [2, 4 * HOUR], [3, 16 * HOUR]] as const) {
+  for (const [round, lock] of [
+    [1, HOUR],
+    [2, 4 * HOUR],
+    [3, 16 * HOUR],
+  ] as const) {
     await wrongRound();
     const rec = (await rs[0]!.record()).body;
     assert.equal(rec.attemptsRemaining, 0, `round ${round}`);

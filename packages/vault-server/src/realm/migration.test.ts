@@ -26,7 +26,16 @@ const V1_ATTEMPTS = (blob: string, int: string) => `CREATE TABLE realm_attempts 
   outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'success', 'failed')), mac ${blob} NOT NULL)`;
 
 const codec = new RealmStateCodec(new VaultSecrets("unused", randomBytes(32), randomBytes(16).toString("base64url")));
-const v1Attempt = { attemptId: "old-attempt", accountId: "alice", version: 1, registrationId: "rid", startedAt: 10, expiresAt: 70_000, outcome: "pending" as const, blinded: null };
+const v1Attempt = {
+  attemptId: "old-attempt",
+  accountId: "alice",
+  version: 1,
+  registrationId: "rid",
+  startedAt: 10,
+  expiresAt: 70_000,
+  outcome: "pending" as const,
+  blinded: null,
+};
 /** The MAC v1 wrote: over the fields without `blinded`. */
 const v1Mac = codec.attemptMac(v1Attempt);
 
@@ -64,7 +73,16 @@ test("postgres: a v1 realm database gains the blinded column; v1 attempts still 
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   await c.query(V1_ATTEMPTS("BYTEA", "BIGINT"));
-  await c.query("INSERT INTO realm_attempts VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", ["old-attempt", "alice", 1, "rid", 10, 70_000, "pending", Buffer.from(v1Mac)]);
+  await c.query("INSERT INTO realm_attempts VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
+    "old-attempt",
+    "alice",
+    1,
+    "rid",
+    10,
+    70_000,
+    "pending",
+    Buffer.from(v1Mac),
+  ]);
   await c.end();
   const s = new PostgresRealmStore(url);
   t.after(() => s.close());

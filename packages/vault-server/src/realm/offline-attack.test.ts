@@ -53,7 +53,10 @@ async function loot(t: TestContext, realm: RealmUnderTest): Promise<{ realmId: s
     const codec = new RealmStateCodec(secrets);
     const row = codec.verify((await store.getAccount(ACCOUNT))!);
     const registrations: Registration[] = [];
-    for (const [json, sealed] of [[row.currentInfo, row.currentSealed], [row.nextInfo, row.nextSealed]] as const) {
+    for (const [json, sealed] of [
+      [row.currentInfo, row.currentSealed],
+      [row.nextInfo, row.nextSealed],
+    ] as const) {
       if (!json || !sealed) continue;
       const info = JSON.parse(json) as RegistrationInfo;
       const secret: RegistrationSecret = codec.openSecret(ACCOUNT, info, sealed);
@@ -74,7 +77,13 @@ test("offline attack on real realm data: one realm's database + key + logs ident
   if (!realms) return;
   const tokens = await Promise.all(realms.map((r) => r.token(ACCOUNT)));
   const realmSet = { threshold: 2, realms: realms.map((r) => ({ id: r.realmId, url: r.nodes[0]!.url })) };
-  const ctx = createContext({ realmSet, accountId: ACCOUNT, tokenFor: (r) => tokens[realmSet.realms.findIndex((x) => x.id === r.id)]!, ksf: TEST_KSF, allowWeakKsf: true });
+  const ctx = createContext({
+    realmSet,
+    accountId: ACCOUNT,
+    tokenFor: (r) => tokens[realmSet.realms.findIndex((x) => x.id === r.id)]!,
+    ksf: TEST_KSF,
+    allowWeakKsf: true,
+  });
   const rootKey = generateRootKey();
   await enable(ctx, PASSWORD, rootKey);
   // A wrong guess and a right one first, so the logs hold a realistic history.
@@ -116,11 +125,20 @@ test("offline attack on real realm data: one realm's database + key + logs ident
     assert.deepEqual(report.hits, [], `realm ${names[i]} alone cannot tell the password`);
   }
   // Positive control: any two realms (t = 2) are enough.
-  for (const pair of [[0, 1], [1, 2], [0, 2]] as const) {
+  for (const pair of [
+    [0, 1],
+    [1, 2],
+    [0, 2],
+  ] as const) {
     const report = await offlineAttack([loots[pair[0]]!, loots[pair[1]]!], { accountId: ACCOUNT, dictionary: ATTACK_DICTIONARY });
     const found = new Set(report.hits.map((h) => h.password));
-    t.diagnostic(`realms ${pair.map((p) => names[p]).join(" + ")}: ${report.trials} trials, hits for ${[...found].join(", ")} (${report.hits.length} tests verified)`);
+    t.diagnostic(
+      `realms ${pair.map((p) => names[p]).join(" + ")}: ${report.trials} trials, hits for ${[...found].join(", ")} (${report.hits.length} tests verified)`,
+    );
     assert.deepEqual([...found], [PASSWORD], "two realms' data identify the password, and only it");
-    assert.ok(report.hits.some((h) => h.test === "wrappedRootKey"), "and open the wrapped root key");
+    assert.ok(
+      report.hits.some((h) => h.test === "wrappedRootKey"),
+      "and open the wrapped root key",
+    );
   }
 });

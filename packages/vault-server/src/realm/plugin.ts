@@ -14,7 +14,16 @@ import type { RealmContext } from "./context.ts";
 import { RealmHttpError } from "./errors.ts";
 import { advanceHead, readHead } from "./head.ts";
 import { openRealmStore } from "./open.ts";
-import { REALM_PATHS, REALM_PROTOCOL_NAME, type AdminRequest, type EvaluateRequest, type ProofRequest, type RealmInfoResponse, type RegisterRequest, type UnlockRequest } from "./protocol.ts";
+import {
+  REALM_PATHS,
+  REALM_PROTOCOL_NAME,
+  type AdminRequest,
+  type EvaluateRequest,
+  type ProofRequest,
+  type RealmInfoResponse,
+  type RegisterRequest,
+  type UnlockRequest,
+} from "./protocol.ts";
 import { evaluationReady } from "./evaluation.ts";
 import { evaluate, proof, unlock } from "./recover.ts";
 import { REALM_SCHEMAS } from "./schemas.ts";
@@ -37,13 +46,21 @@ export function realmPlugin(vault: VaultContext) {
     const store = await openRealmStore(vault.config.database);
     const realmId = vault.secrets.realmId();
     const ctx: RealmContext = {
-      store, codec: new RealmStateCodec(vault.secrets), policy: vault.config.policy, clock: vault.clock,
-      realmId, realmIdBytes: new Uint8Array(Buffer.from(realmId, "base64url")), allowWeakKsf: vault.config.allowWeakKeyStretching, log: vault.log, metrics: vault.metrics,
+      store,
+      codec: new RealmStateCodec(vault.secrets),
+      policy: vault.config.policy,
+      clock: vault.clock,
+      realmId,
+      realmIdBytes: new Uint8Array(Buffer.from(realmId, "base64url")),
+      allowWeakKsf: vault.config.allowWeakKeyStretching,
+      log: vault.log,
+      metrics: vault.metrics,
     };
     const perAccount = new RateLimiter(vault.config.rateLimit.perAccountPerMinute);
-    const sweeper = vault.config.sweepIntervalMs > 0
-      ? setInterval(() => void sweepRealm(ctx).catch((err: unknown) => ctx.log.warn({ err }, "realm sweep failed")), vault.config.sweepIntervalMs)
-      : undefined;
+    const sweeper =
+      vault.config.sweepIntervalMs > 0
+        ? setInterval(() => void sweepRealm(ctx).catch((err: unknown) => ctx.log.warn({ err }, "realm sweep failed")), vault.config.sweepIntervalMs)
+        : undefined;
     sweeper?.unref();
     app.addHook("onClose", async () => {
       if (sweeper) clearInterval(sweeper);
@@ -78,12 +95,26 @@ export function realmPlugin(vault: VaultContext) {
 
     app.get(REALM_PATHS.info, async (): Promise<RealmInfoResponse> => ({ protocol: REALM_PROTOCOL_NAME, realmId }));
     app.get(REALM_PATHS.record, async (req) => readRecord(ctx, req.accountId));
-    app.post<{ Body: RegisterRequest }>(REALM_PATHS.register, { schema: { body: REALM_SCHEMAS.register }, bodyLimit: BODY_LIMIT }, async (req) => register(ctx, req.accountId, req.body.registration));
-    app.post<{ Body: EvaluateRequest }>(REALM_PATHS.evaluate, { schema: { body: REALM_SCHEMAS.evaluate }, bodyLimit: BODY_LIMIT }, async (req) => evaluate(ctx, req.accountId, req.body));
-    app.post<{ Body: ProofRequest }>(REALM_PATHS.proof, { schema: { body: REALM_SCHEMAS.proof }, bodyLimit: BODY_LIMIT }, async (req) => proof(ctx, req.accountId, req.body));
-    app.post<{ Body: UnlockRequest }>(REALM_PATHS.unlock, { schema: { body: REALM_SCHEMAS.unlock }, bodyLimit: BODY_LIMIT }, async (req) => unlock(ctx, req.accountId, req.body));
-    app.post<{ Body: AdminRequest }>(REALM_PATHS.admin, { schema: { body: REALM_SCHEMAS.admin }, bodyLimit: BODY_LIMIT }, async (req) => admin(ctx, req.accountId, req.body));
+    app.post<{ Body: RegisterRequest }>(REALM_PATHS.register, { schema: { body: REALM_SCHEMAS.register }, bodyLimit: BODY_LIMIT }, async (req) =>
+      register(ctx, req.accountId, req.body.registration),
+    );
+    app.post<{ Body: EvaluateRequest }>(REALM_PATHS.evaluate, { schema: { body: REALM_SCHEMAS.evaluate }, bodyLimit: BODY_LIMIT }, async (req) =>
+      evaluate(ctx, req.accountId, req.body),
+    );
+    app.post<{ Body: ProofRequest }>(REALM_PATHS.proof, { schema: { body: REALM_SCHEMAS.proof }, bodyLimit: BODY_LIMIT }, async (req) =>
+      proof(ctx, req.accountId, req.body),
+    );
+    app.post<{ Body: UnlockRequest }>(REALM_PATHS.unlock, { schema: { body: REALM_SCHEMAS.unlock }, bodyLimit: BODY_LIMIT }, async (req) =>
+      unlock(ctx, req.accountId, req.body),
+    );
+    app.post<{ Body: AdminRequest }>(REALM_PATHS.admin, { schema: { body: REALM_SCHEMAS.admin }, bodyLimit: BODY_LIMIT }, async (req) =>
+      admin(ctx, req.accountId, req.body),
+    );
     app.get(REALM_PATHS.head, async (req) => readHead(ctx, req.accountId));
-    app.post<{ Body: { sequence: number; digest: string; signature: string } }>(REALM_PATHS.head, { schema: { body: REALM_SCHEMAS.head }, bodyLimit: BODY_LIMIT }, async (req) => advanceHead(ctx, req.accountId, req.body));
+    app.post<{ Body: { sequence: number; digest: string; signature: string } }>(
+      REALM_PATHS.head,
+      { schema: { body: REALM_SCHEMAS.head }, bodyLimit: BODY_LIMIT },
+      async (req) => advanceHead(ctx, req.accountId, req.body),
+    );
   };
 }

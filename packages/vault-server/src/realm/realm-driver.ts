@@ -14,7 +14,11 @@ export interface Answer<T = Record<string, unknown>> {
 
 /** One realm as a test sees it: its URL, its ID, a token for the account. */
 export class RealmDriver {
-  constructor(readonly url: string, readonly realmId: string, readonly token: string) {}
+  constructor(
+    readonly url: string,
+    readonly realmId: string,
+    readonly token: string,
+  ) {}
 
   static async connect(url: string, token: string): Promise<RealmDriver> {
     const info = (await (await fetch(url + REALM_PATHS.info)).json()) as { realmId: string };
@@ -23,27 +27,37 @@ export class RealmDriver {
 
   async call<T = Record<string, unknown>>(method: "GET" | "POST", path: string, body?: unknown): Promise<Answer<T>> {
     const res = await fetch(this.url + path, {
-      method, headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as Answer<T>["body"] };
   }
 
   record() {
-    return this.call<{ state: string; current: RegistrationInfo | null; next: RegistrationInfo | null; attemptsRemaining: number; lockedUntil: number | null }>("GET", REALM_PATHS.record);
+    return this.call<{ state: string; current: RegistrationInfo | null; next: RegistrationInfo | null; attemptsRemaining: number; lockedUntil: number | null }>(
+      "GET",
+      REALM_PATHS.record,
+    );
   }
   register(registration: Registration) {
     return this.call("POST", REALM_PATHS.register, { registration });
   }
   evaluate(ref: RegistrationRef, blinded: Uint8Array) {
     return this.call<{ attemptId: string; evaluated: string; unlockCheck: string; attemptsRemaining: number; lockedUntil: number | null }>(
-      "POST", REALM_PATHS.evaluate, { ...ref, blinded: toBase64Url(blinded) });
+      "POST",
+      REALM_PATHS.evaluate,
+      { ...ref, blinded: toBase64Url(blinded) },
+    );
   }
   proof(attemptId: string) {
     return this.call<{ proof: string }>("POST", REALM_PATHS.proof, { attemptId });
   }
   unlock(attemptId: string, unlockTag: Uint8Array) {
-    return this.call<{ wrapShare: string; shareTag: string; wrappedRootKey: string }>("POST", REALM_PATHS.unlock, { attemptId, unlockTag: toBase64Url(unlockTag) });
+    return this.call<{ wrapShare: string; shareTag: string; wrappedRootKey: string }>("POST", REALM_PATHS.unlock, {
+      attemptId,
+      unlockTag: toBase64Url(unlockTag),
+    });
   }
   head() {
     return this.call<{ sequence: number; digest: string | null; signature: string | null }>("GET", REALM_PATHS.head);

@@ -73,7 +73,10 @@ async function startRealm(t: TestContext, spec: Required<RealmSpec>): Promise<Re
     mkdirSync(join(dir, "tokens"));
     const conf = join(dir, "softhsm2.conf");
     writeFileSync(conf, `directories.tokendir = ${join(dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    execFileSync("softhsm2-util", ["--init-token", "--free", "--label", "realm", "--so-pin", "5678", "--pin", "1234"], { env: { ...process.env, SOFTHSM2_CONF: conf }, stdio: "ignore" });
+    execFileSync("softhsm2-util", ["--init-token", "--free", "--label", "realm", "--so-pin", "5678", "--pin", "1234"], {
+      env: { ...process.env, SOFTHSM2_CONF: conf },
+      stdio: "ignore",
+    });
     writeFileSync(join(dir, "pin"), "1234\n", { mode: 0o600 });
     env.SOFTHSM2_CONF = conf;
     args.push("--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token-label", "realm", "--pkcs11-pin-file", join(dir, "pin"));
@@ -88,7 +91,13 @@ async function startRealm(t: TestContext, spec: Required<RealmSpec>): Promise<Re
   let nodes = await spawnAll([]);
   const realmId = ((await (await fetch(nodes[0]!.url + "/realm/v1/info")).json()) as { realmId: string }).realmId;
   const r: RealmUnderTest = {
-    spec, dir, sqlitePath: postgresUrl ? null : join(dir, "vault.db"), postgresUrl, keyFile, secret, realmId,
+    spec,
+    dir,
+    sqlitePath: postgresUrl ? null : join(dir, "vault.db"),
+    postgresUrl,
+    keyFile,
+    secret,
+    realmId,
     get nodes() {
       return nodes;
     },

@@ -43,7 +43,13 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
     if (d.kind === "locked") return { result: { kind: "refused", error: realmErrors.locked(d.retryAfter, now) } };
     const attemptId = randomBytes(16).toString("base64url");
     const attempt = {
-      attemptId, accountId, version: reg.info.version, registrationId: reg.info.registrationId, startedAt: now, expiresAt: d.expiresAt, outcome: "pending" as const,
+      attemptId,
+      accountId,
+      version: reg.info.version,
+      registrationId: reg.info.registrationId,
+      startedAt: now,
+      expiresAt: d.expiresAt,
+      outcome: "pending" as const,
       blinded: req.blinded,
     };
     return {
@@ -63,7 +69,13 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
   const secret = openHeld(ctx, accountId, r.reg);
   await evaluationReady();
   const evaluated = evaluateElement(b(secret.oprfKeyShare), b(req.blinded));
-  return { attemptId: r.attemptId, evaluated: s(evaluated), unlockCheck: secret.unlockCheck, attemptsRemaining: r.attemptsRemaining, lockedUntil: r.lockedUntil };
+  return {
+    attemptId: r.attemptId,
+    evaluated: s(evaluated),
+    unlockCheck: secret.unlockCheck,
+    attemptsRemaining: r.attemptsRemaining,
+    lockedUntil: r.lockedUntil,
+  };
 }
 
 type Proved = { kind: "prove"; reg: HeldRegistration; blinded: string } | { kind: "refused"; error: RealmHttpError };
@@ -78,21 +90,25 @@ type Proved = { kind: "prove"; reg: HeldRegistration; blinded: string } | { kind
  */
 export async function proof(ctx: RealmContext, accountId: string, req: ProofRequest): Promise<ProofResponse> {
   const now = ctx.clock.now();
-  const r = await ctx.store.changeAccount<Proved>(accountId, (row, attemptRow) => {
-    const a = verified(ctx, row);
-    if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
-    if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
-    const expired = { result: { kind: "refused" as const, error: new RealmHttpError("attempt_expired", "no pending attempt with this ID; start again") } };
-    if (!attemptRow) return expired;
-    const attempt = ctx.codec.verifyAttempt(attemptRow);
-    if (attempt.outcome !== "pending" || attempt.expiresAt <= now || attempt.blinded === null) return expired;
-    const reg = held(a, attempt.version, attempt.registrationId);
-    if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
-    return {
-      result: { kind: "prove", reg, blinded: attempt.blinded },
-      updateAttempt: { attemptId: attempt.attemptId, outcome: "failed", mac: ctx.codec.attemptMac(attempt, "failed") },
-    };
-  }, { attemptId: req.attemptId });
+  const r = await ctx.store.changeAccount<Proved>(
+    accountId,
+    (row, attemptRow) => {
+      const a = verified(ctx, row);
+      if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
+      if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
+      const expired = { result: { kind: "refused" as const, error: new RealmHttpError("attempt_expired", "no pending attempt with this ID; start again") } };
+      if (!attemptRow) return expired;
+      const attempt = ctx.codec.verifyAttempt(attemptRow);
+      if (attempt.outcome !== "pending" || attempt.expiresAt <= now || attempt.blinded === null) return expired;
+      const reg = held(a, attempt.version, attempt.registrationId);
+      if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
+      return {
+        result: { kind: "prove", reg, blinded: attempt.blinded },
+        updateAttempt: { attemptId: attempt.attemptId, outcome: "failed", mac: ctx.codec.attemptMac(attempt, "failed") },
+      };
+    },
+    { attemptId: req.attemptId },
+  );
   ctx.metrics.inc("realm_proofs_total", { outcome: r.kind === "refused" ? r.error.code : "proved" });
   if (r.kind === "refused") throw r.error;
   const secret = openHeld(ctx, accountId, r.reg);
@@ -104,29 +120,35 @@ type Settled = { kind: "unlocked"; out: UnlockResponse } | { kind: "refused"; er
 
 export async function unlock(ctx: RealmContext, accountId: string, req: UnlockRequest): Promise<UnlockResponse> {
   const now = ctx.clock.now();
-  const r = await ctx.store.changeAccount<Settled>(accountId, (row, attemptRow) => {
-    const a = verified(ctx, row);
-    if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
-    if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
-    const expired = () => ({ result: { kind: "refused" as const, error: new RealmHttpError("attempt_expired", "no pending attempt with this ID; start again") } });
-    if (!attemptRow) return expired();
-    const attempt = ctx.codec.verifyAttempt(attemptRow);
-    if (attempt.outcome !== "pending" || attempt.expiresAt <= now) return expired();
-    const reg = held(a, attempt.version, attempt.registrationId);
-    if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
-    const secret = openHeld(ctx, accountId, reg);
-    const given = b(req.unlockTag);
-    const expected = b(secret.unlockTag);
-    const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    const outcome = ok ? "success" as const : "failed" as const;
-    const updateAttempt = { attemptId: attempt.attemptId, outcome, mac: ctx.codec.attemptMac(attempt, outcome) };
-    if (!ok) return { result: { kind: "refused", error: new RealmHttpError("unlock_failed", "the unlock proof is wrong") }, updateAttempt };
-    return {
-      result: { kind: "unlocked", out: { wrapShare: secret.wrapShare, shareTag: secret.shareTag, wrappedRootKey: secret.wrappedRootKey } },
-      put: ctx.codec.bind(withCounters(a, applySuccess(counters(a)), now)),
-      updateAttempt,
-    };
-  }, { attemptId: req.attemptId });
+  const r = await ctx.store.changeAccount<Settled>(
+    accountId,
+    (row, attemptRow) => {
+      const a = verified(ctx, row);
+      if (!a || a.state === "none") return { result: { kind: "refused", error: realmErrors.notEnabled() } };
+      if (a.state === "destroyed") return { result: { kind: "refused", error: realmErrors.destroyed() } };
+      const expired = () => ({
+        result: { kind: "refused" as const, error: new RealmHttpError("attempt_expired", "no pending attempt with this ID; start again") },
+      });
+      if (!attemptRow) return expired();
+      const attempt = ctx.codec.verifyAttempt(attemptRow);
+      if (attempt.outcome !== "pending" || attempt.expiresAt <= now) return expired();
+      const reg = held(a, attempt.version, attempt.registrationId);
+      if (!reg) return { result: { kind: "refused", error: realmErrors.versionMismatch() } };
+      const secret = openHeld(ctx, accountId, reg);
+      const given = b(req.unlockTag);
+      const expected = b(secret.unlockTag);
+      const ok = given.length === expected.length && timingSafeEqual(given, expected);
+      const outcome = ok ? ("success" as const) : ("failed" as const);
+      const updateAttempt = { attemptId: attempt.attemptId, outcome, mac: ctx.codec.attemptMac(attempt, outcome) };
+      if (!ok) return { result: { kind: "refused", error: new RealmHttpError("unlock_failed", "the unlock proof is wrong") }, updateAttempt };
+      return {
+        result: { kind: "unlocked", out: { wrapShare: secret.wrapShare, shareTag: secret.shareTag, wrappedRootKey: secret.wrappedRootKey } },
+        put: ctx.codec.bind(withCounters(a, applySuccess(counters(a)), now)),
+        updateAttempt,
+      };
+    },
+    { attemptId: req.attemptId },
+  );
   ctx.metrics.inc("realm_unlocks_total", { outcome: r.kind === "refused" ? r.error.code : "unlocked" });
   if (r.kind === "refused") throw r.error;
   return r.out;

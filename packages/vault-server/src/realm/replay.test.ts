@@ -33,18 +33,34 @@ test("whole-row replay at one realm: the client names it, repairs it, the old pa
   assert.ok(adv.accepted >= 2);
 
   // The replay: the old row back, whole.
-  db.prepare(`INSERT OR REPLACE INTO realm_accounts (${Object.keys(snapshot).join(", ")}) VALUES (${Object.keys(snapshot).map(() => "?").join(", ")})`).run(...Object.values(snapshot));
-  const rec = await (await fetch(vaults[2]!.url + "/realm/v1/record", { headers: { authorization: `Bearer ${tokens[2]}` } })).json() as { current: { version: number } };
+  db.prepare(
+    `INSERT OR REPLACE INTO realm_accounts (${Object.keys(snapshot).join(", ")}) VALUES (${Object.keys(snapshot)
+      .map(() => "?")
+      .join(", ")})`,
+  ).run(...Object.values(snapshot));
+  const rec = (await (await fetch(vaults[2]!.url + "/realm/v1/record", { headers: { authorization: `Bearer ${tokens[2]}` } })).json()) as {
+    current: { version: number };
+  };
   assert.equal(rec.current.version, 1, "realm C accepts the replayed row (it cannot tell)");
 
   const head = await readHead(ctx(), rootKey);
   assert.equal(head.head.sequence, 9, "the newest authentic head wins; C is just behind");
 
-  await assert.rejects(unlock(ctx(), "old password", { repair: false }), { code: "wrong_password" }, "the old password does not come back with one replayed realm");
+  await assert.rejects(
+    unlock(ctx(), "old password", { repair: false }),
+    { code: "wrong_password" },
+    "the old password does not come back with one replayed realm",
+  );
   const r = await unlock(ctx(), "new password");
   assert.deepEqual([...r.rootKey.unsafeBytes()], [...rootKey.unsafeBytes()]);
   t.diagnostic(`realm C reported as ${JSON.stringify(r.realms[2])}; repairs ${JSON.stringify(r.repairs)}`);
-  assert.deepEqual(r.repairs.map((x) => [x.realmId, x.action, x.ok]), [[ids[2], "repair", true]], "the replayed realm is named and repaired");
-  const after = await (await fetch(vaults[2]!.url + "/realm/v1/record", { headers: { authorization: `Bearer ${tokens[2]}` } })).json() as { current: { version: number } };
+  assert.deepEqual(
+    r.repairs.map((x) => [x.realmId, x.action, x.ok]),
+    [[ids[2], "repair", true]],
+    "the replayed realm is named and repaired",
+  );
+  const after = (await (await fetch(vaults[2]!.url + "/realm/v1/record", { headers: { authorization: `Bearer ${tokens[2]}` } })).json()) as {
+    current: { version: number };
+  };
   assert.equal(after.current.version, 2, "and repaired to the current registration");
 });

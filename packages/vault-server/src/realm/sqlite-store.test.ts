@@ -12,9 +12,25 @@ import { SqliteRealmStore } from "./sqlite-store.ts";
 import type { RealmAccountRow } from "./store.ts";
 
 const row = (accountId: string): RealmAccountRow => ({
-  accountId, state: "active", currentInfo: "{}", currentSealed: new Uint8Array([1, 2, 3]), nextInfo: null, nextSealed: null,
-  consecutiveFailures: 0, totalFailures: 0, lockouts: 0, lockedUntil: null, lastAttemptExpiresAt: null, lastAdminIssuedAt: null,
-  headSequence: 0, headDigest: null, headSignature: null, createdAt: 1, updatedAt: 1, destroyedAt: null, mac: new Uint8Array(32).fill(9),
+  accountId,
+  state: "active",
+  currentInfo: "{}",
+  currentSealed: new Uint8Array([1, 2, 3]),
+  nextInfo: null,
+  nextSealed: null,
+  consecutiveFailures: 0,
+  totalFailures: 0,
+  lockouts: 0,
+  lockedUntil: null,
+  lastAttemptExpiresAt: null,
+  lastAdminIssuedAt: null,
+  headSequence: 0,
+  headDigest: null,
+  headSignature: null,
+  createdAt: 1,
+  updatedAt: 1,
+  destroyedAt: null,
+  mac: new Uint8Array(32).fill(9),
 });
 
 async function storeWith(t: { after: (fn: () => Promise<void>) => void }, path: string, accounts: string[]): Promise<{ s: SqliteRealmStore }> {
@@ -26,7 +42,15 @@ async function storeWith(t: { after: (fn: () => Promise<void>) => void }, path: 
 }
 
 const attempt = (attemptId: string, accountId: string) => ({
-  attemptId, accountId, version: 1, registrationId: "r", startedAt: 1, expiresAt: 100, outcome: "pending" as const, blinded: null, mac: new Uint8Array(32),
+  attemptId,
+  accountId,
+  version: 1,
+  registrationId: "r",
+  startedAt: 1,
+  expiresAt: 100,
+  outcome: "pending" as const,
+  blinded: null,
+  mac: new Uint8Array(32),
 });
 
 test("sqlite realm store: changes queued together commit in one transaction; a failing one rolls back alone", async (t) => {
@@ -35,9 +59,13 @@ test("sqlite realm store: changes queued together commit in one transaction; a f
   const { s } = await storeWith(t, path, accounts);
   await s.changeAccount("acct-0", (cur) => ({ result: null, put: cur!, insertAttempt: attempt("taken", "acct-0") }));
   const before = s.groupCommitStats;
-  const counts = accounts.map((a, i) => s.changeAccount(a, (cur) => ({
-    result: cur!.totalFailures + 1, put: { ...cur!, totalFailures: cur!.totalFailures + 1 }, insertAttempt: attempt(`x-${i}`, a),
-  })));
+  const counts = accounts.map((a, i) =>
+    s.changeAccount(a, (cur) => ({
+      result: cur!.totalFailures + 1,
+      put: { ...cur!, totalFailures: cur!.totalFailures + 1 },
+      insertAttempt: attempt(`x-${i}`, a),
+    })),
+  );
   // Counts a failure AND inserts an attempt whose ID exists: the insert fails, so the count must not stay.
   const failing = s.changeAccount("acct-1", (cur) => ({ result: "nope", put: { ...cur!, totalFailures: 99 }, insertAttempt: attempt("taken", "acct-1") }));
   const settled = await Promise.allSettled([...counts, failing]);
@@ -65,8 +93,9 @@ test("sqlite realm store: while another process holds the write lock, no queued 
   other.prepare("BEGIN IMMEDIATE").run(); // another realm process in the middle of its commit
   const before = s.groupCommitStats;
   let resolved = 0;
-  const counts = accounts.map((a, i) => s.changeAccount(a, (cur) => ({ result: null, put: { ...cur!, totalFailures: 1 }, insertAttempt: attempt(`held-${i}`, a) }))
-    .then(() => void resolved++));
+  const counts = accounts.map((a, i) =>
+    s.changeAccount(a, (cur) => ({ result: null, put: { ...cur!, totalFailures: 1 }, insertAttempt: attempt(`held-${i}`, a) })).then(() => void resolved++),
+  );
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(resolved, 0, "no count is answered before it is committed");
   assert.equal((other.prepare("SELECT count(*) AS n FROM realm_attempts").get() as { n: number }).n, 0);

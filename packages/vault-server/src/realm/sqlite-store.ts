@@ -9,8 +9,17 @@ import Database from "better-sqlite3";
 import { StoreUnavailableError } from "../store/vault-store.ts";
 import { retryWhileBusy } from "../store/sqlite-busy.ts";
 import {
-  ACCOUNT_COLUMNS, ATTEMPT_COLUMNS_ADDED, accountFromRow, accountValues, attemptFromRow, realmSchema, toBuffer,
-  type RealmAccountRow, type RealmAttemptRow, type RealmChange, type RealmStore,
+  ACCOUNT_COLUMNS,
+  ATTEMPT_COLUMNS_ADDED,
+  accountFromRow,
+  accountValues,
+  attemptFromRow,
+  realmSchema,
+  toBuffer,
+  type RealmAccountRow,
+  type RealmAttemptRow,
+  type RealmChange,
+  type RealmStore,
 } from "./store.ts";
 
 type Row = Record<string, unknown>;
@@ -38,7 +47,10 @@ export class SqliteRealmStore implements RealmStore {
   #commits = 0;
   #changes = 0;
 
-  constructor(path: string, private readonly busyTimeoutMs = 10_000) {
+  constructor(
+    path: string,
+    private readonly busyTimeoutMs = 10_000,
+  ) {
     try {
       this.#db = new Database(path);
       this.#db.pragma("busy_timeout = 5000");
@@ -55,12 +67,16 @@ export class SqliteRealmStore implements RealmStore {
   }
 
   async migrate(): Promise<void> {
-    await this.#write(() => this.#db.transaction(() => {
-      this.#db.exec(realmSchema("BLOB", "INTEGER"));
-      // A database created before a column was added: add it (SQLite has no ADD COLUMN IF NOT EXISTS).
-      const have = new Set((this.#db.prepare("PRAGMA table_info(realm_attempts)").all() as { name: string }[]).map((c) => c.name));
-      for (const [name, type] of ATTEMPT_COLUMNS_ADDED) if (!have.has(name)) this.#db.exec(`ALTER TABLE realm_attempts ADD COLUMN ${name} ${type}`);
-    }).immediate());
+    await this.#write(() =>
+      this.#db
+        .transaction(() => {
+          this.#db.exec(realmSchema("BLOB", "INTEGER"));
+          // A database created before a column was added: add it (SQLite has no ADD COLUMN IF NOT EXISTS).
+          const have = new Set((this.#db.prepare("PRAGMA table_info(realm_attempts)").all() as { name: string }[]).map((c) => c.name));
+          for (const [name, type] of ATTEMPT_COLUMNS_ADDED) if (!have.has(name)) this.#db.exec(`ALTER TABLE realm_attempts ADD COLUMN ${name} ${type}`);
+        })
+        .immediate(),
+    );
   }
 
   async getAccount(accountId: string): Promise<RealmAccountRow | null> {
@@ -100,8 +116,10 @@ export class SqliteRealmStore implements RealmStore {
   #runChange(q: QueuedChange): unknown {
     const { accountId } = q;
     const r = this.#stmt("SELECT * FROM realm_accounts WHERE account_id = ?").get(accountId) as Row | undefined;
-    const a = q.attemptId === undefined ? undefined
-      : this.#stmt("SELECT * FROM realm_attempts WHERE attempt_id = ? AND account_id = ?").get(q.attemptId, accountId) as Row | undefined;
+    const a =
+      q.attemptId === undefined
+        ? undefined
+        : (this.#stmt("SELECT * FROM realm_attempts WHERE attempt_id = ? AND account_id = ?").get(q.attemptId, accountId) as Row | undefined);
     const c = q.change(r ? accountFromRow(r) : null, a ? attemptFromRow(a) : null);
     if (c.put) {
       if (c.put.accountId !== accountId) throw new Error("changeAccount: row for another account");
@@ -109,13 +127,19 @@ export class SqliteRealmStore implements RealmStore {
     }
     if (c.deleteAttempts) this.#stmt("DELETE FROM realm_attempts WHERE account_id = ?").run(accountId);
     if (c.updateAttempt) {
-      this.#stmt("UPDATE realm_attempts SET outcome = ?, mac = ? WHERE attempt_id = ? AND account_id = ?")
-        .run(c.updateAttempt.outcome, toBuffer(c.updateAttempt.mac), c.updateAttempt.attemptId, accountId);
+      this.#stmt("UPDATE realm_attempts SET outcome = ?, mac = ? WHERE attempt_id = ? AND account_id = ?").run(
+        c.updateAttempt.outcome,
+        toBuffer(c.updateAttempt.mac),
+        c.updateAttempt.attemptId,
+        accountId,
+      );
     }
     if (c.insertAttempt) {
       const x = c.insertAttempt;
-      this.#stmt(`INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, blinded, mac)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, x.blinded, toBuffer(x.mac));
+      this.#stmt(
+        `INSERT INTO realm_attempts (attempt_id, account_id, version, registration_id, started_at, expires_at, outcome, blinded, mac)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(x.attemptId, accountId, x.version, x.registrationId, x.startedAt, x.expiresAt, x.outcome, x.blinded, toBuffer(x.mac));
     }
     return c.result;
   }
@@ -163,14 +187,18 @@ export class SqliteRealmStore implements RealmStore {
   }
 
   async sweepExpiredAttempts(before: number, limit: number): Promise<number> {
-    return this.#write(() => this.#stmt(
-      "DELETE FROM realm_attempts WHERE attempt_id IN (SELECT attempt_id FROM realm_attempts WHERE expires_at < ? LIMIT ?)",
-    ).run(before, limit).changes);
+    return this.#write(
+      () =>
+        this.#stmt("DELETE FROM realm_attempts WHERE attempt_id IN (SELECT attempt_id FROM realm_attempts WHERE expires_at < ? LIMIT ?)").run(before, limit)
+          .changes,
+    );
   }
 
   async exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]> {
-    const rows = this.#stmt(`SELECT account_id FROM realm_accounts WHERE state = 'active' AND total_failures >= ?
-      AND (last_attempt_expires_at IS NULL OR last_attempt_expires_at <= ?) LIMIT ?`).all(failureBudget, now, limit) as Row[];
+    const rows = this.#stmt(
+      `SELECT account_id FROM realm_accounts WHERE state = 'active' AND total_failures >= ?
+      AND (last_attempt_expires_at IS NULL OR last_attempt_expires_at <= ?) LIMIT ?`,
+    ).all(failureBudget, now, limit) as Row[];
     return rows.map((r) => String(r.account_id));
   }
 

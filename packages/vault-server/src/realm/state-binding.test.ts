@@ -30,8 +30,22 @@ function sqliteSql(t: TestContext, path: string): Sql {
   t.after(() => db.close());
   return {
     row: async (a) => db.prepare("SELECT * FROM realm_accounts WHERE account_id = ?").get(a) as Row,
-    put: async (r) => void db.prepare(`INSERT OR REPLACE INTO realm_accounts (${Object.keys(r).join(", ")}) VALUES (${Object.keys(r).map(() => "?").join(", ")})`).run(...Object.values(r)),
-    set: async (a, s) => void db.prepare(`UPDATE realm_accounts SET ${Object.keys(s).map((k) => `${k} = ?`).join(", ")} WHERE account_id = ?`).run(...Object.values(s), a),
+    put: async (r) =>
+      void db
+        .prepare(
+          `INSERT OR REPLACE INTO realm_accounts (${Object.keys(r).join(", ")}) VALUES (${Object.keys(r)
+            .map(() => "?")
+            .join(", ")})`,
+        )
+        .run(...Object.values(r)),
+    set: async (a, s) =>
+      void db
+        .prepare(
+          `UPDATE realm_accounts SET ${Object.keys(s)
+            .map((k) => `${k} = ?`)
+            .join(", ")} WHERE account_id = ?`,
+        )
+        .run(...Object.values(s), a),
   };
 }
 
@@ -49,7 +63,10 @@ async function postgresSql(t: TestContext, url: string): Promise<Sql> {
     },
     set: async (a, s) => {
       const k = Object.keys(s);
-      await c.query(`UPDATE realm_accounts SET ${k.map((x, i) => `${x} = $${i + 1}`).join(", ")} WHERE account_id = $${k.length + 1}`, [...Object.values(s), a]);
+      await c.query(`UPDATE realm_accounts SET ${k.map((x, i) => `${x} = $${i + 1}`).join(", ")} WHERE account_id = $${k.length + 1}`, [
+        ...Object.values(s),
+        a,
+      ]);
     },
   };
 }
@@ -74,7 +91,12 @@ async function setup(t: TestContext, backend: Backend, policy: Partial<GuessPoli
   const reg = await buildRegistration(rs, 2, "alice", "the password");
   for (const [i, r] of rs.entries()) assert.equal((await r.register(reg.registrations[i]!)).status, 200);
   const info = (await rs[0]!.record()).body.current!;
-  const advance = (ms: number) => Promise.all(vaults.map((v) => fetch(v.url + "/_test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: ms }) })));
+  const advance = (ms: number) =>
+    Promise.all(
+      vaults.map((v) =>
+        fetch(v.url + "/_test/clock", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advanceMs: ms }) }),
+      ),
+    );
   return { sql, rs, reg, info, advance, vaults };
 }
 
@@ -88,7 +110,8 @@ async function refused(r: RealmDriver, info: { version: number; registrationId: 
 
 const backends: Backend[] = ["sqlite", "postgres"];
 for (const backend of backends) {
-  const skipUnlessPg = async (t: TestContext) => backend === "sqlite" || needService(t, await postgresAvailable(), "PostgreSQL not reachable on 127.0.0.1:5432");
+  const skipUnlessPg = async (t: TestContext) =>
+    backend === "sqlite" || needService(t, await postgresAvailable(), "PostgreSQL not reachable on 127.0.0.1:5432");
 
   test(`${backend}: resetting the counters by SQL → the row is refused, never reset`, async (t) => {
     if (!(await skipUnlessPg(t))) return;
@@ -124,7 +147,11 @@ for (const backend of backends) {
     const v2 = await buildRegistration(rs, 2, "alice", "the new password", reg.rootKey, 2);
     const ref2 = { version: 2, registrationId: v2.registrations[0]!.registrationId };
     const now = Date.now();
-    for (const [i, r] of rs.entries()) assert.equal((await adminOp(r, reg.rootKey, "alice", "prepare", { version: 1, registrationId: info.registrationId }, v2.registrations[i]!, now)).status, 200);
+    for (const [i, r] of rs.entries())
+      assert.equal(
+        (await adminOp(r, reg.rootKey, "alice", "prepare", { version: 1, registrationId: info.registrationId }, v2.registrations[i]!, now)).status,
+        200,
+      );
     for (const r of rs) assert.equal((await adminOp(r, reg.rootKey, "alice", "commit", ref2, undefined, now + 1)).status, 200);
     await sql.set("alice", { current_info: oldRow.current_info, current_sealed: oldRow.current_sealed });
     await refused(rs[0]!, info);
@@ -158,4 +185,3 @@ for (const backend of backends) {
     assert.equal(rec.body.error?.code, "state_invalid");
   });
 }
-

@@ -47,12 +47,24 @@ export class RealmStateError extends ChatvaultError {
 
 export function splitRegistration(r: Registration): { info: RegistrationInfo; secret: RegistrationSecret } {
   const info: RegistrationInfo = {
-    version: r.version, registrationId: r.registrationId, shareIndex: r.shareIndex, threshold: r.threshold, realmCount: r.realmCount,
-    salt: r.salt, ksf: { memoryKiB: r.ksf.memoryKiB, iterations: r.ksf.iterations, parallelism: r.ksf.parallelism },
-    oprfPublicShare: r.oprfPublicShare, headPublicKey: r.headPublicKey, adminPublicKey: r.adminPublicKey,
+    version: r.version,
+    registrationId: r.registrationId,
+    shareIndex: r.shareIndex,
+    threshold: r.threshold,
+    realmCount: r.realmCount,
+    salt: r.salt,
+    ksf: { memoryKiB: r.ksf.memoryKiB, iterations: r.ksf.iterations, parallelism: r.ksf.parallelism },
+    oprfPublicShare: r.oprfPublicShare,
+    headPublicKey: r.headPublicKey,
+    adminPublicKey: r.adminPublicKey,
   };
   const secret: RegistrationSecret = {
-    oprfKeyShare: r.oprfKeyShare, unlockTag: r.unlockTag, unlockCheck: r.unlockCheck, wrapShare: r.wrapShare, shareTag: r.shareTag, wrappedRootKey: r.wrappedRootKey,
+    oprfKeyShare: r.oprfKeyShare,
+    unlockTag: r.unlockTag,
+    unlockCheck: r.unlockCheck,
+    wrapShare: r.wrapShare,
+    shareTag: r.shareTag,
+    wrappedRootKey: r.wrappedRootKey,
   };
   return { info, secret };
 }
@@ -115,9 +127,24 @@ export class RealmStateCodec {
 
   #accountMac(r: Omit<RealmAccountRow, "mac">): Buffer {
     const fields = [
-      r.accountId, r.state, r.currentInfo, b64(r.currentSealed), r.nextInfo, b64(r.nextSealed), r.consecutiveFailures, r.totalFailures,
-      r.lockouts, r.lockedUntil, r.lastAttemptExpiresAt, r.lastAdminIssuedAt, r.headSequence, r.headDigest, r.headSignature,
-      r.createdAt, r.updatedAt, r.destroyedAt,
+      r.accountId,
+      r.state,
+      r.currentInfo,
+      b64(r.currentSealed),
+      r.nextInfo,
+      b64(r.nextSealed),
+      r.consecutiveFailures,
+      r.totalFailures,
+      r.lockouts,
+      r.lockedUntil,
+      r.lastAttemptExpiresAt,
+      r.lastAdminIssuedAt,
+      r.headSequence,
+      r.headDigest,
+      r.headSignature,
+      r.createdAt,
+      r.updatedAt,
+      r.destroyedAt,
     ];
     return hmac(this.#macKey, SERVER_LABELS.realmStateMac, fields);
   }

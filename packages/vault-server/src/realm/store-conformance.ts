@@ -9,27 +9,61 @@ import type { RealmAccountRow, RealmStore } from "./store.ts";
 export type RealmStoreFactory = (t: TestContext) => Promise<RealmStore | null>;
 
 const row = (accountId: string, over: Partial<RealmAccountRow> = {}): RealmAccountRow => ({
-  accountId, state: "active", currentInfo: "{}", currentSealed: new Uint8Array([1, 2, 3]), nextInfo: null, nextSealed: null,
-  consecutiveFailures: 0, totalFailures: 0, lockouts: 0, lockedUntil: null, lastAttemptExpiresAt: null, lastAdminIssuedAt: null,
-  headSequence: 0, headDigest: null, headSignature: null, createdAt: 1, updatedAt: 1, destroyedAt: null, mac: new Uint8Array(32).fill(9), ...over,
+  accountId,
+  state: "active",
+  currentInfo: "{}",
+  currentSealed: new Uint8Array([1, 2, 3]),
+  nextInfo: null,
+  nextSealed: null,
+  consecutiveFailures: 0,
+  totalFailures: 0,
+  lockouts: 0,
+  lockedUntil: null,
+  lastAttemptExpiresAt: null,
+  lastAdminIssuedAt: null,
+  headSequence: 0,
+  headDigest: null,
+  headSignature: null,
+  createdAt: 1,
+  updatedAt: 1,
+  destroyedAt: null,
+  mac: new Uint8Array(32).fill(9),
+  ...over,
 });
 const attempt = (attemptId: string, accountId: string, expiresAt: number) => ({
-  attemptId, accountId, version: 1, registrationId: "r", startedAt: 0, expiresAt, outcome: "pending" as const, blinded: "b" as string | null, mac: new Uint8Array(32),
+  attemptId,
+  accountId,
+  version: 1,
+  registrationId: "r",
+  startedAt: 0,
+  expiresAt,
+  outcome: "pending" as const,
+  blinded: "b" as string | null,
+  mac: new Uint8Array(32),
 });
 
 export function realmStoreConformance(name: string, make: RealmStoreFactory): void {
-  const withStore = (title: string, fn: (s: RealmStore) => Promise<void>) => test(`${name}: ${title}`, async (t) => {
-    const s = await make(t);
-    if (!s) return;
-    await s.migrate();
-    await s.migrate(); // idempotent
-    t.after(() => s.close());
-    await fn(s);
-  });
+  const withStore = (title: string, fn: (s: RealmStore) => Promise<void>) =>
+    test(`${name}: ${title}`, async (t) => {
+      const s = await make(t);
+      if (!s) return;
+      await s.migrate();
+      await s.migrate(); // idempotent
+      t.after(() => s.close());
+      await fn(s);
+    });
 
   withStore("put, read back every column, replace", async (s) => {
     assert.equal(await s.getAccount("a"), null);
-    const r = row("a", { lockedUntil: 2 ** 45, lastAdminIssuedAt: 1_700_000_000_000, headSequence: 7, headDigest: "d", headSignature: "s", nextInfo: "{\"v\":2}", nextSealed: new Uint8Array([4]) });
+    const r = row("a", {
+      lockedUntil: 2 ** 45,
+      lastAdminIssuedAt: 1_700_000_000_000,
+      headSequence: 7,
+      headDigest: "d",
+      headSignature: "s",
+      nextInfo: '{"v":2}',
+      nextSealed: new Uint8Array([4]),
+    });
     await s.changeAccount("a", () => ({ result: null, put: r }));
     assert.deepEqual(await s.getAccount("a"), r);
     await s.changeAccount("a", (cur) => ({ result: null, put: { ...cur!, state: "destroyed", currentInfo: null, currentSealed: null, destroyedAt: 5 } }));
@@ -40,18 +74,26 @@ export function realmStoreConformance(name: string, make: RealmStoreFactory): vo
 
   withStore("100 parallel read-modify-writes of one account are serialised", async (s) => {
     await s.changeAccount("b", () => ({ result: null, put: row("b") }));
-    await Promise.all(Array.from({ length: 100 }, () => s.changeAccount("b", (cur) => ({ result: null, put: { ...cur!, totalFailures: cur!.totalFailures + 1 } }))));
+    await Promise.all(
+      Array.from({ length: 100 }, () => s.changeAccount("b", (cur) => ({ result: null, put: { ...cur!, totalFailures: cur!.totalFailures + 1 } }))),
+    );
     assert.equal((await s.getAccount("b"))!.totalFailures, 100);
   });
 
   withStore("50 parallel creates of one account: one wins, the rest see it", async (s) => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => s.changeAccount("c", (cur) => (cur ? { result: "exists" } : { result: "created", put: row("c") }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => s.changeAccount("c", (cur) => (cur ? { result: "exists" } : { result: "created", put: row("c") }))),
+    );
     assert.equal(results.filter((x) => x === "created").length, 1);
   });
 
   withStore("an attempt is read and settled with the account, atomically; a throw writes nothing", async (s) => {
     await s.changeAccount("e", () => ({ result: null, put: row("e"), insertAttempt: attempt("x1", "e", 100) }));
-    const seen = await s.changeAccount("e", (_cur, a) => ({ result: a, updateAttempt: { attemptId: "x1", outcome: "success", mac: new Uint8Array(32).fill(1) } }), { attemptId: "x1" });
+    const seen = await s.changeAccount(
+      "e",
+      (_cur, a) => ({ result: a, updateAttempt: { attemptId: "x1", outcome: "success", mac: new Uint8Array(32).fill(1) } }),
+      { attemptId: "x1" },
+    );
     assert.equal(seen?.outcome, "pending");
     assert.equal(seen?.blinded, "b", "the blinded element is read back with the attempt");
     assert.equal(await s.changeAccount("e", (_c, a) => ({ result: a?.outcome }), { attemptId: "x1" }), "success");
@@ -59,7 +101,10 @@ export function realmStoreConformance(name: string, make: RealmStoreFactory): vo
     // A change that fails part-way (duplicate attempt ID after the row write) writes nothing.
     await assert.rejects(s.changeAccount("e", (cur) => ({ result: null, put: { ...cur!, totalFailures: 99 }, insertAttempt: attempt("x1", "e", 100) })));
     assert.equal((await s.getAccount("e"))!.totalFailures, 0, "the row write was rolled back");
-    await assert.rejects(s.changeAccount("e", () => ({ result: null, put: row("someone else") })), /another account/);
+    await assert.rejects(
+      s.changeAccount("e", () => ({ result: null, put: row("someone else") })),
+      /another account/,
+    );
     assert.equal((await s.getAccount("e"))!.accountId, "e");
   });
 

@@ -89,9 +89,25 @@ export interface RealmStore {
 
 /** Columns in table order (both stores). */
 export const ACCOUNT_COLUMNS = [
-  "account_id", "state", "current_info", "current_sealed", "next_info", "next_sealed", "consecutive_failures", "total_failures",
-  "lockouts", "locked_until", "last_attempt_expires_at", "last_admin_issued_at", "head_sequence", "head_digest", "head_signature",
-  "created_at", "updated_at", "destroyed_at", "mac",
+  "account_id",
+  "state",
+  "current_info",
+  "current_sealed",
+  "next_info",
+  "next_sealed",
+  "consecutive_failures",
+  "total_failures",
+  "lockouts",
+  "locked_until",
+  "last_attempt_expires_at",
+  "last_admin_issued_at",
+  "head_sequence",
+  "head_digest",
+  "head_signature",
+  "created_at",
+  "updated_at",
+  "destroyed_at",
+  "mac",
 ] as const;
 
 type Row = Record<string, unknown>;
@@ -127,9 +143,25 @@ export function accountFromRow(r: Row): RealmAccountRow {
 /** Values in `ACCOUNT_COLUMNS` order. */
 export function accountValues(a: RealmAccountRow): unknown[] {
   return [
-    a.accountId, a.state, a.currentInfo, toBuffer(a.currentSealed), a.nextInfo, toBuffer(a.nextSealed), a.consecutiveFailures,
-    a.totalFailures, a.lockouts, a.lockedUntil, a.lastAttemptExpiresAt, a.lastAdminIssuedAt, a.headSequence, a.headDigest,
-    a.headSignature, a.createdAt, a.updatedAt, a.destroyedAt, toBuffer(a.mac),
+    a.accountId,
+    a.state,
+    a.currentInfo,
+    toBuffer(a.currentSealed),
+    a.nextInfo,
+    toBuffer(a.nextSealed),
+    a.consecutiveFailures,
+    a.totalFailures,
+    a.lockouts,
+    a.lockedUntil,
+    a.lastAttemptExpiresAt,
+    a.lastAdminIssuedAt,
+    a.headSequence,
+    a.headDigest,
+    a.headSignature,
+    a.createdAt,
+    a.updatedAt,
+    a.destroyedAt,
+    toBuffer(a.mac),
   ];
 }
 

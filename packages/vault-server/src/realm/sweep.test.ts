@@ -34,8 +34,15 @@ test("sweep: expired pending attempts are removed and stay spent; an exhausted a
   const realmId = randomBytes(16).toString("base64url");
   const clock = new ManualClock(Date.now());
   const ctx: RealmContext = {
-    store, codec: new RealmStateCodec(new VaultSecrets("unused", randomBytes(32), realmId)), policy: resolvePolicy({ maxAttempts: 3, failureBudget: 3 }),
-    clock, realmId, realmIdBytes: fromBase64Url(realmId), allowWeakKsf: true, log: createLogger({ level: "silent" }), metrics: new Metrics(),
+    store,
+    codec: new RealmStateCodec(new VaultSecrets("unused", randomBytes(32), realmId)),
+    policy: resolvePolicy({ maxAttempts: 3, failureBudget: 3 }),
+    clock,
+    realmId,
+    realmIdBytes: fromBase64Url(realmId),
+    allowWeakKsf: true,
+    log: createLogger({ level: "silent" }),
+    metrics: new Metrics(),
   };
   const reg = await buildRegistration([new RealmDriver("http://unused", realmId, "")], 1, "alice", "pw");
   await register(ctx, "alice", reg.registrations[0]!);

@@ -14,7 +14,7 @@ export interface SweepResult {
 export async function sweepRealm(ctx: RealmContext): Promise<SweepResult> {
   const now = ctx.clock.now();
   let attemptsRemoved = 0;
-  for (let n = -1; n !== 0; ) attemptsRemoved += n = await ctx.store.sweepExpiredAttempts(now, 500);
+  for (let n = -1; n !== 0;) attemptsRemoved += n = await ctx.store.sweepExpiredAttempts(now, 500);
   let destroyed = 0;
   for (const accountId of await ctx.store.exhaustedAccounts(now, ctx.policy.failureBudget, 100)) {
     try {

@@ -10,7 +10,15 @@ import { RootKey, fromBase64Url, generateRootKey, toBase64Url, utf8 } from "@cha
 import { deriveHeadSigningKey } from "../../../vault-protocol/src/head-proof.ts";
 import { signAdmin, type AdminBody } from "../../../vault-protocol/src/threshold/admin.ts";
 import {
-  deriveAdminSeed, deriveUnlockKey, finalizeCombined, oprfInput, shareTag, unlockCheck, unlockTag, verifyEvaluationProof, voprf,
+  deriveAdminSeed,
+  deriveUnlockKey,
+  finalizeCombined,
+  oprfInput,
+  shareTag,
+  unlockCheck,
+  unlockTag,
+  verifyEvaluationProof,
+  voprf,
 } from "../../../vault-protocol/src/threshold/derive.ts";
 import { stretchPassword } from "../../../vault-protocol/src/threshold/ksf.ts";
 import { newRegistration, openWrappedRootKey, type NewRegistration } from "../../../vault-protocol/src/threshold/registration.ts";
@@ -26,14 +34,29 @@ export { type Answer, RealmDriver };
 export const TEST_KSF = { memoryKiB: 8, iterations: 1, parallelism: 1 } as const;
 
 /** A 2-of-3 (or any t-of-n) registration of `password` for the realms, built by the client's code. */
-export async function buildRegistration(realms: RealmDriver[], threshold: number, accountId: string, password: string, rootKey = generateRootKey(), version = 1): Promise<NewRegistration & { rootKey: RootKey; realmSet: RealmSet }> {
+export async function buildRegistration(
+  realms: RealmDriver[],
+  threshold: number,
+  accountId: string,
+  password: string,
+  rootKey = generateRootKey(),
+  version = 1,
+): Promise<NewRegistration & { rootKey: RootKey; realmSet: RealmSet }> {
   const realmSet: RealmSet = { threshold, realms: realms.map((r) => ({ id: r.realmId, url: r.url })) };
   const reg = await newRegistration({ password, rootKey, accountId, realmSet, version, ksf: TEST_KSF });
   return { ...reg, rootKey, realmSet };
 }
 
 /** Sign and send one admin operation (needs K). */
-export async function adminOp(realm: RealmDriver, rootKey: RootKey, accountId: string, op: AdminOp, target: RegistrationRef, registration?: Registration, issuedAt = Date.now()): Promise<Answer> {
+export async function adminOp(
+  realm: RealmDriver,
+  rootKey: RootKey,
+  accountId: string,
+  op: AdminOp,
+  target: RegistrationRef,
+  registration?: Registration,
+  issuedAt = Date.now(),
+): Promise<Answer> {
   const body: AdminBody = { op, target, ...(registration ? { registration } : {}) };
   const signature = signAdmin(deriveAdminSeed(rootKey.unsafeBytes()), fromBase64Url(realm.realmId), accountId, body, issuedAt);
   return realm.call("POST", REALM_PATHS.admin, { ...body, issuedAt, signature: toBase64Url(signature) });
@@ -59,7 +82,12 @@ export interface GuessResult {
  * With `proofs`, also asks each realm for its proof (§5.4.1, which settles the attempt) and verifies it.
  */
 export async function guess(
-  realms: RealmDriver[], accountId: string, password: string, info: RegistrationInfo, indexes = realms.map((_r, i) => i + 1), options: { proofs?: boolean } = {},
+  realms: RealmDriver[],
+  accountId: string,
+  password: string,
+  info: RegistrationInfo,
+  indexes = realms.map((_r, i) => i + 1),
+  options: { proofs?: boolean } = {},
 ): Promise<GuessResult> {
   const stretched = await stretchPassword(utf8(password.normalize("NFC")), fromBase64Url(info.salt), { algorithm: "argon2id", ...info.ksf });
   const input = oprfInput(accountId, stretched);
@@ -74,7 +102,8 @@ export async function guess(
     const evaluated = fromBase64Url(a.body.evaluated);
     if (options.proofs) {
       const p = await realms[i]!.proof(a.body.attemptId);
-      if (p.status !== 200 || !verifyEvaluationProof(input, blind, blinded, evaluated, fromBase64Url(pub.oprfPublicShare), fromBase64Url(p.body.proof))) throw new Error(`realm ${i + 1}: bad proof`);
+      if (p.status !== 200 || !verifyEvaluationProof(input, blind, blinded, evaluated, fromBase64Url(pub.oprfPublicShare), fromBase64Url(p.body.proof)))
+        throw new Error(`realm ${i + 1}: bad proof`);
     }
     out.answered.push({ realm: realms[i]!, index: indexes[i]!, attemptId: a.body.attemptId, evaluated, unlockCheck: a.body.unlockCheck });
   }

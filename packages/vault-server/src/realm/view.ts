@@ -21,9 +21,12 @@ export async function readRecord(ctx: RealmContext, accountId: string): Promise<
   if (!a) return { state: "none", current: null, next: null, attemptsRemaining: maxAttempts, lockedUntil: null, policy };
   const c = counters(a);
   return {
-    state: a.state, current: info(a.currentInfo), next: info(a.nextInfo),
+    state: a.state,
+    current: info(a.currentInfo),
+    next: info(a.nextInfo),
     attemptsRemaining: a.state === "destroyed" ? 0 : attemptsRemaining(c, now, ctx.policy),
-    lockedUntil: a.state === "destroyed" ? null : settle(c, now).lockedUntil, policy,
+    lockedUntil: a.state === "destroyed" ? null : settle(c, now).lockedUntil,
+    policy,
   };
 }
 

@@ -29,7 +29,10 @@ test("key file: loose mode, missing file, another key → clear startup errors",
   await (await startVaultServer({ dataDir: dir, port: 0, auth, logLevel: "silent" })).close();
   const path = join(dir, "vault-kek.key");
   const fails = async (code: string, re: RegExp) => {
-    const e = await startVaultServer({ dataDir: dir, port: 0, auth, logLevel: "silent" }).then(async (v) => (await v.close(), undefined), (x: unknown) => x);
+    const e = await startVaultServer({ dataDir: dir, port: 0, auth, logLevel: "silent" }).then(
+      async (v) => (await v.close(), undefined),
+      (x: unknown) => x,
+    );
     assert.ok(e instanceof SealerError, String(e));
     assert.equal(e.code, code);
     assert.match(e.message, re);
@@ -64,7 +67,10 @@ test("startup message: a missing key file on an HSM-sealed database says the dat
   const store = await openMigratedVaultStore({ kind: "sqlite", path: join(dir, "vault.db") });
   await store.putSealedSecretsIfAbsent({ sealerKind: "pkcs11", keyId: "pkcs11:vault/chatvault-vault-kek", sealed: new Uint8Array(64), createdAt: 1 });
   await store.close();
-  const e = await startVaultServer({ dataDir: dir, port: 0, auth, logLevel: "silent" }).then(async (v) => (await v.close(), undefined), (x: unknown) => x);
+  const e = await startVaultServer({ dataDir: dir, port: 0, auth, logLevel: "silent" }).then(
+    async (v) => (await v.close(), undefined),
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof SealerError, String(e));
   assert.equal(e.code, "sealer_mismatch");
   assert.match(e.message, /sealed by a PKCS#11 \(HSM\) key \(pkcs11:vault\/chatvault-vault-kek\), but the vault is configured with a key file/);
@@ -75,8 +81,15 @@ test("startup message: a missing key file on an HSM-sealed database says the dat
   const dir2 = tempDir(t);
   await (await startVaultServer({ dataDir: dir2, port: 0, auth, logLevel: "silent" })).close();
   const e2 = await startVaultServer({
-    dataDir: dir2, port: 0, auth, logLevel: "silent", sealer: { kind: "pkcs11", module: "/nonexistent/libpkcs11.so", pin: "1234" },
-  }).then(async (v) => (await v.close(), undefined), (x: unknown) => x);
+    dataDir: dir2,
+    port: 0,
+    auth,
+    logLevel: "silent",
+    sealer: { kind: "pkcs11", module: "/nonexistent/libpkcs11.so", pin: "1234" },
+  }).then(
+    async (v) => (await v.close(), undefined),
+    (x: unknown) => x,
+  );
   assert.ok(e2 instanceof SealerError, String(e2));
   assert.equal(e2.code, "sealer_mismatch");
   assert.match(e2.message, /sealed by a key file \(keyfile:[0-9a-f]{16}\), but the vault is configured with a PKCS#11 \(HSM\) key \(module \/nonexistent/);

@@ -16,7 +16,10 @@ export async function openKeyFileSealer(path: string, options: OpenSealerOptions
   let key = readKeyFile(path);
   if (!key) {
     if (!options.createKey) {
-      throw new SealerError("sealer_key_file_missing", `vault key file ${path} does not exist, but the database holds secrets sealed by a key file; restore the key file (a new one cannot open them)`);
+      throw new SealerError(
+        "sealer_key_file_missing",
+        `vault key file ${path} does not exist, but the database holds secrets sealed by a key file; restore the key file (a new one cannot open them)`,
+      );
     }
     createKeyFile(path);
     key = readKeyFile(path)!;
@@ -33,11 +36,15 @@ function readKeyFile(path: string): Buffer | null {
     throw new SealerError("sealer_key_file_invalid", `cannot read vault key file ${path}: ${(e as Error).message}`);
   }
   if ((st.mode & 0o077) !== 0) {
-    throw new SealerError("sealer_key_file_mode", `vault key file ${path} has mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}; it must not be readable by group or others (run: chmod 600 ${path})`);
+    throw new SealerError(
+      "sealer_key_file_mode",
+      `vault key file ${path} has mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}; it must not be readable by group or others (run: chmod 600 ${path})`,
+    );
   }
   const lines = readFileSync(path, "utf8").split("\n");
   const key = lines[0] === HEADER ? Buffer.from(lines[1] ?? "", "base64url") : Buffer.alloc(0);
-  if (key.length !== 32) throw new SealerError("sealer_key_file_invalid", `vault key file ${path} is not a chatvault key file (expected "${HEADER}" and a 32-byte key)`);
+  if (key.length !== 32)
+    throw new SealerError("sealer_key_file_invalid", `vault key file ${path} is not a chatvault key file (expected "${HEADER}" and a 32-byte key)`);
   return key;
 }
 

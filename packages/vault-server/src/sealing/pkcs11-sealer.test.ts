@@ -33,7 +33,10 @@ function initToken(t: TestContext, dir: string): string {
   mkdirSync(join(dir, "tokens"), { recursive: true });
   const conf = join(dir, "softhsm2.conf");
   writeFileSync(conf, `directories.tokendir = ${join(dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  execFileSync("softhsm2-util", ["--init-token", "--free", "--label", "vault", "--so-pin", "5678", "--pin", PIN], { env: { ...process.env, SOFTHSM2_CONF: conf }, stdio: "ignore" });
+  execFileSync("softhsm2-util", ["--init-token", "--free", "--label", "vault", "--so-pin", "5678", "--pin", PIN], {
+    env: { ...process.env, SOFTHSM2_CONF: conf },
+    stdio: "ignore",
+  });
   const previous = process.env.SOFTHSM2_CONF;
   process.env.SOFTHSM2_CONF = conf;
   t.after(() => {
@@ -91,7 +94,10 @@ test("HSM: wrong PIN, missing key, missing module, another token → clear start
   await ok.close();
 
   const fails = async (sealer: ReturnType<typeof hsm>, code: string, message: RegExp) => {
-    const e = await startVaultServer({ dataDir, port: 0, sealer, auth, logLevel: "silent" }).then(async (v) => (await v.close(), undefined), (x: unknown) => x);
+    const e = await startVaultServer({ dataDir, port: 0, sealer, auth, logLevel: "silent" }).then(
+      async (v) => (await v.close(), undefined),
+      (x: unknown) => x,
+    );
     assert.ok(e instanceof SealerError, `expected SealerError ${code}, got ${String(e)}`);
     assert.equal(e.code, code);
     assert.match(e.message, message);
@@ -104,7 +110,11 @@ test("HSM: wrong PIN, missing key, missing module, another token → clear start
 
   // The runnable entry: exit 1 with one line on stderr, nothing listening.
   writeFileSync(join(dir, "bad-pin"), "0000\n", { mode: 0o600 });
-  const spawned = spawnVault(t, ["--data-dir", dataDir, "--port", "0", "--pkcs11-module", MODULE, "--pkcs11-token-label", "vault", "--pkcs11-pin-file", join(dir, "bad-pin")], { SOFTHSM2_CONF: conf, CHATVAULT_VAULT_JWT_SECRET: auth.hs256Secret });
+  const spawned = spawnVault(
+    t,
+    ["--data-dir", dataDir, "--port", "0", "--pkcs11-module", MODULE, "--pkcs11-token-label", "vault", "--pkcs11-pin-file", join(dir, "bad-pin")],
+    { SOFTHSM2_CONF: conf, CHATVAULT_VAULT_JWT_SECRET: auth.hs256Secret },
+  );
   await assert.rejects(spawned, /exited with 1: chatvault vault: sealer_pkcs11_login: PKCS#11 login to token "vault" failed: wrong PIN/);
 
   // A copy of the database with another HSM (its own token, its own key) cannot open the secrets.

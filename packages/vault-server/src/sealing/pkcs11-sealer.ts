@@ -33,9 +33,12 @@ export async function openPkcs11Sealer(config: Pkcs11Config, options: OpenSealer
       }
     }
     if (!slot) {
-      throw new SealerError("sealer_pkcs11_token", config.tokenLabel === undefined
-        ? `PKCS#11 module ${config.module} has no initialised token`
-        : `PKCS#11 token "${config.tokenLabel}" not found in ${config.module}`);
+      throw new SealerError(
+        "sealer_pkcs11_token",
+        config.tokenLabel === undefined
+          ? `PKCS#11 module ${config.module} has no initialised token`
+          : `PKCS#11 token "${config.tokenLabel}" not found in ${config.module}`,
+      );
     }
     const tokenLabel = slot.getToken().label.trim();
     const session = slot.open(SessionFlag.SERIAL_SESSION | SessionFlag.RW_SESSION);
@@ -44,9 +47,13 @@ export async function openPkcs11Sealer(config: Pkcs11Config, options: OpenSealer
     } catch (cause) {
       session.close();
       const m = short(cause);
-      throw new SealerError("sealer_pkcs11_login", /PIN_INCORRECT|PIN_LEN|PIN_INVALID/.test(m)
-        ? `PKCS#11 login to token "${tokenLabel}" failed: wrong PIN (${m})`
-        : `PKCS#11 login to token "${tokenLabel}" failed: ${m}`, { cause });
+      throw new SealerError(
+        "sealer_pkcs11_login",
+        /PIN_INCORRECT|PIN_LEN|PIN_INVALID/.test(m)
+          ? `PKCS#11 login to token "${tokenLabel}" failed: wrong PIN (${m})`
+          : `PKCS#11 login to token "${tokenLabel}" failed: ${m}`,
+        { cause },
+      );
     }
     const keyLabel = config.keyLabel ?? DEFAULT_PKCS11_KEY_LABEL;
     const found = session.find({ class: ObjectClass.SECRET_KEY, keyType: KeyType.AES, label: keyLabel });
@@ -55,13 +62,25 @@ export async function openPkcs11Sealer(config: Pkcs11Config, options: OpenSealer
       key = found.items(0).toType<graphene.SecretKey>();
     } else if (options.createKey) {
       key = session.generateKey(KeyGenMechanism.AES, {
-        class: ObjectClass.SECRET_KEY, keyType: KeyType.AES, valueLen: 32, label: keyLabel, token: true,
-        sensitive: true, extractable: false, encrypt: true, decrypt: true, wrap: false, unwrap: false,
+        class: ObjectClass.SECRET_KEY,
+        keyType: KeyType.AES,
+        valueLen: 32,
+        label: keyLabel,
+        token: true,
+        sensitive: true,
+        extractable: false,
+        encrypt: true,
+        decrypt: true,
+        wrap: false,
+        unwrap: false,
       });
     } else {
       session.logout();
       session.close();
-      throw new SealerError("sealer_pkcs11_key_missing", `PKCS#11 key "${keyLabel}" not found on token "${tokenLabel}", but the database holds secrets sealed by a PKCS#11 key; check --pkcs11-key-label and the token`);
+      throw new SealerError(
+        "sealer_pkcs11_key_missing",
+        `PKCS#11 key "${keyLabel}" not found on token "${tokenLabel}", but the database holds secrets sealed by a PKCS#11 key; check --pkcs11-key-label and the token`,
+      );
     }
     if (key.getAttribute("extractable") === true) {
       throw new SealerError("sealer_pkcs11_failed", `PKCS#11 key "${keyLabel}" is extractable; the vault requires a non-extractable key`);

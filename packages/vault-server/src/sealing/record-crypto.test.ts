@@ -17,33 +17,65 @@ test("fake login IDs: look like 16 random bytes, open only for their account and
   assert.equal(crypto.openFakeLoginId("bob", id), null);
   assert.equal(other.openFakeLoginId("alice", id), null);
   assert.notEqual(crypto.fakeLoginId("alice", 1_900_000_000_001), id);
-  fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => assert.equal(crypto.openFakeLoginId("alice", s), null)), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), (s) => assert.equal(crypto.openFakeLoginId("alice", s), null)),
+    { numRuns: 500 },
+  );
 });
 
 test("first record versions: keyed, stable, in [1, 2^31]", () => {
   const v = crypto.firstRecordVersion("alice");
   assert.equal(crypto.firstRecordVersion("alice"), v);
   assert.notEqual(other.firstRecordVersion("alice"), v);
-  fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 30 }).filter(isValidAccountId), (a) => {
-    const x = crypto.firstRecordVersion(a);
-    assert.ok(Number.isInteger(x) && x >= 1 && x <= 2 ** 31);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 30 }).filter(isValidAccountId), (a) => {
+      const x = crypto.firstRecordVersion(a);
+      assert.ok(Number.isInteger(x) && x >= 1 && x <= 2 ** 31);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("row MAC: any change of a covered field breaks it; the account must be well-formed", () => {
   const row: RecordRow = {
-    accountId: "alice", recordId: "rid", state: "active", version: 3, sealedRecord: new Uint8Array([1, 2]), keyStretching: "{}",
-    headKey: new Uint8Array(32).fill(1), stateMac: null, consecutiveFailures: 1, totalFailures: 2, lockouts: 0, lockedUntil: null,
-    lastLoginExpiresAt: 10, createdAt: 1, updatedAt: 2, destroyedAt: null,
+    accountId: "alice",
+    recordId: "rid",
+    state: "active",
+    version: 3,
+    sealedRecord: new Uint8Array([1, 2]),
+    keyStretching: "{}",
+    headKey: new Uint8Array(32).fill(1),
+    stateMac: null,
+    consecutiveFailures: 1,
+    totalFailures: 2,
+    lockouts: 0,
+    lockedUntil: null,
+    lastLoginExpiresAt: 10,
+    createdAt: 1,
+    updatedAt: 2,
+    destroyedAt: null,
   };
   const signed = { ...row, stateMac: new Uint8Array(crypto.rowMac(row)) };
   assert.ok(crypto.rowMacValid(signed));
   assert.ok(crypto.rowMacValid({ ...signed, updatedAt: 99 }), "updatedAt is informational");
   assert.ok(!other.rowMacValid(signed));
   const changes: Array<Partial<RecordRow>> = [
-    { recordId: "rie" }, { state: "destroyed" }, { version: 4 }, { sealedRecord: new Uint8Array([1, 3]) }, { sealedRecord: null },
-    { keyStretching: "{ }" }, { headKey: null }, { consecutiveFailures: 0 }, { totalFailures: 0 }, { lockouts: 1 }, { lockedUntil: 5 },
-    { lastLoginExpiresAt: null }, { createdAt: 2 }, { destroyedAt: 3 }, { accountId: "alicf" }, { stateMac: null },
+    { recordId: "rie" },
+    { state: "destroyed" },
+    { version: 4 },
+    { sealedRecord: new Uint8Array([1, 3]) },
+    { sealedRecord: null },
+    { keyStretching: "{ }" },
+    { headKey: null },
+    { consecutiveFailures: 0 },
+    { totalFailures: 0 },
+    { lockouts: 1 },
+    { lockedUntil: 5 },
+    { lastLoginExpiresAt: null },
+    { createdAt: 2 },
+    { destroyedAt: 3 },
+    { accountId: "alicf" },
+    { stateMac: null },
   ];
   for (const c of changes) assert.ok(!crypto.rowMacValid({ ...signed, ...c }), JSON.stringify(Object.keys(c)));
   assert.throws(() => crypto.rowMac({ ...row, accountId: "x\ud800" }), TypeError);
@@ -63,14 +95,19 @@ test("encodeAad gives the bytes of its definition for any fields", () => {
     }
     return Buffer.concat(parts);
   };
-  fc.assert(fc.property(
-    fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" }).filter((s) => isValidAccountId(s)),
-    fc.array(fc.oneof(fc.string({ unit: "binary" }), fc.integer(), fc.string({ unit: "grapheme" }), fc.constantFrom("x\ud800y", "\udc00", "")), { maxLength: 8 }),
-    fc.string({ unit: "binary" }),
-    (account, rest, label) => {
-      assert.deepEqual(encodeAad(label, [account, ...rest]), reference(label, [account, ...rest]));
-    },
-  ), { numRuns: 2000 });
+  fc.assert(
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" }).filter((s) => isValidAccountId(s)),
+      fc.array(fc.oneof(fc.string({ unit: "binary" }), fc.integer(), fc.string({ unit: "grapheme" }), fc.constantFrom("x\ud800y", "\udc00", "")), {
+        maxLength: 8,
+      }),
+      fc.string({ unit: "binary" }),
+      (account, rest, label) => {
+        assert.deepEqual(encodeAad(label, [account, ...rest]), reference(label, [account, ...rest]));
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
 
 test("sealed records: open only under their account and version, also once an open was remembered", () => {

@@ -79,8 +79,20 @@ export class RecordCrypto {
     const b64 = (b: Uint8Array | null) => (b === null ? "" : Buffer.from(b).toString("base64url"));
     const n = (v: number | null) => (v === null ? "" : String(v));
     const fields = [
-      r.accountId, r.recordId ?? "", r.state, r.version, b64(r.sealedRecord), r.keyStretching ?? "", r.consecutiveFailures,
-      r.totalFailures, r.lockouts, n(r.lockedUntil), n(r.lastLoginExpiresAt), r.createdAt, n(r.destroyedAt), b64(r.headKey),
+      r.accountId,
+      r.recordId ?? "",
+      r.state,
+      r.version,
+      b64(r.sealedRecord),
+      r.keyStretching ?? "",
+      r.consecutiveFailures,
+      r.totalFailures,
+      r.lockouts,
+      n(r.lockedUntil),
+      n(r.lastLoginExpiresAt),
+      r.createdAt,
+      n(r.destroyedAt),
+      b64(r.headKey),
     ];
     return createHmac("sha256", this.#rowKey).update(encodeAad(SERVER_LABELS.recordState, fields)).digest();
   }
@@ -96,7 +108,9 @@ export class RecordCrypto {
    * an account with no record as for one with a record (no "1 means new").
    */
   firstRecordVersion(accountId: string): number {
-    const h = createHmac("sha256", this.#firstVersionKey).update(encodeAad(SERVER_LABELS.firstVersion, [accountId])).digest();
+    const h = createHmac("sha256", this.#firstVersionKey)
+      .update(encodeAad(SERVER_LABELS.firstVersion, [accountId]))
+      .digest();
     return (h.readUInt32BE(0) & 0x7fffffff) + 1;
   }
 
@@ -124,7 +138,10 @@ export class RecordCrypto {
   }
 
   #fakeTag(accountId: string): Buffer {
-    return createHmac("sha256", this.#fakeLoginKey).update(encodeAad(SERVER_LABELS.fakeLogin, [accountId])).digest().subarray(0, 8);
+    return createHmac("sha256", this.#fakeLoginKey)
+      .update(encodeAad(SERVER_LABELS.fakeLogin, [accountId]))
+      .digest()
+      .subarray(0, 8);
   }
 
   sealRecord(accountId: string, version: number, payload: RecordPayload): Uint8Array {

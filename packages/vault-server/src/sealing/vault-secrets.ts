@@ -67,7 +67,11 @@ async function openBlob(sealer: Sealer, row: SealedSecretsRow): Promise<SecretsB
   try {
     plain = await sealer.open(row.sealed, AAD);
   } catch (cause) {
-    throw new SealerError("sealer_open_failed", `the vault secrets in the database were sealed by ${row.keyId} and do not open with ${sealer.keyId}; configure the original key`, { cause });
+    throw new SealerError(
+      "sealer_open_failed",
+      `the vault secrets in the database were sealed by ${row.keyId} and do not open with ${sealer.keyId}; configure the original key`,
+      { cause },
+    );
   }
   const parsed = JSON.parse(new TextDecoder().decode(plain)) as SecretsBlob;
   plain.fill(0);
@@ -88,8 +92,11 @@ export async function loadVaultSecrets(store: VaultStore, sealerConfig: SealerCo
   // Say what is really wrong before touching the KEK: a database sealed by one kind of key
   // opened with the other kind is a configuration mistake, not a missing or wrong key.
   if (existing && existing.sealerKind !== sealerConfig.kind) {
-    throw new SealerError("sealer_mismatch", `the vault secrets in the database were sealed by ${describeKind(existing.sealerKind)} (${existing.keyId}), `
-      + `but the vault is configured with ${describeKind(sealerConfig.kind)} (${describeConfigured(sealerConfig)}); configure the ${describeKind(existing.sealerKind)} that sealed them`);
+    throw new SealerError(
+      "sealer_mismatch",
+      `the vault secrets in the database were sealed by ${describeKind(existing.sealerKind)} (${existing.keyId}), ` +
+        `but the vault is configured with ${describeKind(sealerConfig.kind)} (${describeConfigured(sealerConfig)}); configure the ${describeKind(existing.sealerKind)} that sealed them`,
+    );
   }
   const sealer = await openSealer(sealerConfig, { createKey: existing === null });
   try {
@@ -100,7 +107,10 @@ export async function loadVaultSecrets(store: VaultStore, sealerConfig: SealerCo
       row = await store.putSealedSecretsIfAbsent({ sealerKind: sealer.kind, keyId: sealer.keyId, sealed, createdAt: Date.now() });
     }
     if (row.sealerKind !== sealer.kind) {
-      throw new SealerError("sealer_mismatch", `the vault secrets in the database were sealed by a ${row.sealerKind} key (${row.keyId}), but the vault is configured with a ${sealer.kind} key (${sealer.keyId})`);
+      throw new SealerError(
+        "sealer_mismatch",
+        `the vault secrets in the database were sealed by a ${row.sealerKind} key (${row.keyId}), but the vault is configured with a ${sealer.kind} key (${sealer.keyId})`,
+      );
     }
     for (let tries = 0; ; tries++) {
       const parsed = await openBlob(sealer, row);

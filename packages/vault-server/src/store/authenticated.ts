@@ -14,7 +14,16 @@ import { ChatvaultError } from "@chatvault/format";
 import { checkAccountId } from "@chatvault/vault-protocol";
 import type { RecordCrypto } from "../sealing/record-crypto.ts";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultStore,
+  AttemptRow,
+  ChangeOptions,
+  HeadAdvance,
+  HeadRow,
+  HeadWrite,
+  MigrateOptions,
+  RecordChange,
+  RecordRow,
+  SealedSecretsRow,
+  VaultStore,
 } from "./vault-store.ts";
 
 /** A record row that does not verify: tampered with, or written without the vault's record key. */
@@ -32,11 +41,23 @@ const sameBytes = (a: Uint8Array | null, b: Uint8Array | null): boolean =>
 
 /** Equal in every field the state MAC covers, and in the MAC itself (spec §10.4). */
 function sameAuthenticatedState(a: RecordRow, b: RecordRow): boolean {
-  return a.accountId === b.accountId && a.recordId === b.recordId && a.state === b.state && a.version === b.version &&
-    a.keyStretching === b.keyStretching && a.consecutiveFailures === b.consecutiveFailures && a.totalFailures === b.totalFailures &&
-    a.lockouts === b.lockouts && a.lockedUntil === b.lockedUntil && a.lastLoginExpiresAt === b.lastLoginExpiresAt &&
-    a.createdAt === b.createdAt && a.destroyedAt === b.destroyedAt && sameBytes(a.headKey, b.headKey) &&
-    sameBytes(a.sealedRecord, b.sealedRecord) && sameBytes(a.stateMac, b.stateMac);
+  return (
+    a.accountId === b.accountId &&
+    a.recordId === b.recordId &&
+    a.state === b.state &&
+    a.version === b.version &&
+    a.keyStretching === b.keyStretching &&
+    a.consecutiveFailures === b.consecutiveFailures &&
+    a.totalFailures === b.totalFailures &&
+    a.lockouts === b.lockouts &&
+    a.lockedUntil === b.lockedUntil &&
+    a.lastLoginExpiresAt === b.lastLoginExpiresAt &&
+    a.createdAt === b.createdAt &&
+    a.destroyedAt === b.destroyedAt &&
+    sameBytes(a.headKey, b.headKey) &&
+    sameBytes(a.sealedRecord, b.sealedRecord) &&
+    sameBytes(a.stateMac, b.stateMac)
+  );
 }
 
 /**
@@ -111,7 +132,9 @@ function checked(auth: RowAuthenticator, verified: VerifiedRows, accountId: stri
 
 /** The change with fresh state MACs, and the row it leaves (null: deleted; undefined: unchanged). */
 function sealChange<T>(
-  auth: RowAuthenticator, current: RecordRow | null, c: RecordChange<T>,
+  auth: RowAuthenticator,
+  current: RecordRow | null,
+  c: RecordChange<T>,
 ): { change: RecordChange<T>; written: RecordRow | null | undefined } {
   if (!c.record) return { change: c, written: undefined };
   if ("delete" in c.record) return { change: c, written: null };
@@ -136,7 +159,10 @@ class AuthenticatedVaultStore implements VaultStore {
   readonly kind: VaultStore["kind"];
   readonly #verified = new VerifiedRows();
   readonly #pending = new PendingAttempts();
-  constructor(private readonly inner: VaultStore, private readonly auth: RowAuthenticator) {
+  constructor(
+    private readonly inner: VaultStore,
+    private readonly auth: RowAuthenticator,
+  ) {
     this.kind = inner.kind;
   }
   migrate(options?: MigrateOptions): Promise<void> {
@@ -150,17 +176,25 @@ class AuthenticatedVaultStore implements VaultStore {
     checkAccountId(accountId);
     return this.#verified.get(accountId);
   }
-  async changeRecord<T>(accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, options?: ChangeOptions): Promise<T> {
+  async changeRecord<T>(
+    accountId: string,
+    change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
+    options?: ChangeOptions,
+  ): Promise<T> {
     checkAccountId(accountId);
     let written: RecordRow | null | undefined;
     let applied: RecordChange<T> | undefined;
-    const result = await this.inner.changeRecord<T>(accountId, (raw, attempt) => {
-      const current = checked(this.auth, this.#verified, accountId, raw);
-      const sealed = sealChange(this.auth, current, change(current, attempt));
-      written = sealed.written;
-      applied = sealed.change;
-      return sealed.change;
-    }, options);
+    const result = await this.inner.changeRecord<T>(
+      accountId,
+      (raw, attempt) => {
+        const current = checked(this.auth, this.#verified, accountId, raw);
+        const sealed = sealChange(this.auth, current, change(current, attempt));
+        written = sealed.written;
+        applied = sealed.change;
+        return sealed.change;
+      },
+      options,
+    );
     // Only what committed is remembered (the callback may have run for a batch that failed).
     if (written) this.#verified.remember(written);
     else if (written === null) this.#verified.forget(accountId);

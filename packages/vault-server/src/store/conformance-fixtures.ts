@@ -23,8 +23,14 @@ export const newRecordId = () => `rid-${++ids}-${Math.random().toString(36).slic
 
 export function create(store: VaultStore, accountId: string, o: { version?: number; now?: number; recordId?: string; sealedRecord?: Uint8Array } = {}) {
   return createRecord(store, {
-    accountId, version: o.version ?? 1, firstVersion: 1, sealedRecord: o.sealedRecord ?? bytes(64), keyStretching: KS, headKey: null,
-    recordId: o.recordId ?? newRecordId(), now: o.now ?? 1000,
+    accountId,
+    version: o.version ?? 1,
+    firstVersion: 1,
+    sealedRecord: o.sealedRecord ?? bytes(64),
+    keyStretching: KS,
+    headKey: null,
+    recordId: o.recordId ?? newRecordId(),
+    now: o.now ?? 1000,
   });
 }
 

@@ -11,7 +11,14 @@ import type { AttemptRow } from "./vault-store.ts";
 
 let n = 0;
 const attempt = (accountId: string, startedAt: number, outcome: AttemptRow["outcome"], lockedUntil: number | null = null): AttemptRow => ({
-  loginId: `h-${++n}-${Math.random()}`, accountId, recordVersion: 1, startedAt, expiresAt: startedAt + 60_000, outcome, sealedState: null, lockedUntil,
+  loginId: `h-${++n}-${Math.random()}`,
+  accountId,
+  recordVersion: 1,
+  startedAt,
+  expiresAt: startedAt + 60_000,
+  outcome,
+  sealedState: null,
+  lockedUntil,
 });
 
 export function historyConformance(withRepo: WithRepo): void {
@@ -19,12 +26,25 @@ export function historyConformance(withRepo: WithRepo): void {
     await create(store, "h1");
     const starts = [];
     for (let i = 0; i < 5; i++) {
-      starts.push(await startAttempt(store, { accountId: "h1", expectedVersion: 1, now: 1000 + i, policy: DEFAULT_POLICY, loginId: `h1-${i}`, sealedState: new Uint8Array(32) }));
+      starts.push(
+        await startAttempt(store, {
+          accountId: "h1",
+          expectedVersion: 1,
+          now: 1000 + i,
+          policy: DEFAULT_POLICY,
+          loginId: `h1-${i}`,
+          sealedState: new Uint8Array(32),
+        }),
+      );
     }
     const last = starts[4]!;
     assert.equal(last.kind, "released");
     const rows = await store.recentAttempts("h1", 10);
-    assert.deepEqual(rows.map((r) => r.lockedUntil), [last.kind === "released" ? last.lockedUntil : -1, null, null, null, null], "newest first; only the 5th started the lock");
+    assert.deepEqual(
+      rows.map((r) => r.lockedUntil),
+      [last.kind === "released" ? last.lockedUntil : -1, null, null, null, null],
+      "newest first; only the 5th started the lock",
+    );
     assert.ok(rows[0]!.lockedUntil! > 1004);
   });
 
@@ -34,8 +54,15 @@ export function historyConformance(withRepo: WithRepo): void {
     for (const a of rows) await store.changeRecord("h2", () => ({ result: undefined, insertAttempt: a }));
     await store.changeRecord("h2", () => ({ result: undefined, keepNewestAttempts: 5 }));
     const left = await store.recentAttempts("h2", 100);
-    assert.deepEqual(left.map((r) => r.startedAt), [39, 38, 37, 36, 35, 1], "the 5 newest, and the old pending attempt");
+    assert.deepEqual(
+      left.map((r) => r.startedAt),
+      [39, 38, 37, 36, 35, 1],
+      "the 5 newest, and the old pending attempt",
+    );
     await store.changeRecord("h2", () => ({ result: undefined, pruneAttemptsBefore: 37 }));
-    assert.deepEqual((await store.recentAttempts("h2", 100)).map((r) => r.startedAt), [39, 38, 37, 1]);
+    assert.deepEqual(
+      (await store.recentAttempts("h2", 100)).map((r) => r.startedAt),
+      [39, 38, 37, 1],
+    );
   });
 }

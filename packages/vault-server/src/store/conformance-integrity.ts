@@ -39,8 +39,10 @@ export function integrityConformance(withRepo: WithRepo): void {
     const before = await row(sql, "t2");
     for (let i = 0; i < 5; i++) await start(store, "t2", 0, policy);
     assert.equal(await destroyIfExhausted(store, { accountId: "t2", now: policy.loginTtlMs, policy }), true);
-    await sql("UPDATE vault_records SET state = 'active', sealed_record = ?, key_stretching = ?, total_failures = 0, destroyed_at = NULL WHERE account_id = ?",
-      [before.sealed_record, before.key_stretching, "t2"]);
+    await sql(
+      "UPDATE vault_records SET state = 'active', sealed_record = ?, key_stretching = ?, total_failures = 0, destroyed_at = NULL WHERE account_id = ?",
+      [before.sealed_record, before.key_stretching, "t2"],
+    );
     await assert.rejects(store.getRecord("t2"), refused);
     await assert.rejects(start(store, "t2", 9e12, policy), refused);
   });
@@ -50,7 +52,16 @@ export function integrityConformance(withRepo: WithRepo): void {
     const v1 = await row(sql, "t3");
     const recordId = String(v1.record_id);
     assert.deepEqual(
-      await replaceRecord(store, { accountId: "t3", recordId, currentVersion: 1, newVersion: 2, sealedRecord: bytes(64, 2), keyStretching: KS, headKey: null, now: 5 }),
+      await replaceRecord(store, {
+        accountId: "t3",
+        recordId,
+        currentVersion: 1,
+        newVersion: 2,
+        sealedRecord: bytes(64, 2),
+        keyStretching: KS,
+        headKey: null,
+        now: 5,
+      }),
       { kind: "replaced", version: 2 },
     );
     await sql("UPDATE vault_records SET sealed_record = ?, version = 1 WHERE account_id = ?", [v1.sealed_record, "t3"]);
@@ -65,9 +76,20 @@ export function integrityConformance(withRepo: WithRepo): void {
     await create(store, "t5");
     await start(store, "t5", 10);
     const changes: Array<[string, unknown]> = [
-      ["state", "destroyed"], ["version", 7], ["sealed_record", bytes(64, 3)], ["key_stretching", KS.replace("65536", "1024")],
-      ["consecutive_failures", 0], ["total_failures", 0], ["lockouts", 3], ["locked_until", 99], ["last_login_expires_at", 1],
-      ["created_at", 2], ["destroyed_at", 3], ["record_id", "other-id"], ["head_key", bytes(32, 4)], ["state_mac", bytes(32, 5)],
+      ["state", "destroyed"],
+      ["version", 7],
+      ["sealed_record", bytes(64, 3)],
+      ["key_stretching", KS.replace("65536", "1024")],
+      ["consecutive_failures", 0],
+      ["total_failures", 0],
+      ["lockouts", 3],
+      ["locked_until", 99],
+      ["last_login_expires_at", 1],
+      ["created_at", 2],
+      ["destroyed_at", 3],
+      ["record_id", "other-id"],
+      ["head_key", bytes(32, 4)],
+      ["state_mac", bytes(32, 5)],
     ];
     const good = await row(sql, "t5");
     for (const [column, value] of changes) {
@@ -84,8 +106,13 @@ export function integrityConformance(withRepo: WithRepo): void {
     const old = await row(sql, "t4");
     await start(store, "t4", 10);
     assert.equal((await store.getRecord("t4"))!.consecutiveFailures, 1);
-    await sql("UPDATE vault_records SET consecutive_failures = ?, total_failures = ?, last_login_expires_at = ?, state_mac = ? WHERE account_id = ?",
-      [old.consecutive_failures, old.total_failures, old.last_login_expires_at, old.state_mac, "t4"]);
+    await sql("UPDATE vault_records SET consecutive_failures = ?, total_failures = ?, last_login_expires_at = ?, state_mac = ? WHERE account_id = ?", [
+      old.consecutive_failures,
+      old.total_failures,
+      old.last_login_expires_at,
+      old.state_mac,
+      "t4",
+    ]);
     assert.equal((await store.getRecord("t4"))!.consecutiveFailures, 0, "a replayed whole row is indistinguishable from the real one");
   });
 
@@ -110,12 +137,19 @@ export function integrityConformance(withRepo: WithRepo): void {
 
   withRepo("migrate() on a database of the previous version adds the columns and the marker", async (store, _t, sql, raw) => {
     await raw.finishLegacyMigration();
-    for (const [table, column] of [["vault_records", "state_mac"], ["vault_records", "record_id"], ["vault_records", "head_key"], ["vault_heads", "signature"]]) {
+    for (const [table, column] of [
+      ["vault_records", "state_mac"],
+      ["vault_records", "record_id"],
+      ["vault_records", "head_key"],
+      ["vault_heads", "signature"],
+    ]) {
       await sql(`ALTER TABLE ${table} DROP COLUMN ${column}`);
     }
-    await sql(`INSERT INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures, total_failures,
+    await sql(
+      `INSERT INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures, total_failures,
       lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at) VALUES (?, 'active', 3, ?, ?, 2, 4, 0, NULL, NULL, 1, 1, NULL)`,
-    ["old-row", Buffer.from(bytes(64)), KS]);
+      ["old-row", Buffer.from(bytes(64)), KS],
+    );
     await raw.migrate();
     assert.equal(await raw.legacyMigrationPending(), true);
     assert.equal(await authenticateLegacyRows(raw, TEST_CRYPTO, newRecordId), 1);

@@ -20,7 +20,14 @@ async function enabled(store: VaultStore, accountId: string, now = 1000) {
 
 let n = 0;
 const start = (store: VaultStore, accountId: string, now: number, version = 1) =>
-  startAttempt(store, { accountId, expectedVersion: version, now, policy: DEFAULT_POLICY, loginId: `login-${++n}-${Math.random()}`, sealedState: bytes(32, 9) });
+  startAttempt(store, {
+    accountId,
+    expectedVersion: version,
+    now,
+    policy: DEFAULT_POLICY,
+    loginId: `login-${++n}-${Math.random()}`,
+    sealedState: bytes(32, 9),
+  });
 
 export function storeConformance(name: string, make: VaultStoreFactory): void {
   const withRepo = (title: string, fn: (store: VaultStore, t: TestContext, sql: RawSql, raw: VaultStore) => Promise<void>) =>
@@ -68,9 +75,16 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
   withRepo("starts decided on a row read earlier (expected) still count exactly once each", async (store, _t, sql) => {
     await enabled(store, "x");
     const read = (await store.getRecord("x"))!;
-    const withExpected = (expected: typeof read, now: number) => startAttempt(store, {
-      accountId: "x", expectedVersion: 1, now, policy: DEFAULT_POLICY, loginId: `x-${++n}-${Math.random()}`, sealedState: bytes(32, 9), expected,
-    });
+    const withExpected = (expected: typeof read, now: number) =>
+      startAttempt(store, {
+        accountId: "x",
+        expectedVersion: 1,
+        now,
+        policy: DEFAULT_POLICY,
+        loginId: `x-${++n}-${Math.random()}`,
+        sealedState: bytes(32, 9),
+        expected,
+      });
     const first = await withExpected(read, 100);
     assert.equal(first.kind === "released" && first.attemptsRemaining, 4);
     // The same, now stale, row again: the count goes on from the stored row, not from the stale one.
@@ -95,7 +109,13 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     assert.equal((await deleteRecord(store, { accountId: "y", recordId: oldId, version: 1 })).kind, "deleted");
     assert.deepEqual(await create(store, "y", { now: 2000, sealedRecord: bytes(64, 8) }), { kind: "created", version: 1 });
     const r = await startAttempt(store, {
-      accountId: "y", expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `y-${++n}`, sealedState: bytes(32, 9), expected: remembered,
+      accountId: "y",
+      expectedVersion: 1,
+      now: 3000,
+      policy: DEFAULT_POLICY,
+      loginId: `y-${++n}`,
+      sealedState: bytes(32, 9),
+      expected: remembered,
     });
     assert.equal(r.kind, "stale"); // KE2 from the old registration record must not leave
     assert.equal((await sql("SELECT * FROM vault_attempts WHERE account_id = ?", ["y"])).length, 0);
@@ -105,17 +125,37 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
   withRepo("a login started in this process and settled in another: the remembered pair does not settle it again", async (store, _t, sql, raw) => {
     await enabled(store, "z");
     const loginId = `z-${++n}`;
-    assert.equal((await startAttempt(store, { accountId: "z", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind, "released");
+    assert.equal(
+      (await startAttempt(store, { accountId: "z", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind,
+      "released",
+    );
     const other = authenticatedVaultStore(raw, TEST_CRYPTO); // another vault process on the same database
     const theirs = await other.getLogin("z", loginId);
-    const won = await finishAttempt(other, { accountId: "z", loginId, recordVersion: 1, verified: true, now: 150, expected: { record: theirs.record!, attempt: theirs.attempt! } });
+    const won = await finishAttempt(other, {
+      accountId: "z",
+      loginId,
+      recordVersion: 1,
+      verified: true,
+      now: 150,
+      expected: { record: theirs.record!, attempt: theirs.attempt! },
+    });
     assert.equal(won.kind, "success");
     const mine = await store.getLogin("z", loginId); // may be this process' memory: still "pending"
     assert.ok(mine.attempt && mine.record);
-    const again = await finishAttempt(store, { accountId: "z", loginId, recordVersion: 1, verified: false, now: 160, expected: { record: mine.record, attempt: mine.attempt } });
+    const again = await finishAttempt(store, {
+      accountId: "z",
+      loginId,
+      recordVersion: 1,
+      verified: false,
+      now: 160,
+      expected: { record: mine.record, attempt: mine.attempt },
+    });
     assert.equal(again.kind, "expired");
     const rows = await sql("SELECT outcome FROM vault_attempts WHERE login_id = ?", [loginId]);
-    assert.deepEqual(rows.map((r) => r.outcome), ["success"]);
+    assert.deepEqual(
+      rows.map((r) => r.outcome),
+      ["success"],
+    );
     assert.equal((await store.getRecord("z"))!.consecutiveFailures, 0);
   });
 
@@ -133,7 +173,10 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
   withRepo("finishes decided on the record and attempt read earlier (getLogin) settle exactly once", async (store, _t, sql) => {
     await enabled(store, "f");
     const loginId = `f-${Math.random()}`;
-    assert.equal((await startAttempt(store, { accountId: "f", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind, "released");
+    assert.equal(
+      (await startAttempt(store, { accountId: "f", expectedVersion: 1, now: 100, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9) })).kind,
+      "released",
+    );
     const read = await store.getLogin("f", loginId);
     assert.equal(read.attempt?.outcome, "pending");
     assert.equal(read.record?.consecutiveFailures, 1);
@@ -153,7 +196,14 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     const pair = await store.getLogin("f", second);
     await start(store, "f", 301);
     const before = (await store.getRecord("f"))!;
-    const r = await finishAttempt(store, { accountId: "f", loginId: second, recordVersion: 1, verified: true, now: 302, expected: { record: pair.record!, attempt: pair.attempt! } });
+    const r = await finishAttempt(store, {
+      accountId: "f",
+      loginId: second,
+      recordVersion: 1,
+      verified: true,
+      now: 302,
+      expected: { record: pair.record!, attempt: pair.attempt! },
+    });
     assert.equal(r.kind, "success");
     const after = (await store.getRecord("f"))!;
     assert.equal(after.consecutiveFailures, 0);
@@ -163,7 +213,20 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     await startAttempt(store, { accountId: "f", expectedVersion: 1, now: 400, policy: DEFAULT_POLICY, loginId: third, sealedState: bytes(32, 9) });
     const p3 = await store.getLogin("f", third);
     const attempts: { limit: number; rows?: AttemptRow[] } = { limit: 10 };
-    assert.equal((await finishAttempt(store, { accountId: "f", loginId: third, recordVersion: 1, verified: true, now: 401, expected: { record: p3.record!, attempt: p3.attempt! }, attempts })).kind, "success");
+    assert.equal(
+      (
+        await finishAttempt(store, {
+          accountId: "f",
+          loginId: third,
+          recordVersion: 1,
+          verified: true,
+          now: 401,
+          expected: { record: p3.record!, attempt: p3.attempt! },
+          attempts,
+        })
+      ).kind,
+      "success",
+    );
     const others = (rows: AttemptRow[]) => rows.filter((x) => x.loginId !== third);
     const readAfter = await store.recentAttempts("f", 10);
     if (attempts.rows) {
@@ -260,7 +323,16 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     assert.notEqual(second, first);
     assert.deepEqual(await deleteRecord(store, { accountId: "f2", recordId: first, version: 1 }), { kind: "stale" });
     assert.deepEqual(
-      await replaceRecord(store, { accountId: "f2", recordId: first, currentVersion: 1, newVersion: 2, sealedRecord: bytes(4), keyStretching: KS, headKey: null, now: 5 }),
+      await replaceRecord(store, {
+        accountId: "f2",
+        recordId: first,
+        currentVersion: 1,
+        newVersion: 2,
+        sealedRecord: bytes(4),
+        keyStretching: KS,
+        headKey: null,
+        now: 5,
+      }),
       { kind: "stale" },
     );
     assert.equal((await store.getRecord("f2"))!.recordId, second);
@@ -281,7 +353,10 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     assert.equal(r.keyStretching, null);
     assert.equal(r.destroyedAt, policy.loginTtlMs);
     assert.deepEqual(await store.recentAttempts("g", 10), []);
-    assert.equal((await startAttempt(store, { accountId: "g", expectedVersion: 1, now: 9e12, policy, loginId: "gx", sealedState: bytes(32) })).kind, "destroyed");
+    assert.equal(
+      (await startAttempt(store, { accountId: "g", expectedVersion: 1, now: 9e12, policy, loginId: "gx", sealedState: bytes(32) })).kind,
+      "destroyed",
+    );
     assert.deepEqual(await create(store, "g", { version: 2, now: 9e12 }), { kind: "created", version: 2 });
   });
 
@@ -310,7 +385,7 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
       store.advanceHead("hu", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, 1);
     assert.equal((await adv(Number.MAX_SAFE_INTEGER, "pushed", null, false)).ok, true, "an unregistered record takes unsigned heads");
     assert.equal((await adv(3, "d3", null, false)).ok, false, "unsigned heads stay monotonic");
-    assert.deepEqual((await adv(3, "d3", "sig3", true)), { ok: true, head: { accountId: "hu", sequence: 3, digest: "d3", signature: "sig3", updatedAt: 1 } });
+    assert.deepEqual(await adv(3, "d3", "sig3", true), { ok: true, head: { accountId: "hu", sequence: 3, digest: "d3", signature: "sig3", updatedAt: 1 } });
     assert.equal((await adv(2, "d2", "sig2", true)).ok, false, "a signed head is monotonic");
     assert.equal((await adv(9, "d9", "sig9", true)).ok, true);
     assert.equal((await store.getHead("hu"))!.signature, "sig9");
@@ -319,9 +394,17 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
   withRepo("head: written only if the record's head key is still the one the signature was checked against", async (store) => {
     const key = bytes(32, 1);
     await createRecord(store, {
-      accountId: "hk", version: 1, firstVersion: 1, sealedRecord: bytes(64), keyStretching: KS, headKey: key, recordId: newRecordId(), now: 1,
+      accountId: "hk",
+      version: 1,
+      firstVersion: 1,
+      sealedRecord: bytes(64),
+      keyStretching: KS,
+      headKey: key,
+      recordId: newRecordId(),
+      now: 1,
     });
-    const adv = (expectedHeadKey: Uint8Array | null) => store.advanceHead("hk", { sequence: 1, digest: "d", signature: "s", replaceUnsigned: true, expectedHeadKey }, 2);
+    const adv = (expectedHeadKey: Uint8Array | null) =>
+      store.advanceHead("hk", { sequence: 1, digest: "d", signature: "s", replaceUnsigned: true, expectedHeadKey }, 2);
     assert.deepEqual(await adv(null), { ok: false, recordChanged: true }, "the record got a key meanwhile");
     assert.deepEqual(await adv(bytes(32, 2)), { ok: false, recordChanged: true }, "another record's key");
     assert.equal(await store.getHead("hk"), null, "nothing written");

@@ -13,7 +13,12 @@ storeConformance("postgres", async (t) => {
     await c.connect();
     try {
       let i = 0;
-      return (await c.query(query.replace(/\?/g, () => `$${++i}`), params)).rows as Array<Record<string, unknown>>;
+      return (
+        await c.query(
+          query.replace(/\?/g, () => `$${++i}`),
+          params,
+        )
+      ).rows as Array<Record<string, unknown>>;
     } finally {
       await c.end();
     }

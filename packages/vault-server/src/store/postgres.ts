@@ -9,7 +9,16 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultStore,
+  AttemptRow,
+  ChangeOptions,
+  HeadAdvance,
+  HeadRow,
+  HeadWrite,
+  MigrateOptions,
+  RecordChange,
+  RecordRow,
+  SealedSecretsRow,
+  VaultStore,
 } from "./vault-store.ts";
 import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./postgres-schema.ts";
@@ -22,15 +31,43 @@ export interface PostgresVaultStoreOptions {
   poolSize?: number;
 }
 
-
 /** Relaxed: COMMIT does not wait for the WAL flush (lost only in a server crash; spec §10.1). One round trip. */
 const BEGIN_RELAXED = "BEGIN; SET LOCAL synchronous_commit = off";
 
 const RECORD_COLUMNS = [
-  "state", "version", "sealed_record", "key_stretching", "consecutive_failures", "total_failures", "lockouts", "locked_until",
-  "last_login_expires_at", "created_at", "updated_at", "destroyed_at", "record_id", "head_key", "state_mac",
+  "state",
+  "version",
+  "sealed_record",
+  "key_stretching",
+  "consecutive_failures",
+  "total_failures",
+  "lockouts",
+  "locked_until",
+  "last_login_expires_at",
+  "created_at",
+  "updated_at",
+  "destroyed_at",
+  "record_id",
+  "head_key",
+  "state_mac",
 ] as const;
-const RECORD_COLUMN_TYPES = ["text", "integer", "bytea", "text", "integer", "integer", "integer", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "bytea", "bytea"];
+const RECORD_COLUMN_TYPES = [
+  "text",
+  "integer",
+  "bytea",
+  "text",
+  "integer",
+  "integer",
+  "integer",
+  "bigint",
+  "bigint",
+  "bigint",
+  "bigint",
+  "bigint",
+  "text",
+  "bytea",
+  "bytea",
+];
 /** What `recentAttempts` returns of an attempt (no sealed state). */
 const HISTORY_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "locked_until"] as const;
 const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state", "locked_until"] as const;
@@ -115,8 +152,11 @@ export class PostgresVaultStore implements VaultStore {
       await c.query(SCHEMA);
       if (options.testClock) await c.query(TEST_CLOCK_SCHEMA);
       for (const [table, column, type] of ADDED_COLUMNS) {
-        const has = await c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
-          AND table_name = $1 AND column_name = $2`, [table, column]);
+        const has = await c.query(
+          `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+          AND table_name = $1 AND column_name = $2`,
+          [table, column],
+        );
         if (has.rows.length > 0) continue;
         await c.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${addedColumnType(type, "postgres")}`);
         if (column === "state_mac") {
@@ -143,21 +183,27 @@ export class PostgresVaultStore implements VaultStore {
     options: ChangeOptions = {},
   ): Promise<T> {
     if (options.expected) {
-      const decided = options.loginId === undefined
-        ? (options.durability !== "relaxed" ? await this.#changeIfUnchanged(accountId, change, options.expected) : null)
-        : options.expectedAttempt?.loginId === options.loginId
-          ? await this.#settleIfUnchanged(accountId, change, options.expected, options.expectedAttempt, options.durability === "relaxed", options.attempts)
-          : null;
+      const decided =
+        options.loginId === undefined
+          ? options.durability !== "relaxed"
+            ? await this.#changeIfUnchanged(accountId, change, options.expected)
+            : null
+          : options.expectedAttempt?.loginId === options.loginId
+            ? await this.#settleIfUnchanged(accountId, change, options.expected, options.expectedAttempt, options.durability === "relaxed", options.attempts)
+            : null;
       if (decided) return decided.result;
     }
     for (let tries = 0; ; tries++) {
       try {
-        return await this.#tx(async (c) => {
-          const [r, a] = await this.#lockForChange(c, accountId, options.loginId);
-          const ch = change(r, a);
-          await this.#apply(c, accountId, ch, r !== null);
-          return ch.result;
-        }, options.durability === "relaxed" ? BEGIN_RELAXED : "BEGIN");
+        return await this.#tx(
+          async (c) => {
+            const [r, a] = await this.#lockForChange(c, accountId, options.loginId);
+            const ch = change(r, a);
+            await this.#apply(c, accountId, ch, r !== null);
+            return ch.result;
+          },
+          options.durability === "relaxed" ? BEGIN_RELAXED : "BEGIN",
+        );
       } catch (e) {
         if (!(e instanceof CreateRace) || tries >= 5) throw e;
       }
@@ -176,18 +222,23 @@ export class PostgresVaultStore implements VaultStore {
    * transaction decides again, from the row as it is.
    */
   async #changeIfUnchanged<T>(
-    accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, expected: RecordRow,
+    accountId: string,
+    change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
+    expected: RecordRow,
   ): Promise<{ result: T } | null> {
     if (expected.accountId !== accountId || expected.stateMac === null) return null;
     const ch = change(expected, null);
-    if (!ch.record || !("counters" in ch.record) || ch.deleteAttempts || ch.deleteHead || ch.setAttemptOutcome || ch.keepNewestAttempts !== undefined) return null;
+    if (!ch.record || !("counters" in ch.record) || ch.deleteAttempts || ch.deleteHead || ch.setAttemptOutcome || ch.keepNewestAttempts !== undefined)
+      return null;
     const values: unknown[] = [accountId, buf(expected.stateMac)];
     const $ = (v: unknown) => `$${values.push(v)}`;
     const k = ch.record.counters;
-    const parts = [`UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
+    const parts = [
+      `UPDATE vault_records SET consecutive_failures = ${$(k.consecutiveFailures)}, total_failures = ${$(k.totalFailures)},
         lockouts = ${$(k.lockouts)}, locked_until = ${$(k.lockedUntil)}::bigint, last_login_expires_at = ${$(k.lastLoginExpiresAt)}::bigint,
         updated_at = ${$(k.updatedAt)}, state_mac = ${$(buf(k.stateMac ?? null))}::bytea WHERE account_id = $1 AND state_mac = $2
-        AND ${sameStoredState(expected, $)} RETURNING 1`];
+        AND ${sameStoredState(expected, $)} RETURNING 1`,
+    ];
     const ifWritten = "EXISTS (SELECT 1 FROM w0)";
     const prune = ch.pruneAttemptsBefore !== undefined ? $(ch.pruneAttemptsBefore) : null;
     if (prune) parts.push(`DELETE FROM vault_attempts WHERE account_id = $1 AND started_at < ${prune} AND outcome <> 'pending' AND ${ifWritten}`);
@@ -218,14 +269,27 @@ export class PostgresVaultStore implements VaultStore {
    * transaction decides again, from the rows as they are.
    */
   async #settleIfUnchanged<T>(
-    accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
-    expected: RecordRow, attempt: AttemptRow, relaxed: boolean, attempts?: { limit: number; rows?: AttemptRow[] },
+    accountId: string,
+    change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
+    expected: RecordRow,
+    attempt: AttemptRow,
+    relaxed: boolean,
+    attempts?: { limit: number; rows?: AttemptRow[] },
   ): Promise<{ result: T } | null> {
     if (expected.accountId !== accountId || expected.stateMac === null || attempt.accountId !== accountId || attempt.outcome !== "pending") return null;
     const ch = change(expected, attempt);
     const settle = ch.setAttemptOutcome;
-    if (!settle || settle.loginId !== attempt.loginId || (ch.record && !("counters" in ch.record)) || ch.insertAttempt || ch.deleteAttempts
-      || ch.deleteHead || ch.pruneAttemptsBefore !== undefined || ch.keepNewestAttempts !== undefined) return null;
+    if (
+      !settle ||
+      settle.loginId !== attempt.loginId ||
+      (ch.record && !("counters" in ch.record)) ||
+      ch.insertAttempt ||
+      ch.deleteAttempts ||
+      ch.deleteHead ||
+      ch.pruneAttemptsBefore !== undefined ||
+      ch.keepNewestAttempts !== undefined
+    )
+      return null;
     const values: unknown[] = [accountId, buf(expected.stateMac), attempt.loginId];
     const $ = (v: unknown) => `$${values.push(v)}`;
     const parts = [
@@ -253,11 +317,13 @@ export class PostgresVaultStore implements VaultStore {
         FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT ${$(attempts.limit)}) AS h ON true`
       : "";
     const text = `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT (SELECT count(*) FROM w1)::int AS n${
-      relaxed ? `, (SELECT count(*) FROM w${parts.length - 1}) AS relaxed` : ""}${history}`;
+      relaxed ? `, (SELECT count(*) FROM w${parts.length - 1}) AS relaxed` : ""
+    }${history}`;
     const r = await this.#q({ name: statementName(text), text, values });
     if (Number(r.rows[0]?.n) !== 1) return null;
     if (attempts) {
-      attempts.rows = (r.rows as Array<Record<string, unknown>>).filter((row) => row.h_login_id !== null)
+      attempts.rows = (r.rows as Array<Record<string, unknown>>)
+        .filter((row) => row.h_login_id !== null)
         .map((row) => attemptFromRow(Object.fromEntries(HISTORY_COLUMNS.map((k) => [k, row[`h_${k}`]]))));
     }
     return { result: ch.result };
@@ -295,8 +361,21 @@ export class PostgresVaultStore implements VaultStore {
       const p = ch.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
       const cols = [
-        p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures, p.lockouts, p.lockedUntil,
-        p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
+        p.state,
+        p.version,
+        buf(p.sealedRecord),
+        p.keyStretching,
+        p.consecutiveFailures,
+        p.totalFailures,
+        p.lockouts,
+        p.lockedUntil,
+        p.lastLoginExpiresAt,
+        p.createdAt,
+        p.updatedAt,
+        p.destroyedAt,
+        p.recordId,
+        buf(p.headKey),
+        buf(p.stateMac),
       ].map((v, i) => `${$(v)}::${RECORD_COLUMN_TYPES[i]}`);
       if (exists) {
         parts.push(`UPDATE vault_records SET ${RECORD_COLUMNS.map((col, i) => `${col} = ${cols[i]}`).join(", ")} WHERE account_id = $1`);
@@ -325,8 +404,10 @@ export class PostgresVaultStore implements VaultStore {
           ${$(a.lockedUntil ?? null)}::bigint)`);
     }
     if (parts.length > 0) {
-      const text = parts.length === 1 && !insertsRecord ? parts[0]!
-        : `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT ${insertsRecord ? "(SELECT count(*) FROM w0)::int" : "1"} AS n`;
+      const text =
+        parts.length === 1 && !insertsRecord
+          ? parts[0]!
+          : `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(", ")} SELECT ${insertsRecord ? "(SELECT count(*) FROM w0)::int" : "1"} AS n`;
       const r = await c.query({ name: statementName(text), text, values });
       if (insertsRecord && Number(r.rows[0]?.n) !== 1) throw new CreateRace(); // another node created it meanwhile: decide again
     }
@@ -353,14 +434,20 @@ export class PostgresVaultStore implements VaultStore {
   }
 
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
-    const r = await this.#q(`SELECT login_id, account_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts
-      WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2`, [accountId, limit]);
+    const r = await this.#q(
+      `SELECT login_id, account_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts
+      WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2`,
+      [accountId, limit],
+    );
     return r.rows.map(attemptFromRow);
   }
 
   async exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]> {
-    const r = await this.#q(`SELECT account_id FROM vault_records WHERE state = 'active' AND total_failures >= $1
-      AND (last_login_expires_at IS NULL OR last_login_expires_at <= $2) LIMIT $3`, [failureBudget, now, limit]);
+    const r = await this.#q(
+      `SELECT account_id FROM vault_records WHERE state = 'active' AND total_failures >= $1
+      AND (last_login_expires_at IS NULL OR last_login_expires_at <= $2) LIMIT $3`,
+      [failureBudget, now, limit],
+    );
     return r.rows.map((x) => String(x.account_id));
   }
 
@@ -376,11 +463,13 @@ export class PostgresVaultStore implements VaultStore {
       const stored = rec.rows[0]?.head_key ? new Uint8Array(rec.rows[0].head_key as Buffer) : null;
       if (!sameHeadKey(stored, h.expectedHeadKey)) return { ok: false, recordChanged: true };
       // One conditional upsert: it writes only when the sequence goes up (or over an unsigned head, when allowed).
-      const up = await c.query(`INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES ($1, $2, $3, $4, $5)
+      const up = await c.query(
+        `INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (account_id) DO UPDATE SET sequence = EXCLUDED.sequence, digest = EXCLUDED.digest, signature = EXCLUDED.signature,
           updated_at = EXCLUDED.updated_at
         WHERE vault_heads.sequence < EXCLUDED.sequence OR ($6::boolean AND vault_heads.signature IS NULL) RETURNING *`,
-      [accountId, h.sequence, h.digest, h.signature, now, h.replaceUnsigned]);
+        [accountId, h.sequence, h.digest, h.signature, now, h.replaceUnsigned],
+      );
       if (up.rows[0]) return { ok: true, head: headFromRow(up.rows[0]) };
       const cur = headFromRow((await c.query("SELECT * FROM vault_heads WHERE account_id = $1", [accountId])).rows[0]);
       return cur.sequence === h.sequence && cur.digest === h.digest ? { ok: true, head: cur } : { ok: false, current: cur };
@@ -388,8 +477,11 @@ export class PostgresVaultStore implements VaultStore {
   }
 
   async eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
-    const r = await this.#q(`UPDATE vault_attempts SET sealed_state = NULL WHERE login_id IN
-      (SELECT login_id FROM vault_attempts WHERE sealed_state IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, [now, limit]);
+    const r = await this.#q(
+      `UPDATE vault_attempts SET sealed_state = NULL WHERE login_id IN
+      (SELECT login_id FROM vault_attempts WHERE sealed_state IS NOT NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [now, limit],
+    );
     return r.rowCount ?? 0;
   }
 
@@ -409,12 +501,18 @@ export class PostgresVaultStore implements VaultStore {
   async getSealedSecrets(): Promise<SealedSecretsRow | null> {
     const r = await this.#q("SELECT * FROM vault_secrets WHERE id = 1");
     const x = r.rows[0];
-    return x ? { sealerKind: String(x.sealer_kind), keyId: String(x.key_id), sealed: new Uint8Array(x.sealed as Buffer), createdAt: Number(x.created_at) } : null;
+    return x
+      ? { sealerKind: String(x.sealer_kind), keyId: String(x.key_id), sealed: new Uint8Array(x.sealed as Buffer), createdAt: Number(x.created_at) }
+      : null;
   }
 
   async putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
-    await this.#q("INSERT INTO vault_secrets (id, sealer_kind, key_id, sealed, created_at) VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-      [row.sealerKind, row.keyId, buf(row.sealed), row.createdAt]);
+    await this.#q("INSERT INTO vault_secrets (id, sealer_kind, key_id, sealed, created_at) VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING", [
+      row.sealerKind,
+      row.keyId,
+      buf(row.sealed),
+      row.createdAt,
+    ]);
     return (await this.getSealedSecrets())!;
   }
 
@@ -429,8 +527,11 @@ export class PostgresVaultStore implements VaultStore {
   }
 
   async advanceClockOffset(ms: number): Promise<number> {
-    const r = await this.#q(`INSERT INTO vault_test_clock (id, offset_ms) VALUES (1, $1)
-      ON CONFLICT (id) DO UPDATE SET offset_ms = vault_test_clock.offset_ms + EXCLUDED.offset_ms RETURNING offset_ms`, [ms]);
+    const r = await this.#q(
+      `INSERT INTO vault_test_clock (id, offset_ms) VALUES (1, $1)
+      ON CONFLICT (id) DO UPDATE SET offset_ms = vault_test_clock.offset_ms + EXCLUDED.offset_ms RETURNING offset_ms`,
+      [ms],
+    );
     return Number(r.rows[0].offset_ms);
   }
 
@@ -451,9 +552,10 @@ function wrap(e: unknown): unknown {
   // Connection-level failures are "unavailable" (→ 503, retryable); anything else is a bug and stays as is.
   const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : "";
-  const connectionLevel = e instanceof pg.DatabaseError
-    ? typeof code === "string" && (code.startsWith("08") || code.startsWith("57P") || code.startsWith("53"))
-    : (typeof code === "string" && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND|AI_AGAIN)$/.test(code)) ||
-      /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  const connectionLevel =
+    e instanceof pg.DatabaseError
+      ? typeof code === "string" && (code.startsWith("08") || code.startsWith("57P") || code.startsWith("53"))
+      : (typeof code === "string" && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND|AI_AGAIN)$/.test(code)) ||
+        /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
   return connectionLevel ? new StoreUnavailableError("database unavailable", { cause: e }) : e;
 }

@@ -3,9 +3,7 @@
  * top of `VaultStore.changeRecord`, so SQLite and PostgreSQL share the rules.
  * Each function is one atomic transition; results are plain tagged values.
  */
-import {
-  FRESH_COUNTERS, applySuccess, decideStart, isExhausted, type Counters, type GuessPolicy,
-} from "../policy.ts";
+import { FRESH_COUNTERS, applySuccess, decideStart, isExhausted, type Counters, type GuessPolicy } from "../policy.ts";
 import type { AttemptRow, RecordChange, RecordRow, VaultStore } from "./vault-store.ts";
 import { ATTEMPT_HISTORY_LIMITS } from "@chatvault/vault-protocol";
 
@@ -14,8 +12,11 @@ export const ATTEMPT_RETENTION_MS = ATTEMPT_HISTORY_LIMITS.retentionDays * 24 * 
 
 function counters(r: RecordRow): Counters {
   return {
-    consecutiveFailures: r.consecutiveFailures, totalFailures: r.totalFailures, lockouts: r.lockouts,
-    lockedUntil: r.lockedUntil, lastLoginExpiresAt: r.lastLoginExpiresAt,
+    consecutiveFailures: r.consecutiveFailures,
+    totalFailures: r.totalFailures,
+    lockouts: r.lockouts,
+    lockedUntil: r.lockedUntil,
+    lastLoginExpiresAt: r.lastLoginExpiresAt,
   };
 }
 
@@ -60,36 +61,62 @@ export type StartResult =
 export function startAttempt(
   store: VaultStore,
   a: {
-    accountId: string; expectedVersion: number; now: number; policy: GuessPolicy; loginId: string; sealedState: Uint8Array;
+    accountId: string;
+    expectedVersion: number;
+    now: number;
+    policy: GuessPolicy;
+    loginId: string;
+    sealedState: Uint8Array;
     /** The row KE2 was computed from (lets PostgreSQL count in one statement; see `ChangeOptions.expected`). */
     expected?: RecordRow;
   },
 ): Promise<StartResult> {
-  return store.changeRecord<StartResult>(a.accountId, (r) => {
-    if (!r) return { result: { kind: "unknown" } };
-    if (r.state === "destroyed") return { result: { kind: "destroyed" } };
-    // KE2 came from `expected`'s registration record: the same version is not enough (a
-    // record deleted and enabled again elsewhere may get the same version), so the record ID
-    // and the sealed record must be those too (§6.1, §10.1).
-    if (r.version !== a.expectedVersion || (a.expected && !sameRecord(r, a.expected))) return housekeeping({ result: { kind: "stale" } }, a.now);
-    const d = decideStart(counters(r), a.now, a.policy);
-    if (d.kind === "destroy") {
-      return { result: { kind: "destroyed" }, record: { put: tombstone(r, a.now) }, deleteAttempts: true };
-    }
-    if (d.kind === "locked") return housekeeping({ result: { kind: "locked", retryAfter: d.retryAfter } }, a.now);
-    const attempt: AttemptRow = {
-      loginId: a.loginId, accountId: a.accountId, recordVersion: r.version, startedAt: a.now, expiresAt: d.expiresAt,
-      outcome: "pending", sealedState: a.sealedState, lockedUntil: d.lockedUntil,
-    };
-    return housekeeping({
-      result: { kind: "released", attemptsRemaining: d.attemptsRemaining, failureBudgetRemaining: d.failureBudgetRemaining, lockedUntil: d.lockedUntil, expiresAt: d.expiresAt },
-      record: { counters: { ...d.counters, updatedAt: a.now } },
-      insertAttempt: attempt,
-      // Pruning on one start in 16 keeps the table bounded without a DELETE on the hot path.
-      // Kept: 90 days, and no more finished attempts than the history reports (§5.7).
-      ...(a.loginId.charCodeAt(0) % 16 === 0 ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS, keepNewestAttempts: ATTEMPT_HISTORY_LIMITS.maxEvents } : {}),
-    }, a.now);
-  }, a.expected ? { expected: a.expected } : {});
+  return store.changeRecord<StartResult>(
+    a.accountId,
+    (r) => {
+      if (!r) return { result: { kind: "unknown" } };
+      if (r.state === "destroyed") return { result: { kind: "destroyed" } };
+      // KE2 came from `expected`'s registration record: the same version is not enough (a
+      // record deleted and enabled again elsewhere may get the same version), so the record ID
+      // and the sealed record must be those too (§6.1, §10.1).
+      if (r.version !== a.expectedVersion || (a.expected && !sameRecord(r, a.expected))) return housekeeping({ result: { kind: "stale" } }, a.now);
+      const d = decideStart(counters(r), a.now, a.policy);
+      if (d.kind === "destroy") {
+        return { result: { kind: "destroyed" }, record: { put: tombstone(r, a.now) }, deleteAttempts: true };
+      }
+      if (d.kind === "locked") return housekeeping({ result: { kind: "locked", retryAfter: d.retryAfter } }, a.now);
+      const attempt: AttemptRow = {
+        loginId: a.loginId,
+        accountId: a.accountId,
+        recordVersion: r.version,
+        startedAt: a.now,
+        expiresAt: d.expiresAt,
+        outcome: "pending",
+        sealedState: a.sealedState,
+        lockedUntil: d.lockedUntil,
+      };
+      return housekeeping(
+        {
+          result: {
+            kind: "released",
+            attemptsRemaining: d.attemptsRemaining,
+            failureBudgetRemaining: d.failureBudgetRemaining,
+            lockedUntil: d.lockedUntil,
+            expiresAt: d.expiresAt,
+          },
+          record: { counters: { ...d.counters, updatedAt: a.now } },
+          insertAttempt: attempt,
+          // Pruning on one start in 16 keeps the table bounded without a DELETE on the hot path.
+          // Kept: 90 days, and no more finished attempts than the history reports (§5.7).
+          ...(a.loginId.charCodeAt(0) % 16 === 0
+            ? { pruneAttemptsBefore: a.now - ATTEMPT_RETENTION_MS, keepNewestAttempts: ATTEMPT_HISTORY_LIMITS.maxEvents }
+            : {}),
+        },
+        a.now,
+      );
+    },
+    a.expected ? { expected: a.expected } : {},
+  );
 }
 
 export type FinishResult = { kind: "success"; record: RecordRow } | { kind: "failed" } | { kind: "stale" } | { kind: "expired" };
@@ -104,29 +131,44 @@ export type FinishResult = { kind: "success"; record: RecordRow } | { kind: "fai
 export function finishAttempt(
   store: VaultStore,
   a: {
-    accountId: string; loginId: string; recordVersion: number; verified: boolean; now: number;
+    accountId: string;
+    loginId: string;
+    recordVersion: number;
+    verified: boolean;
+    now: number;
     /** The record and attempt the finish was verified from (lets PostgreSQL settle in one statement; see `ChangeOptions.expectedAttempt`). */
     expected?: { record: RecordRow; attempt: AttemptRow };
     /** Also the account's newest attempts, when the store reads them with the change (`ChangeOptions.attempts`). */
     attempts?: { limit: number; rows?: AttemptRow[] };
   },
 ): Promise<FinishResult> {
-  return store.changeRecord<FinishResult>(a.accountId, (r, attempt) => {
-    if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= a.now || attempt.recordVersion !== a.recordVersion) {
-      return housekeeping({ result: { kind: "expired" } }, a.now);
-    }
-    const failed = { loginId: a.loginId, outcome: "failed" as const };
-    if (!r || r.state !== "active" || r.version !== attempt.recordVersion) return housekeeping({ result: { kind: "stale" }, setAttemptOutcome: failed }, a.now);
-    if (!a.verified) return housekeeping({ result: { kind: "failed" }, setAttemptOutcome: failed }, a.now);
-    const next: RecordRow = { ...r, ...applySuccess(counters(r)), updatedAt: a.now };
-    return housekeeping({
-      result: { kind: "success", record: next }, record: { counters: { ...counters(next), updatedAt: a.now } },
-      setAttemptOutcome: { loginId: a.loginId, outcome: "success" },
-    }, a.now);
-  }, {
-    loginId: a.loginId, durability: "relaxed",
-    ...(a.expected ? { expected: a.expected.record, expectedAttempt: a.expected.attempt } : {}), ...(a.attempts ? { attempts: a.attempts } : {}),
-  });
+  return store.changeRecord<FinishResult>(
+    a.accountId,
+    (r, attempt) => {
+      if (!attempt || attempt.outcome !== "pending" || attempt.expiresAt <= a.now || attempt.recordVersion !== a.recordVersion) {
+        return housekeeping({ result: { kind: "expired" } }, a.now);
+      }
+      const failed = { loginId: a.loginId, outcome: "failed" as const };
+      if (!r || r.state !== "active" || r.version !== attempt.recordVersion)
+        return housekeeping({ result: { kind: "stale" }, setAttemptOutcome: failed }, a.now);
+      if (!a.verified) return housekeeping({ result: { kind: "failed" }, setAttemptOutcome: failed }, a.now);
+      const next: RecordRow = { ...r, ...applySuccess(counters(r)), updatedAt: a.now };
+      return housekeeping(
+        {
+          result: { kind: "success", record: next },
+          record: { counters: { ...counters(next), updatedAt: a.now } },
+          setAttemptOutcome: { loginId: a.loginId, outcome: "success" },
+        },
+        a.now,
+      );
+    },
+    {
+      loginId: a.loginId,
+      durability: "relaxed",
+      ...(a.expected ? { expected: a.expected.record, expectedAttempt: a.expected.attempt } : {}),
+      ...(a.attempts ? { attempts: a.attempts } : {}),
+    },
+  );
 }
 
 export type CreateResult = { kind: "created"; version: number } | { kind: "exists" } | { kind: "version_mismatch"; expected: number };
@@ -135,9 +177,15 @@ export type CreateResult = { kind: "created"; version: number } | { kind: "exist
 export function createRecord(
   store: VaultStore,
   a: {
-    accountId: string; version: number; firstVersion: number; sealedRecord: Uint8Array; keyStretching: string;
+    accountId: string;
+    version: number;
+    firstVersion: number;
+    sealedRecord: Uint8Array;
+    keyStretching: string;
     /** A fresh random record ID (never reused, §6.4). */
-    recordId: string; headKey: Uint8Array | null; now: number;
+    recordId: string;
+    headKey: Uint8Array | null;
+    now: number;
   },
 ): Promise<CreateResult> {
   return store.changeRecord<CreateResult>(a.accountId, (r) => {
@@ -145,16 +193,25 @@ export function createRecord(
     const expected = nextRecordVersion(r, a.firstVersion);
     if (a.version !== expected) return { result: { kind: "version_mismatch", expected } };
     const row: RecordRow = {
-      accountId: a.accountId, recordId: a.recordId, state: "active", version: a.version, sealedRecord: a.sealedRecord,
-      keyStretching: a.keyStretching, headKey: a.headKey, stateMac: null,
-      ...FRESH_COUNTERS, createdAt: a.now, updatedAt: a.now, destroyedAt: null,
+      accountId: a.accountId,
+      recordId: a.recordId,
+      state: "active",
+      version: a.version,
+      sealedRecord: a.sealedRecord,
+      keyStretching: a.keyStretching,
+      headKey: a.headKey,
+      stateMac: null,
+      ...FRESH_COUNTERS,
+      createdAt: a.now,
+      updatedAt: a.now,
+      destroyedAt: null,
     };
     return { result: { kind: "created", version: a.version }, record: { put: row }, deleteAttempts: true, deleteHead: true };
   });
 }
 
 export type ReplaceResult =
-  | { kind: "replaced"; version: number } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" } | { kind: "head_key_mismatch" };
+  { kind: "replaced"; version: number } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" } | { kind: "head_key_mismatch" };
 
 /**
  * Change password (§5.3): swap the record of version `currentVersion` (the one the session
@@ -164,9 +221,15 @@ export type ReplaceResult =
 export function replaceRecord(
   store: VaultStore,
   a: {
-    accountId: string; recordId: string; currentVersion: number; newVersion: number; sealedRecord: Uint8Array; keyStretching: string;
+    accountId: string;
+    recordId: string;
+    currentVersion: number;
+    newVersion: number;
+    sealedRecord: Uint8Array;
+    keyStretching: string;
     /** The same root key, so the same head key: registered if the record has none, else it must match (§7.1). */
-    headKey: Uint8Array | null; now: number;
+    headKey: Uint8Array | null;
+    now: number;
   },
 ): Promise<ReplaceResult> {
   return store.changeRecord<ReplaceResult>(a.accountId, (r) => {
@@ -175,8 +238,15 @@ export function replaceRecord(
     if (r.recordId !== a.recordId || r.version !== a.currentVersion || a.newVersion !== r.version + 1) return { result: { kind: "stale" } };
     if (r.headKey !== null && a.headKey !== null && !equalKeys(r.headKey, a.headKey)) return { result: { kind: "head_key_mismatch" } };
     const row: RecordRow = {
-      ...r, version: a.newVersion, sealedRecord: a.sealedRecord, keyStretching: a.keyStretching, headKey: r.headKey ?? a.headKey,
-      consecutiveFailures: 0, lockouts: 0, lockedUntil: null, updatedAt: a.now,
+      ...r,
+      version: a.newVersion,
+      sealedRecord: a.sealedRecord,
+      keyStretching: a.keyStretching,
+      headKey: r.headKey ?? a.headKey,
+      consecutiveFailures: 0,
+      lockouts: 0,
+      lockedUntil: null,
+      updatedAt: a.now,
     };
     return { result: { kind: "replaced", version: a.newVersion }, record: { put: row } };
   });
@@ -202,7 +272,8 @@ export function destroyIfExhausted(store: VaultStore, a: { accountId: string; no
   });
 }
 
-export type HeadKeyResult = { kind: "registered" } | { kind: "unchanged" } | { kind: "mismatch" } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" };
+export type HeadKeyResult =
+  { kind: "registered" } | { kind: "unchanged" } | { kind: "mismatch" } | { kind: "not_enabled" } | { kind: "destroyed" } | { kind: "stale" };
 
 /**
  * Register the head key of a record that has none (records written before head proofs,
@@ -210,7 +281,8 @@ export type HeadKeyResult = { kind: "registered" } | { kind: "unchanged" } | { k
  * and so holds the root key — can do it. A registered key never changes.
  */
 export function registerHeadKey(
-  store: VaultStore, a: { accountId: string; recordId: string; version: number; headKey: Uint8Array; now: number },
+  store: VaultStore,
+  a: { accountId: string; recordId: string; version: number; headKey: Uint8Array; now: number },
 ): Promise<HeadKeyResult> {
   return store.changeRecord<HeadKeyResult>(a.accountId, (r) => {
     if (!r) return { result: { kind: "not_enabled" } };

@@ -11,7 +11,9 @@ import type { AttemptRow, HeadRow, RecordRow, StoredOutcome } from "./vault-stor
  * migration that authenticates them (`authenticated.ts`).
  */
 export const ADDED_COLUMNS = [
-  ["vault_records", "record_id", "TEXT"], ["vault_records", "head_key", "BYTES"], ["vault_records", "state_mac", "BYTES"],
+  ["vault_records", "record_id", "TEXT"],
+  ["vault_records", "head_key", "BYTES"],
+  ["vault_records", "state_mac", "BYTES"],
   ["vault_heads", "signature", "TEXT"],
   // The lock an attempt started, for the attempt history (spec §5.7).
   ["vault_attempts", "locked_until", "TIME"],
@@ -65,7 +67,10 @@ export function attemptFromRow(r: Row): AttemptRow {
 
 export function headFromRow(r: Row): HeadRow {
   return {
-    accountId: String(r.account_id), sequence: num(r.sequence), digest: String(r.digest),
-    signature: (r.signature as string | null | undefined) ?? null, updatedAt: num(r.updated_at),
+    accountId: String(r.account_id),
+    sequence: num(r.sequence),
+    digest: String(r.digest),
+    signature: (r.signature as string | null | undefined) ?? null,
+    updatedAt: num(r.updated_at),
   };
 }

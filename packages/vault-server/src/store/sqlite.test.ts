@@ -36,9 +36,16 @@ test("sqlite: changes queued together commit in one transaction; a failing one r
   await startAttempt(store, { accountId: "acct-0", expectedVersion: 1, now: 2000, policy: DEFAULT_POLICY, loginId: "taken", sealedState: new Uint8Array(8) });
   const before = store.groupCommitStats;
 
-  const starts = accounts.map((accountId, i) => startAttempt(store, {
-    accountId, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `login-${i}`, sealedState: new Uint8Array(8),
-  }));
+  const starts = accounts.map((accountId, i) =>
+    startAttempt(store, {
+      accountId,
+      expectedVersion: 1,
+      now: 3000,
+      policy: DEFAULT_POLICY,
+      loginId: `login-${i}`,
+      sealedState: new Uint8Array(8),
+    }),
+  );
   // Counts a failure AND inserts an attempt whose login ID exists: the insert fails, so the count must not stay.
   const failing = store.changeRecord("acct-1", (r) => ({
     result: "nope",
@@ -55,7 +62,10 @@ test("sqlite: changes queued together commit in one transaction; a failing one r
   // What resolved is committed: another connection sees it; the failed change left nothing.
   const db = new Database(path, { readonly: true });
   try {
-    const rows = db.prepare("SELECT account_id, consecutive_failures FROM vault_records ORDER BY account_id").all() as Array<{ account_id: string; consecutive_failures: number }>;
+    const rows = db.prepare("SELECT account_id, consecutive_failures FROM vault_records ORDER BY account_id").all() as Array<{
+      account_id: string;
+      consecutive_failures: number;
+    }>;
     const byAccount = new Map(rows.map((r) => [r.account_id, r.consecutive_failures]));
     assert.equal(byAccount.get("acct-0"), 2);
     assert.equal(byAccount.get("acct-1"), 1, "the failed change's count was rolled back with its savepoint");
@@ -89,9 +99,16 @@ test("sqlite: while another process holds the write lock, no queued change resol
   other.prepare("BEGIN IMMEDIATE").run(); // another vault process in the middle of its commit
   const before = store.groupCommitStats;
   let resolved = 0;
-  const starts = Array.from({ length: 5 }, (_, i) => startAttempt(store, {
-    accountId: `w-${i}`, expectedVersion: 1, now: 3000, policy: DEFAULT_POLICY, loginId: `held-${i}`, sealedState: new Uint8Array(8),
-  }).then((r) => (resolved++, r)));
+  const starts = Array.from({ length: 5 }, (_, i) =>
+    startAttempt(store, {
+      accountId: `w-${i}`,
+      expectedVersion: 1,
+      now: 3000,
+      policy: DEFAULT_POLICY,
+      loginId: `held-${i}`,
+      sealedState: new Uint8Array(8),
+    }).then((r) => (resolved++, r)),
+  );
   // Give the batch many chances to run: it must keep retrying, not answer.
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(resolved, 0, "no count is answered before it is committed");

@@ -7,14 +7,21 @@ import Database from "better-sqlite3";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
-  AttemptRow, ChangeOptions, HeadAdvance, HeadRow, HeadWrite, MigrateOptions, RecordChange, RecordRow, SealedSecretsRow, VaultStore,
+  AttemptRow,
+  ChangeOptions,
+  HeadAdvance,
+  HeadRow,
+  HeadWrite,
+  MigrateOptions,
+  RecordChange,
+  RecordRow,
+  SealedSecretsRow,
+  VaultStore,
 } from "./vault-store.ts";
 import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { retryWhileBusy } from "./sqlite-busy.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
-import {
-  ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow,
-} from "./rows.ts";
+import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow } from "./rows.ts";
 
 export interface SqliteVaultStoreOptions {
   path: string;
@@ -25,7 +32,6 @@ export interface SqliteVaultStoreOptions {
   synchronous?: "FULL" | "NORMAL";
   busyTimeoutMs?: number;
 }
-
 
 /** Most changes written by one commit; more wait for the next (bounds one commit's latency). */
 const MAX_BATCH = 256;
@@ -128,8 +134,10 @@ export class SqliteVaultStore implements VaultStore {
   /** One queued change: run under the batch's write lock, in its own savepoint. */
   #runChange(q: QueuedChange): unknown {
     const r = this.#stmt("SELECT * FROM vault_records WHERE account_id = ?").get(q.accountId) as Row | undefined;
-    const a = q.options.loginId === undefined ? undefined
-      : this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(q.options.loginId, q.accountId) as Row | undefined;
+    const a =
+      q.options.loginId === undefined
+        ? undefined
+        : (this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(q.options.loginId, q.accountId) as Row | undefined);
     const c = q.change(r ? recordFromRow(r) : null, a ? attemptFromRow(a) : null);
     this.#apply(q.accountId, c);
     return c.result;
@@ -199,16 +207,38 @@ export class SqliteVaultStore implements VaultStore {
     } else if (c.record && "counters" in c.record) {
       const k = c.record.counters;
       q(`UPDATE vault_records SET consecutive_failures = ?, total_failures = ?, lockouts = ?, locked_until = ?,
-          last_login_expires_at = ?, updated_at = ?, state_mac = ? WHERE account_id = ?`)
-        .run(k.consecutiveFailures, k.totalFailures, k.lockouts, k.lockedUntil, k.lastLoginExpiresAt, k.updatedAt, buf(k.stateMac ?? null), accountId);
+          last_login_expires_at = ?, updated_at = ?, state_mac = ? WHERE account_id = ?`).run(
+        k.consecutiveFailures,
+        k.totalFailures,
+        k.lockouts,
+        k.lockedUntil,
+        k.lastLoginExpiresAt,
+        k.updatedAt,
+        buf(k.stateMac ?? null),
+        accountId,
+      );
     } else if (c.record) {
       const p = c.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
       q(`INSERT OR REPLACE INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
           total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        accountId, p.state, p.version, buf(p.sealedRecord), p.keyStretching, p.consecutiveFailures, p.totalFailures,
-        p.lockouts, p.lockedUntil, p.lastLoginExpiresAt, p.createdAt, p.updatedAt, p.destroyedAt, p.recordId, buf(p.headKey), buf(p.stateMac),
+        accountId,
+        p.state,
+        p.version,
+        buf(p.sealedRecord),
+        p.keyStretching,
+        p.consecutiveFailures,
+        p.totalFailures,
+        p.lockouts,
+        p.lockedUntil,
+        p.lastLoginExpiresAt,
+        p.createdAt,
+        p.updatedAt,
+        p.destroyedAt,
+        p.recordId,
+        buf(p.headKey),
+        buf(p.stateMac),
       );
     }
     if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
@@ -221,16 +251,31 @@ export class SqliteVaultStore implements VaultStore {
         (SELECT login_id FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?)`).run(accountId, accountId, c.keepNewestAttempts);
     }
     if (c.eraseStatesExpiredAt !== undefined) {
-      q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(accountId, c.eraseStatesExpiredAt);
+      q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(
+        accountId,
+        c.eraseStatesExpiredAt,
+      );
     }
     if (c.setAttemptOutcome) {
-      q("UPDATE vault_attempts SET outcome = ?, sealed_state = NULL WHERE login_id = ? AND account_id = ?")
-        .run(c.setAttemptOutcome.outcome, c.setAttemptOutcome.loginId, accountId);
+      q("UPDATE vault_attempts SET outcome = ?, sealed_state = NULL WHERE login_id = ? AND account_id = ?").run(
+        c.setAttemptOutcome.outcome,
+        c.setAttemptOutcome.loginId,
+        accountId,
+      );
     }
     if (c.insertAttempt) {
       const a = c.insertAttempt;
       q(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(a.loginId, accountId, a.recordVersion, a.startedAt, a.expiresAt, a.outcome, buf(a.sealedState), a.lockedUntil ?? null);
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        a.loginId,
+        accountId,
+        a.recordVersion,
+        a.startedAt,
+        a.expiresAt,
+        a.outcome,
+        buf(a.sealedState),
+        a.lockedUntil ?? null,
+      );
     }
   }
 
@@ -285,18 +330,23 @@ export class SqliteVaultStore implements VaultStore {
         if (cur.sequence > h.sequence || (cur.sequence === h.sequence && cur.digest !== h.digest)) return { ok: false, current: cur };
         if (cur.sequence === h.sequence) return { ok: true, head: cur };
       }
-      this.#stmt(`INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES (?, ?, ?, ?, ?)
+      this.#stmt(
+        `INSERT INTO vault_heads (account_id, sequence, digest, signature, updated_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (account_id) DO UPDATE SET sequence = excluded.sequence, digest = excluded.digest, signature = excluded.signature,
-        updated_at = excluded.updated_at`)
-        .run(accountId, h.sequence, h.digest, h.signature, now);
+        updated_at = excluded.updated_at`,
+      ).run(accountId, h.sequence, h.digest, h.signature, now);
       return { ok: true, head: { accountId, sequence: h.sequence, digest: h.digest, signature: h.signature, updatedAt: now } };
     });
     return this.#write(() => tx.immediate());
   }
 
   async eraseExpiredLoginStates(now: number, limit: number): Promise<number> {
-    const r = await this.#write(() => this.#stmt(`UPDATE vault_attempts SET sealed_state = NULL WHERE login_id IN
-      (SELECT login_id FROM vault_attempts WHERE sealed_state IS NOT NULL AND expires_at <= ? LIMIT ?)`).run(now, limit));
+    const r = await this.#write(() =>
+      this.#stmt(
+        `UPDATE vault_attempts SET sealed_state = NULL WHERE login_id IN
+      (SELECT login_id FROM vault_attempts WHERE sealed_state IS NOT NULL AND expires_at <= ? LIMIT ?)`,
+      ).run(now, limit),
+    );
     return r.changes;
   }
 
@@ -319,8 +369,14 @@ export class SqliteVaultStore implements VaultStore {
   }
 
   async putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
-    await this.#write(() => this.#stmt("INSERT INTO vault_secrets (id, sealer_kind, key_id, sealed, created_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
-      .run(row.sealerKind, row.keyId, buf(row.sealed), row.createdAt));
+    await this.#write(() =>
+      this.#stmt("INSERT INTO vault_secrets (id, sealer_kind, key_id, sealed, created_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING").run(
+        row.sealerKind,
+        row.keyId,
+        buf(row.sealed),
+        row.createdAt,
+      ),
+    );
     return (await this.getSealedSecrets())!;
   }
 
@@ -335,7 +391,11 @@ export class SqliteVaultStore implements VaultStore {
   }
 
   async advanceClockOffset(ms: number): Promise<number> {
-    await this.#write(() => this.#stmt("INSERT INTO vault_test_clock (id, offset_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET offset_ms = offset_ms + excluded.offset_ms").run(ms));
+    await this.#write(() =>
+      this.#stmt("INSERT INTO vault_test_clock (id, offset_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET offset_ms = offset_ms + excluded.offset_ms").run(
+        ms,
+      ),
+    );
     return this.getClockOffset();
   }
 

@@ -180,11 +180,7 @@ export interface VaultStore {
    */
   rememberedRecord?(accountId: string): RecordRow | null;
   /** Exclusive read-modify-write of one account (see the contract above). `change` MUST be synchronous. */
-  changeRecord<T>(
-    accountId: string,
-    change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
-    options?: ChangeOptions,
-  ): Promise<T>;
+  changeRecord<T>(accountId: string, change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>, options?: ChangeOptions): Promise<T>;
   /** One attempt of this account (with its sealed state), or null. A plain read. */
   getAttempt(accountId: string, loginId: string): Promise<AttemptRow | null>;
   /**

@@ -72,7 +72,10 @@ test("rollback-journal databases snapshot too", async (t) => {
   const source = await pages(path, 4096);
   const copied = await pages(s.path, s.pageSize);
   assert.equal(copied.length, source.length);
-  assert.ok(copied.every((p, i) => i === 0 || samePage(p, source[i])), "only page 1's header may differ");
+  assert.ok(
+    copied.every((p, i) => i === 0 || samePage(p, source[i])),
+    "only page 1's header may differ",
+  );
   const copy = new Database(s.path, { readonly: true });
   assert.equal(copy.pragma("journal_mode", { simple: true }), "delete");
   assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
@@ -103,7 +106,11 @@ test("not a database: a typed error, nothing left behind", async (t) => {
   const fakeHeader = join(dir, "fake.db");
   writeFileSync(fakeHeader, Buffer.concat([Buffer.from("SQLite format 3\0"), Buffer.alloc(8192, 0xee)]));
   const out = tempDir(t);
-  for (const [path, reason] of [[text, "not_a_database"], [fakeHeader, "not_a_database"], [join(dir, "missing.db"), "not_found"]] as const) {
+  for (const [path, reason] of [
+    [text, "not_a_database"],
+    [fakeHeader, "not_a_database"],
+    [join(dir, "missing.db"), "not_found"],
+  ] as const) {
     await assert.rejects(snapshotDatabase(path, out), (e: unknown) => {
       assert.ok(e instanceof DatabaseSourceError, String(e));
       assert.equal(e.code, "database_source");

@@ -29,7 +29,10 @@ const FRAME_HEADER = 24;
 export function databaseFingerprint(dbPath: string): string | undefined {
   const h = createHash("sha256");
   h.update(`${DB_FINGERPRINT_LABEL}\n`);
-  const db = readFile(dbPath, [[24, 4], [92, 8]]);
+  const db = readFile(dbPath, [
+    [24, 4],
+    [92, 8],
+  ]);
   if (!db || db.stat.size < 100n) return undefined;
   h.update(describe("db", db));
   const wal = readFile(`${dbPath}-wal`, [[0, WAL_HEADER]]);

@@ -38,10 +38,10 @@ export async function* readPages(path: string, pageSize: number, blockBytes = BL
       throw new DatabaseSourceError("inconsistent", `${path} is ${size} bytes, not a whole number of ${pageSize}-byte pages`);
     }
     let index = 0;
-    for (let position = 0; position < size; ) {
+    for (let position = 0; position < size;) {
       const length = Math.min(block, size - position);
       const buffer = new Uint8Array(length);
-      for (let filled = 0; filled < length; ) {
+      for (let filled = 0; filled < length;) {
         const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
         if (bytesRead === 0) throw new DatabaseSourceError("inconsistent", `${path} shrank while being read`);
         filled += bytesRead;

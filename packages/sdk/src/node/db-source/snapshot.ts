@@ -93,13 +93,7 @@ function checkHeader(dbPath: string): void {
   }
 }
 
-async function copyPages(
-  dbPath: string,
-  dest: string,
-  timeoutMs: number,
-  pagesPerStep: number,
-  onProgress: SnapshotOptions["onProgress"],
-): Promise<number> {
+async function copyPages(dbPath: string, dest: string, timeoutMs: number, pagesPerStep: number, onProgress: SnapshotOptions["onProgress"]): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   let src: Database.Database;
   try {
@@ -119,17 +113,19 @@ async function copyPages(
     } catch (cause) {
       throw sqliteFailure(dbPath, cause);
     }
-    await src.backup(dest, {
-      progress: ({ totalPages, remainingPages }) => {
-        onProgress?.(totalPages - remainingPages, totalPages);
-        if (performance.now() > deadline) {
-          throw new DatabaseSourceError("busy", `snapshot of ${dbPath} did not finish within ${timeoutMs} ms`);
-        }
-        return pagesPerStep;
-      },
-    }).catch((cause: unknown) => {
-      throw cause instanceof DatabaseSourceError ? cause : sqliteFailure(dbPath, cause);
-    });
+    await src
+      .backup(dest, {
+        progress: ({ totalPages, remainingPages }) => {
+          onProgress?.(totalPages - remainingPages, totalPages);
+          if (performance.now() > deadline) {
+            throw new DatabaseSourceError("busy", `snapshot of ${dbPath} did not finish within ${timeoutMs} ms`);
+          }
+          return pagesPerStep;
+        },
+      })
+      .catch((cause: unknown) => {
+        throw cause instanceof DatabaseSourceError ? cause : sqliteFailure(dbPath, cause);
+      });
     onProgress?.(pageCount, pageCount);
     src.exec("COMMIT");
     return pageCount;
@@ -161,10 +157,7 @@ function finishCopy(dest: string, sourcePages: number): DatabaseSnapshot {
   }
   const bytes = statSync(dest).size;
   if (pageCount !== sourcePages || bytes !== pageSize * pageCount) {
-    throw new DatabaseSourceError(
-      "inconsistent",
-      `snapshot has ${pageCount} pages of ${pageSize} bytes (${bytes} bytes), source had ${sourcePages} pages`,
-    );
+    throw new DatabaseSourceError("inconsistent", `snapshot has ${pageCount} pages of ${pageSize} bytes (${bytes} bytes), source had ${sourcePages} pages`);
   }
   return { path: dest, pageSize, pageCount, bytes };
 }

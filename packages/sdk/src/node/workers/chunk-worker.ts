@@ -13,13 +13,16 @@ import { zlibCompressor } from "../zlib-compressor.ts";
 
 const port = parentPort!;
 const keys = await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend);
-const ctx = { keys, gear: gearTable(keys), chunker: workerData.chunker, known: new ChunkIdSet(workerData.known as ArrayBufferLike), compressor: zlibCompressor };
+const ctx = {
+  keys,
+  gear: gearTable(keys),
+  chunker: workerData.chunker,
+  known: new ChunkIdSet(workerData.known as ArrayBufferLike),
+  compressor: zlibCompressor,
+};
 const acks = new Map<number, () => void>();
 
-export type WorkerRequest =
-  | { op: "task"; seq: number; task: ChunkTask }
-  | { op: "ack"; seq: number }
-  | { op: "sha256"; seq: number; buf: ArrayBuffer };
+export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number } | { op: "sha256"; seq: number; buf: ArrayBuffer };
 
 /** A part as posted: every buffer laid end to end so it can be transferred. */
 export interface PostedPart {
@@ -45,8 +48,13 @@ function pack(p: TaskPart): PostedPart {
     }
   }
   return {
-    ids: ids.buffer, sealed: sealed.buffer, index: p.sealed.map((s) => s.index), lengths: p.sealed.map((s) => s.length),
-    rawLengths: p.sealed.map((s) => s.rawLength), flags: p.sealed.map((s) => s.flags), bytesRead: p.bytesRead,
+    ids: ids.buffer,
+    sealed: sealed.buffer,
+    index: p.sealed.map((s) => s.index),
+    lengths: p.sealed.map((s) => s.length),
+    rawLengths: p.sealed.map((s) => s.rawLength),
+    flags: p.sealed.map((s) => s.flags),
+    bytesRead: p.bytesRead,
   };
 }
 
@@ -55,11 +63,14 @@ port.on("message", (m: WorkerRequest) => {
     acks.get(m.seq)?.();
     return;
   }
-  void handle(m).catch((e: unknown) => port.postMessage({
-    seq: m.seq, error: e instanceof Error ? e.message : String(e),
-    // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
-    ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
-  }));
+  void handle(m).catch((e: unknown) =>
+    port.postMessage({
+      seq: m.seq,
+      error: e instanceof Error ? e.message : String(e),
+      // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
+      ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
+    }),
+  );
 });
 
 async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {

@@ -16,9 +16,25 @@ import { registrationProblem } from "../registration-check.ts";
 import { Fn, Point, scalarToBytes } from "../shamir.ts";
 import type { RealmApi } from "../transport.ts";
 import {
-  REALM_ERROR_STATUS, REALM_PROTOCOL_NAME, type AdminRequest, type AdminResponse, type EvaluateRequest, type EvaluateResponse, type ProofRequest, type ProofResponse, type RealmErrorCode, type RealmHead,
-  type RealmInfoResponse, type RealmPolicy, type RealmRecordResponse, type RegisterRequest, type RegisterResponse, type Registration,
-  type RegistrationInfo, type UnlockRequest, type UnlockResponse,
+  REALM_ERROR_STATUS,
+  REALM_PROTOCOL_NAME,
+  type AdminRequest,
+  type AdminResponse,
+  type EvaluateRequest,
+  type EvaluateResponse,
+  type ProofRequest,
+  type ProofResponse,
+  type RealmErrorCode,
+  type RealmHead,
+  type RealmInfoResponse,
+  type RealmPolicy,
+  type RealmRecordResponse,
+  type RegisterRequest,
+  type RegisterResponse,
+  type Registration,
+  type RegistrationInfo,
+  type UnlockRequest,
+  type UnlockResponse,
 } from "../wire.ts";
 
 export const FAKE_POLICY: RealmPolicy = { maxAttempts: 5, lockBaseMs: 3_600_000, lockFactor: 4, lockCapMs: 7 * 24 * 3_600_000, failureBudget: 20 };
@@ -86,14 +102,25 @@ export class FakeRealm implements RealmApi {
 
   static #empty(): AccountState {
     return {
-      state: "none", current: null, next: null, consecutive: 0, total: 0, lockouts: 0, lockedUntil: null, lastAttemptExpiresAt: 0,
-      lastAdminIssuedAt: 0, head: { sequence: 0, digest: null, signature: null },
+      state: "none",
+      current: null,
+      next: null,
+      consecutive: 0,
+      total: 0,
+      lockouts: 0,
+      lockedUntil: null,
+      lastAttemptExpiresAt: 0,
+      lastAdminIssuedAt: 0,
+      head: { sequence: 0, digest: null, signature: null },
     };
   }
 
   /** Everything this realm stores for the account (the offline attacker's view of one realm). */
   dump(): { registrations: Registration[]; state: unknown } {
-    return { registrations: [this.#s.current, this.#s.next].filter((r): r is Registration => r !== null).map((r) => ({ ...r })), state: structuredClone(this.#s) };
+    return {
+      registrations: [this.#s.current, this.#s.next].filter((r): r is Registration => r !== null).map((r) => ({ ...r })),
+      state: structuredClone(this.#s),
+    };
   }
   /** A whole-row snapshot and its replay (a database writer's rollback). */
   snapshot(): string {
@@ -121,8 +148,16 @@ export class FakeRealm implements RealmApi {
     if (!r) return null;
     const y = this.faults.liePublicShare ? toBase64Url(Point.BASE.multiply(this.#lieKey).toBytes()) : r.oprfPublicShare;
     return {
-      version: r.version, registrationId: r.registrationId, shareIndex: r.shareIndex, threshold: r.threshold, realmCount: r.realmCount,
-      salt: r.salt, ksf: { ...r.ksf }, oprfPublicShare: y, headPublicKey: r.headPublicKey, adminPublicKey: r.adminPublicKey,
+      version: r.version,
+      registrationId: r.registrationId,
+      shareIndex: r.shareIndex,
+      threshold: r.threshold,
+      realmCount: r.realmCount,
+      salt: r.salt,
+      ksf: { ...r.ksf },
+      oprfPublicShare: y,
+      headPublicKey: r.headPublicKey,
+      adminPublicKey: r.adminPublicKey,
     };
   }
 
@@ -138,7 +173,11 @@ export class FakeRealm implements RealmApi {
   async record(): Promise<RealmRecordResponse> {
     const s = this.#enter("record");
     return {
-      state: s.state, current: this.#info(s.current), next: this.#info(s.next), attemptsRemaining: this.#remaining(s), lockedUntil: s.lockedUntil,
+      state: s.state,
+      current: this.#info(s.current),
+      next: this.#info(s.next),
+      attemptsRemaining: this.#remaining(s),
+      lockedUntil: s.lockedUntil,
       policy: { ...FAKE_POLICY },
     };
   }
@@ -188,14 +227,25 @@ export class FakeRealm implements RealmApi {
     } else if (this.faults.badEvaluation) {
       ({ secretKey: sk, publicKey: pk } = ristretto255_oprf.voprf.generateKeyPair());
     }
-    this.#attempts.set(attemptId, { version: r.version, registrationId: r.registrationId, blinded, secretKey: sk, publicKey: pk, expiresAt: now + ATTEMPT_TTL_MS, outcome: "pending" });
+    this.#attempts.set(attemptId, {
+      version: r.version,
+      registrationId: r.registrationId,
+      blinded,
+      secretKey: sk,
+      publicKey: pk,
+      expiresAt: now + ATTEMPT_TTL_MS,
+      outcome: "pending",
+    });
     this.evaluations++;
     // The bare evaluation k_i·blinded (§5.4); the proof only on request (§5.4.1).
     const evaluated = ristretto255_oprf.oprf.blindEvaluate(sk, blinded);
     const check = this.faults.badUnlockCheck ? toBase64Url(new Uint8Array(32).fill(7)) : r.unlockCheck;
     return {
-      attemptId, evaluated: toBase64Url(evaluated), unlockCheck: check,
-      attemptsRemaining: this.#remaining(s), lockedUntil: s.lockedUntil,
+      attemptId,
+      evaluated: toBase64Url(evaluated),
+      unlockCheck: check,
+      attemptsRemaining: this.#remaining(s),
+      lockedUntil: s.lockedUntil,
     };
   }
 
@@ -289,7 +339,14 @@ export class FakeRealm implements RealmApi {
   /** The account ID is the token's `sub`; the fake realm serves one account, set by the harness. */
   accountId = "";
   #verifyFor(body: AdminRequest, sig: Uint8Array, cur: Registration): boolean {
-    return verifyAdmin(fromBase64Url(cur.adminPublicKey), sig, fromBase64Url(this.realmId), this.accountId, { op: body.op, target: body.target, registration: body.registration }, body.issuedAt);
+    return verifyAdmin(
+      fromBase64Url(cur.adminPublicKey),
+      sig,
+      fromBase64Url(this.realmId),
+      this.accountId,
+      { op: body.op, target: body.target, registration: body.registration },
+      body.issuedAt,
+    );
   }
 
   async getHead(): Promise<RealmHead> {
@@ -297,7 +354,11 @@ export class FakeRealm implements RealmApi {
     if (this.faults.forgedHead) {
       const other = new Uint8Array(32).fill(9);
       const d = new Uint8Array(32).fill(1);
-      return { sequence: s.head.sequence + 100, digest: toBase64Url(d), signature: toBase64Url(deriveHeadSigningKey(other).sign(this.accountId, s.head.sequence + 100, d)) };
+      return {
+        sequence: s.head.sequence + 100,
+        digest: toBase64Url(d),
+        signature: toBase64Url(deriveHeadSigningKey(other).sign(this.accountId, s.head.sequence + 100, d)),
+      };
     }
     return { ...s.head };
   }
@@ -307,7 +368,8 @@ export class FakeRealm implements RealmApi {
     if (s.state !== "active" || !s.current) fail("not_enabled");
     const digest = body.digest ? headDigestBytes(body.digest) : null;
     const sig = body.signature ? decodeField(body.signature, 64) : null;
-    if (!digest || !sig || !verifyHeadSignature(fromBase64Url(s.current!.headPublicKey), this.accountId, body.sequence, digest, sig)) fail("head_signature_invalid");
+    if (!digest || !sig || !verifyHeadSignature(fromBase64Url(s.current!.headPublicKey), this.accountId, body.sequence, digest, sig))
+      fail("head_signature_invalid");
     if (body.sequence < s.head.sequence || (body.sequence === s.head.sequence && body.digest !== s.head.digest)) fail("head_conflict", { current: s.head });
     s.head = { ...body };
     return { ...s.head };
@@ -317,7 +379,10 @@ export class FakeRealm implements RealmApi {
 /** n fake realms with IDs 1..n (16 bytes each), one shared clock. */
 export function fakeRealms(n: number, accountId: string, now: () => number = Date.now): FakeRealm[] {
   return Array.from({ length: n }, (_, k) => {
-    const r = new FakeRealm(Uint8Array.from({ length: 16 }, (_, j) => (k + 1) * 16 + j), now);
+    const r = new FakeRealm(
+      Uint8Array.from({ length: 16 }, (_, j) => (k + 1) * 16 + j),
+      now,
+    );
     r.accountId = accountId;
     return r;
   });

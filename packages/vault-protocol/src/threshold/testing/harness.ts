@@ -29,7 +29,11 @@ export function thresholdHarness(t: number, n: number, accountId = "alice@exampl
   };
   const rootKey = new RootKey(Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 255));
   return {
-    realms, realmSet, clock, rootKey, accountId,
+    realms,
+    realmSet,
+    clock,
+    rootKey,
+    accountId,
     context: (o = {}) => {
       const ctx = createContext({ realmSet, accountId, realmApis: realms, ksf: TINY_KSF, allowWeakKsf: true, now: () => clock.now, ...o });
       // The test clock stands still; successive clients must still sign strictly increasing issuedAt (§5.6),

@@ -99,10 +99,16 @@ export async function offlineAttack(loot: readonly RealmLoot[], options: AttackO
   for (const realm of loot) {
     for (const reg of realm.registrations) {
       const key = `${reg.version}/${reg.registrationId}`;
-      byReg.set(key, [...(byReg.get(key) ?? []), {
-        index: reg.shareIndex, realmId: fieldBytes(reg.realmId, "realmId"), reg,
-        k: scalarFromBytes(fieldBytes(reg.oprfKeyShare, "oprfKeyShare")), z: scalarFromBytes(fieldBytes(reg.wrapShare, "wrapShare")),
-      }]);
+      byReg.set(key, [
+        ...(byReg.get(key) ?? []),
+        {
+          index: reg.shareIndex,
+          realmId: fieldBytes(reg.realmId, "realmId"),
+          reg,
+          k: scalarFromBytes(fieldBytes(reg.oprfKeyShare, "oprfKeyShare")),
+          z: scalarFromBytes(fieldBytes(reg.wrapShare, "wrapShare")),
+        },
+      ]);
     }
   }
   for (const held of byReg.values()) {
@@ -111,12 +117,18 @@ export async function offlineAttack(loot: readonly RealmLoot[], options: AttackO
     const salt = fieldBytes(reg.salt, "salt");
     const E = fieldBytes(reg.wrappedRootKey, "wrappedRootKey");
     const params = { accountId: acct, registrationId: rid, version: reg.version };
-    const guesses = keyGuesses(held.sort((a, b) => a.index - b.index), reg.threshold);
+    const guesses = keyGuesses(
+      held.sort((a, b) => a.index - b.index),
+      reg.threshold,
+    );
     for (const password of options.dictionary) {
       const S = await stretchPassword(utf8(password.normalize("NFC")), salt, { algorithm: "argon2id", ...reg.ksf }, argon2);
       const I = oprfInput(acct, S);
       // Each key guess in VOPRF mode (what the protocol uses) and in base OPRF mode (a mode mix-up).
-      for (const g of guesses.flatMap((x) => [{ ...x, mode: "voprf" as const }, { ...x, mode: "oprf" as const }])) {
+      for (const g of guesses.flatMap((x) => [
+        { ...x, mode: "voprf" as const },
+        { ...x, mode: "oprf" as const },
+      ])) {
         trials++;
         const sk = scalarToBytes(g.k);
         const O = g.mode === "voprf" ? voprfEvaluate(sk, I) : baseOprfEvaluate(sk, I);
@@ -137,10 +149,54 @@ export async function offlineAttack(loot: readonly RealmLoot[], options: AttackO
 
 /** The ~50-word dictionary of the offline-attack tests. */
 export const ATTACK_DICTIONARY: readonly string[] = [
-  "password", "123456", "qwerty", "letmein", "dragon", "monkey", "sunshine", "princess", "football", "baseball",
-  "welcome", "shadow", "master", "superman", "michael", "jennifer", "trustno1", "iloveyou", "starwars", "whatever",
-  "correct horse", "battery staple", "hunter2", "opensesame", "zaq12wsx", "passw0rd", "chatvault", "backup", "secret", "summer2026",
-  "winter2026", "autumn", "spring", "coffee", "cookie", "banana", "orange", "purple", "silver", "golden",
-  "tigger", "pepper", "ginger", "hello123", "abc123", "freedom", "ninja", "mustang", "access", "flower",
+  "password",
+  "123456",
+  "qwerty",
+  "letmein",
+  "dragon",
+  "monkey",
+  "sunshine",
+  "princess",
+  "football",
+  "baseball",
+  "welcome",
+  "shadow",
+  "master",
+  "superman",
+  "michael",
+  "jennifer",
+  "trustno1",
+  "iloveyou",
+  "starwars",
+  "whatever",
+  "correct horse",
+  "battery staple",
+  "hunter2",
+  "opensesame",
+  "zaq12wsx",
+  "passw0rd",
+  "chatvault",
+  "backup",
+  "secret",
+  "summer2026",
+  "winter2026",
+  "autumn",
+  "spring",
+  "coffee",
+  "cookie",
+  "banana",
+  "orange",
+  "purple",
+  "silver",
+  "golden",
+  "tigger",
+  "pepper",
+  "ginger",
+  "hello123",
+  "abc123",
+  "freedom",
+  "ninja",
+  "mustang",
+  "access",
+  "flower",
 ];
-

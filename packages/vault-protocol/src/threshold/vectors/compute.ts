@@ -9,8 +9,19 @@ import { RootKey, fromHex, toHex, utf8, type CryptoBackend } from "@chatvault/fo
 import { adminMessage, canonicalJson, signAdmin, verifyAdmin, type AdminBody } from "../admin.ts";
 import { constantTimeEqual, hkdfSha256 } from "../bytes.ts";
 import {
-  adminPublicKeyOf, deriveAdminSeed, deriveShares, deriveUnlockKey, deriveWrapKey, finalizeCombined, oprfInput, polynomialCoefficients,
-  shareTag, unlockCheck, unlockTag, verifyEvaluationProof, voprfEvaluate,
+  adminPublicKeyOf,
+  deriveAdminSeed,
+  deriveShares,
+  deriveUnlockKey,
+  deriveWrapKey,
+  finalizeCombined,
+  oprfInput,
+  polynomialCoefficients,
+  shareTag,
+  unlockCheck,
+  unlockTag,
+  verifyEvaluationProof,
+  voprfEvaluate,
 } from "../derive.ts";
 import { deriveHeadSigningKey, verifyHeadSignature } from "../../head-proof.ts";
 import { hashWasmArgon2id, stretchPassword } from "../ksf.ts";
@@ -59,7 +70,12 @@ export function lagrange(v: Json): Json {
 
 export async function stretch(v: Json): Promise<Json> {
   const ksf = v.ksf as { memoryKiB: number; iterations: number; parallelism: number };
-  const S = await stretchPassword(utf8((v.password as string).normalize("NFC")), fromHex(v.salt as string), { algorithm: "argon2id", ...ksf }, hashWasmArgon2id);
+  const S = await stretchPassword(
+    utf8((v.password as string).normalize("NFC")),
+    fromHex(v.salt as string),
+    { algorithm: "argon2id", ...ksf },
+    hashWasmArgon2id,
+  );
   return { stretched: hex(S) };
 }
 
@@ -88,12 +104,25 @@ function wrapParams(v: Json) {
 }
 
 export async function wrap(v: Json, backend: CryptoBackend): Promise<Json> {
-  const E = await wrapRootKeyForRealms(new RootKey(fromHex(v.rootKey as string)), fromHex(v.oprfOutput as string), scalarFromBytes(fromHex(v.wrapSecret as string)), wrapParams(v), fromHex(v.nonce as string), backend);
+  const E = await wrapRootKeyForRealms(
+    new RootKey(fromHex(v.rootKey as string)),
+    fromHex(v.oprfOutput as string),
+    scalarFromBytes(fromHex(v.wrapSecret as string)),
+    wrapParams(v),
+    fromHex(v.nonce as string),
+    backend,
+  );
   return { wrappedRootKey: hex(E) };
 }
 
 export async function openWrapped(v: Json, backend: CryptoBackend): Promise<Json> {
-  const k = await openWrappedRootKey(fromHex(v.wrappedRootKey as string), fromHex(v.oprfOutput as string), scalarFromBytes(fromHex(v.wrapSecret as string)), wrapParams(v), backend);
+  const k = await openWrappedRootKey(
+    fromHex(v.wrappedRootKey as string),
+    fromHex(v.oprfOutput as string),
+    scalarFromBytes(fromHex(v.wrapSecret as string)),
+    wrapParams(v),
+    backend,
+  );
   if (!k) throw new VectorFailure("bad_wrapped_key");
   return { rootKey: hex(k.unsafeBytes()) };
 }
@@ -131,7 +160,14 @@ export async function thresholdOprf(v: Json): Promise<Json> {
 }
 
 export function verifyProof(v: Json): Json {
-  const ok = verifyEvaluationProof(fromHex(v.oprfInput as string), fromHex(v.blind as string), fromHex(v.blinded as string), fromHex(v.evaluated as string), fromHex(v.oprfPublicShare as string), fromHex(v.proof as string));
+  const ok = verifyEvaluationProof(
+    fromHex(v.oprfInput as string),
+    fromHex(v.blind as string),
+    fromHex(v.blinded as string),
+    fromHex(v.evaluated as string),
+    fromHex(v.oprfPublicShare as string),
+    fromHex(v.proof as string),
+  );
   if (!ok) throw new VectorFailure("bad_proof");
   return {};
 }
@@ -144,7 +180,8 @@ export async function combineAndCheck(v: Json): Promise<Json> {
   const combined = group.interpolate(evs.map((e) => ({ index: e.index, element: fromHex(e.evaluated) })));
   const O = finalizeCombined(fromHex(v.oprfInput as string), fromHex(v.blind as string), combined);
   const uk = deriveUnlockKey(O, fromHex(v.registrationId as string));
-  if (!constantTimeEqual(unlockCheck(uk, v.accountId as string, v.version as number), fromHex(v.unlockCheck as string))) throw new VectorFailure("bad_unlock_check");
+  if (!constantTimeEqual(unlockCheck(uk, v.accountId as string, v.version as number), fromHex(v.unlockCheck as string)))
+    throw new VectorFailure("bad_unlock_check");
   return { output: hex(O) };
 }
 
@@ -154,14 +191,26 @@ export function head(v: Json): Json {
 }
 
 export function verifyHead(v: Json): Json {
-  if (!verifyHeadSignature(fromHex(v.headPublicKey as string), v.accountId as string, v.sequence as number, fromHex(v.digest as string), fromHex(v.signature as string))) {
+  if (
+    !verifyHeadSignature(
+      fromHex(v.headPublicKey as string),
+      v.accountId as string,
+      v.sequence as number,
+      fromHex(v.digest as string),
+      fromHex(v.signature as string),
+    )
+  ) {
     throw new VectorFailure("bad_signature");
   }
   return {};
 }
 
 function adminBody(v: Json): AdminBody {
-  return { op: v.adminOp as AdminBody["op"], target: v.target as AdminBody["target"], ...(v.registration ? { registration: v.registration as AdminBody["registration"] } : {}) };
+  return {
+    op: v.adminOp as AdminBody["op"],
+    target: v.target as AdminBody["target"],
+    ...(v.registration ? { registration: v.registration as AdminBody["registration"] } : {}),
+  };
 }
 
 export function admin(v: Json): Json {
@@ -177,7 +226,16 @@ export function admin(v: Json): Json {
 }
 
 export function verifyAdminVector(v: Json): Json {
-  if (!verifyAdmin(fromHex(v.adminPublicKey as string), fromHex(v.signature as string), fromHex(v.realmId as string), v.accountId as string, adminBody(v), v.issuedAt as number)) {
+  if (
+    !verifyAdmin(
+      fromHex(v.adminPublicKey as string),
+      fromHex(v.signature as string),
+      fromHex(v.realmId as string),
+      v.accountId as string,
+      adminBody(v),
+      v.issuedAt as number,
+    )
+  ) {
     throw new VectorFailure("bad_signature");
   }
   return {};
@@ -186,7 +244,19 @@ export function verifyAdminVector(v: Json): Json {
 export type Op = (v: Json, backend: CryptoBackend) => Json | Promise<Json>;
 
 export const OPS: Record<string, Op> = {
-  shares, lagrange, stretch, input, keys, wrap, "open-wrapped": openWrapped, "check-share-tag": checkShareTag,
-  "threshold-oprf": thresholdOprf, "verify-proof": verifyProof, "combine-check": combineAndCheck,
-  head, "verify-head": verifyHead, admin, "verify-admin": verifyAdminVector,
+  shares,
+  lagrange,
+  stretch,
+  input,
+  keys,
+  wrap,
+  "open-wrapped": openWrapped,
+  "check-share-tag": checkShareTag,
+  "threshold-oprf": thresholdOprf,
+  "verify-proof": verifyProof,
+  "combine-check": combineAndCheck,
+  head,
+  "verify-head": verifyHead,
+  admin,
+  "verify-admin": verifyAdminVector,
 };

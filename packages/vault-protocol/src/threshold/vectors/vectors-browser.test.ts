@@ -42,13 +42,18 @@ test("every threshold vector passes in Chromium, the same ones as in Node", { ti
     (names) => (globalThis as unknown as { runThresholdVectors: (n: string[]) => Promise<VectorResult[]> }).runThresholdVectors(names),
     [...THRESHOLD_VECTOR_FILES],
   );
-  assert.ok(await page.evaluate(() => (globalThis as { thresholdExports?: number }).thresholdExports ?? 0) > 20);
+  assert.ok((await page.evaluate(() => (globalThis as { thresholdExports?: number }).thresholdExports ?? 0)) > 20);
   assert.deepEqual(pageErrors, []);
   const failed = inBrowser.filter((r) => !r.ok);
   assert.deepEqual(failed, [], failed.map((r) => `${r.name}: ${r.detail}`).join("\n"));
-  const set = Object.fromEntries(THRESHOLD_VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"))])) as ThresholdVectorSet;
+  const set = Object.fromEntries(
+    THRESHOLD_VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"))]),
+  ) as ThresholdVectorSet;
   const inNode = await runThresholdVectors(set, webCryptoBackend());
-  assert.deepEqual(inBrowser.map((r) => r.name), inNode.map((r) => r.name));
+  assert.deepEqual(
+    inBrowser.map((r) => r.name),
+    inNode.map((r) => r.name),
+  );
   t.diagnostic(`${inBrowser.length} threshold vectors passed in Chromium ${browserVersion}`);
   const ksfMs = await page.evaluate(() => (globalThis as unknown as { timeDefaultKsf: () => Promise<number> }).timeDefaultKsf());
   t.diagnostic(`hash-wasm Argon2id m=64MiB t=3 p=4 in Chromium: ${ksfMs.toFixed(0)} ms`);

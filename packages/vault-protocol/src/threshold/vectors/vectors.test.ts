@@ -13,12 +13,28 @@ import { generateThresholdVectors, thresholdVectorsDir } from "../../../scripts/
 import { runThresholdVectors, THRESHOLD_VECTOR_FILES, type ThresholdVectorSet } from "./run-vectors.ts";
 
 export function loadThresholdVectors(): ThresholdVectorSet {
-  return Object.fromEntries(THRESHOLD_VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"))])) as ThresholdVectorSet;
+  return Object.fromEntries(
+    THRESHOLD_VECTOR_FILES.map((f) => [f, JSON.parse(readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"))]),
+  ) as ThresholdVectorSet;
 }
 
-const MUST_COVER = ["shares", "lagrange", "stretch", "input", "keys", "wrap", "threshold-oprf", "head", "admin",
-  "verify-proof:bad_proof", "check-share-tag:bad_share", "open-wrapped:bad_wrapped_key", "combine-check:bad_unlock_check",
-  "verify-head:bad_signature", "verify-admin:bad_signature"];
+const MUST_COVER = [
+  "shares",
+  "lagrange",
+  "stretch",
+  "input",
+  "keys",
+  "wrap",
+  "threshold-oprf",
+  "head",
+  "admin",
+  "verify-proof:bad_proof",
+  "check-share-tag:bad_share",
+  "open-wrapped:bad_wrapped_key",
+  "combine-check:bad_unlock_check",
+  "verify-head:bad_signature",
+  "verify-admin:bad_signature",
+];
 
 test("threshold vectors declare outcomes, carry outputs, and cover every derivation and named failure", () => {
   const set = loadThresholdVectors();
@@ -54,7 +70,10 @@ for (const backend of [webCryptoBackend(), nodeCryptoBackend]) {
 test("the generator reproduces the committed threshold vectors", async () => {
   const fresh = await generateThresholdVectors(webCryptoBackend());
   for (const f of THRESHOLD_VECTOR_FILES) {
-    assert.ok(fresh[f] === readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"), `spec/vectors/${f}.json differs from the generator; run packages/vault-protocol/scripts/generate-threshold-vectors.ts`);
+    assert.ok(
+      fresh[f] === readFileSync(join(thresholdVectorsDir, `${f}.json`), "utf8"),
+      `spec/vectors/${f}.json differs from the generator; run packages/vault-protocol/scripts/generate-threshold-vectors.ts`,
+    );
   }
 });
 
@@ -66,6 +85,9 @@ test("the runner notices a wrong outcome and a wrong output", async () => {
   (w.output as { wrappedRootKey: string }).wrappedRootKey = "00";
   const s = find("threshold-sharing", "shares 2-of-3");
   (s.output as { shares: { wrapShare: string }[] }).shares[1]!.wrapShare = "00";
-  const bad = (await runThresholdVectors(set, webCryptoBackend())).filter((r) => !r.ok).map((r) => r.name).sort();
+  const bad = (await runThresholdVectors(set, webCryptoBackend()))
+    .filter((r) => !r.ok)
+    .map((r) => r.name)
+    .sort();
   assert.deepEqual(bad, ["threshold-derive/wrapped root key E", "threshold-oprf/bad proof: realm 1's proof against Y_2", "threshold-sharing/shares 2-of-3"]);
 });

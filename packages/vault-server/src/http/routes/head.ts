@@ -10,8 +10,13 @@
  */
 import type { FastifyInstance } from "fastify";
 import {
-  VAULT_PATHS, decodeDigest, verifyHeadSignature,
-  type BackupHead, type HeadAdvanceRequest, type HeadKeyRegisterRequest, type HeadKeyRegisteredResponse,
+  VAULT_PATHS,
+  decodeDigest,
+  verifyHeadSignature,
+  type BackupHead,
+  type HeadAdvanceRequest,
+  type HeadKeyRegisterRequest,
+  type HeadKeyRegisteredResponse,
 } from "@chatvault/vault-protocol";
 import { registerHeadKey } from "../../store/record-transitions.ts";
 import type { HeadRow } from "../../store/vault-store.ts";
@@ -21,9 +26,10 @@ import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
 import { sessionInvalid } from "./record-replace.ts";
 
-const wire = (h: HeadRow | null): BackupHead => (h
-  ? { sequence: h.sequence, digest: h.digest, updatedAt: h.updatedAt, signature: h.signature }
-  : { sequence: 0, digest: null, updatedAt: null, signature: null });
+const wire = (h: HeadRow | null): BackupHead =>
+  h
+    ? { sequence: h.sequence, digest: h.digest, updatedAt: h.updatedAt, signature: h.signature }
+    : { sequence: 0, digest: null, updatedAt: null, signature: null };
 
 export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
   app.get(VAULT_PATHS.head, async (req) => wire(await ctx.store.getHead(req.accountId)));
@@ -42,14 +48,24 @@ export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
     }
     // Without a registered key the vault cannot check a signature, so it stores the head
     // unsigned (spec §7.1: what an unregistered record still allows); clients ignore such heads.
-    const r = await ctx.store.advanceHead(req.accountId, {
-      sequence, digest, signature: headKey !== null ? signature! : null, replaceUnsigned: headKey !== null, expectedHeadKey: headKey,
-    }, ctx.clock.now());
+    const r = await ctx.store.advanceHead(
+      req.accountId,
+      {
+        sequence,
+        digest,
+        signature: headKey !== null ? signature! : null,
+        replaceUnsigned: headKey !== null,
+        expectedHeadKey: headKey,
+      },
+      ctx.clock.now(),
+    );
     if (!r.ok && "recordChanged" in r) throw new HttpError("record_changed", "the vault record changed during this update; retry");
     if (!r.ok) {
-      throw new HttpError("head_conflict", r.current.sequence > sequence
-        ? "the vault already has a newer head"
-        : "the vault has another digest for this sequence", { current: wire(r.current) });
+      throw new HttpError(
+        "head_conflict",
+        r.current.sequence > sequence ? "the vault already has a newer head" : "the vault has another digest for this sequence",
+        { current: wire(r.current) },
+      );
     }
     return wire(r.head);
   });
@@ -58,8 +74,11 @@ export function headRoutes(app: FastifyInstance, ctx: VaultContext): void {
     const claims = verifySessionToken(ctx.crypto, req.accountId, req.body.sessionToken, ctx.clock.now());
     if (!claims) throw sessionInvalid();
     const r = await registerHeadKey(ctx.store, {
-      accountId: req.accountId, recordId: claims.recordId, version: claims.recordVersion,
-      headKey: new Uint8Array(Buffer.from(req.body.headPublicKey, "base64url")), now: ctx.clock.now(),
+      accountId: req.accountId,
+      recordId: claims.recordId,
+      version: claims.recordVersion,
+      headKey: new Uint8Array(Buffer.from(req.body.headPublicKey, "base64url")),
+      now: ctx.clock.now(),
     });
     if (r.kind === "not_enabled") throw new HttpError("not_enabled", "password protection is not enabled for this account");
     if (r.kind === "destroyed") throw new HttpError("destroyed", "the vault record was destroyed");

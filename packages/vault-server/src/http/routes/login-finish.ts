@@ -48,7 +48,12 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     // The history's rows, if the store reads them with the settle (one round trip less on PostgreSQL).
     const attempts: { limit: number; rows?: AttemptRow[] } = { limit: attemptHistoryRows(loginId) };
     const r = await finishAttempt(ctx.store, {
-      accountId, loginId, recordVersion: attempt.recordVersion, verified, now: ctx.clock.now(), attempts,
+      accountId,
+      loginId,
+      recordVersion: attempt.recordVersion,
+      verified,
+      now: ctx.clock.now(),
+      attempts,
       ...(record ? { expected: { record, attempt } } : {}),
     });
     if (r.kind === "expired") throw expired();
@@ -68,8 +73,16 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
     // The attempts before this login, so the client can say what happened since the last success (§5.7).
     const attemptHistory = await readAttemptHistory(ctx.store, accountId, now, loginId, attempts.rows);
     const out: LoginFinishResponse = {
-      sessionToken: issueSessionToken(ctx.crypto, accountId, { recordId: r.record.recordId, recordVersion: r.record.version, loginId, expiresAt: sessionExpiresAt }),
-      sessionExpiresAt, recordVersion: r.record.version, wrappedRootKey: payload.wrappedRootKey, headKeyRegistered: r.record.headKey !== null,
+      sessionToken: issueSessionToken(ctx.crypto, accountId, {
+        recordId: r.record.recordId,
+        recordVersion: r.record.version,
+        loginId,
+        expiresAt: sessionExpiresAt,
+      }),
+      sessionExpiresAt,
+      recordVersion: r.record.version,
+      wrappedRootKey: payload.wrappedRootKey,
+      headKeyRegistered: r.record.headKey !== null,
       attemptHistory,
     };
     return out;

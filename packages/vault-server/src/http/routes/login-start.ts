@@ -41,8 +41,13 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
     ctx.metrics.inc("vault_login_starts_total", { outcome: "released" });
     const expiresAt = ctx.clock.now() + policy.loginTtlMs;
     return {
-      loginId: ctx.crypto.fakeLoginId(accountId, expiresAt), loginResponse: s.loginResponse, keyStretching: { ...DEFAULT_KEY_STRETCHING },
-      attemptsRemaining: policy.maxAttempts - 1, failureBudgetRemaining: policy.failureBudget - 1, lockedUntil: null, expiresAt,
+      loginId: ctx.crypto.fakeLoginId(accountId, expiresAt),
+      loginResponse: s.loginResponse,
+      keyStretching: { ...DEFAULT_KEY_STRETCHING },
+      attemptsRemaining: policy.maxAttempts - 1,
+      failureBudgetRemaining: policy.failureBudget - 1,
+      lockedUntil: null,
+      expiresAt,
     };
   };
 
@@ -59,7 +64,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
       // it is active and unlocked: KE2 is computed from it and the count is written only if
       // the stored row is still exactly that row, else "stale" and the row is read (§6.1,
       // §10.4). A locked or destroyed remembered row is read, never refused from memory.
-      const row = (tries === 0 ? remembered(accountId) : null) ?? await ctx.store.getRecord(accountId);
+      const row = (tries === 0 ? remembered(accountId) : null) ?? (await ctx.store.getRecord(accountId));
       if (!row) return fake(accountId, startLoginRequest);
       if (row.state === "destroyed") {
         ctx.metrics.inc("vault_login_starts_total", { outcome: "destroyed" });
@@ -81,8 +86,13 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
         case "released": {
           ctx.metrics.inc("vault_login_starts_total", { outcome: "released" });
           const out: LoginStartResponse = {
-            loginId, loginResponse: s.loginResponse, keyStretching: JSON.parse(row.keyStretching!) as KeyStretching,
-            attemptsRemaining: r.attemptsRemaining, failureBudgetRemaining: r.failureBudgetRemaining, lockedUntil: r.lockedUntil, expiresAt: r.expiresAt,
+            loginId,
+            loginResponse: s.loginResponse,
+            keyStretching: JSON.parse(row.keyStretching!) as KeyStretching,
+            attemptsRemaining: r.attemptsRemaining,
+            failureBudgetRemaining: r.failureBudgetRemaining,
+            lockedUntil: r.lockedUntil,
+            expiresAt: r.expiresAt,
           };
           return out;
         }

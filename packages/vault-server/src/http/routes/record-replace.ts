@@ -21,13 +21,21 @@ export function recordReplaceRoute(app: FastifyInstance, ctx: VaultContext): voi
     if (!claims) throw sessionInvalid();
     const { keyStretching, headKey } = checkRecordInput(ctx, req.accountId, b);
     const sealedRecord = ctx.crypto.sealRecord(req.accountId, b.recordVersion, {
-      registrationRecord: b.registrationRecord, wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
+      registrationRecord: b.registrationRecord,
+      wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
     });
     const r = await replaceRecord(ctx.store, {
-      accountId: req.accountId, recordId: claims.recordId, currentVersion: claims.recordVersion, newVersion: b.recordVersion, sealedRecord,
-      keyStretching, headKey, now: ctx.clock.now(),
+      accountId: req.accountId,
+      recordId: claims.recordId,
+      currentVersion: claims.recordVersion,
+      newVersion: b.recordVersion,
+      sealedRecord,
+      keyStretching,
+      headKey,
+      now: ctx.clock.now(),
     });
-    if (r.kind === "head_key_mismatch") throw new HttpError("head_key_conflict", "headPublicKey differs from the record's head key (a password change keeps the root key)");
+    if (r.kind === "head_key_mismatch")
+      throw new HttpError("head_key_conflict", "headPublicKey differs from the record's head key (a password change keeps the root key)");
     if (r.kind === "not_enabled") throw new HttpError("not_enabled", "password protection is not enabled for this account");
     if (r.kind === "destroyed") throw new HttpError("destroyed", "the vault record was destroyed");
     if (r.kind === "stale") throw new HttpError("record_changed", "the vault record changed since this login; log in again");

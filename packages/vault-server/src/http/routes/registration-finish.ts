@@ -17,11 +17,18 @@ export function registrationFinishRoute(app: FastifyInstance, ctx: VaultContext)
     const b = req.body;
     const { keyStretching, headKey } = checkRecordInput(ctx, req.accountId, b);
     const sealedRecord = ctx.crypto.sealRecord(req.accountId, b.recordVersion, {
-      registrationRecord: b.registrationRecord, wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
+      registrationRecord: b.registrationRecord,
+      wrappedRootKey: { nonce: b.wrappedRootKey.nonce, ciphertext: b.wrappedRootKey.ciphertext },
     });
     const r = await createRecord(ctx.store, {
-      accountId: req.accountId, version: b.recordVersion, firstVersion: ctx.crypto.firstRecordVersion(req.accountId), sealedRecord,
-      keyStretching, headKey, recordId: randomBytes(16).toString("base64url"), now: ctx.clock.now(),
+      accountId: req.accountId,
+      version: b.recordVersion,
+      firstVersion: ctx.crypto.firstRecordVersion(req.accountId),
+      sealedRecord,
+      keyStretching,
+      headKey,
+      recordId: randomBytes(16).toString("base64url"),
+      now: ctx.clock.now(),
     });
     if (r.kind === "exists") throw new HttpError("already_enabled", "password protection is already enabled for this account");
     if (r.kind === "version_mismatch") throw new HttpError("record_changed", "recordVersion is stale; start the registration again");

@@ -16,13 +16,17 @@ export function registrationStartRoute(app: FastifyInstance, ctx: VaultContext):
     let registrationResponse: string;
     try {
       ({ registrationResponse } = opaque.server.createRegistrationResponse({
-        serverSetup: ctx.secrets.unsafeServerSetup(), userIdentifier: req.accountId, registrationRequest: req.body.registrationRequest,
+        serverSetup: ctx.secrets.unsafeServerSetup(),
+        userIdentifier: req.accountId,
+        registrationRequest: req.body.registrationRequest,
       }));
     } catch {
       throw badRequest("registrationRequest is not a valid OPAQUE message");
     }
     const out: RegistrationStartResponse = {
-      registrationResponse, recordVersion: nextRecordVersion(row, ctx.crypto.firstRecordVersion(req.accountId)), serverPublicKey: ctx.secrets.serverPublicKey(),
+      registrationResponse,
+      recordVersion: nextRecordVersion(row, ctx.crypto.firstRecordVersion(req.accountId)),
+      serverPublicKey: ctx.secrets.serverPublicKey(),
     };
     return out;
   });

@@ -27,24 +27,44 @@ export function statusRoute(app: FastifyInstance, ctx: VaultContext): void {
     const base = { policy: { maxAttempts: policy.maxAttempts, failureBudget: policy.failureBudget } };
     if (!row) {
       const out: StatusResponse = {
-        state: "not_enabled", recordVersion: null, keyStretching: null, attemptsRemaining: policy.maxAttempts,
-        failureBudgetRemaining: policy.failureBudget, lockedUntil: null, destroyedAt: null, recentAttempts: [], ...base, attemptHistory: emptyHistory(),
+        state: "not_enabled",
+        recordVersion: null,
+        keyStretching: null,
+        attemptsRemaining: policy.maxAttempts,
+        failureBudgetRemaining: policy.failureBudget,
+        lockedUntil: null,
+        destroyedAt: null,
+        recentAttempts: [],
+        ...base,
+        attemptHistory: emptyHistory(),
       };
       return out;
     }
     if (row.state === "destroyed") {
       const out: StatusResponse = {
-        state: "destroyed", recordVersion: row.version, keyStretching: null, attemptsRemaining: 0, failureBudgetRemaining: 0,
-        lockedUntil: null, destroyedAt: row.destroyedAt, recentAttempts: [], ...base, attemptHistory: emptyHistory(),
+        state: "destroyed",
+        recordVersion: row.version,
+        keyStretching: null,
+        attemptsRemaining: 0,
+        failureBudgetRemaining: 0,
+        lockedUntil: null,
+        destroyedAt: row.destroyedAt,
+        recentAttempts: [],
+        ...base,
+        attemptHistory: emptyHistory(),
       };
       return out;
     }
     const c = recordCounters(row);
     const attempts = ctx.config.recentAttempts > 0 ? await ctx.store.recentAttempts(accountId, ctx.config.recentAttempts) : [];
     const out: StatusResponse = {
-      state: "enabled", recordVersion: row.version, keyStretching: JSON.parse(row.keyStretching!) as KeyStretching,
-      attemptsRemaining: attemptsRemaining(c, now, policy), failureBudgetRemaining: Math.max(0, policy.failureBudget - c.totalFailures),
-      lockedUntil: settle(c, now).lockedUntil, destroyedAt: null,
+      state: "enabled",
+      recordVersion: row.version,
+      keyStretching: JSON.parse(row.keyStretching!) as KeyStretching,
+      attemptsRemaining: attemptsRemaining(c, now, policy),
+      failureBudgetRemaining: Math.max(0, policy.failureBudget - c.totalFailures),
+      lockedUntil: settle(c, now).lockedUntil,
+      destroyedAt: null,
       recentAttempts: attempts.map((a) => ({
         at: a.startedAt,
         outcome: (a.outcome === "pending" ? (a.expiresAt <= now ? "unfinished" : "pending") : a.outcome) as AttemptOutcome,
