@@ -8,6 +8,7 @@
 import Database from "better-sqlite3";
 import { StoreUnavailableError } from "../store/vault-store.ts";
 import { retryWhileBusy } from "../store/sqlite-busy.ts";
+import { GroupCommit } from "../store/sqlite-group-commit.ts";
 import {
   ACCOUNT_COLUMNS,
   ATTEMPT_COLUMNS_ADDED,
@@ -24,15 +25,10 @@ import {
 
 type Row = Record<string, unknown>;
 
-/** Most changes written by one commit; more wait for the next (bounds one commit's latency). */
-const MAX_BATCH = 256;
-
 interface QueuedChange {
   accountId: string;
   change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<unknown>;
   attemptId: string | undefined;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
 const UPSERT = `INSERT OR REPLACE INTO realm_accounts (${ACCOUNT_COLUMNS.join(", ")}) VALUES (${ACCOUNT_COLUMNS.map(() => "?").join(", ")})`;
 
@@ -40,12 +36,7 @@ export class SqliteRealmStore implements RealmStore {
   readonly kind = "sqlite";
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
-  readonly #queue: QueuedChange[] = [];
-  readonly #savepoint: (fn: () => unknown) => unknown;
-  #flushScheduled = false;
-  #flushing = false;
-  #commits = 0;
-  #changes = 0;
+  readonly #group: GroupCommit<QueuedChange>;
 
   constructor(
     path: string,
@@ -59,11 +50,10 @@ export class SqliteRealmStore implements RealmStore {
       this.#db.pragma("synchronous = FULL");
       this.#db.pragma("secure_delete = ON");
       this.#db.pragma("busy_timeout = 0");
-      // Called inside the batch's transaction, better-sqlite3 makes this a SAVEPOINT.
-      this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
     } catch (cause) {
       throw new StoreUnavailableError(`cannot open SQLite database ${path}`, { cause });
     }
+    this.#group = new GroupCommit<QueuedChange>({ db: this.#db, run: (q) => this.#runChange(q), write: (fn) => this.#write(fn) });
   }
 
   async migrate(): Promise<void> {
@@ -97,19 +87,12 @@ export class SqliteRealmStore implements RealmStore {
     change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<T>,
     options: { attemptId?: string } = {},
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ accountId, change, attemptId: options.attemptId, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        // After the I/O phase: every request parsed in this loop turn joins the batch.
-        setImmediate(() => void this.#flush());
-      }
-    });
+    return this.#group.enqueue<T>({ accountId, change, attemptId: options.attemptId });
   }
 
   /** Account changes committed so far and the commits (fsyncs) that wrote them. */
   get groupCommitStats(): { commits: number; changes: number } {
-    return { commits: this.#commits, changes: this.#changes };
+    return this.#group.stats;
   }
 
   /** One queued change: run under the batch's write lock, in its own savepoint. */
@@ -144,48 +127,6 @@ export class SqliteRealmStore implements RealmStore {
     return c.result;
   }
 
-  async #flush(): Promise<void> {
-    if (this.#flushing) return; // the running flush picks up what was queued meanwhile
-    this.#flushing = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, MAX_BATCH);
-        const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
-        const tx = this.#db.transaction(() => {
-          batch.forEach((q, i) => {
-            try {
-              outcomes[i] = { ok: true, value: this.#savepoint(() => this.#runChange(q)) };
-            } catch (error) {
-              outcomes[i] = { ok: false, error };
-              // An error that ended the whole transaction (I/O, disk full) ends the batch: nothing commits.
-              if (!this.#db.inTransaction) throw error;
-            }
-          });
-        });
-        try {
-          await this.#write(() => tx.immediate());
-        } catch (e) {
-          for (const q of batch) q.reject(e); // nothing of this batch was committed
-          continue;
-        }
-        this.#commits++;
-        this.#changes += batch.length;
-        batch.forEach((q, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) q.resolve(o.value);
-          else q.reject(o.error);
-        });
-      }
-    } finally {
-      this.#flushing = false;
-      this.#flushScheduled = false;
-      if (this.#queue.length > 0) {
-        this.#flushScheduled = true;
-        setImmediate(() => void this.#flush());
-      }
-    }
-  }
-
   async sweepExpiredAttempts(before: number, limit: number): Promise<number> {
     return this.#write(
       () =>
@@ -204,10 +145,7 @@ export class SqliteRealmStore implements RealmStore {
 
   async close(): Promise<void> {
     // Changes already queued are written (or fail) before the file closes.
-    while (this.#queue.length > 0 || this.#flushing) {
-      if (!this.#flushing) await this.#flush();
-      else await new Promise((r) => setImmediate(r));
-    }
+    await this.#group.drain();
     if (this.#db.open) this.#db.close();
   }
 

@@ -20,6 +20,7 @@ import type {
 } from "./vault-store.ts";
 import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { retryWhileBusy } from "./sqlite-busy.ts";
+import { GroupCommit } from "./sqlite-group-commit.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
 import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow } from "./rows.ts";
 
@@ -33,15 +34,10 @@ export interface SqliteVaultStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** Most changes written by one commit; more wait for the next (bounds one commit's latency). */
-const MAX_BATCH = 256;
-
 interface QueuedChange {
   accountId: string;
   change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<unknown>;
   options: ChangeOptions;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
 
 const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -52,13 +48,7 @@ export class SqliteVaultStore implements VaultStore {
   readonly #busyTimeoutMs: number;
   readonly #synchronous: "FULL" | "NORMAL";
   readonly #statements = new Map<string, Database.Statement>();
-  readonly #queue: QueuedChange[] = [];
-  #flushScheduled = false;
-  #commits = 0;
-  #changes = 0;
-  #flushing = false;
-  /** Nested `db.transaction` = SAVEPOINT … RELEASE, rolled back alone if its change throws. */
-  readonly #savepoint: (fn: () => unknown) => unknown;
+  readonly #group: GroupCommit<QueuedChange>;
   readonly #syncNormal: Database.Statement;
   readonly #syncFull: Database.Statement;
 
@@ -80,7 +70,21 @@ export class SqliteVaultStore implements VaultStore {
     } catch (cause) {
       throw new StoreUnavailableError(`cannot open SQLite database ${options.path}`, { cause });
     }
-    this.#savepoint = this.#db.transaction((fn: () => unknown) => fn());
+    this.#group = new GroupCommit<QueuedChange>({
+      db: this.#db,
+      run: (q) => this.#runChange(q),
+      write: (fn) => this.#write(fn),
+      // Relaxed changes ride along a strict batch's fsync; a batch of only relaxed ones skips it.
+      commit: (batch, commit) => {
+        if (this.#synchronous !== "FULL" || !batch.every((q) => q.options.durability === "relaxed")) return commit();
+        this.#syncNormal.run();
+        try {
+          commit();
+        } finally {
+          this.#syncFull.run();
+        }
+      },
+    });
   }
 
   async migrate(options: MigrateOptions = {}): Promise<void> {
@@ -116,19 +120,12 @@ export class SqliteVaultStore implements VaultStore {
     change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<T>,
     options: ChangeOptions = {},
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ accountId, change, options, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        // After the I/O phase: every request parsed in this loop turn joins the batch.
-        setImmediate(() => void this.#flush());
-      }
-    });
+    return this.#group.enqueue<T>({ accountId, change, options });
   }
 
   /** Record changes committed so far and the commits (fsyncs, with `FULL`) that wrote them. */
   get groupCommitStats(): { commits: number; changes: number } {
-    return { commits: this.#commits, changes: this.#changes };
+    return this.#group.stats;
   }
 
   /** One queued change: run under the batch's write lock, in its own savepoint. */
@@ -141,58 +138,6 @@ export class SqliteVaultStore implements VaultStore {
     const c = q.change(r ? recordFromRow(r) : null, a ? attemptFromRow(a) : null);
     this.#apply(q.accountId, c);
     return c.result;
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#flushing) return; // the running flush picks up what was queued meanwhile
-    this.#flushing = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, MAX_BATCH);
-        const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
-        // Relaxed changes ride along a strict batch's fsync; a batch of only relaxed ones skips it.
-        const relaxed = this.#synchronous === "FULL" && batch.every((q) => q.options.durability === "relaxed");
-        const tx = this.#db.transaction(() => {
-          batch.forEach((q, i) => {
-            try {
-              outcomes[i] = { ok: true, value: this.#savepoint(() => this.#runChange(q)) };
-            } catch (error) {
-              outcomes[i] = { ok: false, error };
-              // An error that ended the whole transaction (I/O, disk full) ends the batch: nothing commits.
-              if (!this.#db.inTransaction) throw error;
-            }
-          });
-        });
-        try {
-          await this.#write(() => {
-            if (!relaxed) return tx.immediate();
-            this.#syncNormal.run();
-            try {
-              return tx.immediate();
-            } finally {
-              this.#syncFull.run();
-            }
-          });
-        } catch (e) {
-          for (const q of batch) q.reject(e); // nothing of this batch was committed
-          continue;
-        }
-        this.#commits++;
-        this.#changes += batch.length;
-        batch.forEach((q, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) q.resolve(o.value);
-          else q.reject(o.error);
-        });
-      }
-    } finally {
-      this.#flushing = false;
-      this.#flushScheduled = false;
-      if (this.#queue.length > 0) {
-        this.#flushScheduled = true;
-        setImmediate(() => void this.#flush());
-      }
-    }
   }
 
   /** Run a write transaction, retried while another process holds the write lock (sqlite-busy.ts). */
@@ -405,10 +350,7 @@ export class SqliteVaultStore implements VaultStore {
 
   async close(): Promise<void> {
     // Changes already queued are written (or fail) before the file closes.
-    while (this.#queue.length > 0 || this.#flushing) {
-      if (!this.#flushing) await this.#flush();
-      else await new Promise((r) => setImmediate(r));
-    }
+    await this.#group.drain();
     if (this.#db.open) this.#db.close();
   }
 }
