@@ -13,15 +13,12 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generateRootKey } from "@chatvault/format";
 import { useNodeCrypto } from "@chatvault/format/node";
-import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
-import { mintDevToken } from "@chatvault/vault-server";
 import { VAULT_MAIN_PATH, createKeepAliveFetch } from "@chatvault/vault-server/testing";
 import { opaqueCpuCeiling } from "./vault-ceiling.ts";
 import { closedLoop } from "./vault-load.ts";
 import { treeCpuTimes } from "./vault-process.ts";
-import { startBackend } from "./vault.ts";
+import { enrolledAccounts, startBackend } from "./vault.ts";
 
 const { values } = parseArgs({
   options: {
@@ -59,22 +56,7 @@ for (let round = 0; round < rounds; round++) {
     const backend = await startBackend(backendName, work, { mainPath: main, nodeFlags });
     const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
     try {
-      const clients: VaultClient[] = [];
-      for (let a = 0; a < accounts; a++) {
-        const token = await mintDevToken({ secret: backend.secret, account: `probe-${a}`, ttl: 3600 });
-        const node = a % backend.nodes.length;
-        clients.push(
-          new VaultClient({
-            baseUrl: backend.nodes[node]!.url,
-            token: () => token,
-            fetch: fetches[node]!,
-            keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
-            allowWeakKeyStretching: true,
-          }),
-        );
-      }
-      for (const c of clients) await c.enable(PASSWORD, generateRootKey());
-      const unlock = (a: number) => clients[a]!.unlock(PASSWORD);
+      const unlock = await enrolledAccounts(backend, fetches, accounts, "probe", PASSWORD);
       const pids = backend.nodes.map((n) => n.proc.pid!);
       await closedLoop(unlock, accounts, Math.min(8, accounts), 1, 2000); // warm-up (JIT, connections)
       for (let m = 0; m < 2; m++) {

@@ -17,7 +17,7 @@ import { generateRootKey } from "@chatvault/format";
 import { useNodeCrypto } from "@chatvault/format/node";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { mintDevToken } from "@chatvault/vault-server";
-import { createKeepAliveFetch, postgresReachable } from "@chatvault/vault-server/testing";
+import { type KeepAliveFetch, createKeepAliveFetch, postgresReachable } from "@chatvault/vault-server/testing";
 import { opaqueCeiling, opaqueCpuCeiling } from "./vault-ceiling.ts";
 import type { VaultRow } from "./results.ts";
 import { type LoadResult, closedLoop, openLoop, summarize } from "./vault-load.ts";
@@ -107,6 +107,35 @@ export async function startBackend(name: "sqlite" | "postgres", work: string, o:
   }
 }
 
+/**
+ * `accounts` accounts with password backup enabled (cheap test KSF), account a on node
+ * a mod n, so the load is spread over the nodes; returns "unlock account a".
+ */
+export async function enrolledAccounts(
+  backend: Backend,
+  fetches: readonly KeepAliveFetch[],
+  accounts: number,
+  prefix: string,
+  password: string,
+): Promise<(a: number) => Promise<unknown>> {
+  const clients: VaultClient[] = [];
+  for (let a = 0; a < accounts; a++) {
+    const token = await mintDevToken({ secret: backend.secret, account: `${prefix}-${a}`, ttl: 3600 });
+    const node = a % backend.nodes.length;
+    clients.push(
+      new VaultClient({
+        baseUrl: backend.nodes[node]!.url,
+        token: () => token,
+        fetch: fetches[node]!,
+        keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+        allowWeakKeyStretching: true,
+      }),
+    );
+  }
+  for (const c of clients) await c.enable(password, generateRootKey());
+  return (a: number) => clients[a]!.unlock(password);
+}
+
 export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]> {
   const { log } = opts;
   useNodeCrypto();
@@ -158,22 +187,7 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
     try {
       log(`vault (${name}): ${backend.nodes.length} node(s) at ${backend.nodes.map((n) => n.url).join(", ")}; registering ${accounts} accounts`);
       // Account a talks to node a mod n: the load is spread over the nodes.
-      const clients: VaultClient[] = [];
-      for (let a = 0; a < accounts; a++) {
-        const token = await mintDevToken({ secret: backend.secret, account: `bench-${a}`, ttl: 3600 });
-        const node = a % backend.nodes.length;
-        clients.push(
-          new VaultClient({
-            baseUrl: backend.nodes[node]!.url,
-            token: () => token,
-            fetch: fetches[node]!,
-            keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
-            allowWeakKeyStretching: true,
-          }),
-        );
-      }
-      for (const c of clients) await c.enable(PASSWORD, generateRootKey());
-      const unlock = (a: number) => clients[a]!.unlock(PASSWORD);
+      const unlock = await enrolledAccounts(backend, fetches, accounts, "bench", PASSWORD);
       const pids = backend.nodes.map((n) => n.proc.pid!);
       await closedLoop(unlock, accounts, Math.min(8, accounts), Math.min(1, plan.seconds), 2000); // warm-up (JIT, connections)
 

@@ -9,29 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
 import { SqliteRealmStore } from "./sqlite-store.ts";
-import type { RealmAccountRow } from "./store.ts";
-
-const row = (accountId: string): RealmAccountRow => ({
-  accountId,
-  state: "active",
-  currentInfo: "{}",
-  currentSealed: new Uint8Array([1, 2, 3]),
-  nextInfo: null,
-  nextSealed: null,
-  consecutiveFailures: 0,
-  totalFailures: 0,
-  lockouts: 0,
-  lockedUntil: null,
-  lastAttemptExpiresAt: null,
-  lastAdminIssuedAt: null,
-  headSequence: 0,
-  headDigest: null,
-  headSignature: null,
-  createdAt: 1,
-  updatedAt: 1,
-  destroyedAt: null,
-  mac: new Uint8Array(32).fill(9),
-});
+import { row } from "./store-conformance.ts";
 
 async function storeWith(t: { after: (fn: () => Promise<void>) => void }, path: string, accounts: string[]): Promise<{ s: SqliteRealmStore }> {
   const s = new SqliteRealmStore(path);

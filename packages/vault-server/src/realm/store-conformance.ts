@@ -8,7 +8,8 @@ import type { RealmAccountRow, RealmStore } from "./store.ts";
 
 export type RealmStoreFactory = (t: TestContext) => Promise<RealmStore | null>;
 
-const row = (accountId: string, over: Partial<RealmAccountRow> = {}): RealmAccountRow => ({
+/** A plausible account row for store tests (its MAC is not checked at this layer). */
+export const row = (accountId: string, over: Partial<RealmAccountRow> = {}): RealmAccountRow => ({
   accountId,
   state: "active",
   currentInfo: "{}",
