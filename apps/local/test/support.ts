@@ -4,9 +4,8 @@
  * workspace's node_modules/.bin/chatvault), each "machine" with a config dir of its own.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { WORKSPACE_ROOT } from "../src/session.ts";
 
 export { WORKSPACE_ROOT };
@@ -101,21 +100,4 @@ export async function waitFor<T>(what: string, started: Started, find: () => T |
   }
 }
 
-/** sha256 of every file under `dir`, keyed by relative path. */
-export function treeHashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-export function writeSecret(path: string, text: string): string {
-  writeFileSync(path, text + "\n", { mode: 0o600 });
-  return path;
-}
+export { treeHashes, writeSecret } from "../../../packages/cli/test/support.ts";

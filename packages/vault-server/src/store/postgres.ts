@@ -22,7 +22,7 @@ import type {
 } from "./vault-store.ts";
 import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./postgres-schema.ts";
-import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow } from "./rows.ts";
+import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType, attemptFromRow, headFromRow, recordFromRow, recordValues, buf } from "./rows.ts";
 
 export interface PostgresVaultStoreOptions {
   /** postgres://user@host:port/database */
@@ -93,7 +93,6 @@ function statementName(text: string): string {
 
 /** Advisory-lock key space of the vault (any constant; keeps us apart from other users of the DB). */
 const MIGRATION_LOCK = 7_471_001;
-const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /**
  * SQL that holds when the stored record row equals `r` in every column its state MAC
@@ -360,23 +359,7 @@ export class PostgresVaultStore implements VaultStore {
     } else if (ch.record) {
       const p = ch.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
-      const cols = [
-        p.state,
-        p.version,
-        buf(p.sealedRecord),
-        p.keyStretching,
-        p.consecutiveFailures,
-        p.totalFailures,
-        p.lockouts,
-        p.lockedUntil,
-        p.lastLoginExpiresAt,
-        p.createdAt,
-        p.updatedAt,
-        p.destroyedAt,
-        p.recordId,
-        buf(p.headKey),
-        buf(p.stateMac),
-      ].map((v, i) => `${$(v)}::${RECORD_COLUMN_TYPES[i]}`);
+      const cols = recordValues(p).map((v, i) => `${$(v)}::${RECORD_COLUMN_TYPES[i]}`);
       if (exists) {
         parts.push(`UPDATE vault_records SET ${RECORD_COLUMNS.map((col, i) => `${col} = ${cols[i]}`).join(", ")} WHERE account_id = $1`);
       } else {

@@ -31,6 +31,30 @@ export const num = (v: unknown): number => Number(v);
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 export const bytesOrNull = (v: unknown): Uint8Array | null => (v === null || v === undefined ? null : new Uint8Array(v as Buffer));
 
+/** A bytes column as the drivers take it (a view, no copy). */
+export const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** A record's columns after `account_id`, in the table's order (both schemas), as the drivers take them. */
+export function recordValues(p: RecordRow): unknown[] {
+  return [
+    p.state,
+    p.version,
+    buf(p.sealedRecord),
+    p.keyStretching,
+    p.consecutiveFailures,
+    p.totalFailures,
+    p.lockouts,
+    p.lockedUntil,
+    p.lastLoginExpiresAt,
+    p.createdAt,
+    p.updatedAt,
+    p.destroyedAt,
+    p.recordId,
+    buf(p.headKey),
+    buf(p.stateMac),
+  ];
+}
+
 export function recordFromRow(r: Row): RecordRow {
   return {
     accountId: String(r.account_id),

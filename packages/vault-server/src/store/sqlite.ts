@@ -22,7 +22,19 @@ import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { retryWhileBusy } from "./sqlite-busy.ts";
 import { GroupCommit } from "./sqlite-group-commit.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
-import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, type Row, addedColumnType, attemptFromRow, bytesOrNull, headFromRow, num, recordFromRow } from "./rows.ts";
+import {
+  ADDED_COLUMNS,
+  LEGACY_MIGRATION_KEY,
+  type Row,
+  addedColumnType,
+  attemptFromRow,
+  bytesOrNull,
+  headFromRow,
+  num,
+  recordFromRow,
+  recordValues,
+  buf,
+} from "./rows.ts";
 
 export interface SqliteVaultStoreOptions {
   path: string;
@@ -39,8 +51,6 @@ interface QueuedChange {
   change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<unknown>;
   options: ChangeOptions;
 }
-
-const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 export class SqliteVaultStore implements VaultStore {
   readonly kind = "sqlite";
@@ -167,24 +177,7 @@ export class SqliteVaultStore implements VaultStore {
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
       q(`INSERT OR REPLACE INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
           total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        accountId,
-        p.state,
-        p.version,
-        buf(p.sealedRecord),
-        p.keyStretching,
-        p.consecutiveFailures,
-        p.totalFailures,
-        p.lockouts,
-        p.lockedUntil,
-        p.lastLoginExpiresAt,
-        p.createdAt,
-        p.updatedAt,
-        p.destroyedAt,
-        p.recordId,
-        buf(p.headKey),
-        buf(p.stateMac),
-      );
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(accountId, ...recordValues(p));
     }
     if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
     if (c.deleteHead) q("DELETE FROM vault_heads WHERE account_id = ?").run(accountId);
