@@ -15,7 +15,7 @@
  * Needs `perf` (Debian package linux-perf) and permission to use it (root here).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -90,11 +90,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const data = join(work, "perf.data");
   const backend = await startBackend(backendName, work, { mainPath: resolve(values.main), nodeFlags: ["--perf-basic-prof"] });
   const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
+  let pids: number[] = [];
   try {
     const unlock = await enrolledAccounts(backend, fetches, accounts, "perf", "correct horse battery staple (perf)");
     const roots = backend.nodes.map((n) => n.proc.pid!);
     await closedLoop(unlock, accounts, concurrency, Number(values.warmup), 1_000_000); // JIT, connections
-    const pids = roots.flatMap(processTree);
+    pids = roots.flatMap(processTree);
     const perf = spawn("perf", ["record", "-q", "-e", "cpu-clock", "-F", "1999", "-g", "-o", data, "-p", pids.join(",")], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 500));
     const c0 = treeCpuTimes(roots);
@@ -113,5 +114,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const f of fetches) f.close();
     await backend.cleanup();
     rmSync(work, { recursive: true, force: true });
+    // `--perf-basic-prof` also makes V8 write an isolate-…-PID-v8.log into the working folder.
+    for (const f of readdirSync(".")) if (pids.some((pid) => f.startsWith("isolate-") && f.endsWith(`-${pid}-v8.log`))) rmSync(f, { force: true });
   }
 }
