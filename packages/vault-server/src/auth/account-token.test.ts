@@ -109,3 +109,19 @@ test("EdDSA and ES256 public keys and a JWKS file verify; other keys do not", as
   }
   await assert.rejects(createAccountVerifier({ hs256Secret: "short" }), RangeError);
 });
+
+test("a verified token is then known without a promise (cached); unknown, malformed or other tokens are not", async () => {
+  const secret = "s".repeat(40);
+  const verify = await createAccountVerifier({ hs256Secret: secret });
+  const header = `Bearer ${await mintDevToken({ secret, account: "dora", ttl: 600 })}`;
+  const other = `Bearer ${await mintDevToken({ secret, account: "erin", ttl: 600 })}`;
+  assert.equal(verify.cached?.(header), undefined, "not before it verified");
+  assert.equal(verify.cached?.(undefined), undefined);
+  assert.equal(await verify(header), "dora");
+  assert.equal(verify.cached?.(header), "dora");
+  assert.equal(verify.cached?.(other), undefined, "another token is not known");
+  assert.equal(verify.cached?.(`${header}x`), undefined);
+  const forged = `Bearer ${await mintDevToken({ secret: "f".repeat(40), account: "dora", ttl: 600 })}`;
+  await assert.rejects(verify(forged), (e) => e instanceof AccountTokenError && e.reason === "signature");
+  assert.equal(verify.cached?.(forged), undefined, "a refused token is never remembered");
+});

@@ -25,7 +25,16 @@ export class AccountTokenError extends Error {
   }
 }
 
-export type AccountVerifier = (authorizationHeader: string | undefined) => Promise<string>;
+export type AccountVerifier = ((authorizationHeader: string | undefined) => Promise<string>) & {
+  /**
+   * The account of a header whose token verified before and has not expired, without a
+   * promise (the per-request fast path); `undefined` means "ask the verifier", never "refused".
+   */
+  cached?: (authorizationHeader: string | undefined) => string | undefined;
+};
+
+/** Tokens remembered once verified (least recently used dropped first). */
+const MAX_REMEMBERED_TOKENS = 10_000;
 
 const MIN_SECRET_BYTES = 32;
 
@@ -54,25 +63,39 @@ export async function createAccountVerifier(config: AuthConfig): Promise<Account
     ...(config.audience ? { audience: config.audience } : {}),
   };
   // A token that verified once is remembered until it expires: the same bytes always verify
-  // the same way, and a client sends its token on every request (two per login).
+  // the same way, and a client sends its token on every request (two per login). The key is
+  // the token as sent (it is in memory with every request anyway; never logged).
   const verified = new Map<string, { sub: string; expMs: number }>();
   const tolerance = (config.clockToleranceSec ?? 30) * 1000;
-  return async (header) => {
-    if (!header) throw new AccountTokenError("missing");
-    const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
-    if (!m || header.length > 8192) throw new AccountTokenError("malformed");
-    const hit = verified.get(m[1]!);
-    if (hit) {
-      if (Date.now() < hit.expMs + tolerance) return hit.sub;
-      verified.delete(m[1]!);
+  const tokenOf = (header: string): string => {
+    const m = header.length > 8192 ? null : /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
+    if (!m) throw new AccountTokenError("malformed");
+    return m[1]!;
+  };
+  const remembered = (header: string | undefined): string | undefined => {
+    if (!header) return undefined;
+    const hit = verified.get(header);
+    if (!hit) return undefined;
+    if (Date.now() < hit.expMs + tolerance) {
+      verified.delete(header); // most recently used last
+      verified.set(header, hit);
+      return hit.sub;
     }
+    verified.delete(header);
+    return undefined;
+  };
+  const verify = async (header: string | undefined): Promise<string> => {
+    if (!header) throw new AccountTokenError("missing");
+    const token = tokenOf(header);
+    const hit = remembered(header);
+    if (hit !== undefined) return hit;
     let sub: unknown;
     try {
-      const r = typeof key === "function" ? await jwtVerify(m[1]!, key, options) : await jwtVerify(m[1]!, key, options);
+      const r = typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
       sub = r.payload.sub;
       if (isValidAccountId(sub) && typeof r.payload.exp === "number") {
-        if (verified.size >= 10_000) verified.clear();
-        verified.set(m[1]!, { sub, expMs: r.payload.exp * 1000 });
+        if (verified.size >= MAX_REMEMBERED_TOKENS) verified.delete(verified.keys().next().value!);
+        verified.set(header, { sub, expMs: r.payload.exp * 1000 });
       }
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) throw new AccountTokenError("expired");
@@ -85,4 +108,5 @@ export async function createAccountVerifier(config: AuthConfig): Promise<Account
     if (!isValidAccountId(sub)) throw new AccountTokenError("subject");
     return sub;
   };
+  return Object.assign(verify, { cached: remembered });
 }

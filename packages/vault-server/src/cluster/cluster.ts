@@ -58,8 +58,8 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
 
   // Compiled when installed; TypeScript run by tsx in the workspace (like process.ts).
   const fromSource = import.meta.url.endsWith(".ts");
-  // A profiled primary (`node --cpu-prof …`) gets profiled workers: that is where the logins run.
-  const profiling = process.execArgv.filter((a) => a.startsWith("--cpu-prof"));
+  // A profiled primary (`node --cpu-prof …`, or `--perf-basic-prof` for Linux perf) gets profiled workers: that is where the logins run.
+  const profiling = process.execArgv.filter((a) => a.startsWith("--cpu-prof") || a.startsWith("--perf-basic-prof"));
   cluster.setupPrimary({
     exec: fileURLToPath(fromSource ? new URL("./worker.ts", import.meta.url) : new URL("./worker.js", import.meta.url)),
     execArgv: [...profiling, ...(fromSource ? ["--conditions=chatvault-source", "--import", "tsx"] : [])],

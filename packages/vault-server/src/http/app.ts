@@ -2,7 +2,7 @@
  * The fastify app: hooks for rate limits, account auth, the test clock, metrics and
  * logging; one error handler; one file per route (spec/vault-protocol.md §4).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { AccountTokenError } from "../auth/account-token.ts";
 import { StoreUnavailableError } from "../store/vault-store.ts";
 import { RecordIntegrityError } from "../store/authenticated.ts";
@@ -43,36 +43,59 @@ export function buildVaultApp(ctx: VaultContext): FastifyInstance {
   const perIp = new RateLimiter(config.rateLimit.perIpPerMinute);
   const perAccount = new RateLimiter(config.rateLimit.perAccountPerMinute);
 
-  app.addHook("onRequest", async (req, reply) => {
+  const refused = (req: FastifyRequest, reply: FastifyReply, e: unknown): void => {
+    if (!(e instanceof AccountTokenError)) throw e;
+    req.log.info({ reason: e.reason }, "account token refused");
+    sendError(reply, new HttpError("unauthorized", "missing or invalid account token"));
+  };
+  const accountRateLimited = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const w = perAccount.take(req.accountId);
+    if (w <= 0) return false;
+    const at = Date.now() + w;
+    sendError(reply, new HttpError("rate_limited", "too many requests for this account", { retryAfter: at }).retryAt(at, Date.now()));
+    return true;
+  };
+  // Callback-style hooks (no promise per request); a hook that answers does not call `done`.
+  app.addHook("onRequest", (req, reply, done) => {
     req.startedAt = process.hrtime.bigint();
     const wait = perIp.take(req.ip);
     if (wait > 0) {
       const at = Date.now() + wait; // rate limits run on the real clock
-      return sendError(reply, new HttpError("rate_limited", "too many requests from this address", { retryAfter: at }).retryAt(at, Date.now()));
+      sendError(reply, new HttpError("rate_limited", "too many requests from this address", { retryAfter: at }).retryAt(at, Date.now()));
+      return;
     }
-    if (!req.routeOptions.url?.startsWith("/v1/")) return;
-    try {
-      req.accountId = await ctx.verifyAccount(req.headers.authorization);
-    } catch (e) {
-      if (!(e instanceof AccountTokenError)) throw e;
-      req.log.info({ reason: e.reason }, "account token refused");
-      return sendError(reply, new HttpError("unauthorized", "missing or invalid account token"));
+    if (!req.routeOptions.url?.startsWith("/v1/")) return done();
+    // A token verified before (and not expired) needs no promise; any other goes to the verifier.
+    const known = ctx.verifyAccount.cached?.(req.headers.authorization);
+    if (known !== undefined) {
+      req.accountId = known;
+      if (!accountRateLimited(req, reply)) done();
+      return;
     }
-    const w = perAccount.take(req.accountId);
-    if (w > 0) {
-      const at = Date.now() + w;
-      return sendError(reply, new HttpError("rate_limited", "too many requests for this account", { retryAfter: at }).retryAt(at, Date.now()));
-    }
+    ctx.verifyAccount(req.headers.authorization).then(
+      (accountId) => {
+        req.accountId = accountId;
+        if (!accountRateLimited(req, reply)) done();
+      },
+      (e: unknown) => {
+        try {
+          refused(req, reply, e);
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+    );
   });
 
   if (config.testClock) app.addHook("preHandler", async () => syncTestClock(ctx));
 
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     const route = req.routeOptions.url ?? "(unmatched)";
     const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
     ctx.metrics.inc("vault_http_requests_total", { route, status: String(reply.statusCode) });
     ctx.metrics.observe("vault_http_request_duration_seconds", { route }, seconds);
     req.log.debug({ method: req.method, route, status: reply.statusCode, ms: Math.round(seconds * 1e4) / 10, account: req.accountId }, "request");
+    done();
   });
 
   app.setErrorHandler(async (err, req, reply) => {

@@ -76,6 +76,12 @@ export class GroupCommit<Q> {
         const batch = this.#queue.splice(0, MAX_BATCH);
         const outcomes = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(batch.length);
         const tx = db.transaction(() => {
+          // A lone change needs no savepoint (two statements fewer): if it throws, the whole
+          // transaction rolls back and the change is rejected with its own error below.
+          if (batch.length === 1) {
+            outcomes[0] = { ok: true, value: run(batch[0]!.change) };
+            return;
+          }
           batch.forEach((q, i) => {
             try {
               outcomes[i] = { ok: true, value: this.#savepoint(() => run(q.change)) };

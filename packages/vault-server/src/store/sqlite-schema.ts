@@ -27,7 +27,10 @@ CREATE TABLE IF NOT EXISTS vault_attempts (
   outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'success', 'failed')),
   sealed_state BLOB
 );
-CREATE INDEX IF NOT EXISTS vault_attempts_by_account ON vault_attempts (account_id, started_at);
+-- An account's attempts newest first, ties by login ID (spec §5.7): the history and the pruning read
+-- them in this order straight from the index, without sorting. It replaces vault_attempts_by_account
+-- (account_id, started_at), dropped below; an insert still writes one index entry.
+CREATE INDEX IF NOT EXISTS vault_attempts_newest_by_account ON vault_attempts (account_id, started_at DESC, login_id);
 CREATE TABLE IF NOT EXISTS vault_heads (
   account_id TEXT PRIMARY KEY,
   sequence INTEGER NOT NULL,
@@ -52,6 +55,7 @@ CREATE TABLE IF NOT EXISTS vault_meta (
 -- (expires_at), dropped so that a login writes one index page fewer.
 CREATE INDEX IF NOT EXISTS vault_attempts_sealed_by_account ON vault_attempts (account_id, expires_at) WHERE sealed_state IS NOT NULL;
 DROP INDEX IF EXISTS vault_attempts_sealed;
+DROP INDEX IF EXISTS vault_attempts_by_account;
 `;
 
 /** Created only by `migrate({ testClock: true })`: the shared test clock offset (spec §9.3) is no part of a production schema. */

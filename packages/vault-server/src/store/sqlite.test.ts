@@ -76,6 +76,42 @@ test("sqlite: changes queued together commit in one transaction; a failing one r
   }
 });
 
+test("sqlite: a failing change alone in its batch (no savepoint) leaves nothing; the next one commits", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const store = new SqliteVaultStore({ path });
+  t.after(() => store.close());
+  await store.migrate();
+  assert.deepEqual(await create(store, "solo"), { kind: "created", version: 1 });
+  await startAttempt(store, { accountId: "solo", expectedVersion: 1, now: 2000, policy: DEFAULT_POLICY, loginId: "taken", sealedState: new Uint8Array(8) });
+  const before = store.groupCommitStats;
+  // Alone in its batch: counts a failure, then its insert fails (the login ID exists).
+  await assert.rejects(
+    store.changeRecord("solo", (r) => ({
+      result: "nope",
+      record: { counters: { ...r!, consecutiveFailures: 99, totalFailures: 99, updatedAt: 3000 } },
+      insertAttempt: { loginId: "taken", accountId: "solo", recordVersion: 1, startedAt: 3000, expiresAt: 9000, outcome: "pending", sealedState: null },
+    })),
+    /UNIQUE/,
+  );
+  assert.deepEqual(store.groupCommitStats, before, "nothing committed");
+  const row = await store.getRecord("solo");
+  assert.equal(row!.consecutiveFailures, 1, "the count written before the failing insert was rolled back");
+  const r = await startAttempt(store, {
+    accountId: "solo",
+    expectedVersion: 1,
+    now: 4000,
+    policy: DEFAULT_POLICY,
+    loginId: "next",
+    sealedState: new Uint8Array(8),
+  });
+  assert.equal(r.kind, "released");
+  assert.equal((await store.getRecord("solo"))!.consecutiveFailures, 2);
+  assert.deepEqual(
+    (await store.recentAttempts("solo", 10)).map((a) => a.loginId),
+    ["next", "taken"],
+  );
+});
+
 test("sqlite: close() writes the changes still queued", async (t) => {
   const path = join(tempDir(t), "vault.db");
   const store = new SqliteVaultStore({ path });

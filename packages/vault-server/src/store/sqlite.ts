@@ -61,6 +61,7 @@ export class SqliteVaultStore implements VaultStore {
   readonly #group: GroupCommit<QueuedChange>;
   readonly #syncNormal: Database.Statement;
   readonly #syncFull: Database.Statement;
+  #history: Database.Statement | undefined;
 
   constructor(options: SqliteVaultStoreOptions) {
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
@@ -238,10 +239,23 @@ export class SqliteVaultStore implements VaultStore {
   }
 
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
-    const rows = this.#stmt(
-      "SELECT login_id, account_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",
-    ).all(accountId, limit) as Row[];
-    return rows.map(attemptFromRow);
+    // Rows as arrays (no object per row), read in index order (vault_attempts_newest_by_account).
+    this.#history ??= this.#db
+      .prepare(
+        "SELECT login_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",
+      )
+      .raw(true);
+    const rows = this.#history.all(accountId, limit) as [string, number, number, number, string, number | null][];
+    return rows.map(([loginId, recordVersion, startedAt, expiresAt, outcome, lockedUntil]) => ({
+      loginId,
+      accountId,
+      recordVersion,
+      startedAt,
+      expiresAt,
+      outcome: outcome as AttemptRow["outcome"],
+      sealedState: null,
+      lockedUntil,
+    }));
   }
 
   async exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]> {
