@@ -10,7 +10,7 @@ import { tempDir } from "@chatvault/testkit";
 import { newRepo } from "../../test/support.ts";
 import { ChunkStore } from "../backup/chunk-store.ts";
 import { Packer } from "../backup/packer.ts";
-import { zlibCompressor } from "../node/zlib-compressor.ts";
+import { nodeCompressor } from "../node/zlib-compressor.ts";
 import { CHUNK_COMPRESSED, ChunkIndex, type IndexEntry } from "./chunk-index.ts";
 import { cutListing, readListing } from "./listing.ts";
 
@@ -20,7 +20,7 @@ async function storedListing(dir: string, compress: boolean) {
   const text = Array.from({ length: 400 }, (_, i) => `{"path":"media/photos/IMG-${i}.jpg","size":${i * 997}}`).join("\n");
   const bytes = new TextEncoder().encode(text);
   const packer = new Packer(repo.storage, repo.keys, repo.repoId, repo.config.packSize);
-  const store = new ChunkStore(repo.keys, new ChunkIndex(), packer, zlibCompressor);
+  const store = new ChunkStore(repo.keys, new ChunkIndex(), packer, nodeCompressor);
   const chunks: Uint8Array[] = [];
   for (const piece of cutListing(repo.keys, bytes)) chunks.push(await store.store(piece, compress));
   await packer.flush();
