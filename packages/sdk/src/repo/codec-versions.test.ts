@@ -1,15 +1,16 @@
 /**
  * Payload codecs across format versions (spec §8.3, §8.4, §11 v5): writers since v5 store
- * LZ4 and write index version 2; a repository written at spec version 2 (committed fixture,
- * DEFLATE chunks, index version 1) still restores — in Node and through the browser's
- * compressor — and takes LZ4 backups on top. Flags name at most one codec, and an index of
+ * LZ4 and write index version 2; repositories written at spec versions 2 and 4 (committed
+ * fixtures, DEFLATE chunks, index version 1) still restore — in Node and through the
+ * browser's compressor — and take LZ4 backups on top. Flags name at most one codec, and an index of
  * version 1 cannot name LZ4.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { IntegrityError, parseKey, toHex } from "@chatvault/format";
+import Database from "better-sqlite3";
+import { IntegrityError, ObjectKind, openStream, parseKey, toHex } from "@chatvault/format";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { browserCompressor } from "../backup/fflate-compressor.ts";
@@ -23,6 +24,7 @@ import { decodePackHeader, encodePackHeader } from "./pack.ts";
 import { Repository } from "./repository.ts";
 
 const FIXTURE = new URL("../../test/fixtures/repo-v2/", import.meta.url).pathname;
+const FIXTURE_V4 = new URL("../../test/fixtures/repo-v4/", import.meta.url).pathname;
 
 async function flagCounts(repo: Repository): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
@@ -47,7 +49,6 @@ test("a spec v2 repository's DEFLATE chunks restore in Node and in the browser c
 
   // A day later, on the restored copy: new pages are LZ4 (workers and this thread alike).
   const db = join(dir, "out", "chat.db");
-  const { default: Database } = await import("better-sqlite3");
   const w = new Database(db);
   w.prepare("INSERT INTO messages (text) VALUES (?)").run("compressible ".repeat(300));
   w.close();
@@ -63,9 +64,63 @@ test("a spec v2 repository's DEFLATE chunks restore in Node and in the browser c
     await assert.doesNotReject(read(), name);
   }
   assert.deepEqual(treeHashes(join(dir, "again", "media")), treeHashes(join(dir, "out", "media")));
-  const { default: Db } = await import("better-sqlite3");
-  const count = (p: string) => (new Db(p, { readonly: true }).prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
-  assert.equal(count(join(dir, "again", "chat.db")), 42);
+  const check = new Database(join(dir, "again", "chat.db"), { readonly: true });
+  assert.equal((check.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n, 42);
+  check.close();
+  assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, []);
+});
+
+async function indexVersions(repo: Repository): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await repo.listIndexNames()) {
+    const plain = await openStream(
+      repo.keys.backend,
+      repo.keys.metadataEncryption.unsafeBytes(),
+      { kind: ObjectKind.index, id: name },
+      await repo.storage.get(name),
+    );
+    out.push(plain[4]!);
+  }
+  return out.sort();
+}
+
+test("a spec v4 repository (DEFLATE pages and media, index version 1, listing chunks) restores in Node and the browser codec, then mixes in LZ4", async (t) => {
+  const dir = tempDir(t);
+  cpSync(join(FIXTURE_V4, "repo"), join(dir, "repo"), { recursive: true });
+  const repo = await Repository.open(new FsStorage(join(dir, "repo")), parseKey(readFileSync(join(FIXTURE_V4, "key.txt"), "utf8")));
+  const heads = memoryHeadStore();
+  assert.deepEqual(await indexVersions(repo), [1, 1]);
+  const before = await flagCounts(repo);
+  assert.ok((before.get(CHUNK_DEFLATE) ?? 0) >= 2, "DEFLATE database pages and media");
+  assert.equal(before.get(CHUNK_LZ4), undefined);
+
+  const rows = (p: string) => {
+    const db = new Database(p, { readonly: true });
+    try {
+      return (db.prepare("SELECT text FROM messages ORDER BY id").all() as { text: string }[]).map((r) => r.text);
+    } finally {
+      db.close();
+    }
+  };
+  const want = Array.from({ length: 60 }, (_, i) => `message ${i} `.repeat(8));
+  const exportTxt = Array.from({ length: 400 }, (_, i) => `line ${i} of the chat export\n`).join("");
+  await restore({ repo, heads, to: join(dir, "one"), snapshot: "1" });
+  assert.deepEqual(rows(join(dir, "one", "chat.db")), want);
+  await restore({ repo, heads, to: join(dir, "out") });
+  assert.deepEqual(rows(join(dir, "out", "chat.db")), [...want, "the day after"]);
+  assert.equal(readFileSync(join(dir, "out", "media", "notes", "export.txt"), "utf8"), exportTxt);
+  const inMemory = await restoreToBytes({ repo, heads, compressor: browserCompressor });
+  assert.equal(new TextDecoder().decode(inMemory.media.find((m) => m.path === "notes/export.txt")!.bytes), exportTxt);
+
+  const w = new Database(join(dir, "out", "chat.db"));
+  w.prepare("INSERT INTO messages (text) VALUES (?)").run("compressible ".repeat(300));
+  w.close();
+  await backup({ repo, heads, db: join(dir, "out", "chat.db"), media: join(dir, "out", "media"), workers: 0 });
+  assert.deepEqual(await indexVersions(repo), [1, 1, 2], "the new backup's index is version 2");
+  assert.ok(((await flagCounts(repo)).get(CHUNK_LZ4) ?? 0) > 0);
+  await restore({ repo, heads, to: join(dir, "again") });
+  assert.equal(rows(join(dir, "again", "chat.db")).length, 62);
+  await restoreToBytes({ repo, heads, compressor: browserCompressor });
   assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, []);
 });
 
