@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { tempDir } from "@chatvault/testkit";
 import { type GuessPolicy, createLogger, mintDevToken, startVaultServer, type RunningVault } from "@chatvault/vault-server";
 import { generateRootKey } from "@chatvault/format";
-import { Repository, backupBytes, fflateCompressor, vaultHeadStore } from "@chatvault/sdk";
+import { Repository, backupBytes, browserCompressor, vaultHeadStore } from "@chatvault/sdk";
 import { FsStorage } from "@chatvault/storage/fs";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { APP_DIR, buildWebApp } from "../scripts/build-app.ts";
@@ -272,7 +272,7 @@ export async function backupFor(stack: Stack, account: string, password: string)
   const repo = await Repository.init(storage, rootKey, { protection: "password", vaultUrl: stack.vault.url });
   await vault.enable(password, rootKey);
   const bytes = new Uint8Array(readFileSync(join(APP_DIR, ".seed", "seed", "msgstore.db")));
-  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: fflateCompressor, database: { name: "msgstore.db", bytes } });
+  await backupBytes({ repo, heads: vaultHeadStore(vault, rootKey), compressor: browserCompressor, database: { name: "msgstore.db", bytes } });
 }
 
 /** Type a password on the restore screen and press Restore. */

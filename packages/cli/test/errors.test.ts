@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseKey } from "@chatvault/format";
 import { BackupSession, memoryHeadStore, Repository } from "@chatvault/sdk";
-import { zlibCompressor } from "@chatvault/sdk/node";
+import { nodeCompressor } from "@chatvault/sdk/node";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { EXIT } from "../src/exit-codes.ts";
@@ -312,7 +312,7 @@ test("restore of a snapshot with one inconsistent media file: the rest is restor
   const { dir, m, repo, keyFile } = await backedUp(t);
   // What an older writer stored for a file that grew during its backup: the walk's size.
   const r0 = await Repository.open(new FsStorage(repo), parseKey(readFileSync(keyFile, "utf8").trim()));
-  const session = await BackupSession.begin(r0, memoryHeadStore(), { compressor: zlibCompressor });
+  const session = await BackupSession.begin(r0, memoryHeadStore(), { compressor: nodeCompressor });
   const parent = session.parent!.manifest;
   const bad = parent.media[0]!;
   await session.commit(

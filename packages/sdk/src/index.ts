@@ -17,11 +17,11 @@ export {
   describeFailure,
   integrityKind,
 } from "./failures.ts";
-export { type Compressor, looksCompressible } from "./backup/compressor.ts";
+export { type ChunkCodec, type CompressedPayload, type Compressor, looksCompressible } from "./backup/compressor.ts";
 export { Packer } from "./backup/packer.ts";
 export { type BackupResult, BackupSession, type SkippedFile } from "./backup/session.ts";
 export { type BytesBackupOptions, type BytesDatabase, type BytesMedia, backupBytes, sqlitePageSize } from "./backup/bytes-backup.ts";
-export { fflateCompressor } from "./backup/fflate-compressor.ts";
+export { browserCompressor, fflateCompressor } from "./backup/fflate-compressor.ts";
 export { type BytesRestoreResult, restoreToBytes } from "./restore/bytes-restore.ts";
 export { type DamagedFile, type PlannedFile, type RestorePlan, planRestore } from "./restore/plan.ts";
 export { ChunkStore } from "./backup/chunk-store.ts";

@@ -20,7 +20,7 @@ import { PACKS_PREFIX } from "./repo/layout.ts";
 import { Repository } from "./repo/repository.ts";
 import { prune } from "./prune.ts";
 import { verify } from "./verify.ts";
-import { backup, restore, zlibCompressor } from "./node/index.ts";
+import { backup, restore, nodeCompressor } from "./node/index.ts";
 import { demo, newRepo, treeHashes } from "../test/support.ts";
 
 /** A storage whose first put under `prefix` waits for `open()`; `reached` resolves when it is waiting. */
@@ -117,7 +117,7 @@ test("a fork (two snapshots #2) is resolved by the head, never reported as a rol
   assert.equal((await repo.resolveSnapshot(headB))?.ref.digest, b2.snapshot.digest, "each client keeps its own");
   const none = await repo.resolveSnapshot(memoryHeadStore()); // a reader that knows no head
   assert.ok(none && [a2.snapshot.digest, b2.snapshot.digest].includes(none.ref.digest), "without a head: one of them, no error");
-  const report = await verify({ repo, heads: headA, compressor: zlibCompressor });
+  const report = await verify({ repo, heads: headA, compressor: nodeCompressor });
   assert.deepEqual(report.problems, []);
   assert.equal(report.warnings.length, 1, "verify mentions the fork");
   await restore({ repo, heads: headA, to: join(dir, "out-b"), snapshot: b2.snapshot.digest.slice(0, 12) });
@@ -144,21 +144,21 @@ test("verify checks freshness like restore: rolled back, emptied, tampered head 
   cpSync(join(dir, "repo"), join(dir, "old"), { recursive: true });
   writeFileSync(join(src.mediaDir, "new.txt"), "new");
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 0 });
-  assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, [], "clean before tampering");
+  assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, [], "clean before tampering");
 
   // Roll snapshots/ and index/ back to the first backup's.
   for (const sub of ["snapshots", "index"]) {
     rmSync(join(dir, "repo", sub), { recursive: true });
     cpSync(join(dir, "old", sub), join(dir, "repo", sub), { recursive: true });
   }
-  const rolled = await verify({ repo, heads, compressor: zlibCompressor });
+  const rolled = await verify({ repo, heads, compressor: nodeCompressor });
   assert.ok(
     rolled.problems.some((p) => /rolled back/.test(p.problem)),
     JSON.stringify(rolled.problems),
   );
 
   rmSync(join(dir, "repo", "snapshots"), { recursive: true });
-  const emptied = await verify({ repo, heads, compressor: zlibCompressor });
+  const emptied = await verify({ repo, heads, compressor: nodeCompressor });
   assert.equal(emptied.snapshots, 0);
   assert.ok(
     emptied.problems.some((p) => /missing from storage/.test(p.problem)),
@@ -166,7 +166,7 @@ test("verify checks freshness like restore: rolled back, emptied, tampered head 
   );
 
   record = record!.replace(/"sequence":2/, '"sequence":1');
-  const forged = await verify({ repo, heads, compressor: zlibCompressor });
+  const forged = await verify({ repo, heads, compressor: nodeCompressor });
   assert.ok(
     forged.problems.some((p) => /head record was modified/.test(p.problem)),
     JSON.stringify(forged.problems),
@@ -177,7 +177,7 @@ test("verify: every file's chunks must add up to its recorded size", async (t) =
   const dir = tempDir(t);
   const { repo } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
-  const s = await BackupSession.begin(repo, heads, { compressor: zlibCompressor });
+  const s = await BackupSession.begin(repo, heads, { compressor: nodeCompressor });
   const chunk = await s.store.store(new TextEncoder().encode("hello"), false);
   await s.commit(
     null,
@@ -187,7 +187,7 @@ test("verify: every file's chunks must add up to its recorded size", async (t) =
     ],
     "test",
   );
-  const r = await verify({ repo, heads, compressor: zlibCompressor });
+  const r = await verify({ repo, heads, compressor: nodeCompressor });
   assert.deepEqual(
     r.problems.map((p) => p.problem),
     ["media file grew.txt: its chunks hold 5 bytes, the manifest says 9"],
@@ -204,7 +204,7 @@ test("a pack lost on the storage side is healed by the next backup: every snapsh
   const victimDir = join(dir, "repo", "packs", packDirs[0]!);
   const victim = readdirSync(victimDir)[0]!;
   rmSync(join(victimDir, victim));
-  const broken = await verify({ repo, heads, compressor: zlibCompressor });
+  const broken = await verify({ repo, heads, compressor: nodeCompressor });
   assert.ok(
     broken.problems.some((p) => /missing from storage/.test(p.problem)),
     "verify sees the hole",
@@ -217,7 +217,7 @@ test("a pack lost on the storage side is healed by the next backup: every snapsh
     await restore({ repo, heads, to, snapshot: seq });
     assert.deepEqual(treeHashes(join(to, "media")), treeHashes(src.mediaDir), `snapshot ${seq}`);
   }
-  const report = await verify({ repo, heads, compressor: zlibCompressor });
+  const report = await verify({ repo, heads, compressor: nodeCompressor });
   assert.deepEqual(report.problems, []);
   assert.equal(report.packsChecked, report.packsTotal);
 });
@@ -230,7 +230,7 @@ test("restore and verify are refused while a prune holds the repository; both st
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir, workers: 0 });
   const pruning = await RepositoryLock.acquire(repo, "exclusive", { operation: "prune", autoRenew: false });
   await assert.rejects(restore({ repo, heads, to: join(dir, "out") }), /locked by prune/);
-  await assert.rejects(verify({ repo, heads, compressor: zlibCompressor }), RepositoryLockedError);
+  await assert.rejects(verify({ repo, heads, compressor: nodeCompressor }), RepositoryLockedError);
   await pruning.release();
   // Read-only credentials: every put fails; reading must still work.
   const readOnly: Storage = {
@@ -246,5 +246,5 @@ test("restore and verify are refused while a prune holds the repository; both st
   const ro = await Repository.open(readOnly, root);
   await restore({ repo: ro, heads, to: join(dir, "out") });
   assert.deepEqual(treeHashes(join(dir, "out", "media")), treeHashes(src.mediaDir));
-  assert.deepEqual((await verify({ repo: ro, heads, compressor: zlibCompressor })).problems, []);
+  assert.deepEqual((await verify({ repo: ro, heads, compressor: nodeCompressor })).problems, []);
 });

@@ -5,7 +5,7 @@
 /* global window, location, document */
 import { equalBytes, generateRootKey, toHex } from "@chatvault/format";
 import { MemoryStorage } from "@chatvault/storage";
-import { Repository, backupBytes, fflateCompressor, restoreToBytes, vaultHeadStore } from "@chatvault/sdk";
+import { Repository, backupBytes, browserCompressor, restoreToBytes, vaultHeadStore } from "@chatvault/sdk";
 import { VaultClient } from "@chatvault/vault-protocol";
 
 async function bytesOf(path) {
@@ -25,12 +25,12 @@ window.chatvaultSmoke = async ({ token, password }) => {
   await phone.enable(password, root);
   const storage = new MemoryStorage();
   let repo = await Repository.init(storage, root, { protection: "password", vaultUrl });
-  const made = await backupBytes({ repo, heads: vaultHeadStore(phone, root), compressor: fflateCompressor, database, media });
+  const made = await backupBytes({ repo, heads: vaultHeadStore(phone, root), compressor: browserCompressor, database, media });
 
   const laptop = new VaultClient({ baseUrl: vaultUrl, token: async () => token });
   const unlocked = await laptop.unlock(password);
   repo = await Repository.open(storage, unlocked);
-  const back = await restoreToBytes({ repo, heads: vaultHeadStore(laptop, unlocked), compressor: fflateCompressor });
+  const back = await restoreToBytes({ repo, heads: vaultHeadStore(laptop, unlocked), compressor: browserCompressor });
   const sameDb = back.database !== null && back.database.name === database.name && equalBytes(back.database.bytes, database.bytes);
   const sameMedia = back.media.length === 1 && back.media[0].path === media[0].path && equalBytes(back.media[0].bytes, media[0].bytes);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", back.database?.bytes ?? new Uint8Array()));

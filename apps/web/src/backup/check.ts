@@ -7,7 +7,7 @@
  * kept in the settings for the Chat backup screen.
  */
 import { IntegrityError } from "@chatvault/format";
-import { fflateCompressor, restoreToBytes } from "@chatvault/sdk";
+import { browserCompressor, restoreToBytes } from "@chatvault/sdk";
 import { openImage } from "../chats/sqlite.ts";
 import { progressActivity, setActivity } from "./activity.ts";
 import type { Connections } from "./connections.ts";
@@ -37,7 +37,7 @@ export async function checkBackup(conn: Connections, now: () => Date = () => new
     const settings = await loadSettings();
     if (!settings.enabled || !rootKey) throw new UserFacingError("Turn on end-to-end encrypted backup first.");
     const { repo, heads } = await openBackup(conn, rootKey);
-    const r = await restoreToBytes({ repo, heads, compressor: fflateCompressor, onProgress: (e) => setActivity(progressActivity("check", e)) });
+    const r = await restoreToBytes({ repo, heads, compressor: browserCompressor, onProgress: (e) => setActivity(progressActivity("check", e)) });
     if (!r.database) throw new UserFacingError("The backup holds no chats.");
     await checkDatabaseImage(r.database.bytes);
     result = { checkedAt: now().toISOString(), ok: true, sequence: r.snapshot.sequence };

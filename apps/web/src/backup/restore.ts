@@ -5,7 +5,7 @@
  * and only then replace the phone's chats.
  */
 import { type RootKey, parseKey } from "@chatvault/format";
-import { fflateCompressor, restoreToBytes } from "@chatvault/sdk";
+import { browserCompressor, restoreToBytes } from "@chatvault/sdk";
 import { ChatDb } from "../chats/chat-db.ts";
 import { mediaReplaceAll } from "../platform/idb.ts";
 import { progressActivity, setActivity } from "./activity.ts";
@@ -65,7 +65,7 @@ export async function restoreBackup(conn: Connections, found: FoundBackup, rootK
   setActivity({ kind: "running", operation: "restore", phase: "Preparing…", fraction: 0 });
   try {
     // Key and passkey mode: the engine starts this phone's freshness record at what it restored (spec §8.6, §13.4).
-    const r = await restoreToBytes({ repo, heads, compressor: fflateCompressor, onProgress: (e) => setActivity(progressActivity("restore", e)) });
+    const r = await restoreToBytes({ repo, heads, compressor: browserCompressor, onProgress: (e) => setActivity(progressActivity("restore", e)) });
     if (!r.database) throw new UserFacingError("This backup holds no chats.");
     const chats = await ChatDb.replace(r.database.bytes);
     await mediaReplaceAll(r.media);

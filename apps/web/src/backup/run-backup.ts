@@ -3,7 +3,7 @@
  * media, into the account's backup — only what changed is uploaded (packs → index →
  * snapshot → head, spec §8.7). Progress goes to the activity observable.
  */
-import { backupBytes, fflateCompressor } from "@chatvault/sdk";
+import { backupBytes, browserCompressor } from "@chatvault/sdk";
 import type { ChatDb } from "../chats/chat-db.ts";
 import { mediaAll } from "../platform/idb.ts";
 import { progressActivity, setActivity } from "./activity.ts";
@@ -34,7 +34,7 @@ export async function backUpNow(conn: Connections, chats: ChatDb): Promise<Backu
     const r = await backupBytes({
       repo,
       heads,
-      compressor: fflateCompressor,
+      compressor: browserCompressor,
       database,
       media,
       onProgress: (e) => setActivity(progressActivity("backup", e)),

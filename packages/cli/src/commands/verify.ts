@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { verify } from "@chatvault/sdk/verify";
-import { nodeLockHolder, zlibCompressor } from "@chatvault/sdk/node/core";
+import { nodeLockHolder, nodeCompressor } from "@chatvault/sdk/node/core";
 import { CliError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { count } from "../local-time.ts";
@@ -26,7 +26,7 @@ export function registerVerify(program: Command): void {
     const report = await verify({
       repo,
       heads,
-      compressor: zlibCompressor,
+      compressor: nodeCompressor,
       onProgress: bar.onProgress,
       lock: nodeLockHolder("verify"),
       ...(flags.sample !== undefined ? { sample: Math.min(1, flags.sample) } : {}),

@@ -6,7 +6,7 @@
  */
 import { type KeySchedule, ObjectKind, chunkId, sealObjectParts, toHex } from "@chatvault/format";
 import type { ChunkIndex } from "../repo/chunk-index.ts";
-import { CHUNK_COMPRESSED } from "../repo/chunk-index.ts";
+import { codecFlags } from "../repo/chunk-index.ts";
 import type { Compressor } from "./compressor.ts";
 import { type Packer, type SealedBytes, sealedLength } from "./packer.ts";
 
@@ -23,8 +23,8 @@ export async function sealChunk(
   compressible: boolean,
 ): Promise<{ data: Uint8Array[]; length: number; flags: number }> {
   const packed = compressible ? compressor.compress(plain) : null;
-  const data = await sealObjectParts(keys.backend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed ?? plain);
-  return { data, length: sealedLength(data), flags: packed ? CHUNK_COMPRESSED : 0 };
+  const data = await sealObjectParts(keys.backend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, packed?.bytes ?? plain);
+  return { data, length: sealedLength(data), flags: codecFlags(packed?.codec ?? null) };
 }
 
 export class ChunkStore {

@@ -30,7 +30,7 @@ import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
 import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
-import { zlibCompressor } from "./zlib-compressor.ts";
+import { nodeCompressor } from "./zlib-compressor.ts";
 
 export type { BackupResult, SkippedFile } from "../backup/session.ts";
 
@@ -61,7 +61,7 @@ const REGION = 4 * 1024 * 1024;
 export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
-  const compressor = opts.compressor ?? zlibCompressor;
+  const compressor = opts.compressor ?? nodeCompressor;
   const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
   const session = await BackupSession.begin(repo, opts.heads, {
     compressor,

@@ -10,6 +10,6 @@ import "./node-crypto.ts";
 export { localHeadStore } from "./local-head.ts";
 export { nodeLockHolder } from "./lock-holder.ts";
 export { walkMedia, type MediaFile } from "./media-walk.ts";
-export { zlibCompressor } from "./zlib-compressor.ts";
+export { nodeCompressor, zlibCompressor } from "./zlib-compressor.ts";
 export { openStorage } from "./open-storage.ts";
 export { describeErrno, errnoOf, localFileError, problemOf } from "./local-errors.ts";

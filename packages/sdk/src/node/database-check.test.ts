@@ -39,7 +39,7 @@ test("the concurrent database check (worker thread) passes a sound database and 
 test("restore: a snapshot whose database fails the integrity check is refused and nothing is moved into place, whether the check runs beside the media or after them", async (t) => {
   const { memoryHeadStore } = await import("../index.ts");
   const { BackupSession } = await import("../backup/session.ts");
-  const { restore, zlibCompressor } = await import("./index.ts");
+  const { restore, nodeCompressor } = await import("./index.ts");
   const { newRepo } = await import("../../test/support.ts");
   const { existsSync, readdirSync } = await import("node:fs");
   const dir = tempDir(t);
@@ -58,7 +58,7 @@ test("restore: a snapshot whose database fails the integrity check is refused an
     const { repo } = await newRepo(join(dir, `repo-${backgroundCheckAbove}`));
     const heads = memoryHeadStore();
     // A writer holding the key can store any bytes as the database: authentic, but not a sound database.
-    const s = await BackupSession.begin(repo, heads, { compressor: zlibCompressor });
+    const s = await BackupSession.begin(repo, heads, { compressor: nodeCompressor });
     const pages: Uint8Array[] = [];
     for (let o = 0; o < bytes.length; o += pageSize) pages.push(await s.store.store(bytes.subarray(o, o + pageSize), true));
     const media = await s.store.store(new TextEncoder().encode("a photo"), false);

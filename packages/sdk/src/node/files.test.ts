@@ -28,7 +28,7 @@ import { memoryHeadStore, Repository } from "../index.ts";
 import type { ProgressEvent } from "../progress.ts";
 import { decodeManifest, encodeManifest, type SnapshotManifest } from "../repo/manifest.ts";
 import type { Storage } from "@chatvault/storage";
-import { backup, localHeadStore, openStorage, restore, zlibCompressor } from "./index.ts";
+import { backup, localHeadStore, openStorage, restore, nodeCompressor } from "./index.ts";
 import { privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { demo, newRepo, treeHashes } from "../../test/support.ts";
 
@@ -99,7 +99,7 @@ test("a snapshot whose media size disagrees with its chunks: the database and th
   const heads = memoryHeadStore();
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
   // What an older writer stored for a file that grew during its backup: the walk's size.
-  const session = await BackupSession.begin(repo, heads, { compressor: zlibCompressor });
+  const session = await BackupSession.begin(repo, heads, { compressor: nodeCompressor });
   const parent = session.parent!.manifest;
   const bad = parent.media[0]!;
   const media = parent.media.map((f) => (f === bad ? { ...f, size: f.size + 4096 } : f));

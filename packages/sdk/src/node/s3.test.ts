@@ -9,7 +9,7 @@ import { generateRootKey } from "@chatvault/format";
 import { TestBucket, credentials, endpoint, s3Reachable, unreachableReason } from "@chatvault/storage/s3/testing";
 import { needService, tempDir } from "@chatvault/testkit";
 import { memoryHeadStore, Repository, verify } from "../index.ts";
-import { backup, openStorage, restore, zlibCompressor } from "./index.ts";
+import { backup, openStorage, restore, nodeCompressor } from "./index.ts";
 import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, treeHashes } from "../../test/support.ts";
 
@@ -36,7 +36,7 @@ test("engine on S3 (radosgw): backup, incremental, restore, verify", async (t) =
   const again = await Repository.open(openStorage(`s3://${bucket.name}/alice/chats`, { s3Endpoint: endpoint }), root);
   await restore({ repo: again, heads, to: join(dir, "out") });
   assert.deepEqual(treeHashes(join(dir, "out", "media")), treeHashes(src.mediaDir));
-  const report = await verify({ repo: again, heads, compressor: zlibCompressor });
+  const report = await verify({ repo: again, heads, compressor: nodeCompressor });
   assert.deepEqual(report.problems, []);
   assert.equal(report.packsChecked, report.packsTotal);
 });

@@ -13,7 +13,7 @@ import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import type { Storage } from "@chatvault/storage";
 import { layout, memoryHeadStore, MAX_METADATA_OBJECT, Repository, verify, type Head } from "../index.ts";
-import { backup, restore, zlibCompressor } from "./index.ts";
+import { backup, restore, nodeCompressor } from "./index.ts";
 import { mutateDemoData } from "@chatvault/demo-data";
 import { demo, newRepo } from "../../test/support.ts";
 
@@ -166,14 +166,14 @@ test("verify finds a flipped byte and names the pack", async (t) => {
   const { repo } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
-  const clean = await verify({ repo, heads, compressor: zlibCompressor });
+  const clean = await verify({ repo, heads, compressor: nodeCompressor });
   assert.deepEqual(clean.problems, []);
   assert.ok(clean.chunksChecked > 0);
   const p = files(join(dir, "repo"), "packs")[0]!;
   const b = readFileSync(p);
   b[200] = b[200]! ^ 4;
   writeFileSync(p, b);
-  const bad = await verify({ repo, heads, compressor: zlibCompressor });
+  const bad = await verify({ repo, heads, compressor: nodeCompressor });
   // The pack is named; if it also held the snapshot's listing chunks (spec §8.5.3), the snapshot is named too.
   const packProblems = bad.problems.filter((x) => /^packs\//.test(x.object));
   assert.equal(packProblems.length, 1, JSON.stringify(bad.problems));

@@ -3,15 +3,43 @@
  * byte range. On storage: index objects, each listing the chunks of the packs that one
  * backup (or prune) wrote, STREAM-sealed under the metadata key.
  *
- *   index plaintext = "CVIX" ‖ 0x01 ‖ u32 packCount ‖ packId[32]×packCount
+ *   index plaintext = "CVIX" ‖ version ‖ u32 packCount ‖ packId[32]×packCount
  *                     ‖ u32 entryCount ‖ entry×entryCount
  *   entry           = chunkId[32] ‖ u32 packIndex ‖ u32 offset ‖ u32 length ‖ u32 rawLength ‖ u8 flags
  */
 import { IntegrityError, toHex, fromHex } from "@chatvault/format";
+import type { ChunkCodec } from "../backup/compressor.ts";
 import { BinaryReader, BinaryWriter } from "./binary.ts";
 
-/** Chunk payload flags (spec §8.3). */
-export const CHUNK_COMPRESSED = 1;
+/** Chunk payload flags (spec §8.3): bit 0 = DEFLATE, bit 1 = LZ4 (since spec v5); at most one. */
+export const CHUNK_DEFLATE = 1;
+export const CHUNK_LZ4 = 2;
+/** Any codec: the payload is compressed. */
+export const CHUNK_COMPRESSED = CHUNK_DEFLATE | CHUNK_LZ4;
+
+/** Index version written since spec v5 (§8.4); version 1 entries may only name DEFLATE. */
+const INDEX_VERSION = 2;
+
+/** The codec a chunk's flags name, or null for a stored (uncompressed) payload. */
+export function chunkCodec(flags: number): ChunkCodec | null {
+  if (flags === 0) return null;
+  if (flags === CHUNK_DEFLATE) return "deflate";
+  if (flags === CHUNK_LZ4) return "lz4";
+  throw new IntegrityError("bad_structure", `unknown chunk flags (codec) ${flags}`);
+}
+
+/** The flags of a payload written with `codec` (null: stored as it is). */
+export function codecFlags(codec: ChunkCodec | null): number {
+  return codec === null ? 0 : codec === "deflate" ? CHUNK_DEFLATE : CHUNK_LZ4;
+}
+
+/**
+ * Is `flags` a valid entry of an index of `version` (or a pack header, which has the
+ * version-2 rules)? Spec §8.3: no bit but 0 and 1, never both; version 1 knows bit 0 only.
+ */
+export function validFlags(flags: number, version = INDEX_VERSION): boolean {
+  return flags === 0 || flags === CHUNK_DEFLATE || (flags === CHUNK_LZ4 && version >= 2);
+}
 
 export interface ChunkLocation {
   /** Pack ID, hex. */
@@ -87,7 +115,7 @@ export function encodeIndex(entries: IndexEntry[]): Uint8Array {
   const packs = [...new Set(entries.map((e) => e.pack))];
   const packPos = new Map(packs.map((p, i) => [p, i]));
   const w = new BinaryWriter(16 + packs.length * 32 + entries.length * ENTRY_BYTES);
-  w.bytes(Uint8Array.from(MAGIC)).u8(1).u32(packs.length);
+  w.bytes(Uint8Array.from(MAGIC)).u8(INDEX_VERSION).u32(packs.length);
   for (const p of packs) w.bytes(fromHex(p));
   w.u32(entries.length);
   for (const e of entries) {
@@ -103,7 +131,7 @@ export function decodeIndex(bytes: Uint8Array, name: string): IndexEntry[] {
     throw new IntegrityError("bad_magic", "not a chatvault index", name);
   }
   const version = r.u8();
-  if (version !== 1) throw new IntegrityError("unsupported_version", `index version ${version} is not supported`, name);
+  if (version !== 1 && version !== 2) throw new IntegrityError("unsupported_version", `index version ${version} is not supported`, name);
   const packCount = r.count(32);
   const packs: string[] = [];
   for (let i = 0; i < packCount; i++) packs.push(toHex(r.bytes(32)));
@@ -115,7 +143,7 @@ export function decodeIndex(bytes: Uint8Array, name: string): IndexEntry[] {
     const pack = packs[pi];
     if (pack === undefined) throw new IntegrityError("bad_structure", `index entry ${i} names pack ${pi} of ${packCount}`, name);
     const e = { id, pack, offset: r.u32(), length: r.u32(), rawLength: r.u32(), flags: r.u8() };
-    if (e.flags & ~CHUNK_COMPRESSED) throw new IntegrityError("bad_structure", `index entry ${i} has unknown flags`, name);
+    if (!validFlags(e.flags, version)) throw new IntegrityError("bad_structure", `index entry ${i} has unknown flags (codec) ${e.flags}`, name);
     out.push(e);
   }
   r.end();

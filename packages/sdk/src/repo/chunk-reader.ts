@@ -6,7 +6,7 @@
 import { IntegrityError, ObjectKind, chunkId, equalBytes, fromHex, openObject } from "@chatvault/format";
 import { ObjectNotFoundError } from "@chatvault/storage";
 import type { Compressor } from "../backup/compressor.ts";
-import { CHUNK_COMPRESSED, type ChunkLocation } from "./chunk-index.ts";
+import { type ChunkLocation, chunkCodec } from "./chunk-index.ts";
 import { packName } from "./layout.ts";
 import type { Repository } from "./repository.ts";
 
@@ -24,7 +24,8 @@ const MAX_RANGE = 8 * 1024 * 1024;
 export async function openChunk(repo: Repository, compressor: Compressor, id: string, loc: ChunkLocation, sealed: Uint8Array): Promise<Uint8Array> {
   const idBytes = fromHex(id);
   const payload = await openObject(repo.keys.backend, repo.keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id: idBytes }, sealed);
-  const plain = loc.flags & CHUNK_COMPRESSED ? compressor.decompress(payload, loc.rawLength) : payload;
+  const codec = chunkCodec(loc.flags);
+  const plain = codec ? compressor.decompress(payload, loc.rawLength, codec) : payload;
   if (plain.length !== loc.rawLength) throw new IntegrityError("bad_structure", "chunk length differs from the index", id);
   if (!equalBytes(await chunkId(repo.keys, plain), idBytes)) throw new IntegrityError("id_mismatch", "chunk content does not match its ID", id);
   return plain;

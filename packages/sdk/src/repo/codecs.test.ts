@@ -13,7 +13,7 @@ import { parseConfig } from "./config.ts";
 
 const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(toHex);
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
-const entry = fc.record({ id: hex32, pack: hex32, offset: u32, length: u32, rawLength: u32, flags: fc.constantFrom(0, 1) }, { noNullPrototype: true });
+const entry = fc.record({ id: hex32, pack: hex32, offset: u32, length: u32, rawLength: u32, flags: fc.constantFrom(0, 1, 2) }, { noNullPrototype: true });
 
 function onlyTyped(fn: () => unknown): void {
   try {

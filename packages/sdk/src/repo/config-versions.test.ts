@@ -15,7 +15,7 @@ import { memoryHeadStore } from "./head.ts";
 import { Repository } from "./repository.ts";
 import { parseConfig } from "./config.ts";
 import { verify } from "../verify.ts";
-import { backup, restore, zlibCompressor } from "../node/index.ts";
+import { backup, restore, nodeCompressor } from "../node/index.ts";
 
 const FIXTURE = new URL("../../test/fixtures/repo-v1/", import.meta.url).pathname;
 
@@ -70,7 +70,7 @@ test("a version 1 repository (fixture from the previous release) restores, verif
     new Uint8Array(readFileSync(join(dir, "out", "media", "voice", "b.bin"))),
     Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255),
   );
-  assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, []);
+  assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, []);
   const next = await backup({ repo, heads, media: join(dir, "out", "media"), workers: 0 });
   assert.equal(next.snapshot.sequence, 2);
   assert.equal(parseConfig(readFileSync(join(dir, "repo", "config"))).config.version, 1, "the config is not rewritten");

@@ -25,9 +25,10 @@ export function cutListing(keys: KeySchedule, listing: Uint8Array): Uint8Array[]
  * Fetch and authenticate a listing's chunks (spec §8.3: opened, inflated if flagged, and
  * checked against their IDs) and concatenate them. Writers do not compress listing
  * chunks, but a listing chunk may share its ID with a compressed chunk stored earlier,
- * so inflating is supported (fflate: the same code in Node and browsers). fflate is
- * imported only when a located chunk is compressed — rare — so reading a parent's
- * listing does not cost every backup its ~15 ms import (docs/performance.md).
+ * so decompressing is supported (the browser compressor: the same code in Node and
+ * browsers, either codec). It is imported only when a located chunk is compressed — rare —
+ * so reading a parent's listing does not cost every backup fflate's ~15 ms import
+ * (docs/performance.md).
  * @throws IntegrityError `missing_object` when a chunk is not indexed or its pack is gone.
  */
 export async function readListing(
@@ -62,14 +63,14 @@ export async function readListing(
 }
 
 /**
- * fflate when some listing chunk is stored compressed, otherwise an inflater that is
+ * The JavaScript compressor when some listing chunk is stored compressed, otherwise an inflater that is
  * never called: openChunk inflates only chunks whose index flags say compressed, and
  * these are the flags just checked. It refuses rather than returning bytes, all the same.
  */
 async function listingInflater(byPack: Map<string, Map<string, ChunkRequest<number>>>): Promise<Compressor> {
   for (const requests of byPack.values()) {
     for (const req of requests.values()) {
-      if (req.loc.flags & CHUNK_COMPRESSED) return (await import("../backup/fflate-compressor.ts")).fflateCompressor;
+      if (req.loc.flags & CHUNK_COMPRESSED) return (await import("../backup/fflate-compressor.ts")).browserCompressor;
     }
   }
   return {

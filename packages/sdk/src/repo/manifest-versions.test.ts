@@ -17,7 +17,7 @@ import { Repository, manifestContextId } from "./repository.ts";
 import { type SnapshotManifest, applyListing, decodeManifest, encodeListing, encodeManifest } from "./manifest.ts";
 import { prune } from "../prune.ts";
 import { verify } from "../verify.ts";
-import { backup, restore, zlibCompressor } from "../node/index.ts";
+import { backup, restore, nodeCompressor } from "../node/index.ts";
 import { demo, newRepo, treeHashes } from "../../test/support.ts";
 
 const FIXTURE = new URL("../../test/fixtures/repo-v2/", import.meta.url).pathname;
@@ -60,7 +60,7 @@ test("a spec version 2 repository (fixture, version 1 manifests) restores both s
     new Uint8Array(readFileSync(join(dir, "out", "media", "voice", "b.bin"))),
     Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 255),
   );
-  assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, []);
+  assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, []);
 
   // A new backup on top writes a version 2 manifest chained to the version 1 one.
   const next = await backup({ repo, heads, db: join(dir, "out", "chat.db"), media: join(dir, "out", "media"), workers: 0 });
@@ -76,7 +76,7 @@ test("a spec version 2 repository (fixture, version 1 manifests) restores both s
   await restore({ repo, heads, to: join(dir, "after-prune") });
   assert.deepEqual(rows(join(dir, "after-prune", "chat.db")), expectRows(41));
   assert.deepEqual(treeHashes(join(dir, "after-prune", "media")), treeHashes(join(dir, "out", "media")));
-  assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, []);
+  assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, []);
 });
 
 test("version 2: an unchanged snapshot stores only its manifest; prune keeps the listing chunks of kept snapshots", async (t) => {
@@ -106,7 +106,7 @@ test("version 2: an unchanged snapshot stores only its manifest; prune keeps the
   await restore({ repo, heads, to: out });
   assert.equal(rows(join(out, "msgstore.db"))[6], "edited");
   assert.deepEqual(treeHashes(join(out, "media")), treeHashes(src.mediaDir));
-  assert.deepEqual((await verify({ repo, heads, compressor: zlibCompressor })).problems, []);
+  assert.deepEqual((await verify({ repo, heads, compressor: nodeCompressor })).problems, []);
 });
 
 test("version 2 manifest codec: round trip, and a listing of the wrong length, with unknown fields or inline files is bad_structure", () => {
@@ -157,7 +157,7 @@ test("version 2: a tampered or missing listing chunk makes the snapshot unreadab
   const { repo } = await newRepoOn(storage);
   const heads = memoryHeadStore();
   const { BackupSession } = await import("../backup/session.ts");
-  const s = await BackupSession.begin(repo, heads, { compressor: zlibCompressor });
+  const s = await BackupSession.begin(repo, heads, { compressor: nodeCompressor });
   const chunk = await s.store.store(new TextEncoder().encode("hello"), false);
   await s.commit(null, [{ path: "a.txt", size: 5, mtimeMs: 0, chunks: [chunk] }], "test");
   const ref = (await repo.listSnapshots())[0]!;
@@ -174,7 +174,7 @@ test("version 2: a tampered or missing listing chunk makes the snapshot unreadab
   await assert.rejects(repo.readSnapshot(ref, { index: { get: () => ({ ...other[1] }) } }), (e: unknown) => e instanceof IntegrityError);
   // Storage loses the pack: the parent's file list is gone, the next backup still chains to it (and stores everything again).
   for await (const o of storage.list("packs/")) await storage.delete(o.name);
-  const s2 = await BackupSession.begin(repo, heads, { compressor: zlibCompressor });
+  const s2 = await BackupSession.begin(repo, heads, { compressor: nodeCompressor });
   assert.equal(s2.parent?.ref.sequence, 1);
   assert.equal(s2.parent?.manifest.media.length, 0, "nothing reused from an unreadable file list");
   const again = await s2.store.store(new TextEncoder().encode("hello"), false);

@@ -10,7 +10,7 @@
 import { IntegrityError, ObjectKind, type KeySchedule, fromHex, openObject, sealObject, toHex } from "@chatvault/format";
 import type { Storage } from "@chatvault/storage";
 import { BinaryReader, BinaryWriter } from "./binary.ts";
-import { CHUNK_COMPRESSED, type IndexEntry } from "./chunk-index.ts";
+import { type IndexEntry, validFlags } from "./chunk-index.ts";
 import { packName } from "./layout.ts";
 
 const ENTRY_BYTES = 32 + 13;
@@ -39,7 +39,7 @@ export function decodePackHeader(bytes: Uint8Array, name: string, packLength: nu
   for (let i = 0; i < n; i++) {
     const e = { id: toHex(r.bytes(32)), offset: r.u32(), length: r.u32(), rawLength: r.u32(), flags: r.u8() };
     if (e.offset + e.length > packLength) throw new IntegrityError("bad_structure", `pack header entry ${i} points past the pack`, name);
-    if (e.flags & ~CHUNK_COMPRESSED) throw new IntegrityError("bad_structure", `pack header entry ${i} has unknown flags`, name);
+    if (!validFlags(e.flags)) throw new IntegrityError("bad_structure", `pack header entry ${i} has unknown flags (codec) ${e.flags}`, name);
     out.push(e);
   }
   r.end();

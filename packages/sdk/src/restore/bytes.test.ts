@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
-import { backupBytes, fflateCompressor, memoryHeadStore, restoreToBytes, sqlitePageSize } from "../index.ts";
+import { backupBytes, browserCompressor, memoryHeadStore, restoreToBytes, sqlitePageSize } from "../index.ts";
 import { backup, restore, snapshotDatabase } from "../node/index.ts";
 import { demo, fileHash, newRepo, treeHashes } from "../../test/support.ts";
 import { createHash } from "node:crypto";
@@ -21,7 +21,7 @@ test("node backup → in-memory restore, and in-memory backup → node restore",
   const heads = memoryHeadStore();
   await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
   const copy = await snapshotDatabase(src.dbPath, dir);
-  const got = await restoreToBytes({ repo, heads, compressor: fflateCompressor });
+  const got = await restoreToBytes({ repo, heads, compressor: browserCompressor });
   assert.equal(sha(got.database!.bytes), fileHash(copy.path));
   const want = treeHashes(src.mediaDir);
   assert.equal(got.media.length, want.size);
@@ -33,7 +33,7 @@ test("node backup → in-memory restore, and in-memory backup → node restore",
   const r = await backupBytes({
     repo,
     heads,
-    compressor: fflateCompressor,
+    compressor: browserCompressor,
     database: { name: "msgstore.db", bytes },
     media: [...got.media, { path: "new/photo.jpg", bytes: new Uint8Array(70000).fill(7), mtimeMs: 1700000000000 }],
   });
@@ -49,7 +49,10 @@ test("node backup → in-memory restore, and in-memory backup → node restore",
 test("in-memory backup refuses bytes that are not a SQLite database", async (t) => {
   const dir = tempDir(t);
   const { repo } = await newRepo(join(dir, "repo"));
-  await assert.rejects(backupBytes({ repo, heads: memoryHeadStore(), compressor: fflateCompressor, database: { name: "x.db", bytes: new Uint8Array(8192) } }), {
-    code: "source",
-  });
+  await assert.rejects(
+    backupBytes({ repo, heads: memoryHeadStore(), compressor: browserCompressor, database: { name: "x.db", bytes: new Uint8Array(8192) } }),
+    {
+      code: "source",
+    },
+  );
 });

@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
-import { type Head, type HeadStore, backupBytes, fflateCompressor, memoryHeadStore, restoreToBytes } from "../index.ts";
+import { type Head, type HeadStore, backupBytes, browserCompressor, memoryHeadStore, restoreToBytes } from "../index.ts";
 import { restore } from "../node/index.ts";
 import { newRepo } from "../../test/support.ts";
 
 type Restorer = (opts: { repo: Awaited<ReturnType<typeof newRepo>>["repo"]; heads: HeadStore; snapshot?: string }, out: string) => Promise<{ snapshot: Head }>;
 
 const restorers: [string, Restorer][] = [
-  ["in memory", (o) => restoreToBytes({ ...o, compressor: fflateCompressor })],
+  ["in memory", (o) => restoreToBytes({ ...o, compressor: browserCompressor })],
   ["node", (o, out) => restore({ ...o, to: out })],
 ];
 
@@ -24,8 +24,8 @@ async function twoSnapshots(dir: string) {
   const { repo } = await newRepo(join(dir, "repo"));
   const writer = memoryHeadStore();
   const media = (fill: number) => [{ path: "a.bin", bytes: new Uint8Array(5000).fill(fill), mtimeMs: 1700000000000 + fill }];
-  const first = await backupBytes({ repo, heads: writer, compressor: fflateCompressor, media: media(1) });
-  const second = await backupBytes({ repo, heads: writer, compressor: fflateCompressor, media: media(2) });
+  const first = await backupBytes({ repo, heads: writer, compressor: browserCompressor, media: media(1) });
+  const second = await backupBytes({ repo, heads: writer, compressor: browserCompressor, media: media(2) });
   const head = (r: typeof first): Head => ({ sequence: r.snapshot.sequence, digest: r.snapshot.digest });
   return { repo, first: head(first), second: head(second) };
 }

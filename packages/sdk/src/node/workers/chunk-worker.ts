@@ -9,7 +9,7 @@ import { KeySchedule, RootKey, gearTable } from "@chatvault/format";
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import { ChunkIdSet } from "../../backup/id-set.ts";
 import { type ChunkTask, MediaReadError, type TaskPart, runChunkTask } from "../chunk-tasks.ts";
-import { zlibCompressor } from "../zlib-compressor.ts";
+import { nodeCompressor } from "../zlib-compressor.ts";
 
 const port = parentPort!;
 const keys = await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend);
@@ -18,7 +18,7 @@ const ctx = {
   gear: gearTable(keys),
   chunker: workerData.chunker,
   known: new ChunkIdSet(workerData.known as ArrayBufferLike),
-  compressor: zlibCompressor,
+  compressor: nodeCompressor,
 };
 const acks = new Map<number, () => void>();
 
