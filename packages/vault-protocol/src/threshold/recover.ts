@@ -12,18 +12,7 @@ import { constantTimeEqual } from "./bytes.ts";
 import type { Candidate } from "./choose.ts";
 import { fieldBytes } from "./codecs.ts";
 import type { ThresholdContext } from "./context.ts";
-import {
-  adminPublicKeyOf,
-  deriveAdminSeed,
-  deriveUnlockKey,
-  finalizeCombined,
-  oprfInput,
-  shareTag,
-  unlockCheck,
-  unlockTag,
-  verifyEvaluationProof,
-  voprf,
-} from "./derive.ts";
+import { deriveAdminSeed, deriveUnlockKey, finalizeCombined, oprfInput, shareTag, unlockCheck, unlockTag, verifyEvaluationProof, voprf } from "./derive.ts";
 import {
   RealmMisbehavedError,
   RealmProtocolError,
@@ -33,7 +22,7 @@ import {
   type MisbehaviourReason,
   type RealmReport,
 } from "./errors.ts";
-import { deriveHeadSigningKey } from "../head-proof.ts";
+import { deriveHeadSigningSeed } from "../head-proof.ts";
 import { stretchPassword } from "./ksf.ts";
 import { openWrappedRootKey, type RegistrationParams } from "./registration.ts";
 import { groupArithmetic, sameElement, type GroupArithmetic } from "./combine.ts";
@@ -152,8 +141,8 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
       if (opened) {
         const K = opened.rootKey.unsafeBytes();
         if (
-          toBase64Url(deriveHeadSigningKey(K).publicKey) !== info.headPublicKey ||
-          toBase64Url(adminPublicKeyOf(deriveAdminSeed(K))) !== info.adminPublicKey
+          toBase64Url(u.group.ed25519PublicKey(deriveHeadSigningSeed(K))) !== info.headPublicKey ||
+          toBase64Url(u.group.ed25519PublicKey(deriveAdminSeed(K))) !== info.adminPublicKey
         ) {
           throw new RealmProtocolError("the root key does not match the registration's head or admin key", reports(views));
         }
