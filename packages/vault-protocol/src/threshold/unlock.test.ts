@@ -4,7 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { equalBytes } from "@chatvault/format";
+import { equalBytes, toBase64Url } from "@chatvault/format";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { enable } from "./enable.ts";
 import { unlock } from "./unlock.ts";
 import { changePassword } from "./change-password.ts";
@@ -352,4 +353,18 @@ test("a registration with a KSF below the client's floor is refused before any g
     h.realms.map((r) => r.evaluations),
     [0, 0, 0],
   );
+});
+
+test("a K whose head or admin public key differs from the registration's is refused (§6.4, §13)", async () => {
+  for (const field of ["headPublicKey", "adminPublicKey"] as const) {
+    const h = await enabled();
+    // Every realm reports the same foreign key (a group still forms); E still opens to K.
+    const foreign = toBase64Url(ed25519.getPublicKey(new Uint8Array(32).fill(9)));
+    for (const r of h.realms) {
+      const s = JSON.parse(r.snapshot()) as { current: Record<string, unknown> };
+      s.current[field] = foreign;
+      r.restore(JSON.stringify(s));
+    }
+    await assert.rejects(unlock(h.context(), PW, { repair: false }), (e: unknown) => e instanceof RealmProtocolError && /head or admin key/.test(e.message));
+  }
 });
