@@ -11,6 +11,7 @@ import { MemoryPendingDeletes, type PendingDeletes } from "./pending-deletes.ts"
 import { checkRealmSet, type RealmConfig, type RealmSet } from "./realm-set.ts";
 import { RealmTransport, type RealmApi, type RealmFetch, type RealmTokenProvider } from "./transport.ts";
 import type { RealmKsf } from "./wire.ts";
+import type { GuessParams } from "./early-guess.ts";
 
 export interface ThresholdOptions {
   realmSet: RealmSet;
@@ -53,6 +54,11 @@ export interface ThresholdContext {
    * that then fails, so it proves itself again.
    */
   provenRealms: Set<number>;
+  /**
+   * Public parameters of the registration this context last unlocked (what `/record` tells anyone
+   * with the account token): the next unlock stretches and blinds for it while phase 1 runs (early-guess.ts).
+   */
+  lastUnlocked?: GuessParams;
 }
 
 export function createContext(o: ThresholdOptions): ThresholdContext {

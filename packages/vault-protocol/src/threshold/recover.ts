@@ -7,12 +7,12 @@
  * for its evaluation proof (§5.4.1) to tell a wrong password from a misbehaving realm and
  * name it. Then send the unlock proofs, verify and combine the wrap shares, open E.
  */
-import { RootKey, fromBase64Url, utf8 } from "@chatvault/format";
+import { RootKey, fromBase64Url } from "@chatvault/format";
 import { constantTimeEqual } from "./bytes.ts";
 import type { Candidate } from "./choose.ts";
 import { fieldBytes } from "./codecs.ts";
 import type { ThresholdContext } from "./context.ts";
-import { deriveAdminSeed, deriveUnlockKey, finalizeCombined, oprfInput, shareTag, unlockCheck, unlockTag, verifyEvaluationProof, voprf } from "./derive.ts";
+import { deriveAdminSeed, deriveUnlockKey, finalizeCombined, shareTag, unlockCheck, unlockTag, verifyEvaluationProof } from "./derive.ts";
 import {
   RealmMisbehavedError,
   RealmProtocolError,
@@ -23,7 +23,7 @@ import {
   type RealmReport,
 } from "./errors.ts";
 import { deriveHeadSigningSeed } from "../head-proof.ts";
-import { stretchPassword } from "./ksf.ts";
+import { prepareGuess, type EarlyGuess } from "./early-guess.ts";
 import { openWrappedRootKey, type RegistrationParams } from "./registration.ts";
 import { groupArithmetic, sameElement, type GroupArithmetic } from "./combine.ts";
 import { interpolateScalar, scalarFromBytes, subsetsOf } from "./shamir.ts";
@@ -76,7 +76,13 @@ export function effectiveLock(lockedUntil: (number | null)[], t: number): number
   return locks[t - unlocked - 1] ?? locks[locks.length - 1] ?? null;
 }
 
-export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate, password: string, views: RealmView[]): Promise<AttemptResult> {
+export async function attemptRegistration(
+  ctx: ThresholdContext,
+  cand: Candidate,
+  password: string,
+  views: RealmView[],
+  early?: EarlyGuess,
+): Promise<AttemptResult> {
   const t = ctx.realmSet.threshold;
   const acct = ctx.accountId;
   const info = cand.info;
@@ -109,9 +115,8 @@ export async function attemptRegistration(ctx: ThresholdContext, cand: Candidate
   // libsodium (combine.ts) loads while the password is stretched; only realms mode pays for it.
   const loadingGroup = groupArithmetic();
   loadingGroup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const stretched = await stretchPassword(utf8(password.normalize("NFC")), params.salt, { algorithm: "argon2id", ...info.ksf }, ctx.argon2);
-  const input = oprfInput(acct, stretched);
-  const { blind, blinded } = voprf.blind(input, (len?: number) => ctx.random(len ?? 32) as Uint8Array<ArrayBuffer>);
+  const guessParams = { version: info.version, registrationId: info.registrationId, salt: info.salt, ksf: info.ksf };
+  const { input, blind, blinded } = (await early?.take(guessParams)) ?? (await prepareGuess(ctx, guessParams, password));
   const u: Unlocking = { ctx, info, rid, input, blind, blindedB64: toBase64Url(blinded), group: await loadingGroup, evaluations: [] };
 
   let accepted: Accepted | null = null;

@@ -24,6 +24,7 @@ import { WrongPasswordError } from "../errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
 import type { FakeRealm } from "./testing/fake-realm.ts";
 import { subsetsOf } from "./shamir.ts";
+import { defaultArgon2id, type Argon2idFunction } from "./ksf.ts";
 
 const PW = "correct horse battery staple";
 
@@ -367,4 +368,48 @@ test("a K whose head or admin public key differs from the registration's is refu
     }
     await assert.rejects(unlock(h.context(), PW, { repair: false }), (e: unknown) => e instanceof RealmProtocolError && /head or admin key/.test(e.message));
   }
+});
+
+test("a context that unlocked stretches early for that registration; after a password change the early guess is dropped", async () => {
+  const h = await enabled();
+  const log: string[] = [];
+  const argon2: Argon2idFunction = async (i) => {
+    log.push(`stretch ${toBase64Url(i.salt)}`);
+    return defaultArgon2id(i);
+  };
+  // /record answers after 20 ms, as over a network: an early guess starts while it is in flight.
+  const apis = h.realms.map(
+    (realm) =>
+      new Proxy(realm, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target) as unknown;
+          if (typeof v !== "function") return v;
+          if (prop !== "record") return v.bind(target);
+          return async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            log.push("record");
+            return target.record();
+          };
+        },
+      }),
+  );
+  const ctx = h.context({ argon2, realmApis: apis });
+  await unlock(ctx, PW, { repair: false }); // no early guess yet: one stretch, after phase 1
+  assert.deepEqual(log.slice(0, 3), ["record", "record", "record"]);
+  const first = log[3]!;
+  assert.equal(log.length, 4);
+  log.length = 0;
+  const again = await unlock(ctx, PW, { repair: false }); // stretched before phase 1 answered, and used
+  assert.ok(equalBytes(again.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  assert.deepEqual(log, [first, "record", "record", "record"]);
+  await changePassword(ctx, PW, "a new password");
+  log.length = 0;
+  // The early guess is for the old registration's salt: dropped, the new registration's computed.
+  const changed = await unlock(ctx, "a new password", { repair: false });
+  assert.ok(equalBytes(changed.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  assert.equal(log[0], first);
+  assert.equal(log.length, 5);
+  assert.notEqual(log[4], first);
+  // A wrong password through an early guess is still wrong_password.
+  await assert.rejects(unlock(ctx, "wrong", { repair: false }), RealmsWrongPasswordError);
 });
