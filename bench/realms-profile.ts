@@ -5,7 +5,8 @@
  * `PROFILE=/tmp/realms.cpuprofile node --conditions=chatvault-source --import tsx bench/realms-profile.ts [unlocks] [single]`
  * With `alternate` as the mode: single-vault and realms rounds of `unlocks` unlocks alternated
  * ROUNDS (default 8) times against the same processes; per mode the median of the rounds' p50
- * and CPU per unlock (a latency ratio less exposed to a loaded machine's drift).
+ * and CPU per unlock (a latency ratio less exposed to a loaded machine's drift). DOWN=<i> stops
+ * realm i after enrolment (one realm down; with DOWN=1 the single vault is down too: use "realms").
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
@@ -83,6 +84,8 @@ try {
   await enable(ctx, "pw (profile)", generateRootKey());
   const realms = () => unlock(ctx, "pw (profile)");
   const run = mode === "single" ? single : realms;
+  // DOWN=<i>: stop realm i (1-based) after enrolment, for the one-realm-down case (spec §12).
+  if (process.env.DOWN) await nodes[Number(process.env.DOWN) - 1]!.stop();
   for (let i = 0; i < 30; i++) await single();
   for (let i = 0; i < 30; i++) await realms();
   if (mode === "alternate") {
