@@ -73,8 +73,13 @@ class DerivedHeadSigningKey implements HeadSigningKey {
 
 /** Derive the head-signing key of a root key (32 bytes). Its secret half prints `[redacted]`. */
 export function deriveHeadSigningKey(rootKey: Uint8Array): HeadSigningKey {
+  return new DerivedHeadSigningKey(deriveHeadSigningSeed(rootKey));
+}
+
+/** The Ed25519 seed of the head-signing key (the HKDF step above), for callers that derive its public key with another Ed25519 implementation. */
+export function deriveHeadSigningSeed(rootKey: Uint8Array): Uint8Array {
   if (!(rootKey instanceof Uint8Array) || rootKey.length !== 32) throw new TypeError("rootKey must be 32 bytes");
-  return new DerivedHeadSigningKey(hkdf(sha256, rootKey, new Uint8Array(0), utf8(HEAD_SIGNING_LABEL), 32));
+  return hkdf(sha256, rootKey, new Uint8Array(0), utf8(HEAD_SIGNING_LABEL), 32);
 }
 
 /** True when `signature` is a valid Ed25519 signature of the head under `publicKey`; false for any malformed input. */

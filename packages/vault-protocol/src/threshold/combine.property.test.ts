@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { toHex } from "@chatvault/format";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { groupArithmetic, sameElement } from "./combine.ts";
 import { Fn, Point, evaluatePolynomial, interpolatePoints } from "./shamir.ts";
 
@@ -94,4 +95,15 @@ test("element check: canonical non-identity encodings only, as @noble/curves dec
 
 test("the loader returns one shared instance", async () => {
   assert.equal(await groupArithmetic(), await groupArithmetic());
+});
+
+test("Ed25519 public key of a seed: libsodium equals @noble/curves (the K check of §6.4)", async () => {
+  const g = await groupArithmetic();
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+      assert.equal(toHex(g.ed25519PublicKey(seed)), toHex(ed25519.getPublicKey(seed)));
+    }),
+    { numRuns: 200 },
+  );
+  assert.throws(() => g.ed25519PublicKey(new Uint8Array(31)), TypeError);
 });

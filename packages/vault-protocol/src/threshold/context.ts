@@ -6,11 +6,12 @@
 import { getDefaultBackend, platformRandom, type CryptoBackend, type RandomSource } from "@chatvault/format";
 import { isValidAccountId } from "../codecs.ts";
 import { DEFAULT_KEY_STRETCHING } from "../key-stretching.ts";
-import { hashWasmArgon2id, type Argon2idFunction } from "./ksf.ts";
+import { defaultArgon2id, type Argon2idFunction } from "./ksf.ts";
 import { MemoryPendingDeletes, type PendingDeletes } from "./pending-deletes.ts";
 import { checkRealmSet, type RealmConfig, type RealmSet } from "./realm-set.ts";
 import { RealmTransport, type RealmApi, type RealmFetch, type RealmTokenProvider } from "./transport.ts";
 import type { RealmKsf } from "./wire.ts";
+import type { GuessParams } from "./early-guess.ts";
 
 export interface ThresholdOptions {
   realmSet: RealmSet;
@@ -53,6 +54,11 @@ export interface ThresholdContext {
    * that then fails, so it proves itself again.
    */
   provenRealms: Set<number>;
+  /**
+   * Public parameters of the registration this context last unlocked (what `/record` tells anyone
+   * with the account token): the next unlock stretches and blinds for it while phase 1 runs (early-guess.ts).
+   */
+  lastUnlocked?: GuessParams;
 }
 
 export function createContext(o: ThresholdOptions): ThresholdContext {
@@ -74,7 +80,7 @@ export function createContext(o: ThresholdOptions): ThresholdContext {
     apis,
     ksf: o.ksf ?? { memoryKiB: d.memoryKiB, iterations: d.iterations, parallelism: d.parallelism },
     allowWeakKsf: o.allowWeakKsf ?? false,
-    argon2: o.argon2 ?? hashWasmArgon2id,
+    argon2: o.argon2 ?? defaultArgon2id,
     random: o.random ?? platformRandom,
     backend: o.backend ?? getDefaultBackend(),
     now: o.now ?? Date.now,

@@ -35,7 +35,7 @@ export {
 } from "./codecs.ts";
 export { registrationProblem, type RegistrationCheckOptions } from "./registration-check.ts";
 export { canonicalJson, adminMessage, signAdmin, verifyAdmin, ADMIN_CLOCK_WINDOW_MS, type AdminBody } from "./admin.ts";
-export { hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
+export { defaultArgon2id, hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
 export { RealmTransport, realmErrorFromResponse, type RealmApi, type RealmFetch, type RealmTokenProvider, type RealmTransportOptions } from "./transport.ts";
 export { createContext, type ThresholdContext, type ThresholdOptions } from "./context.ts";
 export { MemoryPendingDeletes, type PendingDelete, type PendingDeletes } from "./pending-deletes.ts";

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { argon2id as nobleArgon2id } from "@noble/hashes/argon2.js";
-import { hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
+import { SMALL_ARGON2_MAX_KIB, defaultArgon2id, hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
 
 /** A second, independent Argon2id (pure JS, @noble/hashes) standing in for a native one. */
 const nobleKsf: Argon2idFunction = async (i) => nobleArgon2id(i.password, i.salt, { m: i.memoryKiB, t: i.iterations, p: i.parallelism, dkLen: i.length });
@@ -30,6 +30,21 @@ test("an injected Argon2id gives the same bytes as the default (hash-wasm)", asy
     ),
     { numRuns: 25 },
   );
+});
+
+test("the default Argon2id (@noble/hashes at small memory, hash-wasm above) gives hash-wasm's bytes on both sides of the switch", async () => {
+  const salt = new Uint8Array(32).fill(7);
+  const pw = new TextEncoder().encode("correct horse");
+  for (const memoryKiB of [16, 24, SMALL_ARGON2_MAX_KIB, SMALL_ARGON2_MAX_KIB + 8, 64]) {
+    for (const parallelism of [1, 2]) {
+      const ksf = { algorithm: "argon2id" as const, memoryKiB, iterations: 2, parallelism };
+      assert.deepEqual(
+        await stretchPassword(pw, salt, ksf, defaultArgon2id),
+        await stretchPassword(pw, salt, ksf, hashWasmArgon2id),
+        `m=${memoryKiB} p=${parallelism}`,
+      );
+    }
+  }
 });
 
 test("parameters outside the bounds and a wrong-length implementation are refused", async () => {

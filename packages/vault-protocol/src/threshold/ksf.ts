@@ -1,9 +1,10 @@
 /**
  * The password-stretching function of a realm registration (spec/threshold-vault.md §3.1):
  * S = Argon2id(UTF-8(NFC(P)), salt, m, t, p) → 32 bytes, version 0x13, no secret, no AD.
- * hash-wasm by default (browsers and Node); injectable so a Node app may pass a native
+ * hash-wasm by default (browsers and Node; @noble/hashes at test-sized memory costs); injectable so a Node app may pass a native
  * Argon2id — it MUST give the same bytes (ksf.test.ts checks an injected one against the default).
  */
+import { argon2id as nobleArgon2id } from "@noble/hashes/argon2.js";
 import { argon2id } from "hash-wasm";
 import { keyStretchingProblem } from "../key-stretching.ts";
 import type { KeyStretching } from "../wire.ts";
@@ -35,12 +36,28 @@ export const hashWasmArgon2id: Argon2idFunction = async (i) =>
     outputType: "binary",
   });
 
+/**
+ * Below this memory cost the pure-JS Argon2id of @noble/hashes (already a dependency) is used
+ * instead of hash-wasm. hash-wasm instantiates five fresh WebAssembly modules, each with its own
+ * memory, on every call; at test-sized costs (8 KiB) that fixed overhead is most of the work and
+ * the discarded memories make V8 run a full mark-compact every few calls (measured in the realms
+ * bench: ~4 ms of client CPU per unlock, docs/performance.md). At 64 KiB hash-wasm is already
+ * ~2× faster; at the default 64 MiB nothing changes. Same bytes (RFC 9106): ksf.test.ts.
+ */
+export const SMALL_ARGON2_MAX_KIB = 32;
+
+/** Default Argon2id: @noble/hashes for memory ≤ SMALL_ARGON2_MAX_KIB (test-only costs, §3.1), else hash-wasm. */
+export const defaultArgon2id: Argon2idFunction = async (i) =>
+  i.memoryKiB <= SMALL_ARGON2_MAX_KIB
+    ? nobleArgon2id(i.password, i.salt, { m: i.memoryKiB, t: i.iterations, p: i.parallelism, dkLen: i.length })
+    : hashWasmArgon2id(i);
+
 /** Stretch the (already NFC-normalised, UTF-8 encoded) password under a registration's salt and KSF. */
 export async function stretchPassword(
   password: Uint8Array,
   salt: Uint8Array,
   ksf: KeyStretching,
-  argon2: Argon2idFunction = hashWasmArgon2id,
+  argon2: Argon2idFunction = defaultArgon2id,
 ): Promise<Uint8Array> {
   if (!(password instanceof Uint8Array) || password.length === 0) throw new TypeError("password must be non-empty bytes");
   if (!(salt instanceof Uint8Array) || salt.length !== REALM_SALT_BYTES) throw new TypeError(`salt must be ${REALM_SALT_BYTES} bytes`);

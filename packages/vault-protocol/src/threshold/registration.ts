@@ -32,7 +32,7 @@ import {
   voprfEvaluate,
   wrappedRootKeyAad,
 } from "./derive.ts";
-import { REALM_SALT_BYTES, hashWasmArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
+import { REALM_SALT_BYTES, defaultArgon2id, stretchPassword, type Argon2idFunction } from "./ksf.ts";
 import { checkRealmSet, type RealmSet } from "./realm-set.ts";
 import { scalarToBytes } from "./shamir.ts";
 import type { RealmKsf, Registration } from "./wire.ts";
@@ -126,7 +126,7 @@ export async function newRegistration(input: NewRegistrationInput): Promise<NewR
     utf8(input.password.normalize("NFC")),
     salt,
     { algorithm: "argon2id", ...input.ksf },
-    input.argon2 ?? hashWasmArgon2id,
+    input.argon2 ?? defaultArgon2id,
   );
   const shares = deriveShares(K, rid, input.realmSet.threshold, input.realmSet.realms.length)!;
   const output = voprfEvaluate(scalarToBytes(shares.k), oprfInput(input.accountId, stretched));

@@ -4,7 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { equalBytes } from "@chatvault/format";
+import { equalBytes, toBase64Url } from "@chatvault/format";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { enable } from "./enable.ts";
 import { unlock } from "./unlock.ts";
 import { changePassword } from "./change-password.ts";
@@ -23,6 +24,7 @@ import { WrongPasswordError } from "../errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
 import type { FakeRealm } from "./testing/fake-realm.ts";
 import { subsetsOf } from "./shamir.ts";
+import { defaultArgon2id, type Argon2idFunction } from "./ksf.ts";
 
 const PW = "correct horse battery staple";
 
@@ -73,8 +75,11 @@ test("a wrong password is wrong_password with the t-th largest attempts left; ev
 
 for (const fault of ["badEvaluation", "liePublicShare", "badShare", "badUnlockCheck", "badWrappedKey"] as const) {
   test(`a realm with ${fault} is named and skipped while t honest remain; with two, realm_misbehaved`, async () => {
+    // Realms 1 and 2 are asked first (§6.3); realm 3 too when a failure on its count is to be reset: a
+    // wrong password first (every realm spends one attempt), then realm 3 turns faulty.
     for (const bad of [0, 1, 2]) {
       const h = await enabled();
+      if (bad === 2) await assert.rejects(unlock(h.context(), "wrong", { repair: false }), RealmsWrongPasswordError);
       h.realms[bad]!.faults[fault] = true;
       const res = await unlock(h.context(), PW, { repair: false });
       assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
@@ -90,15 +95,31 @@ for (const fault of ["badEvaluation", "liePublicShare", "badShare", "badUnlockCh
       assert.ok(expected.includes(r.reason!), `${fault}: got ${r.reason}`);
       assert.deepEqual(res.realms.filter((x) => x.status === "ok").length, 2);
     }
+    {
+      // While realms 1 and 2 give K, realm 3 is not asked for an attempt: its fault does not show.
+      const h = await enabled();
+      h.realms[2]!.faults[fault] = true;
+      const res = await unlock(h.context(), PW, { repair: false });
+      assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+      assert.deepEqual(
+        res.realms.map((r) => r.status),
+        ["ok", "ok", "ok"],
+      );
+      assert.deepEqual(
+        h.realms.map((r) => r.evaluations),
+        [1, 1, 0],
+      );
+    }
     const h = await enabled();
     h.realms[0]!.faults[fault] = true;
     h.realms[2]!.faults[fault] = true;
     if (fault === "badWrappedKey") {
-      // E is the same everywhere: one honest copy and t valid shares suffice; both bad copies are named.
+      // E is the same everywhere: one honest copy and t valid shares suffice; the bad copy met is named
+      // (realm 3 is not asked: realms 1 and 2 gave t valid shares and an E that opens, §6.3).
       const res = await unlock(h.context(), PW, { repair: false });
       assert.deepEqual(
         res.realms.map((r) => r.reason),
-        ["bad_wrapped_key", undefined, "bad_wrapped_key"],
+        ["bad_wrapped_key", undefined, undefined],
       );
       h.realms[1]!.faults[fault] = true;
     }
@@ -147,9 +168,10 @@ test("proofs are off the happy path: none on success; on a wrong password one pe
     h.realms.map((r) => r.proofs),
     [1, 1, 1],
   );
+  // The success asked realms 1 and 2 (§6.3); the wrong password, not accepted by them, every realm.
   assert.deepEqual(
     h.realms.map((r) => r.evaluations),
-    [2, 2, 2],
+    [2, 2, 1],
   );
   // Asking again for the same attempt is refused (the first ask settled it): one proof per counted attempt (§5.4.1).
   assert.equal(asked.length, 3);
@@ -332,4 +354,62 @@ test("a registration with a KSF below the client's floor is refused before any g
     h.realms.map((r) => r.evaluations),
     [0, 0, 0],
   );
+});
+
+test("a K whose head or admin public key differs from the registration's is refused (§6.4, §13)", async () => {
+  for (const field of ["headPublicKey", "adminPublicKey"] as const) {
+    const h = await enabled();
+    // Every realm reports the same foreign key (a group still forms); E still opens to K.
+    const foreign = toBase64Url(ed25519.getPublicKey(new Uint8Array(32).fill(9)));
+    for (const r of h.realms) {
+      const s = JSON.parse(r.snapshot()) as { current: Record<string, unknown> };
+      s.current[field] = foreign;
+      r.restore(JSON.stringify(s));
+    }
+    await assert.rejects(unlock(h.context(), PW, { repair: false }), (e: unknown) => e instanceof RealmProtocolError && /head or admin key/.test(e.message));
+  }
+});
+
+test("a context that unlocked stretches early for that registration; after a password change the early guess is dropped", async () => {
+  const h = await enabled();
+  const log: string[] = [];
+  const argon2: Argon2idFunction = async (i) => {
+    log.push(`stretch ${toBase64Url(i.salt)}`);
+    return defaultArgon2id(i);
+  };
+  // /record answers after 20 ms, as over a network: an early guess starts while it is in flight.
+  const apis = h.realms.map(
+    (realm) =>
+      new Proxy(realm, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target) as unknown;
+          if (typeof v !== "function") return v;
+          if (prop !== "record") return v.bind(target);
+          return async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            log.push("record");
+            return target.record();
+          };
+        },
+      }),
+  );
+  const ctx = h.context({ argon2, realmApis: apis });
+  await unlock(ctx, PW, { repair: false }); // no early guess yet: one stretch, after phase 1
+  assert.deepEqual(log.slice(0, 3), ["record", "record", "record"]);
+  const first = log[3]!;
+  assert.equal(log.length, 4);
+  log.length = 0;
+  const again = await unlock(ctx, PW, { repair: false }); // stretched before phase 1 answered, and used
+  assert.ok(equalBytes(again.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  assert.deepEqual(log, [first, "record", "record", "record"]);
+  await changePassword(ctx, PW, "a new password");
+  log.length = 0;
+  // The early guess is for the old registration's salt: dropped, the new registration's computed.
+  const changed = await unlock(ctx, "a new password", { repair: false });
+  assert.ok(equalBytes(changed.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  assert.equal(log[0], first);
+  assert.equal(log.length, 5);
+  assert.notEqual(log[4], first);
+  // A wrong password through an early guess is still wrong_password.
+  await assert.rejects(unlock(ctx, "wrong", { repair: false }), RealmsWrongPasswordError);
 });

@@ -21,6 +21,7 @@ import { flushPendingDeletes } from "./disable.ts";
 import { attemptRegistration, type AttemptResult } from "./recover.ts";
 import { repairRealms, type RepairAction } from "./repair.ts";
 import { survey, type RealmView } from "./survey.ts";
+import { startEarlyGuess } from "./early-guess.ts";
 
 export interface ThresholdUnlockResult {
   rootKey: RootKey;
@@ -59,9 +60,13 @@ export function noCandidate(ctx: ThresholdContext, views: RealmView[]): Error {
 
 export async function unlockState(ctx: ThresholdContext, password: string, options: UnlockOptions = {}): Promise<UnlockedState> {
   const pw = normalizePassword(password);
-  const views = await survey(ctx);
+  const surveying = survey(ctx);
+  // Stretch and blind for the registration this context unlocked last while phase 1 is in flight (early-guess.ts).
+  const early = startEarlyGuess(ctx, pw);
+  const views = await surveying;
   const cands = candidates(ctx, views);
   if (cands.length === 0) {
+    early?.drop();
     if (!ctx.allowWeakKsf && candidates({ ...ctx, allowWeakKsf: true }, views).length > 0) {
       throw new RealmProtocolError(
         "the realms' registration uses a KSF weaker than this client's floor; refusing to send a guess",
@@ -71,7 +76,12 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
     throw noCandidate(ctx, views);
   }
   let chosen = cands[0]!;
-  let result: AttemptResult = await attemptRegistration(ctx, chosen, pw, views);
+  let result: AttemptResult;
+  try {
+    result = await attemptRegistration(ctx, chosen, pw, views, early);
+  } finally {
+    early?.drop(); // taken by now, or not needed (e.g. locked before any guess)
+  }
   // An unfinished change: the newest group may be held only as `next`; the user may still type the old password (§6.6).
   const older = cands.find((c) => c.info.version < chosen.info.version);
   if (result.kind === "wrong_password" && older && chosen.members.some((m) => m.asNext)) {
@@ -91,6 +101,8 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
     repairs = await repairRealms(ctx, views, chosen, result.rootKey, result.output, result.params, result.wrappedRootKey);
   }
   result.output.fill(0);
+  const c = chosen.info;
+  ctx.lastUnlocked = { version: c.version, registrationId: c.registrationId, salt: c.salt, ksf: c.ksf };
   const highestVersion = Math.max(0, ...views.flatMap((v) => [v.record?.current?.version ?? 0, v.record?.next?.version ?? 0]));
   return {
     rootKey: result.rootKey,

@@ -1,0 +1,141 @@
+/**
+ * The client side of sequential 2-of-3 unlocks alone, for a CPU profile of the client
+ * (docs/performance.md, threshold realms): three realm processes as in bench/vault-realms.ts,
+ * one account, `unlocks` unlocks one after another (after a warm-up).
+ * `PROFILE=/tmp/realms.cpuprofile node --conditions=chatvault-source --import tsx bench/realms-profile.ts [unlocks] [single]`
+ * With `alternate` as the mode: single-vault and realms rounds of `unlocks` unlocks alternated
+ * ROUNDS (default 8) times against the same processes; per mode the median of the rounds' p50
+ * and CPU per unlock (a latency ratio less exposed to a loaded machine's drift). DOWN=<i> stops
+ * realm i after enrolment (one realm down; with DOWN=1 the single vault is down too: use "realms").
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateRootKey } from "@chatvault/format";
+import { useNodeCrypto } from "@chatvault/format/node";
+import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
+import { createContext, enable, unlock, type RealmFetch } from "@chatvault/vault-protocol/threshold";
+import { mintDevToken } from "@chatvault/vault-server";
+import { createKeepAliveFetch } from "@chatvault/vault-server/testing";
+import { freePort, startVaultNode, type VaultNode } from "./vault-process.ts";
+
+const unlocks = Number(process.argv[2] ?? 200);
+const mode = process.argv[3] === "single" ? "single" : process.argv[3] === "alternate" ? "alternate" : "realms";
+useNodeCrypto();
+const dir = join("/tmp", `realms-profile-${process.pid}`);
+const nodes: VaultNode[] = [];
+const secrets: string[] = [];
+const fetches: ReturnType<typeof createKeepAliveFetch>[] = [];
+try {
+  for (let i = 1; i <= 3; i++) {
+    const home = join(dir, `realm-${i}`);
+    mkdirSync(home, { recursive: true });
+    const secret = randomBytes(32).toString("base64url");
+    secrets.push(secret);
+    const port = String(await freePort());
+    const args = [
+      "--data-dir",
+      home,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      port,
+      "--workers",
+      "1",
+      "--rate-ip",
+      "0",
+      "--rate-account",
+      "0",
+      "--allow-weak-ksf",
+      "--log-level",
+      "warn",
+    ];
+    nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }));
+    fetches.push(createKeepAliveFetch({ maxSockets: 16 }));
+  }
+  const realmSet = {
+    threshold: 2,
+    realms: await Promise.all(
+      nodes.map(async (n) => ({ id: ((await (await fetch(`${n.url}/realm/v1/info`)).json()) as { realmId: string }).realmId, url: n.url })),
+    ),
+  };
+  const account = "realm-profile";
+  const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
+  const byId = new Map(realmSet.realms.map((r, i) => [r.id, i]));
+  const vaultClient = new VaultClient({
+    baseUrl: nodes[0]!.url,
+    token: () => tokens[0]!,
+    fetch: fetches[0]!,
+    keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
+    allowWeakKeyStretching: true,
+  });
+  await vaultClient.enable("pw (profile)", generateRootKey());
+  const single = () => vaultClient.unlock("pw (profile)");
+  const ctx = createContext({
+    realmSet,
+    accountId: account,
+    tokenFor: (r) => tokens[byId.get(r.id)!]!,
+    ksf: { memoryKiB: 8, iterations: 1, parallelism: 1 },
+    allowWeakKsf: true,
+    fetch: ((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch,
+  });
+  await enable(ctx, "pw (profile)", generateRootKey());
+  const realms = () => unlock(ctx, "pw (profile)");
+  const run = mode === "single" ? single : realms;
+  // DOWN=<i>: stop realm i (1-based) after enrolment, for the one-realm-down case (spec §12).
+  if (process.env.DOWN) await nodes[Number(process.env.DOWN) - 1]!.stop();
+  for (let i = 0; i < 30; i++) await single();
+  for (let i = 0; i < 30; i++) await realms();
+  if (mode === "alternate") {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const round = async (f: () => Promise<unknown>) => {
+      const ms: number[] = [];
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < unlocks; i++) {
+        const t = performance.now();
+        await f();
+        ms.push(performance.now() - t);
+      }
+      const c = process.cpuUsage(c0);
+      return { p50: median(ms), cpu: (c.user + c.system) / 1000 / unlocks };
+    };
+    const got = { single: [] as { p50: number; cpu: number }[], realms: [] as { p50: number; cpu: number }[] };
+    for (let r = 0; r < Number(process.env.ROUNDS ?? 8); r++) {
+      got.single.push(await round(single));
+      got.realms.push(await round(realms));
+    }
+    const s50 = median(got.single.map((x) => x.p50));
+    const r50 = median(got.realms.map((x) => x.p50));
+    const ratios = got.realms.map((x, i) => x.p50 / got.single[i]!.p50);
+    console.log(
+      `alternate: ${got.single.length} rounds × ${unlocks}: single p50 ${s50.toFixed(2)} ms, CPU ${median(got.single.map((x) => x.cpu)).toFixed(2)} ms; realms p50 ${r50.toFixed(2)} ms, CPU ${median(got.realms.map((x) => x.cpu)).toFixed(2)} ms; ratio of medians ${(r50 / s50).toFixed(2)}×, median of per-round ratios ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((x) => x.toFixed(2)).join(" ")})`,
+    );
+    process.exitCode = 0;
+  }
+  // PROFILE=<file>: a CPU profile of the measured unlocks only (not start-up, enrolment, warm-up).
+  const session = process.env.PROFILE ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < (mode === "alternate" ? 0 : unlocks); i++) await run();
+  const c = process.cpuUsage(c0);
+  if (session) {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(process.env.PROFILE!, JSON.stringify(profile));
+    session.disconnect();
+  }
+  if (mode !== "alternate")
+    console.log(
+      `${mode}: ${unlocks} unlocks, ${((performance.now() - t0) / unlocks).toFixed(2)} ms each (wall), client CPU ${((c.user + c.system) / 1000 / unlocks).toFixed(2)} ms each`,
+    );
+} finally {
+  for (const f of fetches) f.close();
+  await Promise.all(nodes.map((n) => n.stop()));
+  rmSync(dir, { recursive: true, force: true });
+}
