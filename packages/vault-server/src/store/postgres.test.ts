@@ -1,8 +1,8 @@
 import pg from "pg";
 import { needService } from "@chatvault/testkit";
 import { createTestDatabase, postgresAvailable } from "../test-vault.ts";
-import { storeConformance } from "./conformance.ts";
-import { PostgresVaultStore } from "./postgres.ts";
+import { storeConformance } from "./conformance-attempts.ts";
+import { PostgresVaultStore } from "./postgres-change.ts";
 
 storeConformance("postgres", async (t) => {
   if (!needService(t, await postgresAvailable(), "PostgreSQL not reachable on 127.0.0.1:5432")) return null;
