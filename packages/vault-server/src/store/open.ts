@@ -7,7 +7,7 @@ export async function openVaultStore(db: DatabaseConfig): Promise<VaultStore> {
     const { SqliteVaultStore } = await import("./sqlite.ts");
     return new SqliteVaultStore({ path: db.path, ...(db.synchronous ? { synchronous: db.synchronous } : {}) });
   }
-  const { PostgresVaultStore } = await import("./postgres-change.ts");
+  const { PostgresVaultStore } = await import("./postgres.ts");
   return new PostgresVaultStore({ url: db.url, ...(db.poolSize ? { poolSize: db.poolSize } : {}) });
 }
 

@@ -2,7 +2,7 @@ import pg from "pg";
 import { needService } from "@chatvault/testkit";
 import { createTestDatabase, postgresAvailable } from "../test-vault.ts";
 import { storeConformance } from "./conformance-attempts.ts";
-import { PostgresVaultStore } from "./postgres-change.ts";
+import { PostgresVaultStore } from "./postgres.ts";
 
 storeConformance("postgres", async (t) => {
   if (!needService(t, await postgresAvailable(), "PostgreSQL not reachable on 127.0.0.1:5432")) return null;
