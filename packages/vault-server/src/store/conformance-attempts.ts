@@ -1,59 +1,19 @@
 /**
- * The one conformance suite every `VaultStore` passes (spec/vault-protocol.md §10).
- * `sqlite.test.ts` and `postgres.test.ts` run it; a new backend adds one such file.
+ * Conformance: counting and settling logins (spec/vault-protocol.md §6.1, §6.2, §6.6,
+ * §10.1) — exactly maxAttempts released under any concurrency, starts and finishes decided
+ * on rows read (or remembered) earlier counting and settling exactly once, the erasure of
+ * sealed login states, expiry. Run by `storeConformance`.
  */
-import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_POLICY } from "../policy.ts";
-import type { AttemptRow, VaultStore } from "./vault-store.ts";
-import { createRecord, deleteRecord, destroyIfExhausted, finishAttempt, replaceRecord, startAttempt } from "./record-transitions.ts";
+import type { AttemptRow } from "./vault-store.ts";
+import { deleteRecord, finishAttempt, startAttempt } from "./record-transitions.ts";
 import { authenticatedVaultStore } from "./authenticated.ts";
-import { KS, type RawSql, type VaultStoreFactory, TEST_CRYPTO, bytes, create, newRecordId } from "./conformance-fixtures.ts";
-import { integrityConformance } from "./conformance-integrity.ts";
-import { historyConformance } from "./conformance-history.ts";
-
-async function enabled(store: VaultStore, accountId: string, now = 1000) {
-  const r = await create(store, accountId, { now });
-  assert.deepEqual(r, { kind: "created", version: 1 });
-  return (await store.getRecord(accountId))!.recordId!;
-}
+import { type WithRepo, TEST_CRYPTO, bytes, create, enabled, start, startedLogins } from "./conformance-fixtures.ts";
 
 let n = 0;
-const start = (store: VaultStore, accountId: string, now: number, version = 1) =>
-  startAttempt(store, {
-    accountId,
-    expectedVersion: version,
-    now,
-    policy: DEFAULT_POLICY,
-    loginId: `login-${++n}-${Math.random()}`,
-    sealedState: bytes(32, 9),
-  });
 
-export function storeConformance(name: string, make: VaultStoreFactory): void {
-  const withRepo = (title: string, fn: (store: VaultStore, t: TestContext, sql: RawSql, raw: VaultStore) => Promise<void>) =>
-    test(`${name}: ${title}`, async (t) => {
-      const made = await make(t);
-      if (!made) return;
-      await made.store.migrate();
-      await made.store.migrate(); // idempotent
-      t.after(() => made.store.close());
-      await fn(authenticatedVaultStore(made.store, TEST_CRYPTO), t, made.sql, made.store);
-    });
-  integrityConformance(withRepo);
-  historyConformance(withRepo);
-
-  withRepo("create, read, exists, version rules", async (store) => {
-    assert.equal(await store.getRecord("a"), null);
-    assert.deepEqual(await create(store, "a", { version: 2, now: 1 }), { kind: "version_mismatch", expected: 1 });
-    await enabled(store, "a");
-    const r = (await store.getRecord("a"))!;
-    assert.equal(r.state, "active");
-    assert.equal(r.version, 1);
-    assert.deepEqual([...r.sealedRecord!], [...bytes(64)]);
-    assert.equal(r.keyStretching, KS);
-    assert.deepEqual(await create(store, "a", { version: 2, now: 2 }), { kind: "exists" });
-  });
-
+export function attemptConformance(withRepo: WithRepo): void {
   withRepo("attempts are counted; the 6th start is refused while locked", async (store) => {
     await enabled(store, "b");
     const kinds = [];
@@ -238,13 +198,6 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     assert.deepEqual(await store.getLogin("nobody", "x"), { attempt: null, record: null });
   });
 
-  withRepo("parallel enables of one new account: exactly one creates it, the others see it", async (store) => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => create(store, "race")));
-    assert.equal(results.filter((r) => r.kind === "created").length, 1);
-    assert.equal(results.filter((r) => r.kind === "exists").length, 9);
-    assert.equal((await store.getRecord("race"))!.state, "active");
-  });
-
   withRepo("one settle both erases other expired login states and settles its own attempt", async (store, _t, sql) => {
     await enabled(store, "e2");
     const old = await start(store, "e2", 10); // expires at 10 + loginTtl
@@ -267,7 +220,7 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
   withRepo("an attempt is taken once; success resets; stale versions refuse", async (store) => {
     await enabled(store, "d");
     await start(store, "d", 10);
-    const id = `login-${n}`;
+    const id = `login-${startedLogins}`;
     const [pending] = await store.recentAttempts("d", 1);
     assert.equal(pending!.outcome, "pending");
     assert.ok(pending!.loginId.startsWith(id));
@@ -295,141 +248,5 @@ export function storeConformance(name: string, make: VaultStoreFactory): void {
     assert.deepEqual(await fin(b!.loginId, 5, false), { kind: "failed" });
     assert.equal((await store.getRecord("e"))!.consecutiveFailures, 2);
     assert.deepEqual((await store.recentAttempts("e", 2)).map((x) => x.outcome).sort(), ["failed", "pending"]);
-  });
-
-  withRepo("replace keeps the lifetime count; delete removes record and attempts", async (store) => {
-    const recordId = await enabled(store, "f");
-    await start(store, "f", 0);
-    const replace = (o: { currentVersion: number; newVersion: number; recordId?: string }) =>
-      replaceRecord(store, { accountId: "f", recordId, sealedRecord: bytes(4), keyStretching: KS, headKey: null, now: 5, ...o });
-    assert.deepEqual(await replace({ currentVersion: 1, newVersion: 3 }), { kind: "stale" });
-    assert.deepEqual(await replace({ currentVersion: 1, newVersion: 2, recordId: "another record" }), { kind: "stale" });
-    assert.deepEqual(await replace({ currentVersion: 1, newVersion: 2 }), { kind: "replaced", version: 2 });
-    const r = (await store.getRecord("f"))!;
-    assert.equal(r.version, 2);
-    assert.equal(r.recordId, recordId, "a password change keeps the record ID");
-    assert.equal(r.totalFailures, 1);
-    assert.deepEqual(await deleteRecord(store, { accountId: "f", recordId, version: 1 }), { kind: "stale" });
-    assert.deepEqual(await deleteRecord(store, { accountId: "f", recordId, version: 2 }), { kind: "deleted" });
-    assert.equal(await store.getRecord("f"), null);
-    assert.deepEqual(await store.recentAttempts("f", 10), []);
-    assert.deepEqual(await deleteRecord(store, { accountId: "f", recordId, version: 2 }), { kind: "not_enabled" });
-  });
-
-  withRepo("a deleted and re-enabled record is another record: the old record ID deletes nothing", async (store) => {
-    const first = await enabled(store, "f2");
-    assert.deepEqual(await deleteRecord(store, { accountId: "f2", recordId: first, version: 1 }), { kind: "deleted" });
-    const second = await enabled(store, "f2"); // version 1 again
-    assert.notEqual(second, first);
-    assert.deepEqual(await deleteRecord(store, { accountId: "f2", recordId: first, version: 1 }), { kind: "stale" });
-    assert.deepEqual(
-      await replaceRecord(store, {
-        accountId: "f2",
-        recordId: first,
-        currentVersion: 1,
-        newVersion: 2,
-        sealedRecord: bytes(4),
-        keyStretching: KS,
-        headKey: null,
-        now: 5,
-      }),
-      { kind: "stale" },
-    );
-    assert.equal((await store.getRecord("f2"))!.recordId, second);
-  });
-
-  withRepo("budget spent → destroyed tombstone without secrets; re-enable gets the next version", async (store) => {
-    await enabled(store, "g");
-    const policy = { ...DEFAULT_POLICY, failureBudget: 5 };
-    for (let i = 0; i < 5; i++) {
-      await startAttempt(store, { accountId: "g", expectedVersion: 1, now: 0, policy, loginId: `g${i}`, sealedState: bytes(32) });
-    }
-    assert.equal(await destroyIfExhausted(store, { accountId: "g", now: 1, policy }), false, "last KE2 still live");
-    assert.deepEqual(await store.exhaustedAccounts(policy.loginTtlMs, 5, 10), ["g"]);
-    assert.equal(await destroyIfExhausted(store, { accountId: "g", now: policy.loginTtlMs, policy }), true);
-    const r = (await store.getRecord("g"))!;
-    assert.equal(r.state, "destroyed");
-    assert.equal(r.sealedRecord, null);
-    assert.equal(r.keyStretching, null);
-    assert.equal(r.destroyedAt, policy.loginTtlMs);
-    assert.deepEqual(await store.recentAttempts("g", 10), []);
-    assert.equal(
-      (await startAttempt(store, { accountId: "g", expectedVersion: 1, now: 9e12, policy, loginId: "gx", sealedState: bytes(32) })).kind,
-      "destroyed",
-    );
-    assert.deepEqual(await create(store, "g", { version: 2, now: 9e12 }), { kind: "created", version: 2 });
-  });
-
-  withRepo("unknown accounts: nothing is written", async (store) => {
-    assert.deepEqual(await start(store, "nobody", 0), { kind: "unknown" });
-    assert.equal(await store.getRecord("nobody"), null);
-    assert.deepEqual(await store.recentAttempts("nobody", 10), []);
-  });
-
-  withRepo("head: monotonic, idempotent, refuses rollback and rewrite", async (store) => {
-    assert.equal(await store.getHead("h"), null);
-    const adv = (sequence: number, digest: string, now: number, signature: string | null = "sig", replaceUnsigned = true) =>
-      store.advanceHead("h", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, now);
-    assert.equal((await adv(1, "d1", 10)).ok, true);
-    assert.equal((await adv(1, "d1", 11)).ok, true);
-    assert.deepEqual(await adv(1, "dX", 12), { ok: false, current: { accountId: "h", sequence: 1, digest: "d1", signature: "sig", updatedAt: 10 } });
-    assert.equal((await adv(5, "d5", 13)).ok, true);
-    assert.equal((await adv(4, "d4", 14)).ok, false);
-    const par = await Promise.all([6, 7, 8, 9].map((s) => adv(s, `d${s}`, 15)));
-    assert.ok(par.some((x) => x.ok));
-    assert.equal((await store.getHead("h"))!.sequence >= 6, true);
-  });
-
-  withRepo("head: a signed head replaces an unsigned one of any sequence; never the reverse", async (store) => {
-    const adv = (sequence: number, digest: string, signature: string | null, replaceUnsigned: boolean) =>
-      store.advanceHead("hu", { sequence, digest, signature, replaceUnsigned, expectedHeadKey: null }, 1);
-    assert.equal((await adv(Number.MAX_SAFE_INTEGER, "pushed", null, false)).ok, true, "an unregistered record takes unsigned heads");
-    assert.equal((await adv(3, "d3", null, false)).ok, false, "unsigned heads stay monotonic");
-    assert.deepEqual(await adv(3, "d3", "sig3", true), { ok: true, head: { accountId: "hu", sequence: 3, digest: "d3", signature: "sig3", updatedAt: 1 } });
-    assert.equal((await adv(2, "d2", "sig2", true)).ok, false, "a signed head is monotonic");
-    assert.equal((await adv(9, "d9", "sig9", true)).ok, true);
-    assert.equal((await store.getHead("hu"))!.signature, "sig9");
-  });
-
-  withRepo("head: written only if the record's head key is still the one the signature was checked against", async (store) => {
-    const key = bytes(32, 1);
-    await createRecord(store, {
-      accountId: "hk",
-      version: 1,
-      firstVersion: 1,
-      sealedRecord: bytes(64),
-      keyStretching: KS,
-      headKey: key,
-      recordId: newRecordId(),
-      now: 1,
-    });
-    const adv = (expectedHeadKey: Uint8Array | null) =>
-      store.advanceHead("hk", { sequence: 1, digest: "d", signature: "s", replaceUnsigned: true, expectedHeadKey }, 2);
-    assert.deepEqual(await adv(null), { ok: false, recordChanged: true }, "the record got a key meanwhile");
-    assert.deepEqual(await adv(bytes(32, 2)), { ok: false, recordChanged: true }, "another record's key");
-    assert.equal(await store.getHead("hk"), null, "nothing written");
-    assert.equal((await adv(key)).ok, true);
-  });
-
-  withRepo("sealed secrets: first writer wins", async (store) => {
-    assert.equal(await store.getSealedSecrets(), null);
-    const a = await store.putSealedSecretsIfAbsent({ sealerKind: "keyfile", keyId: "k1", sealed: bytes(40, 1), createdAt: 1 });
-    const b = await store.putSealedSecretsIfAbsent({ sealerKind: "keyfile", keyId: "k2", sealed: bytes(40, 2), createdAt: 2 });
-    assert.equal(a.keyId, "k1");
-    assert.equal(b.keyId, "k1");
-    await store.ping();
-  });
-
-  // spec §9.3: the test clock's table is made only for a vault started with the test clock.
-  withRepo("no vault_test_clock without the test clock; migrate({ testClock }) adds it and the offset accumulates", async (store, _t, sql, raw) => {
-    await assert.rejects(sql("SELECT offset_ms FROM vault_test_clock"), /vault_test_clock/);
-    await assert.rejects(store.getClockOffset(), "no offset to read without the table");
-    await raw.migrate({ testClock: true });
-    await raw.migrate({ testClock: true }); // idempotent
-    assert.deepEqual(await sql("SELECT offset_ms FROM vault_test_clock"), []);
-    assert.equal(await store.getClockOffset(), 0);
-    assert.equal(await store.advanceClockOffset(1000), 1000);
-    assert.equal(await store.advanceClockOffset(500), 1500);
-    await store.ping();
   });
 }

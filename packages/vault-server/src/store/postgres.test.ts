@@ -1,7 +1,7 @@
 import pg from "pg";
 import { needService } from "@chatvault/testkit";
 import { createTestDatabase, postgresAvailable } from "../test-vault.ts";
-import { storeConformance } from "./conformance-attempts.ts";
+import { storeConformance } from "./conformance.ts";
 import { PostgresVaultStore } from "./postgres.ts";
 
 storeConformance("postgres", async (t) => {

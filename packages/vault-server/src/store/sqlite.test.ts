@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
 import { create } from "./conformance-fixtures.ts";
-import { storeConformance } from "./conformance-attempts.ts";
+import { storeConformance } from "./conformance.ts";
 import { startAttempt } from "./record-transitions.ts";
 import { DEFAULT_POLICY } from "../policy.ts";
 import { SqliteVaultStore } from "./sqlite.ts";
