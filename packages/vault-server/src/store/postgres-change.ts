@@ -9,25 +9,9 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { AttemptRow, CounterUpdate, RecordChange, RecordRow } from "./vault-store.ts";
 import { CreateRace } from "./postgres-pool.ts";
-import { attemptFromRow, buf, recordFromRow, recordValues } from "./rows.ts";
+import { RECORD_COLUMNS, attemptFromRow, buf, recordFromRow, recordValues } from "./rows.ts";
 
-const RECORD_COLUMNS = [
-  "state",
-  "version",
-  "sealed_record",
-  "key_stretching",
-  "consecutive_failures",
-  "total_failures",
-  "lockouts",
-  "locked_until",
-  "last_login_expires_at",
-  "created_at",
-  "updated_at",
-  "destroyed_at",
-  "record_id",
-  "head_key",
-  "state_mac",
-] as const;
+/** The PostgreSQL type of each of `RECORD_COLUMNS`, for the casts of its parameters. */
 const RECORD_COLUMN_TYPES = [
   "text",
   "integer",

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import type { MigrateOptions } from "./vault-store.ts";
-import { ADDED_COLUMNS, LEGACY_MIGRATION_KEY, addedColumnType } from "./rows.ts";
+import { LEGACY_MIGRATION_KEY, addedColumnSteps } from "./rows.ts";
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS vault_records (
@@ -78,15 +78,15 @@ export async function migrateSchema(c: pg.PoolClient, options: MigrateOptions): 
   await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
   await c.query(SCHEMA);
   if (options.testClock) await c.query(TEST_CLOCK_SCHEMA);
-  for (const [table, column, type] of ADDED_COLUMNS) {
+  for (const { table, column, add, marksLegacyRows } of addedColumnSteps("postgres")) {
     const has = await c.query(
       `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
           AND table_name = $1 AND column_name = $2`,
       [table, column],
     );
     if (has.rows.length > 0) continue;
-    await c.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${addedColumnType(type, "postgres")}`);
-    if (column === "state_mac") {
+    await c.query(add);
+    if (marksLegacyRows) {
       await c.query("INSERT INTO vault_meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING", [LEGACY_MIGRATION_KEY]);
     }
   }

@@ -29,7 +29,7 @@ import { migrateSchema } from "./postgres-schema.ts";
 import { BEGIN_RELAXED, CreateRace, PostgresPool } from "./postgres-pool.ts";
 import { READ_RECORD_AND_ATTEMPT, applyChange, lockForChange, recordAndAttempt } from "./postgres-change.ts";
 import { changeIfUnchanged, settleIfUnchanged } from "./postgres-compare-and-set.ts";
-import { LEGACY_MIGRATION_KEY, attemptFromRow, headFromRow, recordFromRow, buf } from "./rows.ts";
+import { LEGACY_MIGRATION_KEY, attemptFromRow, headFromRow, recordFromRow, sealedSecretsFromRow, buf } from "./rows.ts";
 
 export interface PostgresVaultStoreOptions {
   /** postgres://user@host:port/database */
@@ -179,10 +179,7 @@ export class PostgresVaultStore implements VaultStore {
 
   async getSealedSecrets(): Promise<SealedSecretsRow | null> {
     const r = await this.#pool.query("SELECT * FROM vault_secrets WHERE id = 1");
-    const x = r.rows[0];
-    return x
-      ? { sealerKind: String(x.sealer_kind), keyId: String(x.key_id), sealed: new Uint8Array(x.sealed as Buffer), createdAt: Number(x.created_at) }
-      : null;
+    return r.rows[0] ? sealedSecretsFromRow(r.rows[0]) : null;
   }
 
   async putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
