@@ -1,11 +1,13 @@
 /**
  * Fixtures shared by the conformance suite's files (`conformance.ts` and the parts it
- * runs): the fixed record key, record IDs and a record-creating helper. Apart from the
- * suite so its parts import these without an import cycle.
+ * runs): the fixed record key, record IDs, and helpers that enable a record and start a
+ * login. Apart from the suite so its parts import these without an import cycle.
  */
 import type { TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { DEFAULT_POLICY } from "../policy.ts";
 import type { VaultStore } from "./vault-store.ts";
-import { createRecord } from "./record-transitions.ts";
+import { createRecord, startAttempt } from "./record-transitions.ts";
 import { RecordCrypto } from "../sealing/record-crypto.ts";
 import { VaultSecrets } from "../sealing/vault-secrets.ts";
 
@@ -35,3 +37,22 @@ export function create(store: VaultStore, accountId: string, o: { version?: numb
 }
 
 export type WithRepo = (title: string, fn: (store: VaultStore, t: TestContext, sql: RawSql, raw: VaultStore) => Promise<void>) => void;
+
+/** Enables a record (version 1) and returns its record ID. */
+export async function enabled(store: VaultStore, accountId: string, now = 1000) {
+  const r = await create(store, accountId, { now });
+  assert.deepEqual(r, { kind: "created", version: 1 });
+  return (await store.getRecord(accountId))!.recordId!;
+}
+
+/** How many logins `start` has started: the last one's ID begins with `login-${startedLogins}-`. */
+export let startedLogins = 0;
+export const start = (store: VaultStore, accountId: string, now: number, version = 1) =>
+  startAttempt(store, {
+    accountId,
+    expectedVersion: version,
+    now,
+    policy: DEFAULT_POLICY,
+    loginId: `login-${++startedLogins}-${Math.random()}`,
+    sealedState: bytes(32, 9),
+  });

@@ -1,4 +1,12 @@
-/** The PostgreSQL vault schema (spec/vault-protocol.md §10.1); `migrate()` in postgres.ts applies it and the added columns. */
+/**
+ * The PostgreSQL vault schema (spec/vault-protocol.md §10.1) and its migration: the tables,
+ * the columns added after the first release (`rows.ts`) and, for a vault started with the
+ * test clock, its table. `PostgresVaultStore.migrate()` runs `migrateSchema` in a transaction.
+ */
+import type pg from "pg";
+import type { MigrateOptions } from "./vault-store.ts";
+import { LEGACY_MIGRATION_KEY, addedColumnSteps } from "./rows.ts";
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS vault_records (
   account_id TEXT PRIMARY KEY,
@@ -61,3 +69,25 @@ CREATE TABLE IF NOT EXISTS vault_test_clock (
   offset_ms BIGINT NOT NULL
 );
 `;
+
+/** Advisory-lock key space of the vault (any constant; keeps us apart from other users of the DB). */
+const MIGRATION_LOCK = 7_471_001;
+
+/** Brings the schema up to date, on a connection in a transaction; vault nodes migrating at once take turns (advisory lock). */
+export async function migrateSchema(c: pg.PoolClient, options: MigrateOptions): Promise<void> {
+  await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+  await c.query(SCHEMA);
+  if (options.testClock) await c.query(TEST_CLOCK_SCHEMA);
+  for (const { table, column, add, marksLegacyRows } of addedColumnSteps("postgres")) {
+    const has = await c.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+          AND table_name = $1 AND column_name = $2`,
+      [table, column],
+    );
+    if (has.rows.length > 0) continue;
+    await c.query(add);
+    if (marksLegacyRows) {
+      await c.query("INSERT INTO vault_meta (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING", [LEGACY_MIGRATION_KEY]);
+    }
+  }
+}

@@ -3,7 +3,7 @@
  * types, and the columns added after the first release (with their type in each database).
  * The SQL itself stays with each backend.
  */
-import type { AttemptRow, HeadRow, RecordRow, StoredOutcome } from "./vault-store.ts";
+import type { AttemptRow, HeadRow, RecordRow, SealedSecretsRow, StoredOutcome } from "./vault-store.ts";
 
 /**
  * Columns added after the first release (spec §10.4, §6.4, §7.1), added by `migrate()` to
@@ -19,12 +19,26 @@ export const ADDED_COLUMNS = [
   ["vault_attempts", "locked_until", "TIME"],
 ] as const;
 /** Column types of `ADDED_COLUMNS` in each database. */
-export function addedColumnType(type: (typeof ADDED_COLUMNS)[number][2], db: "sqlite" | "postgres"): string {
+function addedColumnType(type: (typeof ADDED_COLUMNS)[number][2], db: "sqlite" | "postgres"): string {
   if (type === "BYTES") return db === "sqlite" ? "BLOB" : "BYTEA";
   if (type === "TIME") return db === "sqlite" ? "INTEGER" : "BIGINT";
   return type;
 }
 export const LEGACY_MIGRATION_KEY = "legacy_rows_unauthenticated";
+
+/**
+ * What `migrate()` does for each of `ADDED_COLUMNS` that a database lacks: the `ALTER TABLE`
+ * in that database's types, and whether adding it marks the rows already stored as legacy
+ * (`LEGACY_MIGRATION_KEY` in `vault_meta`). Each backend checks for the column and runs these.
+ */
+export function addedColumnSteps(db: "sqlite" | "postgres"): Array<{ table: string; column: string; add: string; marksLegacyRows: boolean }> {
+  return ADDED_COLUMNS.map(([table, column, type]) => ({
+    table,
+    column,
+    add: `ALTER TABLE ${table} ADD COLUMN ${column} ${addedColumnType(type, db)}`,
+    marksLegacyRows: column === "state_mac",
+  }));
+}
 
 export type Row = Record<string, unknown>;
 export const num = (v: unknown): number => Number(v);
@@ -34,7 +48,26 @@ export const bytesOrNull = (v: unknown): Uint8Array | null => (v === null || v =
 /** A bytes column as the drivers take it (a view, no copy). */
 export const buf = (b: Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-/** A record's columns after `account_id`, in the table's order (both schemas), as the drivers take them. */
+/** A record's columns after `account_id`, in the table's order (both schemas): the order of `recordValues`. */
+export const RECORD_COLUMNS = [
+  "state",
+  "version",
+  "sealed_record",
+  "key_stretching",
+  "consecutive_failures",
+  "total_failures",
+  "lockouts",
+  "locked_until",
+  "last_login_expires_at",
+  "created_at",
+  "updated_at",
+  "destroyed_at",
+  "record_id",
+  "head_key",
+  "state_mac",
+] as const;
+
+/** The values of `RECORD_COLUMNS`, in that order, as the drivers take them. */
 export function recordValues(p: RecordRow): unknown[] {
   return [
     p.state,
@@ -97,4 +130,8 @@ export function headFromRow(r: Row): HeadRow {
     signature: (r.signature as string | null | undefined) ?? null,
     updatedAt: num(r.updated_at),
   };
+}
+
+export function sealedSecretsFromRow(r: Row): SealedSecretsRow {
+  return { sealerKind: String(r.sealer_kind), keyId: String(r.key_id), sealed: new Uint8Array(r.sealed as Buffer), createdAt: num(r.created_at) };
 }

@@ -23,16 +23,17 @@ import { retryWhileBusy } from "./sqlite-busy.ts";
 import { GroupCommit } from "./sqlite-group-commit.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
 import {
-  ADDED_COLUMNS,
   LEGACY_MIGRATION_KEY,
+  RECORD_COLUMNS,
   type Row,
-  addedColumnType,
+  addedColumnSteps,
   attemptFromRow,
   bytesOrNull,
   headFromRow,
   num,
   recordFromRow,
   recordValues,
+  sealedSecretsFromRow,
   buf,
 } from "./rows.ts";
 
@@ -45,6 +46,10 @@ export interface SqliteVaultStoreOptions {
   synchronous?: "FULL" | "NORMAL";
   busyTimeoutMs?: number;
 }
+
+/** A whole record row written (insert or replace), its columns in `recordValues` order. */
+const PUT_RECORD = `INSERT OR REPLACE INTO vault_records (account_id, ${RECORD_COLUMNS.join(", ")})
+        VALUES (?, ${RECORD_COLUMNS.map(() => "?").join(", ")})`;
 
 interface QueuedChange {
   accountId: string;
@@ -102,11 +107,11 @@ export class SqliteVaultStore implements VaultStore {
     const tx = this.#db.transaction(() => {
       this.#db.exec(SCHEMA);
       if (options.testClock) this.#db.exec(TEST_CLOCK_SCHEMA);
-      for (const [table, column, type] of ADDED_COLUMNS) {
+      for (const { table, column, add, marksLegacyRows } of addedColumnSteps("sqlite")) {
         const cols = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
         if (cols.some((c) => c.name === column)) continue;
-        this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${addedColumnType(type, "sqlite")}`);
-        if (column === "state_mac") {
+        this.#db.exec(add);
+        if (marksLegacyRows) {
           this.#db.prepare("INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?, '1')").run(LEGACY_MIGRATION_KEY);
         }
       }
@@ -176,9 +181,7 @@ export class SqliteVaultStore implements VaultStore {
     } else if (c.record) {
       const p = c.record.put;
       if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
-      q(`INSERT OR REPLACE INTO vault_records (account_id, state, version, sealed_record, key_stretching, consecutive_failures,
-          total_failures, lockouts, locked_until, last_login_expires_at, created_at, updated_at, destroyed_at, record_id, head_key, state_mac)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(accountId, ...recordValues(p));
+      q(PUT_RECORD).run(accountId, ...recordValues(p));
     }
     if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
     if (c.deleteHead) q("DELETE FROM vault_heads WHERE account_id = ?").run(accountId);
@@ -317,7 +320,7 @@ export class SqliteVaultStore implements VaultStore {
 
   async getSealedSecrets(): Promise<SealedSecretsRow | null> {
     const r = this.#stmt("SELECT * FROM vault_secrets WHERE id = 1").get() as Row | undefined;
-    return r ? { sealerKind: String(r.sealer_kind), keyId: String(r.key_id), sealed: new Uint8Array(r.sealed as Buffer), createdAt: num(r.created_at) } : null;
+    return r ? sealedSecretsFromRow(r) : null;
   }
 
   async putSealedSecretsIfAbsent(row: SealedSecretsRow): Promise<SealedSecretsRow> {
