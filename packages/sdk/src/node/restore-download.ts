@@ -38,8 +38,13 @@ export interface DownloadOptions {
   backgroundCheckAbove?: number | undefined;
 }
 
-/** Restored bytes above which chunks are opened on worker threads (below, starting them costs more than it saves). */
-export const PARALLEL_ABOVE = 32 * 1024 * 1024;
+/**
+ * Restored bytes above which chunks are opened on worker threads. Below, starting them
+ * (~50 ms of CPU and ~10 MiB each) costs about what they save: measured on 9, 26, 65 and
+ * 118 MB restores, the workers cost 0.1 s more CPU in all four and saved wall time only
+ * from 65 MB up (docs/performance.md, "Restore on worker threads").
+ */
+export const PARALLEL_ABOVE = 64 * 1024 * 1024;
 /** Media bytes still to restore after the database above which its check runs on a worker thread. */
 const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 /**
