@@ -40,9 +40,10 @@ export interface DownloadOptions {
 
 /**
  * Restored bytes above which chunks are opened on worker threads. Below, starting them
- * (~50 ms of CPU and ~10 MiB each) costs about what they save: measured on 9, 26, 65 and
- * 118 MB restores, the workers cost 0.1 s more CPU in all four and saved wall time only
- * from 65 MB up (docs/performance.md, "Restore on worker threads").
+ * (~50 ms of CPU and ~15 MiB each) costs about what they save: measured on 9, 26, 65 and
+ * 118 MB restores, two workers cost ~0.1 s more CPU at every size and saved wall time at
+ * 65 MB and (in the CLI runs) 118 MB, not below (docs/performance.md, "Restore on worker
+ * threads").
  */
 export const PARALLEL_ABOVE = 64 * 1024 * 1024;
 /** Media bytes still to restore after the database above which its check runs on a worker thread. */
