@@ -14,21 +14,17 @@ import { constants } from "node:fs";
 import { access, mkdir, open, rename, rm, rmdir, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Compressor } from "../backup/compressor.ts";
-import { runBounded } from "../concurrency.ts";
-import { CancelledError, RestoreTargetExistsError } from "../errors.ts";
+import { RestoreTargetExistsError } from "../errors.ts";
 import { type ProgressListener, ProgressTracker } from "../progress.ts";
-import { type ChunkRequest, readPackChunks } from "../repo/chunk-reader.ts";
 import type { HeadStore } from "../repo/head.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type LockOptions, withReaderLock } from "../repo/lock.ts";
-import { type DamagedFile, type PlannedFile, type RestorePlan, type Target, restoredDatabaseName } from "../restore/plan.ts";
+import { type DamagedFile, type PlannedFile, restoredDatabaseName } from "../restore/plan.ts";
 import { prepareRestore, recordRestoredHead } from "../restore/prepare.ts";
-import { startDatabaseCheck } from "./database-check.ts";
 import { localFileError } from "./local-errors.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
-import { CoalescingWriter, HandleCache } from "./staged-files.ts";
+import { downloadInto } from "./restore-download.ts";
 import { makeRunDir } from "./work-dir.ts";
-import { zlibCompressor } from "./zlib-compressor.ts";
 
 export interface RestoreOptions {
   repo: Repository;
@@ -42,8 +38,14 @@ export interface RestoreOptions {
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  /** Pack downloads in parallel (default 4). */
+  /** Pack downloads (on this thread) or ranged reads (with workers) in flight (default 4). */
   concurrency?: number;
+  /**
+   * Worker threads that open chunks (AES-GCM, inflate, ID check) while this thread reads
+   * and writes; 0: all on this thread. Default: one per core when more than 64 MiB are
+   * restored. A custom `compressor` keeps the work on this thread.
+   */
+  workers?: number;
   /** Repository lock settings (default: this host and process). */
   lock?: LockOptions;
   /**
@@ -62,12 +64,6 @@ export interface RestoreResult {
   /** Media files of the snapshot left out because their data does not match their record; the rest is restored. */
   damaged: DamagedFile[];
 }
-
-/** Media bytes still to restore after the database above which its check runs on a worker thread. */
-const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
-
-/** One pack and the chunks to read from it. */
-type PackWork = [pack: string, requests: ChunkRequest<Target>[]];
 
 /**
  * Restore under a shared repository lock, so no prune deletes packs under it (spec §8.11).
@@ -156,56 +152,6 @@ async function createStagedFiles(staging: string, files: PlannedFile[]): Promise
     await fh.close();
   }
   return paths;
-}
-
-/**
- * Download, authenticate and write every chunk, then fsync every file. Packs holding
- * database pages go first: once they are written the database is complete, and its
- * integrity check starts beside the media downloads (spec §8.8). Returns that check
- * (undefined without a database) for the caller to await; every handle is closed, and no
- * download is still running, when this returns or throws.
- */
-async function downloadInto(
-  paths: (string | Buffer)[],
-  plan: RestorePlan,
-  stagedDb: string | null,
-  progress: ProgressTracker,
-  opts: RestoreOptions,
-): Promise<Promise<void> | undefined> {
-  const handles = new HandleCache(paths);
-  const compressor = opts.compressor ?? zlibCompressor;
-  const limit = Math.max(1, opts.concurrency ?? 4);
-  const download =
-    ([pack, requests]: PackWork) =>
-    async () => {
-      if (opts.signal?.aborted) throw new CancelledError();
-      const out = new CoalescingWriter(handles);
-      await readPackChunks(opts.repo, compressor, pack, requests, async (req, plain) => {
-        for (const t of req.targets) await out.write(t.file, t.offset, plain);
-        progress.advance(plain.length * req.targets.length);
-      });
-      await out.flush();
-    };
-  const holdsDb = ([, requests]: PackWork) => stagedDb !== null && requests.some((r) => r.targets.some((t) => t.file === 0));
-  const all = [...plan.byPack.entries()];
-  const media = all.filter((p) => !holdsDb(p));
-  let dbCheck: Promise<void> | undefined;
-  try {
-    await runBounded(all.filter(holdsDb).map(download), limit);
-    if (stagedDb) {
-      // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
-      const mediaLeft = media.reduce((n, [, requests]) => n + requests.reduce((k, r) => k + r.loc.rawLength * r.targets.length, 0), 0);
-      const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
-      dbCheck = startDatabaseCheck(stagedDb, { concurrent: above === 0 || mediaLeft > above });
-      dbCheck.catch(() => {}); // awaited by the caller; a failure must not go unhandled meanwhile
-    }
-    await runBounded(media.map(download), limit);
-    progress.setPhase("syncing");
-    await handles.syncAll();
-  } finally {
-    await handles.closeAll();
-  }
-  return dbCheck;
 }
 
 /** The parent folder of a path given as a string or as bytes. */

@@ -115,7 +115,7 @@ const cases: Case[] = [
   },
 ];
 
-test("tamper matrix: restore refuses with a named error and writes nothing", async (t) => {
+test("tamper matrix: restore refuses with a named error and writes nothing, on this thread and on workers", async (t) => {
   const dir = tempDir(t);
   const src = await demo(join(dir, "src"), 2000, 3);
   const { repo, root } = await newRepo(join(dir, "repo"), undefined, { packSize: 256 * 1024 });
@@ -136,6 +136,12 @@ test("tamper matrix: restore refuses with a named error and writes nothing", asy
       assert.ok(err instanceof ChatvaultError, `expected a typed error, got ${String(err)}`);
       assert.ok(c.expect(err), `unexpected error: ${(err as IntegrityError).reason ?? ""} ${(err as Error).message}`);
       assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], "nothing may be left at the destination");
+      // Chunks opened on worker threads (restore-download.ts) fail the same way (with two bad
+      // packs, the first one found may differ: ranges run in another order).
+      const onWorkers = await attemptRestore(copy, root, head, `${out}-workers`, 2);
+      assert.ok(onWorkers instanceof ChatvaultError && c.expect(onWorkers), `on workers: ${String(onWorkers)}`);
+      assert.equal(onWorkers.code, err.code);
+      assert.deepEqual(existsSync(`${out}-workers`) ? readdirSync(`${out}-workers`) : [], [], "nothing may be left at the destination");
     });
   }
 });
@@ -150,10 +156,10 @@ async function neededByLatest(repo: Repository): Promise<Needed> {
   return { packs, chunk: { pack: packName(fromHex(first.pack)), offset: first.offset, length: first.length } };
 }
 
-async function attemptRestore(repoDir: string, root: RootKey, head: Head, out: string): Promise<unknown> {
+async function attemptRestore(repoDir: string, root: RootKey, head: Head, out: string, workers = 0): Promise<unknown> {
   try {
     const repo = await Repository.open(new FsStorage(repoDir), root);
-    await restore({ repo, heads: memoryHeadStore(head), to: out });
+    await restore({ repo, heads: memoryHeadStore(head), to: out, workers });
     return undefined;
   } catch (e) {
     return e;

@@ -4,7 +4,7 @@
  * has passed AES-GCM authentication and the chunk-ID check.
  */
 import { IntegrityError, ObjectKind, chunkId, equalBytes, fromHex, openObject } from "@chatvault/format";
-import { ObjectNotFoundError } from "@chatvault/storage";
+import { ObjectNotFoundError, type Storage } from "@chatvault/storage";
 import type { Compressor } from "../backup/compressor.ts";
 import { type ChunkLocation, chunkCodec } from "./chunk-index.ts";
 import { packName } from "./layout.ts";
@@ -21,7 +21,17 @@ export interface ChunkRequest<T> {
 const MERGE_GAP = 256 * 1024;
 const MAX_RANGE = 8 * 1024 * 1024;
 
-export async function openChunk(repo: Repository, compressor: Compressor, id: string, loc: ChunkLocation, sealed: Uint8Array): Promise<Uint8Array> {
+/** One ranged read of a pack and the chunks it covers, in pack order. */
+export interface PackRange<T> {
+  start: number;
+  end: number;
+  requests: ChunkRequest<T>[];
+}
+
+/** What opening a chunk needs: the repository's keys (a worker thread has them without a Repository). */
+export type ChunkKeys = Pick<Repository, "keys">;
+
+export async function openChunk(repo: ChunkKeys, compressor: Compressor, id: string, loc: ChunkLocation, sealed: Uint8Array): Promise<Uint8Array> {
   const idBytes = fromHex(id);
   const payload = await openObject(repo.keys.backend, repo.keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id: idBytes }, sealed);
   const codec = chunkCodec(loc.flags);
@@ -29,6 +39,74 @@ export async function openChunk(repo: Repository, compressor: Compressor, id: st
   if (plain.length !== loc.rawLength) throw new IntegrityError("bad_structure", "chunk length differs from the index", id);
   if (!equalBytes(await chunkId(repo.keys, plain), idBytes)) throw new IntegrityError("id_mismatch", "chunk content does not match its ID", id);
   return plain;
+}
+
+/**
+ * The ranged reads that fetch `requests` of one pack: sorted by offset, chunks closer
+ * than `MERGE_GAP` merged into one read of at most `maxRange` bytes (a single chunk may
+ * be longer), and (for a caller that holds a range's plaintext at once) at most `maxRaw`
+ * plaintext bytes per read.
+ */
+export function packRanges<T>(requests: ChunkRequest<T>[], maxRaw = Infinity, maxRange = MAX_RANGE): PackRange<T>[] {
+  const sorted = [...requests].sort((a, b) => a.loc.offset - b.loc.offset);
+  const out: PackRange<T>[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const start = sorted[i]!.loc.offset;
+    let end = start + sorted[i]!.loc.length;
+    let raw = sorted[i]!.loc.rawLength;
+    let j = i + 1;
+    while (j < sorted.length) {
+      const r = sorted[j]!.loc;
+      if (r.offset > end + MERGE_GAP || r.offset + r.length - start > maxRange || raw + r.rawLength > maxRaw) break;
+      end = Math.max(end, r.offset + r.length);
+      raw += r.rawLength;
+      j++;
+    }
+    out.push({ start, end, requests: sorted.slice(i, j) });
+    i = j;
+  }
+  return out;
+}
+
+/** Read one range of a pack; a missing pack is an integrity problem of the repository (spec §8.3). */
+export async function readPackRange(storage: Storage, name: string, range: PackRange<unknown>): Promise<Uint8Array> {
+  try {
+    return await storage.get(name, { offset: range.start, length: range.end - range.start });
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) throw new IntegrityError("missing_object", "pack is missing from storage", name);
+    throw e;
+  }
+}
+
+/**
+ * Open, inflate and ID-check every chunk of one range read from pack `name` (file name,
+ * for messages), handing each plaintext to `sink` in pack order. An integrity failure
+ * names the chunk and the pack that held the bad bytes. The same code runs on this
+ * thread and on a restore worker (workers/restore-worker.ts), so both fail alike.
+ */
+export async function openPackRange<T>(
+  repo: ChunkKeys,
+  compressor: Compressor,
+  name: string,
+  range: PackRange<T>,
+  bytes: Uint8Array,
+  sink: (req: ChunkRequest<T>, plain: Uint8Array) => Promise<void> | void,
+): Promise<void> {
+  for (const req of range.requests) {
+    const off = req.loc.offset - range.start;
+    if (off + req.loc.length > bytes.length) throw new IntegrityError("truncated", "pack is shorter than its index says", name);
+    let plain: Uint8Array;
+    try {
+      plain = await openChunk(repo, compressor, req.id, req.loc, bytes.subarray(off, off + req.loc.length));
+    } catch (e) {
+      // Say which pack held the bad bytes: that is the object to look at in storage.
+      if (e instanceof IntegrityError)
+        throw new IntegrityError(e.reason, `${e.message.replace(/ \(object [0-9a-f]+\)$/, "")}: chunk ${req.id.slice(0, 16)}… in pack`, name);
+      throw e;
+    }
+    await sink(req, plain);
+  }
 }
 
 /**
@@ -42,40 +120,8 @@ export async function readPackChunks<T>(
   requests: ChunkRequest<T>[],
   sink: (req: ChunkRequest<T>, plain: Uint8Array) => Promise<void>,
 ): Promise<void> {
-  const sorted = [...requests].sort((a, b) => a.loc.offset - b.loc.offset);
   const name = packName(fromHex(pack));
-  let i = 0;
-  while (i < sorted.length) {
-    const start = sorted[i]!.loc.offset;
-    let end = start + sorted[i]!.loc.length;
-    let j = i + 1;
-    while (j < sorted.length) {
-      const r = sorted[j]!.loc;
-      if (r.offset > end + MERGE_GAP || r.offset + r.length - start > MAX_RANGE) break;
-      end = Math.max(end, r.offset + r.length);
-      j++;
-    }
-    let range: Uint8Array;
-    try {
-      range = await repo.storage.get(name, { offset: start, length: end - start });
-    } catch (e) {
-      if (e instanceof ObjectNotFoundError) throw new IntegrityError("missing_object", "pack is missing from storage", name);
-      throw e;
-    }
-    for (; i < j; i++) {
-      const req = sorted[i]!;
-      const off = req.loc.offset - start;
-      if (off + req.loc.length > range.length) throw new IntegrityError("truncated", "pack is shorter than its index says", name);
-      let plain: Uint8Array;
-      try {
-        plain = await openChunk(repo, compressor, req.id, req.loc, range.subarray(off, off + req.loc.length));
-      } catch (e) {
-        // Say which pack held the bad bytes: that is the object to look at in storage.
-        if (e instanceof IntegrityError)
-          throw new IntegrityError(e.reason, `${e.message.replace(/ \(object [0-9a-f]+\)$/, "")}: chunk ${req.id.slice(0, 16)}… in pack`, name);
-        throw e;
-      }
-      await sink(req, plain);
-    }
+  for (const range of packRanges(requests)) {
+    await openPackRange(repo, compressor, name, range, await readPackRange(repo.storage, name, range), sink);
   }
 }

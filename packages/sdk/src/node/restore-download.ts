@@ -1,0 +1,155 @@
+/**
+ * The download part of a Node restore (spec §8.8): read every needed range of every pack,
+ * authenticate, inflate and ID-check every chunk (spec §8.3), write each plaintext where
+ * the plan puts it in the staging folder, then fsync every file once. Ranges holding
+ * database pages go first: once they are written the database is complete, and its
+ * integrity check starts beside the media.
+ *
+ * Small restores open chunks on this thread. Larger ones open them on worker threads
+ * (restore-pool.ts): this thread reads ranges ahead (a fixed number in flight, which
+ * bounds memory), hands each to a worker, and writes what comes back, so reading,
+ * opening and writing overlap on every core.
+ */
+import { availableParallelism } from "node:os";
+import { fromHex } from "@chatvault/format";
+import type { Compressor } from "../backup/compressor.ts";
+import { runBounded } from "../concurrency.ts";
+import { CancelledError } from "../errors.ts";
+import type { ProgressTracker } from "../progress.ts";
+import { type ChunkRequest, type PackRange, packRanges, readPackChunks, readPackRange } from "../repo/chunk-reader.ts";
+import { packName } from "../repo/layout.ts";
+import type { Repository } from "../repo/repository.ts";
+import type { RestorePlan, Target } from "../restore/plan.ts";
+import { startDatabaseCheck } from "./database-check.ts";
+import { RestorePool } from "./restore-pool.ts";
+import { ANSWER_BYTES } from "./workers/restore-messages.ts";
+import { CoalescingWriter, HandleCache } from "./staged-files.ts";
+import { nodeCompressor, zlibCompressor } from "./zlib-compressor.ts";
+
+export interface DownloadOptions {
+  repo: Repository;
+  compressor?: Compressor | undefined;
+  signal?: AbortSignal | undefined;
+  /** Packs (one thread) or ranges (workers) in flight (default 4). */
+  concurrency?: number | undefined;
+  /** Worker threads opening chunks; 0: this thread. Default: one per core above `PARALLEL_ABOVE` bytes. */
+  workers?: number | undefined;
+  /** Media bytes after the database above which its check runs on a worker thread (default 128 MiB; 0: always). */
+  backgroundCheckAbove?: number | undefined;
+}
+
+/**
+ * Restored bytes above which chunks are opened on worker threads. Below, starting them
+ * (~50 ms of CPU and ~15 MiB each) costs about what they save: measured on 9, 26, 65 and
+ * 118 MB restores, two workers cost ~0.1 s more CPU at every size and saved wall time at
+ * 65 MB and (in the CLI runs) 118 MB, not below (docs/performance.md, "Restore on worker
+ * threads").
+ */
+export const PARALLEL_ABOVE = 64 * 1024 * 1024;
+/** Media bytes still to restore after the database above which its check runs on a worker thread. */
+const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
+/**
+ * Sealed and plaintext bytes of one range opened on a worker (its answer is one buffer of
+ * `ANSWER_BYTES`). With `concurrency` ranges in flight this bounds the buffers a restore
+ * holds: 4 × (4 + 4) MiB by default.
+ */
+const RANGE_BYTES = ANSWER_BYTES;
+
+/** One unit of download: a whole pack (this thread) or one range of a pack (workers). */
+interface Job {
+  pack: string;
+  requests: ChunkRequest<Target>[];
+  range?: PackRange<Target>;
+  /** Plaintext bytes it writes (a chunk used twice counts twice). */
+  bytes: number;
+  holdsDb: boolean;
+}
+
+/** How many worker threads a restore of `bytes` uses by default: one per core above `PARALLEL_ABOVE`. */
+export function defaultRestoreWorkers(bytes: number): number {
+  return bytes > PARALLEL_ABOVE ? availableParallelism() : 0;
+}
+
+/**
+ * Download, authenticate and write every chunk of `plan` into `paths`, then fsync every
+ * file. Returns the database check (undefined without a database) for the caller to
+ * await; every handle is closed, every worker stopped and no read or write is still
+ * running when this returns or throws.
+ */
+export async function downloadInto(
+  paths: (string | Buffer)[],
+  plan: RestorePlan,
+  stagedDb: string | null,
+  progress: ProgressTracker,
+  opts: DownloadOptions,
+): Promise<Promise<void> | undefined> {
+  // A custom compressor cannot travel to worker threads: it keeps the work here.
+  const custom = opts.compressor !== undefined && opts.compressor !== nodeCompressor && opts.compressor !== zlibCompressor;
+  const workers = custom ? 0 : Math.max(0, opts.workers ?? defaultRestoreWorkers(plan.bytes));
+  const jobs = planJobs(plan, stagedDb !== null, workers > 0);
+  const handles = new HandleCache(paths);
+  const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
+  const limit = Math.max(1, opts.concurrency ?? 4);
+  let dbJobsLeft = jobs.filter((j) => j.holdsDb).length;
+  let dbCheck: Promise<void> | undefined;
+  const startCheck = () => {
+    if (!stagedDb) return;
+    // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
+    const mediaLeft = jobs.reduce((n, j) => (j.holdsDb ? n : n + j.bytes), 0);
+    const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
+    dbCheck = startDatabaseCheck(stagedDb, { concurrent: above === 0 || mediaLeft > above });
+    dbCheck.catch(() => {}); // awaited by the caller; a failure must not go unhandled meanwhile
+  };
+  const compressor = opts.compressor ?? nodeCompressor;
+  const run = (job: Job) => async () => {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const out = new CoalescingWriter(handles);
+    if (pool && job.range) {
+      const name = packName(fromHex(job.pack));
+      const opened = await pool.open(name, job.range, await readPackRange(opts.repo.storage, name, job.range));
+      let o = 0;
+      for (const req of job.range.requests) {
+        const p = opened.plain.subarray(o, o + req.loc.rawLength);
+        o += req.loc.rawLength;
+        for (const t of req.targets) await out.write(t.file, t.offset, p);
+      }
+      await out.flush();
+      opened.recycle(); // written: the worker may fill it again
+      progress.advance(job.bytes);
+    } else {
+      await readPackChunks(opts.repo, compressor, job.pack, job.requests, async (req, p) => {
+        for (const t of req.targets) await out.write(t.file, t.offset, p);
+        progress.advance(p.length * req.targets.length);
+      });
+      await out.flush();
+    }
+    if (job.holdsDb && --dbJobsLeft === 0) startCheck();
+  };
+  try {
+    if (dbJobsLeft === 0) startCheck(); // a database of no pages: nothing to wait for
+    await runBounded(jobs.map(run), limit);
+    progress.setPhase("syncing");
+    await handles.syncAll();
+  } finally {
+    await handles.closeAll();
+    await pool?.close();
+  }
+  return dbCheck;
+}
+
+/** The jobs of a restore, those holding database pages first (spec §8.8), each group in pack order. */
+function planJobs(plan: RestorePlan, hasDb: boolean, byRange: boolean): Job[] {
+  const bytesOf = (reqs: ChunkRequest<Target>[]) => reqs.reduce((n, r) => n + r.loc.rawLength * r.targets.length, 0);
+  const holdsDb = (reqs: ChunkRequest<Target>[]) => hasDb && reqs.some((r) => r.targets.some((t) => t.file === 0));
+  const jobs: Job[] = [];
+  for (const [pack, requests] of plan.byPack) {
+    if (!byRange) {
+      jobs.push({ pack, requests, bytes: bytesOf(requests), holdsDb: holdsDb(requests) });
+      continue;
+    }
+    for (const range of packRanges(requests, RANGE_BYTES, RANGE_BYTES)) {
+      jobs.push({ pack, requests: range.requests, range, bytes: bytesOf(range.requests), holdsDb: holdsDb(range.requests) });
+    }
+  }
+  return [...jobs.filter((j) => j.holdsDb), ...jobs.filter((j) => !j.holdsDb)];
+}

@@ -1,0 +1,10 @@
+// Worker entry in the workspace only (installed packages run dist/node/workers/restore-worker.js):
+// the same as chunk-worker-bootstrap.mjs — register the `chatvault-source` condition and the
+// TypeScript loader in this thread (loader hooks are per-thread on Node 20), then run the worker.
+import * as nodeModule from "node:module";
+import { register } from "tsx/esm/api";
+
+const condition = "export async function resolve(s, c, next) { return next(s, { ...c, conditions: [...c.conditions, 'chatvault-source'] }); }";
+nodeModule.register(`data:text/javascript,${encodeURIComponent(condition)}`);
+register();
+await import("./restore-worker.ts");
