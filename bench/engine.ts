@@ -87,10 +87,11 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
     };
     // Inputs are read through the page cache before each timed operation (not timed), so
     // every tool, and every corpus size, meets them cached — unless they cannot all fit.
-    const cacheFits = corpus.total_bytes < totalmem() / 2;
+    // 0.7: xl (12.6 GB) fits on this 25 GB machine with room for what the operation writes.
+    const cacheFits = corpus.total_bytes < 0.7 * totalmem();
     if (!cacheFits) {
       notes.push(
-        `the corpus (${(corpus.total_bytes / 1e9).toFixed(1)} GB) is more than half the memory (${(totalmem() / 1e9).toFixed(1)} GB): part of each tool's input came from the disk, not the page cache`,
+        `the corpus (${(corpus.total_bytes / 1e9).toFixed(1)} GB) is more than 70% of the memory (${(totalmem() / 1e9).toFixed(1)} GB): part of each tool's input came from the disk, not the page cache`,
       );
     }
 
