@@ -76,7 +76,7 @@ export function diskShortfall(plan: DiskPlan, free: number, where: string): stri
   if (plan.peakBytes <= free * 0.95) return null;
   return (
     `not enough disk for this run: it needs about ${gb(plan.peakBytes)} at its peak on ${where}, which has ${gb(free)} free ` +
-    `(${plan.parts.map((p) => `${p.what} ${gb(p.bytes)}`).join(", ")}). ` +
+    `(${gb(free * 0.95)} of it usable: 5% is kept back). The peak: ${plan.parts.map((p) => `${p.what} ${gb(p.bytes)}`).join(", ")}. ` +
     `Free some space, ${plan.parts.some((p) => p.what.startsWith("working copy")) ? "use --runs 1, " : ""}measure fewer tools (--tools), or point --work at a bigger disk.`
   );
 }
