@@ -2,16 +2,20 @@
  * chatvault vs restic vs borg on the same corpus, the same disk, in the same run:
  * full backup, no-change backup, day-after incremental, full restore (verified by
  * sha256). Each run starts from a fresh copy of the corpus and fresh repositories; the
- * order of the tools rotates from run to run so none always goes first.
+ * order of the tools rotates from run to run so none always goes first. Each tool's
+ * repository and restore are deleted as soon as its rows are measured, so the disk holds
+ * at most the corpus, the repositories and one restore (bench/disk.ts plans for that).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import { generateDemoData, mutateDemoData } from "@chatvault/demo-data";
 import { snapshotDatabase } from "@chatvault/sdk/node";
-import { CORPUS_SEED, type CorpusSize, DAY_SEED, changedPages, chatFiles, diffTrees, fileSha256, treeBytes, treeHashes } from "./corpus.ts";
+import { CORPUS_SEED, type CorpusSize, DAY_SEED, changedPages, chatFiles, diffTrees, fileSha256, treeBytes, treeHashes, warmTree } from "./corpus.ts";
+import { freeBytes } from "./disk.ts";
 import { runChecked, runMeasured } from "./measure.ts";
-import type { Corpus, EngineRow, Operation, Tool } from "./results.ts";
+import type { Corpus, DiskUse, EngineRow, Operation, Tool } from "./results.ts";
 import { OPERATIONS } from "./results.ts";
 import { mbPerSecond, median, min, spread } from "./stats.ts";
 import type { BackupTool, ToolContext } from "./tools.ts";
@@ -29,6 +33,7 @@ export interface EngineOutput {
   corpus: Corpus;
   rows: EngineRow[];
   notes: string[];
+  disk: DiskUse;
 }
 
 interface Samples {
@@ -51,11 +56,24 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const notes: string[] = [];
+  const disk: DiskUse = { free_at_start_bytes: freeBytes(root), lowest_free_bytes: freeBytes(root), lowest_free_after: "start" };
+  const watchDisk = (after: string) => {
+    const free = freeBytes(root);
+    if (free < disk.lowest_free_bytes) Object.assign(disk, { lowest_free_bytes: free, lowest_free_after: after });
+  };
   try {
     log(`generating corpus: ${size.messages.toLocaleString("en-US")} messages + ${size.mediaMiB} MiB media`);
     const pristine = join(root, "pristine");
+    const genStart = performance.now();
+    const genCpu = process.cpuUsage();
     const gen = await generateDemoData({ outDir: pristine, messages: size.messages, mediaMiB: size.mediaMiB, seed: CORPUS_SEED });
+    const cpu = process.cpuUsage(genCpu);
+    const generateS = (performance.now() - genStart) / 1000;
     const dbBytes = statSync(gen.dbPath).size;
+    log(
+      `generated in ${generateS.toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s): DB ${(dbBytes / 1e6).toFixed(0)} MB + media ${(gen.mediaBytes / 1e6).toFixed(0)} MB`,
+    );
+    watchDisk("generating the corpus");
     const corpus: Corpus = {
       messages: gen.messages,
       media_mib: size.mediaMiB,
@@ -63,8 +81,19 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
       media_bytes: gen.mediaBytes,
       media_files: gen.mediaFiles,
       total_bytes: dbBytes + gen.mediaBytes,
+      generate_s: generateS,
+      generate_cpu_s: (cpu.user + cpu.system) / 1e6,
       day: null,
     };
+    // Inputs are read through the page cache before each timed operation (not timed), so
+    // every tool, and every corpus size, meets them cached — unless they cannot all fit.
+    // 0.7: xl (12.6 GB) fits on this 25 GB machine with room for what the operation writes.
+    const cacheFits = corpus.total_bytes < 0.7 * totalmem();
+    if (!cacheFits) {
+      notes.push(
+        `the corpus (${(corpus.total_bytes / 1e9).toFixed(1)} GB) is more than 70% of the memory (${(totalmem() / 1e9).toFixed(1)} GB): part of each tool's input came from the disk, not the page cache`,
+      );
+    }
 
     const failed = new Map<Tool, string>();
     const tools: BackupTool[] = [];
@@ -88,8 +117,11 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
       rmSync(work, { recursive: true, force: true });
       mkdirSync(work, { recursive: true });
       const ctx: ToolContext = { work };
-      // A fresh copy (new inodes, original mtimes): every tool meets the corpus for the first time.
-      await runChecked("cp", ["-a", pristine, join(work, "src")]);
+      // A fresh copy (new inodes, original mtimes): every tool meets the corpus for the first
+      // time. The last run takes the generated corpus itself (as fresh to the tools), so one
+      // run never holds two copies on the disk.
+      if (run < runs - 1) await runChecked("cp", ["-a", pristine, join(work, "src")]);
+      else renameSync(pristine, join(work, "src"));
       const live = tools.filter((t) => !failed.has(t.name));
       const order = live.map((_, i) => live[(i + run) % live.length]!);
       const repo = (t: BackupTool) => join(work, `repo-${t.name}`);
@@ -101,14 +133,17 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
           const why = e instanceof Error ? e.message : String(e);
           failed.set(t.name, `${op} failed in run ${run + 1}: ${why}`);
           log(`${t.name} ${op} FAILED: ${why}`);
+          rmSync(repo(t), { recursive: true, force: true }); // nothing more is measured on it
         }
       };
       const backupOp = (t: BackupTool, op: Operation) =>
         attempt(t, op, async () => {
           if (op === "full") await t.init(ctx, repo(t));
           const before = treeBytes(repo(t));
+          if (cacheFits) warmTree(join(work, "src"));
           syncAll();
           const r = await t.backup(ctx, repo(t));
+          watchDisk(`${t.name} ${op}`);
           const s = slot(t.name, op);
           s.wall.push(r.wallSeconds);
           s.command.push(r.commandSeconds);
@@ -154,10 +189,12 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
       rmSync(snapDir, { recursive: true, force: true });
       restoredBytes = treeBytes(join(work, "src"));
       for (const t of order) {
+        const to = join(work, `out-${t.name}`);
         await attempt(t, "restore", async () => {
-          const to = join(work, `out-${t.name}`);
+          if (cacheFits) warmTree(repo(t));
           syncAll();
           const r = await t.restore(ctx, repo(t), to);
+          watchDisk(`${t.name} restore`);
           const diff = diffTrees(t.dbRestoredAs === "sqlite-backup" ? wantCv : want, chatFiles(treeHashes(r.root)));
           const s = slot(t.name, "restore");
           s.wall.push(r.wallSeconds);
@@ -170,8 +207,10 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
           log(
             `run ${run + 1}/${runs} ${t.name.padEnd(9)} restore     ${r.wallSeconds.toFixed(2)} s, ${r.peakRssMiB.toFixed(0)} MiB, verified ${want.size} files`,
           );
-          rmSync(to, { recursive: true, force: true });
         });
+        // This tool's rows of the run are measured: its restore and repository go now.
+        rmSync(to, { recursive: true, force: true });
+        rmSync(repo(t), { recursive: true, force: true });
       }
       rmSync(work, { recursive: true, force: true });
     }
@@ -215,7 +254,10 @@ export async function runEngineBench(opts: EngineOptions): Promise<EngineOutput>
       }
     }
     for (const [tool, why] of failed) notes.push(`${tool}: not measured — ${why}`);
-    return { corpus, rows, notes };
+    notes.push(
+      `disk: ${(disk.free_at_start_bytes / 1e9).toFixed(1)} GB free at the start of the engine part, lowest ${(disk.lowest_free_bytes / 1e9).toFixed(1)} GB (after ${disk.lowest_free_after})`,
+    );
+    return { corpus, rows, notes, disk };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -54,6 +54,8 @@ test("bench --size tiny runs end to end and writes its results", { timeout: 300_
     }
     assert.ok(results.ceilings!.aes_gcm_mib_s > 0);
     assert.ok(results.corpus!.day!.changed_pages > 0);
+    assert.ok(results.corpus!.generate_cpu_s! > 0);
+    assert.ok(results.disk!.lowest_free_bytes <= results.disk!.free_at_start_bytes && results.disk!.planned_peak_bytes! > 0);
     const md = readFileSync(join(out, "latest.md"), "utf8");
     assert.match(md, /chatvault ÷ restic/);
     assert.ok(existsSync(join(out, "latest.svg")));

@@ -8,6 +8,7 @@ import { OPERATIONS } from "./results.ts";
 import { findRow } from "./targets.ts";
 import { megabytes, ratio, sig, times } from "./stats.ts";
 import { realmTable } from "./vault-realms.ts";
+import { growthLabel, growthTable } from "./growth.ts";
 
 const OP_TITLE: Record<Operation, string> = {
   full: "full backup",
@@ -155,6 +156,19 @@ export function renderMarkdown(results: Results): string {
   parts.push("", "## Backup engine: chatvault vs restic vs borg", "", engineTable(results.rows), "");
   parts.push("Ratios are chatvault ÷ peer: for times, RSS and bytes stored below 1× is better; for throughput above 1× is better.", "");
   parts.push("## Targets", "", targetsTable(results), "");
+  const g = results.growth;
+  if (g) {
+    parts.push(
+      `## Growth: ${growthLabel(g)} (the ${g.larger.size} run of ${g.larger.started} against the ${g.smaller.size} run of ${g.smaller.started})`,
+      "",
+      growthTable(g),
+      "",
+      "Full backup and restore: seconds per GB of the larger corpus ÷ the smaller's. No-change and day-after: the time's growth ÷ the database's growth (the day of chat is the same at both sizes). Peak RSS: the operation whose peak grew most.",
+      "",
+      ...g.notes.map((n) => `- ${n}`),
+      ...(g.notes.length > 0 ? [""] : []),
+    );
+  }
   parts.push("## Ceilings (same run)", "", ceilingsTable(results), "");
   parts.push("## Key vault under load (loopback)", "", vaultTable(results), "");
   if (results.realms) parts.push("## Threshold realms (2 of 3) vs the single vault (loopback, same run)", "", realmTable(results.realms), "");

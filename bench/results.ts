@@ -100,6 +100,9 @@ export interface Corpus {
   media_bytes: number;
   media_files: number;
   total_bytes: number;
+  /** Generating the corpus (demo-data), wall seconds and CPU seconds of the bench process. Absent in older results. */
+  generate_s?: number;
+  generate_cpu_s?: number;
   day: {
     messages: number;
     media_files: number;
@@ -109,6 +112,16 @@ export interface Corpus {
     changed_page_bytes: number;
     physical_minimum_bytes: number;
   } | null;
+}
+
+/** Free space of the bench's disk during the engine part (statfs, what `df` calls Avail). */
+export interface DiskUse {
+  free_at_start_bytes: number;
+  lowest_free_bytes: number;
+  /** The step after which the free space was lowest. */
+  lowest_free_after: string;
+  /** bench/disk.ts's estimate of the peak, checked before the run. */
+  planned_peak_bytes?: number;
 }
 
 export interface Machine {
@@ -150,6 +163,10 @@ export interface Results {
   realms?: import("./vault-realms.ts").RealmBench | null;
   /** Process start-up, min of 5 runs, seconds, by command (e.g. "chatvault --version"). */
   startup?: Record<string, number | null>;
+  /** Free disk during the engine part; absent in older results. */
+  disk?: DiskUse;
+  /** Growth against another corpus size's results (`--compare`); absent without it. */
+  growth?: import("./growth.ts").Growth | null;
   targets: TargetResult[];
   notes: string[];
 }
