@@ -113,7 +113,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     runner =
       workers > 0 && !opts.compressor
         ? workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers)
-        : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.has(toHex(id)) }, compressor });
+        : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.hasId(id) }, compressor });
     const tasks = runner;
     session.usePackHasher((data) => tasks.sha256(data));
 

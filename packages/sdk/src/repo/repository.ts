@@ -15,7 +15,7 @@ import {
 } from "@chatvault/format";
 import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
-import { ChunkIndex, decodeIndex } from "./chunk-index.ts";
+import { ChunkIndex } from "./chunk-index.ts";
 import {
   CONFIG_VERSION,
   PASSKEY_CONFIG_VERSION,
@@ -147,7 +147,7 @@ export class Repository {
       const sealed = await this.storage.get(o.name);
       checkMetadataSize(o.name, sealed.length);
       const plain = await openStream(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: o.name }, sealed);
-      for (const e of decodeIndex(plain, o.name)) index.add(e);
+      index.addIndexObject(plain, o.name);
     }
     return index;
   }
