@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
 import { generateDemoData } from "@chatvault/demo-data";
-import { TMPFS_MAGIC, memoryRunDir, memoryTempBase } from "./memory-dir.ts";
+import { TMPFS_MAGIC, defaultMemoryCandidates, memoryRunDir, memoryTempBase } from "./memory-dir.ts";
 import { snapshotDatabase, snapshotSizeEstimate } from "./snapshot.ts";
 
 const MiB = 1024 * 1024;
@@ -39,6 +39,12 @@ test("memoryTempBase picks the first tmpfs with room, and none without enough me
   assert.equal(await memoryTempBase(1 * GiB, probe(["/dev/shm"], 2 * GiB)), undefined);
   assert.equal(await memoryTempBase(1 * GiB, probe(["/dev/shm"], 3 * GiB)), "/dev/shm");
   assert.equal(await memoryTempBase(10 * GiB, probe(["/dev/shm"])), undefined);
+});
+
+test("the default candidates: the runtime folder, then /dev/shm; none when TMPDIR names the temp folder", () => {
+  assert.deepEqual(defaultMemoryCandidates({ XDG_RUNTIME_DIR: "/run/user/1000" }), ["/run/user/1000", "/dev/shm"]);
+  assert.deepEqual(defaultMemoryCandidates({}), ["/dev/shm"]);
+  assert.deepEqual(defaultMemoryCandidates({ TMPDIR: "/var/tmp", XDG_RUNTIME_DIR: "/run/user/1000" }), []);
 });
 
 test("memoryRunDir makes a private run folder on the chosen tmpfs, and gives up quietly when it cannot", async (t) => {

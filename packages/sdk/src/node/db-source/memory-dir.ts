@@ -34,8 +34,13 @@ export interface MemoryDirProbe {
   freeMemory?: () => number;
 }
 
-/** Default candidates: the user's runtime folder (a tmpfs of their own on systemd systems), then the shared-memory tmpfs. */
+/**
+ * Default candidates: the user's runtime folder (a tmpfs of their own on systemd systems),
+ * then the shared-memory tmpfs — none when `TMPDIR` is set: a user who names the temp
+ * folder gets the copy there (docs/cli.md), full or not.
+ */
 export function defaultMemoryCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.TMPDIR) return [];
   return [...(env.XDG_RUNTIME_DIR ? [env.XDG_RUNTIME_DIR] : []), "/dev/shm"];
 }
 
