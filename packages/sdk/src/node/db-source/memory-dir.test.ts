@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tempDir } from "@chatvault/testkit";
 import { generateDemoData } from "@chatvault/demo-data";
-import { TMPFS_MAGIC, defaultMemoryCandidates, memoryRunDir, memoryTempBase } from "./memory-dir.ts";
+import { TMPFS_MAGIC, cgroupHeadroom, defaultMemoryCandidates, memoryRunDir, memoryTempBase } from "./memory-dir.ts";
 import { snapshotDatabase, snapshotSizeEstimate } from "./snapshot.ts";
 
 const MiB = 1024 * 1024;
@@ -45,6 +45,27 @@ test("the default candidates: the runtime folder, then /dev/shm; none when TMPDI
   assert.deepEqual(defaultMemoryCandidates({ XDG_RUNTIME_DIR: "/run/user/1000" }), ["/run/user/1000", "/dev/shm"]);
   assert.deepEqual(defaultMemoryCandidates({}), ["/dev/shm"]);
   assert.deepEqual(defaultMemoryCandidates({ TMPDIR: "/var/tmp", XDG_RUNTIME_DIR: "/run/user/1000" }), []);
+});
+
+test("a container's memory limit counts: cgroup v2 and v1 headroom, no limit, nothing readable", (t) => {
+  const dir = tempDir(t);
+  const put = (p: string, text: string) => {
+    mkdirSync(join(dir, p, ".."), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  };
+  put("v2/proc", "0::/app.slice\n");
+  put("v2/fs/app.slice/memory.max", "1073741824\n");
+  put("v2/fs/app.slice/memory.current", "73741824\n");
+  assert.equal(cgroupHeadroom(join(dir, "v2/proc"), join(dir, "v2/fs")), 1_000_000_000);
+  put("v2max/proc", "0::/\n");
+  put("v2max/fs/memory.max", "max\n");
+  put("v2max/fs/memory.current", "5\n");
+  assert.equal(cgroupHeadroom(join(dir, "v2max/proc"), join(dir, "v2max/fs")), Infinity);
+  put("v1/proc", "5:cpu:/\n4:memory:/docker/abc\n");
+  put("v1/fs/memory/docker/abc/memory.limit_in_bytes", "536870912\n");
+  put("v1/fs/memory/docker/abc/memory.usage_in_bytes", "536870912\n");
+  assert.equal(cgroupHeadroom(join(dir, "v1/proc"), join(dir, "v1/fs")), 0);
+  assert.equal(cgroupHeadroom(join(dir, "absent"), join(dir, "v1/fs")), Infinity);
 });
 
 test("memoryRunDir makes a private run folder on the chosen tmpfs, and gives up quietly when it cannot", async (t) => {

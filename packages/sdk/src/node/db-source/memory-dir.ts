@@ -12,8 +12,10 @@
  * A tmpfs that fills up during the copy is not an error: the copy is made again on disk
  * (snapshot.ts, `fallbackDir`).
  */
+import { readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { freemem } from "node:os";
+import { join } from "node:path";
 import { makeRunDir, privateTempRoot } from "../work-dir.ts";
 
 /** `f_type` of a tmpfs in statfs(2) (linux/magic.h `TMPFS_MAGIC`). */
@@ -30,8 +32,47 @@ export interface MemoryDirProbe {
   candidates?: readonly string[];
   /** statfs(2) of a folder (default: node:fs). */
   statfs?: (path: string) => Promise<{ type: number; bsize: number; bavail: number }>;
-  /** Memory available to new allocations, bytes (default: os.freemem, Linux's MemAvailable). */
+  /** Memory available to new allocations, bytes (default: {@link availableMemory}). */
   freeMemory?: () => number;
+}
+
+/**
+ * Memory this process can still use: the machine's available memory (os.freemem, Linux's
+ * MemAvailable), or less when its memory cgroup (a container's limit) leaves less —
+ * tmpfs pages count against the cgroup of whoever writes them.
+ */
+export function availableMemory(): number {
+  return Math.min(freemem(), cgroupHeadroom());
+}
+
+/** limit − usage of this process's memory cgroup (v2, else v1); Infinity when there is no limit or it cannot be read. */
+export function cgroupHeadroom(procCgroup = "/proc/self/cgroup", root = "/sys/fs/cgroup"): number {
+  let lines: string[];
+  try {
+    lines = readFileSync(procCgroup, "utf8").split("\n");
+  } catch {
+    return Infinity;
+  }
+  const v2 = lines.find((l) => l.startsWith("0::"))?.slice(3);
+  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l))?.replace(/^[^:]*:[^:]*:/, "");
+  const tries: [string, string][] = [];
+  if (v2 !== undefined) tries.push([join(root, v2, "memory.max"), join(root, v2, "memory.current")], [join(root, "memory.max"), join(root, "memory.current")]);
+  if (v1 !== undefined) {
+    tries.push([join(root, "memory", v1, "memory.limit_in_bytes"), join(root, "memory", v1, "memory.usage_in_bytes")]);
+    tries.push([join(root, "memory", "memory.limit_in_bytes"), join(root, "memory", "memory.usage_in_bytes")]);
+  }
+  for (const [limitFile, usageFile] of tries) {
+    try {
+      const limit = Number(readFileSync(limitFile, "utf8").trim());
+      const usage = Number(readFileSync(usageFile, "utf8").trim());
+      // "max" (v2) and v1's 2^63-ish "no limit" are no limit.
+      if (!Number.isFinite(limit) || limit >= 2 ** 60 || !Number.isFinite(usage)) return Infinity;
+      return Math.max(0, limit - usage);
+    } catch {
+      continue;
+    }
+  }
+  return Infinity;
 }
 
 /**
@@ -52,7 +93,7 @@ export function defaultMemoryCandidates(env: NodeJS.ProcessEnv = process.env): s
 export async function memoryTempBase(bytes: number, probe: MemoryDirProbe = {}): Promise<string | undefined> {
   const candidates = probe.candidates ?? defaultMemoryCandidates();
   const stat = probe.statfs ?? ((p: string) => statfs(p));
-  const free = (probe.freeMemory ?? freemem)();
+  const free = (probe.freeMemory ?? availableMemory)();
   if (!(free >= 2 * bytes + MEMORY_MARGIN)) return undefined;
   for (const dir of candidates) {
     let s: { type: number; bsize: number; bavail: number };
