@@ -87,6 +87,11 @@ test("a large index grows its tables; every ID is found, others are not", () => 
   assert.equal(index.chunkIds().length, 5000);
   assert.equal(index.has("cd".repeat(32)), false);
   assert.equal(index.hasId(new Uint8Array(31)), false);
+  // Not a chunk ID at all: simply not there (as a Map keyed by hex answered).
+  for (const odd of ["", "nope", "zz".repeat(32), "ab".repeat(33)]) {
+    assert.equal(index.has(odd), false);
+    assert.equal(index.get(odd), undefined);
+  }
 });
 
 test("a bad index object adds nothing and fails typed, as decodeIndex does", () => {

@@ -69,14 +69,16 @@ export class ChunkIndex {
     return this.#count;
   }
   has(id: string): boolean {
-    return this.#find(fromHex(id)) >= 0;
+    const b = idBytes(id);
+    return b !== undefined && this.#find(b) >= 0;
   }
   /** `has` for an ID as bytes (no hex string made). */
   hasId(id: Uint8Array): boolean {
     return this.#find(id) >= 0;
   }
   get(id: string): ChunkLocation | undefined {
-    return this.getId(fromHex(id));
+    const b = idBytes(id);
+    return b === undefined ? undefined : this.getId(b);
   }
   /** `get` for an ID as bytes. */
   getId(id: Uint8Array): ChunkLocation | undefined {
@@ -255,6 +257,16 @@ export function encodeIndex(entries: IndexEntry[]): Uint8Array {
     w.bytes(fromHex(e.id)).u32(packPos.get(e.pack)!).u32(e.offset).u32(e.length).u32(e.rawLength).u8(e.flags);
   }
   return w.finish();
+}
+
+/** A chunk ID's bytes from its hex; undefined for anything that is not 64 hex digits (never indexed). */
+function idBytes(hex: string): Uint8Array | undefined {
+  if (hex.length !== 2 * ID) return undefined;
+  try {
+    return fromHex(hex);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pack IDs and the raw entry records of an index object, checked (spec §8.4). */
