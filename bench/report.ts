@@ -98,6 +98,11 @@ export function ceilingsTable(results: Results): string {
       c.seal_chunk_mib_s == null ? "not measured" : `${sig(c.seal_chunk_mib_s)} MiB/s`,
       c.seal_chunk_ratio == null ? "" : times(c.seal_chunk_ratio),
     ],
+    [
+      `chatvault chunk path (sealObjectParts), ${c.seal_chunk_new_bytes == null ? "new repositories' chunk size" : `${sig(c.seal_chunk_new_bytes / 1024)} KiB`} chunks (new repositories' media average)`,
+      c.seal_chunk_new_mib_s == null ? "not measured" : `${sig(c.seal_chunk_new_mib_s)} MiB/s`,
+      c.seal_chunk_new_ratio == null ? "" : times(c.seal_chunk_new_ratio),
+    ],
     ["chatvault STREAM seal, 1 MiB", `${sig(c.seal_stream_mib_s)} MiB/s`, times(c.seal_stream_ratio)],
     ["chatvault STREAM open, 1 MiB", `${sig(c.open_stream_mib_s)} MiB/s`, times(c.open_stream_ratio)],
     ["chatvault keyed FastCDC chunker", `${sig(c.chunker_mib_s)} MiB/s`, times(c.chunker_ratio)],

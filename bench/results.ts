@@ -48,6 +48,14 @@ export interface Ceilings {
    */
   seal_chunk_mib_s?: number;
   seal_chunk_ratio?: number;
+  /**
+   * The chunk path at the media chunk size new repositories use (`seal_chunk_new_bytes`,
+   * NEW_REPOSITORY_CHUNKER.avg, spec §7.1), MiB/s, and ÷ aes_gcm: what the sealing target
+   * reads. Absent in results from before new repositories' chunks grew.
+   */
+  seal_chunk_new_bytes?: number;
+  seal_chunk_new_mib_s?: number;
+  seal_chunk_new_ratio?: number;
   /** chatvault STREAM seal / open of 1 MiB, MiB/s, and ÷ aes_gcm. */
   seal_stream_mib_s: number;
   seal_stream_ratio: number;

@@ -22,7 +22,16 @@ export {
 } from "./repo/head.ts";
 export * as layout from "./repo/layout.ts";
 export { type DatabaseEntry, type MediaEntry, type SnapshotManifest, decodeManifest, encodeManifest } from "./repo/manifest.ts";
-export { DEFAULT_PACK_SIZE, type InitOptions, MAX_METADATA_OBJECT, Repository, type SnapshotRef, checkFreshness, findSnapshot } from "./repo/repository.ts";
+export {
+  DEFAULT_PACK_SIZE,
+  type InitOptions,
+  MAX_METADATA_OBJECT,
+  NEW_REPOSITORY_CHUNKER,
+  Repository,
+  type SnapshotRef,
+  checkFreshness,
+  findSnapshot,
+} from "./repo/repository.ts";
 export {
   type BrokenLock,
   DEFAULT_CLOCK_SKEW_MS,

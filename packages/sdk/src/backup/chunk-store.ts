@@ -58,6 +58,11 @@ export class ChunkStore {
     return this.#index.has(id) || this.#claimed.has(id);
   }
 
+  /** `has` for an ID as bytes: no hex string unless this backup claimed chunks already. */
+  hasId(id: Uint8Array): boolean {
+    return this.#index.hasId(id) || (this.#claimed.size > 0 && this.#claimed.has(toHex(id)));
+  }
+
   /** True if the chunk is new: the caller must then seal it and `addSealed` it. */
   claim(id: string): boolean {
     if (this.has(id)) return false;

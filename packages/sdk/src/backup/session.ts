@@ -7,13 +7,21 @@
  * against: this backup stores them again from the source (heals the repository).
  * Callers MUST call `end()` when they stop early (commit releases the lock itself).
  */
-import { IntegrityError, ObjectKind, fromHex, platformRandom, sealStream, toHex } from "@chatvault/format";
+import { IntegrityError, ObjectKind, platformRandom, sealStream, toHex } from "@chatvault/format";
 import { CancelledError } from "../errors.ts";
 import { type ProgressListener, ProgressTracker } from "../progress.ts";
 import { type ChunkIndex, type IndexEntry, encodeIndex } from "../repo/chunk-index.ts";
 import type { Head, HeadStore } from "../repo/head.ts";
 import { indexName, snapshotName } from "../repo/layout.ts";
-import { type DatabaseEntry, type MediaEntry, type SnapshotManifest, type SnapshotStats, encodeListing, encodeManifest } from "../repo/manifest.ts";
+import {
+  type DatabaseEntry,
+  type ManifestListing,
+  type MediaEntry,
+  type SnapshotManifest,
+  type SnapshotStats,
+  encodeListing,
+  encodeManifest,
+} from "../repo/manifest.ts";
 import { cutListing } from "../repo/listing.ts";
 import { readPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
@@ -171,7 +179,7 @@ export class BackupSession {
 
   /** Every chunk ID the repository already holds, as a set worker threads can share. */
   knownChunks(): ChunkIdSet {
-    return ChunkIdSet.build([...this.#index.entries()].map(([id]) => fromHex(id)));
+    return ChunkIdSet.build(this.#index.chunkIds());
   }
 
   /** Hash packs elsewhere (e.g. on a worker thread). */
@@ -195,7 +203,7 @@ export class BackupSession {
    */
   unchangedMedia(file: MediaSource): MediaEntry | undefined {
     const prev = this.#previousMedia.get(mediaKey(file));
-    if (prev && prev.size === file.size && sameMtime(prev.mtimeMs, file.mtimeMs) && prev.chunks.every((c) => this.store.has(toHex(c)))) return { ...prev };
+    if (prev && prev.size === file.size && sameMtime(prev.mtimeMs, file.mtimeMs) && prev.chunks.every((c) => this.store.hasId(c))) return { ...prev };
     return undefined;
   }
 
@@ -231,8 +239,27 @@ export class BackupSession {
   unchangedDatabase(name: string, fingerprint: string | undefined): DatabaseEntry | undefined {
     const prev = this.#parent?.manifest.database;
     if (!fingerprint || !prev || prev.source !== fingerprint || prev.name !== name) return undefined;
-    if (!prev.pages.every((p) => this.store.has(toHex(p)))) return undefined;
+    if (!prev.pages.every((p) => this.store.hasId(p))) return undefined;
     return { ...prev };
+  }
+
+  /**
+   * The parent's listing, when this snapshot's file lists are exactly the parent's: the
+   * database entry is the parent's (`unchangedDatabase`) or both have none, and the media
+   * list holds the parent's entries (`unchangedMedia`), all of them, in the parent's
+   * order. The entries are compared by their fields and their chunk lists by identity
+   * (a reused entry shares the parent's list), so equal here means the listing would
+   * encode to what the parent's listing decoded to. Its chunks must still be stored in
+   * packs storage lists (the parent's listing may have been unreadable, §8.7).
+   */
+  #parentListingFor(database: DatabaseEntry | null, media: MediaEntry[]): ManifestListing | undefined {
+    const parent = this.#parent?.manifest;
+    if (!parent?.listing) return undefined;
+    const pdb = parent.database;
+    if (database === null ? pdb !== null : pdb === null || !sameDatabaseEntry(database, pdb)) return undefined;
+    if (media.length !== parent.media.length || !media.every((m, i) => sameMediaEntry(m, parent.media[i]!))) return undefined;
+    if (!parent.listing.chunks.every((c) => this.store.hasId(c))) return undefined;
+    return { length: parent.listing.length, chunks: parent.listing.chunks };
   }
 
   /** Commit: packs → index → manifest → head. Nothing before the head moves what restore sees as "latest" past the head. */
@@ -247,9 +274,15 @@ export class BackupSession {
     // The file lists go into listing chunks, packed like any chunk (spec §8.5.3): what did
     // not change since the parent is already stored. Not compressed, so reading them needs
     // no compressor (readers still inflate a chunk flagged compressed).
-    const listingBytes = encodeListing(database, media);
-    const listing = { length: listingBytes.length, chunks: [] as Uint8Array[] };
-    for (const piece of cutListing(repo.keys, listingBytes)) listing.chunks.push(await this.store.store(piece, false));
+    // A backup whose every entry is the parent's reuses the parent's listing as it is
+    // (spec §8.5.3): the same bytes re-encoded would cut into the same, stored chunks.
+    let listing = this.#parentListingFor(database, media);
+    if (!listing) {
+      const listingBytes = encodeListing(database, media);
+      const fresh = { length: listingBytes.length, chunks: [] as Uint8Array[] };
+      for (const piece of cutListing(repo.keys, listingBytes)) fresh.chunks.push(await this.store.store(piece, false));
+      listing = fresh;
+    }
     await this.#packer.flush();
     this.check();
     const newEntries = [...this.#recovered, ...this.#packer.written];
@@ -291,6 +324,23 @@ export class BackupSession {
     this.progress.setPhase("done");
     return { snapshot: { sequence, digest, name }, stats, packsUploaded: this.#packer.packsUploaded, bytesUploaded: this.#packer.bytesUploaded, ...notes };
   }
+}
+
+/** The same entry, field for field, with the very same page list (reused from the parent, not rebuilt). */
+function sameDatabaseEntry(a: DatabaseEntry, b: DatabaseEntry): boolean {
+  return a.pages === b.pages && a.name === b.name && a.pageSize === b.pageSize && a.pageCount === b.pageCount && a.source === b.source && sameKeys(a, b);
+}
+
+/** The same entry, field for field, with the very same chunk list and raw path. */
+function sameMediaEntry(a: MediaEntry, b: MediaEntry): boolean {
+  return a.chunks === b.chunks && a.path === b.path && a.rawPath === b.rawPath && a.size === b.size && a.mtimeMs === b.mtimeMs && sameKeys(a, b);
+}
+
+/** Same field names: an entry with a field more would encode differently. */
+function sameKeys(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 
 /**

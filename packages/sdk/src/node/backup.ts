@@ -24,7 +24,7 @@ import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
-import { DatabaseSourceError, databaseFingerprint, snapshotDatabase } from "./db-source/index.ts";
+import { DatabaseSourceError, databaseFingerprint, memoryRunDir, snapshotDatabase, snapshotSizeEstimate } from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -82,15 +82,20 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   }
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
+  let memoryTmp: string | undefined;
   try {
     const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
     const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
     progress.setPhase("copying database");
+    // The copy needs no durability: on a memory file system with room for it, its fsyncs
+    // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
+    // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
+    if (opts.db && !sameDatabase && !opts.tmpDir) memoryTmp = await memoryRunDir(snapshotSizeEstimate(opts.db));
     const snap =
       opts.db && !sameDatabase
-        ? await snapshotDatabase(opts.db, tmp).catch((e: unknown) => {
+        ? await snapshotDatabase(opts.db, memoryTmp ?? tmp, memoryTmp ? { fallbackDir: tmp } : {}).catch((e: unknown) => {
             throw databaseError(e, opts.db!, tmp);
           })
         : undefined;
@@ -108,7 +113,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     runner =
       workers > 0 && !opts.compressor
         ? workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers)
-        : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.has(toHex(id)) }, compressor });
+        : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.hasId(id) }, compressor });
     const tasks = runner;
     session.usePackHasher((data) => tasks.sha256(data));
 
@@ -198,6 +203,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     await session.end();
     await runner?.close();
     await rm(tmp, { recursive: true, force: true });
+    if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
   }
 }
 

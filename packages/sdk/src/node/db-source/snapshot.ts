@@ -30,6 +30,12 @@ export interface SnapshotOptions {
   pagesPerStep?: number;
   /** Called after every step with pages copied so far and the total. */
   onProgress?: (copiedPages: number, totalPages: number) => void;
+  /**
+   * Where to copy instead when `tmpDir` runs out of space during the copy (ENOSPC,
+   * SQLITE_FULL): `tmpDir` is then a memory file system that was tried first
+   * (memory-dir.ts), this the usual temp folder. The failed copy is removed first.
+   */
+  fallbackDir?: string;
 }
 
 const MAGIC = "SQLite format 3\0";
@@ -53,6 +59,38 @@ const MAGIC = "SQLite format 3\0";
  * @throws {DatabaseSourceError} `not_found`, `not_a_database`, `busy` (retryable), `inconsistent`, `io_error`
  */
 export async function snapshotDatabase(dbPath: string, tmpDir: string, options: SnapshotOptions = {}): Promise<DatabaseSnapshot> {
+  try {
+    return await snapshotInto(dbPath, tmpDir, options);
+  } catch (error) {
+    if (options.fallbackDir === undefined || !outOfSpace(error)) throw error;
+    return await snapshotInto(dbPath, options.fallbackDir, options);
+  }
+}
+
+/**
+ * Bytes a copy of the database at `dbPath` may need: the file plus its -wal (whose frames
+ * may add pages). An estimate for choosing a folder, not a limit.
+ */
+export function snapshotSizeEstimate(dbPath: string): number {
+  let bytes = 0;
+  for (const p of [dbPath, `${dbPath}-wal`]) {
+    try {
+      bytes += statSync(p).size;
+    } catch {
+      // Absent: nothing to add (a missing database fails later, with its own error).
+    }
+  }
+  return bytes;
+}
+
+/** The folder the copy went to filled up (the copy failed cleanly and was removed). */
+function outOfSpace(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  const cause = (e as { cause?: { code?: unknown } }).cause;
+  return code === "ENOSPC" || code === "SQLITE_FULL" || (e instanceof DatabaseSourceError && (cause?.code === "SQLITE_FULL" || cause?.code === "ENOSPC"));
+}
+
+async function snapshotInto(dbPath: string, tmpDir: string, options: SnapshotOptions): Promise<DatabaseSnapshot> {
   const timeoutMs = options.timeoutMs ?? 600_000;
   const pagesPerStep = options.pagesPerStep ?? 4096;
   if (!Number.isInteger(pagesPerStep) || pagesPerStep < 1) throw new RangeError("pagesPerStep must be a positive integer");
