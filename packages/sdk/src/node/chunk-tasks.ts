@@ -65,8 +65,13 @@ export interface TaskContext {
 }
 
 const READ_BLOCK = 1024 * 1024;
-/** Emit a part once this many sealed bytes are waiting. */
-const PART_BYTES = 4 * 1024 * 1024;
+/**
+ * Emit a part once this many sealed bytes are waiting. A part is held twice (the worker's
+ * copy, then this thread's until packed) and is garbage after: small parts keep less
+ * memory alive for the same work (1 MiB: ~25 MiB less peak RSS than 4 MiB on a full
+ * backup, no measurable CPU; docs/performance.md).
+ */
+const PART_BYTES = 1024 * 1024;
 
 export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (part: TaskPart) => Promise<void>): Promise<void> {
   let part: TaskPart = { ids: [], sealed: [], bytesRead: 0 };
