@@ -6,7 +6,8 @@
  * initial size (no growth) cut a full backup's peak RSS by ~30–40 MiB and a no-change
  * backup's by ~20 MiB at no measurable CPU cost (docs/performance.md, "Peak memory of
  * backups"). V8 reads this flag each time it would grow the young generation, so setting
- * it at run time takes effect, for this thread and the worker threads started after.
+ * it at run time takes effect, for this thread and the worker threads started after; bin.ts
+ * sets it first thing for `backup`, since loading the CLI's modules already grows it.
  */
 import { setFlagsFromString } from "node:v8";
 

@@ -16,7 +16,6 @@ import { formatBytes } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import { describeAge, parseAge, recentSnapshot } from "../recent-backup.ts";
 import { collectExclude } from "../exclude-option.ts";
-import { keepYoungGenerationSmall } from "../young-generation.ts";
 
 const SKIP_WORDS: Record<SkippedFile["reason"], string> = {
   unreadable: "cannot be read",
@@ -44,7 +43,6 @@ export function registerBackup(program: Command): void {
   cmd.action(async (flags: BackupFlags, command: Command) => {
     const out = outputOf(command);
     if (!flags.db && !flags.media) throw new UsageError("nothing to back up: pass --db PATH, --media DIR, or both");
-    keepYoungGenerationSmall(); // before the index load and the workers
     const { repo, heads, location } = await unlockRepository(flags, out);
     if (flags.ifOlderThan !== undefined) {
       const recent = await recentSnapshot(repo, heads, flags.ifOlderThan);
