@@ -15,6 +15,9 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   process.exit(0);
 }
 
+// Before anything else grows the heap: a backup's garbage is short-lived (young-generation.ts).
+if (args.find((a) => !a.startsWith("-")) === "backup") (await import("./young-generation.ts")).keepYoungGenerationSmall();
+
 const [{ EXIT }, { buildProgram, commandsIn }, { reportFailure }] = await Promise.all([
   import("./exit-codes.ts"),
   import("./program.ts"),

@@ -41,6 +41,13 @@ export interface GetRange {
 export interface Storage {
   /** Human-readable location, never containing credentials (for messages and logs). */
   readonly location: string;
+  /**
+   * A hint for writers that pipeline many puts (a backup's packs): how many puts in flight
+   * use this backend well. Absent: the writer's default. A local folder says 1: its puts
+   * queue on one disk anyway, and every put held in flight is a buffer in memory.
+   * Decorators pass it on (a concurrency limit caps it).
+   */
+  readonly parallelPuts?: number;
   put(name: string, data: Uint8Array): Promise<void>;
   get(name: string, range?: GetRange): Promise<Uint8Array>;
   stat(name: string): Promise<ObjectInfo>;

@@ -1,11 +1,18 @@
 /**
  * Groups sealed chunks into packs and uploads them, a few at a time (spec §8.3, §8.7
- * write order: packs first). Memory stays bounded: at most `maxInFlight` packs are
- * held while uploading, plus the one being filled. `add` may be called by several
- * producers at once: the open pack is swapped out synchronously before any await, so a
- * chunk always lands in exactly one pack and that pack's header.
+ * write order: packs first).
+ *
+ * Memory is bounded and reused: each sealed chunk is copied once, as it arrives, into the
+ * buffer of the pack being filled (the pack is never assembled by a second copy), and a
+ * buffer whose upload ended fills a later pack. At most `maxInFlight` packs are held
+ * between being full and the end of their upload, plus the one being filled: a full pack
+ * that finds every upload slot taken holds `add` until one ends. So a backup holds at most
+ * `maxInFlight + 1` pack buffers, however large it is (`packBuffers` counts them).
+ *
+ * `add` may be called by several producers at once: the open pack is taken synchronously
+ * before any await, so a chunk always lands in exactly one pack and that pack's header.
  */
-import { type KeySchedule, concatBytes, toHex } from "@chatvault/format";
+import { type KeySchedule, toHex } from "@chatvault/format";
 import type { Storage } from "@chatvault/storage";
 import type { IndexEntry } from "../repo/chunk-index.ts";
 import { packName } from "../repo/layout.ts";
@@ -28,71 +35,178 @@ export function sealedLength(sealed: SealedBytes): number {
 /** SHA-256 of a pack; may move the bytes elsewhere and back (a worker thread), hence the returned data. */
 export type PackHasher = (data: Uint8Array) => Promise<{ hash: Uint8Array; data: Uint8Array }>;
 
+/** Puts in flight when the storage gives no hint (`Storage.parallelPuts`): enough to hide a cloud's latency. */
+const DEFAULT_IN_FLIGHT = 3;
+/** Room past the target size in a new pack buffer: the last chunk and the header go there (a larger one grows it). */
+const SLACK = 1024 * 1024;
+
+interface OpenPack {
+  buf: Uint8Array;
+  size: number;
+  entries: PackEntry[];
+}
+
 export class Packer {
   readonly #storage: Storage;
   readonly #keys: KeySchedule;
   readonly #repoId: string;
   readonly #target: number;
   readonly #maxInFlight: number;
-  #blobs: Uint8Array[] = [];
-  #entries: PackEntry[] = [];
-  #size = 0;
-  readonly #inFlight: Promise<void>[] = [];
+  #open: OpenPack | undefined;
+  /** Buffers of packs whose upload ended, for the next packs. */
+  readonly #free: Uint8Array[] = [];
+  /** Packs taken from filling whose upload has not ended (being finished, waiting for a slot, or uploading). */
+  #held = 0;
+  /** Finishing is one pack at a time, in order: header, a free upload slot, hash, put. */
+  #finishing: Promise<void> = Promise.resolve();
+  /** Set while a full pack waits for an upload slot and no buffer is left: `add` waits on it. */
+  #gate: Promise<void> | undefined;
+  readonly #uploads = new Set<Promise<void>>();
+  #failed = false;
+  #error: unknown;
   /** Entries of every pack this packer finished uploading. */
   readonly written: IndexEntry[] = [];
   bytesUploaded = 0;
   packsUploaded = 0;
+  /** Pack buffers this packer allocated (at most `maxInFlight + 1` unless a chunk outgrew one). */
+  packBuffers = 0;
   hasher: PackHasher;
 
-  constructor(storage: Storage, keys: KeySchedule, repoId: string, targetSize: number, maxInFlight = 3) {
+  /**
+   * @param maxInFlight packs held between full and uploaded (default: the storage's
+   *   `parallelPuts` hint, else 3). One is enough for a local disk: its puts queue on one
+   *   device anyway, and each pack held is a pack-size buffer.
+   */
+  constructor(storage: Storage, keys: KeySchedule, repoId: string, targetSize: number, maxInFlight?: number) {
     this.#storage = storage;
     this.#keys = keys;
     this.#repoId = repoId;
     this.#target = targetSize;
-    this.#maxInFlight = maxInFlight;
+    this.#maxInFlight = maxInFlight ?? storage.parallelPuts ?? DEFAULT_IN_FLIGHT;
+    if (!Number.isSafeInteger(this.#maxInFlight) || this.#maxInFlight < 1) throw new RangeError("maxInFlight must be an integer ≥ 1");
     this.hasher = async (data) => ({ hash: await keys.backend.sha256(data), data });
   }
 
+  /** Packs held between full and uploaded at most (the bound on memory, with the one being filled). */
+  get maxInFlight(): number {
+    return this.#maxInFlight;
+  }
+
   async add(id: string, sealed: SealedBytes, rawLength: number, flags: number): Promise<void> {
+    while (this.#gate) await this.#gate;
+    this.#throwIfFailed();
     const length = sealedLength(sealed);
-    this.#entries.push({ id, offset: this.#size, length, rawLength, flags });
-    if (sealed instanceof Uint8Array) this.#blobs.push(sealed);
-    else this.#blobs.push(...sealed);
-    this.#size += length;
-    if (this.#size >= this.#target) await this.#finishPack(this.#takeOpenPack());
+    const open = (this.#open ??= { buf: this.#buffer(length), size: 0, entries: [] });
+    if (open.size + length > open.buf.length) open.buf = grown(open.buf, open.size, open.size + length);
+    open.entries.push({ id, offset: open.size, length, rawLength, flags });
+    if (sealed instanceof Uint8Array) open.buf.set(sealed, open.size);
+    else {
+      let o = open.size;
+      for (const p of sealed) {
+        open.buf.set(p, o);
+        o += p.length;
+      }
+    }
+    open.size += length;
+    if (open.size >= this.#target) await this.#handOff();
   }
 
-  /** Finish the open pack and wait for every upload. Throws the first upload error. */
+  /** Finish the open pack and wait for every upload. Throws the first error of a pack. */
   async flush(): Promise<void> {
-    if (this.#entries.length > 0) await this.#finishPack(this.#takeOpenPack());
-    while (this.#inFlight.length > 0) await this.#inFlight.shift();
+    while (this.#gate) await this.#gate.catch(() => {});
+    if (this.#open && this.#open.entries.length > 0) await this.#handOff().catch(() => {});
+    await this.settle();
+    this.#throwIfFailed();
   }
 
-  /** Wait for every upload in flight to end, succeeded or failed (the caller is giving up). */
+  /** Wait for every pack being finished or uploaded to end, succeeded or failed (the caller is giving up). */
   async settle(): Promise<void> {
-    await Promise.allSettled(this.#inFlight);
+    await this.#finishing.catch(() => {});
+    while (this.#uploads.size > 0) await Promise.allSettled(this.#uploads);
   }
 
-  #takeOpenPack(): { entries: PackEntry[]; blobs: Uint8Array[] } {
-    const open = { entries: this.#entries, blobs: this.#blobs };
-    this.#entries = [];
-    this.#blobs = [];
-    this.#size = 0;
-    return open;
+  /** Take the open pack and queue it for finishing; wait until it has started uploading. */
+  async #handOff(): Promise<void> {
+    const pack = this.#open!;
+    this.#open = undefined;
+    this.#held += 1;
+    // A pack that failed to finish does not stop the next one's turn (its error is recorded).
+    const started = this.#finishing.catch(() => {}).then(() => this.#finish(pack));
+    this.#finishing = started;
+    // Every buffer is taken (maxInFlight held, this one among them past the bound): no new
+    // pack may start filling until an upload ends and this one takes its slot.
+    if (this.#held > this.#maxInFlight) {
+      const gate = started.catch(() => {});
+      this.#gate = gate;
+      void gate.then(() => {
+        if (this.#gate === gate) this.#gate = undefined;
+      });
+    }
+    await started;
   }
 
-  async #finishPack({ entries, blobs }: { entries: PackEntry[]; blobs: Uint8Array[] }): Promise<void> {
-    const header = await sealPackHeader(this.#keys, this.#repoId, entries);
-    while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight.shift();
-    const { hash, data: pack } = await this.hasher(concatBytes(...blobs, header));
-    const hex = toHex(hash);
-    const upload = putOnce(this.#storage, packName(hash), pack).then(() => {
-      for (const e of entries) this.written.push({ ...e, pack: hex });
-      this.bytesUploaded += pack.length;
-      this.packsUploaded += 1;
-    });
-    // Surface errors at the next await, never as an unhandled rejection.
-    upload.catch(() => {});
-    this.#inFlight.push(upload);
+  /** Seal the header behind the chunks, wait for an upload slot, hash, start the put. */
+  async #finish(pack: OpenPack): Promise<void> {
+    try {
+      this.#throwIfFailed();
+      const header = await sealPackHeader(this.#keys, this.#repoId, pack.entries);
+      if (pack.size + header.length > pack.buf.length) pack.buf = grown(pack.buf, pack.size, pack.size + header.length);
+      pack.buf.set(header, pack.size);
+      const length = pack.size + header.length;
+      while (this.#uploads.size >= this.#maxInFlight) await Promise.race(this.#uploads);
+      this.#throwIfFailed();
+      const { hash, data } = await this.hasher(pack.buf.subarray(0, length));
+      // A hasher that moved the bytes to a worker and back returns the same memory in a new view.
+      const buffer = data.byteOffset === 0 && data.buffer.byteLength >= pack.buf.length ? new Uint8Array(data.buffer) : pack.buf;
+      const hex = toHex(hash);
+      const upload: Promise<void> = putOnce(this.#storage, packName(hash), data)
+        .then(
+          () => {
+            for (const e of pack.entries) this.written.push({ ...e, pack: hex });
+            this.bytesUploaded += data.length;
+            this.packsUploaded += 1;
+          },
+          (e: unknown) => this.#fail(e),
+        )
+        .finally(() => {
+          // The storage keeps its own copy once put returns (storage contract): the buffer is free.
+          this.#uploads.delete(upload);
+          this.#release(buffer);
+        });
+      this.#uploads.add(upload);
+    } catch (e) {
+      this.#fail(e);
+      this.#release(pack.buf);
+      throw e;
+    }
   }
+
+  #buffer(first: number): Uint8Array {
+    const b = this.#free.pop();
+    if (b && b.length >= first) return b;
+    this.packBuffers += b ? 0 : 1;
+    return new Uint8Array(Math.max(this.#target + SLACK, first));
+  }
+
+  #release(buf: Uint8Array): void {
+    this.#held -= 1;
+    this.#free.push(buf);
+  }
+
+  #fail(e: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#error = e;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failed) throw this.#error;
+  }
+}
+
+/** A larger buffer holding the first `used` bytes of `buf`: room for `needed` bytes, with room to spare. */
+function grown(buf: Uint8Array, used: number, needed: number): Uint8Array {
+  const out = new Uint8Array(Math.max(needed, Math.ceil(buf.length * 1.5)));
+  out.set(buf.subarray(0, used));
+  return out;
 }

@@ -2,7 +2,8 @@
  * One backup on Node (spec §8.7): snapshot the live database with SQLite's backup API,
  * store its pages, walk and chunk the media, then commit packs → index → manifest →
  * head (backup/session.ts). The chunking, IDs and sealing run as tasks on worker
- * threads (chunk-tasks.ts); this thread decides dedup, packs and uploads. A crash at any
+ * threads and on this thread (chunk-tasks.ts, split-runner.ts); this thread also decides
+ * dedup, packs and uploads. A crash at any
  * point leaves every earlier snapshot whole; the next backup reuses the packs this one
  * already uploaded.
  */
@@ -23,6 +24,7 @@ import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
+import { splitRunner } from "./split-runner.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
 import { DatabaseSourceError, databaseFingerprint, memoryRunDir, snapshotDatabase, snapshotSizeEstimate } from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
@@ -49,7 +51,10 @@ export interface BackupOptions {
   /** Where the database copy is made (default: `chatvault-<uid>`, 0700, in the OS temp dir). */
   tmpDir?: string;
   host?: string;
-  /** Worker threads; 0 = all on this thread. Default: one per core when there is much new data. */
+  /**
+   * Worker threads; this thread takes tasks beside them. 0 = all on this thread. Default:
+   * one per core but one when there is much new data, else 0.
+   */
   workers?: number;
   /** Repository lock settings (default: this host and process, spec §8.11). */
   lock?: LockOptions;
@@ -108,14 +113,20 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
     const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
     const newWork = changedMedia + (snap ? (session.parent ? snap.bytes / 8 : snap.bytes) : 0);
-    const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? availableParallelism() : 0);
+    // This thread takes tasks beside the workers (split-runner.ts): one core's worth of
+    // work needs no isolate of its own.
+    const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);
+    const here = inlineRunner({
+      keys: repo.keys,
+      gear: gearTable(repo.keys),
+      chunker: repo.config.chunker,
+      known: { has: (id) => store.hasId(id) },
+      compressor,
+    });
     // A custom compressor cannot travel to worker threads: it keeps the work here.
-    runner =
-      workers > 0 && !opts.compressor
-        ? workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers)
-        : inlineRunner({ keys: repo.keys, gear: gearTable(repo.keys), chunker: repo.config.chunker, known: { has: (id) => store.hasId(id) }, compressor });
+    const onWorkers = workers > 0 && !opts.compressor;
+    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workers, here) : here;
     const tasks = runner;
-    session.usePackHasher((data) => tasks.sha256(data));
 
     /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
     const run = async (task: ChunkTask): Promise<{ ids: Uint8Array[]; bytes: number }> => {
@@ -180,7 +191,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       });
     }
     progress.setPhase(snap ? "database and media" : "media");
-    await runBounded(jobs, Math.max(1, workers) + 1);
+    // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
+    await runBounded(jobs, (onWorkers ? workers + 1 : 1) + 1);
     const database: DatabaseEntry | null =
       sameDatabase ??
       (snap && dbRegions

@@ -65,8 +65,13 @@ export interface TaskContext {
 }
 
 const READ_BLOCK = 1024 * 1024;
-/** Emit a part once this many sealed bytes are waiting. */
-const PART_BYTES = 4 * 1024 * 1024;
+/**
+ * Emit a part once this many sealed bytes are waiting. A part is held twice (the worker's
+ * copy, then this thread's until packed) and is garbage after: small parts keep less
+ * memory alive for the same work (1 MiB: ~25 MiB less peak RSS than 4 MiB on a full
+ * backup, no measurable CPU; docs/performance.md).
+ */
+const PART_BYTES = 1024 * 1024;
 
 export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (part: TaskPart) => Promise<void>): Promise<void> {
   let part: TaskPart = { ids: [], sealed: [], bytesRead: 0 };
@@ -79,12 +84,18 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     part.sealed.push({ index, data, length, rawLength: plain.length, flags });
     sealedBytes += length;
   };
+  // One part may wait for its acknowledgement while the next is being made: the caller
+  // (a worker's parent, busy with its own tasks) then never leaves this task idle for a
+  // whole part, and at most two parts exist per task.
+  let sending: Promise<void> = Promise.resolve();
   const flush = async (force: boolean) => {
     if (!force && sealedBytes < PART_BYTES) return;
     const done = part;
     part = { ids: [], sealed: [], bytesRead: 0 };
     sealedBytes = 0;
-    await emit(done);
+    await sending;
+    sending = emit(done);
+    sending.catch(() => {}); // thrown by the next flush or at the end
   };
   // A path as bytes (a name that is not UTF-8) arrives from a worker message as a plain Uint8Array.
   const path = typeof task.path === "string" ? task.path : Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
@@ -118,10 +129,15 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
       }
       for (const c of chunker.finish()) await add(c, task.compressible);
     }
+  } catch (e) {
+    // The part in flight ends before the task does: nothing of it runs after a failure is reported.
+    await sending.catch(() => {});
+    throw e;
   } finally {
     await fh.close();
   }
   await flush(true);
+  await sending;
 }
 
 async function readExactly(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array, position: number): Promise<Uint8Array> {

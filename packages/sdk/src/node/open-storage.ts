@@ -102,6 +102,7 @@ function folderStorage(root: string): Storage {
   };
   return {
     location: fs.location,
+    parallelPuts: fs.parallelPuts,
     put: (name, data) => wrap(() => fs.put(name, data)),
     get: (name, range) => wrap(() => fs.get(name, range)),
     stat: (name) => wrap(() => fs.stat(name)),

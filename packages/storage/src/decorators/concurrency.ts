@@ -37,6 +37,7 @@ export function withConcurrencyLimit(storage: Storage, n: number): Storage {
 
   return {
     location: storage.location,
+    ...(storage.parallelPuts !== undefined ? { parallelPuts: Math.min(storage.parallelPuts, n) } : {}),
     put: (name: string, data: Uint8Array) => limited(() => storage.put(name, data)),
     get: (name: string, range?: GetRange) => limited(() => storage.get(name, range)),
     stat: (name: string) => limited(() => storage.stat(name)),

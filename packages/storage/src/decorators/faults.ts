@@ -157,6 +157,7 @@ export function withFaults(storage: Storage, plan: FaultPlan): FaultyStorage {
 
   return {
     location: storage.location,
+    ...(storage.parallelPuts !== undefined ? { parallelPuts: storage.parallelPuts } : {}),
     injected,
     calls,
     put: (name: string, data: Uint8Array) => run("put", name, () => storage.put(name, data)),

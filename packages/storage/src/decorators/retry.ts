@@ -82,6 +82,7 @@ export function withRetry(storage: Storage, options: RetryOptions): Storage {
 
   return {
     location: storage.location,
+    ...(storage.parallelPuts !== undefined ? { parallelPuts: storage.parallelPuts } : {}),
     put(name: string, data: Uint8Array): Promise<void> {
       let failedBefore = false;
       return run("put", name, async () => {

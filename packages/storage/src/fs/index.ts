@@ -44,6 +44,8 @@ async function isFolder(entry: Dirent, path: string): Promise<boolean> {
  */
 export class FsStorage implements Storage {
   readonly location: string;
+  /** One put at a time is enough for a disk (the writer's packs queue on one device). */
+  readonly parallelPuts = 1;
   readonly root: string;
   readonly #sync: boolean;
   readonly #mode: number;
