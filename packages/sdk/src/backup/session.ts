@@ -30,7 +30,7 @@ import { type Repository, type SnapshotRef, manifestContextId } from "../repo/re
 import { ChunkStore } from "./chunk-store.ts";
 import type { Compressor } from "./compressor.ts";
 import { ChunkIdSet } from "./id-set.ts";
-import { type PackHasher, Packer } from "./packer.ts";
+import { Packer } from "./packer.ts";
 
 /** A media file a backup did not take, and why (docs/cli.md, "Files a backup skips"). */
 export interface SkippedFile {
@@ -180,11 +180,6 @@ export class BackupSession {
   /** Every chunk ID the repository already holds, as a set worker threads can share. */
   knownChunks(): ChunkIdSet {
     return ChunkIdSet.build(this.#index.chunkIds());
-  }
-
-  /** Hash packs elsewhere (e.g. on a worker thread). */
-  usePackHasher(hasher: PackHasher): void {
-    this.#packer.hasher = hasher;
   }
 
   /** Wait until no pack upload is in flight (after a failure: their errors are dropped, the failure is what counts). */

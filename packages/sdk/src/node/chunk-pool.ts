@@ -13,17 +13,12 @@ import type { PostedPart } from "./workers/chunk-worker.ts";
 export interface TaskRunner {
   /** Run `task`; `onPart` is awaited for each part before the task goes on. */
   run(task: ChunkTask, onPart: (part: TaskPart) => Promise<void>): Promise<void>;
-  /** SHA-256 of `data` (a pack). Takes ownership of its memory until it resolves; resolves with the hash and the data. */
-  sha256(data: Uint8Array): Promise<{ hash: Uint8Array; data: Uint8Array }>;
   close(): Promise<void>;
 }
 
 export function inlineRunner(ctx: TaskContext): TaskRunner {
   return {
     run: (task, onPart) => runChunkTask(ctx, task, onPart),
-    async sha256(data) {
-      return { hash: await ctx.keys.backend.sha256(data), data };
-    },
     async close() {},
   };
 }
@@ -117,8 +112,6 @@ export function workerRunner(root: RootKey, chunker: ChunkerParams, known: Chunk
     if (next) next(w);
     else w.busy = false;
   };
-  // Hashing is short: any worker takes it, busy or not (messages queue in its port).
-  let rr = 0;
   return {
     async run(task, onPart) {
       const w = await acquire();
@@ -134,16 +127,6 @@ export function workerRunner(root: RootKey, chunker: ChunkerParams, known: Chunk
       } finally {
         release(w);
       }
-    },
-    async sha256(data) {
-      const w = workers[rr++ % workers.length]!;
-      const buf = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : data.slice().buffer;
-      let result: { hash: Uint8Array; data: Uint8Array } | undefined;
-      await w.request(++seq, { op: "sha256", buf }, [buf], (m, finish) => {
-        result = { hash: new Uint8Array(m.hash as ArrayBuffer), data: new Uint8Array(m.buf as ArrayBuffer) };
-        finish();
-      });
-      return result!;
     },
     async close() {
       await Promise.all(workers.map((w) => w.worker.terminate()));

@@ -45,7 +45,6 @@ export function splitRunner(workers: TaskRunner, workerSlots: number, here: Task
         await new Promise<void>((resolve) => waiting.push(resolve));
       }
     },
-    sha256: (data) => here.sha256(data),
     async close() {
       await Promise.all([workers.close(), here.close()]);
     },

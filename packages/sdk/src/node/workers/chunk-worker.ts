@@ -1,10 +1,9 @@
 /**
- * Worker thread of the backup: runs chunk tasks (chunk-tasks.ts) and hashes packs.
+ * Worker thread of the backup: runs chunk tasks (chunk-tasks.ts) (packs are hashed by the main thread).
  * A task's parts are posted one at a time; the next part waits for the main thread's
  * acknowledgement, which bounds the memory a fast worker can fill.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { createHash } from "node:crypto";
 import { KeySchedule, RootKey, gearTable } from "@chatvault/format";
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import { ChunkIdSet } from "../../backup/id-set.ts";
@@ -22,7 +21,7 @@ const ctx = {
 };
 const acks = new Map<number, () => void>();
 
-export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number } | { op: "sha256"; seq: number; buf: ArrayBuffer };
+export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number };
 
 /** A part as posted: every buffer laid end to end so it can be transferred. */
 export interface PostedPart {
@@ -74,11 +73,6 @@ port.on("message", (m: WorkerRequest) => {
 });
 
 async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {
-  if (m.op === "sha256") {
-    const hash = new Uint8Array(createHash("sha256").update(new Uint8Array(m.buf)).digest());
-    port.postMessage({ seq: m.seq, hash: hash.buffer, buf: m.buf }, [m.buf, hash.buffer]);
-    return;
-  }
   await runChunkTask(ctx, m.task, async (part) => {
     const posted = pack(part);
     const acked = new Promise<void>((resolve) => acks.set(m.seq, resolve));
