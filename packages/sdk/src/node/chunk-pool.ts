@@ -1,8 +1,8 @@
 /**
- * Runs chunk tasks on worker threads, one task per worker at a time, and hashes packs
- * there too, so both cores work and this thread is left with what must be ordered or
- * shared: dedup decisions, packing and uploads. `inlineRunner` does the same
- * on this thread for small backups.
+ * Runs chunk tasks on worker threads, one task per worker at a time; this thread keeps
+ * what must be ordered or shared — dedup decisions, packing, pack hashes and uploads —
+ * and takes tasks beside the workers (split-runner.ts). `inlineRunner` runs tasks on
+ * this thread, alone for small backups.
  */
 import { Worker } from "node:worker_threads";
 import type { ChunkerParams, RootKey } from "@chatvault/format";

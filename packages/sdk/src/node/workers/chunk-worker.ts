@@ -1,5 +1,5 @@
 /**
- * Worker thread of the backup: runs chunk tasks (chunk-tasks.ts) (packs are hashed by the main thread).
+ * Worker thread of the backup: runs chunk tasks (chunk-tasks.ts); packs are hashed on the main thread.
  * A task's parts are posted one at a time; the next part waits for the main thread's
  * acknowledgement, which bounds the memory a fast worker can fill.
  */
