@@ -97,12 +97,17 @@ test("a large index grows its tables; every ID is found, others are not", () => 
 test("a bad index object adds nothing and fails typed, as decodeIndex does", () => {
   const good = encodeIndex([{ id: "11".repeat(32), pack: "22".repeat(32), offset: 0, length: 1, rawLength: 1, flags: 0 }]);
   const badFlags = good.slice();
-  badFlags[badFlags.length - 1] = 2;
+  badFlags[badFlags.length - 1] = 4; // no codec has bit 2 (spec §8.3.1)
+  const lz4InVersion1 = good.slice();
+  lz4InVersion1[4] = 1; // index version 1 may name DEFLATE only
+  lz4InVersion1[lz4InVersion1.length - 1] = 2;
   const index = new ChunkIndex();
-  assert.throws(
-    () => index.addIndexObject(badFlags, "index/x"),
-    (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure",
-  );
+  for (const bad of [badFlags, lz4InVersion1]) {
+    assert.throws(
+      () => index.addIndexObject(bad, "index/x"),
+      (e: unknown) => e instanceof IntegrityError && e.reason === "bad_structure",
+    );
+  }
   assert.throws(
     () => index.addIndexObject(good.subarray(0, good.length - 3), "index/x"),
     (e: unknown) => e instanceof IntegrityError,
