@@ -93,54 +93,42 @@ export function fileSha256(p: string): string {
   return h.digest("hex");
 }
 
+/** Calls `visit` for every regular file under `dir` (nothing when `dir` is missing). */
+function forEachFile(dir: string, visit: (path: string, size: number) => void): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) forEachFile(p, visit);
+    else if (st.isFile()) visit(p, st.size);
+  }
+}
+
 /**
  * Reads every file under `dir` once and throws the bytes away: what a timed operation
  * reads next comes from the page cache, as it does for every tool and every corpus size.
  */
 export function warmTree(dir: string): void {
   const buf = Buffer.alloc(4 * 1024 * 1024);
-  const walk = (d: string) => {
-    let names: string[];
+  forEachFile(dir, (p) => {
+    const fd = openSync(p, "r");
     try {
-      names = readdirSync(d);
-    } catch {
-      return;
+      while (readSync(fd, buf, 0, buf.length, null) > 0);
+    } finally {
+      closeSync(fd);
     }
-    for (const name of names) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        const fd = openSync(p, "r");
-        try {
-          while (readSync(fd, buf, 0, buf.length, null) > 0);
-        } finally {
-          closeSync(fd);
-        }
-      }
-    }
-  };
-  walk(dir);
+  });
 }
 
 /** Sum of the sizes of every file under `dir` (what the repository holds), 0 if missing. */
 export function treeBytes(dir: string): number {
   let total = 0;
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else total += st.size;
-    }
-  };
-  walk(dir);
+  forEachFile(dir, (_p, size) => (total += size));
   return total;
 }
 
