@@ -8,81 +8,23 @@
  * and CPU per unlock (a latency ratio less exposed to a loaded machine's drift). DOWN=<i> stops
  * realm i after enrolment (one realm down; with DOWN=1 the single vault is down too: use "realms").
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateRootKey } from "@chatvault/format";
 import { useNodeCrypto } from "@chatvault/format/node";
-import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
-import { createContext, enable, unlock, type RealmFetch } from "@chatvault/vault-protocol/threshold";
-import { mintDevToken } from "@chatvault/vault-server";
-import { createKeepAliveFetch } from "@chatvault/vault-server/testing";
-import { freePort, startVaultNode, type VaultNode } from "./vault-process.ts";
+import { unlock } from "@chatvault/vault-protocol/threshold";
+import { startBenchRealms } from "./realm-processes.ts";
 
 const unlocks = Number(process.argv[2] ?? 200);
 const mode = process.argv[3] === "single" ? "single" : process.argv[3] === "alternate" ? "alternate" : "realms";
 useNodeCrypto();
 const dir = join("/tmp", `realms-profile-${process.pid}`);
-const nodes: VaultNode[] = [];
-const secrets: string[] = [];
-const fetches: ReturnType<typeof createKeepAliveFetch>[] = [];
+const bench = await startBenchRealms(dir, 16);
+const { nodes } = bench;
 try {
-  for (let i = 1; i <= 3; i++) {
-    const home = join(dir, `realm-${i}`);
-    mkdirSync(home, { recursive: true });
-    const secret = randomBytes(32).toString("base64url");
-    secrets.push(secret);
-    const port = String(await freePort());
-    const args = [
-      "--data-dir",
-      home,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      port,
-      "--workers",
-      "1",
-      "--rate-ip",
-      "0",
-      "--rate-account",
-      "0",
-      "--allow-weak-ksf",
-      "--log-level",
-      "warn",
-    ];
-    nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }));
-    fetches.push(createKeepAliveFetch({ maxSockets: 16 }));
-  }
-  const realmSet = {
-    threshold: 2,
-    realms: await Promise.all(
-      nodes.map(async (n) => ({ id: ((await (await fetch(`${n.url}/realm/v1/info`)).json()) as { realmId: string }).realmId, url: n.url })),
-    ),
-  };
-  const account = "realm-profile";
-  const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
-  const byId = new Map(realmSet.realms.map((r, i) => [r.id, i]));
-  const vaultClient = new VaultClient({
-    baseUrl: nodes[0]!.url,
-    token: () => tokens[0]!,
-    fetch: fetches[0]!,
-    keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
-    allowWeakKeyStretching: true,
-  });
-  await vaultClient.enable("pw (profile)", generateRootKey());
-  const single = () => vaultClient.unlock("pw (profile)");
-  const ctx = createContext({
-    realmSet,
-    accountId: account,
-    tokenFor: (r) => tokens[byId.get(r.id)!]!,
-    ksf: { memoryKiB: 8, iterations: 1, parallelism: 1 },
-    allowWeakKsf: true,
-    fetch: ((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch,
-  });
-  await enable(ctx, "pw (profile)", generateRootKey());
-  const realms = () => unlock(ctx, "pw (profile)");
+  const clients = await bench.enrol("realm-profile", "pw (profile)");
+  const single = () => clients.single.unlock("pw (profile)");
+  const realms = () => unlock(clients.realms, "pw (profile)");
   const run = mode === "single" ? single : realms;
   // DOWN=<i>: stop realm i (1-based) after enrolment, for the one-realm-down case (spec §12).
   if (process.env.DOWN) await nodes[Number(process.env.DOWN) - 1]!.stop();
@@ -135,7 +77,6 @@ try {
       `${mode}: ${unlocks} unlocks, ${((performance.now() - t0) / unlocks).toFixed(2)} ms each (wall), client CPU ${((c.user + c.system) / 1000 / unlocks).toFixed(2)} ms each`,
     );
 } finally {
-  for (const f of fetches) f.close();
-  await Promise.all(nodes.map((n) => n.stop()));
+  await bench.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -13,22 +13,18 @@
  * figures compare the protocols, not the client's password hashing (with the default
  * 64 MiB Argon2id the client's ~65–300 ms dominate both and the latency ratio nears 1).
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { generateRootKey } from "@chatvault/format";
 import { useNodeCrypto } from "@chatvault/format/node";
-import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
-import { createContext, enable, unlock, type RealmFetch, type ThresholdContext } from "@chatvault/vault-protocol/threshold";
-import { mintDevToken } from "@chatvault/vault-server";
-import { createKeepAliveFetch } from "@chatvault/vault-server/testing";
+import type { VaultClient } from "@chatvault/vault-protocol";
+import { unlock, type ThresholdContext } from "@chatvault/vault-protocol/threshold";
+import { type BenchRealms, startBenchRealms } from "./realm-processes.ts";
 import type { TargetResult } from "./results.ts";
 import { sig } from "./stats.ts";
 import { type LoadResult, closedLoop, summarize } from "./vault-load.ts";
-import { type VaultNode, freePort, startVaultNode, treeCpuSeconds } from "./vault-process.ts";
+import { treeCpuSeconds } from "./vault-process.ts";
 
 const PASSWORD = "correct horse battery staple (bench)";
-const TINY_KSF = { memoryKiB: 8, iterations: 1, parallelism: 1 };
 const PLANS: Record<string, { seconds: number; concurrency: number; maxUnlocks: number }> = {
   tiny: { seconds: 1, concurrency: 4, maxUnlocks: 200 },
   small: { seconds: 3, concurrency: 8, maxUnlocks: 3000 },
@@ -66,69 +62,19 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
   const plan = PLANS[o.sizeName] ?? PLANS.full!;
   const dir = join(o.work, "realms");
   rmSync(dir, { recursive: true, force: true });
-  const nodes: VaultNode[] = [];
-  const secrets: string[] = [];
-  const fetches: ReturnType<typeof createKeepAliveFetch>[] = [];
   const rows: RealmBenchRow[] = [];
+  let realms: BenchRealms | undefined;
   try {
-    for (let i = 1; i <= 3; i++) {
-      const home = join(dir, `realm-${i}`);
-      mkdirSync(home, { recursive: true });
-      const secret = randomBytes(32).toString("base64url");
-      secrets.push(secret);
-      const args = [
-        "--data-dir",
-        home,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(await freePort()),
-        "--workers",
-        "1",
-        "--rate-ip",
-        "0",
-        "--rate-account",
-        "0",
-        "--allow-weak-ksf",
-        "--log-level",
-        "warn",
-      ];
-      nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }));
-      fetches.push(createKeepAliveFetch({ maxSockets: 256 }));
-    }
-    const realmSet = {
-      threshold: 2,
-      realms: await Promise.all(
-        nodes.map(async (n) => ({ id: ((await (await fetch(`${n.url}/realm/v1/info`)).json()) as { realmId: string }).realmId, url: n.url })),
-      ),
-    };
+    realms = await startBenchRealms(dir, 256);
+    const { nodes } = realms;
     const accounts = plan.concurrency + 4;
     o.log(`realms: 3 realm processes at ${nodes.map((n) => n.url).join(", ")}; registering ${accounts} accounts in each mode`);
     const single: VaultClient[] = [];
     const threshold: ThresholdContext[] = [];
     for (let a = 0; a < accounts; a++) {
-      const account = `realm-bench-${a}`;
-      const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
-      const c = new VaultClient({
-        baseUrl: nodes[0]!.url,
-        token: () => tokens[0]!,
-        fetch: fetches[0]!,
-        keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
-        allowWeakKeyStretching: true,
-      });
-      await c.enable(PASSWORD, generateRootKey());
-      single.push(c);
-      const byId = new Map(realmSet.realms.map((r, i) => [r.id, i]));
-      const ctx = createContext({
-        realmSet,
-        accountId: account,
-        tokenFor: (r) => tokens[byId.get(r.id)!]!,
-        ksf: TINY_KSF,
-        allowWeakKsf: true,
-        fetch: ((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch,
-      });
-      await enable(ctx, PASSWORD, generateRootKey());
-      threshold.push(ctx);
+      const clients = await realms.enrol(`realm-bench-${a}`, PASSWORD);
+      single.push(clients.single);
+      threshold.push(clients.realms);
     }
     const modes = {
       single: (a: number) => single[a]!.unlock(PASSWORD),
@@ -176,8 +122,7 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
   } catch (e) {
     o.notes.push(`realms bench: not measured — ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    for (const f of fetches) f.close();
-    await Promise.all(nodes.map((n) => n.stop()));
+    await realms?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   const find = (mode: RealmBenchRow["mode"], load: RealmBenchRow["load"]) => rows.find((r) => r.mode === mode && r.load === load && r.measured);
