@@ -48,28 +48,6 @@ export function registerStatus(program: Command): void {
       const c = parsed.config;
       ({ repoId, protection } = c);
       hintUrl = c.vaultUrl;
-      if (c.protection === "realms" && c.realmSet) {
-        // Realms mode (spec/backup-format.md §8.2.1): each realm's answer instead of one vault's.
-        const refs = await snapshotNames(storage);
-        const newest = refs[refs.length - 1];
-        result.repo = {
-          location,
-          repoId: c.repoId,
-          protection: c.protection,
-          created: c.created,
-          snapshots: refs.length,
-          newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null,
-        };
-        lines.push(
-          `Backup:      ${location}`,
-          `Protection:  password (${c.realmSet.threshold} of ${c.realmSet.realms.length} realms)`,
-          `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`,
-        );
-        const s = await realmsStatus(c.realmSet, c.repoId, flags.realms, warn);
-        result.realms = s.json;
-        out.result(withNote(result), [...lines, ...s.lines, NOT_COVERED_LINE]);
-        return;
-      }
       const refs = await snapshotNames(storage);
       const newest = refs[refs.length - 1];
       result.repo = {
@@ -80,11 +58,26 @@ export function registerStatus(program: Command): void {
         snapshots: refs.length,
         newest: newest ? { sequence: newest.sequence, id: newest.digest.slice(0, 12) } : null,
       };
+      const realmSet = c.protection === "realms" ? c.realmSet : undefined;
+      const protectionLabel = realmSet
+        ? `password (${realmSet.threshold} of ${realmSet.realms.length} realms)`
+        : c.protection === "key"
+          ? "64-digit key"
+          : c.protection === "passkey"
+            ? "passkey (open it in the web app)"
+            : "password (key vault)";
       lines.push(
         `Backup:      ${location}`,
-        `Protection:  ${c.protection === "key" ? "64-digit key" : c.protection === "passkey" ? "passkey (open it in the web app)" : "password (key vault)"}`,
+        `Protection:  ${protectionLabel}`,
         `Snapshots:   ${count(refs.length, "snapshot")}${newest ? `, newest ${newest.sequence} (${newest.digest.slice(0, 12)})` : ""}`,
       );
+      if (realmSet) {
+        // Realms mode (spec/backup-format.md §8.2.1): each realm's answer instead of one vault's.
+        const s = await realmsStatus(realmSet, c.repoId, flags.realms, warn);
+        result.realms = s.json;
+        out.result(withNote(result), [...lines, ...s.lines, NOT_COVERED_LINE]);
+        return;
+      }
       const checked = await readLastCheck(c.repoId);
       (result.repo as Record<string, unknown>).lastVerified = checked ?? null;
       lines.push(
