@@ -154,3 +154,21 @@ test("sqlite: while another process holds the write lock, no queued change resol
   assert.deepEqual(store.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 5 });
   assert.equal((other.prepare("SELECT count(*) AS n FROM vault_attempts").get() as { n: number }).n, 5);
 });
+
+// The history's limit is written into its SQL (a bound LIMIT re-prepares the statement on every read).
+test("sqlite: recentAttempts takes only a non-negative integer limit, each limit its own statement", async (t) => {
+  const store = new SqliteVaultStore({ path: join(tempDir(t), "vault.db") });
+  t.after(() => store.close());
+  await store.migrate();
+  assert.deepEqual(await create(store, "h"), { kind: "created", version: 1 });
+  for (let i = 0; i < 4; i++) {
+    await startAttempt(store, { accountId: "h", expectedVersion: 1, now: 1000 + i, policy: DEFAULT_POLICY, loginId: `l-${i}`, sealedState: new Uint8Array(8) });
+  }
+  assert.deepEqual(
+    (await store.recentAttempts("h", 2)).map((a) => a.loginId),
+    ["l-3", "l-2"],
+  );
+  assert.equal((await store.recentAttempts("h", 3)).length, 3);
+  assert.equal((await store.recentAttempts("h", 0)).length, 0);
+  for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) await assert.rejects(store.recentAttempts("h", bad), RangeError);
+});

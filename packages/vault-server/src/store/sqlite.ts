@@ -66,7 +66,8 @@ export class SqliteVaultStore implements VaultStore {
   readonly #group: GroupCommit<QueuedChange>;
   readonly #syncNormal: Database.Statement;
   readonly #syncFull: Database.Statement;
-  #history: Database.Statement | undefined;
+  /** The attempt-history read, one statement per row limit (see `recentAttempts`). */
+  readonly #history = new Map<number, Database.Statement>();
 
   constructor(options: SqliteVaultStoreOptions) {
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
@@ -189,8 +190,11 @@ export class SqliteVaultStore implements VaultStore {
       q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
     }
     if (c.keepNewestAttempts !== undefined) {
+      // A literal limit (as in `recentAttempts`: a bound LIMIT re-prepares the statement); always §5.7's 50.
+      const keep = c.keepNewestAttempts;
+      if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError("keepNewestAttempts must be a non-negative integer");
       q(`DELETE FROM vault_attempts WHERE account_id = ? AND outcome <> 'pending' AND login_id NOT IN
-        (SELECT login_id FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?)`).run(accountId, accountId, c.keepNewestAttempts);
+        (SELECT login_id FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ${keep})`).run(accountId, accountId);
     }
     if (c.eraseStatesExpiredAt !== undefined) {
       q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(
@@ -243,12 +247,20 @@ export class SqliteVaultStore implements VaultStore {
 
   async recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]> {
     // Rows as arrays (no object per row), read in index order (vault_attempts_newest_by_account).
-    this.#history ??= this.#db
-      .prepare(
-        "SELECT login_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ?",
-      )
-      .raw(true);
-    const rows = this.#history.all(accountId, limit) as [string, number, number, number, string, number | null][];
+    // The limit is written into the SQL, not bound: SQLite re-prepares a statement each time
+    // a `LIMIT ?` parameter is bound (it may change the plan), which cost a parse and a plan
+    // per login finish. Callers use a handful of limits (50, 51, the status's), one statement each.
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError("recentAttempts: limit must be a non-negative integer");
+    let history = this.#history.get(limit);
+    if (!history) {
+      history = this.#db
+        .prepare(
+          `SELECT login_id, record_version, started_at, expires_at, outcome, locked_until FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ${limit}`,
+        )
+        .raw(true);
+      if (this.#history.size < 16) this.#history.set(limit, history);
+    }
+    const rows = history.all(accountId) as [string, number, number, number, string, number | null][];
     return rows.map(([loginId, recordVersion, startedAt, expiresAt, outcome, lockedUntil]) => ({
       loginId,
       accountId,
