@@ -10,12 +10,12 @@
  * unlock measured from /proc over the same window.
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-perf.ts \
- *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts]
+ *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE]
  *
  * Needs `perf` (Debian package linux-perf) and permission to use it (root here).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -50,6 +50,8 @@ export function partOf(lines: readonly string[]): string {
   const frames = lines.slice(1);
   if (h && h[1] !== h[2]) {
     const all = frames.join("\n");
+    // libuv's thread pool (file syncs and other fs calls, crypto jobs) is not V8's.
+    if (/fsync|fdatasync|ext4|jbd2|vfs_|statx|newfstatat/.test(all)) return "fsync, file writes (kernel)";
     return `V8 helper threads: ${/compiler::|Compile|Maglev/.test(all) ? "JIT compile" : /Heap|Mark|Scaveng|Sweep/.test(all) ? "GC" : "other"}`;
   }
   for (const f of frames) for (const [name, re] of PARTS) if (re.test(f)) return name;
@@ -70,6 +72,23 @@ export function partsPerUnlock(script: string, cpuMsPerUnlock: number): Array<{ 
   return [...counts].map(([part, n]) => ({ part, us: (1000 * cpuMsPerUnlock * n) / total, share: n / total })).sort((a, b) => b.us - a.us);
 }
 
+/** The `n` innermost frames (symbol and object) with the most samples, in µs per unlock: what a part is made of. */
+export function hottestFrames(script: string, cpuMsPerUnlock: number, n: number): Array<{ frame: string; us: number }> {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const block of script.split(/\n\s*\n/)) {
+    const lines = block.split("\n").filter((l) => l.trim() !== "");
+    if (lines.length < 2) continue;
+    total++;
+    const frame = lines[1]!.trim().replace(/^[0-9a-f]+\s+/, "");
+    counts.set(frame, (counts.get(frame) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([frame, c]) => ({ frame, us: (1000 * cpuMsPerUnlock * c) / total }))
+    .sort((a, b) => b.us - a.us)
+    .slice(0, n);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
@@ -78,6 +97,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: "string", default: "8" },
       warmup: { type: "string", default: "6" },
       main: { type: "string", default: VAULT_MAIN_PATH },
+      top: { type: "string", default: "0" },
+      "script-out": { type: "string" },
     },
   });
   const backendName = values.backend as "sqlite" | "postgres";
@@ -110,6 +131,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
     for (const p of partsPerUnlock(script, cpuMs))
       process.stdout.write(`${p.us.toFixed(0).padStart(6)} µs ${(100 * p.share).toFixed(1).padStart(5)}%  ${p.part}\n`);
+    if (values["script-out"]) writeFileSync(values["script-out"], script);
+    const top = Number(values.top);
+    if (top > 0) {
+      process.stdout.write(`hottest innermost frames (µs per unlock):\n`);
+      for (const f of hottestFrames(script, cpuMs, top)) process.stdout.write(`${f.us.toFixed(1).padStart(7)} µs  ${f.frame}\n`);
+    }
   } finally {
     for (const f of fetches) f.close();
     await backend.cleanup();

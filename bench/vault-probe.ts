@@ -8,11 +8,14 @@
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-probe.ts \
  *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 5] [--rounds 2] \
- *     [--main path/to/main.ts,other/main.ts] [--profile DIR] [--warmup 1]
+ *     [--main path/to/main.ts,other/main.ts] [--profile DIR] [--warmup 1] [--rate R] [--workers N]
  *
  * `--warmup S` unlocks for S seconds before measuring (default 1, as the bench): on a
  * loaded machine V8 is still optimizing after tens of seconds, and its compiler threads'
- * CPU is counted (docs/performance.md, "on-CPU costs per unlock").
+ * CPU is counted (docs/performance.md, "on-CPU costs per unlock"). `--rate R` offers R
+ * unlocks/s (open loop, `concurrency` ignored) instead of the closed loop: CPU per unlock
+ * falls as throughput rises, so two builds compared at one rate differ only by their code.
+ * `--workers N` runs the SQLite node with N cluster workers instead of one per core.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -20,7 +23,7 @@ import { parseArgs } from "node:util";
 import { useNodeCrypto } from "@chatvault/format/node";
 import { VAULT_MAIN_PATH, createKeepAliveFetch } from "@chatvault/vault-server/testing";
 import { opaqueCpuCeiling } from "./vault-ceiling.ts";
-import { closedLoop } from "./vault-load.ts";
+import { closedLoop, openLoop, summarize } from "./vault-load.ts";
 import { treeCpuTimes } from "./vault-process.ts";
 import { enrolledAccounts, startBackend } from "./vault.ts";
 
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     main: { type: "string", default: VAULT_MAIN_PATH },
     profile: { type: "string" },
+    rate: { type: "string" },
+    workers: { type: "string" },
   },
 });
 const backendName = values.backend as "sqlite" | "postgres";
@@ -58,7 +63,7 @@ for (let round = 0; round < rounds; round++) {
       mkdirSync(dir, { recursive: true });
       nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
     }
-    const backend = await startBackend(backendName, work, { mainPath: main, nodeFlags });
+    const backend = await startBackend(backendName, work, { mainPath: main, nodeFlags, ...(values.workers ? { sqliteWorkers: Number(values.workers) } : {}) });
     const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
     try {
       const unlock = await enrolledAccounts(backend, fetches, accounts, "probe", PASSWORD);
@@ -67,7 +72,10 @@ for (let round = 0; round < rounds; round++) {
       await closedLoop(unlock, accounts, Math.min(8, accounts), warmup, warmup > 1 ? 1_000_000 : 2000); // warm-up (JIT, connections)
       for (let m = 0; m < 2; m++) {
         const cpu0 = treeCpuTimes(pids);
-        const r = await closedLoop(unlock, accounts, concurrency, seconds, 100_000);
+        // `--rate R`: open loop at R unlocks/s instead, so builds compare at the same throughput.
+        const r = values.rate
+          ? await openLoop(unlock, accounts, Number(values.rate), seconds, 100_000)
+          : await closedLoop(unlock, accounts, concurrency, seconds, 100_000);
         const cpu1 = treeCpuTimes(pids);
         const user = cpu1.user - cpu0.user;
         const cpu = user + cpu1.system - cpu0.system;
@@ -75,7 +83,7 @@ for (let round = 0; round < rounds; round++) {
         const ratio = r.unlocks / cpu / ceiling0;
         (results.get(main) ?? results.set(main, []).get(main)!).push(ratio);
         process.stdout.write(
-          `${backendName} round ${round} ${main}: ${(r.unlocks / r.seconds).toFixed(0)} unlocks/s, ${r.errors} errors, ` +
+          `${backendName} round ${round} ${main}: ${(r.unlocks / r.seconds).toFixed(0)} unlocks/s, p50 ${summarize(r).p50_ms?.toFixed(1)} ms, ${r.errors} errors, ` +
             `vault ${msPerUnlock.toFixed(3)} ms CPU per unlock (${((user * 1000) / r.unlocks).toFixed(3)} user; ${(cpu / r.seconds).toFixed(2)} cores), load generator ${r.loadgenCpuCores.toFixed(2)} cores, ` +
             `ratio ${ratio.toFixed(3)}\n`,
         );

@@ -65,8 +65,15 @@ export interface Backend {
   cleanup(): Promise<void>;
 }
 
-/** Vault nodes as the bench runs them; `o.mainPath` starts another build, `o.nodeFlags` are given to its processes (e.g. `--cpu-prof`). */
-export async function startBackend(name: "sqlite" | "postgres", work: string, o: { mainPath?: string; nodeFlags?: string[] } = {}): Promise<Backend> {
+/**
+ * Vault nodes as the bench runs them; `o.mainPath` starts another build, `o.nodeFlags` are given to its processes (e.g. `--cpu-prof`),
+ * `o.sqliteWorkers` replaces the SQLite node's worker count (default: one per core, as the bench).
+ */
+export async function startBackend(
+  name: "sqlite" | "postgres",
+  work: string,
+  o: { mainPath?: string; nodeFlags?: string[]; sqliteWorkers?: number } = {},
+): Promise<Backend> {
   const dir = join(work, `vault-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -83,7 +90,8 @@ export async function startBackend(name: "sqlite" | "postgres", work: string, o:
   try {
     if (name === "sqlite") {
       // One node using both cores: a cluster of two workers on one port, one SQLite file.
-      nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", String(CORES)], env, o));
+      const workers = String(o.sqliteWorkers ?? CORES);
+      nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", workers], env, o));
     } else {
       dbName = `chatvault_bench_${randomBytes(6).toString("hex")}`;
       await adminQuery(`CREATE DATABASE ${dbName}`);
