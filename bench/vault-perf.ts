@@ -10,7 +10,7 @@
  * unlock measured from /proc over the same window.
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-perf.ts \
- *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE]
+ *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE] [--workers N]
  *
  * Needs `perf` (Debian package linux-perf) and permission to use it (root here).
  */
@@ -99,6 +99,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       main: { type: "string", default: VAULT_MAIN_PATH },
       top: { type: "string", default: "0" },
       "script-out": { type: "string" },
+      workers: { type: "string" },
     },
   });
   const backendName = values.backend as "sqlite" | "postgres";
@@ -109,7 +110,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   useNodeCrypto();
   const work = mkdtempSync(join(tmpdir(), "vault-perf-"));
   const data = join(work, "perf.data");
-  const backend = await startBackend(backendName, work, { mainPath: resolve(values.main), nodeFlags: ["--perf-basic-prof"] });
+  const backend = await startBackend(backendName, work, {
+    mainPath: resolve(values.main),
+    nodeFlags: ["--perf-basic-prof"],
+    ...(values.workers ? { sqliteWorkers: Number(values.workers) } : {}),
+  });
   const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
   let pids: number[] = [];
   try {
