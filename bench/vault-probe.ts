@@ -15,7 +15,7 @@
  * CPU is counted (docs/performance.md, "on-CPU costs per unlock"). `--rate R` offers R
  * unlocks/s (open loop, `concurrency` ignored) instead of the closed loop: CPU per unlock
  * falls as throughput rises, so two builds compared at one rate differ only by their code.
- * `--workers N` runs the SQLite node with N cluster workers instead of one per core.
+ * `--workers N` runs the SQLite node with N cluster workers instead of one process (the bench's).
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";

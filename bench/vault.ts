@@ -1,7 +1,7 @@
 /**
  * The Backup Key Vault under load on loopback (docs/performance.md, Targets: key vault):
  * full unlocks per second and p50/p99 latency at fixed concurrencies, for SQLite (one node,
- * a worker per core) and PostgreSQL (two nodes sharing one database), each as a ratio to
+ * one process: the vault's default `--workers 1`) and PostgreSQL (two nodes sharing one database), each as a ratio to
  * the bare OPAQUE server ceiling of both cores measured in the same run; then p99 at half
  * that load.
  *
@@ -67,7 +67,7 @@ export interface Backend {
 
 /**
  * Vault nodes as the bench runs them; `o.mainPath` starts another build, `o.nodeFlags` are given to its processes (e.g. `--cpu-prof`),
- * `o.sqliteWorkers` replaces the SQLite node's worker count (default: one per core, as the bench).
+ * `o.sqliteWorkers` replaces the SQLite node's worker count (default 1, as the vault's own default).
  */
 export async function startBackend(
   name: "sqlite" | "postgres",
@@ -89,8 +89,11 @@ export async function startBackend(
   };
   try {
     if (name === "sqlite") {
-      // One node using both cores: a cluster of two workers on one port, one SQLite file.
-      const workers = String(o.sqliteWorkers ?? CORES);
+      // One node, one process (the vault's default): SQLite has one writer, and a second worker on
+      // the same file cost ~40% more CPU per unlock here (write-lock polling, each process
+      // re-reading what the other wrote, two JITs) for no more throughput, the load generator
+      // holding the other core (docs/performance.md, "Key vault, fifth round").
+      const workers = String(o.sqliteWorkers ?? 1);
       nodes.push(await startVaultNode([...common, "--port", String(await freePort()), "--workers", workers], env, o));
     } else {
       dbName = `chatvault_bench_${randomBytes(6).toString("hex")}`;
@@ -193,6 +196,8 @@ export async function runVaultBench(opts: VaultBenchOptions): Promise<VaultRow[]
     }
     const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
     try {
+      if (name === "sqlite")
+        opts.notes.push("key vault (sqlite): one node, one process (--workers 1, the vault's default; before 2026-12-01 evening the bench ran two workers)");
       log(`vault (${name}): ${backend.nodes.length} node(s) at ${backend.nodes.map((n) => n.url).join(", ")}; registering ${accounts} accounts`);
       // Account a talks to node a mod n: the load is spread over the nodes.
       const unlock = await enrolledAccounts(backend, fetches, accounts, "bench", PASSWORD);
