@@ -87,7 +87,7 @@ export async function downloadInto(
   const custom = opts.compressor !== undefined && opts.compressor !== nodeCompressor && opts.compressor !== zlibCompressor;
   const workers = custom ? 0 : Math.max(0, opts.workers ?? defaultRestoreWorkers(plan.bytes));
   const jobs = planJobs(plan, stagedDb !== null, workers > 0);
-  const handles = new HandleCache(paths);
+  const handles = new HandleCache(paths, plan.files);
   const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
   const limit = Math.max(1, opts.concurrency ?? 4);
   let dbJobsLeft = jobs.filter((j) => j.holdsDb).length;
