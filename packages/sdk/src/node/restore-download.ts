@@ -32,7 +32,7 @@ export interface DownloadOptions {
   signal?: AbortSignal | undefined;
   /** Packs (one thread) or ranges (workers) in flight (default 4). */
   concurrency?: number | undefined;
-  /** Worker threads opening chunks; 0: this thread. Default: one per core above `PARALLEL_ABOVE` bytes. */
+  /** Worker threads opening chunks; 0: this thread. Default: one per core but one (at least one) above `PARALLEL_ABOVE` bytes. */
   workers?: number | undefined;
   /** Media bytes after the database above which its check runs on a worker thread (default 128 MiB; 0: always). */
   backgroundCheckAbove?: number | undefined;
@@ -51,7 +51,7 @@ const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 /**
  * Sealed and plaintext bytes of one range opened on a worker (its answer is one buffer of
  * `ANSWER_BYTES`). With `concurrency` ranges in flight this bounds the buffers a restore
- * holds: 4 × (4 + 4) MiB by default.
+ * holds, whatever the repository's size: 4 × (2 + 2) MiB by default.
  */
 const RANGE_BYTES = ANSWER_BYTES;
 
@@ -65,9 +65,15 @@ interface Job {
   holdsDb: boolean;
 }
 
-/** How many worker threads a restore of `bytes` uses by default: one per core above `PARALLEL_ABOVE`. */
+/**
+ * How many worker threads a restore of `bytes` uses by default: above `PARALLEL_ABOVE`,
+ * one per core but one, as for backup's chunk workers. The other core is this thread's
+ * reads, writes and fsyncs (libuv's threads) and the database check; on two cores one
+ * worker opened the full corpus' chunks with 1.7 CPU-s against 2.0 for two, and the
+ * second isolate and its buffers cost ~40 MiB (docs/performance.md, "Restore: write-behind").
+ */
 export function defaultRestoreWorkers(bytes: number): number {
-  return bytes > PARALLEL_ABOVE ? availableParallelism() : 0;
+  return bytes > PARALLEL_ABOVE ? Math.max(1, availableParallelism() - 1) : 0;
 }
 
 /**

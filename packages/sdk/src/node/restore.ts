@@ -42,8 +42,8 @@ export interface RestoreOptions {
   concurrency?: number;
   /**
    * Worker threads that open chunks (AES-GCM, inflate, ID check) while this thread reads
-   * and writes; 0: all on this thread. Default: one per core when more than 64 MiB are
-   * restored. A custom `compressor` keeps the work on this thread.
+   * and writes; 0: all on this thread. Default: one per core but one (at least one) when
+   * more than 64 MiB are restored. A custom `compressor` keeps the work on this thread.
    */
   workers?: number;
   /** Repository lock settings (default: this host and process). */
