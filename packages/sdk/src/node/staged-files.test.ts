@@ -134,6 +134,21 @@ test("a failed fsync in the background is what syncAll throws, and closeAll leav
     { open: fs.opener },
   );
   await writeAll(cache, sizes, 100);
+  let failedFast = false;
+  for (let waited = 0; waited < 2000 && !failedFast; waited += 5) {
+    // Once the failure is known, the next write fails with it instead of going on.
+    const w = new CoalescingWriter(cache);
+    await w.write(0, 0, new Uint8Array(1));
+    const r = await w.flush().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (r !== undefined) {
+      assert.match(String(r), /EIO/);
+      failedFast = true;
+    } else await new Promise((res) => setTimeout(res, 5));
+  }
+  assert.ok(failedFast, "a write after the failed fsync fails with its error");
   await assert.rejects(cache.syncAll(), /EIO/);
   await cache.closeAll();
   assert.equal(fs.openNow(), 0);

@@ -144,6 +144,8 @@ export class HandleCache {
 
   /** Run `fn` on file `i`'s handle, opening (the first time: creating) it if needed; it is not closed while in use. */
   async use<T>(i: number, fn: (fh: StagedHandle) => Promise<T>): Promise<T> {
+    // A background fsync failed: the restore fails now rather than after downloading the rest.
+    if (this.#failure !== undefined) throw this.#failure;
     let e = this.#open.get(i);
     if (e)
       this.#open.delete(i); // refresh LRU position
