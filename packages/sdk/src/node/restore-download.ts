@@ -16,10 +16,10 @@ import type { Compressor } from "../backup/compressor.ts";
 import { runBounded } from "../concurrency.ts";
 import { CancelledError } from "../errors.ts";
 import type { ProgressTracker } from "../progress.ts";
-import { type ChunkRequest, type PackRange, packRanges, readPackChunks, readPackRange } from "../repo/chunk-reader.ts";
+import { packRanges, readPackChunks, readPackRange } from "../repo/chunk-reader.ts";
 import { packName } from "../repo/layout.ts";
 import type { Repository } from "../repo/repository.ts";
-import type { RestorePlan, Target } from "../restore/plan.ts";
+import type { RestorePlan } from "../restore/plan.ts";
 import { startDatabaseCheck } from "./database-check.ts";
 import { RestorePool } from "./restore-pool.ts";
 import { ANSWER_BYTES } from "./workers/restore-messages.ts";
@@ -32,7 +32,7 @@ export interface DownloadOptions {
   signal?: AbortSignal | undefined;
   /** Packs (one thread) or ranges (workers) in flight (default 4). */
   concurrency?: number | undefined;
-  /** Worker threads opening chunks; 0: this thread. Default: one per core above `PARALLEL_ABOVE` bytes. */
+  /** Worker threads opening chunks; 0: this thread. Default: one per core but one (at least one) above `PARALLEL_ABOVE` bytes. */
   workers?: number | undefined;
   /** Media bytes after the database above which its check runs on a worker thread (default 128 MiB; 0: always). */
   backgroundCheckAbove?: number | undefined;
@@ -51,23 +51,19 @@ const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 /**
  * Sealed and plaintext bytes of one range opened on a worker (its answer is one buffer of
  * `ANSWER_BYTES`). With `concurrency` ranges in flight this bounds the buffers a restore
- * holds: 4 × (4 + 4) MiB by default.
+ * holds, whatever the repository's size: 4 × (2 + 2) MiB by default.
  */
 const RANGE_BYTES = ANSWER_BYTES;
 
-/** One unit of download: a whole pack (this thread) or one range of a pack (workers). */
-interface Job {
-  pack: string;
-  requests: ChunkRequest<Target>[];
-  range?: PackRange<Target>;
-  /** Plaintext bytes it writes (a chunk used twice counts twice). */
-  bytes: number;
-  holdsDb: boolean;
-}
-
-/** How many worker threads a restore of `bytes` uses by default: one per core above `PARALLEL_ABOVE`. */
+/**
+ * How many worker threads a restore of `bytes` uses by default: above `PARALLEL_ABOVE`,
+ * one per core but one, as for backup's chunk workers. The other core is this thread's
+ * reads, writes and fsyncs (libuv's threads) and the database check; on two cores one
+ * worker opened the full corpus' chunks with 1.7 CPU-s against 2.0 for two, and the
+ * second isolate and its buffers cost ~40 MiB (docs/performance.md, "Restore: write-behind").
+ */
 export function defaultRestoreWorkers(bytes: number): number {
-  return bytes > PARALLEL_ABOVE ? availableParallelism() : 0;
+  return bytes > PARALLEL_ABOVE ? Math.max(1, availableParallelism() - 1) : 0;
 }
 
 /**
@@ -86,48 +82,58 @@ export async function downloadInto(
   // A custom compressor cannot travel to worker threads: it keeps the work here.
   const custom = opts.compressor !== undefined && opts.compressor !== nodeCompressor && opts.compressor !== zlibCompressor;
   const workers = custom ? 0 : Math.max(0, opts.workers ?? defaultRestoreWorkers(plan.bytes));
-  const jobs = planJobs(plan, stagedDb !== null, workers > 0);
-  const handles = new HandleCache(paths);
+  const packs = packOrder(plan, stagedDb !== null);
+  const handles = new HandleCache(paths, plan.files);
   const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
   const limit = Math.max(1, opts.concurrency ?? 4);
-  let dbJobsLeft = jobs.filter((j) => j.holdsDb).length;
+  const holdsDb = (p: number) => stagedDb !== null && plan.holdsDatabase(p);
+  let dbPacksLeft = packs.filter(holdsDb).length;
   let dbCheck: Promise<void> | undefined;
   const startCheck = () => {
     if (!stagedDb) return;
     // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
-    const mediaLeft = jobs.reduce((n, j) => (j.holdsDb ? n : n + j.bytes), 0);
+    const mediaLeft = packs.reduce((n, p) => (holdsDb(p) ? n : n + plan.packBytes(p)), 0);
     const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
     dbCheck = startDatabaseCheck(stagedDb, { concurrent: above === 0 || mediaLeft > above });
     dbCheck.catch(() => {}); // awaited by the caller; a failure must not go unhandled meanwhile
   };
   const compressor = opts.compressor ?? nodeCompressor;
-  const run = (job: Job) => async () => {
+  // One job per pack; its chunk requests exist only while it runs (restore/plan.ts).
+  const run = (p: number) => async () => {
     if (opts.signal?.aborted) throw new CancelledError();
+    const pack = plan.packs[p]!;
+    const requests = plan.requests(p);
     const out = new CoalescingWriter(handles);
-    if (pool && job.range) {
-      const name = packName(fromHex(job.pack));
-      const opened = await pool.open(name, job.range, await readPackRange(opts.repo.storage, name, job.range));
-      let o = 0;
-      for (const req of job.range.requests) {
-        const p = opened.plain.subarray(o, o + req.loc.rawLength);
-        o += req.loc.rawLength;
-        for (const t of req.targets) await out.write(t.file, t.offset, p);
+    if (pool) {
+      // Ranges of at most RANGE_BYTES, one at a time per pack: `concurrency` packs in flight bound the buffers.
+      const name = packName(fromHex(pack));
+      for (const range of packRanges(requests, RANGE_BYTES, RANGE_BYTES)) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        const opened = await pool.open(name, range, await readPackRange(opts.repo.storage, name, range));
+        let o = 0;
+        let bytes = 0;
+        for (const req of range.requests) {
+          const plain = opened.plain.subarray(o, o + req.loc.rawLength);
+          o += req.loc.rawLength;
+          for (const t of req.targets) await out.write(t.file, t.offset, plain);
+          bytes += plain.length * req.targets.length;
+        }
+        await out.flush();
+        opened.recycle(); // written: the worker may fill it again
+        progress.advance(bytes);
       }
-      await out.flush();
-      opened.recycle(); // written: the worker may fill it again
-      progress.advance(job.bytes);
     } else {
-      await readPackChunks(opts.repo, compressor, job.pack, job.requests, async (req, p) => {
-        for (const t of req.targets) await out.write(t.file, t.offset, p);
-        progress.advance(p.length * req.targets.length);
+      await readPackChunks(opts.repo, compressor, pack, requests, async (req, plain) => {
+        for (const t of req.targets) await out.write(t.file, t.offset, plain);
+        progress.advance(plain.length * req.targets.length);
       });
       await out.flush();
     }
-    if (job.holdsDb && --dbJobsLeft === 0) startCheck();
+    if (holdsDb(p) && --dbPacksLeft === 0) startCheck();
   };
   try {
-    if (dbJobsLeft === 0) startCheck(); // a database of no pages: nothing to wait for
-    await runBounded(jobs.map(run), limit);
+    if (dbPacksLeft === 0) startCheck(); // a database of no pages: nothing to wait for
+    await runBounded(packs.map(run), limit);
     progress.setPhase("syncing");
     await handles.syncAll();
   } finally {
@@ -137,19 +143,9 @@ export async function downloadInto(
   return dbCheck;
 }
 
-/** The jobs of a restore, those holding database pages first (spec §8.8), each group in pack order. */
-function planJobs(plan: RestorePlan, hasDb: boolean, byRange: boolean): Job[] {
-  const bytesOf = (reqs: ChunkRequest<Target>[]) => reqs.reduce((n, r) => n + r.loc.rawLength * r.targets.length, 0);
-  const holdsDb = (reqs: ChunkRequest<Target>[]) => hasDb && reqs.some((r) => r.targets.some((t) => t.file === 0));
-  const jobs: Job[] = [];
-  for (const [pack, requests] of plan.byPack) {
-    if (!byRange) {
-      jobs.push({ pack, requests, bytes: bytesOf(requests), holdsDb: holdsDb(requests) });
-      continue;
-    }
-    for (const range of packRanges(requests, RANGE_BYTES, RANGE_BYTES)) {
-      jobs.push({ pack, requests: range.requests, range, bytes: bytesOf(range.requests), holdsDb: holdsDb(range.requests) });
-    }
-  }
-  return [...jobs.filter((j) => j.holdsDb), ...jobs.filter((j) => !j.holdsDb)];
+/** The packs of a restore, those holding database pages first (spec §8.8), each group in plan order. */
+function packOrder(plan: RestorePlan, hasDb: boolean): number[] {
+  const all = plan.packs.map((_, p) => p);
+  if (!hasDb) return all;
+  return [...all.filter((p) => plan.holdsDatabase(p)), ...all.filter((p) => !plan.holdsDatabase(p))];
 }

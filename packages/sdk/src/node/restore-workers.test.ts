@@ -7,12 +7,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { IntegrityError, fromHex, parseKey, toHex } from "@chatvault/format";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { layout, memoryHeadStore, Repository } from "../index.ts";
 import { backup, restore } from "./index.ts";
+import { PARALLEL_ABOVE, defaultRestoreWorkers } from "./restore-download.ts";
 import { WorkerStoppedError, useRestoreWorkerEntry } from "./restore-pool.ts";
 import { demo, fileHash, newRepo, treeHashes } from "../../test/support.ts";
 
@@ -120,4 +122,9 @@ test("a spec version 2 repository (stored fixture) restores on worker threads as
   assert.deepEqual(treeHashes(join(dir, "workers")), treeHashes(join(dir, "inline")));
   assert.equal(fileHash(join(dir, "workers", "chat.db")), fileHash(join(dir, "inline", "chat.db")));
   assert.equal(readFileSync(join(dir, "workers", "media", "photos", "a.txt"), "utf8"), "media file A\n");
+});
+
+test("default workers: none up to 64 MiB, then one per core but one, and never none", () => {
+  assert.equal(defaultRestoreWorkers(PARALLEL_ABOVE), 0);
+  assert.equal(defaultRestoreWorkers(PARALLEL_ABOVE + 1), Math.max(1, availableParallelism() - 1));
 });

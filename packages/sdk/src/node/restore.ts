@@ -11,7 +11,7 @@
 import "./node-crypto.ts";
 import { existsSync } from "node:fs";
 import { constants } from "node:fs";
-import { access, mkdir, open, rename, rm, rmdir, stat, utimes } from "node:fs/promises";
+import { access, mkdir, open, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Compressor } from "../backup/compressor.ts";
 import { RestoreTargetExistsError } from "../errors.ts";
@@ -42,8 +42,8 @@ export interface RestoreOptions {
   concurrency?: number;
   /**
    * Worker threads that open chunks (AES-GCM, inflate, ID check) while this thread reads
-   * and writes; 0: all on this thread. Default: one per core when more than 64 MiB are
-   * restored. A custom `compressor` keeps the work on this thread.
+   * and writes; 0: all on this thread. Default: one per core but one (at least one) when
+   * more than 64 MiB are restored. A custom `compressor` keeps the work on this thread.
    */
   workers?: number;
   /** Repository lock settings (default: this host and process). */
@@ -107,14 +107,11 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
     // The staging folder holds plaintext: 0700, files 0600, named so that the next restore
     // here removes it if this one is killed (work-dir.ts).
     staging = await makeRunDir(to, ".chatvault-restore-");
-    const paths = await createStagedFiles(staging, plan.files);
+    const paths = await makeStagedFolders(staging, plan.files);
     progress.setPhase("downloading");
+    // Each file is created (0600) by its first write, gets its mtime after its last, and is
+    // fsynced once complete (staged-files.ts), all before this returns.
     const dbCheck = await downloadInto(paths, plan, dbName ? join(staging, dbName) : null, progress, opts);
-    for (const [i, f] of plan.files.entries()) {
-      // Seconds as a number, not a Date: a Date keeps whole milliseconds, and a restored
-      // file whose mtime is off by a fraction of one would look changed to the next backup.
-      if (f.mtimeMs !== undefined) await utimes(paths[i]!, Date.now() / 1000, f.mtimeMs / 1000);
-    }
     if (dbCheck) {
       progress.setPhase("checking database");
       await dbCheck;
@@ -142,15 +139,20 @@ async function restoreLocked(opts: RestoreOptions): Promise<RestoreResult> {
   }
 }
 
-/** Create every planned file in the staging folder at its final size (0600); returns their paths. */
-async function createStagedFiles(staging: string, files: PlannedFile[]): Promise<(string | Buffer)[]> {
+/**
+ * The staging paths of the planned files, with their folders made (inside the 0700
+ * staging folder). The files themselves are created by their first write (staged-files.ts):
+ * creating ~1,000 media files up front, one after the other, cost a thread-pool round trip
+ * each for the open, the truncate and the close before the first byte was downloaded.
+ */
+async function makeStagedFolders(staging: string, files: PlannedFile[]): Promise<(string | Buffer)[]> {
   const paths = files.map((f) => (f.relBytes ? Buffer.concat([Buffer.from(`${staging}/`), f.relBytes]) : join(staging, f.rel)));
-  for (const [i, f] of files.entries()) {
-    await mkdir(parentOf(paths[i]!), { recursive: true });
-    const fh = await open(paths[i]!, "wx", 0o600);
-    await fh.truncate(f.size);
-    await fh.close();
+  const folders = new Map<string, string | Buffer>();
+  for (const p of paths) {
+    const d = parentOf(p);
+    folders.set(typeof d === "string" ? d : `b:${d.toString("hex")}`, d);
   }
+  for (const d of folders.values()) await mkdir(d, { recursive: true });
   return paths;
 }
 

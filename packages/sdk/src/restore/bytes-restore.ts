@@ -40,8 +40,8 @@ export async function restoreToBytes(opts: {
   const m = resolved.manifest;
   progress.setPhase("downloading");
   const buffers = plan.files.map((f) => new Uint8Array(f.size));
-  for (const [pack, requests] of plan.byPack) {
-    await readPackChunks(repo, opts.compressor, pack, requests, async (req, plain) => {
+  for (const [p, pack] of plan.packs.entries()) {
+    await readPackChunks(repo, opts.compressor, pack, plan.requests(p), async (req, plain) => {
       for (const t of req.targets) buffers[t.file]!.set(plain, t.offset);
       progress.advance(plain.length * req.targets.length);
     });

