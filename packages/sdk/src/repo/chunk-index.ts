@@ -130,6 +130,9 @@ export class ChunkIndex {
    */
   addIndexObject(bytes: Uint8Array, name: string): void {
     const { packs, entries } = parseIndex(bytes, name);
+    // Room for every entry at once: one allocation and one rehash instead of one per
+    // doubling (the load runs once per backup, mostly before V8 has optimized it).
+    this.#reserve(this.#count + entries.length / ENTRY_BYTES);
     // A pack is known once an entry names it (as `add` does), not for being in the table.
     const numbers = packs.map(() => -1);
     const view = new DataView(entries.buffer, entries.byteOffset, entries.byteLength);
@@ -227,7 +230,8 @@ export class ChunkIndex {
     }
     if (this.#count === this.#pack.length) this.#grow();
     const e = this.#count++;
-    this.#ids.set(src.subarray(at, at + ID), e * ID);
+    const ids = this.#ids;
+    for (let i = 0, o = e * ID; i < ID; i++) ids[o + i] = src[at + i]!;
     this.#set(e, pack, offset, length, rawLength, flags);
     if (this.#count * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
     else this.#slots[slot] = e + 1;
@@ -246,8 +250,17 @@ export class ChunkIndex {
     this.#set(to, this.#pack[from]!, this.#offset[from]!, this.#length[from]!, this.#rawLength[from]!, this.#flags[from]!);
   }
 
-  #grow(): void {
-    const n = this.#pack.length * 2;
+  /** Capacity for `entries` entries without growing or rehashing. */
+  #reserve(entries: number): void {
+    let n = this.#pack.length;
+    while (n < entries) n *= 2;
+    if (n > this.#pack.length) this.#grow(n);
+    let slots = this.#slots.length;
+    while (entries * 2 > slots) slots *= 2;
+    if (slots > this.#slots.length) this.#rehash(slots);
+  }
+
+  #grow(n = this.#pack.length * 2): void {
     const ids = new Uint8Array(n * ID);
     ids.set(this.#ids);
     this.#ids = ids;
