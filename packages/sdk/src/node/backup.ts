@@ -26,7 +26,16 @@ import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import { splitRunner } from "./split-runner.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
-import { DatabaseSourceError, databaseFingerprint, memoryRunDir, snapshotDatabase, snapshotSizeEstimate } from "./db-source/index.ts";
+import {
+  type DatabaseSnapshot,
+  DatabaseSourceError,
+  type SnapshotJob,
+  databaseFingerprint,
+  memoryRunDir,
+  snapshotDatabase,
+  snapshotDatabaseOnThread,
+  snapshotSizeEstimate,
+} from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -62,6 +71,8 @@ export interface BackupOptions {
 
 /** Database pages go to the workers in regions of this size. */
 const REGION = 4 * 1024 * 1024;
+/** New media bytes from which the database copy runs on its own thread, beside their chunking (~20 ms of work: more than the thread costs to start). */
+const OVERLAP_MEDIA = 8 * 1024 * 1024;
 
 export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
@@ -88,6 +99,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   let memoryTmp: string | undefined;
+  let copy: SnapshotJob | undefined;
   try {
     const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
@@ -98,21 +110,27 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
     if (opts.db && !sameDatabase && !opts.tmpDir) memoryTmp = await memoryRunDir(snapshotSizeEstimate(opts.db));
-    const snap =
-      opts.db && !sameDatabase
-        ? await snapshotDatabase(opts.db, memoryTmp ?? tmp, memoryTmp ? { fallbackDir: tmp } : {}).catch((e: unknown) => {
-            throw databaseError(e, opts.db!, tmp);
-          })
-        : undefined;
-    progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
+    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
+    const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
+    const copyDir = memoryTmp ?? tmp;
+    const copyOptions = memoryTmp ? { fallbackDir: tmp } : {};
+    const copyFailed = (e: unknown) => {
+      throw databaseError(e, opts.db!, tmp);
+    };
+    // With new media to chunk and seal meanwhile, the copy runs on its own thread
+    // (db-source/snapshot-thread.ts) beside that work instead of before it; the database's
+    // pages are read once it is done. With little new media there is nothing to overlap.
+    copy = opts.db && !sameDatabase && changedMedia >= OVERLAP_MEDIA ? snapshotDatabaseOnThread(opts.db, copyDir, copyOptions) : undefined;
+    let snap = opts.db && !sameDatabase && !copy ? await snapshotDatabase(opts.db, copyDir, copyOptions).catch(copyFailed) : undefined;
+    // The copy's size until it is known: the file and its WAL (corrected when the copy ends).
+    const dbBytes = snap?.bytes ?? (copy ? snapshotSizeEstimate(opts.db!) : 0);
+    progress.bytesTotal = dbBytes + media.files.reduce((n, f) => n + f.size, 0);
     progress.filesTotal = (opts.db ? 1 : 0) + media.files.length;
     // Worker threads pay off when much is new: a first backup, or many new media bytes.
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
-    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
-    const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
-    const newWork = changedMedia + (snap ? (session.parent ? snap.bytes / 8 : snap.bytes) : 0);
+    const newWork = changedMedia + (opts.db && !sameDatabase ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
     // This thread takes tasks beside the workers (split-runner.ts): one core's worth of
     // work needs no isolate of its own.
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);
@@ -148,18 +166,33 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const jobs: (() => Promise<void>)[] = [];
 
     let dbRegions: Uint8Array[][] | undefined;
-    if (snap) {
+    /** The copy's pages, in regions, as jobs. */
+    const pageJobs = (s: DatabaseSnapshot): (() => Promise<void>)[] => {
       const regions: Uint8Array[][] = [];
+      const out: (() => Promise<void>)[] = [];
       dbRegions = regions;
-      const perRegion = Math.max(1, Math.floor(REGION / snap.pageSize)) * snap.pageSize;
-      for (let offset = 0, r = 0; offset < snap.bytes; offset += perRegion, r++) {
+      const perRegion = Math.max(1, Math.floor(REGION / s.pageSize)) * s.pageSize;
+      for (let offset = 0, r = 0; offset < s.bytes; offset += perRegion, r++) {
         const at = r;
-        const length = Math.min(perRegion, snap.bytes - offset);
-        jobs.push(async () => {
-          regions[at] = (await run({ kind: "pages", path: snap.path, offset, length, pageSize: snap.pageSize })).ids;
+        const length = Math.min(perRegion, s.bytes - offset);
+        out.push(async () => {
+          regions[at] = (await run({ kind: "pages", path: s.path, offset, length, pageSize: s.pageSize })).ids;
         });
       }
-      session.databaseRead(snap.bytes);
+      session.databaseRead(s.bytes);
+      return out;
+    };
+    const lanes = (onWorkers ? workers + 1 : 1) + 1;
+    if (snap) jobs.push(...pageJobs(snap));
+    else if (copy) {
+      const running = copy;
+      // First in line: it waits for the copy while the media jobs behind it take the other lanes.
+      jobs.push(async () => {
+        const s = await running.done.catch(copyFailed);
+        snap = s;
+        progress.bytesTotal += s.bytes - dbBytes;
+        await runBounded(pageJobs(s), lanes);
+      });
     }
 
     const entries: (MediaEntry | undefined)[] = [];
@@ -190,9 +223,9 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         progress.advance(0, 1);
       });
     }
-    progress.setPhase(snap ? "database and media" : "media");
+    progress.setPhase(snap || copy ? "database and media" : "media");
     // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
-    await runBounded(jobs, (onWorkers ? workers + 1 : 1) + 1);
+    await runBounded(jobs, lanes);
     const database: DatabaseEntry | null =
       sameDatabase ??
       (snap && dbRegions
@@ -214,6 +247,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     await session.settle();
     await session.end();
     await runner?.close();
+    await copy?.cancel(); // a copy still running (the backup failed elsewhere) ends before its folder goes
     await rm(tmp, { recursive: true, force: true });
     if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
   }
