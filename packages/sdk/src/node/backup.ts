@@ -120,7 +120,12 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // With new media to chunk and seal meanwhile, the copy runs on its own thread
     // (db-source/snapshot-thread.ts) beside that work instead of before it; the database's
     // pages are read once it is done. With little new media there is nothing to overlap.
-    copy = opts.db && !sameDatabase && changedMedia >= OVERLAP_MEDIA ? snapshotDatabaseOnThread(opts.db, copyDir, copyOptions) : undefined;
+    // After a parent (most pages known), that thread then computes the IDs of the first
+    // half of the pages while this one reads and hashes the second half.
+    copy =
+      opts.db && !sameDatabase && changedMedia >= OVERLAP_MEDIA
+        ? snapshotDatabaseOnThread(opts.db, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) })
+        : undefined;
     let snap = opts.db && !sameDatabase && !copy ? await snapshotDatabase(opts.db, copyDir, copyOptions).catch(copyFailed) : undefined;
     // The copy's size until it is known: the file and its WAL (corrected when the copy ends).
     const dbBytes = snap?.bytes ?? (copy ? snapshotSizeEstimate(opts.db!) : 0);
@@ -166,13 +171,14 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const jobs: (() => Promise<void>)[] = [];
 
     let dbRegions: Uint8Array[][] | undefined;
-    /** The copy's pages, in regions, as jobs. */
-    const pageJobs = (s: DatabaseSnapshot): (() => Promise<void>)[] => {
+    const pagesPerRegion = (s: DatabaseSnapshot) => Math.max(1, Math.floor(REGION / s.pageSize));
+    /** The copy's pages from page `from` on, in regions, as jobs (region 0 is pages before `from`, if any: the caller's). */
+    const pageJobs = (s: DatabaseSnapshot, from = 0): (() => Promise<void>)[] => {
       const regions: Uint8Array[][] = [];
       const out: (() => Promise<void>)[] = [];
       dbRegions = regions;
-      const perRegion = Math.max(1, Math.floor(REGION / s.pageSize)) * s.pageSize;
-      for (let offset = 0, r = 0; offset < s.bytes; offset += perRegion, r++) {
+      const perRegion = pagesPerRegion(s) * s.pageSize;
+      for (let offset = from * s.pageSize, r = from > 0 ? 1 : 0; offset < s.bytes; offset += perRegion, r++) {
         const at = r;
         const length = Math.min(perRegion, s.bytes - offset);
         out.push(async () => {
@@ -191,9 +197,47 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         const s = await running.done.catch(copyFailed);
         snap = s;
         progress.bytesTotal += s.bytes - dbBytes;
-        await runBounded(pageJobs(s), lanes);
+        // Whole regions for the copy's thread (none without a parent: it was not asked to).
+        const split = session.parent ? Math.floor(s.pageCount / 2 / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
+        const head = split > 0 ? running.pageIds(split) : undefined;
+        head?.catch(() => {}); // awaited below, unless the pages here fail first
+        const jobsHere = pageJobs(s, split);
+        const regions = dbRegions!;
+        await runBounded(jobsHere, lanes);
+        if (head) regions[0] = await storeUnknownPages(s, await head.catch(copyFailed), split);
       });
     }
+    /**
+     * The first `pages` pages by the IDs the copy's thread computed: a known chunk is
+     * taken as it is; runs of unknown pages are read, hashed and stored here, as any page
+     * task does (their IDs are the ones this thread computes).
+     */
+    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, pages: number): Promise<Uint8Array[]> => {
+      session.check();
+      const ids: Uint8Array[] = new Array(pages);
+      let unknownFrom = -1;
+      let read = 0;
+      const storeRun = async (end: number) => {
+        if (unknownFrom < 0) return;
+        const from = unknownFrom;
+        unknownFrom = -1;
+        const r = await run({ kind: "pages", path: s.path, offset: from * s.pageSize, length: (end - from) * s.pageSize, pageSize: s.pageSize });
+        r.ids.forEach((id, k) => (ids[from + k] = id));
+        read += r.bytes;
+      };
+      for (let i = 0; i < pages; i++) {
+        const id = packed.subarray(i * 32, (i + 1) * 32);
+        if (!store.hasId(id)) {
+          if (unknownFrom < 0) unknownFrom = i;
+          continue;
+        }
+        await storeRun(i);
+        ids[i] = id;
+      }
+      await storeRun(pages);
+      progress.advance(pages * s.pageSize - read);
+      return ids;
+    };
 
     const entries: (MediaEntry | undefined)[] = [];
     const skipped = [...media.skipped];

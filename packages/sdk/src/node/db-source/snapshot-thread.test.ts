@@ -5,10 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { KeySchedule, chunkId, generateRootKey } from "@chatvault/format";
 import { tempDir } from "@chatvault/testkit";
 import { generateDemoData, mutateDemoData } from "@chatvault/demo-data";
 import { memoryHeadStore, Repository } from "../../index.ts";
@@ -63,6 +64,31 @@ test("errors cross the thread as data and come back with their class, reason and
   assert.ok(rebuildCopyError(describeCopyError("odd")) instanceof Error);
 });
 
+test("the copy's thread computes the chunk IDs this thread computes, page for page", async (t) => {
+  const dir = tempDir(t);
+  const demo = await generateDemoData({ outDir: join(dir, "src"), messages: 3000, mediaMiB: 0, seed: 6 });
+  const root = generateRootKey();
+  const job = snapshotDatabaseOnThread(demo.dbPath, dir, { chunkIdsWith: root });
+  await assert.rejects(snapshotDatabaseOnThread(demo.dbPath, dir).pageIds(1), TypeError, "only a job started with chunkIdsWith");
+  const s = await job.done;
+  const pages = s.pageCount - 3;
+  const ids = await job.pageIds(pages);
+  await assert.rejects(job.pageIds(1), TypeError, "answers once");
+  const keys = await KeySchedule.derive(root);
+  const bytes = readFileSync(s.path);
+  assert.equal(ids.length, pages * 32);
+  for (let i = 0; i < pages; i++) {
+    const want = await chunkId(keys, bytes.subarray(i * s.pageSize, (i + 1) * s.pageSize));
+    assert.deepEqual(ids.subarray(i * 32, (i + 1) * 32), want, `page ${i}`);
+  }
+  const tooMany = snapshotDatabaseOnThread(demo.dbPath, dir, { chunkIdsWith: root });
+  await assert.rejects(
+    tooMany.done.then(() => tooMany.pageIds(s.pageCount + 1)),
+    RangeError,
+  );
+  await tooMany.cancel();
+});
+
 test("cancel ends a copy under way; its promise settles", async (t) => {
   const dir = tempDir(t);
   const demo = await generateDemoData({ outDir: join(dir, "src"), messages: 20000, mediaMiB: 0, seed: 3 });
@@ -85,16 +111,22 @@ function rows(path: string): number {
 
 test("backups that copy the database on a thread (≥ 8 MiB of new media) restore what they read", async (t) => {
   const dir = tempDir(t);
-  const src = await generateDemoData({ outDir: join(dir, "src"), messages: 4000, mediaMiB: 10, seed: 4 });
+  // Over 2 regions of 4 MiB, so the day after's copy thread hashes the first of them.
+  const src = await generateDemoData({ outDir: join(dir, "src"), messages: 50000, mediaMiB: 10, seed: 4 });
+  assert.ok(statSync(src.dbPath).size > 8.5 * 1024 * 1024);
   const { repo, root, storage } = await newRepo(join(dir, "repo"));
   const heads = memoryHeadStore();
   const first = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
   assert.equal(first.stats.filesNew, src.mediaFiles);
   // The day after: the database changed and 9 MiB of new media (the copy runs beside them).
-  await mutateDemoData({ dir: join(dir, "src"), messages: 300, mediaFiles: 1, seed: 5 });
+  const change = await mutateDemoData({ dir: join(dir, "src"), messages: 300, mediaFiles: 1, seed: 5 });
   writeFileSync(join(src.mediaDir, "big.bin"), randomBytes(9 * 1024 * 1024));
   const day = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
   assert.equal(day.stats.filesNew, 2);
+  // Only what changed was stored: the new media and a few pages, not the database again.
+  const newMedia = 9 * 1024 * 1024 + change.mediaBytes;
+  t.diagnostic(`uploaded ${day.bytesUploaded} B for ${newMedia} B of new media; database ${statSync(src.dbPath).size} B`);
+  assert.ok(day.bytesUploaded < newMedia + 1024 * 1024, `uploaded ${day.bytesUploaded}`);
   const out = join(dir, "out");
   await restore({ repo: await Repository.open(storage, root), heads, to: out });
   assert.deepEqual(treeHashes(join(out, "media")), treeHashes(src.mediaDir));

@@ -10,6 +10,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { DatabaseSourceError, type DatabaseSourceReason } from "./errors.ts";
+import type { RootKey } from "@chatvault/format";
 import type { DatabaseSnapshot, SnapshotOptions } from "./snapshot.ts";
 
 /** What the thread is given (structured-cloned: no functions). */
@@ -19,7 +20,12 @@ export interface CopyRequest {
   options: Omit<SnapshotOptions, "onProgress">;
   /** Post progress messages. */
   progress: boolean;
+  /** The root key (a copy), when the thread is to compute page IDs after the copy (`pageIds`). */
+  root?: ArrayBuffer;
 }
+
+/** What this thread sends the copy's thread once the copy is done. */
+export type ThreadRequest = { op: "ids"; pages: number };
 
 /** An error as data, to cross the thread boundary. */
 interface CopyErrorData {
@@ -43,6 +49,18 @@ export interface SnapshotJob {
    * folder, as it does after every run.
    */
   cancel(): Promise<void>;
+  /**
+   * The chunk IDs (spec §8.3) of the copy's first `pages` pages, packed 32 bytes per page,
+   * computed on the copy's thread while this one does other work. Only after `done`
+   * resolved, once, and only for a job started with `chunkIdsWith`.
+   */
+  pageIds(pages: number): Promise<Uint8Array>;
+}
+
+/** Options of {@link snapshotDatabaseOnThread}: those of snapshotDatabase, and the key for `pageIds`. */
+export interface SnapshotThreadOptions extends SnapshotOptions {
+  /** Keep the thread after the copy to compute page IDs (`SnapshotJob.pageIds`) with this repository's root key. */
+  chunkIdsWith?: RootKey;
 }
 
 /**
@@ -58,31 +76,62 @@ const WORKER_ENTRY = import.meta.url.endsWith(".ts")
  * {@link snapshotDatabase} for what the copy is and its errors. `onProgress` is called on
  * this thread as the copy's progress messages arrive.
  */
-export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options: SnapshotOptions = {}): SnapshotJob {
-  const { onProgress, ...rest } = options;
-  const request: CopyRequest = { dbPath, tmpDir, options: rest, progress: onProgress !== undefined };
+export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options: SnapshotThreadOptions = {}): SnapshotJob {
+  const { onProgress, chunkIdsWith, ...rest } = options;
+  const request: CopyRequest = {
+    dbPath,
+    tmpDir,
+    options: rest,
+    progress: onProgress !== undefined,
+    ...(chunkIdsWith ? { root: chunkIdsWith.unsafeBytes().slice().buffer } : {}),
+  };
   const worker = new Worker(WORKER_ENTRY, { workerData: request });
-  let settled = false;
-  const done = new Promise<DatabaseSnapshot>((resolve, reject) => {
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      f();
-    };
-    worker.on("message", (m: { progress?: [number, number]; snapshot?: DatabaseSnapshot; error?: CopyErrorData }) => {
-      if (m.progress) onProgress?.(m.progress[0], m.progress[1]);
-      else if (m.snapshot) settle(() => resolve(m.snapshot!));
-      else if (m.error) settle(() => reject(rebuildCopyError(m.error!)));
+  /** Whoever waits on the thread now: the copy, then the page IDs. */
+  let waiting: { resolve: (m: { snapshot?: DatabaseSnapshot; ids?: ArrayBuffer }) => void; reject: (e: Error) => void } | undefined;
+  let ended: Error | undefined;
+  const fail = (e: Error) => {
+    ended ??= e;
+    const w = waiting;
+    waiting = undefined;
+    w?.reject(e);
+  };
+  const next = () =>
+    new Promise<{ snapshot?: DatabaseSnapshot; ids?: ArrayBuffer }>((resolve, reject) => {
+      if (ended) reject(ended);
+      else waiting = { resolve, reject };
     });
-    worker.on("error", (e) => settle(() => reject(new DatabaseSourceError("io_error", `snapshot of ${dbPath} failed: ${e.message}`, { cause: e }))));
-    worker.on("exit", (code) => settle(() => reject(new DatabaseSourceError("io_error", `snapshot of ${dbPath} stopped: its thread exited (code ${code})`))));
+  const done = next().then((m) => {
+    if (!m.snapshot) throw new DatabaseSourceError("io_error", `snapshot of ${dbPath} failed: the copy's thread answered out of turn`);
+    return m.snapshot;
   });
+  worker.on("message", (m: { progress?: [number, number]; snapshot?: DatabaseSnapshot; ids?: ArrayBuffer; error?: CopyErrorData }) => {
+    if (m.progress) return onProgress?.(m.progress[0], m.progress[1]);
+    const w = waiting;
+    waiting = undefined;
+    if (m.error) w?.reject(rebuildCopyError(m.error));
+    else w?.resolve(m);
+  });
+  worker.on("error", (e) => fail(new DatabaseSourceError("io_error", `snapshot of ${dbPath} failed: ${e.message}`, { cause: e })));
+  worker.on("exit", (code) => fail(new DatabaseSourceError("io_error", `snapshot of ${dbPath} stopped: its thread exited (code ${code})`)));
   // A copy nobody waits for any more (the backup failed elsewhere) must not surface as an unhandled rejection.
   done.catch(() => {});
+  let asked = false;
   return {
     done,
     async cancel() {
       await worker.terminate();
+    },
+    async pageIds(pages) {
+      if (!chunkIdsWith || asked) throw new TypeError("pageIds needs a job started with chunkIdsWith, and answers once");
+      asked = true;
+      await done;
+      const answer = next();
+      worker.postMessage({ op: "ids", pages } satisfies ThreadRequest);
+      const { ids } = await answer;
+      if (!ids || ids.byteLength !== pages * 32)
+        throw new DatabaseSourceError("io_error", `page IDs of ${dbPath}: the copy's thread answered ${ids?.byteLength ?? "no"} bytes for ${pages} pages`);
+      await worker.terminate(); // its work is done
+      return new Uint8Array(ids);
     },
   };
 }
