@@ -5,11 +5,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { KeySchedule, chunkId, generateRootKey } from "@chatvault/format";
+import { StorageUnavailableError } from "@chatvault/storage";
+import { FsStorage } from "@chatvault/storage/fs";
+import { withFaults } from "@chatvault/storage/testing";
 import { tempDir } from "@chatvault/testkit";
 import { generateDemoData, mutateDemoData } from "@chatvault/demo-data";
 import { memoryHeadStore, Repository } from "../../index.ts";
@@ -133,4 +136,22 @@ test("backups that copy the database on a thread (≥ 8 MiB of new media) restor
   const copy = await snapshotDatabase(src.dbPath, dir);
   assert.equal(fileHash(join(out, "msgstore.db")), fileHash(copy.path));
   assert.equal(rows(join(out, "msgstore.db")), rows(src.dbPath));
+});
+
+test("a backup that copies on a thread and fails elsewhere leaves no copy behind (and its thread ends)", async (t) => {
+  const dir = tempDir(t);
+  const src = await generateDemoData({ outDir: join(dir, "src"), messages: 20000, mediaMiB: 0, seed: 7 });
+  const { root } = await newRepo(join(dir, "repo"));
+  // Every pack upload fails: the first full pack of the new media ends the backup, with the copy done or not.
+  const storage = withFaults(new FsStorage(join(dir, "repo")), {
+    seed: 1,
+    rules: [{ op: "put", prefix: "packs/", fault: { kind: "unavailable" } }],
+    sleep: async () => {},
+  });
+  const repo = await Repository.open(storage, root);
+  writeFileSync(join(src.mediaDir, "big.bin"), randomBytes(12 * 1024 * 1024));
+  const tmp = join(dir, "tmp");
+  mkdirSync(tmp);
+  await assert.rejects(backup({ repo, heads: memoryHeadStore(), db: src.dbPath, media: src.mediaDir, tmpDir: tmp }), StorageUnavailableError);
+  assert.deepEqual(readdirSync(tmp), [], "the run folder and the copy in it are gone");
 });
