@@ -101,41 +101,43 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   let memoryTmp: string | undefined;
   let copy: SnapshotJob | undefined;
   try {
-    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
     const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
+    const copyNeeded = opts.db !== undefined && !sameDatabase;
     progress.setPhase("copying database");
     // The copy needs no durability: on a memory file system with room for it, its fsyncs
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
-    if (opts.db && !sameDatabase && !opts.tmpDir) memoryTmp = await memoryRunDir(snapshotSizeEstimate(opts.db));
-    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
-    const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
+    const dbEstimate = copyNeeded ? snapshotSizeEstimate(opts.db!) : 0;
+    if (copyNeeded && !opts.tmpDir) memoryTmp = await memoryRunDir(dbEstimate);
     const copyDir = memoryTmp ?? tmp;
     const copyOptions = memoryTmp ? { fallbackDir: tmp } : {};
     const copyFailed = (e: unknown) => {
       throw databaseError(e, opts.db!, tmp);
     };
-    // With new media to chunk and seal meanwhile, the copy runs on its own thread
-    // (db-source/snapshot-thread.ts) beside that work instead of before it; the database's
-    // pages are read once it is done. With little new media there is nothing to overlap.
+    // The copy may run on its own thread (db-source/snapshot-thread.ts), beside this
+    // thread's work instead of before it; the database's pages are read once it is done.
     // After a parent (most pages known), that thread then computes the IDs of the first
-    // half of the pages while this one reads and hashes the second half.
-    copy =
-      opts.db && !sameDatabase && changedMedia >= OVERLAP_MEDIA
-        ? snapshotDatabaseOnThread(opts.db, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) })
-        : undefined;
-    let snap = opts.db && !sameDatabase && !copy ? await snapshotDatabase(opts.db, copyDir, copyOptions).catch(copyFailed) : undefined;
+    // half of the pages while this one reads and hashes the second half: worth its start
+    // for a database of two regions or more, so it starts now, before the media walk.
+    // Otherwise it pays only with new media to chunk and seal meanwhile (below).
+    const onThread = () => snapshotDatabaseOnThread(opts.db!, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) });
+    if (copyNeeded && session.parent && dbEstimate >= 2 * REGION) copy = onThread();
+    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
+    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
+    const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
+    if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = onThread();
+    let snap = copyNeeded && !copy ? await snapshotDatabase(opts.db!, copyDir, copyOptions).catch(copyFailed) : undefined;
     // The copy's size until it is known: the file and its WAL (corrected when the copy ends).
-    const dbBytes = snap?.bytes ?? (copy ? snapshotSizeEstimate(opts.db!) : 0);
+    const dbBytes = snap?.bytes ?? (copy ? dbEstimate : 0);
     progress.bytesTotal = dbBytes + media.files.reduce((n, f) => n + f.size, 0);
     progress.filesTotal = (opts.db ? 1 : 0) + media.files.length;
     // Worker threads pay off when much is new: a first backup, or many new media bytes.
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
-    const newWork = changedMedia + (opts.db && !sameDatabase ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
+    const newWork = changedMedia + (copyNeeded ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
     // This thread takes tasks beside the workers (split-runner.ts): one core's worth of
     // work needs no isolate of its own.
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);

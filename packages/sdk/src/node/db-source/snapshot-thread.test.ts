@@ -130,12 +130,20 @@ test("backups that copy the database on a thread (≥ 8 MiB of new media) restor
   const newMedia = 9 * 1024 * 1024 + change.mediaBytes;
   t.diagnostic(`uploaded ${day.bytesUploaded} B for ${newMedia} B of new media; database ${statSync(src.dbPath).size} B`);
   assert.ok(day.bytesUploaded < newMedia + 1024 * 1024, `uploaded ${day.bytesUploaded}`);
-  const out = join(dir, "out");
-  await restore({ repo: await Repository.open(storage, root), heads, to: out });
-  assert.deepEqual(treeHashes(join(out, "media")), treeHashes(src.mediaDir));
-  const copy = await snapshotDatabase(src.dbPath, dir);
-  assert.equal(fileHash(join(out, "msgstore.db")), fileHash(copy.path));
-  assert.equal(rows(join(out, "msgstore.db")), rows(src.dbPath));
+  const check = async (out: string) => {
+    await restore({ repo: await Repository.open(storage, root), heads, to: out });
+    assert.deepEqual(treeHashes(join(out, "media")), treeHashes(src.mediaDir));
+    const copy = await snapshotDatabase(src.dbPath, dir);
+    assert.equal(fileHash(join(out, "msgstore.db")), fileHash(copy.path));
+    assert.equal(rows(join(out, "msgstore.db")), rows(src.dbPath));
+  };
+  await check(join(dir, "out"));
+  // A day with messages only: the database (two regions or more) still copies and half-hashes on the thread.
+  await mutateDemoData({ dir: join(dir, "src"), messages: 200, mediaFiles: 0, seed: 6 });
+  const quiet = await backup({ repo, heads, db: src.dbPath, media: src.mediaDir });
+  assert.equal(quiet.stats.filesNew + quiet.stats.filesChanged, 0);
+  assert.ok(quiet.bytesUploaded < 1024 * 1024, `uploaded ${quiet.bytesUploaded}`);
+  await check(join(dir, "out2"));
 });
 
 test("a backup that copies on a thread and fails elsewhere leaves no copy behind (and its thread ends)", async (t) => {
