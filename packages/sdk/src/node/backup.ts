@@ -105,7 +105,6 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
     const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
     const copyNeeded = opts.db !== undefined && !sameDatabase;
-    progress.setPhase("copying database");
     // The copy needs no durability: on a memory file system with room for it, its fsyncs
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
@@ -125,6 +124,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const onThread = () => snapshotDatabaseOnThread(opts.db!, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) });
     if (copyNeeded && session.parent && dbEstimate >= 2 * REGION) copy = onThread();
     const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
+    // After the walk, as before: a copy started on its thread above is under way meanwhile.
+    progress.setPhase("copying database");
     const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
     const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
     if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = onThread();
