@@ -19,8 +19,11 @@ import {
   type MediaEntry,
   type SnapshotManifest,
   type SnapshotStats,
+  copyDatabaseEntry,
   encodeListing,
   encodeManifest,
+  packedPages,
+  samePageList,
 } from "../repo/manifest.ts";
 import { cutListing } from "../repo/listing.ts";
 import { readPackHeader } from "../repo/pack.ts";
@@ -234,8 +237,14 @@ export class BackupSession {
   unchangedDatabase(name: string, fingerprint: string | undefined): DatabaseEntry | undefined {
     const prev = this.#parent?.manifest.database;
     if (!fingerprint || !prev || prev.source !== fingerprint || prev.name !== name) return undefined;
-    if (!prev.pages.every((p) => this.store.hasId(p))) return undefined;
-    return { ...prev };
+    // The parent's page list as decoded, packed: checked without making a view per page.
+    const packed = packedPages(prev);
+    if (packed) {
+      for (let o = 0; o < packed.length; o += 32) {
+        if (!this.#index.hasIdAt(packed, o) && !this.store.hasId(packed.subarray(o, o + 32))) return undefined;
+      }
+    } else if (!prev.pages.every((p) => this.store.hasId(p))) return undefined;
+    return copyDatabaseEntry(prev);
   }
 
   /**
@@ -323,7 +332,7 @@ export class BackupSession {
 
 /** The same entry, field for field, with the very same page list (reused from the parent, not rebuilt). */
 function sameDatabaseEntry(a: DatabaseEntry, b: DatabaseEntry): boolean {
-  return a.pages === b.pages && a.name === b.name && a.pageSize === b.pageSize && a.pageCount === b.pageCount && a.source === b.source && sameKeys(a, b);
+  return samePageList(a, b) && a.name === b.name && a.pageSize === b.pageSize && a.pageCount === b.pageCount && a.source === b.source && sameKeys(a, b);
 }
 
 /** The same entry, field for field, with the very same chunk list and raw path. */

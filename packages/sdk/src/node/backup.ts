@@ -26,7 +26,16 @@ import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import { splitRunner } from "./split-runner.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
-import { DatabaseSourceError, databaseFingerprint, memoryRunDir, snapshotDatabase, snapshotSizeEstimate } from "./db-source/index.ts";
+import {
+  type DatabaseSnapshot,
+  DatabaseSourceError,
+  type SnapshotJob,
+  databaseFingerprint,
+  memoryRunDir,
+  snapshotDatabase,
+  snapshotDatabaseOnThread,
+  snapshotSizeEstimate,
+} from "./db-source/index.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -62,6 +71,8 @@ export interface BackupOptions {
 
 /** Database pages go to the workers in regions of this size. */
 const REGION = 4 * 1024 * 1024;
+/** New media bytes from which the database copy runs on its own thread, beside their chunking (~20 ms of work: more than the thread costs to start). */
+const OVERLAP_MEDIA = 8 * 1024 * 1024;
 
 export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
@@ -88,31 +99,46 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   let memoryTmp: string | undefined;
+  let copy: SnapshotJob | undefined;
   try {
-    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
     const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
-    progress.setPhase("copying database");
+    const copyNeeded = opts.db !== undefined && !sameDatabase;
     // The copy needs no durability: on a memory file system with room for it, its fsyncs
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
-    if (opts.db && !sameDatabase && !opts.tmpDir) memoryTmp = await memoryRunDir(snapshotSizeEstimate(opts.db));
-    const snap =
-      opts.db && !sameDatabase
-        ? await snapshotDatabase(opts.db, memoryTmp ?? tmp, memoryTmp ? { fallbackDir: tmp } : {}).catch((e: unknown) => {
-            throw databaseError(e, opts.db!, tmp);
-          })
-        : undefined;
-    progress.bytesTotal = (snap?.bytes ?? 0) + media.files.reduce((n, f) => n + f.size, 0);
+    const dbEstimate = copyNeeded ? snapshotSizeEstimate(opts.db!) : 0;
+    if (copyNeeded && !opts.tmpDir) memoryTmp = await memoryRunDir(dbEstimate);
+    const copyDir = memoryTmp ?? tmp;
+    const copyOptions = memoryTmp ? { fallbackDir: tmp } : {};
+    const copyFailed = (e: unknown) => {
+      throw databaseError(e, opts.db!, tmp);
+    };
+    // The copy may run on its own thread (db-source/snapshot-thread.ts), beside this
+    // thread's work instead of before it; the database's pages are read once it is done.
+    // After a parent (most pages known), that thread then computes the IDs of the first
+    // half of the pages while this one reads and hashes the second half: worth its start
+    // for a database of two regions or more, so it starts now, before the media walk.
+    // Otherwise it pays only with new media to chunk and seal meanwhile (below).
+    const onThread = () => snapshotDatabaseOnThread(opts.db!, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) });
+    if (copyNeeded && session.parent && dbEstimate >= 2 * REGION) copy = onThread();
+    const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
+    // After the walk, as before: a copy started on its thread above is under way meanwhile.
+    progress.setPhase("copying database");
+    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
+    const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
+    if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = onThread();
+    let snap = copyNeeded && !copy ? await snapshotDatabase(opts.db!, copyDir, copyOptions).catch(copyFailed) : undefined;
+    // The copy's size until it is known: the file and its WAL (corrected when the copy ends).
+    const dbBytes = snap?.bytes ?? (copy ? dbEstimate : 0);
+    progress.bytesTotal = dbBytes + media.files.reduce((n, f) => n + f.size, 0);
     progress.filesTotal = (opts.db ? 1 : 0) + media.files.length;
     // Worker threads pay off when much is new: a first backup, or many new media bytes.
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
-    const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
-    const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
-    const newWork = changedMedia + (snap ? (session.parent ? snap.bytes / 8 : snap.bytes) : 0);
+    const newWork = changedMedia + (copyNeeded ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
     // This thread takes tasks beside the workers (split-runner.ts): one core's worth of
     // work needs no isolate of its own.
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);
@@ -148,19 +174,73 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const jobs: (() => Promise<void>)[] = [];
 
     let dbRegions: Uint8Array[][] | undefined;
-    if (snap) {
+    const pagesPerRegion = (s: DatabaseSnapshot) => Math.max(1, Math.floor(REGION / s.pageSize));
+    /** The copy's pages from page `from` on, in regions, as jobs (region 0 is pages before `from`, if any: the caller's). */
+    const pageJobs = (s: DatabaseSnapshot, from = 0): (() => Promise<void>)[] => {
       const regions: Uint8Array[][] = [];
+      const out: (() => Promise<void>)[] = [];
       dbRegions = regions;
-      const perRegion = Math.max(1, Math.floor(REGION / snap.pageSize)) * snap.pageSize;
-      for (let offset = 0, r = 0; offset < snap.bytes; offset += perRegion, r++) {
+      const perRegion = pagesPerRegion(s) * s.pageSize;
+      for (let offset = from * s.pageSize, r = from > 0 ? 1 : 0; offset < s.bytes; offset += perRegion, r++) {
         const at = r;
-        const length = Math.min(perRegion, snap.bytes - offset);
-        jobs.push(async () => {
-          regions[at] = (await run({ kind: "pages", path: snap.path, offset, length, pageSize: snap.pageSize })).ids;
+        const length = Math.min(perRegion, s.bytes - offset);
+        out.push(async () => {
+          regions[at] = (await run({ kind: "pages", path: s.path, offset, length, pageSize: s.pageSize })).ids;
         });
       }
-      session.databaseRead(snap.bytes);
+      session.databaseRead(s.bytes);
+      return out;
+    };
+    const lanes = (onWorkers ? workers + 1 : 1) + 1;
+    if (snap) jobs.push(...pageJobs(snap));
+    else if (copy) {
+      const running = copy;
+      // First in line: it waits for the copy while the media jobs behind it take the other lanes.
+      jobs.push(async () => {
+        const s = await running.done.catch(copyFailed);
+        snap = s;
+        progress.bytesTotal += s.bytes - dbBytes;
+        // Whole regions for the copy's thread (none without a parent: it was not asked to).
+        const split = session.parent ? Math.floor(s.pageCount / 2 / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
+        const head = split > 0 ? running.pageIds(split) : undefined;
+        head?.catch(() => {}); // awaited below, unless the pages here fail first
+        const jobsHere = pageJobs(s, split);
+        const regions = dbRegions!;
+        await runBounded(jobsHere, lanes);
+        if (head) regions[0] = await storeUnknownPages(s, await head.catch(copyFailed), split);
+      });
     }
+    /**
+     * The first `pages` pages by the IDs the copy's thread computed: a known chunk is
+     * taken as it is; runs of unknown pages are read, hashed and stored here, as any page
+     * task does (their IDs are the ones this thread computes).
+     */
+    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, pages: number): Promise<Uint8Array[]> => {
+      session.check();
+      const ids: Uint8Array[] = new Array(pages);
+      let unknownFrom = -1;
+      let read = 0;
+      const storeRun = async (end: number) => {
+        if (unknownFrom < 0) return;
+        const from = unknownFrom;
+        unknownFrom = -1;
+        const r = await run({ kind: "pages", path: s.path, offset: from * s.pageSize, length: (end - from) * s.pageSize, pageSize: s.pageSize });
+        r.ids.forEach((id, k) => (ids[from + k] = id));
+        read += r.bytes;
+      };
+      for (let i = 0; i < pages; i++) {
+        const id = packed.subarray(i * 32, (i + 1) * 32);
+        if (!store.hasId(id)) {
+          if (unknownFrom < 0) unknownFrom = i;
+          continue;
+        }
+        await storeRun(i);
+        ids[i] = id;
+      }
+      await storeRun(pages);
+      progress.advance(pages * s.pageSize - read);
+      return ids;
+    };
 
     const entries: (MediaEntry | undefined)[] = [];
     const skipped = [...media.skipped];
@@ -190,9 +270,9 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         progress.advance(0, 1);
       });
     }
-    progress.setPhase(snap ? "database and media" : "media");
+    progress.setPhase(snap || copy ? "database and media" : "media");
     // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
-    await runBounded(jobs, (onWorkers ? workers + 1 : 1) + 1);
+    await runBounded(jobs, lanes);
     const database: DatabaseEntry | null =
       sameDatabase ??
       (snap && dbRegions
@@ -214,6 +294,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     await session.settle();
     await session.end();
     await runner?.close();
+    await copy?.cancel(); // a copy still running (the backup failed elsewhere) ends before its folder goes
     await rm(tmp, { recursive: true, force: true });
     if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
   }

@@ -8,8 +8,15 @@
  * Names are read as raw bytes: a name that is not UTF-8, or holds a backslash, cannot be
  * a manifest `path`, so it gets a display path and its exact bytes (`rawPath`, spec
  * §8.5.1) and is restored under those bytes.
+ *
+ * The folder is read with synchronous `readdir`/`lstat` calls: each asynchronous one is a
+ * round trip through libuv's thread pool and the event loop (~0.15 ms here), and a walk
+ * makes one per file and folder in sequence — 170 ms of the 450 ms no-change backup of the
+ * bench corpus (984 files), against ~10 ms this way (docs/performance.md). The walk still
+ * yields to the event loop every {@link YIELD_MS} ms, so signals and timers are served.
  */
-import { lstat, readdir, stat } from "node:fs/promises";
+import { lstatSync, readdirSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { SourceError } from "../errors.ts";
 import type { ExcludeRules } from "../select/exclude.ts";
 import type { SkippedFile } from "../backup/session.ts";
@@ -27,6 +34,8 @@ export interface MediaFile {
 }
 
 const SLASH = 0x2f;
+/** Longest stretch the walk keeps the event loop to itself. */
+const YIELD_MS = 10;
 const BACKSLASH = 0x5c;
 const strict = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder("utf-8");
@@ -61,10 +70,17 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
   const skip = (path: string, reason: SkippedFile["reason"], e?: unknown) => {
     skipped.push({ path, reason, ...(e ? { detail: describeErrno(e) } : {}) });
   };
+  let since = performance.now();
+  const due = () => performance.now() - since >= YIELD_MS;
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    since = performance.now();
+  };
   async function visit(dir: Buffer, rel: string, relRaw: Buffer | undefined): Promise<void> {
     let names: Buffer[];
+    if (due()) await breathe();
     try {
-      names = await readdir(dir, { encoding: "buffer" });
+      names = readdirSync(dir, { encoding: "buffer" });
     } catch (e) {
       if (rel === "") throw new SourceError(`media folder ${root} cannot be read: ${describeErrno(e)}`, e);
       skip(rel, vanished(e) ? "vanished" : "unreadable", e);
@@ -81,8 +97,9 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
       const raw =
         plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, Buffer.of(SLASH), name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
       let st;
+      if (due()) await breathe();
       try {
-        st = await lstat(abs);
+        st = lstatSync(abs);
       } catch (e) {
         skip(path, vanished(e) ? "vanished" : "unreadable", e);
         continue;

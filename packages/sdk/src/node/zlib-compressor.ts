@@ -4,9 +4,17 @@
  * CPU against ~70 µs for DEFLATE, docs/performance.md); `zlibCompressor` writes raw DEFLATE
  * at level 1 as writers before v5 did. Both read both codecs.
  */
+import { createRequire } from "node:module";
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
-import { compressSync, uncompressSync } from "lz4-napi";
 import { type BlockCodec, type ChunkCodec, chunkCompressor } from "../backup/compressor.ts";
+
+/**
+ * lz4-napi is a native addon (~10 ms of CPU to load): it is loaded when a block is first
+ * compressed or inflated, so a backup that stores nothing new (no-change) never loads it.
+ * It is CommonJS, so `require` loads it synchronously, as the codec's callers need.
+ */
+let lz4Napi: typeof import("lz4-napi") | undefined;
+const lz4Native = () => (lz4Napi ??= createRequire(import.meta.url)("lz4-napi") as typeof import("lz4-napi"));
 
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
@@ -18,14 +26,14 @@ const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
  */
 const lz4: BlockCodec = {
   compress(data) {
-    const out = compressSync(Buffer.from(data.buffer, data.byteOffset, data.length));
+    const out = lz4Native().compressSync(Buffer.from(data.buffer, data.byteOffset, data.length));
     return view(out).subarray(4);
   },
   decompress(data, rawLength) {
     const framed = Buffer.allocUnsafe(data.length + 4);
     framed.writeUInt32LE(rawLength, 0);
     framed.set(data, 4);
-    return view(uncompressSync(framed));
+    return view(lz4Native().uncompressSync(framed));
   },
 };
 

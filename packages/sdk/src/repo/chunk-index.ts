@@ -98,11 +98,16 @@ export class ChunkIndex {
   }
   has(id: string): boolean {
     const b = idBytes(id);
-    return b !== undefined && this.#find(b) >= 0;
+    return b !== undefined && this.#find(b, 0) >= 0;
   }
   /** `has` for an ID as bytes (no hex string made). */
   hasId(id: Uint8Array): boolean {
-    return this.#find(id) >= 0;
+    return id.length === ID && this.#find(id, 0) >= 0;
+  }
+  /** `hasId` for the 32 bytes at `at` of `ids` (packed IDs: no view made). */
+  hasIdAt(ids: Uint8Array, at: number): boolean {
+    if (!Number.isInteger(at) || at < 0 || at + ID > ids.length) throw new RangeError("at must leave 32 bytes of ids");
+    return this.#find(ids, at) >= 0;
   }
   get(id: string): ChunkLocation | undefined {
     const b = idBytes(id);
@@ -110,7 +115,7 @@ export class ChunkIndex {
   }
   /** `get` for an ID as bytes. */
   getId(id: Uint8Array): ChunkLocation | undefined {
-    const e = this.#find(id);
+    const e = id.length === ID ? this.#find(id, 0) : -1;
     return e < 0 ? undefined : this.#location(e);
   }
   hasPack(pack: string): boolean {
@@ -130,6 +135,9 @@ export class ChunkIndex {
    */
   addIndexObject(bytes: Uint8Array, name: string): void {
     const { packs, entries } = parseIndex(bytes, name);
+    // Room for every entry at once: one allocation and one rehash instead of one per
+    // doubling (the load runs once per backup, mostly before V8 has optimized it).
+    this.#reserve(this.#count + entries.length / ENTRY_BYTES);
     // A pack is known once an entry names it (as `add` does), not for being in the table.
     const numbers = packs.map(() => -1);
     const view = new DataView(entries.buffer, entries.byteOffset, entries.byteLength);
@@ -193,14 +201,13 @@ export class ChunkIndex {
     return ((id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!) & (this.#slots.length - 1);
   }
 
-  /** Entry number of `id`, or -1. */
-  #find(id: Uint8Array): number {
-    if (id.length !== ID) return -1;
+  /** Entry number of the ID at `at` of `id` (32 bytes there), or -1. */
+  #find(id: Uint8Array, at: number): number {
     const mask = this.#slots.length - 1;
-    for (let slot = this.#home(id, 0); ; slot = (slot + 1) & mask) {
+    for (let slot = this.#home(id, at); ; slot = (slot + 1) & mask) {
       const s = this.#slots[slot]!;
       if (s === 0) return -1;
-      if (this.#sameId(s - 1, id, 0)) return s - 1;
+      if (this.#sameId(s - 1, id, at)) return s - 1;
     }
   }
 
@@ -227,7 +234,8 @@ export class ChunkIndex {
     }
     if (this.#count === this.#pack.length) this.#grow();
     const e = this.#count++;
-    this.#ids.set(src.subarray(at, at + ID), e * ID);
+    const ids = this.#ids;
+    for (let i = 0, o = e * ID; i < ID; i++) ids[o + i] = src[at + i]!;
     this.#set(e, pack, offset, length, rawLength, flags);
     if (this.#count * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
     else this.#slots[slot] = e + 1;
@@ -246,8 +254,17 @@ export class ChunkIndex {
     this.#set(to, this.#pack[from]!, this.#offset[from]!, this.#length[from]!, this.#rawLength[from]!, this.#flags[from]!);
   }
 
-  #grow(): void {
-    const n = this.#pack.length * 2;
+  /** Capacity for `entries` entries without growing or rehashing. */
+  #reserve(entries: number): void {
+    let n = this.#pack.length;
+    while (n < entries) n *= 2;
+    if (n > this.#pack.length) this.#grow(n);
+    let slots = this.#slots.length;
+    while (entries * 2 > slots) slots *= 2;
+    if (slots > this.#slots.length) this.#rehash(slots);
+  }
+
+  #grow(n = this.#pack.length * 2): void {
     const ids = new Uint8Array(n * ID);
     ids.set(this.#ids);
     this.#ids = ids;

@@ -71,6 +71,11 @@ function packIds(ids: Uint8Array[]): string {
 }
 
 function unpackIds(s: unknown, what: string): Uint8Array[] {
+  return viewIds(unpackIdBytes(s, what));
+}
+
+/** A packed chunk list's bytes (32 per ID), checked. */
+function unpackIdBytes(s: unknown, what: string): Uint8Array {
   if (typeof s !== "string") throw bad(`${what}: chunk list missing`);
   let b: Uint8Array;
   try {
@@ -79,9 +84,71 @@ function unpackIds(s: unknown, what: string): Uint8Array[] {
     throw bad(`${what}: chunk list is not base64url`);
   }
   if (b.length % ID !== 0) throw bad(`${what}: chunk list length is not a multiple of 32`);
-  const out: Uint8Array[] = [];
-  for (let o = 0; o < b.length; o += ID) out.push(b.subarray(o, o + ID));
+  return b;
+}
+
+function viewIds(b: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = new Array(b.length / ID);
+  for (let i = 0, o = 0; o < b.length; i++, o += ID) out[i] = b.subarray(o, o + ID);
   return out;
+}
+
+/**
+ * Page lists of decoded database entries that nobody has read yet: the IDs packed in one
+ * buffer, 32 bytes each. A database entry decoded from a manifest or listing makes its
+ * `pages` array (one view per page: 46,000 on the bench corpus, and the garbage
+ * collections they cost) only when `pages` is first read; a no-change backup never reads
+ * it — it checks the packed IDs against the index (`packedPages`) and reuses the parent's
+ * listing. Reading or assigning `pages` drops the entry from this map, so what is here
+ * always equals `pages`.
+ */
+const packedPageLists = new WeakMap<DatabaseEntry, Uint8Array>();
+
+/** A database entry whose `pages` are made from `packed` (32 bytes per ID) when first read. */
+function withPackedPages(fields: Omit<DatabaseEntry, "pages">, packed: Uint8Array): DatabaseEntry {
+  const { name, pageSize, pageCount, ...rest } = fields;
+  // `pages` keeps its place among the keys (the listing's JSON keeps this order).
+  const e: DatabaseEntry = { name, pageSize, pageCount, pages: [], ...rest };
+  const settle = (pages: Uint8Array[]): void => {
+    packedPageLists.delete(e);
+    Object.defineProperty(e, "pages", { value: pages, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(e, "pages", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const pages = viewIds(packed);
+      settle(pages);
+      return pages;
+    },
+    set: settle,
+  });
+  packedPageLists.set(e, packed);
+  return e;
+}
+
+/**
+ * The entry's page IDs packed in one buffer (32 bytes each, in page order) while its
+ * `pages` array has not been made; undefined once it has (then read `pages`). Do not modify.
+ */
+export function packedPages(e: DatabaseEntry): Uint8Array | undefined {
+  return packedPageLists.get(e);
+}
+
+/** A copy of a database entry; one whose `pages` were never read stays so, sharing the packed IDs. */
+export function copyDatabaseEntry(e: DatabaseEntry): DatabaseEntry {
+  const packed = packedPageLists.get(e);
+  if (!packed) return { ...e };
+  const { name, pageSize, pageCount, source } = e;
+  return withPackedPages({ name, pageSize, pageCount, ...(source !== undefined ? { source } : {}) }, packed);
+}
+
+/** Do both entries hold the very same page list (the same array, or the same packed IDs never unpacked)? Compares identity, not contents. */
+export function samePageList(a: DatabaseEntry, b: DatabaseEntry): boolean {
+  const pa = packedPageLists.get(a);
+  const pb = packedPageLists.get(b);
+  if (pa || pb) return pa === pb;
+  return a.pages === b.pages;
 }
 
 function bad(message: string): IntegrityError {
@@ -91,9 +158,19 @@ function bad(message: string): IntegrityError {
 /** The file lists of a manifest as their own JSON document (version 1 inline, version 2 the listing, spec §8.5.3). */
 function contentsJson(database: DatabaseEntry | null, media: MediaEntry[]): { database: unknown; media: unknown[] } {
   return {
-    database: database && { ...database, pages: packIds(database.pages) },
+    database: database && databaseJson(database),
     media: media.map((f) => ({ ...f, chunks: packIds(f.chunks), ...(f.rawPath ? { rawPath: toBase64Url(f.rawPath) } : {}) })),
   };
+}
+
+/** The entry as JSON has it: its own fields in their order, `pages` packed (straight from the packed IDs when they were never unpacked). */
+function databaseJson(database: DatabaseEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const packed = packedPageLists.get(database);
+  for (const k of Object.keys(database) as (keyof DatabaseEntry)[]) {
+    out[k] = k !== "pages" ? database[k] : packed ? toBase64Url(packed) : packIds(database.pages);
+  }
+  return out;
 }
 
 /** The listing of a version 2 manifest: UTF-8 JSON `{database, media}` (spec §8.5.3). */
@@ -237,10 +314,13 @@ function decodeContents(j: Record<string, unknown>): { database: DatabaseEntry |
   if (db !== null) {
     if (typeof db !== "object" || typeof db.name !== "string" || !isSafeRelativePath(db.name) || db.name.includes("/")) throw bad("bad database entry");
     if (!nat(db.pageSize) || !nat(db.pageCount) || db.pageSize < 512 || db.pageSize > 65536) throw bad("bad database page size or count");
-    const pages = unpackIds(db.pages, "database");
-    if (pages.length !== db.pageCount) throw bad("database page list does not match its page count");
+    const pages = unpackIdBytes(db.pages, "database");
+    if (pages.length / ID !== db.pageCount) throw bad("database page list does not match its page count");
     if (db.source !== undefined && (typeof db.source !== "string" || !/^[0-9a-f]{64}$/.test(db.source))) throw bad("bad database source fingerprint");
-    database = { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, pages, ...(db.source !== undefined ? { source: db.source } : {}) };
+    database = withPackedPages(
+      { name: db.name, pageSize: db.pageSize, pageCount: db.pageCount, ...(db.source !== undefined ? { source: db.source } : {}) },
+      pages,
+    );
   }
   if (!Array.isArray(j.media)) throw bad("media list missing");
   const seen = new Set<string>();

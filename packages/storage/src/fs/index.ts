@@ -5,7 +5,7 @@
  * Put protocol (create-only and atomic, see `put`): write a temp file beside the target,
  * fsync it, hard-link it to the final name, remove the temp name, fsync the directory.
  */
-import { link, lstat, mkdir, opendir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { link, lstat, mkdir, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import type { Dirent } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError } from "../errors.ts";
@@ -31,6 +31,9 @@ const HOUR_MS = 60 * 60 * 1000;
  * Whether a directory entry is a folder. Some filesystems (older XFS, some network ones)
  * report no entry type; then ask lstat. Symlinked folders are not walked (no loops).
  */
+/** Subfolders a listing reads ahead of the one it is yielding from. */
+const LIST_FOLDERS_AHEAD = 8;
+
 async function isFolder(entry: Dirent, path: string): Promise<boolean> {
   if (entry.isDirectory()) return true;
   if (entry.isFile() || entry.isSymbolicLink()) return false;
@@ -180,24 +183,56 @@ export class FsStorage implements Storage {
     yield* this.#walk(cut < 0 ? "" : prefix.slice(0, cut), prefix);
   }
 
+  /**
+   * One folder's objects, then its subfolders'. Each folder is read with one `readdir`
+   * and its files are stat'ed at once, and up to {@link LIST_FOLDERS_AHEAD} subfolders are
+   * read ahead: every call is a round trip through libuv's thread pool, and one after the
+   * other they were most of a no-change backup's listing of its packs (docs/performance.md).
+   */
   async *#walk(rel: string, prefix: string): AsyncGenerator<ObjectInfo> {
-    const dir = await opendir(rel ? this.#path(rel) : this.root).catch((error: unknown) => {
+    const { objects, folders } = await this.#readFolder(rel, prefix);
+    yield* objects;
+    const ahead: Promise<{ objects: ObjectInfo[]; folders: string[] }>[] = [];
+    const readAhead = () => {
+      for (let folder; ahead.length < LIST_FOLDERS_AHEAD && (folder = folders.shift()) !== undefined;) {
+        const read = this.#readFolder(folder, prefix);
+        read.catch(() => {}); // a read nobody awaits (the caller stopped early) must not surface as an unhandled rejection
+        ahead.push(read);
+      }
+    };
+    readAhead();
+    while (ahead.length > 0) {
+      const { objects: inner, folders: deeper } = await ahead.shift()!;
+      readAhead();
+      yield* inner;
+      for (const f of deeper) yield* this.#walk(f, prefix);
+    }
+  }
+
+  /** The objects directly in folder `rel` that match `prefix`, and its subfolders that may hold more. */
+  async #readFolder(rel: string, prefix: string): Promise<{ objects: ObjectInfo[]; folders: string[] }> {
+    const entries = await readdir(rel ? this.#path(rel) : this.root, { withFileTypes: true }).catch((error: unknown) => {
       if (MISSING.has(errno(error) ?? "")) return undefined;
       throw mapFsError(error, `list ${prefix}`);
     });
-    if (!dir) return;
-    for await (const entry of dir) {
+    const folders: string[] = [];
+    const files: string[] = [];
+    for (const entry of entries ?? []) {
       // Skips temp files (their names hold "~") and anything else no put could have made.
       if (!isValidObjectName(entry.name)) continue;
       const name = rel ? `${rel}/${entry.name}` : entry.name;
       if (await isFolder(entry, this.#path(name))) {
-        if (`${name}/`.startsWith(prefix) || prefix.startsWith(`${name}/`)) yield* this.#walk(name, prefix);
-      } else if (name.startsWith(prefix)) {
-        // Deleted between readdir and stat: it is simply not there any more.
-        const st = await stat(this.#path(name)).catch(() => undefined);
-        if (st?.isFile()) yield { name, size: st.size };
-      }
+        if (`${name}/`.startsWith(prefix) || prefix.startsWith(`${name}/`)) folders.push(name);
+      } else if (name.startsWith(prefix)) files.push(name);
     }
+    // Deleted between readdir and stat: it is simply not there any more.
+    const stats = await Promise.all(files.map((name) => stat(this.#path(name)).catch(() => undefined)));
+    const objects: ObjectInfo[] = [];
+    files.forEach((name, i) => {
+      const st = stats[i];
+      if (st?.isFile()) objects.push({ name, size: st.size });
+    });
+    return { objects, folders };
   }
 
   /** Idempotent. A folder is not an object, so "deleting" one is a no-op too. */
@@ -221,13 +256,16 @@ export class FsStorage implements Storage {
   async cleanupTemp(olderThanMs = this.#staleTempAgeMs): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     let removed = 0;
+    // One readdir per folder and a few subfolders at once (see #walk): this runs when a
+    // command first touches the repository, before anything else it does there.
     const visit = async (dirPath: string): Promise<void> => {
-      const dir = await opendir(dirPath).catch(() => undefined);
-      if (!dir) return;
-      for await (const entry of dir) {
+      const entries = await readdir(dirPath, { withFileTypes: true }).catch(() => undefined);
+      if (!entries) return;
+      const folders: string[] = [];
+      for (const entry of entries) {
         const path = join(dirPath, entry.name);
         if (entry.isDirectory()) {
-          if (isValidObjectName(entry.name)) await visit(path);
+          if (isValidObjectName(entry.name)) folders.push(path);
         } else if (entry.isFile() && entry.name.includes(TEMP_MARK)) {
           const st = await lstat(path).catch(() => undefined);
           if (
@@ -241,6 +279,7 @@ export class FsStorage implements Storage {
             removed++;
         }
       }
+      for (let i = 0; i < folders.length; i += LIST_FOLDERS_AHEAD) await Promise.all(folders.slice(i, i + LIST_FOLDERS_AHEAD).map(visit));
     };
     await visit(this.root);
     return removed;

@@ -3,6 +3,8 @@
  * made with SQLite's online backup API, then read page by page.
  */
 export { snapshotDatabase, snapshotSizeEstimate } from "./snapshot.ts";
+export { snapshotDatabaseOnThread } from "./snapshot-thread.ts";
+export type { SnapshotJob } from "./snapshot-thread.ts";
 export { memoryRunDir, memoryTempBase } from "./memory-dir.ts";
 export type { MemoryDirProbe } from "./memory-dir.ts";
 export type { DatabaseSnapshot, SnapshotOptions } from "./snapshot.ts";

@@ -1,0 +1,106 @@
+/**
+ * Decoded database entries keep their page IDs packed until `pages` is read (manifest.ts):
+ * the entry must behave exactly like one with a plain array — same values, same JSON, same
+ * key order — and the packed bytes must never disagree with `pages`.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ChunkIndex } from "./chunk-index.ts";
+import {
+  type DatabaseEntry,
+  type SnapshotManifest,
+  applyListing,
+  copyDatabaseEntry,
+  encodeListing,
+  encodeManifest,
+  decodeManifest,
+  packedPages,
+  samePageList,
+} from "./manifest.ts";
+
+const id = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (n * 7 + i * 13) & 0xff);
+
+function database(withSource: boolean): DatabaseEntry {
+  const pages = [1, 2, 3, 2].map(id);
+  return { name: "msgstore.db", pageSize: 4096, pageCount: pages.length, pages, ...(withSource ? { source: "ab".repeat(32) } : {}) };
+}
+
+function manifest(db: DatabaseEntry): SnapshotManifest {
+  return {
+    version: 2,
+    repoId: "r",
+    sequence: 1,
+    parent: null,
+    time: "2026-12-01T00:00:00.000Z",
+    host: "h",
+    database: db,
+    media: [{ path: "a.jpg", size: 3, mtimeMs: 1, chunks: [id(9)] }],
+    stats: { filesNew: 1, filesChanged: 0, filesUnchanged: 0, bytesRead: 3, bytesStored: 3, chunksNew: 1 },
+    listing: { length: 0, chunks: [] },
+  };
+}
+
+/** A decoded manifest whose database entry came from `listing` bytes (packed pages). */
+function decoded(db: DatabaseEntry): { listing: Uint8Array; m: SnapshotManifest } {
+  const original = manifest(db);
+  const listing = encodeListing(original.database, original.media);
+  const head = decodeManifest(encodeManifest({ ...original, listing: { length: listing.length, chunks: [id(100)] } }));
+  return { listing, m: applyListing(head, listing) };
+}
+
+for (const withSource of [false, true]) {
+  test(`a decoded entry keeps its pages packed until read, and equals the original (source: ${withSource})`, () => {
+    const db = database(withSource);
+    const { listing, m } = decoded(db);
+    const e = m.database!;
+    const packed = packedPages(e);
+    assert.ok(packed, "packed while nobody read pages");
+    assert.equal(packed.length, 4 * 32);
+    assert.deepEqual(Object.keys(e), Object.keys(db), "same keys in the same order");
+    // Encoding without reading pages gives the very bytes the original encoded to.
+    assert.deepEqual(encodeListing(e, m.media), listing);
+    assert.ok(packedPages(e), "encoding did not unpack");
+    const copy = copyDatabaseEntry(e);
+    assert.ok(samePageList(copy, e), "a copy shares the packed list");
+    assert.equal(packedPages(copy), packed);
+    // Reading pages makes the array once, and the entry is then an ordinary one.
+    assert.deepEqual(e.pages, db.pages);
+    assert.equal(e.pages, e.pages, "made once");
+    assert.equal(packedPages(e), undefined, "no packed list once pages is read");
+    assert.deepEqual(e, db);
+    assert.deepEqual(encodeListing(e, m.media), listing);
+    assert.equal(samePageList(copy, e), false, "the copy's packed list is not the array read since");
+    assert.deepEqual(copy.pages, db.pages);
+    assert.deepEqual(Object.keys(copy), Object.keys(db));
+  });
+}
+
+test("assigning pages replaces the packed list; a spread copy reads it", () => {
+  const { m } = decoded(database(true));
+  const e = m.database!;
+  const spread = { ...copyDatabaseEntry(e) };
+  assert.equal(packedPages(spread), undefined);
+  assert.deepEqual(spread.pages, database(true).pages);
+  e.pages = [id(5)];
+  assert.equal(packedPages(e), undefined);
+  assert.deepEqual(e.pages, [id(5)]);
+  const plain = database(false);
+  assert.ok(samePageList(plain, plain));
+  assert.equal(samePageList(plain, { ...plain, pages: [...plain.pages] }), false);
+});
+
+test("ChunkIndex.hasIdAt looks up packed IDs in place", () => {
+  const index = new ChunkIndex();
+  index.add({ id: Buffer.from(id(2)).toString("hex"), pack: "00".repeat(32), offset: 0, length: 1, rawLength: 1, flags: 0 });
+  const packed = new Uint8Array(3 * 32);
+  packed.set(id(1), 0);
+  packed.set(id(2), 32);
+  packed.set(id(3), 64);
+  assert.deepEqual(
+    [0, 32, 64].map((o) => index.hasIdAt(packed, o)),
+    [false, true, false],
+  );
+  assert.throws(() => index.hasIdAt(packed, 65), RangeError);
+  assert.throws(() => index.hasIdAt(packed, -1), RangeError);
+  assert.equal(index.hasId(id(2).subarray(0, 31)), false, "a short ID is never indexed");
+});
