@@ -43,7 +43,9 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
       secrets.push(secret);
       const args = ["--data-dir", home, "--host", "127.0.0.1", "--port", String(await freePort()), "--workers", "1"];
       args.push("--rate-ip", "0", "--rate-account", "0", "--allow-weak-ksf", "--log-level", "warn");
-      nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }));
+      // REALM_CPU_PROF=<dir>: each vault process writes a V8 CPU profile there when it stops (a realm's side of an unlock).
+      const nodeFlags = process.env.REALM_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.REALM_CPU_PROF] : [];
+      nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }, { nodeFlags }));
       fetches.push(createKeepAliveFetch({ maxSockets }));
     }
     const realmSet = {
