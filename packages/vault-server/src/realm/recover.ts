@@ -85,6 +85,7 @@ async function release(
 
 export async function evaluate(ctx: RealmContext, accountId: string, req: EvaluateRequest): Promise<EvaluateResponse> {
   // Checked before counting: a malformed element must not spend a guess.
+  await evaluationReady();
   if (!isGroupElement(req.blinded)) throw realmErrors.badRequest("blinded is not a valid group element");
   const now = ctx.clock.now();
   const r = await ctx.store.changeAccount<Counted>(accountId, (row) => {
@@ -124,6 +125,7 @@ type Started =
  * `/record` does not. The evaluation leaves only after the commit.
  */
 export async function start(ctx: RealmContext, accountId: string, req: StartRequest): Promise<StartResponse> {
+  await evaluationReady();
   if (!isGroupElement(req.blinded)) throw realmErrors.badRequest("blinded is not a valid group element");
   const now = ctx.clock.now();
   const r = await ctx.store.changeAccount<Started>(accountId, (row) => {

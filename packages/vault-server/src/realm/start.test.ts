@@ -60,7 +60,7 @@ test("start for the current registration: the pre-count view, a counted evaluati
   const uk = deriveUnlockKey(O, rid);
   assert.equal(toBase64Url(unlockCheck(uk, "alice", info.version)), a.body.evaluation!.unlockCheck);
   const shares: { index: number; share: bigint }[] = [];
-  let E = new Uint8Array();
+  let E: Uint8Array = new Uint8Array();
   for (const [k, x] of [a, b].entries()) {
     const u = await rs[k]!.unlock(x.body.evaluation!.attemptId, unlockTag(uk, fromBase64Url(rs[k]!.realmId), "alice", info.version));
     assert.equal(u.status, 200);
