@@ -143,7 +143,8 @@ export async function start(ctx: RealmContext, accountId: string, req: StartRequ
     const { attemptId, put, insertAttempt } = countAttempt(ctx, accountId, a, reg, d, req.blinded, now);
     return { result: { kind: "released", record, attemptId, reg, attemptsRemaining: d.attemptsRemaining, lockedUntil: d.lockedUntil }, put, insertAttempt };
   });
-  ctx.metrics.inc("realm_starts_total", { outcome: r.kind === "released" ? "released" : "record" });
+  // A released start is a released phase-2 evaluation (one counted attempt); a start that only read is a /record.
+  if (r.kind === "released") ctx.metrics.inc("realm_evaluations_total", { outcome: "released" });
   if (r.kind === "record") {
     if (r.destroyed) {
       ctx.metrics.inc("realm_accounts_destroyed_total");
