@@ -10,7 +10,7 @@ import { equalBytes } from "@chatvault/format";
 import { enable } from "./enable.ts";
 import { unlock } from "./unlock.ts";
 import { changePassword } from "./change-password.ts";
-import { RealmsLockedError, RealmsWrongPasswordError } from "./errors.ts";
+import { RealmRequestError, RealmsLockedError, RealmsWrongPasswordError } from "./errors.ts";
 import { thresholdHarness, type Harness } from "./testing/harness.ts";
 import type { FakeRealm } from "./testing/fake-realm.ts";
 import type { RealmApi } from "./transport.ts";
@@ -196,4 +196,18 @@ test("a member with a failure on its count is asked in phase 2 and reset; a real
     [5, 4, 5],
     "realms 1 and 3 reset; realm 2 (down) keeps its failure",
   );
+});
+
+test("a realm that lists chatvault-realm/3 but answers start with not_found is read as a v2 realm", async () => {
+  const h = await enabled();
+  const ctx = h.context();
+  await unlock(ctx, PW, { repair: false });
+  const realm = h.realms[0]!;
+  realm.start = async () => {
+    throw new RealmRequestError("not_found", "realm refused: not_found", 404);
+  };
+  const res = await unlock(ctx, PW, { repair: false });
+  assert.ok(equalBytes(res.rootKey.unsafeBytes(), h.rootKey.unsafeBytes()));
+  assert.equal(res.realms[0]!.status, "ok");
+  assert.equal(ctx.v3Realms.has(0), false);
 });

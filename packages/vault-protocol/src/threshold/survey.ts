@@ -73,9 +73,15 @@ export async function survey(ctx: ThresholdContext, plan?: StartPlan): Promise<R
           if (g) {
             const blinded = toBase64Url(g.blinded);
             const p = plan.guess.params;
-            const a = await api.start({ version: p.version, registrationId: p.registrationId, blinded });
-            record = a.record;
-            if (a.evaluation) view.started = { blinded, evaluation: a.evaluation };
+            try {
+              const a = await api.start({ version: p.version, registrationId: p.registrationId, blinded });
+              record = a.record;
+              if (a.evaluation) view.started = { blinded, evaluation: a.evaluation };
+            } catch (e) {
+              // Listed v3 but the path is not served (e.g. a proxy in front of it): read it as a v2 realm.
+              if (!(e instanceof RealmRequestError && e.realmCode === "not_found")) throw e;
+              ctx.v3Realms.delete(k);
+            }
           }
         }
         record ??= await api.record();
