@@ -55,13 +55,19 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
       ),
     };
     const byId = new Map(realmSet.realms.map((r, i) => [r.id, i]));
-    const realmFetch = ((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch;
+    // RTT_MS=<ms>: every request of both clients waits that long before it is sent, a stand-in for a network round
+    // trip (the same for the single vault and the realms; the bench's definition is RTT_MS unset).
+    const rtt = Number(process.env.RTT_MS ?? 0);
+    const delayed = <F extends (input: string, init: never) => Promise<Response>>(f: F): F =>
+      (rtt > 0 ? (input: string, init: never) => new Promise((r) => setTimeout(r, rtt)).then(() => f(input, init)) : f) as F;
+    const singleFetch = delayed(fetches[0]!);
+    const realmFetch = delayed(((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch);
     const enrol = async (account: string, password: string) => {
       const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
       const single = new VaultClient({
         baseUrl: nodes[0]!.url,
         token: () => tokens[0]!,
-        fetch: fetches[0]!,
+        fetch: singleFetch,
         keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
         allowWeakKeyStretching: true,
       });
