@@ -44,8 +44,15 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
       const args = ["--data-dir", home, "--host", "127.0.0.1", "--port", String(await freePort()), "--workers", "1"];
       args.push("--rate-ip", "0", "--rate-account", "0", "--allow-weak-ksf", "--log-level", "warn");
       // REALM_CPU_PROF=<dir>: each vault process writes a V8 CPU profile there when it stops (a realm's side of an unlock).
+      // REALM_MAIN=<path>: the vault processes run another build's main.ts (a client of one version against realms of another).
       const nodeFlags = process.env.REALM_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.REALM_CPU_PROF] : [];
-      nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }, { nodeFlags }));
+      nodes.push(
+        await startVaultNode(
+          args,
+          { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret },
+          { nodeFlags, ...(process.env.REALM_MAIN ? { mainPath: process.env.REALM_MAIN } : {}) },
+        ),
+      );
       fetches.push(createKeepAliveFetch({ maxSockets }));
     }
     const realmSet = {
