@@ -43,7 +43,16 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
       secrets.push(secret);
       const args = ["--data-dir", home, "--host", "127.0.0.1", "--port", String(await freePort()), "--workers", "1"];
       args.push("--rate-ip", "0", "--rate-account", "0", "--allow-weak-ksf", "--log-level", "warn");
-      nodes.push(await startVaultNode(args, { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret }));
+      // REALM_CPU_PROF=<dir>: each vault process writes a V8 CPU profile there when it stops (a realm's side of an unlock).
+      // REALM_MAIN=<path>: the vault processes run another build's main.ts (a client of one version against realms of another).
+      const nodeFlags = process.env.REALM_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.REALM_CPU_PROF] : [];
+      nodes.push(
+        await startVaultNode(
+          args,
+          { ...process.env, CHATVAULT_VAULT_JWT_SECRET: secret },
+          { nodeFlags, ...(process.env.REALM_MAIN ? { mainPath: process.env.REALM_MAIN } : {}) },
+        ),
+      );
       fetches.push(createKeepAliveFetch({ maxSockets }));
     }
     const realmSet = {
@@ -53,13 +62,19 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
       ),
     };
     const byId = new Map(realmSet.realms.map((r, i) => [r.id, i]));
-    const realmFetch = ((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch;
+    // RTT_MS=<ms>: every request of both clients waits that long before it is sent, a stand-in for a network round
+    // trip (the same for the single vault and the realms; the bench's definition is RTT_MS unset).
+    const rtt = Number(process.env.RTT_MS ?? 0);
+    const delayed = <F extends (input: string, init: never) => Promise<Response>>(f: F): F =>
+      (rtt > 0 ? (input: string, init: never) => new Promise((r) => setTimeout(r, rtt)).then(() => f(input, init)) : f) as F;
+    const singleFetch = delayed(fetches[0]!);
+    const realmFetch = delayed(((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch);
     const enrol = async (account: string, password: string) => {
       const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
       const single = new VaultClient({
         baseUrl: nodes[0]!.url,
         token: () => tokens[0]!,
-        fetch: fetches[0]!,
+        fetch: singleFetch,
         keyStretching: TEST_ONLY_WEAK_KEY_STRETCHING,
         allowWeakKeyStretching: true,
       });

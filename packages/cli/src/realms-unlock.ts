@@ -10,7 +10,7 @@ import { advanceHead, disable, readHead, unlock, type RealmReport } from "@chatv
 import { CliError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";
 import type { Output } from "./output.ts";
-import { FilePendingDeletes, answeredLine, realmsForRepository, rememberRealms, type RealmConnection } from "./realms.ts";
+import { FilePendingDeletes, FileUnlockHint, answeredLine, realmsForRepository, rememberRealms, type RealmConnection } from "./realms.ts";
 import { obtainPassword } from "./secrets.ts";
 
 export interface RealmsUnlocked {
@@ -36,7 +36,13 @@ export async function unlockWithRealms(
   const warn = (l: string) => out.note(l);
   const c = await realmsForRepository(config.realmSet!, config.repoId, flags.realms, warn);
   const password = await obtainPassword({ file: flags.passwordFile, envVar: "CHATVAULT_PASSWORD_FILE", flag: "--password-file", what: "password", warn });
-  const r = await unlock(c.ctx, password);
+  let r: Awaited<ReturnType<typeof unlock>>;
+  try {
+    r = await unlock(c.ctx, password);
+  } finally {
+    // The hint of spec/threshold-vault.md §6.2.1 for the next process: set by a success, cleared by a lock.
+    await new FileUnlockHint(config.repoId).save(c.ctx).catch(() => undefined);
+  }
   out.note(`Unlocked with the password: ${answeredLine(r.realms)}.`);
   for (const a of r.repairs) out.note(`Realm ${a.realmId}: ${a.action} ${a.ok ? "done" : `failed${a.code ? ` (${a.code})` : ""}`}.`);
   let repo: Repository;

@@ -19,7 +19,8 @@ import {
 import { UsageError } from "./cli-error.ts";
 import { toExit } from "./errors-to-exit.ts";
 import { EXIT } from "./exit-codes.ts";
-import { answeredLine, readRealmsFile } from "./realms.ts";
+import { FileUnlockHint, answeredLine, readRealmsFile } from "./realms.ts";
+import { createContext } from "@chatvault/vault-protocol/threshold";
 
 test("realms file: token files relative to the file; every malformed file is a usage error", async (t) => {
   const dir = tempDir(t);
@@ -101,4 +102,52 @@ test("realm-set errors: same exit codes as one vault where the meaning is the sa
   assert.equal(toExit(new RealmsLockedError(new Date(Date.now() + 3_600_000), realms)).exitCode, EXIT.locked);
   assert.equal(toExit(new RealmsDestroyedError(realms)).exitCode, EXIT.destroyed);
   assert.equal(answeredLine(realms), "1 of 3 realms answered (did not: http://127.0.0.1:8482 unreachable, http://127.0.0.1:8483 unreachable)");
+});
+
+test("unlock hint (spec/threshold-vault.md §6.2.1): saved and applied by a fresh context; a malformed file or entry is ignored", async (t) => {
+  const dir = tempDir(t);
+  const saved = process.env.CHATVAULT_CONFIG_DIR;
+  process.env.CHATVAULT_CONFIG_DIR = dir;
+  t.after(() => (saved === undefined ? delete process.env.CHATVAULT_CONFIG_DIR : (process.env.CHATVAULT_CONFIG_DIR = saved)));
+  const realmSet = {
+    threshold: 2,
+    realms: [1, 2, 3].map((i) => ({ id: Buffer.alloc(16, i).toString("base64url"), url: `http://127.0.0.1:848${i}` })),
+  };
+  const ctx = () => createContext({ realmSet, accountId: "alice", tokenFor: () => "t" });
+  const hint = new FileUnlockHint("repo-1");
+  const a = ctx();
+  await hint.applyTo(a); // no file: nothing
+  assert.equal(a.lastUnlocked, undefined);
+  a.lastUnlocked = { version: 3, registrationId: "AAECAwQFBgcICQoLDA0ODw", salt: "A".repeat(43), ksf: { memoryKiB: 65536, iterations: 3, parallelism: 4 } };
+  a.startAt = [0, 2];
+  await hint.save(a);
+  const b = ctx();
+  await hint.applyTo(b);
+  assert.deepEqual(b.lastUnlocked, a.lastUnlocked);
+  assert.deepEqual(b.startAt, [0, 2]);
+  // A cleared hint (a lock) is saved as cleared.
+  a.startAt = undefined;
+  await hint.save(a);
+  const c = ctx();
+  await hint.applyTo(c);
+  assert.equal(c.startAt, undefined);
+  assert.deepEqual(c.lastUnlocked, a.lastUnlocked);
+  const path = join(dir, "realm-hints", "repo-1.json");
+  for (const bad of [
+    "not json",
+    JSON.stringify({ lastUnlocked: { ...a.lastUnlocked, salt: "short" }, startAt: [0, 1] }),
+    JSON.stringify({ lastUnlocked: { ...a.lastUnlocked, ksf: { memoryKiB: 1 } }, startAt: [0, 1] }),
+  ]) {
+    writeFileSync(path, bad);
+    const d = ctx();
+    await hint.applyTo(d);
+    assert.equal(d.lastUnlocked, undefined, bad);
+    assert.equal(d.startAt, undefined, bad);
+  }
+  for (const at of [[0, 0], [0, 3], [0], [0, 1, 2], ["0", 1]]) {
+    writeFileSync(path, JSON.stringify({ lastUnlocked: a.lastUnlocked, startAt: at }));
+    const d = ctx();
+    await hint.applyTo(d);
+    assert.equal(d.startAt, undefined, JSON.stringify(at));
+  }
 });

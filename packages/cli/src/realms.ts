@@ -17,6 +17,8 @@ import { fromBase64Url, fromUtf8 } from "@chatvault/format";
 import {
   RealmTransport,
   createContext,
+  decodeField,
+  parseKsf,
   type PendingDelete,
   type PendingDeletes,
   type RealmConfig,
@@ -116,6 +118,7 @@ export async function connectRealmSet(
     ...(mem.realmVersion ? { knownVersion: mem.realmVersion } : {}),
     ...(opts.repoId ? { pendingDeletes: new FilePendingDeletes(opts.repoId) } : {}),
   });
+  if (opts.repoId) await new FileUnlockHint(opts.repoId).applyTo(ctx);
   return { ctx, realmSet, accountId: accountId!, tokenFiles };
 }
 
@@ -200,6 +203,50 @@ export class FilePendingDeletes implements PendingDeletes {
     await mkdir(dirname(this.#path), { recursive: true, mode: 0o700 });
     const tmp = `${this.#path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(items, null, 2) + "\n", { mode: 0o600 });
+    await rename(tmp, this.#path);
+  }
+}
+
+/**
+ * The unlock hint of spec/threshold-vault.md §6.2.1 kept on this machine, so that a fresh
+ * process is as warm as the context that unlocked last: the public parameters of the
+ * registration (what `/record` answers the token holder) and the positions of the t realms whose
+ * shares gave K. Not a secret; one JSON file per repository (0600). Saved after every unlock,
+ * so a context that met a lock also leaves its hint cleared (a locked account's unlocks then
+ * spend nothing, §6.2). A file that does not parse is ignored (phase 1 as on a new machine); a
+ * wrong hint can at worst make the starts name a registration that is not chosen (§6.2.1).
+ */
+export class FileUnlockHint {
+  readonly #path: string;
+  constructor(repoId: string) {
+    this.#path = join(configDir(), "realm-hints", `${repoId}.json`);
+  }
+  async applyTo(ctx: ThresholdContext): Promise<void> {
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(await readFile(this.#path, "utf8")) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const t = ctx.realmSet.threshold;
+    const n = ctx.realmSet.realms.length;
+    const p = j.lastUnlocked as Record<string, unknown> | undefined;
+    try {
+      if (!p || typeof p !== "object" || !Number.isSafeInteger(p.version) || (p.version as number) < 1) return;
+      if (typeof p.registrationId !== "string" || !decodeField(p.registrationId, 16)) return;
+      if (typeof p.salt !== "string" || !decodeField(p.salt, 32)) return;
+      ctx.lastUnlocked = { version: p.version as number, registrationId: p.registrationId, salt: p.salt, ksf: parseKsf(p.ksf) };
+    } catch {
+      return;
+    }
+    const at = j.startAt;
+    if (Array.isArray(at) && at.length === t && at.every((x) => Number.isSafeInteger(x) && x >= 0 && x < n) && new Set(at).size === t)
+      ctx.startAt = at as number[];
+  }
+  async save(ctx: ThresholdContext): Promise<void> {
+    await mkdir(dirname(this.#path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.#path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ lastUnlocked: ctx.lastUnlocked ?? null, startAt: ctx.startAt ?? null }, null, 2) + "\n", { mode: 0o600 });
     await rename(tmp, this.#path);
   }
 }

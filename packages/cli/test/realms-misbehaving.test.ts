@@ -1,6 +1,6 @@
 /**
  * Realms mode with a misbehaving realm (spec/threshold-vault.md §6.3): realm 2 is reached
- * through a proxy that, once switched on, answers every evaluation with a wrong element
+ * through a proxy that, once switched on, answers every evaluation (evaluate or start) with a wrong element
  * (its VOPRF proof then fails). With two honest realms the CLI still restores and names
  * realm 2; with only one honest realm left it exits 6 naming realm 2.
  */
@@ -29,6 +29,12 @@ async function lyingProxy(target: string, lie: { on: boolean }): Promise<{ url: 
       if (lie.on && req.url === "/realm/v1/recover/evaluate" && answer.ok) {
         const j = JSON.parse(text) as { evaluated: string };
         j.evaluated = (JSON.parse(body.toString()) as { blinded: string }).blinded;
+        text = JSON.stringify(j);
+      }
+      // A warm CLI (the unlock hint, spec §6.2.1) gets its evaluation from recover/start: the same lie there.
+      if (lie.on && req.url === "/realm/v1/recover/start" && answer.ok) {
+        const j = JSON.parse(text) as { evaluation: { evaluated: string } | null };
+        if (j.evaluation) j.evaluation.evaluated = (JSON.parse(body.toString()) as { blinded: string }).blinded;
         text = JSON.stringify(j);
       }
       res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" }).end(text);

@@ -11,8 +11,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ristretto255_oprf } from "@noble/curves/ed25519.js";
-import { fromHex, toHex, webCryptoBackend, type CryptoBackend } from "@chatvault/format";
+import { ristretto255, ristretto255_oprf } from "@noble/curves/ed25519.js";
+import { fromHex, toBase64Url, toHex, webCryptoBackend, type CryptoBackend } from "@chatvault/format";
 import { computeVector, THRESHOLD_VECTOR_FILES, type ThresholdVector, type ThresholdVectorFile } from "../src/threshold/vectors/run-vectors.ts";
 import { seededSource, type Json } from "../src/threshold/vectors/compute.ts";
 
@@ -235,11 +235,59 @@ async function signatures(b: CryptoBackend): Promise<ThresholdVector[]> {
   return v;
 }
 
+/** 32 seeded bytes made a canonical non-zero scalar (top bits cleared). */
+function scalarBytes(x: Uint8Array): Uint8Array {
+  x[31]! &= 0x0f;
+  x[0]! |= 1;
+  return x;
+}
+
+/** §2.2, §5.3.1 (v3): `/info` and `recover/start` answers, valid and malformed, as the client parses them. */
+async function messages(b: CryptoBackend): Promise<ThresholdVector[]> {
+  const rnd = seededSource("threshold-messages");
+  const b64 = (n: number) => toBase64Url(rnd(n));
+  const realmId = b64(16);
+  const info = {
+    version: 3,
+    registrationId: b64(16),
+    shareIndex: 2,
+    threshold: 2,
+    realmCount: 3,
+    salt: b64(32),
+    ksf: { memoryKiB: 65536, iterations: 3, parallelism: 4 },
+    oprfPublicShare: toBase64Url(ristretto255.Point.BASE.multiply(ristretto255.Point.Fn.fromBytes(scalarBytes(rnd(32)))).toBytes()),
+    headPublicKey: b64(32),
+    adminPublicKey: b64(32),
+  };
+  const policy = { maxAttempts: 5, lockBaseMs: 3_600_000, lockFactor: 4, lockCapMs: 604_800_000, failureBudget: 20 };
+  const record = { state: "active", current: info, next: null, attemptsRemaining: 5, lockedUntil: null, policy };
+  const none = { state: "none", current: null, next: null, attemptsRemaining: 5, lockedUntil: null, policy };
+  const evaluation = { attemptId: b64(16), evaluated: info.oprfPublicShare, unlockCheck: b64(32), attemptsRemaining: 4, lockedUntil: null };
+  const v: ThresholdVector[] = [];
+  const v2 = "chatvault-realm/2";
+  const v3 = "chatvault-realm/3";
+  v.push(await vector("info of a v2 realm", "parse-info", { body: { protocol: v2, realmId } }, b));
+  v.push(await vector("info of a v3 realm", "parse-info", { body: { protocol: v2, realmId, versions: [v2, v3] } }, b));
+  v.push(await vector("info: versions without chatvault-realm/2", "parse-info", { body: { protocol: v2, realmId, versions: [v3] } }, b));
+  v.push(await vector("info: versions not a list", "parse-info", { body: { protocol: v2, realmId, versions: v3 } }, b));
+  v.push(await vector("info: versions empty", "parse-info", { body: { protocol: v2, realmId, versions: [] } }, b));
+  v.push(await vector("info: protocol named v3 (a v3 realm keeps the v2 name)", "parse-info", { body: { protocol: v3, realmId, versions: [v2, v3] } }, b));
+  v.push(await vector("start: record and a counted evaluation", "parse-start", { body: { record, evaluation } }, b));
+  v.push(await vector("start: record alone (stale, next held, locked)", "parse-start", { body: { record, evaluation: null } }, b));
+  v.push(await vector("start: unknown account, record alone", "parse-start", { body: { record: none, evaluation: null } }, b));
+  v.push(await vector("start: an evaluation beside a record in state none", "parse-start", { body: { record: none, evaluation } }, b));
+  v.push(await vector("start: evaluation field missing", "parse-start", { body: { record } }, b));
+  v.push(await vector("start: evaluation of a wrong size", "parse-start", { body: { record, evaluation: { ...evaluation, evaluated: b64(31) } } }, b));
+  v.push(await vector("start: record missing", "parse-start", { body: { evaluation } }, b));
+  return v;
+}
+
 const DESCRIPTIONS: Record<ThresholdVectorFile, [string, (b: CryptoBackend) => Promise<ThresholdVector[]>]> = {
   "threshold-sharing": ["§3.3–3.4: polynomial coefficients and shares from fixed K and rid; Lagrange coefficients at 0 for every t-subset", sharing],
   "threshold-derive": ["§3.1–3.6: Argon2id, OPRF input, unlock key, tags, check, wrap key, E with a fixed nonce; tampered E and wrong shares", derive],
   "threshold-oprf": ["§6.3: threshold VOPRF with a seeded blind and proofs; every t-subset's combination and output; bad proofs and lying realms", oprf],
   "threshold-signatures": ["§3.7, §5.6, §5.7: head and admin Ed25519 signatures; signatures over other data", signatures],
+  "threshold-messages": ["§2.2, §5.3.1 (chatvault-realm/3): /info and recover/start answers, valid and malformed, as the client parses them", messages],
 };
 
 export async function generateThresholdVectors(backend: CryptoBackend = webCryptoBackend()): Promise<Record<ThresholdVectorFile, string>> {

@@ -11,6 +11,7 @@ import {
   decodeField,
   parseAdminResponse,
   parseEvaluateResponse,
+  parseStartResponse,
   parseInfoResponse,
   parseProofResponse,
   parseRealmHead,
@@ -88,12 +89,34 @@ const head = fc.oneof(
 );
 
 const PARSERS = {
-  info: [parseInfoResponse, fc.record({ protocol: fc.constant("chatvault-realm/2"), realmId: bytes(16) })],
+  info: [
+    parseInfoResponse,
+    fc.record(
+      {
+        protocol: fc.constant("chatvault-realm/2"),
+        realmId: bytes(16),
+        versions: fc.constantFrom(["chatvault-realm/2"], ["chatvault-realm/2", "chatvault-realm/3"], ["chatvault-realm/3", "chatvault-realm/2", "x/9"]),
+      },
+      { requiredKeys: ["protocol", "realmId"] },
+    ),
+  ],
   record: [parseRecordResponse, record],
   register: [parseRegisterResponse, ref.map((r) => ({ state: "active", ...r }))],
   evaluate: [
     parseEvaluateResponse,
     fc.record({ attemptId: bytes(16), evaluated: bytes(32), unlockCheck: bytes(32), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time) }),
+  ],
+  start: [
+    parseStartResponse,
+    fc
+      .record({
+        record,
+        evaluation: fc.option(
+          fc.record({ attemptId: bytes(16), evaluated: bytes(32), unlockCheck: bytes(32), attemptsRemaining: fc.nat(100), lockedUntil: fc.option(time) }),
+        ),
+      })
+      // An evaluation only beside an active record (§5.3.1; the other case is a refusal, tested below).
+      .filter((a) => a.evaluation === null || a.record.state === "active"),
   ],
   proof: [parseProofResponse, fc.record({ proof: bytes(64) })],
   unlock: [parseUnlockResponse, fc.record({ wrapShare: bytes(32), shareTag: bytes(32), wrappedRootKey: bytes(60) })],
@@ -165,6 +188,16 @@ test("binary fields must be canonical base64url of the exact size", () => {
   assert.equal(decodeField("AAAAAAAAAAAAAAAAAAAAA", 16), null, "short");
   assert.equal(decodeField("AAAAAAAAAAAAAAAAAAAA+A", 16), null, "not url-safe");
   assert.equal(decodeField(123, 16), null);
+});
+
+test("a start answer with an evaluation beside a record that is not active is refused (§5.3.1)", () => {
+  const policy = { maxAttempts: 5, lockBaseMs: 1, lockFactor: 4, lockCapMs: 9, failureBudget: 20 };
+  const evaluation = { attemptId: "A".repeat(22), evaluated: "A".repeat(43), unlockCheck: "A".repeat(43), attemptsRemaining: 4, lockedUntil: null };
+  for (const state of ["none", "destroyed"])
+    assert.throws(
+      () => parseStartResponse({ record: { state, current: null, next: null, attemptsRemaining: 5, lockedUntil: null, policy }, evaluation }),
+      RealmProtocolError,
+    );
 });
 
 test("record answers that contradict themselves are refused", () => {

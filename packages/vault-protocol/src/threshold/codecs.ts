@@ -13,6 +13,7 @@ import {
   ADMIN_OPS,
   REALM_FIELD_BYTES,
   REALM_PROTOCOL_NAME,
+  REALM_PROTOCOL_V3,
   type AdminResponse,
   type EvaluateResponse,
   type ProofResponse,
@@ -26,6 +27,7 @@ import {
   type Registration,
   type RegistrationInfo,
   type RegistrationRef,
+  type StartResponse,
   type UnlockResponse,
 } from "./wire.ts";
 
@@ -121,7 +123,20 @@ export function parseRegistration(x: unknown): Registration {
 export function parseInfoResponse(x: unknown): RealmInfoResponse {
   const o = obj(x, "body");
   if (o.protocol !== REALM_PROTOCOL_NAME) fail("protocol");
-  return { protocol: REALM_PROTOCOL_NAME, realmId: b64(o, "realmId") };
+  const info: RealmInfoResponse = { protocol: REALM_PROTOCOL_NAME, realmId: b64(o, "realmId") };
+  // §2.2: `versions` (v3 realms) is a short list of short strings; absent means v2 only.
+  if (o.versions !== undefined) {
+    const v = o.versions;
+    if (!Array.isArray(v) || v.length < 1 || v.length > 16 || !v.every((x) => typeof x === "string" && x.length >= 1 && x.length <= 64)) fail("versions");
+    if (!v.includes(REALM_PROTOCOL_NAME)) fail("versions without chatvault-realm/2");
+    info.versions = [...(v as string[])];
+  }
+  return info;
+}
+
+/** Whether a realm's `/info` says it serves `recover/start` (§5.3.1). */
+export function speaksV3(info: RealmInfoResponse): boolean {
+  return info.versions?.includes(REALM_PROTOCOL_V3) ?? false;
 }
 
 function parsePolicy(x: unknown): RealmPolicy {
@@ -173,6 +188,16 @@ export function parseEvaluateResponse(x: unknown): EvaluateResponse {
     attemptsRemaining: int(o, "attemptsRemaining"),
     lockedUntil: intOrNull(o, "lockedUntil"),
   };
+}
+
+/** §5.3.1: the record view, and an evaluation only beside an active record. */
+export function parseStartResponse(x: unknown): StartResponse {
+  const o = obj(x, "body");
+  const record = parseRecordResponse(o.record);
+  if (o.evaluation === undefined) fail("evaluation");
+  const evaluation = o.evaluation === null ? null : parseEvaluateResponse(o.evaluation);
+  if (evaluation && record.state !== "active") fail(`evaluation beside a ${record.state} record`);
+  return { record, evaluation };
 }
 
 export function parseProofResponse(x: unknown): ProofResponse {

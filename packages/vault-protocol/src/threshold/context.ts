@@ -54,11 +54,20 @@ export interface ThresholdContext {
    * that then fails, so it proves itself again.
    */
   provenRealms: Set<number>;
+  /** Positions (0-based) of proven realms whose `/info` listed chatvault-realm/3 (`recover/start`, §5.3.1). */
+  v3Realms: Set<number>;
   /**
    * Public parameters of the registration this context last unlocked (what `/record` tells anyone
    * with the account token): the next unlock stretches and blinds for it while phase 1 runs (early-guess.ts).
    */
   lastUnlocked?: GuessParams;
+  /**
+   * Positions (0-based) of the t realms whose shares opened K in this context's last unlock, set only
+   * after a success and kept through a wrong password that left t realms unlocked: the next unlock sends
+   * them `recover/start` for `lastUnlocked` (§6.2.1). Cleared by any other outcome, so that a context
+   * that met locks or missing realms goes back to phase 1 first (which spends nothing).
+   */
+  startAt?: number[];
 }
 
 export function createContext(o: ThresholdOptions): ThresholdContext {
@@ -88,6 +97,7 @@ export function createContext(o: ThresholdOptions): ThresholdContext {
     pendingDeletes: o.pendingDeletes ?? new MemoryPendingDeletes(),
     lastIssuedAt: 0,
     provenRealms: new Set(),
+    v3Realms: new Set(),
   };
 }
 

@@ -47,8 +47,15 @@ export async function prepareGuess(ctx: ThresholdContext, p: GuessParams, passwo
 }
 
 export interface EarlyGuess {
+  /** The registration it is for (the context's last unlocked one). */
+  readonly params: GuessParams;
   /** The early guess if it is for `p` and already under way (else null: compute it now). Call once. */
   take(p: GuessParams): Promise<PreparedGuess | null>;
+  /**
+   * The guess itself, for `recover/start` (§6.2.1): starts it now if the timer has not fired yet;
+   * null when dropped or when computing it failed.
+   */
+  ready(): Promise<PreparedGuess | null>;
   /** Not needed after all (no candidate, an error): not started if it has not started yet. */
   drop(): void;
 }
@@ -62,20 +69,27 @@ export function startEarlyGuess(ctx: ThresholdContext, password: string): EarlyG
   if (!last) return undefined;
   let state: "waiting" | "cancelled" | "started" = "waiting";
   let result: Promise<PreparedGuess | null> = Promise.resolve(null);
-  const timer = setTimeout(() => {
+  const begin = () => {
     if (state !== "waiting") return;
+    clearTimeout(timer);
     state = "started";
     result = prepareGuess(ctx, last, password).catch(() => null); // a failure here is met again by the direct computation
-  }, 0);
+  };
+  const timer = setTimeout(begin, 0);
   const drop = () => {
     if (state === "waiting") clearTimeout(timer);
     state = "cancelled";
   };
   return {
+    params: last,
     take(p) {
       if (state === "started" && sameParams(p, last)) return result;
       drop();
       return Promise.resolve(null);
+    },
+    ready() {
+      begin();
+      return state === "started" ? result : Promise.resolve(null);
     },
     drop,
   };

@@ -29,7 +29,9 @@ export {
   parseRegisterResponse,
   parseRegistration,
   parseRegistrationInfo,
+  parseStartResponse,
   parseUnlockResponse,
+  speaksV3,
   parseKsf,
   decodeField,
 } from "./codecs.ts";

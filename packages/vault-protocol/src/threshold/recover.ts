@@ -29,6 +29,7 @@ import { groupArithmetic, sameElement, type GroupArithmetic } from "./combine.ts
 import { interpolateScalar, scalarFromBytes, subsetsOf } from "./shamir.ts";
 import { noteFailure, tthLargest, type RealmView } from "./survey.ts";
 import { toBase64Url } from "@chatvault/format";
+import type { EvaluateResponse } from "./wire.ts";
 
 interface Evaluation {
   view: RealmView;
@@ -107,17 +108,34 @@ export async function attemptRegistration(
   // Who is asked first (§6.3): the first t members that accept attempts, by index, and any other member
   // with a failure on its count (attemptsRemaining below the policy's maximum), so that a right
   // password resets it (§7). The others are asked only when these do not give K.
-  const first = open.slice(0, t);
-  const needsReset = (m: Member) => m.view.record !== null && m.view.record.attemptsRemaining < m.view.record.policy.maxAttempts;
-  const initial = cand.members.filter((m) => first.includes(m) || (open.includes(m) && needsReset(m)));
-  let unasked = cand.members.filter((m) => !initial.includes(m));
-
   // libsodium (combine.ts) loads while the password is stretched; only realms mode pays for it.
   const loadingGroup = groupArithmetic();
   loadingGroup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const guessParams = { version: info.version, registrationId: info.registrationId, salt: info.salt, ksf: info.ksf };
   const { input, blind, blinded } = (await early?.take(guessParams)) ?? (await prepareGuess(ctx, guessParams, password));
   const u: Unlocking = { ctx, info, rid, input, blind, blindedB64: toBase64Url(blinded), group: await loadingGroup, evaluations: [] };
+  // §6.2.1: members that already evaluated this very guess in `recover/start` (counted there) are asked
+  // nothing more in phase 2; an evaluation for another element or registration is not used (abandoned).
+  const started = new Set<Member>();
+  for (const m of cand.members) {
+    if (
+      m.view.started &&
+      !m.asNext &&
+      m.view.started.blinded === u.blindedB64 &&
+      m.view.record?.current?.version === info.version &&
+      m.view.record.current.registrationId === info.registrationId
+    ) {
+      started.add(m);
+      addEvaluation(u, m, m.view.started.evaluation);
+    }
+  }
+  u.evaluations.sort((a, b) => a.view.index - b.view.index);
+
+  const needsReset = (m: Member) => m.view.record !== null && m.view.record.attemptsRemaining < m.view.record.policy.maxAttempts;
+  // The t asked first: the started members, then the first unlocked others by index up to t.
+  const first = open.filter((m) => !started.has(m)).slice(0, Math.max(0, t - started.size));
+  const initial = cand.members.filter((m) => !started.has(m) && (first.includes(m) || (open.includes(m) && needsReset(m))));
+  let unasked = cand.members.filter((m) => !initial.includes(m) && !started.has(m));
 
   let accepted: Accepted | null = null;
   const checked = new Set<Evaluation>(); // evaluations already classified against the accepted subset
@@ -201,28 +219,32 @@ async function evaluateAt(u: Unlocking, members: readonly Member[]): Promise<voi
   await Promise.all(
     members.map(async (m) => {
       try {
-        const a = await m.view.api.evaluate({ version: u.info.version, registrationId: u.info.registrationId, blinded: u.blindedB64 });
-        m.view.report.attemptsRemaining = a.attemptsRemaining;
-        m.view.report.lockedUntil = a.lockedUntil;
-        const evaluated = fieldBytes(a.evaluated, "evaluated");
-        // Not a group element, no proof can verify it; the identity, k_i ≠ 0 and blinded ≠ identity
-        // rule it out (§3.3, §5.4).
-        if (!u.group.isNonIdentityElement(evaluated)) return misbehaved(m.view, "bad_proof");
-        u.evaluations.push({
-          view: m.view,
-          attemptId: a.attemptId,
-          evaluated,
-          publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"),
-          unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"),
-          attemptsRemaining: a.attemptsRemaining,
-          lockedUntil: a.lockedUntil,
-        });
+        addEvaluation(u, m, await m.view.api.evaluate({ version: u.info.version, registrationId: u.info.registrationId, blinded: u.blindedB64 }));
       } catch (e) {
         noteFailure(m.view.report, e);
       }
     }),
   );
   u.evaluations.sort((a, b) => a.view.index - b.view.index);
+}
+
+/** One member's phase-2 answer (from `evaluate`, or from `recover/start`, §6.2.1), checked and kept. */
+function addEvaluation(u: Unlocking, m: Member, a: EvaluateResponse): void {
+  m.view.report.attemptsRemaining = a.attemptsRemaining;
+  m.view.report.lockedUntil = a.lockedUntil;
+  const evaluated = fieldBytes(a.evaluated, "evaluated");
+  // Not a group element, no proof can verify it; the identity, k_i ≠ 0 and blinded ≠ identity
+  // rule it out (§3.3, §5.4).
+  if (!u.group.isNonIdentityElement(evaluated)) return misbehaved(m.view, "bad_proof");
+  u.evaluations.push({
+    view: m.view,
+    attemptId: a.attemptId,
+    evaluated,
+    publicShare: fieldBytes(m.info.oprfPublicShare, "oprfPublicShare"),
+    unlockCheck: fieldBytes(a.unlockCheck, "unlockCheck"),
+    attemptsRemaining: a.attemptsRemaining,
+    lockedUntil: a.lockedUntil,
+  });
 }
 
 /** Combine (§6.3): first the lowest t indexes; if their check fails, every other t-subset. */

@@ -12,6 +12,7 @@ import {
   parseRealmHead,
   parseRecordResponse,
   parseRegisterResponse,
+  parseStartResponse,
   parseUnlockResponse,
 } from "./codecs.ts";
 import { type FetchLike, type JsonAnswer, requestJson } from "../json-request.ts";
@@ -31,6 +32,8 @@ import {
   type RealmRecordResponse,
   type RegisterRequest,
   type RegisterResponse,
+  type StartRequest,
+  type StartResponse,
   type UnlockRequest,
   type UnlockResponse,
 } from "./wire.ts";
@@ -52,6 +55,8 @@ export interface RealmApi {
   record(): Promise<RealmRecordResponse>;
   register(body: RegisterRequest): Promise<RegisterResponse>;
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse>;
+  /** §5.3.1 (chatvault-realm/3, only at a realm whose `/info` lists it): record and, when it applies, a counted evaluation. */
+  start?(body: StartRequest): Promise<StartResponse>;
   /** §5.4.1: the proof of a pending attempt's evaluation; settles the attempt as failed. */
   proof(body: ProofRequest): Promise<ProofResponse>;
   unlock(body: UnlockRequest): Promise<UnlockResponse>;
@@ -88,6 +93,9 @@ export class RealmTransport implements RealmApi {
   }
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse> {
     return this.#call("POST", REALM_PATHS.evaluate, body, parseEvaluateResponse);
+  }
+  start(body: StartRequest): Promise<StartResponse> {
+    return this.#call("POST", REALM_PATHS.start, body, parseStartResponse);
   }
   proof(body: ProofRequest): Promise<ProofResponse> {
     return this.#call("POST", REALM_PATHS.proof, body, parseProofResponse);

@@ -372,6 +372,8 @@ test("a K whose head or admin public key differs from the registration's is refu
 
 test("a context that unlocked stretches early for that registration; after a password change the early guess is dropped", async () => {
   const h = await enabled();
+  // chatvault-realm/2 realms: phase 1 is /record everywhere, and the early guess overlaps it (start.test.ts covers v3).
+  for (const r of h.realms) r.faults.v2Only = true;
   const log: string[] = [];
   const argon2: Argon2idFunction = async (i) => {
     log.push(`stretch ${toBase64Url(i.salt)}`);

@@ -60,10 +60,35 @@ export function noCandidate(ctx: ThresholdContext, views: RealmView[]): Error {
 
 export async function unlockState(ctx: ThresholdContext, password: string, options: UnlockOptions = {}): Promise<UnlockedState> {
   const pw = normalizePassword(password);
-  const surveying = survey(ctx);
-  // Stretch and blind for the registration this context unlocked last while phase 1 is in flight (early-guess.ts).
+  // Stretch and blind for the registration this context unlocked last while phase 1 is in flight (early-guess.ts);
+  // after a success, the realms that gave K get that guess with their record view (`recover/start`, §6.2.1).
   const early = startEarlyGuess(ctx, pw);
-  const views = await surveying;
+  const startAt = ctx.startAt;
+  ctx.startAt = undefined; // set again only by an outcome that keeps it (below)
+  const views = await survey(ctx, early && startAt ? { at: new Set(startAt), guess: early } : undefined);
+  try {
+    const state = await afterSurvey(ctx, pw, views, early, options);
+    const t = ctx.realmSet.threshold;
+    ctx.startAt = state.used
+      .map((v) => v.index - 1)
+      .sort((a, b) => a - b)
+      .slice(0, t);
+    return state;
+  } catch (e) {
+    // §6.2.1: kept through a wrong password with t realms still unlocked (a retry spends what phase 1 would
+    // let it spend anyway); any other outcome sends the next unlock through phase 1 first.
+    if (startAt && e instanceof RealmsWrongPasswordError && e.lockedUntil === null) ctx.startAt = startAt;
+    throw e;
+  }
+}
+
+async function afterSurvey(
+  ctx: ThresholdContext,
+  pw: string,
+  views: RealmView[],
+  early: ReturnType<typeof startEarlyGuess>,
+  options: UnlockOptions,
+): Promise<UnlockedState & { used: RealmView[] }> {
   const cands = candidates(ctx, views);
   if (cands.length === 0) {
     early?.drop();
@@ -113,6 +138,7 @@ export async function unlockState(ctx: ThresholdContext, password: string, optio
     views,
     chosen,
     highestVersion,
+    used: result.used,
   };
 }
 

@@ -10,6 +10,8 @@ export const REALM_PATHS = {
   register: "/realm/v1/register",
   evaluate: "/realm/v1/recover/evaluate",
   unlock: "/realm/v1/recover/unlock",
+  /** §5.3.1 (chatvault-realm/3): the record view and, for the named current registration, a counted evaluation. */
+  start: "/realm/v1/recover/start",
   proof: "/realm/v1/recover/proof",
   admin: "/realm/v1/admin",
   head: "/realm/v1/head",
@@ -77,14 +79,21 @@ export interface RealmPolicy {
   failureBudget: number;
 }
 
-/** `protocol` of `GET /realm/v1/info`. */
+/**
+ * `protocol` of `GET /realm/v1/info`. A v3 realm still answers this name (a v2 client checks it
+ * and ignores unknown fields), and lists what it speaks in `versions` (§2.2).
+ */
 export const REALM_PROTOCOL_NAME = "chatvault-realm/2";
+/** Listed in `/info`'s `versions` by a realm that serves `recover/start` (§5.3.1). */
+export const REALM_PROTOCOL_V3 = "chatvault-realm/3";
 
 export type RealmRecordState = "none" | "active" | "destroyed";
 
 export interface RealmInfoResponse {
   protocol: "chatvault-realm/2";
   realmId: string;
+  /** Every protocol version the realm speaks (v3 realms; absent at v2 realms, read as ["chatvault-realm/2"]). */
+  versions?: string[];
 }
 
 export interface RealmRecordResponse {
@@ -117,6 +126,20 @@ export interface EvaluateResponse {
   unlockCheck: string;
   attemptsRemaining: number;
   lockedUntil: number | null;
+}
+
+/** §5.3.1 (chatvault-realm/3): phase 1 at a realm, with the phase-2 evaluation of the registration the client guesses. */
+export interface StartRequest extends RegistrationRef {
+  blinded: string;
+}
+/**
+ * `record` is what `GET /record` would have answered before this request; `evaluation` is set only
+ * when the named registration was the realm's current one, no next was held and the policy let the
+ * attempt start (it was then counted before this answer, as by `evaluate`).
+ */
+export interface StartResponse {
+  record: RealmRecordResponse;
+  evaluation: EvaluateResponse | null;
 }
 
 /** §5.4.1: the DLEQ proof of the attempt's evaluation, asked only when no t-subset was accepted. */

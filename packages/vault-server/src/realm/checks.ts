@@ -4,21 +4,20 @@
  * bounds, canonical scalars, valid points, and `k_i·G == Y_i`. All before anything is
  * counted or written.
  */
-import { ed25519, ristretto255 } from "@noble/curves/ed25519.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { DEFAULT_KEY_STRETCHING } from "@chatvault/vault-protocol";
 import { registrationProblem as sharedRegistrationProblem } from "./protocol.ts";
 import type { Registration } from "./state.ts";
+import { isNonIdentityElement } from "./evaluation.ts";
 
-const Point = ristretto255.Point;
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
 
-/** A valid ristretto255 encoding of a point other than the identity. */
+/**
+ * A valid ristretto255 encoding of a point other than the identity (libsodium, `evaluation.ts`;
+ * the realm awaits `evaluationReady()` before it serves a request).
+ */
 export function isGroupElement(s: string): boolean {
-  try {
-    return !Point.fromBytes(bytes(s)).equals(Point.ZERO);
-  } catch {
-    return false;
-  }
+  return isNonIdentityElement(bytes(s));
 }
 
 function isEd25519PublicKey(s: string): boolean {

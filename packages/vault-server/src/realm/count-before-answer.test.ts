@@ -46,3 +46,34 @@ test("no evaluation leaves before its count commits; a released evaluation survi
   d = await realm.driver("alice");
   assert.equal((await d.record()).body.attemptsRemaining, 3, "both released evaluations are counted after SIGKILL and restart");
 });
+
+test("recover/start (§5.3.1) counts in the same way: no evaluation before the count commits, and it survives SIGKILL", async (t) => {
+  const realms = await startRealms(t, [{ database: "sqlite" }]);
+  if (!realms) return;
+  const realm = realms[0]!;
+  let d = await realm.driver("alice");
+  const reg = await buildRegistration([d], 1, "alice", "pw");
+  assert.equal((await d.register(reg.registrations[0]!)).status, 200);
+  const info = (await d.record()).body.current!;
+  const input = oprfInput("alice", await stretchPassword(utf8("wrong"), fromBase64Url(info.salt), { algorithm: "argon2id", ...info.ksf }));
+  const ref = { version: info.version, registrationId: info.registrationId };
+
+  const db = new Database(realm.sqlitePath!);
+  t.after(() => db.close());
+  db.exec("BEGIN IMMEDIATE");
+  let answered = false;
+  const pending = d.start(ref, voprf.blind(input).blinded).then((a) => ((answered = true), a));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(answered, false, "no answer (view or evaluation) while the count cannot commit");
+  db.exec("COMMIT");
+  const a = await pending;
+  assert.equal(a.status, 200);
+  assert.equal(a.body.evaluation?.attemptsRemaining, 4);
+
+  const b = await d.start(ref, voprf.blind(input).blinded);
+  assert.equal(b.body.evaluation?.attemptsRemaining, 3);
+  await realm.kill();
+  await realm.restart();
+  d = await realm.driver("alice");
+  assert.equal((await d.record()).body.attemptsRemaining, 3, "both released start evaluations are counted after SIGKILL and restart");
+});

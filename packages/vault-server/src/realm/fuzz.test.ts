@@ -136,6 +136,29 @@ test("fuzz every realm endpoint: never 5xx, always a typed error, never a state 
     await check(url, Buffer.alloc(2 * 1024 * 1024, 0x41), { "content-type": "application/json" });
     await check(url, JSON.stringify(valid), { "content-type": "text/plain" });
   }
+  // recover/start (§5.3.1): a well-formed body naming a registration not held answers the record view (200) and
+  // writes nothing; every mutation answers that or a typed 4xx. The registration ID is one the realm never held.
+  const start = { version: info.version, registrationId: A(22), blinded: Buffer.from(Point.BASE.toBytes()).toString("base64url") };
+  const checkStart = async (payload: string | Buffer, headers: Record<string, string>) => {
+    const res = await tv.vault.app.inject({ method: "POST", url: REALM_PATHS.start, payload, headers: { ...auth, ...headers } });
+    requests++;
+    if (res.statusCode === 200) {
+      const body = res.json() as { evaluation: unknown; record: { state: string } };
+      assert.equal(body.evaluation, null, "a start for a registration not held evaluates nothing");
+      return;
+    }
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `start answered ${res.statusCode} to ${String(payload).slice(0, 120)}`);
+    const body = res.json() as { error?: { code?: string } };
+    assert.ok(body.error && codes.has(body.error.code!), `start: untyped error ${res.body.slice(0, 100)}`);
+  };
+  await checkStart(JSON.stringify(start), { "content-type": "application/json" });
+  await fc.assert(
+    fc.asyncProperty(mutated(start), async (payload) => checkStart(payload, { "content-type": "application/json" })),
+    { numRuns: 150 },
+  );
+  await checkStart(JSON.stringify({ ...start, pad: A(64 * 1024) }), { "content-type": "application/json" });
+  await checkStart(Buffer.alloc(2 * 1024 * 1024, 0x41), { "content-type": "application/json" });
+  await checkStart(JSON.stringify(start), { "content-type": "text/plain" });
   // Well-formed registrations that §4.2 refuses: another realm, k_i·G ≠ Y_i, t > n, zero share.
   const other = { ...registration, realmId: A(22) };
   const mismatch = { ...registration, oprfPublicShare: Buffer.from(Point.BASE.toBytes()).toString("base64url") };

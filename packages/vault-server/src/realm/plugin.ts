@@ -17,15 +17,17 @@ import { openRealmStore } from "./open.ts";
 import {
   REALM_PATHS,
   REALM_PROTOCOL_NAME,
+  REALM_PROTOCOL_V3,
   type AdminRequest,
   type EvaluateRequest,
   type ProofRequest,
   type RealmInfoResponse,
   type RegisterRequest,
+  type StartRequest,
   type UnlockRequest,
 } from "./protocol.ts";
 import { evaluationReady } from "./evaluation.ts";
-import { evaluate, proof, unlock } from "./recover.ts";
+import { evaluate, proof, start, unlock } from "./recover.ts";
 import { REALM_SCHEMAS } from "./schemas.ts";
 import { RealmStateCodec, RealmStateError } from "./state.ts";
 import { sweepRealm } from "./sweep.ts";
@@ -93,13 +95,21 @@ export function realmPlugin(vault: VaultContext) {
       throw err; // the vault's handler: validation, body size, media type, database down, internal
     });
 
-    app.get(REALM_PATHS.info, async (): Promise<RealmInfoResponse> => ({ protocol: REALM_PROTOCOL_NAME, realmId }));
+    // `protocol` stays the v2 name, which v2 clients check; `versions` tells v3 clients about recover/start (§2.2).
+    app.get(REALM_PATHS.info, async (): Promise<RealmInfoResponse> => ({
+      protocol: REALM_PROTOCOL_NAME,
+      realmId,
+      versions: [REALM_PROTOCOL_NAME, REALM_PROTOCOL_V3],
+    }));
     app.get(REALM_PATHS.record, async (req) => readRecord(ctx, req.accountId));
     app.post<{ Body: RegisterRequest }>(REALM_PATHS.register, { schema: { body: REALM_SCHEMAS.register }, bodyLimit: BODY_LIMIT }, async (req) =>
       register(ctx, req.accountId, req.body.registration),
     );
     app.post<{ Body: EvaluateRequest }>(REALM_PATHS.evaluate, { schema: { body: REALM_SCHEMAS.evaluate }, bodyLimit: BODY_LIMIT }, async (req) =>
       evaluate(ctx, req.accountId, req.body),
+    );
+    app.post<{ Body: StartRequest }>(REALM_PATHS.start, { schema: { body: REALM_SCHEMAS.start }, bodyLimit: BODY_LIMIT }, async (req) =>
+      start(ctx, req.accountId, req.body),
     );
     app.post<{ Body: ProofRequest }>(REALM_PATHS.proof, { schema: { body: REALM_SCHEMAS.proof }, bodyLimit: BODY_LIMIT }, async (req) =>
       proof(ctx, req.accountId, req.body),

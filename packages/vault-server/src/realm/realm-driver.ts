@@ -50,6 +50,12 @@ export class RealmDriver {
       { ...ref, blinded: toBase64Url(blinded) },
     );
   }
+  /** §5.3.1 (chatvault-realm/3): the record view and, when it applies, a counted evaluation. */
+  start(ref: RegistrationRef, blinded: Uint8Array) {
+    type Evaluation = { attemptId: string; evaluated: string; unlockCheck: string; attemptsRemaining: number; lockedUntil: number | null };
+    type Record = { state: string; current: RegistrationInfo | null; next: RegistrationInfo | null; attemptsRemaining: number; lockedUntil: number | null };
+    return this.call<{ record: Record; evaluation: Evaluation | null }>("POST", REALM_PATHS.start, { ...ref, blinded: toBase64Url(blinded) });
+  }
   proof(attemptId: string) {
     return this.call<{ proof: string }>("POST", REALM_PATHS.proof, { attemptId });
   }

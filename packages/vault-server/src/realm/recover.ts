@@ -12,11 +12,23 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { ristretto255_oprf } from "@noble/curves/ed25519.js";
-import { applySuccess, decideStart } from "../policy.ts";
-import { counters, destroyedRow, held, openHeld, verified, withCounters, type HeldRegistration } from "./account.ts";
+import { applySuccess, decideStart, isExhausted, type StartDecision } from "../policy.ts";
+import { counters, destroyedRow, held, openHeld, verified, withCounters, type HeldRegistration, type Unbound } from "./account.ts";
 import type { RealmContext } from "./context.ts";
 import { RealmHttpError, realmErrors } from "./errors.ts";
-import type { EvaluateRequest, EvaluateResponse, ProofRequest, ProofResponse, UnlockRequest, UnlockResponse } from "./protocol.ts";
+import type {
+  EvaluateRequest,
+  EvaluateResponse,
+  ProofRequest,
+  ProofResponse,
+  RealmRecordResponse,
+  StartRequest,
+  StartResponse,
+  UnlockRequest,
+  UnlockResponse,
+} from "./protocol.ts";
+import type { RealmAccountRow, RealmAttemptRow } from "./store.ts";
+import { recordView } from "./view.ts";
 import { isGroupElement } from "./checks.ts";
 import { evaluateElement, evaluationReady } from "./evaluation.ts";
 
@@ -28,8 +40,52 @@ type Counted =
   | { kind: "refused"; error: RealmHttpError }
   | { kind: "destroyed_now" };
 
+/** Count the attempt and store it pending (§5.4 step 4): the change both `evaluate` and `start` commit. */
+function countAttempt(
+  ctx: RealmContext,
+  accountId: string,
+  a: Unbound,
+  reg: HeldRegistration,
+  d: Extract<StartDecision, { kind: "release" }>,
+  blinded: string,
+  now: number,
+): { attemptId: string; put: RealmAccountRow; insertAttempt: RealmAttemptRow } {
+  const attemptId = randomBytes(16).toString("base64url");
+  const attempt = {
+    attemptId,
+    accountId,
+    version: reg.info.version,
+    registrationId: reg.info.registrationId,
+    startedAt: now,
+    expiresAt: d.expiresAt,
+    outcome: "pending" as const,
+    blinded,
+  };
+  return { attemptId, put: ctx.codec.bind(withCounters(a, d.counters, now)), insertAttempt: { ...attempt, mac: ctx.codec.attemptMac(attempt) } };
+}
+
+/** After the commit that counted the attempt, and only then: the evaluation k_i·blinded leaves (§5.4). */
+async function release(
+  ctx: RealmContext,
+  accountId: string,
+  r: { attemptId: string; reg: HeldRegistration; attemptsRemaining: number; lockedUntil: number | null },
+  blinded: string,
+): Promise<EvaluateResponse> {
+  const secret = openHeld(ctx, accountId, r.reg);
+  await evaluationReady();
+  const evaluated = evaluateElement(b(secret.oprfKeyShare), b(blinded));
+  return {
+    attemptId: r.attemptId,
+    evaluated: s(evaluated),
+    unlockCheck: secret.unlockCheck,
+    attemptsRemaining: r.attemptsRemaining,
+    lockedUntil: r.lockedUntil,
+  };
+}
+
 export async function evaluate(ctx: RealmContext, accountId: string, req: EvaluateRequest): Promise<EvaluateResponse> {
   // Checked before counting: a malformed element must not spend a guess.
+  await evaluationReady();
   if (!isGroupElement(req.blinded)) throw realmErrors.badRequest("blinded is not a valid group element");
   const now = ctx.clock.now();
   const r = await ctx.store.changeAccount<Counted>(accountId, (row) => {
@@ -41,22 +97,8 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
     const d = decideStart(counters(a), now, ctx.policy);
     if (d.kind === "destroy") return { result: { kind: "destroyed_now" }, put: ctx.codec.bind(destroyedRow(a, now)), deleteAttempts: true };
     if (d.kind === "locked") return { result: { kind: "refused", error: realmErrors.locked(d.retryAfter, now) } };
-    const attemptId = randomBytes(16).toString("base64url");
-    const attempt = {
-      attemptId,
-      accountId,
-      version: reg.info.version,
-      registrationId: reg.info.registrationId,
-      startedAt: now,
-      expiresAt: d.expiresAt,
-      outcome: "pending" as const,
-      blinded: req.blinded,
-    };
-    return {
-      result: { kind: "released", attemptId, reg, attemptsRemaining: d.attemptsRemaining, lockedUntil: d.lockedUntil },
-      put: ctx.codec.bind(withCounters(a, d.counters, now)),
-      insertAttempt: { ...attempt, mac: ctx.codec.attemptMac(attempt) },
-    };
+    const { attemptId, put, insertAttempt } = countAttempt(ctx, accountId, a, reg, d, req.blinded, now);
+    return { result: { kind: "released", attemptId, reg, attemptsRemaining: d.attemptsRemaining, lockedUntil: d.lockedUntil }, put, insertAttempt };
   });
   ctx.metrics.inc("realm_evaluations_total", { outcome: r.kind === "refused" ? r.error.code : r.kind === "destroyed_now" ? "destroyed" : "released" });
   if (r.kind === "destroyed_now") {
@@ -66,16 +108,51 @@ export async function evaluate(ctx: RealmContext, accountId: string, req: Evalua
   }
   if (r.kind === "refused") throw r.error;
   // The attempt is committed: now, and only now, the evaluation may leave.
-  const secret = openHeld(ctx, accountId, r.reg);
+  return release(ctx, accountId, r, req.blinded);
+}
+
+type Started =
+  | { kind: "released"; record: RealmRecordResponse; attemptId: string; reg: HeldRegistration; attemptsRemaining: number; lockedUntil: number | null }
+  | { kind: "record"; record: RealmRecordResponse; destroyed?: true };
+
+/**
+ * §5.3.1 (chatvault-realm/3), `recover/start`: phase 1 and, when it applies, phase 2 in one request.
+ * In ONE transaction under the account's lock: the record view as `/record` would answer it (due
+ * destruction applied); then, only if the named registration is the CURRENT one, no next is held (no
+ * unfinished change here) and the policy lets an attempt start, the attempt is counted and stored
+ * exactly as by `evaluate`. Anything else (unknown account, stale or next-only registration, locked,
+ * destroyed) spends nothing and answers the view alone, so the answer tells the token holder nothing
+ * `/record` does not. The evaluation leaves only after the commit.
+ */
+export async function start(ctx: RealmContext, accountId: string, req: StartRequest): Promise<StartResponse> {
   await evaluationReady();
-  const evaluated = evaluateElement(b(secret.oprfKeyShare), b(req.blinded));
-  return {
-    attemptId: r.attemptId,
-    evaluated: s(evaluated),
-    unlockCheck: secret.unlockCheck,
-    attemptsRemaining: r.attemptsRemaining,
-    lockedUntil: r.lockedUntil,
-  };
+  if (!isGroupElement(req.blinded)) throw realmErrors.badRequest("blinded is not a valid group element");
+  const now = ctx.clock.now();
+  const r = await ctx.store.changeAccount<Started>(accountId, (row) => {
+    const a = verified(ctx, row);
+    if (a?.state === "active" && isExhausted(counters(a), now, ctx.policy)) {
+      const gone = destroyedRow(a, now);
+      return { result: { kind: "record", record: recordView(ctx, gone, now), destroyed: true }, put: ctx.codec.bind(gone), deleteAttempts: true };
+    }
+    const record = recordView(ctx, a, now);
+    if (!a || a.state !== "active" || a.nextInfo !== null) return { result: { kind: "record", record } };
+    const reg = held(a, req.version, req.registrationId);
+    if (!reg || reg.slot !== "current") return { result: { kind: "record", record } };
+    const d = decideStart(counters(a), now, ctx.policy);
+    if (d.kind !== "release") return { result: { kind: "record", record } };
+    const { attemptId, put, insertAttempt } = countAttempt(ctx, accountId, a, reg, d, req.blinded, now);
+    return { result: { kind: "released", record, attemptId, reg, attemptsRemaining: d.attemptsRemaining, lockedUntil: d.lockedUntil }, put, insertAttempt };
+  });
+  // A released start is a released phase-2 evaluation (one counted attempt); a start that only read is a /record.
+  if (r.kind === "released") ctx.metrics.inc("realm_evaluations_total", { outcome: "released" });
+  if (r.kind === "record") {
+    if (r.destroyed) {
+      ctx.metrics.inc("realm_accounts_destroyed_total");
+      ctx.log.warn({ account: accountId }, "realm shares destroyed: failure budget spent");
+    }
+    return { record: r.record, evaluation: null };
+  }
+  return { record: r.record, evaluation: await release(ctx, accountId, r, req.blinded) };
 }
 
 type Proved = { kind: "prove"; reg: HeldRegistration; blinded: string } | { kind: "refused"; error: RealmHttpError };

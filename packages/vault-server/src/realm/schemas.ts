@@ -47,6 +47,7 @@ const target = strict({ version, registrationId: b64("registrationId") });
 export const REALM_SCHEMAS = {
   register: strict({ registration }),
   evaluate: strict({ version, registrationId: b64("registrationId"), blinded: b64("blinded") }),
+  start: strict({ version, registrationId: b64("registrationId"), blinded: b64("blinded") }),
   proof: strict({ attemptId: b64("attemptId") }),
   unlock: strict({ attemptId: b64("attemptId"), unlockTag: b64("unlockTag") }),
   admin: strict(

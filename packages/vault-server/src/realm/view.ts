@@ -5,7 +5,7 @@
  * single vault); `sweep.ts` does the same in the background.
  */
 import { attemptsRemaining, isExhausted, settle } from "../policy.ts";
-import { counters, destroyedRow, info, verified } from "./account.ts";
+import { counters, destroyedRow, info, verified, type Unbound } from "./account.ts";
 import type { RealmContext } from "./context.ts";
 import type { RealmRecordResponse } from "./protocol.ts";
 
@@ -16,6 +16,11 @@ export async function readRecord(ctx: RealmContext, accountId: string): Promise<
     await destroyIfExhausted(ctx, accountId, now);
     a = verified(ctx, await ctx.store.getAccount(accountId));
   }
+  return recordView(ctx, a, now);
+}
+
+/** What `/record` answers for a verified row (§5.3); `recover/start` answers the same view (§5.3.1). */
+export function recordView(ctx: RealmContext, a: Unbound | null, now: number): RealmRecordResponse {
   const { maxAttempts, lockBaseMs, lockFactor, lockCapMs, failureBudget } = ctx.policy;
   const policy = { maxAttempts, lockBaseMs, lockFactor, lockCapMs, failureBudget };
   if (!a) return { state: "none", current: null, next: null, attemptsRemaining: maxAttempts, lockedUntil: null, policy };

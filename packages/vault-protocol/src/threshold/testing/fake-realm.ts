@@ -18,6 +18,7 @@ import type { RealmApi } from "../transport.ts";
 import {
   REALM_ERROR_STATUS,
   REALM_PROTOCOL_NAME,
+  REALM_PROTOCOL_V3,
   type AdminRequest,
   type AdminResponse,
   type EvaluateRequest,
@@ -33,6 +34,8 @@ import {
   type RegisterResponse,
   type Registration,
   type RegistrationInfo,
+  type StartRequest,
+  type StartResponse,
   type UnlockRequest,
   type UnlockResponse,
 } from "../wire.ts";
@@ -51,6 +54,8 @@ export interface RealmFaults {
   badUnlockCheck?: boolean;
   badWrappedKey?: boolean;
   forgedHead?: boolean;
+  /** A chatvault-realm/2 realm: `/info` lists no versions and `recover/start` is not served (§5.3.1). */
+  v2Only?: boolean;
   /** Called before every operation; throw to simulate a crash at that point. */
   before?: (op: string) => void;
 }
@@ -90,6 +95,9 @@ export class FakeRealm implements RealmApi {
   evaluations = 0;
   /** Proofs computed (§5.4.1). */
   proofs = 0;
+  /** `recover/start` requests served, and how many of them counted and evaluated (§5.3.1). */
+  starts = 0;
+  startEvaluations = 0;
   #s: AccountState = FakeRealm.#empty();
   #attempts = new Map<string, Attempt>();
   readonly #now: () => number;
@@ -167,7 +175,28 @@ export class FakeRealm implements RealmApi {
 
   async info(): Promise<RealmInfoResponse> {
     if (this.faults.down) throw new RealmUnreachableError("fake realm down (info)");
-    return { protocol: REALM_PROTOCOL_NAME, realmId: this.realmId };
+    if (this.faults.v2Only) return { protocol: REALM_PROTOCOL_NAME, realmId: this.realmId };
+    return { protocol: REALM_PROTOCOL_NAME, realmId: this.realmId, versions: [REALM_PROTOCOL_NAME, REALM_PROTOCOL_V3] };
+  }
+
+  /** §5.3.1: the record view; an evaluation only for the current registration with no next, when not locked. */
+  async start(body: StartRequest): Promise<StartResponse> {
+    if (this.faults.v2Only) fail("not_found");
+    const record = await this.record();
+    this.starts++;
+    const s = this.#s;
+    const usable =
+      s.state === "active" &&
+      s.next === null &&
+      s.current !== null &&
+      s.current.version === body.version &&
+      s.current.registrationId === body.registrationId &&
+      s.lockedUntil === null &&
+      s.total < FAKE_POLICY.failureBudget;
+    if (!usable) return { record, evaluation: null };
+    const evaluation = await this.evaluate(body);
+    this.startEvaluations++;
+    return { record, evaluation };
   }
 
   async record(): Promise<RealmRecordResponse> {

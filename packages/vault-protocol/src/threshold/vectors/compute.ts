@@ -28,6 +28,8 @@ import { hashWasmArgon2id, stretchPassword } from "../ksf.ts";
 import { openWrappedRootKey, wrapRootKeyForRealms } from "../registration.ts";
 import { groupArithmetic } from "../combine.ts";
 import { lagrangeCoefficient, scalarFromBytes, scalarToBytes, subsetsOf } from "../shamir.ts";
+import { parseInfoResponse, parseStartResponse, speaksV3 } from "../codecs.ts";
+import { RealmProtocolError } from "../errors.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -42,7 +44,7 @@ const sc = (s: bigint) => hex(scalarToBytes(s));
 
 /** The failure vocabulary of the threshold vectors. */
 export class VectorFailure extends Error {
-  constructor(readonly error: "bad_proof" | "bad_share" | "bad_unlock_check" | "bad_wrapped_key" | "bad_signature" | "invalid_params") {
+  constructor(readonly error: "bad_proof" | "bad_share" | "bad_unlock_check" | "bad_wrapped_key" | "bad_signature" | "invalid_params" | "bad_answer") {
     super(error);
   }
 }
@@ -241,9 +243,40 @@ export function verifyAdminVector(v: Json): Json {
   return {};
 }
 
+/** A strict parse of an untrusted answer: a RealmProtocolError is the vector outcome `bad_answer` (§13). */
+function parsed<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RealmProtocolError) throw new VectorFailure("bad_answer");
+    throw e;
+  }
+}
+
+/** §2.2: `/info` as the client reads it (v2 name required; `versions` tells whether `recover/start` is served). */
+export function parseInfoVector(v: Json): Json {
+  const info = parsed(() => parseInfoResponse(v.body));
+  return { realmId: info.realmId, startServed: speaksV3(info) };
+}
+
+/** §5.3.1: a `recover/start` answer as the client reads it. */
+export function parseStartVector(v: Json): Json {
+  const a = parsed(() => parseStartResponse(v.body));
+  return {
+    state: a.record.state,
+    current: a.record.current ? { version: a.record.current.version, registrationId: a.record.current.registrationId } : null,
+    attemptsRemaining: a.record.attemptsRemaining,
+    evaluation: a.evaluation
+      ? { attemptId: a.evaluation.attemptId, evaluated: a.evaluation.evaluated, attemptsRemaining: a.evaluation.attemptsRemaining }
+      : null,
+  };
+}
+
 export type Op = (v: Json, backend: CryptoBackend) => Json | Promise<Json>;
 
 export const OPS: Record<string, Op> = {
+  "parse-info": parseInfoVector,
+  "parse-start": parseStartVector,
   shares,
   lagrange,
   stretch,

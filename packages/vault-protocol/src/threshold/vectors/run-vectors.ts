@@ -7,7 +7,7 @@
 import type { CryptoBackend } from "@chatvault/format";
 import { OPS, VectorFailure, type Json } from "./compute.ts";
 
-export const THRESHOLD_VECTOR_FILES = ["threshold-sharing", "threshold-derive", "threshold-oprf", "threshold-signatures"] as const;
+export const THRESHOLD_VECTOR_FILES = ["threshold-sharing", "threshold-derive", "threshold-oprf", "threshold-signatures", "threshold-messages"] as const;
 export type ThresholdVectorFile = (typeof THRESHOLD_VECTOR_FILES)[number];
 
 export interface ThresholdVector extends Json {

@@ -34,6 +34,10 @@ const MUST_COVER = [
   "combine-check:bad_unlock_check",
   "verify-head:bad_signature",
   "verify-admin:bad_signature",
+  "parse-info",
+  "parse-start",
+  "parse-info:bad_answer",
+  "parse-start:bad_answer",
 ];
 
 test("threshold vectors declare outcomes, carry outputs, and cover every derivation and named failure", () => {
