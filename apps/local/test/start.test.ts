@@ -33,7 +33,13 @@ test("npm start: vault up on 127.0.0.1, the printed CLI session works against it
   const [, ...args] = [...script.split(" "), ...(webBuilt ? [] : ["--no-web"])];
   const started = startDetached(t, args, env);
 
-  const url = await waitFor("the Key vault line", started, () => /Key vault {3}(http:\/\/127\.0\.0\.1:\d+)/.exec(started.stdout)?.[1], 30_000);
+  // The session arrives in more than one pipe read on a loaded machine: wait for its last command.
+  const url = await waitFor(
+    "the printed session",
+    started,
+    () => (/npx chatvault status /.test(started.stdout) ? /Key vault {3}(http:\/\/127\.0\.0\.1:\d+)/.exec(started.stdout)?.[1] : undefined),
+    30_000,
+  );
   const stdout = started.stdout;
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   const web = /Web app {5}(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
