@@ -20,12 +20,23 @@ const ctx = {
   compressor: nodeCompressor,
 };
 const acks = new Map<number, () => void>();
+/**
+ * Part buffers the main thread gave back with its acknowledgement (it copied their chunks
+ * into packs): the next parts are laid out in them. A fresh buffer per part was ~1.2 GB
+ * of garbage over a full backup, in both isolates (docs/performance.md).
+ */
+const spare: ArrayBuffer[] = [];
+/** Room of a new part buffer: a part is emitted past 1 MiB of sealed chunks (chunk-tasks.ts), plus its last chunk. */
+const PART_ROOM = 2 * 1024 * 1024;
+/** A task has at most two parts out (chunk-tasks.ts), and one task runs here at a time. */
+const KEEP_SPARE = 2;
 
-export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number };
+export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number; sealed?: ArrayBuffer };
 
 /** A part as posted: every buffer laid end to end so it can be transferred. */
 export interface PostedPart {
   ids: ArrayBuffer;
+  /** The sealed chunks end to end (`lengths`), then unused room: a reused buffer. Given back with the ack. */
   sealed: ArrayBuffer;
   index: number[];
   lengths: number[];
@@ -38,7 +49,9 @@ function pack(p: TaskPart): PostedPart {
   const ids = new Uint8Array(p.ids.length * 32);
   p.ids.forEach((id, i) => ids.set(id, i * 32));
   // The one copy of each sealed chunk on its way to a pack: its pieces, straight from the cipher.
-  const sealed = new Uint8Array(p.sealed.reduce((n, s) => n + s.length, 0));
+  const length = p.sealed.reduce((n, s) => n + s.length, 0);
+  const at = spare.findIndex((b) => b.byteLength >= length);
+  const sealed = new Uint8Array(at >= 0 ? spare.splice(at, 1)[0]! : new ArrayBuffer(Math.max(length, PART_ROOM)));
   let o = 0;
   for (const s of p.sealed) {
     for (const piece of s.data instanceof Uint8Array ? [s.data] : s.data) {
@@ -59,6 +72,7 @@ function pack(p: TaskPart): PostedPart {
 
 port.on("message", (m: WorkerRequest) => {
   if (m.op === "ack") {
+    if (m.sealed && spare.length < KEEP_SPARE) spare.push(m.sealed);
     acks.get(m.seq)?.();
     return;
   }
