@@ -16,8 +16,11 @@ import type { Compressor } from "../backup/compressor.ts";
 
 export type ChunkTask =
   | { kind: "pages"; path: string; offset: number; length: number; pageSize: number }
-  /** A media file, read to its end (its size is what was read); `path` as bytes for names that are not UTF-8. */
-  | { kind: "file"; path: string | Uint8Array; compressible: boolean };
+  /**
+   * A media file, read to its end (its size is what was read); `path` as bytes for names
+   * that are not UTF-8. `size`: what the walk saw, for scheduling only (split-runner.ts).
+   */
+  | { kind: "file"; path: string | Uint8Array; compressible: boolean; size?: number };
 
 /**
  * A media file could not be opened or read (deleted meanwhile, no permission, I/O
