@@ -43,11 +43,17 @@ const WASM_PAGE = 64 * 1024;
 /** Pairs of staging buffers not in use, each pair one `WebAssembly.Memory` (page-aligned). */
 const idle: [Uint8Array, Uint8Array][] = [];
 
-function takeStages(): [Uint8Array, Uint8Array] {
+/** A pair of staging buffers, or undefined when page-aligned memory cannot be had (no WebAssembly under `--jitless`, no address space). */
+function takeStages(): [Uint8Array, Uint8Array] | undefined {
   const kept = idle.pop();
   if (kept) return kept;
   const pages = (2 * STAGE_BYTES) / WASM_PAGE;
-  const memory = new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
+  let memory: Uint8Array;
+  try {
+    memory = new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
+  } catch {
+    return undefined;
+  }
   return [memory.subarray(0, STAGE_BYTES), memory.subarray(STAGE_BYTES)];
 }
 
@@ -57,24 +63,26 @@ function returnStages(stages: [Uint8Array, Uint8Array]): void {
 
 /** Whether this platform can try a direct write at all. */
 export function directWritesAvailable(): boolean {
-  return O_DIRECT !== undefined && process.platform === "linux";
+  return O_DIRECT !== undefined && process.platform === "linux" && typeof WebAssembly === "object";
 }
 
 /**
  * Create `path` (it must not exist) with `mode` and write `data` to it with `O_DIRECT`.
  * Returns the open handle (for the caller's fsync and close), or `undefined` when the
- * filesystem refused direct I/O — then nothing is left at `path`, and the caller writes
+ * filesystem refused direct I/O (or no page-aligned memory could be had) — then nothing is left at `path`, and the caller writes
  * it through the page cache. Any other error is thrown, with nothing left at `path`.
  */
 export async function writeNewFileDirect(path: string, data: Uint8Array, mode: number): Promise<FileHandle | undefined> {
+  const stages = takeStages();
+  if (!stages) return undefined;
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_DIRECT!, mode);
   } catch (error) {
+    returnStages(stages);
     if ((error as { code?: unknown }).code === "EINVAL") return undefined;
     throw error;
   }
-  const stages = takeStages();
   const pending: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   try {
     for (let pos = 0, turn = 0; pos < data.length; pos += STAGE_BYTES, turn ^= 1) {
