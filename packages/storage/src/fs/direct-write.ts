@@ -69,8 +69,10 @@ export function directWritesAvailable(): boolean {
 /**
  * Create `path` (it must not exist) with `mode` and write `data` to it with `O_DIRECT`.
  * Returns the open handle (for the caller's fsync and close), or `undefined` when the
- * filesystem refused direct I/O (or no page-aligned memory could be had) — then nothing is left at `path`, and the caller writes
- * it through the page cache. Any other error is thrown, with nothing left at `path`.
+ * filesystem refused direct I/O (or no page-aligned memory could be had) — then nothing
+ * of this call is left at `path`, and the caller writes it through the page cache. Any
+ * other error is thrown, with nothing of this call left at `path` (an existing file there
+ * is `EEXIST`, and untouched).
  */
 export async function writeNewFileDirect(path: string, data: Uint8Array, mode: number): Promise<FileHandle | undefined> {
   const stages = takeStages();
