@@ -65,7 +65,7 @@ export interface BackupOptions {
  * packing, hashing the packs, uploads, dedup — is about as much again as a quarter of the
  * chunk tasks, so at this share it and one worker end together. Measured on the full
  * corpus, CPU seconds of this thread / the worker: share 1 (any free slot, as before)
- * 3.8–3.9 / 1.5, share 0 1.7 / 3.2–3.3, 0.25 2.4 / 2.4; its heap also gets fewer
+ * 3.8–3.9 / 1.5, share 0 1.7 / 3.2–3.3, 0.25 2.3–2.4 / 2.3–2.4; its heap also gets fewer
  * collections the fewer chunks it seals (docs/performance.md).
  */
 const HERE_SHARE = 0.25;
