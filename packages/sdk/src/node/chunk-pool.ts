@@ -120,16 +120,30 @@ export function workerRunner(root: RootKey, chunker: ChunkerParams, known: Chunk
     async run(task, onPart) {
       const w = await acquire();
       const s = ++seq;
+      // A worker posts up to two parts ahead of their acks: they are taken one after the
+      // other, in order (the caller collects IDs in order), and the task ends after the last.
+      let parts: Promise<void> = Promise.resolve();
+      let failed = false;
       try {
         await w.request(s, { op: "task", task }, [], (m, finish) => {
-          if (m.done) return finish();
+          if (m.done) {
+            void parts.then(() => finish());
+            return;
+          }
           const posted = m.part as PostedPart;
-          onPart(unpack(posted)).then(
+          parts = parts.then(async () => {
+            if (failed) return;
+            try {
+              await onPart(unpack(posted));
+            } catch (e) {
+              failed = true;
+              finish(e instanceof Error ? e : new Error(String(e)));
+              return;
+            }
             // Every sealed chunk of the part is in a pack now (the store copies it before
             // `onPart` ends; the IDs are another buffer): the worker fills the buffer again.
-            () => w.worker.postMessage({ op: "ack", seq: s, sealed: posted.sealed }, [posted.sealed]),
-            (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))),
-          );
+            w.worker.postMessage({ op: "ack", seq: s, sealed: posted.sealed }, [posted.sealed]);
+          });
         });
       } finally {
         release(w);
