@@ -76,8 +76,10 @@ test("with a share, this thread takes at most that fraction of the bytes; the re
   assert.ok(here >= 1 && here <= 2, `here took ${here} of 8`);
 });
 
-test("a share must be a fraction, and above 0 when there is no worker", () => {
+test("a share must be a fraction, and 1 when there is no worker (else a task could wait forever)", () => {
   const log: string[] = [];
   assert.throws(() => splitRunner(heldRunner("w", log).runner, 1, heldRunner("h", log).runner, 1, 1.5), RangeError);
   assert.throws(() => splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 1, 0), RangeError);
+  assert.throws(() => splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 1, 0.5), RangeError);
+  splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 1, 1);
 });

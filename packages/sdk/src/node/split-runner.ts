@@ -27,8 +27,8 @@ export function splitRunner(workers: TaskRunner, workerSlots: number, here: Task
   if (!Number.isSafeInteger(workerSlots) || workerSlots < 0 || !Number.isSafeInteger(hereSlots) || hereSlots < 0 || workerSlots + hereSlots < 1) {
     throw new RangeError("splitRunner needs at least one slot");
   }
-  if (!(hereShare >= 0 && hereShare <= 1) || (workerSlots === 0 && hereShare === 0))
-    throw new RangeError("hereShare must be in [0, 1], and above 0 without workers");
+  // Without a worker slot, a share below 1 would leave some task nowhere to run.
+  if (!(hereShare >= 0 && hereShare <= 1) || (workerSlots === 0 && hereShare < 1)) throw new RangeError("hereShare must be in [0, 1], and 1 without workers");
   let workersFree = workerSlots;
   let hereFree = hereSlots;
   let started = 0;
