@@ -20,7 +20,7 @@
  *
  * Durability is unchanged: `O_DIRECT` does not flush the device's cache nor the file's
  * metadata, so the caller fsyncs after, exactly as on the buffered path. Where `O_DIRECT`
- * is refused (`EINVAL`: tmpfs before Linux 6.6, some network and FUSE filesystems, a
+ * is refused (`EINVAL`, or "not supported": tmpfs before Linux 6.6, some network and FUSE filesystems, a
  * device with blocks larger than 4 KiB) the file is written through the page cache
  * instead, and that storage stops trying.
  */
@@ -82,7 +82,7 @@ export async function writeNewFileDirect(path: string, data: Uint8Array, mode: n
     fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_DIRECT!, mode);
   } catch (error) {
     returnStages(stages);
-    if ((error as { code?: unknown }).code === "EINVAL") return undefined;
+    if (refused(error)) return undefined;
     throw error;
   }
   const pending: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
@@ -105,11 +105,17 @@ export async function writeNewFileDirect(path: string, data: Uint8Array, mode: n
     await Promise.allSettled(pending);
     await fh.close().catch(() => {});
     await unlink(path).catch(() => {});
-    if ((error as { code?: unknown }).code === "EINVAL") return undefined;
+    if (refused(error)) return undefined;
     throw error;
   } finally {
     returnStages(stages);
   }
+}
+
+/** The filesystem does not do direct I/O (Linux says EINVAL; some filesystems say not supported). */
+function refused(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EINVAL" || code === "EOPNOTSUPP" || code === "ENOTSUP";
 }
 
 /** Write all of `buf` at `position` (a direct write may return short at the end of a device's limits). */
