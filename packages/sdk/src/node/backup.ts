@@ -69,6 +69,15 @@ export interface BackupOptions {
   lock?: LockOptions;
 }
 
+/**
+ * The share of a backup's bytes this thread chunks itself when workers run. Its own work —
+ * packing, hashing the packs, uploads, dedup — is about as much again as a quarter of the
+ * chunk tasks, so at this share it and one worker end together. Measured on the full
+ * corpus, CPU seconds of this thread / the worker: share 1 (any free slot, as before)
+ * 3.8–3.9 / 1.5, share 0 1.7 / 3.2–3.3, 0.25 2.3–2.4 / 2.3–2.4; its heap also gets fewer
+ * collections the fewer chunks it seals (docs/performance.md).
+ */
+const HERE_SHARE = 0.25;
 /** Database pages go to the workers in regions of this size. */
 const REGION = 4 * 1024 * 1024;
 /** New media bytes from which the database copy runs on its own thread, beside their chunking (~20 ms of work: more than the thread costs to start). */
@@ -139,8 +148,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
     const newWork = changedMedia + (copyNeeded ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
-    // This thread takes tasks beside the workers (split-runner.ts): one core's worth of
-    // work needs no isolate of its own.
+    // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
+    // the rest of a core's worth of work needs no isolate of its own.
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);
     const here = inlineRunner({
       keys: repo.keys,
@@ -151,7 +160,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     });
     // A custom compressor cannot travel to worker threads: it keeps the work here.
     const onWorkers = workers > 0 && !opts.compressor;
-    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workers, here) : here;
+    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workers, here, 1, HERE_SHARE) : here;
     const tasks = runner;
 
     /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
@@ -254,7 +263,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       jobs.push(async () => {
         let read: { ids: Uint8Array[]; bytes: number };
         try {
-          read = await run({ kind: "file", path: f.absolute, compressible: looksCompressible(f.path) });
+          read = await run({ kind: "file", path: f.absolute, compressible: looksCompressible(f.path), size: f.size });
         } catch (e) {
           // One file that cannot be read is skipped, never the whole backup (docs/cli.md).
           if (!(e instanceof MediaReadError)) throw e;

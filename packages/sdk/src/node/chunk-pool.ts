@@ -11,7 +11,11 @@ import { type ChunkTask, MediaReadError, type TaskContext, type TaskPart, runChu
 import type { PostedPart } from "./workers/chunk-worker.ts";
 
 export interface TaskRunner {
-  /** Run `task`; `onPart` is awaited for each part before the task goes on. */
+  /**
+   * Run `task`; `onPart` is awaited for each part before the task goes on. A part's sealed
+   * bytes are the runner's again once `onPart` has ended (a worker refills the buffer):
+   * copy them, do not keep them. Its `ids` may be kept.
+   */
   run(task: ChunkTask, onPart: (part: TaskPart) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
@@ -116,13 +120,30 @@ export function workerRunner(root: RootKey, chunker: ChunkerParams, known: Chunk
     async run(task, onPart) {
       const w = await acquire();
       const s = ++seq;
+      // A worker posts up to two parts ahead of their acks: they are taken one after the
+      // other, in order (the caller collects IDs in order), and the task ends after the last.
+      let parts: Promise<void> = Promise.resolve();
+      let failed = false;
       try {
         await w.request(s, { op: "task", task }, [], (m, finish) => {
-          if (m.done) return finish();
-          onPart(unpack(m.part as PostedPart)).then(
-            () => w.worker.postMessage({ op: "ack", seq: s }),
-            (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))),
-          );
+          if (m.done) {
+            void parts.then(() => finish());
+            return;
+          }
+          const posted = m.part as PostedPart;
+          parts = parts.then(async () => {
+            if (failed) return;
+            try {
+              await onPart(unpack(posted));
+            } catch (e) {
+              failed = true;
+              finish(e instanceof Error ? e : new Error(String(e)));
+              return;
+            }
+            // Every sealed chunk of the part is in a pack now (the store copies it before
+            // `onPart` ends; the IDs are another buffer): the worker fills the buffer again.
+            w.worker.postMessage({ op: "ack", seq: s, sealed: posted.sealed }, [posted.sealed]);
+          });
         });
       } finally {
         release(w);

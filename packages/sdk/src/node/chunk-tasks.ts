@@ -16,8 +16,11 @@ import type { Compressor } from "../backup/compressor.ts";
 
 export type ChunkTask =
   | { kind: "pages"; path: string; offset: number; length: number; pageSize: number }
-  /** A media file, read to its end (its size is what was read); `path` as bytes for names that are not UTF-8. */
-  | { kind: "file"; path: string | Uint8Array; compressible: boolean };
+  /**
+   * A media file, read to its end (its size is what was read); `path` as bytes for names
+   * that are not UTF-8. `size`: what the walk saw, for scheduling only (split-runner.ts).
+   */
+  | { kind: "file"; path: string | Uint8Array; compressible: boolean; size?: number };
 
 /**
  * A media file could not be opened or read (deleted meanwhile, no permission, I/O
@@ -66,6 +69,14 @@ export interface TaskContext {
 
 const READ_BLOCK = 1024 * 1024;
 /**
+ * Read buffers of ended tasks, for the next tasks of this thread. A fresh one per task was
+ * ~1 GB of zeroed allocations over a full backup of the full corpus (one task per media
+ * file), and garbage for the collector after (docs/performance.md).
+ */
+const readBlocks: Uint8Array[] = [];
+/** Tasks running at once on one thread: one on a worker, one or two here (split-runner.ts). */
+const KEEP_READ_BLOCKS = 2;
+/**
  * Emit a part once this many sealed bytes are waiting. A part is held twice (the worker's
  * copy, then this thread's until packed) and is garbage after: small parts keep less
  * memory alive for the same work (1 MiB: ~25 MiB less peak RSS than 4 MiB on a full
@@ -104,8 +115,9 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   });
   // One read buffer per task, reused: every chunk cut from it is hashed and sealed (which
   // copies) before the next read, and the chunker copies what it holds back. Fresh 1 MiB
-  // buffers per read would pile up outside the JS heap faster than GC frees them.
-  const block = new Uint8Array(READ_BLOCK);
+  // buffers per read would pile up outside the JS heap faster than GC frees them; the
+  // buffer also outlives the task (readBlocks), for the same reason.
+  const block = readBlocks.pop() ?? new Uint8Array(READ_BLOCK);
   try {
     if (task.kind === "pages") {
       for (let pos = task.offset; pos < task.offset + task.length;) {
@@ -134,6 +146,8 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     await sending.catch(() => {});
     throw e;
   } finally {
+    // Nothing of this task reads the block any more: a part in flight holds sealed copies.
+    if (readBlocks.length < KEEP_READ_BLOCKS) readBlocks.push(block);
     await fh.close();
   }
   await flush(true);

@@ -54,3 +54,32 @@ test("a split runner needs a slot somewhere", () => {
   const log: string[] = [];
   assert.throws(() => splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 0), RangeError);
 });
+
+test("with a share, this thread takes at most that fraction of the bytes; the rest waits for a worker", async () => {
+  const log: string[] = [];
+  const w = heldRunner("worker", log);
+  const h = heldRunner("here", log);
+  const split = splitRunner(w.runner, 1, h.runner, 1, 0.25);
+  const sized = (i: number): ChunkTask => ({ kind: "file", path: `f${i}`, compressible: false, size: 100 });
+  const runs = Array.from({ length: 8 }, (_, i) => split.run(sized(i), async () => {}));
+  await tick();
+  // f0 on the worker; f1 would be half the bytes here, so it waits for the worker, and the rest behind it.
+  assert.deepEqual(log, ["worker:f0"]);
+  for (let i = 0; i < 20; i++) {
+    w.endOne();
+    h.endOne();
+    await tick();
+  }
+  await Promise.all(runs);
+  const here = log.filter((l) => l.startsWith("here:")).length;
+  assert.equal(log.length, 8);
+  assert.ok(here >= 1 && here <= 2, `here took ${here} of 8`);
+});
+
+test("a share must be a fraction, and 1 when there is no worker (else a task could wait forever)", () => {
+  const log: string[] = [];
+  assert.throws(() => splitRunner(heldRunner("w", log).runner, 1, heldRunner("h", log).runner, 1, 1.5), RangeError);
+  assert.throws(() => splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 1, 0), RangeError);
+  assert.throws(() => splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 1, 0.5), RangeError);
+  splitRunner(heldRunner("w", log).runner, 0, heldRunner("h", log).runner, 1, 1);
+});

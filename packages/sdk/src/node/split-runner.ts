@@ -12,20 +12,37 @@
  * receive as a copy.
  */
 import type { TaskRunner } from "./chunk-pool.ts";
+import type { ChunkTask } from "./chunk-tasks.ts";
 
-export function splitRunner(workers: TaskRunner, workerSlots: number, here: TaskRunner, hereSlots = 1): TaskRunner {
+/** What a task weighs for the share: the bytes it reads (a file's size as the walk saw it). */
+function weight(task: ChunkTask): number {
+  return task.kind === "pages" ? task.length : (task.size ?? 1);
+}
+
+/**
+ * @param hereShare at most this fraction of the bytes started goes to this thread
+ *   (1: whenever it has a free slot). A task this thread may not take waits for a worker.
+ */
+export function splitRunner(workers: TaskRunner, workerSlots: number, here: TaskRunner, hereSlots = 1, hereShare = 1): TaskRunner {
   if (!Number.isSafeInteger(workerSlots) || workerSlots < 0 || !Number.isSafeInteger(hereSlots) || hereSlots < 0 || workerSlots + hereSlots < 1) {
     throw new RangeError("splitRunner needs at least one slot");
   }
+  // Without a worker slot, a share below 1 would leave some task nowhere to run.
+  if (!(hereShare >= 0 && hereShare <= 1) || (workerSlots === 0 && hereShare < 1)) throw new RangeError("hereShare must be in [0, 1], and 1 without workers");
   let workersFree = workerSlots;
   let hereFree = hereSlots;
+  let started = 0;
+  let startedHere = 0;
   const waiting: (() => void)[] = [];
-  const freed = () => waiting.shift()?.();
+  // Every waiting task looks again: one that may not run here can let the next one by.
+  const freed = () => waiting.splice(0).forEach((wake) => wake());
   return {
     async run(task, onPart) {
+      const w = weight(task);
       for (;;) {
         if (workersFree > 0) {
           workersFree -= 1;
+          started += w;
           try {
             return await workers.run(task, onPart);
           } finally {
@@ -33,8 +50,10 @@ export function splitRunner(workers: TaskRunner, workerSlots: number, here: Task
             freed();
           }
         }
-        if (hereFree > 0) {
+        if (hereFree > 0 && startedHere + w <= hereShare * (started + w)) {
           hereFree -= 1;
+          started += w;
+          startedHere += w;
           try {
             return await here.run(task, onPart);
           } finally {

@@ -3,9 +3,10 @@
  * mapping of errno codes onto the storage errors.
  */
 import { randomBytes } from "node:crypto";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StorageUnavailableError } from "../errors.ts";
+import { DIRECT_MIN_BYTES, writeNewFileDirect } from "./direct-write.ts";
 
 /**
  * Marks temp files. `~` cannot appear in an object name, so a temp file can never collide
@@ -51,11 +52,32 @@ export async function fsyncDir(path: string): Promise<void> {
   }
 }
 
-/** Write `data` to a new file at `path` (which must not exist: `wx`) and fsync it. */
-export async function writeNewFile(path: string, data: Uint8Array, mode: number, sync: boolean): Promise<void> {
-  const fh = await open(path, "wx", mode);
+/** Whether a storage still tries `O_DIRECT` (it stops at the first refusal: direct-write.ts). */
+export interface DirectWriteState {
+  direct: boolean;
+}
+
+/**
+ * Write `data` to a new file at `path` (which must not exist: `wx`) and fsync it. With
+ * `sync`, a large file is written around the page cache while `state` allows it
+ * (direct-write.ts); the fsync is the same either way.
+ */
+export async function writeNewFile(path: string, data: Uint8Array, mode: number, sync: boolean, state?: DirectWriteState): Promise<void> {
+  let fh: FileHandle | undefined;
+  if (sync && state?.direct && data.length >= DIRECT_MIN_BYTES) {
+    fh = await writeNewFileDirect(path, data, mode);
+    if (!fh) state.direct = false;
+  }
+  if (!fh) {
+    fh = await open(path, "wx", mode);
+    try {
+      await fh.writeFile(data);
+    } catch (error) {
+      await fh.close();
+      throw error;
+    }
+  }
   try {
-    await fh.writeFile(data);
     if (sync) await fh.sync();
   } finally {
     await fh.close();

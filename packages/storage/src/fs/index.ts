@@ -11,7 +11,8 @@ import { dirname, join, resolve } from "node:path";
 import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError } from "../errors.ts";
 import { checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "../names.ts";
 import type { GetRange, ObjectInfo, Storage } from "../types.ts";
-import { TEMP_MARK, errno, fsyncDir, mapFsError, readRange, tempPathFor, writeNewFile } from "./files.ts";
+import { type DirectWriteState, TEMP_MARK, errno, fsyncDir, mapFsError, readRange, tempPathFor, writeNewFile } from "./files.ts";
+import { directWritesAvailable } from "./direct-write.ts";
 
 /** Options of `FsStorage`. */
 export interface FsStorageOptions {
@@ -53,6 +54,8 @@ export class FsStorage implements Storage {
   readonly #sync: boolean;
   readonly #mode: number;
   readonly #staleTempAgeMs: number;
+  /** Large puts are written around the page cache until this folder's filesystem refuses it (fs/direct-write.ts). */
+  readonly #direct: DirectWriteState = { direct: directWritesAvailable() };
 
   /** No I/O: the root is created by the first put. Prefer `FsStorage.open`, which also cleans up after crashes. */
   constructor(root: string, options: FsStorageOptions = {}) {
@@ -99,7 +102,7 @@ export class FsStorage implements Storage {
     await this.#makeParents(name, dir);
     const temp = tempPathFor(path);
     try {
-      await writeNewFile(temp, data, this.#mode, this.#sync).catch((error: unknown) => {
+      await writeNewFile(temp, data, this.#mode, this.#sync, this.#direct).catch((error: unknown) => {
         throw mapFsError(error, `put ${name}`);
       });
       await link(temp, path).catch(async (error: unknown) => {

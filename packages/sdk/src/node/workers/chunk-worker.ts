@@ -19,13 +19,31 @@ const ctx = {
   known: new ChunkIdSet(workerData.known as ArrayBufferLike),
   compressor: nodeCompressor,
 };
-const acks = new Map<number, () => void>();
+/** Per task, the resolvers of its posted parts awaiting their acknowledgement, oldest first. */
+const acks = new Map<number, (() => void)[]>();
+/**
+ * Parts of a task posted and not yet acknowledged, at most. With one, this thread waited
+ * for the main thread to pack each part before it could post the next (the main thread
+ * chunks its own share meanwhile, so an ack can wait a few ms); two let it go on.
+ */
+const UNACKED = 2;
+/**
+ * Part buffers the main thread gave back with its acknowledgement (it copied their chunks
+ * into packs): the next parts are laid out in them. A fresh buffer per part was ~1.2 GB
+ * of garbage over a full backup, in both isolates (docs/performance.md).
+ */
+const spare: ArrayBuffer[] = [];
+/** Room of a new part buffer: a part is emitted past 1 MiB of sealed chunks (chunk-tasks.ts), plus its last chunk. */
+const PART_ROOM = 2 * 1024 * 1024;
+/** One task runs here at a time, with `UNACKED` parts out and one being laid out. */
+const KEEP_SPARE = 3;
 
-export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number };
+export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number; sealed?: ArrayBuffer };
 
 /** A part as posted: every buffer laid end to end so it can be transferred. */
 export interface PostedPart {
   ids: ArrayBuffer;
+  /** The sealed chunks end to end (`lengths`), then unused room: a reused buffer. Given back with the ack. */
   sealed: ArrayBuffer;
   index: number[];
   lengths: number[];
@@ -38,7 +56,9 @@ function pack(p: TaskPart): PostedPart {
   const ids = new Uint8Array(p.ids.length * 32);
   p.ids.forEach((id, i) => ids.set(id, i * 32));
   // The one copy of each sealed chunk on its way to a pack: its pieces, straight from the cipher.
-  const sealed = new Uint8Array(p.sealed.reduce((n, s) => n + s.length, 0));
+  const length = p.sealed.reduce((n, s) => n + s.length, 0);
+  const at = spare.findIndex((b) => b.byteLength >= length);
+  const sealed = new Uint8Array(at >= 0 ? spare.splice(at, 1)[0]! : new ArrayBuffer(Math.max(length, PART_ROOM)));
   let o = 0;
   for (const s of p.sealed) {
     for (const piece of s.data instanceof Uint8Array ? [s.data] : s.data) {
@@ -59,7 +79,8 @@ function pack(p: TaskPart): PostedPart {
 
 port.on("message", (m: WorkerRequest) => {
   if (m.op === "ack") {
-    acks.get(m.seq)?.();
+    if (m.sealed && spare.length < KEEP_SPARE) spare.push(m.sealed);
+    acks.get(m.seq)?.shift()?.();
     return;
   }
   void handle(m).catch((e: unknown) =>
@@ -73,12 +94,21 @@ port.on("message", (m: WorkerRequest) => {
 });
 
 async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {
-  await runChunkTask(ctx, m.task, async (part) => {
-    const posted = pack(part);
-    const acked = new Promise<void>((resolve) => acks.set(m.seq, resolve));
-    port.postMessage({ seq: m.seq, part: posted }, [posted.ids, posted.sealed]);
-    await acked;
+  const waiting: (() => void)[] = [];
+  acks.set(m.seq, waiting);
+  const unacked: Promise<void>[] = [];
+  try {
+    await runChunkTask(ctx, m.task, async (part) => {
+      const posted = pack(part);
+      unacked.push(new Promise<void>((resolve) => waiting.push(resolve)));
+      port.postMessage({ seq: m.seq, part: posted }, [posted.ids, posted.sealed]);
+      if (unacked.length >= UNACKED) await unacked.shift();
+    });
+  } finally {
+    // Done or failed, the task ends only once the main thread has taken every part posted:
+    // nothing of it is handled after the task's answer.
+    await Promise.all(unacked);
     acks.delete(m.seq);
-  });
+  }
   port.postMessage({ seq: m.seq, done: true });
 }
