@@ -44,6 +44,7 @@ export default tseslint.config(
       "packages/format/src/vectors/browser-bundle.ts",
       "packages/format/src/vectors/vector-page.ts",
       "packages/storage/src/fs/**",
+      "packages/vault-protocol/src/node/**",
       "packages/storage/src/s3/**",
       "packages/storage/src/conformance/**",
       "**/*.test.ts",

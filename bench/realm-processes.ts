@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { generateRootKey } from "@chatvault/format";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
 import { createContext, enable, type RealmFetch, type ThresholdContext } from "@chatvault/vault-protocol/threshold";
+import { nativeArgon2id } from "@chatvault/vault-protocol/node";
 import { mintDevToken } from "@chatvault/vault-server";
 import { createKeepAliveFetch } from "@chatvault/vault-server/testing";
 import { freePort, startVaultNode, type VaultNode } from "./vault-process.ts";
@@ -85,6 +86,8 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
         tokenFor: (r) => tokens[byId.get(r.id)!]!,
         ksf: TINY_KSF,
         allowWeakKsf: true,
+        // The Argon2id a Node client uses (the CLI passes the same).
+        argon2: nativeArgon2id,
         fetch: realmFetch,
       });
       await enable(realms, password, generateRootKey());

@@ -26,6 +26,7 @@ import {
   type RealmSet,
   type ThresholdContext,
 } from "@chatvault/vault-protocol/threshold";
+import { nativeArgon2id } from "@chatvault/vault-protocol/node";
 import { CliError, UsageError } from "./cli-error.ts";
 import { EXIT } from "./exit-codes.ts";
 import { configDir, recall, remember } from "./local-config.ts";
@@ -114,6 +115,7 @@ export async function connectRealmSet(
     realmSet,
     accountId: accountId!,
     tokenFor: (r: RealmConfig) => tokens.get(r.id)!,
+    argon2: nativeArgon2id,
     ...(weak ? { ksf: TEST_KSF, allowWeakKsf: true } : {}),
     ...(mem.realmVersion ? { knownVersion: mem.realmVersion } : {}),
     ...(opts.repoId ? { pendingDeletes: new FilePendingDeletes(opts.repoId) } : {}),
