@@ -287,7 +287,13 @@ async function main(): Promise<void> {
     const typescript = files.filter((f) => /\.(c|m)?ts$/.test(f) || f.includes("/node_modules/tsx/"));
     assert.deepEqual(typescript, [], "TypeScript (or tsx) was loaded at run time");
     const ours = files.filter((f) => f.startsWith(join(project, "node_modules/@chatvault/")));
-    for (const must of ["sdk/dist/node/workers/chunk-worker.js", "cli/dist/bin.js", "vault-server/dist/cluster/worker.js", "vault-server/dist/server.js"]) {
+    for (const must of [
+      "sdk/dist/node/workers/chunk-worker.js",
+      "sdk/dist/node/db-source/snapshot-worker.js",
+      "cli/dist/bin.js",
+      "vault-server/dist/cluster/worker.js",
+      "vault-server/dist/server.js",
+    ]) {
       assert.ok(
         ours.some((f) => f.endsWith(`/@chatvault/${must}`)),
         `the load log misses @chatvault/${must}`,

@@ -3,7 +3,8 @@
 // Prints one JSON line with what it checked; throws (exit 1) on any mismatch.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile, readdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import Database from "better-sqlite3";
 import { formatKey, generateRootKey, parseKey } from "@chatvault/format";
@@ -12,6 +13,7 @@ import { generateDemoData } from "@chatvault/demo-data";
 import { backup, localHeadStore, restore } from "@chatvault/sdk/node";
 import { FsStorage } from "@chatvault/storage/fs";
 import { VaultClient, WrongPasswordError } from "@chatvault/vault-protocol";
+import { hasNativeArgon2id, nativeArgon2id } from "@chatvault/vault-protocol/node";
 
 const [work, vaultUrl, tokenFile] = process.argv.slice(2);
 const demo = await generateDemoData({ outDir: join(work, "chats"), messages: 3000, mediaMiB: 3, seed: 7 });
@@ -39,7 +41,7 @@ async function fingerprint(dbPath, mediaDir) {
   return { digest: h.digest("hex"), mediaFiles: files.length };
 }
 
-const original = await fingerprint(demo.dbPath, demo.mediaDir);
+let original = await fingerprint(demo.dbPath, demo.mediaDir);
 assert.ok(original.mediaFiles > 0, "the demo history has media");
 
 // Key mode: the app shows the 64-digit key once; the user types it back on restore.
@@ -54,7 +56,34 @@ assert.ok(original.mediaFiles > 0, "the demo history has media");
   await restore({ repo, heads: heads(repo), to: join(work, "restored-key") });
   const got = await fingerprint(join(work, "restored-key", "msgstore.db"), join(work, "restored-key", "media"));
   assert.deepEqual(got, original, "key mode: the restored history equals the original");
+
+  // The day after: a changed database and 9 MiB of new media, so the database is copied on
+  // its own thread beside the media's chunking (the compiled snapshot worker is exercised).
+  const db = new Database(demo.dbPath);
+  db.exec("CREATE TABLE IF NOT EXISTS smoke_day_after (note TEXT)");
+  db.prepare("INSERT INTO smoke_day_after (note) VALUES (?)").run("the day after");
+  db.close();
+  await writeFile(join(demo.mediaDir, "smoke-day-after.bin"), randomBytes(9 * 1024 * 1024));
+  const dayAfter = await fingerprint(demo.dbPath, demo.mediaDir);
+  await backup({ repo, heads: heads(repo), db: demo.dbPath, media: demo.mediaDir, workers: 2 });
+  repo = await Repository.open(storage, parseKey(shown));
+  await restore({ repo, heads: heads(repo), to: join(work, "restored-key-2") });
+  const got2 = await fingerprint(join(work, "restored-key-2", "msgstore.db"), join(work, "restored-key-2", "media"));
+  assert.deepEqual(got2, dayAfter, "key mode: the day-after backup restores the changed history");
+  original = dayAfter; // what password mode backs up next
 }
+
+// A Node client of the realms (threshold) vault passes the native Argon2id: it must load from the installed package.
+assert.equal(hasNativeArgon2id(), true, "@chatvault/vault-protocol/node: the native Argon2id did not load");
+const stretched = await nativeArgon2id({
+  password: new Uint8Array([1, 2, 3]),
+  salt: new Uint8Array(32),
+  memoryKiB: 8,
+  iterations: 1,
+  parallelism: 1,
+  length: 32,
+});
+assert.equal(stretched.length, 32);
 
 // Password mode: the root key is kept by the vault under the user's password (OPAQUE).
 const token = (await readFile(tokenFile, "utf8")).trim();
