@@ -17,6 +17,7 @@ import {
   type RealmAccountRow,
   type RealmAttemptRow,
   type RealmChange,
+  type RealmChangeOptions,
   type RealmStore,
 } from "./store.ts";
 
@@ -38,7 +39,7 @@ export class PostgresRealmStore implements RealmStore {
     this.#pool.on("error", () => {});
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, relaxed = false): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -46,7 +47,8 @@ export class PostgresRealmStore implements RealmStore {
       throw new StoreUnavailableError("database unavailable", { cause });
     }
     try {
-      await client.query("BEGIN");
+      // Relaxed (a settled attempt, spec/threshold-vault.md §5.5): the commit does not wait for the WAL flush.
+      await client.query(relaxed ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN");
       const out = await fn(client);
       await client.query("COMMIT");
       return out;
@@ -74,7 +76,7 @@ export class PostgresRealmStore implements RealmStore {
   async changeAccount<T>(
     accountId: string,
     change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<T>,
-    options: { attemptId?: string } = {},
+    options: RealmChangeOptions = {},
   ): Promise<T> {
     for (let tries = 0; ; tries++) {
       try {
@@ -108,7 +110,7 @@ export class PostgresRealmStore implements RealmStore {
             );
           }
           return ch.result;
-        });
+        }, options.durability === "relaxed");
       } catch (e) {
         if (!(e instanceof CreateRace) || tries >= 5) throw e;
       }

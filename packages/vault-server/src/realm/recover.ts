@@ -224,7 +224,8 @@ export async function unlock(ctx: RealmContext, accountId: string, req: UnlockRe
         updateAttempt,
       };
     },
-    { attemptId: req.attemptId },
+    // Settling needs no flush (§5.5): lost in a power cut, the attempt stays counted (the safe direction).
+    { attemptId: req.attemptId, durability: "relaxed" },
   );
   ctx.metrics.inc("realm_unlocks_total", { outcome: r.kind === "refused" ? r.error.code : "unlocked" });
   if (r.kind === "refused") throw r.error;

@@ -94,3 +94,29 @@ test("sqlite realm store: close() writes the changes still queued", async (t) =>
   t.after(() => db.close());
   assert.equal((db.prepare("SELECT count(*) AS n FROM realm_accounts").get() as { n: number }).n, 1);
 });
+
+test("sqlite realm store: a relaxed settle commits, alone in its batch, and leaves the connection at synchronous = FULL", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const { s } = await storeWith(t, path, ["acct-r"]);
+  await s.changeAccount("acct-r", (cur) => ({ result: null, put: cur!, insertAttempt: attempt("ra", "acct-r") }));
+  assert.equal(s.synchronousSetting, 2, "FULL for counts");
+  const before = s.groupCommitStats;
+  const out = await s.changeAccount(
+    "acct-r",
+    (cur, a) => ({
+      result: a?.outcome,
+      put: { ...cur!, consecutiveFailures: 0 },
+      updateAttempt: { attemptId: "ra", outcome: "success", mac: new Uint8Array(32) },
+    }),
+    { attemptId: "ra", durability: "relaxed" },
+  );
+  assert.equal(out, "pending");
+  assert.deepEqual(s.groupCommitStats, { commits: before.commits + 1, changes: before.changes + 1 });
+  assert.equal(s.synchronousSetting, 2, "back to FULL after the relaxed commit");
+  const db = new Database(path, { readonly: true });
+  try {
+    assert.equal((db.prepare("SELECT outcome FROM realm_attempts WHERE attempt_id = 'ra'").get() as { outcome: string }).outcome, "success");
+  } finally {
+    db.close();
+  }
+});

@@ -20,6 +20,7 @@ import {
   type RealmAccountRow,
   type RealmAttemptRow,
   type RealmChange,
+  type RealmChangeOptions,
   type RealmStore,
 } from "./store.ts";
 
@@ -29,6 +30,7 @@ interface QueuedChange {
   accountId: string;
   change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<unknown>;
   attemptId: string | undefined;
+  relaxed: boolean;
 }
 const UPSERT = `INSERT OR REPLACE INTO realm_accounts (${ACCOUNT_COLUMNS.join(", ")}) VALUES (${ACCOUNT_COLUMNS.map(() => "?").join(", ")})`;
 
@@ -37,6 +39,8 @@ export class SqliteRealmStore implements RealmStore {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #group: GroupCommit<QueuedChange>;
+  readonly #syncNormal: Database.Statement;
+  readonly #syncFull: Database.Statement;
 
   constructor(
     path: string,
@@ -50,10 +54,27 @@ export class SqliteRealmStore implements RealmStore {
       this.#db.pragma("synchronous = FULL");
       this.#db.pragma("secure_delete = ON");
       this.#db.pragma("busy_timeout = 0");
+      this.#syncNormal = this.#db.prepare("PRAGMA synchronous = NORMAL");
+      this.#syncFull = this.#db.prepare("PRAGMA synchronous = FULL");
     } catch (cause) {
       throw new StoreUnavailableError(`cannot open SQLite database ${path}`, { cause });
     }
-    this.#group = new GroupCommit<QueuedChange>({ db: this.#db, run: (q) => this.#runChange(q), write: (fn) => this.#write(fn) });
+    this.#group = new GroupCommit<QueuedChange>({
+      db: this.#db,
+      run: (q) => this.#runChange(q),
+      write: (fn) => this.#write(fn),
+      // A batch of only relaxed changes (settled attempts, §5.5) commits without the fsync; any
+      // other change in the batch makes the whole commit durable (as the vault's store, ../store/sqlite.ts).
+      commit: (batch, commit) => {
+        if (!batch.every((q) => q.relaxed)) return commit();
+        this.#syncNormal.run();
+        try {
+          commit();
+        } finally {
+          this.#syncFull.run();
+        }
+      },
+    });
   }
 
   async migrate(): Promise<void> {
@@ -85,9 +106,14 @@ export class SqliteRealmStore implements RealmStore {
   changeAccount<T>(
     accountId: string,
     change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<T>,
-    options: { attemptId?: string } = {},
+    options: RealmChangeOptions = {},
   ): Promise<T> {
-    return this.#group.enqueue<T>({ accountId, change, attemptId: options.attemptId });
+    return this.#group.enqueue<T>({ accountId, change, attemptId: options.attemptId, relaxed: options.durability === "relaxed" });
+  }
+
+  /** The connection's `synchronous` setting now (2 = FULL): a relaxed commit must leave it FULL (tests). */
+  get synchronousSetting(): number {
+    return this.#db.pragma("synchronous", { simple: true }) as number;
   }
 
   /** Account changes committed so far and the commits (fsyncs) that wrote them. */

@@ -88,6 +88,41 @@ export function realmStoreConformance(name: string, make: RealmStoreFactory): vo
     assert.equal(results.filter((x) => x === "created").length, 1);
   });
 
+  withStore("a relaxed settle (§5.5) is atomic and read back like any change, alone or beside durable ones", async (s) => {
+    await s.changeAccount("r", () => ({ result: null, put: row("r", { consecutiveFailures: 1 }), insertAttempt: attempt("r1", "r", 100) }));
+    const settle = (id: string) =>
+      s.changeAccount(
+        "r",
+        (cur, a) => ({
+          result: a?.outcome,
+          put: { ...cur!, consecutiveFailures: 0 },
+          updateAttempt: { attemptId: id, outcome: "success", mac: new Uint8Array(32).fill(2) },
+        }),
+        { attemptId: id, durability: "relaxed" },
+      );
+    assert.equal(await settle("r1"), "pending");
+    assert.equal((await s.getAccount("r"))!.consecutiveFailures, 0);
+    assert.equal(await s.changeAccount("r", (_c, a) => ({ result: a?.outcome }), { attemptId: "r1" }), "success");
+    // Relaxed and durable changes queued together: both commit, each as written.
+    await s.changeAccount("r", (cur) => ({ result: null, put: cur!, insertAttempt: attempt("r2", "r", 100) }));
+    const [relaxed, durable] = await Promise.all([settle("r2"), s.changeAccount("q", () => ({ result: "created", put: row("q", { totalFailures: 3 }) }))]);
+    assert.equal(relaxed, "pending");
+    assert.equal(durable, "created");
+    assert.equal((await s.getAccount("q"))!.totalFailures, 3);
+    // A relaxed change that throws writes nothing.
+    await assert.rejects(
+      s.changeAccount(
+        "r",
+        () => {
+          throw new Error("boom");
+        },
+        { durability: "relaxed" },
+      ),
+      /boom/,
+    );
+    assert.equal((await s.getAccount("r"))!.consecutiveFailures, 0);
+  });
+
   withStore("an attempt is read and settled with the account, atomically; a throw writes nothing", async (s) => {
     await s.changeAccount("e", () => ({ result: null, put: row("e"), insertAttempt: attempt("x1", "e", 100) }));
     const seen = await s.changeAccount(

@@ -9,7 +9,8 @@
  * - `changeAccount` is an exclusive read-modify-write of one account: while `change` runs
  *   no other process on the same database can read-for-change or write that account (nor
  *   the attempt named by `attemptId`). What it returns commits atomically and durably
- *   before the promise resolves, or nothing does. `change` MUST be synchronous.
+ *   before the promise resolves (or, with `durability: "relaxed"`, atomically and visibly
+ *   but without waiting for the disk: §5.5's settle), or nothing does. `change` MUST be synchronous.
  * - Rows arrive already sealed and MACed (`state.ts`); the store neither checks nor logs them.
  */
 export type RealmAccountState = "none" | "active" | "destroyed";
@@ -70,6 +71,18 @@ export interface RealmChange<T> {
   deleteAttempts?: boolean;
 }
 
+export interface RealmChangeOptions {
+  /** The attempt row to read (and lock) with the account. */
+  attemptId?: string;
+  /**
+   * `relaxed`: the commit need not wait for the disk (spec/threshold-vault.md §5.5: settling an
+   * attempt, whose loss in a power cut leaves it counted — the safe direction). It is still
+   * atomic and visible to every node when the promise resolves, and a later durable commit
+   * makes it durable too. Default `durable`: on disk before the promise resolves.
+   */
+  durability?: "durable" | "relaxed";
+}
+
 export interface RealmStore {
   readonly kind: "sqlite" | "postgres";
   /** Create the realm tables. Idempotent and safe when many nodes start at once. */
@@ -78,7 +91,7 @@ export interface RealmStore {
   changeAccount<T>(
     accountId: string,
     change: (current: RealmAccountRow | null, attempt: RealmAttemptRow | null) => RealmChange<T>,
-    options?: { attemptId?: string },
+    options?: RealmChangeOptions,
   ): Promise<T>;
   /** Delete attempts that expired before `before` (an expired pending attempt stays counted); returns how many. */
   sweepExpiredAttempts(before: number, limit: number): Promise<number>;
