@@ -58,13 +58,19 @@ export function partOf(lines: readonly string[]): string {
   return "other (libc, V8 runtime)";
 }
 
+/** The samples of `perf script` text: each the sample's header line, then its frames, innermost first. */
+function samples(script: string): string[][] {
+  return script
+    .split(/\n\s*\n/)
+    .map((block) => block.split("\n").filter((l) => l.trim() !== ""))
+    .filter((lines) => lines.length >= 2);
+}
+
 /** µs per unlock of each part, from `perf script -F comm,pid,tid,ip,sym,dso` text. */
 export function partsPerUnlock(script: string, cpuMsPerUnlock: number): Array<{ part: string; us: number; share: number }> {
   const counts = new Map<string, number>();
   let total = 0;
-  for (const block of script.split(/\n\s*\n/)) {
-    const lines = block.split("\n").filter((l) => l.trim() !== "");
-    if (lines.length < 2) continue;
+  for (const lines of samples(script)) {
     total++;
     const p = partOf(lines);
     counts.set(p, (counts.get(p) ?? 0) + 1);
@@ -76,9 +82,7 @@ export function partsPerUnlock(script: string, cpuMsPerUnlock: number): Array<{ 
 export function hottestFrames(script: string, cpuMsPerUnlock: number, n: number): Array<{ frame: string; us: number }> {
   const counts = new Map<string, number>();
   let total = 0;
-  for (const block of script.split(/\n\s*\n/)) {
-    const lines = block.split("\n").filter((l) => l.trim() !== "");
-    if (lines.length < 2) continue;
+  for (const lines of samples(script)) {
     total++;
     const frame = lines[1]!.trim().replace(/^[0-9a-f]+\s+/, "");
     counts.set(frame, (counts.get(frame) ?? 0) + 1);
