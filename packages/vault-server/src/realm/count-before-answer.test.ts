@@ -5,7 +5,7 @@
  * evaluation that left is durable: the realm process killed (SIGKILL) right after its
  * answer restarts with the attempt counted.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { fromBase64Url, utf8 } from "@chatvault/format";
@@ -14,16 +14,24 @@ import { stretchPassword } from "../../../vault-protocol/src/threshold/ksf.ts";
 import { startRealms } from "./realm-processes.ts";
 import { buildRegistration } from "./test-realm.ts";
 
-test("no evaluation leaves before its count commits; a released evaluation survives SIGKILL as a counted attempt", async (t) => {
+/** One SQLite realm process with alice registered; the OPRF input of a wrong password and the registration's reference. */
+async function enrolledRealm(t: TestContext) {
   const realms = await startRealms(t, [{ database: "sqlite" }]);
-  if (!realms) return;
+  if (!realms) return null;
   const realm = realms[0]!;
-  let d = await realm.driver("alice");
+  const d = await realm.driver("alice");
   const reg = await buildRegistration([d], 1, "alice", "pw");
   assert.equal((await d.register(reg.registrations[0]!)).status, 200);
   const info = (await d.record()).body.current!;
   const input = oprfInput("alice", await stretchPassword(utf8("wrong"), fromBase64Url(info.salt), { algorithm: "argon2id", ...info.ksf }));
-  const ref = { version: info.version, registrationId: info.registrationId };
+  return { realm, d, input, ref: { version: info.version, registrationId: info.registrationId } };
+}
+
+test("no evaluation leaves before its count commits; a released evaluation survives SIGKILL as a counted attempt", async (t) => {
+  const enrolled = await enrolledRealm(t);
+  if (!enrolled) return;
+  const { realm, input, ref } = enrolled;
+  let d = enrolled.d;
 
   // Another process (this test) takes SQLite's write lock: the realm cannot commit a count.
   const db = new Database(realm.sqlitePath!);
@@ -48,15 +56,10 @@ test("no evaluation leaves before its count commits; a released evaluation survi
 });
 
 test("recover/start (§5.3.1) counts in the same way: no evaluation before the count commits, and it survives SIGKILL", async (t) => {
-  const realms = await startRealms(t, [{ database: "sqlite" }]);
-  if (!realms) return;
-  const realm = realms[0]!;
-  let d = await realm.driver("alice");
-  const reg = await buildRegistration([d], 1, "alice", "pw");
-  assert.equal((await d.register(reg.registrations[0]!)).status, 200);
-  const info = (await d.record()).body.current!;
-  const input = oprfInput("alice", await stretchPassword(utf8("wrong"), fromBase64Url(info.salt), { algorithm: "argon2id", ...info.ksf }));
-  const ref = { version: info.version, registrationId: info.registrationId };
+  const enrolled = await enrolledRealm(t);
+  if (!enrolled) return;
+  const { realm, input, ref } = enrolled;
+  let d = enrolled.d;
 
   const db = new Database(realm.sqlitePath!);
   t.after(() => db.close());
