@@ -6,7 +6,7 @@
  * and token secret, are the three realms; the first one's /v1 is the single vault (the same
  * server, so the comparison is protocol against protocol).
  *
- * Latency: unlocks one at a time (p50 of each). Throughput: a closed loop at concurrency
+ * Latency: unlocks one at a time (p50 of each), the two modes alternated in slices. Throughput: a closed loop at concurrency
  * 8 over distinct accounts; the CPU of each vault process is read from /proc, and a
  * realm's figure is the unlocks that completed ÷ that realm's CPU-seconds (the worst of
  * the three is compared). Both clients use the cheap test-only Argon2id (8 KiB), so the
@@ -30,6 +30,22 @@ const PLANS: Record<string, { seconds: number; concurrency: number; maxUnlocks: 
   small: { seconds: 3, concurrency: 8, maxUnlocks: 3000 },
   full: { seconds: 6, concurrency: 8, maxUnlocks: 10000 },
 };
+
+/** Slices per mode of the sequential part, alternated single / realms (see runRealmBench). */
+const SEQUENTIAL_SLICES = 6;
+
+/** One load result from several slices of the same mode and concurrency. */
+function mergeLoads(rs: LoadResult[]): LoadResult {
+  const seconds = rs.reduce((a, r) => a + r.seconds, 0);
+  return {
+    unlocks: rs.reduce((a, r) => a + r.unlocks, 0),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+    firstError: rs.find((r) => r.firstError !== undefined)?.firstError,
+    seconds,
+    latenciesMs: rs.flatMap((r) => r.latenciesMs),
+    loadgenCpuCores: seconds > 0 ? rs.reduce((a, r) => a + r.loadgenCpuCores * r.seconds, 0) / seconds : 0,
+  };
+}
 
 export interface RealmBenchRow {
   /** "single vault" or "2-of-3 realms". */
@@ -103,13 +119,24 @@ export async function runRealmBench(o: { sizeName: string; log: (l: string) => v
       );
       return row;
     };
-    // Sequential first (latency), alternating modes so drift on a noisy machine hits both.
+    // Sequential first (latency): the time is cut into SEQUENTIAL_SLICES slices per mode, run single,
+    // realms, single, realms, …, and each mode's slices are merged (p50 over all of its unlocks), so
+    // drift on a shared machine (another job starting or ending) hits both modes alike instead of one
+    // block of each. The same unlocks, clients, accounts and total time per mode as one block.
+    const slices = { single: [] as LoadResult[], realms: [] as LoadResult[] };
+    const cpuMs = { single: 0, realms: 0 };
+    for (let s = 0; s < SEQUENTIAL_SLICES; s++) {
+      for (const m of ["single", "realms"] as const) {
+        const c0 = process.cpuUsage();
+        slices[m].push(await closedLoop(modes[m], accounts, 1, plan.seconds / SEQUENTIAL_SLICES, Math.ceil(plan.maxUnlocks / SEQUENTIAL_SLICES)));
+        const c = process.cpuUsage(c0);
+        cpuMs[m] += (c.user + c.system) / 1000;
+      }
+    }
     for (const m of ["single", "realms"] as const) {
-      const c0 = process.cpuUsage();
-      const r = await closedLoop(modes[m], accounts, 1, plan.seconds, plan.maxUnlocks);
-      const c = process.cpuUsage(c0);
+      const r = mergeLoads(slices[m]);
       const row = record(m, "sequential", 1, r, null);
-      row.client_cpu_ms = r.unlocks > 0 ? (c.user + c.system) / 1000 / r.unlocks : null;
+      row.client_cpu_ms = r.unlocks > 0 ? cpuMs[m] / r.unlocks : null;
       o.notes.push(`realms bench (${m}, sequential): client CPU ${sig(row.client_cpu_ms)} ms per unlock (process.cpuUsage of the client process)`);
     }
     for (const m of ["single", "realms"] as const) {
