@@ -71,20 +71,6 @@ test("a warm context unlocks in two rounds: start at the t realms that gave K, r
   assert.equal(log.filter((x) => x.endsWith(":start")).length, 2);
 });
 
-test("a warm unlock sends `start` before the other realms' `/record` (the guess is not delayed behind their requests)", async () => {
-  const h = await enabled();
-  const log: string[] = [];
-  const ctx = h.context({ realmApis: logged(h.realms, log) });
-  await unlock(ctx, PW, { repair: false });
-  log.length = 0;
-  await unlock(ctx, PW, { repair: false });
-  assert.deepEqual(log.slice(0, 3), ["1:start", "2:start", "3:record"]);
-  // Not warm (no start plan): every realm's `/record` at once, as before.
-  log.length = 0;
-  await unlock(h.context({ realmApis: logged(h.realms, log) }), PW, { repair: false });
-  assert.deepEqual(log.slice(0, 6).sort(), ["1:info", "1:record", "2:info", "2:record", "3:info", "3:record"]);
-});
-
 test("a stale guess (the password was changed elsewhere) spends nothing at start and falls back to phase 2", async () => {
   const h = await enabled();
   const ctx = h.context();

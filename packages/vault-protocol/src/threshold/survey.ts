@@ -49,26 +49,7 @@ export function noteFailure(report: RealmReport, e: unknown): void {
   }
 }
 
-/** Whether realm `k` (0-based) gets `recover/start` under `plan` without asking `/info` first. */
-function startsAt(ctx: ThresholdContext, plan: StartPlan | undefined, k: number): boolean {
-  return !!plan?.at.has(k) && ctx.provenRealms.has(k) && ctx.v3Realms.has(k) && !!ctx.apis[k]!.start;
-}
-
-/**
- * With a start plan, the `/record` requests leave after the `start` requests: the guess
- * (Argon2id + Blind) that `start` waits for is computed first, instead of after the client
- * built and wrote the other realms' requests. Phase 1 still waits for every answer (§6.2).
- */
-async function afterStarts(plan: StartPlan): Promise<void> {
-  await plan.guess.ready();
-  // One macrotask later, the `start` requests queued when the guess resolved have been written
-  // (setImmediate in Node: no timer clamp; a browser, without it, waits a timer tick).
-  const later = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate ?? ((f: () => void) => setTimeout(f, 0));
-  await new Promise<void>((resolve) => later(resolve));
-}
-
 export async function survey(ctx: ThresholdContext, plan?: StartPlan): Promise<RealmView[]> {
-  const starting = plan && ctx.realmSet.realms.some((_, k) => startsAt(ctx, plan, k)) ? plan : undefined;
   return Promise.all(
     ctx.realmSet.realms.map(async (config, k) => {
       const api = ctx.apis[k]!;
@@ -103,7 +84,6 @@ export async function survey(ctx: ThresholdContext, plan?: StartPlan): Promise<R
             }
           }
         }
-        if (!record && starting && !starting.at.has(k)) await afterStarts(starting);
         record ??= await api.record();
         view.record = record;
         view.report.attemptsRemaining = record.attemptsRemaining;
