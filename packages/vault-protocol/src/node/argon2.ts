@@ -12,7 +12,7 @@
  * where no prebuilt binary exists for the platform, the browser-safe default is used.
  */
 import { createRequire } from "node:module";
-import { SMALL_ARGON2_MAX_KIB, defaultArgon2id, type Argon2idFunction } from "../threshold/ksf.ts";
+import { defaultArgon2id, type Argon2idFunction } from "../threshold/ksf.ts";
 
 type NativeArgon2 = typeof import("@node-rs/argon2");
 type Options = NonNullable<Parameters<NativeArgon2["hashRaw"]>[1]>;
@@ -33,16 +33,11 @@ function load(): NativeArgon2 | null {
   return native;
 }
 
-/**
- * Argon2id (version 0x13) natively, else `defaultArgon2id`; the same bytes either way. At
- * test-only costs (memory ≤ SMALL_ARGON2_MAX_KIB, ~50 µs) it runs on the calling thread: the
- * round trip to libuv's pool and back (two thread wake-ups, on an unlock's critical path) costs
- * more than the hash itself; every real cost still runs off the event loop.
- */
+/** Argon2id (version 0x13) natively, else `defaultArgon2id`; the same bytes either way. */
 export const nativeArgon2id: Argon2idFunction = async (i) => {
   const n = load();
   if (!n) return defaultArgon2id(i);
-  const options = {
+  const out = await n.hashRaw(i.password, {
     algorithm: ARGON2ID,
     version: V0X13,
     salt: i.salt,
@@ -50,8 +45,7 @@ export const nativeArgon2id: Argon2idFunction = async (i) => {
     timeCost: i.iterations,
     parallelism: i.parallelism,
     outputLen: i.length,
-  };
-  const out = i.memoryKiB <= SMALL_ARGON2_MAX_KIB ? n.hashRawSync(i.password, options) : await n.hashRaw(i.password, options);
+  });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 };
 
