@@ -15,8 +15,10 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   process.exit(0);
 }
 
-// Before anything else grows the heap: a backup's garbage is short-lived (young-generation.ts).
-if (args.find((a) => !a.startsWith("-")) === "backup") (await import("./young-generation.ts")).keepYoungGenerationSmall();
+// Before anything else grows the heap: a backup's and a restore's garbage is short-lived (young-generation.ts).
+const command = args.find((a) => !a.startsWith("-"));
+if (command === "backup") (await import("./young-generation.ts")).keepYoungGenerationSmall();
+else if (command === "restore") (await import("./young-generation.ts")).keepRestoreHeapSmall();
 
 const [{ EXIT }, { buildProgram, commandsIn }, { reportFailure }] = await Promise.all([
   import("./exit-codes.ts"),

@@ -14,3 +14,19 @@ import { setFlagsFromString } from "node:v8";
 export function keepYoungGenerationSmall(): void {
   setFlagsFromString("--semi-space-growth-factor=1");
 }
+
+/**
+ * A restore's main thread makes per-chunk objects (the plan's requests, messages to its
+ * worker) that live for a pack's download, so they survive scavenges and pile up in the
+ * old generation until V8's first mark-compact, which its default limits put at ~60 MiB
+ * of heap; its young generation grew to 2 × 16 MiB during the planning. With the young
+ * generation kept small and `--optimize-for-size` (V8 consults it at each collection to
+ * pick a lower growth of the heap's limits), the full corpus' peak RSS fell by ~25 MiB at
+ * no measured CPU cost (docs/performance.md, "Peak memory, round 2"). Both are read at run
+ * time, so setting them first thing in bin.ts works; they are process-wide, so the worker
+ * threads a restore starts get them too.
+ */
+export function keepRestoreHeapSmall(): void {
+  keepYoungGenerationSmall();
+  setFlagsFromString("--optimize-for-size");
+}

@@ -21,6 +21,7 @@ import { packName } from "../repo/layout.ts";
 import type { Repository } from "../repo/repository.ts";
 import type { RestorePlan } from "../restore/plan.ts";
 import { startDatabaseCheck } from "./database-check.ts";
+import { exposedGc } from "./heap-collection.ts";
 import { RestorePool } from "./restore-pool.ts";
 import { ANSWER_BYTES } from "./workers/restore-messages.ts";
 import { CoalescingWriter, HandleCache } from "./staged-files.ts";
@@ -30,7 +31,7 @@ export interface DownloadOptions {
   repo: Repository;
   compressor?: Compressor | undefined;
   signal?: AbortSignal | undefined;
-  /** Packs (one thread) or ranges (workers) in flight (default 4). */
+  /** Packs (one thread, default 4) or ranges (workers, default 2) in flight. */
   concurrency?: number | undefined;
   /** Worker threads opening chunks; 0: this thread. Default: one per core but one (at least one) above `PARALLEL_ABOVE` bytes. */
   workers?: number | undefined;
@@ -51,9 +52,17 @@ const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 /**
  * Sealed and plaintext bytes of one range opened on a worker (its answer is one buffer of
  * `ANSWER_BYTES`). With `concurrency` ranges in flight this bounds the buffers a restore
- * holds, whatever the repository's size: 4 × (2 + 2) MiB by default.
+ * holds, whatever the repository's size: 2 × (2 + 2) MiB by default.
  */
 const RANGE_BYTES = ANSWER_BYTES;
+
+/**
+ * Ranges in flight with workers: one being opened on a worker while this thread writes the
+ * other's plaintexts and reads the next. Four held ~16 MiB more of sealed and answer
+ * buffers (and the worker's arena grew with them) for no measured CPU gain on two cores
+ * (docs/performance.md, "Peak memory, round 2").
+ */
+const RANGES_IN_FLIGHT = 2;
 
 /**
  * How many worker threads a restore of `bytes` uses by default: above `PARALLEL_ABOVE`,
@@ -82,10 +91,15 @@ export async function downloadInto(
   // A custom compressor cannot travel to worker threads: it keeps the work here.
   const custom = opts.compressor !== undefined && opts.compressor !== nodeCompressor && opts.compressor !== zlibCompressor;
   const workers = custom ? 0 : Math.max(0, opts.workers ?? defaultRestoreWorkers(plan.bytes));
+  // The index and the planning's garbage (promoted during the planning) go before the
+  // download's buffers come: one mark-compact, ~9 ms of CPU on the full corpus, ~6 MiB
+  // less peak RSS (docs/performance.md, "Peak memory, round 2"). Before the workers start,
+  // so none of them sees the flag that exposes `gc` for a moment.
+  exposedGc()?.("major");
   const packs = packOrder(plan, stagedDb !== null);
   const handles = new HandleCache(paths, plan.files);
   const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
-  const limit = Math.max(1, opts.concurrency ?? 4);
+  const limit = Math.max(1, opts.concurrency ?? (pool ? RANGES_IN_FLIGHT : 4));
   const holdsDb = (p: number) => stagedDb !== null && plan.holdsDatabase(p);
   let dbPacksLeft = packs.filter(holdsDb).length;
   let dbCheck: Promise<void> | undefined;

@@ -38,7 +38,7 @@ export interface RestoreOptions {
   compressor?: Compressor;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  /** Pack downloads (on this thread) or ranged reads (with workers) in flight (default 4). */
+  /** Pack downloads (on this thread, default 4) or ranged reads (with workers, default 2) in flight. */
   concurrency?: number;
   /**
    * Worker threads that open chunks (AES-GCM, inflate, ID check) while this thread reads

@@ -6,12 +6,11 @@
  * copied between threads. The main thread writes the plaintexts, so file handles, write
  * order and the one fsync per file stay there (restore-pool.ts).
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChatvaultError, IntegrityError, KeySchedule, RootKey } from "@chatvault/format";
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import { type PackRange, openPackRange } from "../../repo/chunk-reader.ts";
+import { exposedGc } from "../heap-collection.ts";
 import { nodeCompressor } from "../zlib-compressor.ts";
 import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type RecycleRequest } from "./restore-messages.ts";
 
@@ -34,19 +33,7 @@ const MAX_SPARE = 4;
  * each worker until external-memory pressure forced a full collection (measured on the
  * full corpus). A scavenge of a 2 MiB young generation costs well under a millisecond.
  */
-const collectYoung = exposedGc();
-
-/** V8's `gc` for this isolate, without exposing it to contexts made later; undefined if the flag is refused. */
-function exposedGc(): (() => void) | undefined {
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    setFlagsFromString("--no-expose-gc");
-    return typeof gc === "function" ? () => (gc as (o: { type: string }) => void)({ type: "minor" }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const collect = exposedGc();
 
 async function open(m: OpenRequest): Promise<{ buf: ArrayBuffer; length: number }> {
   const meta = new Uint32Array(m.meta);
@@ -72,7 +59,7 @@ port.on("message", (m: OpenRequest | RecycleRequest) => {
   open(m).then(
     ({ buf, length }) => {
       port.postMessage({ seq: m.seq, plain: buf, length } satisfies OpenAnswer, [buf]);
-      collectYoung?.();
+      collect?.("minor");
     },
     (e: unknown) =>
       port.postMessage({
