@@ -23,7 +23,7 @@ import type { HeadStore } from "../repo/head.ts";
 import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
-import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
+import { TASKS_PER_WORKER, type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import { splitRunner } from "./split-runner.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
 import {
@@ -160,7 +160,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     });
     // A custom compressor cannot travel to worker threads: it keeps the work here.
     const onWorkers = workers > 0 && !opts.compressor;
-    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workers, here, 1, HERE_SHARE) : here;
+    const workerSlots = workers * TASKS_PER_WORKER;
+    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workerSlots, here, 1, HERE_SHARE) : here;
     const tasks = runner;
 
     /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
@@ -200,7 +201,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       session.databaseRead(s.bytes);
       return out;
     };
-    const lanes = (onWorkers ? workers + 1 : 1) + 1;
+    const lanes = (onWorkers ? workerSlots + 1 : 1) + 1;
     if (snap) jobs.push(...pageJobs(snap));
     else if (copy) {
       const running = copy;

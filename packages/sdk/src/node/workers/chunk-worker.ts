@@ -22,11 +22,14 @@ const ctx = {
 /** Per task, the resolvers of its posted parts awaiting their acknowledgement, oldest first. */
 const acks = new Map<number, (() => void)[]>();
 /**
- * Parts of a task posted and not yet acknowledged, at most. With one, this thread waited
- * for the main thread to pack each part before it could post the next (the main thread
- * chunks its own share meanwhile, so an ack can wait a few ms); two let it go on.
+ * Parts of a task posted and not yet acknowledged, at most. With one task here and one
+ * part out, this thread waited for the main thread to pack each part before it could post
+ * the next (the main thread chunks its own share meanwhile, so an ack can wait a few ms);
+ * two parts out let it go on. Now two tasks run here (chunk-pool.ts, `TASKS_PER_WORKER`),
+ * one part out each: while one waits for its ack the other goes on, and the worker still
+ * holds at most two parts out, as before.
  */
-const UNACKED = 2;
+const UNACKED = 1;
 /**
  * Part buffers the main thread gave back with its acknowledgement (it copied their chunks
  * into packs): the next parts are laid out in them. A fresh buffer per part was ~1.2 GB
@@ -35,7 +38,7 @@ const UNACKED = 2;
 const spare: ArrayBuffer[] = [];
 /** Room of a new part buffer: a part is emitted past 1 MiB of sealed chunks (chunk-tasks.ts), plus its last chunk. */
 const PART_ROOM = 2 * 1024 * 1024;
-/** One task runs here at a time, with `UNACKED` parts out and one being laid out. */
+/** Two tasks run here at once, each with `UNACKED` part out and one being laid out. */
 const KEEP_SPARE = 3;
 
 export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number; sealed?: ArrayBuffer };
