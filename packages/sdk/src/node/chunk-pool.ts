@@ -100,16 +100,16 @@ function unpack(p: PostedPart): TaskPart {
 }
 
 /**
- * Tasks a worker holds at once. With one, the worker sat idle from the end of each task
- * until this thread — busy with its own chunk task, packing and hashing — got round to
- * its "done" message and posted the next: once per media file, ~1,000 times in a full
- * backup. With two, it starts the other task at once; and while one task waits for a
- * read or an acknowledgement, the other computes (docs/performance.md, "Full backup,
- * round 2").
+ * Tasks posted to a worker at once: it runs one, the next waits in its queue
+ * (workers/chunk-worker.ts). With one, the worker sat idle from the end of each task until
+ * this thread — busy with its own chunk task, packing and hashing — got round to its
+ * "done" message and posted the next: once per media file, ~1,000 times in a full backup.
+ * Queued, not run side by side: two tasks at once held two chunkers' and two tasks' parts
+ * and raised the peak RSS by ~30 MiB (docs/performance.md, "Full backup, round 2").
  */
 export const TASKS_PER_WORKER = 2;
 
-/** `n` worker threads holding up to `perWorker` tasks each; further tasks wait for a slot. */
+/** `n` worker threads holding up to `perWorker` tasks each (one running); further tasks wait for a slot. */
 export function workerRunner(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet, n: number, perWorker = TASKS_PER_WORKER): TaskRunner {
   if (!Number.isSafeInteger(perWorker) || perWorker < 1) throw new RangeError("perWorker must be an integer ≥ 1");
   const workers = Array.from({ length: Math.max(1, n) }, () => new PoolWorker(root, chunker, known));

@@ -74,7 +74,7 @@ const READ_BLOCK = 1024 * 1024;
  * file), and garbage for the collector after (docs/performance.md).
  */
 const readBlocks: Uint8Array[] = [];
-/** Tasks running at once on one thread: two on a worker (chunk-pool.ts), one here (split-runner.ts). */
+/** Tasks running at once on one thread: one on a worker (the next waits queued), one here (split-runner.ts). */
 const KEEP_READ_BLOCKS = 2;
 /**
  * Emit a part once this many sealed bytes are waiting. A part is held twice (the worker's

@@ -22,14 +22,11 @@ const ctx = {
 /** Per task, the resolvers of its posted parts awaiting their acknowledgement, oldest first. */
 const acks = new Map<number, (() => void)[]>();
 /**
- * Parts of a task posted and not yet acknowledged, at most. With one task here and one
- * part out, this thread waited for the main thread to pack each part before it could post
- * the next (the main thread chunks its own share meanwhile, so an ack can wait a few ms);
- * two parts out let it go on. Now two tasks run here (chunk-pool.ts, `TASKS_PER_WORKER`),
- * one part out each: while one waits for its ack the other goes on, and the worker still
- * holds at most two parts out, as before.
+ * Parts of a task posted and not yet acknowledged, at most. With one, this thread waited
+ * for the main thread to pack each part before it could post the next (the main thread
+ * chunks its own share meanwhile, so an ack can wait a few ms); two let it go on.
  */
-const UNACKED = 1;
+const UNACKED = 2;
 /**
  * Part buffers the main thread gave back with its acknowledgement (it copied their chunks
  * into packs): the next parts are laid out in them. A fresh buffer per part was ~1.2 GB
@@ -38,7 +35,7 @@ const UNACKED = 1;
 const spare: ArrayBuffer[] = [];
 /** Room of a new part buffer: a part is emitted past 1 MiB of sealed chunks (chunk-tasks.ts), plus its last chunk. */
 const PART_ROOM = 2 * 1024 * 1024;
-/** Two tasks run here at once, each with `UNACKED` part out and one being laid out. */
+/** One task runs here at a time, with `UNACKED` parts out and one being laid out. */
 const KEEP_SPARE = 3;
 
 export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number; sealed?: ArrayBuffer };
@@ -80,19 +77,26 @@ function pack(p: TaskPart): PostedPart {
   };
 }
 
+/** The tasks posted here, run in turn (chunk-pool.ts posts up to `TASKS_PER_WORKER`). */
+let queue: Promise<void> = Promise.resolve();
+
 port.on("message", (m: WorkerRequest) => {
   if (m.op === "ack") {
     if (m.sealed && spare.length < KEEP_SPARE) spare.push(m.sealed);
     acks.get(m.seq)?.shift()?.();
     return;
   }
-  void handle(m).catch((e: unknown) =>
-    port.postMessage({
-      seq: m.seq,
-      error: e instanceof Error ? e.message : String(e),
-      // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
-      ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
-    }),
+  // Tasks run one after another: a second one posted meanwhile waits here, ready to start
+  // the moment the first ends, instead of waiting for the main thread to post it.
+  queue = queue.then(() =>
+    handle(m).catch((e: unknown) =>
+      port.postMessage({
+        seq: m.seq,
+        error: e instanceof Error ? e.message : String(e),
+        // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
+        ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
+      }),
+    ),
   );
 });
 
