@@ -2,7 +2,8 @@
  * The packer's bounds (spec §8.3 packs, §8.7 packs first): never more than `maxInFlight`
  * puts at once, never more than `maxInFlight + 1` pack buffers, a full pack that finds
  * every slot taken holds the producers; reused buffers never change a pack already
- * stored; the storage's `parallelPuts` hint sets the default; an upload error surfaces.
+ * stored; the storage's `parallelPuts` hint sets the default; an upload error surfaces; a
+ * full pack is hashed while the put before it runs.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -162,4 +163,23 @@ test("an upload that fails surfaces at flush, and settle still returns", async (
   })();
   await assert.rejects(adding, /disk on fire/);
   await packer.settle();
+});
+
+test("a full pack is hashed while the put before it is still running, not after it ends", async () => {
+  const storage = gatedStorage();
+  const packer = new Packer(storage, keys, "r".repeat(32), PACK, 1);
+  const hashedDuringPut: boolean[] = [];
+  const hash = packer.hasher;
+  packer.hasher = async (data) => {
+    hashedDuringPut.push(storage.running() > 0);
+    return hash(data);
+  };
+  // Two packs' worth: the first is put (and held at the gate), the second fills meanwhile.
+  const adds = Array.from({ length: 8 }, (_, i) => packer.add(chunk(i).id, chunk(i).bytes, 16 * 1024, 0));
+  for (let i = 0; i < 4; i++) await tick();
+  assert.deepEqual(hashedDuringPut, [false, true], "the second pack's hash did not wait for the first put");
+  storage.release();
+  await Promise.all(adds);
+  await packer.flush();
+  assert.equal(packer.packsUploaded, 2);
 });

@@ -23,7 +23,7 @@ import type { HeadStore } from "../repo/head.ts";
 import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
-import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
+import { TASKS_PER_WORKER, type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
 import { splitRunner } from "./split-runner.ts";
 import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
 import {
@@ -75,9 +75,11 @@ export interface BackupOptions {
  * chunk tasks, so at this share it and one worker end together. Measured on the full
  * corpus, CPU seconds of this thread / the worker: share 1 (any free slot, as before)
  * 3.8–3.9 / 1.5, share 0 1.7 / 3.2–3.3, 0.25 2.3–2.4 / 2.3–2.4; its heap also gets fewer
- * collections the fewer chunks it seals (docs/performance.md).
+ * collections the fewer chunks it seals (docs/performance.md). Measured again with the
+ * database copied on its thread and the worker's next task queued: at 0.25 the worker ran
+ * 1.27–1.35× this thread's CPU, at 0.3 1.04–1.21× ("Full backup, round 2").
  */
-const HERE_SHARE = 0.25;
+const HERE_SHARE = 0.3;
 /** Database pages go to the workers in regions of this size. */
 const REGION = 4 * 1024 * 1024;
 /** New media bytes from which the database copy runs on its own thread, beside their chunking (~20 ms of work: more than the thread costs to start). */
@@ -160,7 +162,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     });
     // A custom compressor cannot travel to worker threads: it keeps the work here.
     const onWorkers = workers > 0 && !opts.compressor;
-    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workers, here, 1, HERE_SHARE) : here;
+    const workerSlots = workers * TASKS_PER_WORKER;
+    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workerSlots, here, 1, HERE_SHARE) : here;
     const tasks = runner;
 
     /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
@@ -200,7 +203,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       session.databaseRead(s.bytes);
       return out;
     };
-    const lanes = (onWorkers ? workers + 1 : 1) + 1;
+    const lanes = (onWorkers ? workerSlots + 1 : 1) + 1;
     if (snap) jobs.push(...pageJobs(snap));
     else if (copy) {
       const running = copy;

@@ -41,7 +41,8 @@ type Handler = (m: Record<string, unknown>) => void;
 class PoolWorker {
   readonly worker: Worker;
   readonly #handlers = new Map<number, { onMessage: Handler; fail: (e: Error) => void }>();
-  busy = false;
+  /** Tasks posted to this worker and not ended. */
+  running = 0;
 
   constructor(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet) {
     this.worker = new Worker(WORKER_ENTRY, {
@@ -98,15 +99,28 @@ function unpack(p: PostedPart): TaskPart {
   return out;
 }
 
-/** `n` worker threads; tasks wait for a free one. */
-export function workerRunner(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet, n: number): TaskRunner {
+/**
+ * Tasks posted to a worker at once: it runs one, the next waits in its queue
+ * (workers/chunk-worker.ts). With one, the worker sat idle from the end of each task until
+ * this thread — busy with its own chunk task, packing and hashing — got round to its
+ * "done" message and posted the next: once per media file, ~1,000 times in a full backup.
+ * Queued, not run side by side: two tasks at once held two chunkers' and two tasks' parts
+ * and raised the peak RSS by ~30 MiB (docs/performance.md, "Full backup, round 2").
+ */
+export const TASKS_PER_WORKER = 2;
+
+/** `n` worker threads holding up to `perWorker` tasks each (one running); further tasks wait for a slot. */
+export function workerRunner(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet, n: number, perWorker = TASKS_PER_WORKER): TaskRunner {
+  if (!Number.isSafeInteger(perWorker) || perWorker < 1) throw new RangeError("perWorker must be an integer ≥ 1");
   const workers = Array.from({ length: Math.max(1, n) }, () => new PoolWorker(root, chunker, known));
   const waiting: ((w: PoolWorker) => void)[] = [];
   let seq = 0;
   const acquire = (): Promise<PoolWorker> => {
-    const free = workers.find((w) => !w.busy);
+    // The least loaded worker, so n workers each get a task before any gets a second.
+    let free: PoolWorker | undefined;
+    for (const w of workers) if (w.running < perWorker && (!free || w.running < free.running)) free = w;
     if (free) {
-      free.busy = true;
+      free.running += 1;
       return Promise.resolve(free);
     }
     return new Promise((resolve) => waiting.push(resolve));
@@ -114,7 +128,7 @@ export function workerRunner(root: RootKey, chunker: ChunkerParams, known: Chunk
   const release = (w: PoolWorker) => {
     const next = waiting.shift();
     if (next) next(w);
-    else w.busy = false;
+    else w.running -= 1;
   };
   return {
     async run(task, onPart) {

@@ -74,7 +74,7 @@ const READ_BLOCK = 1024 * 1024;
  * file), and garbage for the collector after (docs/performance.md).
  */
 const readBlocks: Uint8Array[] = [];
-/** Tasks running at once on one thread: one on a worker, one or two here (split-runner.ts). */
+/** Tasks running at once on one thread: one on a worker (the next waits queued), one here (split-runner.ts). */
 const KEEP_READ_BLOCKS = 2;
 /**
  * Emit a part once this many sealed bytes are waiting. A part is held twice (the worker's
@@ -84,16 +84,32 @@ const KEEP_READ_BLOCKS = 2;
  */
 const PART_BYTES = 1024 * 1024;
 
+/**
+ * Longest stretch of chunk work between two turns of the event loop. A task's chunks are
+ * hashed and sealed in one synchronous run per read block (~3–4 ms per MiB), and on the
+ * main thread every step of a pack's put (open, writes, fsync, link, directory fsync: a
+ * dozen hops) and every worker's part waited for the end of such a run: with one put in
+ * flight, the disk sat idle meanwhile (docs/performance.md, "Full backup, round 2").
+ */
+const YIELD_MS = 1;
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (part: TaskPart) => Promise<void>): Promise<void> {
   let part: TaskPart = { ids: [], sealed: [], bytesRead: 0 };
   let sealedBytes = 0;
+  let ranSince = performance.now();
   const add = async (plain: Uint8Array, compressible: boolean) => {
     const id = await chunkId(ctx.keys, plain);
     const index = part.ids.push(id) - 1;
-    if (ctx.known.has(id)) return;
-    const { data, length, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
-    part.sealed.push({ index, data, length, rawLength: plain.length, flags });
-    sealedBytes += length;
+    if (!ctx.known.has(id)) {
+      const { data, length, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
+      part.sealed.push({ index, data, length, rawLength: plain.length, flags });
+      sealedBytes += length;
+    }
+    if (performance.now() - ranSince >= YIELD_MS) {
+      await turn();
+      ranSince = performance.now();
+    }
   };
   // One part may wait for its acknowledgement while the next is being made: the caller
   // (a worker's parent, busy with its own tasks) then never leaves this task idle for a

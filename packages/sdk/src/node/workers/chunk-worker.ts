@@ -77,19 +77,26 @@ function pack(p: TaskPart): PostedPart {
   };
 }
 
+/** The tasks posted here, run in turn (chunk-pool.ts posts up to `TASKS_PER_WORKER`). */
+let queue: Promise<void> = Promise.resolve();
+
 port.on("message", (m: WorkerRequest) => {
   if (m.op === "ack") {
     if (m.sealed && spare.length < KEEP_SPARE) spare.push(m.sealed);
     acks.get(m.seq)?.shift()?.();
     return;
   }
-  void handle(m).catch((e: unknown) =>
-    port.postMessage({
-      seq: m.seq,
-      error: e instanceof Error ? e.message : String(e),
-      // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
-      ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
-    }),
+  // Tasks run one after another: a second one posted meanwhile waits here, ready to start
+  // the moment the first ends, instead of waiting for the main thread to post it.
+  queue = queue.then(() =>
+    handle(m).catch((e: unknown) =>
+      port.postMessage({
+        seq: m.seq,
+        error: e instanceof Error ? e.message : String(e),
+        // A media file that cannot be read crosses the thread boundary as such: the backup skips it.
+        ...(e instanceof MediaReadError ? { mediaRead: e.errno ?? "" } : {}),
+      }),
+    ),
   );
 });
 
