@@ -36,6 +36,7 @@ import {
   snapshotDatabaseOnThread,
   snapshotSizeEstimate,
 } from "./db-source/index.ts";
+import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -82,63 +83,91 @@ const HERE_SHARE = 0.25;
 const REGION = 4 * 1024 * 1024;
 /** New media bytes from which the database copy runs on its own thread, beside their chunking (~20 ms of work: more than the thread costs to start). */
 const OVERLAP_MEDIA = 8 * 1024 * 1024;
+/**
+ * The share of a database's pages whose IDs the copy's thread computes after the copy
+ * (the rest: this thread, which also seals the changed pages of both parts). At one half,
+ * this thread's part ended 80–200 ms after the copy thread's, which took 370–420 ms (3 runs
+ * on the loaded machine, docs/performance.md, round 5).
+ */
+const THREAD_SHARE = 0.6;
 
 export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
   const compressor = opts.compressor ?? nodeCompressor;
   const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
-  const session = await BackupSession.begin(repo, opts.heads, {
-    compressor,
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-    lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
-  });
-  const { progress, store } = session;
   // The database copy is plaintext: a private folder (0700, file 0600) whose name lets the
   // next run remove what a killed one left (work-dir.ts; SECURITY.md).
   const tmpParent = opts.tmpDir ?? tmpdir();
   let tmp: string;
+  let tempRoot: string | undefined;
   try {
-    tmp = await makeRunDir(opts.tmpDir ?? (await privateTempRoot(tmpParent)), "chatvault-backup-");
+    tempRoot = opts.tmpDir ? undefined : await privateTempRoot(tmpParent);
+    tmp = await makeRunDir(opts.tmpDir ?? tempRoot!, "chatvault-backup-");
   } catch (e) {
-    await session.end();
     throw localFileError(e, "temp", tmpParent);
   }
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   let memoryTmp: string | undefined;
   let copy: SnapshotJob | undefined;
+  let opened: BackupSession | undefined; // for the end, whatever happens
   try {
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
-    const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
-    const copyNeeded = opts.db !== undefined && !sameDatabase;
+    const dbEstimate = opts.db ? snapshotSizeEstimate(opts.db) : 0;
+    const copyFailed = (e: unknown) => {
+      throw databaseError(e, opts.db!, tmp);
+    };
     // The copy needs no durability: on a memory file system with room for it, its fsyncs
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
-    const dbEstimate = copyNeeded ? snapshotSizeEstimate(opts.db!) : 0;
-    if (copyNeeded && !opts.tmpDir) memoryTmp = await memoryRunDir(dbEstimate);
-    const copyDir = memoryTmp ?? tmp;
-    const copyOptions = memoryTmp ? { fallbackDir: tmp } : {};
-    const copyFailed = (e: unknown) => {
-      throw databaseError(e, opts.db!, tmp);
+    const copyPlace = async () => {
+      if (!opts.tmpDir) memoryTmp ??= await memoryRunDir(dbEstimate);
+      return { dir: memoryTmp ?? tmp, options: memoryTmp ? { fallbackDir: tmp } : {} };
     };
     // The copy may run on its own thread (db-source/snapshot-thread.ts), beside this
     // thread's work instead of before it; the database's pages are read once it is done.
     // After a parent (most pages known), that thread then computes the IDs of the first
-    // half of the pages while this one reads and hashes the second half: worth its start
-    // for a database of two regions or more, so it starts now, before the media walk.
-    // Otherwise it pays only with new media to chunk and seal meanwhile (below).
-    const onThread = () => snapshotDatabaseOnThread(opts.db!, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) });
-    if (copyNeeded && session.parent && dbEstimate >= 2 * REGION) copy = onThread();
+    // pages while this one reads and hashes the rest (THREAD_SHARE).
+    const onThread = async () => {
+      const { dir, options } = await copyPlace();
+      return snapshotDatabaseOnThread(opts.db!, dir, { ...options, chunkIdsWith: repo.rootKey });
+    };
+    // A database that changed since this machine's last backup of it (db-source/copy-hint.ts)
+    // is copied at once, beside the repository reading; the parent decides below whether
+    // the copy is needed at all (a copy that is not is stopped).
+    const hint = tempRoot && opts.db && dbEstimate >= 2 * REGION ? await readCopyHint(tempRoot, repo.repoId, opts.db) : fingerprint;
+    if (opts.db && (fingerprint === undefined || hint !== fingerprint) && dbEstimate >= 2 * REGION) copy = await onThread();
+    const session = await BackupSession.begin(repo, opts.heads, {
+      compressor,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+      lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
+    });
+    opened = session;
+    const { progress, store } = session;
+    const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
+    const copyNeeded = opts.db !== undefined && !sameDatabase;
+    if (!copyNeeded && copy) {
+      await copy.cancel(); // the parent has this database: the early copy was not needed
+      copy = undefined;
+    }
+    // Splitting the page IDs with the copy's thread pays for its start on its own for a
+    // database of two regions or more, so it starts now, before the media walk. Otherwise
+    // it pays only with new media to chunk and seal meanwhile (below).
+    if (copyNeeded && !copy && session.parent && dbEstimate >= 2 * REGION) copy = await onThread();
     const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     // After the walk, as before: a copy started on its thread above is under way meanwhile.
     progress.setPhase("copying database");
     const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
     const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
-    if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = onThread();
-    let snap = copyNeeded && !copy ? await snapshotDatabase(opts.db!, copyDir, copyOptions).catch(copyFailed) : undefined;
+    if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = await onThread();
+    let snap: DatabaseSnapshot | undefined;
+    if (copyNeeded && !copy) {
+      const { dir, options } = await copyPlace();
+      snap = await snapshotDatabase(opts.db!, dir, options).catch(copyFailed);
+    }
     // The copy's size until it is known: the file and its WAL (corrected when the copy ends).
     const dbBytes = snap?.bytes ?? (copy ? dbEstimate : 0);
     progress.bytesTotal = dbBytes + media.files.reduce((n, f) => n + f.size, 0);
@@ -210,7 +239,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         snap = s;
         progress.bytesTotal += s.bytes - dbBytes;
         // Whole regions for the copy's thread (none without a parent: it was not asked to).
-        const split = session.parent ? Math.floor(s.pageCount / 2 / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
+        const split = session.parent ? Math.floor((s.pageCount * THREAD_SHARE) / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
         const head = split > 0 ? running.pageIds(split) : undefined;
         head?.catch(() => {}); // awaited below, unless the pages here fail first
         const jobsHere = pageJobs(s, split);
@@ -296,12 +325,14 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     if (opts.db) progress.advance(0, 1);
     const stored = entries.filter((e): e is MediaEntry => e !== undefined);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return await session.commit(database, stored, opts.host ?? hostname(), { skipped, changedWhileReading });
+    const result = await session.commit(database, stored, opts.host ?? hostname(), { skipped, changedWhileReading });
+    if (tempRoot && opts.db && hint !== fingerprint) await writeCopyHint(tempRoot, repo.repoId, opts.db, fingerprint);
+    return result;
   } finally {
     // Let uploads already started end (or fail) before returning: a caller that exits the
     // process right after must not cut a put in half.
-    await session.settle();
-    await session.end();
+    await opened?.settle();
+    await opened?.end();
     await runner?.close();
     await copy?.cancel(); // a copy still running (the backup failed elsewhere) ends before its folder goes
     await rm(tmp, { recursive: true, force: true });
