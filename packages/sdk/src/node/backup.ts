@@ -9,12 +9,13 @@
  */
 // The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
 import "./node-crypto.ts";
-import { rm } from "node:fs/promises";
+import { type FileHandle, open, rm } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { basename } from "node:path";
-import { gearTable, toHex } from "@chatvault/format";
+import { chunkId, gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
+import { sealChunk } from "../backup/chunk-store.ts";
 import { type BackupResult, BackupSession } from "../backup/session.ts";
 import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
@@ -37,6 +38,7 @@ import {
   snapshotSizeEstimate,
 } from "./db-source/index.ts";
 import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
+import { copyPageIds } from "./db-source/page-ids.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -240,43 +242,62 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         progress.bytesTotal += s.bytes - dbBytes;
         // Whole regions for the copy's thread (none without a parent: it was not asked to).
         const split = session.parent ? Math.floor((s.pageCount * THREAD_SHARE) / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
-        const head = split > 0 ? running.pageIds(split) : undefined;
-        head?.catch(() => {}); // awaited below, unless the pages here fail first
-        const jobsHere = pageJobs(s, split);
-        const regions = dbRegions!;
-        await runBounded(jobsHere, lanes);
-        if (head) regions[0] = await storeUnknownPages(s, await head.catch(copyFailed), split);
+        if (split === 0) return void (await runBounded(pageJobs(s), lanes));
+        const head = running.pageIds(split);
+        head.catch(() => {}); // awaited below, unless the pages here fail first
+        // This thread's part by the same loop (db-source/page-ids.ts): IDs first, then only
+        // the pages the repository lacks go through the page tasks.
+        session.databaseRead(s.bytes);
+        const regions: Uint8Array[][] = [];
+        dbRegions = regions;
+        regions[1] = await storeUnknownPages(s, await copyPageIds(s, split, s.pageCount, repo.keys, chunkId), split, s.pageCount);
+        regions[0] = await storeUnknownPages(s, await head.catch(copyFailed), 0, split);
       });
     }
     /**
-     * The first `pages` pages by the IDs the copy's thread computed: a known chunk is
-     * taken as it is; runs of unknown pages are read, hashed and stored here, as any page
-     * task does (their IDs are the ones this thread computes).
+     * Pages `first` up to `until` by their IDs, packed (the copy's thread's or this one's):
+     * a known chunk is taken as it is. The others are read again from the copy, their IDs
+     * computed again from the bytes stored (spec §8.3), and sealed and stored as a page
+     * task does — here, with one file handle and one read per 1 MiB window that holds any:
+     * a task per run of unknown pages cost three thread-pool round trips each, for ~500
+     * runs in the bench's day after (docs/performance.md, round 5).
      */
-    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, pages: number): Promise<Uint8Array[]> => {
+    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, first: number, until: number): Promise<Uint8Array[]> => {
       session.check();
+      const pages = until - first;
       const ids: Uint8Array[] = new Array(pages);
-      let unknownFrom = -1;
-      let read = 0;
-      const storeRun = async (end: number) => {
-        if (unknownFrom < 0) return;
-        const from = unknownFrom;
-        unknownFrom = -1;
-        const r = await run({ kind: "pages", path: s.path, offset: from * s.pageSize, length: (end - from) * s.pageSize, pageSize: s.pageSize });
-        r.ids.forEach((id, k) => (ids[from + k] = id));
-        read += r.bytes;
-      };
+      const unknown: number[] = [];
       for (let i = 0; i < pages; i++) {
-        const id = packed.subarray(i * 32, (i + 1) * 32);
-        if (!store.hasId(id)) {
-          if (unknownFrom < 0) unknownFrom = i;
-          continue;
-        }
-        await storeRun(i);
-        ids[i] = id;
+        ids[i] = packed.subarray(i * 32, (i + 1) * 32);
+        if (!store.hasId(ids[i]!)) unknown.push(i);
       }
-      await storeRun(pages);
-      progress.advance(pages * s.pageSize - read);
+      if (unknown.length > 0) {
+        const window = pagesPerWindow(s);
+        const fh = await open(s.path, "r");
+        try {
+          for (let k = 0; k < unknown.length;) {
+            const a = unknown[k]!;
+            let j = k;
+            while (j + 1 < unknown.length && unknown[j + 1]! - a < window) j++;
+            const bytes = await readAt(fh, (unknown[j]! - a + 1) * s.pageSize, (first + a) * s.pageSize);
+            for (; k <= j; k++) {
+              session.check();
+              const i = unknown[k]!;
+              const page = bytes.subarray((i - a) * s.pageSize, (i - a + 1) * s.pageSize);
+              const id = await chunkId(repo.keys, page);
+              ids[i] = id;
+              const hex = toHex(id);
+              // Another task may have stored the same chunk meanwhile: claim decides.
+              if (!store.claim(hex)) continue;
+              const sealed = await sealChunk(repo.keys, compressor, id, page, true);
+              await store.addSealed(hex, sealed.data, page.length, sealed.flags);
+            }
+          }
+        } finally {
+          await fh.close();
+        }
+      }
+      progress.advance(pages * s.pageSize);
       return ids;
     };
 
@@ -338,6 +359,20 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     await rm(tmp, { recursive: true, force: true });
     if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
   }
+}
+
+/** Pages read at once by storeUnknownPages: 1 MiB. */
+const pagesPerWindow = (s: DatabaseSnapshot) => Math.max(1, Math.floor((1024 * 1024) / s.pageSize));
+
+/** `length` bytes of the copy at `position`, read whole. */
+async function readAt(fh: FileHandle, length: number, position: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  for (let got = 0; got < length;) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) throw new DatabaseSourceError("inconsistent", "database copy shrank while being read");
+    got += bytesRead;
+  }
+  return buf;
 }
 
 /** A database that cannot be copied: the user's path (`SourceError`), or the temp folder (disk full there). */

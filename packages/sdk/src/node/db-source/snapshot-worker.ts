@@ -5,9 +5,9 @@
  * progress while copying, then the snapshot or the error as plain data (a thread cannot
  * pass an Error's class).
  */
-import { open } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import type { KeySchedule } from "@chatvault/format";
+import { type ChunkIdFunction, copyPageIds } from "./page-ids.ts";
 import { type DatabaseSnapshot, snapshotDatabase } from "./snapshot.ts";
 import { type CopyRequest, type ThreadRequest, describeCopyError } from "./snapshot-thread.ts";
 
@@ -44,10 +44,9 @@ if (snapshot && hashing) {
   });
 }
 
-type ChunkIdOf = (keys: KeySchedule, page: Uint8Array) => Promise<Uint8Array>;
 interface Hashing {
   keys: KeySchedule;
-  chunkId: ChunkIdOf;
+  chunkId: ChunkIdFunction;
 }
 /** The keyed chunk ID (spec §8.3) with this repository's keys, on node:crypto as the chunk workers compute it. */
 async function loadHashing(rootBytes: ArrayBuffer): Promise<Hashing> {
@@ -55,27 +54,8 @@ async function loadHashing(rootBytes: ArrayBuffer): Promise<Hashing> {
   return { keys: await KeySchedule.derive(new RootKey(new Uint8Array(rootBytes)), nodeCryptoBackend), chunkId };
 }
 
-/** The chunk IDs of the first `pages` pages of the copy, 32 bytes each, read in 1 MiB blocks. */
+/** The chunk IDs of the first `pages` pages of the copy, 32 bytes each (page-ids.ts). */
 async function pageIds(copy: DatabaseSnapshot, pages: number, hashingP: Promise<Hashing>): Promise<Uint8Array> {
   const { keys, chunkId } = await hashingP;
-  const { pageSize } = copy;
-  if (!Number.isSafeInteger(pages) || pages < 0 || pages > copy.pageCount) throw new RangeError("pages must be within the copy");
-  const out = new Uint8Array(pages * 32);
-  const block = Math.max(1, Math.floor((1024 * 1024) / pageSize)) * pageSize;
-  const handle = await open(copy.path, "r");
-  try {
-    const buffer = new Uint8Array(block);
-    for (let page = 0; page < pages;) {
-      const want = Math.min(block, (pages - page) * pageSize);
-      for (let filled = 0; filled < want;) {
-        const { bytesRead } = await handle.read(buffer, filled, want - filled, page * pageSize + filled);
-        if (bytesRead === 0) throw new Error(`${copy.path} shrank while being read`);
-        filled += bytesRead;
-      }
-      for (let o = 0; o < want; o += pageSize, page++) out.set(await chunkId(keys, buffer.subarray(o, o + pageSize)), page * 32);
-    }
-  } finally {
-    await handle.close();
-  }
-  return out;
+  return copyPageIds(copy, 0, pages, keys, chunkId);
 }
