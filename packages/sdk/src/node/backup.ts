@@ -21,7 +21,7 @@ import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
 import type { ProgressListener } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
-import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
+import { type DatabaseEntry, type MediaEntry, databaseEntryFromPacked } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
@@ -214,6 +214,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const jobs: (() => Promise<void>)[] = [];
 
     let dbRegions: Uint8Array[][] | undefined;
+    /** All page IDs packed, when they were computed by db-source/page-ids.ts (instead of `dbRegions`). */
+    let dbPacked: Uint8Array | undefined;
     const pagesPerRegion = (s: DatabaseSnapshot) => Math.max(1, Math.floor(REGION / s.pageSize));
     /** The copy's pages from page `from` on, in regions, as jobs (region 0 is pages before `from`, if any: the caller's). */
     const pageJobs = (s: DatabaseSnapshot, from = 0): (() => Promise<void>)[] => {
@@ -248,29 +250,27 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // This thread's part by the same loop (db-source/page-ids.ts): IDs first, then only
         // the pages the repository lacks go through the page tasks.
         session.databaseRead(s.bytes);
-        const regions: Uint8Array[][] = [];
-        dbRegions = regions;
-        regions[1] = await storeUnknownPages(s, await copyPageIds(s, split, s.pageCount, repo.keys, chunkId), split, s.pageCount);
-        regions[0] = await storeUnknownPages(s, await head.catch(copyFailed), 0, split);
+        const all = new Uint8Array(s.pageCount * 32);
+        all.set(await copyPageIds(s, split, s.pageCount, repo.keys, chunkId), split * 32);
+        await storeUnknownPages(s, all, split, s.pageCount);
+        all.set(await head.catch(copyFailed), 0);
+        await storeUnknownPages(s, all, 0, split);
+        dbPacked = all;
       });
     }
     /**
-     * Pages `first` up to `until` by their IDs, packed (the copy's thread's or this one's):
-     * a known chunk is taken as it is. The others are read again from the copy, their IDs
+     * Pages `first` up to `until` by their IDs in `packed` (all pages' IDs, 32 bytes each:
+     * the copy's thread's or this one's): a known chunk is taken as it is. The others are read again from the copy, their IDs
      * computed again from the bytes stored (spec §8.3), and sealed and stored as a page
      * task does — here, with one file handle and one read per 1 MiB window that holds any:
      * a task per run of unknown pages cost three thread-pool round trips each, for ~500
      * runs in the bench's day after (docs/performance.md, round 5).
      */
-    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, first: number, until: number): Promise<Uint8Array[]> => {
+    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, first: number, until: number): Promise<void> => {
       session.check();
       const pages = until - first;
-      const ids: Uint8Array[] = new Array(pages);
       const unknown: number[] = [];
-      for (let i = 0; i < pages; i++) {
-        ids[i] = packed.subarray(i * 32, (i + 1) * 32);
-        if (!store.hasId(ids[i]!)) unknown.push(i);
-      }
+      for (let i = 0; i < pages; i++) if (!store.hasId(packed.subarray((first + i) * 32, (first + i + 1) * 32))) unknown.push(i);
       if (unknown.length > 0) {
         const window = pagesPerWindow(s);
         const fh = await open(s.path, "r");
@@ -285,7 +285,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
               const i = unknown[k]!;
               const page = bytes.subarray((i - a) * s.pageSize, (i - a + 1) * s.pageSize);
               const id = await chunkId(repo.keys, page);
-              ids[i] = id;
+              packed.set(id, (first + i) * 32);
               const hex = toHex(id);
               // Another task may have stored the same chunk meanwhile: claim decides.
               if (!store.claim(hex)) continue;
@@ -298,7 +298,6 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         }
       }
       progress.advance(pages * s.pageSize);
-      return ids;
     };
 
     const entries: (MediaEntry | undefined)[] = [];
@@ -332,17 +331,22 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     progress.setPhase(snap || copy ? "database and media" : "media");
     // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
     await runBounded(jobs, lanes);
+    const dbFields = snap
+      ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, ...(fingerprint ? { source: fingerprint } : {}) }
+      : undefined;
     const database: DatabaseEntry | null =
       sameDatabase ??
-      (snap && dbRegions
-        ? {
-            name: basename(opts.db!),
-            pageSize: snap.pageSize,
-            pageCount: snap.pageCount,
-            pages: dbRegions.flat(),
-            ...(fingerprint ? { source: fingerprint } : {}),
-          }
-        : null);
+      (dbFields && dbPacked
+        ? databaseEntryFromPacked(dbFields, dbPacked)
+        : dbFields && dbRegions
+          ? {
+              name: dbFields.name,
+              pageSize: dbFields.pageSize,
+              pageCount: dbFields.pageCount,
+              pages: dbRegions.flat(),
+              ...(fingerprint ? { source: fingerprint } : {}),
+            }
+          : null);
     if (opts.db) progress.advance(0, 1);
     const stored = entries.filter((e): e is MediaEntry => e !== undefined);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
