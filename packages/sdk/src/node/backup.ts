@@ -9,18 +9,19 @@
  */
 // The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
 import "./node-crypto.ts";
-import { rm } from "node:fs/promises";
+import { type FileHandle, open, rm } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { basename } from "node:path";
-import { gearTable, toHex } from "@chatvault/format";
+import { chunkId, gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
+import { sealChunk } from "../backup/chunk-store.ts";
 import { type BackupResult, BackupSession } from "../backup/session.ts";
 import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
 import type { ProgressListener } from "../progress.ts";
 import type { HeadStore } from "../repo/head.ts";
-import type { DatabaseEntry, MediaEntry } from "../repo/manifest.ts";
+import { type DatabaseEntry, type MediaEntry, databaseEntryFromPacked } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
 import { TASKS_PER_WORKER, type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
@@ -36,6 +37,8 @@ import {
   snapshotDatabaseOnThread,
   snapshotSizeEstimate,
 } from "./db-source/index.ts";
+import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
+import { copyPageIds } from "./db-source/page-ids.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -84,63 +87,91 @@ const HERE_SHARE = 0.3;
 const REGION = 4 * 1024 * 1024;
 /** New media bytes from which the database copy runs on its own thread, beside their chunking (~20 ms of work: more than the thread costs to start). */
 const OVERLAP_MEDIA = 8 * 1024 * 1024;
+/**
+ * The share of a database's pages whose IDs the copy's thread computes after the copy
+ * (the rest: this thread, which also seals the changed pages of both parts). At one half,
+ * this thread's part ended 80–200 ms after the copy thread's, which took 370–420 ms (3 runs
+ * on the loaded machine, docs/performance.md, round 5).
+ */
+const THREAD_SHARE = 0.6;
 
 export async function backup(opts: BackupOptions): Promise<BackupResult> {
   const { repo } = opts;
   if (!opts.db && !opts.media) throw new SourceError("nothing to back up: give a database, a media folder, or both");
   const compressor = opts.compressor ?? nodeCompressor;
   const exclude = opts.exclude?.length ? new ExcludeRules(opts.exclude) : undefined; // a bad pattern fails before anything starts
-  const session = await BackupSession.begin(repo, opts.heads, {
-    compressor,
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-    lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
-  });
-  const { progress, store } = session;
   // The database copy is plaintext: a private folder (0700, file 0600) whose name lets the
   // next run remove what a killed one left (work-dir.ts; SECURITY.md).
   const tmpParent = opts.tmpDir ?? tmpdir();
   let tmp: string;
+  let tempRoot: string | undefined;
   try {
-    tmp = await makeRunDir(opts.tmpDir ?? (await privateTempRoot(tmpParent)), "chatvault-backup-");
+    tempRoot = opts.tmpDir ? undefined : await privateTempRoot(tmpParent);
+    tmp = await makeRunDir(opts.tmpDir ?? tempRoot!, "chatvault-backup-");
   } catch (e) {
-    await session.end();
     throw localFileError(e, "temp", tmpParent);
   }
   if (!opts.tmpDir) await sweepDeadRuns(tmpParent, "chatvault-backup-"); // copies of older versions
   let runner: TaskRunner | undefined;
   let memoryTmp: string | undefined;
   let copy: SnapshotJob | undefined;
+  let opened: BackupSession | undefined; // for the end, whatever happens
   try {
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
-    const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
-    const copyNeeded = opts.db !== undefined && !sameDatabase;
+    const dbEstimate = opts.db ? snapshotSizeEstimate(opts.db) : 0;
+    const copyFailed = (e: unknown) => {
+      throw databaseError(e, opts.db!, tmp);
+    };
     // The copy needs no durability: on a memory file system with room for it, its fsyncs
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
-    const dbEstimate = copyNeeded ? snapshotSizeEstimate(opts.db!) : 0;
-    if (copyNeeded && !opts.tmpDir) memoryTmp = await memoryRunDir(dbEstimate);
-    const copyDir = memoryTmp ?? tmp;
-    const copyOptions = memoryTmp ? { fallbackDir: tmp } : {};
-    const copyFailed = (e: unknown) => {
-      throw databaseError(e, opts.db!, tmp);
+    const copyPlace = async () => {
+      if (!opts.tmpDir) memoryTmp ??= await memoryRunDir(dbEstimate);
+      return { dir: memoryTmp ?? tmp, options: memoryTmp ? { fallbackDir: tmp } : {} };
     };
     // The copy may run on its own thread (db-source/snapshot-thread.ts), beside this
     // thread's work instead of before it; the database's pages are read once it is done.
     // After a parent (most pages known), that thread then computes the IDs of the first
-    // half of the pages while this one reads and hashes the second half: worth its start
-    // for a database of two regions or more, so it starts now, before the media walk.
-    // Otherwise it pays only with new media to chunk and seal meanwhile (below).
-    const onThread = () => snapshotDatabaseOnThread(opts.db!, copyDir, { ...copyOptions, ...(session.parent ? { chunkIdsWith: repo.rootKey } : {}) });
-    if (copyNeeded && session.parent && dbEstimate >= 2 * REGION) copy = onThread();
+    // pages while this one reads and hashes the rest (THREAD_SHARE).
+    const onThread = async () => {
+      const { dir, options } = await copyPlace();
+      return snapshotDatabaseOnThread(opts.db!, dir, { ...options, chunkIdsWith: repo.rootKey });
+    };
+    // A database that changed since this machine's last backup of it (db-source/copy-hint.ts)
+    // is copied at once, beside the repository reading; the parent decides below whether
+    // the copy is needed at all (a copy that is not is stopped).
+    const hint = tempRoot && opts.db && dbEstimate >= 2 * REGION ? await readCopyHint(tempRoot, repo.repoId, opts.db) : fingerprint;
+    if (opts.db && (fingerprint === undefined || hint !== fingerprint) && dbEstimate >= 2 * REGION) copy = await onThread();
+    const session = await BackupSession.begin(repo, opts.heads, {
+      compressor,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+      lock: { ...nodeLockHolder("backup", opts.host ?? hostname()), ...opts.lock },
+    });
+    opened = session;
+    const { progress, store } = session;
+    const sameDatabase = opts.db ? session.unchangedDatabase(basename(opts.db), fingerprint) : undefined;
+    const copyNeeded = opts.db !== undefined && !sameDatabase;
+    if (!copyNeeded && copy) {
+      await copy.cancel(); // the parent has this database: the early copy was not needed
+      copy = undefined;
+    }
+    // Splitting the page IDs with the copy's thread pays for its start on its own for a
+    // database of two regions or more, so it starts now, before the media walk. Otherwise
+    // it pays only with new media to chunk and seal meanwhile (below).
+    if (copyNeeded && !copy && session.parent && dbEstimate >= 2 * REGION) copy = await onThread();
     const media = opts.media ? await walkMedia(opts.media, exclude) : { files: [], skipped: [] };
     // After the walk, as before: a copy started on its thread above is under way meanwhile.
     progress.setPhase("copying database");
     const files = media.files.map((f) => ({ f, unchanged: session.unchangedMedia(f) }));
     const changedMedia = files.reduce((n, { f, unchanged }) => (unchanged ? n : n + f.size), 0);
-    if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = onThread();
-    let snap = copyNeeded && !copy ? await snapshotDatabase(opts.db!, copyDir, copyOptions).catch(copyFailed) : undefined;
+    if (copyNeeded && !copy && changedMedia >= OVERLAP_MEDIA) copy = await onThread();
+    let snap: DatabaseSnapshot | undefined;
+    if (copyNeeded && !copy) {
+      const { dir, options } = await copyPlace();
+      snap = await snapshotDatabase(opts.db!, dir, options).catch(copyFailed);
+    }
     // The copy's size until it is known: the file and its WAL (corrected when the copy ends).
     const dbBytes = snap?.bytes ?? (copy ? dbEstimate : 0);
     progress.bytesTotal = dbBytes + media.files.reduce((n, f) => n + f.size, 0);
@@ -186,6 +217,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const jobs: (() => Promise<void>)[] = [];
 
     let dbRegions: Uint8Array[][] | undefined;
+    /** All page IDs packed, when they were computed by db-source/page-ids.ts (instead of `dbRegions`). */
+    let dbPacked: Uint8Array | undefined;
     const pagesPerRegion = (s: DatabaseSnapshot) => Math.max(1, Math.floor(REGION / s.pageSize));
     /** The copy's pages from page `from` on, in regions, as jobs (region 0 is pages before `from`, if any: the caller's). */
     const pageJobs = (s: DatabaseSnapshot, from = 0): (() => Promise<void>)[] => {
@@ -213,45 +246,61 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         snap = s;
         progress.bytesTotal += s.bytes - dbBytes;
         // Whole regions for the copy's thread (none without a parent: it was not asked to).
-        const split = session.parent ? Math.floor(s.pageCount / 2 / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
-        const head = split > 0 ? running.pageIds(split) : undefined;
-        head?.catch(() => {}); // awaited below, unless the pages here fail first
-        const jobsHere = pageJobs(s, split);
-        const regions = dbRegions!;
-        await runBounded(jobsHere, lanes);
-        if (head) regions[0] = await storeUnknownPages(s, await head.catch(copyFailed), split);
+        const split = session.parent ? Math.floor((s.pageCount * THREAD_SHARE) / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
+        if (split === 0) return void (await runBounded(pageJobs(s), lanes));
+        const head = running.pageIds(split);
+        head.catch(() => {}); // awaited below, unless the pages here fail first
+        // This thread's part by the same loop (db-source/page-ids.ts): IDs first, then only
+        // the pages the repository lacks go through the page tasks.
+        session.databaseRead(s.bytes);
+        const all = new Uint8Array(s.pageCount * 32);
+        all.set(await copyPageIds(s, split, s.pageCount, repo.keys, chunkId), split * 32);
+        await storeUnknownPages(s, all, split, s.pageCount);
+        all.set(await head.catch(copyFailed), 0);
+        await storeUnknownPages(s, all, 0, split);
+        dbPacked = all;
       });
     }
     /**
-     * The first `pages` pages by the IDs the copy's thread computed: a known chunk is
-     * taken as it is; runs of unknown pages are read, hashed and stored here, as any page
-     * task does (their IDs are the ones this thread computes).
+     * Pages `first` up to `until` by their IDs in `packed` (all pages' IDs, 32 bytes each:
+     * the copy's thread's or this one's): a known chunk is taken as it is. The others are read again from the copy, their IDs
+     * computed again from the bytes stored (spec §8.3), and sealed and stored as a page
+     * task does — here, with one file handle and one read per 1 MiB window that holds any:
+     * a task per run of unknown pages cost three thread-pool round trips each, for ~500
+     * runs in the bench's day after (docs/performance.md, round 5).
      */
-    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, pages: number): Promise<Uint8Array[]> => {
+    const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, first: number, until: number): Promise<void> => {
       session.check();
-      const ids: Uint8Array[] = new Array(pages);
-      let unknownFrom = -1;
-      let read = 0;
-      const storeRun = async (end: number) => {
-        if (unknownFrom < 0) return;
-        const from = unknownFrom;
-        unknownFrom = -1;
-        const r = await run({ kind: "pages", path: s.path, offset: from * s.pageSize, length: (end - from) * s.pageSize, pageSize: s.pageSize });
-        r.ids.forEach((id, k) => (ids[from + k] = id));
-        read += r.bytes;
-      };
-      for (let i = 0; i < pages; i++) {
-        const id = packed.subarray(i * 32, (i + 1) * 32);
-        if (!store.hasId(id)) {
-          if (unknownFrom < 0) unknownFrom = i;
-          continue;
+      const pages = until - first;
+      const unknown: number[] = [];
+      for (let i = 0; i < pages; i++) if (!store.hasId(packed.subarray((first + i) * 32, (first + i + 1) * 32))) unknown.push(i);
+      if (unknown.length > 0) {
+        const window = pagesPerWindow(s);
+        const fh = await open(s.path, "r");
+        try {
+          for (let k = 0; k < unknown.length;) {
+            const a = unknown[k]!;
+            let j = k;
+            while (j + 1 < unknown.length && unknown[j + 1]! - a < window) j++;
+            const bytes = await readAt(fh, (unknown[j]! - a + 1) * s.pageSize, (first + a) * s.pageSize);
+            for (; k <= j; k++) {
+              session.check();
+              const i = unknown[k]!;
+              const page = bytes.subarray((i - a) * s.pageSize, (i - a + 1) * s.pageSize);
+              const id = await chunkId(repo.keys, page);
+              packed.set(id, (first + i) * 32);
+              const hex = toHex(id);
+              // Another task may have stored the same chunk meanwhile: claim decides.
+              if (!store.claim(hex)) continue;
+              const sealed = await sealChunk(repo.keys, compressor, id, page, true);
+              await store.addSealed(hex, sealed.data, page.length, sealed.flags);
+            }
+          }
+        } finally {
+          await fh.close();
         }
-        await storeRun(i);
-        ids[i] = id;
       }
-      await storeRun(pages);
-      progress.advance(pages * s.pageSize - read);
-      return ids;
+      progress.advance(pages * s.pageSize);
     };
 
     const entries: (MediaEntry | undefined)[] = [];
@@ -285,31 +334,52 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     progress.setPhase(snap || copy ? "database and media" : "media");
     // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
     await runBounded(jobs, lanes);
+    const dbFields = snap
+      ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, ...(fingerprint ? { source: fingerprint } : {}) }
+      : undefined;
     const database: DatabaseEntry | null =
       sameDatabase ??
-      (snap && dbRegions
-        ? {
-            name: basename(opts.db!),
-            pageSize: snap.pageSize,
-            pageCount: snap.pageCount,
-            pages: dbRegions.flat(),
-            ...(fingerprint ? { source: fingerprint } : {}),
-          }
-        : null);
+      (dbFields && dbPacked
+        ? databaseEntryFromPacked(dbFields, dbPacked)
+        : dbFields && dbRegions
+          ? {
+              name: dbFields.name,
+              pageSize: dbFields.pageSize,
+              pageCount: dbFields.pageCount,
+              pages: dbRegions.flat(),
+              ...(fingerprint ? { source: fingerprint } : {}),
+            }
+          : null);
     if (opts.db) progress.advance(0, 1);
     const stored = entries.filter((e): e is MediaEntry => e !== undefined);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return await session.commit(database, stored, opts.host ?? hostname(), { skipped, changedWhileReading });
+    const result = await session.commit(database, stored, opts.host ?? hostname(), { skipped, changedWhileReading });
+    if (tempRoot && opts.db && hint !== fingerprint) await writeCopyHint(tempRoot, repo.repoId, opts.db, fingerprint);
+    return result;
   } finally {
     // Let uploads already started end (or fail) before returning: a caller that exits the
     // process right after must not cut a put in half.
-    await session.settle();
-    await session.end();
+    await opened?.settle();
+    await opened?.end();
     await runner?.close();
     await copy?.cancel(); // a copy still running (the backup failed elsewhere) ends before its folder goes
     await rm(tmp, { recursive: true, force: true });
     if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
   }
+}
+
+/** Pages read at once by storeUnknownPages: 1 MiB. */
+const pagesPerWindow = (s: DatabaseSnapshot) => Math.max(1, Math.floor((1024 * 1024) / s.pageSize));
+
+/** `length` bytes of the copy at `position`, read whole. */
+async function readAt(fh: FileHandle, length: number, position: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  for (let got = 0; got < length;) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) throw new DatabaseSourceError("inconsistent", "database copy shrank while being read");
+    got += bytesRead;
+  }
+  return buf;
 }
 
 /** A database that cannot be copied: the user's path (`SourceError`), or the temp folder (disk full there). */

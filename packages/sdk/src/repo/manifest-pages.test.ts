@@ -11,6 +11,7 @@ import {
   type SnapshotManifest,
   applyListing,
   copyDatabaseEntry,
+  databaseEntryFromPacked,
   encodeListing,
   encodeManifest,
   decodeManifest,
@@ -103,4 +104,21 @@ test("ChunkIndex.hasIdAt looks up packed IDs in place", () => {
   assert.throws(() => index.hasIdAt(packed, 65), RangeError);
   assert.throws(() => index.hasIdAt(packed, -1), RangeError);
   assert.equal(index.hasId(id(2).subarray(0, 31)), false, "a short ID is never indexed");
+});
+
+test("an entry a backup builds from packed IDs encodes and reads as the plain one", () => {
+  for (const withSource of [false, true]) {
+    const plain = database(withSource);
+    const packed = new Uint8Array(plain.pageCount * 32);
+    plain.pages.forEach((p, i) => packed.set(p, i * 32));
+    const { pages: _, ...fields } = plain;
+    const built = databaseEntryFromPacked(fields, packed);
+    assert.deepEqual(Object.keys(built), Object.keys(plain), "same keys, same order");
+    assert.equal(packedPages(built), packed);
+    assert.deepEqual(encodeListing(built, []), encodeListing(plain, []), "encoded from the packed bytes");
+    assert.deepEqual(built.pages, plain.pages);
+    assert.equal(packedPages(built), undefined, "read once: a plain entry");
+  }
+  const { pages: _, ...fields } = database(false);
+  assert.throws(() => databaseEntryFromPacked(fields, new Uint8Array(31)), RangeError);
 });

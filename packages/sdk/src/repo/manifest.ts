@@ -128,6 +128,18 @@ function withPackedPages(fields: Omit<DatabaseEntry, "pages">, packed: Uint8Arra
 }
 
 /**
+ * A new database entry whose page IDs are `packed` (32 bytes per page, in page order), as a
+ * backup computed them: `pages` is made on first read, and the listing encodes straight
+ * from the packed bytes — no view per page (45,829 on the bench corpus) for a backup that
+ * never reads them.
+ * @throws {RangeError} if `packed` is not 32 bytes per page
+ */
+export function databaseEntryFromPacked(fields: Omit<DatabaseEntry, "pages">, packed: Uint8Array): DatabaseEntry {
+  if (packed.length !== fields.pageCount * ID) throw new RangeError("packed must hold 32 bytes per page");
+  return withPackedPages(fields, packed);
+}
+
+/**
  * The entry's page IDs packed in one buffer (32 bytes each, in page order) while its
  * `pages` array has not been made; undefined once it has (then read `pages`). Do not modify.
  */

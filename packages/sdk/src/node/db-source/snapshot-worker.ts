@@ -5,31 +5,36 @@
  * progress while copying, then the snapshot or the error as plain data (a thread cannot
  * pass an Error's class).
  */
-import { open } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
-import { KeySchedule, RootKey, chunkId } from "@chatvault/format";
-import { nodeCryptoBackend } from "@chatvault/format/node";
+import type { KeySchedule } from "@chatvault/format";
+import { type ChunkIdFunction, copyPageIds } from "./page-ids.ts";
 import { type DatabaseSnapshot, snapshotDatabase } from "./snapshot.ts";
 import { type CopyRequest, type ThreadRequest, describeCopyError } from "./snapshot-thread.ts";
 
 const port = parentPort!;
 const { dbPath, tmpDir, options, progress, root } = workerData as CopyRequest;
 let snapshot: DatabaseSnapshot | undefined;
+let hashing: Promise<Hashing> | undefined;
 try {
-  snapshot = await snapshotDatabase(dbPath, tmpDir, {
+  const copying = snapshotDatabase(dbPath, tmpDir, {
     ...options,
     ...(progress ? { onProgress: (copied: number, total: number) => port.postMessage({ progress: [copied, total] }) } : {}),
   });
+  // The hashing code loads between the copy's steps, not before its first (the copy is on
+  // the backup's critical path: docs/performance.md, round 5).
+  if (root) hashing = loadHashing(root);
+  hashing?.catch(() => {}); // its error, if any, is the page IDs' answer
+  snapshot = await copying;
   port.postMessage({ snapshot });
 } catch (e) {
   port.postMessage({ error: describeCopyError(e) });
 }
-if (snapshot && root) {
+if (snapshot && hashing) {
   const copy = snapshot;
-  const keys = KeySchedule.derive(new RootKey(new Uint8Array(root)), nodeCryptoBackend);
+  const loaded = hashing;
   port.on("message", (m: ThreadRequest) => {
     if (m.op !== "ids") return;
-    pageIds(copy, m.pages, keys).then(
+    pageIds(copy, m.pages, loaded).then(
       (ids) => {
         const buffer = ids.buffer as ArrayBuffer; // a fresh Uint8Array's own buffer, never shared
         port.postMessage({ ids: buffer }, [buffer]);
@@ -39,27 +44,18 @@ if (snapshot && root) {
   });
 }
 
-/** The chunk IDs of the first `pages` pages of the copy, 32 bytes each, read in 1 MiB blocks. */
-async function pageIds(copy: DatabaseSnapshot, pages: number, keysP: Promise<KeySchedule>): Promise<Uint8Array> {
-  const keys = await keysP;
-  const { pageSize } = copy;
-  if (!Number.isSafeInteger(pages) || pages < 0 || pages > copy.pageCount) throw new RangeError("pages must be within the copy");
-  const out = new Uint8Array(pages * 32);
-  const block = Math.max(1, Math.floor((1024 * 1024) / pageSize)) * pageSize;
-  const handle = await open(copy.path, "r");
-  try {
-    const buffer = new Uint8Array(block);
-    for (let page = 0; page < pages;) {
-      const want = Math.min(block, (pages - page) * pageSize);
-      for (let filled = 0; filled < want;) {
-        const { bytesRead } = await handle.read(buffer, filled, want - filled, page * pageSize + filled);
-        if (bytesRead === 0) throw new Error(`${copy.path} shrank while being read`);
-        filled += bytesRead;
-      }
-      for (let o = 0; o < want; o += pageSize, page++) out.set(await chunkId(keys, buffer.subarray(o, o + pageSize)), page * 32);
-    }
-  } finally {
-    await handle.close();
-  }
-  return out;
+interface Hashing {
+  keys: KeySchedule;
+  chunkId: ChunkIdFunction;
+}
+/** The keyed chunk ID (spec §8.3) with this repository's keys, on node:crypto as the chunk workers compute it. */
+async function loadHashing(rootBytes: ArrayBuffer): Promise<Hashing> {
+  const [{ KeySchedule, RootKey, chunkId }, { nodeCryptoBackend }] = await Promise.all([import("@chatvault/format"), import("@chatvault/format/node")]);
+  return { keys: await KeySchedule.derive(new RootKey(new Uint8Array(rootBytes)), nodeCryptoBackend), chunkId };
+}
+
+/** The chunk IDs of the first `pages` pages of the copy, 32 bytes each (page-ids.ts). */
+async function pageIds(copy: DatabaseSnapshot, pages: number, hashingP: Promise<Hashing>): Promise<Uint8Array> {
+  const { keys, chunkId } = await hashingP;
+  return copyPageIds(copy, 0, pages, keys, chunkId);
 }

@@ -1,0 +1,37 @@
+/**
+ * copyPageIds gives each page the chunk ID the page tasks give it (spec §8.3), for any run
+ * of pages, across its 1 MiB reads.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KeySchedule, chunkId, generateRootKey } from "@chatvault/format";
+import { generateDemoData } from "@chatvault/demo-data";
+import { tempDir } from "@chatvault/testkit";
+import { copyPageIds } from "./page-ids.ts";
+import { snapshotDatabase } from "./index.ts";
+
+test("the IDs of a run of pages are the pages' chunk IDs, in order", async (t) => {
+  const dir = tempDir(t);
+  const demo = await generateDemoData({ outDir: join(dir, "src"), messages: 20000, mediaMiB: 0, seed: 2 });
+  const copy = await snapshotDatabase(demo.dbPath, dir);
+  assert.ok(copy.pageCount > 300, "more than one 1 MiB read");
+  const keys = await KeySchedule.derive(generateRootKey());
+  const bytes = readFileSync(copy.path);
+  for (const [from, to] of [
+    [0, copy.pageCount],
+    [3, 260],
+    [copy.pageCount - 1, copy.pageCount],
+    [5, 5],
+  ] as const) {
+    const ids = await copyPageIds(copy, from, to, keys, chunkId);
+    assert.equal(ids.length, (to - from) * 32);
+    for (let p = from; p < to; p++) {
+      const want = await chunkId(keys, bytes.subarray(p * copy.pageSize, (p + 1) * copy.pageSize));
+      assert.deepEqual(ids.subarray((p - from) * 32, (p - from + 1) * 32), want, `page ${p}`);
+    }
+  }
+  await assert.rejects(copyPageIds(copy, 0, copy.pageCount + 1, keys, chunkId), RangeError);
+  await assert.rejects(copyPageIds(copy, 4, 3, keys, chunkId), RangeError);
+});
