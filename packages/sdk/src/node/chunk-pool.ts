@@ -146,13 +146,17 @@ export function workerRunner(root: RootKey, chunker: ChunkerParams, known: Chunk
           }
           const posted = m.part as PostedPart;
           parts = parts.then(async () => {
-            if (failed) return;
+            // Once this task failed here, its parts are not stored; each is still answered
+            // (with `stop`), so the worker ends the task instead of waiting for an ack, and a
+            // task queued behind it there can start — and end — too.
+            const stop = () => w.worker.postMessage({ op: "ack", seq: s, sealed: posted.sealed, stop: true }, [posted.sealed]);
+            if (failed) return stop();
             try {
               await onPart(unpack(posted));
             } catch (e) {
               failed = true;
               finish(e instanceof Error ? e : new Error(String(e)));
-              return;
+              return stop();
             }
             // Every sealed chunk of the part is in a pack now (the store copies it before
             // `onPart` ends; the IDs are another buffer): the worker fills the buffer again.

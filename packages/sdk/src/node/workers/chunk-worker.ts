@@ -38,7 +38,21 @@ const PART_ROOM = 2 * 1024 * 1024;
 /** One task runs here at a time, with `UNACKED` parts out and one being laid out. */
 const KEEP_SPARE = 3;
 
-export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number; sealed?: ArrayBuffer };
+/**
+ * `stop`: the main thread gave up on this task (the backup failed or was cancelled while a
+ * part was on its way): the task ends at its next part instead of waiting for acknowledgements
+ * that will not come, so a task queued behind it here is not held up for ever.
+ */
+export type WorkerRequest = { op: "task"; seq: number; task: ChunkTask } | { op: "ack"; seq: number; sealed?: ArrayBuffer; stop?: true };
+
+/** Tasks the main thread stopped (see `WorkerRequest`). */
+const stopped = new Set<number>();
+
+class TaskStopped extends Error {
+  constructor() {
+    super("task stopped by the main thread");
+  }
+}
 
 /** A part as posted: every buffer laid end to end so it can be transferred. */
 export interface PostedPart {
@@ -83,7 +97,12 @@ let queue: Promise<void> = Promise.resolve();
 port.on("message", (m: WorkerRequest) => {
   if (m.op === "ack") {
     if (m.sealed && spare.length < KEEP_SPARE) spare.push(m.sealed);
-    acks.get(m.seq)?.shift()?.();
+    const waiting = acks.get(m.seq);
+    if (m.stop && waiting) {
+      // Parts posted after the main thread stopped listening are never answered: release them all.
+      stopped.add(m.seq);
+      for (const resolve of waiting.splice(0)) resolve();
+    } else waiting?.shift()?.();
     return;
   }
   // Tasks run one after another: a second one posted meanwhile waits here, ready to start
@@ -106,16 +125,19 @@ async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {
   const unacked: Promise<void>[] = [];
   try {
     await runChunkTask(ctx, m.task, async (part) => {
+      if (stopped.has(m.seq)) throw new TaskStopped();
       const posted = pack(part);
       unacked.push(new Promise<void>((resolve) => waiting.push(resolve)));
       port.postMessage({ seq: m.seq, part: posted }, [posted.ids, posted.sealed]);
       if (unacked.length >= UNACKED) await unacked.shift();
+      if (stopped.has(m.seq)) throw new TaskStopped();
     });
   } finally {
     // Done or failed, the task ends only once the main thread has taken every part posted:
     // nothing of it is handled after the task's answer.
     await Promise.all(unacked);
     acks.delete(m.seq);
+    stopped.delete(m.seq);
   }
   port.postMessage({ seq: m.seq, done: true });
 }
