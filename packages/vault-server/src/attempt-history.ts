@@ -4,21 +4,33 @@
  * data about the guesser (no address, no device) beyond the time and the outcome.
  */
 import { ATTEMPT_HISTORY_LIMITS, type AttemptEvent, type AttemptHistory } from "@chatvault/vault-protocol";
-import type { AttemptRow, VaultStore } from "./store/vault-store.ts";
+import type { AttemptRow, HistoryRow, VaultStore } from "./store/vault-store.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The outcome an attempt row reports as of `now` (§5.7): a pending one past its expiry was abandoned. */
+export const historyOutcome = (a: Pick<AttemptRow, "outcome" | "expiresAt">, now: number): HistoryRow[1] =>
+  a.outcome === "success" ? "success" : a.outcome === "failed" ? "wrong" : a.expiresAt <= now ? "abandoned" : "pending";
+
 /** Events of attempt rows (newest first), as of `now`, leaving out `excludeLoginId`. */
 export function attemptHistoryOf(rows: readonly AttemptRow[], now: number, excludeLoginId?: string): AttemptHistory {
+  const kept = rows.filter((a) => a.loginId !== excludeLoginId);
+  return historyOf(
+    kept.map((a): HistoryRow => [a.startedAt, historyOutcome(a, now), a.lockedUntil ?? null]),
+    now,
+  );
+}
+
+/** Events of history rows (newest first, the outcome already as of `now`; see `VaultStore.historyRows`). */
+export function historyOf(rows: readonly HistoryRow[], now: number): AttemptHistory {
   const { retentionDays, maxEvents } = ATTEMPT_HISTORY_LIMITS;
   const oldest = now - retentionDays * DAY_MS;
   const events: AttemptEvent[] = [];
-  for (const a of rows) {
-    if (a.loginId === excludeLoginId || a.startedAt < oldest) continue;
+  for (const [at, outcome, lockedUntil] of rows) {
+    if (at < oldest) continue;
     // The lock began when this attempt was counted: newer than the attempt itself.
-    if (a.lockedUntil !== undefined && a.lockedUntil !== null) events.push({ at: a.startedAt, outcome: "locked", until: Math.max(a.lockedUntil, a.startedAt) });
-    const outcome = a.outcome === "success" ? "success" : a.outcome === "failed" ? "wrong" : a.expiresAt <= now ? "abandoned" : "pending";
-    events.push({ at: a.startedAt, outcome });
+    if (lockedUntil !== null) events.push({ at, outcome: "locked", until: Math.max(lockedUntil, at) });
+    events.push({ at, outcome });
   }
   // Rows come newest first; a stable sort keeps each lock before its attempt at equal times.
   events.sort((x, y) => y.at - x.at);
@@ -36,6 +48,9 @@ export async function readAttemptHistory(
   excludeLoginId?: string,
   rowsRead?: readonly AttemptRow[],
 ): Promise<AttemptHistory> {
-  const rows = rowsRead ?? (await store.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)));
-  return attemptHistoryOf(rows, now, excludeLoginId);
+  if (rowsRead) return attemptHistoryOf(rowsRead, now, excludeLoginId);
+  // A store that derives the rows in its query (SQLite: one JSON value instead of 51 rows of
+  // six columns, spec §5.7) reads exactly the events' inputs; any other reads attempt rows.
+  if (store.historyRows) return historyOf(await store.historyRows(accountId, now, excludeLoginId, ATTEMPT_HISTORY_LIMITS.maxEvents), now);
+  return attemptHistoryOf(await store.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)), now, excludeLoginId);
 }

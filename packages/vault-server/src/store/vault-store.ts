@@ -24,6 +24,9 @@ import type { Counters } from "../policy.ts";
  */
 export type CounterUpdate = Counters & { updatedAt: number; stateMac?: Uint8Array | null };
 
+/** One attempt as the attempt history reports it (§5.7): started at, outcome as of a time, the lock its count began. */
+export type HistoryRow = [startedAt: number, outcome: "success" | "wrong" | "abandoned" | "pending", lockedUntil: number | null];
+
 export interface RecordRow extends Counters {
   accountId: string;
   /**
@@ -192,6 +195,13 @@ export interface VaultStore {
   getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }>;
   /** Newest first, without sealed states, with `lockedUntil` (spec §5.7). */
   recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]>;
+  /**
+   * Optional: what the attempt history (§5.7) needs of the account's newest `limit`
+   * attempts other than `excludeLoginId`, newest first (ties by login ID, as
+   * `recentAttempts`), each as `HistoryRow` with the outcome as of `now`. A store without it
+   * is read through `recentAttempts`; the events are the same either way.
+   */
+  historyRows?(accountId: string, now: number, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]>;
   /** Active records whose failure budget is spent and whose last KE2 has expired. */
   exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]>;
   getHead(accountId: string): Promise<HeadRow | null>;
