@@ -8,28 +8,24 @@ import type { AttemptRow, HistoryRow, VaultStore } from "./store/vault-store.ts"
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The outcome an attempt row reports as of `now` (§5.7): a pending one past its expiry was abandoned. */
-export const historyOutcome = (a: Pick<AttemptRow, "outcome" | "expiresAt">, now: number): HistoryRow[1] =>
-  a.outcome === "success" ? "success" : a.outcome === "failed" ? "wrong" : a.expiresAt <= now ? "abandoned" : "pending";
+/** What the history needs of an attempt row. */
+export const historyRowOf = (a: AttemptRow): HistoryRow => [a.startedAt, a.outcome, a.expiresAt, a.lockedUntil ?? null];
 
 /** Events of attempt rows (newest first), as of `now`, leaving out `excludeLoginId`. */
 export function attemptHistoryOf(rows: readonly AttemptRow[], now: number, excludeLoginId?: string): AttemptHistory {
-  const kept = rows.filter((a) => a.loginId !== excludeLoginId);
-  return historyOf(
-    kept.map((a): HistoryRow => [a.startedAt, historyOutcome(a, now), a.lockedUntil ?? null]),
-    now,
-  );
+  return historyOf(rows.filter((a) => a.loginId !== excludeLoginId).map(historyRowOf), now);
 }
 
-/** Events of history rows (newest first, the outcome already as of `now`; see `VaultStore.historyRows`). */
+/** Events of history rows (newest first; see `VaultStore.historyRows`), as of `now`. */
 export function historyOf(rows: readonly HistoryRow[], now: number): AttemptHistory {
   const { retentionDays, maxEvents } = ATTEMPT_HISTORY_LIMITS;
   const oldest = now - retentionDays * DAY_MS;
   const events: AttemptEvent[] = [];
-  for (const [at, outcome, lockedUntil] of rows) {
+  for (const [at, state, expiresAt, lockedUntil] of rows) {
     if (at < oldest) continue;
     // The lock began when this attempt was counted: newer than the attempt itself.
     if (lockedUntil !== null) events.push({ at, outcome: "locked", until: Math.max(lockedUntil, at) });
+    const outcome = state === "success" ? "success" : state === "failed" ? "wrong" : expiresAt <= now ? "abandoned" : "pending";
     events.push({ at, outcome });
   }
   // Rows come newest first; a stable sort keeps each lock before its attempt at equal times.
@@ -46,11 +42,12 @@ export async function readAttemptHistory(
   accountId: string,
   now: number,
   excludeLoginId?: string,
-  rowsRead?: readonly AttemptRow[],
+  /** The rows other than `excludeLoginId`, if read already (with the settle: `ChangeOptions.attempts`). */
+  rowsRead?: readonly HistoryRow[],
 ): Promise<AttemptHistory> {
-  if (rowsRead) return attemptHistoryOf(rowsRead, now, excludeLoginId);
-  // A store that derives the rows in its query (SQLite: one JSON value instead of 51 rows of
-  // six columns, spec §5.7) reads exactly the events' inputs; any other reads attempt rows.
-  if (store.historyRows) return historyOf(await store.historyRows(accountId, now, excludeLoginId, ATTEMPT_HISTORY_LIMITS.maxEvents), now);
+  if (rowsRead) return historyOf(rowsRead, now);
+  // A store that reads the rows as tuples (SQLite: one JSON value instead of 51 rows of six
+  // columns, spec §5.7) reads only what the events need; any other reads attempt rows.
+  if (store.historyRows) return historyOf(await store.historyRows(accountId, excludeLoginId, ATTEMPT_HISTORY_LIMITS.maxEvents), now);
   return attemptHistoryOf(await store.recentAttempts(accountId, attemptHistoryRows(excludeLoginId)), now, excludeLoginId);
 }

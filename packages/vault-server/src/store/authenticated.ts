@@ -169,9 +169,9 @@ class AuthenticatedVaultStore implements VaultStore {
     this.kind = inner.kind;
     const rows = inner.historyRows?.bind(inner);
     if (rows) {
-      this.historyRows = (accountId: string, now: number, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]> => {
+      this.historyRows = (accountId: string, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]> => {
         checkAccountId(accountId);
-        return rows(accountId, now, excludeLoginId, limit);
+        return rows(accountId, excludeLoginId, limit);
       };
     }
   }

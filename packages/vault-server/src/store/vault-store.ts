@@ -24,8 +24,8 @@ import type { Counters } from "../policy.ts";
  */
 export type CounterUpdate = Counters & { updatedAt: number; stateMac?: Uint8Array | null };
 
-/** One attempt as the attempt history reports it (§5.7): started at, outcome as of a time, the lock its count began. */
-export type HistoryRow = [startedAt: number, outcome: "success" | "wrong" | "abandoned" | "pending", lockedUntil: number | null];
+/** What the attempt history (§5.7) needs of one attempt row, as a tuple (cheap to read in bulk). */
+export type HistoryRow = [startedAt: number, outcome: "pending" | "success" | "failed", expiresAt: number, lockedUntil: number | null];
 
 export interface RecordRow extends Counters {
   accountId: string;
@@ -146,12 +146,13 @@ export interface ChangeOptions {
    */
   expectedAttempt?: AttemptRow;
   /**
-   * A login finish also wants the account's newest `limit` attempts (as `recentAttempts`,
-   * for the attempt history, §5.7). A store that can read them in the statement that
-   * writes the change MAY put them in `rows` (as of just before the change: the other
-   * attempts are the same either way); when `rows` is left unset the caller reads them.
+   * A login finish also wants the account's newest `limit` attempts other than
+   * `excludeLoginId` (as `historyRows`, for the attempt history, §5.7). A store that can
+   * read them in the statement that writes the change MAY put them in `rows` (as of just
+   * before the change: the other attempts are the same either way); when `rows` is left
+   * unset the caller reads them.
    */
-  attempts?: { limit: number; rows?: AttemptRow[] };
+  attempts?: { limit: number; excludeLoginId?: string; rows?: HistoryRow[] };
 }
 
 export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };
@@ -198,10 +199,10 @@ export interface VaultStore {
   /**
    * Optional: what the attempt history (§5.7) needs of the account's newest `limit`
    * attempts other than `excludeLoginId`, newest first (ties by login ID, as
-   * `recentAttempts`), each as `HistoryRow` with the outcome as of `now`. A store without it
-   * is read through `recentAttempts`; the events are the same either way.
+   * `recentAttempts`). A store without it is read through `recentAttempts`; the events are
+   * the same either way.
    */
-  historyRows?(accountId: string, now: number, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]>;
+  historyRows?(accountId: string, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]>;
   /** Active records whose failure budget is spent and whose last KE2 has expired. */
   exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]>;
   getHead(accountId: string): Promise<HeadRow | null>;
