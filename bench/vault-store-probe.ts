@@ -2,12 +2,14 @@
  * The single vault's store work per unlock, alone: what `login/start` and `login/finish`
  * ask of the authenticated SQLite store (count the attempt, settle it, read the attempt
  * history), without HTTP or OPAQUE, in CPU µs per unlock (`process.cpuUsage`, this one
- * process). `chains` logins run at once, so the group commit batches as under load. With
+ * process; the database server's own CPU is not counted). `chains` logins run at once, so
+ * SQLite's group commit batches as under load. `--backend postgres` uses a throwaway
+ * database on 127.0.0.1:5432 (the finish's settle and its history in one statement). With
  * several `--root` trees (a base build's `git archive` and this one) it alternates them,
  * run after run, each in a fresh child process (same machine state, no shared JIT).
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-store-probe.ts \
- *     [--root /tmp/base,.] [--runs 3] [--unlocks 6000] [--chains 16] [--accounts 40]
+ *     [--backend sqlite|postgres] [--root /tmp/base,.] [--runs 3] [--unlocks 6000] [--chains 16] [--accounts 40]
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,10 +17,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
+
+const PG_ADMIN_URL = process.env.CHATVAULT_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const admin = async (sql: string) => {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};
 
 const { values } = parseArgs({
   options: {
     root: { type: "string", default: "." },
+    backend: { type: "string", default: "sqlite" },
     runs: { type: "string", default: "3" },
     unlocks: { type: "string", default: "6000" },
     chains: { type: "string", default: "16" },
@@ -28,9 +43,10 @@ const { values } = parseArgs({
 });
 
 /** One measurement in this process, with the store code of `root`: µs of CPU per unlock. */
-async function measure(root: string, unlocks: number, chains: number, accounts: number): Promise<number> {
+async function measure(root: string, backend: string, unlocks: number, chains: number, accounts: number): Promise<number> {
   const src = join(resolve(root), "packages/vault-server/src");
   const { SqliteVaultStore } = await import(join(src, "store/sqlite.ts"));
+  const { PostgresVaultStore } = await import(join(src, "store/postgres.ts"));
   const { authenticatedVaultStore } = await import(join(src, "store/authenticated.ts"));
   const { RecordCrypto } = await import(join(src, "sealing/record-crypto.ts"));
   const { VaultSecrets } = await import(join(src, "sealing/vault-secrets.ts"));
@@ -38,9 +54,13 @@ async function measure(root: string, unlocks: number, chains: number, accounts: 
   const { readAttemptHistory, attemptHistoryRows } = await import(join(src, "attempt-history.ts"));
   const { DEFAULT_POLICY } = await import(join(src, "policy.ts"));
   const dir = mkdtempSync(join(tmpdir(), "vault-store-probe-"));
+  const database = `chatvault_probe_${randomBytes(6).toString("hex")}`;
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${database}`;
+  if (backend === "postgres") await admin(`CREATE DATABASE ${database}`);
   try {
     const crypto = new RecordCrypto(new VaultSecrets("unused", randomBytes(32), "r".repeat(22)));
-    const raw = new SqliteVaultStore({ path: join(dir, "vault.db") });
+    const raw = backend === "postgres" ? new PostgresVaultStore({ url: url.toString() }) : new SqliteVaultStore({ path: join(dir, "vault.db") });
     await raw.migrate();
     const store = authenticatedVaultStore(raw, crypto);
     const ids = Array.from({ length: accounts }, (_, i) => `probe-${i}`);
@@ -99,11 +119,10 @@ async function measure(root: string, unlocks: number, chains: number, accounts: 
     await run(unlocks);
     const t = process.cpuUsage(t0);
     await store.close();
-    if (process.env.PROBE_SPLIT)
-      process.stderr.write(`user ${(t.user / unlocks).toFixed(1)} sys ${(t.system / unlocks).toFixed(1)} commits ${JSON.stringify(raw.groupCommitStats)}\n`);
     return (t.user + t.system) / unlocks;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (backend === "postgres") await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }
 
@@ -111,17 +130,17 @@ const unlocks = Number(values.unlocks);
 const chains = Number(values.chains);
 const accounts = Number(values.accounts);
 if (values.child) {
-  process.stdout.write(`${(await measure(values.root, unlocks, chains, accounts)).toFixed(2)}\n`);
+  process.stdout.write(`${(await measure(values.root, values.backend, unlocks, chains, accounts)).toFixed(2)}\n`);
 } else {
   const roots = values.root.split(",");
   const results = new Map<string, number[]>(roots.map((r) => [r, []]));
   for (let run = 0; run < Number(values.runs); run++) {
     for (const root of roots) {
       const args = ["--conditions=chatvault-source", "--import", "tsx", new URL(import.meta.url).pathname, "--child", "--root", root];
-      args.push("--unlocks", String(unlocks), "--chains", String(chains), "--accounts", String(accounts));
+      args.push("--backend", values.backend, "--unlocks", String(unlocks), "--chains", String(chains), "--accounts", String(accounts));
       const us = Number(execFileSync(process.execPath, args, { encoding: "utf8" }).trim());
       results.get(root)!.push(us);
-      process.stdout.write(`run ${run + 1} ${root}: ${us.toFixed(1)} µs of CPU per unlock (store only)\n`);
+      process.stdout.write(`run ${run + 1} ${root}: ${us.toFixed(1)} µs of CPU per unlock (${values.backend} store only)\n`);
     }
   }
   for (const [root, r] of results) {
