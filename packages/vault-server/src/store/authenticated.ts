@@ -19,6 +19,7 @@ import type {
   HeadAdvance,
   HeadRow,
   HeadWrite,
+  HistoryRow,
   MigrateOptions,
   RecordChange,
   RecordRow,
@@ -159,11 +160,20 @@ class AuthenticatedVaultStore implements VaultStore {
   readonly kind: VaultStore["kind"];
   readonly #verified = new VerifiedRows();
   readonly #pending = new PendingAttempts();
+  /** Only when the inner store has it (`readAttemptHistory` falls back to `recentAttempts`). */
+  readonly historyRows?: VaultStore["historyRows"];
   constructor(
     private readonly inner: VaultStore,
     private readonly auth: RowAuthenticator,
   ) {
     this.kind = inner.kind;
+    const rows = inner.historyRows?.bind(inner);
+    if (rows) {
+      this.historyRows = (accountId: string, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]> => {
+        checkAccountId(accountId);
+        return rows(accountId, excludeLoginId, limit);
+      };
+    }
   }
   migrate(options?: MigrateOptions): Promise<void> {
     return this.inner.migrate(options);

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import type { AttemptRow, CounterUpdate, RecordChange, RecordRow } from "./vault-store.ts";
+import type { AttemptRow, CounterUpdate, HistoryRow, RecordChange, RecordRow } from "./vault-store.ts";
 import { CreateRace } from "./postgres-pool.ts";
 import { RECORD_COLUMNS, attemptFromRow, buf, recordFromRow, recordValues } from "./rows.ts";
 
@@ -29,8 +29,20 @@ const RECORD_COLUMN_TYPES = [
   "bytea",
   "bytea",
 ];
-/** What `recentAttempts` returns of an attempt (no sealed state). */
-export const HISTORY_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "locked_until"] as const;
+/**
+ * History rows (§5.7) from the json of `json_build_array(started_at, outcome, expires_at,
+ * locked_until)` tuples (`pg` parses json columns): bigint columns become JSON numbers, exact
+ * below 2^53 (times in ms since the epoch are). Anything else is refused.
+ */
+export function historyFromJson(v: unknown): HistoryRow[] {
+  if (!Array.isArray(v)) throw new TypeError("attempt history: expected a json array");
+  for (const t of v as unknown[]) {
+    if (!Array.isArray(t) || t.length !== 4 || !Number.isSafeInteger(t[0]) || !Number.isSafeInteger(t[2]) || (t[3] !== null && !Number.isSafeInteger(t[3])))
+      throw new TypeError("attempt history: malformed row");
+    if (t[1] !== "pending" && t[1] !== "success" && t[1] !== "failed") throw new TypeError("attempt history: malformed outcome");
+  }
+  return v as HistoryRow[];
+}
 const ATTEMPT_COLUMNS = ["login_id", "account_id", "record_version", "started_at", "expires_at", "outcome", "sealed_state", "locked_until"] as const;
 
 const recordWithAttempt = (lock: string) => `WITH r AS (SELECT * FROM vault_records WHERE account_id = $1${lock}),

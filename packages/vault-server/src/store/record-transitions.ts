@@ -4,7 +4,7 @@
  * Each function is one atomic transition; results are plain tagged values.
  */
 import { FRESH_COUNTERS, applySuccess, decideStart, isExhausted, type Counters, type GuessPolicy } from "../policy.ts";
-import type { AttemptRow, RecordChange, RecordRow, VaultStore } from "./vault-store.ts";
+import type { AttemptRow, HistoryRow, RecordChange, RecordRow, VaultStore } from "./vault-store.ts";
 import { ATTEMPT_HISTORY_LIMITS } from "@chatvault/vault-protocol";
 
 /** Finished attempts older than this are pruned when a new one is recorded (the attempt history's 90 days, spec §5.7). */
@@ -139,7 +139,7 @@ export function finishAttempt(
     /** The record and attempt the finish was verified from (lets PostgreSQL settle in one statement; see `ChangeOptions.expectedAttempt`). */
     expected?: { record: RecordRow; attempt: AttemptRow };
     /** Also the account's newest attempts, when the store reads them with the change (`ChangeOptions.attempts`). */
-    attempts?: { limit: number; rows?: AttemptRow[] };
+    attempts?: { limit: number; excludeLoginId?: string; rows?: HistoryRow[] };
   },
 ): Promise<FinishResult> {
   return store.changeRecord<FinishResult>(

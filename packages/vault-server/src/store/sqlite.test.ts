@@ -8,6 +8,7 @@ import { storeConformance } from "./conformance.ts";
 import { startAttempt } from "./record-transitions.ts";
 import { DEFAULT_POLICY } from "../policy.ts";
 import { SqliteVaultStore } from "./sqlite.ts";
+import { attemptHistoryOf, attemptHistoryRows, historyOf } from "../attempt-history.ts";
 
 storeConformance("sqlite", async (t) => {
   const path = join(tempDir(t), "vault.db");
@@ -171,4 +172,43 @@ test("sqlite: recentAttempts takes only a non-negative integer limit, each limit
   assert.equal((await store.recentAttempts("h", 3)).length, 3);
   assert.equal((await store.recentAttempts("h", 0)).length, 0);
   for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) await assert.rejects(store.recentAttempts("h", bad), RangeError);
+});
+
+// The history's rows as one JSON value (spec §5.7) give exactly the events the attempt rows give.
+test("sqlite: historyRows gives the history recentAttempts gives (ties, locks, abandoned, left-out login, 90 days)", async (t) => {
+  const path = join(tempDir(t), "vault.db");
+  const store = new SqliteVaultStore({ path });
+  t.after(() => store.close());
+  await store.migrate();
+  assert.deepEqual(await create(store, "h"), { kind: "created", version: 1 });
+  const policy = { ...DEFAULT_POLICY, maxAttempts: 1000, failureBudget: 1000 };
+  const DAY = 24 * 3600 * 1000;
+  const base = 200 * DAY;
+  const times = [base - 91 * DAY, base - 5000, base - 5000, base - 5000, ...Array.from({ length: 60 }, (_, i) => base - 4000 + i * 10), base, base];
+  for (const [i, now] of times.entries()) {
+    const r = await startAttempt(store, {
+      accountId: "h",
+      expectedVersion: 1,
+      now,
+      policy,
+      loginId: `l-${String(i).padStart(2, "0")}`,
+      sealedState: new Uint8Array(8),
+    });
+    assert.equal(r.kind, "released");
+  }
+  // Some settled (success, failed), some with the lock their count began; the rest pending or abandoned as of `at`.
+  const db = new Database(path);
+  db.prepare("UPDATE vault_attempts SET outcome = 'success' WHERE login_id IN ('l-01', 'l-10', 'l-64')").run();
+  db.prepare("UPDATE vault_attempts SET outcome = 'failed' WHERE login_id IN ('l-02', 'l-11', 'l-12')").run();
+  db.prepare("UPDATE vault_attempts SET locked_until = started_at + 3600000 WHERE login_id IN ('l-03', 'l-20')").run();
+  db.prepare("UPDATE vault_attempts SET locked_until = started_at - 1 WHERE login_id = 'l-21'").run();
+  db.close();
+  for (const at of [base + 30_000, base + 61_000]) {
+    for (const exclude of [undefined, "l-64", "l-02", "nope"]) {
+      const want = attemptHistoryOf(await store.recentAttempts("h", attemptHistoryRows(exclude)), at, exclude);
+      assert.deepEqual(historyOf(await store.historyRows("h", exclude, 50), at), want, `at ${at}, without ${exclude}`);
+    }
+  }
+  await assert.rejects(store.historyRows("h", undefined, -1), RangeError);
+  assert.deepEqual(await store.historyRows("nobody", undefined, 50), []);
 });

@@ -12,6 +12,7 @@ import type {
   HeadAdvance,
   HeadRow,
   HeadWrite,
+  HistoryRow,
   MigrateOptions,
   RecordChange,
   RecordRow,
@@ -68,6 +69,8 @@ export class SqliteVaultStore implements VaultStore {
   readonly #syncFull: Database.Statement;
   /** The attempt-history read, one statement per row limit (see `recentAttempts`). */
   readonly #history = new Map<number, Database.Statement>();
+  /** The history's rows as one JSON value, one statement per row limit (see `historyRows`). */
+  readonly #historyJson = new Map<number, Database.Statement>();
 
   constructor(options: SqliteVaultStoreOptions) {
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
@@ -271,6 +274,34 @@ export class SqliteVaultStore implements VaultStore {
       sealedState: null,
       lockedUntil,
     }));
+  }
+
+  /**
+   * The attempt history's rows (spec §5.7) as ONE value: SQLite builds a JSON array of
+   * [started_at, outcome, expires_at, locked_until] from the newest `limit` rows other than
+   * `excludeLoginId`, read in index order (vault_attempts_newest_by_account, covering here).
+   * better-sqlite3 turns every column of every row into a JS value, which cost more than
+   * the read itself (51 rows × 6 columns per login finish); one string and `JSON.parse` cost
+   * about half. The subquery is a co-routine feeding the aggregate in its ORDER BY order;
+   * the order is checked anyway (an aggregate's `ORDER BY` would add a sort).
+   */
+  async historyRows(accountId: string, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]> {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError("historyRows: limit must be a non-negative integer");
+    let st = this.#historyJson.get(limit);
+    if (!st) {
+      st = this.#db
+        .prepare(
+          `SELECT json_group_array(json_array(started_at, outcome, expires_at, locked_until))
+           FROM (SELECT started_at, outcome, expires_at, locked_until FROM vault_attempts WHERE account_id = ? AND login_id <> ?
+             ORDER BY started_at DESC, login_id LIMIT ${limit})`,
+        )
+        .pluck(true);
+      if (this.#historyJson.size < 16) this.#historyJson.set(limit, st);
+    }
+    // "" is never a login ID (22 characters of base64url): nothing left out.
+    const rows = JSON.parse(st.get(accountId, excludeLoginId ?? "") as string) as HistoryRow[];
+    for (let i = 1; i < rows.length; i++) if (rows[i]![0] > rows[i - 1]![0]) return rows.sort((a, b) => b[0] - a[0]);
+    return rows;
   }
 
   async exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]> {

@@ -24,6 +24,9 @@ import type { Counters } from "../policy.ts";
  */
 export type CounterUpdate = Counters & { updatedAt: number; stateMac?: Uint8Array | null };
 
+/** What the attempt history (§5.7) needs of one attempt row, as a tuple (cheap to read in bulk). */
+export type HistoryRow = [startedAt: number, outcome: "pending" | "success" | "failed", expiresAt: number, lockedUntil: number | null];
+
 export interface RecordRow extends Counters {
   accountId: string;
   /**
@@ -143,12 +146,13 @@ export interface ChangeOptions {
    */
   expectedAttempt?: AttemptRow;
   /**
-   * A login finish also wants the account's newest `limit` attempts (as `recentAttempts`,
-   * for the attempt history, §5.7). A store that can read them in the statement that
-   * writes the change MAY put them in `rows` (as of just before the change: the other
-   * attempts are the same either way); when `rows` is left unset the caller reads them.
+   * A login finish also wants the account's newest `limit` attempts other than
+   * `excludeLoginId` (as `historyRows`, for the attempt history, §5.7). A store that can
+   * read them in the statement that writes the change MAY put them in `rows` (as of just
+   * before the change: the other attempts are the same either way); when `rows` is left
+   * unset the caller reads them.
    */
-  attempts?: { limit: number; rows?: AttemptRow[] };
+  attempts?: { limit: number; excludeLoginId?: string; rows?: HistoryRow[] };
 }
 
 export type HeadAdvance = { ok: true; head: HeadRow } | { ok: false; current: HeadRow } | { ok: false; recordChanged: true };
@@ -192,6 +196,13 @@ export interface VaultStore {
   getLogin(accountId: string, loginId: string): Promise<{ attempt: AttemptRow | null; record: RecordRow | null }>;
   /** Newest first, without sealed states, with `lockedUntil` (spec §5.7). */
   recentAttempts(accountId: string, limit: number): Promise<AttemptRow[]>;
+  /**
+   * Optional: what the attempt history (§5.7) needs of the account's newest `limit`
+   * attempts other than `excludeLoginId`, newest first (ties by login ID, as
+   * `recentAttempts`). A store without it is read through `recentAttempts`; the events are
+   * the same either way.
+   */
+  historyRows?(accountId: string, excludeLoginId: string | undefined, limit: number): Promise<HistoryRow[]>;
   /** Active records whose failure budget is spent and whose last KE2 has expired. */
   exhaustedAccounts(now: number, failureBudget: number, limit: number): Promise<string[]>;
   getHead(accountId: string): Promise<HeadRow | null>;

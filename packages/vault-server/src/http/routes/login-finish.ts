@@ -5,15 +5,15 @@
  */
 import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
-import { VAULT_PATHS, type LoginFinishRequest, type LoginFinishResponse } from "@chatvault/vault-protocol";
+import { ATTEMPT_HISTORY_LIMITS, VAULT_PATHS, type LoginFinishRequest, type LoginFinishResponse } from "@chatvault/vault-protocol";
 import { finishAttempt } from "../../store/record-transitions.ts";
 import { RecordIntegrityError } from "../../store/authenticated.ts";
 import { issueSessionToken } from "../../auth/session-token.ts";
 import { HttpError } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
-import { attemptHistoryRows, readAttemptHistory } from "../../attempt-history.ts";
-import type { AttemptRow } from "../../store/vault-store.ts";
+import { readAttemptHistory } from "../../attempt-history.ts";
+import type { HistoryRow } from "../../store/vault-store.ts";
 
 export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void {
   app.post<{ Body: LoginFinishRequest }>(VAULT_PATHS.loginFinish, { schema: { body: SCHEMAS.loginFinish } }, async (req) => {
@@ -46,7 +46,7 @@ export function loginFinishRoute(app: FastifyInstance, ctx: VaultContext): void 
       }
     }
     // The history's rows, if the store reads them with the settle (one round trip less on PostgreSQL).
-    const attempts: { limit: number; rows?: AttemptRow[] } = { limit: attemptHistoryRows(loginId) };
+    const attempts: { limit: number; excludeLoginId: string; rows?: HistoryRow[] } = { limit: ATTEMPT_HISTORY_LIMITS.maxEvents, excludeLoginId: loginId };
     const r = await finishAttempt(ctx.store, {
       accountId,
       loginId,
