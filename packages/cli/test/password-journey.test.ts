@@ -151,10 +151,10 @@ test("vault errors: attempts left, locked with a time, destroyed, unreachable, r
   );
   const second = await restore(bad);
   assert.equal(second.code, EXIT.locked, "the attempt that triggers the lock exits 4");
-  assert.match(second.stderr, /^chatvault: wrong password — too many attempts, try again in (59|60) minutes \(at \d\d:\d\d\)\n$/);
+  assert.match(second.stderr, /^chatvault: wrong password — too many attempts, try again in (59|60) minutes \(at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d\)\n$/);
   const locked = await restore(pw); // even the right password waits
   assert.equal(locked.code, EXIT.locked);
-  assert.match(locked.stderr, /^chatvault: too many attempts — try again in (59|60) minutes \(at \d\d:\d\d\)\n$/);
+  assert.match(locked.stderr, /^chatvault: too many attempts — try again in (59|60) minutes \(at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d\)\n$/);
   const st = await m.run(["status", "--repo", repo, "--json"]);
   assert.equal(st.json.vault.attemptsRemaining, 0);
   assert.ok(st.json.vault.lockedUntil > Date.now());
