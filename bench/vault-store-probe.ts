@@ -17,18 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
-
-const PG_ADMIN_URL = process.env.CHATVAULT_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+import { PG_ADMIN_URL, adminQuery } from "./pg-admin.ts";
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +46,7 @@ async function measure(root: string, backend: string, unlocks: number, chains: n
   const database = `chatvault_probe_${randomBytes(6).toString("hex")}`;
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${database}`;
-  if (backend === "postgres") await admin(`CREATE DATABASE ${database}`);
+  if (backend === "postgres") await adminQuery(`CREATE DATABASE ${database}`);
   try {
     const crypto = new RecordCrypto(new VaultSecrets("unused", randomBytes(32), "r".repeat(22)));
     const raw = backend === "postgres" ? new PostgresVaultStore({ url: url.toString() }) : new SqliteVaultStore({ path: join(dir, "vault.db") });
@@ -122,7 +111,7 @@ async function measure(root: string, backend: string, unlocks: number, chains: n
     return (t.user + t.system) / unlocks;
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    if (backend === "postgres") await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    if (backend === "postgres") await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }
 

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
+import { PG_ADMIN_URL, adminQuery } from "./pg-admin.ts";
 import { generateRootKey } from "@chatvault/format";
 import { useNodeCrypto } from "@chatvault/format/node";
 import { TEST_ONLY_WEAK_KEY_STRETCHING, VaultClient } from "@chatvault/vault-protocol";
@@ -32,7 +32,6 @@ export interface VaultBenchOptions {
   work?: string;
 }
 
-const PG_ADMIN_URL = process.env.CHATVAULT_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PASSWORD = "correct horse battery staple (bench)";
 const CORES = 2;
 
@@ -47,16 +46,6 @@ const PLANS: Record<string, Plan> = {
   small: { concurrencies: [1, 8, 32], seconds: 3, maxUnlocks: 6000 },
   full: { concurrencies: [1, 8, 32, 64], seconds: 6, maxUnlocks: 20000 },
 };
-
-async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 export interface Backend {
   name: "sqlite" | "postgres";
