@@ -41,7 +41,31 @@ export const METRIC_DEFS: Record<string, Def> = {
 // Label names are Prometheus names in lower snake case (route, status, outcome, operation), for
 // which code-unit order is the order localeCompare gave; localeCompare (ICU collation) was
 // most of this function's cost, three times per request.
-const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const keyOf = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * The keys of the label sets seen so far, by their names and values as given: a request
+ * makes three label objects of a handful of fixed sets (route × status, outcome), so the
+ * entries, the sort and the JSON are built once per set, not three times per request.
+ * The memo key joins names and values with U+0000, which a label may contain: a label
+ * with it is keyed uncached. Bounded: past `KEY_MEMO_MAX` sets, keys are built uncached.
+ */
+const KEY_MEMO_MAX = 1024;
+const keyMemo = new Map<string, string>();
+function key(l: Labels): string {
+  let memo = "";
+  for (const name of Object.keys(l)) {
+    const v = l[name]!;
+    if (name.includes("\u0000") || v.includes("\u0000")) return keyOf(l);
+    memo += `${name}\u0000${v}\u0000`;
+  }
+  let k = keyMemo.get(memo);
+  if (k === undefined) {
+    k = keyOf(l);
+    if (keyMemo.size < KEY_MEMO_MAX) keyMemo.set(memo, k);
+  }
+  return k;
+}
 
 export class Metrics {
   readonly #s: MetricsSnapshot = { counters: {}, histograms: {} };
@@ -56,9 +80,7 @@ export class Metrics {
     const buckets = METRIC_DEFS[name]?.buckets ?? [];
     const m = (this.#s.histograms[name] ??= {});
     const h = (m[key(labels)] ??= { buckets: buckets.map(() => 0), sum: 0, count: 0 });
-    buckets.forEach((b, i) => {
-      if (value <= b) h.buckets[i]! += 1;
-    });
+    for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) h.buckets[i]! += 1;
     h.sum += value;
     h.count += 1;
   }
