@@ -136,7 +136,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // pages while this one reads and hashes the rest (THREAD_SHARE).
     const onThread = async () => {
       const { dir, options } = await copyPlace();
-      return snapshotDatabaseOnThread(opts.db!, dir, { ...options, chunkIdsWith: repo.rootKey });
+      return snapshotDatabaseOnThread(opts.db!, dir, { ...options, chunkIdsWith: repo.keys });
     };
     // A database that changed since this machine's last backup of it (db-source/copy-hint.ts)
     // is copied at once, beside the repository reading; the parent decides below whether
@@ -254,7 +254,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // the pages the repository lacks go through the page tasks.
         session.databaseRead(s.bytes);
         const all = new Uint8Array(s.pageCount * 32);
-        all.set(await copyPageIds(s, split, s.pageCount, repo.keys, chunkId), split * 32);
+        all.set(await copyPageIds(s, split, s.pageCount, (p) => chunkId(repo.keys, p)), split * 32);
         await storeUnknownPages(s, all, split, s.pageCount);
         all.set(await head.catch(copyFailed), 0);
         await storeUnknownPages(s, all, 0, split);

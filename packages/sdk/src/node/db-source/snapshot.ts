@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { basename, join } from "node:path";
 import type Database from "better-sqlite3";
 import { sqlite } from "../sqlite.ts";
-import { describeErrno } from "../local-errors.ts";
+import { describeErrno } from "../errno-words.ts";
 import { DatabaseSourceError } from "./errors.ts";
 
 /** A self-contained copy of a database (rollback-journal mode, no -wal beside it). */
