@@ -134,7 +134,8 @@ export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options
       const { ids } = await answer;
       if (!ids || ids.byteLength !== pages * 32)
         throw new DatabaseSourceError("io_error", `page IDs of ${dbPath}: the copy's thread answered ${ids?.byteLength ?? "no"} bytes for ${pages} pages`);
-      await worker.terminate(); // its work is done
+      // Its work is done: the thread ends meanwhile (cancel waits for it), not before the IDs are used.
+      void worker.terminate();
       return new Uint8Array(ids);
     },
   };
