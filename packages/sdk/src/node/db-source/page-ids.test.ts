@@ -25,13 +25,19 @@ test("the IDs of a run of pages are the pages' chunk IDs, in order", async (t) =
     [copy.pageCount - 1, copy.pageCount],
     [5, 5],
   ] as const) {
-    const ids = await copyPageIds(copy, from, to, keys, chunkId);
+    const ids = await copyPageIds(copy, from, to, (p) => chunkId(keys, p));
     assert.equal(ids.length, (to - from) * 32);
     for (let p = from; p < to; p++) {
       const want = await chunkId(keys, bytes.subarray(p * copy.pageSize, (p + 1) * copy.pageSize));
       assert.deepEqual(ids.subarray((p - from) * 32, (p - from + 1) * 32), want, `page ${p}`);
     }
   }
-  await assert.rejects(copyPageIds(copy, 0, copy.pageCount + 1, keys, chunkId), RangeError);
-  await assert.rejects(copyPageIds(copy, 4, 3, keys, chunkId), RangeError);
+  await assert.rejects(
+    copyPageIds(copy, 0, copy.pageCount + 1, (p) => chunkId(keys, p)),
+    RangeError,
+  );
+  await assert.rejects(
+    copyPageIds(copy, 4, 3, (p) => chunkId(keys, p)),
+    RangeError,
+  );
 });

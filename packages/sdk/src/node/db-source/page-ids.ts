@@ -6,7 +6,6 @@
  * on the backup's, with one read buffer and no object per page.
  */
 import { open } from "node:fs/promises";
-import type { KeySchedule } from "@chatvault/format";
 
 /** The copy's facts this needs (a DatabaseSnapshot). */
 export interface PagedCopy {
@@ -15,8 +14,11 @@ export interface PagedCopy {
   pageCount: number;
 }
 
-/** `chunkId` of @chatvault/format, passed in so that the copy's thread can load it after its copy started. */
-export type ChunkIdFunction = (keys: KeySchedule, plaintext: Uint8Array) => Promise<Uint8Array>;
+/**
+ * A page's chunk ID (spec §8.3): `(p) => chunkId(keys, p)` on the backup's thread; on the
+ * copy's thread the same HMAC from the chunk-ID key alone (snapshot-worker.ts).
+ */
+export type PageIdFunction = (page: Uint8Array) => Promise<Uint8Array>;
 
 const BLOCK_BYTES = 1024 * 1024;
 
@@ -24,7 +26,7 @@ const BLOCK_BYTES = 1024 * 1024;
  * The IDs of pages `from` (0-based) up to `to` (excluded) of the copy, read in 1 MiB blocks.
  * @throws {RangeError} if the range is not within the copy
  */
-export async function copyPageIds(copy: PagedCopy, from: number, to: number, keys: KeySchedule, chunkId: ChunkIdFunction): Promise<Uint8Array> {
+export async function copyPageIds(copy: PagedCopy, from: number, to: number, pageId: PageIdFunction): Promise<Uint8Array> {
   const { pageSize } = copy;
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from || to > copy.pageCount) {
     throw new RangeError("pages must be within the copy");
@@ -41,7 +43,7 @@ export async function copyPageIds(copy: PagedCopy, from: number, to: number, key
         if (bytesRead === 0) throw new Error(`${copy.path} shrank while being read`);
         filled += bytesRead;
       }
-      for (let o = 0; o < want; o += pageSize, page++) out.set(await chunkId(keys, buffer.subarray(o, o + pageSize)), (page - from) * 32);
+      for (let o = 0; o < want; o += pageSize, page++) out.set(await pageId(buffer.subarray(o, o + pageSize)), (page - from) * 32);
     }
   } finally {
     await handle.close();

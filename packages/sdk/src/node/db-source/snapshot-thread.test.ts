@@ -70,21 +70,20 @@ test("errors cross the thread as data and come back with their class, reason and
 test("the copy's thread computes the chunk IDs this thread computes, page for page", async (t) => {
   const dir = tempDir(t);
   const demo = await generateDemoData({ outDir: join(dir, "src"), messages: 3000, mediaMiB: 0, seed: 6 });
-  const root = generateRootKey();
-  const job = snapshotDatabaseOnThread(demo.dbPath, dir, { chunkIdsWith: root });
+  const keys = await KeySchedule.derive(generateRootKey());
+  const job = snapshotDatabaseOnThread(demo.dbPath, dir, { chunkIdsWith: keys });
   await assert.rejects(snapshotDatabaseOnThread(demo.dbPath, dir).pageIds(1), TypeError, "only a job started with chunkIdsWith");
   const s = await job.done;
   const pages = s.pageCount - 3;
   const ids = await job.pageIds(pages);
   await assert.rejects(job.pageIds(1), TypeError, "answers once");
-  const keys = await KeySchedule.derive(root);
   const bytes = readFileSync(s.path);
   assert.equal(ids.length, pages * 32);
   for (let i = 0; i < pages; i++) {
     const want = await chunkId(keys, bytes.subarray(i * s.pageSize, (i + 1) * s.pageSize));
     assert.deepEqual(ids.subarray(i * 32, (i + 1) * 32), want, `page ${i}`);
   }
-  const tooMany = snapshotDatabaseOnThread(demo.dbPath, dir, { chunkIdsWith: root });
+  const tooMany = snapshotDatabaseOnThread(demo.dbPath, dir, { chunkIdsWith: keys });
   await assert.rejects(
     tooMany.done.then(() => tooMany.pageIds(s.pageCount + 1)),
     RangeError,

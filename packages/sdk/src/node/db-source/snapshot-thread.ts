@@ -10,7 +10,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { DatabaseSourceError, type DatabaseSourceReason } from "./errors.ts";
-import type { RootKey } from "@chatvault/format";
+import type { KeySchedule } from "@chatvault/format";
 import type { DatabaseSnapshot, SnapshotOptions } from "./snapshot.ts";
 
 /** What the thread is given (structured-cloned: no functions). */
@@ -20,8 +20,12 @@ export interface CopyRequest {
   options: Omit<SnapshotOptions, "onProgress">;
   /** Post progress messages. */
   progress: boolean;
-  /** The root key (a copy), when the thread is to compute page IDs after the copy (`pageIds`). */
-  root?: ArrayBuffer;
+  /**
+   * The chunk-ID key (a copy), when the thread is to compute page IDs after the copy
+   * (`pageIds`): that key alone, not the root key — the thread needs nothing else, and
+   * without the root key it never loads the key schedule (the format package's barrel).
+   */
+  chunkIdKey?: ArrayBuffer;
 }
 
 /** What this thread sends the copy's thread once the copy is done. */
@@ -59,8 +63,8 @@ export interface SnapshotJob {
 
 /** Options of {@link snapshotDatabaseOnThread}: those of snapshotDatabase, and the key for `pageIds`. */
 export interface SnapshotThreadOptions extends SnapshotOptions {
-  /** Keep the thread after the copy to compute page IDs (`SnapshotJob.pageIds`) with this repository's root key. */
-  chunkIdsWith?: RootKey;
+  /** Keep the thread after the copy to compute page IDs (`SnapshotJob.pageIds`) with this repository's keys (it is given the chunk-ID key only). */
+  chunkIdsWith?: KeySchedule;
 }
 
 /**
@@ -83,7 +87,7 @@ export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options
     tmpDir,
     options: rest,
     progress: onProgress !== undefined,
-    ...(chunkIdsWith ? { root: chunkIdsWith.unsafeBytes().slice().buffer } : {}),
+    ...(chunkIdsWith ? { chunkIdKey: chunkIdsWith.chunkId.unsafeBytes().slice().buffer } : {}),
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: request });
   /** Whoever waits on the thread now: the copy, then the page IDs. */
@@ -130,7 +134,8 @@ export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options
       const { ids } = await answer;
       if (!ids || ids.byteLength !== pages * 32)
         throw new DatabaseSourceError("io_error", `page IDs of ${dbPath}: the copy's thread answered ${ids?.byteLength ?? "no"} bytes for ${pages} pages`);
-      await worker.terminate(); // its work is done
+      // Its work is done: the thread ends meanwhile (cancel waits for it), not before the IDs are used.
+      void worker.terminate();
       return new Uint8Array(ids);
     },
   };

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { basename, join } from "node:path";
 import type Database from "better-sqlite3";
 import { sqlite } from "../sqlite.ts";
-import { describeErrno } from "../local-errors.ts";
+import { describeErrno } from "../errno-words.ts";
 import { DatabaseSourceError } from "./errors.ts";
 
 /** A self-contained copy of a database (rollback-journal mode, no -wal beside it). */
@@ -39,6 +39,8 @@ export interface SnapshotOptions {
 }
 
 const MAGIC = "SQLite format 3\0";
+/** The source connection's page cache during the copy, KiB (see copyPages). */
+const SOURCE_CACHE_KIB = 256;
 
 /**
  * Snapshots the database at `dbPath` into a new file in `tmpDir`.
@@ -144,6 +146,12 @@ async function copyPages(dbPath: string, dest: string, timeoutMs: number, pagesP
   try {
     let pageCount: number;
     try {
+      // The copy reads each page once: a page cache is of no use to it. better-sqlite3's
+      // SQLite defaults to 16 MB per connection (SQLITE_DEFAULT_CACHE_SIZE=-16000), which
+      // the copy filled and kept to its end: 16 MiB of a day-after backup's peak RSS, for
+      // nothing (docs/performance.md, round 6). 256 KiB holds what a read transaction and
+      // one backup step need.
+      src.pragma(`cache_size = -${SOURCE_CACHE_KIB}`);
       src.exec("BEGIN");
       // The first read starts the read transaction that pins our snapshot until COMMIT.
       src.prepare("SELECT count(*) FROM sqlite_schema").pluck().get();
