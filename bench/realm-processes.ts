@@ -66,10 +66,22 @@ export async function startBenchRealms(dir: string, maxSockets: number): Promise
     // RTT_MS=<ms>: every request of both clients waits that long before it is sent, a stand-in for a network round
     // trip (the same for the single vault and the realms; the bench's definition is RTT_MS unset).
     const rtt = Number(process.env.RTT_MS ?? 0);
-    const delayed = <F extends (input: string, init: never) => Promise<Response>>(f: F): F =>
-      (rtt > 0 ? (input: string, init: never) => new Promise((r) => setTimeout(r, rtt)).then(() => f(input, init)) : f) as F;
+    // Both wrappers keep the keep-alive fetch's `enforcesTimeout`, so the transports do not add an AbortController per request.
+    const delayed = (f: RealmFetch): RealmFetch =>
+      rtt > 0
+        ? Object.assign((input: string, init: Parameters<RealmFetch>[1]) => new Promise((r) => setTimeout(r, rtt)).then(() => f(input, init)), {
+            enforcesTimeout: true,
+          })
+        : f;
     const singleFetch = delayed(fetches[0]!);
-    const realmFetch = delayed(((input, init) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init)) as RealmFetch);
+    const realmFetch = delayed(
+      Object.assign(
+        (input: string, init: Parameters<RealmFetch>[1]) => fetches[byId.get(realmSet.realms.find((r) => input.startsWith(r.url))!.id)!]!(input, init),
+        {
+          enforcesTimeout: true,
+        },
+      ),
+    );
     const enrol = async (account: string, password: string) => {
       const tokens = await Promise.all(secrets.map((secret) => mintDevToken({ secret, account, ttl: 3600 })));
       const single = new VaultClient({

@@ -47,7 +47,7 @@ export {
 export { HEAD_PUBLIC_KEY_BYTES, HEAD_SIGNATURE_BYTES, deriveHeadSigningKey, headMessage, verifyHeadSignature, type HeadSigningKey } from "./head-proof.ts";
 export { HEAD_MESSAGE_LABEL, HEAD_SIGNING_LABEL, VAULT_RECORD_AAD_LABEL } from "./labels.ts";
 export { WRAP_NONCE_LENGTH, WRAPPED_KEY_LENGTH, vaultRecordAad, deriveWrapKey, wrapRootKey, unwrapRootKey } from "./wrap.ts";
-export { VaultTransport, type VaultTransportOptions, type TokenProvider, type FetchLike } from "./transport.ts";
+export { VaultTransport, type VaultTransportOptions, type TokenProvider, type FetchLike, type FetchAnswer } from "./transport.ts";
 export { accountIdFromToken, normalizePassword } from "./context.ts";
 export { VaultClient, type VaultClientOptions } from "./client.ts";
 export type { EnableResult } from "./operations/enable.ts";

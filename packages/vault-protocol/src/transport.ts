@@ -14,7 +14,7 @@ import {
   parseStatusResponse,
 } from "./codecs.ts";
 import { VaultUnavailableError, errorFromResponse } from "./errors.ts";
-import { type FetchLike, type JsonAnswer, requestJson } from "./json-request.ts";
+import { type FetchAnswer, type FetchLike, type JsonAnswer, requestJson } from "./json-request.ts";
 import {
   VAULT_PATHS,
   type BackupHead,
@@ -37,7 +37,7 @@ import {
 
 /** Returns the account token (a JWT whose `sub` is the account ID); called before every request. */
 export type TokenProvider = () => string | Promise<string>;
-export type { FetchLike };
+export type { FetchAnswer, FetchLike };
 
 export interface VaultTransportOptions {
   /** Base URL of the vault, e.g. `http://127.0.0.1:8471`. */

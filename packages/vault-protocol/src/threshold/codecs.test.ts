@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { toBase64Url } from "@chatvault/format";
+import { fromBase64Url, toBase64Url } from "@chatvault/format";
 import {
   decodeField,
   parseAdminResponse,
@@ -188,6 +188,33 @@ test("binary fields must be canonical base64url of the exact size", () => {
   assert.equal(decodeField("AAAAAAAAAAAAAAAAAAAAA", 16), null, "short");
   assert.equal(decodeField("AAAAAAAAAAAAAAAAAAAA+A", 16), null, "not url-safe");
   assert.equal(decodeField(123, 16), null);
+});
+
+test("decodeField accepts exactly the strings that re-encode to themselves (no re-encoding needed)", () => {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=".split("");
+  for (const bytes of [1, 2, 3, 16, 31, 32, 33, 64]) {
+    const length = Math.ceil((bytes * 4) / 3);
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...alphabet), { minLength: length, maxLength: length }),
+        fc.uint8Array({ minLength: bytes, maxLength: bytes }),
+        (chars, raw) => {
+          const v = chars.join("");
+          const b = decodeField(v, bytes);
+          let canonical = false;
+          try {
+            canonical = /^[A-Za-z0-9_-]*$/.test(v) && toBase64Url(fromBase64Url(v)) === v;
+          } catch {
+            canonical = false;
+          }
+          assert.equal(b !== null, canonical, v);
+          if (b) assert.equal(toBase64Url(b), v);
+          assert.deepEqual(decodeField(toBase64Url(raw), bytes), raw);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }
 });
 
 test("a start answer with an evaluation beside a record that is not active is refused (§5.3.1)", () => {

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { toHex } from "@chatvault/format";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { groupArithmetic, sameElement } from "./combine.ts";
-import { Fn, Point, evaluatePolynomial, interpolatePoints } from "./shamir.ts";
+import { Fn, Point, evaluatePolynomial, interpolatePoints, lagrangeCoefficient } from "./shamir.ts";
 
 const scalar = fc.bigInt({ min: 1n, max: Fn.ORDER - 1n });
 const indexSet = fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 9 });
@@ -49,6 +49,43 @@ test("Σ λ_i·Z_i: libsodium equals @noble/curves, honest evaluations and arbit
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+test("Σ λ_i·Z_i with small coefficients (additions) and large ones (multiplications): every subset of 1..5, at 0 and at each index outside it", async () => {
+  const g = await groupArithmetic();
+  const elements = [3n, 5n, 7n, 11n, 13n].map((k) => Point.BASE.multiply(k * 1_000_003n));
+  const all = [1, 2, 3, 4, 5];
+  let small = 0;
+  for (let mask = 1; mask < 32; mask++) {
+    const indexes = all.filter((_, k) => mask & (1 << k));
+    for (const at of [0, ...all.filter((i) => !indexes.includes(i))]) {
+      const points = indexes.map((i) => ({ index: i, point: elements[i - 1]! }));
+      const lambdas = indexes.map((i) => lagrangeCoefficient(i, indexes, at));
+      if (lambdas.every((l) => l <= 8n || Fn.ORDER - l <= 8n)) small++;
+      assert.equal(
+        toHex(
+          g.interpolate(
+            points.map((p) => ({ index: p.index, element: p.point.toBytes() })),
+            at,
+          ),
+        ),
+        toHex(interpolatePoints(points, at).toBytes()),
+        `${indexes} at ${at}`,
+      );
+    }
+  }
+  assert.ok(small > 10); // the additions path is exercised, with negative coefficients first ({1, 2} at 3: −2, 3)
+  // A sum that is the identity (only lying realms reach it): 2·Z − (2Z) at {1, 2}.
+  const z = Point.BASE.multiply(42n);
+  assert.equal(
+    toHex(
+      g.interpolate([
+        { index: 1, element: z.toBytes() },
+        { index: 2, element: z.double().toBytes() },
+      ]),
+    ),
+    toHex(new Uint8Array(32)),
   );
 });
 

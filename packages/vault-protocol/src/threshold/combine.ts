@@ -3,7 +3,8 @@
  * evaluation is a non-identity element, the Lagrange combination Σ λ_i·Z_i and the
  * interpolation check of members beyond the first t, on libsodium's audited ristretto255
  * (`crypto_scalarmult_ristretto255`, `crypto_core_ristretto255_add`, WASM) — the primitive
- * the realm evaluates with — instead of @noble/curves' pure-JS multiply (~1 ms each).
+ * the realm evaluates with — instead of @noble/curves' pure-JS multiply (~1 ms each); a
+ * coefficient of magnitude ≤ 8 (the lowest indexes' at 0) by a few additions instead.
  *
  * libsodium is loaded by a dynamic import, only when a realms-mode unlock starts, so the
  * single-vault and key-mode paths (and a web app's first load) never fetch or instantiate it.
@@ -12,7 +13,7 @@
  * Blind and Finalize stay @noble/curves' RFC 9497 code (derive.ts). The same instance derives
  * the Ed25519 public keys that check K (§6.4).
  */
-import { lagrangeCoefficient, scalarToBytes } from "./shamir.ts";
+import { Fn, lagrangeCoefficient, scalarToBytes } from "./shamir.ts";
 
 type Sodium = (typeof import("libsodium-wrappers-sumo"))["default"];
 
@@ -64,6 +65,22 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+/**
+ * Largest |λ| taken by additions: m·P by doubling and adding costs at most 2·⌊log₂ m⌋ additions
+ * (4 for m ≤ 8), below one constant-time multiplication's cost.
+ */
+const MAX_SMALL_COEFFICIENT = 8n;
+
+/** m·P for 1 ≤ m ≤ MAX_SMALL_COEFFICIENT, left-to-right double-and-add; variable time, for public m and P only. */
+function smallMultiple(sodium: Sodium, m: number, p: Uint8Array): Uint8Array {
+  let r = p;
+  for (let bit = 30 - Math.clz32(m); bit >= 0; bit--) {
+    r = sodium.crypto_core_ristretto255_add(r, r);
+    if ((m >> bit) & 1) r = sodium.crypto_core_ristretto255_add(r, p);
+  }
+  return r;
+}
+
 function arithmeticOf(sodium: Sodium): GroupArithmetic {
   return {
     isNonIdentityElement(bytes) {
@@ -79,8 +96,18 @@ function arithmeticOf(sodium: Sodium): GroupArithmetic {
         // crypto_scalarmult_ristretto255 refuses. λ_i < ℓ < 2²⁵³: libsodium's clearing of the top
         // bit leaves it unchanged.
         if (lambda === 0n) continue;
-        const term = sodium.crypto_scalarmult_ristretto255(scalarToBytes(lambda), s.element);
-        acc = acc === null ? term : sodium.crypto_core_ristretto255_add(acc, term);
+        // λ_i and Z_i are public (the indexes and the realms' answers; the blind stays inside
+        // Finalize), so a small ±λ_i may take the variable-time path: a few additions (~25 µs each)
+        // instead of a constant-time multiplication (~120 µs). The lowest indexes at 0 give the
+        // smallest coefficients: {1, 2} gives 2 and −1.
+        const negative = lambda > Fn.ORDER >> 1n;
+        const magnitude = negative ? Fn.ORDER - lambda : lambda;
+        const term =
+          magnitude <= MAX_SMALL_COEFFICIENT
+            ? smallMultiple(sodium, Number(magnitude), s.element)
+            : sodium.crypto_scalarmult_ristretto255(scalarToBytes(magnitude), s.element);
+        if (acc === null) acc = negative ? sodium.crypto_core_ristretto255_sub(IDENTITY, term) : term;
+        else acc = negative ? sodium.crypto_core_ristretto255_sub(acc, term) : sodium.crypto_core_ristretto255_add(acc, term);
       }
       if (acc === null) throw new RangeError("need at least one share");
       return acc;

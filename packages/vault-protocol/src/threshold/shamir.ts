@@ -48,6 +48,9 @@ function checkIndexes(indexes: readonly number[]): void {
  * λ_i = Π_{j ∈ S, j ≠ i} (at − j) / (i − j).
  */
 export function lagrangeCoefficient(i: number, indexes: readonly number[], at = 0): bigint {
+  const key = `${i}@${at}:${indexes.join(",")}`;
+  const cached = lagrangeCache.get(key);
+  if (cached !== undefined) return cached;
   checkIndexes(indexes);
   if (!indexes.includes(i)) throw new RangeError("index must be one of the indexes");
   let num = 1n;
@@ -57,8 +60,19 @@ export function lagrangeCoefficient(i: number, indexes: readonly number[], at = 
     num = Fn.mul(num, Fn.sub(Fn.create(BigInt(at)), BigInt(j)));
     den = Fn.mul(den, Fn.sub(BigInt(i), BigInt(j)));
   }
-  return Fn.div(num, den);
+  const lambda = Fn.div(num, den);
+  if (lagrangeCache.size >= MAX_CACHED_COEFFICIENTS) lagrangeCache.clear();
+  lagrangeCache.set(key, lambda);
+  return lambda;
 }
+
+/**
+ * Coefficients already computed (a field inversion each, ~15 µs): public values of the index set
+ * alone, and an unlock asks the same few every time (t for the combination, t for z). Only
+ * inputs that passed the checks above are stored, so a hit needs no check.
+ */
+const lagrangeCache = new Map<string, bigint>();
+const MAX_CACHED_COEFFICIENTS = 1024;
 
 /** f(at) from shares (default the secret f(0)). */
 export function interpolateScalar(shares: readonly { index: number; share: bigint }[], at = 0): bigint {
