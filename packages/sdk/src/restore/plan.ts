@@ -66,69 +66,83 @@ export interface RestorePlan {
 export type ChunkLookup = ((id: string) => ChunkLocation | undefined) | Pick<ChunkIndex, "getIdAt">;
 
 /**
- * Growable per-target columns: where its plaintext goes (file, offset) and where it is
- * stored (pack number and the index entry's fields), so the plan needs neither the index
- * nor an object per chunk. The chunk IDs stay packed: the database's pages are targets
- * `0 .. pageCount` and read from the manifest's own packed page list (no view per page:
- * 45,829 on the bench corpus, ten times that at xl); each media chunk's ID is copied, 32
- * bytes, into one growing buffer.
+ * Per-target columns: where it is stored (pack number and the index entry's fields) and,
+ * for a media chunk, where its plaintext goes (file, offset, length), so the plan needs
+ * neither the index nor an object per chunk. A database page's place follows from its
+ * number (page i at i × pageSize), so pages take 13 bytes each. The chunk IDs stay
+ * packed: the pages are targets `0 .. pageCount`, their IDs read from the manifest's own
+ * packed page list (no view per page: 45,829 on the bench corpus, ten times that at xl);
+ * each media chunk's ID is copied, 32 bytes, into one buffer.
  */
 class Targets {
   /** The database's page IDs (32 bytes each): the IDs of targets 0 .. dbCount. */
   readonly db: Uint8Array;
   readonly dbCount: number;
-  /** The IDs of targets dbCount .. n, 32 bytes each. */
-  media: Uint8Array = new Uint8Array(1024 * ID);
-  file = new Uint32Array(1024);
-  offset = new Float64Array(1024);
-  pack = new Uint32Array(1024);
-  at = new Uint32Array(1024);
-  length = new Uint32Array(1024);
-  rawLength = new Uint32Array(1024);
-  flags = new Uint8Array(1024);
+  readonly pageSize: number;
+  /** Per media target (t − dbCount): its ID (32 bytes), file, offset in it and plaintext length. */
+  readonly media: Uint8Array;
+  readonly file: Uint32Array;
+  readonly offset: Float64Array;
+  readonly mediaRawLength: Uint32Array;
+  /** Per target: the pack number, the sealed chunk's offset and length in it, its flags. */
+  readonly pack: Uint32Array;
+  readonly at: Uint32Array;
+  readonly length: Uint32Array;
+  readonly flags: Uint8Array;
   n = 0;
-  constructor(db: Uint8Array) {
-    this.db = db;
-    this.dbCount = db.length / ID;
+  /**
+   * Columns for `dbIds.length / 32` pages and at most `mediaChunks` media chunks, sized
+   * once (no doubling: at 600,000 targets that left up to 40% unused).
+   */
+  constructor(dbIds: Uint8Array, pageSize: number, mediaChunks: number) {
+    this.db = dbIds;
+    this.dbCount = dbIds.length / ID;
+    this.pageSize = pageSize;
+    const all = this.dbCount + mediaChunks;
+    this.media = new Uint8Array(mediaChunks * ID);
+    this.file = new Uint32Array(mediaChunks);
+    this.offset = new Float64Array(mediaChunks);
+    this.mediaRawLength = new Uint32Array(mediaChunks);
+    this.pack = new Uint32Array(all);
+    this.at = new Uint32Array(all);
+    this.length = new Uint32Array(all);
+    this.flags = new Uint8Array(all);
   }
   /** Target `t`'s ID, a view (made per request, not kept). */
   id(t: number): Uint8Array {
-    return t < this.dbCount ? this.db.subarray(t * ID, (t + 1) * ID) : this.media.subarray((t - this.dbCount) * ID, (t - this.dbCount + 1) * ID);
+    const m = t - this.dbCount;
+    return m < 0 ? this.db.subarray(t * ID, (t + 1) * ID) : this.media.subarray(m * ID, (m + 1) * ID);
   }
-  /** Add target `n`: a database page (its ID is page `n`'s) or, with `id`, a media chunk. */
-  push(id: Uint8Array | undefined, file: number, offset: number, pack: number, loc: ChunkLocation): void {
-    if (this.n === this.file.length) {
-      const k = this.n * 2;
-      const grow = <A extends Uint8Array | Uint32Array | Float64Array>(a: A, b: A): A => (b.set(a), b);
-      this.file = grow(this.file, new Uint32Array(k));
-      this.offset = grow(this.offset, new Float64Array(k));
-      this.pack = grow(this.pack, new Uint32Array(k));
-      this.at = grow(this.at, new Uint32Array(k));
-      this.length = grow(this.length, new Uint32Array(k));
-      this.rawLength = grow(this.rawLength, new Uint32Array(k));
-      this.flags = grow(this.flags, new Uint8Array(k));
-    }
-    const t = this.n++;
-    if (t >= this.dbCount) {
-      if (!id) throw new TypeError("a media target needs its ID");
-      const o = (t - this.dbCount) * ID;
-      if (o + ID > this.media.length) this.media = grow2(this.media);
-      this.media.set(id, o);
-    }
-    this.file[t] = file;
-    this.offset[t] = offset;
+  /** Where target `t`'s plaintext goes: page t of the database (file `dbFile`), or the media target's file and offset. */
+  target(t: number, dbFile: number): Target {
+    const m = t - this.dbCount;
+    return m < 0 ? { file: dbFile, offset: t * this.pageSize } : { file: this.file[m]!, offset: this.offset[m]! };
+  }
+  rawLength(t: number): number {
+    const m = t - this.dbCount;
+    return m < 0 ? this.pageSize : this.mediaRawLength[m]!;
+  }
+  /** Add the next database page (its ID is already in `db`; it goes at n × pageSize). */
+  pushPage(pack: number, loc: ChunkLocation): void {
+    if (this.n >= this.dbCount) throw new RangeError("every page is planned already");
+    this.#stored(this.n++, pack, loc);
+  }
+  /** Add a media chunk, after every page. */
+  pushMedia(id: Uint8Array, file: number, offset: number, pack: number, loc: ChunkLocation): void {
+    const m = this.n - this.dbCount;
+    if (m < 0 || m >= this.file.length) throw new RangeError("media chunks come after the pages, as many as counted");
+    this.media.set(id, m * ID);
+    this.file[m] = file;
+    this.offset[m] = offset;
+    this.mediaRawLength[m] = loc.rawLength;
+    this.#stored(this.n++, pack, loc);
+  }
+  #stored(t: number, pack: number, loc: ChunkLocation): void {
     this.pack[t] = pack;
     this.at[t] = loc.offset;
     this.length[t] = loc.length;
-    this.rawLength[t] = loc.rawLength;
     this.flags[t] = loc.flags;
   }
-}
-
-function grow2(a: Uint8Array): Uint8Array {
-  const b = new Uint8Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** The database's page IDs packed, 32 bytes each: the manifest's own buffer when its `pages` were never unpacked. */
@@ -152,7 +166,8 @@ export function planRestore(m: SnapshotManifest, lookup: ChunkLookup): RestorePl
   const packs: string[] = [];
   const dbIds = m.database ? packedPageIds(m.database) : new Uint8Array(0);
   if (m.database && dbIds.length !== m.database.pageCount * ID) throw new IntegrityError("bad_structure", "database page list does not match its page count");
-  const targets = new Targets(dbIds);
+  const mediaChunks = m.media.reduce((n, f) => n + f.chunks.length, 0);
+  const targets = new Targets(dbIds, m.database?.pageSize ?? 0, mediaChunks);
   let bytes = 0;
   const find: (ids: Uint8Array, at: number) => ChunkLocation | undefined =
     typeof lookup === "function" ? (ids, at) => lookup(toHex(ids.subarray(at, at + ID))) : (ids, at) => lookup.getIdAt(ids, at);
@@ -163,7 +178,7 @@ export function planRestore(m: SnapshotManifest, lookup: ChunkLookup): RestorePl
   };
   const packBytes: number[] = [];
   const holdsDb: boolean[] = [];
-  const want = (id: Uint8Array | undefined, loc: ChunkLocation, file: number, offset: number, isDb: boolean): void => {
+  const packOf = (loc: ChunkLocation, isDb: boolean): number => {
     let p = packNumbers.get(loc.pack);
     if (p === undefined) {
       p = packs.push(loc.pack) - 1;
@@ -171,17 +186,18 @@ export function planRestore(m: SnapshotManifest, lookup: ChunkLookup): RestorePl
       packBytes.push(0);
       holdsDb.push(false);
     }
-    targets.push(id, file, offset, p, loc);
     packBytes[p]! += loc.rawLength;
     if (isDb) holdsDb[p] = true;
+    return p;
   };
+  let dbFile = -1;
   if (m.database) {
     const db = m.database;
-    const file = files.push({ rel: restoredDatabaseName(db.name), size: db.pageSize * db.pageCount }) - 1;
+    dbFile = files.push({ rel: restoredDatabaseName(db.name), size: db.pageSize * db.pageCount }) - 1;
     for (let i = 0; i < db.pageCount; i++) {
       const loc = locate(dbIds, i * ID);
       if (loc.rawLength !== db.pageSize) throw new IntegrityError("bad_structure", `database page ${i} has ${loc.rawLength} bytes, expected ${db.pageSize}`);
-      want(undefined, loc, file, i * db.pageSize, true);
+      targets.pushPage(packOf(loc, true), loc);
     }
     bytes += db.pageSize * db.pageCount;
   }
@@ -203,7 +219,7 @@ export function planRestore(m: SnapshotManifest, lookup: ChunkLookup): RestorePl
     mediaFiles.push(file);
     let offset = 0;
     f.chunks.forEach((id, k) => {
-      want(id, locs[k]!, file, offset, false);
+      targets.pushMedia(id, file, offset, packOf(locs[k]!, false), locs[k]!);
       offset += locs[k]!.rawLength;
     });
     bytes += f.size;
@@ -224,11 +240,11 @@ export function planRestore(m: SnapshotManifest, lookup: ChunkLookup): RestorePl
       const hex = toHex(targets.id(t));
       let r = out.get(hex);
       if (!r) {
-        const loc = { pack: packs[p]!, offset: targets.at[t]!, length: targets.length[t]!, rawLength: targets.rawLength[t]!, flags: targets.flags[t]! };
+        const loc = { pack: packs[p]!, offset: targets.at[t]!, length: targets.length[t]!, rawLength: targets.rawLength(t), flags: targets.flags[t]! };
         r = { id: hex, loc, targets: [] };
         out.set(hex, r);
       }
-      r.targets.push({ file: targets.file[t]!, offset: targets.offset[t]! });
+      r.targets.push(targets.target(t, dbFile));
     }
     return [...out.values()];
   };
