@@ -118,6 +118,12 @@ export class ChunkIndex {
     const e = id.length === ID ? this.#find(id, 0) : -1;
     return e < 0 ? undefined : this.#location(e);
   }
+  /** `getId` for the 32 bytes at `at` of `ids` (packed IDs: no view made). */
+  getIdAt(ids: Uint8Array, at: number): ChunkLocation | undefined {
+    if (!Number.isInteger(at) || at < 0 || at + ID > ids.length) throw new RangeError("at must leave 32 bytes of ids");
+    const e = this.#find(ids, at);
+    return e < 0 ? undefined : this.#location(e);
+  }
   hasPack(pack: string): boolean {
     return this.#packNumbers.has(pack);
   }

@@ -25,7 +25,7 @@ export async function prepareRestore(repo: Repository, heads: HeadStore, snapsho
   const index = await repo.loadIndex();
   const resolved = await repo.resolveSnapshot(heads, snapshot, { index });
   if (!resolved) throw new IntegrityError("missing_object", "the repository holds no snapshot yet");
-  const plan = planRestore(resolved.manifest, (id) => index.get(id));
+  const plan = planRestore(resolved.manifest, index);
   progress.bytesTotal = plan.bytes;
   progress.filesTotal = plan.files.length;
   return { resolved, plan };

@@ -51,6 +51,10 @@ async function open(m: OpenRequest): Promise<{ buf: ArrayBuffer; length: number 
   return { buf: out.buffer, length: total };
 }
 
+function dropSealed(m: OpenRequest): void {
+  (m as { bytes: ArrayBuffer | undefined }).bytes = undefined;
+}
+
 port.on("message", (m: OpenRequest | RecycleRequest) => {
   if (m.op === "recycle") {
     if (spare.length < MAX_SPARE) spare.push(m.buf);
@@ -59,6 +63,10 @@ port.on("message", (m: OpenRequest | RecycleRequest) => {
   open(m).then(
     ({ buf, length }) => {
       port.postMessage({ seq: m.seq, plain: buf, length } satisfies OpenAnswer, [buf]);
+      // The sealed range is dead once opened, but `m` (still reachable here) held it: let
+      // go first, or this scavenge keeps it and the next one promotes it to wait for a
+      // full collection.
+      dropSealed(m);
       collect?.("minor");
     },
     (e: unknown) =>
