@@ -115,3 +115,26 @@ test("parameters are checked, naming the parameter", () => {
   validateChunkerParams({ min: 64, avg: 64, max: 64 });
   assert.throws(() => new Chunker(new Uint32Array(255)), { name: "RangeError", message: "gear table must have 256 entries" });
 });
+
+test("reuseBuffers: the same chunks, each whole until the next push, however the input is split; reused after finish", () => {
+  const data = seededBytes(3, 60_000);
+  const whole = chunk(gear, data, SMALL);
+  const c = new Chunker(gear, SMALL, { reuseBuffers: true });
+  fc.assert(
+    fc.property(fc.array(fc.nat(), { maxLength: 60 }), (cuts) => {
+      const at = [0, ...cuts.map((x) => x % (data.length + 1)).sort((a, b) => a - b), data.length];
+      const out: Uint8Array[] = [];
+      // The pushed bytes come from one reused buffer, as a file reader's would.
+      const block = new Uint8Array(data.length);
+      for (let i = 1; i < at.length; i++) {
+        const piece = block.subarray(0, at[i]! - at[i - 1]!);
+        piece.set(data.subarray(at[i - 1]!, at[i]!));
+        for (const ch of c.push(piece)) out.push(ch.slice());
+        block.fill(0xee);
+      }
+      for (const ch of c.finish()) out.push(ch.slice());
+      assert.deepEqual(out, whole);
+    }),
+    { numRuns: 200 },
+  );
+});

@@ -37,6 +37,20 @@ function topMask(bits: number): number {
   return bits >= 32 ? -1 : (0xffffffff << (32 - bits)) | 0;
 }
 
+export interface ChunkerOptions {
+  /**
+   * Keep the bytes held back between pushes in two buffers of the chunker's own, reused
+   * (taking turns), instead of a fresh copy of them and of every chunk that continues them.
+   * Such a chunk is then a view into one of those buffers, valid only until the next
+   * `push` or `finish`: for a caller that consumes each push's chunks (hashes and seals
+   * them, which copies) before it pushes again. A backup reading 1 MiB blocks cut into
+   * ~1 MiB chunks made two allocations and two copies of almost every chunk this way
+   * (docs/performance.md). The chunks are the same bytes either way; after `finish` the
+   * chunker (and its buffers) may cut the next stream.
+   */
+  reuseBuffers?: boolean;
+}
+
 export class Chunker {
   readonly #gear: Int32Array;
   readonly #min: number;
@@ -47,8 +61,12 @@ export class Chunker {
   #pending: Uint8Array[] = [];
   #len = 0; // bytes of the current chunk seen so far
   #hash = 0;
+  /** With `reuseBuffers`: the two buffers, the one that holds back bytes now, and how many it holds. */
+  readonly #held: [Uint8Array, Uint8Array] | undefined;
+  #turn = 0;
+  #heldLen = 0;
 
-  constructor(gear: Uint32Array, params: ChunkerParams = DEFAULT_CHUNKER_PARAMS) {
+  constructor(gear: Uint32Array, params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, options: ChunkerOptions = {}) {
     if (gear.length !== 256) throw new RangeError("gear table must have 256 entries");
     validateChunkerParams(params);
     this.#gear = new Int32Array(gear.buffer.slice(gear.byteOffset, gear.byteOffset + 1024));
@@ -59,11 +77,27 @@ export class Chunker {
     // Normalized chunking, level 2: harder to cut before avg, easier after.
     this.#maskS = topMask(bits + 2);
     this.#maskL = topMask(Math.max(1, bits - 2));
+    this.#held = options.reuseBuffers ? [new Uint8Array(0), new Uint8Array(0)] : undefined;
+  }
+
+  /** Append `bytes` to the held-back bytes in this turn's buffer (grown, up to `max`, as needed). */
+  #hold(bytes: Uint8Array): void {
+    const held = this.#held!;
+    const needed = this.#heldLen + bytes.length;
+    let buf = held[this.#turn]!;
+    if (buf.length < needed) {
+      const grown = new Uint8Array(Math.max(needed, Math.min(this.#max, 2 * buf.length)));
+      grown.set(buf.subarray(0, this.#heldLen));
+      buf = held[this.#turn] = grown;
+    }
+    buf.set(bytes, this.#heldLen);
+    this.#heldLen = needed;
   }
 
   /**
    * Feed bytes; returns the chunks they complete. A returned chunk may be a view into
-   * `data` — consume it before you overwrite `data`. Bytes held back are copied.
+   * `data` — consume it before you overwrite `data`. Bytes held back are copied (with
+   * `reuseBuffers`, into the chunker's buffers: see {@link ChunkerOptions}).
    */
   push(data: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -71,7 +105,8 @@ export class Chunker {
     while (off < data.length) {
       const cut = this.#scan(data, off);
       if (cut < 0) {
-        this.#pending.push(data.slice(off));
+        if (this.#held) this.#hold(data.subarray(off));
+        else this.#pending.push(data.slice(off));
         break;
       }
       out.push(this.#emit(data.subarray(off, cut)));
@@ -88,7 +123,14 @@ export class Chunker {
 
   #emit(tail: Uint8Array): Uint8Array {
     let chunk: Uint8Array;
-    if (this.#pending.length === 0) chunk = tail;
+    if (this.#held && this.#heldLen > 0) {
+      // The held bytes and the tail, in this turn's buffer; the next bytes held go to the
+      // other one, so this chunk stays whole until the caller's next push.
+      this.#hold(tail);
+      chunk = this.#held[this.#turn]!.subarray(0, this.#heldLen);
+      this.#turn ^= 1;
+      this.#heldLen = 0;
+    } else if (this.#pending.length === 0) chunk = tail;
     else {
       chunk = new Uint8Array(this.#len + tail.length);
       let o = 0;

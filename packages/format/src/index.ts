@@ -26,7 +26,7 @@ export {
   sealObjectParts,
 } from "./object.ts";
 export { DEFAULT_SEGMENT_LOG2, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer, openStream, sealStream, type StreamOptions } from "./stream.ts";
-export { Chunker, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
+export { Chunker, type ChunkerOptions, DEFAULT_CHUNKER_PARAMS, LISTING_CHUNKER_PARAMS, type ChunkerParams, validateChunkerParams } from "./chunker.ts";
 export { ByteQueue } from "./byte-queue.ts";
 export { CONFIG_VERSIONS, type ConfigMacFields, type ConfigRealmSet, type ConfigVersion, configMac, configMacInput, verifyConfigMac } from "./config-mac.ts";
 export {

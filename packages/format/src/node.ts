@@ -7,6 +7,9 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } fr
 import type { CryptoBackend } from "./backend.ts";
 import { setDefaultBackend } from "./backend.ts";
 
+/** Plaintext bytes per `Cipher.update` call when sealing in parts. */
+const SEAL_SLICE = 64 * 1024;
+
 export const nodeCryptoBackend: CryptoBackend = {
   name: "node:crypto",
   async hkdf(ikm, salt, info, length) {
@@ -41,9 +44,21 @@ export const nodeCryptoBackend: CryptoBackend = {
   async aesGcmSealParts(key, iv, plaintext, aad) {
     const c = createCipheriv("aes-256-gcm", key, iv);
     c.setAAD(aad);
-    const body = c.update(plaintext);
-    const fin = c.final(); // GCM is a stream mode: nothing is held back, but keep it if ever
-    return fin.length === 0 ? [body, c.getAuthTag()] : [body, fin, c.getAuthTag()];
+    // A large plaintext in slices: node:crypto returns a fresh malloc'd buffer per call,
+    // and ~1 MiB ones of every size (media chunks) fragmented the threads' malloc arenas
+    // past what was live (docs/performance.md, "Full backup, round 3"); equal 64 KiB
+    // pieces are reused as they die. GCM is a stream
+    // mode, so the pieces laid end to end are the same bytes.
+    const parts: Uint8Array[] = [];
+    let o = 0;
+    do {
+      parts.push(c.update(plaintext.subarray(o, o + SEAL_SLICE)));
+      o += SEAL_SLICE;
+    } while (o < plaintext.length);
+    const fin = c.final(); // nothing is held back in GCM, but keep it if ever
+    if (fin.length > 0) parts.push(fin);
+    parts.push(c.getAuthTag());
+    return parts;
   },
   async aesGcmOpen(key, iv, sealed, aad) {
     if (sealed.length < 16) return null;

@@ -75,7 +75,7 @@ for (const backend of backends) {
 
 for (const backend of backends) {
   test(`sealObjectParts on ${backend.name}: the pieces laid end to end are sealObject's bytes`, async () => {
-    for (const n of [0, 1, 16, 4095, 4096, 65536, 65537, 300_000]) {
+    for (const n of [0, 1, 16, 4095, 4096, 65535, 65536, 65537, 131_072, 300_000]) {
       const pt = seededBytes(n + 7, n);
       const nonce = seededBytes(n + 8, NONCE_LENGTH);
       const c = { kind: ObjectKind.chunk, id: seededBytes(n + 9, 32) };

@@ -8,4 +8,5 @@ export type { GetRange, ObjectInfo, Storage } from "./types.ts";
 export { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError, isRetryable } from "./errors.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "./names.ts";
 export { MemoryStorage } from "./memory.ts";
+export { inPutBuffer, putBuffer } from "./put-buffer.ts";
 export * from "./decorators/index.ts";

@@ -183,3 +183,26 @@ test("a full pack is hashed while the put before it is still running, not after 
   await packer.flush();
   assert.equal(packer.packsUploaded, 2);
 });
+
+test("a chunk that would outgrow the pack buffer starts the next pack: no buffer grows, each pack holds whole chunks", async () => {
+  const storage = new MemoryStorage();
+  const p = new Packer(storage, keys, "r".repeat(32), PACK, 1);
+  const small = new Uint8Array(PACK - 4096).fill(1);
+  const big = new Uint8Array(1024 * 1024 + 20 * 1024).fill(2); // with `small`, past the target plus the slack
+  await p.add("aa".repeat(32), small, small.length, 0);
+  await p.add("bb".repeat(32), big, big.length, 0);
+  await p.add("cc".repeat(32), small, small.length, 0);
+  await p.flush();
+  assert.equal(p.packsUploaded, 3, "the big chunk closed the first pack early (and fills a pack alone)");
+  assert.ok(p.packBuffers <= 2, "buffers of the usual size, none grown");
+  const byPack = new Map<string, string[]>();
+  for (const e of p.written) byPack.set(e.pack, [...(byPack.get(e.pack) ?? []), e.id.slice(0, 2)]);
+  assert.deepEqual([...byPack.values()], [["aa"], ["bb"], ["cc"]]);
+  for (const [pack, ids] of byPack) {
+    const header = await readPackHeader(storage, keys, "r".repeat(32), pack);
+    assert.deepEqual(
+      header.map((e) => e.id.slice(0, 2)),
+      ids,
+    );
+  }
+});

@@ -77,6 +77,19 @@ const readBlocks: Uint8Array[] = [];
 /** Tasks running at once on one thread: one on a worker (the next waits queued), one here (split-runner.ts). */
 const KEEP_READ_BLOCKS = 2;
 /**
+ * Media chunkers of ended tasks, each with the buffers it holds bytes back in
+ * (`reuseBuffers`): with a fresh chunker per file, or without them, almost every ~1 MiB
+ * chunk was copied twice into fresh buffers (the bytes held back, then the chunk), ~2 GB
+ * of allocations on the full corpus (docs/performance.md). At most `KEEP_READ_BLOCKS`.
+ */
+const chunkers: { gear: Uint32Array; params: ChunkerParams; chunker: Chunker }[] = [];
+
+function takeChunker(ctx: TaskContext): Chunker {
+  const p = ctx.chunker;
+  const at = chunkers.findIndex((c) => c.gear === ctx.gear && c.params.min === p.min && c.params.avg === p.avg && c.params.max === p.max);
+  return at >= 0 ? chunkers.splice(at, 1)[0]!.chunker : new Chunker(ctx.gear, p, { reuseBuffers: true });
+}
+/**
  * Emit a part once this many sealed bytes are waiting. A part is held twice (the worker's
  * copy, then this thread's until packed) and is garbage after: small parts keep less
  * memory alive for the same work (1 MiB: ~25 MiB less peak RSS than 4 MiB on a full
@@ -145,17 +158,20 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
         await flush(false);
       }
     } else {
-      const chunker = new Chunker(ctx.gear, ctx.chunker);
+      const chunker = takeChunker(ctx);
       for (;;) {
         const { bytesRead } = await fh.read(block, 0, block.length, null).catch((e: unknown) => {
           throw MediaReadError.from(e);
         });
         if (bytesRead === 0) break;
+        // Each chunk is hashed and sealed (copied) before the next push: the chunker's own buffers may be reused.
         for (const c of chunker.push(block.subarray(0, bytesRead))) await add(c, task.compressible);
         part.bytesRead += bytesRead;
         await flush(false);
       }
       for (const c of chunker.finish()) await add(c, task.compressible);
+      // Only a chunker that finished its file is clean for the next one.
+      if (chunkers.length < KEEP_READ_BLOCKS) chunkers.push({ gear: ctx.gear, params: ctx.chunker, chunker });
     }
   } catch (e) {
     // The part in flight ends before the task does: nothing of it runs after a failure is reported.

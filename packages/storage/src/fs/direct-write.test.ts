@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
 import { FsStorage } from "./index.ts";
 import { DIRECT_MIN_BYTES, directWritesAvailable, writeNewFileDirect } from "./direct-write.ts";
+import { putBuffer } from "../put-buffer.ts";
 
 const MiB = 1024 * 1024;
 const STAGE = 2 * MiB;
@@ -36,4 +37,21 @@ test("fs: a direct write keeps the file's exact length and never overwrites", { 
   assert.ok((await readFile(path)).equals(data));
   await assert.rejects(writeNewFileDirect(path, data, 0o600), { code: "EEXIST" });
   assert.ok((await readFile(path)).equals(data), "the existing file is untouched");
+});
+
+test("fs: a put buffer is written in place, its padding past the view only, and reads back exactly", async (t) => {
+  const root = tempDir(t);
+  const s = await FsStorage.open(root);
+  for (const n of [DIRECT_MIN_BYTES, DIRECT_MIN_BYTES + 1, 8 * MiB + 123, 9 * MiB - 1]) {
+    const buf = putBuffer(9 * MiB);
+    buf.set(randomBytes(n));
+    const before = buf.slice(0, n);
+    await s.put(`packs/q${n}`, buf.subarray(0, n));
+    assert.ok((await readFile(join(root, "packs", `q${n}`))).equals(before), `${n} bytes`);
+    assert.ok(
+      buf.subarray(0, n).every((b, i) => b === before[i]),
+      "the put's own bytes are untouched",
+    );
+  }
+  assert.equal((await readdir(join(root, "packs"))).length, 4, "no temp file left");
 });

@@ -12,7 +12,8 @@
  * cache gains nothing from holding it.
  *
  * `O_DIRECT` needs the memory, the file offset and the length aligned to the device's
- * block size. The caller's bytes have no known address, so they are copied (a plain
+ * block size. A put of a buffer from `putBuffer` (put-buffer.ts: page-aligned, with room
+ * for the padding) is written in place, in one write. Other bytes have no known address, so they are copied (a plain
  * memcpy, ~0.1 ms per MiB) into page-aligned staging buffers — the memory of a
  * `WebAssembly.Memory`, which V8 maps on page boundaries — and written from there, two
  * 2 MiB buffers taking turns so one is filled while the other is written. The last block is
@@ -26,6 +27,7 @@
  */
 import { constants } from "node:fs";
 import { type FileHandle, open, unlink } from "node:fs/promises";
+import { inPutBuffer } from "../put-buffer.ts";
 
 /** Alignment of memory, offsets and lengths: the largest logical block size in common use. */
 const BLOCK = 4096;
@@ -75,16 +77,20 @@ export function directWritesAvailable(): boolean {
  * is `EEXIST`, and untouched).
  */
 export async function writeNewFileDirect(path: string, data: Uint8Array, mode: number): Promise<FileHandle | undefined> {
-  const stages = takeStages();
-  if (!stages) return undefined;
+  const padded = Math.ceil(data.length / BLOCK) * BLOCK;
+  // A put buffer (put-buffer.ts) is page-aligned memory with room for the last block's padding: written in place.
+  const inPlace = inPutBuffer(data) && data.byteOffset % BLOCK === 0 && data.byteOffset + padded <= data.buffer.byteLength;
+  const stages = inPlace ? undefined : takeStages();
+  if (!inPlace && !stages) return undefined;
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_DIRECT!, mode);
   } catch (error) {
-    returnStages(stages);
+    if (stages) returnStages(stages);
     if (refused(error)) return undefined;
     throw error;
   }
+  if (!stages) return writeInPlace(fh, path, data, padded);
   const pending: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   try {
     for (let pos = 0, turn = 0; pos < data.length; pos += STAGE_BYTES, turn ^= 1) {
@@ -109,6 +115,25 @@ export async function writeNewFileDirect(path: string, data: Uint8Array, mode: n
     throw error;
   } finally {
     returnStages(stages);
+  }
+}
+
+/**
+ * `data` written from its own memory: its last block padded with zeros past its end (room
+ * the put buffer's contract gives), one write, the file truncated back to its length.
+ */
+async function writeInPlace(fh: FileHandle, path: string, data: Uint8Array, padded: number): Promise<FileHandle | undefined> {
+  try {
+    const whole = new Uint8Array(data.buffer, data.byteOffset, padded);
+    whole.fill(0, data.length);
+    await writeAll(fh, whole, 0);
+    if (data.length % BLOCK !== 0) await fh.truncate(data.length);
+    return fh;
+  } catch (error) {
+    await fh.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    if (refused(error)) return undefined;
+    throw error;
   }
 }
 
