@@ -7,7 +7,7 @@ import { nodeCryptoBackend as backend } from "./node.ts";
 import { ObjectKind, type ObjectContext } from "./object.ts";
 import { openStream, sealStream, STREAM_HEADER_LENGTH, StreamOpener, StreamSealer } from "./stream.ts";
 import { fixedRandom, seededBytes } from "./testing/fixtures.ts";
-import { craftStream } from "../scripts/generate-vectors.ts";
+import { craftStream } from "../scripts/stream-vectors.ts";
 
 const key = seededBytes(1, 32);
 const ctx: ObjectContext = { kind: ObjectKind.stream, id: "streams/42" };
