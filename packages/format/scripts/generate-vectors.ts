@@ -22,7 +22,7 @@ import { ObjectKind, sealObject, type ObjectContext } from "../src/object.ts";
 import { configMac, type ConfigMacFields } from "../src/config-mac.ts";
 import { RootKey } from "../src/secret.ts";
 import { fixedRandom, seededBytes } from "../src/testing/fixtures.ts";
-import { expandInput, outcomeOf, subkeysOf, type Vector, type VectorFile, type VectorFileName } from "../src/vectors/run-vectors.ts";
+import { expandInput, outcomeOf, subkeysOf, type Expected, type Vector, type VectorFile, type VectorFileName } from "../src/vectors/run-vectors.ts";
 import { file, flip, idField, integrity, seq } from "./vector-file.ts";
 import { streamVectors } from "./stream-vectors.ts";
 

@@ -10,7 +10,7 @@ import { LABELS } from "../src/labels.ts";
 import { ObjectKind, type ObjectContext } from "../src/object.ts";
 import { sealStream } from "../src/stream.ts";
 import { fixedRandom, seededBytes } from "../src/testing/fixtures.ts";
-import type { Vector, VectorFile } from "../src/vectors/run-vectors.ts";
+import type { Expected, Vector, VectorFile } from "../src/vectors/run-vectors.ts";
 import { file, flip, idField, integrity, seq } from "./vector-file.ts";
 
 /** STREAM built straight from spec §6, for streams the sealer refuses to make. */
