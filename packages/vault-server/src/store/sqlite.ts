@@ -23,9 +23,9 @@ import { StoreUnavailableError, sameHeadKey } from "./vault-store.ts";
 import { retryWhileBusy } from "./sqlite-busy.ts";
 import { GroupCommit } from "./sqlite-group-commit.ts";
 import { SCHEMA, TEST_CLOCK_SCHEMA } from "./sqlite-schema.ts";
+import { applyChange } from "./sqlite-change.ts";
 import {
   LEGACY_MIGRATION_KEY,
-  RECORD_COLUMNS,
   type Row,
   addedColumnSteps,
   attemptFromRow,
@@ -33,7 +33,6 @@ import {
   headFromRow,
   num,
   recordFromRow,
-  recordValues,
   sealedSecretsFromRow,
   buf,
 } from "./rows.ts";
@@ -48,10 +47,6 @@ export interface SqliteVaultStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** A whole record row written (insert or replace), its columns in `recordValues` order. */
-const PUT_RECORD = `INSERT OR REPLACE INTO vault_records (account_id, ${RECORD_COLUMNS.join(", ")})
-        VALUES (?, ${RECORD_COLUMNS.map(() => "?").join(", ")})`;
-
 interface QueuedChange {
   accountId: string;
   change: (current: RecordRow | null, attempt: AttemptRow | null) => RecordChange<unknown>;
@@ -64,6 +59,8 @@ export class SqliteVaultStore implements VaultStore {
   readonly #busyTimeoutMs: number;
   readonly #synchronous: "FULL" | "NORMAL";
   readonly #statements = new Map<string, Database.Statement>();
+  /** `#stmt` as a function value, made once (sqlite-change.ts takes it). */
+  readonly #prepared = (sql: string): Database.Statement => this.#stmt(sql);
   readonly #group: GroupCommit<QueuedChange>;
   readonly #syncNormal: Database.Statement;
   readonly #syncFull: Database.Statement;
@@ -156,76 +153,13 @@ export class SqliteVaultStore implements VaultStore {
         ? undefined
         : (this.#stmt("SELECT * FROM vault_attempts WHERE login_id = ? AND account_id = ?").get(q.options.loginId, q.accountId) as Row | undefined);
     const c = q.change(r ? recordFromRow(r) : null, a ? attemptFromRow(a) : null);
-    this.#apply(q.accountId, c);
+    applyChange(this.#prepared, q.accountId, c);
     return c.result;
   }
 
   /** Run a write transaction, retried while another process holds the write lock (sqlite-busy.ts). */
   #write<T>(fn: () => T): Promise<T> {
     return retryWhileBusy(this.#busyTimeoutMs, fn);
-  }
-
-  #apply<T>(accountId: string, c: RecordChange<T>): void {
-    const q = (sql: string) => this.#stmt(sql);
-    if (c.record && "delete" in c.record) {
-      q("DELETE FROM vault_records WHERE account_id = ?").run(accountId);
-    } else if (c.record && "counters" in c.record) {
-      const k = c.record.counters;
-      q(`UPDATE vault_records SET consecutive_failures = ?, total_failures = ?, lockouts = ?, locked_until = ?,
-          last_login_expires_at = ?, updated_at = ?, state_mac = ? WHERE account_id = ?`).run(
-        k.consecutiveFailures,
-        k.totalFailures,
-        k.lockouts,
-        k.lockedUntil,
-        k.lastLoginExpiresAt,
-        k.updatedAt,
-        buf(k.stateMac ?? null),
-        accountId,
-      );
-    } else if (c.record) {
-      const p = c.record.put;
-      if (p.accountId !== accountId) throw new Error("changeRecord: record for another account");
-      q(PUT_RECORD).run(accountId, ...recordValues(p));
-    }
-    if (c.deleteAttempts) q("DELETE FROM vault_attempts WHERE account_id = ?").run(accountId);
-    if (c.deleteHead) q("DELETE FROM vault_heads WHERE account_id = ?").run(accountId);
-    if (c.pruneAttemptsBefore !== undefined) {
-      q("DELETE FROM vault_attempts WHERE account_id = ? AND started_at < ? AND outcome <> 'pending'").run(accountId, c.pruneAttemptsBefore);
-    }
-    if (c.keepNewestAttempts !== undefined) {
-      // A literal limit (as in `recentAttempts`: a bound LIMIT re-prepares the statement); always §5.7's 50.
-      const keep = c.keepNewestAttempts;
-      if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError("keepNewestAttempts must be a non-negative integer");
-      q(`DELETE FROM vault_attempts WHERE account_id = ? AND outcome <> 'pending' AND login_id NOT IN
-        (SELECT login_id FROM vault_attempts WHERE account_id = ? ORDER BY started_at DESC, login_id LIMIT ${keep})`).run(accountId, accountId);
-    }
-    if (c.eraseStatesExpiredAt !== undefined) {
-      q("UPDATE vault_attempts SET sealed_state = NULL WHERE account_id = ? AND expires_at <= ? AND sealed_state IS NOT NULL").run(
-        accountId,
-        c.eraseStatesExpiredAt,
-      );
-    }
-    if (c.setAttemptOutcome) {
-      q("UPDATE vault_attempts SET outcome = ?, sealed_state = NULL WHERE login_id = ? AND account_id = ?").run(
-        c.setAttemptOutcome.outcome,
-        c.setAttemptOutcome.loginId,
-        accountId,
-      );
-    }
-    if (c.insertAttempt) {
-      const a = c.insertAttempt;
-      q(`INSERT INTO vault_attempts (login_id, account_id, record_version, started_at, expires_at, outcome, sealed_state, locked_until)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        a.loginId,
-        accountId,
-        a.recordVersion,
-        a.startedAt,
-        a.expiresAt,
-        a.outcome,
-        buf(a.sealedState),
-        a.lockedUntil ?? null,
-      );
-    }
   }
 
   /** Prepared statements are compiled once per connection. */
