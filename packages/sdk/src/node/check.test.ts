@@ -72,6 +72,21 @@ test("check: an aborted check stops and leaves no scratch folder", async (t) => 
   assert.deepEqual(readdirSync(scratchParent), []);
 });
 
+test("check: from the moment its scratch folder exists until it is gone, an exit hook removes it (a second Ctrl-C quits at once)", async (t) => {
+  const dir = tempDir(t);
+  const { repo, heads } = await backedUp(dir);
+  const scratchParent = tempDir(t, "chatvault-check-parent-");
+  const hooks = process.listenerCount("exit");
+  // The call runs synchronously up to its first await: the folder and its hook come together,
+  // with no turn of the event loop (where a signal's handler could exit) between them.
+  const running = checkRestorable({ repo, heads, scratchParent });
+  assert.equal(readdirSync(scratchParent).length, 1, "the scratch folder exists as soon as the call returns");
+  assert.equal(process.listenerCount("exit"), hooks + 1, "and its exit hook is already registered");
+  await running;
+  assert.deepEqual(readdirSync(scratchParent), []);
+  assert.equal(process.listenerCount("exit"), hooks, "the hook goes once the folder is gone");
+});
+
 test("check: an authentic backup of a database that fails PRAGMA integrity_check is not restorable", async (t) => {
   const dir = tempDir(t);
   const dbPath = join(dir, "broken.db");

@@ -8,8 +8,8 @@
  */
 // The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
 import "./node-crypto.ts";
-import { rmSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
+import { chmod, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Compressor } from "../backup/compressor.ts";
@@ -47,8 +47,10 @@ export interface CheckResult {
 
 /** Restore into a private scratch folder, check everything, remove it. Throws what restore throws. */
 export async function checkRestorable(opts: CheckOptions): Promise<CheckResult> {
-  const scratch = await mkdtemp(join(opts.scratchParent ?? tmpdir(), "chatvault-check-"));
-  // A second Ctrl-C exits the process at once: remove the scratch folder on the way out too.
+  // A second Ctrl-C exits the process at once: the scratch folder goes on the way out too.
+  // Made synchronously, so no signal can land between its creation and this exit hook; the
+  // hook stays until the folder is gone (a second Ctrl-C during the removal below finishes it).
+  const scratch = mkdtempSync(join(opts.scratchParent ?? tmpdir(), "chatvault-check-"));
   const onExit = () => rmSync(scratch, { recursive: true, force: true });
   process.once("exit", onExit);
   try {
@@ -71,7 +73,7 @@ export async function checkRestorable(opts: CheckOptions): Promise<CheckResult> 
       bytes: r.bytes,
     };
   } finally {
-    process.off("exit", onExit);
     await rm(scratch, { recursive: true, force: true });
+    process.off("exit", onExit);
   }
 }
