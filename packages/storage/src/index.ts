@@ -9,4 +9,5 @@ export { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, Storage
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "./names.ts";
 export { MemoryStorage } from "./memory.ts";
 export { inPutBuffer, putBuffer } from "./put-buffer.ts";
+export { checkInto, readInto } from "./read-into.ts";
 export * from "./decorators/index.ts";

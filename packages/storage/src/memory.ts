@@ -5,6 +5,7 @@
  */
 import { ObjectExistsError, ObjectNotFoundError } from "./errors.ts";
 import { checkListPrefix, checkObjectName, checkRange } from "./names.ts";
+import { checkInto } from "./read-into.ts";
 import type { GetRange, ObjectInfo, Storage } from "./types.ts";
 
 /** A `Storage` held in a `Map`. Every method is async, like a real backend, so call order is realistic. */
@@ -32,6 +33,17 @@ export class MemoryStorage implements Storage {
     const data = this.#objects.get(name);
     if (!data) throw new ObjectNotFoundError(name);
     return range ? data.slice(range.offset, range.offset + range.length) : data.slice();
+  }
+
+  /** A ranged `get` copied into `into` (types.ts). */
+  async getInto(name: string, range: GetRange, into: Uint8Array): Promise<Uint8Array> {
+    checkObjectName(name);
+    checkInto(range, into);
+    const data = this.#objects.get(name);
+    if (!data) throw new ObjectNotFoundError(name);
+    const part = data.subarray(range.offset, range.offset + range.length);
+    into.set(part);
+    return into.subarray(0, part.length);
   }
 
   async stat(name: string): Promise<ObjectInfo> {

@@ -17,6 +17,12 @@
  * - `get` returns the whole object, or `length` bytes from `offset` when a range is given
  *   (a range past the end returns the bytes that exist, possibly none). A missing object
  *   throws `ObjectNotFoundError`. A negative or non-integer range throws `RangeError`.
+ * - `getInto` (optional: a backend that can read in place has it, decorators pass it on)
+ *   is a ranged `get` whose bytes land in the caller's `into` from its first byte: it
+ *   resolves with the view of `into` they fill (shorter past the end, like `get`), throws
+ *   `ObjectNotFoundError` and `RangeError` like `get`, and `RangeError` when `into` is
+ *   shorter than `range.length`. Bytes of `into` past the view are unspecified.
+ *   `readInto` (`./read-into.ts`) calls it, or `get` where a backend lacks it.
  * - `list(prefix)` yields every object whose name starts with `prefix`, in no set order,
  *   each once. `prefix` is "" or the start of a valid name.
  * - A listing reflects every put and delete that returned before it began (read-after-write
@@ -50,6 +56,11 @@ export interface Storage {
   readonly parallelPuts?: number;
   put(name: string, data: Uint8Array): Promise<void>;
   get(name: string, range?: GetRange): Promise<Uint8Array>;
+  /**
+   * A ranged `get` into the caller's buffer (a restore reads every pack range into the same
+   * few buffers instead of a fresh allocation each). Optional: see `readInto`.
+   */
+  getInto?(name: string, range: GetRange, into: Uint8Array): Promise<Uint8Array>;
   stat(name: string): Promise<ObjectInfo>;
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(name: string): Promise<void>;

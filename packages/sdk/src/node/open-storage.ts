@@ -105,6 +105,7 @@ function folderStorage(root: string): Storage {
     parallelPuts: fs.parallelPuts,
     put: (name, data) => wrap(() => fs.put(name, data)),
     get: (name, range) => wrap(() => fs.get(name, range)),
+    getInto: (name, range, into) => wrap(() => fs.getInto(name, range, into)),
     stat: (name) => wrap(() => fs.stat(name)),
     async *list(prefix) {
       await exists();

@@ -16,7 +16,7 @@ import type { Compressor } from "../backup/compressor.ts";
 import { runBounded } from "../concurrency.ts";
 import { CancelledError } from "../errors.ts";
 import type { ProgressTracker } from "../progress.ts";
-import { packRanges, readPackChunks, readPackRange } from "../repo/chunk-reader.ts";
+import { packRanges, readPackChunks, readPackRangeInto } from "../repo/chunk-reader.ts";
 import { packName } from "../repo/layout.ts";
 import type { Repository } from "../repo/repository.ts";
 import type { RestorePlan } from "../restore/plan.ts";
@@ -123,7 +123,11 @@ export async function downloadInto(
       const name = packName(fromHex(pack));
       for (const range of packRanges(requests, RANGE_BYTES, RANGE_BYTES)) {
         if (opts.signal?.aborted) throw new CancelledError();
-        const opened = await pool.open(name, range, await readPackRange(opts.repo.storage, name, range));
+        // Into a buffer a worker gave back (restore-pool.ts), not a fresh one per range.
+        const into = pool.sealedBuffer(range.end - range.start);
+        const sealed = await readPackRangeInto(opts.repo.storage, name, range, into);
+        if (sealed.buffer !== into.buffer) pool.sparedSealed(into); // the storage read into its own
+        const opened = await pool.open(name, range, sealed);
         let o = 0;
         let bytes = 0;
         for (const req of range.requests) {

@@ -8,7 +8,7 @@
 import { Worker } from "node:worker_threads";
 import { IntegrityError, type RootKey } from "@chatvault/format";
 import type { PackRange } from "../repo/chunk-reader.ts";
-import { META_FIELDS, type OpenAnswer, type OpenRequest, type RecycleRequest } from "./workers/restore-messages.ts";
+import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type RecycleRequest } from "./workers/restore-messages.ts";
 
 /** A restore worker stopped before it answered: the restore fails, nothing is moved into place. */
 export class WorkerStoppedError extends Error {
@@ -53,7 +53,7 @@ class RestoreWorker {
   readonly pending = new Map<number, Pending>();
   #stopped: Error | undefined;
 
-  constructor(root: RootKey) {
+  constructor(root: RootKey, onSealed: (b: ArrayBuffer) => void) {
     this.worker = new Worker(entryOverride ?? WORKER_ENTRY, {
       workerData: { root: root.unsafeBytes().slice().buffer },
       // A small young generation: each range leaves megabytes of short-lived chunk buffers,
@@ -64,8 +64,11 @@ class RestoreWorker {
       const p = this.pending.get(m.seq);
       if (!p) return;
       this.pending.delete(m.seq);
-      if ("plain" in m) p.resolve({ plain: new Uint8Array(m.plain, 0, m.length), recycle: () => this.recycle(m.plain) });
-      else p.reject(answerError(m));
+      if ("plain" in m) {
+        // The sealed range's buffer, transferred back whole: this thread alone holds it now.
+        onSealed(m.sealed);
+        p.resolve({ plain: new Uint8Array(m.plain, 0, m.length), recycle: () => this.recycle(m.plain) });
+      } else p.reject(answerError(m));
     });
     this.worker.on("error", (e) => this.#stop(new WorkerStoppedError(e.message)));
     this.worker.on("exit", (code) => this.#stop(new WorkerStoppedError(`exit code ${code}`)));
@@ -100,24 +103,54 @@ function answerError(m: Extract<OpenAnswer, { error: string }>): Error {
   return new Error(`restore worker: ${m.error}`);
 }
 
-/** The bytes of `view` as an ArrayBuffer that may be transferred: its own when it spans all of it, else a copy. */
-function transferable(view: Uint8Array): ArrayBuffer {
-  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) return view.buffer;
+/**
+ * An ArrayBuffer that may be transferred whose first `view.length` bytes are `view`'s: its
+ * own when it spans all of it, or when it is one of `ours` (a sealed buffer this pool
+ * handed out: nothing else views it) and the view starts it; else a copy.
+ */
+function transferable(view: Uint8Array, ours: WeakSet<ArrayBufferLike>): ArrayBuffer {
+  if (view.byteOffset === 0 && view.buffer instanceof ArrayBuffer && (view.byteLength === view.buffer.byteLength || ours.has(view.buffer))) return view.buffer;
   return view.slice().buffer;
 }
+
+/** Size of the buffers sealed ranges are read into (a range holds at most this much, bar one larger chunk). */
+export const SEALED_BYTES = ANSWER_BYTES;
+/** Sealed buffers kept for reuse: the ranges in flight, and one being read. */
+const MAX_SPARE_SEALED = 4;
 
 export class RestorePool {
   readonly #workers: RestoreWorker[];
   #seq = 0;
+  readonly #spareSealed: Uint8Array[] = [];
+  readonly #ours = new WeakSet<ArrayBufferLike>();
 
   constructor(root: RootKey, n: number) {
-    this.#workers = Array.from({ length: Math.max(1, n) }, () => new RestoreWorker(root));
+    this.#workers = Array.from({ length: Math.max(1, n) }, () => new RestoreWorker(root, (b) => this.sparedSealed(new Uint8Array(b))));
+  }
+
+  /**
+   * A buffer of at least `size` bytes to read a sealed range into and hand to `open`: one
+   * a worker gave back, or a new one. A restore then reads every range into the same few
+   * buffers: a fresh one per 2 MiB range grew this thread's malloc heap by ~35 MiB on
+   * the full corpus (each freed on the worker, long after; docs/performance.md).
+   */
+  sealedBuffer(size: number): Uint8Array {
+    const at = this.#spareSealed.findIndex((b) => b.length >= size);
+    const b = at >= 0 ? this.#spareSealed.splice(at, 1)[0]! : new Uint8Array(Math.max(size, SEALED_BYTES));
+    this.#ours.add(b.buffer);
+    return b;
+  }
+
+  /** Keep `b` (nothing else may view it) for a later `sealedBuffer`; small ones and those past the few kept are dropped. */
+  sparedSealed(b: Uint8Array): void {
+    if (b.byteOffset !== 0 || b.length < SEALED_BYTES || this.#spareSealed.length >= MAX_SPARE_SEALED) return;
+    this.#spareSealed.push(b);
   }
 
   /**
    * Open every chunk of `range`, read from pack `name` as `bytes` (which the caller owns
-   * and hands over: it is detached once posted). Resolves with their plaintexts end to
-   * end, in `range.requests` order; rejects with the `IntegrityError` the one-thread path
+   * and hands over: detached once posted; a worker gives its buffer back for `sealedBuffer`).
+   * Resolves with their plaintexts end to end, in `range.requests` order; rejects with the `IntegrityError` the one-thread path
    * would throw, or `WorkerStoppedError`.
    */
   open(name: string, range: PackRange<unknown>, bytes: Uint8Array): Promise<OpenedRange> {
@@ -130,8 +163,11 @@ export class RestorePool {
     });
     // The worker with the fewest ranges waiting (a queued range keeps it busy between messages).
     const w = this.#workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const buf = transferable(bytes);
-    return w.post({ op: "open", seq: ++this.#seq, name, start: range.start, end: range.end, bytes: buf, ids, meta: meta.buffer }, [buf, meta.buffer]);
+    const buf = transferable(bytes, this.#ours);
+    return w.post({ op: "open", seq: ++this.#seq, name, start: range.start, end: range.end, bytes: buf, bytesLength: bytes.length, ids, meta: meta.buffer }, [
+      buf,
+      meta.buffer,
+    ]);
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "no
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { IntegrityError, fromHex, parseKey, toHex } from "@chatvault/format";
+import type { Storage } from "@chatvault/storage";
 import { FsStorage } from "@chatvault/storage/fs";
 import { tempDir } from "@chatvault/testkit";
 import { layout, memoryHeadStore, Repository } from "../index.ts";
@@ -53,6 +54,38 @@ test("restore on worker threads writes the same files as on this thread, whateve
       "no staging folder left",
     );
   }
+});
+
+test("restore on workers reads its pack ranges into buffers the workers give back, not a fresh one per range", async (t) => {
+  const { dir, repo, root, heads } = await backedUp(t, 2000, 8);
+  await restore({ repo, heads, to: join(dir, "inline"), workers: 0 });
+  const fs = new FsStorage(join(dir, "repo"));
+  let ranged = 0;
+  let fresh = 0;
+  const spied: Storage = {
+    location: fs.location,
+    put: (n, d) => fs.put(n, d),
+    get: (n, r) => {
+      if (r && n.startsWith("data/")) ranged++;
+      return fs.get(n, r);
+    },
+    getInto: (n, r, into) => {
+      // A reused buffer still holds the sealed bytes of an earlier range; a new one is zeros.
+      if (!into.some((b) => b !== 0)) fresh++;
+      return fs.getInto(n, r, into);
+    },
+    stat: (n) => fs.stat(n),
+    list: (p) => fs.list(p),
+    delete: (n) => fs.delete(n),
+  };
+  const reads: number[] = [];
+  const wrapped: Storage = { ...spied, getInto: (n, r, into) => (reads.push(r.length), spied.getInto!(n, r, into)) };
+  const out = join(dir, "workers");
+  await restore({ repo: await Repository.open(wrapped, root), heads, to: out, workers: 1 });
+  assert.deepEqual(treeHashes(out), treeHashes(join(dir, "inline")));
+  assert.equal(ranged, 0, "no pack range read into a buffer of the storage's own");
+  assert.ok(reads.length >= 8, `ranges read in place: ${reads.length}`);
+  assert.ok(fresh <= 4, `${fresh} new buffers for ${reads.length} ranges`);
 });
 
 test("a tampered chunk opened on a worker: the same IntegrityError as on this thread, and nothing moved into place", async (t) => {

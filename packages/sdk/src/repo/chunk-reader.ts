@@ -4,7 +4,7 @@
  * has passed AES-GCM authentication and the chunk-ID check.
  */
 import { IntegrityError, ObjectKind, chunkId, equalBytes, fromHex, openObject } from "@chatvault/format";
-import { ObjectNotFoundError, type Storage } from "@chatvault/storage";
+import { ObjectNotFoundError, type Storage, readInto } from "@chatvault/storage";
 import type { Compressor } from "../backup/compressor.ts";
 import { type ChunkLocation, chunkCodec } from "./chunk-index.ts";
 import { packName } from "./layout.ts";
@@ -73,6 +73,20 @@ export function packRanges<T>(requests: ChunkRequest<T>[], maxRaw = Infinity, ma
 export async function readPackRange(storage: Storage, name: string, range: PackRange<unknown>): Promise<Uint8Array> {
   try {
     return await storage.get(name, { offset: range.start, length: range.end - range.start });
+  } catch (e) {
+    if (e instanceof ObjectNotFoundError) throw new IntegrityError("missing_object", "pack is missing from storage", name);
+    throw e;
+  }
+}
+
+/**
+ * Read one range of a pack into `into` (its first bytes) where the storage reads in place,
+ * else into a fresh buffer (`readInto`): the result is the range either way, and the caller
+ * tells which by its buffer. `into` must hold the range.
+ */
+export async function readPackRangeInto(storage: Storage, name: string, range: PackRange<unknown>, into: Uint8Array): Promise<Uint8Array> {
+  try {
+    return await readInto(storage, name, { offset: range.start, length: range.end - range.start }, into);
   } catch (e) {
     if (e instanceof ObjectNotFoundError) throw new IntegrityError("missing_object", "pack is missing from storage", name);
     throw e;

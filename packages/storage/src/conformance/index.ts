@@ -18,6 +18,7 @@ import { coordinationCases } from "./coordination.ts";
 import { listingCases } from "./listing.ts";
 import { namingCases } from "./naming.ts";
 import { objectCases } from "./objects.ts";
+import { readIntoCases } from "./read-into.ts";
 import type { ConformanceOptions } from "./support.ts";
 
 export type { ConformanceOptions } from "./support.ts";
@@ -43,7 +44,7 @@ export function storageConformance(name: string, open: OpenStorage, options: Con
     fillConcurrency: options.fillConcurrency ?? 32,
   };
   describe(`storage conformance: ${name}`, () => {
-    for (const c of [...objectCases, ...namingCases, ...listingCases, ...atomicityCases, ...coordinationCases]) {
+    for (const c of [...objectCases, ...readIntoCases, ...namingCases, ...listingCases, ...atomicityCases, ...coordinationCases]) {
       test(c.title, async (t) => {
         const opened = await open(t);
         if (!opened) return;

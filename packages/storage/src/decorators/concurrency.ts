@@ -40,6 +40,8 @@ export function withConcurrencyLimit(storage: Storage, n: number): Storage {
     ...(storage.parallelPuts !== undefined ? { parallelPuts: Math.min(storage.parallelPuts, n) } : {}),
     put: (name: string, data: Uint8Array) => limited(() => storage.put(name, data)),
     get: (name: string, range?: GetRange) => limited(() => storage.get(name, range)),
+    // Passed on only where the backend has it (`readInto` falls back to `get`).
+    ...(storage.getInto ? { getInto: (name: string, range: GetRange, into: Uint8Array) => limited(() => storage.getInto!(name, range, into)) } : {}),
     stat: (name: string) => limited(() => storage.stat(name)),
     delete: (name: string) => limited(() => storage.delete(name)),
     async *list(prefix: string): AsyncIterable<ObjectInfo> {

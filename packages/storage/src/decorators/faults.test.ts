@@ -131,3 +131,15 @@ test("withFaults: the first rule that fires wins; every rule still counts the ca
 test("withFaults: rate outside [0, 1] is a RangeError", () => {
   assert.throws(() => withFaults(new MemoryStorage(), { rules: [{ op: "get", rate: 2, fault: { kind: "unavailable" } }] }), RangeError);
 });
+
+test("withFaults: getInto is passed on where the backend has it, and counts as a get for the rules", async () => {
+  const m = new MemoryStorage();
+  await m.put("a", new Uint8Array([1, 2, 3]));
+  const s = withFaults(m, { rules: [{ op: "get", calls: [2], fault: { kind: "unavailable" } }] });
+  const into = new Uint8Array(3);
+  assert.deepEqual([...(await s.getInto!("a", { offset: 1, length: 2 }, into))], [2, 3]);
+  await assert.rejects(s.getInto!("a", { offset: 0, length: 1 }, into), StorageUnavailableError);
+  assert.equal(s.calls.get, 2);
+  const withoutIt = { location: "x", put: m.put.bind(m), get: m.get.bind(m), stat: m.stat.bind(m), list: m.list.bind(m), delete: m.delete.bind(m) };
+  assert.equal(withFaults(withoutIt, { rules: [] }).getInto, undefined, "not made up where the backend lacks it");
+});

@@ -162,6 +162,8 @@ export function withFaults(storage: Storage, plan: FaultPlan): FaultyStorage {
     calls,
     put: (name: string, data: Uint8Array) => run("put", name, () => storage.put(name, data)),
     get: (name: string, range?: GetRange) => run("get", name, () => storage.get(name, range)),
+    // A get like any other for the rules (op "get"); passed on only where the backend has it.
+    ...(storage.getInto ? { getInto: (name: string, range: GetRange, into: Uint8Array) => run("get", name, () => storage.getInto!(name, range, into)) } : {}),
     stat: (name: string) => run("stat", name, () => storage.stat(name)),
     delete: (name: string) => run("delete", name, () => storage.delete(name)),
     // Not an async generator itself: the decision must happen when list() is called.

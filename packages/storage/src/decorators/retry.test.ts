@@ -131,3 +131,19 @@ test("withRetry: bad options are a RangeError", () => {
   assert.throws(() => withRetry(m, { attempts: 0, baseDelayMs: 1, maxDelayMs: 1 }), RangeError);
   assert.throws(() => withRetry(m, { attempts: 2, baseDelayMs: -1, maxDelayMs: 1 }), RangeError);
 });
+
+test("withRetry: getInto is retried into the same buffer, and left out where the backend lacks it", async () => {
+  const m = new MemoryStorage();
+  await m.put("a", new Uint8Array([1, 2, 3, 4]));
+  const s = withRetry(withFaults(m, { rules: [{ op: "get", calls: [1], fault: { kind: "unavailable" } }] }), {
+    attempts: 3,
+    baseDelayMs: 0,
+    maxDelayMs: 0,
+    sleep: fakeSleep().sleep,
+  });
+  const into = new Uint8Array(4);
+  const got = await s.getInto!("a", { offset: 0, length: 4 }, into);
+  assert.equal(got.buffer, into.buffer);
+  assert.deepEqual([...got], [1, 2, 3, 4]);
+  assert.equal(withRetry(overriding({}), { attempts: 2, baseDelayMs: 0, maxDelayMs: 0 }).getInto, undefined);
+});

@@ -102,6 +102,8 @@ export function withRetry(storage: Storage, options: RetryOptions): Storage {
       });
     },
     get: (name: string, range?: GetRange) => run("get", name, () => storage.get(name, range)),
+    // Passed on only where the backend has it (`readInto` falls back to `get`); a retry reads into the same buffer again.
+    ...(storage.getInto ? { getInto: (name: string, range: GetRange, into: Uint8Array) => run("get", name, () => storage.getInto!(name, range, into)) } : {}),
     stat: (name: string) => run("stat", name, () => storage.stat(name)),
     delete: (name: string) => run("delete", name, () => storage.delete(name)),
     async *list(prefix: string): AsyncIterable<ObjectInfo> {

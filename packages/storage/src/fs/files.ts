@@ -86,15 +86,18 @@ export async function writeNewFile(path: string, data: Uint8Array, mode: number,
 
 /**
  * Read `length` bytes from `offset` (fewer if the file ends first) without reading the
- * rest of the file. Returns `undefined` when `path` is not a regular file.
+ * rest of the file, into `into` from its first byte when given. Returns `undefined` when
+ * `path` is not a regular file.
  */
-export async function readRange(path: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+export async function readRange(path: string, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array | undefined> {
   const fh = await open(path, "r");
   try {
     const st = await fh.stat();
     if (!st.isFile()) return undefined;
     const start = Math.min(offset, st.size);
-    const out = new Uint8Array(Math.min(length, st.size - start));
+    const n = Math.min(length, st.size - start);
+    // `into` (the caller's, at least `length` long): read in place instead of allocating.
+    const out = into ? into.subarray(0, n) : new Uint8Array(n);
     let done = 0;
     while (done < out.length) {
       const { bytesRead } = await fh.read(out, done, out.length - done, start + done);

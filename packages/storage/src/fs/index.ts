@@ -10,6 +10,7 @@ import type { Dirent } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError } from "../errors.ts";
 import { checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "../names.ts";
+import { checkInto } from "../read-into.ts";
 import type { GetRange, ObjectInfo, Storage } from "../types.ts";
 import { type DirectWriteState, TEMP_MARK, errno, fsyncDir, mapFsError, readRange, tempPathFor, writeNewFile } from "./files.ts";
 import { directWritesAvailable } from "./direct-write.ts";
@@ -164,6 +165,22 @@ export class FsStorage implements Storage {
       // A plain Uint8Array, not a Buffer: Buffer#slice shares memory, Uint8Array#slice copies.
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     } catch (error) {
+      if (MISSING.has(errno(error) ?? "")) throw new ObjectNotFoundError(name, { cause: error });
+      throw mapFsError(error, `get ${name}`);
+    }
+  }
+
+  /** A ranged `get` read straight into `into` (types.ts): no buffer of its own. */
+  async getInto(name: string, range: GetRange, into: Uint8Array): Promise<Uint8Array> {
+    checkObjectName(name);
+    checkInto(range, into);
+    const path = this.#path(name);
+    try {
+      const bytes = await readRange(path, range.offset, range.length, into);
+      if (!bytes) throw new ObjectNotFoundError(name);
+      return bytes;
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw error;
       if (MISSING.has(errno(error) ?? "")) throw new ObjectNotFoundError(name, { cause: error });
       throw mapFsError(error, `get ${name}`);
     }

@@ -19,7 +19,9 @@ export interface OpenRequest {
   name: string;
   start: number;
   end: number;
+  /** The sealed range: the first `bytesLength` bytes of `bytes`, handed back in the answer (`sealed`) for the next read. */
   bytes: ArrayBuffer;
+  bytesLength: number;
   ids: string[];
   meta: ArrayBuffer;
 }
@@ -30,7 +32,7 @@ export interface RecycleRequest {
   buf: ArrayBuffer;
 }
 
-/** The answer: the first `length` bytes of `plain` hold the plaintexts end to end, or what went wrong (an `IntegrityError` keeps its reason and object). */
+/** The answer: the first `length` bytes of `plain` hold the plaintexts end to end, and `sealed` is the request's `bytes` back (opened: the main thread reads the next range into it), or what went wrong (an `IntegrityError` keeps its reason and object). */
 export type OpenAnswer =
-  | { seq: number; plain: ArrayBuffer; length: number }
+  | { seq: number; plain: ArrayBuffer; length: number; sealed: ArrayBuffer }
   | { seq: number; error: string; code?: string; reason?: IntegrityError["reason"]; objectId?: string | undefined };

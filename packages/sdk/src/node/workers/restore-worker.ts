@@ -2,8 +2,8 @@
  * Worker thread of a restore (spec §8.8): opens the chunks of one ranged pack read —
  * AES-GCM authentication, inflate, the keyed chunk-ID check (spec §8.3), with the same
  * code as the one-thread path (`openPackRange`) — and answers with their plaintexts laid
- * end to end in one buffer. Both the sealed range and the answer are transferred, never
- * copied between threads. The main thread writes the plaintexts, so file handles, write
+ * end to end in one buffer, handing the sealed range back with it. Both are transferred,
+ * never copied between threads. The main thread writes the plaintexts, so file handles, write
  * order and the one fsync per file stay there (restore-pool.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
@@ -47,12 +47,8 @@ async function open(m: OpenRequest): Promise<{ buf: ArrayBuffer; length: number 
   });
   const at = spare.findIndex((b) => b.byteLength >= total);
   const out = new Uint8Array(at >= 0 ? spare.splice(at, 1)[0]! : new ArrayBuffer(Math.max(total, ANSWER_BYTES)));
-  await openPackRange(repo, nodeCompressor, m.name, range, new Uint8Array(m.bytes), (req, plain) => out.set(plain, req.targets[0]!));
+  await openPackRange(repo, nodeCompressor, m.name, range, new Uint8Array(m.bytes, 0, m.bytesLength), (req, plain) => out.set(plain, req.targets[0]!));
   return { buf: out.buffer, length: total };
-}
-
-function dropSealed(m: OpenRequest): void {
-  (m as { bytes: ArrayBuffer | undefined }).bytes = undefined;
 }
 
 port.on("message", (m: OpenRequest | RecycleRequest) => {
@@ -62,11 +58,10 @@ port.on("message", (m: OpenRequest | RecycleRequest) => {
   }
   open(m).then(
     ({ buf, length }) => {
-      port.postMessage({ seq: m.seq, plain: buf, length } satisfies OpenAnswer, [buf]);
-      // The sealed range is dead once opened, but `m` (still reachable here) held it: let
-      // go first, or this scavenge keeps it and the next one promotes it to wait for a
-      // full collection.
-      dropSealed(m);
+      // The sealed range goes back too, for the main thread's next read: transferred, it
+      // leaves this thread's heap at once (before, it waited here for a collection, and the
+      // main thread allocated a fresh one per range: its malloc heap grew to ~35 MiB).
+      port.postMessage({ seq: m.seq, plain: buf, length, sealed: m.bytes } satisfies OpenAnswer, [buf, m.bytes]);
       collect?.("minor");
     },
     (e: unknown) =>
