@@ -1,19 +1,13 @@
 /**
- * A backup allocates mostly short-lived buffers (sealed chunks on their way into a pack).
- * V8 grows each isolate's young generation up to 16 MiB per semi-space when much survives
- * a scavenge (the index load), and keeps it: tens of MiB of resident heap, and fewer
- * scavenges, so dead buffers wait longer to be freed. Keeping the young generation at its
- * initial size (no growth) cut a full backup's peak RSS by ~30–40 MiB and a no-change
- * backup's by ~20 MiB at no measurable CPU cost (docs/performance.md, "Peak memory of
- * backups"). V8 reads this flag each time it would grow the young generation, so setting
- * it at run time takes effect, for this thread and the worker threads started after; bin.ts
- * sets it first thing for `backup`, since loading the CLI's modules already grows it.
+ * Heap settings for the commands whose garbage is short-lived, set first thing in bin.ts
+ * (loading the CLI's modules already grows the heap). The young generation's flag is the
+ * SDK's (`@chatvault/sdk/node/young-generation`): its worker pools set it again after each
+ * worker's start, since V8 resets it for every new isolate.
  */
 import { setFlagsFromString } from "node:v8";
+import { keepYoungGenerationSmall } from "@chatvault/sdk/node/young-generation";
 
-export function keepYoungGenerationSmall(): void {
-  setFlagsFromString("--semi-space-growth-factor=1");
-}
+export { keepYoungGenerationSmall };
 
 /**
  * A restore's main thread makes per-chunk objects (the plan's requests, messages to its
@@ -23,8 +17,8 @@ export function keepYoungGenerationSmall(): void {
  * generation kept small and `--optimize-for-size` (V8 consults it at each collection to
  * pick a lower growth of the heap's limits), the full corpus' peak RSS fell by ~25 MiB at
  * no measured CPU cost (docs/performance.md, "Peak memory, round 2"). Both are read at run
- * time, so setting them first thing in bin.ts works; they are process-wide, so the worker
- * threads a restore starts get them too.
+ * time and are process-wide, so the worker threads a restore starts get them too (the young
+ * generation's after each worker's first answer: young-generation.ts in the SDK).
  */
 export function keepRestoreHeapSmall(): void {
   keepYoungGenerationSmall();

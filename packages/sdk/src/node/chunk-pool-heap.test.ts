@@ -1,7 +1,7 @@
 /**
  * The young generation of a backup's isolates stays at its initial size once the chunk
  * workers run: V8 puts the process-wide `--semi-space-growth-factor` back to 2 whenever it
- * sets up an isolate's heap, so without `keepYoungGenerationSmall` after each worker's start
+ * sets up an isolate's heap, so without the flag set again after each worker's start (`afterWorkerStarted`)
  * the new space grew to 2 × 16 MiB (docs/performance.md, "Full backup, round 4"). Checked in
  * a fresh process, whose heap nothing else has grown yet.
  */
@@ -20,6 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChunkIdSet } from ${JSON.stringify(new URL("../backup/id-set.ts", import.meta.url).href)};
 import { workerRunner } from ${JSON.stringify(new URL("./chunk-pool.ts", import.meta.url).href)};
+import { keepYoungGenerationSmall } from ${JSON.stringify(new URL("./young-generation.ts", import.meta.url).href)};
+keepYoungGenerationSmall(); // as the CLI does first thing for a backup
 import { RootKey } from ${JSON.stringify(import.meta.resolve("@chatvault/format"))};
 const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === "new_space").physical_space_size;
 const runner = workerRunner(new RootKey(randomBytes(32)), { min: 16384, avg: 65536, max: 262144 }, ChunkIdSet.build([]), 1, 1);

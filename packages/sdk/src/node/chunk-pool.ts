@@ -4,12 +4,12 @@
  * and takes tasks beside the workers (split-runner.ts). `inlineRunner` runs tasks on
  * this thread, alone for small backups.
  */
-import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { ChunkerParams, RootKey } from "@chatvault/format";
 import type { ChunkIdSet } from "../backup/id-set.ts";
 import { type ChunkTask, MediaReadError, type TaskContext, type TaskPart, runChunkTask } from "./chunk-tasks.ts";
 import type { PostedPart } from "./workers/chunk-worker.ts";
+import { afterWorkerStarted } from "./young-generation.ts";
 
 export interface TaskRunner {
   /**
@@ -39,19 +39,6 @@ const WORKER_ENTRY = import.meta.url.endsWith(".ts")
 
 type Handler = (m: Record<string, unknown>) => void;
 
-/**
- * A backup's garbage is short-lived (sealed chunks on their way into a pack), so its
- * isolates keep their young generation at its initial size (`--semi-space-growth-factor=1`,
- * which the CLI also sets first thing). The flag is process-wide, and V8 puts it back to 2
- * whenever it sets up an isolate's heap (a factor below 2 is clamped there), so every
- * worker started undid it: this thread's and the worker's new space grew to ~27 MiB and
- * ~14 MiB resident during a full backup (docs/performance.md, "Full backup, round 4").
- * Set again once a worker has answered, it holds for both isolates.
- */
-export function keepYoungGenerationSmall(): void {
-  setFlagsFromString("--semi-space-growth-factor=1");
-}
-
 class PoolWorker {
   readonly worker: Worker;
   readonly #handlers = new Map<number, { onMessage: Handler; fail: (e: Error) => void }>();
@@ -62,9 +49,8 @@ class PoolWorker {
     this.worker = new Worker(WORKER_ENTRY, {
       workerData: { root: root.unsafeBytes().slice().buffer, chunker, known: known.buffer },
     });
-    // Its first answer comes after its isolate and any thread it started while loading
-    // (a module loader's, under tsx) were set up.
-    this.worker.once("message", keepYoungGenerationSmall);
+    // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts).
+    this.worker.once("message", afterWorkerStarted);
     this.worker.on("message", (m: Record<string, unknown>) => this.#handlers.get(m.seq as number)?.onMessage(m));
     this.worker.on("error", (e) => this.#failAll(e));
     this.worker.on("exit", (code) => this.#failAll(new Error(`chunk worker exited with code ${code}`)));

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { sqlite } from "./sqlite.ts";
 import { IntegrityError } from "@chatvault/format";
+import { afterWorkerStarted } from "./young-generation.ts";
 
 /** Check on this thread; throws `IntegrityError` `bad_structure` unless SQLite says "ok". */
 export function checkDatabase(path: string): void {
@@ -79,6 +80,8 @@ export function startDatabaseCheck(path: string, opts: { concurrent: boolean } =
   } catch {
     return Promise.resolve().then(() => checkDatabase(path));
   }
+  // Its one answer comes at the end: set the flag again as soon as its isolate is up (young-generation.ts).
+  worker.once("online", afterWorkerStarted);
   return new Promise<void>((resolve, reject) => {
     let answered = false;
     worker.once("message", (m: { rows?: { integrity_check: string }[]; error?: string }) => {

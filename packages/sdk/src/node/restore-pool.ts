@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import { IntegrityError, type RootKey } from "@chatvault/format";
 import type { PackRange } from "../repo/chunk-reader.ts";
 import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type RecycleRequest } from "./workers/restore-messages.ts";
+import { afterWorkerStarted } from "./young-generation.ts";
 
 /** A restore worker stopped before it answered: the restore fails, nothing is moved into place. */
 export class WorkerStoppedError extends Error {
@@ -60,6 +61,8 @@ class RestoreWorker {
       // freed at the next scavenge; the default lets ~40 MiB more pile up per worker (measured).
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
+    // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts).
+    this.worker.once("message", afterWorkerStarted);
     this.worker.on("message", (m: OpenAnswer) => {
       const p = this.pending.get(m.seq);
       if (!p) return;
