@@ -40,7 +40,15 @@ test("postgres: a counted start that trims the attempt history takes the compare
   await enabled(store, "trim");
   // 60 finished attempts, older than the one about to start.
   for (let i = 0; i < 60; i++) {
-    const a = { loginId: `old-${i}`, accountId: "trim", recordVersion: 1, startedAt: 1100 + i, expiresAt: 1200 + i, outcome: i % 2 ? "success" : "failed", sealedState: null } as const;
+    const a = {
+      loginId: `old-${i}`,
+      accountId: "trim",
+      recordVersion: 1,
+      startedAt: 1100 + i,
+      expiresAt: 1200 + i,
+      outcome: i % 2 ? "success" : "failed",
+      sealedState: null,
+    } as const;
     await raw.changeRecord("trim", () => ({ result: undefined, insertAttempt: a }));
   }
   const row = (await store.getRecord("trim"))!;
@@ -49,7 +57,15 @@ test("postgres: a counted start that trims the attempt history takes the compare
   assert.equal(loginId.charCodeAt(0) % 16, 0);
   let kind = "";
   const sent = await statementsDuring(async () => {
-    const r = await startAttempt(store, { accountId: "trim", expectedVersion: 1, now: 2000, policy: DEFAULT_POLICY, loginId, sealedState: bytes(32, 9), expected: row });
+    const r = await startAttempt(store, {
+      accountId: "trim",
+      expectedVersion: 1,
+      now: 2000,
+      policy: DEFAULT_POLICY,
+      loginId,
+      sealedState: bytes(32, 9),
+      expected: row,
+    });
     kind = r.kind;
   });
   assert.equal(kind, "released");
