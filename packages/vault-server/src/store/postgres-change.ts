@@ -137,11 +137,22 @@ export async function applyChange<T>(c: pg.PoolClient, accountId: string, ch: Re
   if (ch.keepNewestAttempts !== undefined && !ch.deleteAttempts) {
     // The occasional trim of the attempt history (spec §5.7), in its own statement: within the
     // statement above it could touch a row another part changes.
-    await c.query({
-      name: "cv_keep_newest_attempts",
-      text: `DELETE FROM vault_attempts WHERE account_id = $1 AND outcome <> 'pending' AND login_id NOT IN
-        (SELECT login_id FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2)`,
-      values: [accountId, ch.keepNewestAttempts],
-    });
+    await keepNewestAttempts(c, accountId, ch.keepNewestAttempts);
   }
+}
+
+/**
+ * The trim of an account's attempt history (spec §5.7): every finished attempt but the
+ * `keep` newest is deleted; pending ones stay. Housekeeping only — no decision reads what it
+ * deletes (the history reads the newest rows anyway) — so it may run in the change's
+ * transaction or, after a compare-and-set, as its own autocommitted statement.
+ */
+export async function keepNewestAttempts(c: { query(q: pg.QueryConfig): Promise<unknown> }, accountId: string, keep: number): Promise<void> {
+  if (!Number.isSafeInteger(keep) || keep < 0) throw new RangeError("keepNewestAttempts must be a non-negative integer");
+  await c.query({
+    name: "cv_keep_newest_attempts",
+    text: `DELETE FROM vault_attempts WHERE account_id = $1 AND outcome <> 'pending' AND login_id NOT IN
+        (SELECT login_id FROM vault_attempts WHERE account_id = $1 ORDER BY started_at DESC, login_id LIMIT $2)`,
+    values: [accountId, keep],
+  });
 }
