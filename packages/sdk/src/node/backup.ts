@@ -38,7 +38,7 @@ import {
   snapshotSizeEstimate,
 } from "./db-source/index.ts";
 import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
-import { copyPageIds } from "./db-source/page-ids.ts";
+import { copyPageIds, pageIdsUnder } from "./db-source/page-ids.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -255,7 +255,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // the pages the repository lacks go through the page tasks.
         session.databaseRead(s.bytes);
         const all = new Uint8Array(s.pageCount * 32);
-        all.set(await copyPageIds(s, split, s.pageCount, (p) => chunkId(repo.keys, p)), split * 32);
+        all.set(await copyPageIds(s, split, s.pageCount, pageIdsUnder(repo.keys.chunkId.unsafeBytes())), split * 32);
         await storeUnknownPages(s, all, split, s.pageCount);
         all.set(await head.catch(copyFailed), 0);
         await storeUnknownPages(s, all, 0, split);
