@@ -29,8 +29,15 @@ test("every asked page gets its bytes, in order, whatever the runs", async (t) =
   assert.deepEqual(seen, asked);
   await forEachPage(copy, [], async () => assert.fail("no page asked"));
   for (const bad of [[3, 2], [5, 5], [-1], [copy.pageCount], [1.5]]) {
-    await assert.rejects(forEachPage(copy, bad, async () => {}), RangeError, JSON.stringify(bad));
+    await assert.rejects(
+      forEachPage(copy, bad, async () => {}),
+      RangeError,
+      JSON.stringify(bad),
+    );
   }
   truncateSync(copy.path, copy.pageSize * 10);
-  await assert.rejects(forEachPage(copy, [3, last], async () => {}), (e: unknown) => e instanceof DatabaseSourceError && e.reason === "inconsistent");
+  await assert.rejects(
+    forEachPage(copy, [3, last], async () => {}),
+    (e: unknown) => e instanceof DatabaseSourceError && e.reason === "inconsistent",
+  );
 });
