@@ -21,12 +21,19 @@ test("every asked page gets its bytes, in order, whatever the runs", async (t) =
   // Single pages, a run of three, a run longer than 256 pages (two reads), the last page.
   const asked = [0, 2, 7, 8, 9, 20, ...Array.from({ length: 300 }, (_, i) => 40 + i), last];
   const seen: number[] = [];
-  await forEachPage(copy, asked, async (p, page) => {
-    seen.push(p);
-    assert.deepEqual(page, new Uint8Array(bytes.subarray(p * copy.pageSize, (p + 1) * copy.pageSize)), `page ${p}`);
-    await new Promise((r) => setImmediate(r));
-  });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    // `each` never returns to the event loop itself: forEachPage must.
+    await forEachPage(copy, asked, async (p, page) => {
+      seen.push(p);
+      assert.deepEqual(page, new Uint8Array(bytes.subarray(p * copy.pageSize, (p + 1) * copy.pageSize)), `page ${p}`);
+    });
+  } finally {
+    clearInterval(timer);
+  }
   assert.deepEqual(seen, asked);
+  assert.ok(ticks > 0, "timers ran while the pages were handed out");
   await forEachPage(copy, [], async () => assert.fail("no page asked"));
   for (const bad of [[3, 2], [5, 5], [-1], [copy.pageCount], [1.5]]) {
     await assert.rejects(

@@ -14,6 +14,8 @@ import type { PagedCopy } from "./page-ids.ts";
 
 /** The longest run read at once: 1 MiB (the buffer's size). */
 const RUN_BYTES = 1024 * 1024;
+/** Pages handed out between two turns of the event loop. */
+const YIELD_PAGES = 32;
 
 /**
  * Calls `each` with every page of `pages` (0-based page numbers of the copy, ascending, no
@@ -35,6 +37,7 @@ export async function forEachPage(copy: PagedCopy, pages: readonly number[], eac
   const perRun = Math.max(1, Math.floor(RUN_BYTES / pageSize));
   const buffer = new Uint8Array(perRun * pageSize);
   const fd = openSync(copy.path, "r");
+  let handed = 0;
   try {
     for (let k = 0; k < pages.length;) {
       const first = pages[k]!;
@@ -48,6 +51,13 @@ export async function forEachPage(copy: PagedCopy, pages: readonly number[], eac
       }
       for (let i = 0; i < n; i++) await each(first + i, buffer.subarray(i * pageSize, (i + 1) * pageSize));
       k += n;
+      // The reads do not return to the event loop, and `each` may not either (sealing is
+      // synchronous): a turn every YIELD_PAGES pages lets the pack upload in flight, timers
+      // and an abort go on meanwhile.
+      if (k - handed >= YIELD_PAGES) {
+        handed = k;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   } finally {
     closeSync(fd);
