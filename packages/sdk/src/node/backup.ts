@@ -9,10 +9,10 @@
  */
 // The node:crypto backend, whichever SDK entry brought this module in (node-crypto.ts).
 import "./node-crypto.ts";
-import { type FileHandle, open, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { basename } from "node:path";
-import { chunkId, gearTable, toHex } from "@chatvault/format";
+import { gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
 import { sealChunk } from "../backup/chunk-store.ts";
@@ -38,7 +38,8 @@ import {
   snapshotSizeEstimate,
 } from "./db-source/index.ts";
 import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
-import { copyPageIds } from "./db-source/page-ids.ts";
+import { copyPageIds, pageIdsUnder } from "./db-source/page-ids.ts";
+import { forEachPage } from "./db-source/page-runs.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -255,7 +256,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // the pages the repository lacks go through the page tasks.
         session.databaseRead(s.bytes);
         const all = new Uint8Array(s.pageCount * 32);
-        all.set(await copyPageIds(s, split, s.pageCount, (p) => chunkId(repo.keys, p)), split * 32);
+        all.set(await copyPageIds(s, split, s.pageCount, pageIdsUnder(repo.keys.chunkId.unsafeBytes())), split * 32);
         await storeUnknownPages(s, all, split, s.pageCount);
         all.set(await head.catch(copyFailed), 0);
         await storeUnknownPages(s, all, 0, split);
@@ -264,44 +265,29 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     }
     /**
      * Pages `first` up to `until` by their IDs in `packed` (all pages' IDs, 32 bytes each:
-     * the copy's thread's or this one's): a known chunk is taken as it is. The others are read again from the copy, their IDs
-     * computed again from the bytes stored (spec §8.3), and sealed and stored as a page
-     * task does — here, with one file handle and one read per 1 MiB window that holds any:
-     * a task per run of unknown pages cost three thread-pool round trips each, for ~500
-     * runs in the bench's day after (docs/performance.md, round 5).
+     * the copy's thread's or this one's): a known chunk is taken as it is. The others are
+     * read again from the copy (db-source/page-runs.ts: one read per run of them), their
+     * IDs computed again from the bytes stored (spec §8.3), and sealed and stored as a page
+     * task does — here: a task per run of unknown pages cost three thread-pool round trips
+     * each, for ~500 runs in the bench's day after (docs/performance.md, round 5).
      */
     const storeUnknownPages = async (s: DatabaseSnapshot, packed: Uint8Array, first: number, until: number): Promise<void> => {
       session.check();
-      const pages = until - first;
       const unknown: number[] = [];
-      for (let i = 0; i < pages; i++) if (!store.hasId(packed.subarray((first + i) * 32, (first + i + 1) * 32))) unknown.push(i);
-      if (unknown.length > 0) {
-        const window = pagesPerWindow(s);
-        const fh = await open(s.path, "r");
-        try {
-          for (let k = 0; k < unknown.length;) {
-            const a = unknown[k]!;
-            let j = k;
-            while (j + 1 < unknown.length && unknown[j + 1]! - a < window) j++;
-            const bytes = await readAt(fh, (unknown[j]! - a + 1) * s.pageSize, (first + a) * s.pageSize);
-            for (; k <= j; k++) {
-              session.check();
-              const i = unknown[k]!;
-              const page = bytes.subarray((i - a) * s.pageSize, (i - a + 1) * s.pageSize);
-              const id = await chunkId(repo.keys, page);
-              packed.set(id, (first + i) * 32);
-              const hex = toHex(id);
-              // Another task may have stored the same chunk meanwhile: claim decides.
-              if (!store.claim(hex)) continue;
-              const sealed = await sealChunk(repo.keys, compressor, id, page, true);
-              await store.addSealed(hex, sealed.data, page.length, sealed.flags);
-            }
-          }
-        } finally {
-          await fh.close();
-        }
-      }
-      progress.advance(pages * s.pageSize);
+      for (let p = first; p < until; p++) if (!store.hasId(packed.subarray(p * 32, (p + 1) * 32))) unknown.push(p);
+      const pageId = pageIdsUnder(repo.keys.chunkId.unsafeBytes());
+      await forEachPage(s, unknown, async (p, page) => {
+        session.check();
+        const id = pageId(page);
+        packed.set(id, p * 32);
+        const hex = toHex(id);
+        // Another task may have stored the same chunk meanwhile: claim decides.
+        if (!store.claim(hex)) return;
+        // Sealed into new buffers before the next page is read into this one (forEachPage).
+        const sealed = await sealChunk(repo.keys, compressor, id, page, true);
+        await store.addSealed(hex, sealed.data, page.length, sealed.flags);
+      });
+      progress.advance((until - first) * s.pageSize);
     };
 
     const entries: (MediaEntry | undefined)[] = [];
@@ -374,20 +360,6 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     await rm(tmp, { recursive: true, force: true });
     if (memoryTmp) await rm(memoryTmp, { recursive: true, force: true });
   }
-}
-
-/** Pages read at once by storeUnknownPages: 1 MiB. */
-const pagesPerWindow = (s: DatabaseSnapshot) => Math.max(1, Math.floor((1024 * 1024) / s.pageSize));
-
-/** `length` bytes of the copy at `position`, read whole. */
-async function readAt(fh: FileHandle, length: number, position: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  for (let got = 0; got < length;) {
-    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) throw new DatabaseSourceError("inconsistent", "database copy shrank while being read");
-    got += bytesRead;
-  }
-  return buf;
 }
 
 /** A database that cannot be copied: the user's path (`SourceError`), or the temp folder (disk full there). */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { KeySchedule, chunkId, generateRootKey } from "@chatvault/format";
 import { generateDemoData } from "@chatvault/demo-data";
 import { tempDir } from "@chatvault/testkit";
-import { copyPageIds } from "./page-ids.ts";
+import { copyPageIds, pageIdsUnder } from "./page-ids.ts";
 import { snapshotDatabase } from "./index.ts";
 
 test("the IDs of a run of pages are the pages' chunk IDs, in order", async (t) => {
@@ -40,4 +40,28 @@ test("the IDs of a run of pages are the pages' chunk IDs, in order", async (t) =
     copyPageIds(copy, 4, 3, (p) => chunkId(keys, p)),
     RangeError,
   );
+});
+
+test("pageIdsUnder the chunk-ID key gives every page its chunkId, and the loop lets timers run between blocks", async (t) => {
+  const dir = tempDir(t);
+  const demo = await generateDemoData({ outDir: join(dir, "src"), messages: 20000, mediaMiB: 0, seed: 3 });
+  const copy = await snapshotDatabase(demo.dbPath, dir);
+  assert.ok(copy.pageCount > 600, "more than two 1 MiB reads");
+  const keys = await KeySchedule.derive(generateRootKey());
+  const pageId = pageIdsUnder(keys.chunkId.unsafeBytes());
+  const bytes = readFileSync(copy.path);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  let ids: Uint8Array;
+  try {
+    ids = await copyPageIds(copy, 0, copy.pageCount, pageId);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks > 0, "the event loop ran while the pages were hashed");
+  for (let p = 0; p < copy.pageCount; p++) {
+    const page = bytes.subarray(p * copy.pageSize, (p + 1) * copy.pageSize);
+    assert.deepEqual(ids.subarray(p * 32, (p + 1) * 32), await chunkId(keys, page), `page ${p}`);
+  }
+  assert.throws(() => pageIdsUnder(new Uint8Array(16)), RangeError);
 });

@@ -10,8 +10,7 @@
  * "Day-after and no-change backups, round 6").
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { nodeCryptoBackend } from "@chatvault/format/node";
-import { type PageIdFunction, copyPageIds } from "./page-ids.ts";
+import { copyPageIds, pageIdsUnder } from "./page-ids.ts";
 import { type DatabaseSnapshot, snapshotDatabase } from "./snapshot.ts";
 import { type CopyRequest, type ThreadRequest, describeCopyError } from "./snapshot-thread.ts";
 
@@ -33,8 +32,7 @@ if (snapshot && chunkIdKey) {
   // what `chunkId` of @chatvault/format computes with the node:crypto backend, the key
   // schedule's derivation done by the backup's thread (snapshot-thread.test.ts checks
   // the two agree page for page).
-  const key = new Uint8Array(chunkIdKey);
-  const pageId: PageIdFunction = (page) => nodeCryptoBackend.hmacSha256(key, page);
+  const pageId = pageIdsUnder(new Uint8Array(chunkIdKey));
   port.on("message", (m: ThreadRequest) => {
     if (m.op !== "ids") return;
     copyPageIds(copy, 0, m.pages, pageId).then(
