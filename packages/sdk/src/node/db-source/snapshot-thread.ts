@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { DatabaseSourceError, type DatabaseSourceReason } from "./errors.ts";
 import type { KeySchedule } from "@chatvault/format";
 import type { DatabaseSnapshot, SnapshotOptions } from "./snapshot.ts";
+import { afterWorkerStarted } from "../young-generation.ts";
 
 /** What the thread is given (structured-cloned: no functions). */
 export interface CopyRequest {
@@ -90,6 +91,8 @@ export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options
     ...(chunkIdsWith ? { chunkIdKey: chunkIdsWith.chunkId.unsafeBytes().slice().buffer } : {}),
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: request });
+  // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts).
+  worker.once("online", afterWorkerStarted);
   /** Whoever waits on the thread now: the copy, then the page IDs. */
   let waiting: { resolve: (m: { snapshot?: DatabaseSnapshot; ids?: ArrayBuffer }) => void; reject: (e: Error) => void } | undefined;
   let ended: Error | undefined;
