@@ -65,6 +65,12 @@ export interface TaskContext {
   /** Chunks not to seal: the repository has them (or, on this thread, this backup claimed them). */
   known: { has(id: Uint8Array): boolean };
   compressor: Compressor;
+  /**
+   * Where a sealed chunk goes as soon as it is sealed (a worker's part buffer,
+   * workers/chunk-worker-parts.ts): returns what the part keeps instead of the pieces.
+   * Absent, the part keeps the pieces (this thread copies them straight into a pack).
+   */
+  place?: (sealed: SealedBytes, length: number) => SealedBytes;
 }
 
 const READ_BLOCK = 1024 * 1024;
@@ -116,7 +122,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     const index = part.ids.push(id) - 1;
     if (!ctx.known.has(id)) {
       const { data, length, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
-      part.sealed.push({ index, data, length, rawLength: plain.length, flags });
+      part.sealed.push({ index, data: ctx.place ? ctx.place(data, length) : data, length, rawLength: plain.length, flags });
       sealedBytes += length;
     }
     if (performance.now() - ranSince >= YIELD_MS) {

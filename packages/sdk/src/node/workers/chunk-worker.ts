@@ -9,6 +9,8 @@ import { nodeCryptoBackend } from "@chatvault/format/node";
 import { ChunkIdSet } from "../../backup/id-set.ts";
 import { type ChunkTask, MediaReadError, type TaskPart, runChunkTask } from "../chunk-tasks.ts";
 import { nodeCompressor } from "../zlib-compressor.ts";
+import type { SealedBytes } from "../../backup/packer.ts";
+import { PartBuffers } from "./chunk-worker-parts.ts";
 
 const port = parentPort!;
 const keys = await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend);
@@ -18,6 +20,7 @@ const ctx = {
   chunker: workerData.chunker,
   known: new ChunkIdSet(workerData.known as ArrayBufferLike),
   compressor: nodeCompressor,
+  place: (sealed: SealedBytes, length: number) => parts.place(sealed, length),
 };
 /** Per task, the resolvers of its posted parts awaiting their acknowledgement, oldest first. */
 const acks = new Map<number, (() => void)[]>();
@@ -27,17 +30,8 @@ const acks = new Map<number, (() => void)[]>();
  * chunks its own share meanwhile, so an ack can wait a few ms); two let it go on.
  */
 const UNACKED = 2;
-/**
- * Part buffers the main thread gave back with its acknowledgement (it copied their chunks
- * into packs): the next parts are laid out in them. A fresh buffer per part was ~1.2 GB
- * of garbage over a full backup, in both isolates (docs/performance.md).
- */
-const spare: ArrayBuffer[] = [];
-/** Room of a new part buffer: a part is emitted past 1 MiB of sealed chunks (chunk-tasks.ts), plus its last chunk. */
-const PART_ROOM = 2 * 1024 * 1024;
-/** One task runs here at a time, with `UNACKED` parts out and one being laid out. */
-const KEEP_SPARE = 3;
-
+/** Part buffers: each sealed chunk copied in as soon as it is sealed, the part posted as its buffer. */
+const parts = new PartBuffers();
 /**
  * `stop`: the main thread gave up on this task (the backup failed or was cancelled while a
  * part was on its way): the task ends at its next part instead of waiting for acknowledgements
@@ -69,20 +63,11 @@ export interface PostedPart {
 function pack(p: TaskPart): PostedPart {
   const ids = new Uint8Array(p.ids.length * 32);
   p.ids.forEach((id, i) => ids.set(id, i * 32));
-  // The one copy of each sealed chunk on its way to a pack: its pieces, straight from the cipher.
-  const length = p.sealed.reduce((n, s) => n + s.length, 0);
-  const at = spare.findIndex((b) => b.byteLength >= length);
-  const sealed = new Uint8Array(at >= 0 ? spare.splice(at, 1)[0]! : new ArrayBuffer(Math.max(length, PART_ROOM)));
-  let o = 0;
-  for (const s of p.sealed) {
-    for (const piece of s.data instanceof Uint8Array ? [s.data] : s.data) {
-      sealed.set(piece, o);
-      o += piece.length;
-    }
-  }
+  // The one copy of each sealed chunk on its way to a pack was made as it was sealed (`place`).
+  const sealed = parts.take(p);
   return {
     ids: ids.buffer,
-    sealed: sealed.buffer,
+    sealed,
     index: p.sealed.map((s) => s.index),
     lengths: p.sealed.map((s) => s.length),
     rawLengths: p.sealed.map((s) => s.rawLength),
@@ -96,7 +81,7 @@ let queue: Promise<void> = Promise.resolve();
 
 port.on("message", (m: WorkerRequest) => {
   if (m.op === "ack") {
-    if (m.sealed && spare.length < KEEP_SPARE) spare.push(m.sealed);
+    if (m.sealed) parts.giveBack(m.sealed);
     const waiting = acks.get(m.seq);
     if (m.stop && waiting) {
       // Parts posted after the main thread stopped listening are never answered: release them all.
@@ -123,6 +108,7 @@ async function handle(m: Exclude<WorkerRequest, { op: "ack" }>): Promise<void> {
   const waiting: (() => void)[] = [];
   acks.set(m.seq, waiting);
   const unacked: Promise<void>[] = [];
+  parts.reset();
   try {
     await runChunkTask(ctx, m.task, async (part) => {
       if (stopped.has(m.seq)) throw new TaskStopped();
