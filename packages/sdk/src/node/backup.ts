@@ -24,22 +24,13 @@ import type { HeadStore } from "../repo/head.ts";
 import { type DatabaseEntry, type MediaEntry, databaseEntryFromPacked } from "../repo/manifest.ts";
 import type { LockOptions } from "../repo/lock.ts";
 import type { Repository } from "../repo/repository.ts";
-import { TASKS_PER_WORKER, type TaskRunner, inlineRunner, workerRunner } from "./chunk-pool.ts";
-import { splitRunner } from "./split-runner.ts";
-import { type ChunkTask, MediaReadError, type TaskPart } from "./chunk-tasks.ts";
-import {
-  type DatabaseSnapshot,
-  DatabaseSourceError,
-  type SnapshotJob,
-  databaseFingerprint,
-  memoryRunDir,
-  snapshotDatabase,
-  snapshotDatabaseOnThread,
-  snapshotSizeEstimate,
-} from "./db-source/index.ts";
+import type { TaskRunner } from "./chunk-pool.ts";
+import type { ChunkTask, TaskPart } from "./chunk-tasks.ts";
+import type { SnapshotJob } from "./db-source/snapshot-thread.ts";
+import { type DatabaseSnapshot, snapshotDatabase, snapshotSizeEstimate } from "./db-source/snapshot.ts";
+import { DatabaseSourceError } from "./db-source/errors.ts";
+import { databaseFingerprint } from "./db-source/fingerprint.ts";
 import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
-import { copyPageIds, pageIdsUnder } from "./db-source/page-ids.ts";
-import { forEachPage } from "./db-source/page-runs.ts";
 import { nodeLockHolder } from "./lock-holder.ts";
 import { describeErrno, errnoOf, localFileError } from "./local-errors.ts";
 import { walkMedia } from "./media-walk.ts";
@@ -48,6 +39,34 @@ import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { nodeCompressor } from "./zlib-compressor.ts";
 
 export type { BackupResult, SkippedFile } from "../backup/session.ts";
+
+/**
+ * What a backup needs only when it reads something: the chunk tasks and their threads, the
+ * database copy's thread, its page IDs and read-back. A backup with nothing to read (no
+ * changed media, the parent's database) never loads them (docs/performance.md, "round 8").
+ */
+async function readingMachinery() {
+  const [pool, split, tasks, thread, memory, ids, runs] = await Promise.all([
+    import("./chunk-pool.ts"),
+    import("./split-runner.ts"),
+    import("./chunk-tasks.ts"),
+    import("./db-source/snapshot-thread.ts"),
+    import("./db-source/memory-dir.ts"),
+    import("./db-source/page-ids.ts"),
+    import("./db-source/page-runs.ts"),
+  ]);
+  return {
+    ...pool,
+    splitRunner: split.splitRunner,
+    MediaReadError: tasks.MediaReadError,
+    snapshotDatabaseOnThread: thread.snapshotDatabaseOnThread,
+    memoryRunDir: memory.memoryRunDir,
+    copyPageIds: ids.copyPageIds,
+    pageIdsUnder: ids.pageIdsUnder,
+    forEachPage: runs.forEachPage,
+  };
+}
+type ReadingMachinery = Awaited<ReturnType<typeof readingMachinery>>;
 
 export interface BackupOptions {
   repo: Repository;
@@ -118,6 +137,8 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
   let copy: SnapshotJob | undefined;
   let opened: BackupSession | undefined; // for the end, whatever happens
   let removingCopy: Promise<void> | undefined; // the copy's file, once its pages are read
+  let loading: Promise<ReadingMachinery> | undefined;
+  const machinery = () => (loading ??= readingMachinery());
   try {
     // Taken before the copy, so a commit during the copy moves it (spec §8.5.2).
     const fingerprint = opts.db ? databaseFingerprint(opts.db) : undefined;
@@ -129,7 +150,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // cost nothing; if that fills up meanwhile, the copy is made again in `tmp`
     // (db-source/memory-dir.ts). An explicit `tmpDir` is used as given.
     const copyPlace = async () => {
-      if (!opts.tmpDir) memoryTmp ??= await memoryRunDir(dbEstimate);
+      if (!opts.tmpDir) memoryTmp ??= await (await machinery()).memoryRunDir(dbEstimate);
       return { dir: memoryTmp ?? tmp, options: memoryTmp ? { fallbackDir: tmp } : {} };
     };
     // The copy may run on its own thread (db-source/snapshot-thread.ts), beside this
@@ -138,7 +159,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // pages while this one reads and hashes the rest (THREAD_SHARE).
     const onThread = async () => {
       const { dir, options } = await copyPlace();
-      return snapshotDatabaseOnThread(opts.db!, dir, { ...options, chunkIdsWith: repo.keys });
+      return (await machinery()).snapshotDatabaseOnThread(opts.db!, dir, { ...options, chunkIdsWith: repo.keys });
     };
     // A database that changed since this machine's last backup of it (db-source/copy-hint.ts)
     // is copied at once, beside the repository reading; the parent decides below whether
@@ -183,21 +204,32 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
     const newWork = changedMedia + (copyNeeded ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
-    // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
-    // the rest of a core's worth of work needs no isolate of its own.
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);
-    const here = inlineRunner({
-      keys: repo.keys,
-      gear: gearTable(repo.keys),
-      chunker: repo.config.chunker,
-      known: { has: (id) => store.hasId(id) },
-      compressor,
-    });
+    // Nothing to read (the parent's database, no changed media file): no task runs, so
+    // neither the task runners nor the copy's code are loaded (readingMachinery).
+    const reading = copyNeeded || files.some(({ unchanged }) => !unchanged) ? await machinery() : undefined;
+    const need = (): ReadingMachinery => {
+      if (!reading) throw new Error("a backup read a source without its reading machinery");
+      return reading;
+    };
     // A custom compressor cannot travel to worker threads: it keeps the work here.
-    const onWorkers = workers > 0 && !opts.compressor;
-    const workerSlots = workers * TASKS_PER_WORKER;
-    runner = onWorkers ? splitRunner(workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workerSlots, here, 1, HERE_SHARE) : here;
-    const tasks = runner;
+    const onWorkers = reading !== undefined && workers > 0 && !opts.compressor;
+    const workerSlots = onWorkers ? workers * reading.TASKS_PER_WORKER : 0;
+    if (reading) {
+      // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
+      // the rest of a core's worth of work needs no isolate of its own.
+      const here = reading.inlineRunner({
+        keys: repo.keys,
+        gear: gearTable(repo.keys),
+        chunker: repo.config.chunker,
+        known: { has: (id) => store.hasId(id) },
+        compressor,
+      });
+      runner = onWorkers
+        ? reading.splitRunner(reading.workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workerSlots, here, 1, HERE_SHARE)
+        : here;
+    }
+    const tasks: TaskRunner = runner ?? { run: async () => void need(), close: async () => {} };
 
     /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
     const run = async (task: ChunkTask): Promise<{ ids: Uint8Array[]; bytes: number }> => {
@@ -256,6 +288,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // the pages the repository lacks go through the page tasks.
         session.databaseRead(s.bytes);
         const all = new Uint8Array(s.pageCount * 32);
+        const { copyPageIds, pageIdsUnder } = need();
         all.set(await copyPageIds(s, split, s.pageCount, pageIdsUnder(repo.keys.chunkId.unsafeBytes())), split * 32);
         await storeUnknownPages(s, all, split, s.pageCount);
         all.set(await head.catch(copyFailed), 0);
@@ -275,6 +308,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       session.check();
       const unknown: number[] = [];
       for (let p = first; p < until; p++) if (!store.hasId(packed.subarray(p * 32, (p + 1) * 32))) unknown.push(p);
+      const { forEachPage, pageIdsUnder } = need();
       const pageId = pageIdsUnder(repo.keys.chunkId.unsafeBytes());
       await forEachPage(s, unknown, async (p, page) => {
         session.check();
@@ -305,7 +339,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
           read = await run({ kind: "file", path: f.absolute, compressible: looksCompressible(f.path), size: f.size });
         } catch (e) {
           // One file that cannot be read is skipped, never the whole backup (docs/cli.md).
-          if (!(e instanceof MediaReadError)) throw e;
+          if (!(e instanceof need().MediaReadError)) throw e;
           const gone = e.errno === "ENOENT" || e.errno === "ENOTDIR";
           skipped.push({ path: f.path, reason: gone ? "vanished" : "unreadable", detail: describeErrno({ code: e.errno }) });
           progress.advance(0, 1);
