@@ -28,6 +28,7 @@ import type { TaskRunner } from "./chunk-pool.ts";
 import type { ChunkTask, TaskPart } from "./chunk-tasks.ts";
 import type { SnapshotJob } from "./db-source/snapshot-thread.ts";
 import { type DatabaseSnapshot, snapshotDatabase, snapshotSizeEstimate } from "./db-source/snapshot.ts";
+import { type ReadingMachinery, readingMachinery } from "./reading-machinery.ts";
 import { DatabaseSourceError } from "./db-source/errors.ts";
 import { databaseFingerprint } from "./db-source/fingerprint.ts";
 import { readCopyHint, writeCopyHint } from "./db-source/copy-hint.ts";
@@ -39,34 +40,6 @@ import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { nodeCompressor } from "./zlib-compressor.ts";
 
 export type { BackupResult, SkippedFile } from "../backup/session.ts";
-
-/**
- * What a backup needs only when it reads something: the chunk tasks and their threads, the
- * database copy's thread, its page IDs and read-back. A backup with nothing to read (no
- * changed media, the parent's database) never loads them (docs/performance.md, "round 8").
- */
-async function readingMachinery() {
-  const [pool, split, tasks, thread, memory, ids, runs] = await Promise.all([
-    import("./chunk-pool.ts"),
-    import("./split-runner.ts"),
-    import("./chunk-tasks.ts"),
-    import("./db-source/snapshot-thread.ts"),
-    import("./db-source/memory-dir.ts"),
-    import("./db-source/page-ids.ts"),
-    import("./db-source/page-runs.ts"),
-  ]);
-  return {
-    ...pool,
-    splitRunner: split.splitRunner,
-    MediaReadError: tasks.MediaReadError,
-    snapshotDatabaseOnThread: thread.snapshotDatabaseOnThread,
-    memoryRunDir: memory.memoryRunDir,
-    copyPageIds: ids.copyPageIds,
-    pageIdsUnder: ids.pageIdsUnder,
-    forEachPage: runs.forEachPage,
-  };
-}
-type ReadingMachinery = Awaited<ReturnType<typeof readingMachinery>>;
 
 export interface BackupOptions {
   repo: Repository;
