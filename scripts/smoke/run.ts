@@ -12,9 +12,10 @@
  *  5. browser: bundle app/page.js with Vite from the installed browser entries, and run a
  *     password-mode backup and restore in Chromium against that vault (app/page.js);
  *  6. run the installed `chatvault --help`, and time `--help` / `--version`; check that
- *     `--version` loads nothing but the CLI's own two files and `--help` none of the
- *     heavy packages (packages/cli/test/startup-loads.ts; cli-startup.test.ts does the
- *     same on the sources).
+ *     `--version` loads nothing but the CLI's own two files, `--help` those and the
+ *     prebuilt help (not commander), and `help` none of the heavy packages
+ *     (packages/cli/test/startup-loads.ts; cli-startup.test.ts and help-text.test.ts do the
+ *     same on the sources and the compiled CLI).
  *
  * Every process and thread started from the project preloads app/record-loads.mjs, which
  * logs each module file it loads: the test fails if one of them is in this workspace, is
@@ -255,13 +256,23 @@ async function main(): Promise<void> {
       ["bin/chatvault.js", "dist/bin.js", "dist/version.js"],
       "the installed chatvault --version loads only its own entry files",
     );
+    // A lone --help prints the help the build rendered with commander (dist/help.txt);
+    // `chatvault help` renders it through commander: the same bytes.
     const helpLoads = recordLoads(cli, ["--help"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
     assert.equal(helpLoads.status, 0, helpLoads.stderr);
-    assert.ok(helpLoads.packages.includes("commander"), "the --help load log misses commander (the recorder must see it)");
     assert.deepEqual(
-      helpLoads.packages.filter((p) => isOneOf(p, HEAVY_PACKAGES)),
+      helpLoads.files.map((f) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "")),
+      ["bin/chatvault.js", "dist/bin.js", "dist/version.js", "dist/help-text.js"],
+      "the installed chatvault --help loads only its own entry files and the prebuilt help",
+    );
+    const helpCommand = recordLoads(cli, ["help"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
+    assert.equal(helpCommand.status, 0, helpCommand.stderr);
+    assert.equal(helpCommand.stdout, help, "chatvault help (commander) prints what --help prints");
+    assert.ok(helpCommand.packages.includes("commander"), "the help load log misses commander (the recorder must see it)");
+    assert.deepEqual(
+      helpCommand.packages.filter((p) => isOneOf(p, HEAVY_PACKAGES)),
       [],
-      "the installed chatvault --help loads a heavy package",
+      "the installed chatvault help loads a heavy package",
     );
     const bin = join(project, "node_modules/.bin/chatvault");
     const timings = {

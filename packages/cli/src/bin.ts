@@ -4,8 +4,10 @@
  *
  * Everything but the version is imported dynamically, after the `--version` check: a
  * lone `chatvault --version` (what scripts and installers call to probe the command)
- * prints from package.json without loading commander or any command
- * (cli-startup.test.ts checks what each start loads).
+ * prints from package.json without loading commander or any command, and a lone
+ * `chatvault --help` prints the help commander rendered at build time (help-text.ts)
+ * when commander would wrap it the same way (cli-startup.test.ts checks what each start
+ * loads).
  */
 import { VERSION } from "./version.ts";
 
@@ -13,6 +15,13 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   process.stdout.write(`${VERSION}\n`);
   process.exit(0);
+}
+if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+  const help = (await import("./help-text.ts")).prebuiltHelp();
+  if (help !== undefined) {
+    process.stdout.write(help);
+    process.exit(0);
+  }
 }
 
 // Before anything else grows the heap: a backup's and a restore's garbage is short-lived (young-generation.ts).

@@ -1,0 +1,60 @@
+/**
+ * The prebuilt `chatvault --help` (src/help-text.ts): the compiled CLI prints dist/help.txt
+ * for a lone `--help` instead of loading commander; these prove it byte-identical to what
+ * commander prints, and that it is used only where commander would wrap at the same width.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PREBUILT_HELP_WIDTH, prebuiltHelpFits, renderProgramHelp } from "../src/help-text.ts";
+import { BIN, CLI_ROOT } from "./support.ts";
+import { recordLoads } from "./startup-loads.ts";
+
+const DIST_BIN = join(CLI_ROOT, "dist", "bin.js");
+const DIST_HELP = join(CLI_ROOT, "dist", "help.txt");
+const run = (script: string, args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: "utf8", timeout: 60_000 });
+
+test("the rendered help is what commander prints for `chatvault --help` on a pipe", async () => {
+  // The workspace's sources have no help.txt beside bin.ts: this run goes through commander.
+  const viaCommander = run(BIN, ["--help"]);
+  assert.equal(viaCommander.status, 0, viaCommander.stderr);
+  assert.equal(await renderProgramHelp(), viaCommander.stdout);
+});
+
+test("the prebuilt help is used only where commander wraps at its width", async () => {
+  assert.equal(prebuiltHelpFits({ isTTY: false }), true, "a pipe or file: commander wraps at 80");
+  assert.equal(prebuiltHelpFits({}), true);
+  assert.equal(prebuiltHelpFits({ isTTY: true, columns: PREBUILT_HELP_WIDTH }), true);
+  for (const columns of [40, 79, 81, 120, undefined]) assert.equal(prebuiltHelpFits({ isTTY: true, columns }), false, `a TTY of ${columns} columns`);
+  // A terminal of that width with colours gets the same bytes (the help is not styled)…
+  assert.equal(await renderProgramHelp(PREBUILT_HELP_WIDTH, true), await renderProgramHelp(PREBUILT_HELP_WIDTH, false));
+  // …and another width would not: that is why it falls back to commander.
+  assert.notEqual(await renderProgramHelp(120), await renderProgramHelp(PREBUILT_HELP_WIDTH));
+});
+
+test("the compiled CLI's --help prints the build's help.txt, equal to commander's, without loading commander", async (t) => {
+  if (!existsSync(DIST_HELP)) {
+    if (process.env.CI === "true") assert.fail(`${DIST_HELP} is missing: run npm run build first`);
+    t.skip("the CLI is not built (npm run build)");
+    return;
+  }
+  const expected = await renderProgramHelp();
+  assert.equal(readFileSync(DIST_HELP, "utf8"), expected, "dist/help.txt is the sources' help (rebuild if this fails)");
+  for (const flag of ["--help", "-h"]) {
+    const fast = recordLoads(DIST_BIN, [flag]);
+    assert.equal(fast.status, 0, fast.stderr);
+    assert.equal(fast.stdout, expected);
+    assert.deepEqual(
+      fast.files.map((f) => f.replace(/.*\/packages\/cli\/dist\//, "")),
+      ["bin.js", "version.js", "help-text.js"],
+      `${flag} loads the CLI's entry and the prebuilt help only`,
+    );
+  }
+  // `chatvault help` builds the same program through commander: the same bytes, the same exit.
+  const viaCommander = recordLoads(DIST_BIN, ["help"]);
+  assert.equal(viaCommander.status, 0, viaCommander.stderr);
+  assert.ok(viaCommander.packages.includes("commander"), "`help` goes through commander");
+  assert.equal(viaCommander.stdout, expected);
+});
