@@ -1,7 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { NATIVE_BASE64_MIN, concatBytes, equalBytes, fromBase64Url, fromBase64UrlPortable, fromHex, fromUtf8, readU32BE, toBase64Url, toHex, utf8, writeU32BE } from "./bytes.ts";
+import {
+  NATIVE_BASE64_MIN,
+  concatBytes,
+  equalBytes,
+  fromBase64Url,
+  fromBase64UrlPortable,
+  fromHex,
+  fromUtf8,
+  readU32BE,
+  toBase64Url,
+  toHex,
+  utf8,
+  writeU32BE,
+} from "./bytes.ts";
 import { ByteQueue } from "./byte-queue.ts";
 
 test("hex: round trip; strict parsing", () => {

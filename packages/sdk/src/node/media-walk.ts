@@ -105,9 +105,11 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
       const path = rel ? `${rel}/${segment}` : segment;
       if (exclude?.excludes(path)) continue;
       // Raw bytes are needed from the first raw segment down.
-      const raw =
-        plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, SLASH_BYTE, name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
-      const abs = typeof dir === "string" && plain !== undefined ? `${dir}/${plain}` : Buffer.concat([typeof dir === "string" ? Buffer.from(dir) : dir, SLASH_BYTE, name]);
+      const raw = plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, SLASH_BYTE, name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
+      const abs =
+        typeof dir === "string" && plain !== undefined
+          ? `${dir}/${plain}`
+          : Buffer.concat([typeof dir === "string" ? Buffer.from(dir) : dir, SLASH_BYTE, name]);
       let st;
       if (due()) await breathe();
       try {
