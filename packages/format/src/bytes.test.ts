@@ -1,7 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { concatBytes, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32BE, toBase64Url, toHex, utf8, writeU32BE } from "./bytes.ts";
+import {
+  NATIVE_BASE64_MIN,
+  concatBytes,
+  equalBytes,
+  fromBase64Url,
+  fromBase64UrlPortable,
+  fromHex,
+  fromUtf8,
+  readU32BE,
+  toBase64Url,
+  toHex,
+  utf8,
+  writeU32BE,
+} from "./bytes.ts";
 import { ByteQueue } from "./byte-queue.ts";
 
 test("hex: round trip; strict parsing", () => {
@@ -26,6 +39,33 @@ test("base64url: round trip; one spelling per byte string", () => {
   );
   for (const s of ["QQ==", "Q", "QR", "QUJ", "a b", "a+b/", "QUJD\n"]) assert.throws(() => fromBase64Url(s), TypeError, s);
   assert.deepEqual(fromBase64Url("QUI"), utf8("AB"));
+});
+
+test("base64url: long strings (Node's codec) decode as the portable loop does, and are as strict", () => {
+  const long = Math.ceil((NATIVE_BASE64_MIN * 3) / 4) + 3;
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: long, maxLength: long + 40 }), fc.nat(), fc.constantFrom("+", "/", "=", " ", "\n", "!", "\u0100"), (b, at, bad) => {
+      const s = toBase64Url(b);
+      assert.ok(s.length >= NATIVE_BASE64_MIN);
+      assert.deepEqual(fromBase64Url(s), b);
+      assert.deepEqual(fromBase64UrlPortable(s), b);
+      // One character Node's lenient decoder would skip or accept, anywhere in the string.
+      const k = at % s.length;
+      const spoiled = s.slice(0, k) + bad + s.slice(k + (bad === "+" || bad === "/" ? 1 : 0));
+      assert.throws(() => fromBase64UrlPortable(spoiled), TypeError);
+      assert.throws(() => fromBase64Url(spoiled), TypeError, JSON.stringify(bad));
+    }),
+    { numRuns: 60 },
+  );
+  // Non-canonical trailing bits and padding at the end of a long string.
+  const s = toBase64Url(new Uint8Array(long + 1)); // length % 4 === 2: ends in "AA"
+  assert.equal(s.length % 4, 2);
+  for (const end of ["AB", "AA==", "AA="]) assert.throws(() => fromBase64Url(s.slice(0, -2) + end), TypeError, end);
+  // What the native path returns is a plain view of its own memory, not a Buffer.
+  const d = fromBase64Url(s);
+  assert.equal(Object.getPrototypeOf(d), Uint8Array.prototype);
+  assert.equal(d.byteOffset, 0);
+  assert.equal(d.buffer.byteLength, d.length);
 });
 
 test("utf8: strict decoding", () => {

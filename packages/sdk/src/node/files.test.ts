@@ -28,6 +28,7 @@ import { memoryHeadStore, Repository } from "../index.ts";
 import type { ProgressEvent } from "../progress.ts";
 import { decodeManifest, encodeManifest, type SnapshotManifest } from "../repo/manifest.ts";
 import type { Storage } from "@chatvault/storage";
+import { walkMedia } from "./media-walk.ts";
 import { backup, localHeadStore, openStorage, restore, nodeCompressor } from "./index.ts";
 import { privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { demo, newRepo, treeHashes } from "../../test/support.ts";
@@ -447,4 +448,27 @@ test("the private temp folder: made 0700, tightened if opened up, refused if it 
     execFileSync("chown", ["nobody", root]);
     await assert.rejects(privateTempRoot(base), { code: "EACCES" });
   }
+});
+
+test("the media walk: plain names (ASCII or UTF-8) give string paths, raw names bytes from there down", async (t) => {
+  const media = join(tempDir(t), "media");
+  const raw = Buffer.from([0x64, 0xff]);
+  mkdirSync(join(media, "ünï", "sub"), { recursive: true });
+  writeFileSync(join(media, "ünï", "sub", "a.txt"), "a");
+  writeFileSync(join(media, "b\\c.txt"), "bc");
+  mkdirSync(Buffer.concat([Buffer.from(`${media}/`), raw]));
+  writeFileSync(Buffer.concat([Buffer.from(`${media}/`), raw, Buffer.from("/in.txt")]), "in");
+  const { files, skipped } = await walkMedia(`${media}/`);
+  assert.deepEqual(skipped, []);
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  assert.deepEqual([...byPath.keys()].sort(), ["b\uFFFDc.txt", "d\uFFFD/in.txt", "ünï/sub/a.txt"]);
+  const plain = byPath.get("ünï/sub/a.txt")!;
+  assert.equal(plain.absolute, join(media, "ünï", "sub", "a.txt"));
+  assert.equal(plain.rawPath, undefined);
+  assert.equal(plain.size, 1);
+  assert.deepEqual(byPath.get("b\uFFFDc.txt")!.rawPath, new Uint8Array(Buffer.from("b\\c.txt")));
+  const inner = byPath.get("d\uFFFD/in.txt")!;
+  assert.deepEqual(inner.rawPath, new Uint8Array(Buffer.concat([raw, Buffer.from("/in.txt")])));
+  assert.deepEqual(inner.absolute, new Uint8Array(Buffer.concat([Buffer.from(`${media}/`), raw, Buffer.from("/in.txt")])));
+  assert.equal(readFileSync(inner.absolute as Uint8Array as Buffer, "utf8"), "in");
 });

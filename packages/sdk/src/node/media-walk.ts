@@ -33,16 +33,26 @@ export interface MediaFile {
   mtimeMs: number;
 }
 
-const SLASH = 0x2f;
+const SLASH_BYTE = Buffer.of(0x2f);
 /** Longest stretch the walk keeps the event loop to itself. */
 const YIELD_MS = 10;
 const BACKSLASH = 0x5c;
 const strict = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder("utf-8");
 
-/** The UTF-8 string of a name, or undefined when it must be carried as raw bytes. */
+/**
+ * The UTF-8 string of a name, or undefined when it must be carried as raw bytes. Most
+ * names are ASCII: those are read as latin1 after one pass over their bytes, without the
+ * strict decoder's try/catch per name (a tenth of the walk's CPU on the bench corpus).
+ */
 function plainName(name: Buffer): string | undefined {
-  if (name.includes(BACKSLASH)) return undefined;
+  let ascii = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === BACKSLASH) return undefined;
+    if (c >= 0x80) ascii = false;
+  }
+  if (ascii) return name.toString("latin1");
   try {
     return strict.decode(name);
   } catch {
@@ -76,7 +86,9 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
     await new Promise((r) => setImmediate(r));
     since = performance.now();
   };
-  async function visit(dir: Buffer, rel: string, relRaw: Buffer | undefined): Promise<void> {
+  // A folder's absolute path is a string while every name down to it is plain UTF-8 (one
+  // string join per entry and no buffer), and bytes from the first raw name down.
+  async function visit(dir: string | Buffer, rel: string, relRaw: Buffer | undefined): Promise<void> {
     let names: Buffer[];
     if (due()) await breathe();
     try {
@@ -88,14 +100,16 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
     }
     names.sort(Buffer.compare);
     for (const name of names) {
-      const abs = Buffer.concat([dir, Buffer.of(SLASH), name]);
       const plain = plainName(name);
       const segment = plain ?? displayName(name);
       const path = rel ? `${rel}/${segment}` : segment;
       if (exclude?.excludes(path)) continue;
       // Raw bytes are needed from the first raw segment down.
-      const raw =
-        plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, Buffer.of(SLASH), name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
+      const raw = plain === undefined || relRaw ? Buffer.concat(relRaw ? [relRaw, SLASH_BYTE, name] : [Buffer.from(rel ? `${rel}/` : ""), name]) : undefined;
+      const abs =
+        typeof dir === "string" && plain !== undefined
+          ? `${dir}/${plain}`
+          : Buffer.concat([typeof dir === "string" ? Buffer.from(dir) : dir, SLASH_BYTE, name]);
       let st;
       if (due()) await breathe();
       try {
@@ -109,14 +123,14 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
         files.push({
           path,
           ...(raw ? { rawPath: new Uint8Array(raw) } : {}),
-          absolute: raw ? new Uint8Array(abs) : abs.toString("utf8"),
+          absolute: typeof abs === "string" ? abs : new Uint8Array(abs),
           size: st.size,
           mtimeMs: st.mtimeMs,
         });
       } else skip(path, st.isSymbolicLink() ? "symlink" : "not_a_file");
     }
   }
-  await visit(Buffer.from(root.replace(/\/+$/, "") || "/"), "", undefined);
+  await visit(root.replace(/\/+$/, "") || "/", "", undefined);
   // Manifest paths must be unique: a display form that equals a plain path, or another
   // display form, gets a `~N` suffix (spec §8.5.1). Plain paths never change.
   const taken = new Set(files.filter((f) => !f.rawPath).map((f) => f.path));
