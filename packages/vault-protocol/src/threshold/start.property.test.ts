@@ -14,7 +14,7 @@ import { enable } from "./enable.ts";
 import { unlock } from "./unlock.ts";
 import { RealmMisbehavedError, RealmsUnavailableError, RealmsWrongPasswordError } from "./errors.ts";
 import { thresholdHarness } from "./testing/harness.ts";
-import type { RealmFaults } from "./testing/fake-realm.ts";
+import type { RealmFaults } from "./testing/realm-faults.ts";
 
 const FAULTS = ["badEvaluation", "badProof", "liePublicShare", "badShare", "badUnlockCheck"] as const;
 

@@ -39,26 +39,10 @@ import {
   type UnlockRequest,
   type UnlockResponse,
 } from "../wire.ts";
+import type { RealmFaults } from "./realm-faults.ts";
 
 export const FAKE_POLICY: RealmPolicy = { maxAttempts: 5, lockBaseMs: 3_600_000, lockFactor: 4, lockCapMs: 7 * 24 * 3_600_000, failureBudget: 20 };
 const ATTEMPT_TTL_MS = 60_000;
-
-export interface RealmFaults {
-  down?: boolean;
-  /** Answers evaluations under another key (a wrong element); its proof, when asked, is for that key. */
-  badEvaluation?: boolean;
-  /** Answers correct evaluations but a proof that does not verify, when one is asked (§5.4.1). */
-  badProof?: boolean;
-  liePublicShare?: boolean;
-  badShare?: boolean;
-  badUnlockCheck?: boolean;
-  badWrappedKey?: boolean;
-  forgedHead?: boolean;
-  /** A chatvault-realm/2 realm: `/info` lists no versions and `recover/start` is not served (§5.3.1). */
-  v2Only?: boolean;
-  /** Called before every operation; throw to simulate a crash at that point. */
-  before?: (op: string) => void;
-}
 
 interface AccountState {
   state: "none" | "active" | "destroyed";
