@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// Last step of the CLI's `npm run build` (after the compile and build-help.mjs): the
+// compiled CLI in dist/ becomes an esbuild bundle, so a command resolves a few dozen files
+// instead of ~92 workspace modules one import at a time (docs/performance.md, "Start-up").
+//
+//  * Code splitting: every dynamic import stays a split point, so a command still loads
+//    only its own code (bin.ts → program.ts → one command's module).
+//  * The @chatvault packages are bundled in (their compiled dist/); npm packages stay
+//    external and must be the CLI's own dependencies (checked below), so they resolve from
+//    the installed CLI whatever npm hoists.
+//  * Threads and processes: the bundled code finds its worker files relative to
+//    `import.meta.url`, which in a bundle is the chunk it landed in. All chunks are written
+//    flat into dist/, and each worker is an entry point of its own, written where the
+//    package's lookup looks from there (WORKERS below: chunk-pool.ts looks for
+//    ./workers/chunk-worker.js, cluster.ts for ./worker.js, …). The check after the build
+//    resolves every `new URL("…", import.meta.url)` in every output file against the file
+//    it is in, and fails the build if one names a file that is not there — a moved or new
+//    lookup breaks the build here, not the installed command.
+//  * dist/ keeps the compile's .d.ts (the package's types) and help.txt; its .js are
+//    replaced by the bundle's.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { builtinModules, createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { build } from "esbuild";
+
+const here = dirname(new URL(import.meta.url).pathname);
+const dist = join(here, "dist");
+const out = join(here, "dist-bundle");
+const pkg = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
+const require = createRequire(join(dist, "bin.js"));
+
+/** A package's compiled dist/ (where its `exports` "." default points). */
+const distOf = (name) => dirname(require.resolve(name));
+
+/**
+ * The files run as a thread or a process, each an entry point written at `out` (under
+ * dist/), which is where its lookup, relative to a chunk in dist/, finds it.
+ */
+const WORKERS = [
+  // packages/sdk/src/node/chunk-pool.ts: new URL("./workers/chunk-worker.js", import.meta.url)
+  { out: "workers/chunk-worker", file: join(distOf("@chatvault/sdk"), "node/workers/chunk-worker.js") },
+  // packages/sdk/src/node/restore-pool.ts: new URL("./workers/restore-worker.js", import.meta.url)
+  { out: "workers/restore-worker", file: join(distOf("@chatvault/sdk"), "node/workers/restore-worker.js") },
+  // packages/sdk/src/node/db-source/snapshot-thread.ts: new URL("./snapshot-worker.js", import.meta.url)
+  { out: "snapshot-worker", file: join(distOf("@chatvault/sdk"), "node/db-source/snapshot-worker.js") },
+  // packages/vault-server/src/cluster/cluster.ts: new URL("./worker.js", import.meta.url)
+  { out: "worker", file: join(distOf("@chatvault/vault-server"), "cluster/worker.js") },
+  // packages/vault-server/src/process.ts: new URL("./main.js", import.meta.url)
+  { out: "main", file: join(distOf("@chatvault/vault-server"), "main.js") },
+  // packages/demo-data/src/live-writer-path.ts: new URL("./live-writer.js", import.meta.url)
+  { out: "live-writer", file: join(distOf("@chatvault/demo-data"), "live-writer.js") },
+];
+
+/** Bundle @chatvault/* (resolved by esbuild to their dist/); everything else from npm stays an import. */
+const npmExternal = {
+  name: "npm-external",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith("@chatvault/") || a.path.startsWith("node:") ? undefined : { path: a.path, external: true }));
+  },
+};
+
+rmSync(out, { recursive: true, force: true });
+const result = await build({
+  entryPoints: [{ in: join(dist, "bin.js"), out: "bin" }, { in: join(dist, "index.js"), out: "index" }, ...WORKERS.map((w) => ({ in: w.file, out: w.out }))],
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  // Flat, beside the entries: the worker lookups are relative to the chunk.
+  chunkNames: "[name]-[hash]",
+  plugins: [npmExternal],
+  metafile: true,
+  logLevel: "warning",
+});
+
+function jsFiles(d) {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(join(d, e.name)) : e.name.endsWith(".js") ? [join(d, e.name)] : []));
+}
+
+// Swap: dist/ keeps its .d.ts and help.txt, its compiled .js go, the bundle's come in.
+for (const f of jsFiles(dist)) rmSync(f);
+for (const f of jsFiles(out)) {
+  const to = join(dist, relative(out, f));
+  mkdirSync(dirname(to), { recursive: true });
+  renameSync(f, to);
+}
+rmSync(out, { recursive: true, force: true });
+
+const problems = [];
+const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies }));
+const builtin = new Set(builtinModules);
+const files = jsFiles(dist);
+for (const file of files) {
+  const text = readFileSync(file, "utf8");
+  const name = relative(dist, file);
+  // Every file a bundled lookup names must be there. The lookups' other branch (a `.ts`
+  // file, or a worker's `-bootstrap.mjs` that loads tsx) runs only from the sources.
+  for (const m of text.matchAll(/new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
+    const target = m[1];
+    if (/\.ts$|-bootstrap\.mjs$/.test(target)) continue;
+    if (!existsSync(join(dirname(file), target))) problems.push(`${name}: new URL("${target}", import.meta.url) names a file that is not in the bundle`);
+  }
+  // Every npm package the bundle imports or requires must be the CLI's own dependency.
+  const specs = [
+    ...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)["']([^"'./][^"']*)["']/gm),
+    ...text.matchAll(/createRequire\(import\.meta\.url\)(?:\.resolve)?\(\s*["']([^"'./][^"']*)["']/g),
+  ].map((m) => m[1]);
+  for (const spec of specs) {
+    if (spec.startsWith("node:") || builtin.has(spec.split("/")[0])) continue;
+    if (spec.startsWith("@chatvault/")) problems.push(`${name}: imports ${spec}, which should have been bundled`);
+    const dep = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+    if (!declared.has(dep)) problems.push(`${name}: imports ${dep}, not a dependency of ${pkg.name}`);
+  }
+}
+for (const w of WORKERS) if (!existsSync(join(dist, `${w.out}.js`))) problems.push(`worker entry ${w.out}.js was not written`);
+if (problems.length > 0) {
+  console.error(`${pkg.name}: the bundle is not safe to install:\n  ${[...new Set(problems)].join("\n  ")}`);
+  process.exit(1);
+}
+const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+console.log(`${pkg.name}: bundled dist/ (${files.length} files, ${Math.round(bytes / 1024)} KiB)`);
