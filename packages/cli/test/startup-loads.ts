@@ -56,8 +56,31 @@ export interface Loads {
   stderr: string;
   /** Every module file the process resolved, in order, without repeats. */
   files: string[];
-  /** Their packages, without repeats. */
+  /** Their packages, without repeats (a bundle file of the compiled CLI counts for every package bundled into it). */
   packages: string[];
+  /** The modules the compiled CLI's bundle files among them hold (bundledModules), in load order, without repeats. */
+  modules: string[];
+}
+
+/** A file of the compiled CLI: an esbuild bundle entry or chunk (packages/cli/bundle.mjs). */
+const CLI_BUNDLE_FILE = /\/(?:packages|node_modules\/@chatvault)\/cli\/dist\/.*\.js$/;
+
+/**
+ * The modules an esbuild bundle file holds, from the `// <path>` line esbuild writes before
+ * each one: `dist/bin.js` for the CLI's own, `../sdk/dist/node/backup.js` for a bundled
+ * package's, `../../node_modules/commander/lib/command.js` for commander's (paths relative
+ * to packages/cli, where the bundle is built).
+ */
+export function bundledModules(file: string): string[] {
+  return [...readFileSync(file, "utf8").matchAll(/^\/\/ ((?:\.\.\/[a-z-]+\/)?dist\/\S+\.js|\.\.\/\.\.\/node_modules\/\S+\.[cm]?js)$/gm)].map((m) => m[1]!);
+}
+
+/** The package of a module named by bundledModules: `@chatvault/<dir>`, or the npm package it came from (commander is bundled). */
+export function packageOfModule(module: string): string {
+  const npm = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(module);
+  if (npm) return npm[1]!;
+  const other = /^\.\.\/([a-z-]+)\//.exec(module);
+  return `@chatvault/${other ? other[1] : "cli"}`;
 }
 
 /** Run `node [nodeArgs] --import record-loads.mjs script args` and report what it loaded. */
@@ -85,8 +108,9 @@ export function recordLoads(script: string, args: string[], opts: { nodeArgs?: s
           .map((u) => fileURLToPath(u)),
       ),
     ];
-    const packages = [...new Set(files.map(packageOf).filter((p): p is string => p !== undefined))];
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, files, packages };
+    const modules = [...new Set(files.filter((f) => CLI_BUNDLE_FILE.test(f)).flatMap(bundledModules))];
+    const packages = [...new Set([...files.map(packageOf), ...modules.map(packageOfModule)].filter((p): p is string => p !== undefined))];
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, files, packages, modules };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
