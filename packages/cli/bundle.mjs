@@ -5,9 +5,10 @@
 //
 //  * Code splitting: every dynamic import stays a split point, so a command still loads
 //    only its own code (bin.ts → program.ts → one command's module).
-//  * The @chatvault packages are bundled in (their compiled dist/); npm packages stay
-//    external and must be the CLI's own dependencies (checked below), so they resolve from
-//    the installed CLI whatever npm hoists.
+//  * The @chatvault packages are bundled in (their compiled dist/), and commander (so its
+//    start-up `require("node:child_process")` can be deferred: commanderBuiltins); other
+//    npm packages stay external and must be the CLI's own dependencies (checked below), so
+//    they resolve from the installed CLI whatever npm hoists.
 //  * Threads and processes: the bundled code finds its worker files relative to
 //    `import.meta.url`, which in a bundle is the chunk it landed in. All chunks are written
 //    flat into dist/, and each worker is an entry point of its own, written where the
@@ -51,17 +52,45 @@ const WORKERS = [
   { out: "live-writer", file: join(distOf("@chatvault/demo-data"), "live-writer.js") },
 ];
 
-/** Bundle @chatvault/* (resolved by esbuild to their dist/); everything else from npm stays an import. */
+/**
+ * Bundled: @chatvault/* (resolved by esbuild to their dist/) and commander; everything else
+ * from npm stays an import.
+ */
+const BUNDLED = (spec) => spec.startsWith("@chatvault/") || spec === "commander";
 const npmExternal = {
   name: "npm-external",
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith("@chatvault/") || a.path.startsWith("node:") ? undefined : { path: a.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (a) =>
+      BUNDLED(a.path) || a.path.startsWith("node:") || a.namespace === "commander-builtin" ? undefined : { path: a.path, external: true },
+    );
+  },
+};
+
+/**
+ * Commander is CommonJS and `require`s Node built-ins at its top; in an ESM bundle those
+ * become `process.getBuiltinModule` (Node ≥ 20.16). One of them, `node:child_process`
+ * (which pulls `net`, `dgram` and more: ~5–8 ms of every start), commander uses only to
+ * spawn an executable subcommand, and chatvault has none: it is loaded on first use
+ * instead of at start.
+ */
+const commanderBuiltins = {
+  name: "commander-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => (/\/node_modules\/commander\//.test(a.importer) ? { path: a.path, namespace: "commander-builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "commander-builtin" }, (a) => ({
+      loader: "js",
+      contents:
+        a.path === "node:child_process"
+          ? `module.exports = new Proxy({}, { get: (_, key) => process.getBuiltinModule("node:child_process")[key] });`
+          : `module.exports = process.getBuiltinModule(${JSON.stringify(a.path)});`,
+    }));
   },
 };
 
 rmSync(out, { recursive: true, force: true });
 const result = await build({
   entryPoints: [{ in: join(dist, "bin.js"), out: "bin" }, { in: join(dist, "index.js"), out: "index" }, ...WORKERS.map((w) => ({ in: w.file, out: w.out }))],
+  absWorkingDir: here,
   outdir: out,
   bundle: true,
   splitting: true,
@@ -70,7 +99,7 @@ const result = await build({
   target: "node20",
   // Flat, beside the entries: the worker lookups are relative to the chunk.
   chunkNames: "[name]-[hash]",
-  plugins: [npmExternal],
+  plugins: [commanderBuiltins, npmExternal],
   metafile: true,
   logLevel: "warning",
 });
