@@ -12,10 +12,18 @@
  *  5. browser: bundle app/page.js with Vite from the installed browser entries, and run a
  *     password-mode backup and restore in Chromium against that vault (app/page.js);
  *  6. run the installed `chatvault --help`, and time `--help` / `--version`; check that
- *     `--version` loads nothing but the CLI's own two files, `--help` those and the
- *     prebuilt help (not commander), and `help` none of the heavy packages
+ *     `--version` loads nothing but the CLI's entry and version module, `--help` those and
+ *     the prebuilt help (not commander), and `help` none of the heavy packages
  *     (packages/cli/test/startup-loads.ts; cli-startup.test.ts and help-text.test.ts do the
- *     same on the sources and the compiled CLI).
+ *     same on the sources and the compiled CLI). The compiled CLI is an esbuild bundle
+ *     (packages/cli/bundle.mjs): what a start loads is read from the modules its loaded
+ *     bundle files hold;
+ *  7. through the installed, bundled CLI: demo data, `init` (key mode), a first backup (the
+ *     database copy on its thread), a backup of >64 MiB of new media (chunk worker
+ *     threads), a restore (restore workers, database check), the restored data compared;
+ *     these processes must load no file of the other installed @chatvault packages (all
+ *     is in the CLI's bundle), and must load the bundle's snapshot, chunk and restore
+ *     workers; `serve` above must have forked the bundle's cluster worker.
  *
  * Every process and thread started from the project preloads app/record-loads.mjs, which
  * logs each module file it loads: the test fails if one of them is in this workspace, is
@@ -29,8 +37,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync,
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
+import { createHash } from "node:crypto";
+import Database from "better-sqlite3";
 import { chromiumAvailable, inCI, launchChromium } from "@chatvault/testkit";
-import { HEAVY_PACKAGES, isOneOf, recordLoads } from "../../packages/cli/test/startup-loads.ts";
+import { HEAVY_PACKAGES, bundledModules, isOneOf, recordLoads } from "../../packages/cli/test/startup-loads.ts";
 
 const ROOT = realpathSync(new URL("../..", import.meta.url).pathname);
 const APP = join(ROOT, "scripts/smoke/app");
@@ -251,19 +261,29 @@ async function main(): Promise<void> {
     for (const c of ["init", "backup", "restore", "serve"]) assert.match(help, new RegExp(`\\n  ${c} `), `--help lists ${c}`);
     const version = recordLoads(cli, ["--version"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
     assert.equal(version.status, 0, version.stderr);
+    const cliFile = (f: string) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "");
     assert.deepEqual(
-      version.files.map((f) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "")),
-      ["bin/chatvault.js", "dist/bin.js", "dist/version.js"],
-      "the installed chatvault --version loads only its own entry files",
+      version.files.map(cliFile).filter((f) => !/^dist\/chunk-[A-Z0-9]+\.js$/.test(f)),
+      ["bin/chatvault.js", "dist/bin.js"],
+      "the installed chatvault --version loads only its own entry files (and shared bundle chunks)",
+    );
+    assert.deepEqual(
+      version.modules.toSorted(),
+      ["dist/bin.js", "dist/version.js"],
+      "the installed chatvault --version loads only the CLI's entry and version modules",
     );
     // A lone --help prints the help the build rendered with commander (dist/help.txt);
     // `chatvault help` renders it through commander: the same bytes.
     const helpLoads = recordLoads(cli, ["--help"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
     assert.equal(helpLoads.status, 0, helpLoads.stderr);
+    assert.ok(
+      helpLoads.files.every((f) => /^(bin|dist)\//.test(cliFile(f))),
+      `the installed chatvault --help loads only the CLI's own files: ${helpLoads.files.join(", ")}`,
+    );
     assert.deepEqual(
-      helpLoads.files.map((f) => realpathSync(f).replace(/.*\/node_modules\/@chatvault\/cli\//, "")),
-      ["bin/chatvault.js", "dist/bin.js", "dist/version.js", "dist/help-text.js"],
-      "the installed chatvault --help loads only its own entry files and the prebuilt help",
+      helpLoads.modules.toSorted(),
+      ["dist/bin.js", "dist/help-text.js", "dist/version.js"],
+      "the installed chatvault --help loads only its own entry modules and the prebuilt help",
     );
     const helpCommand = recordLoads(cli, ["help"], { cwd: project, env: cleanEnv({ HOME: join(base, "home") }) });
     assert.equal(helpCommand.status, 0, helpCommand.stderr);
@@ -280,6 +300,52 @@ async function main(): Promise<void> {
       help: timeRuns(bin, ["--help"], project, 15),
       version: timeRuns(bin, ["--version"], project, 15),
     };
+
+    step("chatvault demo-data, init, backup (new media on chunk workers), restore (installed, bundled)");
+    const cliLoads = join(base, "cli-loads.log");
+    const cliEnv = cleanEnv({ HOME: join(base, "home"), NODE_OPTIONS: `--import=${join(project, "record-loads.mjs")}`, CHATVAULT_SMOKE_LOADS: cliLoads });
+    const cliRun = (...args: string[]) => run(process.execPath, [cli, ...args], { cwd: project, env: cliEnv });
+    const chats = join(base, "cli-chats");
+    const repo = join(base, "cli-repo");
+    const keyFile = join(base, "cli.key");
+    // A database over 8 MiB: the first backup copies it on its own thread (snapshot-thread.ts).
+    cliRun("demo-data", "--out", chats, "--messages", "50000", "--media-mib", "4", "--seed", "5");
+    cliRun("init", "--repo", repo, "--new-key-file", keyFile);
+    const source = ["--repo", repo, "--key-file", keyFile];
+    cliRun("backup", ...source, "--db", join(chats, "msgstore.db"), "--media", join(chats, "media"));
+    // Over 64 MiB of new media: the backup chunks it on worker threads (backup.ts).
+    for (let i = 0; i < 3; i++) writeFileSync(join(chats, "media", `new-${i}.bin`), randomBytesOf(24 << 20, i));
+    cliRun("demo-data", "--mutate", chats, "--messages", "300");
+    assert.match(cliRun("backup", ...source, "--db", join(chats, "msgstore.db"), "--media", join(chats, "media")), /Backed up snapshot 2 /);
+    const restored = join(base, "cli-restored");
+    cliRun("restore", ...source, "--to", restored);
+    assert.equal(
+      chatsFingerprint(join(restored, "msgstore.db"), join(restored, "media")),
+      chatsFingerprint(join(chats, "msgstore.db"), join(chats, "media")),
+      "the CLI restored what it backed up",
+    );
+    const cliFiles = [
+      ...new Set(
+        readFileSync(cliLoads, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((u) => realpathSync(new URL(u).pathname)),
+      ),
+    ];
+    assert.deepEqual(
+      cliFiles.filter((f) => f === ROOT || f.startsWith(ROOT + "/") || /\.(c|m)?ts$/.test(f)),
+      [],
+      "the installed CLI loaded files from the workspace, or TypeScript",
+    );
+    const installed = join(project, "node_modules/@chatvault/");
+    assert.deepEqual(
+      cliFiles.filter((f) => f.startsWith(installed) && !f.startsWith(join(installed, "cli/"))),
+      [],
+      "the bundled CLI loaded files of the other @chatvault packages (they are bundled into it)",
+    );
+    for (const worker of ["dist/snapshot-worker.js", "dist/workers/chunk-worker.js", "dist/workers/restore-worker.js"]) {
+      assert.ok(cliFiles.includes(join(installed, "cli", worker)), `the CLI's backup and restore did not load the bundle's ${worker}`);
+    }
 
     step("what the installed packages loaded");
     vault.kill("SIGTERM");
@@ -298,17 +364,16 @@ async function main(): Promise<void> {
     const typescript = files.filter((f) => /\.(c|m)?ts$/.test(f) || f.includes("/node_modules/tsx/"));
     assert.deepEqual(typescript, [], "TypeScript (or tsx) was loaded at run time");
     const ours = files.filter((f) => f.startsWith(join(project, "node_modules/@chatvault/")));
-    for (const must of [
-      "sdk/dist/node/workers/chunk-worker.js",
-      "sdk/dist/node/db-source/snapshot-worker.js",
-      "cli/dist/bin.js",
-      "vault-server/dist/cluster/worker.js",
-      "vault-server/dist/server.js",
-    ]) {
+    for (const must of ["sdk/dist/node/workers/chunk-worker.js", "sdk/dist/node/db-source/snapshot-worker.js", "cli/dist/bin.js", "cli/dist/worker.js"]) {
       assert.ok(
         ours.some((f) => f.endsWith(`/@chatvault/${must}`)),
         `the load log misses @chatvault/${must}`,
       );
+    }
+    // `serve` runs the vault server bundled into the CLI: its primary and cluster workers.
+    const bundled = new Set(ours.filter((f) => f.includes("/@chatvault/cli/dist/")).flatMap(bundledModules));
+    for (const must of ["../vault-server/dist/server.js", "../vault-server/dist/cluster/cluster.js", "../vault-server/dist/cluster/worker.js"]) {
+      assert.ok(bundled.has(must), `the installed CLI's serve did not load the bundled ${must}`);
     }
 
     const report = {
@@ -333,6 +398,32 @@ async function main(): Promise<void> {
     else rmSync(base, { recursive: true, force: true });
   }
   step("smoke test passed");
+}
+
+/** Incompressible bytes, the same for the same seed. */
+function randomBytesOf(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let block = createHash("sha256").update(`smoke media ${seed}`).digest();
+  for (let at = 0; at < size; at += block.length) {
+    block.copy(out, at);
+    block = createHash("sha256").update(block).digest();
+  }
+  return out;
+}
+
+/** A chat history's content: every row of every table, and every media file's name and bytes. */
+function chatsFingerprint(dbPath: string, mediaDir: string): string {
+  const h = createHash("sha256");
+  const db = new Database(dbPath, { readonly: true });
+  for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
+    h.update(name);
+    for (const row of db.prepare(`SELECT * FROM "${name}"`).raw().iterate()) h.update(JSON.stringify(row));
+  }
+  db.close();
+  const files = spawnSync("find", [mediaDir, "-type", "f"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).sort();
+  assert.ok(files.length > 0, `no media in ${mediaDir}`);
+  for (const f of files) h.update(f.slice(mediaDir.length)).update(readFileSync(f));
+  return h.digest("hex");
 }
 
 function firstMedia(dir: string): string {
