@@ -17,8 +17,12 @@
 //    resolves every `new URL("…", import.meta.url)` in every output file against the file
 //    it is in, and fails the build if one names a file that is not there — a moved or new
 //    lookup breaks the build here, not the installed command.
-//  * dist/ keeps the compile's .d.ts (the package's types) and help.txt; its .js are
-//    replaced by the bundle's.
+//  * Only the command is bundled: dist/bin.js (and the workers) replace the compile's
+//    bin.js; the rest of the compile stays for the library entry (`exports` ".",
+//    dist/index.js), which must keep importing the installed @chatvault packages — an
+//    app that passes its own SDK's errors to `reportFailure` needs the same classes
+//    (`instanceof`), not the bundle's copies. The bundle's chunks are named `<module>-<hash>.js`
+//    and `chunk-<hash>.js`, beside the compile's files, which bin.js never loads.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -89,7 +93,7 @@ const commanderBuiltins = {
 
 rmSync(out, { recursive: true, force: true });
 const result = await build({
-  entryPoints: [{ in: join(dist, "bin.js"), out: "bin" }, { in: join(dist, "index.js"), out: "index" }, ...WORKERS.map((w) => ({ in: w.file, out: w.out }))],
+  entryPoints: [{ in: join(dist, "bin.js"), out: "bin" }, ...WORKERS.map((w) => ({ in: w.file, out: w.out }))],
   absWorkingDir: here,
   outdir: out,
   bundle: true,
@@ -108,19 +112,24 @@ function jsFiles(d) {
   return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(join(d, e.name)) : e.name.endsWith(".js") ? [join(d, e.name)] : []));
 }
 
-// Swap: dist/ keeps its .d.ts and help.txt, its compiled .js go, the bundle's come in.
-for (const f of jsFiles(dist)) rmSync(f);
+// Into dist/: the bundle's bin.js replaces the compile's; no other name may be taken.
+const files = [];
 for (const f of jsFiles(out)) {
-  const to = join(dist, relative(out, f));
+  const name = relative(out, f);
+  const to = join(dist, name);
+  if (name !== "bin.js" && existsSync(to)) {
+    console.error(`${pkg.name}: the bundle's ${name} would replace the compile's`);
+    process.exit(1);
+  }
   mkdirSync(dirname(to), { recursive: true });
   renameSync(f, to);
+  files.push(to);
 }
 rmSync(out, { recursive: true, force: true });
 
 const problems = [];
 const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies }));
 const builtin = new Set(builtinModules);
-const files = jsFiles(dist);
 for (const file of files) {
   const text = readFileSync(file, "utf8");
   const name = relative(dist, file);
