@@ -14,8 +14,10 @@
  * makes one per file and folder in sequence — 170 ms of the 450 ms no-change backup of the
  * bench corpus (984 files), against ~10 ms this way (docs/performance.md). The walk still
  * yields to the event loop every {@link YIELD_MS} ms, so signals and timers are served.
+ * Entries' types come with the folder's `readdir`: folders, links and special files need
+ * no `lstat` (and no Stats object), only files do, for their size and mtime.
  */
-import { lstatSync, readdirSync } from "node:fs";
+import { type Dirent, lstatSync, readdirSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { SourceError } from "../errors.ts";
 import type { ExcludeRules } from "../select/exclude.ts";
@@ -89,17 +91,18 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
   // A folder's absolute path is a string while every name down to it is plain UTF-8 (one
   // string join per entry and no buffer), and bytes from the first raw name down.
   async function visit(dir: string | Buffer, rel: string, relRaw: Buffer | undefined): Promise<void> {
-    let names: Buffer[];
+    let entries: Dirent<Buffer>[];
     if (due()) await breathe();
     try {
-      names = readdirSync(dir, { encoding: "buffer" });
+      entries = readdirSync(dir, { encoding: "buffer", withFileTypes: true });
     } catch (e) {
       if (rel === "") throw new SourceError(`media folder ${root} cannot be read: ${describeErrno(e)}`, e);
       skip(rel, vanished(e) ? "vanished" : "unreadable", e);
       return;
     }
-    names.sort(Buffer.compare);
-    for (const name of names) {
+    entries.sort((a, b) => Buffer.compare(a.name, b.name));
+    for (const entry of entries) {
+      const name = entry.name;
       const plain = plainName(name);
       const segment = plain ?? displayName(name);
       const path = rel ? `${rel}/${segment}` : segment;
@@ -110,6 +113,20 @@ export async function walkMedia(root: string, exclude?: ExcludeRules): Promise<{
         typeof dir === "string" && plain !== undefined
           ? `${dir}/${plain}`
           : Buffer.concat([typeof dir === "string" ? Buffer.from(dir) : dir, SLASH_BYTE, name]);
+      // The entry's type says which entries are folders, links or special files: only a
+      // file (or an entry of no reported type) needs lstat, for its size and mtime.
+      if (entry.isDirectory()) {
+        await visit(abs, path, raw);
+        continue;
+      }
+      if (entry.isSymbolicLink()) {
+        skip(path, "symlink");
+        continue;
+      }
+      if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice()) {
+        skip(path, "not_a_file");
+        continue;
+      }
       let st;
       if (due()) await breathe();
       try {

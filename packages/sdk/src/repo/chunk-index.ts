@@ -63,20 +63,22 @@ const ENTRY_BYTES = 32 + 4 * 4 + 1;
 const ID = 32;
 
 /**
- * The chunk index in memory: chunk IDs as bytes in one buffer, locations in typed arrays,
- * and an open-addressing hash table keyed by the ID's first 4 bytes (IDs are HMAC
- * outputs, uniform; index objects are authenticated, so nobody else chooses them).
- * Loading an index of 70,000 chunks used to build 70,000 hex strings, location objects
- * and Map entries (most of a no-change backup's own CPU, docs/performance.md); now it
- * copies bytes. The hex API (`has`, `get`, `entries`) stays for callers that key by hex.
+ * The chunk index in memory: one buffer of entry records laid out as in index objects
+ * (ID, pack number, offset, length, raw length, flags: {@link ENTRY_BYTES} each, the pack
+ * number replaced by this index's own in `#pack`), and an open-addressing hash table
+ * keyed by the ID's first 4 bytes (IDs are HMAC outputs, uniform; index objects are
+ * authenticated, so nobody else chooses them). An index object's records are copied in
+ * with one `set` and then only hashed: loading runs once per backup, mostly before V8
+ * has optimized it, and a per-entry copy of the ID and its four fields was a fifth of it
+ * (docs/performance.md). Loading an index of 70,000 chunks used to build 70,000 hex
+ * strings, location objects and Map entries; the hex API (`has`, `get`, `entries`) stays
+ * for callers that key by hex.
  */
 export class ChunkIndex {
-  #ids = new Uint8Array(1024 * ID);
+  #records = new Uint8Array(1024 * ENTRY_BYTES);
+  #view = new DataView(this.#records.buffer);
+  /** This index's pack number per entry; its length is the records' capacity. */
   #pack = new Int32Array(1024);
-  #offset = new Uint32Array(1024);
-  #length = new Uint32Array(1024);
-  #rawLength = new Uint32Array(1024);
-  #flags = new Uint8Array(1024);
   #count = 0;
   /** Entry number + 1 per slot; 0 = empty. Capacity is a power of two, at most half full. */
   #slots = new Int32Array(2048);
@@ -131,7 +133,18 @@ export class ChunkIndex {
     return this.#packNumbers.keys();
   }
   add(e: IndexEntry): void {
-    this.#addEntry(fromHex(e.id), 0, this.#packNumber(e.pack), e.offset, e.length, e.rawLength, e.flags);
+    const id = fromHex(e.id);
+    if (id.length !== ID) throw new RangeError("a chunk ID is 32 bytes");
+    const pack = this.#packNumber(e.pack);
+    if (this.#count === this.#pack.length) this.#grow();
+    const at = this.#count * ENTRY_BYTES;
+    this.#records.set(id, at);
+    const view = this.#view;
+    view.setUint32(at + ID + 4, e.offset);
+    view.setUint32(at + ID + 8, e.length);
+    view.setUint32(at + ID + 12, e.rawLength);
+    view.setUint8(at + ID + 16, e.flags);
+    this.#insertNext(pack);
   }
 
   /**
@@ -141,17 +154,24 @@ export class ChunkIndex {
    */
   addIndexObject(bytes: Uint8Array, name: string): void {
     const { packs, entries } = parseIndex(bytes, name);
+    const n = entries.length / ENTRY_BYTES;
     // Room for every entry at once: one allocation and one rehash instead of one per
-    // doubling (the load runs once per backup, mostly before V8 has optimized it).
-    this.#reserve(this.#count + entries.length / ENTRY_BYTES);
+    // doubling. The records go in after the last entry, where nothing reads them until
+    // each is inserted; one dropped as a duplicate lets the later ones move down.
+    this.#reserve(this.#count + n);
+    const first = this.#count;
+    const records = this.#records;
+    records.set(entries, first * ENTRY_BYTES);
     // A pack is known once an entry names it (as `add` does), not for being in the table.
     const numbers = packs.map(() => -1);
-    const view = new DataView(entries.buffer, entries.byteOffset, entries.byteLength);
-    for (let o = 0; o < entries.length; o += ENTRY_BYTES) {
-      const pi = view.getUint32(o + ID);
-      if (numbers[pi]! < 0) numbers[pi] = this.#packNumber(packs[pi]!);
-      const pack = numbers[pi]!;
-      this.#addEntry(entries, o, pack, view.getUint32(o + ID + 4), view.getUint32(o + ID + 8), view.getUint32(o + ID + 12), entries[o + ID + 16]!);
+    const view = this.#view;
+    for (let r = first; r < first + n; r++) {
+      const w = this.#count;
+      if (r !== w) records.copyWithin(w * ENTRY_BYTES, r * ENTRY_BYTES, (r + 1) * ENTRY_BYTES);
+      const pi = view.getUint32(w * ENTRY_BYTES + ID);
+      let pack = numbers[pi]!;
+      if (pack < 0) pack = numbers[pi] = this.#packNumber(packs[pi]!);
+      this.#insertNext(pack);
     }
   }
 
@@ -176,21 +196,23 @@ export class ChunkIndex {
   /** Every chunk ID, as views into the index (do not modify). */
   chunkIds(): Uint8Array[] {
     const out: Uint8Array[] = new Array(this.#count);
-    for (let e = 0; e < this.#count; e++) out[e] = this.#ids.subarray(e * ID, (e + 1) * ID);
+    for (let e = 0; e < this.#count; e++) out[e] = this.#records.subarray(e * ENTRY_BYTES, e * ENTRY_BYTES + ID);
     return out;
   }
 
   *#entries(): Generator<[string, ChunkLocation]> {
-    for (let e = 0; e < this.#count; e++) yield [toHex(this.#ids.subarray(e * ID, (e + 1) * ID)), this.#location(e)];
+    for (let e = 0; e < this.#count; e++) yield [toHex(this.#records.subarray(e * ENTRY_BYTES, e * ENTRY_BYTES + ID)), this.#location(e)];
   }
 
   #location(e: number): ChunkLocation {
+    const at = e * ENTRY_BYTES + ID;
+    const view = this.#view;
     return {
       pack: this.#packNames[this.#pack[e]!]!,
-      offset: this.#offset[e]!,
-      length: this.#length[e]!,
-      rawLength: this.#rawLength[e]!,
-      flags: this.#flags[e]!,
+      offset: view.getUint32(at + 4),
+      length: view.getUint32(at + 8),
+      rawLength: view.getUint32(at + 12),
+      flags: this.#records[at + 16]!,
     };
   }
 
@@ -218,46 +240,44 @@ export class ChunkIndex {
   }
 
   #sameId(e: number, id: Uint8Array, at: number): boolean {
-    const ids = this.#ids;
-    const o = e * ID;
-    for (let i = 0; i < ID; i++) if (ids[o + i] !== id[at + i]) return false;
+    const records = this.#records;
+    const o = e * ENTRY_BYTES;
+    for (let i = 0; i < ID; i++) if (records[o + i] !== id[at + i]) return false;
     return true;
   }
 
-  #addEntry(src: Uint8Array, at: number, pack: number, offset: number, length: number, rawLength: number, flags: number): void {
+  /**
+   * Make the record just after the last entry (its bytes in place, capacity reserved)
+   * an entry of `pack` — or, when its ID is already an entry, drop it: the first entry
+   * is kept unless only the new one is in a pack storage holds, then it takes the new
+   * location.
+   */
+  #insertNext(pack: number): void {
+    const records = this.#records;
+    const at = this.#count * ENTRY_BYTES;
     const mask = this.#slots.length - 1;
-    let slot = this.#home(src, at);
+    let slot = this.#home(records, at);
     for (; ; slot = (slot + 1) & mask) {
       const s = this.#slots[slot]!;
       if (s === 0) break;
       const e = s - 1;
-      if (!this.#sameId(e, src, at)) continue;
-      // Listed twice: keep the first unless only the new one is in a pack storage holds.
+      if (!this.#sameId(e, records, at)) continue;
       const isPresent = this.#isPresent;
-      if (!(isPresent && !isPresent(this.#packNames[this.#pack[e]!]!) && isPresent(this.#packNames[pack]!))) return;
-      this.#set(e, pack, offset, length, rawLength, flags);
+      if (isPresent && !isPresent(this.#packNames[this.#pack[e]!]!) && isPresent(this.#packNames[pack]!)) {
+        records.copyWithin(e * ENTRY_BYTES + ID, at + ID, at + ENTRY_BYTES);
+        this.#pack[e] = pack;
+      }
       return;
     }
-    if (this.#count === this.#pack.length) this.#grow();
     const e = this.#count++;
-    const ids = this.#ids;
-    for (let i = 0, o = e * ID; i < ID; i++) ids[o + i] = src[at + i]!;
-    this.#set(e, pack, offset, length, rawLength, flags);
+    this.#pack[e] = pack;
     if (this.#count * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
     else this.#slots[slot] = e + 1;
   }
 
-  #set(e: number, pack: number, offset: number, length: number, rawLength: number, flags: number): void {
-    this.#pack[e] = pack;
-    this.#offset[e] = offset;
-    this.#length[e] = length;
-    this.#rawLength[e] = rawLength;
-    this.#flags[e] = flags;
-  }
-
   #move(from: number, to: number): void {
-    this.#ids.copyWithin(to * ID, from * ID, (from + 1) * ID);
-    this.#set(to, this.#pack[from]!, this.#offset[from]!, this.#length[from]!, this.#rawLength[from]!, this.#flags[from]!);
+    this.#records.copyWithin(to * ENTRY_BYTES, from * ENTRY_BYTES, (from + 1) * ENTRY_BYTES);
+    this.#pack[to] = this.#pack[from]!;
   }
 
   /** Capacity for `entries` entries without growing or rehashing. */
@@ -271,26 +291,20 @@ export class ChunkIndex {
   }
 
   #grow(n = this.#pack.length * 2): void {
-    const ids = new Uint8Array(n * ID);
-    ids.set(this.#ids);
-    this.#ids = ids;
-    const widen = <T extends Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.#pack = widen(this.#pack, (k) => new Int32Array(k));
-    this.#offset = widen(this.#offset, (k) => new Uint32Array(k));
-    this.#length = widen(this.#length, (k) => new Uint32Array(k));
-    this.#rawLength = widen(this.#rawLength, (k) => new Uint32Array(k));
-    this.#flags = widen(this.#flags, (k) => new Uint8Array(k));
+    const records = new Uint8Array(n * ENTRY_BYTES);
+    records.set(this.#records.subarray(0, this.#count * ENTRY_BYTES));
+    this.#records = records;
+    this.#view = new DataView(records.buffer);
+    const pack = new Int32Array(n);
+    pack.set(this.#pack.subarray(0, this.#count));
+    this.#pack = pack;
   }
 
   #rehash(capacity: number): void {
     this.#slots = new Int32Array(capacity);
     const mask = capacity - 1;
     for (let e = 0; e < this.#count; e++) {
-      let slot = this.#home(this.#ids, e * ID);
+      let slot = this.#home(this.#records, e * ENTRY_BYTES);
       while (this.#slots[slot] !== 0) slot = (slot + 1) & mask;
       this.#slots[slot] = e + 1;
     }

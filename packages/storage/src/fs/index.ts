@@ -5,8 +5,8 @@
  * Put protocol (create-only and atomic, see `put`): write a temp file beside the target,
  * fsync it, hard-link it to the final name, remove the temp name, fsync the directory.
  */
-import { link, lstat, mkdir, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
-import type { Dirent } from "node:fs";
+import { link, lstat, mkdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { type Dirent, lstatSync, readdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError } from "../errors.ts";
 import { checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "../names.ts";
@@ -30,16 +30,35 @@ const MISSING = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
 const HOUR_MS = 60 * 60 * 1000;
 
 /**
+ * Longest stretch a listing or the temp-file sweep keeps the event loop to itself: they
+ * read folders with synchronous calls (see `#walk`) and yield between folders after this.
+ */
+const YIELD_MS = 10;
+
+/** A clock for the walks: `due()` once {@link YIELD_MS} passed since the last `breathe()`. */
+function pacer(): { due: () => boolean; breathe: () => Promise<void> } {
+  let since = performance.now();
+  return {
+    due: () => performance.now() - since >= YIELD_MS,
+    breathe: async () => {
+      await new Promise((r) => setImmediate(r));
+      since = performance.now();
+    },
+  };
+}
+
+/**
  * Whether a directory entry is a folder. Some filesystems (older XFS, some network ones)
  * report no entry type; then ask lstat. Symlinked folders are not walked (no loops).
  */
-/** Subfolders a listing reads ahead of the one it is yielding from. */
-const LIST_FOLDERS_AHEAD = 8;
-
-async function isFolder(entry: Dirent, path: string): Promise<boolean> {
+function isFolder(entry: Dirent, path: string): boolean {
   if (entry.isDirectory()) return true;
   if (entry.isFile() || entry.isSymbolicLink()) return false;
-  return (await lstat(path).catch(() => undefined))?.isDirectory() ?? false;
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -204,54 +223,50 @@ export class FsStorage implements Storage {
   }
 
   /**
-   * One folder's objects, then its subfolders'. Each folder is read with one `readdir`
-   * and its files are stat'ed at once, and up to {@link LIST_FOLDERS_AHEAD} subfolders are
-   * read ahead: every call is a round trip through libuv's thread pool, and one after the
-   * other they were most of a no-change backup's listing of its packs (docs/performance.md).
+   * One folder's objects, then its subfolders', depth first. Each folder is read with one
+   * synchronous `readdir` and a synchronous `stat` per object: a local folder answers
+   * those in microseconds, while each asynchronous call is a round trip through libuv's
+   * thread pool and the event loop — a no-change backup lists ~110 `packs/` folders and
+   * ~140 packs, and those trips were ~10 ms of CPU and more of wall time on a busy machine
+   * (docs/performance.md). The walk yields to the event loop between folders every
+   * {@link YIELD_MS} ms, and the caller's own awaits between objects come on top.
    */
-  async *#walk(rel: string, prefix: string): AsyncGenerator<ObjectInfo> {
-    const { objects, folders } = await this.#readFolder(rel, prefix);
+  async *#walk(rel: string, prefix: string, pace = pacer()): AsyncGenerator<ObjectInfo> {
+    if (pace.due()) await pace.breathe();
+    const { objects, folders } = this.#readFolder(rel, prefix);
     yield* objects;
-    const ahead: Promise<{ objects: ObjectInfo[]; folders: string[] }>[] = [];
-    const readAhead = () => {
-      for (let folder; ahead.length < LIST_FOLDERS_AHEAD && (folder = folders.shift()) !== undefined;) {
-        const read = this.#readFolder(folder, prefix);
-        read.catch(() => {}); // a read nobody awaits (the caller stopped early) must not surface as an unhandled rejection
-        ahead.push(read);
-      }
-    };
-    readAhead();
-    while (ahead.length > 0) {
-      const { objects: inner, folders: deeper } = await ahead.shift()!;
-      readAhead();
-      yield* inner;
-      for (const f of deeper) yield* this.#walk(f, prefix);
-    }
+    for (const f of folders) yield* this.#walk(f, prefix, pace);
   }
 
   /** The objects directly in folder `rel` that match `prefix`, and its subfolders that may hold more. */
-  async #readFolder(rel: string, prefix: string): Promise<{ objects: ObjectInfo[]; folders: string[] }> {
-    const entries = await readdir(rel ? this.#path(rel) : this.root, { withFileTypes: true }).catch((error: unknown) => {
-      if (MISSING.has(errno(error) ?? "")) return undefined;
+  #readFolder(rel: string, prefix: string): { objects: ObjectInfo[]; folders: string[] } {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(rel ? this.#path(rel) : this.root, { withFileTypes: true });
+    } catch (error) {
+      if (MISSING.has(errno(error) ?? "")) return { objects: [], folders: [] };
       throw mapFsError(error, `list ${prefix}`);
-    });
+    }
     const folders: string[] = [];
-    const files: string[] = [];
-    for (const entry of entries ?? []) {
+    const objects: ObjectInfo[] = [];
+    for (const entry of entries) {
       // Skips temp files (their names hold "~") and anything else no put could have made.
       if (!isValidObjectName(entry.name)) continue;
       const name = rel ? `${rel}/${entry.name}` : entry.name;
-      if (await isFolder(entry, this.#path(name))) {
+      const path = this.#path(name);
+      if (isFolder(entry, path)) {
         if (`${name}/`.startsWith(prefix) || prefix.startsWith(`${name}/`)) folders.push(name);
-      } else if (name.startsWith(prefix)) files.push(name);
+      } else if (name.startsWith(prefix)) {
+        // Deleted between readdir and stat: it is simply not there any more.
+        let st;
+        try {
+          st = statSync(path);
+        } catch {
+          continue;
+        }
+        if (st.isFile()) objects.push({ name, size: st.size });
+      }
     }
-    // Deleted between readdir and stat: it is simply not there any more.
-    const stats = await Promise.all(files.map((name) => stat(this.#path(name)).catch(() => undefined)));
-    const objects: ObjectInfo[] = [];
-    files.forEach((name, i) => {
-      const st = stats[i];
-      if (st?.isFile()) objects.push({ name, size: st.size });
-    });
     return { objects, folders };
   }
 
@@ -276,30 +291,33 @@ export class FsStorage implements Storage {
   async cleanupTemp(olderThanMs = this.#staleTempAgeMs): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     let removed = 0;
-    // One readdir per folder and a few subfolders at once (see #walk): this runs when a
-    // command first touches the repository, before anything else it does there.
+    const pace = pacer();
+    // Synchronous reads, a folder at a time, yielding now and then (see #walk): this runs
+    // when a command first touches the repository, before anything else it does there.
     const visit = async (dirPath: string): Promise<void> => {
-      const entries = await readdir(dirPath, { withFileTypes: true }).catch(() => undefined);
-      if (!entries) return;
+      if (pace.due()) await pace.breathe();
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dirPath, { withFileTypes: true });
+      } catch {
+        return;
+      }
       const folders: string[] = [];
       for (const entry of entries) {
-        const path = join(dirPath, entry.name);
         if (entry.isDirectory()) {
-          if (isValidObjectName(entry.name)) folders.push(path);
+          if (isValidObjectName(entry.name)) folders.push(join(dirPath, entry.name));
         } else if (entry.isFile() && entry.name.includes(TEMP_MARK)) {
-          const st = await lstat(path).catch(() => undefined);
-          if (
-            st &&
-            st.mtimeMs <= cutoff &&
-            (await unlink(path).then(
-              () => true,
-              () => false,
-            ))
-          )
+          const path = join(dirPath, entry.name);
+          try {
+            if (lstatSync(path).mtimeMs > cutoff) continue;
+            unlinkSync(path);
             removed++;
+          } catch {
+            // Gone already (another sweep, or its put finished), or not ours to remove.
+          }
         }
       }
-      for (let i = 0; i < folders.length; i += LIST_FOLDERS_AHEAD) await Promise.all(folders.slice(i, i + LIST_FOLDERS_AHEAD).map(visit));
+      for (const folder of folders) await visit(folder);
     };
     await visit(this.root);
     return removed;
