@@ -7,9 +7,10 @@
  *   AAD     = UTF-8(label) ‖ 0x00 ‖ for each field: u32be(len(UTF-8(field))) ‖ UTF-8(field)
  *   sealed  = nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { checkAccountId } from "@chatvault/vault-protocol";
 import { SERVER_LABELS } from "../labels.ts";
+import { poolRandomBytes } from "./random-pool.ts";
 import type { RecordRow } from "../store/vault-store.ts";
 import type { VaultSecrets } from "./vault-secrets.ts";
 
@@ -193,7 +194,7 @@ export class RecordCrypto {
 }
 
 export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Uint8Array {
-  const nonce = randomBytes(12);
+  const nonce = poolRandomBytes(12); // a fresh 96-bit CSPRNG nonce per seal (random-pool.ts)
   const c = createCipheriv("aes-256-gcm", key, nonce);
   c.setAAD(aad);
   return new Uint8Array(Buffer.concat([nonce, c.update(plaintext), c.final(), c.getAuthTag()]));
