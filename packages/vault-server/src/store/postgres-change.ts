@@ -59,9 +59,24 @@ export function recordAndAttempt(row: Record<string, unknown>): { record: Record
   };
 }
 
-/** Prepared-statement name for a statement text (the apply statements vary with what a change writes). */
+/** Names already computed, by statement text; the texts are a few dozen shapes, so this stays small (bounded anyway). */
+const statementNames = new Map<string, string>();
+const STATEMENT_NAMES_KEPT = 512;
+
+/**
+ * Prepared-statement name for a statement text (the apply statements vary with what a change
+ * writes): a SHA-256 of the text, computed once per text. Every login sends two such
+ * statements, and a hash object per statement showed in the profile beside the AES-GCM
+ * seals; a look-up by text costs a string hash (the name is the same either way).
+ */
 export function statementName(text: string): string {
-  return `cv_${createHash("sha256").update(text).digest("base64url").slice(0, 22)}`;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `cv_${createHash("sha256").update(text).digest("base64url").slice(0, 22)}`;
+    if (statementNames.size >= STATEMENT_NAMES_KEPT) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** The update of a record's counters (and state MAC), up to `WHERE account_id = $1`: callers add their conditions. `$` adds a parameter. */

@@ -4,13 +4,13 @@
  * client can test the password from KE2 alone. Unknown accounts get OPAQUE's fake KE2 in
  * the same shape, and nothing is written (§5.4).
  */
-import { randomBytes } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import type { FastifyInstance } from "fastify";
 import { DEFAULT_KEY_STRETCHING, VAULT_PATHS, type KeyStretching, type LoginStartRequest, type LoginStartResponse } from "@chatvault/vault-protocol";
 import { recordCounters, startAttempt } from "../../store/record-transitions.ts";
 import { RecordIntegrityError } from "../../store/authenticated.ts";
 import { settle } from "../../policy.ts";
+import { poolRandomBytes } from "../../sealing/random-pool.ts";
 import { HttpError, badRequest } from "../errors.ts";
 import { SCHEMAS } from "../schemas.ts";
 import type { VaultContext } from "../context.ts";
@@ -79,7 +79,7 @@ export function loginStartRoute(app: FastifyInstance, ctx: VaultContext): void {
       const payload = ctx.crypto.openRecord(accountId, row.version, row.sealedRecord!);
       if (!payload) throw new RecordIntegrityError(accountId);
       const s = ke2(accountId, payload.registrationRecord, startLoginRequest);
-      const loginId = randomBytes(16).toString("base64url");
+      const loginId = poolRandomBytes(16).toString("base64url");
       const sealedState = ctx.crypto.sealLoginState(accountId, loginId, row.version, s.serverLoginState);
       const r = await startAttempt(ctx.store, { accountId, expectedVersion: row.version, now: ctx.clock.now(), policy, loginId, sealedState, expected: row });
       switch (r.kind) {
