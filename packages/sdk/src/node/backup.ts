@@ -254,7 +254,14 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         progress.bytesTotal += s.bytes - dbBytes;
         // Whole regions for the copy's thread (none without a parent: it was not asked to).
         const split = session.parent ? Math.floor((s.pageCount * THREAD_SHARE) / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
-        if (split === 0) return void (await runBounded(pageJobs(s), lanes));
+        if (split === 0) {
+          // The thread has nothing more to do (it would only wait for a page-ID request):
+          // it ends now, not at the backup's end, so its isolate and its SQLite's memory
+          // are not held through the chunking and the commit (docs/performance.md, "Full
+          // backup, round 7"). `done` has settled, so this stops nothing.
+          void running.cancel();
+          return void (await runBounded(pageJobs(s), lanes));
+        }
         const head = running.pageIds(split);
         head.catch(() => {}); // awaited below, unless the pages here fail first
         // This thread's part by the same loop (db-source/page-ids.ts): IDs first, then only
