@@ -204,10 +204,16 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     }
     const tasks: TaskRunner = runner ?? { run: async () => void need(), close: async () => {} };
 
-    /** Run one task; collect its chunk IDs in order and store the chunks that are new. `bytes`: how much it read. */
-    const run = async (task: ChunkTask): Promise<{ ids: Uint8Array[]; bytes: number }> => {
+    /**
+     * Run one task; collect its chunk IDs in order and store the chunks that are new.
+     * `bytes`: how much it read. With `into`, the IDs are copied into that packed list
+     * (32 bytes each) from byte `at` on, and `ids` stays empty.
+     */
+    const run = async (task: ChunkTask, into?: { packed: Uint8Array; at: number }): Promise<{ ids: Uint8Array[]; bytes: number; count: number }> => {
       const ids: Uint8Array[] = [];
       let bytes = 0;
+      let at = into?.at ?? 0;
+      let count = 0;
       await tasks.run(task, async (part: TaskPart) => {
         session.check();
         for (const s of part.sealed) {
@@ -215,29 +221,41 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
           // Another task may have stored the same chunk meanwhile: claim decides.
           if (store.claim(hex)) await store.addSealed(hex, s.data, s.rawLength, s.flags);
         }
-        ids.push(...part.ids);
+        if (into) {
+          for (const id of part.ids) {
+            into.packed.set(id, at);
+            at += 32;
+          }
+        } else ids.push(...part.ids);
+        count += part.ids.length;
         bytes += part.bytesRead;
         progress.advance(part.bytesRead);
       });
-      return { ids, bytes };
+      return { ids, bytes, count };
     };
     const jobs: (() => Promise<void>)[] = [];
 
-    let dbRegions: Uint8Array[][] | undefined;
-    /** All page IDs packed, when they were computed by db-source/page-ids.ts (instead of `dbRegions`). */
+    /**
+     * All page IDs packed, 32 bytes per page in page order: computed by db-source/page-ids.ts
+     * after a parent, or copied in by the page tasks. One buffer instead of a view per page
+     * (46,000 on the bench corpus, held by this thread's heap to the commit, whose listing
+     * encodes the packed IDs as they are: repo/manifest.ts).
+     */
     let dbPacked: Uint8Array | undefined;
     const pagesPerRegion = (s: DatabaseSnapshot) => Math.max(1, Math.floor(REGION / s.pageSize));
-    /** The copy's pages from page `from` on, in regions, as jobs (region 0 is pages before `from`, if any: the caller's). */
-    const pageJobs = (s: DatabaseSnapshot, from = 0): (() => Promise<void>)[] => {
-      const regions: Uint8Array[][] = [];
+    /** The copy's pages, in regions, as jobs; each region's IDs land in `dbPacked` at its pages' place. */
+    const pageJobs = (s: DatabaseSnapshot): (() => Promise<void>)[] => {
+      const packed = new Uint8Array(s.pageCount * 32);
       const out: (() => Promise<void>)[] = [];
-      dbRegions = regions;
+      dbPacked = packed;
       const perRegion = pagesPerRegion(s) * s.pageSize;
-      for (let offset = from * s.pageSize, r = from > 0 ? 1 : 0; offset < s.bytes; offset += perRegion, r++) {
-        const at = r;
+      for (let offset = 0; offset < s.bytes; offset += perRegion) {
         const length = Math.min(perRegion, s.bytes - offset);
         out.push(async () => {
-          regions[at] = (await run({ kind: "pages", path: s.path, offset, length, pageSize: s.pageSize })).ids;
+          const at = (offset / s.pageSize) * 32;
+          const { count } = await run({ kind: "pages", path: s.path, offset, length, pageSize: s.pageSize }, { packed, at });
+          // One ID per page (the listing holds pageCount × 32 bytes): a short region would leave zeros.
+          if (count * s.pageSize !== length) throw new Error(`database pages ${offset / s.pageSize}…: ${count} chunk IDs for ${length / s.pageSize} pages`);
         });
       }
       session.databaseRead(s.bytes);
@@ -254,7 +272,14 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         progress.bytesTotal += s.bytes - dbBytes;
         // Whole regions for the copy's thread (none without a parent: it was not asked to).
         const split = session.parent ? Math.floor((s.pageCount * THREAD_SHARE) / pagesPerRegion(s)) * pagesPerRegion(s) : 0;
-        if (split === 0) return void (await runBounded(pageJobs(s), lanes));
+        if (split === 0) {
+          // The thread has nothing more to do (it would only wait for a page-ID request):
+          // it ends now, not at the backup's end, so its isolate and its SQLite's memory
+          // are not held through the chunking and the commit (docs/performance.md, "Full
+          // backup, round 7"). `done` has settled, so this stops nothing.
+          void running.cancel();
+          return void (await runBounded(pageJobs(s), lanes));
+        }
         const head = running.pageIds(split);
         head.catch(() => {}); // awaited below, unless the pages here fail first
         // This thread's part by the same loop (db-source/page-ids.ts): IDs first, then only
@@ -307,7 +332,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       }
       const at = entries.push(undefined) - 1;
       jobs.push(async () => {
-        let read: { ids: Uint8Array[]; bytes: number };
+        let read: { ids: Uint8Array[]; bytes: number; count: number };
         try {
           read = await run({ kind: "file", path: f.absolute, compressible: looksCompressible(f.path), size: f.size });
         } catch (e) {
@@ -337,19 +362,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const dbFields = snap
       ? { name: basename(opts.db!), pageSize: snap.pageSize, pageCount: snap.pageCount, ...(fingerprint ? { source: fingerprint } : {}) }
       : undefined;
-    const database: DatabaseEntry | null =
-      sameDatabase ??
-      (dbFields && dbPacked
-        ? databaseEntryFromPacked(dbFields, dbPacked)
-        : dbFields && dbRegions
-          ? {
-              name: dbFields.name,
-              pageSize: dbFields.pageSize,
-              pageCount: dbFields.pageCount,
-              pages: dbRegions.flat(),
-              ...(fingerprint ? { source: fingerprint } : {}),
-            }
-          : null);
+    const database: DatabaseEntry | null = sameDatabase ?? (dbFields && dbPacked ? databaseEntryFromPacked(dbFields, dbPacked) : null);
     if (opts.db) progress.advance(0, 1);
     const stored = entries.filter((e): e is MediaEntry => e !== undefined);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
