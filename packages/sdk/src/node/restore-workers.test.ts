@@ -56,7 +56,7 @@ test("restore on worker threads writes the same files as on this thread, whateve
   }
 });
 
-test("restore on workers reads its pack ranges into buffers the workers give back, not a fresh one per range", async (t) => {
+test("restore on workers reads its pack ranges into the pool's few shared slots, not a fresh buffer per range", async (t) => {
   const { dir, repo, root, heads } = await backedUp(t, 2000, 8);
   await restore({ repo, heads, to: join(dir, "inline"), workers: 0 });
   const fs = new FsStorage(join(dir, "repo"));
