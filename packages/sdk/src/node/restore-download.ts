@@ -50,7 +50,7 @@ export const PARALLEL_ABOVE = 64 * 1024 * 1024;
 /** Media bytes still to restore after the database above which its check runs on a worker thread. */
 const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 /**
- * Sealed and plaintext bytes of one range opened on a worker (its answer is one buffer of
+ * Sealed and plaintext bytes of one range opened on a worker (each in a slot's buffer of
  * `ANSWER_BYTES`). With `concurrency` ranges in flight this bounds the buffers a restore
  * holds, whatever the repository's size: 2 × (2 + 2) MiB by default.
  */
@@ -95,7 +95,8 @@ export async function downloadInto(
   // download's buffers come: one mark-compact, ~9 ms of CPU on the full corpus, ~6 MiB
   // less peak RSS (docs/performance.md, "Peak memory, round 2"). Before the workers start,
   // so none of them sees the flag that exposes `gc` for a moment.
-  exposedGc()?.("major");
+  const collect = exposedGc();
+  collect?.("major");
   const packs = packOrder(plan, stagedDb !== null);
   const handles = new HandleCache(paths, plan.files);
   const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
@@ -105,6 +106,10 @@ export async function downloadInto(
   let dbCheck: Promise<void> | undefined;
   const startCheck = () => {
     if (!stagedDb) return;
+    // The database's packs left their chunk requests behind (promoted, each lived through a
+    // pack's ranges): collected before the check's thread and its page cache add theirs to
+    // the peak, one mark-compact (docs/performance.md, "Restore, round 5").
+    collect?.("major");
     // Worth a worker thread only when much media is still to come (measured: +25 MiB RSS).
     const mediaLeft = packs.reduce((n, p) => (holdsDb(p) ? n : n + plan.packBytes(p)), 0);
     const above = opts.backgroundCheckAbove ?? CONCURRENT_CHECK_BYTES;
@@ -123,11 +128,10 @@ export async function downloadInto(
       const name = packName(fromHex(pack));
       for (const range of packRanges(requests, RANGE_BYTES, RANGE_BYTES)) {
         if (opts.signal?.aborted) throw new CancelledError();
-        // Into a buffer a worker gave back (restore-pool.ts), not a fresh one per range.
-        const into = pool.sealedBuffer(range.end - range.start);
-        const sealed = await readPackRangeInto(opts.repo.storage, name, range, into);
-        if (sealed.buffer !== into.buffer) pool.sparedSealed(into); // the storage read into its own
-        const opened = await pool.open(name, range, sealed);
+        // Into one of the pool's few shared slots (restore-pool.ts), not a fresh buffer per range.
+        const slot = pool.slot(range);
+        const sealed = await readPackRangeInto(opts.repo.storage, name, range, slot.sealed);
+        const opened = await pool.open(name, range, slot, sealed);
         let o = 0;
         let bytes = 0;
         for (const req of range.requests) {
@@ -137,7 +141,7 @@ export async function downloadInto(
           bytes += plain.length * req.targets.length;
         }
         await out.flush();
-        opened.recycle(); // written: the worker may fill it again
+        slot.release(); // written: the next range may be read into it
         progress.advance(bytes);
       }
     } else {

@@ -1,14 +1,16 @@
 /**
  * Worker threads that open a restore's chunks (workers/restore-worker.ts), so AES-GCM,
  * inflate and the chunk-ID check (spec §8.3) run on every core while this thread reads
- * packs and writes files. Each ranged read is transferred to a worker and its plaintexts
- * come back in one transferred buffer: no copy of a big buffer between threads. A worker
- * that stops (crash, out of memory) fails every range it held with `WorkerStoppedError`.
+ * packs and writes files. Each range is read into a slot — two `SharedArrayBuffer`s,
+ * made once and shared once with each worker — and its plaintexts come back in the same
+ * slot: only small messages cross between the threads, and no buffer is copied, moved or
+ * collected per range. A worker that stops (crash, out of memory) fails every range it
+ * held with `WorkerStoppedError`.
  */
 import { Worker } from "node:worker_threads";
 import { IntegrityError, type RootKey } from "@chatvault/format";
 import type { PackRange } from "../repo/chunk-reader.ts";
-import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type RecycleRequest } from "./workers/restore-messages.ts";
+import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./workers/restore-messages.ts";
 import { afterWorkerStarted } from "./young-generation.ts";
 
 /** A restore worker stopped before it answered: the restore fails, nothing is moved into place. */
@@ -37,15 +39,59 @@ export function useRestoreWorkerEntry(entry: URL | undefined): void {
 /** Young-generation size of a restore worker (see the constructor). */
 const YOUNG_GENERATION_MB = 2;
 
-/** Plaintexts of one range, in a buffer to hand back with `recycle` once they are written. */
+/**
+ * The two buffers one range in flight uses: the sealed bytes are read into `sealed`, the
+ * worker opens them into `plain`. Held by one range at a time, from `RestorePool.slot` to
+ * `release`.
+ */
+export interface RangeSlot {
+  /** Read the sealed range into this (its first `end - start` bytes), then hand the slot to `open`. */
+  readonly sealed: Uint8Array;
+  /** Give the slot back once the range's plaintexts are written; its buffers are unusable afterwards. */
+  release(): void;
+}
+
+/** `n` rounded up to whole MiB. */
+function roundUp(n: number): number {
+  return Math.ceil(n / 1048576) * 1048576;
+}
+
+class Slot implements RangeSlot {
+  readonly index: number;
+  sealed: Uint8Array;
+  plain: Uint8Array;
+  /** Workers that hold this slot's current buffers. */
+  readonly sharedWith = new Set<RestoreWorker>();
+  busy = false;
+  constructor(index: number, sealedBytes: number, plainBytes: number) {
+    this.index = index;
+    this.sealed = new Uint8Array(new SharedArrayBuffer(roundUp(sealedBytes)));
+    this.plain = new Uint8Array(new SharedArrayBuffer(roundUp(plainBytes)));
+  }
+  /**
+   * Make room for a range of `sealedBytes` and `plainBytes` (a chunk longer than the usual
+   * range): new buffers, rounded up to whole MiB and kept, shared again. Grown to each
+   * range's exact size, the full corpus' slots were replaced 7 times, and the dead ones
+   * held this thread's malloc heap ~13 MiB higher until a collection.
+   */
+  fit(sealedBytes: number, plainBytes: number): void {
+    if (this.sealed.length >= sealedBytes && this.plain.length >= plainBytes) return;
+    if (this.sealed.length < sealedBytes) this.sealed = new Uint8Array(new SharedArrayBuffer(roundUp(sealedBytes)));
+    if (this.plain.length < plainBytes) this.plain = new Uint8Array(new SharedArrayBuffer(roundUp(plainBytes)));
+    this.sharedWith.clear();
+  }
+  release(): void {
+    this.busy = false;
+  }
+}
+
+/** The plaintexts of one range: a view of its slot, valid until the slot is released. */
 export interface OpenedRange {
   plain: Uint8Array;
-  /** Give the buffer back to its worker for reuse; `plain` is unusable afterwards. */
-  recycle(): void;
 }
 
 interface Pending {
-  resolve: (r: OpenedRange) => void;
+  resolve: (length: number) => void;
   reject: (e: Error) => void;
 }
 
@@ -54,7 +100,7 @@ class RestoreWorker {
   readonly pending = new Map<number, Pending>();
   #stopped: Error | undefined;
 
-  constructor(root: RootKey, onSealed: (b: ArrayBuffer) => void) {
+  constructor(root: RootKey) {
     this.worker = new Worker(entryOverride ?? WORKER_ENTRY, {
       workerData: { root: root.unsafeBytes().slice().buffer },
       // A small young generation: each range leaves megabytes of short-lived chunk buffers,
@@ -67,11 +113,8 @@ class RestoreWorker {
       const p = this.pending.get(m.seq);
       if (!p) return;
       this.pending.delete(m.seq);
-      if ("plain" in m) {
-        // The sealed range's buffer, transferred back whole: this thread alone holds it now.
-        onSealed(m.sealed);
-        p.resolve({ plain: new Uint8Array(m.plain, 0, m.length), recycle: () => this.recycle(m.plain) });
-      } else p.reject(answerError(m));
+      if ("length" in m) p.resolve(m.length);
+      else p.reject(answerError(m));
     });
     this.worker.on("error", (e) => this.#stop(new WorkerStoppedError(e.message)));
     this.worker.on("exit", (code) => this.#stop(new WorkerStoppedError(`exit code ${code}`)));
@@ -83,12 +126,19 @@ class RestoreWorker {
     this.pending.clear();
   }
 
-  recycle(buf: ArrayBuffer): void {
-    if (!this.#stopped) this.worker.postMessage({ op: "recycle", buf } satisfies RecycleRequest, [buf]);
-  }
-
-  post(m: OpenRequest, transfer: ArrayBuffer[]): Promise<OpenedRange> {
+  /** Open a range already in `slot`, sharing the slot's buffers first if this worker does not hold them yet. */
+  post(slot: Slot, m: OpenRequest, transfer: ArrayBuffer[]): Promise<number> {
     if (this.#stopped) return Promise.reject(this.#stopped);
+    if (!slot.sharedWith.has(this)) {
+      // A SharedArrayBuffer in a message is shared, not copied; sent before the request, so it arrives first.
+      this.worker.postMessage({
+        op: "slot",
+        slot: slot.index,
+        sealed: slot.sealed.buffer as SharedArrayBuffer,
+        plain: slot.plain.buffer as SharedArrayBuffer,
+      } satisfies SlotRequest);
+      slot.sharedWith.add(this);
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(m.seq, { resolve, reject });
       this.worker.postMessage(m, transfer);
@@ -106,57 +156,46 @@ function answerError(m: Extract<OpenAnswer, { error: string }>): Error {
   return new Error(`restore worker: ${m.error}`);
 }
 
-/**
- * An ArrayBuffer that may be transferred whose first `view.length` bytes are `view`'s: its
- * own when it spans all of it, or when it is one of `ours` (a sealed buffer this pool
- * handed out: nothing else views it) and the view starts it; else a copy.
- */
-function transferable(view: Uint8Array, ours: WeakSet<ArrayBufferLike>): ArrayBuffer {
-  if (view.byteOffset === 0 && view.buffer instanceof ArrayBuffer && (view.byteLength === view.buffer.byteLength || ours.has(view.buffer))) return view.buffer;
-  return view.slice().buffer;
-}
-
-/** Size of the buffers sealed ranges are read into (a range holds at most this much, bar one larger chunk). */
-export const SEALED_BYTES = ANSWER_BYTES;
-/** Sealed buffers kept for reuse: the ranges in flight, and one being read. */
-const MAX_SPARE_SEALED = 4;
+/** Size of a slot's buffers (a range holds at most this much, bar one larger chunk). */
+export const SLOT_BYTES = ANSWER_BYTES;
 
 export class RestorePool {
   readonly #workers: RestoreWorker[];
+  readonly #slots: Slot[] = [];
   #seq = 0;
-  readonly #spareSealed: Uint8Array[] = [];
-  readonly #ours = new WeakSet<ArrayBufferLike>();
 
   constructor(root: RootKey, n: number) {
-    this.#workers = Array.from({ length: Math.max(1, n) }, () => new RestoreWorker(root, (b) => this.sparedSealed(new Uint8Array(b))));
+    this.#workers = Array.from({ length: Math.max(1, n) }, () => new RestoreWorker(root));
   }
 
   /**
-   * A buffer of at least `size` bytes to read a sealed range into and hand to `open`: one
-   * a worker gave back, or a new one. A restore then reads every range into the same few
-   * buffers: a fresh one per 2 MiB range grew this thread's malloc heap by ~35 MiB on
-   * the full corpus (each freed on the worker, long after; docs/performance.md).
+   * A free slot with room for `range`: one a released range left (a restore reads every
+   * range into the same few buffers, as many as it has ranges in flight), else a new one.
+   * A fresh buffer per 2 MiB range grew this thread's malloc heap by ~35 MiB on the full
+   * corpus (docs/performance.md, "Restore, round 3").
    */
-  sealedBuffer(size: number): Uint8Array {
-    const at = this.#spareSealed.findIndex((b) => b.length >= size);
-    const b = at >= 0 ? this.#spareSealed.splice(at, 1)[0]! : new Uint8Array(Math.max(size, SEALED_BYTES));
-    this.#ours.add(b.buffer);
-    return b;
-  }
-
-  /** Keep `b` (nothing else may view it) for a later `sealedBuffer`; small ones and those past the few kept are dropped. */
-  sparedSealed(b: Uint8Array): void {
-    if (b.byteOffset !== 0 || b.length < SEALED_BYTES || this.#spareSealed.length >= MAX_SPARE_SEALED) return;
-    this.#spareSealed.push(b);
+  slot(range: PackRange<unknown>): RangeSlot {
+    const sealedBytes = range.end - range.start;
+    const plainBytes = range.requests.reduce((n, r) => n + r.loc.rawLength, 0);
+    let s = this.#slots.find((x) => !x.busy);
+    if (!s) {
+      s = new Slot(this.#slots.length, Math.max(sealedBytes, SLOT_BYTES), Math.max(plainBytes, SLOT_BYTES));
+      this.#slots.push(s);
+    } else s.fit(sealedBytes, plainBytes);
+    s.busy = true;
+    return s;
   }
 
   /**
-   * Open every chunk of `range`, read from pack `name` as `bytes` (which the caller owns
-   * and hands over: detached once posted; a worker gives its buffer back for `sealedBuffer`).
-   * Resolves with their plaintexts end to end, in `range.requests` order; rejects with the `IntegrityError` the one-thread path
-   * would throw, or `WorkerStoppedError`.
+   * Open every chunk of `range`, read from pack `name` as `bytes`: a view of `slot.sealed`
+   * from its first byte, or (a storage that read into its own buffer) bytes copied into it.
+   * Resolves with their plaintexts end to end, in `range.requests` order, in the slot;
+   * rejects with the `IntegrityError` the one-thread path would throw, or
+   * `WorkerStoppedError`.
    */
-  open(name: string, range: PackRange<unknown>, bytes: Uint8Array): Promise<OpenedRange> {
+  async open(name: string, range: PackRange<unknown>, slot: RangeSlot, bytes: Uint8Array): Promise<OpenedRange> {
+    const s = slot as Slot;
+    if (bytes.buffer !== s.sealed.buffer || bytes.byteOffset !== s.sealed.byteOffset) s.sealed.set(bytes);
     const n = range.requests.length;
     const ids: string[] = [];
     const meta = new Uint32Array(n * META_FIELDS);
@@ -166,11 +205,19 @@ export class RestorePool {
     });
     // The worker with the fewest ranges waiting (a queued range keeps it busy between messages).
     const w = this.#workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const buf = transferable(bytes, this.#ours);
-    return w.post({ op: "open", seq: ++this.#seq, name, start: range.start, end: range.end, bytes: buf, bytesLength: bytes.length, ids, meta: meta.buffer }, [
-      buf,
-      meta.buffer,
-    ]);
+    const m: OpenRequest = {
+      op: "open",
+      seq: ++this.#seq,
+      slot: s.index,
+      name,
+      start: range.start,
+      end: range.end,
+      bytesLength: bytes.length,
+      ids,
+      meta: meta.buffer,
+    };
+    const length = await w.post(s, m, [meta.buffer]);
+    return { plain: s.plain.subarray(0, length) };
   }
 
   async close(): Promise<void> {

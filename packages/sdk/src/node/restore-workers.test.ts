@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { IntegrityError, fromHex, parseKey, toHex } from "@chatvault/format";
@@ -16,7 +17,7 @@ import { tempDir } from "@chatvault/testkit";
 import { layout, memoryHeadStore, Repository } from "../index.ts";
 import { backup, restore } from "./index.ts";
 import { PARALLEL_ABOVE, defaultRestoreWorkers } from "./restore-download.ts";
-import { WorkerStoppedError, useRestoreWorkerEntry } from "./restore-pool.ts";
+import { SLOT_BYTES, WorkerStoppedError, useRestoreWorkerEntry } from "./restore-pool.ts";
 import { demo, fileHash, newRepo, treeHashes } from "../../test/support.ts";
 
 const FIXTURE_V2 = new URL("../../test/fixtures/repo-v2/", import.meta.url).pathname;
@@ -56,7 +57,7 @@ test("restore on worker threads writes the same files as on this thread, whateve
   }
 });
 
-test("restore on workers reads its pack ranges into buffers the workers give back, not a fresh one per range", async (t) => {
+test("restore on workers reads its pack ranges into the pool's few shared slots, not a fresh buffer per range", async (t) => {
   const { dir, repo, root, heads } = await backedUp(t, 2000, 8);
   await restore({ repo, heads, to: join(dir, "inline"), workers: 0 });
   const fs = new FsStorage(join(dir, "repo"));
@@ -86,6 +87,40 @@ test("restore on workers reads its pack ranges into buffers the workers give bac
   assert.equal(ranged, 0, "no pack range read into a buffer of the storage's own");
   assert.ok(reads.length >= 8, `ranges read in place: ${reads.length}`);
   assert.ok(fresh <= 4, `${fresh} new buffers for ${reads.length} ranges`);
+});
+
+test("chunks longer than a slot: the slots grow and are shared again, and every file restores as on this thread", async (t) => {
+  const dir = tempDir(t);
+  const media = join(dir, "media");
+  mkdirSync(media);
+  // Chunks of 2.5–4 MiB (over the slots' 2 MiB), random so that they stay that long sealed
+  // too; the first file's one chunk is shorter, so the first slot is made at 2 MiB and grows.
+  for (const [name, mib] of [
+    ["a.bin", 1],
+    ["b.bin", 5],
+    ["c.bin", 7],
+  ] as const)
+    writeFileSync(join(media, name), randomBytes(mib * 1024 * 1024));
+  const { repo } = await newRepo(join(dir, "repo"), undefined, {
+    packSize: 4 * 1024 * 1024,
+    chunker: { min: 2.5 * 1024 * 1024, avg: 4 * 1024 * 1024, max: 4 * 1024 * 1024 },
+  });
+  const heads = memoryHeadStore();
+  await backup({ repo, heads, media, workers: 0 });
+  const index = await repo.loadIndex();
+  const m = await repo.readSnapshot((await repo.listSnapshots()).at(-1)!);
+  const longest = Math.max(...m.media.flatMap((f) => f.chunks.map((id) => index.get(toHex(id))!.rawLength)));
+  assert.ok(longest > SLOT_BYTES, `a chunk of ${longest} bytes, over the ${SLOT_BYTES} of a slot`);
+  await restore({ repo, heads, to: join(dir, "inline"), workers: 0 });
+  for (const [workers, concurrency] of [
+    [1, 1],
+    [2, 2],
+  ] as const) {
+    const out = join(dir, `w${workers}-c${concurrency}`);
+    await restore({ repo, heads, to: out, workers, concurrency });
+    assert.deepEqual(treeHashes(out), treeHashes(join(dir, "inline")), `workers ${workers}, concurrency ${concurrency}`);
+    assert.deepEqual(treeHashes(join(out, "media")), treeHashes(media), "the media as backed up");
+  }
 });
 
 test("a tampered chunk opened on a worker: the same IntegrityError as on this thread, and nothing moved into place", async (t) => {

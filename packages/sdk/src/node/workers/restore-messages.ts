@@ -5,34 +5,42 @@ import type { IntegrityError } from "@chatvault/format";
 export const META_FIELDS = 4;
 
 /**
- * Size of the buffers a worker answers in, reused once the main thread has written them
- * (`RecycleRequest`); also the most plaintext (and sealed bytes) a range holds. 2 MiB
- * rather than 4: ~25 MiB less peak RSS on the full corpus, no CPU cost measured.
+ * Size of a slot's two buffers (restore-pool.ts): the most sealed bytes, and the most
+ * plaintext, a range holds (bar one larger chunk, for which its slot grows). 2 MiB rather
+ * than 4: ~25 MiB less peak RSS on the full corpus, no CPU cost measured.
  */
 export const ANSWER_BYTES = 2 * 1024 * 1024;
 
-/** One range to open: `ids` the chunk IDs (hex), `meta` `META_FIELDS` u32s per chunk, both in pack order. */
+/**
+ * A slot, shared once with a worker (or again once it grew): the buffer a sealed range is
+ * read into and the one its plaintexts are opened into. Both are `SharedArrayBuffer`s the
+ * main thread made: no buffer changes hands per range, so neither thread allocates, frees
+ * or garbage-collects megabytes per range (transferring two 2 MiB buffers each way made
+ * V8 count them as new external memory at every arrival: docs/performance.md, "Restore,
+ * round 5"). Whoever holds the slot's range (the worker from `open` until its answer, the
+ * main thread from then until it releases the slot) is the only one touching it.
+ */
+export interface SlotRequest {
+  op: "slot";
+  slot: number;
+  sealed: SharedArrayBuffer;
+  plain: SharedArrayBuffer;
+}
+
+/** One range to open: its sealed bytes are the first `bytesLength` of slot `slot`; `ids` the chunk IDs (hex), `meta` `META_FIELDS` u32s per chunk, both in pack order. */
 export interface OpenRequest {
   op: "open";
   seq: number;
+  slot: number;
   /** The pack's object name, for error messages. */
   name: string;
   start: number;
   end: number;
-  /** The sealed range: the first `bytesLength` bytes of `bytes`, handed back in the answer (`sealed`) for the next read. */
-  bytes: ArrayBuffer;
   bytesLength: number;
   ids: string[];
   meta: ArrayBuffer;
 }
 
-/** A buffer of an answer, written out and handed back to its worker for the next answer. */
-export interface RecycleRequest {
-  op: "recycle";
-  buf: ArrayBuffer;
-}
-
-/** The answer: the first `length` bytes of `plain` hold the plaintexts end to end, and `sealed` is the request's `bytes` back (opened: the main thread reads the next range into it), or what went wrong (an `IntegrityError` keeps its reason and object). */
+/** The answer: the first `length` bytes of the slot's plaintext buffer hold the range's plaintexts end to end; or what went wrong (an `IntegrityError` keeps its reason and object). */
 export type OpenAnswer =
-  | { seq: number; plain: ArrayBuffer; length: number; sealed: ArrayBuffer }
-  | { seq: number; error: string; code?: string; reason?: IntegrityError["reason"]; objectId?: string | undefined };
+  { seq: number; length: number } | { seq: number; error: string; code?: string; reason?: IntegrityError["reason"]; objectId?: string | undefined };
