@@ -11,11 +11,11 @@
  *   node --conditions=chatvault-source --import tsx bench/vault-crypto-probe.ts \
  *     [--root /tmp/base,.] [--runs 6] [--unlocks 3000] [--warmup 2000]
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { alternateRoots } from "./alternated-roots.ts";
 
 const { values } = parseArgs({
   options: {
@@ -90,20 +90,11 @@ const warmup = Number(values.warmup);
 if (values.child) {
   process.stdout.write(`${(await measure(values.root, unlocks, warmup)).toFixed(2)}\n`);
 } else {
-  const roots = values.root.split(",");
-  const results = new Map<string, number[]>(roots.map((r) => [r, []]));
-  for (let run = 0; run < Number(values.runs); run++) {
-    for (const root of roots) {
-      const args = ["--conditions=chatvault-source", "--import", "tsx", new URL(import.meta.url).pathname, "--child", "--root", root];
-      args.push("--unlocks", String(unlocks), "--warmup", String(warmup));
-      const us = Number(execFileSync(process.execPath, args, { encoding: "utf8" }).trim());
-      results.get(root)!.push(us);
-      process.stdout.write(`run ${run + 1} ${root}: ${us.toFixed(1)} µs of CPU per unlock (record and state crypto only)\n`);
-    }
-  }
-  for (const [root, r] of results) {
-    const s = [...r].sort((a, b) => a - b);
-    const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    process.stdout.write(`${root}: median ${mid.toFixed(1)} µs (${s[0]!.toFixed(1)}–${s[s.length - 1]!.toFixed(1)}), ${r.length} runs\n`);
-  }
+  alternateRoots({
+    script: import.meta.url,
+    roots: values.root,
+    runs: Number(values.runs),
+    args: ["--unlocks", String(unlocks), "--warmup", String(warmup)],
+    what: "record and state crypto only",
+  });
 }

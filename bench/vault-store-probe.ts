@@ -11,12 +11,12 @@
  *   node --conditions=chatvault-source --import tsx bench/vault-store-probe.ts \
  *     [--backend sqlite|postgres] [--root /tmp/base,.] [--runs 3] [--unlocks 6000] [--chains 16] [--accounts 40]
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { alternateRoots } from "./alternated-roots.ts";
 import { PG_ADMIN_URL, adminQuery } from "./pg-admin.ts";
 
 const { values } = parseArgs({
@@ -128,21 +128,11 @@ if (!(accounts >= chains)) throw new RangeError("--accounts must be at least --c
 if (values.child) {
   process.stdout.write(`${(await measure(values.root, values.backend, unlocks, chains, accounts)).toFixed(2)}\n`);
 } else {
-  const roots = values.root.split(",");
-  const results = new Map<string, number[]>(roots.map((r) => [r, []]));
-  for (let run = 0; run < Number(values.runs); run++) {
-    for (const root of roots) {
-      const args = ["--conditions=chatvault-source", "--import", "tsx", new URL(import.meta.url).pathname, "--child", "--root", root];
-      args.push("--backend", values.backend, "--unlocks", String(unlocks), "--chains", String(chains), "--accounts", String(accounts));
-      const us = Number(execFileSync(process.execPath, args, { encoding: "utf8" }).trim());
-      results.get(root)!.push(us);
-      process.stdout.write(`run ${run + 1} ${root}: ${us.toFixed(1)} µs of CPU per unlock (${values.backend} store only)\n`);
-    }
-  }
-  for (const [root, r] of results) {
-    const s = [...r].sort((a, b) => a - b);
-    process.stdout.write(
-      `${root}: median ${s[Math.floor(s.length / 2)]!.toFixed(1)} µs (${s[0]!.toFixed(1)}–${s[s.length - 1]!.toFixed(1)}), ${r.length} runs\n`,
-    );
-  }
+  alternateRoots({
+    script: import.meta.url,
+    roots: values.root,
+    runs: Number(values.runs),
+    args: ["--backend", values.backend, "--unlocks", String(unlocks), "--chains", String(chains), "--accounts", String(accounts)],
+    what: `${values.backend} store only`,
+  });
 }
