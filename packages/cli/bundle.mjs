@@ -23,7 +23,7 @@
 //    app that passes its own SDK's errors to `reportFailure` needs the same classes
 //    (`instanceof`), not the bundle's copies. The bundle's chunks are named `<module>-<hash>.js`
 //    and `chunk-<hash>.js`, beside the compile's files, which bin.js never loads.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
@@ -91,6 +91,25 @@ const commanderBuiltins = {
   },
 };
 
+/**
+ * `chatvault --version` loads bin.js alone: bin.js's own import of the version module is
+ * this constant, package.json's version at build time (what version.ts would read from
+ * the installed package.json). Only bin.js's import is replaced: were both bin.js and the
+ * program chunk to import one module, esbuild would put it in a chunk of its own that
+ * `--version` loads; the program's import stays the compile's version.js.
+ */
+const inlineVersion = {
+  name: "inline-version",
+  setup(b) {
+    const entry = join(dist, "bin.js");
+    b.onResolve({ filter: /^\.\/version\.js$/ }, (a) => (a.importer === entry ? { path: "version", namespace: "cli-version" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "cli-version" }, () => ({
+      loader: "js",
+      contents: `// package.json's version, inlined by bundle.mjs\nexport const VERSION = ${JSON.stringify(pkg.version)};\n`,
+    }));
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 const result = await build({
   entryPoints: [{ in: join(dist, "bin.js"), out: "bin" }, ...WORKERS.map((w) => ({ in: w.file, out: w.out }))],
@@ -103,7 +122,7 @@ const result = await build({
   target: "node20",
   // Flat, beside the entries: the worker lookups are relative to the chunk.
   chunkNames: "[name]-[hash]",
-  plugins: [commanderBuiltins, npmExternal],
+  plugins: [inlineVersion, commanderBuiltins, npmExternal],
   metafile: true,
   logLevel: "warning",
 });
@@ -126,6 +145,24 @@ for (const f of jsFiles(out)) {
   files.push(to);
 }
 rmSync(out, { recursive: true, force: true });
+
+// esbuild gives every entry a bare `import "./chunk-….js"` of the chunk holding its own
+// runtime helpers (`__toESM`, `__commonJS`: commander is CommonJS), whether the entry uses
+// them or not (evanw/esbuild#1892). bin.js uses none, so `--version` and `--help` would
+// load that file for nothing: the import is dropped from bin.js when the chunk holds no
+// module (esbuild marks each with a `// <path>` line) and imports nothing — only helper
+// declarations, no side effect to order. A chunk whose helpers a file does use is imported
+// with bindings (`import { __toESM } from …`) by that file itself, and stays.
+{
+  const entry = join(dist, "bin.js");
+  const text = readFileSync(entry, "utf8");
+  const runtimeOnly = (chunk) => {
+    const body = readFileSync(join(dist, chunk), "utf8");
+    return !/^\/\/ \S+$/m.test(body) && !/^import\b/m.test(body);
+  };
+  const stripped = text.replace(/^import "\.\/(chunk-[A-Z0-9]+\.js)";\n/gm, (line, chunk) => (runtimeOnly(chunk) ? "" : line));
+  if (stripped !== text) writeFileSync(entry, stripped);
+}
 
 const problems = [];
 const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies }));

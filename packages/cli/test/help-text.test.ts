@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PREBUILT_HELP_WIDTH, prebuiltHelpFits, renderProgramHelp } from "../src/help-text.ts";
 import { BIN, CLI_ROOT, REPO_ROOT } from "./support.ts";
-import { recordLoads } from "./startup-loads.ts";
+import { filesOfCli, recordLoads } from "./startup-loads.ts";
 
 const DIST_BIN = join(CLI_ROOT, "dist", "bin.js");
 const DIST_HELP = join(CLI_ROOT, "dist", "help.txt");
@@ -59,16 +59,9 @@ test("the compiled CLI's --help prints the build's help.txt, equal to commander'
     const fast = recordLoads(DIST_BIN, [flag]);
     assert.equal(fast.status, 0, fast.stderr);
     assert.equal(fast.stdout, expected);
-    // The compiled CLI is a bundle (bundle.mjs): what counts is the modules its loaded files hold.
-    assert.ok(
-      fast.files.every((f) => f.includes("/packages/cli/dist/")),
-      `${flag} loads only the CLI's own files: ${fast.files.join(", ")}`,
-    );
-    assert.deepEqual(
-      fast.modules.toSorted(),
-      ["dist/bin.js", "dist/help-text.js", "dist/version.js"],
-      `${flag} loads the CLI's entry and the prebuilt help only`,
-    );
+    // The compiled CLI is a bundle (bundle.mjs): bin.js alone, holding the entry and the prebuilt help's reader.
+    assert.deepEqual(filesOfCli(fast, CLI_ROOT), ["dist/bin.js"], `${flag} loads bin.js alone`);
+    assert.deepEqual(fast.modules.toSorted(), ["dist/bin.js", "dist/help-text.js"], `${flag} loads the CLI's entry and the prebuilt help only`);
   }
   // `chatvault help` builds the same program through commander: the same bytes, the same exit.
   const viaCommander = recordLoads(DIST_BIN, ["help"]);
@@ -76,3 +69,38 @@ test("the compiled CLI's --help prints the build's help.txt, equal to commander'
   assert.ok(viaCommander.packages.includes("commander"), "`help` goes through commander");
   assert.equal(viaCommander.stdout, expected);
 });
+
+test("the compiled CLI's --version loads bin.js alone and prints package.json's version", { timeout: 360_000 }, () => {
+  if (!existsSync(DIST_HELP)) buildCli();
+  const { version } = JSON.parse(readFileSync(join(CLI_ROOT, "package.json"), "utf8")) as { version: string };
+  for (const flag of ["--version", "-V"]) {
+    const r = recordLoads(DIST_BIN, [flag]);
+    assert.equal(r.status, 0, r.stderr);
+    // bundle.mjs inlines the version into bin.js: the build's, which is package.json's.
+    assert.equal(r.stdout, `${version}\n`);
+    assert.deepEqual(filesOfCli(r, CLI_ROOT), ["dist/bin.js"], `${flag} loads bin.js alone`);
+  }
+  // Through commander (another flag beside it): the program's own version, the same.
+  const viaCommander = run(DIST_BIN, ["--json", "--version"]);
+  assert.equal(viaCommander.status, 0, viaCommander.stderr);
+  assert.equal(viaCommander.stdout, `${version}\n`);
+});
+
+/** `chatvault --help` run by the compiled CLI on a terminal of `columns` columns (util-linux `script` gives it a pty). */
+function helpOnTerminal(columns: number): string {
+  const command = `stty cols ${columns}; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(DIST_BIN)} --help`;
+  const r = spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.replace(/\r\n/g, "\n");
+}
+
+test(
+  "on a terminal the compiled --help asks the terminal's width: the prebuilt help at 80 columns, commander's at another",
+  { timeout: 360_000, skip: spawnSync("script", ["-V"]).status === 0 ? false : "util-linux `script` is not installed" },
+  async () => {
+    if (!existsSync(DIST_HELP)) buildCli();
+    // fd 1 is a character device there, so bin.ts asks process.stdout (help-text.ts, stdoutShape).
+    assert.equal(helpOnTerminal(PREBUILT_HELP_WIDTH), readFileSync(DIST_HELP, "utf8"));
+    assert.equal(helpOnTerminal(120), await renderProgramHelp(120));
+  },
+);

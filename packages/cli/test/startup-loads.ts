@@ -5,9 +5,9 @@
  * and by the install smoke test on the installed, compiled CLI.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const RECORD_LOADS = fileURLToPath(new URL("../../../scripts/smoke/app/record-loads.mjs", import.meta.url));
@@ -114,4 +114,17 @@ export function recordLoads(script: string, args: string[], opts: { nodeArgs?: s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The files a start of the CLI installed (or built) at `cliRoot` loaded, in load order:
+ * each as a path relative to `cliRoot` (`bin/chatvault.js`, `dist/bin.js`), a file outside
+ * it as its real path, so that an assertion on the list names whatever else was loaded.
+ */
+export function filesOfCli(loads: Loads, cliRoot: string): string[] {
+  const root = realpathSync(cliRoot);
+  return loads.files.map((f) => {
+    const real = realpathSync(f);
+    return real.startsWith(`${root}/`) ? relative(root, real) : real;
+  });
 }
