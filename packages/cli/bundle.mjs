@@ -146,10 +146,9 @@ for (const f of jsFiles(out)) {
 }
 rmSync(out, { recursive: true, force: true });
 
-// esbuild gives every entry a bare `import "./chunk-….js"` of the chunk holding its own
-// runtime helpers (`__toESM`, `__commonJS`: commander is CommonJS), whether the entry uses
-// them or not (evanw/esbuild#1892). bin.js uses none, so `--version` and `--help` would
-// load that file for nothing: the import is dropped from bin.js when the chunk holds no
+// With code splitting, esbuild gives every entry a bare `import "./chunk-….js"` of the chunk
+// holding its runtime helpers (`__toESM`, `__commonJS`: commander is CommonJS), whether the
+// entry uses them or not. bin.js uses none, so `--version` and `--help` would load that file for nothing: the import is dropped from bin.js when the chunk holds no
 // module (esbuild marks each with a `// <path>` line) and imports nothing — only helper
 // declarations, no side effect to order. A chunk whose helpers a file does use is imported
 // with bindings (`import { __toESM } from …`) by that file itself, and stays.
