@@ -8,6 +8,7 @@ import { type KeySchedule, ObjectKind, chunkId, sealObjectParts, toHex } from "@
 import type { ChunkIndex } from "../repo/chunk-index.ts";
 import { codecFlags } from "../repo/chunk-index.ts";
 import type { Compressor } from "./compressor.ts";
+import { freePieces } from "./free-pieces.ts";
 import { type Packer, type SealedBytes, sealedLength } from "./packer.ts";
 
 /**
@@ -71,9 +72,10 @@ export class ChunkStore {
   }
 
   async addSealed(id: string, sealed: SealedBytes, rawLength: number, flags: number): Promise<void> {
+    const length = sealedLength(sealed); // before `add`: the caller may free the pieces once copied
     await this.#packer.add(id, sealed, rawLength, flags);
     this.#chunksNew += 1;
-    this.#bytesStored += sealedLength(sealed);
+    this.#bytesStored += length;
   }
 
   /** Store one chunk on this thread; returns its ID. */
@@ -83,6 +85,7 @@ export class ChunkStore {
     if (!this.claim(hex)) return id;
     const { data, flags } = await sealChunk(this.keys, this.#compressor, id, plain, compressible);
     await this.addSealed(hex, data, plain.length, flags);
+    freePieces(data); // copied into a pack
     return id;
   }
 }

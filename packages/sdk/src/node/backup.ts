@@ -16,6 +16,7 @@ import { gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
 import { sealChunk } from "../backup/chunk-store.ts";
+import { freePieces } from "../backup/free-pieces.ts";
 import { type BackupResult, BackupSession } from "../backup/session.ts";
 import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
@@ -220,6 +221,9 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
           const hex = toHex(part.ids[s.index]!);
           // Another task may have stored the same chunk meanwhile: claim decides.
           if (store.claim(hex)) await store.addSealed(hex, s.data, s.rawLength, s.flags);
+          // This thread's own tasks hand over their pieces (a worker's part is one buffer,
+          // given back with the ack): copied into a pack, or not needed, they go now.
+          if (!(s.data instanceof Uint8Array)) freePieces(s.data);
         }
         if (into) {
           for (const id of part.ids) {
@@ -318,6 +322,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // Sealed into new buffers before the next page is read into this one (forEachPage).
         const sealed = await sealChunk(repo.keys, compressor, id, page, true);
         await store.addSealed(hex, sealed.data, page.length, sealed.flags);
+        freePieces(sealed.data); // copied into a pack
       });
       progress.advance((until - first) * s.pageSize);
     };

@@ -14,6 +14,8 @@
  * `backup` and `restore`); an embedding app's flags stay its own.
  */
 import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { freesPieces, useTransfer } from "../backup/free-pieces.ts";
 
 const FLAG = "--semi-space-growth-factor=1";
 let requested = false;
@@ -31,4 +33,20 @@ export function keepYoungGenerationSmall(): void {
  */
 export function afterWorkerStarted(): void {
   if (requested) setFlagsFromString(FLAG);
+}
+
+/**
+ * Let `freePieces` (backup/free-pieces.ts) free sealed chunks' pieces the moment they are
+ * copied, on this thread and on every worker started after this call. Node 20's V8 has
+ * `ArrayBuffer.prototype.transfer` behind a flag that it reads when it makes a context:
+ * set at run time, the flag reaches every later context (each worker's, and a `vm`
+ * context on this thread, whose `transfer` works on this realm's buffers too), not this
+ * thread's own. From Node 21 on the method is there and this only reads it. Process-wide
+ * like the young generation's flag, so the CLI asks for it (the SDK never sets it).
+ */
+export function freeCopiedPiecesAtOnce(): void {
+  if (freesPieces()) return;
+  setFlagsFromString("--harmony-rab-gsab-transfer");
+  const t: unknown = runInNewContext("ArrayBuffer.prototype.transfer");
+  if (typeof t === "function") useTransfer(t as Parameters<typeof useTransfer>[0]);
 }
