@@ -49,7 +49,11 @@ class PoolWorker {
     this.worker = new Worker(WORKER_ENTRY, {
       workerData: { root: root.unsafeBytes().slice().buffer, chunker, known: known.buffer },
     });
-    // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts).
+    // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts):
+    // set again once it runs (every young generation grows meanwhile: its first part comes
+    // only after its first megabyte is sealed), and at its first answer (under tsx it
+    // starts a module loader's thread, another isolate, while loading).
+    this.worker.once("online", afterWorkerStarted);
     this.worker.once("message", afterWorkerStarted);
     this.worker.on("message", (m: Record<string, unknown>) => this.#handlers.get(m.seq as number)?.onMessage(m));
     this.worker.on("error", (e) => this.#failAll(e));
