@@ -358,6 +358,12 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     progress.setPhase(snap || copy ? "database and media" : "media");
     // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
     await runBounded(jobs, lanes);
+    // Every task has run: the chunk workers go now, not after the commit, so their isolates
+    // and malloc arenas are not held while the listing, the index and the manifest are
+    // made (the commit was a backup's peak RSS; docs/performance.md, "Full backup, round 8").
+    const ran = runner;
+    runner = undefined;
+    await ran?.close();
     // Every page of the copy is now read (known, or sealed and in a pack buffer): the copy
     // goes now, on the thread pool, while the commit below writes and syncs. Removing the
     // bench's 188 MB copy from a tmpfs is ~40 ms of the kernel's time, which was on the
