@@ -218,9 +218,9 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       await tasks.run(task, async (part: TaskPart) => {
         session.check();
         for (const s of part.sealed) {
-          const hex = toHex(part.ids[s.index]!);
+          const id = part.ids[s.index]!;
           // Another task may have stored the same chunk meanwhile: claim decides.
-          if (store.claim(hex)) await store.addSealed(hex, s.data, s.rawLength, s.flags);
+          if (store.claimId(id)) await store.addSealed(toHex(id), s.data, s.rawLength, s.flags);
           // This thread's own tasks hand over their pieces (a worker's part is one buffer,
           // given back with the ack): copied into a pack, or not needed, they go now.
           if (!(s.data instanceof Uint8Array)) freePieces(s.data);
@@ -316,9 +316,9 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         session.check();
         const id = pageId(page);
         packed.set(id, p * 32);
-        const hex = toHex(id);
         // Another task may have stored the same chunk meanwhile: claim decides.
-        if (!store.claim(hex)) return;
+        if (!store.claimId(id)) return;
+        const hex = toHex(id);
         // Sealed into new buffers before the next page is read into this one (forEachPage).
         const sealed = await sealChunk(repo.keys, compressor, id, page, true);
         await store.addSealed(hex, sealed.data, page.length, sealed.flags);
