@@ -55,7 +55,7 @@ export function registerBackup(program: Command): void {
       }
     }
     await warnIfMediaDropped(repo, !!flags.media, (l) => out.note(l));
-    // Sealed chunks' buffers freed as they are copied into packs, before the workers start (young-generation.ts in the SDK).
+    // Sealed chunks' buffers freed as they are copied into packs (young-generation.ts in the SDK).
     freeCopiedPiecesAtOnce();
     const bar = progressBar(out, "backup");
     const r = await interruptible(out, (signal) =>

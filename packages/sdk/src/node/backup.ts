@@ -39,6 +39,7 @@ import { walkMedia } from "./media-walk.ts";
 import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { nodeCompressor } from "./zlib-compressor.ts";
+import { beforeSealing } from "./young-generation.ts";
 
 export type { BackupResult, SkippedFile } from "../backup/session.ts";
 
@@ -190,6 +191,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const onWorkers = reading !== undefined && workers > 0 && !opts.compressor;
     const workerSlots = onWorkers ? workers * reading.TASKS_PER_WORKER : 0;
     if (reading) {
+      beforeSealing(); // sealed pieces freed as they are copied, if the CLI asked (young-generation.ts)
       // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
       // the rest of a core's worth of work needs no isolate of its own.
       const here = reading.inlineRunner({

@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { freePieces, freesPieces } from "../backup/free-pieces.ts";
-import { freeCopiedPiecesAtOnce } from "./young-generation.ts";
+import { beforeSealing, freeCopiedPiecesAtOnce } from "./young-generation.ts";
 
-// Process-wide, as the CLI sets it for a backup: every test below runs with it.
+// Process-wide, as the CLI asks for it and a backup turns it on: every test below runs with it.
 freeCopiedPiecesAtOnce();
+beforeSealing();
 
 test("freeCopiedPiecesAtOnce: this thread and a worker started after it can free pieces", async () => {
   assert.equal(freesPieces(), true);

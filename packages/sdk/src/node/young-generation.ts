@@ -50,17 +50,26 @@ export function afterWorkerStarted(): void {
   if (requested) setFlagsFromString(FLAG);
 }
 
+let piecesRequested = false;
+
 /**
  * Let `freePieces` (backup/free-pieces.ts) free sealed chunks' pieces the moment they are
- * copied, on this thread and on every worker started after this call. Node 20's V8 has
- * `ArrayBuffer.prototype.transfer` behind a flag that it reads when it makes a context:
- * set at run time, the flag reaches every later context (each worker's, and a `vm`
- * context on this thread, whose `transfer` works on this realm's buffers too), not this
- * thread's own. From Node 21 on the method is there and this only reads it. Process-wide
- * like the young generation's flag, so the CLI asks for it (the SDK never sets it).
+ * copied, on this thread and on every worker started after it takes effect. Node 20's V8
+ * has `ArrayBuffer.prototype.transfer` behind a flag that it reads when it makes a
+ * context: set at run time, the flag reaches every later context (each worker's, and a
+ * `vm` context on this thread, whose `transfer` works on this realm's buffers too), not
+ * this thread's own. From Node 21 on the method is there and this only reads it.
+ * Process-wide like the young generation's flag, so the CLI asks for it (the SDK never
+ * sets it); it takes effect when a backup first has chunks to seal (`beforeSealing`), so
+ * a backup with nothing new (~1 ms and a context less) never sets it.
  */
 export function freeCopiedPiecesAtOnce(): void {
-  if (freesPieces()) return;
+  piecesRequested = true;
+}
+
+/** Called by a backup before it seals anything or starts its chunk workers: see `freeCopiedPiecesAtOnce`. */
+export function beforeSealing(): void {
+  if (!piecesRequested || freesPieces()) return;
   setFlagsFromString("--harmony-rab-gsab-transfer");
   const t: unknown = runInNewContext("ArrayBuffer.prototype.transfer");
   if (typeof t === "function") useTransfer(t as Parameters<typeof useTransfer>[0]);
