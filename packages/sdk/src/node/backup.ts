@@ -191,7 +191,11 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const onWorkers = reading !== undefined && workers > 0 && !opts.compressor;
     const workerSlots = onWorkers ? workers * reading.TASKS_PER_WORKER : 0;
     if (reading) {
-      beforeSealing(); // sealed pieces freed as they are copied, if the CLI asked (young-generation.ts)
+      // Sealed pieces freed as they are copied, if the CLI asked (young-generation.ts): only
+      // with workers, i.e. much new data. A day-after backup (this thread alone) freed
+      // ~12 MiB of its peak that way but paid ~0.05 CPU-s, 8 of 8 pairs (docs/performance.md,
+      // "Full backup, round 8"); a full backup's CPU fell.
+      if (onWorkers) beforeSealing();
       // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
       // the rest of a core's worth of work needs no isolate of its own.
       const here = reading.inlineRunner({

@@ -60,14 +60,15 @@ let piecesRequested = false;
  * `vm` context on this thread, whose `transfer` works on this realm's buffers too), not
  * this thread's own. From Node 21 on the method is there and this only reads it.
  * Process-wide like the young generation's flag, so the CLI asks for it (the SDK never
- * sets it); it takes effect when a backup first has chunks to seal (`beforeSealing`), so
- * a backup with nothing new (~1 ms and a context less) never sets it.
+ * sets it); it takes effect when a backup starts chunk workers (`beforeSealing`): a backup
+ * with little new data runs on one thread, where freeing its few pieces cost more CPU than
+ * it saved (docs/performance.md, "Full backup, round 8").
  */
 export function freeCopiedPiecesAtOnce(): void {
   piecesRequested = true;
 }
 
-/** Called by a backup before it seals anything or starts its chunk workers: see `freeCopiedPiecesAtOnce`. */
+/** Called by a backup before it starts its chunk workers: see `freeCopiedPiecesAtOnce`. */
 export function beforeSealing(): void {
   if (!piecesRequested || freesPieces()) return;
   setFlagsFromString("--harmony-rab-gsab-transfer");
