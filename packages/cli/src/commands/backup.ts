@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { SkippedFile } from "@chatvault/sdk/node/backup";
 import { backup } from "@chatvault/sdk/node/backup";
+import { freeCopiedPiecesAtOnce } from "@chatvault/sdk/node/young-generation";
 import { UsageError } from "../cli-error.ts";
 import { interruptible } from "../interrupt.ts";
 import { warnIfMediaDropped } from "../media-warning.ts";
@@ -54,6 +55,8 @@ export function registerBackup(program: Command): void {
       }
     }
     await warnIfMediaDropped(repo, !!flags.media, (l) => out.note(l));
+    // Sealed chunks' buffers freed as they are copied into packs (young-generation.ts in the SDK).
+    freeCopiedPiecesAtOnce();
     const bar = progressBar(out, "backup");
     const r = await interruptible(out, (signal) =>
       backup({

@@ -4,10 +4,12 @@
  * `store` does it all on this thread; the worker pool (node/chunk-pool.ts) computes IDs
  * and seals on other threads and uses `claim` + `addSealed` for the rest.
  */
-import { type KeySchedule, ObjectKind, chunkId, sealObjectParts, toHex } from "@chatvault/format";
+import { type KeySchedule, ObjectKind, chunkId, fromHex, sealObjectParts, toHex } from "@chatvault/format";
 import type { ChunkIndex } from "../repo/chunk-index.ts";
 import { codecFlags } from "../repo/chunk-index.ts";
 import type { Compressor } from "./compressor.ts";
+import { freePieces } from "./free-pieces.ts";
+import { GrowingIdSet } from "./id-set.ts";
 import { type Packer, type SealedBytes, sealedLength } from "./packer.ts";
 
 /**
@@ -32,8 +34,8 @@ export class ChunkStore {
   readonly #index: ChunkIndex;
   readonly #packer: Packer;
   readonly #compressor: Compressor;
-  /** IDs claimed by this backup whose sealed bytes may not have reached the packer yet. */
-  readonly #claimed = new Set<string>();
+  /** IDs claimed by this backup (their sealed bytes may not have reached the packer yet): packed, id-set.ts. */
+  readonly #claimed = new GrowingIdSet();
   #chunksNew = 0;
   #bytesStored = 0;
 
@@ -55,25 +57,30 @@ export class ChunkStore {
   }
 
   has(id: string): boolean {
-    return this.#index.has(id) || this.#claimed.has(id);
+    return this.#index.has(id) || (this.#claimed.size > 0 && this.#claimed.has(fromHex(id)));
   }
 
-  /** `has` for an ID as bytes: no hex string unless this backup claimed chunks already. */
+  /** `has` for an ID as bytes. */
   hasId(id: Uint8Array): boolean {
-    return this.#index.hasId(id) || (this.#claimed.size > 0 && this.#claimed.has(toHex(id)));
+    return this.#index.hasId(id) || this.#claimed.has(id);
   }
 
   /** True if the chunk is new: the caller must then seal it and `addSealed` it. */
   claim(id: string): boolean {
-    if (this.has(id)) return false;
-    this.#claimed.add(id);
-    return true;
+    return this.claimId(fromHex(id));
+  }
+
+  /** `claim` for an ID as bytes. */
+  claimId(id: Uint8Array): boolean {
+    if (this.#index.hasId(id)) return false;
+    return this.#claimed.add(id);
   }
 
   async addSealed(id: string, sealed: SealedBytes, rawLength: number, flags: number): Promise<void> {
+    const length = sealedLength(sealed); // before `add`: the caller may free the pieces once copied
     await this.#packer.add(id, sealed, rawLength, flags);
     this.#chunksNew += 1;
-    this.#bytesStored += sealedLength(sealed);
+    this.#bytesStored += length;
   }
 
   /** Store one chunk on this thread; returns its ID. */
@@ -83,6 +90,7 @@ export class ChunkStore {
     if (!this.claim(hex)) return id;
     const { data, flags } = await sealChunk(this.keys, this.#compressor, id, plain, compressible);
     await this.addSealed(hex, data, plain.length, flags);
+    freePieces(data); // copied into a pack
     return id;
   }
 }

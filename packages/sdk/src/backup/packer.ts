@@ -18,6 +18,7 @@ import type { IndexEntry } from "../repo/chunk-index.ts";
 import { packName } from "../repo/layout.ts";
 import { type PackEntry, sealPackHeader } from "../repo/pack.ts";
 import { putOnce } from "../repo/put.ts";
+import { WrittenEntries } from "./written-entries.ts";
 
 /**
  * A sealed chunk as one buffer, or as pieces laid end to end (`sealObjectParts`): the
@@ -66,8 +67,8 @@ export class Packer {
   readonly #uploads = new Set<Promise<void>>();
   #failed = false;
   #error: unknown;
-  /** Entries of every pack this packer finished uploading. */
-  readonly written: IndexEntry[] = [];
+  /** Entries of every pack this packer finished uploading, packed (written-entries.ts). */
+  readonly #written = new WrittenEntries();
   bytesUploaded = 0;
   packsUploaded = 0;
   /** Pack buffers this packer allocated (at most `maxInFlight + 1` unless a chunk outgrew one). */
@@ -87,6 +88,16 @@ export class Packer {
     this.#maxInFlight = maxInFlight ?? storage.parallelPuts ?? DEFAULT_IN_FLIGHT;
     if (!Number.isSafeInteger(this.#maxInFlight) || this.#maxInFlight < 1) throw new RangeError("maxInFlight must be an integer ≥ 1");
     this.hasher = async (data) => ({ hash: await keys.backend.sha256(data), data });
+  }
+
+  /** Entries of every pack this packer finished uploading, in upload order (made on each call). */
+  get written(): IndexEntry[] {
+    return this.#written.entries();
+  }
+
+  /** How many entries `written` holds. */
+  get writtenCount(): number {
+    return this.#written.length;
   }
 
   /** Packs held between full and uploaded at most (the bound on memory, with the one being filled). */
@@ -175,9 +186,7 @@ export class Packer {
       const upload: Promise<void> = putOnce(this.#storage, packName(hash), data)
         .then(
           () => {
-            // A literal of one shape, not a spread: ~60,000 entries in a full backup.
-            for (const e of pack.entries)
-              this.written.push({ id: e.id, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags, pack: hex });
+            this.#written.addPack(hex, pack.entries);
             this.bytesUploaded += data.length;
             this.packsUploaded += 1;
           },

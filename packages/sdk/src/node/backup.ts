@@ -16,6 +16,7 @@ import { gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
 import { sealChunk } from "../backup/chunk-store.ts";
+import { freePieces } from "../backup/free-pieces.ts";
 import { type BackupResult, BackupSession } from "../backup/session.ts";
 import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
@@ -38,6 +39,7 @@ import { walkMedia } from "./media-walk.ts";
 import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { nodeCompressor } from "./zlib-compressor.ts";
+import { beforeSealing } from "./young-generation.ts";
 
 export type { BackupResult, SkippedFile } from "../backup/session.ts";
 
@@ -189,6 +191,11 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     const onWorkers = reading !== undefined && workers > 0 && !opts.compressor;
     const workerSlots = onWorkers ? workers * reading.TASKS_PER_WORKER : 0;
     if (reading) {
+      // Sealed pieces freed as they are copied, if the CLI asked (young-generation.ts): only
+      // with workers, i.e. much new data. A day-after backup (this thread alone) freed
+      // ~12 MiB of its peak that way but paid ~0.05 CPU-s, 8 of 8 pairs (docs/performance.md,
+      // "Full backup, round 8"); a full backup's CPU fell.
+      if (onWorkers) beforeSealing();
       // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
       // the rest of a core's worth of work needs no isolate of its own.
       const here = reading.inlineRunner({
@@ -217,9 +224,12 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       await tasks.run(task, async (part: TaskPart) => {
         session.check();
         for (const s of part.sealed) {
-          const hex = toHex(part.ids[s.index]!);
+          const id = part.ids[s.index]!;
           // Another task may have stored the same chunk meanwhile: claim decides.
-          if (store.claim(hex)) await store.addSealed(hex, s.data, s.rawLength, s.flags);
+          if (store.claimId(id)) await store.addSealed(toHex(id), s.data, s.rawLength, s.flags);
+          // This thread's own tasks hand over their pieces (a worker's part is one buffer,
+          // given back with the ack): copied into a pack, or not needed, they go now.
+          if (!(s.data instanceof Uint8Array)) freePieces(s.data);
         }
         if (into) {
           for (const id of part.ids) {
@@ -312,12 +322,13 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         session.check();
         const id = pageId(page);
         packed.set(id, p * 32);
-        const hex = toHex(id);
         // Another task may have stored the same chunk meanwhile: claim decides.
-        if (!store.claim(hex)) return;
+        if (!store.claimId(id)) return;
+        const hex = toHex(id);
         // Sealed into new buffers before the next page is read into this one (forEachPage).
         const sealed = await sealChunk(repo.keys, compressor, id, page, true);
         await store.addSealed(hex, sealed.data, page.length, sealed.flags);
+        freePieces(sealed.data); // copied into a pack
       });
       progress.advance((until - first) * s.pageSize);
     };
@@ -353,6 +364,12 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     progress.setPhase(snap || copy ? "database and media" : "media");
     // Every slot busy plus one task queued behind them, so no slot waits for this thread to hand over the next.
     await runBounded(jobs, lanes);
+    // Every task has run: the chunk workers go now, not after the commit, so their isolates
+    // and malloc arenas are not held while the listing, the index and the manifest are
+    // made (the commit was a backup's peak RSS; docs/performance.md, "Full backup, round 8").
+    const ran = runner;
+    runner = undefined;
+    await ran?.close();
     // Every page of the copy is now read (known, or sealed and in a pack buffer): the copy
     // goes now, on the thread pool, while the commit below writes and syncs. Removing the
     // bench's 188 MB copy from a tmpfs is ~40 ms of the kernel's time, which was on the

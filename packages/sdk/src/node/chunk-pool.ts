@@ -9,7 +9,7 @@ import type { ChunkerParams, RootKey } from "@chatvault/format";
 import type { ChunkIdSet } from "../backup/id-set.ts";
 import { type ChunkTask, MediaReadError, type TaskContext, type TaskPart, runChunkTask } from "./chunk-tasks.ts";
 import type { PostedPart } from "./workers/chunk-worker.ts";
-import { afterWorkerStarted } from "./young-generation.ts";
+import { afterWorkerStarted, youngGenerationRequested } from "./young-generation.ts";
 
 export interface TaskRunner {
   /**
@@ -47,9 +47,13 @@ class PoolWorker {
 
   constructor(root: RootKey, chunker: ChunkerParams, known: ChunkIdSet) {
     this.worker = new Worker(WORKER_ENTRY, {
-      workerData: { root: root.unsafeBytes().slice().buffer, chunker, known: known.buffer },
+      workerData: { root: root.unsafeBytes().slice().buffer, chunker, known: known.buffer, youngGenerationSmall: youngGenerationRequested() },
     });
-    // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts).
+    // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts):
+    // set again once it runs (every young generation grows meanwhile: its first part comes
+    // only after its first megabyte is sealed), and at its first answer (under tsx it
+    // starts a module loader's thread, another isolate, while loading).
+    this.worker.once("online", afterWorkerStarted);
     this.worker.once("message", afterWorkerStarted);
     this.worker.on("message", (m: Record<string, unknown>) => this.#handlers.get(m.seq as number)?.onMessage(m));
     this.worker.on("error", (e) => this.#failAll(e));

@@ -14,6 +14,8 @@
  * `backup` and `restore`); an embedding app's flags stay its own.
  */
 import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { freesPieces, useTransfer } from "../backup/free-pieces.ts";
 
 const FLAG = "--semi-space-growth-factor=1";
 let requested = false;
@@ -24,6 +26,21 @@ export function keepYoungGenerationSmall(): void {
   setFlagsFromString(FLAG);
 }
 
+/** Whether the CLI asked: then a worker this process starts is told so (`youngGenerationSmall` in its data, `atWorkerStart`). */
+export function youngGenerationRequested(): boolean {
+  return requested;
+}
+
+/**
+ * Called first thing by a worker thread of a backup: its own isolate's set-up put the flag
+ * back a moment ago, and the thread that started it learns of its start only when its
+ * event loop gets round to it — meanwhile every young generation of the process may grow
+ * (this thread's had doubled to 2 × 4 MiB in one backup out of two, measured).
+ */
+export function atWorkerStart(data: unknown): void {
+  if ((data as { youngGenerationSmall?: unknown } | null)?.youngGenerationSmall === true) setFlagsFromString(FLAG);
+}
+
 /**
  * Call once a worker thread this process started has answered (its isolate and any
  * thread it started while loading, a module loader's under tsx, are set up by then).
@@ -31,4 +48,30 @@ export function keepYoungGenerationSmall(): void {
  */
 export function afterWorkerStarted(): void {
   if (requested) setFlagsFromString(FLAG);
+}
+
+let piecesRequested = false;
+
+/**
+ * Let `freePieces` (backup/free-pieces.ts) free sealed chunks' pieces the moment they are
+ * copied, on this thread and on every worker started after it takes effect. Node 20's V8
+ * has `ArrayBuffer.prototype.transfer` behind a flag that it reads when it makes a
+ * context: set at run time, the flag reaches every later context (each worker's, and a
+ * `vm` context on this thread, whose `transfer` works on this realm's buffers too), not
+ * this thread's own. From Node 21 on the method is there and this only reads it.
+ * Process-wide like the young generation's flag, so the CLI asks for it (the SDK never
+ * sets it); it takes effect when a backup starts chunk workers (`beforeSealing`): a backup
+ * with little new data runs on one thread, where freeing its few pieces cost more CPU than
+ * it saved (docs/performance.md, "Full backup, round 8").
+ */
+export function freeCopiedPiecesAtOnce(): void {
+  piecesRequested = true;
+}
+
+/** Called by a backup before it starts its chunk workers: see `freeCopiedPiecesAtOnce`. */
+export function beforeSealing(): void {
+  if (!piecesRequested || freesPieces()) return;
+  setFlagsFromString("--harmony-rab-gsab-transfer");
+  const t: unknown = runInNewContext("ArrayBuffer.prototype.transfer");
+  if (typeof t === "function") useTransfer(t as Parameters<typeof useTransfer>[0]);
 }

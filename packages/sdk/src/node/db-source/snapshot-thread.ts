@@ -12,7 +12,7 @@ import { Worker } from "node:worker_threads";
 import { DatabaseSourceError, type DatabaseSourceReason } from "./errors.ts";
 import type { KeySchedule } from "@chatvault/format";
 import type { DatabaseSnapshot, SnapshotOptions } from "./snapshot.ts";
-import { afterWorkerStarted } from "../young-generation.ts";
+import { afterWorkerStarted, youngGenerationRequested } from "../young-generation.ts";
 
 /** What the thread is given (structured-cloned: no functions). */
 export interface CopyRequest {
@@ -27,6 +27,8 @@ export interface CopyRequest {
    * without the root key it never loads the key schedule (the format package's barrel).
    */
   chunkIdKey?: ArrayBuffer;
+  /** The young generation's flag is to be set again at the thread's start (young-generation.ts). */
+  youngGenerationSmall?: boolean;
 }
 
 /** What this thread sends the copy's thread once the copy is done. */
@@ -89,6 +91,7 @@ export function snapshotDatabaseOnThread(dbPath: string, tmpDir: string, options
     options: rest,
     progress: onProgress !== undefined,
     ...(chunkIdsWith ? { chunkIdKey: chunkIdsWith.chunkId.unsafeBytes().slice().buffer } : {}),
+    ...(youngGenerationRequested() ? { youngGenerationSmall: true } : {}),
   };
   const worker = new Worker(WORKER_ENTRY, { workerData: request });
   // V8 reset the young generation's growth flag while setting up its isolate (young-generation.ts).

@@ -13,7 +13,9 @@ import { parentPort, workerData } from "node:worker_threads";
 import { copyPageIds, pageIdsUnder } from "./page-ids.ts";
 import { type DatabaseSnapshot, snapshotDatabase } from "./snapshot.ts";
 import { type CopyRequest, type ThreadRequest, describeCopyError } from "./snapshot-thread.ts";
+import { atWorkerStart } from "../young-generation.ts";
 
+atWorkerStart(workerData);
 const port = parentPort!;
 const { dbPath, tmpDir, options, progress, chunkIdKey } = workerData as CopyRequest;
 let snapshot: DatabaseSnapshot | undefined;

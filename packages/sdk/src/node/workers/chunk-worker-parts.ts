@@ -12,6 +12,7 @@
  */
 import type { SealedBytes } from "../../backup/packer.ts";
 import type { TaskPart } from "../chunk-tasks.ts";
+import { freePieces } from "../../backup/free-pieces.ts";
 
 /** Room of a new part buffer: a part is cut past 1 MiB of sealed chunks (chunk-tasks.ts), plus its last chunk. */
 export const PART_ROOM = 2 * 1024 * 1024;
@@ -48,6 +49,7 @@ export class PartBuffers {
       buf.set(p, this.#used);
       this.#used += p.length;
     }
+    if (!(pieces instanceof Uint8Array)) freePieces(pieces); // copied: their memory goes now (backup/free-pieces.ts)
     return buf.subarray(at, this.#used);
   }
 
@@ -71,6 +73,7 @@ export class PartBuffers {
         out.set(piece, o);
         o += piece.length;
       }
+      if (!(s.data instanceof Uint8Array)) freePieces(s.data);
     }
     this.#current = undefined;
     this.#used = 0;

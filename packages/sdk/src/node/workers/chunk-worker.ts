@@ -12,7 +12,9 @@ import { nodeCompressor } from "../zlib-compressor.ts";
 import type { SealedBytes } from "../../backup/packer.ts";
 import { PartBuffers } from "./chunk-worker-parts.ts";
 import { exposedGc } from "../heap-collection.ts";
+import { atWorkerStart } from "../young-generation.ts";
 
+atWorkerStart(workerData);
 const port = parentPort!;
 const keys = await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend);
 const ctx = {
