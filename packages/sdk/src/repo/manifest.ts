@@ -302,9 +302,65 @@ export function applyListing(m: SnapshotManifest, bytes: Uint8Array): SnapshotMa
   if (!m.listing) throw new TypeError("not a version 2 manifest");
   if (bytes.length !== m.listing.length) throw bad(`listing is ${bytes.length} bytes, the manifest says ${m.listing.length}`);
   if (bytes.length === 0) throw bad("listing is empty");
-  const j = parseJson(bytes, "listing is not valid JSON");
+  const j = listingWithoutItsPageText(bytes) ?? parseJson(bytes, "listing is not valid JSON");
   if (Object.keys(j).some((k) => k !== "database" && k !== "media")) throw bad("listing holds unknown fields");
   return { ...m, ...decodeContents(j) };
+}
+
+const PAGES_KEY = utf8(`"pages":"`);
+/** Page lists shorter than this are parsed with the rest (the way round saves little). */
+const LONG_PAGE_LIST = 8192;
+
+/**
+ * The listing parsed without ever holding its whole text as one string: the database's
+ * packed page list, most of the listing (45,829 pages: 1.96 MB of base64url; 10 million
+ * messages: ~20 MB), is cut out of the bytes before the rest is decoded and parsed, and
+ * decoded on its own. Parsing the whole text held the text and the page list's string
+ * copy at once (docs/performance.md). Undefined whenever this is not provably what
+ * `JSON.parse` of the whole text gives; the caller then parses the whole text, so every
+ * listing is accepted or refused exactly as before. The proof: the listing holds no
+ * backslash, so no string in it has an escape and every `"` delimits a string; the page
+ * list's string (up to the next quote) is replaced by the escape `\u0000`, which no string of an
+ * escape-free text can hold; the text with the escape parses, and `database.pages` is
+ * that escape alone. Then that string token, bounded by the same quotes in both texts, is
+ * the page list of the whole text (the last of any duplicate keys: a dropped duplicate
+ * would not be the value), and everything else is the same bytes. (One difference: a
+ * raw control character inside the page list is refused as "not base64url", not as "not
+ * valid JSON" — refused all the same.)
+ */
+function listingWithoutItsPageText(bytes: Uint8Array): Record<string, unknown> | undefined {
+  if (bytes.includes(0x5c)) return undefined;
+  const key = indexOfBytes(bytes, PAGES_KEY);
+  if (key < 0) return undefined;
+  const start = key + PAGES_KEY.length;
+  // The string's end: the next quote (no escapes). Its bytes are checked as base64url
+  // where every page list is, in `unpackIdBytes`.
+  const end = bytes.indexOf(0x22, start);
+  if (end - start < LONG_PAGE_LIST) return undefined;
+  let j: unknown;
+  let pages: string;
+  try {
+    j = JSON.parse(`${fromUtf8(bytes.subarray(0, start))}\\u0000${fromUtf8(bytes.subarray(end))}`);
+    pages = fromUtf8(bytes.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+  if (!j || typeof j !== "object" || Array.isArray(j)) return undefined;
+  const db = (j as Record<string, unknown>).database as Record<string, unknown> | null | undefined;
+  if (!db || typeof db !== "object" || !Object.hasOwn(db, "pages") || db.pages !== "\u0000") return undefined;
+  db.pages = pages;
+  return j as Record<string, unknown>;
+}
+
+/** Where `needle` first occurs in `hay`, or -1. */
+function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0]!;
+  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < needle.length && hay[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
 }
 
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
