@@ -156,3 +156,18 @@ test("a long page list is cut out of the listing before it is parsed, with the s
   // Not JSON either way: refused as before.
   assert.throws(() => apply(text.slice(0, -1)), /listing is not valid JSON/);
 });
+
+test("a long packed page list is written into the listing's bytes as the JSON text would hold it, byte for byte", () => {
+  for (const count of [300, 301, 302]) {
+    const packed = Uint8Array.from({ length: count * 32 }, (_, i) => (i * 31 + (i >> 5)) & 0xff);
+    const fields = { name: "msgstore-é.db", pageSize: 4096, pageCount: count, source: "ef".repeat(32) };
+    const media = [{ path: "Media/ü.jpg", size: 3, mtimeMs: 1.5, chunks: [id(9)] }];
+    const fast = encodeListing(databaseEntryFromPacked(fields, packed), media);
+    const views = Array.from({ length: count }, (_, i) => packed.subarray(i * 32, (i + 1) * 32));
+    const plain = encodeListing({ name: fields.name, pageSize: 4096, pageCount: count, pages: views, source: fields.source }, media);
+    assert.deepEqual(fast, plain, `${count} pages`);
+    const m = manifest(databaseEntryFromPacked(fields, packed));
+    const back = applyListing({ ...m, database: null, media: [], listing: { length: fast.length, chunks: [] } }, fast);
+    assert.deepEqual(packedPages(back.database!), packed);
+  }
+});
