@@ -162,7 +162,7 @@ export class ChunkIndex {
    * Add one index object (spec §8.4) whose plaintext arrives in pieces, as a stream opener
    * releases it (Repository.loadIndex): its entry records are copied straight into this
    * index's records as they come, so neither the object's whole plaintext nor a copy of it
-   * is ever held — at 470,000 chunks that was ~23 MB each (docs/performance.md). `finish`
+   * is ever held (49 bytes per chunk each; docs/performance.md). `finish`
    * checks the object as `addIndexObject` does and only then adds its entries: nothing is
    * added unless the whole object is valid (a stream is authenticated only at its end).
    * `maxBytes` bounds the plaintext (the sealed object's size): counts that claim more are

@@ -167,8 +167,9 @@ export class Repository {
    * authenticated one by one; the object only at its last), its entries copied into
    * `index` as they are opened: neither the sealed object nor its plaintext is ever whole
    * in memory, and what each piece leaves behind is small enough for the allocator to
-   * reuse. The whole object was held twice before, plus its segments: ~70 MB of
-   * transient buffers for an index of 470,000 chunks (docs/performance.md). Reads go on
+   * reuse. Before, the whole sealed object, its segments and their concatenation were
+   * all held at once: three times the object (49 bytes per chunk) for a moment, the step
+   * of the no-change backup's peak that grew with the history (docs/performance.md). Reads go on
    * until storage returns less than asked, whatever size it listed, so a longer object
    * still fails as trailing data.
    */
