@@ -8,7 +8,7 @@
 import { Chunker, type ChunkerParams, IntegrityError, type KeySchedule, LISTING_CHUNKER_PARAMS, fromHex, gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { CHUNK_COMPRESSED, type ChunkLocation } from "./chunk-index.ts";
-import { type ChunkRequest, openPackRange, packRanges, readPackRangeInto } from "./chunk-reader.ts";
+import { type ChunkRequest, REMOTE_READ_PIECE, openPackRange, packRanges, readPackRangeInto } from "./chunk-reader.ts";
 import { packName } from "./layout.ts";
 import type { ManifestListing } from "./manifest.ts";
 import type { Repository } from "./repository.ts";
@@ -58,11 +58,13 @@ export async function readListing(
   // Ranges of at most 1 MiB, each read into the same buffer: the sealed listing is never
   // whole in memory, and no buffer is left per range for a collection to free (at 10
   // million messages the listing is ~20 MB; docs/performance.md).
+  // On a storage without `getInto` (a cloud: a request per range) ranges stay as large as before.
+  const maxRange = repo.storage.getInto ? LISTING_READ_RANGE : REMOTE_READ_PIECE;
   let buffer = new Uint8Array(0);
   for (const [pack, requests] of byPack) {
     const name = packName(fromHex(pack));
-    for (const range of packRanges([...requests.values()], Infinity, LISTING_READ_RANGE)) {
-      if (buffer.length < range.end - range.start) buffer = new Uint8Array(Math.max(range.end - range.start, LISTING_READ_RANGE));
+    for (const range of packRanges([...requests.values()], Infinity, maxRange)) {
+      if (buffer.length < range.end - range.start) buffer = new Uint8Array(Math.max(range.end - range.start, maxRange));
       const bytes = await readPackRangeInto(repo.storage, name, range, buffer);
       await openPackRange(repo, inflater, name, range, bytes, (req, plain) => {
         for (const at of req.targets) out.set(plain, at);

@@ -6,6 +6,7 @@ import { type ChunkerParams, IntegrityError, KeySchedule, ObjectKind, type RootK
 import { ObjectNotFoundError, ObjectExistsError, type Storage, readInto } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex } from "./chunk-index.ts";
+import { REMOTE_READ_PIECE } from "./chunk-reader.ts";
 import {
   CONFIG_VERSION,
   PASSKEY_CONFIG_VERSION,
@@ -43,7 +44,11 @@ export interface SnapshotRef {
  */
 export const MAX_METADATA_OBJECT = 1024 * 1024 * 1024;
 
-/** Index objects are read in pieces of this size (four 64 KiB STREAM segments and their tags). */
+/**
+ * Index objects are read in pieces of this size (four 64 KiB STREAM segments and their
+ * tags) from a storage that reads into the caller's buffer (a local folder); from one that
+ * does not (a cloud: each piece is a request) in pieces of {@link REMOTE_READ_PIECE}.
+ */
 const INDEX_READ_PIECE = 256 * 1024;
 
 function checkMetadataSize(name: string, size: number | undefined): void {
@@ -176,7 +181,7 @@ export class Repository {
   async #addIndexObjectInPieces(index: ChunkIndex, name: string): Promise<void> {
     const opener = new StreamOpener(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name });
     const writer = index.indexObjectWriter(name, MAX_METADATA_OBJECT);
-    const buffer = new Uint8Array(INDEX_READ_PIECE);
+    const buffer = new Uint8Array(this.storage.getInto ? INDEX_READ_PIECE : REMOTE_READ_PIECE);
     for (let offset = 0; ;) {
       const piece = await readInto(this.storage, name, { offset, length: buffer.length }, buffer);
       offset += piece.length;
