@@ -178,7 +178,13 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // After a parent, most database pages are known (hashing them is cheap) and starting
     // workers plus sharing the ID set costs more than it saves (measured: no-change and
     // day-after backups run ~30% faster on this thread).
-    const newWork = changedMedia + (copyNeeded ? (session.parent ? dbBytes / 8 : dbBytes) : 0);
+    // A copy on its thread after a parent never gives its pages to the task runners: both
+    // threads hash them (db-source/page-ids.ts) and this one seals the few that are new, so
+    // they are no work for a worker. Counting them as such started a worker and its share of
+    // the known IDs for every day after of a history past ~500 MB (dbBytes / 8 > 64 MiB
+    // with the day's media), the memory step above the full corpus (docs/performance.md).
+    const dbTaskBytes = !copyNeeded ? 0 : !session.parent ? dbBytes : copy ? 0 : dbBytes / 8;
+    const newWork = changedMedia + dbTaskBytes;
     const workers = opts.workers ?? (newWork > 64 * 1024 * 1024 ? Math.max(1, availableParallelism() - 1) : 0);
     // Nothing to read (the parent's database, no changed media file): no task runs, so
     // neither the task runners nor the copy's code are loaded (readingMachinery).

@@ -116,3 +116,58 @@ test("a bad index object adds nothing and fails typed, as decodeIndex does", () 
   assert.equal(index.size, 0);
   assert.equal(index.hasPack("22".repeat(32)), false);
 });
+
+test("an index object pushed in pieces, cut anywhere, loads exactly as the whole object; a short, long or bad one adds nothing", () => {
+  const packs = [toHex(new Uint8Array(32).fill(7)), toHex(new Uint8Array(32).fill(8))];
+  const entries: IndexEntry[] = Array.from({ length: 5 }, (_, i) => ({
+    id: toHex(new Uint8Array(32).fill(0x10 + i)),
+    pack: packs[i % 2]!,
+    offset: i * 100,
+    length: 90,
+    rawLength: 80 + i,
+    flags: i % 2,
+  }));
+  const bytes = encodeIndex(entries);
+  const whole = new ChunkIndex();
+  whole.addIndexObject(bytes, "index/whole");
+  const want = [...whole.entries()];
+  // Every cut into two pieces, and every cut into three around the header's end (13 + 64 bytes).
+  const cuts: number[][] = [];
+  for (let a = 0; a <= bytes.length; a++) cuts.push([a]);
+  for (let a = 0; a <= 80; a++) for (let b = a; b <= 100; b += 7) cuts.push([a, b]);
+  for (const cut of cuts) {
+    const index = new ChunkIndex();
+    index.add({ id: toHex(new Uint8Array(32).fill(0xee)), pack: packs[0]!, offset: 1, length: 2, rawLength: 3, flags: 0 });
+    const w = index.indexObjectWriter("index/pieces");
+    let at = 0;
+    for (const c of [...cut, bytes.length]) {
+      w.push(bytes.slice(at, c));
+      at = c;
+    }
+    w.finish();
+    assert.deepEqual([...index.entries()].slice(1), want, `cut at ${cut.join(",")}`);
+  }
+  const rejected = (b: Uint8Array, piece: number) => {
+    const index = new ChunkIndex();
+    const w = index.indexObjectWriter("index/bad", b.length);
+    assert.throws(() => {
+      for (let o = 0; o < b.length; o += piece) w.push(b.subarray(o, o + piece));
+      w.finish();
+    }, IntegrityError);
+    assert.equal(index.size, 0);
+    assert.equal([...index.packs()].length, 0);
+  };
+  const badFlags = bytes.slice();
+  badFlags[13 + 64 + 49 * 2 + 48] = 3;
+  const badPack = bytes.slice();
+  badPack[13 + 64 + 49 + 35] = 2;
+  const badMagic = bytes.slice();
+  badMagic[0] = 0;
+  for (const piece of [1, 10, 64, 1000]) {
+    for (const n of [0, 3, 8, 12, 40, 77, bytes.length - 1]) rejected(bytes.subarray(0, n), piece);
+    rejected(Uint8Array.of(...bytes, 0), piece);
+    rejected(badFlags, piece);
+    rejected(badPack, piece);
+    rejected(badMagic, piece);
+  }
+});

@@ -153,26 +153,142 @@ export class ChunkIndex {
    * whole object is valid.
    */
   addIndexObject(bytes: Uint8Array, name: string): void {
-    const { packs, entries } = parseIndex(bytes, name);
-    const n = entries.length / ENTRY_BYTES;
-    // Room for every entry at once: one allocation and one rehash instead of one per
-    // doubling. The records go in after the last entry, where nothing reads them until
-    // each is inserted; one dropped as a duplicate lets the later ones move down.
-    this.#reserve(this.#count + n);
+    const w = this.indexObjectWriter(name);
+    w.push(bytes);
+    w.finish();
+  }
+
+  /**
+   * Add one index object (spec §8.4) whose plaintext arrives in pieces, as a stream opener
+   * releases it (Repository.loadIndex): its entry records are copied straight into this
+   * index's records as they come, so neither the object's whole plaintext nor a copy of it
+   * is ever held (49 bytes per chunk each; docs/performance.md). `finish`
+   * checks the object as `addIndexObject` does and only then adds its entries: nothing is
+   * added unless the whole object is valid (a stream is authenticated only at its end).
+   * `maxBytes` bounds the plaintext (the sealed object's size): counts that claim more are
+   * refused before anything is reserved. No other change to this index may come between
+   * the writer's first `push` and its `finish`.
+   */
+  indexObjectWriter(name: string, maxBytes = Infinity): { push(piece: Uint8Array): void; finish(): void } {
+    const what = `index ${name}`;
+    const head: Uint8Array[] = [];
+    let headLength = 0;
+    let header: { version: number; packs: string[]; count: number } | undefined;
+    let seen = 0; // plaintext bytes pushed
+    let written = 0; // entry bytes copied after the last entry
+    let extra = 0; // bytes after the last entry record
     const first = this.#count;
-    const records = this.#records;
-    records.set(entries, first * ENTRY_BYTES);
-    // A pack is known once an entry names it (as `add` does), not for being in the table.
-    const numbers = packs.map(() => -1);
-    const view = this.#view;
-    for (let r = first; r < first + n; r++) {
-      const w = this.#count;
-      if (r !== w) records.copyWithin(w * ENTRY_BYTES, r * ENTRY_BYTES, (r + 1) * ENTRY_BYTES);
-      const pi = view.getUint32(w * ENTRY_BYTES + ID);
-      let pack = numbers[pi]!;
-      if (pack < 0) pack = numbers[pi] = this.#packNumber(packs[pi]!);
-      this.#insertNext(pack);
-    }
+    /** The header's length, once its first 9 bytes are in `h` (magic ‖ version ‖ u32 packCount ‖ packId[32]×packCount ‖ u32 entryCount). */
+    const headerLength = (h: Uint8Array): number | undefined => (h.length < 9 ? undefined : 9 + new DataView(h.buffer, h.byteOffset).getUint32(5) * 32 + 4);
+    const joined = (): Uint8Array => {
+      if (head.length > 1) {
+        const all = new Uint8Array(headLength);
+        let o = 0;
+        for (const p of head) {
+          all.set(p, o);
+          o += p.length;
+        }
+        head.splice(0, head.length, all);
+      }
+      return head[0] ?? new Uint8Array(0);
+    };
+    /** Magic and version, from the first 5 bytes. */
+    const checkStart = (h: Uint8Array): number => {
+      const r = new BinaryReader(h, what);
+      const magic = r.bytes(4);
+      if (magic[0] !== MAGIC[0] || magic[1] !== MAGIC[1] || magic[2] !== MAGIC[2] || magic[3] !== MAGIC[3]) {
+        throw new IntegrityError("bad_magic", "not a chatvault index", name);
+      }
+      const version = r.u8();
+      if (version !== 1 && version !== 2) throw new IntegrityError("unsupported_version", `index version ${version} is not supported`, name);
+      return version;
+    };
+    const readHeader = (h: Uint8Array): { version: number; packs: string[]; count: number } => {
+      const version = checkStart(h);
+      const r = new BinaryReader(h, what);
+      r.bytes(5);
+      const packCount = r.u32();
+      const packs: string[] = [];
+      for (let i = 0; i < packCount; i++) packs.push(toHex(r.bytes(32)));
+      const count = r.u32();
+      if (h.length + count * ENTRY_BYTES > maxBytes) throw new IntegrityError("bad_structure", `${what} claims ${count} records but is too short`);
+      return { version, packs, count };
+    };
+    const take = (piece: Uint8Array): void => {
+      const want = header!.count * ENTRY_BYTES - written;
+      const n = Math.min(want, piece.length);
+      if (n > 0) {
+        this.#records.set(piece.subarray(0, n), first * ENTRY_BYTES + written);
+        written += n;
+      }
+      extra += piece.length - n;
+    };
+    return {
+      push: (piece: Uint8Array): void => {
+        seen += piece.length;
+        if (seen > maxBytes) throw new IntegrityError("bad_structure", `${what} is longer than its object`);
+        if (header) return take(piece);
+        // The header may span pieces: only then are its bytes copied (a piece is not kept).
+        let h = piece;
+        if (headLength > 0) {
+          head.push(piece);
+          headLength += piece.length;
+          h = joined();
+        }
+        const need = headerLength(h);
+        // A wrong magic or version, or more pack IDs than the object holds, fails now, not after the whole object is queued.
+        if (need !== undefined) {
+          checkStart(h);
+          if (need > maxBytes) throw new IntegrityError("bad_structure", `${what} claims ${(need - 13) / 32} records but is too short`);
+        }
+        if (need === undefined || h.length < need) {
+          if (headLength === 0) {
+            head.push(piece.slice());
+            headLength = piece.length;
+          }
+          return;
+        }
+        header = readHeader(h.subarray(0, need));
+        // Room for every entry at once: one allocation and one rehash instead of one per
+        // doubling. The records go in after the last entry, where nothing reads them until
+        // each is inserted.
+        this.#reserve(this.#count + header.count);
+        head.length = 0;
+        headLength = 0;
+        take(h.subarray(need));
+      },
+      finish: (): void => {
+        if (!header) {
+          // Too short for its header: the whole object is what was pushed, and the reader says where it is cut.
+          readHeader(joined());
+          throw new IntegrityError("bad_structure", `${what} is cut short`);
+        }
+        const { version, packs, count: n } = header;
+        if (written < n * ENTRY_BYTES) throw new IntegrityError("bad_structure", `${what} claims ${n} records but is too short`);
+        if (extra !== 0) throw new IntegrityError("trailing_data", `${what} has ${extra} unexpected trailing bytes`);
+        const records = this.#records;
+        const view = this.#view;
+        const base = first * ENTRY_BYTES;
+        for (let i = 0; i < n; i++) {
+          const pi = view.getUint32(base + i * ENTRY_BYTES + ID);
+          if (pi >= packs.length) throw new IntegrityError("bad_structure", `index entry ${i} names pack ${pi} of ${packs.length}`, name);
+          const flags = records[base + i * ENTRY_BYTES + 48]!;
+          if (!validFlags(flags, version)) throw new IntegrityError("bad_structure", `index entry ${i} has unknown flags (codec) ${flags}`, name);
+        }
+        if (this.#count !== first) throw new Error("the chunk index changed while an index object was being added");
+        // One dropped as a duplicate lets the later ones move down.
+        // A pack is known once an entry names it (as `add` does), not for being in the table.
+        const numbers = packs.map(() => -1);
+        for (let r = first; r < first + n; r++) {
+          const w = this.#count;
+          if (r !== w) records.copyWithin(w * ENTRY_BYTES, r * ENTRY_BYTES, (r + 1) * ENTRY_BYTES);
+          const pi = view.getUint32(w * ENTRY_BYTES + ID);
+          let pack = numbers[pi]!;
+          if (pack < 0) pack = numbers[pi] = this.#packNumber(packs[pi]!);
+          this.#insertNext(pack);
+        }
+      },
+    };
   }
 
   /** Forget every chunk whose pack `lost` names; returns how many were forgotten. */

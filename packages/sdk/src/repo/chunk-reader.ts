@@ -20,6 +20,8 @@ export interface ChunkRequest<T> {
 /** Reads closer than this are merged into one ranged GET. */
 const MERGE_GAP = 256 * 1024;
 const MAX_RANGE = 8 * 1024 * 1024;
+/** The piece size of index objects and listing ranges on a storage without `getInto` (a cloud: a request each): few requests, memory still bounded. */
+export const REMOTE_READ_PIECE = MAX_RANGE;
 
 /** One ranged read of a pack and the chunks it covers, in pack order. */
 export interface PackRange<T> {

@@ -5,10 +5,11 @@
  * change since the parent snapshot are already stored and cost nothing: an unchanged
  * snapshot stores only its small manifest.
  */
-import { Chunker, type ChunkerParams, IntegrityError, type KeySchedule, LISTING_CHUNKER_PARAMS, gearTable, toHex } from "@chatvault/format";
+import { Chunker, type ChunkerParams, IntegrityError, type KeySchedule, LISTING_CHUNKER_PARAMS, fromHex, gearTable, toHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
 import { CHUNK_COMPRESSED, type ChunkLocation } from "./chunk-index.ts";
-import { type ChunkRequest, readPackChunks } from "./chunk-reader.ts";
+import { type ChunkRequest, REMOTE_READ_PIECE, openPackRange, packRanges, readPackRangeInto } from "./chunk-reader.ts";
+import { packName } from "./layout.ts";
 import type { ManifestListing } from "./manifest.ts";
 import type { Repository } from "./repository.ts";
 
@@ -54,13 +55,27 @@ export async function readListing(
   if (total !== listing.length) throw new IntegrityError("bad_structure", "snapshot file list is shorter than the manifest says");
   const inflater = compressor ?? (await listingInflater(byPack));
   const out = new Uint8Array(total);
+  // Ranges of at most 1 MiB, each read into the same buffer: the sealed listing is never
+  // whole in memory, and no buffer is left per range for a collection to free (at 10
+  // million messages the listing is ~20 MB; docs/performance.md).
+  // On a storage without `getInto` (a cloud: a request per range) ranges stay as large as before.
+  const maxRange = repo.storage.getInto ? LISTING_READ_RANGE : REMOTE_READ_PIECE;
+  let buffer = new Uint8Array(0);
   for (const [pack, requests] of byPack) {
-    await readPackChunks(repo, inflater, pack, [...requests.values()], async (req, plain) => {
-      for (const at of req.targets) out.set(plain, at);
-    });
+    const name = packName(fromHex(pack));
+    for (const range of packRanges([...requests.values()], Infinity, maxRange)) {
+      if (buffer.length < range.end - range.start) buffer = new Uint8Array(Math.max(range.end - range.start, maxRange));
+      const bytes = await readPackRangeInto(repo.storage, name, range, buffer);
+      await openPackRange(repo, inflater, name, range, bytes, (req, plain) => {
+        for (const at of req.targets) out.set(plain, at);
+      });
+    }
   }
   return out;
 }
+
+/** The largest ranged read of a listing's chunks (a single chunk may be longer: then the buffer grows). */
+const LISTING_READ_RANGE = 1024 * 1024;
 
 /**
  * The JavaScript compressor when some listing chunk is stored compressed, otherwise an inflater that is

@@ -122,3 +122,52 @@ test("an entry a backup builds from packed IDs encodes and reads as the plain on
   const { pages: _, ...fields } = database(false);
   assert.throws(() => databaseEntryFromPacked(fields, new Uint8Array(31)), RangeError);
 });
+
+test("a long page list is cut out of the listing before it is parsed, with the same result as parsing it whole; any doubt parses it whole", () => {
+  const pages = Array.from({ length: 400 }, (_, i) => id(i));
+  const packed = new Uint8Array(pages.length * 32);
+  pages.forEach((p, i) => packed.set(p, i * 32));
+  const long: DatabaseEntry = { name: "msgstore.db", pageSize: 4096, pageCount: pages.length, pages, source: "cd".repeat(32) };
+  const m = manifest(long);
+  const apply = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    return applyListing({ ...m, database: null, media: [], listing: { length: bytes.length, chunks: [] } }, bytes);
+  };
+  const text = new TextDecoder().decode(encodeListing(long, m.media));
+  const whole = JSON.parse(text) as { database: Record<string, unknown>; media: unknown[] };
+  const got = apply(text);
+  assert.deepEqual(packedPages(got.database!), packed);
+  assert.deepEqual(Object.keys(got.database!), Object.keys(whole.database));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(encodeListing(got.database, got.media))), whole);
+  // The same listing with an escape somewhere (a media path with a quote) is parsed whole, alike.
+  const quoted = text.replace('"path":"a.jpg"', '"path":"a\\"b.jpg"');
+  const viaWhole = apply(quoted);
+  assert.deepEqual(packedPages(viaWhole.database!), packed);
+  assert.equal(viaWhole.media[0]!.path, 'a"b.jpg');
+  // A duplicate key: the last one counts, as in JSON.parse (here it is a shorter list, refused).
+  const other = Buffer.from(packed.subarray(0, 32 * 399)).toString("base64url");
+  const dup = text.replace('"pages":"', `"pages":"${other}","pages":"`);
+  assert.deepEqual(packedPages(apply(dup).database!), packed);
+  const dupLast = text.replace(/"source"/, `"pages":"${other}","source"`);
+  assert.throws(() => apply(dupLast), /page list does not match its page count/);
+  // The page run first met in a media entry: the database's own list still counts.
+  const mediaFirst = JSON.stringify({ media: [{ ...JSON.parse(JSON.stringify(whole.media[0])), pages: other }], database: whole.database });
+  assert.deepEqual(packedPages(apply(mediaFirst).database!), packed);
+  // Not JSON either way: refused as before.
+  assert.throws(() => apply(text.slice(0, -1)), /listing is not valid JSON/);
+});
+
+test("a long packed page list is written into the listing's bytes as the JSON text would hold it, byte for byte", () => {
+  for (const count of [300, 301, 302]) {
+    const packed = Uint8Array.from({ length: count * 32 }, (_, i) => (i * 31 + (i >> 5)) & 0xff);
+    const fields = { name: "msgstore-é.db", pageSize: 4096, pageCount: count, source: "ef".repeat(32) };
+    const media = [{ path: "Media/ü.jpg", size: 3, mtimeMs: 1.5, chunks: [id(9)] }];
+    const fast = encodeListing(databaseEntryFromPacked(fields, packed), media);
+    const views = Array.from({ length: count }, (_, i) => packed.subarray(i * 32, (i + 1) * 32));
+    const plain = encodeListing({ name: fields.name, pageSize: 4096, pageCount: count, pages: views, source: fields.source }, media);
+    assert.deepEqual(fast, plain, `${count} pages`);
+    const m = manifest(databaseEntryFromPacked(fields, packed));
+    const back = applyListing({ ...m, database: null, media: [], listing: { length: fast.length, chunks: [] } }, fast);
+    assert.deepEqual(packedPages(back.database!), packed);
+  }
+});

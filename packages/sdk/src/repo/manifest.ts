@@ -168,26 +168,84 @@ function bad(message: string): IntegrityError {
 }
 
 /** The file lists of a manifest as their own JSON document (version 1 inline, version 2 the listing, spec §8.5.3). */
-function contentsJson(database: DatabaseEntry | null, media: MediaEntry[]): { database: unknown; media: unknown[] } {
+function contentsJson(database: DatabaseEntry | null, media: MediaEntry[], pagesAs?: string): { database: unknown; media: unknown[] } {
   return {
-    database: database && databaseJson(database),
+    database: database && databaseJson(database, pagesAs),
     media: media.map((f) => ({ ...f, chunks: packIds(f.chunks), ...(f.rawPath ? { rawPath: toBase64Url(f.rawPath) } : {}) })),
   };
 }
 
 /** The entry as JSON has it: its own fields in their order, `pages` packed (straight from the packed IDs when they were never unpacked). */
-function databaseJson(database: DatabaseEntry): Record<string, unknown> {
+function databaseJson(database: DatabaseEntry, pagesAs?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const packed = packedPageLists.get(database);
   for (const k of Object.keys(database) as (keyof DatabaseEntry)[]) {
-    out[k] = k !== "pages" ? database[k] : packed ? toBase64Url(packed) : packIds(database.pages);
+    out[k] = k !== "pages" ? database[k] : pagesAs !== undefined ? pagesAs : packed ? toBase64Url(packed) : packIds(database.pages);
   }
   return out;
 }
 
-/** The listing of a version 2 manifest: UTF-8 JSON `{database, media}` (spec §8.5.3). */
+const PAGES_KEY = utf8(`"pages":"`);
+/** Page lists shorter than this (in bytes, or characters of their text) are written and parsed with the rest: the way round saves little. */
+const LONG_PAGE_LIST = 8192;
+
+/** How the stand-in for a long page list appears in the listing's JSON text (`JSON.stringify` writes U+0000 as this escape). */
+const PAGES_STAND_IN = `"pages":"\\u0000"`;
+
+/**
+ * The listing of a version 2 manifest: UTF-8 JSON `{database, media}` (spec §8.5.3). A long
+ * packed page list (a backup's new entry) is written as base64url straight from its bytes
+ * into the listing's bytes: the JSON text is made with a one-character stand-in, and the
+ * list's text never exists as a string — before, the list's base64url string, the JSON
+ * text holding it and their UTF-8 bytes were all alive at once at the commit (+20 MiB of RSS at that step of a day after at 3
+ * million messages; docs/performance.md). The bytes are the same as before
+ * (`manifest-pages.test.ts`).
+ */
 export function encodeListing(database: DatabaseEntry | null, media: MediaEntry[]): Uint8Array {
+  const packed = database ? packedPageLists.get(database) : undefined;
+  if (packed && packed.length >= LONG_PAGE_LIST) {
+    // U+0000 is in no name (safe paths hold no NUL), so the stand-in is found once, where it was put.
+    const text = JSON.stringify(contentsJson(database, media, "\u0000"));
+    const at = text.indexOf(PAGES_STAND_IN);
+    if (at >= 0 && text.indexOf(PAGES_STAND_IN, at + 1) < 0) {
+      const head = utf8(text.slice(0, at + PAGES_KEY.length));
+      const tail = utf8(text.slice(at + PAGES_STAND_IN.length - 1));
+      const n = base64UrlLength(packed.length);
+      const out = new Uint8Array(head.length + n + tail.length);
+      out.set(head, 0);
+      writeBase64Url(packed, out, head.length);
+      out.set(tail, head.length + n);
+      return out;
+    }
+  }
   return utf8(JSON.stringify(contentsJson(database, media)));
+}
+
+const B64URL = utf8("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
+/** Characters of the unpadded base64url text of `bytes` bytes (what `toBase64Url` writes). */
+function base64UrlLength(bytes: number): number {
+  return Math.floor(bytes / 3) * 4 + [0, 2, 3][bytes % 3]!;
+}
+
+/** `toBase64Url(b)`'s ASCII bytes, written into `out` from `at` (room checked by the caller). */
+function writeBase64Url(b: Uint8Array, out: Uint8Array, at: number): void {
+  const n = b.length;
+  let o = at;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    out[o++] = B64URL[v >>> 18]!;
+    out[o++] = B64URL[(v >>> 12) & 63]!;
+    out[o++] = B64URL[(v >>> 6) & 63]!;
+    out[o++] = B64URL[v & 63]!;
+  }
+  if (n - i >= 1) {
+    const v = (b[i]! << 16) | (n - i === 2 ? b[i + 1]! << 8 : 0);
+    out[o++] = B64URL[v >>> 18]!;
+    out[o++] = B64URL[(v >>> 12) & 63]!;
+    if (n - i === 2) out[o++] = B64URL[(v >>> 6) & 63]!;
+  }
 }
 
 export function encodeManifest(m: SnapshotManifest): Uint8Array {
@@ -302,9 +360,61 @@ export function applyListing(m: SnapshotManifest, bytes: Uint8Array): SnapshotMa
   if (!m.listing) throw new TypeError("not a version 2 manifest");
   if (bytes.length !== m.listing.length) throw bad(`listing is ${bytes.length} bytes, the manifest says ${m.listing.length}`);
   if (bytes.length === 0) throw bad("listing is empty");
-  const j = parseJson(bytes, "listing is not valid JSON");
+  const j = listingWithoutItsPageText(bytes) ?? parseJson(bytes, "listing is not valid JSON");
   if (Object.keys(j).some((k) => k !== "database" && k !== "media")) throw bad("listing holds unknown fields");
   return { ...m, ...decodeContents(j) };
+}
+
+/**
+ * The listing parsed without ever holding its whole text as one string: the database's
+ * packed page list, most of the listing (45,829 pages: 1.96 MB of base64url; 10 million
+ * messages: ~20 MB), is cut out of the bytes before the rest is decoded and parsed, and
+ * decoded on its own. Parsing the whole text held the text and the page list's string
+ * copy at once (docs/performance.md). Undefined whenever this is not provably what
+ * `JSON.parse` of the whole text gives; the caller then parses the whole text, so every
+ * listing is accepted or refused exactly as before. The proof: the listing holds no
+ * backslash, so no string in it has an escape and every `"` delimits a string; the page
+ * list's string (up to the next quote) is replaced by the escape `\u0000`, which no string of an
+ * escape-free text can hold; the text with the escape parses, and `database.pages` is
+ * that escape alone. Then that string token, bounded by the same quotes in both texts, is
+ * the page list of the whole text (the last of any duplicate keys: a dropped duplicate
+ * would not be the value), and everything else is the same bytes. (One difference: a
+ * raw control character inside the page list is refused as "not base64url", not as "not
+ * valid JSON" — refused all the same.)
+ */
+function listingWithoutItsPageText(bytes: Uint8Array): Record<string, unknown> | undefined {
+  if (bytes.includes(0x5c)) return undefined;
+  const key = indexOfBytes(bytes, PAGES_KEY);
+  if (key < 0) return undefined;
+  const start = key + PAGES_KEY.length;
+  // The string's end: the next quote (no escapes). Its bytes are checked as base64url
+  // where every page list is, in `unpackIdBytes`.
+  const end = bytes.indexOf(0x22, start);
+  if (end - start < LONG_PAGE_LIST) return undefined;
+  let j: unknown;
+  let pages: string;
+  try {
+    j = JSON.parse(`${fromUtf8(bytes.subarray(0, start))}\\u0000${fromUtf8(bytes.subarray(end))}`);
+    pages = fromUtf8(bytes.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+  if (!j || typeof j !== "object" || Array.isArray(j)) return undefined;
+  const db = (j as Record<string, unknown>).database as Record<string, unknown> | null | undefined;
+  if (!db || typeof db !== "object" || !Object.hasOwn(db, "pages") || db.pages !== "\u0000") return undefined;
+  db.pages = pages;
+  return j as Record<string, unknown>;
+}
+
+/** Where `needle` first occurs in `hay`, or -1. */
+function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0]!;
+  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < needle.length && hay[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
 }
 
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {

@@ -2,10 +2,11 @@
  * A repository on a storage backend, opened with its root key (spec §8).
  * Reads are authenticated; a wrong key fails as WrongKeyError before anything else.
  */
-import { type ChunkerParams, IntegrityError, KeySchedule, ObjectKind, type RootKey, openStream, platformRandom, toHex } from "@chatvault/format";
-import { ObjectNotFoundError, ObjectExistsError, type Storage } from "@chatvault/storage";
+import { type ChunkerParams, IntegrityError, KeySchedule, ObjectKind, type RootKey, StreamOpener, openStream, platformRandom, toHex } from "@chatvault/format";
+import { ObjectNotFoundError, ObjectExistsError, type Storage, readInto } from "@chatvault/storage";
 import { RepositoryExistsError, RepositoryNotFoundError, SnapshotNotFoundError } from "../errors.ts";
 import { ChunkIndex } from "./chunk-index.ts";
+import { REMOTE_READ_PIECE } from "./chunk-reader.ts";
 import {
   CONFIG_VERSION,
   PASSKEY_CONFIG_VERSION,
@@ -42,6 +43,13 @@ export interface SnapshotRef {
  * buffer without limit.
  */
 export const MAX_METADATA_OBJECT = 1024 * 1024 * 1024;
+
+/**
+ * Index objects are read in pieces of this size (four 64 KiB STREAM segments and their
+ * tags) from a storage that reads into the caller's buffer (a local folder); from one that
+ * does not (a cloud: each piece is a request) in pieces of {@link REMOTE_READ_PIECE}.
+ */
+const INDEX_READ_PIECE = 256 * 1024;
 
 function checkMetadataSize(name: string, size: number | undefined): void {
   if (size !== undefined && size > MAX_METADATA_OBJECT) {
@@ -147,12 +155,42 @@ export class Repository {
     for await (const o of this.storage.list(INDEX_PREFIX)) {
       if (!isIndexName(o.name)) continue;
       checkMetadataSize(o.name, o.size);
-      const sealed = await this.storage.get(o.name);
-      checkMetadataSize(o.name, sealed.length);
-      const plain = await openStream(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: o.name }, sealed);
-      index.addIndexObject(plain, o.name);
+      const ctx = { kind: ObjectKind.index, id: o.name };
+      if (o.size === undefined) {
+        const sealed = await this.storage.get(o.name);
+        checkMetadataSize(o.name, sealed.length);
+        index.addIndexObject(await openStream(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), ctx, sealed), o.name);
+        continue;
+      }
+      await this.#addIndexObjectInPieces(index, o.name);
     }
     return index;
+  }
+
+  /**
+   * One index object read and opened a piece at a time (spec §6: STREAM segments are
+   * authenticated one by one; the object only at its last), its entries copied into
+   * `index` as they are opened: neither the sealed object nor its plaintext is ever whole
+   * in memory, and what each piece leaves behind is small enough for the allocator to
+   * reuse. Before, the whole sealed object, its segments and their concatenation were
+   * all held at once: three times the object (49 bytes per chunk) for a moment, the step
+   * of the no-change backup's peak that grew with the history (docs/performance.md). Reads go on
+   * until storage returns less than asked, whatever size it listed, so a longer object
+   * still fails as trailing data.
+   */
+  async #addIndexObjectInPieces(index: ChunkIndex, name: string): Promise<void> {
+    const opener = new StreamOpener(this.keys.backend, this.keys.metadataEncryption.unsafeBytes(), { kind: ObjectKind.index, id: name });
+    const writer = index.indexObjectWriter(name, MAX_METADATA_OBJECT);
+    const buffer = new Uint8Array(this.storage.getInto ? INDEX_READ_PIECE : REMOTE_READ_PIECE);
+    for (let offset = 0; ;) {
+      const piece = await readInto(this.storage, name, { offset, length: buffer.length }, buffer);
+      offset += piece.length;
+      checkMetadataSize(name, offset);
+      for (const plain of await opener.push(piece)) writer.push(plain);
+      if (piece.length < buffer.length) break;
+    }
+    for (const plain of await opener.finish()) writer.push(plain);
+    writer.finish();
   }
 
   async listIndexNames(): Promise<string[]> {
