@@ -8,10 +8,10 @@
  * `--perf-basic-prof` so JIT and WASM frames have names. Each sample is put in the part of
  * its innermost frame that matches a rule below; the shares are scaled to the CPU per
  * unlock measured from /proc over the same window. The vault runs compiled, as the bench's
- * (`compiledVaultMain`).
+ * (`compiledVaultMain`; `--tsx` runs the sources under tsx).
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-perf.ts \
- *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE] [--workers N]
+ *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE] [--workers N] [--tsx]
  *
  * Needs `perf` (Debian package linux-perf) and permission to use it (root here).
  */
@@ -105,6 +105,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       top: { type: "string", default: "0" },
       "script-out": { type: "string" },
       workers: { type: "string" },
+      tsx: { type: "boolean", default: false },
     },
   });
   const backendName = values.backend as "sqlite" | "postgres";
@@ -116,7 +117,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const work = mkdtempSync(join(tmpdir(), "vault-perf-"));
   const data = join(work, "perf.data");
   const backend = await startBackend(backendName, work, {
-    mainPath: await compiledVaultMain(resolve(values.main)),
+    mainPath: values.tsx ? resolve(values.main) : await compiledVaultMain(resolve(values.main)),
     nodeFlags: ["--perf-basic-prof"],
     ...(values.workers ? { sqliteWorkers: Number(values.workers) } : {}),
   });
