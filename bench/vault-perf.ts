@@ -7,10 +7,11 @@
  * process (V8's compiler and GC threads included); the vault runs with
  * `--perf-basic-prof` so JIT and WASM frames have names. Each sample is put in the part of
  * its innermost frame that matches a rule below; the shares are scaled to the CPU per
- * unlock measured from /proc over the same window.
+ * unlock measured from /proc over the same window. The vault runs compiled, as the bench's
+ * (`compiledVaultMain`; `--tsx` runs the sources under tsx).
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-perf.ts \
- *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE] [--workers N]
+ *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 8] [--warmup 6] [--main path/to/main.ts] [--top N] [--script-out FILE] [--workers N] [--tsx]
  *
  * Needs `perf` (Debian package linux-perf) and permission to use it (root here).
  */
@@ -23,7 +24,7 @@ import { useNodeCrypto } from "@chatvault/format/node";
 import { VAULT_MAIN_PATH, createKeepAliveFetch } from "@chatvault/vault-server/testing";
 import { processTree } from "./measure.ts";
 import { closedLoop } from "./vault-load.ts";
-import { treeCpuTimes } from "./vault-process.ts";
+import { compiledVaultMain, treeCpuTimes } from "./vault-process.ts";
 import { enrolledAccounts, startBackend } from "./vault.ts";
 
 /** Parts of an unlock, first match wins on the innermost frame that matches any rule. */
@@ -104,6 +105,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       top: { type: "string", default: "0" },
       "script-out": { type: "string" },
       workers: { type: "string" },
+      tsx: { type: "boolean", default: false },
     },
   });
   const backendName = values.backend as "sqlite" | "postgres";
@@ -115,7 +117,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const work = mkdtempSync(join(tmpdir(), "vault-perf-"));
   const data = join(work, "perf.data");
   const backend = await startBackend(backendName, work, {
-    mainPath: resolve(values.main),
+    mainPath: values.tsx ? resolve(values.main) : await compiledVaultMain(resolve(values.main)),
     nodeFlags: ["--perf-basic-prof"],
     ...(values.workers ? { sqliteWorkers: Number(values.workers) } : {}),
   });

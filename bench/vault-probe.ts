@@ -8,7 +8,7 @@
  *
  *   node --conditions=chatvault-source --import tsx bench/vault-probe.ts \
  *     [--backend sqlite|postgres] [--concurrency 32] [--seconds 5] [--rounds 2] \
- *     [--main path/to/main.ts,other/main.ts] [--profile DIR] [--warmup 1] [--rate R] [--workers N]
+ *     [--main path/to/main.ts,other/main.ts] [--profile DIR] [--warmup 1] [--rate R] [--workers N] [--tsx] [--warmup-unlocks N]
  *
  * `--warmup S` unlocks for S seconds before measuring (default 1, as the bench): on a
  * loaded machine V8 is still optimizing after tens of seconds, and its compiler threads'
@@ -16,6 +16,9 @@
  * unlocks/s (open loop, `concurrency` ignored) instead of the closed loop: CPU per unlock
  * falls as throughput rises, so two builds compared at one rate differ only by their code.
  * `--workers N` runs the SQLite node with N cluster workers instead of one process (the bench's).
+ * Each `--main` `.ts` runs compiled, as the bench runs it (`compiledVaultMain`: an esbuild bundle of
+ * that tree's sources); `--tsx` runs it under tsx instead. The yardstick is timed after 3,000
+ * logins, as the bench's.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -24,7 +27,7 @@ import { useNodeCrypto } from "@chatvault/format/node";
 import { VAULT_MAIN_PATH, createKeepAliveFetch } from "@chatvault/vault-server/testing";
 import { opaqueCpuCeiling } from "./vault-ceiling.ts";
 import { closedLoop, openLoop, summarize } from "./vault-load.ts";
-import { treeCpuTimes } from "./vault-process.ts";
+import { compiledVaultMain, treeCpuTimes } from "./vault-process.ts";
 import { enrolledAccounts, startBackend } from "./vault.ts";
 
 const { values } = parseArgs({
@@ -38,6 +41,8 @@ const { values } = parseArgs({
     profile: { type: "string" },
     rate: { type: "string" },
     workers: { type: "string" },
+    tsx: { type: "boolean", default: false },
+    "warmup-unlocks": { type: "string" },
   },
 });
 const backendName = values.backend as "sqlite" | "postgres";
@@ -51,7 +56,7 @@ const PASSWORD = "correct horse battery staple (probe)";
 const work = join(new URL(".", import.meta.url).pathname, "work", `probe-${process.pid}`);
 
 useNodeCrypto();
-const ceiling0 = await opaqueCpuCeiling();
+const ceiling0 = await opaqueCpuCeiling(300, 3, 3000);
 process.stdout.write(`OPAQUE server step: ${ceiling0.toFixed(0)} logins per CPU-second (${(1000 / ceiling0).toFixed(3)} ms)\n`);
 
 const results = new Map<string, number[]>();
@@ -63,13 +68,16 @@ for (let round = 0; round < rounds; round++) {
       mkdirSync(dir, { recursive: true });
       nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
     }
-    const backend = await startBackend(backendName, work, { mainPath: main, nodeFlags, ...(values.workers ? { sqliteWorkers: Number(values.workers) } : {}) });
+    const mainPath = values.tsx ? main : await compiledVaultMain(main);
+    const backend = await startBackend(backendName, work, { mainPath, nodeFlags, ...(values.workers ? { sqliteWorkers: Number(values.workers) } : {}) });
     const fetches = backend.nodes.map(() => createKeepAliveFetch({ maxSockets: 256 }));
     try {
       const unlock = await enrolledAccounts(backend, fetches, accounts, "probe", PASSWORD);
       const pids = backend.nodes.map((n) => n.proc.pid!);
       const warmup = Number(values.warmup);
-      await closedLoop(unlock, accounts, Math.min(8, accounts), warmup, warmup > 1 ? 1_000_000 : 2000); // warm-up (JIT, connections)
+      // `--warmup-unlocks N`: N unlocks per node at 32 in flight (at most `--warmup` s), the bench's rule; else `--warmup` s at 8.
+      if (values["warmup-unlocks"]) await closedLoop(unlock, accounts, Math.min(32, accounts), warmup, Number(values["warmup-unlocks"]) * backend.nodes.length);
+      else await closedLoop(unlock, accounts, Math.min(8, accounts), warmup, warmup > 1 ? 1_000_000 : 2000); // warm-up (JIT, connections)
       for (let m = 0; m < 2; m++) {
         const cpu0 = treeCpuTimes(pids);
         // `--rate R`: open loop at R unlocks/s instead, so builds compare at the same throughput.

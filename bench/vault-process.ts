@@ -1,13 +1,38 @@
 /**
  * Vault nodes for the load benchmark, each a separate process started the way operators
- * start it (packages/vault-server/src/main.ts), plus the CPU time their process trees
- * use, read from /proc.
+ * start it (packages/vault-server/src/main.ts, compiled: `compiledVaultMain`), plus the CPU
+ * time their process trees use, read from /proc.
  */
 import { spawnSync } from "node:child_process";
-import { type VaultProcess, spawnVaultProcess } from "@chatvault/vault-server/testing";
+import { VAULT_MAIN_PATH, type VaultProcess, spawnVaultProcess } from "@chatvault/vault-server/testing";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { bundleEntry } from "./build-runner.ts";
 import { processTree } from "./measure.ts";
+
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * The vault's `main.ts` as plain JavaScript, the way operators run it (`chatvault serve` is
+ * part of the CLI's esbuild bundle; the package's own `dist/main.js` is tsc's): an esbuild
+ * bundle of that tree's sources (build-runner.ts, npm packages loaded from its
+ * node_modules), written under that tree's `bench/work/vault-main/`, built once per process.
+ * A `.js`/`.mjs` path is returned as it is. Under tsx the vault pays the loader and its
+ * `__name` helpers at run time (docs/performance.md, "Key vault, tenth round").
+ */
+export function compiledVaultMain(main: string = VAULT_MAIN_PATH): Promise<string> {
+  const abs = resolve(main);
+  if (!abs.endsWith(".ts")) return Promise.resolve(abs);
+  let b = bundles.get(abs);
+  if (!b) {
+    // <tree>/packages/vault-server/src/main.ts → <tree>/bench/work/vault-main/
+    const out = join(dirname(abs), "..", "..", "..", "bench", "work", "vault-main");
+    b = bundleEntry(abs, out, "main");
+    bundles.set(abs, b);
+  }
+  return b;
+}
 
 export type VaultNode = VaultProcess;
 

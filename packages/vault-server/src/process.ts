@@ -26,7 +26,10 @@ export interface SpawnVaultOptions {
   timeoutMs?: number;
   /** Every stdout line, e.g. to keep the logs for a test's secret scan. */
   onLine?: (line: string) => void;
-  /** Another build's `main.ts`/`main.js` (a benchmark comparing two versions); default `VAULT_MAIN_PATH`. */
+  /**
+   * Another build's `main.ts`/`main.js` (a benchmark comparing two versions); default `VAULT_MAIN_PATH`.
+   * A compiled main (`.js`, `.mjs`) runs on plain Node, as operators run it; a `.ts` one under tsx.
+   */
   mainPath?: string;
   /** Extra Node flags (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry); cluster workers inherit them. */
   nodeFlags?: readonly string[];
@@ -34,7 +37,9 @@ export interface SpawnVaultOptions {
 
 export function spawnVaultProcess(args: string[], o: SpawnVaultOptions = {}): Promise<VaultProcess> {
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), ...VAULT_EXEC_ARGV, o.mainPath ?? VAULT_MAIN_PATH, ...args], {
+  const main = o.mainPath ?? VAULT_MAIN_PATH;
+  const execArgv = main.endsWith(".ts") ? ["--conditions=chatvault-source", "--import", "tsx"] : [];
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), ...execArgv, main, ...args], {
     env: o.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
