@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   NATIVE_BASE64_MIN,
+  base64UrlLength,
   concatBytes,
   equalBytes,
   fromBase64Url,
@@ -13,6 +14,7 @@ import {
   toBase64Url,
   toHex,
   utf8,
+  writeBase64Url,
   writeU32BE,
 } from "./bytes.ts";
 import { ByteQueue } from "./byte-queue.ts";
@@ -101,4 +103,20 @@ test("ByteQueue: any pushes and takes return the bytes in order; pushed buffers 
     }),
   );
   assert.throws(() => new ByteQueue().take(1), RangeError);
+});
+
+test("writeBase64Url: the bytes of toBase64Url's text, written in place; no room is a RangeError", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(8), fc.nat(8), (b, before, after) => {
+      const n = base64UrlLength(b.length);
+      assert.equal(n, toBase64Url(b).length);
+      const out = new Uint8Array(before + n + after).fill(0xee);
+      writeBase64Url(b, out, before);
+      assert.equal(fromUtf8(out.subarray(before, before + n)), toBase64Url(b));
+      assert.ok(out.subarray(0, before).every((x) => x === 0xee));
+      assert.ok(out.subarray(before + n).every((x) => x === 0xee));
+      if (n > 0) assert.throws(() => writeBase64Url(b, new Uint8Array(before + n - 1), before), RangeError);
+    }),
+  );
+  assert.throws(() => writeBase64Url(new Uint8Array(3), new Uint8Array(8), -1), RangeError);
 });

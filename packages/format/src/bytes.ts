@@ -76,9 +76,25 @@ B64_ENC.forEach((code, i) => (B64_DEC[code] = i));
  * at 4% of an incremental backup.
  */
 export function toBase64Url(b: Uint8Array): string {
+  const out = new Uint8Array(base64UrlLength(b.length));
+  writeBase64Url(b, out, 0);
+  return ascii.decode(out);
+}
+
+/** Characters of the unpadded base64url text of `bytes` bytes (what `toBase64Url` returns). */
+export function base64UrlLength(bytes: number): number {
+  return Math.floor(bytes / 3) * 4 + [0, 2, 3][bytes % 3]!;
+}
+
+/**
+ * `toBase64Url(b)`'s ASCII bytes written into `out` from `at`, for a caller that places a
+ * long text straight into a larger byte array without making it a string first.
+ * @throws RangeError when `out` has no room for `base64UrlLength(b.length)` bytes at `at`.
+ */
+export function writeBase64Url(b: Uint8Array, out: Uint8Array, at: number): void {
   const n = b.length;
-  const out = new Uint8Array(Math.floor(n / 3) * 4 + [0, 2, 3][n % 3]!);
-  let o = 0;
+  if (!Number.isInteger(at) || at < 0 || at + base64UrlLength(n) > out.length) throw new RangeError("writeBase64Url: out has no room at `at`");
+  let o = at;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
@@ -93,7 +109,6 @@ export function toBase64Url(b: Uint8Array): string {
     out[o++] = B64_ENC[(v >>> 12) & 63]!;
     if (n - i === 2) out[o++] = B64_ENC[(v >>> 6) & 63]!;
   }
-  return ascii.decode(out);
 }
 
 /**

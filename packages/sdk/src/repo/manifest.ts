@@ -3,7 +3,7 @@
  * metadata key and bound to (repository ID, sequence). Manifests chain by the parent's
  * sequence and digest, so a storage provider cannot splice or reorder history.
  */
-import { IntegrityError, fromBase64Url, fromUtf8, toBase64Url, utf8 } from "@chatvault/format";
+import { IntegrityError, base64UrlLength, fromBase64Url, fromUtf8, toBase64Url, utf8, writeBase64Url } from "@chatvault/format";
 
 export interface DatabaseEntry {
   /** File name of the database, e.g. "msgstore.db". */
@@ -219,33 +219,6 @@ export function encodeListing(database: DatabaseEntry | null, media: MediaEntry[
     }
   }
   return utf8(JSON.stringify(contentsJson(database, media)));
-}
-
-const B64URL = utf8("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-
-/** Characters of the unpadded base64url text of `bytes` bytes (what `toBase64Url` writes). */
-function base64UrlLength(bytes: number): number {
-  return Math.floor(bytes / 3) * 4 + [0, 2, 3][bytes % 3]!;
-}
-
-/** `toBase64Url(b)`'s ASCII bytes, written into `out` from `at` (room checked by the caller). */
-function writeBase64Url(b: Uint8Array, out: Uint8Array, at: number): void {
-  const n = b.length;
-  let o = at;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    out[o++] = B64URL[v >>> 18]!;
-    out[o++] = B64URL[(v >>> 12) & 63]!;
-    out[o++] = B64URL[(v >>> 6) & 63]!;
-    out[o++] = B64URL[v & 63]!;
-  }
-  if (n - i >= 1) {
-    const v = (b[i]! << 16) | (n - i === 2 ? b[i + 1]! << 8 : 0);
-    out[o++] = B64URL[v >>> 18]!;
-    out[o++] = B64URL[(v >>> 12) & 63]!;
-    if (n - i === 2) out[o++] = B64URL[(v >>> 6) & 63]!;
-  }
 }
 
 export function encodeManifest(m: SnapshotManifest): Uint8Array {
