@@ -138,7 +138,7 @@ test("an index object pushed in pieces, cut anywhere, loads exactly as the whole
   for (const cut of cuts) {
     const index = new ChunkIndex();
     index.add({ id: toHex(new Uint8Array(32).fill(0xee)), pack: packs[0]!, offset: 1, length: 2, rawLength: 3, flags: 0 });
-    const w = index.indexObjectWriter("index/pieces");
+    const w = index.indexObjectWriter("index/pieces", bytes.length);
     let at = 0;
     for (const c of [...cut, bytes.length]) {
       w.push(bytes.slice(at, c));

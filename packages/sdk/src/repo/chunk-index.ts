@@ -153,7 +153,7 @@ export class ChunkIndex {
    * whole object is valid.
    */
   addIndexObject(bytes: Uint8Array, name: string): void {
-    const w = this.indexObjectWriter(name);
+    const w = this.indexObjectWriter(name, bytes.length);
     w.push(bytes);
     w.finish();
   }
@@ -165,11 +165,11 @@ export class ChunkIndex {
    * is ever held (49 bytes per chunk each; docs/performance.md). `finish`
    * checks the object as `addIndexObject` does and only then adds its entries: nothing is
    * added unless the whole object is valid (a stream is authenticated only at its end).
-   * `maxBytes` bounds the plaintext (the sealed object's size): counts that claim more are
-   * refused before anything is reserved. No other change to this index may come between
+   * `maxBytes` bounds the plaintext (at most the sealed object's size): counts that claim more are
+   * refused before anything is reserved, so a count read from the object can never ask for more memory than that. No other change to this index may come between
    * the writer's first `push` and its `finish`.
    */
-  indexObjectWriter(name: string, maxBytes = Infinity): { push(piece: Uint8Array): void; finish(): void } {
+  indexObjectWriter(name: string, maxBytes: number): { push(piece: Uint8Array): void; finish(): void } {
     const what = `index ${name}`;
     const head: Uint8Array[] = [];
     let headLength = 0;

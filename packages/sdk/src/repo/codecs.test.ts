@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ChatvaultError, toHex, utf8 } from "@chatvault/format";
-import { decodeIndex, encodeIndex, type IndexEntry } from "./chunk-index.ts";
+import { ChunkIndex, decodeIndex, encodeIndex, type IndexEntry } from "./chunk-index.ts";
 import { decodePackHeader, encodePackHeader } from "./pack.ts";
 import { decodeManifest, encodeManifest, isSafeRelativePath, type SnapshotManifest } from "./manifest.ts";
 import { parseConfig } from "./config.ts";
@@ -55,6 +55,55 @@ test("index: random and mutated bytes give only typed errors", () => {
   const valid = encodeIndex([{ id: "ab".repeat(32), pack: "cd".repeat(32), offset: 1, length: 2, rawLength: 3, flags: 1 }]);
   fc.assert(
     fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(valid)), (b) => onlyTyped(() => decodeIndex(b, "index/x"))),
+    { numRuns: 3000 },
+  );
+});
+
+test("index pushed in pieces: random and mutated bytes, cut anywhere, are refused or accepted as decodeIndex does them, and a refused one adds nothing", () => {
+  const valid = encodeIndex([
+    { id: "ab".repeat(32), pack: "cd".repeat(32), offset: 1, length: 2, rawLength: 3, flags: 1 },
+    { id: "ef".repeat(32), pack: "cd".repeat(32), offset: 9, length: 4, rawLength: 4, flags: 0 },
+  ]);
+  const before = { id: "01".repeat(32), pack: "02".repeat(32), offset: 0, length: 5, rawLength: 5, flags: 0 };
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(valid)), fc.array(fc.nat(), { maxLength: 6 }), (b, cutsAt) => {
+      let want: IndexEntry[] | undefined;
+      let wantError: unknown;
+      try {
+        want = decodeIndex(b, "index/x");
+      } catch (e) {
+        wantError = e;
+      }
+      const index = new ChunkIndex();
+      index.add(before);
+      const cuts = [...new Set(cutsAt.map((c) => c % (b.length + 1)))].sort((x, y) => x - y);
+      let gotError: unknown;
+      try {
+        const w = index.indexObjectWriter("index/x", b.length);
+        let from = 0;
+        for (const at of [...cuts, b.length]) {
+          w.push(b.subarray(from, at));
+          from = at;
+        }
+        w.finish();
+      } catch (e) {
+        gotError = e;
+      }
+      if (wantError !== undefined) {
+        assert.ok(gotError instanceof ChatvaultError, `a typed error, not ${String(gotError)}`);
+        assert.deepEqual(
+          [...index.entries()].map(([id]) => id),
+          [before.id],
+        );
+      } else {
+        assert.equal(gotError, undefined);
+        // A later entry for the same ID wins, as in add().
+        const model = new Map([[before.id, before], ...want!.map((e) => [e.id, e] as const)]);
+        assert.equal(index.size, model.size);
+        for (const [id, e] of model)
+          assert.deepEqual(index.get(id), { pack: e.pack, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags });
+      }
+    }),
     { numRuns: 3000 },
   );
 });
