@@ -5,7 +5,20 @@
  */
 export { CONFIG_MAC_TAG_V2, CONFIG_MAC_TAG_V3, DB_FINGERPRINT_LABEL, HEAD_RECORD_LABEL, LABELS, PASSKEY_LABELS, ROOT_SALT, type LabelName } from "./labels.ts";
 export { ChatvaultError, KeyFormatError, WrongKeyError, IntegrityError, type IntegrityReason } from "./errors.ts";
-export { base64UrlLength, concatBytes, equalBytes, fromBase64Url, fromHex, fromUtf8, readU32BE, toBase64Url, toHex, utf8, writeBase64Url, writeU32BE } from "./bytes.ts";
+export {
+  base64UrlLength,
+  concatBytes,
+  equalBytes,
+  fromBase64Url,
+  fromHex,
+  fromUtf8,
+  readU32BE,
+  toBase64Url,
+  toHex,
+  utf8,
+  writeBase64Url,
+  writeU32BE,
+} from "./bytes.ts";
 export { Secret, RootKey, generateRootKey } from "./secret.ts";
 export { type CryptoBackend, type RandomSource, getDefaultBackend, platformRandom, setDefaultBackend, webCryptoBackend } from "./backend.ts";
 export { formatKey, keyGroups, parseKey } from "./key-codec.ts";
