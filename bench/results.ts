@@ -65,7 +65,12 @@ export interface Ceilings {
   chunker_mib_s: number;
   chunker_ratio: number;
   /** Sequential write (fdatasync) and read (O_DIRECT, bypassing the page cache) of the bench disk, MiB/s. */
+  /** The faster of the two below: the durable write rate no tool passes here. */
   disk_write_mib_s: number | null;
+  /** Through the page cache, then fdatasync (the only figure before 2026-12-04). */
+  disk_write_buffered_mib_s?: number | null;
+  /** With `O_DIRECT` from page-aligned memory, then fdatasync. */
+  disk_write_direct_mib_s?: number | null;
   disk_read_mib_s: number | null;
   /** @serenity-kit/opaque server startLogin + finishLogin, logins/s on one core. */
   opaque_logins_per_s_core: number | null;
