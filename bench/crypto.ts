@@ -196,7 +196,11 @@ function directWrite(file: string, content: Uint8Array, bytes: number): number |
  * the VMs measured a page-cache page first touched costs the guest a fault to its host, so
  * the buffered figure was the memory's, not the disk's (docs/performance.md, "Restore, round 7").
  */
-function diskSequential(work: string, bytes: number, log: (l: string) => void): { write: number | null; buffered: number | null; direct: number | null; read: number | null } {
+function diskSequential(
+  work: string,
+  bytes: number,
+  log: (l: string) => void,
+): { write: number | null; buffered: number | null; direct: number | null; read: number | null } {
   const dir = join(work, "disk");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "seq.bin");
