@@ -6,7 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CoalescingWriter, HandleCache, type HandleCacheOptions, type StagedHandle } from "./staged-files.ts";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDirect, writeDirectAt } from "@chatvault/storage/fs";
+import { CoalescingWriter, type DirectIo, HandleCache, type HandleCacheOptions, type StagedHandle } from "./staged-files.ts";
 
 interface Event {
   file: number;
@@ -161,4 +167,153 @@ test("a file the writes did not fill is refused at syncAll instead of being sync
   await assert.rejects(cache.syncAll(), /staged file 1 got 60 of its 100 bytes/);
   await cache.closeAll();
   assert.equal(fs.openNow(), 0);
+});
+
+/** A fake direct I/O that logs each write (and can refuse), for the fake handles above. */
+function fakeDirect(opts: { refuse?: boolean } = {}) {
+  const writes: { file: number; position: number; length: number }[] = [];
+  let opens = 0;
+  const io: DirectIo = {
+    async open(path) {
+      opens++;
+      const file = Number(String(path));
+      return { file, async close() {} } as unknown as Awaited<ReturnType<DirectIo["open"]>>;
+    },
+    async write(handle, parts, position, length) {
+      if (opts.refuse) return false;
+      assert.equal(
+        parts.reduce((a, p) => a + p.length, 0),
+        length,
+        "the parts cover the length",
+      );
+      writes.push({ file: (handle as unknown as { file: number }).file, position, length });
+      return true;
+    },
+  };
+  return { io, writes, opens: () => opens };
+}
+
+test("a direct file's runs: whole blocks around the page cache, the partial blocks at either end through the ordinary handle, no block both", async () => {
+  const fs = fakeFs();
+  const direct = fakeDirect();
+  const size = 3 * 1024 * 1024 + 777;
+  const cache = new HandleCache(["0", "1"], [{ size }, { size: 600_000 }], { open: fs.opener, direct: (i) => i === 0, directIo: direct.io });
+  // File 0 in unaligned runs, file 1 (not allowed) in one run.
+  const cuts = [0, 1000, 600_000, 600_100, 2_000_003, size];
+  for (let k = 1; k < cuts.length; k++) {
+    const w = new CoalescingWriter(cache);
+    await w.write(0, cuts[k - 1]!, new Uint8Array(cuts[k]! - cuts[k - 1]!));
+    await w.flush();
+  }
+  const w1 = new CoalescingWriter(cache);
+  await w1.write(1, 0, new Uint8Array(600_000));
+  await w1.flush();
+  await cache.syncAll();
+  await cache.closeAll();
+  assert.ok(
+    direct.writes.every((d) => d.file === 0),
+    "only the allowed file is written directly",
+  );
+  assert.deepEqual(
+    direct.writes.map((d) => [d.position, d.length]),
+    [
+      [4096, 598016 - 4096],
+      [602112, 1998848 - 602112],
+      [2002944, Math.floor(size / 4096) * 4096 - 2002944],
+    ],
+    "each run's whole blocks, the run of 100 bytes none",
+  );
+  const buffered = fs.log.filter((e) => e.file === 0 && e.op === "write").map((e) => e.detail!.split("+").map(Number) as [number, number]);
+  const covered = new Uint8Array(size);
+  for (const [p, n] of buffered) covered.fill(1, p, p + n);
+  for (const d of direct.writes) {
+    assert.equal(covered.subarray(d.position, d.position + d.length).indexOf(1), -1, "no byte written both ways");
+    covered.fill(2, d.position, d.position + d.length);
+  }
+  assert.equal(covered.indexOf(0), -1, "every byte written once");
+  for (const [p, n] of buffered) {
+    // A buffered piece never reaches into a block a direct write covers.
+    const first = Math.floor(p / 4096) * 4096;
+    const last = Math.min(size, Math.ceil((p + n) / 4096) * 4096);
+    assert.equal(covered.subarray(first, last).indexOf(2), -1, `buffered ${p}+${n} shares no block with a direct write`);
+  }
+  assert.ok(fs.log.filter((e) => e.file === 1 && e.op === "write").length === 1, "the other file through the page cache, whole");
+});
+
+test("a refused direct write goes through the page cache, and no later run tries again", async () => {
+  const fs = fakeFs();
+  const direct = fakeDirect({ refuse: true });
+  const size = 2 * 1024 * 1024;
+  const cache = new HandleCache(["0"], [{ size }], { open: fs.opener, direct: () => true, directIo: direct.io });
+  for (let at = 0; at < size; at += 512 * 1024) {
+    const w = new CoalescingWriter(cache);
+    await w.write(0, at, new Uint8Array(512 * 1024));
+    await w.flush();
+  }
+  await cache.syncAll();
+  await cache.closeAll();
+  assert.equal(direct.opens(), 1, "one try");
+  assert.equal(fs.sizes.get(0), size, "every byte written through the ordinary handle");
+  const bytes = fs.log.filter((e) => e.op === "write").reduce((a, e) => a + Number(e.detail!.split("+")[1]), 0);
+  assert.equal(bytes, size);
+  assert.equal(fs.openNow(), 0);
+});
+
+test("real files written directly in runs out of order hold exactly their bytes (O_DIRECT where the filesystem has it)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cv-staged-direct-"));
+  try {
+    const sizes = [3 * 1024 * 1024 + 1234, 700 * 1024, 5000, 1024 * 1024];
+    const data = sizes.map((n) => randomBytes(n));
+    const paths = sizes.map((_, i) => join(dir, String(i)));
+    let directBytes = 0;
+    const io: DirectIo = {
+      open: (p) => openDirect(p),
+      async write(h, parts, position, length) {
+        assert.equal(position % 4096, 0);
+        assert.equal(length % 4096, 0);
+        const ok = await writeDirectAt(h as FileHandle, parts, position, length);
+        if (ok) directBytes += length;
+        return ok;
+      },
+    };
+    const cache = new HandleCache(
+      paths,
+      sizes.map((size) => ({ size })),
+      { direct: (i) => i !== 2, directIo: io },
+    );
+    // Runs of random lengths, shuffled across files and within each file.
+    const runs: [number, number, number][] = [];
+    for (const [i, n] of sizes.entries()) {
+      for (let at = 0; at < n;) {
+        const len = Math.min(n - at, 1 + Math.floor(Math.random() * 900_000));
+        runs.push([i, at, len]);
+        at += len;
+      }
+    }
+    for (let k = runs.length - 1; k > 0; k--) {
+      const j = Math.floor(Math.random() * (k + 1));
+      [runs[k], runs[j]] = [runs[j]!, runs[k]!];
+    }
+    await Promise.all(
+      runs.map(async ([i, at, len]) => {
+        const w = new CoalescingWriter(cache);
+        // Two pieces per run, as chunks of one range.
+        const cut = at + Math.floor(len / 3);
+        await w.write(i, at, data[i]!.subarray(at, cut));
+        await w.write(i, cut, data[i]!.subarray(cut, at + len));
+        await w.flush();
+      }),
+    );
+    await cache.syncAll();
+    await cache.closeAll();
+    for (const [i, d] of data.entries()) assert.ok(readFileSync(paths[i]!).equals(d), `file ${i} holds its bytes`);
+    if (directBytes === 0) {
+      // Only a filesystem without direct I/O may have taken it all through the page cache.
+      const probe = await openDirect(paths[0]!);
+      await probe?.close();
+      assert.equal(probe, undefined, "direct I/O works here, yet no byte went around the page cache");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
