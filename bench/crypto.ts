@@ -194,7 +194,7 @@ function directWrite(file: string, content: Uint8Array, bytes: number): number |
  * sequential read with O_DIRECT (dd iflag=direct), so the page cache does not answer
  * instead of the disk. The floor is the faster write: a tool may write either way, and on
  * the VMs measured a page-cache page first touched costs the guest a fault to its host, so
- * the buffered figure was the memory's, not the disk's (docs/performance.md, "Restore, round 7").
+ * the buffered figure was the memory's, not the disk's (docs/performance.md, "Restore, round 8").
  */
 function diskSequential(
   work: string,
