@@ -9,6 +9,8 @@ import { setDefaultBackend } from "./backend.ts";
 
 /** Plaintext bytes per `Cipher.update` call when sealing in parts. */
 const SEAL_SLICE = 64 * 1024;
+/** Ciphertext bytes per `Decipher.update` call when opening into a caller's buffer. */
+const OPEN_SLICE = 64 * 1024;
 
 export const nodeCryptoBackend: CryptoBackend = {
   name: "node:crypto",
@@ -59,6 +61,33 @@ export const nodeCryptoBackend: CryptoBackend = {
     if (fin.length > 0) parts.push(fin);
     parts.push(c.getAuthTag());
     return parts;
+  },
+  async aesGcmOpenInto(key, iv, sealed, aad, out, offset) {
+    if (sealed.length < 16) return false;
+    const d = createDecipheriv("aes-256-gcm", key, iv);
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    // In slices, as aesGcmSealParts: node:crypto has no output-buffer form and returns a
+    // fresh malloc'd buffer per call; one per chunk (media chunks of every size up to
+    // 8 MiB) grew a restore worker's malloc arena by ~13 MiB (docs/performance.md,
+    // "Restore, round 6"), equal 64 KiB pieces are reused as they die. Each piece is
+    // copied out after its ciphertext was read, which is what makes opening in place
+    // (`out` the buffer `sealed` lies in, the plaintext shifted left) safe.
+    const body = sealed.length - 16;
+    let at = offset;
+    for (let o = 0; o < body; o += OPEN_SLICE) {
+      const piece = d.update(sealed.subarray(o, Math.min(body, o + OPEN_SLICE)));
+      out.set(piece, at);
+      at += piece.length;
+    }
+    try {
+      const fin = d.final(); // nothing is held back in GCM, but keep it if ever
+      out.set(fin, at);
+      return true;
+    } catch {
+      out.fill(0, offset, at); // no unauthenticated plaintext left behind
+      return false; // "Unsupported state or unable to authenticate data"
+    }
   },
   async aesGcmOpen(key, iv, sealed, aad) {
     if (sealed.length < 16) return null;
