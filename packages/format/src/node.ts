@@ -12,6 +12,26 @@ const SEAL_SLICE = 64 * 1024;
 /** Ciphertext bytes per `Decipher.update` call when opening into a caller's buffer. */
 const OPEN_SLICE = 64 * 1024;
 
+type Transfer = (this: ArrayBuffer, newLength?: number) => ArrayBuffer;
+
+/**
+ * Give a piece `Decipher.update` returned back to malloc once it is copied out, instead of
+ * at V8's next collection: `ArrayBuffer.prototype.transfer(0)` detaches it and frees its
+ * memory. Native from Node 21 on; on Node 20 a thread has it when its context was made
+ * after the CLI asked for it (the SDK's node/young-generation.ts, `freeCopiedPiecesAtOnce`),
+ * as a restore worker is. Without it, the collector frees the piece as before. Only a
+ * buffer the piece covers whole is touched (a slice of Node's shared pool never is).
+ */
+function freeCopiedPiece(p: Uint8Array): void {
+  const t = (ArrayBuffer.prototype as { transfer?: Transfer }).transfer;
+  if (!t || p.byteOffset !== 0 || p.byteLength !== p.buffer.byteLength || !(p.buffer instanceof ArrayBuffer)) return;
+  try {
+    t.call(p.buffer, 0);
+  } catch {
+    // Not detachable: the collector's, as before.
+  }
+}
+
 export const nodeCryptoBackend: CryptoBackend = {
   name: "node:crypto",
   async hkdf(ikm, salt, info, length) {
@@ -79,6 +99,7 @@ export const nodeCryptoBackend: CryptoBackend = {
       const piece = d.update(sealed.subarray(o, Math.min(body, o + OPEN_SLICE)));
       out.set(piece, at);
       at += piece.length;
+      freeCopiedPiece(piece);
     }
     try {
       const fin = d.final(); // nothing is held back in GCM, but keep it if ever

@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { webCryptoBackend } from "./backend.ts";
 import { concatBytes } from "./bytes.ts";
@@ -120,4 +122,32 @@ test("openObjectInto: property — any plaintext, any offset, either backend: op
     }),
     { numRuns: 60 },
   );
+});
+
+test("openObjectInto on node:crypto frees each copied piece at once where ArrayBuffer.prototype.transfer exists, same bytes", async () => {
+  // Node 20 has `transfer` behind a flag, in contexts made after it is set; Node 21+ natively.
+  setFlagsFromString("--harmony-rab-gsab-transfer");
+  const proto = ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer, n?: number) => ArrayBuffer };
+  const own = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "transfer");
+  const native = proto.transfer ?? (runInNewContext("ArrayBuffer.prototype.transfer") as NonNullable<typeof proto.transfer>);
+  const freed: number[] = [];
+  Object.defineProperty(ArrayBuffer.prototype, "transfer", {
+    configurable: true,
+    writable: true,
+    value(this: ArrayBuffer, n?: number) {
+      freed.push(this.byteLength);
+      return native.call(this, n);
+    },
+  });
+  try {
+    const pt = seededBytes(16, 3 * 65536 + 5);
+    const sealed = await sealObject(nodeCryptoBackend, key, ctx, pt);
+    const out = new Uint8Array(pt.length);
+    assert.equal(await openObjectInto(nodeCryptoBackend, key, ctx, sealed, out), pt.length);
+    assert.deepEqual(out, pt);
+    assert.deepEqual(freed, [65536, 65536, 65536, 5]);
+  } finally {
+    if (own) Object.defineProperty(ArrayBuffer.prototype, "transfer", own);
+    else delete proto.transfer;
+  }
 });
