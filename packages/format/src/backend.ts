@@ -26,6 +26,15 @@ export interface CryptoBackend {
    * for a caller that copies them once into a larger buffer anyway (a pack, §8.3).
    */
   aesGcmSealParts?(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array[]>;
+  /**
+   * Optional: `aesGcmOpen` with the plaintext (`sealed.length - 16` bytes) written into
+   * `out` at `offset` instead of a fresh buffer; `false` when authentication fails, and
+   * then the bytes written are zeroed again. The plaintext may be written before the tag
+   * is checked, piece by piece, each piece after its ciphertext was read: `out` may be
+   * the buffer `sealed` lies in when the plaintext starts at or before the ciphertext
+   * (opened in place, shifted left). Callers check lengths first (`openObjectInto`).
+   */
+  aesGcmOpenInto?(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): Promise<boolean>;
 }
 
 /** A source of random bytes; injectable so test vectors are reproducible. */

@@ -35,6 +35,7 @@ export {
   type ObjectKindValue,
   objectAad,
   openObject,
+  openObjectInto,
   sealObject,
   sealObjectParts,
 } from "./object.ts";

@@ -9,6 +9,28 @@ import { setDefaultBackend } from "./backend.ts";
 
 /** Plaintext bytes per `Cipher.update` call when sealing in parts. */
 const SEAL_SLICE = 64 * 1024;
+/** Ciphertext bytes per `Decipher.update` call when opening into a caller's buffer. */
+const OPEN_SLICE = 64 * 1024;
+
+type Transfer = (this: ArrayBuffer, newLength?: number) => ArrayBuffer;
+
+/**
+ * Give a piece `Decipher.update` returned back to malloc once it is copied out, instead of
+ * at V8's next collection: `ArrayBuffer.prototype.transfer(0)` detaches it and frees its
+ * memory. Native from Node 21 on; on Node 20 a thread has it when its context was made
+ * after the CLI asked for it (the SDK's node/young-generation.ts, `freeCopiedPiecesAtOnce`),
+ * as a restore worker is. Without it, the collector frees the piece as before. Only a
+ * buffer the piece covers whole is touched (a slice of Node's shared pool never is).
+ */
+function freeCopiedPiece(p: Uint8Array): void {
+  const t = (ArrayBuffer.prototype as { transfer?: Transfer }).transfer;
+  if (!t || p.byteOffset !== 0 || p.byteLength !== p.buffer.byteLength || !(p.buffer instanceof ArrayBuffer)) return;
+  try {
+    t.call(p.buffer, 0);
+  } catch {
+    // Not detachable: the collector's, as before.
+  }
+}
 
 export const nodeCryptoBackend: CryptoBackend = {
   name: "node:crypto",
@@ -59,6 +81,34 @@ export const nodeCryptoBackend: CryptoBackend = {
     if (fin.length > 0) parts.push(fin);
     parts.push(c.getAuthTag());
     return parts;
+  },
+  async aesGcmOpenInto(key, iv, sealed, aad, out, offset) {
+    if (sealed.length < 16) return false;
+    const d = createDecipheriv("aes-256-gcm", key, iv);
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    // In slices, as aesGcmSealParts: node:crypto has no output-buffer form and returns a
+    // fresh malloc'd buffer per call; one per chunk (media chunks of every size up to
+    // 8 MiB) grew a restore worker's malloc arena by ~13 MiB (docs/performance.md,
+    // "Restore, round 6"), equal 64 KiB pieces are reused as they die. Each piece is
+    // copied out after its ciphertext was read, which is what makes opening in place
+    // (`out` the buffer `sealed` lies in, the plaintext shifted left) safe.
+    const body = sealed.length - 16;
+    let at = offset;
+    for (let o = 0; o < body; o += OPEN_SLICE) {
+      const piece = d.update(sealed.subarray(o, Math.min(body, o + OPEN_SLICE)));
+      out.set(piece, at);
+      at += piece.length;
+      freeCopiedPiece(piece);
+    }
+    try {
+      const fin = d.final(); // nothing is held back in GCM, but keep it if ever
+      out.set(fin, at);
+      return true;
+    } catch {
+      out.fill(0, offset, at); // no unauthenticated plaintext left behind
+      return false; // "Unsupported state or unable to authenticate data"
+    }
   },
   async aesGcmOpen(key, iv, sealed, aad) {
     if (sealed.length < 16) return null;

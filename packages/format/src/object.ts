@@ -123,6 +123,17 @@ function pooledNonce(): Uint8Array {
   return n;
 }
 
+/** The checks before opening (spec §5.2): length and version; the plaintext's length. */
+function checkSealed(sealed: Uint8Array, where: string): number {
+  if (sealed.length < SEAL_OVERHEAD) {
+    throw new IntegrityError("too_short", `sealed object is ${sealed.length} bytes, shorter than the ${SEAL_OVERHEAD}-byte minimum`, where);
+  }
+  if (sealed[0] !== FORMAT_VERSION) {
+    throw new IntegrityError("unsupported_version", `sealed object has format version ${sealed[0]}, expected ${FORMAT_VERSION}`, where);
+  }
+  return sealed.length - SEAL_OVERHEAD;
+}
+
 /**
  * Open a sealed object. Throws `IntegrityError` with reason `too_short`,
  * `unsupported_version` or `auth_failed` (tampered, truncated, wrong object or wrong key:
@@ -130,13 +141,45 @@ function pooledNonce(): Uint8Array {
  */
 export async function openObject(backend: CryptoBackend, key: Uint8Array, ctx: ObjectContext, sealed: Uint8Array): Promise<Uint8Array> {
   const where = printableId(ctx);
-  if (sealed.length < SEAL_OVERHEAD) {
-    throw new IntegrityError("too_short", `sealed object is ${sealed.length} bytes, shorter than the ${SEAL_OVERHEAD}-byte minimum`, where);
-  }
-  if (sealed[0] !== FORMAT_VERSION) {
-    throw new IntegrityError("unsupported_version", `sealed object has format version ${sealed[0]}, expected ${FORMAT_VERSION}`, where);
-  }
+  checkSealed(sealed, where);
   const pt = await backend.aesGcmOpen(key, sealed.subarray(1, 1 + NONCE_LENGTH), sealed.subarray(1 + NONCE_LENGTH), objectAad(ctx));
   if (pt === null) throw new IntegrityError("auth_failed", "sealed object failed authentication", where);
   return pt;
+}
+
+/**
+ * `openObject` with the plaintext written into `out` at `offset` (it must have room for
+ * `sealed.length - SEAL_OVERHEAD` bytes there, else `RangeError`); resolves with the
+ * plaintext's length. The same bytes and the same `IntegrityError`s (`too_short`,
+ * `unsupported_version`, `auth_failed`) as `openObject`; after a failure no plaintext is
+ * left in `out` (the bytes written, if any, are zeroed). `out` may be the buffer `sealed`
+ * lies in when the plaintext starts at or before the ciphertext, i.e. `out`'s byte at
+ * `offset` is at or before `sealed`'s first byte in memory: opened in place, shifted left
+ * (the pieces are written each after its ciphertext was read). For a caller that lays
+ * plaintexts into one buffer anyway (a restore's range, spec §8.8): no fresh buffer and
+ * no copy of it per object.
+ */
+export async function openObjectInto(
+  backend: CryptoBackend,
+  key: Uint8Array,
+  ctx: ObjectContext,
+  sealed: Uint8Array,
+  out: Uint8Array,
+  offset = 0,
+): Promise<number> {
+  const where = printableId(ctx);
+  const length = checkSealed(sealed, where);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset is ${offset}; a non-negative integer expected`);
+  if (offset + length > out.length) throw new RangeError(`out has ${Math.max(0, out.length - offset)} bytes at offset ${offset}; the plaintext is ${length}`);
+  const iv = sealed.subarray(1, 1 + NONCE_LENGTH);
+  const body = sealed.subarray(1 + NONCE_LENGTH);
+  const aad = objectAad(ctx);
+  if (backend.aesGcmOpenInto) {
+    if (!(await backend.aesGcmOpenInto(key, iv, body, aad, out, offset))) throw new IntegrityError("auth_failed", "sealed object failed authentication", where);
+    return length;
+  }
+  const pt = await backend.aesGcmOpen(key, iv, body, aad);
+  if (pt === null) throw new IntegrityError("auth_failed", "sealed object failed authentication", where);
+  out.set(pt, offset);
+  return length;
 }

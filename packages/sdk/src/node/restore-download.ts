@@ -50,9 +50,10 @@ export const PARALLEL_ABOVE = 64 * 1024 * 1024;
 /** Media bytes still to restore after the database above which its check runs on a worker thread. */
 const CONCURRENT_CHECK_BYTES = 128 * 1024 * 1024;
 /**
- * Sealed and plaintext bytes of one range opened on a worker (each in a slot's buffer of
- * `ANSWER_BYTES`). With `concurrency` ranges in flight this bounds the buffers a restore
- * holds, whatever the repository's size: 2 × (2 + 2) MiB by default.
+ * Sealed and plaintext bytes of one range opened on a worker (both in one slot's buffer of
+ * `ANSWER_BYTES`, the plaintexts over the sealed bytes: restore-open.ts). With
+ * `concurrency` ranges in flight this bounds the buffers a restore holds, whatever the
+ * repository's size: 2 × 2 MiB by default (a range of one larger chunk grows its slot).
  */
 const RANGE_BYTES = ANSWER_BYTES;
 

@@ -1,9 +1,10 @@
 /**
  * Worker threads that open a restore's chunks (workers/restore-worker.ts), so AES-GCM,
  * inflate and the chunk-ID check (spec §8.3) run on every core while this thread reads
- * packs and writes files. Each range is read into a slot — two `SharedArrayBuffer`s,
- * made once and shared once with each worker — and its plaintexts come back in the same
- * slot: only small messages cross between the threads, and no buffer is copied, moved or
+ * packs and writes files. Each range is read into a slot — one `SharedArrayBuffer` per
+ * range in flight, made once and shared once with each worker — and its plaintexts come
+ * back in the same buffer, laid over the sealed bytes already opened (restore-open.ts):
+ * only small messages cross between the threads, and no buffer is copied, moved or
  * collected per range. A worker that stops (crash, out of memory) fails every range it
  * held with `WorkerStoppedError`.
  */
@@ -11,7 +12,8 @@ import { Worker } from "node:worker_threads";
 import { IntegrityError, type RootKey } from "@chatvault/format";
 import type { PackRange } from "../repo/chunk-reader.ts";
 import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./workers/restore-messages.ts";
-import { afterWorkerStarted } from "./young-generation.ts";
+import { sealedOffset } from "./restore-open.ts";
+import { afterWorkerStarted, beforeSealing } from "./young-generation.ts";
 
 /** A restore worker stopped before it answered: the restore fails, nothing is moved into place. */
 export class WorkerStoppedError extends Error {
@@ -40,14 +42,14 @@ export function useRestoreWorkerEntry(entry: URL | undefined): void {
 const YOUNG_GENERATION_MB = 2;
 
 /**
- * The two buffers one range in flight uses: the sealed bytes are read into `sealed`, the
- * worker opens them into `plain`. Held by one range at a time, from `RestorePool.slot` to
- * `release`.
+ * The buffer one range in flight uses: the sealed bytes are read into `sealed` (a view of
+ * it from the range's `sealedOffset`), the worker opens them into its first bytes. Held by
+ * one range at a time, from `RestorePool.slot` to `release`.
  */
 export interface RangeSlot {
   /** Read the sealed range into this (its first `end - start` bytes), then hand the slot to `open`. */
   readonly sealed: Uint8Array;
-  /** Give the slot back once the range's plaintexts are written; its buffers are unusable afterwards. */
+  /** Give the slot back once the range's plaintexts are written; its buffer is unusable afterwards. */
   release(): void;
 }
 
@@ -58,27 +60,33 @@ function roundUp(n: number): number {
 
 class Slot implements RangeSlot {
   readonly index: number;
+  buf: Uint8Array;
+  /** Where the current range's sealed bytes start in `buf`. */
+  sealedAt = 0;
   sealed: Uint8Array;
-  plain: Uint8Array;
-  /** Workers that hold this slot's current buffers. */
+  /** Workers that hold this slot's current buffer. */
   readonly sharedWith = new Set<RestoreWorker>();
   busy = false;
-  constructor(index: number, sealedBytes: number, plainBytes: number) {
+  constructor(index: number, bytes: number) {
     this.index = index;
-    this.sealed = new Uint8Array(new SharedArrayBuffer(roundUp(sealedBytes)));
-    this.plain = new Uint8Array(new SharedArrayBuffer(roundUp(plainBytes)));
+    this.buf = new Uint8Array(new SharedArrayBuffer(roundUp(bytes)));
+    this.sealed = this.buf;
   }
   /**
-   * Make room for a range of `sealedBytes` and `plainBytes` (a chunk longer than the usual
-   * range): new buffers, rounded up to whole MiB and kept, shared again. Grown to each
-   * range's exact size, the full corpus' slots were replaced 7 times, and the dead ones
-   * held this thread's malloc heap ~13 MiB higher until a collection.
+   * Take a range of `sealedBytes` read in from `sealedAt`, making room for it if it needs
+   * more than the buffer holds (a chunk longer than the usual range): a new buffer, rounded
+   * up to whole MiB and kept, shared again. Grown to each range's exact size, the full
+   * corpus' slots were replaced 7 times, and the dead ones held this thread's malloc heap
+   * ~13 MiB higher until a collection.
    */
-  fit(sealedBytes: number, plainBytes: number): void {
-    if (this.sealed.length >= sealedBytes && this.plain.length >= plainBytes) return;
-    if (this.sealed.length < sealedBytes) this.sealed = new Uint8Array(new SharedArrayBuffer(roundUp(sealedBytes)));
-    if (this.plain.length < plainBytes) this.plain = new Uint8Array(new SharedArrayBuffer(roundUp(plainBytes)));
-    this.sharedWith.clear();
+  fit(sealedAt: number, sealedBytes: number, plainBytes: number): void {
+    const bytes = Math.max(sealedAt + sealedBytes, plainBytes);
+    if (this.buf.length < bytes) {
+      this.buf = new Uint8Array(new SharedArrayBuffer(roundUp(bytes)));
+      this.sharedWith.clear();
+    }
+    this.sealedAt = sealedAt;
+    this.sealed = this.buf.subarray(sealedAt, sealedAt + sealedBytes);
   }
   release(): void {
     this.busy = false;
@@ -134,8 +142,7 @@ class RestoreWorker {
       this.worker.postMessage({
         op: "slot",
         slot: slot.index,
-        sealed: slot.sealed.buffer as SharedArrayBuffer,
-        plain: slot.plain.buffer as SharedArrayBuffer,
+        buf: slot.buf.buffer as SharedArrayBuffer,
       } satisfies SlotRequest);
       slot.sharedWith.add(this);
     }
@@ -156,7 +163,7 @@ function answerError(m: Extract<OpenAnswer, { error: string }>): Error {
   return new Error(`restore worker: ${m.error}`);
 }
 
-/** Size of a slot's buffers (a range holds at most this much, bar one larger chunk). */
+/** Size of a slot's buffer (a range holds at most this much, bar one larger chunk). */
 export const SLOT_BYTES = ANSWER_BYTES;
 
 export class RestorePool {
@@ -165,6 +172,11 @@ export class RestorePool {
   #seq = 0;
 
   constructor(root: RootKey, n: number) {
+    // When the CLI asked for it (freeCopiedPiecesAtOnce), the workers' contexts get
+    // `ArrayBuffer.prototype.transfer`, and `openObjectInto` frees each 64 KiB piece
+    // node:crypto returns as soon as it is copied into the slot: ~6 MiB less peak RSS on
+    // the full corpus (docs/performance.md, "Restore, round 7").
+    beforeSealing();
     this.#workers = Array.from({ length: Math.max(1, n) }, () => new RestoreWorker(root));
   }
 
@@ -177,11 +189,13 @@ export class RestorePool {
   slot(range: PackRange<unknown>): RangeSlot {
     const sealedBytes = range.end - range.start;
     const plainBytes = range.requests.reduce((n, r) => n + r.loc.rawLength, 0);
+    const sealedAt = sealedOffset(range.requests, range.start, range.end);
     let s = this.#slots.find((x) => !x.busy);
     if (!s) {
-      s = new Slot(this.#slots.length, Math.max(sealedBytes, SLOT_BYTES), Math.max(plainBytes, SLOT_BYTES));
+      s = new Slot(this.#slots.length, Math.max(sealedAt + sealedBytes, plainBytes, SLOT_BYTES));
       this.#slots.push(s);
-    } else s.fit(sealedBytes, plainBytes);
+    }
+    s.fit(sealedAt, sealedBytes, plainBytes);
     s.busy = true;
     return s;
   }
@@ -189,7 +203,8 @@ export class RestorePool {
   /**
    * Open every chunk of `range`, read from pack `name` as `bytes`: a view of `slot.sealed`
    * from its first byte, or (a storage that read into its own buffer) bytes copied into it.
-   * Resolves with their plaintexts end to end, in `range.requests` order, in the slot;
+   * Resolves with their plaintexts end to end, in `range.requests` order, from the slot's
+   * first byte (over the sealed bytes: `slot.sealed` no longer holds them);
    * rejects with the `IntegrityError` the one-thread path would throw, or
    * `WorkerStoppedError`.
    */
@@ -212,12 +227,13 @@ export class RestorePool {
       name,
       start: range.start,
       end: range.end,
+      sealedAt: s.sealedAt,
       bytesLength: bytes.length,
       ids,
       meta: meta.buffer,
     };
     const length = await w.post(s, m, [meta.buffer]);
-    return { plain: s.plain.subarray(0, length) };
+    return { plain: s.buf.subarray(0, length) };
   }
 
   async close(): Promise<void> {

@@ -1,17 +1,18 @@
 /**
  * Worker thread of a restore (spec §8.8): opens the chunks of one ranged pack read —
  * AES-GCM authentication, inflate, the keyed chunk-ID check (spec §8.3), with the same
- * code as the one-thread path (`openPackRange`) — and lays their plaintexts end to end in
- * the slot's plaintext buffer. The sealed bytes and the plaintexts both live in the
- * slot's shared buffers (restore-messages.ts): only small messages cross between the
- * threads. The main thread writes the plaintexts, so file handles, write order and the
+ * checks and errors as the one-thread path (`openPackRange`) — and lays their plaintexts
+ * end to end in the slot, over the sealed bytes already opened (restore-open.ts). The
+ * sealed bytes and the plaintexts both live in the slot's shared buffer
+ * (restore-messages.ts): only small messages cross between the threads. The main thread writes the plaintexts, so file handles, write order and the
  * one fsync per file stay there (restore-pool.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { ChatvaultError, IntegrityError, KeySchedule, RootKey } from "@chatvault/format";
 import { nodeCryptoBackend } from "@chatvault/format/node";
-import { type PackRange, openPackRange } from "../../repo/chunk-reader.ts";
+import type { PackRange } from "../../repo/chunk-reader.ts";
 import { exposedGc } from "../heap-collection.ts";
+import { openRangeInPlace } from "../restore-open.ts";
 import { nodeCompressor } from "../zlib-compressor.ts";
 import { META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./restore-messages.ts";
 
@@ -19,11 +20,11 @@ const port = parentPort!;
 const repo = { keys: await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend) };
 
 /** The slots the main thread shared with this worker, by number. */
-const slots: { sealed: Uint8Array; plain: Uint8Array }[] = [];
+const slots: Uint8Array[] = [];
 
 /**
- * A scavenge of this thread's young generation after each answer. A range leaves a fresh
- * buffer per chunk dead here (node:crypto's `update` and the codecs return new memory),
+ * A scavenge of this thread's young generation after each answer. A range leaves fresh
+ * buffers dead here (node:crypto's `update` pieces, the codecs' outputs),
  * and V8 frees a dead buffer only at a collection: with few JS objects per MiB of chunk,
  * scavenges were rare and 20–50 MiB of dead buffers piled up in each worker until
  * external-memory pressure forced a full collection (measured on the full corpus).
@@ -35,22 +36,17 @@ async function open(m: OpenRequest): Promise<number> {
   if (!slot) throw new Error(`slot ${m.slot} was never shared with this worker`);
   const meta = new Uint32Array(m.meta);
   const range: PackRange<number> = { start: m.start, end: m.end, requests: [] };
-  let total = 0;
   m.ids.forEach((id, k) => {
     const at = k * META_FIELDS;
     const loc = { pack: "", offset: meta[at]!, length: meta[at + 1]!, rawLength: meta[at + 2]!, flags: meta[at + 3]! };
-    range.requests.push({ id, loc, targets: [total] });
-    total += loc.rawLength;
+    range.requests.push({ id, loc, targets: [] });
   });
-  if (total > slot.plain.length) throw new Error(`range of ${total} plaintext bytes for a slot of ${slot.plain.length}`);
-  const out = slot.plain;
-  await openPackRange(repo, nodeCompressor, m.name, range, slot.sealed.subarray(0, m.bytesLength), (req, plain) => out.set(plain, req.targets[0]!));
-  return total;
+  return openRangeInPlace(repo, nodeCompressor, m.name, range, slot, m.sealedAt, m.bytesLength);
 }
 
 port.on("message", (m: OpenRequest | SlotRequest) => {
   if (m.op === "slot") {
-    slots[m.slot] = { sealed: new Uint8Array(m.sealed), plain: new Uint8Array(m.plain) };
+    slots[m.slot] = new Uint8Array(m.buf);
     return;
   }
   open(m).then(
