@@ -18,7 +18,7 @@ async function scavengesDuring(fn: () => void): Promise<number> {
 }
 
 // One file, one order: the collector is asked for before and after the CLI's request.
-test("collectorOfCopiedPieces: none unless asked; then a scavenge per 8 MiB of copied pieces, none below", async () => {
+test("collectorOfCopiedPieces: none unless asked; then a scavenge per 2 MiB of copied pieces, none below", async () => {
   assert.equal(collectorOfCopiedPieces(), undefined);
   freeCopiedPiecesAtOnce();
   const copied = collectorOfCopiedPieces();
@@ -26,7 +26,7 @@ test("collectorOfCopiedPieces: none unless asked; then a scavenge per 8 MiB of c
   if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function") return assert.equal(copied, undefined);
   assert.equal(typeof copied, "function");
   assert.equal(await scavengesDuring(() => copied!(1024 * 1024)), 0);
-  assert.ok((await scavengesDuring(() => copied!(8 * 1024 * 1024))) >= 1);
+  assert.ok((await scavengesDuring(() => copied!(2 * 1024 * 1024))) >= 1);
   // No global `gc` left behind for later contexts.
   assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
 });

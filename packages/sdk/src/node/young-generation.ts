@@ -77,8 +77,12 @@ export function beforeSealing(): void {
   if (typeof t === "function") useTransfer(t as Parameters<typeof useTransfer>[0]);
 }
 
-/** Bytes of sealed pieces copied between two scavenges of a backup on this thread alone. */
-const COLLECT_EVERY = 8 * 1024 * 1024;
+/**
+ * Bytes of sealed pieces copied between two scavenges of a backup on this thread alone. The
+ * day after of the bench corpus (~35 MB sealed here): peak RSS 141 MiB with none, 132 at
+ * 8 MiB, 124 at 2 MiB, CPU the same (docs/performance.md, "Backup peak memory, round 9").
+ */
+const COLLECT_EVERY = 2 * 1024 * 1024;
 
 /**
  * For a backup that seals on this thread alone (no chunk workers, so `beforeSealing` was
