@@ -203,7 +203,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
       // with workers, i.e. much new data. A day-after backup (this thread alone) freed
       // ~12 MiB of its peak that way but paid ~0.05 CPU-s, 8 of 8 pairs (docs/performance.md,
       // "Full backup, round 8"); a full backup's CPU fell. On this thread alone a scavenge
-      // every 2 MiB of copied pieces frees them instead: ~17 MiB of a day-after's peak, no
+      // every 2 MiB of copied pieces frees them instead: ~16 MiB of a day-after's peak, no
       // CPU measured ("Backup peak memory, round 9").
       if (onWorkers) beforeSealing();
       else collectCopied = collectorOfCopiedPieces();

@@ -79,8 +79,8 @@ export function beforeSealing(): void {
 
 /**
  * Bytes of sealed pieces copied between two scavenges of a backup on this thread alone. The
- * day after of the bench corpus (~35 MB sealed here): peak RSS 141 MiB with none, 132 at
- * 8 MiB, 124 at 2 MiB, CPU the same (docs/performance.md, "Backup peak memory, round 9").
+ * day after of the bench corpus (~35 MB sealed here): peak RSS 137.4 MiB with none, 128.5
+ * at 8 MiB, 121.1 at 2 MiB, CPU the same (docs/performance.md, "Backup peak memory, round 9").
  */
 const COLLECT_EVERY = 2 * 1024 * 1024;
 
