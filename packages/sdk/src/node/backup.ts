@@ -17,6 +17,7 @@ import type { Compressor } from "../backup/compressor.ts";
 import { looksCompressible } from "../backup/compressor.ts";
 import { sealChunk } from "../backup/chunk-store.ts";
 import { freePieces } from "../backup/free-pieces.ts";
+import { sealedLength } from "../backup/packer.ts";
 import { type BackupResult, BackupSession } from "../backup/session.ts";
 import { runBounded } from "../concurrency.ts";
 import { SourceError } from "../errors.ts";
@@ -39,7 +40,7 @@ import { walkMedia } from "./media-walk.ts";
 import { ExcludeRules } from "../select/exclude.ts";
 import { makeRunDir, privateTempRoot, sweepDeadRuns } from "./work-dir.ts";
 import { nodeCompressor } from "./zlib-compressor.ts";
-import { beforeSealing } from "./young-generation.ts";
+import { beforeSealing, collectorOfCopiedPieces } from "./young-generation.ts";
 
 export type { BackupResult, SkippedFile } from "../backup/session.ts";
 
@@ -196,12 +197,16 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
     // A custom compressor cannot travel to worker threads: it keeps the work here.
     const onWorkers = reading !== undefined && workers > 0 && !opts.compressor;
     const workerSlots = onWorkers ? workers * reading.TASKS_PER_WORKER : 0;
+    let collectCopied: ((bytes: number) => void) | undefined;
     if (reading) {
       // Sealed pieces freed as they are copied, if the CLI asked (young-generation.ts): only
       // with workers, i.e. much new data. A day-after backup (this thread alone) freed
       // ~12 MiB of its peak that way but paid ~0.05 CPU-s, 8 of 8 pairs (docs/performance.md,
-      // "Full backup, round 8"); a full backup's CPU fell.
+      // "Full backup, round 8"); a full backup's CPU fell. On this thread alone a scavenge
+      // every 2 MiB of copied pieces frees them instead: ~16 MiB of a day-after's peak, no
+      // CPU measured ("Backup peak memory, round 9").
       if (onWorkers) beforeSealing();
+      else collectCopied = collectorOfCopiedPieces();
       // This thread takes tasks beside the workers (split-runner.ts), its share (HERE_SHARE):
       // the rest of a core's worth of work needs no isolate of its own.
       const here = reading.inlineRunner({
@@ -215,6 +220,11 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         ? reading.splitRunner(reading.workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workerSlots, here, 1, HERE_SHARE)
         : here;
     }
+    /** Pieces of a sealed chunk this thread made, copied into a pack or not needed: freed now, or by the next scavenge. */
+    const copiedPieces = (pieces: readonly Uint8Array[]) => {
+      freePieces(pieces);
+      collectCopied?.(sealedLength(pieces));
+    };
     const tasks: TaskRunner = runner ?? { run: async () => void need(), close: async () => {} };
 
     /**
@@ -235,7 +245,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
           if (store.claimId(id)) await store.addSealed(toHex(id), s.data, s.rawLength, s.flags);
           // This thread's own tasks hand over their pieces (a worker's part is one buffer,
           // given back with the ack): copied into a pack, or not needed, they go now.
-          if (!(s.data instanceof Uint8Array)) freePieces(s.data);
+          if (!(s.data instanceof Uint8Array)) copiedPieces(s.data);
         }
         if (into) {
           for (const id of part.ids) {
@@ -334,7 +344,7 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         // Sealed into new buffers before the next page is read into this one (forEachPage).
         const sealed = await sealChunk(repo.keys, compressor, id, page, true);
         await store.addSealed(hex, sealed.data, page.length, sealed.flags);
-        freePieces(sealed.data); // copied into a pack
+        copiedPieces(sealed.data); // copied into a pack
       });
       progress.advance((until - first) * s.pageSize);
     };
