@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { restore } from "@chatvault/sdk/node/restore";
+import { freeCopiedPiecesAtOnce } from "@chatvault/sdk/node/young-generation";
 import { CliError, UsageError } from "../cli-error.ts";
 import { EXIT } from "../exit-codes.ts";
 import { interruptible } from "../interrupt.ts";
@@ -36,6 +37,8 @@ export function registerRestore(program: Command): void {
     const to = resolve(flags.to);
     const { repo, heads, location, realms } = await unlockRepository(flags, out);
     const bar = progressBar(out, "restore");
+    // node:crypto's pieces freed as they are copied into a restore worker's slot (young-generation.ts in the SDK).
+    freeCopiedPiecesAtOnce();
     // In key mode the engine also starts this machine's freshness record at what it restored (spec §8.6).
     const r = await interruptible(out, (signal) =>
       restore({ repo, heads, to, signal, onProgress: bar.onProgress, ...(flags.snapshot ? { snapshot: flags.snapshot } : {}), overwrite: !!flags.overwrite }),
