@@ -65,9 +65,6 @@ const RANGE_BYTES = ANSWER_BYTES;
  */
 const RANGES_IN_FLIGHT = 2;
 
-/** Files at least this long are written around the page cache (staged-files.ts). */
-const DIRECT_FILE_BYTES = 256 * 1024;
-
 /**
  * How many worker threads a restore of `bytes` uses by default: above `PARALLEL_ABOVE`,
  * one per core but one, as for backup's chunk workers. The other core is this thread's
@@ -102,11 +99,7 @@ export async function downloadInto(
   const collect = exposedGc();
   collect?.("major");
   const packs = packOrder(plan, stagedDb !== null);
-  // The media go around the page cache: written once and not read back, and on the VMs
-  // measured a page-cache page first touched costs the guest a fault to its host; the
-  // database stays in the cache for its check to read (docs/performance.md, "Restore,
-  // round 8").
-  const handles = new HandleCache(paths, plan.files, { direct: (i) => paths[i] !== stagedDb && plan.files[i]!.size >= DIRECT_FILE_BYTES });
+  const handles = new HandleCache(paths, plan.files);
   const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
   const limit = Math.max(1, opts.concurrency ?? (pool ? RANGES_IN_FLIGHT : 4));
   const holdsDb = (p: number) => stagedDb !== null && plan.holdsDatabase(p);

@@ -12,32 +12,9 @@
  * file is synced after its last write (`syncAll`).
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { DIRECT_BLOCK, openDirect, writeDirectAt } from "@chatvault/storage/fs";
 
 /** What the cache needs of a file handle (a test may hand in its own). */
 export type StagedHandle = Pick<FileHandle, "writev" | "write" | "sync" | "utimes" | "close">;
-
-/**
- * Writes around the page cache (`O_DIRECT`) for large files: a second handle per file
- * beside the ordinary one, and whole aligned blocks written through it. Tests pass their own.
- */
-export interface DirectIo {
-  /** A direct handle on the existing file, or undefined when the filesystem does not do direct I/O. */
-  open(path: string | Buffer): Promise<Pick<FileHandle, "close"> | undefined>;
-  /** Write `length` bytes of `parts` at `position` (both whole blocks); false when direct I/O was refused (nothing is known written). */
-  write(handle: Pick<FileHandle, "close">, parts: readonly Uint8Array[], position: number, length: number): Promise<boolean>;
-}
-
-/**
- * Each of the two staging buffers one direct write copies through (page-aligned memory:
- * the plaintexts have no known address). Two runs are written at a time, so 4 × this stays resident.
- */
-const DIRECT_STAGE_BYTES = 512 * 1024;
-
-const nodeDirectIo: DirectIo = {
-  open: (path) => openDirect(path),
-  write: (handle, parts, position, length) => writeDirectAt(handle as FileHandle, parts, position, length, DIRECT_STAGE_BYTES),
-};
 
 /** A planned file: its final size (complete once that many bytes are written) and its mtime. */
 export interface StagedFile {
@@ -54,37 +31,12 @@ export interface HandleCacheOptions {
   syncEvery?: number;
   /** Opens a path: "wx" the first time (create, 0600), "r+" after an eviction. Tests pass their own. */
   open?: (path: string | Buffer, flags: "wx" | "r+", mode: number) => Promise<StagedHandle>;
-  /**
-   * Files whose whole blocks may be written around the page cache (default: none). A
-   * restore's media: written once and not read back, so the cache gains nothing from them.
-   */
-  direct?: (file: number) => boolean;
-  /** How direct writes are done (default: `O_DIRECT` through `@chatvault/storage/fs`). */
-  directIo?: DirectIo;
 }
 
 /** fsyncs in flight at the end of a restore, when nothing else uses libuv's four threads. */
 const FINAL_SYNC_LANES = 4;
 const SYNC_LANES = 2;
 const SYNC_EVERY = 32 * 1024 * 1024;
-/**
- * Aligned bytes of one run below which it goes through the page cache whole: a direct
- * write of a few blocks saves nothing and costs the staging copy's turn.
- */
-const DIRECT_MIN_RUN = 256 * 1024;
-
-/** The views of `parts` (laid end to end) covering bytes `from` to `to` of them. */
-function sliceParts(parts: readonly Uint8Array[], from: number, to: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (const p of parts) {
-    const end = at + p.length;
-    if (end > from && at < to) out.push(p.subarray(Math.max(0, from - at), Math.min(p.length, to - at)));
-    at = end;
-    if (at >= to) break;
-  }
-  return out;
-}
 
 /**
  * Chunks of a pack mostly land back to back in one file (database pages in order, the
@@ -122,36 +74,25 @@ export class CoalescingWriter {
     // The next run starts where this one ends (a later write may continue it).
     this.#parts = [];
     this.#start = this.#end;
-    await this.#handles.writeRun(file, parts, position, total);
+    await this.#handles.use(file, async (fh) => {
+      const done = (await fh.writev(parts, position)).bytesWritten;
+      if (done < total) {
+        // writev may write less than asked: finish the rest.
+        const rest = Buffer.concat(parts).subarray(done);
+        for (let o = 0; o < rest.length;) {
+          const n = (await fh.write(rest, o, rest.length - o, position + done + o)).bytesWritten;
+          if (n <= 0) throw new Error("restore: write made no progress");
+          o += n;
+        }
+      }
+    });
     this.#handles.wrote(file, total);
   }
 }
 
 interface OpenHandle {
   h: Promise<StagedHandle>;
-  /** The file's direct handle, opened on its first direct write (undefined inside: refused). */
-  d?: Promise<Pick<FileHandle, "close"> | undefined>;
   users: number;
-}
-
-/** Write all of `parts` at `position` through an ordinary handle (`writev` may write less than asked: finish the rest). */
-async function writeBuffered(fh: StagedHandle, parts: Uint8Array[], position: number, total: number): Promise<void> {
-  const done = (await fh.writev(parts, position)).bytesWritten;
-  if (done < total) {
-    const rest = Buffer.concat(parts).subarray(done);
-    for (let o = 0; o < rest.length;) {
-      const n = (await fh.write(rest, o, rest.length - o, position + done + o)).bytesWritten;
-      if (n <= 0) throw new Error("restore: write made no progress");
-      o += n;
-    }
-  }
-}
-
-/** Close a file's handles (the direct one first: the ordinary one carries the fsyncs). */
-async function closeEntry(e: OpenHandle): Promise<void> {
-  const d = e.d ? await e.d.catch(() => undefined) : undefined;
-  await d?.close().catch(() => {});
-  await (await e.h).close();
 }
 
 /**
@@ -169,10 +110,6 @@ export class HandleCache {
   readonly #max: number;
   readonly #openFile: NonNullable<HandleCacheOptions["open"]>;
   readonly #syncEvery: number;
-  readonly #direct: ((file: number) => boolean) | undefined;
-  readonly #directIo: DirectIo;
-  /** Cleared for good by the first refusal of direct I/O: the rest goes through the page cache. */
-  #directOn: boolean;
   #lanes: number;
   /** Per file: opened once (created), bytes written, bytes since the last sync was asked for, writes done, writes covered by an fsync. */
   readonly #created: Uint8Array;
@@ -195,9 +132,6 @@ export class HandleCache {
     this.#lanes = opts.syncLanes ?? SYNC_LANES;
     this.#syncEvery = opts.syncEvery ?? SYNC_EVERY;
     this.#openFile = opts.open ?? ((p, flags, mode) => open(p, flags, mode));
-    this.#direct = opts.direct;
-    this.#directIo = opts.directIo ?? nodeDirectIo;
-    this.#directOn = opts.direct !== undefined;
     const n = paths.length;
     this.#created = new Uint8Array(n);
     this.#written = new Float64Array(n);
@@ -209,39 +143,7 @@ export class HandleCache {
   }
 
   /** Run `fn` on file `i`'s handle, opening (the first time: creating) it if needed; it is not closed while in use. */
-  use<T>(i: number, fn: (fh: StagedHandle) => Promise<T>): Promise<T> {
-    return this.#useEntry(i, (fh) => fn(fh));
-  }
-
-  /**
-   * Write `total` bytes of `parts` at `position` of file `i`. For a file allowed direct
-   * writes, the run's whole blocks go around the page cache and its partial blocks at
-   * either end through the ordinary handle, so no block gets both kinds of write (the
-   * runs of one file never overlap). The caller counts the bytes with `wrote`.
-   */
-  async writeRun(i: number, parts: Uint8Array[], position: number, total: number): Promise<void> {
-    const from = Math.ceil(position / DIRECT_BLOCK) * DIRECT_BLOCK;
-    const to = Math.floor((position + total) / DIRECT_BLOCK) * DIRECT_BLOCK;
-    if (!this.#directOn || to - from < DIRECT_MIN_RUN || !this.#direct!(i)) {
-      await this.#useEntry(i, (fh) => writeBuffered(fh, parts, position, total));
-      return;
-    }
-    await this.#useEntry(i, async (fh, e) => {
-      if (from > position) await writeBuffered(fh, sliceParts(parts, 0, from - position), position, from - position);
-      const middle = sliceParts(parts, from - position, to - position);
-      e.d ??= this.#directIo.open(this.#paths[i]!);
-      const d = await e.d;
-      if (!d || !(await this.#directIo.write(d, middle, from, to - from))) {
-        // Refused (a filesystem without direct I/O): the same bytes through the page cache, and no more tries.
-        this.#directOn = false;
-        await writeBuffered(fh, middle, from, to - from);
-      }
-      const end = position + total;
-      if (end > to) await writeBuffered(fh, sliceParts(parts, to - position, total), to, end - to);
-    });
-  }
-
-  async #useEntry<T>(i: number, fn: (fh: StagedHandle, e: OpenHandle) => Promise<T>): Promise<T> {
+  async use<T>(i: number, fn: (fh: StagedHandle) => Promise<T>): Promise<T> {
     // A background fsync failed: the restore fails now rather than after downloading the rest.
     if (this.#failure !== undefined) throw this.#failure;
     let e = this.#open.get(i);
@@ -261,7 +163,7 @@ export class HandleCache {
     this.#open.set(i, e);
     e.users++;
     try {
-      return await fn(await e.h, e);
+      return await fn(await e.h);
     } finally {
       e.users--;
     }
@@ -327,7 +229,7 @@ export class HandleCache {
     if (complete && this.#clean(i) && e && e.users === 0) {
       // Nothing more is written to it: free its slot now rather than at eviction.
       this.#open.delete(i);
-      await closeEntry(e);
+      await (await e.h).close();
     }
   }
 
@@ -348,7 +250,7 @@ export class HandleCache {
     for (const [i, e] of this.#open) {
       if (e.users > 0) continue;
       this.#open.delete(i);
-      await closeEntry(e);
+      await (await e.h).close();
       return;
     }
   }
@@ -376,7 +278,7 @@ export class HandleCache {
   async closeAll(): Promise<void> {
     this.#stop();
     await this.#drained();
-    for (const e of this.#open.values()) await closeEntry(e).catch(() => {});
+    for (const e of this.#open.values()) await (await e.h).close().catch(() => {});
     this.#open.clear();
   }
 }

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@chatvault/testkit";
 import { FsStorage } from "./index.ts";
-import { DIRECT_MIN_BYTES, directWritesAvailable, openDirect, writeDirectAt, writeNewFileDirect } from "./direct-write.ts";
+import { DIRECT_MIN_BYTES, directWritesAvailable, writeNewFileDirect } from "./direct-write.ts";
 import { putBuffer } from "../put-buffer.ts";
 
 const MiB = 1024 * 1024;
@@ -55,34 +55,3 @@ test("fs: a put buffer is written in place, its padding past the view only, and 
   }
   assert.equal((await readdir(join(root, "packs"))).length, 4, "no temp file left");
 });
-
-test(
-  "fs: writeDirectAt writes parts laid end to end at an aligned offset of an existing file, across staging turns",
-  { skip: !directWritesAvailable() },
-  async (t) => {
-    const dir = tempDir(t);
-    const path = join(dir, "f");
-    // The file exists with a buffered head; the direct write goes after it.
-    const head = randomBytes(8192);
-    await writeFile(path, head);
-    const fh = await openDirect(path);
-    if (!fh) return t.skip("this temp folder's filesystem refuses O_DIRECT");
-    try {
-      // Parts of odd lengths, crossing the 64 KiB staging buffers' boundaries.
-      const parts = [randomBytes(1), randomBytes(70_000), randomBytes(65_535), randomBytes(200_000)];
-      const all = Buffer.concat(parts);
-      const length = Math.floor(all.length / 4096) * 4096;
-      assert.equal(await writeDirectAt(fh, parts, 8192, length, 64 * 1024), true);
-      await fh.sync();
-      const got = await readFile(path);
-      assert.equal(got.length, 8192 + length);
-      assert.ok(got.subarray(0, 8192).equals(head), "the head is untouched");
-      assert.ok(got.subarray(8192).equals(all.subarray(0, length)), "the parts' bytes, in order");
-      await assert.rejects(writeDirectAt(fh, parts, 100, 4096), RangeError, "an unaligned offset is refused before any write");
-      await assert.rejects(writeDirectAt(fh, parts, 4096, 100), RangeError, "an unaligned length too");
-      assert.ok((await readFile(path)).subarray(0, 8192).equals(head), "nothing written by the refused calls");
-    } finally {
-      await fh.close();
-    }
-  },
-);

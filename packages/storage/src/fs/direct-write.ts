@@ -30,8 +30,7 @@ import { type FileHandle, open, unlink } from "node:fs/promises";
 import { inPutBuffer } from "../put-buffer.ts";
 
 /** Alignment of memory, offsets and lengths: the largest logical block size in common use. */
-export const DIRECT_BLOCK = 4096;
-const BLOCK = DIRECT_BLOCK;
+const BLOCK = 4096;
 /** One staging buffer; two are used per file being written. 2 MiB: big writes, little memory. */
 const STAGE_BYTES = 2 * 1024 * 1024;
 /** Smaller files go through the page cache: a direct write of a few KiB gains nothing. */
@@ -43,28 +42,25 @@ const KEEP_STAGES = 2;
 const O_DIRECT: number | undefined = (constants as { O_DIRECT?: number }).O_DIRECT;
 
 const WASM_PAGE = 64 * 1024;
-/** Pairs of staging buffers not in use, by size, each pair one `WebAssembly.Memory` (page-aligned). */
-const idle = new Map<number, [Uint8Array, Uint8Array][]>();
+/** Pairs of staging buffers not in use, each pair one `WebAssembly.Memory` (page-aligned). */
+const idle: [Uint8Array, Uint8Array][] = [];
 
-/** A pair of staging buffers of `bytes` each, or undefined when page-aligned memory cannot be had (no WebAssembly under `--jitless`, no address space). */
-function takeStages(bytes = STAGE_BYTES): [Uint8Array, Uint8Array] | undefined {
-  const kept = idle.get(bytes)?.pop();
+/** A pair of staging buffers, or undefined when page-aligned memory cannot be had (no WebAssembly under `--jitless`, no address space). */
+function takeStages(): [Uint8Array, Uint8Array] | undefined {
+  const kept = idle.pop();
   if (kept) return kept;
-  const pages = Math.ceil((2 * bytes) / WASM_PAGE);
+  const pages = (2 * STAGE_BYTES) / WASM_PAGE;
   let memory: Uint8Array;
   try {
     memory = new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
   } catch {
     return undefined;
   }
-  return [memory.subarray(0, bytes), memory.subarray(bytes, 2 * bytes)];
+  return [memory.subarray(0, STAGE_BYTES), memory.subarray(STAGE_BYTES)];
 }
 
 function returnStages(stages: [Uint8Array, Uint8Array]): void {
-  const bytes = stages[0].length;
-  let kept = idle.get(bytes);
-  if (!kept) idle.set(bytes, (kept = []));
-  if (kept.length < KEEP_STAGES) kept.push(stages);
+  if (idle.length < KEEP_STAGES) idle.push(stages);
 }
 
 /** Whether this platform can try a direct write at all. */
@@ -95,101 +91,27 @@ export async function writeNewFileDirect(path: string, data: Uint8Array, mode: n
     throw error;
   }
   if (!stages) return writeInPlace(fh, path, data, padded);
-  try {
-    await writeStaged(fh, stages, [data], 0, data.length);
-    if (data.length % BLOCK !== 0) await fh.truncate(data.length);
-    return fh;
-  } catch (error) {
-    await fh.close().catch(() => {});
-    await unlink(path).catch(() => {});
-    if (refused(error)) return undefined;
-    throw error;
-  } finally {
-    returnStages(stages);
-  }
-}
-
-/**
- * Copy `length` bytes of `parts` (laid end to end) into the staging pair in turns and
- * write them at `position`, the last block zero-padded: one buffer is filled while the
- * other is written. Returns once every write has ended; the first error is thrown after
- * the other write ended too.
- */
-async function writeStaged(fh: FileHandle, stages: [Uint8Array, Uint8Array], parts: readonly Uint8Array[], position: number, length: number): Promise<void> {
   const pending: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
-  let part = 0;
-  let inPart = 0;
   try {
-    const step = stages[0].length;
-    for (let pos = 0, turn = 0; pos < length; pos += step, turn ^= 1) {
-      const n = Math.min(step, length - pos);
+    for (let pos = 0, turn = 0; pos < data.length; pos += STAGE_BYTES, turn ^= 1) {
+      const n = Math.min(STAGE_BYTES, data.length - pos);
       const stage = stages[turn]!;
       // This buffer was last written two slices ago: that write must have ended.
       await pending[turn];
-      for (let filled = 0; filled < n;) {
-        const p = parts[part]!;
-        const take = Math.min(n - filled, p.length - inPart);
-        stage.set(p.subarray(inPart, inPart + take), filled);
-        filled += take;
-        inPart += take;
-        if (inPart === p.length) {
-          part++;
-          inPart = 0;
-        }
-      }
+      stage.set(data.subarray(pos, pos + n));
       const padded = Math.ceil(n / BLOCK) * BLOCK;
       stage.fill(0, n, padded);
-      pending[turn] = writeAll(fh, stage.subarray(0, padded), position + pos);
+      pending[turn] = writeAll(fh, stage.subarray(0, padded), pos);
       pending[turn]!.catch(() => {}); // awaited next turn or below
     }
     await Promise.all(pending);
+    if (data.length % BLOCK !== 0) await fh.truncate(data.length);
+    return fh;
   } catch (error) {
     await Promise.allSettled(pending);
-    throw error;
-  }
-}
-
-/**
- * Open the existing file `path` for direct writes (`writeDirectAt`), beside the caller's
- * ordinary handle. `undefined` when this platform or filesystem does not do direct I/O;
- * any other error is thrown.
- */
-export async function openDirect(path: string | Buffer): Promise<FileHandle | undefined> {
-  if (!directWritesAvailable()) return undefined;
-  try {
-    return await open(path, constants.O_WRONLY | O_DIRECT!);
-  } catch (error) {
+    await fh.close().catch(() => {});
+    await unlink(path).catch(() => {});
     if (refused(error)) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Write `length` bytes of `parts` (laid end to end) at `position` of a file opened with
- * `openDirect`, through page-aligned staging buffers. `position` and `length` must be
- * multiples of `DIRECT_BLOCK` (a caller writes the partial blocks at either end through
- * its ordinary handle, so a direct and a buffered write never share a block). Returns
- * false when the filesystem refused direct I/O (or no aligned memory could be had): then
- * the caller writes the same bytes through the page cache, and should stop trying. The
- * caller fsyncs after, as on the buffered path. `stageBytes`: the size of each of the two
- * staging buffers (default 2 MiB; a caller with several writes in flight may want less memory).
- */
-export async function writeDirectAt(
-  fh: FileHandle,
-  parts: readonly Uint8Array[],
-  position: number,
-  length: number,
-  stageBytes = STAGE_BYTES,
-): Promise<boolean> {
-  if (position % BLOCK !== 0 || length % BLOCK !== 0) throw new RangeError(`direct write at ${position}+${length}: not whole ${BLOCK}-byte blocks`);
-  if (stageBytes % BLOCK !== 0 || stageBytes <= 0) throw new RangeError(`staging buffers of ${stageBytes} bytes: not whole ${BLOCK}-byte blocks`);
-  const stages = takeStages(stageBytes);
-  if (!stages) return false;
-  try {
-    await writeStaged(fh, stages, parts, position, length);
-    return true;
-  } catch (error) {
-    if (refused(error)) return false;
     throw error;
   } finally {
     returnStages(stages);

@@ -15,9 +15,6 @@ import type { GetRange, ObjectInfo, Storage } from "../types.ts";
 import { type DirectWriteState, TEMP_MARK, errno, fsyncDir, mapFsError, readRange, tempPathFor, writeNewFile } from "./files.ts";
 import { directWritesAvailable } from "./direct-write.ts";
 
-/** Direct (`O_DIRECT`) writes into an existing file, for a restore's large files (fs/direct-write.ts). */
-export { DIRECT_BLOCK, openDirect, writeDirectAt } from "./direct-write.ts";
-
 /** Options of `FsStorage`. */
 export interface FsStorageOptions {
   /** fsync files and directories so a put that returned survives a power cut (default true). */
