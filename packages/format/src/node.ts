@@ -3,7 +3,7 @@
  * per-call promise/thread-pool hop). Node-only entry `@chatvault/format/node`; the browser
  * entry never imports this file.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from "node:crypto";
+import { type KeyObject, createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from "node:crypto";
 import type { CryptoBackend } from "./backend.ts";
 import { setDefaultBackend } from "./backend.ts";
 
@@ -30,6 +30,46 @@ function freeCopiedPiece(p: Uint8Array): void {
   } catch {
     // Not detachable: the collector's, as before.
   }
+}
+
+/**
+ * `CryptoBackend.aesGcmOpenInto` without the promise (the backend's method is this, in
+ * one place): the contract of `GcmOpenIntoSync` in object.ts. `key` may be a `KeyObject`
+ * made once (`createSecretKey`) by a caller that opens many objects under one key.
+ */
+export function aesGcmOpenIntoSync(key: Uint8Array | KeyObject, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): boolean {
+  if (sealed.length < 16) return false;
+  const d = createDecipheriv("aes-256-gcm", key, iv);
+  d.setAAD(aad);
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  // In slices, as aesGcmSealParts: node:crypto has no output-buffer form and returns a
+  // fresh malloc'd buffer per call; one per chunk (media chunks of every size up to
+  // 8 MiB) grew a restore worker's malloc arena by ~13 MiB (docs/performance.md,
+  // "Restore, round 6"), equal 64 KiB pieces are reused as they die. Each piece is
+  // copied out after its ciphertext was read, which is what makes opening in place
+  // (`out` the buffer `sealed` lies in, the plaintext shifted left) safe.
+  const body = sealed.length - 16;
+  let at = offset;
+  for (let o = 0; o < body; o += OPEN_SLICE) {
+    const piece = d.update(sealed.subarray(o, Math.min(body, o + OPEN_SLICE)));
+    out.set(piece, at);
+    at += piece.length;
+    freeCopiedPiece(piece);
+  }
+  try {
+    const fin = d.final(); // nothing is held back in GCM, but keep it if ever
+    out.set(fin, at);
+    return true;
+  } catch {
+    out.fill(0, offset, at); // no unauthenticated plaintext left behind
+    return false; // "Unsupported state or unable to authenticate data"
+  }
+}
+
+/** `CryptoBackend.hmacSha256` without the promise; `key` may be a `KeyObject` made once. */
+export function hmacSha256Sync(key: Uint8Array | KeyObject, data: Uint8Array): Uint8Array {
+  const h = createHmac("sha256", key).update(data).digest();
+  return new Uint8Array(h.buffer, h.byteOffset, h.length);
 }
 
 export const nodeCryptoBackend: CryptoBackend = {
@@ -83,32 +123,7 @@ export const nodeCryptoBackend: CryptoBackend = {
     return parts;
   },
   async aesGcmOpenInto(key, iv, sealed, aad, out, offset) {
-    if (sealed.length < 16) return false;
-    const d = createDecipheriv("aes-256-gcm", key, iv);
-    d.setAAD(aad);
-    d.setAuthTag(sealed.subarray(sealed.length - 16));
-    // In slices, as aesGcmSealParts: node:crypto has no output-buffer form and returns a
-    // fresh malloc'd buffer per call; one per chunk (media chunks of every size up to
-    // 8 MiB) grew a restore worker's malloc arena by ~13 MiB (docs/performance.md,
-    // "Restore, round 6"), equal 64 KiB pieces are reused as they die. Each piece is
-    // copied out after its ciphertext was read, which is what makes opening in place
-    // (`out` the buffer `sealed` lies in, the plaintext shifted left) safe.
-    const body = sealed.length - 16;
-    let at = offset;
-    for (let o = 0; o < body; o += OPEN_SLICE) {
-      const piece = d.update(sealed.subarray(o, Math.min(body, o + OPEN_SLICE)));
-      out.set(piece, at);
-      at += piece.length;
-      freeCopiedPiece(piece);
-    }
-    try {
-      const fin = d.final(); // nothing is held back in GCM, but keep it if ever
-      out.set(fin, at);
-      return true;
-    } catch {
-      out.fill(0, offset, at); // no unauthenticated plaintext left behind
-      return false; // "Unsupported state or unable to authenticate data"
-    }
+    return aesGcmOpenIntoSync(key, iv, sealed, aad, out, offset);
   },
   async aesGcmOpen(key, iv, sealed, aad) {
     if (sealed.length < 16) return null;

@@ -147,6 +147,14 @@ export async function openObject(backend: CryptoBackend, key: Uint8Array, ctx: O
   return pt;
 }
 
+/** `checkSealed`, and room in `out` at `offset` for the plaintext (`RangeError` otherwise). */
+function checkInto(sealed: Uint8Array, where: string, out: Uint8Array, offset: number): number {
+  const length = checkSealed(sealed, where);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset is ${offset}; a non-negative integer expected`);
+  if (offset + length > out.length) throw new RangeError(`out has ${Math.max(0, out.length - offset)} bytes at offset ${offset}; the plaintext is ${length}`);
+  return length;
+}
+
 /**
  * `openObject` with the plaintext written into `out` at `offset` (it must have room for
  * `sealed.length - SEAL_OVERHEAD` bytes there, else `RangeError`); resolves with the
@@ -168,9 +176,7 @@ export async function openObjectInto(
   offset = 0,
 ): Promise<number> {
   const where = printableId(ctx);
-  const length = checkSealed(sealed, where);
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset is ${offset}; a non-negative integer expected`);
-  if (offset + length > out.length) throw new RangeError(`out has ${Math.max(0, out.length - offset)} bytes at offset ${offset}; the plaintext is ${length}`);
+  const length = checkInto(sealed, where, out, offset);
   const iv = sealed.subarray(1, 1 + NONCE_LENGTH);
   const body = sealed.subarray(1 + NONCE_LENGTH);
   const aad = objectAad(ctx);
@@ -181,5 +187,29 @@ export async function openObjectInto(
   const pt = await backend.aesGcmOpen(key, iv, body, aad);
   if (pt === null) throw new IntegrityError("auth_failed", "sealed object failed authentication", where);
   out.set(pt, offset);
+  return length;
+}
+
+/**
+ * A synchronous AES-256-GCM open into a caller's buffer, with the contract of
+ * `CryptoBackend.aesGcmOpenInto` (`false` on a failed authentication, the bytes written
+ * then zeroed; in place allowed, plaintext at or before the ciphertext). WebCrypto has
+ * none; node:crypto does (`aesGcmOpenIntoSync` in `@chatvault/format/node`). `K` is the
+ * key as that platform takes it (bytes, or a key object made once).
+ */
+export type GcmOpenIntoSync<K> = (key: K, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number) => boolean;
+
+/**
+ * `openObjectInto` on a synchronous open (`GcmOpenIntoSync`): the same checks in the same
+ * order, the same `IntegrityError`s (`too_short`, `unsupported_version`, `auth_failed`) and
+ * `RangeError`s, the same bytes; returns the plaintext's length. For a caller that opens
+ * thousands of small objects in a row (a restore's database pages, spec §8.8), where a
+ * promise per object cost more than the object's cryptography.
+ */
+export function openObjectIntoSync<K>(open: GcmOpenIntoSync<K>, key: K, ctx: ObjectContext, sealed: Uint8Array, out: Uint8Array, offset = 0): number {
+  const where = printableId(ctx);
+  const length = checkInto(sealed, where, out, offset);
+  if (!open(key, sealed.subarray(1, 1 + NONCE_LENGTH), sealed.subarray(1 + NONCE_LENGTH), objectAad(ctx), out, offset))
+    throw new IntegrityError("auth_failed", "sealed object failed authentication", where);
   return length;
 }

@@ -12,12 +12,13 @@ import { ChatvaultError, IntegrityError, KeySchedule, RootKey } from "@chatvault
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import type { PackRange } from "../../repo/chunk-reader.ts";
 import { exposedGc } from "../heap-collection.ts";
-import { openRangeInPlace } from "../restore-open.ts";
+import { rangeOpener } from "../restore-open.ts";
 import { nodeCompressor } from "../zlib-compressor.ts";
 import { META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./restore-messages.ts";
 
 const port = parentPort!;
-const repo = { keys: await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend) };
+/** The keys and scratch buffer made once for every range this worker opens (restore-open.ts). */
+const opener = rangeOpener(await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend), nodeCompressor);
 
 /** The slots the main thread shared with this worker, by number. */
 const slots: Uint8Array[] = [];
@@ -31,7 +32,7 @@ const slots: Uint8Array[] = [];
  */
 const collect = exposedGc();
 
-async function open(m: OpenRequest): Promise<number> {
+function open(m: OpenRequest): number {
   const slot = slots[m.slot];
   if (!slot) throw new Error(`slot ${m.slot} was never shared with this worker`);
   const meta = new Uint32Array(m.meta);
@@ -41,7 +42,7 @@ async function open(m: OpenRequest): Promise<number> {
     const loc = { pack: "", offset: meta[at]!, length: meta[at + 1]!, rawLength: meta[at + 2]!, flags: meta[at + 3]! };
     range.requests.push({ id, loc, targets: [] });
   });
-  return openRangeInPlace(repo, nodeCompressor, m.name, range, slot, m.sealedAt, m.bytesLength);
+  return opener.open(m.name, range, slot, m.sealedAt, m.bytesLength);
 }
 
 port.on("message", (m: OpenRequest | SlotRequest) => {
@@ -49,17 +50,19 @@ port.on("message", (m: OpenRequest | SlotRequest) => {
     slots[m.slot] = new Uint8Array(m.buf);
     return;
   }
-  open(m).then(
-    (length) => {
-      port.postMessage({ seq: m.seq, length } satisfies OpenAnswer);
-      collect?.("minor");
-    },
-    (e: unknown) =>
-      port.postMessage({
-        seq: m.seq,
-        error: e instanceof Error ? e.message : String(e),
-        ...(e instanceof ChatvaultError ? { code: e.code } : {}),
-        ...(e instanceof IntegrityError ? { reason: e.reason, objectId: e.objectId } : {}),
-      } satisfies OpenAnswer),
-  );
+  // One synchronous call per range (restore-open.ts): no promise per chunk.
+  let length: number;
+  try {
+    length = open(m);
+  } catch (e) {
+    port.postMessage({
+      seq: m.seq,
+      error: e instanceof Error ? e.message : String(e),
+      ...(e instanceof ChatvaultError ? { code: e.code } : {}),
+      ...(e instanceof IntegrityError ? { reason: e.reason, objectId: e.objectId } : {}),
+    } satisfies OpenAnswer);
+    return;
+  }
+  port.postMessage({ seq: m.seq, length } satisfies OpenAnswer);
+  collect?.("minor");
 });
