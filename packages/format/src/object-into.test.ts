@@ -6,8 +6,8 @@ import fc from "fast-check";
 import { webCryptoBackend } from "./backend.ts";
 import { concatBytes } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
-import { nodeCryptoBackend } from "./node.ts";
-import { NONCE_LENGTH, ObjectKind, SEAL_OVERHEAD, openObject, openObjectInto, sealObject, type ObjectContext } from "./object.ts";
+import { aesGcmOpenIntoSync, hmacSha256Sync, nodeCryptoBackend } from "./node.ts";
+import { NONCE_LENGTH, ObjectKind, SEAL_OVERHEAD, openObject, openObjectInto, openObjectIntoSync, sealObject, type ObjectContext } from "./object.ts";
 import { seededBytes } from "./testing/fixtures.ts";
 
 const key = seededBytes(11, 32);
@@ -149,5 +149,54 @@ test("openObjectInto on node:crypto frees each copied piece at once where ArrayB
   } finally {
     if (own) Object.defineProperty(ArrayBuffer.prototype, "transfer", own);
     else delete proto.transfer;
+  }
+});
+
+test("openObjectIntoSync on node:crypto: openObjectInto's bytes, errors and zeroed output, in place too", async () => {
+  const sync = (out: Uint8Array, sealed: Uint8Array, offset = 0, c: ObjectContext = ctx) =>
+    Promise.resolve().then(() => openObjectIntoSync(aesGcmOpenIntoSync, key, c, sealed, out, offset));
+  for (const n of SIZES) {
+    const plain = seededBytes(n + 1, n);
+    const sealed = await sealObject(nodeCryptoBackend, key, ctx, plain);
+    const out = new Uint8Array(n + 7).fill(9);
+    assert.equal(await sync(out, sealed, 7), n, `${n}: length`);
+    assert.deepEqual(out.subarray(7), plain, `${n}: bytes`);
+    // In place, shifted left by the header, as a restore's slot does.
+    const buf = new Uint8Array(sealed.length);
+    buf.set(sealed);
+    assert.equal(await sync(buf, buf.subarray(0), 0), n);
+    assert.deepEqual(buf.subarray(0, n), plain, `${n}: in place`);
+    if (n === 0) continue;
+    const bad = sealed.slice();
+    bad[bad.length - 1]! ^= 1;
+    const after = new Uint8Array(n).fill(9);
+    await rejects(sync(after, bad), "auth_failed", `${n}: tag`);
+    assert.ok(
+      after.every((b) => b === 0),
+      `${n}: nothing unauthenticated left`,
+    );
+    await rejects(sync(new Uint8Array(n), sealed, 0, { kind: ObjectKind.index, id: ctx.id }), "auth_failed", `${n}: other kind`);
+  }
+  const sealed = await sealObject(nodeCryptoBackend, key, ctx, seededBytes(5, 100));
+  await rejects(sync(new Uint8Array(100), sealed.subarray(0, SEAL_OVERHEAD - 1)), "too_short", "short");
+  const v2 = sealed.slice();
+  v2[0] = 2;
+  await rejects(sync(new Uint8Array(100), v2), "unsupported_version", "version");
+  assert.throws(() => openObjectIntoSync(aesGcmOpenIntoSync, key, ctx, sealed, new Uint8Array(99)), RangeError);
+  assert.throws(() => openObjectIntoSync(aesGcmOpenIntoSync, key, ctx, sealed, new Uint8Array(100), -1), RangeError);
+  // The same messages as the promise form.
+  const words = async (p: Promise<unknown>) =>
+    p.then(
+      () => "",
+      (e: Error) => e.message,
+    );
+  assert.equal(await words(sync(new Uint8Array(100), v2)), await words(openObjectInto(nodeCryptoBackend, key, ctx, v2, new Uint8Array(100))));
+});
+
+test("hmacSha256Sync: the backend's HMAC-SHA256", async () => {
+  for (const n of [0, 1, 4096, 65537]) {
+    const data = seededBytes(n + 3, n);
+    assert.deepEqual(hmacSha256Sync(key, data), await nodeCryptoBackend.hmacSha256(key, data));
+    assert.deepEqual(hmacSha256Sync(key, data), await webCryptoBackend().hmacSha256(key, data));
   }
 });

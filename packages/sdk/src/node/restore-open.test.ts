@@ -10,7 +10,7 @@ import { IntegrityError, KeySchedule, ObjectKind, RootKey, chunkId, concatBytes,
 import { nodeCryptoBackend } from "@chatvault/format/node";
 import { type ChunkRequest, type PackRange, openPackRange } from "../repo/chunk-reader.ts";
 import { codecFlags } from "../repo/chunk-index.ts";
-import { openRangeInPlace, sealedOffset } from "./restore-open.ts";
+import { openRangeInPlace, rangeOpener, sealedOffset } from "./restore-open.ts";
 import { nodeCompressor } from "./zlib-compressor.ts";
 
 const keys = await KeySchedule.derive(new RootKey(new Uint8Array(32).fill(3)), nodeCryptoBackend);
@@ -116,4 +116,80 @@ test("bad bytes: the errors openPackRange gives (auth, ID, truncation), and a la
   buf.set(bytes, at - 1);
   await assert.rejects(openRangeInPlace(repo, nodeCompressor, "p", range, buf, at - 1, bytes.length), /does not fit a slot/);
   await assert.rejects(openRangeInPlace(repo, nodeCompressor, "p", range, buf.subarray(0, buf.length - 1), at, bytes.length), /does not fit a slot/);
+});
+
+/** One chunk sealed as given: `payload` under the ID `id` (bytes), indexed with `flags` and `rawLength` (a writer's or an attacker's choice). */
+async function sealedAs(payload: Uint8Array, id: Uint8Array, flags: number, rawLength: number, start = 500) {
+  const sealed = await sealObject(nodeCryptoBackend, keys.chunkEncryption.unsafeBytes(), { kind: ObjectKind.chunk, id }, payload);
+  const requests: ChunkRequest<number>[] = [{ id: toHex(id), loc: { pack: "", offset: start, length: sealed.length, rawLength, flags }, targets: [0] }];
+  return { range: { start, end: start + sealed.length, requests } as PackRange<number>, bytes: sealed };
+}
+
+/** A slot with the room a worker's would have for `range`, its sealed bytes read in `extra` bytes past where the layout needs them. */
+function slotFor(range: PackRange<number>, bytes: Uint8Array, extra = 0) {
+  const at = sealedOffset(range.requests, range.start, range.end) + extra;
+  const total = range.requests.reduce((n, r) => n + r.loc.rawLength, 0);
+  const buf = new Uint8Array(Math.max(at + bytes.length, total));
+  buf.set(bytes, at);
+  return { buf, at };
+}
+
+const failure = async (p: Promise<unknown>) => {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  assert.ok(e instanceof IntegrityError, String(e));
+  return [e.reason, e.objectId, e.message];
+};
+
+test("the synchronous opener: a compressed payload longer than its scratch buffer, and one opener for many ranges", async () => {
+  // Random 8-byte words, each twice in a row: LZ4 keeps ~70%, the payload (~140 kB) is past the 64 KiB scratch buffer.
+  const words = stored(100_000);
+  const big = new Uint8Array(200_000).map((_, i) => words[Math.floor(i / 16) * 8 + (i % 8)]!);
+  const small = compressible(4096);
+  const ranges = [await pack([big, small, stored(10)]), await pack([small, compressible(8192)]), await pack([stored(70_000), big])];
+  assert.ok(
+    ranges[0]!.range.requests[0]!.loc.flags !== 0 && ranges[0]!.range.requests[0]!.loc.length > 65_536 + 29,
+    "the big chunk is compressed, past the scratch",
+  );
+  const opener = rangeOpener(keys, nodeCompressor);
+  for (const [k, { range, bytes }] of ranges.entries()) {
+    const { buf, at } = slotFor(range, bytes);
+    const n = opener.open("p", range, buf, at, bytes.length);
+    assert.deepEqual(buf.subarray(0, n), await viaOpenPackRange(range, bytes), `range ${k}`);
+  }
+});
+
+test("the synchronous opener's errors on bad chunks are openPackRange's (reason, object, words), and the opener still opens good ranges after them", async () => {
+  const plain = compressible(5000);
+  const id = await chunkId(keys, plain);
+  const lz4 = codecFlags("lz4");
+  const payload = nodeCompressor.compress(plain)!.bytes;
+  const otherId = await chunkId(keys, stored(10));
+  const cases: [string, Awaited<ReturnType<typeof sealedAs>>][] = [
+    ["compressed, rawLength too long", await sealedAs(payload, id, lz4, plain.length + 1)],
+    ["compressed, rawLength too short", await sealedAs(payload, id, lz4, plain.length - 1)],
+    ["unknown codec flags", await sealedAs(payload, id, 7, plain.length)],
+    ["payload that is no LZ4 block", await sealedAs(stored(3000), id, lz4, plain.length)],
+    ["compressed under another chunk's ID", await sealedAs(payload, otherId, lz4, plain.length)],
+    ["stored, rawLength differs from the sealed length", await sealedAs(plain, id, 0, plain.length - 1)],
+    ["stored under another chunk's ID", await sealedAs(plain, otherId, 0, plain.length)],
+  ];
+  const opener = rangeOpener(keys, nodeCompressor);
+  const good = await pack([compressible(4096), stored(1000)]);
+  for (const [what, { range, bytes }] of cases) {
+    const want = await failure(viaOpenPackRange(range, bytes));
+    assert.deepEqual(await failure(inPlace(range, bytes)), want, what);
+    const { buf, at } = slotFor(range, bytes, 64);
+    assert.deepEqual(await failure((async () => opener.open("p", range, buf, at, bytes.length))()), want, `${what}, reused opener`);
+    const { buf: gbuf, at: gat } = slotFor(good.range, good.bytes);
+    const n = opener.open("p", good.range, gbuf, gat, good.bytes.length);
+    assert.deepEqual(gbuf.subarray(0, n), await viaOpenPackRange(good.range, good.bytes), `a good range after: ${what}`);
+  }
+  // Shorter than a sealed object's overhead: too_short, as openObject says.
+  const tiny = await sealedAs(payload, id, lz4, plain.length);
+  const cut = { ...tiny.range, requests: [{ ...tiny.range.requests[0]!, loc: { ...tiny.range.requests[0]!.loc, length: 20 } }] };
+  assert.deepEqual(await failure(inPlace(cut, tiny.bytes)), await failure(viaOpenPackRange(cut, tiny.bytes)), "too short");
+  assert.equal((await failure(inPlace(cut, tiny.bytes)))[0], "too_short");
 });

@@ -11,7 +11,6 @@
  * Every chunk is still authenticated (AES-GCM) and ID-checked (spec §8.3) before the main
  * thread sees the range, with the errors `openPackRange` gives (repo/chunk-reader.ts).
  */
-import { createSecretKey } from "node:crypto";
 import { IntegrityError, type KeySchedule, ObjectKind, SEAL_OVERHEAD, equalBytes, fromHex, openObjectIntoSync } from "@chatvault/format";
 import { aesGcmOpenIntoSync, hmacSha256Sync } from "@chatvault/format/node";
 import type { Compressor } from "../backup/compressor.ts";
@@ -70,14 +69,15 @@ export interface RangeOpener {
  * A range opener on node:crypto's synchronous calls: one call per range, no promise per
  * chunk. The database's ~46,000 pages of the full corpus each went through five awaits
  * (`openChunk`, `openObject`, the backend's open, `chunkId`, its HMAC) and a fresh buffer
- * for its payload; the keys are `KeyObject`s made once here instead of raw bytes imported
- * by OpenSSL at every call (docs/performance.md, "Restore, round 9"). The checks and their
+ * for its payload (docs/performance.md, "Restore, round 9"). The checks and their
  * order are `openChunk`'s (spec §8.3): AES-GCM with the AAD (kind, ID), the codec, the
  * recorded length, the keyed chunk ID.
  */
 export function rangeOpener(keys: KeySchedule, compressor: Compressor): RangeOpener {
-  const aesKey = createSecretKey(keys.chunkEncryption.unsafeBytes());
-  const idKey = createSecretKey(keys.chunkId.unsafeBytes());
+  // Raw bytes, as before: the keys as `KeyObject`s made once (createSecretKey) measured no
+  // gain (docs/performance.md, "Restore, round 9").
+  const aesKey = keys.chunkEncryption.unsafeBytes();
+  const idKey = keys.chunkId.unsafeBytes();
   const scratch = new Uint8Array(SCRATCH_BYTES);
 
   /** `openChunk`'s checks, the plaintext copied into `buf` at `at`. */
