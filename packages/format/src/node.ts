@@ -21,8 +21,9 @@ type Transfer = (this: ArrayBuffer, newLength?: number) => ArrayBuffer;
  * after the CLI asked for it (the SDK's node/young-generation.ts, `freeCopiedPiecesAtOnce`),
  * as a restore worker is. Without it, the collector frees the piece as before. Only a
  * buffer the piece covers whole is touched (a slice of Node's shared pool never is).
+ * Exported for the restore's chunk opener, which frees a codec's output the same way.
  */
-function freeCopiedPiece(p: Uint8Array): void {
+export function freeCopiedPiece(p: Uint8Array): void {
   const t = (ArrayBuffer.prototype as { transfer?: Transfer }).transfer;
   if (!t || p.byteOffset !== 0 || p.byteLength !== p.buffer.byteLength || !(p.buffer instanceof ArrayBuffer)) return;
   try {

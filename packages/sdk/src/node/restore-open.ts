@@ -12,7 +12,7 @@
  * thread sees the range, with the errors `openPackRange` gives (repo/chunk-reader.ts).
  */
 import { IntegrityError, type KeySchedule, ObjectKind, SEAL_OVERHEAD, equalBytes, fromHex, openObjectIntoSync } from "@chatvault/format";
-import { aesGcmOpenIntoSync, hmacSha256Sync } from "@chatvault/format/node";
+import { aesGcmOpenIntoSync, freeCopiedPiece, hmacSha256Sync } from "@chatvault/format/node";
 import type { Compressor } from "../backup/compressor.ts";
 import { chunkCodec } from "../repo/chunk-index.ts";
 import type { ChunkKeys, PackRange } from "../repo/chunk-reader.ts";
@@ -90,6 +90,10 @@ export function rangeOpener(keys: KeySchedule, compressor: Compressor): RangeOpe
     if (plain.length !== loc.rawLength) throw new IntegrityError("bad_structure", "chunk length differs from the index", id);
     if (!equalBytes(hmacSha256Sync(idKey, plain), idBytes)) throw new IntegrityError("id_mismatch", "chunk content does not match its ID", id);
     buf.set(plain, at);
+    // The codec's fresh output, given back to malloc now that it is copied (where the worker
+    // has `ArrayBuffer.prototype.transfer`), as node:crypto's pieces are: see the worker's
+    // `collect`.
+    if (codec) freeCopiedPiece(plain);
   }
 
   return {

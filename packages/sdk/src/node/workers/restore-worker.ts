@@ -24,13 +24,18 @@ const opener = rangeOpener(await KeySchedule.derive(new RootKey(new Uint8Array(w
 const slots: Uint8Array[] = [];
 
 /**
- * A scavenge of this thread's young generation after each answer. A range leaves fresh
- * buffers dead here (node:crypto's `update` pieces, the codecs' outputs),
- * and V8 frees a dead buffer only at a collection: with few JS objects per MiB of chunk,
- * scavenges were rare and 20–50 MiB of dead buffers piled up in each worker until
- * external-memory pressure forced a full collection (measured on the full corpus).
+ * A scavenge of this thread's young generation after each answer, where dead buffers are
+ * not freed at once. A range leaves fresh buffers dead here (node:crypto's `update`
+ * pieces, the codecs' outputs), and V8 frees a dead buffer only at a collection: with few
+ * JS objects per MiB of chunk, scavenges were rare and 20–50 MiB of dead buffers piled up
+ * in each worker until external-memory pressure forced a full collection (measured on the
+ * full corpus). Where this thread has `ArrayBuffer.prototype.transfer` (Node ≥ 21, or the
+ * CLI asked: restore-pool.ts), each of those buffers is freed as soon as it is copied into
+ * the slot (restore-open.ts, format's node.ts) and the ~650 scavenges of the full corpus
+ * (~0.1 CPU-s) are left out: no more peak RSS measured (docs/performance.md, "Restore,
+ * round 9").
  */
-const collect = exposedGc();
+const collect = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function" ? undefined : exposedGc();
 
 function open(m: OpenRequest): number {
   const slot = slots[m.slot];
