@@ -1,20 +1,15 @@
-#!/usr/bin/env -S node --single-threaded
+#!/usr/bin/env node
 // The `chatvault` command. Installed from the package, it runs the compiled CLI in dist/
 // (no TypeScript loader). In this workspace, where src/ is beside it, it runs the
 // TypeScript sources instead (so it never runs a stale build): tsx compiles them, and the
 // `chatvault-source` exports condition points every @chatvault package at its src/
 // (README "Layout").
-// The shebang starts Node with `--single-threaded`: V8 runs its garbage collection and
-// compilation on the thread that needs them instead of on background threads, whose malloc
-// arenas then stay empty: on the full corpus, peak memory −9 MiB for a restore, −5 for a full
-// backup, −3 for a day-after, at the same or less CPU, for ~4–8 ms more start-up
-// (docs/performance.md, "Start flags from the shebang"). V8 reads it only at start (set at
-// run time it aborts), so only the command line can set it. No variables here: npm's `sh`
-// shim for Windows cannot exec them. `env -S` splits the line on Linux (coreutils ≥ 8.30),
-// and npm's Windows shims (cmd-shim) pass the flag on.
-// BusyBox `env` (Alpine) has no -S: there, run `node --single-threaded <this file>` or
-// install coreutils (packages/cli/README.md). bench/launcher-shebang.ts reads this line so
-// the bench starts dist/bin.js the same way.
+// The shebang stays a plain `env node`. `--single-threaded` here (`#!/usr/bin/env -S node
+// --single-threaded`) cut the full corpus' peak memory (restore −9 MiB, full backup −5 to −14)
+// at less CPU, but the full backup was slower in 16 of 24 alternated pairs (+0.3–0.5 s), so it
+// is not set (docs/performance.md, "Start flags from the shebang"). No variables in this line:
+// npm's `sh` shim for Windows cannot exec them. bench/launcher-shebang.ts reads this line, so
+// the bench starts dist/bin.js with whatever flags it gives Node.
 // `node:fs` without an ESM import: a static `import … from "node:fs"` builds the
 // built-in's ESM facade, ~1.5 ms of a `chatvault --version` (docs/performance.md "Start-up").
 const { existsSync } = process.getBuiltinModule("node:fs");
