@@ -3,15 +3,18 @@
  * and passes a smoke test (init → backup → restore → same media), otherwise the bench's
  * own runner (bench/chatvault-runner.ts, same flags, on the SDK). The CLI is measured as
  * it ships: compiled by `npm run build` (tsc, the packages' dist/ — what `npm install
- * @chatvault/cli` installs and its `chatvault` command runs). The runner is bundled to
- * plain JavaScript (build-runner.ts). Start-up under tsx is timed separately.
+ * @chatvault/cli` installs and its `chatvault` command runs), started the way the installed
+ * command's shebang starts it (launcher-shebang.ts: the same `env` variables and Node flags).
+ * The runner is bundled to plain JavaScript (build-runner.ts). Start-up under tsx is timed
+ * separately.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { generateDemoData } from "@chatvault/demo-data";
 import { bundleEntry } from "./build-runner.ts";
 import { diffTrees, treeHashes } from "./corpus.ts";
+import { type LauncherStart, launcherCommand, parseLauncherShebang } from "./launcher-shebang.ts";
 import { ChatvaultTool } from "./tools.ts";
 
 const here = new URL(".", import.meta.url).pathname;
@@ -19,6 +22,22 @@ const root = join(here, "..");
 const CLI_ENTRY = join(root, "packages", "cli", "src", "bin.ts");
 /** What the installed `chatvault` command runs (packages/cli/bin/chatvault.js imports it when src/ is not beside it). */
 const CLI_COMPILED = join(root, "packages", "cli", "dist", "bin.js");
+/** The installed command: its shebang says how Node is started (environment, flags). */
+const CLI_LAUNCHER = join(root, "packages", "cli", "bin", "chatvault.js");
+
+/**
+ * The command line that runs `script` (default: the compiled CLI) as the installed
+ * `chatvault` command runs dist/bin.js: bin/chatvault.js's shebang (`env NAME=VALUE… node
+ * --flag…`) with this Node, without the launcher itself — in this workspace it would run
+ * the sources through tsx, which the bench must not measure.
+ */
+export function compiledCliCommand(script: string = CLI_COMPILED): string[] {
+  return launcherCommand(launcherStart(), process.execPath, script);
+}
+
+function launcherStart(): LauncherStart {
+  return parseLauncherShebang(readFileSync(CLI_LAUNCHER, "utf8"));
+}
 
 /** `npm run build` of the CLI and the packages it depends on (scripts/build.mjs), so dist/ is the sources' of this run. */
 function buildCli(): void {
@@ -73,7 +92,12 @@ export async function chatvaultTool(mode: "auto" | "runner" | "cli", work: strin
         // bench's own. No NODE_OPTIONS: the bench itself runs under tsx, the CLI must not.
         const env: NodeJS.ProcessEnv = { ...process.env, CHATVAULT_CONFIG_DIR: join(work, "cli-config") };
         delete env.NODE_OPTIONS;
-        const tool = new ChatvaultTool([process.execPath, CLI_COMPILED], "chatvault CLI (packages/cli, compiled dist/)", { tmpFlag: false, env });
+        const start = launcherStart();
+        const how = [...start.env.map(([k, v]) => `${k}=${v}`), "node", ...start.nodeFlags].join(" ");
+        const tool = new ChatvaultTool(compiledCliCommand(), `chatvault CLI (packages/cli, compiled dist/, started as its shebang says: ${how})`, {
+          tmpFlag: false,
+          env,
+        });
         why = await smoke(tool, work);
         if (!why) {
           log("chatvault: measuring the CLI");
@@ -94,7 +118,8 @@ export async function chatvaultTool(mode: "auto" | "runner" | "cli", work: strin
     notes.push(`chatvault was run by bench/chatvault-runner.ts (same flags as the CLI, on the SDK): the CLI was not usable (${why?.split("\n")[0]})`);
   }
   const bundle = await bundleEntry(RUNNER_ENTRY, out, "chatvault-runner");
-  const tool = new ChatvaultTool([process.execPath, bundle], "bench/chatvault-runner.ts (bundled)");
+  // Started as the installed command starts the CLI, so the two measure the same process settings.
+  const tool = new ChatvaultTool(compiledCliCommand(bundle), "bench/chatvault-runner.ts (bundled, started as the CLI's shebang says)");
   const why = await smoke(tool, work);
   if (why) throw new Error(`the chatvault runner fails its smoke test: ${why}`);
   return { tool, tsxCommand: [process.execPath, "--conditions=chatvault-source", "--import", "tsx", RUNNER_ENTRY], noop: ["version"], notes };

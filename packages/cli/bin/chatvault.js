@@ -4,6 +4,12 @@
 // TypeScript sources instead (so it never runs a stale build): tsx compiles them, and the
 // `chatvault-source` exports condition points every @chatvault package at its src/
 // (README "Layout").
+// The shebang stays a plain `env node`. `--single-threaded` here (`#!/usr/bin/env -S node
+// --single-threaded`) cut the full corpus' peak memory (restore −9 MiB, full backup −5 to −14)
+// at less CPU, but the full backup was slower in 16 of 24 alternated pairs (+0.3–0.5 s), so it
+// is not set (docs/performance.md, "Start flags from the shebang"). No variables in this line:
+// npm's `sh` shim for Windows cannot exec them. bench/launcher-shebang.ts reads this line, so
+// the bench starts dist/bin.js with whatever flags it gives Node.
 // `node:fs` without an ESM import: a static `import … from "node:fs"` builds the
 // built-in's ESM facade, ~1.5 ms of a `chatvault --version` (docs/performance.md "Start-up").
 const { existsSync } = process.getBuiltinModule("node:fs");
