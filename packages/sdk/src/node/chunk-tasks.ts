@@ -8,7 +8,7 @@
  * The calls are the same as the single-chunk path (`chunkId`, `sealObject`, the
  * compressor), so both write the same format.
  */
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import { Chunker, type ChunkerParams, type KeySchedule, chunkId } from "@chatvault/format";
 import { sealChunk } from "../backup/chunk-store.ts";
 import type { SealedBytes } from "../backup/packer.ts";
@@ -145,9 +145,21 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   };
   // A path as bytes (a name that is not UTF-8) arrives from a worker message as a plain Uint8Array.
   const path = typeof task.path === "string" ? task.path : Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
-  const fh = await open(path, "r").catch((e: unknown) => {
+  // The source is read synchronously, on the thread that chunks it. Through fs/promises
+  // every open, 1 MiB read and close was a hop to libuv's thread pool and back: on two
+  // cores shared with the other thread's chunking, the chunking thread sat idle ~0.7 ms
+  // per read and ~0.6 ms per open or close — ~1.1 s of the worker's and ~1.8 s of this
+  // thread's wall in a full backup of the full corpus, for no work of its own (the copy
+  // is the same either way). A task's reads never overlapped its chunking anyway (each
+  // read is awaited before its block is cut), and a 1 MiB read from the page cache
+  // (~0.1–0.3 ms) is well under a yield slice (YIELD_MS) on the main thread
+  // (docs/performance.md, "Full backup, round 9").
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
     throw task.kind === "file" ? MediaReadError.from(e) : e;
-  });
+  }
   // One read buffer per task, reused: every chunk cut from it is hashed and sealed (which
   // copies) before the next read, and the chunker copies what it holds back. Fresh 1 MiB
   // buffers per read would pile up outside the JS heap faster than GC frees them; the
@@ -157,7 +169,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     if (task.kind === "pages") {
       for (let pos = task.offset; pos < task.offset + task.length;) {
         const n = Math.min(READ_BLOCK, task.offset + task.length - pos);
-        const buf = await readExactly(fh, block.subarray(0, n), pos);
+        const buf = readExactly(fd, block.subarray(0, n), pos);
         for (let o = 0; o < n; o += task.pageSize) await add(buf.subarray(o, o + task.pageSize), true);
         part.bytesRead += n;
         pos += n;
@@ -166,9 +178,12 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     } else {
       const chunker = takeChunker(ctx);
       for (;;) {
-        const { bytesRead } = await fh.read(block, 0, block.length, null).catch((e: unknown) => {
+        let bytesRead: number;
+        try {
+          bytesRead = readSync(fd, block, 0, block.length, null);
+        } catch (e) {
           throw MediaReadError.from(e);
-        });
+        }
         if (bytesRead === 0) break;
         // Each chunk is hashed and sealed (copied) before the next push: the chunker's own buffers may be reused.
         for (const c of chunker.push(block.subarray(0, bytesRead))) await add(c, task.compressible);
@@ -186,16 +201,16 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   } finally {
     // Nothing of this task reads the block any more: a part in flight holds sealed copies.
     if (readBlocks.length < KEEP_READ_BLOCKS) readBlocks.push(block);
-    await fh.close();
+    closeSync(fd);
   }
   await flush(true);
   await sending;
 }
 
-async function readExactly(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array, position: number): Promise<Uint8Array> {
+function readExactly(fd: number, buf: Uint8Array, position: number): Uint8Array {
   const n = buf.length;
   for (let got = 0; got < n;) {
-    const { bytesRead } = await fh.read(buf, got, n - got, position + got);
+    const bytesRead = readSync(fd, buf, got, n - got, position + got);
     if (bytesRead === 0) throw new Error("database copy shrank while being read");
     got += bytesRead;
   }
