@@ -11,7 +11,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { Chunker, type ChunkerParams, type KeySchedule, chunkId } from "@chatvault/format";
 import { sealChunk } from "../backup/chunk-store.ts";
-import { type SyncChunkSealer, syncChunkSealer } from "./chunk-seal-sync.ts";
 import type { SealedBytes } from "../backup/packer.ts";
 import type { Compressor } from "../backup/compressor.ts";
 
@@ -75,12 +74,6 @@ export interface TaskContext {
 }
 
 const READ_BLOCK = 1024 * 1024;
-/** A context's synchronous sealer (or none: its backend is not node:crypto), made once per context. */
-const syncSealers = new WeakMap<TaskContext, SyncChunkSealer | undefined>();
-function syncSealerOf(ctx: TaskContext): SyncChunkSealer | undefined {
-  if (!syncSealers.has(ctx)) syncSealers.set(ctx, syncChunkSealer(ctx.keys, ctx.compressor));
-  return syncSealers.get(ctx);
-}
 /**
  * Read buffers of ended tasks, for the next tasks of this thread. A fresh one per task was
  * ~1 GB of zeroed allocations over a full backup of the full corpus (one task per media
@@ -124,32 +117,18 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   let part: TaskPart = { ids: [], sealed: [], bytesRead: 0 };
   let sealedBytes = 0;
   let ranSince = performance.now();
-  const sync = syncSealerOf(ctx);
-  const sealed = (index: number, plain: Uint8Array, { data, length, flags }: { data: Uint8Array[]; length: number; flags: number }) => {
-    part.sealed.push({ index, data: ctx.place ? ctx.place(data, length) : data, length, rawLength: plain.length, flags });
-    sealedBytes += length;
-  };
-  const yieldIfDue = async () => {
-    await turn();
-    ranSince = performance.now();
-  };
-  /**
-   * One chunk: its ID, sealed if new. With the synchronous sealer (chunk-seal-sync.ts) it
-   * returns a promise only when this task yields to the event loop (YIELD_MS), so the
-   * loops below await nothing for most chunks.
-   */
-  const add = (plain: Uint8Array, compressible: boolean): Promise<void> | undefined => {
-    if (!sync) return addAsync(plain, compressible);
-    const id = sync.id(plain);
-    const index = part.ids.push(id) - 1;
-    if (!ctx.known.has(id)) sealed(index, plain, sync.seal(id, plain, compressible));
-    return performance.now() - ranSince >= YIELD_MS ? yieldIfDue() : undefined;
-  };
-  const addAsync = async (plain: Uint8Array, compressible: boolean) => {
+  const add = async (plain: Uint8Array, compressible: boolean) => {
     const id = await chunkId(ctx.keys, plain);
     const index = part.ids.push(id) - 1;
-    if (!ctx.known.has(id)) sealed(index, plain, await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible));
-    if (performance.now() - ranSince >= YIELD_MS) await yieldIfDue();
+    if (!ctx.known.has(id)) {
+      const { data, length, flags } = await sealChunk(ctx.keys, ctx.compressor, id, plain, compressible);
+      part.sealed.push({ index, data: ctx.place ? ctx.place(data, length) : data, length, rawLength: plain.length, flags });
+      sealedBytes += length;
+    }
+    if (performance.now() - ranSince >= YIELD_MS) {
+      await turn();
+      ranSince = performance.now();
+    }
   };
   // One part may wait for its acknowledgement while the next is being made: the caller
   // (a worker's parent, busy with its own tasks) then never leaves this task idle for a
@@ -191,10 +170,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
       for (let pos = task.offset; pos < task.offset + task.length;) {
         const n = Math.min(READ_BLOCK, task.offset + task.length - pos);
         const buf = readExactly(fd, block.subarray(0, n), pos);
-        for (let o = 0; o < n; o += task.pageSize) {
-          const waiting = add(buf.subarray(o, o + task.pageSize), true);
-          if (waiting) await waiting;
-        }
+        for (let o = 0; o < n; o += task.pageSize) await add(buf.subarray(o, o + task.pageSize), true);
         part.bytesRead += n;
         pos += n;
         await flush(false);
@@ -210,17 +186,11 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
         }
         if (bytesRead === 0) break;
         // Each chunk is hashed and sealed (copied) before the next push: the chunker's own buffers may be reused.
-        for (const c of chunker.push(block.subarray(0, bytesRead))) {
-          const waiting = add(c, task.compressible);
-          if (waiting) await waiting;
-        }
+        for (const c of chunker.push(block.subarray(0, bytesRead))) await add(c, task.compressible);
         part.bytesRead += bytesRead;
         await flush(false);
       }
-      for (const c of chunker.finish()) {
-        const waiting = add(c, task.compressible);
-        if (waiting) await waiting;
-      }
+      for (const c of chunker.finish()) await add(c, task.compressible);
       // Only a chunker that finished its file is clean for the next one.
       if (chunkers.length < KEEP_READ_BLOCKS) chunkers.push({ gear: ctx.gear, params: ctx.chunker, chunker });
     }
