@@ -138,3 +138,50 @@ test("reuseBuffers: the same chunks, each whole until the next push, however the
     { numRuns: 200 },
   );
 });
+
+/**
+ * Spec §7's cut rule one byte at a time, as plainly as it reads: the chunker's scan takes
+ * four bytes a step and must cut at exactly the same places, wherever a push or the
+ * `avg`/`max` bounds fall within a step.
+ */
+function referenceCuts(g: Uint32Array, data: Uint8Array, { min, avg, max }: ChunkerParams): number[] {
+  const bits = Math.round(Math.log2(avg));
+  const top = (b: number) => (b >= 32 ? -1 : (0xffffffff << (32 - b)) | 0);
+  const maskS = top(bits + 2);
+  const maskL = top(Math.max(1, bits - 2));
+  const lens: number[] = [];
+  let start = 0;
+  while (start < data.length) {
+    let h = 0;
+    let len = Math.min(max, data.length - start);
+    for (let k = min; k < Math.min(max, data.length - start); k++) {
+      h = ((h << 1) + g[data[start + k]!]!) | 0;
+      if ((h & (k < avg ? maskS : maskL)) === 0) {
+        len = k + 1;
+        break;
+      }
+    }
+    lens.push(len);
+    start += len;
+  }
+  return lens;
+}
+
+test("the cuts are spec §7's one-byte-at-a-time rule, whatever the pushes and the bounds' place in a four-byte step", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 40_000 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      fc.integer({ min: 0, max: 1000 }),
+      (dMin, dMax, length, cuts, seed) => {
+        // min, avg and max off a multiple of four by 0-3 bytes each; a small avg, so many cuts in both loops.
+        const params = { min: 64 + dMin, avg: 256, max: 1024 + dMax };
+        const data = seededBytes(seed + 1, length);
+        assert.deepEqual(lengths(chunk(gear, data, params, cuts)), referenceCuts(gear, data, params));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

@@ -215,6 +215,9 @@ export async function backup(opts: BackupOptions): Promise<BackupResult> {
         chunker: repo.config.chunker,
         known: { has: (id) => store.hasId(id) },
         compressor,
+        // Beside workers its reads stay on this thread too; alone (the day after) they go
+        // through fs/promises as before (chunk-tasks.ts, `syncReads`).
+        syncReads: onWorkers,
       });
       runner = onWorkers
         ? reading.splitRunner(reading.workerRunner(repo.rootKey, repo.config.chunker, session.knownChunks(), workers), workerSlots, here, 1, HERE_SHARE)

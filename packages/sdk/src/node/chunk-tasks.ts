@@ -8,6 +8,7 @@
  * The calls are the same as the single-chunk path (`chunkId`, `sealObject`, the
  * compressor), so both write the same format.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Chunker, type ChunkerParams, type KeySchedule, chunkId } from "@chatvault/format";
 import { sealChunk } from "../backup/chunk-store.ts";
@@ -71,7 +72,42 @@ export interface TaskContext {
    * Absent, the part keeps the pieces (this thread copies them straight into a pack).
    */
   place?: (sealed: SealedBytes, length: number) => SealedBytes;
+  /**
+   * Read the source with synchronous calls on this thread (a backup with chunk workers:
+   * see `openSource`). Absent, through fs/promises: a backup on this thread alone (the
+   * day after: its peak was ~2 MiB and its CPU ~0.05 s higher with synchronous reads,
+   * 4 pairs) keeps its reads off the event loop.
+   */
+  syncReads?: boolean;
 }
+
+/** A source file open for a task: `read` returns a number when it read synchronously. */
+interface Source {
+  read(buf: Uint8Array, offset: number, length: number, position: number | null): number | Promise<number>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * Open a task's source. Synchronously: through fs/promises every open, 1 MiB read and
+ * close was a hop to libuv's thread pool and back, and on two cores shared with the other
+ * thread's chunking the chunking thread sat idle ~0.7 ms per read and ~0.6 ms per open or
+ * close — ~1.1 s of the worker's and ~1.8 s of the main thread's wall in a full backup of
+ * the full corpus, for no work of its own (the copy is the same either way). A task's
+ * reads never overlapped its chunking anyway (each read is awaited before its block is
+ * cut), and a 1 MiB read from the page cache (~0.1–0.3 ms) is well under a yield slice
+ * (YIELD_MS) on the main thread (docs/performance.md, "Full backup, round 9").
+ */
+async function openSource(path: string | Buffer, sync: boolean): Promise<Source> {
+  if (!sync) {
+    const fh = await open(path, "r");
+    return { read: async (buf, offset, length, position) => (await fh.read(buf, offset, length, position)).bytesRead, close: () => fh.close() };
+  }
+  const fd = openSync(path, "r");
+  return { read: (buf, offset, length, position) => readSync(fd, buf, offset, length, position), close: () => closeSync(fd) };
+}
+
+/** What `Source.read` read, awaited only when it did not read synchronously. */
+const bytesOf = async (got: number | Promise<number>): Promise<number> => (typeof got === "number" ? got : await got);
 
 const READ_BLOCK = 1024 * 1024;
 /**
@@ -145,7 +181,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   };
   // A path as bytes (a name that is not UTF-8) arrives from a worker message as a plain Uint8Array.
   const path = typeof task.path === "string" ? task.path : Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
-  const fh = await open(path, "r").catch((e: unknown) => {
+  const source = await openSource(path, ctx.syncReads === true).catch((e: unknown) => {
     throw task.kind === "file" ? MediaReadError.from(e) : e;
   });
   // One read buffer per task, reused: every chunk cut from it is hashed and sealed (which
@@ -157,7 +193,7 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     if (task.kind === "pages") {
       for (let pos = task.offset; pos < task.offset + task.length;) {
         const n = Math.min(READ_BLOCK, task.offset + task.length - pos);
-        const buf = await readExactly(fh, block.subarray(0, n), pos);
+        const buf = await readExactly(source, block.subarray(0, n), pos);
         for (let o = 0; o < n; o += task.pageSize) await add(buf.subarray(o, o + task.pageSize), true);
         part.bytesRead += n;
         pos += n;
@@ -166,9 +202,13 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
     } else {
       const chunker = takeChunker(ctx);
       for (;;) {
-        const { bytesRead } = await fh.read(block, 0, block.length, null).catch((e: unknown) => {
+        let bytesRead: number;
+        try {
+          const got = source.read(block, 0, block.length, null);
+          bytesRead = typeof got === "number" ? got : await got;
+        } catch (e) {
           throw MediaReadError.from(e);
-        });
+        }
         if (bytesRead === 0) break;
         // Each chunk is hashed and sealed (copied) before the next push: the chunker's own buffers may be reused.
         for (const c of chunker.push(block.subarray(0, bytesRead))) await add(c, task.compressible);
@@ -186,16 +226,16 @@ export async function runChunkTask(ctx: TaskContext, task: ChunkTask, emit: (par
   } finally {
     // Nothing of this task reads the block any more: a part in flight holds sealed copies.
     if (readBlocks.length < KEEP_READ_BLOCKS) readBlocks.push(block);
-    await fh.close();
+    await source.close();
   }
   await flush(true);
   await sending;
 }
 
-async function readExactly(fh: Awaited<ReturnType<typeof open>>, buf: Uint8Array, position: number): Promise<Uint8Array> {
+async function readExactly(source: Source, buf: Uint8Array, position: number): Promise<Uint8Array> {
   const n = buf.length;
   for (let got = 0; got < n;) {
-    const { bytesRead } = await fh.read(buf, got, n - got, position + got);
+    const bytesRead = await bytesOf(source.read(buf, got, n - got, position + got));
     if (bytesRead === 0) throw new Error("database copy shrank while being read");
     got += bytesRead;
   }

@@ -24,6 +24,8 @@ const ctx = {
   known: new ChunkIdSet(workerData.known as ArrayBufferLike),
   compressor: nodeCompressor,
   place: (sealed: SealedBytes, length: number) => parts.place(sealed, length),
+  // This thread only chunks: its reads need not leave it (chunk-tasks.ts, `openSource`).
+  syncReads: true,
 };
 /** Per task, the resolvers of its posted parts awaiting their acknowledgement, oldest first. */
 const acks = new Map<number, (() => void)[]>();
