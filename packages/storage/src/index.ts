@@ -4,7 +4,7 @@
  * entries: `@chatvault/storage/fs`, `@chatvault/storage/s3`, and the shared test suite
  * `@chatvault/storage/conformance`.
  */
-export type { GetRange, ObjectInfo, Storage } from "./types.ts";
+export type { GetRange, ObjectInfo, PutOptions, Storage } from "./types.ts";
 export { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError, isRetryable } from "./errors.ts";
 export { MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "./names.ts";
 export { MemoryStorage } from "./memory.ts";

@@ -6,7 +6,7 @@
 import { ObjectExistsError, ObjectNotFoundError } from "./errors.ts";
 import { checkListPrefix, checkObjectName, checkRange } from "./names.ts";
 import { checkInto } from "./read-into.ts";
-import type { GetRange, ObjectInfo, Storage } from "./types.ts";
+import type { GetRange, ObjectInfo, PutOptions, Storage } from "./types.ts";
 
 /** A `Storage` held in a `Map`. Every method is async, like a real backend, so call order is realistic. */
 export class MemoryStorage implements Storage {
@@ -18,13 +18,15 @@ export class MemoryStorage implements Storage {
     this.location = `memory:${label}`;
   }
 
-  async put(name: string, data: Uint8Array): Promise<void> {
+  async put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     checkObjectName(name);
     // Check and set with no await in between: single-threaded, so concurrent puts
     // of one name see exactly one winner.
     if (this.#objects.has(name)) throw new ObjectExistsError(name);
     // `new Uint8Array(x)` copies; `Buffer#slice` would not (it returns a view).
     this.#objects.set(name, new Uint8Array(data));
+    // Copied: the caller's buffer is free before this put returns (PutOptions).
+    options?.onDataReleased?.();
   }
 
   async get(name: string, range?: GetRange): Promise<Uint8Array> {

@@ -10,7 +10,8 @@
  *   existing object untouched. A put is atomic: readers see the whole object or nothing,
  *   never a prefix, even if the writer crashes mid-way. Of concurrent puts of one name,
  *   exactly one succeeds. The backend keeps its own copy: the caller may reuse `data`
- *   once `put` returns, and owns the bytes `get` returns.
+ *   once `put` returns (or once the backend called `onDataReleased`, see `PutOptions`),
+ *   and owns the bytes `get` returns.
  * - A put that failed with `StorageUnavailableError` may still have been stored (lost
  *   acknowledgement); trying it again then throws `ObjectExistsError` for what is in fact
  *   the caller's own write. `withRetry` resolves that case by comparing contents.
@@ -39,6 +40,21 @@ export interface ObjectInfo {
   size: number;
 }
 
+/** Options of one `put`. */
+export interface PutOptions {
+  /**
+   * Called at most once, before the put settles, when the backend no longer reads `data`:
+   * the caller may then reuse the buffer while the put finishes (a local folder calls it
+   * once the bytes are written, before its fsyncs and the link that makes the object
+   * visible). A backend that never calls it holds `data` until the put settles. A
+   * decorator that might need `data` after that point (to try the put again) must not
+   * pass it on as is (`withRetry` does not retry a put whose data was released).
+   * Nothing about the put's outcome changes: it is durable and visible only once `put`
+   * returns, and a failure after the release still fails the put.
+   */
+  onDataReleased?: () => void;
+}
+
 export interface GetRange {
   offset: number;
   length: number;
@@ -54,7 +70,7 @@ export interface Storage {
    * Decorators pass it on (a concurrency limit caps it).
    */
   readonly parallelPuts?: number;
-  put(name: string, data: Uint8Array): Promise<void>;
+  put(name: string, data: Uint8Array, options?: PutOptions): Promise<void>;
   get(name: string, range?: GetRange): Promise<Uint8Array>;
   /**
    * A ranged `get` into the caller's buffer (a restore reads every pack range into the same

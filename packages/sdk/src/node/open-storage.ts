@@ -8,7 +8,7 @@
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type GetRange, ObjectNotFoundError, type ObjectInfo, type Storage, withConcurrencyLimit, withRetry } from "@chatvault/storage";
+import { type GetRange, ObjectNotFoundError, type ObjectInfo, type PutOptions, type Storage, withConcurrencyLimit, withRetry } from "@chatvault/storage";
 import { StorageFolderMissingError } from "../errors.ts";
 import { localFileError } from "./local-errors.ts";
 import { FsStorage } from "@chatvault/storage/fs";
@@ -49,8 +49,8 @@ function lazyStorage(location: string, make: () => Promise<Storage>): Storage {
   const get = () => (p ??= make());
   return {
     location,
-    async put(name: string, data: Uint8Array) {
-      return (await get()).put(name, data);
+    async put(name: string, data: Uint8Array, options?: PutOptions) {
+      return (await get()).put(name, data, options);
     },
     async get(name: string, range?: GetRange) {
       return (await get()).get(name, range);
@@ -103,7 +103,7 @@ function folderStorage(root: string): Storage {
   return {
     location: fs.location,
     parallelPuts: fs.parallelPuts,
-    put: (name, data) => wrap(() => fs.put(name, data)),
+    put: (name, data, options) => wrap(() => fs.put(name, data, options)),
     get: (name, range) => wrap(() => fs.get(name, range)),
     getInto: (name, range, into) => wrap(() => fs.getInto(name, range, into)),
     stat: (name) => wrap(() => fs.stat(name)),

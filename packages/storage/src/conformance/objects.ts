@@ -116,6 +116,36 @@ export const objectCases: ConformanceCase[] = [
     },
   },
   {
+    title: "onDataReleased: at most once, before the put returns; the buffer changed right after it changes nothing stored",
+    async run(s) {
+      // Small and multi-MiB (a local folder writes the large one around the page cache).
+      for (const [name, size] of [
+        ["rel/small", 3000],
+        ["rel/large", 3 * 1024 * 1024 + 123],
+      ] as const) {
+        const data = bytes(size, 12);
+        const copy = data.slice();
+        let calls = 0;
+        let settled = false;
+        const put = s.put(name, data, {
+          onDataReleased: () => {
+            calls += 1;
+            assert.equal(settled, false, `${name}: released after the put returned`);
+            data.fill(0xee); // the caller reuses its buffer at once
+          },
+        });
+        await put.then(() => (settled = true));
+        assert.ok(calls <= 1, `${name}: released ${calls} times`);
+        assertSameBytes(await s.get(name), copy, `${name} after the buffer was reused`);
+      }
+      // A put that fails (create-only) may release too, or not; never twice, never after.
+      let calls = 0;
+      await rejectsWith(s.put("rel/small", bytes(10, 13), { onDataReleased: () => (calls += 1) }), "object_exists", "second put");
+      assert.ok(calls <= 1);
+      assertSameBytes(await s.get("rel/small"), bytes(3000, 12), "first content stays");
+    },
+  },
+  {
     title: "delete removes the object, is idempotent, and frees the name",
     async run(s) {
       await s.put("d/gone", bytes(20, 9));

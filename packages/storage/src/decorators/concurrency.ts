@@ -2,7 +2,7 @@
  * `withConcurrencyLimit`: at most `n` operations in flight against the wrapped storage
  * (cloud APIs throttle, filesystems run out of descriptors). Waiters are served in order.
  */
-import type { GetRange, ObjectInfo, Storage } from "../types.ts";
+import type { GetRange, ObjectInfo, PutOptions, Storage } from "../types.ts";
 
 /**
  * Wraps `storage` so that at most `n` calls run at once. A `list` holds a slot only while
@@ -38,7 +38,7 @@ export function withConcurrencyLimit(storage: Storage, n: number): Storage {
   return {
     location: storage.location,
     ...(storage.parallelPuts !== undefined ? { parallelPuts: Math.min(storage.parallelPuts, n) } : {}),
-    put: (name: string, data: Uint8Array) => limited(() => storage.put(name, data)),
+    put: (name: string, data: Uint8Array, options?: PutOptions) => limited(() => storage.put(name, data, options)),
     get: (name: string, range?: GetRange) => limited(() => storage.get(name, range)),
     // Passed on only where the backend has it (`readInto` falls back to `get`).
     ...(storage.getInto ? { getInto: (name: string, range: GetRange, into: Uint8Array) => limited(() => storage.getInto!(name, range, into)) } : {}),

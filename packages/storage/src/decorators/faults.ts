@@ -13,7 +13,7 @@
  * ```
  */
 import { StorageUnavailableError } from "../errors.ts";
-import type { GetRange, ObjectInfo, Storage } from "../types.ts";
+import type { GetRange, ObjectInfo, PutOptions, Storage } from "../types.ts";
 
 export type StorageOperation = "put" | "get" | "stat" | "list" | "delete";
 
@@ -160,7 +160,7 @@ export function withFaults(storage: Storage, plan: FaultPlan): FaultyStorage {
     ...(storage.parallelPuts !== undefined ? { parallelPuts: storage.parallelPuts } : {}),
     injected,
     calls,
-    put: (name: string, data: Uint8Array) => run("put", name, () => storage.put(name, data)),
+    put: (name: string, data: Uint8Array, options?: PutOptions) => run("put", name, () => storage.put(name, data, options)),
     get: (name: string, range?: GetRange) => run("get", name, () => storage.get(name, range)),
     // A get like any other for the rules (op "get"); passed on only where the backend has it.
     ...(storage.getInto ? { getInto: (name: string, range: GetRange, into: Uint8Array) => run("get", name, () => storage.getInto!(name, range, into)) } : {}),

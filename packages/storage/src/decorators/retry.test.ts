@@ -147,3 +147,41 @@ test("withRetry: getInto is retried into the same buffer, and left out where the
   assert.deepEqual([...got], [1, 2, 3, 4]);
   assert.equal(withRetry(overriding({}), { attempts: 2, baseDelayMs: 0, maxDelayMs: 0 }).getInto, undefined);
 });
+
+test("put: a failure after the backend released the data is not retried; one before it is", async () => {
+  // Fails once after releasing (a failed fsync after the write): retrying could store a reused buffer.
+  let puts = 0;
+  const late = overriding({
+    put: async (_n, _d, options) => {
+      puts++;
+      options?.onDataReleased?.();
+      throw new StorageUnavailableError("fsync failed");
+    },
+  });
+  const { sleep, delays } = fakeSleep();
+  let released = 0;
+  await assert.rejects(
+    withRetry(late, { attempts: 5, baseDelayMs: 10, maxDelayMs: 100, sleep }).put("p", new Uint8Array([1]), { onDataReleased: () => released++ }),
+    StorageUnavailableError,
+  );
+  assert.equal(puts, 1, "no second attempt");
+  assert.equal(released, 1);
+  assert.deepEqual(delays, []);
+
+  // Fails once before releasing: retried as ever, and the caller hears of one release.
+  const inner = new MemoryStorage();
+  let first = true;
+  const early = overriding({
+    put: async (n, d, options) => {
+      if (first) {
+        first = false;
+        throw new StorageUnavailableError("connection reset");
+      }
+      return inner.put(n, d, options);
+    },
+  });
+  released = 0;
+  await withRetry(early, { attempts: 5, baseDelayMs: 10, maxDelayMs: 100, sleep }).put("q", new Uint8Array([2]), { onDataReleased: () => released++ });
+  assert.equal(released, 1);
+  assert.deepEqual(await inner.get("q"), new Uint8Array([2]));
+});

@@ -4,7 +4,7 @@
  * (not found, exists, invalid name, access denied) is thrown at once: retrying cannot help.
  */
 import { isRetryable } from "../errors.ts";
-import type { GetRange, ObjectInfo, Storage } from "../types.ts";
+import type { GetRange, ObjectInfo, PutOptions, Storage } from "../types.ts";
 
 /** Options of `withRetry`. */
 export interface RetryOptions {
@@ -51,6 +51,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  *   bytes `ObjectExistsError` stands.
  * - `list` that fails mid-way starts over and skips names it already yielded (it remembers
  *   the names, so memory grows with the listing).
+ * - A put whose backend released its data early (`PutOptions.onDataReleased`) is not tried
+ *   again: the caller may have reused the buffer, so another attempt could store other
+ *   bytes. Its failure stands (a local folder releases after the write, so only a failed
+ *   fsync, link or directory fsync meets this); a caller that can tell its own object
+ *   without the bytes (the backup's `putOnce`, by a pack's hash) checks for a lost answer.
  */
 export function withRetry(storage: Storage, options: RetryOptions): Storage {
   const { attempts, baseDelayMs, maxDelayMs } = options;
@@ -70,11 +75,13 @@ export function withRetry(storage: Storage, options: RetryOptions): Storage {
     options.onRetry?.({ operation, name, attempt, delayMs, error });
     await sleep(delayMs);
   };
-  const run = async <T>(operation: RetryInfo["operation"], name: string, fn: () => Promise<T>): Promise<T> => {
+  /** `fn` until it succeeds, or fails for good; `final()` true after a failure: no more attempts. */
+  const run = async <T>(operation: RetryInfo["operation"], name: string, fn: () => Promise<T>, final?: () => boolean): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (error) {
+        if (final?.()) throw error;
         await backoff(operation, name, attempt, error);
       }
     }
@@ -83,23 +90,39 @@ export function withRetry(storage: Storage, options: RetryOptions): Storage {
   return {
     location: storage.location,
     ...(storage.parallelPuts !== undefined ? { parallelPuts: storage.parallelPuts } : {}),
-    put(name: string, data: Uint8Array): Promise<void> {
+    put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {
       let failedBefore = false;
-      return run("put", name, async () => {
-        try {
-          await storage.put(name, data);
-        } catch (error) {
-          if (failedBefore && (error as { code?: unknown }).code === "object_exists") {
-            // If reading it back fails for good, the ObjectExistsError is the honest answer.
-            const existing = await storage.get(name).catch((e: unknown) => {
-              throw isRetryable(e) ? e : error;
-            });
-            if (sameBytes(existing, data)) return;
+      let released = false;
+      const onDataReleased = options?.onDataReleased;
+      const inner: PutOptions | undefined = onDataReleased
+        ? {
+            onDataReleased: () => {
+              if (released) return;
+              released = true;
+              onDataReleased();
+            },
           }
-          if (isRetryable(error)) failedBefore = true;
-          throw error;
-        }
-      });
+        : undefined;
+      return run(
+        "put",
+        name,
+        async () => {
+          try {
+            await storage.put(name, data, inner);
+          } catch (error) {
+            if (failedBefore && (error as { code?: unknown }).code === "object_exists") {
+              // If reading it back fails for good, the ObjectExistsError is the honest answer.
+              const existing = await storage.get(name).catch((e: unknown) => {
+                throw isRetryable(e) ? e : error;
+              });
+              if (sameBytes(existing, data)) return;
+            }
+            if (isRetryable(error)) failedBefore = true;
+            throw error;
+          }
+        },
+        () => released,
+      );
     },
     get: (name: string, range?: GetRange) => run("get", name, () => storage.get(name, range)),
     // Passed on only where the backend has it (`readInto` falls back to `get`); a retry reads into the same buffer again.

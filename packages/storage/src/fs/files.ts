@@ -60,9 +60,10 @@ export interface DirectWriteState {
 /**
  * Write `data` to a new file at `path` (which must not exist: `wx`) and fsync it. With
  * `sync`, a large file is written around the page cache while `state` allows it
- * (direct-write.ts); the fsync is the same either way.
+ * (direct-write.ts); the fsync is the same either way. `written` is called once every
+ * byte of `data` is in the file, before the fsync: `data` is not read after it.
  */
-export async function writeNewFile(path: string, data: Uint8Array, mode: number, sync: boolean, state?: DirectWriteState): Promise<void> {
+export async function writeNewFile(path: string, data: Uint8Array, mode: number, sync: boolean, state?: DirectWriteState, written?: () => void): Promise<void> {
   let fh: FileHandle | undefined;
   if (sync && state?.direct && data.length >= DIRECT_MIN_BYTES) {
     fh = await writeNewFileDirect(path, data, mode);
@@ -78,6 +79,7 @@ export async function writeNewFile(path: string, data: Uint8Array, mode: number,
     }
   }
   try {
+    written?.();
     if (sync) await fh.sync();
   } finally {
     await fh.close();

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { InvalidObjectNameError, ObjectExistsError, ObjectNotFoundError, StorageError } from "../errors.ts";
 import { checkListPrefix, checkObjectName, checkRange, isValidObjectName } from "../names.ts";
 import { checkInto } from "../read-into.ts";
-import type { GetRange, ObjectInfo, Storage } from "../types.ts";
+import type { GetRange, ObjectInfo, PutOptions, Storage } from "../types.ts";
 import { type DirectWriteState, TEMP_MARK, errno, fsyncDir, mapFsError, readRange, tempPathFor, writeNewFile } from "./files.ts";
 import { directWritesAvailable } from "./direct-write.ts";
 
@@ -115,14 +115,17 @@ export class FsStorage implements Storage {
    * final name directly (`wx`) would let readers — and a crash — see a partial object.
    * The temp file is fsynced before the link, so the name never points at unwritten data.
    */
-  async put(name: string, data: Uint8Array): Promise<void> {
+  async put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     checkObjectName(name);
     const path = this.#path(name);
     const dir = dirname(path);
     await this.#makeParents(name, dir);
     const temp = tempPathFor(path);
     try {
-      await writeNewFile(temp, data, this.#mode, this.#sync, this.#direct).catch((error: unknown) => {
+      // `data` is released once written, before the fsync and the link (PutOptions): a
+      // backup's packer fills its next pack in this buffer meanwhile (docs/performance.md,
+      // "Full backup, round 10").
+      await writeNewFile(temp, data, this.#mode, this.#sync, this.#direct, options?.onDataReleased).catch((error: unknown) => {
         throw mapFsError(error, `put ${name}`);
       });
       await link(temp, path).catch(async (error: unknown) => {
