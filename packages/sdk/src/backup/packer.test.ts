@@ -206,3 +206,94 @@ test("a chunk that would outgrow the pack buffer starts the next pack: no buffer
     );
   }
 });
+
+/** Memory storage that copies a put's bytes, gives the buffer back at once (`onDataReleased`), then waits until `finish()` to return — a local folder's write, then its fsyncs and link. */
+function releasingStorage(failAfterRelease?: Error) {
+  const inner = new MemoryStorage();
+  let unfinished = 0;
+  let maxUnfinished = 0;
+  let waiting: (() => void)[] = [];
+  let open = false;
+  const storage: Storage & { finish(): void; unfinished(): number; maxUnfinished(): number; puts: number } = {
+    location: inner.location,
+    puts: 0,
+    async put(name, data, options) {
+      storage.puts += 1;
+      unfinished += 1;
+      maxUnfinished = Math.max(maxUnfinished, unfinished);
+      try {
+        await inner.put(name, data);
+        options?.onDataReleased?.();
+        if (!open) await new Promise<void>((r) => waiting.push(r));
+        if (failAfterRelease) throw failAfterRelease;
+      } finally {
+        unfinished -= 1;
+      }
+    },
+    get: (n, r) => inner.get(n, r),
+    stat: (n) => inner.stat(n),
+    list: (p) => inner.list(p),
+    delete: (n) => inner.delete(n),
+    finish() {
+      open = true;
+      for (const r of waiting) r();
+      waiting = [];
+    },
+    unfinished: () => unfinished,
+    maxUnfinished: () => maxUnfinished,
+  };
+  return storage;
+}
+
+test("a put that gives its buffer back before it ends: the next packs fill in that buffer meanwhile, a bounded number of puts unfinished, the same buffers", async () => {
+  const storage = releasingStorage();
+  const packer = new Packer(storage, keys, "r".repeat(32), PACK, 1);
+  const chunks = Array.from({ length: 40 }, (_, i) => chunk(i));
+  let blockedAt = -1;
+  for (const [i, c] of chunks.entries()) {
+    const p = packer.add(c.id, c.bytes, c.bytes.length, 0);
+    let done = false;
+    void p.then(() => (done = true));
+    for (let k = 0; k < 5; k++) await tick();
+    if (!done) {
+      blockedAt = i;
+      break;
+    }
+  }
+  // One slot (maxInFlight 1), but released buffers: three puts started (1 + FINISHING) before add had to wait.
+  assert.ok(blockedAt > 0, "add blocked once the unfinished puts reached their bound");
+  assert.equal(storage.puts, 3, "puts started while none had ended");
+  assert.equal(storage.unfinished(), 3);
+  assert.ok(packer.packBuffers <= 2, `pack buffers: ${packer.packBuffers}`);
+  storage.finish();
+  for (const c of chunks.slice(blockedAt + 1)) await packer.add(c.id, c.bytes, c.bytes.length, 0);
+  await packer.flush();
+  assert.equal(storage.maxUnfinished(), 3);
+  assert.ok(packer.packBuffers <= 2);
+  // Every pack intact although its buffer was refilled before its put ended.
+  const seen = new Set<string>();
+  for await (const { name } of storage.list("packs/")) {
+    const bytes = await storage.get(name);
+    assert.equal(packIdFromName(name), createHash("sha256").update(bytes).digest("hex"));
+    for (const e of await readPackHeader(storage, keys, "r".repeat(32), packIdFromName(name)!)) {
+      assert.deepEqual(bytes.subarray(e.offset, e.offset + e.length), chunks.find((c) => c.id === e.id)!.bytes);
+      seen.add(e.id);
+    }
+  }
+  assert.equal(seen.size, chunks.length);
+  assert.equal(packer.packsUploaded, storage.puts);
+});
+
+test("a put that fails after giving its buffer back fails the flush", async () => {
+  const storage = releasingStorage(new Error("fsync failed"));
+  storage.finish();
+  const packer = new Packer(storage, keys, "r".repeat(32), PACK, 1);
+  await assert.rejects(
+    (async () => {
+      for (let i = 0; i < 12; i++) await packer.add(chunk(i).id, chunk(i).bytes, 16 * 1024, 0);
+      await packer.flush();
+    })(),
+    /fsync failed/,
+  );
+  await packer.settle();
+});

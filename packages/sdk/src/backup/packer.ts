@@ -9,10 +9,16 @@
  * that finds every upload slot taken holds `add` until one ends. So a backup holds at most
  * `maxInFlight + 1` pack buffers, however large it is (`packBuffers` counts them).
  *
+ * A storage may give a put's buffer back before the put ends (`PutOptions.onDataReleased`:
+ * a local folder, once the bytes are written, before its fsyncs and the link): the buffer
+ * then fills the next pack at once, and the slot it held is free, while that put finishes.
+ * At most `FINISHING` such puts run past their release, so the puts awaited at the end
+ * stay few; the memory bound is the same.
+ *
  * `add` may be called by several producers at once: the open pack is taken synchronously
  * before any await, so a chunk always lands in exactly one pack and that pack's header.
  */
-import { type KeySchedule, toHex } from "@chatvault/format";
+import { type KeySchedule, equalBytes, toHex } from "@chatvault/format";
 import { type Storage, putBuffer } from "@chatvault/storage";
 import type { IndexEntry } from "../repo/chunk-index.ts";
 import { packName } from "../repo/layout.ts";
@@ -38,6 +44,8 @@ export type PackHasher = (data: Uint8Array) => Promise<{ hash: Uint8Array; data:
 
 /** Puts in flight when the storage gives no hint (`Storage.parallelPuts`): enough to hide a cloud's latency. */
 const DEFAULT_IN_FLIGHT = 3;
+/** Puts that released their buffer but have not ended (a local folder's fsyncs and link), at most, beyond `maxInFlight`. */
+const FINISHING = 2;
 /** Room past the target size in a new pack buffer: the last chunk and the header go there (a larger one starts the next pack). */
 const SLACK = 1024 * 1024;
 /** Bytes a sealed pack header of `n` entries takes, at most (repo/pack.ts: 45 per entry, the count, the seal's overhead, the trailer). */
@@ -64,7 +72,10 @@ export class Packer {
   #finishing: Promise<void> = Promise.resolve();
   /** Set while a full pack waits for an upload slot and no buffer is left: `add` waits on it. */
   #gate: Promise<void> | undefined;
+  /** Every put not yet ended. */
   readonly #uploads = new Set<Promise<void>>();
+  /** The puts still reading their buffer (an upload slot each): each promise settles when the buffer is given back. */
+  readonly #holding = new Set<Promise<void>>();
   #failed = false;
   #error: unknown;
   /** Entries of every pack this packer finished uploading, packed (written-entries.ts). */
@@ -178,12 +189,33 @@ export class Packer {
       // after it ended. With one put in flight (a local disk) the disk otherwise sat idle
       // for each pack's hash, ~5 ms per 8 MiB (docs/performance.md, "Full backup, round 2").
       const { hash, data } = await this.hasher(pack.buf.subarray(0, length));
-      while (this.#uploads.size >= this.#maxInFlight) await Promise.race(this.#uploads);
+      while (this.#holding.size >= this.#maxInFlight || this.#uploads.size >= this.#maxInFlight + FINISHING) {
+        await Promise.race([...this.#holding, ...this.#uploads]);
+      }
       this.#throwIfFailed();
       // A hasher that moved the bytes to a worker and back returns the same memory in a new view.
       const buffer = data.byteOffset === 0 && data.buffer.byteLength >= pack.buf.length ? new Uint8Array(data.buffer) : pack.buf;
       const hex = toHex(hash);
-      const upload: Promise<void> = putOnce(this.#storage, packName(hash), data)
+      // The buffer is free when the storage says it no longer reads it, or when the put
+      // ends (storage contract), whichever comes first; once.
+      let settleHeld!: () => void;
+      const held = new Promise<void>((resolve) => (settleHeld = resolve));
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.#holding.delete(held);
+        this.#release(buffer);
+        settleHeld();
+      };
+      this.#holding.add(held);
+      const backend = this.#keys.backend;
+      const upload: Promise<void> = putOnce(this.#storage, packName(hash), data, {
+        onDataReleased: release,
+        // A pack is named by its bytes' SHA-256: one found under its name is ours if it hashes
+        // to it (our bytes may be a later pack's by then).
+        sameContent: async (existing) => equalBytes(await backend.sha256(existing), hash),
+      })
         .then(
           () => {
             this.#written.addPack(hex, pack.entries);
@@ -193,9 +225,8 @@ export class Packer {
           (e: unknown) => this.#fail(e),
         )
         .finally(() => {
-          // The storage keeps its own copy once put returns (storage contract): the buffer is free.
           this.#uploads.delete(upload);
-          this.#release(buffer);
+          release();
         });
       this.#uploads.add(upload);
     } catch (e) {
