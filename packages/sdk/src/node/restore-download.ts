@@ -112,15 +112,13 @@ export async function downloadInto(
       ? new RestorePool(opts.repo.rootKey, workers, { here: rangeOpener(opts.repo.keys, compressor), afterHere: hereCollect && (() => hereCollect("minor")) })
       : undefined;
   const limit = Math.max(1, opts.concurrency ?? (pool ? RANGES_IN_FLIGHT : 4));
-  const extra = pool && opts.concurrency === undefined ? DB_EXTRA_LANES : 0;
   const holdsDb = (p: number) => stagedDb !== null && plan.holdsDatabase(p);
   let dbPacksLeft = packs.filter(holdsDb).length;
   let dbCheck: Promise<void> | undefined;
   const startCheck = () => {
     if (!stagedDb) return;
-    // The database's extra lane is done: its slot, and the short ones, go before the check
-    // adds its memory (the collection below frees them here).
-    pool?.trimSlots(limit, RANGE_BYTES);
+    // The database's extra lane is done: its slot goes before the check adds its memory.
+    pool?.trimSlots(limit);
     // The database's packs left their chunk requests behind (promoted, each lived through a
     // pack's ranges): collected before the check's thread and its page cache add theirs to
     // the peak, one mark-compact (docs/performance.md, "Restore, round 5").
@@ -140,16 +138,12 @@ export async function downloadInto(
     if (pool) {
       // Ranges of at most RANGE_BYTES, one at a time per pack: `concurrency` packs in flight bound the buffers.
       const name = packName(fromHex(pack));
-      // The database's ranges, while this thread may open them, are half as long: three in
-      // flight in slots of 1 MiB hold less than two of 2 MiB (the slots grow for the media).
-      const early = extra > 0 && holdsDb(p) && dbCheck === undefined;
-      const rangeBytes = early ? DB_RANGE_BYTES : RANGE_BYTES;
-      for (const range of packRanges(requests, rangeBytes, rangeBytes)) {
+      for (const range of packRanges(requests, RANGE_BYTES, RANGE_BYTES)) {
         if (opts.signal?.aborted) throw new CancelledError();
         // Into one of the pool's few shared slots (restore-pool.ts), not a fresh buffer per range.
-        const slot = pool.slot(range, rangeBytes);
+        const slot = pool.slot(range);
         const sealed = await readPackRangeInto(opts.repo.storage, name, range, slot.sealed);
-        const opened = await pool.open(name, range, slot, sealed, early);
+        const opened = await pool.open(name, range, slot, sealed, holdsDb(p) && dbCheck === undefined);
         let o = 0;
         let bytes = 0;
         for (const req of range.requests) {
@@ -176,6 +170,7 @@ export async function downloadInto(
     // With this thread opening database ranges too, one more lane takes only database
     // packs, so the worker still has a range waiting while this thread opens one (a slot
     // more while the database is restored).
+    const extra = pool && opts.concurrency === undefined ? DB_EXTRA_LANES : 0;
     await runLanes(packs.map(run), limit, extra, (k) => holdsDb(packs[k]!));
     progress.setPhase("syncing");
     await handles.syncAll();
@@ -185,9 +180,6 @@ export async function downloadInto(
   }
   return dbCheck;
 }
-
-/** Plaintext and sealed bytes of a database range while this thread may open it (`early`). */
-const DB_RANGE_BYTES = 1024 * 1024;
 
 /** Lanes more, beside `RANGES_IN_FLIGHT`, that take only database packs (see `runLanes`). */
 const DB_EXTRA_LANES = 1;

@@ -216,13 +216,13 @@ export class RestorePool {
    * A fresh buffer per 2 MiB range grew this thread's malloc heap by ~35 MiB on the full
    * corpus (docs/performance.md, "Restore, round 3").
    */
-  slot(range: PackRange<unknown>, minBytes = SLOT_BYTES): RangeSlot {
+  slot(range: PackRange<unknown>): RangeSlot {
     const sealedBytes = range.end - range.start;
     const plainBytes = range.requests.reduce((n, r) => n + r.loc.rawLength, 0);
     const sealedAt = sealedOffset(range.requests, range.start, range.end);
     let s = this.#slots.find((x) => !x.busy);
     if (!s) {
-      s = new Slot(this.#nextSlot++, Math.max(sealedAt + sealedBytes, plainBytes, minBytes));
+      s = new Slot(this.#nextSlot++, Math.max(sealedAt + sealedBytes, plainBytes, SLOT_BYTES));
       this.#slots.push(s);
     }
     s.fit(sealedAt, sealedBytes, plainBytes);
@@ -282,16 +282,14 @@ export class RestorePool {
   }
 
   /**
-   * Keep at most `n` slots, and none shorter than `minBytes` that is free: the others are
-   * dropped here and in every worker that holds them (their memory goes at the next
-   * collections), so a phase with more, shorter ranges in flight leaves neither its extra
-   * buffers nor the short ones (grown later, each would leave a dead buffer here) for the
-   * rest of the restore.
+   * Keep at most `n` slots: free ones beyond that are dropped here and in every worker that
+   * holds them (their memory goes at the next collections), so a phase with more ranges in
+   * flight does not leave its extra buffers for the rest of the restore.
    */
-  trimSlots(n: number, minBytes = 0): void {
-    for (let k = this.#slots.length - 1; k >= 0; k--) {
+  trimSlots(n: number): void {
+    for (let k = this.#slots.length - 1; k >= 0 && this.#slots.length > n; k--) {
       const s = this.#slots[k]!;
-      if (s.busy || (this.#slots.length <= n && s.buf.length >= minBytes)) continue;
+      if (s.busy) continue;
       this.#slots.splice(k, 1);
       for (const w of this.#workers) w.drop(s);
     }

@@ -55,10 +55,7 @@ const collectDropped = exposedGc();
 
 port.on("message", (m: OpenRequest | SlotRequest | DropSlotRequest) => {
   if (m.op === "slot") {
-    const replaced = slots[m.slot] !== undefined;
     slots[m.slot] = new Uint8Array(m.buf);
-    // A slot that grew: its old buffer is freed at once rather than at a full collection that may not come.
-    if (replaced) collectDropped?.("major");
     return;
   }
   if (m.op === "drop") {
