@@ -13,6 +13,7 @@
 import { availableParallelism } from "node:os";
 import { fromHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
+import { runBounded } from "../concurrency.ts";
 import { CancelledError } from "../errors.ts";
 import type { ProgressTracker } from "../progress.ts";
 import { packRanges, readPackChunks, readPackRangeInto } from "../repo/chunk-reader.ts";
@@ -21,7 +22,6 @@ import type { Repository } from "../repo/repository.ts";
 import type { RestorePlan } from "../restore/plan.ts";
 import { startDatabaseCheck } from "./database-check.ts";
 import { exposedGc } from "./heap-collection.ts";
-import { rangeOpener } from "./restore-open.ts";
 import { RestorePool } from "./restore-pool.ts";
 import { ANSWER_BYTES } from "./workers/restore-messages.ts";
 import { CoalescingWriter, HandleCache } from "./staged-files.ts";
@@ -100,25 +100,13 @@ export async function downloadInto(
   collect?.("major");
   const packs = packOrder(plan, stagedDb !== null);
   const handles = new HandleCache(paths, plan.files);
-  const compressor = opts.compressor ?? nodeCompressor;
-  // This thread opens some of the database's ranges too (restore-pool.ts `open`): until the
-  // database is written, its check cannot start and one worker alone held the critical
-  // path while the second core idled (docs/performance.md, "Restore, round 10").
-  // Without `ArrayBuffer.prototype.transfer` here, the opener's dead buffers wait for a
-  // collection: one scavenge after each range opened here, as the worker does (its `collect`).
-  const hereCollect = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function" ? undefined : collect;
-  const pool =
-    workers > 0
-      ? new RestorePool(opts.repo.rootKey, workers, { here: rangeOpener(opts.repo.keys, compressor), afterHere: hereCollect && (() => hereCollect("minor")) })
-      : undefined;
+  const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
   const limit = Math.max(1, opts.concurrency ?? (pool ? RANGES_IN_FLIGHT : 4));
   const holdsDb = (p: number) => stagedDb !== null && plan.holdsDatabase(p);
   let dbPacksLeft = packs.filter(holdsDb).length;
   let dbCheck: Promise<void> | undefined;
   const startCheck = () => {
     if (!stagedDb) return;
-    // The database's extra lane is done: its slot goes before the check adds its memory.
-    pool?.trimSlots(limit);
     // The database's packs left their chunk requests behind (promoted, each lived through a
     // pack's ranges): collected before the check's thread and its page cache add theirs to
     // the peak, one mark-compact (docs/performance.md, "Restore, round 5").
@@ -129,6 +117,7 @@ export async function downloadInto(
     dbCheck = startDatabaseCheck(stagedDb, { concurrent: above === 0 || mediaLeft > above });
     dbCheck.catch(() => {}); // awaited by the caller; a failure must not go unhandled meanwhile
   };
+  const compressor = opts.compressor ?? nodeCompressor;
   // One job per pack; its chunk requests exist only while it runs (restore/plan.ts).
   const run = (p: number) => async () => {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -143,7 +132,7 @@ export async function downloadInto(
         // Into one of the pool's few shared slots (restore-pool.ts), not a fresh buffer per range.
         const slot = pool.slot(range);
         const sealed = await readPackRangeInto(opts.repo.storage, name, range, slot.sealed);
-        const opened = await pool.open(name, range, slot, sealed, holdsDb(p) && dbCheck === undefined);
+        const opened = await pool.open(name, range, slot, sealed);
         let o = 0;
         let bytes = 0;
         for (const req of range.requests) {
@@ -167,11 +156,7 @@ export async function downloadInto(
   };
   try {
     if (dbPacksLeft === 0) startCheck(); // a database of no pages: nothing to wait for
-    // With this thread opening database ranges too, one more lane takes only database
-    // packs, so the worker still has a range waiting while this thread opens one (a slot
-    // more while the database is restored).
-    const extra = pool && opts.concurrency === undefined ? DB_EXTRA_LANES : 0;
-    await runLanes(packs.map(run), limit, extra, (k) => holdsDb(packs[k]!));
+    await runBounded(packs.map(run), limit);
     progress.setPhase("syncing");
     await handles.syncAll();
   } finally {
@@ -179,35 +164,6 @@ export async function downloadInto(
     await pool?.close();
   }
   return dbCheck;
-}
-
-/** Lanes more, beside `RANGES_IN_FLIGHT`, that take only database packs (see `runLanes`). */
-const DB_EXTRA_LANES = 1;
-
-/**
- * `runBounded` with `extra` lanes more that take a job only while `early(k)` holds for the
- * next one (the database's packs, which come first): `limit + extra` jobs in flight while
- * those run, `limit` after. The first error stops every lane from taking more and is thrown
- * once the running jobs are done.
- */
-async function runLanes(jobs: readonly (() => Promise<void>)[], limit: number, extra: number, early: (k: number) => boolean): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let firstError: unknown;
-  const lane = (onlyEarly: boolean) => async () => {
-    while (next < jobs.length && !failed && (!onlyEarly || early(next))) {
-      const job = jobs[next++]!;
-      try {
-        await job();
-      } catch (e) {
-        if (!failed) firstError = e;
-        failed = true;
-      }
-    }
-  };
-  const lanes = [...Array.from({ length: Math.min(limit, jobs.length) }, () => lane(false)), ...Array.from({ length: extra }, () => lane(true))];
-  await Promise.all(lanes.map((l) => l()));
-  if (failed) throw firstError;
 }
 
 /** The packs of a restore, those holding database pages first (spec §8.8), each group in plan order. */

@@ -14,7 +14,6 @@
 import { IntegrityError, type KeySchedule, ObjectKind, SEAL_OVERHEAD, equalBytes, fromHex, openObjectIntoSync } from "@chatvault/format";
 import { aesGcmOpenIntoSync, freeCopiedPiece, hmacSha256Sync } from "@chatvault/format/node";
 import type { Compressor } from "../backup/compressor.ts";
-import { freePieces } from "../backup/free-pieces.ts";
 import { chunkCodec } from "../repo/chunk-index.ts";
 import type { ChunkKeys, PackRange } from "../repo/chunk-reader.ts";
 
@@ -94,12 +93,7 @@ export function rangeOpener(keys: KeySchedule, compressor: Compressor): RangeOpe
     // The codec's fresh output, given back to malloc now that it is copied (where the worker
     // has `ArrayBuffer.prototype.transfer`), as node:crypto's pieces are: see the worker's
     // `collect`.
-    // On Node 20's main thread (no `transfer` in its own realm) `freePieces` frees it with
-    // another realm's `transfer`, once the CLI asked for it (backup/free-pieces.ts).
-    if (codec) {
-      freeCopiedPiece(plain);
-      freePieces([plain]);
-    }
+    if (codec) freeCopiedPiece(plain);
   }
 
   return {

@@ -11,8 +11,8 @@
 import { Worker } from "node:worker_threads";
 import { IntegrityError, type RootKey } from "@chatvault/format";
 import type { PackRange } from "../repo/chunk-reader.ts";
-import { ANSWER_BYTES, type DropSlotRequest, META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./workers/restore-messages.ts";
-import { type RangeOpener, sealedOffset } from "./restore-open.ts";
+import { ANSWER_BYTES, META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./workers/restore-messages.ts";
+import { sealedOffset } from "./restore-open.ts";
 import { afterWorkerStarted, beforeSealing } from "./young-generation.ts";
 
 /** A restore worker stopped before it answered: the restore fails, nothing is moved into place. */
@@ -134,12 +134,6 @@ class RestoreWorker {
     this.pending.clear();
   }
 
-  /** Forget `slot`'s buffer, if this worker holds it. */
-  drop(slot: Slot): void {
-    if (this.#stopped || !slot.sharedWith.has(this)) return;
-    this.worker.postMessage({ op: "drop", slot: slot.index } satisfies DropSlotRequest);
-  }
-
   /** Open a range already in `slot`, sharing the slot's buffers first if this worker does not hold them yet. */
   post(slot: Slot, m: OpenRequest, transfer: ArrayBuffer[]): Promise<number> {
     if (this.#stopped) return Promise.reject(this.#stopped);
@@ -169,39 +163,15 @@ function answerError(m: Extract<OpenAnswer, { error: string }>): Error {
   return new Error(`restore worker: ${m.error}`);
 }
 
-/**
- * Ranges every worker must have waiting before `open` opens one on this thread: one being
- * opened and one queued, so a worker never waits for this thread to finish opening.
- */
-const HERE_WHEN_WAITING = 2;
-
 /** Size of a slot's buffer (a range holds at most this much, bar one larger chunk). */
 export const SLOT_BYTES = ANSWER_BYTES;
-
-export interface RestorePoolOptions {
-  /**
-   * Opens a range on this thread (restore-open.ts, with this repository's keys) when
-   * `open` is allowed to and every worker already has a range waiting: see `open`.
-   */
-  here?: RangeOpener | undefined;
-  /** Called after each range opened here (a scavenge, where this thread cannot free the opener's buffers at once). */
-  afterHere?: (() => void) | undefined;
-}
 
 export class RestorePool {
   readonly #workers: RestoreWorker[];
   readonly #slots: Slot[] = [];
-  readonly #here: RangeOpener | undefined;
-  readonly #afterHere: (() => void) | undefined;
   #seq = 0;
-  /** The next slot's number (numbers are not reused while a worker may hold one). */
-  #nextSlot = 0;
-  /** Ranges opened (or tried) on this thread: tests, and the timeline's counts. */
-  openedHere = 0;
 
-  constructor(root: RootKey, n: number, opts: RestorePoolOptions = {}) {
-    this.#here = opts.here;
-    this.#afterHere = opts.afterHere;
+  constructor(root: RootKey, n: number) {
     // When the CLI asked for it (freeCopiedPiecesAtOnce), the workers' contexts get
     // `ArrayBuffer.prototype.transfer`, and `openObjectInto` frees each 64 KiB piece
     // node:crypto returns as soon as it is copied into the slot: ~6 MiB less peak RSS on
@@ -222,7 +192,7 @@ export class RestorePool {
     const sealedAt = sealedOffset(range.requests, range.start, range.end);
     let s = this.#slots.find((x) => !x.busy);
     if (!s) {
-      s = new Slot(this.#nextSlot++, Math.max(sealedAt + sealedBytes, plainBytes, SLOT_BYTES));
+      s = new Slot(this.#slots.length, Math.max(sealedAt + sealedBytes, plainBytes, SLOT_BYTES));
       this.#slots.push(s);
     }
     s.fit(sealedAt, sealedBytes, plainBytes);
@@ -237,25 +207,10 @@ export class RestorePool {
    * first byte (over the sealed bytes: `slot.sealed` no longer holds them);
    * rejects with the `IntegrityError` the one-thread path would throw, or
    * `WorkerStoppedError`.
-   *
-   * With `mayOpenHere` and the pool's `here` opener, a range is opened on this thread,
-   * synchronously, when every worker already has `HERE_WHEN_WAITING` waiting: the same opener, checks and
-   * errors as a worker's. The caller allows it while this thread and its core would
-   * otherwise wait for the one worker (the database's pages, before the database check
-   * takes the second core: docs/performance.md, "Restore, round 10").
    */
-  async open(name: string, range: PackRange<unknown>, slot: RangeSlot, bytes: Uint8Array, mayOpenHere = false): Promise<OpenedRange> {
+  async open(name: string, range: PackRange<unknown>, slot: RangeSlot, bytes: Uint8Array): Promise<OpenedRange> {
     const s = slot as Slot;
     if (bytes.buffer !== s.sealed.buffer || bytes.byteOffset !== s.sealed.byteOffset) s.sealed.set(bytes);
-    if (mayOpenHere && this.#here && this.#workers.every((w) => w.pending.size >= HERE_WHEN_WAITING)) {
-      this.openedHere++;
-      try {
-        const length = this.#here.open(name, range, s.buf, s.sealedAt, bytes.length);
-        return { plain: s.buf.subarray(0, length) };
-      } finally {
-        this.#afterHere?.();
-      }
-    }
     const n = range.requests.length;
     const ids: string[] = [];
     const meta = new Uint32Array(n * META_FIELDS);
@@ -279,25 +234,6 @@ export class RestorePool {
     };
     const length = await w.post(s, m, [meta.buffer]);
     return { plain: s.buf.subarray(0, length) };
-  }
-
-  /**
-   * Keep at most `n` slots: free ones beyond that are dropped here and in every worker that
-   * holds them (their memory goes at the next collections), so a phase with more ranges in
-   * flight does not leave its extra buffers for the rest of the restore.
-   */
-  trimSlots(n: number): void {
-    for (let k = this.#slots.length - 1; k >= 0 && this.#slots.length > n; k--) {
-      const s = this.#slots[k]!;
-      if (s.busy) continue;
-      this.#slots.splice(k, 1);
-      for (const w of this.#workers) w.drop(s);
-    }
-  }
-
-  /** Slots held now (tests). */
-  get slotCount(): number {
-    return this.#slots.length;
   }
 
   async close(): Promise<void> {

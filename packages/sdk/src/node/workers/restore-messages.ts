@@ -26,12 +26,6 @@ export interface SlotRequest {
   buf: SharedArrayBuffer;
 }
 
-/** Slot `slot` is gone (the pool keeps fewer): forget its buffer, so its memory can be freed. */
-export interface DropSlotRequest {
-  op: "drop";
-  slot: number;
-}
-
 /** One range to open: its sealed bytes are the `bytesLength` bytes of slot `slot` from `sealedAt` (restore-open.ts); `ids` the chunk IDs (hex), `meta` `META_FIELDS` u32s per chunk, both in pack order. */
 export interface OpenRequest {
   op: "open";

@@ -14,14 +14,14 @@ import type { PackRange } from "../../repo/chunk-reader.ts";
 import { exposedGc } from "../heap-collection.ts";
 import { rangeOpener } from "../restore-open.ts";
 import { nodeCompressor } from "../zlib-compressor.ts";
-import { type DropSlotRequest, META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./restore-messages.ts";
+import { META_FIELDS, type OpenAnswer, type OpenRequest, type SlotRequest } from "./restore-messages.ts";
 
 const port = parentPort!;
 /** The keys and scratch buffer made once for every range this worker opens (restore-open.ts). */
 const opener = rangeOpener(await KeySchedule.derive(new RootKey(new Uint8Array(workerData.root as ArrayBuffer)), nodeCryptoBackend), nodeCompressor);
 
 /** The slots the main thread shared with this worker, by number. */
-const slots: (Uint8Array | undefined)[] = [];
+const slots: Uint8Array[] = [];
 
 /**
  * A scavenge of this thread's young generation after each answer, where dead buffers are
@@ -50,17 +50,9 @@ function open(m: OpenRequest): number {
   return opener.open(m.name, range, slot, m.sealedAt, m.bytesLength);
 }
 
-/** A full collection after a slot is dropped: its view, long promoted, is the last hold on the shared buffer here. */
-const collectDropped = exposedGc();
-
-port.on("message", (m: OpenRequest | SlotRequest | DropSlotRequest) => {
+port.on("message", (m: OpenRequest | SlotRequest) => {
   if (m.op === "slot") {
     slots[m.slot] = new Uint8Array(m.buf);
-    return;
-  }
-  if (m.op === "drop") {
-    slots[m.slot] = undefined;
-    collectDropped?.("major");
     return;
   }
   // One synchronous call per range (restore-open.ts): no promise per chunk.
