@@ -10,6 +10,7 @@
  * bounds memory), hands each to a worker, and writes what comes back, so reading,
  * opening and writing overlap on every core.
  */
+import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fromHex } from "@chatvault/format";
 import type { Compressor } from "../backup/compressor.ts";
@@ -37,6 +38,11 @@ export interface DownloadOptions {
   workers?: number | undefined;
   /** Media bytes after the database above which its check runs on a worker thread (default 128 MiB; 0: always). */
   backgroundCheckAbove?: number | undefined;
+  /**
+   * Resolves once the folders of every file but the database (`stagedDb`, whose folder
+   * exists) are made: each other file's first open waits for it, and fails with its error.
+   */
+  foldersMade?: Promise<void> | undefined;
 }
 
 /**
@@ -99,7 +105,17 @@ export async function downloadInto(
   const collect = exposedGc();
   collect?.("major");
   const packs = packOrder(plan, stagedDb !== null);
-  const handles = new HandleCache(paths, plan.files);
+  const folders = opts.foldersMade;
+  const handles = new HandleCache(
+    paths,
+    plan.files,
+    folders && {
+      open: async (p, flags, mode) => {
+        if (p !== stagedDb) await folders;
+        return open(p, flags, mode);
+      },
+    },
+  );
   const pool = workers > 0 ? new RestorePool(opts.repo.rootKey, workers) : undefined;
   const limit = Math.max(1, opts.concurrency ?? (pool ? RANGES_IN_FLIGHT : 4));
   const holdsDb = (p: number) => stagedDb !== null && plan.holdsDatabase(p);
@@ -160,8 +176,13 @@ export async function downloadInto(
     progress.setPhase("syncing");
     await handles.syncAll();
   } finally {
-    await handles.closeAll();
-    await pool?.close();
+    // A handle whose open failed (its folder could not be made) makes closeAll throw: the
+    // workers are stopped all the same, or they would keep the process alive.
+    try {
+      await handles.closeAll();
+    } finally {
+      await pool?.close();
+    }
   }
   return dbCheck;
 }
